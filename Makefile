@@ -1,0 +1,140 @@
+# slipway: build, test, install.  `make help` lists the targets.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      ?= build
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WERROR     ?= -Werror
+PKGS       := libarchive libgit2 libcrypto inih json-c zlib
+
+# Debian packages the build, the tests, the fuzzers and the benchmarks need.
+DEB_PKGS := build-essential pkg-config git clang libclang-rt-14-dev \
+            libarchive-dev libgit2-dev libssl-dev zlib1g-dev libinih-dev \
+            libjson-c-dev libcriterion-dev minisign tar zstd gzip curl \
+            python3 python3-pip python3-wheel nodejs npm iproute2 procps
+
+override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
+override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) -Wno-format-truncation -fno-strict-aliasing
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRC  := $(sort $(wildcard release/*.c pack/*.c runtime/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+SLIPWAY  := $(BUILD)/slipway
+
+.PHONY: all help deps test unit e2e check-asan fuzz fuzz-smoke check-deps-arrows \
+        format format-check install uninstall clean bench demo
+
+all: $(SLIPWAY)
+
+help:
+	@echo "make            build $(SLIPWAY)"
+	@echo "make deps       install the Debian packages the build and tests need (idempotent)"
+	@echo "make test       deps + build + unit tests (Criterion) + end-to-end tests"
+	@echo "make check-asan the test suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make fuzz-smoke build the libFuzzer targets and run each briefly"
+	@echo "make bench      benchmarks against tar/zstd/minisign, printed as ratios"
+	@echo "make demo       deps + pack, deploy, run, upgrade and roll back the example app"
+	@echo "make install    install into \$$DESTDIR\$$PREFIX (default $(PREFIX))"
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing:" $$missing; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(SLIPWAY): $(CMD_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do \
+	  echo "== unit: $$t"; $$t --jobs=2 || fail=1; \
+	done; exit $$fail
+
+e2e: $(SLIPWAY)
+	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/e2e/run.sh $(E2E)
+
+test: deps check-deps-arrows
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) e2e
+
+# The same suite, built into its own directory with the sanitizers on.
+check-asan: deps
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" all unit e2e
+
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
+FUZZ_SECONDS ?= 15
+
+build-fuzz/fuzz/%: tests/fuzz/%.c
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $(LIB_SRC:%.c=build-fuzz/%.o)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_SRC:%.c=build-fuzz/%.o) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+
+fuzz-smoke: deps fuzz
+	@for f in $(FUZZ_BIN); do \
+	  name=$$(basename $$f); corpus=tests/fuzz/corpus/$$name; work=$$(mktemp -d); \
+	  [ -d $$corpus ] && cp -r $$corpus/. $$work/; \
+	  echo "== fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$work >/tmp/fuzz-$$name.log 2>&1 \
+	    || { tail -40 /tmp/fuzz-$$name.log; exit 1; }; \
+	  tail -1 /tmp/fuzz-$$name.log; rm -rf $$work; \
+	done
+
+# cmd -> pack, release, runtime; pack -> release; runtime -> release; nothing points back up.
+check-deps-arrows:
+	@bad=$$(grep -nE '#include "(cmd|pack|runtime)/' release/*.[ch] 2>/dev/null; \
+	        grep -nE '#include "(cmd|runtime)/' pack/*.[ch] 2>/dev/null; \
+	        grep -nE '#include "(cmd|pack)/' runtime/*.[ch] 2>/dev/null); \
+	if [ -n "$$bad" ]; then echo "dependency arrow points the wrong way:"; echo "$$bad"; exit 1; fi
+
+format:
+	clang-format -i $(wildcard cmd/*.[ch] pack/*.[ch] release/*.[ch] runtime/*.[ch] tests/unit/*.c tests/fuzz/*.c)
+
+format-check:
+	clang-format --dry-run --Werror $(wildcard cmd/*.[ch] pack/*.[ch] release/*.[ch] runtime/*.[ch] tests/unit/*.c tests/fuzz/*.c)
+
+bench: deps $(SLIPWAY)
+	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/bench/run.sh
+
+demo: deps $(SLIPWAY)
+	SLIPWAY=$(abspath $(SLIPWAY)) bash examples/demo.sh
+
+install: $(SLIPWAY)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(SLIPWAY) $(DESTDIR)$(PREFIX)/bin/slipway
+	[ ! -f man/slipway.1 ] || install -m 0644 man/slipway.1 $(DESTDIR)$(PREFIX)/share/man/man1/slipway.1
+	[ ! -f contrib/slipway.bash-completion ] || { install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions; \
+	  install -m 0644 contrib/slipway.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/slipway; }
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/slipway $(DESTDIR)$(PREFIX)/share/man/man1/slipway.1 \
+	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/slipway
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,9 @@
+#include "cmd/cmd.h"
+
+/* Placeholder until its issue lands: refuses clearly instead of pretending. */
+int cmd_inspect(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_fail("inspect", EXIT_USAGE, "not implemented yet");
+}

@@ -1,0 +1,90 @@
+/* The release manifest: the JSON document that is the first entry of every release archive
+ * (at MANIFEST_NAME) and that names every file of the release with its size, mode and SHA-256.
+ * Format: specs/manifest.md. pack/ builds one and serialises it; release/ parses and checks it;
+ * runtime/ reads the services from it.
+ *
+ * Ownership: a struct manifest and everything it points to is heap memory owned by the struct;
+ * manifest_free releases it all. Strings are NUL-terminated UTF-8. */
+#ifndef SLIPWAY_MANIFEST_H
+#define SLIPWAY_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MANIFEST_NAME "slipway-manifest.json"
+#define MANIFEST_FORMAT 1
+#define MANIFEST_MAX_BYTES (64u << 20) /* a manifest larger than this is refused */
+
+enum manifest_file_type { MANIFEST_FILE, MANIFEST_DIR, MANIFEST_SYMLINK };
+
+struct manifest_file {
+	char *path;   /* relative, normalised: no leading '/', no '.' or '..' components, no "//" */
+	enum manifest_file_type type;
+	uint64_t size;          /* regular files only */
+	unsigned mode;          /* 0644 or 0755 for files, 0755 for directories, 0777 for symlinks */
+	uint8_t sha256[32];     /* regular files only */
+	char *target;           /* symlinks only: the link text, which must stay inside the release */
+};
+
+struct manifest_env {
+	char *key;
+	char *value;
+};
+
+enum manifest_ready { READY_NONE, READY_TCP, READY_HTTP };
+
+struct manifest_service {
+	char *name;              /* [a-z0-9_-]+, unique */
+	char **argv;             /* argc words, NULL-terminated; argv[0] looked up in PATH */
+	size_t argc;
+	char *cwd;               /* relative to the release root; "" or "." is the root */
+	struct manifest_env *env;
+	size_t n_env;
+	int port;                /* 0 when the service has no port */
+	enum manifest_ready ready;
+	char *ready_path;        /* READY_HTTP only, starts with '/' */
+	uint64_t ready_timeout_ms;
+	uint64_t stop_timeout_ms;
+};
+
+struct manifest {
+	int format;              /* MANIFEST_FORMAT */
+	char *app;
+	char *version;           /* [A-Za-z0-9._+-]+, usable as a directory name */
+	uint64_t serial;
+	char *commit;            /* 40 hex digits, or "" when not built from git */
+	bool dirty;
+	char *build_time;        /* RFC 3339 UTC, e.g. "2026-11-25T06:00:00Z" */
+	char *slipway_version;
+	char **secrets_required;
+	size_t n_secrets_required;
+	char **secrets_optional;
+	size_t n_secrets_optional;
+	struct manifest_service *services;
+	size_t n_services;
+	struct manifest_file *files; /* sorted by path (bytewise), unique */
+	size_t n_files;
+};
+
+/* A zeroed manifest with format = MANIFEST_FORMAT; NULL when out of memory. */
+struct manifest *manifest_new(void);
+void manifest_free(struct manifest *m);
+
+/* Parses and validates untrusted JSON (exactly `len` bytes). Every field is checked:
+ * types, required keys, unknown keys refused, safe names and paths, sorted unique files.
+ * On success *out is a new manifest owned by the caller. */
+int manifest_parse(const char *json, size_t len, struct manifest **out, char *err);
+
+/* Serialises deterministically (fixed key order, files in order, no timestamps of its own)
+ * into a NUL-terminated heap string owned by the caller. Fails if the manifest would not
+ * pass manifest_parse. */
+int manifest_to_json(const struct manifest *m, char **out, size_t *len, char *err);
+
+/* The entry for `path`, or NULL. Binary search: files must be sorted. */
+const struct manifest_file *manifest_find_file(const struct manifest *m, const char *path);
+
+/* The service named `name`, or NULL. */
+const struct manifest_service *manifest_find_service(const struct manifest *m, const char *name);
+
+#endif

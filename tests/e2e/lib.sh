@@ -1,0 +1,44 @@
+# Helpers for end-to-end tests. Each test file is run by run.sh in a fresh temporary
+# directory ($T, also the cwd) with $SLIPWAY pointing at the binary under test.
+# A test fails on the first failed assertion (set -e is not relied upon).
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# run CMD...: runs a command, capturing $out (stdout), $errout (stderr) and $rc.
+run() {
+	set +e
+	"$@" >"$T/.out" 2>"$T/.err"
+	rc=$?
+	out=$(cat "$T/.out")
+	errout=$(cat "$T/.err")
+}
+
+# expect_rc N CMD...: runs CMD and requires exit status N.
+expect_rc() {
+	local want=$1
+	shift
+	run "$@"
+	[ "$rc" = "$want" ] || fail "expected exit $want, got $rc from: $*
+--- stdout:
+$out
+--- stderr:
+$errout"
+}
+
+assert_contains() { # HAYSTACK NEEDLE [what]
+	case "$1" in *"$2"*) ;; *) fail "${3:-output} does not contain '$2': $1" ;; esac
+}
+assert_not_contains() {
+	case "$1" in *"$2"*) fail "${3:-output} contains '$2': $1" ;; *) ;; esac
+}
+assert_file() { [ -f "$1" ] || fail "missing file $1"; }
+assert_no_file() { [ ! -e "$1" ] && [ ! -L "$1" ] || fail "unexpected $1"; }
+assert_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
+
+# A free loopback TCP port.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Repository root, for fixtures.
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

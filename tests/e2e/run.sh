@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs end-to-end tests: every tests/e2e/t_*.sh (or the ones named as arguments), each in
+# a fresh temporary directory, against the binary in $SLIPWAY. Exit 1 if any fails.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${SLIPWAY:?set SLIPWAY to the slipway binary}"
+export SLIPWAY
+if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
+pass=0 failed=()
+for t in "${tests[@]}"; do
+	[ -f "$t" ] || t="$here/$t"
+	name=$(basename "$t" .sh)
+	T=$(mktemp -d "${TMPDIR:-/tmp}/slipway-e2e.XXXXXX")
+	start=$(date +%s)
+	if (cd "$T" && export T && exec bash -c 'source "$1/lib.sh"; source "$2"' _ "$here" "$t") >"$T.log" 2>&1; then
+		echo "ok   $name ($(($(date +%s) - start))s)"
+		pass=$((pass + 1))
+		rm -rf "$T" "$T.log"
+	else
+		echo "FAIL $name ($(($(date +%s) - start))s); log:"
+		sed 's/^/    /' "$T.log" | tail -60
+		failed+=("$name")
+		rm -rf "$T" "$T.log"
+	fi
+done
+echo "e2e: $pass passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }
