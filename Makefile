@@ -16,7 +16,7 @@ DEB_PKGS := build-essential pkg-config git clang libclang-rt-14-dev \
             python3 python3-pip python3-wheel nodejs npm iproute2 procps
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
-override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) -Wno-format-truncation -fno-strict-aliasing
+override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_SRC  := $(sort $(wildcard release/*.c pack/*.c runtime/*.c))
