@@ -20,18 +20,18 @@
 #define DEFAULT_SEC "slipway.key"
 
 static const char usage_text[] =
-	"usage: slipway keygen [-p PUBFILE] [-s SECFILE] [-W] [-f] [-c COMMENT]\n"
-	"\n"
-	"Creates an Ed25519 key pair in minisign's formats. The secret key is encrypted\n"
-	"with a password (scrypt, as minisign does) unless -W is given; the password\n"
-	"comes from $SLIPWAY_PASSWORD, else it is asked twice on the terminal.\n"
-	"\n"
-	"  -p, --pubkey PUBFILE   public key file (default: ./" DEFAULT_PUB ")\n"
-	"  -s, --seckey SECFILE   secret key file, mode 0600 (default: ./" DEFAULT_SEC ")\n"
-	"  -W, --no-password      store the secret key unencrypted\n"
-	"  -f, --force            overwrite existing key files\n"
-	"  -c, --comment COMMENT  untrusted comment of the secret key file\n"
-	"  -h, --help             show this help\n";
+    "usage: slipway keygen [-p PUBFILE] [-s SECFILE] [-W] [-f] [-c COMMENT]\n"
+    "\n"
+    "Creates an Ed25519 key pair in minisign's formats. The secret key is encrypted\n"
+    "with a password (scrypt, as minisign does) unless -W is given; the password\n"
+    "comes from $SLIPWAY_PASSWORD, else it is asked twice on the terminal.\n"
+    "\n"
+    "  -p, --pubkey PUBFILE   public key file (default: ./" DEFAULT_PUB ")\n"
+    "  -s, --seckey SECFILE   secret key file, mode 0600 (default: ./" DEFAULT_SEC ")\n"
+    "  -W, --no-password      store the secret key unencrypted\n"
+    "  -f, --force            overwrite existing key files\n"
+    "  -c, --comment COMMENT  untrusted comment of the secret key file\n"
+    "  -h, --help             show this help\n";
 
 /* Writes `text` to `path` atomically (exclusive unless force). */
 static int write_key_file(const char *path, const char *text, mode_t mode, int force, char *err)
@@ -74,11 +74,11 @@ static int new_password(char pw[PASSWORD_MAX])
 	} else {
 		if (!password_tty_available())
 			return cmd_usage_error("keygen",
-					       "no password for the secret key: set "
-					       "SLIPWAY_PASSWORD, run on a terminal, or pass -W "
-					       "for an unencrypted key");
+			                       "no password for the secret key: set "
+			                       "SLIPWAY_PASSWORD, run on a terminal, or pass -W "
+			                       "for an unencrypted key");
 		if (password_prompt("Password for the new secret key: ", pw, PASSWORD_MAX, err) <
-			    0 ||
+		        0 ||
 		    password_prompt("Password (again): ", again, PASSWORD_MAX, err) < 0) {
 			rc = cmd_fail("keygen", EXIT_FAIL, "%s", err);
 		} else if (strcmp(pw, again) != 0) {
@@ -88,7 +88,7 @@ static int new_password(char pw[PASSWORD_MAX])
 	}
 	if (rc == EXIT_OK && pw[0] == '\0')
 		rc = cmd_usage_error("keygen", "empty password: choose one, or pass -W for an "
-					       "unencrypted key");
+		                               "unencrypted key");
 	if (rc != EXIT_OK)
 		OPENSSL_cleanse(pw, PASSWORD_MAX);
 	return rc;
@@ -97,10 +97,13 @@ static int new_password(char pw[PASSWORD_MAX])
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"pubkey", required_argument, NULL, 'p'}, {"seckey", required_argument, NULL, 's'},
-		{"no-password", no_argument, NULL, 'W'},  {"force", no_argument, NULL, 'f'},
-		{"comment", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"pubkey", required_argument, NULL, 'p'},
+	    {"seckey", required_argument, NULL, 's'},
+	    {"no-password", no_argument, NULL, 'W'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"comment", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *pub_path = DEFAULT_PUB, *sec_path = DEFAULT_SEC, *comment = NULL;
 	char err[ERR_MAX], pw[PASSWORD_MAX], keyid[17], *sec_text = NULL, *pub_text = NULL;
@@ -139,17 +142,19 @@ int cmd_keygen(int argc, char **argv)
 		return cmd_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
 	if (!strcmp(pub_path, sec_path))
 		return cmd_usage_error("keygen", "the public and secret key files are the same");
-	if (comment && (strpbrk(comment, "\r\n") ||
-			strlen(comment) > MINISIGN_COMMENT_LINE_MAX - strlen("untrusted comment: ")))
-		return cmd_usage_error("keygen", "the comment must be one line of at most %zu bytes",
-				       MINISIGN_COMMENT_LINE_MAX - strlen("untrusted comment: "));
+	if (comment &&
+	    (strpbrk(comment, "\r\n") ||
+	     strlen(comment) > MINISIGN_COMMENT_LINE_MAX - strlen("untrusted comment: ")))
+		return cmd_usage_error("keygen",
+		                       "the comment must be one line of at most %zu bytes",
+		                       MINISIGN_COMMENT_LINE_MAX - strlen("untrusted comment: "));
 	if (!force) {
 		if (access(sec_path, F_OK) == 0)
-			return cmd_fail("keygen", EXIT_NO, "%s already exists: pass -f to overwrite",
-					sec_path);
+			return cmd_fail("keygen", EXIT_NO,
+			                "%s already exists: pass -f to overwrite", sec_path);
 		if (access(pub_path, F_OK) == 0)
-			return cmd_fail("keygen", EXIT_NO, "%s already exists: pass -f to overwrite",
-					pub_path);
+			return cmd_fail("keygen", EXIT_NO,
+			                "%s already exists: pass -f to overwrite", pub_path);
 	}
 	if (!no_password && (rc = new_password(pw)) != EXIT_OK)
 		return rc;
@@ -176,8 +181,8 @@ int cmd_keygen(int argc, char **argv)
 		goto out;
 	}
 	minisign_keyid_hex(pk.keyid, keyid);
-	printf("key id: %s\npublic key: %s\nsecret key: %s (%s; keep it secret)\n", keyid,
-	       pub_path, sec_path, no_password ? "unencrypted" : "encrypted");
+	printf("key id: %s\npublic key: %s\nsecret key: %s (%s; keep it secret)\n", keyid, pub_path,
+	       sec_path, no_password ? "unencrypted" : "encrypted");
 	rc = EXIT_OK;
 out:
 	minisign_seckey_wipe(&sk);

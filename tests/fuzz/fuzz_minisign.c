@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* TEST KEY (the unit-test fixture's public key). */
 	static const char pub[] = "untrusted comment: minisign public key B5692C9FD517C092\n"
-				  "RWSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\n";
+	                          "RWSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\n";
 	const char *text = (const char *)data;
 	struct minisign_pubkey pk, fixed;
 	struct minisign_seckey sk;
