@@ -100,8 +100,7 @@ Test(minisign, pubkey_parse_rejects_bad_inputs)
 	    "comment: x\nRWSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\n",
 	    /* "RUS" decodes to "ED": a signature tag, not a key algorithm */
 	    "untrusted comment: x\nRUSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\n",
-	    "untrusted comment: "
-	    "x\nRWSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\nextra\n",
+	    "untrusted comment: x\nRWSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\nx\n",
 	};
 	size_t i;
 
