@@ -7,12 +7,12 @@ BUILD      ?= build
 CC         ?= cc
 CFLAGS     ?= -O2 -g
 WERROR     ?= -Werror
-PKGS       := libarchive libgit2 libcrypto inih json-c zlib
+PKGS       := libarchive libgit2 libcrypto inih json-c zlib libsodium
 
 # Debian packages the build, the tests, the fuzzers and the benchmarks need.
 DEB_PKGS := build-essential pkg-config git clang libclang-rt-14-dev \
             libarchive-dev libgit2-dev libssl-dev zlib1g-dev libinih-dev \
-            libjson-c-dev libcriterion-dev minisign tar zstd gzip curl \
+            libjson-c-dev libcriterion-dev libsodium-dev minisign tar zstd gzip curl \
             python3 python3-pip python3-wheel nodejs npm iproute2 procps
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
