@@ -7,16 +7,16 @@ BUILD      ?= build
 CC         ?= cc
 CFLAGS     ?= -O2 -g
 WERROR     ?= -Werror
-PKGS       := libarchive libgit2 libcrypto inih json-c zlib
+PKGS       := libarchive libgit2 libcrypto inih json-c zlib libsodium
 
 # Debian packages the build, the tests, the fuzzers and the benchmarks need.
 DEB_PKGS := build-essential pkg-config git clang libclang-rt-14-dev \
             libarchive-dev libgit2-dev libssl-dev zlib1g-dev libinih-dev \
-            libjson-c-dev libcriterion-dev minisign tar zstd gzip curl \
+            libjson-c-dev libcriterion-dev libsodium-dev minisign tar zstd gzip curl \
             python3 python3-pip python3-wheel nodejs npm iproute2 procps
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
-override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) -Wno-format-truncation -fno-strict-aliasing
+override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_SRC  := $(sort $(wildcard release/*.c pack/*.c runtime/*.c))

@@ -1,9 +1,103 @@
+/* slipway sign ARCHIVE: write ARCHIVE.minisig (specs/signature.md). */
 #include "cmd/cmd.h"
+#include "release/error.h"
+#include "release/minisign.h"
+#include "release/signing_key.h"
 
-/* Placeholder until its issue lands: refuses clearly instead of pretending. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage_text[] =
+    "usage: slipway sign ARCHIVE [-s SECFILE] [-t TRUSTED_COMMENT] [-c COMMENT] [-x SIGFILE]\n"
+    "\n"
+    "Signs ARCHIVE with a minisign secret key (prehashed \"ED\" signature) and writes\n"
+    "the signature atomically to ARCHIVE.minisig. Prints the signature's path.\n"
+    "\n"
+    "  -s, --seckey SECFILE      secret key; default $SLIPWAY_SECRET_KEY (a path),\n"
+    "                            else $SLIPWAY_SECRET_KEY_DATA (the key file's contents)\n"
+    "  -t, --trusted-comment TC  signed comment; slipway's store expects\n"
+    "                            \"app:APP version:VERSION serial:N file:ARCHIVE_NAME\"\n"
+    "  -c, --comment COMMENT     untrusted comment (default: \"" MINISIGN_DEFAULT_SIG_COMMENT
+    "\")\n"
+    "  -x, --sig SIGFILE         where to write the signature (default: ARCHIVE.minisig)\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "An encrypted key's password comes from $SLIPWAY_PASSWORD, else the terminal.\n";
+
 int cmd_sign(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail("sign", EXIT_USAGE, "not implemented yet");
+	static const struct option opts[] = {
+	    {"seckey", required_argument, NULL, 's'},
+	    {"trusted-comment", required_argument, NULL, 't'},
+	    {"comment", required_argument, NULL, 'c'},
+	    {"sig", required_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *sec = NULL, *tc = NULL, *comment = NULL, *sig_path = NULL, *archive;
+	char err[ERR_MAX], *sig_default = NULL;
+	struct minisign_seckey sk = {0};
+	struct stat st;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "s:t:c:x:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sec = optarg;
+			break;
+		case 't':
+			tc = optarg;
+			break;
+		case 'c':
+			comment = optarg;
+			break;
+		case 'x':
+			sig_path = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return cmd_usage_error("sign", "invalid option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error("sign", optind == argc ? "no archive given"
+		                                              : "exactly one archive expected");
+	archive = argv[optind];
+	if (!tc)
+		return cmd_usage_error("sign", "no trusted comment: pass -t \"app:APP version:V "
+		                               "serial:N file:NAME\"");
+	if (!signing_key_source(sec))
+		return cmd_usage_error("sign", "no secret key: pass -s SECFILE or set "
+		                               "SLIPWAY_SECRET_KEY or SLIPWAY_SECRET_KEY_DATA");
+	if (stat(archive, &st) < 0)
+		return cmd_fail("sign", EXIT_FAIL, "cannot open %s: %s", archive, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return cmd_fail("sign", EXIT_FAIL, "%s: not a regular file", archive);
+	if (!sig_path) {
+		if (asprintf(&sig_default, "%s.minisig", archive) < 0)
+			return cmd_fail("sign", EXIT_FAIL, "out of memory");
+		sig_path = sig_default;
+	}
+	if (signing_key_load(sec, &sk, err) < 0) {
+		rc = cmd_fail("sign", EXIT_NO, "%s", err);
+		goto out;
+	}
+	if (minisign_sign_file(archive, sig_path, &sk, tc, comment, err) < 0) {
+		rc = cmd_fail("sign", EXIT_FAIL, "%s", err);
+		goto out;
+	}
+	printf("%s\n", sig_path);
+	rc = EXIT_OK;
+out:
+	minisign_seckey_wipe(&sk);
+	free(sig_default);
+	return rc;
 }

@@ -1,9 +1,115 @@
+/* slipway verify ARCHIVE -p PUBFILE: check a minisign signature (specs/signature.md). */
 #include "cmd/cmd.h"
+#include "release/error.h"
+#include "release/fileio.h"
+#include "release/minisign.h"
 
-/* Placeholder until its issue lands: refuses clearly instead of pretending. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: slipway verify ARCHIVE -p PUBFILE [-x SIGFILE] [--allow-legacy] [-q]\n"
+    "\n"
+    "Checks ARCHIVE against its minisign signature and the trusted public key.\n"
+    "On success prints the authenticated trusted comment and exits 0; otherwise\n"
+    "prints the reason and exits 1.\n"
+    "\n"
+    "  -p, --pubkey PUBFILE   trusted public key (minisign format)\n"
+    "  -x, --sig SIGFILE      signature file (default: ARCHIVE.minisig)\n"
+    "      --allow-legacy     also accept legacy \"Ed\" signatures (whole file signed)\n"
+    "  -q, --quiet            print nothing on success\n"
+    "  -h, --help             show this help\n";
+
 int cmd_verify(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail("verify", EXIT_USAGE, "not implemented yet");
+	static const struct option opts[] = {
+	    {"pubkey", required_argument, NULL, 'p'}, {"sig", required_argument, NULL, 'x'},
+	    {"allow-legacy", no_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	};
+	const char *pub_path = NULL, *sig_path = NULL, *archive;
+	char err[ERR_MAX], *sig_default = NULL, *pub_text = NULL, *sig_text = NULL, *tc = NULL;
+	char keyid[17];
+	struct minisign_pubkey pk;
+	unsigned flags = 0;
+	size_t pub_len = 0, sig_len = 0;
+	int c, quiet = 0, fd = -1, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "p:x:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			pub_path = optarg;
+			break;
+		case 'x':
+			sig_path = optarg;
+			break;
+		case 'L':
+			flags |= MINISIGN_ALLOW_LEGACY;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return cmd_usage_error("verify", "invalid option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error("verify", optind == argc ? "no archive given"
+		                                                : "exactly one archive expected");
+	archive = argv[optind];
+	if (!pub_path)
+		return cmd_usage_error("verify", "no public key given: pass -p PUBFILE");
+	if (!sig_path) {
+		if (asprintf(&sig_default, "%s.minisig", archive) < 0)
+			return cmd_fail("verify", EXIT_FAIL, "out of memory");
+		sig_path = sig_default;
+	}
+
+	if (read_file_at(AT_FDCWD, pub_path, MINISIGN_KEYFILE_MAX, 0, &pub_text, &pub_len, err) <
+	    0) {
+		rc = cmd_fail("verify", EXIT_FAIL, "public key: %s", err);
+		goto out;
+	}
+	if (minisign_pubkey_parse(pub_text, pub_len, &pk, err) < 0) {
+		rc = cmd_fail("verify", EXIT_NO, "%s: %s", pub_path, err);
+		goto out;
+	}
+	/* A missing or oversized signature is a verdict (exit 1), not an environment failure. */
+	if (read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &sig_text, &sig_len, err) <
+	    0) {
+		rc = cmd_fail("verify", EXIT_NO, "%s: no usable signature: %s", archive, err);
+		goto out;
+	}
+	fd = open(archive, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = cmd_fail("verify", EXIT_FAIL, "cannot open %s: %s", archive, strerror(errno));
+		goto out;
+	}
+	if (minisign_verify_fd(&pk, sig_text, sig_len, fd, flags, &tc, err) < 0) {
+		rc = cmd_fail("verify", EXIT_NO, "%s: %s", archive, err);
+		goto out;
+	}
+	if (!quiet) {
+		minisign_keyid_hex(pk.keyid, keyid);
+		printf("signature ok: %s (key %s)\ntrusted comment: %s\n", archive, keyid, tc);
+	}
+	rc = EXIT_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(tc);
+	free(sig_text);
+	free(pub_text);
+	free(sig_default);
+	return rc;
 }

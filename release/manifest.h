@@ -12,19 +12,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MANIFEST_NAME "slipway-manifest.json"
-#define MANIFEST_FORMAT 1
+#define MANIFEST_NAME      "slipway-manifest.json"
+#define MANIFEST_FORMAT    1
 #define MANIFEST_MAX_BYTES (64u << 20) /* a manifest larger than this is refused */
+
+/* Limits enforced by manifest_parse and manifest_validate (specs/manifest.md). */
+#define MANIFEST_MAX_FILES      1000000
+#define MANIFEST_MAX_PATH       4096 /* bytes in a path or a symlink target */
+#define MANIFEST_MAX_COMPONENT  255  /* bytes in one path component */
+#define MANIFEST_MAX_SERVICES   32
+#define MANIFEST_MAX_ARGV       256
+#define MANIFEST_MAX_ENV        256
+#define MANIFEST_MAX_SECRETS    256
+#define MANIFEST_MAX_STRING     4096               /* argv words, env values, other free text */
+#define MANIFEST_MAX_NAME       128                /* app, version, secret and env names */
+#define MANIFEST_MAX_TIMEOUT_MS 604800000ull       /* 7 days */
+#define MANIFEST_MAX_FILE_SIZE  ((1ull << 53) - 1) /* exact in every JSON reader */
+#define MANIFEST_MAX_SERIAL     ((1ull << 53) - 1)
 
 enum manifest_file_type { MANIFEST_FILE, MANIFEST_DIR, MANIFEST_SYMLINK };
 
 struct manifest_file {
-	char *path;   /* relative, normalised: no leading '/', no '.' or '..' components, no "//" */
+	char *path; /* relative, normalised: no leading '/', no '.' or '..' components, no "//" */
 	enum manifest_file_type type;
-	uint64_t size;          /* regular files only */
-	unsigned mode;          /* 0644 or 0755 for files, 0755 for directories, 0777 for symlinks */
-	uint8_t sha256[32];     /* regular files only */
-	char *target;           /* symlinks only: the link text, which must stay inside the release */
+	uint64_t size;      /* regular files only */
+	unsigned mode;      /* 0644 or 0755 for files, 0755 for directories, 0777 for symlinks */
+	uint8_t sha256[32]; /* regular files only */
+	char *target;       /* symlinks only: the link text, which must stay inside the release */
 };
 
 struct manifest_env {
@@ -35,27 +49,27 @@ struct manifest_env {
 enum manifest_ready { READY_NONE, READY_TCP, READY_HTTP };
 
 struct manifest_service {
-	char *name;              /* [a-z0-9_-]+, unique */
-	char **argv;             /* argc words, NULL-terminated; argv[0] looked up in PATH */
+	char *name;  /* [a-z0-9_-]+, unique */
+	char **argv; /* argc words, NULL-terminated; argv[0] looked up in PATH */
 	size_t argc;
-	char *cwd;               /* relative to the release root; "" or "." is the root */
+	char *cwd; /* relative to the release root; "" or "." is the root */
 	struct manifest_env *env;
 	size_t n_env;
-	int port;                /* 0 when the service has no port */
+	int port; /* 0 when the service has no port */
 	enum manifest_ready ready;
-	char *ready_path;        /* READY_HTTP only, starts with '/' */
+	char *ready_path; /* READY_HTTP only, starts with '/' */
 	uint64_t ready_timeout_ms;
 	uint64_t stop_timeout_ms;
 };
 
 struct manifest {
-	int format;              /* MANIFEST_FORMAT */
+	int format; /* MANIFEST_FORMAT */
 	char *app;
-	char *version;           /* [A-Za-z0-9._+-]+, usable as a directory name */
+	char *version; /* [A-Za-z0-9._+-]+, usable as a directory name */
 	uint64_t serial;
-	char *commit;            /* 40 hex digits, or "" when not built from git */
+	char *commit; /* 40 hex digits, or "" when not built from git */
 	bool dirty;
-	char *build_time;        /* RFC 3339 UTC, e.g. "2026-11-25T06:00:00Z" */
+	char *build_time; /* RFC 3339 UTC, e.g. "2026-11-25T06:00:00Z" */
 	char *slipway_version;
 	char **secrets_required;
 	size_t n_secrets_required;
@@ -75,6 +89,10 @@ void manifest_free(struct manifest *m);
  * types, required keys, unknown keys refused, safe names and paths, sorted unique files.
  * On success *out is a new manifest owned by the caller. */
 int manifest_parse(const char *json, size_t len, struct manifest **out, char *err);
+
+/* Checks an in-memory manifest against every rule manifest_parse applies after reading the
+ * JSON (names, paths, symlink targets, modes, order, ranges). 0 when valid. */
+int manifest_validate(const struct manifest *m, char *err);
 
 /* Serialises deterministically (fixed key order, files in order, no timestamps of its own)
  * into a NUL-terminated heap string owned by the caller. Fails if the manifest would not

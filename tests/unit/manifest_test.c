@@ -1,0 +1,409 @@
+#include <criterion/criterion.h>
+
+#include "release/error.h"
+#include "release/manifest.h"
+#include "release/manifest_check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A complete, valid manifest in canonical form; tests edit copies of it. */
+static const char *good =
+    "{\n"
+    "  \"format\": 1,\n"
+    "  \"app\": \"mediai\",\n"
+    "  \"version\": \"1.4.0+g1a2b3c4\",\n"
+    "  \"serial\": 42,\n"
+    "  \"commit\": \"1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d\",\n"
+    "  \"dirty\": false,\n"
+    "  \"build_time\": \"2026-11-25T06:00:00Z\",\n"
+    "  \"slipway_version\": \"0.1.0\",\n"
+    "  \"secrets\": {\"required\": [\"JWT_SECRET\", \"LIVEKIT_URL\"], \"optional\": "
+    "[\"TAVUS_API_KEY\"]},\n"
+    "  \"services\": [\n"
+    "    {\n"
+    "      \"name\": \"web\",\n"
+    "      \"argv\": [\"node\", \"server.js\"],\n"
+    "      \"cwd\": \".next/standalone\",\n"
+    "      \"env\": {\"NODE_ENV\": \"production\", \"NOTE\": \"a \\\"quoted\\\"\\n\\u0001 é\"},\n"
+    "      \"port\": 5000,\n"
+    "      \"ready\": \"http\",\n"
+    "      \"ready_path\": \"/\",\n"
+    "      \"ready_timeout_ms\": 30000,\n"
+    "      \"stop_timeout_ms\": 30000\n"
+    "    },\n"
+    "    {\n"
+    "      \"name\": \"agent\",\n"
+    "      \"argv\": [\"python3\", \"agent/main.py\", \"start\"],\n"
+    "      \"cwd\": \"\",\n"
+    "      \"env\": {\"PYTHONPATH\": \"${RELEASE}/agent/.deps\"},\n"
+    "      \"port\": 0,\n"
+    "      \"ready\": \"none\",\n"
+    "      \"ready_timeout_ms\": 0,\n"
+    "      \"stop_timeout_ms\": 1800000\n"
+    "    }\n"
+    "  ],\n"
+    "  \"files\": [\n"
+    "    {\"path\": \".next\", \"type\": \"dir\", \"mode\": \"0755\"},\n"
+    "    {\"path\": \".next/standalone\", \"type\": \"dir\", \"mode\": \"0755\"},\n"
+    "    {\"path\": \".next/standalone/server.js\", \"type\": \"file\", \"mode\": \"0644\", "
+    "\"size\": 12, \"sha256\": "
+    "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"},\n"
+    "    {\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"},\n"
+    "    {\"path\": \"agent/lib\", \"type\": \"symlink\", \"mode\": \"0777\", \"target\": "
+    "\"../.next/standalone\"},\n"
+    "    {\"path\": \"agent/main.py\", \"type\": \"file\", \"mode\": \"0755\", \"size\": 0, "
+    "\"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\"}\n"
+    "  ]\n"
+    "}\n";
+
+static struct manifest *parse_ok(const char *json)
+{
+	struct manifest *m = NULL;
+	char err[ERR_MAX] = "";
+
+	cr_assert_eq(manifest_parse(json, strlen(json), &m, err), 0, "rejected: %s", err);
+	cr_assert_not_null(m);
+	return m;
+}
+
+/* Parses `good` with the first occurrence of `from` replaced by `to`; expects a rejection
+ * whose message contains `why`. */
+static void expect_reject(const char *from, const char *to, const char *why)
+{
+	const char *at = strstr(good, from);
+	struct manifest *m = NULL;
+	char err[ERR_MAX] = "", *json;
+
+	cr_assert_not_null(at, "fixture lacks %s", from);
+	json = malloc(strlen(good) + strlen(to) + 1);
+	memcpy(json, good, (size_t)(at - good));
+	strcpy(json + (at - good), to);
+	strcat(json, at + strlen(from));
+	cr_assert_eq(manifest_parse(json, strlen(json), &m, err), -1, "accepted: %s -> %s", from,
+	             to);
+	cr_assert_null(m);
+	cr_assert_not_null(strstr(err, why), "error '%s' lacks '%s'", err, why);
+	free(json);
+}
+
+Test(manifest, parses_every_field)
+{
+	struct manifest *m = parse_ok(good);
+	const struct manifest_service *web, *agent;
+	const struct manifest_file *f;
+
+	cr_assert_eq(m->format, 1);
+	cr_assert_str_eq(m->app, "mediai");
+	cr_assert_str_eq(m->version, "1.4.0+g1a2b3c4");
+	cr_assert_eq(m->serial, 42);
+	cr_assert_eq(m->dirty, false);
+	cr_assert_eq(m->n_secrets_required, 2);
+	cr_assert_str_eq(m->secrets_optional[0], "TAVUS_API_KEY");
+	cr_assert_eq(m->n_services, 2);
+	web = manifest_find_service(m, "web");
+	agent = manifest_find_service(m, "agent");
+	cr_assert_not_null(web);
+	cr_assert_not_null(agent);
+	cr_assert_null(manifest_find_service(m, "db"));
+	cr_assert_eq(web->argc, 2);
+	cr_assert_null(web->argv[2]);
+	cr_assert_eq(web->port, 5000);
+	cr_assert_eq(web->ready, READY_HTTP);
+	cr_assert_str_eq(web->ready_path, "/");
+	cr_assert_str_eq(web->env[1].value, "a \"quoted\"\n\x01 é");
+	cr_assert_eq(agent->ready, READY_NONE);
+	cr_assert_null(agent->ready_path);
+	cr_assert_eq(agent->stop_timeout_ms, 1800000);
+	cr_assert_eq(m->n_files, 6);
+	f = manifest_find_file(m, ".next/standalone/server.js");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->type, MANIFEST_FILE);
+	cr_assert_eq(f->size, 12);
+	cr_assert_eq(f->mode, 0644);
+	cr_assert_eq(f->sha256[0], 0xe3);
+	cr_assert_eq(f->sha256[31], 0x55);
+	f = manifest_find_file(m, "agent/lib");
+	cr_assert_eq(f->type, MANIFEST_SYMLINK);
+	cr_assert_str_eq(f->target, "../.next/standalone");
+	cr_assert_null(manifest_find_file(m, "agent/nope"));
+	manifest_free(m);
+}
+
+Test(manifest, canonical_form_round_trips_byte_for_byte)
+{
+	struct manifest *m = parse_ok(good), *again;
+	char err[ERR_MAX], *json = NULL, *json2 = NULL;
+	size_t len, len2;
+
+	cr_assert_eq(manifest_to_json(m, &json, &len, err), 0, "%s", err);
+	cr_assert_eq(strlen(json), len);
+	again = parse_ok(json);
+	cr_assert_eq(manifest_to_json(again, &json2, &len2, err), 0, "%s", err);
+	cr_assert_str_eq(json, json2);
+	/* The fixture is written in canonical form except for escapes json-c normalises. */
+	cr_assert_not_null(strstr(json, "\"NOTE\": \"a \\\"quoted\\\"\\n\\u0001 é\""));
+	cr_assert_eq(strncmp(json, good, 200), 0);
+	manifest_free(m);
+	manifest_free(again);
+	free(json);
+	free(json2);
+}
+
+Test(manifest, built_in_memory_serialises_and_parses)
+{
+	struct manifest *m = manifest_new(), *back;
+	char err[ERR_MAX], *json = NULL;
+	size_t len;
+
+	m->app = strdup("a");
+	m->version = strdup("1");
+	m->commit = strdup("");
+	m->build_time = strdup("2026-01-01T00:00:00Z");
+	m->slipway_version = strdup("0.1.0");
+	m->files = calloc(1, sizeof(*m->files));
+	m->n_files = 1;
+	m->files[0].path = strdup("run.sh");
+	m->files[0].type = MANIFEST_FILE;
+	m->files[0].mode = 0755;
+	m->files[0].size = 3;
+	cr_assert_eq(manifest_to_json(m, &json, &len, err), 0, "%s", err);
+	back = parse_ok(json);
+	cr_assert_str_eq(back->files[0].path, "run.sh");
+	cr_assert_eq(back->n_services, 0);
+	free(json);
+	manifest_free(back);
+	/* An invalid manifest is not serialised. */
+	m->files[0].mode = 04755;
+	cr_assert_eq(manifest_to_json(m, &json, &len, err), -1);
+	cr_assert_null(json);
+	manifest_free(m);
+}
+
+Test(manifest, rejects_invalid_json)
+{
+	struct manifest *m = NULL;
+	char err[ERR_MAX];
+
+	cr_assert_eq(manifest_parse("{\"format\": 1", 12, &m, err), -1);
+	cr_assert_not_null(strstr(err, "invalid JSON"), "%s", err);
+	cr_assert_eq(manifest_parse("", 0, &m, err), -1);
+	cr_assert_eq(manifest_parse("[]", 2, &m, err), -1);
+	cr_assert_not_null(strstr(err, "must be a JSON object"), "%s", err);
+	cr_assert_eq(manifest_parse("{} x", 4, &m, err), -1);
+	cr_assert_eq(manifest_parse("{\"a\":1}\0{}", 10, &m, err), -1);
+	cr_assert_not_null(strstr(err, "NUL"), "%s", err);
+	cr_assert_eq(manifest_parse("{\"a\":\"\xff\"}", 9, &m, err), -1);
+	cr_assert_null(m);
+}
+
+Test(manifest, rejects_oversized_input_before_parsing)
+{
+	struct manifest *m = NULL;
+	char err[ERR_MAX];
+
+	cr_assert_eq(manifest_parse("{}", (size_t)MANIFEST_MAX_BYTES + 1, &m, err), -1);
+	cr_assert_not_null(strstr(err, "larger than"), "%s", err);
+}
+
+Test(manifest, rejects_trailing_garbage)
+{
+	expect_reject("  ]\n}\n", "  ]\n}\n{}", "invalid JSON");
+	{
+		char *ws = malloc(strlen(good) + 4);
+
+		strcpy(ws, good);
+		strcat(ws, "\n\t ");
+		manifest_free(parse_ok(ws)); /* trailing whitespace is allowed */
+		free(ws);
+	}
+}
+
+Test(manifest, rejects_duplicate_and_escaped_keys)
+{
+	expect_reject("\"serial\": 42,", "\"serial\": 42, \"serial\": 43,",
+	              "duplicate key \"serial\"");
+	expect_reject("\"NODE_ENV\": \"production\"", "\"NODE_ENV\": \"x\", \"NODE_ENV\": \"y\"",
+	              "duplicate key");
+	expect_reject("\"app\":", "\"\\u0061pp\":", "backslash");
+}
+
+Test(manifest, rejects_unknown_and_missing_keys)
+{
+	expect_reject("\"dirty\": false,", "\"dirty\": false, \"extra\": 1,",
+	              "unknown key \"extra\"");
+	expect_reject("\"dirty\": false,", "", "missing key \"dirty\"");
+	expect_reject("\"port\": 5000,", "", "missing key \"port\"");
+	expect_reject("\"mode\": \"0755\"}", "\"mode\": \"0755\", \"owner\": 0}", "unknown key");
+	expect_reject("\"optional\": [\"TAVUS_API_KEY\"]",
+	              "\"optional\": [\"TAVUS_API_KEY\"], "
+	              "\"x\": []",
+	              "unknown key");
+}
+
+Test(manifest, rejects_wrong_types)
+{
+	expect_reject("\"serial\": 42", "\"serial\": \"42\"", "must be an integer");
+	expect_reject("\"serial\": 42", "\"serial\": 42.0", "must be an integer");
+	expect_reject("\"dirty\": false", "\"dirty\": 0", "true or false");
+	expect_reject("\"app\": \"mediai\"", "\"app\": null", "must be a string");
+	expect_reject("\"argv\": [\"node\", \"server.js\"]", "\"argv\": [\"node\", 1]",
+	              "must be a string");
+	expect_reject("\"env\": {\"PYTHONPATH\": \"${RELEASE}/agent/.deps\"}", "\"env\": []",
+	              "must be an object");
+	expect_reject("\"required\": [\"JWT_SECRET\", \"LIVEKIT_URL\"]",
+	              "\"required\": \"JWT_SECRET\"", "must be an array");
+}
+
+Test(manifest, rejects_numbers_out_of_range)
+{
+	expect_reject("\"serial\": 42", "\"serial\": -1", "out of range");
+	expect_reject("\"serial\": 42", "\"serial\": 9007199254740992", "out of range");
+	expect_reject("\"serial\": 42", "\"serial\": 99999999999999999999999", "out of range");
+	expect_reject("\"port\": 5000", "\"port\": 65536", "out of range");
+	expect_reject("\"stop_timeout_ms\": 30000", "\"stop_timeout_ms\": 604800001",
+	              "out of range");
+	expect_reject("\"format\": 1", "\"format\": 2", "unsupported format");
+}
+
+Test(manifest, rejects_embedded_nul_in_strings)
+{
+	expect_reject("\"node\", \"server.js\"", "\"node\", \"server\\u0000.js\"", "NUL");
+	expect_reject("\"target\": \"../.next/standalone\"", "\"target\": \"..\\u0000/x\"", "NUL");
+}
+
+Test(manifest, rejects_unsafe_paths)
+{
+	const char *base = "\"path\": \"agent/main.py\"";
+
+	expect_reject(base, "\"path\": \"/agent/main.py\"", "absolute");
+	expect_reject(base, "\"path\": \"agent/../main.py\"", "'..'");
+	expect_reject(base, "\"path\": \"agent/./main.py\"", "'.'");
+	expect_reject(base, "\"path\": \"agent//main.py\"", "empty path component");
+	expect_reject(base, "\"path\": \"agent/main.py/\"", "trailing");
+	expect_reject(base, "\"path\": \"agent/ma\\nin.py\"", "control character");
+	expect_reject(base, "\"path\": \"\"", "empty path");
+}
+
+Test(manifest, rejects_unsorted_duplicate_and_orphan_files)
+{
+	expect_reject("{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"},",
+	              "{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"}, "
+	              "{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"},",
+	              "repeats");
+	expect_reject("{\"path\": \".next\", \"type\": \"dir\", \"mode\": \"0755\"},",
+	              "{\"path\": \"zzz\", \"type\": \"dir\", \"mode\": \"0755\"},", "sorted");
+	/* agent/main.py without its parent directory listed */
+	expect_reject("{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"},", "",
+	              "parent agent is not listed as a directory");
+	expect_reject("{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"},",
+	              "{\"path\": \"agent\", \"type\": \"symlink\", \"mode\": \"0777\", "
+	              "\"target\": \".next\"},",
+	              "not listed as a directory");
+}
+
+Test(manifest, rejects_manifest_listing_itself)
+{
+	expect_reject("{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"},",
+	              "{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"}, "
+	              "{\"path\": \"slipway-manifest.json\", \"type\": \"dir\", \"mode\": "
+	              "\"0755\"},",
+	              "must not list itself");
+}
+
+Test(manifest, rejects_modes_outside_the_documented_set)
+{
+	expect_reject("\"mode\": \"0644\"", "\"mode\": \"4755\"", "mode");
+	expect_reject("\"mode\": \"0644\"", "\"mode\": \"0777\"", "0644 or 0755");
+	expect_reject("\"mode\": \"0644\"", "\"mode\": 420", "must be a string");
+	expect_reject("{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"}",
+	              "{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0644\"}",
+	              "directory's mode must be 0755");
+	expect_reject("\"type\": \"symlink\", \"mode\": \"0777\"",
+	              "\"type\": \"symlink\", \"mode\": \"0755\"", "symlink's mode must be 0777");
+}
+
+Test(manifest, rejects_bad_file_entries)
+{
+	expect_reject("\"type\": \"file\", \"mode\": \"0644\"",
+	              "\"type\": \"fifo\", \"mode\": \"0644\"", "\"type\" must be");
+	expect_reject("\"sha256\": \"e3b0", "\"sha256\": \"E3B0", "lowercase hex");
+	expect_reject("\"sha256\": \"e3b0c4", "\"sha256\": \"3b0c4", "64 lowercase hex");
+	expect_reject("\"size\": 12, ", "", "missing key \"size\"");
+	expect_reject("{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\"}",
+	              "{\"path\": \"agent\", \"type\": \"dir\", \"mode\": \"0755\", \"size\": 1}",
+	              "\"size\" is not allowed");
+	expect_reject("\"target\": \"../.next/standalone\"}",
+	              "\"target\": \"../.next/standalone\", \"sha256\": \"x\"}", "not allowed");
+}
+
+Test(manifest, rejects_symlinks_leaving_the_release)
+{
+	const char *t = "\"target\": \"../.next/standalone\"";
+
+	expect_reject(t, "\"target\": \"/etc/passwd\"", "absolute target");
+	expect_reject(t, "\"target\": \"../../etc\"", "outside the release");
+	expect_reject(t, "\"target\": \"../.next/../..\"", "'..' after a name");
+	expect_reject(t, "\"target\": \"./x\"", "'.' component");
+	expect_reject(t, "\"target\": \"\"", "empty target");
+	expect_reject(t, "\"target\": \"..//x\"", "empty component");
+}
+
+Test(manifest, symlink_target_rules)
+{
+	char err[ERR_MAX];
+
+	cr_assert_eq(symlink_target_check("a", "b", err), 0);
+	cr_assert_eq(symlink_target_check("a/b/c", "../../x/y", err), 0);
+	cr_assert_eq(symlink_target_check("a/b", "..", err), 0);
+	cr_assert_eq(symlink_target_check("a", "..", err), -1);
+	cr_assert_eq(symlink_target_check("a/b", "../..", err), -1);
+	cr_assert_eq(symlink_target_check("a/b", "x/..", err), -1);
+	cr_assert_eq(symlink_target_check("a/b", "x/", err), -1);
+}
+
+Test(manifest, rejects_bad_names_and_versions)
+{
+	expect_reject("\"version\": \"1.4.0+g1a2b3c4\"", "\"version\": \"../x\"", "version");
+	expect_reject("\"version\": \"1.4.0+g1a2b3c4\"", "\"version\": \".hidden\"",
+	              "start with a letter or digit");
+	expect_reject("\"version\": \"1.4.0+g1a2b3c4\"", "\"version\": \"1 0\"",
+	              "may only contain");
+	expect_reject("\"version\": \"1.4.0+g1a2b3c4\"", "\"version\": \"\"", "version");
+	expect_reject("\"app\": \"mediai\"", "\"app\": \"medi ai\"", "app");
+	expect_reject("\"name\": \"web\"", "\"name\": \"Web\"", "name must match");
+	expect_reject("\"name\": \"web\"", "\"name\": \"agent\"", "defined twice");
+	expect_reject("\"commit\": \"1a2b", "\"commit\": \"xa2b", "commit");
+	expect_reject("\"build_time\": \"2026-11-25T06:00:00Z\"",
+	              "\"build_time\": \"2026-13-25T06:00:00Z\"", "build_time");
+	expect_reject("\"build_time\": \"2026-11-25T06:00:00Z\"",
+	              "\"build_time\": \"2026-11-25 06:00:00\"", "build_time");
+	expect_reject("\"slipway_version\": \"0.1.0\"", "\"slipway_version\": \"\"",
+	              "slipway_version");
+}
+
+Test(manifest, rejects_bad_secrets_and_env)
+{
+	expect_reject("\"JWT_SECRET\", \"LIVEKIT_URL\"", "\"JWT_SECRET\", \"jwt\"", "secret name");
+	expect_reject("\"JWT_SECRET\", \"LIVEKIT_URL\"", "\"JWT_SECRET\", \"TAVUS_API_KEY\"",
+	              "more than once");
+	expect_reject("\"NODE_ENV\": \"production\"", "\"JWT_SECRET\": \"hunter2\"",
+	              "declared secret");
+	expect_reject("\"NODE_ENV\": \"production\"", "\"NODE-ENV\": \"production\"", "env name");
+}
+
+Test(manifest, rejects_inconsistent_services)
+{
+	expect_reject("\"ready_path\": \"/\",", "", "missing key \"ready_path\"");
+	expect_reject("\"ready\": \"none\",", "\"ready\": \"none\", \"ready_path\": \"/\",",
+	              "only allowed");
+	expect_reject("\"ready\": \"none\",", "\"ready\": \"tcp\",", "needs a port");
+	expect_reject("\"ready\": \"http\"", "\"ready\": \"exec\"", "\"ready\" must be");
+	expect_reject("\"ready_path\": \"/\"", "\"ready_path\": \"health\"", "ready_path");
+	expect_reject("\"argv\": [\"node\", \"server.js\"]", "\"argv\": []", "argv");
+	expect_reject("\"argv\": [\"node\", \"server.js\"]", "\"argv\": [\"\"]", "argv");
+	expect_reject("\"cwd\": \".next/standalone\"", "\"cwd\": \"../x\"", "cwd");
+	expect_reject("\"cwd\": \".next/standalone\"", "\"cwd\": \"nope\"",
+	              "not a directory of the release");
+}
