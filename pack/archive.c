@@ -37,7 +37,7 @@ static int setup(struct archive *a, const struct archive_opts *opts, char *err)
 		if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 		    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
 		    archive_write_set_filter_option(a, "gzip", "compression-level", "6") !=
-			    ARCHIVE_OK)
+		        ARCHIVE_OK)
 			return archive_fail(a, err, "cannot set up gzip", NULL);
 		return 0;
 	}
@@ -59,7 +59,7 @@ static void entry_common(struct archive_entry *ae, const char *path, int64_t mti
 }
 
 static int write_file_data(struct archive *a, const struct pack_entry *e, char *buf,
-			   uint64_t *bytes, char *err)
+                           uint64_t *bytes, char *err)
 {
 	uint64_t left = e->size;
 	int fd = entry_open_checked(e, err);
@@ -92,7 +92,7 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
 }
 
 int archive_write_release(int fd, const struct archive_opts *opts, const char *manifest,
-			  size_t manifest_len, const struct pack_tree *tree, char *err)
+                          size_t manifest_len, const struct pack_tree *tree, char *err)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();

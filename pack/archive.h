@@ -19,8 +19,8 @@ enum pack_compress { COMPRESS_ZSTD, COMPRESS_GZIP };
 
 struct archive_opts {
 	enum pack_compress compress;
-	unsigned threads;    /* zstd workers, >= 1 */
-	int64_t mtime;       /* every entry's mtime (SOURCE_DATE_EPOCH) */
+	unsigned threads; /* zstd workers, >= 1 */
+	int64_t mtime;    /* every entry's mtime (SOURCE_DATE_EPOCH) */
 	progress_fn progress;
 	void *ctx;
 };
@@ -28,7 +28,7 @@ struct archive_opts {
 /* Writes the archive to fd (an open, empty file; not closed). Each file is re-opened with
  * entry_open_checked, so one that changed since hashing fails the write. */
 int archive_write_release(int fd, const struct archive_opts *opts, const char *manifest,
-			  size_t manifest_len, const struct pack_tree *tree, char *err);
+                          size_t manifest_len, const struct pack_tree *tree, char *err);
 
 /* ".tar.zst" or ".tar.gz". */
 const char *archive_suffix(enum pack_compress c);

@@ -1,5 +1,6 @@
 #include "pack/collect.h"
 #include "release/error.h"
+#include "release/manifest_check.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -96,34 +97,6 @@ static struct pack_entry *add_entry(struct pack_tree *t)
 	return &t->v[t->n++];
 }
 
-/* Resolves `target` against the directory of `path` lexically; 0 when it stays inside. */
-static int symlink_stays_inside(const char *path, const char *target)
-{
-	int depth = 0;
-	const char *c;
-
-	if (target[0] == '/' || !target[0])
-		return -1;
-	for (c = path; *c; c++)
-		if (*c == '/')
-			depth++;
-	c = target;
-	while (*c) {
-		size_t n = strcspn(c, "/");
-
-		if (n == 2 && c[0] == '.' && c[1] == '.') {
-			if (--depth < 0)
-				return -1;
-		} else if (n && !(n == 1 && c[0] == '.')) {
-			depth++;
-		}
-		c += n;
-		if (*c == '/')
-			c++;
-	}
-	return 0;
-}
-
 struct walker {
 	const struct collect_opts *opts;
 	struct pack_tree *tree;
@@ -154,6 +127,22 @@ static int skip(struct walker *w, const char *rel, const char *reason)
 	return 0;
 }
 
+static int note(struct walker *w, const char *rel, const char *why)
+{
+	char *msg;
+
+	if (asprintf(&msg, "%s: %s", rel, why) < 0 || strlist_push_owned(&w->tree->notes, msg) < 0)
+		return fail(w->err, "out of memory");
+	return 0;
+}
+
+static bool is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
 static int walk(struct walker *w, const char *src, const char *rel, const char *dest, int depth);
 
 /* One filesystem object at src (known to the user as rel) landing at dest. */
@@ -169,6 +158,11 @@ static int visit(struct walker *w, const char *src, const char *rel, const char 
 		return skip(w, rel, reason);
 	if (excluded(w, rel, dest))
 		return 0;
+	if (w->opts->reserved && w->root != w->opts->reserved_root &&
+	    is_under(dest, w->opts->reserved))
+		return note(w, rel, w->opts->reserved_why);
+	if (relpath_check(dest, w->err) < 0)
+		return fail_prefix(w->err, "cannot pack %s", rel);
 	if (lstat(src, &st) < 0)
 		return fail(w->err, "cannot read %s: %s", rel, strerror(errno));
 	if (w->opts->have_key && st.st_dev == w->opts->key_dev && st.st_ino == w->opts->key_ino)
@@ -177,7 +171,7 @@ static int visit(struct walker *w, const char *src, const char *rel, const char 
 		return skip(w, rel, "not a regular file, directory or symlink");
 	if (!strcmp(dest, MANIFEST_NAME))
 		return fail(w->err, "%s: the name %s is reserved for the manifest", rel,
-			    MANIFEST_NAME);
+		            MANIFEST_NAME);
 	e = add_entry(w->tree);
 	if (!e || !(e->path = strdup(dest)) || !(e->src = strdup(src)))
 		return fail(w->err, "out of memory");
@@ -199,9 +193,8 @@ static int visit(struct walker *w, const char *src, const char *rel, const char 
 		if (n < 0)
 			return fail(w->err, "cannot read the symlink %s: %s", rel, strerror(errno));
 		target[n] = '\0';
-		if (symlink_stays_inside(dest, target) < 0)
-			return fail(w->err, "symlink %s -> %s points outside the release", rel,
-				    target);
+		if (symlink_target_check(dest, target, w->err) < 0)
+			return fail_prefix(w->err, "cannot pack the symlink %s -> %s", rel, target);
 		e->type = MANIFEST_SYMLINK;
 		e->mode = 0777;
 		e->target = strdup(target);
@@ -308,13 +301,13 @@ static int dedupe(struct pack_tree *t, char *err)
 
 			if (kept->type != e->type)
 				return fail(err, "%s is both a %s and a %s in the release", e->path,
-					    kept->type == MANIFEST_DIR ? "directory" : "file",
-					    e->type == MANIFEST_DIR ? "directory" : "file");
+				            kept->type == MANIFEST_DIR ? "directory" : "file",
+				            e->type == MANIFEST_DIR ? "directory" : "file");
 			if (e->type != MANIFEST_DIR) {
 				char *msg;
 
 				if (asprintf(&msg, "%s: provided twice; packing %s, not %s",
-					     e->path, kept->src, e->src) < 0 ||
+				             e->path, kept->src, e->src) < 0 ||
 				    strlist_push_owned(&t->notes, msg) < 0)
 					return fail(err, "out of memory");
 			}

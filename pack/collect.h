@@ -8,7 +8,7 @@
  * Never packed, whatever the config says (each skip is reported in tree->skipped):
  *   any path component ".git"; a name starting with ".env"; names ending in ".pem" or
  *   ".key"; a "cache" directory directly under ".next"; the signing key file itself (same
- *   device and inode) and any file that starts like a minisign secret key (pack/hash.h). */
+ *   device and inode) and any file whose content is a minisign secret key (pack/hash.c). */
 #ifndef SLIPWAY_PACK_COLLECT_H
 #define SLIPWAY_PACK_COLLECT_H
 
@@ -20,12 +20,12 @@
 #include <sys/types.h>
 
 struct pack_entry {
-	char *path;   /* archive path (relative, normalised) */
-	char *src;    /* absolute source path; NULL for implied ancestor directories */
+	char *path; /* archive path (relative, normalised) */
+	char *src;  /* absolute source path; NULL for implied ancestor directories */
 	enum manifest_file_type type;
-	unsigned mode;  /* 0644 / 0755 files, 0755 dirs, 0777 symlinks */
-	uint64_t size;  /* files */
-	char *target;   /* symlinks */
+	unsigned mode; /* 0644 / 0755 files, 0755 dirs, 0777 symlinks */
+	uint64_t size; /* files */
+	char *target;  /* symlinks */
 	uint8_t sha256[32];
 	/* identity at collect time, re-checked when the data is read */
 	dev_t dev;
@@ -56,6 +56,11 @@ struct collect_opts {
 	bool have_key;                 /* the signing key's identity, to never pack it */
 	dev_t key_dev;
 	ino_t key_ino;
+	/* Entries at or under `reserved` come only from root `reserved_root` (the vendored
+	 * Python dependencies); others landing there are left out with a note. */
+	const char *reserved;
+	unsigned reserved_root;
+	const char *reserved_why;
 };
 
 /* Fills tree (zeroed by the caller). Fails on a missing root, an unreadable directory, a

@@ -23,11 +23,11 @@ struct parse_state {
 	const char *text;
 	size_t len, pos;
 	int lineno;
-	bool indented;          /* the current line continues the previous key */
-	bool have_prev_key;     /* a key was seen since the last section header */
-	char section[256];      /* as libinih reports it */
+	bool indented;      /* the current line continues the previous key */
+	bool have_prev_key; /* a key was seen since the last section header */
+	char section[256];  /* as libinih reports it */
 	struct pack_service *service;
-	unsigned seen;          /* keys already set in the current section (bit per key) */
+	unsigned seen; /* keys already set in the current section (bit per key) */
 	char *err;
 	bool failed;
 };
@@ -49,7 +49,7 @@ enum key_bit {
 };
 
 static int state_fail(struct parse_state *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static int state_fail(struct parse_state *st, const char *fmt, ...)
 {
@@ -212,7 +212,7 @@ static int set_string(struct parse_state *st, char **dst, const char *value)
 
 /* Splits value into words appended to list; each word checked by `check` when given. */
 static int add_words(struct parse_state *st, const char *key, struct strlist *list,
-		     bool (*check)(const char *), const char *what)
+                     bool (*check)(const char *), const char *what)
 {
 	char werr[ERR_MAX];
 	struct strlist words = {0};
@@ -309,13 +309,13 @@ static int secrets_key(struct parse_state *st, const char *name, const char *val
 		if (!claim(st, K_REQUIRED, name, true))
 			return 0;
 		return add_words(st, value, &st->cfg->secrets_required, check_secret_name,
-				 "secret name");
+		                 "secret name");
 	}
 	if (!strcmp(name, "optional")) {
 		if (!claim(st, K_OPTIONAL, name, true))
 			return 0;
 		return add_words(st, value, &st->cfg->secrets_optional, check_secret_name,
-				 "secret name");
+		                 "secret name");
 	}
 	return state_fail(st, "unknown key '%s' in [secrets] (known: required, optional)", name);
 }
@@ -367,8 +367,10 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		if (!claim(st, K_CWD, name, false))
 			return 0;
 		if (strcmp(value, ".") && !valid_relative_path(value))
-			return state_fail(st, "bad cwd '%s': must be a relative path inside the "
-					      "release", value);
+			return state_fail(st,
+			                  "bad cwd '%s': must be a relative path inside the "
+			                  "release",
+			                  value);
 		return set_string(st, &s->cwd, value);
 	}
 	if (!strcmp(name, "port")) {
@@ -411,9 +413,9 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		return add_words(st, value, &s->env, check_env_word, "env entry (want KEY=VALUE)");
 	}
 	return state_fail(st,
-			  "unknown key '%s' in [%s] (known: command, cwd, env, port, ready, "
-			  "ready_timeout, stop_timeout)",
-			  name, st->section);
+	                  "unknown key '%s' in [%s] (known: command, cwd, env, port, ready, "
+	                  "ready_timeout, stop_timeout)",
+	                  name, st->section);
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
@@ -447,7 +449,8 @@ static void on_section_line(struct parse_state *st, const char *line)
 	size_t n, i;
 
 	end = start;
-	while (*end && *end != ']' && !(*end == ';' && end > start && isspace((unsigned char)end[-1])))
+	while (*end && *end != ']' &&
+	       !(*end == ';' && end > start && isspace((unsigned char)end[-1])))
 		end++;
 	if (*end != ']')
 		return; /* libinih reports the syntax error */
@@ -479,7 +482,7 @@ static void on_section_line(struct parse_state *st, const char *line)
 		st->service = config_add_service(st->cfg, sname);
 		if (!st->service) {
 			state_fail(st, "too many services (at most %d) or out of memory",
-				   CONFIG_MAX_SERVICES);
+			           CONFIG_MAX_SERVICES);
 			return;
 		}
 		st->cfg->services_set = true;
@@ -517,7 +520,7 @@ static char *read_line(char *buf, int num, void *stream)
 		copy--;
 	if (copy + 2 > (size_t)num) {
 		state_fail(st, "line longer than %d characters; continue lists on indented lines",
-			   num - 2);
+		           num - 2);
 		return NULL;
 	}
 	memcpy(buf, line, copy);
@@ -531,7 +534,7 @@ static char *read_line(char *buf, int num, void *stream)
 		if (i < copy && line[i] == '[') {
 			if (i > 0) {
 				state_fail(st, "a [section] header must start at the beginning of "
-					       "the line");
+				               "the line");
 				return NULL;
 			}
 			on_section_line(st, buf);
@@ -545,8 +548,7 @@ static char *read_line(char *buf, int num, void *stream)
 	return buf;
 }
 
-int config_parse(const char *text, size_t len, const char *file, struct pack_config *cfg,
-		 char *err)
+int config_parse(const char *text, size_t len, const char *file, struct pack_config *cfg, char *err)
 {
 	struct parse_state st;
 	size_t i;
@@ -564,8 +566,9 @@ int config_parse(const char *text, size_t len, const char *file, struct pack_con
 	if (line != 0) {
 		if (line < 0)
 			return fail(err, "%s: cannot parse: out of memory", file);
-		return fail(err, "%s:%d: syntax error: expected [section], key = value or a comment",
-			    file, line);
+		return fail(err,
+		            "%s:%d: syntax error: expected [section], key = value or a comment",
+		            file, line);
 	}
 	for (i = 0; i < cfg->n_services; i++) {
 		struct pack_service *s = &cfg->services[i];
@@ -574,7 +577,7 @@ int config_parse(const char *text, size_t len, const char *file, struct pack_con
 			return fail(err, "%s: [service %s] has no command", file, s->name);
 		if (s->ready == READY_TCP && !s->port)
 			return fail(err, "%s: [service %s]: ready = tcp needs a port", file,
-				    s->name);
+			            s->name);
 		if (!s->ready_set && s->port) {
 			s->ready = READY_HTTP;
 			s->ready_path = strdup("/");
@@ -585,7 +588,7 @@ int config_parse(const char *text, size_t len, const char *file, struct pack_con
 	for (i = 0; i < cfg->secrets_optional.n; i++)
 		if (strlist_has(&cfg->secrets_required, cfg->secrets_optional.v[i]))
 			return fail(err, "%s: secret %s is both required and optional", file,
-				    cfg->secrets_optional.v[i]);
+			            cfg->secrets_optional.v[i]);
 	cfg->file = strdup(file);
 	if (!cfg->file)
 		return fail(err, "out of memory");

@@ -60,7 +60,7 @@ char *config_to_ini(const struct pack_config *cfg)
 	if (!f)
 		return NULL;
 	fprintf(f, "; effective configuration (%s)\n",
-		cfg->file ? cfg->file : "no slipway.ini: detected defaults");
+	        cfg->file ? cfg->file : "no slipway.ini: detected defaults");
 	fprintf(f, "[app]\nname = %s\n", cfg->app ? cfg->app : "");
 	if (cfg->build && *cfg->build)
 		fprintf(f, "build = %s\n", cfg->build);

@@ -49,7 +49,7 @@ static bool has_key(json_object *obj, const char *key)
 }
 
 static int read_package_json(int dfd, struct pack_config *cfg, struct project_shape *shape,
-			     char *err)
+                             char *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -77,8 +77,9 @@ static int read_package_json(int dfd, struct pack_config *cfg, struct project_sh
 		if (slash && name[0] == '@')
 			name = slash + 1;
 		if (!valid_app_name(name)) {
-			fail(err, "package.json: name '%s' is not usable as an app name; set [app] "
-				  "name in slipway.ini",
+			fail(err,
+			     "package.json: name '%s' is not usable as an app name; set [app] "
+			     "name in slipway.ini",
 			     name);
 			goto out;
 		}
@@ -151,12 +152,13 @@ static int add_start_scripts(int dfd, struct strlist *include, char *err)
 }
 
 static int detect_include(int dfd, struct pack_config *cfg, const struct project_shape *shape,
-			  char *err)
+                          char *err)
 {
 	struct strlist *inc = &cfg->include;
 
 	if (shape->nextjs) {
-		if (strlist_push(inc, ".next/standalone") < 0 || strlist_push(inc, ".next/static") < 0)
+		if (strlist_push(inc, ".next/standalone") < 0 ||
+		    strlist_push(inc, ".next/static") < 0)
 			return fail(err, "out of memory");
 		if (is_dir_at(dfd, "public") && strlist_push(inc, "public") < 0)
 			return fail(err, "out of memory");
@@ -166,8 +168,7 @@ static int detect_include(int dfd, struct pack_config *cfg, const struct project
 	return add_start_scripts(dfd, inc, err);
 }
 
-static int detect_services(struct pack_config *cfg, const struct project_shape *shape,
-			   char *err)
+static int detect_services(struct pack_config *cfg, const struct project_shape *shape, char *err)
 {
 	struct pack_service *s;
 
@@ -188,8 +189,8 @@ static int detect_services(struct pack_config *cfg, const struct project_shape *
 
 		snprintf(script, sizeof(script), AGENT_DIR "/%s", shape->agent_main);
 		s = config_add_service(cfg, "agent");
-		if (!s || strlist_push(&s->argv, "python3") < 0 || strlist_push(&s->argv, script) < 0 ||
-		    strlist_push(&s->argv, "start") < 0)
+		if (!s || strlist_push(&s->argv, "python3") < 0 ||
+		    strlist_push(&s->argv, script) < 0 || strlist_push(&s->argv, "start") < 0)
 			return fail(err, "out of memory");
 		s->command = malloc(strlen(script) + 16);
 		if (!s->command)
@@ -224,7 +225,7 @@ int detect_defaults(int dfd, struct pack_config *cfg, struct project_shape *shap
 		return fail(err, "out of memory");
 	if (!cfg->app)
 		return fail(err, "no app name: set name in package.json or [app] name in %s",
-			    CONFIG_NAME);
+		            CONFIG_NAME);
 	if (!cfg->include_set && detect_include(dfd, cfg, shape, err) < 0)
 		return -1;
 	if (!cfg->services_set && detect_services(cfg, shape, err) < 0)

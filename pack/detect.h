@@ -16,8 +16,8 @@
 #include <stdbool.h>
 
 /* Where vendored Python dependencies go inside the release (see pack/pyvendor.h). */
-#define AGENT_DIR "agent"
-#define AGENT_DEPS_DIR "agent/.deps"
+#define AGENT_DIR          "agent"
+#define AGENT_DEPS_DIR     "agent/.deps"
 #define AGENT_REQUIREMENTS "agent/requirements.txt"
 
 struct project_shape {
@@ -31,6 +31,6 @@ struct project_shape {
 /* Inspects the project (a directory fd) and fills every unset field of cfg.
  * Fails when no app name can be found. */
 int detect_defaults(int project_fd, struct pack_config *cfg, struct project_shape *shape,
-		    char *err);
+                    char *err);
 
 #endif

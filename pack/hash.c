@@ -23,21 +23,25 @@ struct hash_job {
 	pthread_t main;
 };
 
+/* A minisign secret key file, whatever its name and comment: "untrusted comment: ..." then
+ * base64 of "Ed" + kdf ("Sc" or two zero bytes) + "B2", i.e. "RWRTY0Iy" or "RWQAAEIy". */
 static bool looks_like_secret_key(const unsigned char *buf, size_t n)
 {
 	static const char prefix[] = "untrusted comment: ";
 	const unsigned char *nl;
-	size_t line;
+	size_t rest;
 
 	if (n < sizeof(prefix) - 1 || memcmp(buf, prefix, sizeof(prefix) - 1))
 		return false;
 	nl = memchr(buf, '\n', n);
-	line = nl ? (size_t)(nl - buf) : n;
-	return memmem(buf, line, "secret key", 10) != NULL;
+	if (!nl)
+		return false;
+	rest = n - (size_t)(nl + 1 - buf);
+	return rest >= 8 && (!memcmp(nl + 1, "RWRTY0Iy", 8) || !memcmp(nl + 1, "RWQAAEIy", 8));
 }
 
-static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *buf,
-		    EVP_MD_CTX *md, char *err)
+static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *buf, EVP_MD_CTX *md,
+                    char *err)
 {
 	struct stat st;
 	uint64_t total = 0;
@@ -132,8 +136,7 @@ out:
 	return NULL;
 }
 
-int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx,
-	      char *err)
+int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx, char *err)
 {
 	struct hash_job job;
 	pthread_t tids[16];
@@ -181,7 +184,7 @@ int entry_open_checked(const struct pack_entry *e, char *err)
 	    st.st_mtim.tv_nsec != e->mtime_nsec) {
 		close(fd);
 		return fail(err, "%s changed while packing (after it was hashed); pack again",
-			    e->src);
+		            e->src);
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return fd;

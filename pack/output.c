@@ -16,7 +16,7 @@ int output_open(struct output *o, const char *outdir, const char *name, char *er
 	o->tmp[0] = '\0';
 	if (snprintf(o->path, sizeof(o->path), "%s/%s", outdir, name) >= (int)sizeof(o->path) ||
 	    snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.tmp-XXXXXX", outdir, name) >=
-		    (int)sizeof(o->tmp))
+	        (int)sizeof(o->tmp))
 		return fail(err, "output path too long");
 	o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (o->fd < 0) {

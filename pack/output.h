@@ -7,9 +7,9 @@
 #include <limits.h>
 
 struct output {
-	int fd;                 /* the temporary file, open for writing; -1 when closed */
-	char tmp[PATH_MAX];     /* its path */
-	char path[PATH_MAX];    /* the final path */
+	int fd;              /* the temporary file, open for writing; -1 when closed */
+	char tmp[PATH_MAX];  /* its path */
+	char path[PATH_MAX]; /* the final path */
 };
 
 /* Creates the temporary file for OUTDIR/name. */

@@ -1,4 +1,5 @@
 #include "pack/process.h"
+#include "pack/words.h"
 #include "release/error.h"
 
 #include <errno.h>
@@ -10,7 +11,7 @@
 #include <unistd.h>
 
 int run_process(const char *dir, char *const argv[], char *const env_add[], const char *display,
-		char *err)
+                char *err)
 {
 	int pipefd[2], status, child_errno = 0;
 	ssize_t n;
@@ -38,7 +39,7 @@ int run_process(const char *dir, char *const argv[], char *const env_add[], cons
 				goto child_fail;
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], argv);
-child_fail:
+	child_fail:
 		child_errno = errno;
 		if (write(pipefd[1], &child_errno, sizeof(child_errno)) < 0)
 			_exit(127);
@@ -60,13 +61,22 @@ child_fail:
 		return fail(err, "'%s' exited with status %d", display, WEXITSTATUS(status));
 	if (WIFSIGNALED(status))
 		return fail(err, "'%s' was killed by signal %d (%s)", display, WTERMSIG(status),
-			    strsignal(WTERMSIG(status)));
+		            strsignal(WTERMSIG(status)));
 	return fail(err, "'%s' ended abnormally", display);
 }
 
-int run_shell(const char *dir, const char *command, char *const env_add[], char *err)
+int run_command_line(const char *dir, const char *command, char *const env_add[], char *err)
 {
-	char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
+	struct strlist words = {0};
+	int r;
 
-	return run_process(dir, argv, env_add, command, err);
+	if (words_split(command, &words, err) < 0)
+		return fail_prefix(err, "bad command '%s'", command);
+	if (words.n == 0) {
+		strlist_clear(&words);
+		return fail(err, "empty command");
+	}
+	r = run_process(dir, words.v, env_add, command, err);
+	strlist_clear(&words);
+	return r;
 }

@@ -10,9 +10,10 @@
  * otherwise -1 with err saying "'<display>' exited with status N" / "was killed by signal
  * N" / "could not start: <why>". */
 int run_process(const char *dir, char *const argv[], char *const env_add[], const char *display,
-		char *err);
+                char *err);
 
-/* Runs `command` with /bin/sh -c (a build command is a shell command line, like in CI). */
-int run_shell(const char *dir, const char *command, char *const env_add[], char *err);
+/* Splits `command` into words (pack/words.h: quotes, no shell) and runs them. For shell
+ * features, write the shell explicitly: build = sh -c "npm ci && npm run build". */
+int run_command_line(const char *dir, const char *command, char *const env_add[], char *err);
 
 #endif

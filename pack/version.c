@@ -88,7 +88,7 @@ int git_version_read(const char *dir, struct git_version *out, char *err)
 		goto out;
 	}
 	if (snprintf(out->describe, sizeof(out->describe), "%s%s", buf.ptr,
-		     out->dirty ? "-dirty" : "") >= (int)sizeof(out->describe)) {
+	             out->dirty ? "-dirty" : "") >= (int)sizeof(out->describe)) {
 		fail(err, "git describe result is too long");
 		goto out;
 	}

@@ -11,11 +11,11 @@
 #include <stdint.h>
 
 struct git_version {
-	bool in_git;          /* false: the project is not inside a git work tree */
+	bool in_git; /* false: the project is not inside a git work tree */
 	char describe[256];
-	char commit[41];      /* full commit id of HEAD, hex */
+	char commit[41]; /* full commit id of HEAD, hex */
 	bool dirty;
-	int64_t commit_time;  /* HEAD's committer time, Unix seconds */
+	int64_t commit_time; /* HEAD's committer time, Unix seconds */
 };
 
 /* Fills out for the repository containing `dir`. Not being in a repository is not an
