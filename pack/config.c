@@ -219,8 +219,10 @@ static int add_words(struct parse_state *st, const char *key, struct strlist *li
 	size_t i;
 	int ok = 1;
 
-	if (words_split(key, &words, werr) < 0)
+	if (words_split(key, &words, werr) < 0) {
+		strlist_clear(&words);
 		return state_fail(st, "%s", werr);
+	}
 	for (i = 0; i < words.n && ok; i++) {
 		if (check && !check(words.v[i]))
 			ok = state_fail(st, "bad %s '%s'", what, words.v[i]);
@@ -233,9 +235,17 @@ static int add_words(struct parse_state *st, const char *key, struct strlist *li
 	return ok;
 }
 
+/* As the manifest requires: [A-Z_][A-Z0-9_]*, at most 128 bytes. */
 static bool check_secret_name(const char *s)
 {
-	return valid_env_name(s, strlen(s));
+	size_t i, n = strlen(s);
+
+	if (!n || n > 128 || isdigit((unsigned char)s[0]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'))
+			return false;
+	return true;
 }
 
 static bool check_path(const char *s)
@@ -429,6 +439,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return state_fail(st, "internal: section mismatch");
 	if (!*section)
 		return state_fail(st, "key '%s' outside of any section", name);
+	/* libinih keeps a ';' right after "=" as text, but it would read as a comment once
+	 * a blank precedes it: refuse the ambiguity (quote the word instead). */
+	if (value[0] == ';')
+		return state_fail(st, "the value of '%s' starts with ';': quote it", name);
 	if (!strcmp(section, "app"))
 		return app_key(st, name, value);
 	if (!strcmp(section, "bundle"))
@@ -523,6 +537,11 @@ static char *read_line(char *buf, int num, void *stream)
 		           num - 2);
 		return NULL;
 	}
+	for (size_t i = 0; i < copy; i++)
+		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f) {
+			state_fail(st, "control character 0x%02x in line", (unsigned char)line[i]);
+			return NULL;
+		}
 	memcpy(buf, line, copy);
 	buf[copy] = '\n';
 	buf[copy + 1] = '\0';

@@ -3,18 +3,27 @@
 #include "pack/config.h"
 #include "pack/words.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static void put_words(FILE *f, const char *key, const struct strlist *l)
+/* A list key; long lists continue on indented lines (libinih's lines are short). */
+static void put_words(FILE *f, const char *key, const struct strlist *l, bool wrap)
 {
-	size_t i;
+	size_t i, col;
 
-	fprintf(f, "%s =", key);
+	col = (size_t)fprintf(f, "%s =", key);
 	for (i = 0; i < l->n; i++) {
 		char *q = words_quote(l->v[i]);
+		size_t n = q ? strlen(q) : 1;
 
+		if (wrap && i > 0 && col + 1 + n > 100) {
+			fputs("\n ", f);
+			col = 1;
+		}
 		fprintf(f, " %s", q ? q : "?");
+		col += 1 + n;
 		free(q);
 	}
 	fputc('\n', f);
@@ -37,10 +46,15 @@ static void put_service(FILE *f, const struct pack_service *s)
 	fprintf(f, "\n[service %s]\n", s->name);
 	if (s->detected)
 		fprintf(f, "; detected\n");
-	put_words(f, "command", &s->argv);
+	/* As written, which libinih gave us with comments stripped; only a leading ';'
+	 * would read as a comment after "= ", so then the words are quoted instead. */
+	if (s->command[0] != ';')
+		fprintf(f, "command = %s\n", s->command);
+	else
+		put_words(f, "command", &s->argv, false);
 	fprintf(f, "cwd = %s\n", s->cwd ? s->cwd : ".");
 	if (s->env.n)
-		put_words(f, "env", &s->env);
+		put_words(f, "env", &s->env, true);
 	if (s->port)
 		fprintf(f, "port = %d\n", s->port);
 	if (s->ready == READY_HTTP)
@@ -67,12 +81,12 @@ char *config_to_ini(const struct pack_config *cfg)
 	else
 		fprintf(f, "; build: none\nbuild =\n");
 	fprintf(f, "\n[bundle]\n");
-	put_words(f, "include", &cfg->include);
-	put_words(f, "exclude", &cfg->exclude);
+	put_words(f, "include", &cfg->include, true);
+	put_words(f, "exclude", &cfg->exclude, true);
 	fprintf(f, "; never packed: .git .env* *.pem *.key .next/cache and the signing key\n");
 	fprintf(f, "\n[secrets]\n");
-	put_words(f, "required", &cfg->secrets_required);
-	put_words(f, "optional", &cfg->secrets_optional);
+	put_words(f, "required", &cfg->secrets_required, true);
+	put_words(f, "optional", &cfg->secrets_optional, true);
 	for (i = 0; i < cfg->n_services; i++)
 		put_service(f, &cfg->services[i]);
 	if (fclose(f) != 0) {

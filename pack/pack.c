@@ -480,6 +480,11 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, char *err)
 		goto out;
 	}
 	snprintf(res->app, sizeof(res->app), "%s", p.cfg.app);
+	if (decide_version(&p) < 0 || load_key(&p) < 0 || build(&p) < 0 ||
+	    check_standalone(&p) < 0 || vendor_python(&p) < 0 || collect(&p) < 0 ||
+	    hash_files(&p) < 0 || make_manifest(&p) < 0)
+		goto out;
+	/* OUTDIR is created only now: a failed build leaves no trace in it. */
 	if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
 		fail(err, "cannot create the output directory %s: %s", outdir, strerror(errno));
 		goto out;
@@ -488,9 +493,7 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, char *err)
 		fail(err, "cannot open the output directory %s: %s", outdir, strerror(errno));
 		goto out;
 	}
-	if (decide_version(&p) < 0 || load_key(&p) < 0 || build(&p) < 0 ||
-	    check_standalone(&p) < 0 || vendor_python(&p) < 0 || collect(&p) < 0 ||
-	    hash_files(&p) < 0 || make_manifest(&p) < 0 || write_outputs(&p) < 0)
+	if (write_outputs(&p) < 0)
 		goto out;
 	r = 0;
 out:

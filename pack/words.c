@@ -81,19 +81,27 @@ char *words_quote(const char *word)
 	size_t len = strlen(word), n = 0;
 	char *out;
 	const char *p;
-	int plain = len > 0;
+	/* Quoted also when it could read as an INI section or comment at a line start. */
+	int plain = len > 0 && word[0] != '[';
 
 	for (p = word; *p; p++)
 		if (is_blank(*p) || *p == '\'' || *p == '"' || *p == '\\' || *p == ';' || *p == '#')
 			plain = 0;
 	if (plain)
 		return strdup(word);
-	/* Double quotes: only " and \ need escaping inside them. */
-	out = malloc(2 * len + 3);
+	/* Double quotes: only " and \ need escaping inside them. A ';' is written as "';'"
+	 * (leave the double quotes for a single-quoted ';') so that no blank ever precedes
+	 * it: libinih would take " ;" for an inline comment, even inside quotes. */
+	out = malloc(5 * len + 3);
 	if (!out)
 		return NULL;
 	out[n++] = '"';
 	for (p = word; *p; p++) {
+		if (*p == ';') {
+			memcpy(out + n, "\"';'\"", 5);
+			n += 5;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			out[n++] = '\\';
 		out[n++] = *p;
