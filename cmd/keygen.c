@@ -1,9 +1,196 @@
+/* slipway keygen: a minisign key pair (specs/signature.md). */
 #include "cmd/cmd.h"
+#include "release/error.h"
+#include "release/fileio.h"
+#include "release/minisign.h"
+#include "release/password.h"
+#include "release/signing_key.h"
 
-/* Placeholder until its issue lands: refuses clearly instead of pretending. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_PUB "slipway.pub"
+#define DEFAULT_SEC "slipway.key"
+
+static const char usage_text[] =
+    "usage: slipway keygen [-p PUBFILE] [-s SECFILE] [-W] [-f] [-c COMMENT]\n"
+    "\n"
+    "Creates an Ed25519 key pair in minisign's formats. The secret key is encrypted\n"
+    "with a password (scrypt, as minisign does) unless -W is given; the password\n"
+    "comes from $SLIPWAY_PASSWORD, else it is asked twice on the terminal.\n"
+    "\n"
+    "  -p, --pubkey PUBFILE   public key file (default: ./" DEFAULT_PUB ")\n"
+    "  -s, --seckey SECFILE   secret key file, mode 0600 (default: ./" DEFAULT_SEC ")\n"
+    "  -W, --no-password      store the secret key unencrypted\n"
+    "  -f, --force            overwrite existing key files\n"
+    "  -c, --comment COMMENT  untrusted comment of the secret key file\n"
+    "  -h, --help             show this help\n";
+
+/* Writes `text` to `path` atomically (exclusive unless force). */
+static int write_key_file(const char *path, const char *text, mode_t mode, int force, char *err)
+{
+	char *d = strdup(path), *b = strdup(path);
+	int dirfd = -1, rc = -1;
+
+	if (!d || !b) {
+		fail(err, "out of memory");
+		goto out;
+	}
+	dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		fail(err, "cannot open the directory of %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (write_file_atomic(dirfd, basename(b), text, strlen(text), mode, !force, err) < 0) {
+		fail_prefix(err, "cannot write %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(d);
+	free(b);
+	return rc;
+}
+
+/* The new key's password: $SLIPWAY_PASSWORD, or asked twice on the terminal. Returns an
+ * exit code (EXIT_OK when pw is filled). */
+static int new_password(char pw[PASSWORD_MAX])
+{
+	char again[PASSWORD_MAX], err[ERR_MAX];
+	int rc = EXIT_OK;
+
+	if (getenv("SLIPWAY_PASSWORD")) {
+		if (signing_password("", pw, err) < 0)
+			return cmd_fail("keygen", EXIT_USAGE, "%s", err);
+	} else {
+		if (!password_tty_available())
+			return cmd_usage_error("keygen",
+			                       "no password for the secret key: set "
+			                       "SLIPWAY_PASSWORD, run on a terminal, or pass -W "
+			                       "for an unencrypted key");
+		if (password_prompt("Password for the new secret key: ", pw, PASSWORD_MAX, err) <
+		        0 ||
+		    password_prompt("Password (again): ", again, PASSWORD_MAX, err) < 0) {
+			rc = cmd_fail("keygen", EXIT_FAIL, "%s", err);
+		} else if (strcmp(pw, again) != 0) {
+			rc = cmd_fail("keygen", EXIT_NO, "the passwords do not match");
+		}
+		OPENSSL_cleanse(again, sizeof(again));
+	}
+	if (rc == EXIT_OK && pw[0] == '\0')
+		rc = cmd_usage_error("keygen", "empty password: choose one, or pass -W for an "
+		                               "unencrypted key");
+	if (rc != EXIT_OK)
+		OPENSSL_cleanse(pw, PASSWORD_MAX);
+	return rc;
+}
+
 int cmd_keygen(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail("keygen", EXIT_USAGE, "not implemented yet");
+	static const struct option opts[] = {
+	    {"pubkey", required_argument, NULL, 'p'},
+	    {"seckey", required_argument, NULL, 's'},
+	    {"no-password", no_argument, NULL, 'W'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"comment", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *pub_path = DEFAULT_PUB, *sec_path = DEFAULT_SEC, *comment = NULL;
+	char err[ERR_MAX], pw[PASSWORD_MAX], keyid[17], *sec_text = NULL, *pub_text = NULL;
+	struct minisign_seckey sk = {0};
+	struct minisign_pubkey pk;
+	int c, no_password = 0, force = 0, rc;
+
+	pw[0] = '\0';
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "p:s:Wfc:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			pub_path = optarg;
+			break;
+		case 's':
+			sec_path = optarg;
+			break;
+		case 'W':
+			no_password = 1;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'c':
+			comment = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return cmd_usage_error("keygen", "invalid option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+	if (!strcmp(pub_path, sec_path))
+		return cmd_usage_error("keygen", "the public and secret key files are the same");
+	if (comment &&
+	    (strpbrk(comment, "\r\n") ||
+	     strlen(comment) > MINISIGN_COMMENT_LINE_MAX - strlen("untrusted comment: ")))
+		return cmd_usage_error("keygen",
+		                       "the comment must be one line of at most %zu bytes",
+		                       MINISIGN_COMMENT_LINE_MAX - strlen("untrusted comment: "));
+	if (!force) {
+		if (access(sec_path, F_OK) == 0)
+			return cmd_fail("keygen", EXIT_NO,
+			                "%s already exists: pass -f to overwrite", sec_path);
+		if (access(pub_path, F_OK) == 0)
+			return cmd_fail("keygen", EXIT_NO,
+			                "%s already exists: pass -f to overwrite", pub_path);
+	}
+	if (!no_password && (rc = new_password(pw)) != EXIT_OK)
+		return rc;
+
+	rc = EXIT_FAIL;
+	if (minisign_keygen(&sk, err) < 0 ||
+	    minisign_seckey_format(&sk, no_password ? NULL : pw, comment, &sec_text, err) < 0) {
+		cmd_fail("keygen", EXIT_FAIL, "%s", err);
+		goto out;
+	}
+	minisign_seckey_public(&sk, &pk);
+	if (minisign_pubkey_format(&pk, &pub_text, err) < 0) {
+		cmd_fail("keygen", EXIT_FAIL, "%s", err);
+		goto out;
+	}
+	if (write_key_file(sec_path, sec_text, 0600, force, err) < 0) {
+		cmd_fail("keygen", EXIT_FAIL, "%s", err);
+		goto out;
+	}
+	if (write_key_file(pub_path, pub_text, 0644, force, err) < 0) {
+		cmd_fail("keygen", EXIT_FAIL, "%s", err);
+		if (!force)
+			unlink(sec_path); /* no half key pair left behind */
+		goto out;
+	}
+	minisign_keyid_hex(pk.keyid, keyid);
+	printf("key id: %s\npublic key: %s\nsecret key: %s (%s; keep it secret)\n", keyid, pub_path,
+	       sec_path, no_password ? "unencrypted" : "encrypted");
+	rc = EXIT_OK;
+out:
+	minisign_seckey_wipe(&sk);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (sec_text) {
+		OPENSSL_cleanse(sec_text, strlen(sec_text));
+		free(sec_text);
+	}
+	free(pub_text);
+	return rc;
 }

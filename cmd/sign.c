@@ -74,6 +74,18 @@ int cmd_sign(int argc, char **argv)
 	if (!tc)
 		return cmd_usage_error("sign", "no trusted comment: pass -t \"app:APP version:V "
 		                               "serial:N file:NAME\"");
+	if (strpbrk(tc, "\r\n") || strlen(tc) > MINISIGN_TRUSTED_MAX)
+		return cmd_usage_error("sign",
+		                       "the trusted comment must be a single line of at "
+		                       "most %d bytes",
+		                       MINISIGN_TRUSTED_MAX);
+	if (comment &&
+	    (strpbrk(comment, "\r\n") ||
+	     strlen(comment) > MINISIGN_COMMENT_LINE_MAX - strlen("untrusted comment: ")))
+		return cmd_usage_error("sign",
+		                       "the comment must be a single line of at most %zu "
+		                       "bytes",
+		                       MINISIGN_COMMENT_LINE_MAX - strlen("untrusted comment: "));
 	if (!signing_key_source(sec))
 		return cmd_usage_error("sign", "no secret key: pass -s SECFILE or set "
 		                               "SLIPWAY_SECRET_KEY or SLIPWAY_SECRET_KEY_DATA");

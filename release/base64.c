@@ -20,7 +20,7 @@ int base64_decode_exact(const char *text, size_t len, uint8_t *out, size_t want)
 {
 	/* Sized for the largest object minisign encodes (a 158-byte secret key). */
 	unsigned char buf[192];
-	char again[BASE64_LEN(sizeof(buf) / 4 * 3) + 1];
+	char again[BASE64_LEN(sizeof(buf)) + 1];
 	size_t i, pad = want % 3 ? 3 - want % 3 : 0;
 	int rc = -1;
 

@@ -93,3 +93,13 @@ out:
 		OPENSSL_cleanse(buf, size);
 	return rc;
 }
+
+int password_tty_available(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}

@@ -11,4 +11,7 @@
  * before a newline. The caller wipes buf (OPENSSL_cleanse) after use. */
 int password_prompt(const char *prompt, char *buf, size_t size, char *err);
 
+/* Whether /dev/tty can be opened, i.e. password_prompt has a terminal to ask on. */
+int password_tty_available(void);
+
 #endif

@@ -1,11 +1,13 @@
 // The release shown on the page is fixed at build time, so each packed
 // archive carries its own. Source, first found wins:
-//   $APP_RELEASE, then the first line of release.txt, then package.json's version.
+//   $APP_RELEASE, then $SLIPWAY_VERSION (when the build runs under a tool that sets it),
+//   then the first line of release.txt, then package.json's version.
 const fs = require('fs');
 const path = require('path');
 
 function release() {
 	if (process.env.APP_RELEASE) return process.env.APP_RELEASE;
+	if (process.env.SLIPWAY_VERSION) return process.env.SLIPWAY_VERSION;
 	try {
 		const line = fs.readFileSync(path.join(__dirname, 'release.txt'), 'utf8').split('\n')[0].trim();
 		if (line) return line;

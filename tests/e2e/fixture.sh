@@ -70,7 +70,7 @@ _fixture_npm_build() {
 	local modules
 	modules="$(_fixture_cache)/modules-$(_fixture_modules_key)/node_modules"
 	_fixture_link_tree "$modules" "$1/node_modules" || return 1
-	(cd "$1" && unset APP_RELEASE && NEXT_TELEMETRY_DISABLED=1 npm run build >&2) || return 1
+	(cd "$1" && unset APP_RELEASE SLIPWAY_VERSION && NEXT_TELEMETRY_DISABLED=1 npm run build >&2) || return 1
 	rm -rf "$1/.next/cache"
 }
 

@@ -75,7 +75,7 @@ assert_no_file app/.next/cache
 cp -r app/.next/static app/.next/standalone/.next/static
 cp -r app/public app/.next/standalone/public
 port=$(free_port)
-(cd app/.next/standalone && PORT=$port HOSTNAME=127.0.0.1 exec node server.js) >web.log 2>&1 &
+(cd app/.next/standalone && PORT=$port HOSTNAME=127.0.0.1 SLIPWAY_VERSION=vtest exec node server.js) >web.log 2>&1 &
 pids+=("$!")
 for i in $(seq 100); do
 	curl -sf "http://127.0.0.1:$port/api/health" >health.json 2>/dev/null && break
@@ -87,6 +87,7 @@ assert_contains "$(cat health.json)" "\"release\":\"$version\"" "/api/health"
 page=$(curl -sf "http://127.0.0.1:$port/") || fail "GET / failed: $(cat web.log)"
 assert_contains "$page" "Welcome to MediAI"
 assert_contains "$page" "id=\"release\">$version<" "page"
+assert_contains "$page" "id=\"running\">vtest<" "page (rendered per request)"
 asset=$(printf '%s' "$page" | grep -o '/_next/static/[^"]*\.js' | head -1)
 [ -n "$asset" ] || fail "the page references no /_next/static script"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$asset")" 200 "GET $asset"
