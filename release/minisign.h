@@ -118,6 +118,15 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
 int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
                        int fd, unsigned flags, char **trusted_comment, char *err);
 
+/* Checks the file signature of an already parsed "ED" signature against a BLAKE2b-512
+ * digest the caller computed, e.g. over the bytes it actually unpacked, so that a file
+ * swapped after minisign_verify_fd cannot pass. Checks neither the key id nor the trusted
+ * comment: use it after minisign_verify_fd accepted the same signature text. Fails with
+ * "signature does not match the file" or, for a non-"ED" signature, "not a prehashed
+ * signature". */
+int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct minisign_sig *sig,
+                              const uint8_t digest[64], char *err);
+
 /* ---- trusted comment fields ---- */
 
 /* The value of `key` in a trusted comment made of space- or tab-separated key:value tokens,

@@ -372,3 +372,19 @@ out:
 	minisign_sig_release(&sig);
 	return rc;
 }
+
+int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct minisign_sig *sig,
+                              const uint8_t digest[64], char *err)
+{
+	int ok;
+
+	if (memcmp(sig->alg, "ED", 2) != 0)
+		return fail(err, "not a prehashed signature (algorithm ED expected)");
+	ok = ed25519_verify(pk, digest, HASH_BYTES, sig->sig, err);
+	if (ok < 0)
+		return -1;
+	if (!ok)
+		return fail(err, "signature does not match the file: it was altered, truncated or "
+		                 "is not the signed file");
+	return 0;
+}

@@ -7,6 +7,7 @@
 #include "release/error.h"
 #include "release/minisign.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,8 +101,7 @@ Test(minisign, pubkey_parse_rejects_bad_inputs)
 	    "comment: x\nRWSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\n",
 	    /* "RUS" decodes to "ED": a signature tag, not a key algorithm */
 	    "untrusted comment: x\nRUSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\n",
-	    "untrusted comment: "
-	    "x\nRWSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\nextra\n",
+	    "untrusted comment: x\nRWSSwBfVnyxpta5KJP8TNt7GwUXpRD09G2EydYpBnAaQwLxGlCHANrH2\nx\n",
 	};
 	size_t i;
 
@@ -319,4 +319,25 @@ Test(base64, decode_exact_accepts_only_canonical_text_of_the_exact_length)
 	cr_assert_eq(base64_decode_exact("Q Q=", 4, out, 1), -1);
 	cr_assert_eq(base64_decode_exact("QUJD\n", 5, out, 3), -1);
 	cr_assert_eq(base64_decode_exact("QUJD", 4, out, 3), 0);
+}
+
+Test(minisign, check_digest_accepts_only_the_signed_hash)
+{
+	struct minisign_pubkey pk = fixture_pubkey();
+	struct minisign_sig sig, legacy;
+	uint8_t digest[64];
+	unsigned int n = 0;
+	char err[ERR_MAX];
+
+	cr_assert_eq(EVP_Digest(fx_content, strlen(fx_content), digest, &n, EVP_blake2b512(), NULL),
+	             1);
+	cr_assert_eq(minisign_sig_parse(fx_sig, strlen(fx_sig), &sig, err), 0, "%s", err);
+	cr_assert_eq(minisign_sig_check_digest(&pk, &sig, digest, err), 0, "%s", err);
+	digest[17] ^= 1;
+	cr_assert_eq(minisign_sig_check_digest(&pk, &sig, digest, err), -1);
+	cr_assert(strstr(err, "signature does not match the file"), "%s", err);
+	cr_assert_eq(minisign_sig_parse(fx_legacy_sig, strlen(fx_legacy_sig), &legacy, err), 0);
+	cr_assert_eq(minisign_sig_check_digest(&pk, &legacy, digest, err), -1);
+	minisign_sig_release(&sig);
+	minisign_sig_release(&legacy);
 }
