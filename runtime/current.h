@@ -1,0 +1,31 @@
+/* The release `current` points at, loaded for running: its directory, version, manifest and
+ * the store's env file with the required secrets checked (specs/runtime.md, "Environment").
+ * Store layout: specs/store.md (ROOT/current -> releases/<version>, ROOT/shared/env). */
+#ifndef SLIPWAY_RUNTIME_CURRENT_H
+#define SLIPWAY_RUNTIME_CURRENT_H
+
+#include <stddef.h>
+
+#include "release/manifest.h"
+#include "runtime/envfile.h"
+
+struct loaded_release {
+	char *dir;     /* absolute: ROOT/releases/<version> */
+	char *version; /* the directory name */
+	struct manifest *m;
+	struct envfile env;
+};
+
+/* The version `current` names (the last component of its link text) into buf.
+ * Fails when `current` is missing or is not a symlink into releases/. */
+int current_version(const char *root, char *buf, size_t cap, char *err);
+
+/* Loads release `version` of the store at `root` (absolute). Returns 0, -1 on a system error,
+ * or 1 when a check says no: env file with a wrong owner or mode, malformed env file,
+ * required secrets missing or empty (err names the keys, never a value), or a manifest
+ * that declares no service. *out is owned by the caller; free with loaded_release_free. */
+int release_load(const char *root, const char *version, struct loaded_release *out, char *err);
+
+void loaded_release_free(struct loaded_release *r);
+
+#endif

@@ -1,0 +1,218 @@
+#include "runtime/envfile.h"
+#include "release/error.h"
+#include "release/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void wipe(char *s)
+{
+	volatile char *p = s;
+
+	while (p && *p)
+		*p++ = '\0';
+}
+
+static int valid_key(const char *k, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || (k[0] >= '0' && k[0] <= '9'))
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = k[i];
+
+		if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+static int set_var(struct envfile *env, const char *k, size_t kn, const char *v, size_t vn)
+{
+	size_t i;
+	char *key = strndup(k, kn), *value = strndup(v, vn);
+	struct manifest_env *grown;
+
+	if (!key || !value)
+		goto oom;
+	for (i = 0; i < env->n; i++)
+		if (!strcmp(env->vars[i].key, key)) {
+			wipe(env->vars[i].value);
+			free(env->vars[i].value);
+			env->vars[i].value = value;
+			free(key);
+			return 0;
+		}
+	grown = realloc(env->vars, (env->n + 1) * sizeof(*grown));
+	if (!grown)
+		goto oom;
+	env->vars = grown;
+	env->vars[env->n].key = key;
+	env->vars[env->n].value = value;
+	env->n++;
+	return 0;
+oom:
+	free(key);
+	wipe(value);
+	free(value);
+	return -1;
+}
+
+int envfile_parse(const char *text, size_t len, struct envfile *out, char *err)
+{
+	const char *p = text, *end = text + len;
+	unsigned line = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *k, *eq, *v, *ve;
+
+		if (!eol)
+			eol = end;
+		line++;
+		k = p;
+		p = eol + 1;
+		while (k < eol && (*k == ' ' || *k == '\t'))
+			k++;
+		ve = eol;
+		if (ve > k && ve[-1] == '\r')
+			ve--;
+		if (k == ve || *k == '#')
+			continue;
+		if ((size_t)(ve - k) > 7 && !strncmp(k, "export ", 7))
+			k += 7;
+		eq = memchr(k, '=', (size_t)(ve - k));
+		if (!eq || !valid_key(k, (size_t)(eq - k))) {
+			envfile_release(out);
+			return fail(
+			    err, "line %u: expected KEY=VALUE with KEY made of [A-Za-z0-9_]", line);
+		}
+		v = eq + 1;
+		if (ve - v >= 2 && (*v == '"' || *v == '\'') && ve[-1] == *v) {
+			v++;
+			ve--;
+		}
+		if (memchr(v, '\0', (size_t)(ve - v))) {
+			envfile_release(out);
+			return fail(err, "line %u: contains a NUL byte", line);
+		}
+		if (set_var(out, k, (size_t)(eq - k), v, (size_t)(ve - v)) < 0) {
+			envfile_release(out);
+			return fail(err, "out of memory");
+		}
+	}
+	return 0;
+}
+
+int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing, char *err)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (missing)
+		*missing = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT && missing_ok) {
+			if (missing)
+				*missing = 1;
+			return 0;
+		}
+		if (errno == ELOOP)
+			return fail(
+			    err, "%s: is a symlink; refusing to read secrets through a link", path);
+		return fail(err, "cannot open %s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0) {
+		fail(err, "cannot stat %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fail(err, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		fail(err, "%s: owned by uid %u, not by the running user (uid %u); refusing secrets",
+		     path, (unsigned)st.st_uid, (unsigned)geteuid());
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		fail(err, "%s: mode %04o lets other users read the secrets; run: chmod 600 %s",
+		     path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (read_fd_all(fd, ENVFILE_MAX_BYTES, &text, &len, err) < 0) {
+		fail_prefix(err, "%s", path);
+		goto out;
+	}
+	if (envfile_parse(text, len, out, err) < 0) {
+		fail_prefix(err, "%s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (text) {
+		memset(text, 0, len);
+		free(text);
+	}
+	close(fd);
+	return rc;
+}
+
+const char *envfile_get(const struct envfile *env, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < env->n; i++)
+		if (!strcmp(env->vars[i].key, key))
+			return env->vars[i].value;
+	return NULL;
+}
+
+size_t envfile_missing(const struct envfile *env, char *const *required, size_t n_required,
+                       char *names, size_t cap)
+{
+	size_t i, missing = 0, used = 0;
+
+	if (cap)
+		names[0] = '\0';
+	for (i = 0; i < n_required; i++) {
+		const char *v = envfile_get(env, required[i]);
+		int w;
+
+		if (v && *v)
+			continue;
+		missing++;
+		if (used < cap) {
+			w = snprintf(names + used, cap - used, "%s%s", used ? " " : "",
+			             required[i]);
+			if (w > 0)
+				used += (size_t)w;
+		}
+	}
+	return missing;
+}
+
+void envfile_release(struct envfile *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->n; i++) {
+		wipe(env->vars[i].value);
+		free(env->vars[i].key);
+		free(env->vars[i].value);
+	}
+	free(env->vars);
+	env->vars = NULL;
+	env->n = 0;
+}

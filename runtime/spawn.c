@@ -1,0 +1,117 @@
+#include "runtime/spawn.h"
+#include "release/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct child_failure {
+	int step; /* 0 setup, 1 chdir, 2 exec */
+	int err;
+};
+
+static void child_fail(int fd, int step)
+{
+	struct child_failure f = {step, errno};
+	ssize_t r;
+
+	r = write(fd, &f, sizeof(f));
+	(void)r;
+	_exit(127);
+}
+
+/* Runs in the child between fork and exec: only async-signal-safe calls. */
+static void child(const struct spawn_req *req, int report_fd, int out_fd)
+{
+	sigset_t none;
+	int sig, devnull;
+
+	setpgid(0, 0);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+		child_fail(report_fd, 0);
+	if (chdir(req->cwd) < 0)
+		child_fail(report_fd, 1);
+	environ = (char **)req->envp;
+	execvp(req->argv[0], req->argv);
+	child_fail(report_fd, 2);
+}
+
+int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, char *err)
+{
+	int report[2] = {-1, -1}, out[2] = {-1, -1}, rc = -1;
+	struct child_failure f;
+	ssize_t r;
+	pid_t p;
+
+	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		fail(err, "cannot create pipe: %s", strerror(errno));
+		goto out;
+	}
+	p = fork();
+	if (p < 0) {
+		fail(err, "cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (p == 0) {
+		close(report[0]);
+		close(out[0]);
+		child(req, report[1], out[1]);
+	}
+	/* Both sides call setpgid so no signal can reach the child before its group exists. */
+	setpgid(p, p);
+	close(report[1]);
+	report[1] = -1;
+	close(out[1]);
+	out[1] = -1;
+	do
+		r = read(report[0], &f, sizeof(f));
+	while (r < 0 && errno == EINTR);
+	if (r == (ssize_t)sizeof(f)) {
+		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (f.step == 1)
+			fail(err, "cannot enter %s: %s", req->cwd, strerror(f.err));
+		else if (f.step == 2)
+			fail(err, "cannot execute %s: %s", req->argv[0], strerror(f.err));
+		else
+			fail(err, "cannot set up the child's descriptors: %s", strerror(f.err));
+		goto out;
+	}
+	if (fcntl(out[0], F_SETFL, O_NONBLOCK) < 0) {
+		fail(err, "cannot set up the output pipe: %s", strerror(errno));
+		kill(-p, SIGKILL);
+		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+			;
+		goto out;
+	}
+	*pid = p;
+	*out_fd = out[0];
+	out[0] = -1;
+	rc = 0;
+out:
+	if (report[0] >= 0)
+		close(report[0]);
+	if (report[1] >= 0)
+		close(report[1]);
+	if (out[0] >= 0)
+		close(out[0]);
+	if (out[1] >= 0)
+		close(out[1]);
+	return rc;
+}
+
+int spawn_become_subreaper(char *err)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return fail(err, "cannot become a child subreaper: %s", strerror(errno));
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* Starting one service process (specs/runtime.md, "Start").
+ *
+ * The child gets its own process group (pgid == pid), the given cwd and environment, default
+ * signal dispositions and an empty signal mask, stdin from /dev/null, and stdout+stderr on one
+ * pipe whose read end is returned to the caller. argv[0] is looked up in PATH (execvp); no shell.
+ * A close-on-exec pipe reports a failed chdir/exec, so "exec failed" is told apart from "ran
+ * and exited": spawn_service then fails with the reason, and the child is already reaped. */
+#ifndef SLIPWAY_RUNTIME_SPAWN_H
+#define SLIPWAY_RUNTIME_SPAWN_H
+
+#include <sys/types.h>
+
+struct spawn_req {
+	char *const *argv; /* NULL-terminated */
+	char *const *envp; /* NULL-terminated, the complete environment */
+	const char *cwd;   /* absolute */
+};
+
+/* On success *pid is the child (and its process group), *out_fd the non-blocking, close-on-exec
+ * read end of its output pipe (owned by the caller). */
+int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, char *err);
+
+/* Marks the calling process a child subreaper, so orphaned grandchildren are re-parented to
+ * it and reaped instead of escaping to init. */
+int spawn_become_subreaper(char *err);
+
+#endif

@@ -1,0 +1,163 @@
+#include "runtime/statefile.h"
+#include "release/error.h"
+#include "release/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int open_run_dir(const char *root, char *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, STATEFILE_DIR);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return fail(err, "cannot create %s: %s", path, strerror(errno));
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return fail(err, "cannot open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static void iso_time(time_t t, char *buf, size_t cap)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+int statefile_write(const char *root, const struct state_snapshot *snap, char *err)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array(), *sw;
+	const struct service *s;
+	uint64_t mono = now_ms();
+	time_t wall = time(NULL);
+	char when[32];
+	const char *text;
+	int dfd, rc;
+
+	json_object_object_add(o, "format", json_object_new_int(1));
+	json_object_object_add(o, "pid", json_object_new_int(snap->pid));
+	iso_time(wall, when, sizeof(when));
+	add_str(o, "updated", when);
+	add_str(o, "phase", snap->phase);
+	json_object_object_add(o, "generation", json_object_new_int64(snap->generation));
+	add_str(o, "release", snap->release);
+	sw = json_object_new_object();
+	json_object_object_add(sw, "seq", json_object_new_int64(snap->sw.seq));
+	add_str(sw, "from", snap->sw.from);
+	add_str(sw, "to", snap->sw.to);
+	add_str(sw, "result", snap->sw.result);
+	add_str(sw, "reason", snap->sw.reason);
+	json_object_object_add(o, "switch", sw);
+	for (s = snap->services; s; s = s->next) {
+		json_object *j = json_object_new_object();
+		uint64_t age = mono >= s->state_since ? (mono - s->state_since) / 1000 : 0;
+
+		add_str(j, "name", s->spec.name);
+		json_object_object_add(j, "generation", json_object_new_int64(s->gen));
+		add_str(j, "release", s->version);
+		add_str(j, "state", svc_state_name(s->state));
+		json_object_object_add(j, "pid", json_object_new_int(s->pid));
+		json_object_object_add(j, "port", json_object_new_int(s->spec.port));
+		json_object_object_add(j, "restarts", json_object_new_int64(s->restarts));
+		json_object_object_add(j, "failures", json_object_new_int64(s->failures));
+		add_str(j, "last_exit", s->last_exit);
+		iso_time(wall - (time_t)age, when, sizeof(when));
+		add_str(j, "since", when);
+		json_object_object_add(j, "retiring", json_object_new_boolean(s->retiring));
+		json_object_array_add(arr, j);
+	}
+	json_object_object_add(o, "services", arr);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	dfd = open_run_dir(root, err);
+	if (dfd < 0) {
+		json_object_put(o);
+		return -1;
+	}
+	rc = write_file_atomic(dfd, STATEFILE_NAME, text, strlen(text), 0644, 0, err);
+	close(dfd);
+	json_object_put(o);
+	return rc;
+}
+
+int statefile_read(const char *root, char **text, char *err)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", root, STATEFILE_DIR, STATEFILE_NAME);
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return fail(err, "no state file at %s: slipway run has not run on this store",
+		            path);
+	return read_file_at(AT_FDCWD, path, 16u << 20, 1, text, NULL, err);
+}
+
+int statefile_supervisor_alive(const char *root, char *err)
+{
+	char path[PATH_MAX];
+	int fd, alive = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", root, STATEFILE_DIR, STATEFILE_LOCK);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail(err, "cannot open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			alive = 1;
+		else
+			alive = fail(err, "cannot lock %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return alive;
+}
+
+int statefile_claim(const char *root, int *lock_fd, char *err)
+{
+	char pid[32];
+	int dfd, fd;
+
+	dfd = open_run_dir(root, err);
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, STATEFILE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		fail(err, "cannot open %s/%s/%s: %s", root, STATEFILE_DIR, STATEFILE_LOCK,
+		     strerror(errno));
+		close(dfd);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			fail(err, "another slipway run already supervises %s", root);
+		else
+			fail(err, "cannot lock %s/%s/%s: %s", root, STATEFILE_DIR, STATEFILE_LOCK,
+			     strerror(errno));
+		close(fd);
+		close(dfd);
+		return -1;
+	}
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (write_file_atomic(dfd, STATEFILE_PID, pid, strlen(pid), 0644, 0, err) < 0) {
+		close(fd);
+		close(dfd);
+		return -1;
+	}
+	close(dfd);
+	*lock_fd = fd;
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* The supervisor's state file, ROOT/run/state.json, rewritten atomically on every change so
+ * `slipway status` and `deploy --wait` can read it (format: specs/runtime.md, "State file").
+ * It never holds an environment value. ROOT/run/supervisor.lock is held (flock) by the live
+ * supervisor, so a state file left by a dead one is recognisable. */
+#ifndef SLIPWAY_RUNTIME_STATEFILE_H
+#define SLIPWAY_RUNTIME_STATEFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "runtime/service.h"
+
+#define STATEFILE_DIR  "run"
+#define STATEFILE_NAME "state.json"
+#define STATEFILE_LOCK "supervisor.lock"
+#define STATEFILE_PID  "supervisor.pid"
+
+struct state_switch {
+	unsigned seq;       /* 0: no switch yet */
+	const char *from;   /* version before, "" for the first start */
+	const char *to;     /* version asked for */
+	const char *result; /* "pending", "ok" or "rolled_back" */
+	const char *reason; /* why it was rolled back, else "" */
+};
+
+struct state_snapshot {
+	pid_t pid;
+	const char *phase; /* "starting", "running", "switching", "stopping" */
+	unsigned generation;
+	const char *release; /* version of the live generation, "" before the first is up */
+	struct state_switch sw;
+	const struct service *services; /* list */
+};
+
+/* Creates ROOT/run (0755) if needed and writes the snapshot atomically. */
+int statefile_write(const char *root, const struct state_snapshot *snap, char *err);
+
+/* The state file's text (heap, caller frees), or -1 with err (missing file: "no state file"). */
+int statefile_read(const char *root, char **text, char *err);
+
+/* 1 when a supervisor holds ROOT/run/supervisor.lock, 0 when none does, -1 on error. */
+int statefile_supervisor_alive(const char *root, char *err);
+
+/* Takes ROOT/run/supervisor.lock for this process (kept until exit) and writes the pid file.
+ * Fails when another supervisor holds it. */
+int statefile_claim(const char *root, int *lock_fd, char *err);
+
+#endif

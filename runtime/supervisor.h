@@ -1,0 +1,41 @@
+/* `slipway run`: the foreground supervisor of the services of `current`
+ * (specs/runtime.md). One poll loop over a signalfd, an inotify watch on the store root,
+ * the services' output pipes and readiness probes.
+ *
+ * It starts every service of the current release, restarts crashed ones with backoff,
+ * follows `current` when it changes (inotify on ROOT, or SIGHUP), gates a switch on the new
+ * release's readiness and flips back on failure, and on SIGTERM/SIGINT sends each service
+ * group exactly one SIGTERM, waits its stop_timeout, then SIGKILLs it. */
+#ifndef SLIPWAY_RUNTIME_SUPERVISOR_H
+#define SLIPWAY_RUNTIME_SUPERVISOR_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "runtime/backoff.h"
+
+struct supervisor_config {
+	const char *root; /* absolute store root */
+	FILE *out;        /* log lines go here, one fflush per line */
+	int color;        /* colour the prefixes (only when out is a terminal) */
+	struct backoff_policy backoff;
+	uint64_t settle_ms;         /* "ready none": up after running this long */
+	uint64_t probe_interval_ms; /* between readiness attempts */
+	/* Points `current` back at `version` under the store lock (the health gate's undo). */
+	int (*flip_back)(const char *root, const char *version, char *err);
+	/* Records in the store that `version` failed its health check. May be NULL. */
+	int (*mark_bad)(const char *root, const char *version, const char *reason, char *err);
+};
+
+/* Fills the defaults: backoff from the environment, SLIPWAY_READY_NONE_MS (default 1000) and
+ * SLIPWAY_PROBE_INTERVAL_MS (default 50). */
+void supervisor_config_defaults(struct supervisor_config *cfg);
+
+enum { SUP_STOPPED = 0, SUP_REFUSED = 1 };
+
+/* Runs until a stop signal has been handled and no service process is left. Returns
+ * SUP_STOPPED, SUP_REFUSED when the current release cannot run (err says why: missing
+ * secrets, env file mode, no service), or -1 on a system error (err). */
+int supervisor_run(const struct supervisor_config *cfg, char *err);
+
+#endif

@@ -1,0 +1,221 @@
+#include "runtime/svcspec.h"
+#include "release/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct envv {
+	char **v;
+	size_t n;
+};
+
+static void wipe_free(char *s)
+{
+	volatile char *p = s;
+
+	while (p && *p)
+		*p++ = '\0';
+	free(s);
+}
+
+char *svc_expand_release(const char *s, const char *release_dir)
+{
+	static const char tok[] = "${RELEASE}";
+	size_t tl = sizeof(tok) - 1, rl = strlen(release_dir), n = 0, cap;
+	const char *p;
+	char *out, *w;
+
+	for (p = strstr(s, tok); p; p = strstr(p + tl, tok))
+		n++;
+	cap = strlen(s) + n * rl + 1;
+	out = malloc(cap);
+	if (!out)
+		return NULL;
+	w = out;
+	while ((p = strstr(s, tok))) {
+		memcpy(w, s, (size_t)(p - s));
+		w += p - s;
+		memcpy(w, release_dir, rl);
+		w += rl;
+		s = p + tl;
+	}
+	strcpy(w, s);
+	return out;
+}
+
+const char *svc_env_get(char *const *envp, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, key, kl) && (*envp)[kl] == '=')
+			return *envp + kl + 1;
+	return NULL;
+}
+
+static int envv_set(struct envv *e, const char *key, size_t kl, const char *value)
+{
+	size_t i;
+	char *kv = malloc(kl + strlen(value) + 2), **grown;
+
+	if (!kv)
+		return -1;
+	memcpy(kv, key, kl);
+	kv[kl] = '=';
+	strcpy(kv + kl + 1, value);
+	for (i = 0; i < e->n; i++)
+		if (!strncmp(e->v[i], key, kl) && e->v[i][kl] == '=') {
+			wipe_free(e->v[i]);
+			e->v[i] = kv;
+			return 0;
+		}
+	grown = realloc(e->v, (e->n + 2) * sizeof(*grown));
+	if (!grown) {
+		wipe_free(kv);
+		return -1;
+	}
+	e->v = grown;
+	e->v[e->n++] = kv;
+	e->v[e->n] = NULL;
+	return 0;
+}
+
+static int inherited(const char *kv, size_t kl)
+{
+	static const char *const drop[] = {
+	    "NOTIFY_SOCKET",    "HOSTNAME",           "PORT",
+	    "SLIPWAY_PASSWORD", "SLIPWAY_SECRET_KEY", "SLIPWAY_SECRET_KEY_DATA",
+	    "WATCHDOG_PID",     "WATCHDOG_USEC",      NULL};
+	size_t i;
+
+	if (!strncmp(kv, "LISTEN_", 7))
+		return 0;
+	for (i = 0; drop[i]; i++)
+		if (strlen(drop[i]) == kl && !strncmp(kv, drop[i], kl))
+			return 0;
+	return 1;
+}
+
+static int cwd_escapes(const char *cwd)
+{
+	const char *p = cwd;
+
+	if (*cwd == '/')
+		return 1;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+int svc_spec_build(const struct manifest_service *ms, const char *release_dir, const char *version,
+                   const struct envfile *env, char *const *base, struct svc_spec *out, char *err)
+{
+	struct envv e = {NULL, 0};
+	char portbuf[16];
+	const char *host = NULL;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (ms->cwd && cwd_escapes(ms->cwd))
+		return fail(err, "service %s: cwd %s leaves the release", ms->name, ms->cwd);
+	out->name = strdup(ms->name);
+	out->argv = calloc(ms->argc + 1, sizeof(char *));
+	if (!out->name || !out->argv)
+		goto oom;
+	for (i = 0; i < ms->argc; i++)
+		if (!(out->argv[i] = svc_expand_release(ms->argv[i], release_dir)))
+			goto oom;
+	if (ms->cwd && *ms->cwd && strcmp(ms->cwd, ".")) {
+		size_t n = strlen(release_dir) + strlen(ms->cwd) + 2;
+
+		if (!(out->cwd = malloc(n)))
+			goto oom;
+		snprintf(out->cwd, n, "%s/%s", release_dir, ms->cwd);
+	} else if (!(out->cwd = strdup(release_dir))) {
+		goto oom;
+	}
+	for (; base && *base; base++) {
+		const char *eq = strchr(*base, '=');
+
+		if (eq && inherited(*base, (size_t)(eq - *base)) &&
+		    envv_set(&e, *base, (size_t)(eq - *base), eq + 1) < 0)
+			goto oom;
+	}
+	for (i = 0; i < ms->n_env; i++) {
+		char *v = svc_expand_release(ms->env[i].value, release_dir);
+		int r;
+
+		if (!v)
+			goto oom;
+		r = envv_set(&e, ms->env[i].key, strlen(ms->env[i].key), v);
+		free(v);
+		if (r < 0)
+			goto oom;
+		if (!strcmp(ms->env[i].key, "HOSTNAME"))
+			host = ms->env[i].value;
+	}
+	for (i = 0; env && i < env->n; i++)
+		if (envv_set(&e, env->vars[i].key, strlen(env->vars[i].key), env->vars[i].value) <
+		    0)
+			goto oom;
+	if (env && envfile_get(env, "HOSTNAME"))
+		host = envfile_get(env, "HOSTNAME");
+	if (envv_set(&e, "SLIPWAY_RELEASE", 15, release_dir) < 0 ||
+	    envv_set(&e, "SLIPWAY_VERSION", 15, version) < 0 ||
+	    envv_set(&e, "SLIPWAY_SERVICE", 15, ms->name) < 0)
+		goto oom;
+	if (ms->port > 0) {
+		if (!host || !*host)
+			host = "0.0.0.0";
+		snprintf(portbuf, sizeof(portbuf), "%d", ms->port);
+		if (envv_set(&e, "PORT", 4, portbuf) < 0 || envv_set(&e, "HOSTNAME", 8, host) < 0 ||
+		    !(out->host = strdup(host)))
+			goto oom;
+	}
+	if (!e.v && !(e.v = calloc(1, sizeof(char *))))
+		goto oom;
+	out->envp = e.v;
+	out->port = ms->port;
+	out->ready = ms->ready;
+	if (ms->ready_path && !(out->ready_path = strdup(ms->ready_path)))
+		goto oom_env;
+	out->ready_timeout_ms =
+	    ms->ready_timeout_ms ? ms->ready_timeout_ms : SVC_DEFAULT_READY_TIMEOUT_MS;
+	out->stop_timeout_ms =
+	    ms->stop_timeout_ms ? ms->stop_timeout_ms : SVC_DEFAULT_STOP_TIMEOUT_MS;
+	return 0;
+oom:
+	if (e.v) {
+		for (i = 0; i < e.n; i++)
+			wipe_free(e.v[i]);
+		free(e.v);
+	}
+oom_env:
+	svc_spec_release(out);
+	return fail(err, "out of memory");
+}
+
+void svc_spec_release(struct svc_spec *s)
+{
+	size_t i;
+
+	for (i = 0; s->argv && s->argv[i]; i++)
+		free(s->argv[i]);
+	for (i = 0; s->envp && s->envp[i]; i++)
+		wipe_free(s->envp[i]);
+	free(s->argv);
+	free(s->envp);
+	free(s->name);
+	free(s->cwd);
+	free(s->host);
+	free(s->ready_path);
+	memset(s, 0, sizeof(*s));
+}
