@@ -147,8 +147,10 @@ static int verify_and_read_comment(struct install_ctx *c, char *err)
 	char *serial = NULL, e2[ERR_MAX];
 
 	/* Before libarchive sees a byte: the same descriptor is handed to it afterwards. */
-	if (minisign_verify_fd(&c->pk, c->sig_text, c->sig_len, c->fd, 0, &c->tc, err) < 0) {
-		c->res->rejected = true;
+	int r = minisign_verify_fd(&c->pk, c->sig_text, c->sig_len, c->fd, 0, &c->tc, err);
+
+	if (r < 0) {
+		c->res->rejected = r == -1; /* -2: the system failed, not the signature */
 		return fail_prefix(err, "%s", c->archive);
 	}
 	if (minisign_sig_parse(c->sig_text, c->sig_len, &c->sig, err) < 0)
