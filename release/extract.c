@@ -181,7 +181,8 @@ int extractor_new(int fd, const struct extract_limits *lim, extract_raw_observer
 		return -1;
 	}
 	if (archive_read_open(x->inner, x, NULL, plain_read, NULL) != ARCHIVE_OK) {
-		reader_error(x, x->inner, "not a tar archive", err);
+		reader_error(x, x->inner, "not a tar archive (slipway reads tar, tar.zst, tar.gz)",
+		             err);
 		extractor_free(x);
 		return -1;
 	}
@@ -265,9 +266,11 @@ static int next_entry(struct extractor *x, struct archive_entry **e, char *name,
 	if (r == ARCHIVE_EOF)
 		return 0;
 	if (r != ARCHIVE_OK)
-		return reader_error(
-		    x, x->inner, x->entries ? "damaged or truncated archive" : "not a tar archive",
-		    err);
+		return reader_error(x, x->inner,
+		                    x->entries
+		                        ? "damaged or truncated archive"
+		                        : "not a tar archive (slipway reads tar, tar.zst, tar.gz)",
+		                    err);
 	if (++x->entries > x->lim.max_entries)
 		return fail(err, "more than %llu entries; limit: --max-entries",
 		            (unsigned long long)x->lim.max_entries);
