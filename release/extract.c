@@ -553,8 +553,6 @@ static int write_entry(struct extractor *x, int stagingfd, struct archive_entry 
 	if (memcmp(digest, f->sha256, 32))
 		return fail(err, "%.200s: content does not match the manifest's SHA-256", name);
 	x->bytes += f->size;
-	if (x->entries == 4)
-		crashpoint("install-mid-unpack");
 	return 0;
 }
 
@@ -626,9 +624,12 @@ int extractor_unpack(struct extractor *x, int stagingfd, char *err)
 	old_umask = umask(022);
 	if (write_manifest_file(x, stagingfd, err) < 0)
 		goto out;
-	while ((r = next_entry(x, &e, name, err)) == 1)
+	while ((r = next_entry(x, &e, name, err)) == 1) {
 		if (write_entry(x, stagingfd, e, name, err) < 0)
 			goto out;
+		if (x->entries == 8)
+			crashpoint("install-mid-unpack");
+	}
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < x->manifest->n_files; i++)
