@@ -705,8 +705,14 @@ static void kill_leftover_children(void)
 		if (!f)
 			continue;
 		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-		    sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == self)
-			kill((pid_t)atol(d->d_name), SIGKILL);
+		    sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == self) {
+			pid_t pid = (pid_t)atol(d->d_name);
+
+			/* Reap it too: a SIGKILLed child is not a zombie yet when kill returns. */
+			if (kill(pid, SIGKILL) == 0)
+				while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+					;
+		}
 		fclose(f);
 	}
 	closedir(dir);

@@ -2,6 +2,9 @@
 # hand (the supervisor only reads the store layout: specs/store.md) and flip `current` the
 # way the store does (temporary symlink renamed over it).
 
+# The real interpreter, not a version-manager shim that costs a process tree per start.
+PY=$(python3 -c 'import sys; print(sys.executable)')
+
 # run_store ROOT: an empty store with a 0600 shared/env.
 run_store() {
 	mkdir -p "$1/releases" "$1/shared"
@@ -15,8 +18,8 @@ run_web_release() {
 	local root=$1 v=$2 port=$3 rt=${4:-10000} d="$1/releases/$2"
 	mkdir -p "$d/www"
 	echo "release $v" >"$d/www/index.html"
-	python3 "$REPO/tests/e2e/run_manifest.py" "$d" "$v" "[{\"name\": \"web\",
-	  \"argv\": [\"python3\", \"-u\", \"-m\", \"http.server\", \"--bind\", \"127.0.0.1\", \"$port\"],
+	"$PY" "$REPO/tests/e2e/run_manifest.py" "$d" "$v" "[{\"name\": \"web\",
+	  \"argv\": [\"$PY\", \"-u\", \"-m\", \"http.server\", \"--bind\", \"127.0.0.1\", \"$port\"],
 	  \"cwd\": \"www\", \"port\": $port, \"ready\": \"http\", \"ready_path\": \"/\",
 	  \"ready_timeout_ms\": $rt, \"stop_timeout_ms\": 5000}]"
 }
@@ -70,3 +73,29 @@ run_cleanup() {
 	wait "$RUN_PID" 2>/dev/null
 	return 0
 }
+
+# run_app_release ROOT VERSION PORT: web (as run_web_release) plus the example's stand-in
+# LiveKit agent (examples/mediai/agent/main.py, no health port) with a 10 s stop timeout.
+run_app_release() {
+	local root=$1 v=$2 port=$3 d="$1/releases/$2"
+	mkdir -p "$d/www" "$d/agent"
+	echo "release $v" >"$d/www/index.html"
+	cp "$REPO/examples/mediai/agent/main.py" "$d/agent/main.py"
+	"$PY" "$REPO/tests/e2e/run_manifest.py" "$d" "$v" "[{\"name\": \"web\",
+	  \"argv\": [\"$PY\", \"-u\", \"-m\", \"http.server\", \"--bind\", \"127.0.0.1\", \"$port\"],
+	  \"cwd\": \"www\", \"port\": $port, \"ready\": \"http\", \"ready_path\": \"/\",
+	  \"ready_timeout_ms\": 20000, \"stop_timeout_ms\": 5000},
+	  {\"name\": \"agent\", \"argv\": [\"$PY\", \"\${RELEASE}/agent/main.py\", \"start\"],
+	  \"env\": {\"AGENT_HEALTH_PORT\": \"0\", \"AGENT_CONNECT_SECONDS\": \"0.2\"},
+	  \"stop_timeout_ms\": 10000}]" LIVEKIT_URL LIVEKIT_API_KEY LIVEKIT_API_SECRET
+}
+
+# run_agent_env ROOT DRAIN_SECONDS: the agent's secrets (test values) and drain time.
+run_agent_env() {
+	printf 'LIVEKIT_URL=ws://127.0.0.1:1\nLIVEKIT_API_KEY=test-key\nLIVEKIT_API_SECRET=test-secret\nAGENT_DRAIN_SECONDS=%s\n' \
+		"$2" >"$1/shared/env"
+	chmod 600 "$1/shared/env"
+}
+
+# line_of FILE TEXT: the number of the first line of FILE containing TEXT (0 if none).
+line_of() { grep -nF -- "$2" "$1" | head -1 | cut -d: -f1 | grep . || echo 0; }

@@ -7,7 +7,7 @@ run_store store
 d=store/releases/1.0
 mkdir -p "$d"
 # The service proves it got the secret without printing it: it writes its length and hash.
-python3 "$REPO/tests/e2e/run_manifest.py" "$d" 1.0 '[{"name": "worker",
+"$PY" "$REPO/tests/e2e/run_manifest.py" "$d" 1.0 '[{"name": "worker",
   "argv": ["sh", "-c", "printf %s \"$JWT_SECRET\" | sha256sum >\"$OUT\"; echo up; exec sleep 600"],
   "env": {"OUT": "${RELEASE}/../../seen"}}]' JWT_SECRET LIVEKIT_URL
 run_activate store 1.0
