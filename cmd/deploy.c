@@ -1,9 +1,8 @@
+/* slipway deploy ARCHIVE: install + activate, under one lock (cmd/install.c). */
 #include "cmd/cmd.h"
+#include "cmd/store_cmd.h"
 
-/* Placeholder until its issue lands: refuses clearly instead of pretending. */
 int cmd_deploy(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail("deploy", EXIT_USAGE, "not implemented yet");
+	return install_main("deploy", argc, argv, true);
 }

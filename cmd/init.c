@@ -1,9 +1,76 @@
+/* slipway init --root DIR -p PUBFILE: create a store and pin its trusted key. */
 #include "cmd/cmd.h"
+#include "release/error.h"
+#include "release/fileio.h"
+#include "release/minisign.h"
+#include "release/store.h"
 
-/* Placeholder until its issue lands: refuses clearly instead of pretending. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char usage_text[] =
+    "usage: slipway init --root DIR -p PUBFILE\n"
+    "\n"
+    "Creates the release store at DIR (created if missing; its parent must exist) and pins\n"
+    "PUBFILE, a minisign public key, as the only key installs will trust. Running it again\n"
+    "with the same key is harmless; a different key is refused.\n"
+    "\n"
+    "  -r, --root DIR          the store (default: $SLIPWAY_ROOT)\n"
+    "  -p, --pubkey PUBFILE    the trusted public key (minisign format)\n"
+    "  -h, --help              show this help\n";
+
 int cmd_init(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail("init", EXIT_USAGE, "not implemented yet");
+	static const struct option opts[] = {
+	    {"root", required_argument, NULL, 'r'},
+	    {"pubkey", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *root_opt = NULL, *pub = NULL, *root;
+	char err[ERR_MAX], *text = NULL, id[17];
+	struct minisign_pubkey pk;
+	size_t len = 0;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "r:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root_opt = optarg;
+			break;
+		case 'p':
+			pub = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return cmd_usage_error("init", "invalid option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	if (!pub)
+		return cmd_usage_error("init", "no public key given: pass -p PUBFILE");
+	root = cmd_store_root("init", root_opt);
+	if (!root)
+		return EXIT_USAGE;
+	if (read_file_at(AT_FDCWD, pub, MINISIGN_KEYFILE_MAX, 0, &text, &len, err) < 0)
+		return cmd_fail("init", EXIT_FAIL, "public key: %s", err);
+	if (minisign_pubkey_parse(text, len, &pk, err) < 0) {
+		free(text);
+		return cmd_fail("init", EXIT_NO, "public key %s: %s", pub, err);
+	}
+	if (store_init(root, text, len, err) < 0) {
+		free(text);
+		return cmd_fail("init", EXIT_FAIL, "%s", err);
+	}
+	free(text);
+	minisign_keyid_hex(pk.keyid, id);
+	printf("store %s ready, trusted key %s\n", root, id);
+	return EXIT_OK;
 }

@@ -1,9 +1,294 @@
+/* slipway pack [PROJECT_DIR]: build, bundle, write the manifest, archive and sign
+ * (specs/cli.md "pack"). Prints the archive's path on stdout (or --json). */
 #include "cmd/cmd.h"
+#include "pack/pack.h"
+#include "release/error.h"
 
-/* Placeholder until its issue lands: refuses clearly instead of pretending. */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: slipway pack [PROJECT_DIR] [-o OUTDIR] [-s SECFILE] [--version V] [--serial N]\n"
+    "                    [--no-build] [--compress zstd|gzip] [--allow-dirty] [--unsigned]\n"
+    "                    [--print-config] [--json]\n"
+    "\n"
+    "Builds the project (default: the current directory), bundles the Next.js standalone\n"
+    "output, the agent with its vendored Python dependencies and the start scripts,\n"
+    "writes the manifest, and produces OUTDIR/<app>-<version>.tar.zst (or .tar.gz)\n"
+    "plus its minisign signature <archive>.minisig. Prints the archive's path.\n"
+    "\n"
+    "  -o, --output OUTDIR     where the archive goes (default: the current directory)\n"
+    "  -s, --seckey SECFILE    signing key; default $SLIPWAY_SECRET_KEY (a path), else\n"
+    "                          $SLIPWAY_SECRET_KEY_DATA (the key file's contents)\n"
+    "      --version V         release version (default: `git describe` of the project's\n"
+    "                          HEAD: nearest tag, commits since, abbreviated id, -dirty)\n"
+    "      --serial N          release serial (default: the commit time, Unix seconds)\n"
+    "      --no-build          skip the build command\n"
+    "      --compress ALG      zstd (default, multi-threaded) or gzip\n"
+    "      --allow-dirty       pack a work tree with uncommitted changes (marked dirty)\n"
+    "      --unsigned          no signature: for local experiments only; the store\n"
+    "                          refuses unsigned archives\n"
+    "      --print-config      show the effective slipway.ini (file + detected defaults)\n"
+    "                          and exit\n"
+    "      --json              print a JSON summary instead of the path\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Config: PROJECT_DIR/slipway.ini (specs/config.md). Never packed: .git, .env*, *.pem,\n"
+    "*.key, .next/cache and the signing key. Archive timestamps: $SOURCE_DATE_EPOCH,\n"
+    "else the commit time. Exit: 0 packed, 1 the build failed or the project was refused\n"
+    "(dirty tree, missing output), 2 usage or slipway.ini error, 3 system error.\n";
+
+struct progress_state {
+	bool tty;
+	const char *phase;
+	uint64_t total_files, total_bytes;
+	struct timespec start, last;
+	bool shown;
+};
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void end_line(struct progress_state *ps)
+{
+	if (ps->shown)
+		fputc('\n', stderr);
+	ps->shown = false;
+}
+
+static void on_say(void *ctx, const char *line)
+{
+	end_line(ctx);
+	fprintf(stderr, "slipway: pack: %s\n", line);
+}
+
+static void on_phase(void *ctx, const char *name, uint64_t files, uint64_t bytes)
+{
+	struct progress_state *ps = ctx;
+
+	end_line(ps);
+	ps->phase = name;
+	ps->total_files = files;
+	ps->total_bytes = bytes;
+	clock_gettime(CLOCK_MONOTONIC, &ps->start);
+	ps->last.tv_sec = 0;
+}
+
+static void on_progress(void *ctx, uint64_t files, uint64_t bytes)
+{
+	struct progress_state *ps = ctx;
+	double elapsed;
+
+	if (!ps->tty)
+		return;
+	if (ps->last.tv_sec && seconds_since(&ps->last) < 0.1 && files < ps->total_files)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ps->last);
+	elapsed = seconds_since(&ps->start);
+	fprintf(stderr, "\r\033[Kslipway: pack: %s %llu/%llu files, %.1f/%.1f MB, %.1f MB/s",
+	        ps->phase, (unsigned long long)files, (unsigned long long)ps->total_files,
+	        (double)bytes / 1e6, (double)ps->total_bytes / 1e6,
+	        elapsed > 0 ? (double)bytes / 1e6 / elapsed : 0.0);
+	ps->shown = true;
+}
+
+static int print_config(const char *project)
+{
+	struct pack_config cfg;
+	struct project_shape shape;
+	char err[ERR_MAX], *text;
+	int rc = EXIT_OK;
+
+	config_init(&cfg);
+	if (pack_effective_config(project, &cfg, &shape, err) < 0) {
+		rc = cmd_fail("pack", EXIT_USAGE, "%s", err);
+	} else if (!(text = config_to_ini(&cfg))) {
+		rc = cmd_fail("pack", EXIT_FAIL, "out of memory");
+	} else {
+		fputs(text, stdout);
+		free(text);
+	}
+	config_release(&cfg);
+	return rc;
+}
+
+static int print_json(const struct pack_result *res, double seconds)
+{
+	json_object *o = json_object_new_object();
+	const char *text;
+
+	json_object_object_add(o, "archive", json_object_new_string(res->archive));
+	json_object_object_add(o, "signature",
+	                       res->signature[0] ? json_object_new_string(res->signature) : NULL);
+	json_object_object_add(o, "signed", json_object_new_boolean(res->signature[0] != 0));
+	json_object_object_add(o, "app", json_object_new_string(res->app));
+	json_object_object_add(o, "version", json_object_new_string(res->version));
+	json_object_object_add(o, "serial", json_object_new_int64((int64_t)res->serial));
+	json_object_object_add(o, "commit", json_object_new_string(res->commit));
+	json_object_object_add(o, "dirty", json_object_new_boolean(res->dirty));
+	json_object_object_add(o, "source_date_epoch",
+	                       json_object_new_int64(res->source_date_epoch));
+	json_object_object_add(o, "files", json_object_new_int64((int64_t)res->files));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)res->bytes));
+	json_object_object_add(o, "archive_bytes",
+	                       json_object_new_int64((int64_t)res->archive_bytes));
+	json_object_object_add(o, "skipped", json_object_new_int64((int64_t)res->skipped));
+	json_object_object_add(o, "seconds", json_object_new_double(seconds));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+	printf("%s\n", text);
+	json_object_put(o);
+	return EXIT_OK;
+}
+
+static int parse_serial(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > (1ULL << 53) - 1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int cmd_pack(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail("pack", EXIT_USAGE, "not implemented yet");
+	enum {
+		OPT_VERSION = 256,
+		OPT_SERIAL,
+		OPT_NO_BUILD,
+		OPT_COMPRESS,
+		OPT_ALLOW_DIRTY,
+		OPT_UNSIGNED,
+		OPT_PRINT_CONFIG,
+		OPT_JSON
+	};
+	static const struct option opts[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"seckey", required_argument, NULL, 's'},
+	    {"version", required_argument, NULL, OPT_VERSION},
+	    {"serial", required_argument, NULL, OPT_SERIAL},
+	    {"no-build", no_argument, NULL, OPT_NO_BUILD},
+	    {"compress", required_argument, NULL, OPT_COMPRESS},
+	    {"allow-dirty", no_argument, NULL, OPT_ALLOW_DIRTY},
+	    {"unsigned", no_argument, NULL, OPT_UNSIGNED},
+	    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct pack_request rq;
+	struct pack_result res;
+	struct progress_state ps;
+	struct timespec t0;
+	bool json = false, show_config = false;
+	char err[ERR_MAX];
+	int c;
+
+	memset(&rq, 0, sizeof(rq));
+	memset(&ps, 0, sizeof(ps));
+	rq.compress = COMPRESS_ZSTD;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			rq.outdir = optarg;
+			break;
+		case 's':
+			rq.key_opt = optarg;
+			break;
+		case OPT_VERSION:
+			rq.version = optarg;
+			break;
+		case OPT_SERIAL:
+			if (parse_serial(optarg, &rq.serial) < 0)
+				return cmd_usage_error("pack",
+				                       "bad --serial '%s': expected an "
+				                       "integer 0..2^53-1",
+				                       optarg);
+			rq.have_serial = true;
+			break;
+		case OPT_NO_BUILD:
+			rq.no_build = true;
+			break;
+		case OPT_COMPRESS:
+			if (!strcmp(optarg, "zstd"))
+				rq.compress = COMPRESS_ZSTD;
+			else if (!strcmp(optarg, "gzip"))
+				rq.compress = COMPRESS_GZIP;
+			else
+				return cmd_usage_error("pack",
+				                       "bad --compress '%s': expected zstd "
+				                       "or gzip",
+				                       optarg);
+			break;
+		case OPT_ALLOW_DIRTY:
+			rq.allow_dirty = true;
+			break;
+		case OPT_UNSIGNED:
+			rq.unsigned_ = true;
+			break;
+		case OPT_PRINT_CONFIG:
+			show_config = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return cmd_usage_error("pack", "invalid option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return cmd_usage_error("pack", "at most one PROJECT_DIR expected");
+	if (optind < argc)
+		rq.project_dir = argv[optind];
+	if (rq.unsigned_ && rq.key_opt)
+		return cmd_usage_error("pack", "--unsigned and -s contradict each other");
+	if (show_config)
+		return print_config(rq.project_dir ? rq.project_dir : ".");
+	ps.tty = isatty(STDERR_FILENO);
+	rq.say = on_say;
+	rq.phase = on_phase;
+	rq.progress = on_progress;
+	rq.ctx = &ps;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (pack_run(&rq, &res, err) < 0) {
+		end_line(&ps);
+		switch (res.failure) {
+		case PACK_FAIL_USAGE:
+			return cmd_fail("pack", EXIT_USAGE, "%s", err);
+		case PACK_FAIL_CHECK:
+			return cmd_fail("pack", EXIT_NO, "%s", err);
+		default:
+			return cmd_fail("pack", EXIT_FAIL, "%s", err);
+		}
+	}
+	end_line(&ps);
+	if (!res.signature[0])
+		fprintf(stderr, "slipway: pack: UNSIGNED archive (--unsigned): for local "
+		                "experiments only; the store refuses it\n");
+	if (json)
+		return print_json(&res, seconds_since(&t0));
+	printf("%s\n", res.archive);
+	return EXIT_OK;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -38,7 +39,8 @@ int cmd_verify(int argc, char **argv)
 	struct minisign_pubkey pk;
 	unsigned flags = 0;
 	size_t pub_len = 0, sig_len = 0;
-	int c, quiet = 0, fd = -1, rc;
+	struct stat st;
+	int c, quiet = 0, fd = -1, rc, vrc;
 
 	optind = 1;
 	opterr = 0;
@@ -95,8 +97,13 @@ int cmd_verify(int argc, char **argv)
 		rc = cmd_fail("verify", EXIT_FAIL, "cannot open %s: %s", archive, strerror(errno));
 		goto out;
 	}
-	if (minisign_verify_fd(&pk, sig_text, sig_len, fd, flags, &tc, err) < 0) {
-		rc = cmd_fail("verify", EXIT_NO, "%s: %s", archive, err);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = cmd_fail("verify", EXIT_FAIL, "%s: not a regular file", archive);
+		goto out;
+	}
+	vrc = minisign_verify_fd(&pk, sig_text, sig_len, fd, flags, &tc, err);
+	if (vrc < 0) {
+		rc = cmd_fail("verify", vrc == -2 ? EXIT_FAIL : EXIT_NO, "%s: %s", archive, err);
 		goto out;
 	}
 	if (!quiet) {

@@ -109,7 +109,9 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
 
 /* Verifies signature text against the contents of `fd` (pread from offset 0 to EOF; the
  * file position is not used or moved) and the trusted key. Returns 0 only when the key id
- * matches, the file signature and the trusted-comment signature are both valid. On success
+ * matches, the file signature and the trusted-comment signature are both valid; -1 when
+ * the signature is refused (a check said no); -2 when the system failed (the file cannot
+ * be read or mapped, out of memory), so that callers can tell the two apart. On success
  * and when `trusted_comment` is not NULL, *trusted_comment is a heap copy of the
  * authenticated trusted comment, owned by the caller. On failure err starts with one of:
  * "malformed signature", "unknown signature algorithm", "legacy signature refused",

@@ -279,7 +279,8 @@ out:
 	return rc;
 }
 
-/* The legacy "Ed" message is the whole file: mapped, not copied. */
+/* The legacy "Ed" message is the whole file: mapped, not copied. 1 valid, 0 invalid,
+ * -1 refused, -2 system error. */
 static int verify_legacy(const struct minisign_pubkey *pk, int fd,
                          const uint8_t sig[MINISIGN_SIG_BYTES], char *err)
 {
@@ -288,21 +289,25 @@ static int verify_legacy(const struct minisign_pubkey *pk, int fd,
 	static const uint8_t empty[1];
 	int ok;
 
-	if (fstat(fd, &st) < 0)
-		return fail(err, "cannot stat the file: %s", strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		fail(err, "cannot stat the file: %s", strerror(errno));
+		return -2;
+	}
 	if (!S_ISREG(st.st_mode))
 		return fail(err, "legacy signatures can only be checked on regular files");
 	if (st.st_size > LEGACY_MAX_BYTES)
 		return fail(err, "legacy signature refused: the file is larger than 1 GiB");
 	if (st.st_size > 0) {
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED)
-			return fail(err, "cannot map the file: %s", strerror(errno));
+		if (map == MAP_FAILED) {
+			fail(err, "cannot map the file: %s", strerror(errno));
+			return -2;
+		}
 	}
 	ok = ed25519_verify(pk, map ? map : empty, (size_t)st.st_size, sig, err);
 	if (map)
 		munmap(map, (size_t)st.st_size);
-	return ok;
+	return ok < 0 ? -2 : ok;
 }
 
 int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
@@ -338,11 +343,14 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
 	/* The trusted comment first: it is cheap, and an edit there is the likelier attack. */
 	if (!(gm = global_message(sig.sig, sig.trusted_comment, &gm_len))) {
 		fail(err, "out of memory");
+		rc = -2;
 		goto out;
 	}
 	ok = ed25519_verify(pk, gm, gm_len, sig.global_sig, err);
-	if (ok < 0)
+	if (ok < 0) {
+		rc = -2;
 		goto out;
+	}
 	if (!ok) {
 		fail(err, "trusted comment signature does not match: the comment was altered or "
 		          "the signature is forged");
@@ -350,13 +358,16 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
 	}
 	if (legacy) {
 		ok = verify_legacy(pk, fd, sig.sig, err);
+	} else if (hash_fd(fd, hash, err) < 0) {
+		ok = -2;
 	} else {
-		if (hash_fd(fd, hash, err) < 0)
-			goto out;
 		ok = ed25519_verify(pk, hash, sizeof(hash), sig.sig, err);
+		ok = ok < 0 ? -2 : ok;
 	}
-	if (ok < 0)
+	if (ok < 0) {
+		rc = ok;
 		goto out;
+	}
 	if (!ok) {
 		fail(err, "signature does not match the file: it was altered, truncated or is not "
 		          "the signed file");

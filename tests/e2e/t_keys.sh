@@ -103,3 +103,21 @@ printf 'other pw\nother pw\n' | minisign -G -p me.pub -s me.key >/dev/null 2>&1 
 SLIPWAY_PASSWORD='other pw' expect_rc 0 "$SLIPWAY" sign data -s me.key -t "slipway, encrypted minisign key"
 expect_rc 0 minisign -V -p me.pub -m data
 assert_contains "$out" "slipway, encrypted minisign key"
+
+# Passwords typed on a terminal (a pseudo-terminal driven by tty_answer.py): never echoed.
+tty_run() { python3 "$REPO/tests/e2e/tty_answer.py" "$@"; }
+expect_rc 1 tty_run 'first pw' 'other pw' -- "$SLIPWAY" keygen -p t.pub -s t.key
+assert_contains "$out" "Password (again): "
+assert_contains "$out" "the passwords do not match"
+assert_not_contains "$out" "first pw" "terminal output"
+assert_no_file t.key
+assert_no_file t.pub
+expect_rc 2 tty_run '' '' -- "$SLIPWAY" keygen -p t.pub -s t.key
+assert_contains "$out" "empty password"
+assert_no_file t.key
+# The encrypted slipway key, its password typed at the prompt (scrypt #6).
+expect_rc 0 tty_run 'test pw' -- "$SLIPWAY" sign data -s e.key -t "password from the terminal"
+assert_contains "$out" "Password for the secret key: "
+assert_not_contains "$out" "test pw" "terminal output"
+expect_rc 0 minisign -V -p e.pub -m data
+assert_contains "$out" "password from the terminal"

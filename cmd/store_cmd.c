@@ -1,0 +1,63 @@
+#include "cmd/store_cmd.h"
+#include "cmd/cmd.h"
+#include "release/error.h"
+#include "release/store_meta.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int store_cmd_open(const char *cmd, const char *root_opt, bool lock, struct store *st)
+{
+	const char *root = cmd_store_root(cmd, root_opt);
+	char err[ERR_MAX];
+
+	st->rootfd = -1;
+	st->lockfd = -1;
+	st->root = NULL;
+	if (!root)
+		return EXIT_USAGE;
+	if (store_open(root, st, err) < 0)
+		return cmd_fail(cmd, EXIT_FAIL, "%s", err);
+	if (!lock)
+		return EXIT_OK;
+	if (store_lock(st, -1, err) < 0) {
+		store_close(st);
+		return cmd_fail(cmd, EXIT_FAIL, "%s", err);
+	}
+	if (store_sweep(st, err) < 0)
+		fprintf(stderr,
+		        "slipway: %s: warning: cleaning up after an interrupted command: %s\n", cmd,
+		        err);
+	return EXIT_OK;
+}
+
+int switch_to(const char *cmd, struct store *st, const char *version, const char *action)
+{
+	char err[ERR_MAX], *from = NULL;
+	struct release_record r;
+	bool changed = false;
+
+	if (!store_is_installed(st, version))
+		return cmd_fail(cmd, EXIT_NO, "%s is not installed in %s", version, st->root);
+	if (record_read(st, version, &r, err) == 0) {
+		if (r.bad)
+			fprintf(stderr, "slipway: %s: warning: %s is marked bad (%s)\n", cmd,
+			        version, r.bad_reason[0] ? r.bad_reason : "no reason given");
+		record_release(&r);
+	}
+	if (store_current_version(st, &from, err) < 0)
+		return cmd_fail(cmd, EXIT_FAIL, "%s", err);
+	if (store_activate(st, version, action, &changed, err) < 0) {
+		free(from);
+		return cmd_fail(cmd, EXIT_FAIL, "%s", err);
+	}
+	if (!changed)
+		printf("%s is already active\n", version);
+	else if (from)
+		printf("%s %s (was %s)\n", action[0] == 'r' ? "rolled back to" : "activated",
+		       version, from);
+	else
+		printf("activated %s\n", version);
+	free(from);
+	return EXIT_OK;
+}

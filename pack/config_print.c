@@ -1,0 +1,97 @@
+/* Renders the effective config as slipway.ini text: what --print-config shows, so nothing
+ * that detection decided is hidden. The output parses back to the same config. */
+#include "pack/config.h"
+#include "pack/words.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A list key; long lists continue on indented lines (libinih's lines are short). */
+static void put_words(FILE *f, const char *key, const struct strlist *l, bool wrap)
+{
+	size_t i, col;
+
+	col = (size_t)fprintf(f, "%s =", key);
+	for (i = 0; i < l->n; i++) {
+		char *q = words_quote(l->v[i]);
+		size_t n = q ? strlen(q) : 1;
+
+		if (wrap && i > 0 && col + 1 + n > 100) {
+			fputs("\n ", f);
+			col = 1;
+		}
+		fprintf(f, " %s", q ? q : "?");
+		col += 1 + n;
+		free(q);
+	}
+	fputc('\n', f);
+}
+
+static void put_duration(FILE *f, const char *key, uint64_t ms)
+{
+	if (ms % 3600000 == 0)
+		fprintf(f, "%s = %lluh\n", key, (unsigned long long)(ms / 3600000));
+	else if (ms % 60000 == 0)
+		fprintf(f, "%s = %llum\n", key, (unsigned long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		fprintf(f, "%s = %llus\n", key, (unsigned long long)(ms / 1000));
+	else
+		fprintf(f, "%s = %llums\n", key, (unsigned long long)ms);
+}
+
+static void put_service(FILE *f, const struct pack_service *s)
+{
+	fprintf(f, "\n[service %s]\n", s->name);
+	if (s->detected)
+		fprintf(f, "; detected\n");
+	/* As written, which libinih gave us with comments stripped; only a leading ';'
+	 * would read as a comment after "= ", so then the words are quoted instead. */
+	if (s->command[0] != ';')
+		fprintf(f, "command = %s\n", s->command);
+	else
+		put_words(f, "command", &s->argv, false);
+	fprintf(f, "cwd = %s\n", s->cwd ? s->cwd : ".");
+	if (s->env.n)
+		put_words(f, "env", &s->env, true);
+	if (s->port)
+		fprintf(f, "port = %d\n", s->port);
+	if (s->ready == READY_HTTP)
+		fprintf(f, "ready = http %s\n", s->ready_path ? s->ready_path : "/");
+	else
+		fprintf(f, "ready = %s\n", s->ready == READY_TCP ? "tcp" : "none");
+	put_duration(f, "ready_timeout", s->ready_timeout_ms);
+	put_duration(f, "stop_timeout", s->stop_timeout_ms);
+}
+
+char *config_to_ini(const struct pack_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "; effective configuration (%s)\n",
+	        cfg->file ? cfg->file : "no slipway.ini: detected defaults");
+	fprintf(f, "[app]\nname = %s\n", cfg->app ? cfg->app : "");
+	if (cfg->build && *cfg->build)
+		fprintf(f, "build = %s\n", cfg->build);
+	else
+		fprintf(f, "; build: none\nbuild =\n");
+	fprintf(f, "\n[bundle]\n");
+	put_words(f, "include", &cfg->include, true);
+	put_words(f, "exclude", &cfg->exclude, true);
+	fprintf(f, "; never packed: .git .env* *.pem *.key .next/cache and the signing key\n");
+	fprintf(f, "\n[secrets]\n");
+	put_words(f, "required", &cfg->secrets_required, true);
+	put_words(f, "optional", &cfg->secrets_optional, true);
+	for (i = 0; i < cfg->n_services; i++)
+		put_service(f, &cfg->services[i]);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -1,0 +1,191 @@
+#include "pack/hash.h"
+#include "release/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct hash_job {
+	struct pack_tree *tree;
+	atomic_size_t next;
+	atomic_uint_fast64_t files, bytes;
+	atomic_bool failed;
+	pthread_mutex_t lock;
+	char err[ERR_MAX];
+	progress_fn progress;
+	void *ctx;
+	pthread_t main;
+};
+
+/* A minisign secret key file, whatever its name and comment: "untrusted comment: ..." then
+ * base64 of "Ed" + kdf ("Sc" or two zero bytes) + "B2", i.e. "RWRTY0Iy" or "RWQAAEIy". */
+static bool looks_like_secret_key(const unsigned char *buf, size_t n)
+{
+	static const char prefix[] = "untrusted comment: ";
+	const unsigned char *nl;
+	size_t rest;
+
+	if (n < sizeof(prefix) - 1 || memcmp(buf, prefix, sizeof(prefix) - 1))
+		return false;
+	nl = memchr(buf, '\n', n);
+	if (!nl)
+		return false;
+	rest = n - (size_t)(nl + 1 - buf);
+	return rest >= 8 && (!memcmp(nl + 1, "RWRTY0Iy", 8) || !memcmp(nl + 1, "RWQAAEIy", 8));
+}
+
+static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *buf, EVP_MD_CTX *md,
+                    char *err)
+{
+	struct stat st;
+	uint64_t total = 0;
+	int fd, r = -1;
+
+	fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, "cannot open %s: %s", e->src, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		fail(err, "cannot read %s: %s", e->src, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fail(err, "%s is no longer a regular file", e->src);
+		goto out;
+	}
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
+	e->size = (uint64_t)st.st_size;
+	e->mtime_sec = st.st_mtim.tv_sec;
+	e->mtime_nsec = st.st_mtim.tv_nsec;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		fail(err, "SHA-256 is not available");
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, READ_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail(err, "cannot read %s: %s", e->src, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (total == 0 && looks_like_secret_key(buf, (size_t)n))
+			e->secret = true;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		total += (uint64_t)n;
+		atomic_fetch_add(&job->bytes, (uint64_t)n);
+	}
+	if (total != e->size) {
+		fail(err, "%s changed while it was being read", e->src);
+		goto out;
+	}
+	EVP_DigestFinal_ex(md, e->sha256, NULL);
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+static void *hash_worker(void *arg)
+{
+	struct hash_job *job = arg;
+	unsigned char *buf = malloc(READ_CHUNK);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char err[ERR_MAX];
+
+	if (!buf || !md) {
+		pthread_mutex_lock(&job->lock);
+		if (!atomic_exchange(&job->failed, true))
+			fail(job->err, "out of memory");
+		pthread_mutex_unlock(&job->lock);
+		goto out;
+	}
+	while (!atomic_load(&job->failed)) {
+		size_t i = atomic_fetch_add(&job->next, 1);
+		struct pack_entry *e;
+
+		if (i >= job->tree->n)
+			break;
+		e = &job->tree->v[i];
+		if (e->type != MANIFEST_FILE)
+			continue;
+		if (hash_one(job, e, buf, md, err) < 0) {
+			pthread_mutex_lock(&job->lock);
+			if (!atomic_exchange(&job->failed, true))
+				memcpy(job->err, err, ERR_MAX);
+			pthread_mutex_unlock(&job->lock);
+			break;
+		}
+		atomic_fetch_add(&job->files, 1);
+		if (job->progress && pthread_equal(pthread_self(), job->main))
+			job->progress(job->ctx, atomic_load(&job->files), atomic_load(&job->bytes));
+	}
+out:
+	EVP_MD_CTX_free(md);
+	free(buf);
+	return NULL;
+}
+
+int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx, char *err)
+{
+	struct hash_job job;
+	pthread_t tids[16];
+	unsigned started = 0, i;
+
+	memset(&job, 0, sizeof(job));
+	job.tree = tree;
+	job.progress = progress;
+	job.ctx = ctx;
+	job.main = pthread_self();
+	pthread_mutex_init(&job.lock, NULL);
+	if (threads < 1)
+		threads = 1;
+	if (threads > 16)
+		threads = 16;
+	for (i = 1; i < threads; i++)
+		if (pthread_create(&tids[started], NULL, hash_worker, &job) == 0)
+			started++;
+	hash_worker(&job);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	pthread_mutex_destroy(&job.lock);
+	if (progress)
+		progress(ctx, atomic_load(&job.files), atomic_load(&job.bytes));
+	if (job.failed)
+		return fail(err, "%s", job.err);
+	return 0;
+}
+
+int entry_open_checked(const struct pack_entry *e, char *err)
+{
+	struct stat st;
+	int fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(err, "cannot open %s: %s", e->src, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		int saved = errno;
+
+		close(fd);
+		return fail(err, "cannot read %s: %s", e->src, strerror(saved));
+	}
+	if (!S_ISREG(st.st_mode) || st.st_dev != e->dev || st.st_ino != e->ino ||
+	    (uint64_t)st.st_size != e->size || st.st_mtim.tv_sec != e->mtime_sec ||
+	    st.st_mtim.tv_nsec != e->mtime_nsec) {
+		close(fd);
+		return fail(err, "%s changed while packing (after it was hashed); pack again",
+		            e->src);
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return fd;
+}

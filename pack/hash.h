@@ -1,0 +1,29 @@
+/* Pass one over the release tree: the SHA-256 of every regular file, for the manifest.
+ *
+ * The manifest is the archive's first entry, so every hash must be known before any file
+ * data is written; the archive pass reads the files a second time (from the page cache,
+ * usually). Each file's identity (device, inode, size, mtime) is recorded here and checked
+ * again by the archive pass, so a file that changes in between fails the pack instead of
+ * disagreeing with its manifest entry. */
+#ifndef SLIPWAY_PACK_HASH_H
+#define SLIPWAY_PACK_HASH_H
+
+#include "pack/collect.h"
+
+#include <stdint.h>
+
+/* Called now and then from the calling thread with the totals so far. */
+typedef void (*progress_fn)(void *ctx, uint64_t files, uint64_t bytes);
+
+/* Hashes every MANIFEST_FILE entry using `threads` threads (>= 1). Marks entries whose
+ * content starts like a minisign secret key ("untrusted comment: ... secret key") as
+ * secret. Fails on any read error or on a file that is not a regular file any more. */
+int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx, char *err);
+
+/* Opens a tree entry's source for reading and checks it is the file collected and hashed:
+ * same device, inode, size and mtime. Returns the fd, or -1 with err set. */
+int entry_open_checked(const struct pack_entry *e, char *err);
+
+#define READ_CHUNK (1u << 20)
+
+#endif

@@ -1,0 +1,24 @@
+/* Files in OUTDIR appear complete or not at all: each is written under a temporary name
+ * (".<name>.tmp-XXXXXX", mode 0644 whatever the umask) in OUTDIR and renamed into place
+ * once complete and fsynced. */
+#ifndef SLIPWAY_PACK_OUTPUT_H
+#define SLIPWAY_PACK_OUTPUT_H
+
+#include <limits.h>
+
+struct output {
+	int fd;              /* the temporary file, open for writing; -1 when closed */
+	char tmp[PATH_MAX];  /* its path */
+	char path[PATH_MAX]; /* the final path */
+};
+
+/* Creates the temporary file for OUTDIR/name. */
+int output_open(struct output *o, const char *outdir, const char *name, char *err);
+
+/* fsync, close, rename to the final name, fsync OUTDIR. */
+int output_commit(struct output *o, char *err);
+
+/* Closes and removes the temporary file (safe to call after a failed or no open). */
+void output_abort(struct output *o);
+
+#endif

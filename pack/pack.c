@@ -1,0 +1,518 @@
+#include "pack/pack.h"
+#include "pack/collect.h"
+#include "pack/hash.h"
+#include "pack/output.h"
+#include "pack/process.h"
+#include "pack/pyvendor.h"
+#include "pack/release_manifest.h"
+#include "pack/version.h"
+#include "release/error.h"
+#include "release/fileio.h"
+#include "release/manifest_check.h"
+#include "release/minisign.h"
+#include "release/signing_key.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STANDALONE ".next/standalone"
+
+struct pipeline {
+	const struct pack_request *rq;
+	struct pack_result *res;
+	char project[PATH_MAX];
+	char outdir[PATH_MAX];
+	int project_fd;
+	struct pack_config cfg;
+	struct project_shape shape;
+	struct git_version git;
+	struct minisign_seckey key;
+	bool have_key;
+	char deps_tmp[PATH_MAX]; /* vendored Python deps, outside the project */
+	struct pack_tree tree;
+	struct manifest *manifest;
+	char *manifest_json;
+	size_t manifest_len;
+	struct output archive, sig;
+	char *sig_text;
+	char *err;
+};
+
+static void say(const struct pipeline *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void say(const struct pipeline *p, const char *fmt, ...)
+{
+	char line[ERR_MAX];
+	va_list ap;
+
+	if (!p->rq->say)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	p->rq->say(p->rq->ctx, line);
+}
+
+static int failed(struct pipeline *p, enum pack_failure kind)
+{
+	p->res->failure = kind;
+	return -1;
+}
+
+static bool exists_at(int dfd, const char *path)
+{
+	struct stat st;
+
+	return fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int pack_effective_config(const char *project_dir, struct pack_config *cfg,
+                          struct project_shape *shape, char *err)
+{
+	int fd = open(project_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return fail(err, "cannot open the project directory %s: %s", project_dir,
+		            strerror(errno));
+	r = config_load(fd, project_dir, cfg, err);
+	if (r == 0)
+		r = detect_defaults(fd, cfg, shape, err);
+	close(fd);
+	return r;
+}
+
+static int env_epoch(int64_t *out, char *err)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0 || v > 253402300799LL)
+		return fail(err, "SOURCE_DATE_EPOCH='%s' is not a Unix time in seconds", s);
+	*out = v;
+	return 1;
+}
+
+/* Version, commit, dirty flag, serial and the archive's timestamp (specs/archive.md). */
+static int decide_version(struct pipeline *p)
+{
+	const struct pack_request *rq = p->rq;
+	struct pack_result *res = p->res;
+	int64_t sde = 0;
+	int have_sde;
+
+	if (git_version_read(p->project, &p->git, p->err) < 0)
+		return failed(p, PACK_FAIL_SYSTEM);
+	if (rq->version) {
+		if (version_check(rq->version, p->err) < 0) {
+			fail_prefix(p->err, "bad --version");
+			return failed(p, PACK_FAIL_USAGE);
+		}
+		snprintf(res->version, sizeof(res->version), "%s", rq->version);
+	} else if (!p->git.in_git) {
+		fail(p->err,
+		     "%s is not in a git work tree, so there is no version to describe: "
+		     "pass --version V",
+		     p->project);
+		return failed(p, PACK_FAIL_USAGE);
+	} else {
+		if (version_check(p->git.describe, p->err) < 0) {
+			fail(p->err,
+			     "git describe gives '%s', which is not usable as a release version "
+			     "(A-Z a-z 0-9 . _ + -): pass --version V",
+			     p->git.describe);
+			return failed(p, PACK_FAIL_CHECK);
+		}
+		snprintf(res->version, sizeof(res->version), "%s", p->git.describe);
+	}
+	if (p->git.in_git && p->git.dirty && !rq->allow_dirty) {
+		fail(p->err,
+		     "the work tree has uncommitted changes to tracked files (%s); commit "
+		     "them, or pass --allow-dirty for an experiment",
+		     p->git.describe);
+		return failed(p, PACK_FAIL_CHECK);
+	}
+	snprintf(res->commit, sizeof(res->commit), "%s", p->git.in_git ? p->git.commit : "");
+	res->dirty = p->git.in_git && p->git.dirty;
+	have_sde = env_epoch(&sde, p->err);
+	if (have_sde < 0)
+		return failed(p, PACK_FAIL_USAGE);
+	if (!have_sde)
+		sde = p->git.in_git ? p->git.commit_time : (int64_t)time(NULL);
+	res->source_date_epoch = sde;
+	if (rq->have_serial)
+		res->serial = rq->serial;
+	else
+		res->serial = (uint64_t)(p->git.in_git ? p->git.commit_time : sde);
+	return 0;
+}
+
+static int load_key(struct pipeline *p)
+{
+	if (p->rq->unsigned_)
+		return 0;
+	if (!signing_key_source(p->rq->key_opt)) {
+		fail(p->err, "no signing key: pass -s SECFILE, set $SLIPWAY_SECRET_KEY (a path) or "
+		             "$SLIPWAY_SECRET_KEY_DATA (the key), or pass --unsigned for a local "
+		             "experiment");
+		return failed(p, PACK_FAIL_USAGE);
+	}
+	if (signing_key_load(p->rq->key_opt, &p->key, p->err) < 0)
+		return failed(p, PACK_FAIL_SYSTEM);
+	p->have_key = true;
+	return 0;
+}
+
+static int build(struct pipeline *p)
+{
+	char *env[] = {"NEXT_TELEMETRY_DISABLED=1", NULL};
+
+	if (p->rq->no_build || !p->cfg.build || !*p->cfg.build)
+		return 0;
+	say(p, "building: %s", p->cfg.build);
+	if (run_command_line(p->project, p->cfg.build, env, p->err) < 0) {
+		fail_prefix(p->err, "build failed");
+		return failed(p, PACK_FAIL_CHECK);
+	}
+	return 0;
+}
+
+static int vendor_python(struct pipeline *p)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (!p->shape.has_requirements || !strlist_has(&p->cfg.include, AGENT_DIR))
+		return 0;
+	snprintf(p->deps_tmp, sizeof(p->deps_tmp), "%s/slipway-deps.XXXXXX",
+	         tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(p->deps_tmp)) {
+		fail(p->err, "cannot create a temporary directory in %s: %s",
+		     tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		p->deps_tmp[0] = '\0';
+		return failed(p, PACK_FAIL_SYSTEM);
+	}
+	say(p, "vendoring Python dependencies: %s -> %s", AGENT_REQUIREMENTS, AGENT_DEPS_DIR);
+	if (pyvendor_install(p->project, AGENT_REQUIREMENTS, p->deps_tmp, p->err) < 0)
+		return failed(p, PACK_FAIL_CHECK);
+	return 0;
+}
+
+/* Where an include path lands: next to server.js for the standalone server's assets. */
+static char *dest_for(const struct pack_config *cfg, const char *inc)
+{
+	char *d;
+	bool standalone = strlist_has(&cfg->include, STANDALONE);
+	size_t n;
+
+	if (standalone) {
+		n = strlen(".next/static");
+		if (!strncmp(inc, ".next/static", n) && (inc[n] == '\0' || inc[n] == '/'))
+			goto map;
+		n = strlen("public");
+		if (!strncmp(inc, "public", n) && (inc[n] == '\0' || inc[n] == '/'))
+			goto map;
+	}
+	return strdup(inc);
+map:
+	return asprintf(&d, STANDALONE "/%s", inc) < 0 ? NULL : d;
+}
+
+static int check_standalone(struct pipeline *p)
+{
+	if (!strlist_has(&p->cfg.include, STANDALONE))
+		return 0;
+	if (!exists_at(p->project_fd, STANDALONE "/server.js")) {
+		fail(p->err,
+		     "no Next.js standalone output (" STANDALONE "/server.js)%s: set output: "
+		     "'standalone' in next.config.js and build again",
+		     p->rq->no_build ? " and --no-build was given" : "");
+		return failed(p, PACK_FAIL_CHECK);
+	}
+	return 0;
+}
+
+static int collect(struct pipeline *p)
+{
+	struct collect_root *roots = NULL;
+	char **srcs = NULL, **dests = NULL;
+	struct collect_opts opts;
+	struct stat st;
+	const char *key_path = NULL;
+	size_t i, n = 0, max = p->cfg.include.n + 1;
+	int r = -1;
+
+	memset(&opts, 0, sizeof(opts));
+	roots = calloc(max, sizeof(*roots));
+	srcs = calloc(max, sizeof(char *));
+	dests = calloc(max, sizeof(char *));
+	if (!roots || !srcs || !dests) {
+		fail(p->err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < p->cfg.include.n; i++, n++) {
+		const char *inc = p->cfg.include.v[i];
+
+		if (asprintf(&srcs[n], "%s/%s", p->project, inc) < 0 ||
+		    !(dests[n] = dest_for(&p->cfg, inc))) {
+			fail(p->err, "out of memory");
+			goto out;
+		}
+		roots[n].src = srcs[n];
+		roots[n].rel = inc;
+		roots[n].dest = dests[n];
+	}
+	if (p->deps_tmp[0]) {
+		roots[n].src = p->deps_tmp;
+		roots[n].rel = AGENT_DEPS_DIR " (vendored)";
+		roots[n].dest = AGENT_DEPS_DIR;
+		opts.reserved = AGENT_DEPS_DIR;
+		opts.reserved_root = (unsigned)n;
+		opts.reserved_why =
+		    "replaced by the dependencies vendored from " AGENT_REQUIREMENTS;
+		n++;
+	}
+	opts.roots = roots;
+	opts.n_roots = n;
+	opts.exclude = &p->cfg.exclude;
+	if (p->rq->key_opt && *p->rq->key_opt)
+		key_path = p->rq->key_opt;
+	else if (getenv("SLIPWAY_SECRET_KEY") && *getenv("SLIPWAY_SECRET_KEY"))
+		key_path = getenv("SLIPWAY_SECRET_KEY");
+	if (key_path && stat(key_path, &st) == 0) {
+		opts.have_key = true;
+		opts.key_dev = st.st_dev;
+		opts.key_ino = st.st_ino;
+	}
+	if (collect_tree(&opts, &p->tree, p->err) < 0) {
+		failed(p, PACK_FAIL_CHECK);
+		goto out;
+	}
+	r = 0;
+out:
+	for (i = 0; i < max && srcs && dests; i++) {
+		free(srcs[i]);
+		free(dests[i]);
+	}
+	free(srcs);
+	free(dests);
+	free(roots);
+	return r;
+}
+
+static unsigned cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
+}
+
+static int hash_files(struct pipeline *p)
+{
+	uint64_t files = 0, bytes = 0;
+	size_t i;
+
+	for (i = 0; i < p->tree.n; i++)
+		if (p->tree.v[i].type == MANIFEST_FILE) {
+			files++;
+			bytes += p->tree.v[i].size;
+		}
+	if (files == 0) {
+		fail(p->err, "nothing to pack: no files in %s (include: see --print-config)",
+		     p->project);
+		return failed(p, PACK_FAIL_CHECK);
+	}
+	if (p->rq->phase)
+		p->rq->phase(p->rq->ctx, "hashing", files, bytes);
+	if (tree_hash(&p->tree, cpu_count(), p->rq->progress, p->rq->ctx, p->err) < 0 ||
+	    tree_drop_secrets(&p->tree, p->err) < 0)
+		return failed(p, PACK_FAIL_SYSTEM);
+	for (i = 0; i < p->tree.skipped.n; i++)
+		say(p, "never packed: %s", p->tree.skipped.v[i]);
+	for (i = 0; i < p->tree.notes.n; i++)
+		say(p, "note: %s", p->tree.notes.v[i]);
+	p->res->skipped = p->tree.skipped.n;
+	p->res->files = p->res->bytes = 0;
+	for (i = 0; i < p->tree.n; i++)
+		if (p->tree.v[i].type == MANIFEST_FILE) {
+			p->res->files++;
+			p->res->bytes += p->tree.v[i].size;
+		}
+	return 0;
+}
+
+static int make_manifest(struct pipeline *p)
+{
+	struct release_facts facts = {
+	    .app = p->cfg.app,
+	    .version = p->res->version,
+	    .serial = p->res->serial,
+	    .commit = p->res->commit,
+	    .dirty = p->res->dirty,
+	    .build_time = p->res->source_date_epoch,
+	};
+
+	if (release_manifest_build(&p->cfg, &p->tree, &facts, &p->manifest, p->err) < 0)
+		return failed(p, PACK_FAIL_SYSTEM);
+	if (manifest_to_json(p->manifest, &p->manifest_json, &p->manifest_len, p->err) < 0) {
+		fail_prefix(p->err, "the release would not pass its own manifest check");
+		return failed(p, PACK_FAIL_CHECK);
+	}
+	return 0;
+}
+
+static int write_outputs(struct pipeline *p)
+{
+	struct archive_opts ao = {
+	    .compress = p->rq->compress,
+	    .threads = cpu_count(),
+	    .mtime = p->res->source_date_epoch,
+	    .progress = p->rq->progress,
+	    .ctx = p->rq->ctx,
+	};
+	char name[512], *comment = NULL;
+	struct stat st;
+	int r = -1;
+
+	if (snprintf(name, sizeof(name), "%s-%s%s", p->cfg.app, p->res->version,
+	             archive_suffix(p->rq->compress)) >= (int)sizeof(name)) {
+		fail(p->err, "archive name too long");
+		return failed(p, PACK_FAIL_USAGE);
+	}
+	if (output_open(&p->archive, p->outdir, name, p->err) < 0)
+		return failed(p, PACK_FAIL_SYSTEM);
+	if (p->rq->phase)
+		p->rq->phase(p->rq->ctx, "writing", p->res->files, p->res->bytes);
+	if (archive_write_release(p->archive.fd, &ao, p->manifest_json, p->manifest_len, &p->tree,
+	                          p->err) < 0 ||
+	    fstat(p->archive.fd, &st) < 0) {
+		failed(p, PACK_FAIL_SYSTEM);
+		goto out;
+	}
+	p->res->archive_bytes = (uint64_t)st.st_size;
+	if (p->have_key) {
+		char signame[600];
+
+		if (minisign_trusted_comment(p->cfg.app, p->res->version, p->res->serial, name,
+		                             &comment, p->err) < 0 ||
+		    minisign_sign_fd(p->archive.fd, &p->key, comment, NULL, &p->sig_text, p->err) <
+		        0) {
+			fail_prefix(p->err, "cannot sign %s", name);
+			failed(p, PACK_FAIL_SYSTEM);
+			goto out;
+		}
+		snprintf(signame, sizeof(signame), "%s.minisig", name);
+		if (output_open(&p->sig, p->outdir, signame, p->err) < 0 ||
+		    write_all(p->sig.fd, p->sig_text, strlen(p->sig_text), p->err) < 0) {
+			failed(p, PACK_FAIL_SYSTEM);
+			goto out;
+		}
+	}
+	if (output_commit(&p->archive, p->err) < 0) {
+		failed(p, PACK_FAIL_SYSTEM);
+		goto out;
+	}
+	snprintf(p->res->archive, sizeof(p->res->archive), "%s", p->archive.path);
+	if (p->have_key) {
+		if (output_commit(&p->sig, p->err) < 0) {
+			unlink(p->res->archive);
+			p->res->archive[0] = '\0';
+			failed(p, PACK_FAIL_SYSTEM);
+			goto out;
+		}
+		snprintf(p->res->signature, sizeof(p->res->signature), "%s", p->sig.path);
+	} else {
+		char stale[PATH_MAX + 16];
+
+		/* A signature left from an earlier signed pack would not match this archive. */
+		snprintf(stale, sizeof(stale), "%s.minisig", p->archive.path);
+		if (unlink(stale) == 0)
+			say(p, "removed %s: it belonged to an earlier archive", stale);
+	}
+	r = 0;
+out:
+	free(comment);
+	return r;
+}
+
+int pack_run(const struct pack_request *rq, struct pack_result *res, char *err)
+{
+	struct pipeline p;
+	const char *project = rq->project_dir ? rq->project_dir : ".";
+	const char *outdir = rq->outdir ? rq->outdir : ".";
+	int r = -1;
+
+	memset(&p, 0, sizeof(p));
+	memset(res, 0, sizeof(*res));
+	p.rq = rq;
+	p.res = res;
+	p.err = err;
+	p.project_fd = -1;
+	p.archive.fd = p.sig.fd = -1;
+	res->failure = PACK_FAIL_SYSTEM;
+	config_init(&p.cfg);
+	if (!realpath(project, p.project)) {
+		fail(err, "cannot open the project directory %s: %s", project, strerror(errno));
+		failed(&p, PACK_FAIL_USAGE);
+		goto out;
+	}
+	p.project_fd = open(p.project, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p.project_fd < 0) {
+		fail(err, "cannot open the project directory %s: %s", project, strerror(errno));
+		failed(&p, PACK_FAIL_USAGE);
+		goto out;
+	}
+	if (config_load(p.project_fd, project, &p.cfg, err) < 0 ||
+	    detect_defaults(p.project_fd, &p.cfg, &p.shape, err) < 0) {
+		failed(&p, PACK_FAIL_USAGE);
+		goto out;
+	}
+	snprintf(res->app, sizeof(res->app), "%s", p.cfg.app);
+	if (decide_version(&p) < 0 || load_key(&p) < 0 || build(&p) < 0 ||
+	    check_standalone(&p) < 0 || vendor_python(&p) < 0 || collect(&p) < 0 ||
+	    hash_files(&p) < 0 || make_manifest(&p) < 0)
+		goto out;
+	/* OUTDIR is created only now: a failed build leaves no trace in it. */
+	if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
+		fail(err, "cannot create the output directory %s: %s", outdir, strerror(errno));
+		goto out;
+	}
+	if (!realpath(outdir, p.outdir)) {
+		fail(err, "cannot open the output directory %s: %s", outdir, strerror(errno));
+		goto out;
+	}
+	if (write_outputs(&p) < 0)
+		goto out;
+	r = 0;
+out:
+	output_abort(&p.archive);
+	output_abort(&p.sig);
+	if (p.sig_text)
+		free(p.sig_text);
+	if (p.deps_tmp[0]) {
+		char rmerr[ERR_MAX];
+
+		remove_tree_at(AT_FDCWD, p.deps_tmp, rmerr);
+	}
+	if (p.have_key)
+		minisign_seckey_wipe(&p.key);
+	free(p.manifest_json);
+	manifest_free(p.manifest);
+	tree_release(&p.tree);
+	config_release(&p.cfg);
+	if (p.project_fd >= 0)
+		close(p.project_fd);
+	return r;
+}

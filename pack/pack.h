@@ -1,0 +1,61 @@
+/* The `slipway pack` pipeline: config -> version -> signing key -> build -> vendor ->
+ * collect -> hash -> manifest -> archive -> signature. Contract: specs/cli.md ("pack"),
+ * specs/config.md, specs/archive.md.
+ *
+ * Nothing is left in OUTDIR unless the whole pipeline succeeds: the archive and its
+ * signature are written under temporary names and renamed at the very end. Messages for
+ * the user (what runs, what was skipped) go through the `say` hook; cmd/ prints them. */
+#ifndef SLIPWAY_PACK_PACK_H
+#define SLIPWAY_PACK_PACK_H
+
+#include "pack/archive.h"
+#include "pack/config.h"
+#include "pack/detect.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pack_request {
+	const char *project_dir; /* NULL: "." */
+	const char *outdir;      /* NULL: "." */
+	const char *key_opt;     /* -s PATH, or NULL for the environment */
+	const char *version;     /* --version, or NULL for git describe */
+	bool have_serial;
+	uint64_t serial;
+	bool no_build, allow_dirty, unsigned_;
+	enum pack_compress compress;
+	void (*say)(void *ctx, const char *line);
+	/* Before each pass over the files ("hashing", "writing"), with the totals to expect. */
+	void (*phase)(void *ctx, const char *name, uint64_t files, uint64_t bytes);
+	progress_fn progress;
+	void *ctx;
+};
+
+enum pack_failure {
+	PACK_FAIL_SYSTEM, /* I/O and the like */
+	PACK_FAIL_USAGE,  /* bad slipway.ini, no key source, no version source */
+	PACK_FAIL_CHECK,  /* the project said no: build failed, dirty tree, bad content */
+};
+
+struct pack_result {
+	char archive[PATH_MAX];
+	char signature[PATH_MAX]; /* "" when unsigned */
+	char app[128];
+	char version[256];
+	uint64_t serial;
+	char commit[41];
+	bool dirty;
+	int64_t source_date_epoch;
+	uint64_t files, bytes, archive_bytes;
+	size_t skipped;
+	enum pack_failure failure;
+};
+
+/* The effective config (file + detected defaults), as --print-config shows it. */
+int pack_effective_config(const char *project_dir, struct pack_config *cfg,
+                          struct project_shape *shape, char *err);
+
+int pack_run(const struct pack_request *rq, struct pack_result *res, char *err);
+
+#endif

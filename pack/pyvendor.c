@@ -1,0 +1,33 @@
+#include "pack/pyvendor.h"
+#include "pack/process.h"
+#include "release/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int pyvendor_install(const char *project_dir, const char *requirements, const char *target_dir,
+                     char *err)
+{
+	const char *python = getenv("SLIPWAY_PYTHON");
+	char display[512];
+	char *argv[] = {(char *)(python && *python ? python : "python3"),
+	                "-m",
+	                "pip",
+	                "install",
+	                "--target",
+	                (char *)target_dir,
+	                "--no-compile",
+	                "--no-input",
+	                "--disable-pip-version-check",
+	                "--no-warn-script-location",
+	                "-r",
+	                (char *)requirements,
+	                NULL};
+	char *env[] = {"PYTHONDONTWRITEBYTECODE=1", NULL};
+
+	snprintf(display, sizeof(display), "%s -m pip install --target <release>/agent/.deps -r %s",
+	         argv[0], requirements);
+	if (run_process(project_dir, argv, env, display, err) < 0)
+		return fail_prefix(err, "cannot vendor the agent's Python dependencies");
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* The manifest of a release being packed, built from the effective config, the collected
+ * and hashed tree, and the version facts. Serialised by release/manifest.h's
+ * manifest_to_json, which also validates it. */
+#ifndef SLIPWAY_PACK_RELEASE_MANIFEST_H
+#define SLIPWAY_PACK_RELEASE_MANIFEST_H
+
+#include "pack/collect.h"
+#include "pack/config.h"
+#include "release/manifest.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct release_facts {
+	const char *app;
+	const char *version;
+	uint64_t serial;
+	const char *commit; /* 40 hex or "" */
+	bool dirty;
+	int64_t build_time; /* Unix seconds (SOURCE_DATE_EPOCH) */
+};
+
+/* A new manifest owned by the caller (manifest_free). */
+int release_manifest_build(const struct pack_config *cfg, const struct pack_tree *tree,
+                           const struct release_facts *facts, struct manifest **out, char *err);
+
+#endif

@@ -1,0 +1,116 @@
+#include "pack/version.h"
+#include "release/error.h"
+
+#include <ctype.h>
+#include <git2.h>
+#include <stdio.h>
+#include <string.h>
+
+static int git_fail(char *err, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return fail(err, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
+}
+
+/* Dirty as `git describe --dirty` sees it: tracked changes only, index or work tree. */
+static int is_dirty(git_repository *repo, bool *dirty, char *err)
+{
+	git_status_options opts;
+	git_status_list *list = NULL;
+	size_t i, n;
+
+	git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	opts.flags = 0; /* no untracked, no ignored files */
+	if (git_status_list_new(&list, repo, &opts) < 0)
+		return git_fail(err, "cannot read the git status");
+	*dirty = false;
+	n = git_status_list_entrycount(list);
+	for (i = 0; i < n; i++) {
+		const git_status_entry *e = git_status_byindex(list, i);
+
+		if (e->status != GIT_STATUS_CURRENT &&
+		    !(e->status & (GIT_STATUS_WT_NEW | GIT_STATUS_IGNORED))) {
+			*dirty = true;
+			break;
+		}
+	}
+	git_status_list_free(list);
+	return 0;
+}
+
+int git_version_read(const char *dir, struct git_version *out, char *err)
+{
+	git_repository *repo = NULL;
+	git_object *head = NULL;
+	git_describe_result *desc = NULL;
+	git_buf buf = {0};
+	git_describe_options dopts;
+	git_describe_format_options fopts;
+	int r = -1, gr;
+
+	memset(out, 0, sizeof(*out));
+	git_describe_options_init(&dopts, GIT_DESCRIBE_OPTIONS_VERSION);
+	git_describe_format_options_init(&fopts, GIT_DESCRIBE_FORMAT_OPTIONS_VERSION);
+	git_libgit2_init();
+	gr = git_repository_open_ext(&repo, dir, 0, NULL);
+	if (gr == GIT_ENOTFOUND) {
+		r = 0;
+		goto out;
+	}
+	if (gr < 0) {
+		git_fail(err, "cannot open the git repository");
+		goto out;
+	}
+	if (git_repository_is_bare(repo)) {
+		r = 0;
+		goto out;
+	}
+	out->in_git = true;
+	if (git_revparse_single(&head, repo, "HEAD^{commit}") < 0) {
+		git_fail(err, "cannot resolve HEAD (a repository without commits?)");
+		goto out;
+	}
+	git_oid_tostr(out->commit, sizeof(out->commit), git_object_id(head));
+	out->commit_time = (int64_t)git_commit_time((git_commit *)head);
+	if (is_dirty(repo, &out->dirty, err) < 0)
+		goto out;
+	dopts.describe_strategy = GIT_DESCRIBE_TAGS;
+	dopts.show_commit_oid_as_fallback = 1;
+	if (git_describe_commit(&desc, head, &dopts) < 0) {
+		git_fail(err, "git describe failed");
+		goto out;
+	}
+	fopts.abbreviated_size = 7;
+	if (git_describe_format(&buf, desc, &fopts) < 0) {
+		git_fail(err, "git describe failed");
+		goto out;
+	}
+	if (snprintf(out->describe, sizeof(out->describe), "%s%s", buf.ptr,
+	             out->dirty ? "-dirty" : "") >= (int)sizeof(out->describe)) {
+		fail(err, "git describe result is too long");
+		goto out;
+	}
+	r = 0;
+out:
+	git_buf_dispose(&buf);
+	git_describe_result_free(desc);
+	git_object_free(head);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return r;
+}
+
+int version_is_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 128 || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '+' ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
