@@ -6,21 +6,10 @@ trap run_cleanup EXIT
 
 port=$(free_port)
 run_store store
-run_web_release store A "$port"
-d=store/releases/A
-"$PY" - "$d/slipway-manifest.json" "$port" <<'PY'
-import json, sys
-path, port = sys.argv[1], int(sys.argv[2])
-m = json.load(open(path))
-m["services"] += [
-    {"name": "crasher", "argv": ["sh", "-c", "echo crashing; exit 3"], "cwd": "", "env": {},
-     "port": 0, "ready": "none", "ready_timeout_ms": 10000, "stop_timeout_ms": 5000},
-    {"name": "escaper", "argv": ["sh", "-c", "setsid sleep 1000 & echo escaped $!; exec sleep 1000"],
-     "cwd": "", "env": {}, "port": 0, "ready": "none", "ready_timeout_ms": 10000,
-     "stop_timeout_ms": 5000},
-]
-json.dump(m, open(path, "w"))
-PY
+web_tree "$T/tree-A" A
+run_install store A "$T/tree-A" --service "$(web_service "$port")" \
+	--service "$(svc crasher '["sh", "-c", "echo crashing; exit 3"]')" \
+	--service "$(svc escaper '["sh", "-c", "setsid sleep 1000 & echo escaped $!; exec sleep 1000"]')"
 run_activate store A
 run_start store run.log SLIPWAY_BACKOFF_MIN_MS=200 SLIPWAY_BACKOFF_MAX_MS=800 SLIPWAY_READY_NONE_MS=100
 sup=$RUN_PID

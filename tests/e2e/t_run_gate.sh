@@ -7,21 +7,14 @@ trap run_cleanup EXIT
 port=$(free_port)
 run_store store
 run_web_release store A "$port"
+mkdir -p empty
 # C: listens on nothing, so the HTTP probe never passes within 1.5 s.
-mkdir -p store/releases/C
-"$PY" "$REPO/tests/e2e/run_manifest.py" store/releases/C C "[{\"name\": \"web\",
-  \"argv\": [\"sleep\", \"600\"], \"port\": $port, \"ready\": \"http\", \"ready_timeout_ms\": 1500}]"
+run_install store C empty --service "$(svc web '["sleep", "600"]' "$port" http 1500)"
 # D: crashes at once.
-mkdir -p store/releases/D
-"$PY" "$REPO/tests/e2e/run_manifest.py" store/releases/D D "[{\"name\": \"web\",
-  \"argv\": [\"sh\", \"-c\", \"echo boom; exit 4\"], \"port\": $port, \"ready\": \"http\"}]"
+run_install store D empty --service "$(svc web '["sh", "-c", "echo boom; exit 4"]' "$port" http)"
 # E: needs a secret the store does not have.
-run_web_release store E "$port"
-"$PY" - store/releases/E/slipway-manifest.json <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1])); m["secrets"]["required"] = ["NOT_IN_ENV"]
-json.dump(m, open(sys.argv[1], "w"))
-PY
+web_tree "$T/tree-E" E
+run_install store E "$T/tree-E" --service "$(web_service "$port")" --required NOT_IN_ENV
 
 run_activate store A
 run_start store run.log
@@ -37,6 +30,14 @@ check_rolled_back() { # VERSION REASON
 	assert_eq "$(readlink store/current)" "releases/A" "current after $1"
 	wait_for 20 page_is "$port" "release A" || fail "A not served after $1: $(cat run.log)"
 	assert_contains "$(cat run.log)" "release $1 failed its health check"
+	expect_rc 0 "$SLIPWAY" list --root store --json
+	"$PY" -c 'import json,sys
+for r in json.loads(sys.argv[1])["releases"]:
+    if r["version"] == sys.argv[2]:
+        assert r["bad"], r
+        break
+else:
+    sys.exit("release %s not listed" % sys.argv[2])' "$out" "$1" || fail "$1 not marked bad: $out"
 	kill -0 "$RUN_PID" || fail "slipway run died"
 }
 
