@@ -45,14 +45,31 @@ static void puts_(struct buf *b, const char *s)
 static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(struct buf *b, const char *fmt, ...)
 {
-	char tmp[128];
+	char tmp[128], *big = NULL;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	put(b, tmp, (size_t)n);
+	if (n < 0) {
+		b->oom = 1;
+		return;
+	}
+	if ((size_t)n < sizeof(tmp)) {
+		put(b, tmp, (size_t)n);
+		return;
+	}
+	/* A file line with a 64-digit hash and a large size does not fit in tmp. */
+	va_start(ap, fmt);
+	n = vasprintf(&big, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = 1;
+		return;
+	}
+	put(b, big, (size_t)n);
+	free(big);
 }
 
 /* JSON string: escapes '"', '\\' and bytes below 0x20; other bytes (UTF-8) pass through. */
