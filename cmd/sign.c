@@ -1,15 +1,19 @@
 /* slipway sign ARCHIVE: write ARCHIVE.minisig (specs/signature.md). */
 #include "cmd/cmd.h"
 #include "release/error.h"
+#include "release/extract.h"
 #include "release/minisign.h"
 #include "release/signing_key.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage_text[] =
     "usage: slipway sign ARCHIVE [-s SECFILE] [-t TRUSTED_COMMENT] [-c COMMENT] [-x SIGFILE]\n"
@@ -19,14 +23,54 @@ static const char usage_text[] =
     "\n"
     "  -s, --seckey SECFILE      secret key; default $SLIPWAY_SECRET_KEY (a path),\n"
     "                            else $SLIPWAY_SECRET_KEY_DATA (the key file's contents)\n"
-    "  -t, --trusted-comment TC  signed comment; slipway's store expects\n"
-    "                            \"app:APP version:VERSION serial:N file:ARCHIVE_NAME\"\n"
+    "  -t, --trusted-comment TC  signed comment (default: from the archive's manifest,\n"
+    "                            \"app:APP version:VERSION serial:N file:ARCHIVE_NAME\",\n"
+    "                            which slipway's store requires)\n"
     "  -c, --comment COMMENT     untrusted comment (default: \"" MINISIGN_DEFAULT_SIG_COMMENT
     "\")\n"
     "  -x, --sig SIGFILE         where to write the signature (default: ARCHIVE.minisig)\n"
     "  -h, --help                show this help\n"
     "\n"
     "An encrypted key's password comes from $SLIPWAY_PASSWORD, else the terminal.\n";
+
+/* slipway's trusted comment for a slipway archive, from its manifest (the first entry).
+ * Returns an exit code. */
+static int comment_from_manifest(const char *archive, char **out)
+{
+	struct extract_limits lim;
+	struct extractor *x = NULL;
+	const struct manifest *m = NULL;
+	char err[ERR_MAX], *copy = strdup(archive);
+	int fd = -1, rc = EXIT_FAIL;
+
+	if (!copy)
+		return cmd_fail("sign", EXIT_FAIL, "out of memory");
+	fd = open(archive, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = cmd_fail("sign", EXIT_FAIL, "cannot open %s: %s", archive, strerror(errno));
+		goto out;
+	}
+	extract_limits_default(&lim);
+	if (extractor_new(fd, &lim, NULL, NULL, &x, err) < 0 ||
+	    extractor_read_manifest(x, &m, err) < 0) {
+		rc = cmd_fail("sign", EXIT_NO,
+		              "%s: cannot take the trusted comment from the manifest: %s; "
+		              "pass -t to sign a file that is not a slipway archive",
+		              archive, err);
+		goto out;
+	}
+	if (minisign_trusted_comment(m->app, m->version, m->serial, basename(copy), out, err) < 0) {
+		rc = cmd_fail("sign", EXIT_NO, "%s: %s", archive, err);
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	extractor_free(x);
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return rc;
+}
 
 int cmd_sign(int argc, char **argv)
 {
@@ -39,7 +83,7 @@ int cmd_sign(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *sec = NULL, *tc = NULL, *comment = NULL, *sig_path = NULL, *archive;
-	char err[ERR_MAX], *sig_default = NULL;
+	char err[ERR_MAX], *sig_default = NULL, *tc_default = NULL;
 	struct minisign_seckey sk = {0};
 	struct stat st;
 	int c, rc;
@@ -71,10 +115,7 @@ int cmd_sign(int argc, char **argv)
 		return cmd_usage_error("sign", optind == argc ? "no archive given"
 		                                              : "exactly one archive expected");
 	archive = argv[optind];
-	if (!tc)
-		return cmd_usage_error("sign", "no trusted comment: pass -t \"app:APP version:V "
-		                               "serial:N file:NAME\"");
-	if (strpbrk(tc, "\r\n") || strlen(tc) > MINISIGN_TRUSTED_MAX)
+	if (tc && (strpbrk(tc, "\r\n") || strlen(tc) > MINISIGN_TRUSTED_MAX))
 		return cmd_usage_error("sign",
 		                       "the trusted comment must be a single line of at "
 		                       "most %d bytes",
@@ -93,9 +134,16 @@ int cmd_sign(int argc, char **argv)
 		return cmd_fail("sign", EXIT_FAIL, "cannot open %s: %s", archive, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return cmd_fail("sign", EXIT_FAIL, "%s: not a regular file", archive);
+	if (!tc) {
+		if ((rc = comment_from_manifest(archive, &tc_default)) != EXIT_OK)
+			return rc;
+		tc = tc_default;
+	}
 	if (!sig_path) {
-		if (asprintf(&sig_default, "%s.minisig", archive) < 0)
+		if (asprintf(&sig_default, "%s.minisig", archive) < 0) {
+			free(tc_default);
 			return cmd_fail("sign", EXIT_FAIL, "out of memory");
+		}
 		sig_path = sig_default;
 	}
 	if (signing_key_load(sec, &sk, err) < 0) {
@@ -111,5 +159,6 @@ int cmd_sign(int argc, char **argv)
 out:
 	minisign_seckey_wipe(&sk);
 	free(sig_default);
+	free(tc_default);
 	return rc;
 }

@@ -45,7 +45,7 @@ static void puts_(struct buf *b, const char *s)
 static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(struct buf *b, const char *fmt, ...)
 {
-	char tmp[128], *big = NULL;
+	char tmp[256], *big;
 	va_list ap;
 	int n;
 
@@ -60,14 +60,15 @@ static void putf(struct buf *b, const char *fmt, ...)
 		put(b, tmp, (size_t)n);
 		return;
 	}
-	/* A file line with a 64-digit hash and a large size does not fit in tmp. */
-	va_start(ap, fmt);
-	n = vasprintf(&big, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
+	/* vsnprintf returns the length it wanted: never copy more than was written. */
+	big = malloc((size_t)n + 1);
+	if (!big) {
 		b->oom = 1;
 		return;
 	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
 	put(b, big, (size_t)n);
 	free(big);
 }

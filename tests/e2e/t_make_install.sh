@@ -51,7 +51,7 @@ for c in $commands; do
 		echo "not yet implemented: slipway $c (its flags are not compared)"
 		continue
 	fi
-	section=$(printf '%s\n' "$raw" | awk -v c="slipway $c" 'index($0, ".SS \"" c) == 1 { on = 1; next } on && /^\.S[SH] / { exit } on')
+	section=$(printf '%s\n' "$raw" | awk -v c="slipway $c" 'index($0, ".SS \"" c) == 1 { on = 1; print; next } on && /^\.S[SH] / { exit } on')
 	for flag in $(grep -oE -- '--[a-z][-a-z0-9]*' cmdhelp.txt | sort -u); do
 		[ "$flag" = --help ] && continue
 		assert_contains "$section" "$flag" "man page section for $c (from \`slipway $c --help\`)"

@@ -62,3 +62,19 @@ lines"
 assert_contains "$errout" "single line"
 expect_rc 2 "$SLIPWAY" sign empty -s k.key -t x -c "$(head -c 1100 /dev/zero | tr '\0' c)"
 expect_rc 0 minisign -V -p k.pub -m empty
+
+# Without -t, a slipway archive is signed with the trusted comment its manifest implies, and
+# the store installs it (it trusts app/version/serial only from that comment).
+mkdir -p tree/agent
+printf 'print("agent")\n' >tree/agent/main.py
+python3 "$REPO/tests/e2e/make_release.py" --tree tree --app demo --version 2.0.1 --serial 12 \
+	--out demo-2.0.1.tar.zst >/dev/null || fail "make_release.py failed"
+expect_rc 0 "$SLIPWAY" sign demo-2.0.1.tar.zst -s k.key
+expect_rc 0 minisign -V -p k.pub -m demo-2.0.1.tar.zst -Q
+assert_eq "$out" "app:demo version:2.0.1 serial:12 file:demo-2.0.1.tar.zst" "derived trusted comment"
+expect_rc 0 "$SLIPWAY" init --root store -p k.pub
+expect_rc 0 "$SLIPWAY" install demo-2.0.1.tar.zst --root store
+[ -f store/releases/2.0.1/agent/main.py ] || fail "signed archive was not installed"
+# A file that is not a slipway archive needs -t.
+expect_rc 1 "$SLIPWAY" sign empty -s k.key
+assert_contains "$errout" "pass -t"

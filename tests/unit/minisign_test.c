@@ -341,3 +341,16 @@ Test(minisign, check_digest_accepts_only_the_signed_hash)
 	minisign_sig_release(&sig);
 	minisign_sig_release(&legacy);
 }
+
+Test(minisign, verify_reads_from_offset_zero_and_leaves_the_position_alone)
+{
+	struct minisign_pubkey pk = fixture_pubkey();
+	char err[ERR_MAX];
+	int fd = temp_fd(fx_content, strlen(fx_content));
+
+	cr_assert_eq(lseek(fd, 5, SEEK_SET), 5);
+	cr_assert_eq(minisign_verify_fd(&pk, fx_sig, strlen(fx_sig), fd, 0, NULL, err), 0, "%s",
+		     err);
+	cr_assert_eq(lseek(fd, 0, SEEK_CUR), 5);
+	close(fd);
+}
