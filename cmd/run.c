@@ -1,12 +1,14 @@
 /* slipway run: the foreground supervisor (specs/runtime.md, specs/cli.md "run"). */
 #include "cmd/cmd.h"
+#include "cmd/store_cmd.h"
 #include "release/error.h"
+#include "release/store.h"
 #include "runtime/supervisor.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,32 +41,42 @@ static void usage(FILE *out)
 	    "owner or mode), 2 usage, 3 system error (store unreadable, already supervised).\n");
 }
 
-/* Interim undo of a failed switch until the store's activate is available: the same atomic
- * symlink swap (temporary link in ROOT, rename over `current`, fsync ROOT). */
-static int flip_current(const char *root, const char *version, char *err)
+/* The health gate's undo, under the store lock: only if `current` still names the release
+ * that failed (an operator may have moved it on meanwhile). 1 when left alone. */
+static int flip_back(const char *root, const char *bad, const char *good, char *err)
 {
-	char tmp[64], target[PATH_MAX];
-	int dfd, rc = -1;
+	struct store st;
+	char *cur = NULL;
+	bool changed = false;
+	int rc = -1;
 
-	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return fail(err, "cannot open %s: %s", root, strerror(errno));
-	snprintf(tmp, sizeof(tmp), ".current.run.%ld", (long)getpid());
-	snprintf(target, sizeof(target), "releases/%s", version);
-	unlinkat(dfd, tmp, 0);
-	if (symlinkat(target, dfd, tmp) < 0) {
-		fail(err, "cannot create %s/%s: %s", root, tmp, strerror(errno));
+	if (store_open(root, &st, err) < 0)
+		return -1;
+	if (store_lock(&st, -1, err) < 0 || store_current_version(&st, &cur, err) < 0)
+		goto out;
+	if (!cur || strcmp(cur, bad) != 0) {
+		rc = 1;
 		goto out;
 	}
-	if (renameat(dfd, tmp, dfd, "current") < 0) {
-		fail(err, "cannot replace %s/current: %s", root, strerror(errno));
-		unlinkat(dfd, tmp, 0);
-		goto out;
-	}
-	fsync(dfd);
-	rc = 0;
+	rc = store_activate(&st, good, "rollback", &changed, err);
 out:
-	close(dfd);
+	free(cur);
+	store_close(&st);
+	return rc;
+}
+
+/* A release that never got installed (nothing to mark) is not an error. */
+static int mark_bad(const char *root, const char *version, const char *reason, char *err)
+{
+	struct store st;
+	int rc = -1;
+
+	if (store_open(root, &st, err) < 0)
+		return -1;
+	if (store_lock(&st, -1, err) == 0)
+		rc = store_is_installed(&st, version) ? store_mark_bad(&st, version, reason, err)
+		                                      : 0;
+	store_close(&st);
 	return rc;
 }
 
@@ -77,6 +89,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct supervisor_config cfg;
 	const char *root_opt = NULL, *root;
+	struct store st;
 	char abs_root[PATH_MAX], err[ERR_MAX];
 	int c, rc;
 
@@ -96,11 +109,13 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error("run", "unexpected argument '%s'", argv[optind]);
-	root = cmd_store_root("run", root_opt);
+	rc = store_cmd_open("run", root_opt, false, &st);
+	if (rc != EXIT_OK)
+		return rc;
+	root = realpath(st.root, abs_root);
+	store_close(&st);
 	if (!root)
-		return EXIT_USAGE;
-	if (!realpath(root, abs_root))
-		return cmd_fail("run", EXIT_FAIL, "cannot open store %s: %s", root,
+		return cmd_fail("run", EXIT_FAIL, "cannot resolve the store path: %s",
 		                strerror(errno));
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -108,8 +123,8 @@ int cmd_run(int argc, char **argv)
 	cfg.root = abs_root;
 	cfg.out = stdout;
 	cfg.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	cfg.flip_back = flip_current;
-	cfg.mark_bad = NULL;
+	cfg.flip_back = flip_back;
+	cfg.mark_bad = mark_bad;
 	rc = supervisor_run(&cfg, err);
 	if (rc == SUP_REFUSED)
 		return cmd_fail("run", EXIT_NO, "%s", err);

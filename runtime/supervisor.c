@@ -311,20 +311,24 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 
 static void flip_back(struct sup *sp, const char *bad, const char *reason)
 {
-	char err[ERR_MAX], cur[VERSION_MAX];
+	char err[ERR_MAX] = "";
+	int r;
 
 	if (sp->cfg->mark_bad && sp->cfg->mark_bad(sp->cfg->root, bad, reason, err) < 0)
 		say(sp, "warning: cannot mark release %s bad: %s", bad, err);
 	if (!sp->active.version)
 		return;
-	/* Only undo our own switch: if an operator moved `current` on meanwhile, leave it. */
-	if (current_version(sp->cfg->root, cur, sizeof(cur), err) == 0 && strcmp(cur, bad) != 0) {
-		say(sp, "current now points at %s; not flipping it back", cur);
+	if (!sp->cfg->flip_back) {
+		say(sp, "error: cannot point current back at %s: no store hook",
+		    sp->active.version);
 		return;
 	}
-	if (!sp->cfg->flip_back || sp->cfg->flip_back(sp->cfg->root, sp->active.version, err) < 0)
-		say(sp, "error: cannot point current back at %s: %s", sp->active.version,
-		    sp->cfg->flip_back ? err : "no store hook");
+	err[0] = '\0';
+	r = sp->cfg->flip_back(sp->cfg->root, bad, sp->active.version, err);
+	if (r < 0)
+		say(sp, "error: cannot point current back at %s: %s", sp->active.version, err);
+	else if (r > 0)
+		say(sp, "current no longer points at %s; leaving it alone", bad);
 	else
 		say(sp, "current points at %s again", sp->active.version);
 }
@@ -705,8 +709,14 @@ static void kill_leftover_children(void)
 		if (!f)
 			continue;
 		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-		    sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == self)
-			kill((pid_t)atol(d->d_name), SIGKILL);
+		    sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == self) {
+			pid_t pid = (pid_t)atol(d->d_name);
+
+			/* Reap it too: a SIGKILLed child is not a zombie yet when kill returns. */
+			if (kill(pid, SIGKILL) == 0)
+				while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+					;
+		}
 		fclose(f);
 	}
 	closedir(dir);

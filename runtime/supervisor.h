@@ -21,8 +21,10 @@ struct supervisor_config {
 	struct backoff_policy backoff;
 	uint64_t settle_ms;         /* "ready none": up after running this long */
 	uint64_t probe_interval_ms; /* between readiness attempts */
-	/* Points `current` back at `version` under the store lock (the health gate's undo). */
-	int (*flip_back)(const char *root, const char *version, char *err);
+	/* The health gate's undo: under the store lock, if `current` still names `bad`, points
+	 * it at `good`. Returns 0 when flipped, 1 when `current` had moved elsewhere, -1 on
+	 * error (err). */
+	int (*flip_back)(const char *root, const char *bad, const char *good, char *err);
 	/* Records in the store that `version` failed its health check. May be NULL. */
 	int (*mark_bad)(const char *root, const char *version, const char *reason, char *err);
 };

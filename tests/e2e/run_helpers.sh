@@ -1,29 +1,64 @@
-# Helpers for the t_run_* tests (sourced after lib.sh). They build release directories by
-# hand (the supervisor only reads the store layout: specs/store.md) and flip `current` the
-# way the store does (temporary symlink renamed over it).
+# Helpers for the t_run_* tests (sourced after lib.sh): a real store (slipway init) with
+# signed test archives (tests/e2e/make_release.py) installed and activated by slipway itself.
 
-# run_store ROOT: an empty store with a 0600 shared/env.
+# The real interpreter, not a version-manager shim that costs a process tree per start.
+PY=$(python3 -c 'import sys; print(sys.executable)')
+
+# run_store ROOT: an initialised store pinned to a TEST KEY, with an empty 0600 shared/env.
 run_store() {
-	mkdir -p "$1/releases" "$1/shared"
+	[ -f "$T/test.key" ] || minisign -G -W -p "$T/test.pub" -s "$T/test.key" \
+		-c "slipway TEST KEY" >/dev/null 2>&1 || fail "minisign -G failed"
+	"$SLIPWAY" init --root "$1" -p "$T/test.pub" >/dev/null || fail "slipway init failed"
+	mkdir -p "$1/shared"
 	: >"$1/shared/env"
 	chmod 600 "$1/shared/env"
 }
 
-# run_web_release ROOT VERSION PORT [READY_TIMEOUT_MS]: a release whose "web" service is
-# python's http.server on 127.0.0.1:PORT serving www/index.html = "release VERSION".
-run_web_release() {
-	local root=$1 v=$2 port=$3 rt=${4:-10000} d="$1/releases/$2"
-	mkdir -p "$d/www"
-	echo "release $v" >"$d/www/index.html"
-	python3 "$REPO/tests/e2e/run_manifest.py" "$d" "$v" "[{\"name\": \"web\",
-	  \"argv\": [\"python3\", \"-u\", \"-m\", \"http.server\", \"--bind\", \"127.0.0.1\", \"$port\"],
-	  \"cwd\": \"www\", \"port\": $port, \"ready\": \"http\", \"ready_path\": \"/\",
-	  \"ready_timeout_ms\": $rt, \"stop_timeout_ms\": 5000}]"
+RUN_SERIAL=0
+# run_install ROOT VERSION TREE [make_release.py args: --service JSON, --required NAMES...]:
+# a signed test archive of TREE installed (not activated) into the store.
+run_install() {
+	local root=$1 v=$2 tree=$3
+	shift 3
+	RUN_SERIAL=$((RUN_SERIAL + 1))
+	"$PY" "$REPO/tests/e2e/make_release.py" --tree "$tree" --app testapp --version "$v" \
+		--serial "$RUN_SERIAL" --out "$T/rel-$v.tar.zst" --sign "$T/test.key" "$@" >/dev/null ||
+		fail "make_release.py failed for $v"
+	"$SLIPWAY" install "$T/rel-$v.tar.zst" --root "$root" >/dev/null || fail "install of $v failed"
 }
 
-# run_activate ROOT VERSION: atomic flip of ROOT/current to releases/VERSION.
+# web_service PORT [READY_TIMEOUT_MS]: the service JSON of python's http.server on
+# 127.0.0.1:PORT serving the release's www/.
+web_service() {
+	echo "{\"name\": \"web\", \"argv\": [\"$PY\", \"-u\", \"-m\", \"http.server\", \"--bind\",
+	  \"127.0.0.1\", \"$1\"], \"cwd\": \"www\", \"env\": {}, \"port\": $1, \"ready\": \"http\",
+	  \"ready_path\": \"/\", \"ready_timeout_ms\": ${2:-20000}, \"stop_timeout_ms\": 5000}"
+}
+
+# svc NAME ARGV_JSON [PORT READY TIMEOUT_MS]: a service JSON object.
+svc() {
+	local ready=${4:-none} path=""
+	[ "$ready" = http ] && path='"ready_path": "/",'
+	echo "{\"name\": \"$1\", \"argv\": $2, \"cwd\": \"\", \"env\": {}, \"port\": ${3:-0},
+	  \"ready\": \"$ready\", $path \"ready_timeout_ms\": ${5:-10000}, \"stop_timeout_ms\": 5000}"
+}
+
+# web_tree DIR VERSION: www/index.html = "release VERSION".
+web_tree() {
+	mkdir -p "$1/www"
+	echo "release $2" >"$1/www/index.html"
+}
+
+# run_web_release ROOT VERSION PORT [READY_TIMEOUT_MS]: install a release whose "web"
+# serves "release VERSION" on 127.0.0.1:PORT.
+run_web_release() {
+	web_tree "$T/tree-$2" "$2"
+	run_install "$1" "$2" "$T/tree-$2" --service "$(web_service "$3" "${4:-20000}")"
+}
+
+# run_activate ROOT VERSION: `slipway activate` (the store flips `current` atomically).
 run_activate() {
-	ln -sfn "releases/$2" "$1/.current.test" && mv -T "$1/.current.test" "$1/current"
+	"$SLIPWAY" activate "$2" --root "$1" >/dev/null || fail "activate $2 failed"
 }
 
 # run_start ROOT LOG [ENV...]: starts `slipway run` in the background; sets $RUN_PID.
@@ -70,3 +105,27 @@ run_cleanup() {
 	wait "$RUN_PID" 2>/dev/null
 	return 0
 }
+
+# run_app_release ROOT VERSION PORT: web (as run_web_release) plus the example's stand-in
+# LiveKit agent (examples/mediai/agent/main.py, no health port) with a 10 s stop timeout.
+run_app_release() {
+	local d="$T/tree-$2"
+	web_tree "$d" "$2"
+	mkdir -p "$d/agent"
+	cp "$REPO/examples/mediai/agent/main.py" "$d/agent/main.py"
+	run_install "$1" "$2" "$d" --service "$(web_service "$3")" --service "{\"name\": \"agent\",
+	  \"argv\": [\"$PY\", \"\${RELEASE}/agent/main.py\", \"start\"], \"cwd\": \"\",
+	  \"env\": {\"AGENT_HEALTH_PORT\": \"0\", \"AGENT_CONNECT_SECONDS\": \"0.2\"}, \"port\": 0,
+	  \"ready\": \"none\", \"ready_timeout_ms\": 10000, \"stop_timeout_ms\": 10000}" \
+		--required LIVEKIT_URL LIVEKIT_API_KEY LIVEKIT_API_SECRET
+}
+
+# run_agent_env ROOT DRAIN_SECONDS: the agent's secrets (test values) and drain time.
+run_agent_env() {
+	printf 'LIVEKIT_URL=ws://127.0.0.1:1\nLIVEKIT_API_KEY=test-key\nLIVEKIT_API_SECRET=test-secret\nAGENT_DRAIN_SECONDS=%s\n' \
+		"$2" >"$1/shared/env"
+	chmod 600 "$1/shared/env"
+}
+
+# line_of FILE TEXT: the number of the first line of FILE containing TEXT (0 if none).
+line_of() { grep -nF -- "$2" "$1" | head -1 | cut -d: -f1 | grep . || echo 0; }

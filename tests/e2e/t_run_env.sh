@@ -4,12 +4,13 @@ source "$REPO/tests/e2e/run_helpers.sh"
 trap run_cleanup EXIT
 
 run_store store
-d=store/releases/1.0
-mkdir -p "$d"
-# The service proves it got the secret without printing it: it writes its length and hash.
-python3 "$REPO/tests/e2e/run_manifest.py" "$d" 1.0 '[{"name": "worker",
+mkdir -p tree
+echo data >tree/file
+# The service proves it got the secret without printing it: it writes its hash.
+run_install store 1.0 tree --service '{"name": "worker",
   "argv": ["sh", "-c", "printf %s \"$JWT_SECRET\" | sha256sum >\"$OUT\"; echo up; exec sleep 600"],
-  "env": {"OUT": "${RELEASE}/../../seen"}}]' JWT_SECRET LIVEKIT_URL
+  "cwd": "", "env": {"OUT": "${RELEASE}/../../seen"}, "port": 0, "ready": "none",
+  "ready_timeout_ms": 10000, "stop_timeout_ms": 5000}' --required JWT_SECRET LIVEKIT_URL
 run_activate store 1.0
 secret=value-that-must-never-be-printed-$$
 
