@@ -178,10 +178,14 @@ static int load_key(struct pipeline *p)
 
 static int build(struct pipeline *p)
 {
-	char *env[] = {"NEXT_TELEMETRY_DISABLED=1", NULL};
+	char version[300], serial[64];
+	char *env[] = {"NEXT_TELEMETRY_DISABLED=1", version, serial, NULL};
 
 	if (p->rq->no_build || !p->cfg.build || !*p->cfg.build)
 		return 0;
+	/* The build may stamp the release it is building (the example app shows it). */
+	snprintf(version, sizeof(version), "SLIPWAY_VERSION=%s", p->res->version);
+	snprintf(serial, sizeof(serial), "SLIPWAY_SERIAL=%llu", (unsigned long long)p->res->serial);
 	say(p, "building: %s", p->cfg.build);
 	if (run_command_line(p->project, p->cfg.build, env, p->err) < 0) {
 		fail_prefix(p->err, "build failed");
