@@ -54,7 +54,32 @@ int signing_password(const char *prompt, char *buf, char *err)
 	return 0;
 }
 
+static void scrub_one(const char *name)
+{
+	char *v = getenv(name);
+
+	if (v)
+		OPENSSL_cleanse(v, strlen(v));
+	unsetenv(name);
+}
+
+void signing_env_scrub(void)
+{
+	scrub_one(ENV_DATA);
+	scrub_one(ENV_PASSWORD);
+}
+
+static int load_key(const char *opt, struct minisign_seckey *out, char *err);
+
 int signing_key_load(const char *opt, struct minisign_seckey *out, char *err)
+{
+	int rc = load_key(opt, out, err);
+
+	signing_env_scrub();
+	return rc;
+}
+
+static int load_key(const char *opt, struct minisign_seckey *out, char *err)
 {
 	const char *path = NULL, *source = signing_key_source(opt);
 	char *text = NULL, *owned = NULL, pw[PASSWORD_MAX];
