@@ -1,9 +1,122 @@
+/* slipway inspect ARCHIVE [--json]: show an archive's manifest (read with the hardened
+ * reader, first entry only; the signature is not checked: use `slipway verify`). */
 #include "cmd/cmd.h"
+#include "release/error.h"
+#include "release/extract.h"
 
-/* Placeholder until its issue lands: refuses clearly instead of pretending. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: slipway inspect ARCHIVE [--json]\n"
+    "\n"
+    "Shows the manifest of a release archive: app, version, serial, commit, build time,\n"
+    "secrets, services and a summary of the files. Reads only the first entry, with the\n"
+    "same hardened reader as install, and does not check the signature (slipway verify\n"
+    "does). Exit 1 when the archive or its manifest is refused.\n"
+    "\n"
+    "      --json       print the manifest itself (canonical JSON, specs/manifest.md)\n"
+    "  -h, --help       show this help\n";
+
+static const char *ready_name(enum manifest_ready r)
+{
+	return r == READY_HTTP ? "http" : r == READY_TCP ? "tcp" : "none";
+}
+
+static void print_text(const struct manifest *m, const char *filter)
+{
+	uint64_t bytes = 0;
+	size_t files = 0, dirs = 0, links = 0;
+
+	for (size_t i = 0; i < m->n_files; i++) {
+		bytes += m->files[i].size;
+		files += m->files[i].type == MANIFEST_FILE;
+		dirs += m->files[i].type == MANIFEST_DIR;
+		links += m->files[i].type == MANIFEST_SYMLINK;
+	}
+	printf("app:          %s\n", m->app);
+	printf("version:      %s\n", m->version);
+	printf("serial:       %llu\n", (unsigned long long)m->serial);
+	printf("commit:       %s%s\n", m->commit[0] ? m->commit : "-", m->dirty ? " (dirty)" : "");
+	printf("built:        %s by slipway %s\n", m->build_time, m->slipway_version);
+	printf("compression:  %s\n", filter);
+	printf("files:        %zu files, %zu directories, %zu symlinks, %llu bytes\n", files, dirs,
+	       links, (unsigned long long)bytes);
+	printf("secrets:     ");
+	for (size_t i = 0; i < m->n_secrets_required; i++)
+		printf(" %s", m->secrets_required[i]);
+	for (size_t i = 0; i < m->n_secrets_optional; i++)
+		printf(" %s?", m->secrets_optional[i]);
+	printf("%s\n", m->n_secrets_required + m->n_secrets_optional ? "" : " none");
+	for (size_t i = 0; i < m->n_services; i++) {
+		const struct manifest_service *s = &m->services[i];
+
+		printf("service %s:\n  command:", s->name);
+		for (size_t j = 0; j < s->argc; j++)
+			printf(" %s", s->argv[j]);
+		printf("\n  cwd:     %s\n", s->cwd[0] ? s->cwd : ".");
+		if (s->port)
+			printf("  port:    %d\n", s->port);
+		printf("  ready:   %s%s%s\n", ready_name(s->ready), s->ready_path ? " " : "",
+		       s->ready_path ? s->ready_path : "");
+		printf("  stop:    %llu ms\n", (unsigned long long)s->stop_timeout_ms);
+	}
+}
+
 int cmd_inspect(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail("inspect", EXIT_USAGE, "not implemented yet");
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct extract_limits lim;
+	struct extractor *x = NULL;
+	const struct manifest *m;
+	char err[ERR_MAX], *json = NULL;
+	int c, fd, json_out = 0, rc = EXIT_OK;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json_out = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return cmd_usage_error("inspect", "invalid option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error("inspect", optind == argc ? "no archive given"
+		                                                 : "exactly one archive expected");
+	fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cmd_fail("inspect", EXIT_FAIL, "cannot open %s: %s", argv[optind],
+		                strerror(errno));
+	extract_limits_default(&lim);
+	if (extractor_new(fd, &lim, NULL, NULL, &x, err) < 0 ||
+	    extractor_read_manifest(x, &m, err) < 0) {
+		rc = cmd_fail("inspect", x && extractor_system_error(x) ? EXIT_FAIL : EXIT_NO,
+		              "%s: %s", argv[optind], err);
+	} else if (json_out) {
+		if (manifest_to_json(m, &json, NULL, err) < 0)
+			rc = cmd_fail("inspect", EXIT_FAIL, "%s", err);
+		else
+			fputs(json, stdout);
+	} else {
+		print_text(m, extractor_filter_name(x));
+	}
+	free(json);
+	extractor_free(x);
+	close(fd);
+	return rc;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_PUB "slipway.pub"
@@ -58,6 +59,25 @@ out:
 		close(dirfd);
 	free(d);
 	free(b);
+	return rc;
+}
+
+/* Whether the directory that will hold `path` exists and is one. */
+static int check_dir_of(const char *path)
+{
+	char *d = strdup(path);
+	struct stat st;
+	int rc = EXIT_OK;
+
+	if (!d)
+		return cmd_fail("keygen", EXIT_FAIL, "out of memory");
+	if (stat(dirname(d), &st) < 0)
+		rc = cmd_fail("keygen", EXIT_FAIL, "cannot write %s: %s: %s", path, d,
+		              strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		rc = cmd_fail("keygen", EXIT_FAIL, "cannot write %s: %s is not a directory", path,
+		              d);
+	free(d);
 	return rc;
 }
 
@@ -156,6 +176,9 @@ int cmd_keygen(int argc, char **argv)
 			return cmd_fail("keygen", EXIT_NO,
 			                "%s already exists: pass -f to overwrite", pub_path);
 	}
+	/* Before asking for a password and running scrypt: both directories must be there. */
+	if (check_dir_of(pub_path) != EXIT_OK || check_dir_of(sec_path) != EXIT_OK)
+		return EXIT_FAIL;
 	if (!no_password && (rc = new_password(pw)) != EXIT_OK)
 		return rc;
 

@@ -181,7 +181,8 @@ int extractor_new(int fd, const struct extract_limits *lim, extract_raw_observer
 		return -1;
 	}
 	if (archive_read_open(x->inner, x, NULL, plain_read, NULL) != ARCHIVE_OK) {
-		reader_error(x, x->inner, "not a tar archive", err);
+		reader_error(x, x->inner, "not a tar archive (slipway reads tar, tar.zst, tar.gz)",
+		             err);
 		extractor_free(x);
 		return -1;
 	}
@@ -265,9 +266,11 @@ static int next_entry(struct extractor *x, struct archive_entry **e, char *name,
 	if (r == ARCHIVE_EOF)
 		return 0;
 	if (r != ARCHIVE_OK)
-		return reader_error(
-		    x, x->inner, x->entries ? "damaged or truncated archive" : "not a tar archive",
-		    err);
+		return reader_error(x, x->inner,
+		                    x->entries
+		                        ? "damaged or truncated archive"
+		                        : "not a tar archive (slipway reads tar, tar.zst, tar.gz)",
+		                    err);
 	if (++x->entries > x->lim.max_entries)
 		return fail(err, "more than %llu entries; limit: --max-entries",
 		            (unsigned long long)x->lim.max_entries);
@@ -550,8 +553,6 @@ static int write_entry(struct extractor *x, int stagingfd, struct archive_entry 
 	if (memcmp(digest, f->sha256, 32))
 		return fail(err, "%.200s: content does not match the manifest's SHA-256", name);
 	x->bytes += f->size;
-	if (x->entries == 4)
-		crashpoint("install-mid-unpack");
 	return 0;
 }
 
@@ -623,9 +624,12 @@ int extractor_unpack(struct extractor *x, int stagingfd, char *err)
 	old_umask = umask(022);
 	if (write_manifest_file(x, stagingfd, err) < 0)
 		goto out;
-	while ((r = next_entry(x, &e, name, err)) == 1)
+	while ((r = next_entry(x, &e, name, err)) == 1) {
 		if (write_entry(x, stagingfd, e, name, err) < 0)
 			goto out;
+		if (x->entries == 8)
+			crashpoint("install-mid-unpack");
+	}
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < x->manifest->n_files; i++)

@@ -258,20 +258,13 @@ static int check_manifest_agrees(struct install_ctx *c, const struct manifest *m
 static int verify_stream(struct install_ctx *c, char *err)
 {
 	unsigned char digest[HASH_BYTES];
-	EVP_PKEY *key = NULL;
-	EVP_MD_CTX *v = NULL;
-	int ok;
+	char e2[ERR_MAX];
 
 	EVP_DigestFinal_ex(c->stream_hash, digest, NULL);
 	to_hex(digest, HASH_BYTES, c->hash_hex);
-	key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, c->pk.pk, sizeof(c->pk.pk));
-	v = EVP_MD_CTX_new();
-	ok = key && v && EVP_DigestVerifyInit(v, NULL, NULL, NULL, key) == 1 &&
-	     EVP_DigestVerify(v, c->sig.sig, sizeof(c->sig.sig), digest, sizeof(digest)) == 1;
-	EVP_MD_CTX_free(v);
-	EVP_PKEY_free(key);
-	if (!ok)
-		return reject(c, err, "%s changed while it was being installed", c->archive);
+	if (minisign_sig_check_digest(&c->pk, &c->sig, digest, e2) < 0)
+		return reject(c, err, "%s changed while it was being installed (%s)", c->archive,
+			      e2);
 	return 0;
 }
 

@@ -80,7 +80,10 @@ void store_unlock(struct store *st)
 {
 	if (st->lockfd < 0)
 		return;
-	/* Closing drops the flock. The pid stays in the file: it is only read while locked. */
+	/* Clear the pid first, so that a waiter never names a process that is gone. */
+	if (ftruncate(st->lockfd, 0) < 0) {
+		/* Informative only: a stale pid misleads, it does not break the lock. */
+	}
 	close(st->lockfd);
 	st->lockfd = -1;
 }

@@ -43,6 +43,10 @@ expect_rc 2 setsid -w "$SLIPWAY" keygen -p n.pub -s n.key </dev/null
 assert_contains "$errout" "no password for the secret key"
 assert_no_file n.key
 assert_no_file n.pub
+# A missing directory is found before any password is asked for.
+expect_rc 3 setsid -w "$SLIPWAY" keygen -p nodir/n.pub -s n.key </dev/null
+assert_contains "$errout" "cannot write nodir/n.pub"
+assert_no_file n.key
 SLIPWAY_PASSWORD= expect_rc 2 "$SLIPWAY" keygen -p n.pub -s n.key
 assert_contains "$errout" "empty password"
 assert_no_file n.key
