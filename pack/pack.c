@@ -171,7 +171,7 @@ static int load_key(struct pipeline *p)
 		return failed(p, PACK_FAIL_USAGE);
 	}
 	if (signing_key_load(p->rq->key_opt, &p->key, p->err) < 0)
-		return failed(p, PACK_FAIL_SYSTEM);
+		return failed(p, PACK_FAIL_CHECK);
 	p->have_key = true;
 	return 0;
 }
@@ -180,6 +180,7 @@ static int build(struct pipeline *p)
 {
 	char version[300], serial[64];
 	char *env[] = {"NEXT_TELEMETRY_DISABLED=1", version, serial, NULL};
+	int r;
 
 	if (p->rq->no_build || !p->cfg.build || !*p->cfg.build)
 		return 0;
@@ -187,9 +188,10 @@ static int build(struct pipeline *p)
 	snprintf(version, sizeof(version), "SLIPWAY_VERSION=%s", p->res->version);
 	snprintf(serial, sizeof(serial), "SLIPWAY_SERIAL=%llu", (unsigned long long)p->res->serial);
 	say(p, "building: %s", p->cfg.build);
-	if (run_command_line(p->project, p->cfg.build, env, p->err) < 0) {
+	r = run_command_line(p->project, p->cfg.build, env, p->err);
+	if (r < 0) {
 		fail_prefix(p->err, "build failed");
-		return failed(p, PACK_FAIL_CHECK);
+		return failed(p, r == -2 ? PACK_FAIL_SYSTEM : PACK_FAIL_CHECK);
 	}
 	return 0;
 }
@@ -197,6 +199,7 @@ static int build(struct pipeline *p)
 static int vendor_python(struct pipeline *p)
 {
 	const char *tmp = getenv("TMPDIR");
+	int r;
 
 	if (!p->shape.has_requirements || !strlist_has(&p->cfg.include, AGENT_DIR))
 		return 0;
@@ -209,8 +212,9 @@ static int vendor_python(struct pipeline *p)
 		return failed(p, PACK_FAIL_SYSTEM);
 	}
 	say(p, "vendoring Python dependencies: %s -> %s", AGENT_REQUIREMENTS, AGENT_DEPS_DIR);
-	if (pyvendor_install(p->project, AGENT_REQUIREMENTS, p->deps_tmp, p->err) < 0)
-		return failed(p, PACK_FAIL_CHECK);
+	r = pyvendor_install(p->project, AGENT_REQUIREMENTS, p->deps_tmp, p->err);
+	if (r < 0)
+		return failed(p, r == -2 ? PACK_FAIL_SYSTEM : PACK_FAIL_CHECK);
 	return 0;
 }
 

@@ -18,15 +18,18 @@ int run_process(const char *dir, char *const argv[], char *const env_add[], cons
 	pid_t pid;
 
 	/* A close-on-exec pipe tells "could not exec" apart from "exited". */
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return fail(err, "cannot run '%s': %s", display, strerror(errno));
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		fail(err, "cannot run '%s': %s", display, strerror(errno));
+		return -2;
+	}
 	pid = fork();
 	if (pid < 0) {
 		int e = errno;
 
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return fail(err, "cannot run '%s': %s", display, strerror(e));
+		fail(err, "cannot run '%s': %s", display, strerror(e));
+		return -2;
 	}
 	if (pid == 0) {
 		size_t i;
@@ -53,8 +56,10 @@ int run_process(const char *dir, char *const argv[], char *const env_add[], cons
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return fail(err, "cannot wait for '%s': %s", display, strerror(errno));
-	if (n == (ssize_t)sizeof(child_errno))
-		return fail(err, "'%s' could not start: %s", display, strerror(child_errno));
+	if (n == (ssize_t)sizeof(child_errno)) {
+		fail(err, "'%s' could not start: %s", display, strerror(child_errno));
+		return -2;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
@@ -70,11 +75,15 @@ int run_command_line(const char *dir, const char *command, char *const env_add[]
 	struct strlist words = {0};
 	int r;
 
-	if (words_split(command, &words, err) < 0)
-		return fail_prefix(err, "bad command '%s'", command);
+	if (words_split(command, &words, err) < 0) {
+		strlist_clear(&words);
+		fail_prefix(err, "bad command '%s'", command);
+		return -2;
+	}
 	if (words.n == 0) {
 		strlist_clear(&words);
-		return fail(err, "empty command");
+		fail(err, "empty command");
+		return -2;
 	}
 	r = run_process(dir, words.v, env_add, command, err);
 	strlist_clear(&words);

@@ -27,7 +27,9 @@ int pyvendor_install(const char *project_dir, const char *requirements, const ch
 
 	snprintf(display, sizeof(display), "%s -m pip install --target <release>/agent/.deps -r %s",
 	         argv[0], requirements);
-	if (run_process(project_dir, argv, env, display, err) < 0)
-		return fail_prefix(err, "cannot vendor the agent's Python dependencies");
-	return 0;
+	int r = run_process(project_dir, argv, env, display, err);
+
+	if (r < 0)
+		fail_prefix(err, "cannot vendor the agent's Python dependencies");
+	return r;
 }

@@ -9,7 +9,8 @@
 #ifndef SLIPWAY_PACK_PYVENDOR_H
 #define SLIPWAY_PACK_PYVENDOR_H
 
-/* Installs into target_dir (an existing empty directory). */
+/* Installs into target_dir (an existing empty directory). Returns as run_process
+ * (pack/process.h): -1 pip failed, -2 pip could not start. */
 int pyvendor_install(const char *project_dir, const char *requirements, const char *target_dir,
                      char *err);
 

@@ -6,6 +6,7 @@
 #include "release/fileio.h"
 #include "release/minisign_lines.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -325,8 +326,12 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
 		return -1;
 	legacy = memcmp(sig.alg, "Ed", 2) == 0;
 	if (!legacy && memcmp(sig.alg, "ED", 2) != 0) {
-		fail(err, "unknown signature algorithm 0x%02x%02x (expected ED)", sig.alg[0],
-		     sig.alg[1]);
+		if (isprint(sig.alg[0]) && isprint(sig.alg[1]))
+			fail(err, "unknown signature algorithm '%c%c' (expected ED)", sig.alg[0],
+			     sig.alg[1]);
+		else
+			fail(err, "unknown signature algorithm 0x%02x%02x (expected ED)",
+			     sig.alg[0], sig.alg[1]);
 		goto out;
 	}
 	if (memcmp(sig.keyid, pk->keyid, MINISIGN_KEYID_BYTES) != 0) {

@@ -25,10 +25,10 @@ expect_rc 1 "$SLIPWAY" pack --version 1.0 -o "$T/out2" --unsigned
 assert_contains "$errout" "build failed: 'npm run build' exited with status"
 assert_eq "$(ls -A "$T/out2")" "" "OUTDIR after a failed npm build"
 
-# A build tool that does not exist.
+# A build tool that does not exist: the build could not start (exit 3).
 printf '[app]\nbuild = no-such-build-tool --fast\n' >slipway.ini
 git add -A && git commit -qm "missing tool"
-expect_rc 1 "$SLIPWAY" pack --version 1.0 -o "$T/out2" --unsigned
+expect_rc 3 "$SLIPWAY" pack --version 1.0 -o "$T/out2" --unsigned
 assert_contains "$errout" "'no-such-build-tool --fast' could not start: No such file or directory"
 
 # A build that succeeds without standalone output: say how to enable it.

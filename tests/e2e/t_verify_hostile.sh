@@ -98,7 +98,7 @@ refuse extra.minisig "trailing data"
 # Unknown algorithm tag.
 unknown=$( (printf 'EX'; b64_line good.minisig 2 | base64 -d | tail -c 72) | base64 -w0)
 sigfile "$L1" "$unknown" "$L3" "$L4" >alg.minisig
-refuse alg.minisig "unknown signature algorithm"
+refuse alg.minisig "unknown signature algorithm 'EX'"
 
 # Legacy "Ed" (whole file signed): refused unless explicitly allowed.
 expect_rc 0 minisign -S -l -s k.key -m a.tar.zst -x legacy.minisig -t "legacy"

@@ -27,13 +27,14 @@ Test(config, parses_every_section_of_the_brief)
 {
 	struct pack_config cfg;
 	char err[ERR_MAX];
-	const char *text = "[app]\nname = mediai\nbuild = npm run build\n"
-			   "[bundle]\ninclude = .next/standalone public agent\nexclude = .next/cache\n"
-			   "[secrets]\nrequired = JWT_SECRET LIVEKIT_URL\noptional = TAVUS_API_KEY\n"
-			   "[service web]\ncommand = node server.js\ncwd = .next/standalone\n"
-			   "port = 5000\nready = http /\nstop_timeout = 30s\n"
-			   "[service agent]\ncommand = python3 agent/main.py start\nready = none\n"
-			   "stop_timeout = 30m\n";
+	const char *text =
+	    "[app]\nname = mediai\nbuild = npm run build\n"
+	    "[bundle]\ninclude = .next/standalone public agent\nexclude = .next/cache\n"
+	    "[secrets]\nrequired = JWT_SECRET LIVEKIT_URL\noptional = TAVUS_API_KEY\n"
+	    "[service web]\ncommand = node server.js\ncwd = .next/standalone\n"
+	    "port = 5000\nready = http /\nstop_timeout = 30s\n"
+	    "[service agent]\ncommand = python3 agent/main.py start\nready = none\n"
+	    "stop_timeout = 30m\n";
 
 	cr_assert_eq(parse(text, &cfg, err), 0, "%s", err);
 	cr_assert_str_eq(cfg.app, "mediai");
@@ -62,7 +63,7 @@ Test(config, errors_name_file_and_line)
 	expect_error("[service w]\ncommand = x\nport = 12ab\n", "slipway.ini:3: bad port");
 	expect_error("[app\n", "slipway.ini:1: syntax error");
 	expect_error("[service w]\ncommand = x\n[service w]\ncommand = y\n",
-		     "slipway.ini:3: duplicate section [service w]");
+	             "slipway.ini:3: duplicate section [service w]");
 	expect_error("[service w]\nready = tcp\ncommand = x\n", "ready = tcp needs a port");
 	expect_error("[secrets]\nrequired = A\noptional = A\n", "both required and optional");
 	expect_error("[service w]\ncommand = x\ncwd = /etc\n", "slipway.ini:3: bad cwd");
@@ -133,7 +134,8 @@ Test(words, split_with_quotes_and_no_shell)
 	struct strlist w = {0};
 	char err[ERR_MAX];
 
-	cr_assert_eq(words_split("node  server.js 'a b' \"c \\\"d\\\"\" e\\ f $HOME;x", &w, err), 0);
+	cr_assert_eq(words_split("node  server.js 'a b' \"c \\\"d\\\"\" e\\ f $HOME;x", &w, err),
+	             0);
 	cr_assert_eq(w.n, 6);
 	cr_assert_str_eq(w.v[0], "node");
 	cr_assert_str_eq(w.v[2], "a b");
@@ -153,7 +155,8 @@ Test(words, split_with_quotes_and_no_shell)
 
 Test(words, quote_round_trips)
 {
-	const char *samples[] = {"plain", "two words", "say \"hi\"", "back\\slash", "", "a;b", "it's", "x ;y", ";"};
+	const char *samples[] = {"plain", "two words", "say \"hi\"", "back\\slash", "", "a;b",
+	                         "it's",  "x ;y",      ";"};
 	size_t i;
 
 	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
@@ -211,7 +214,7 @@ Test(config, printed_config_parses_back_with_awkward_words)
 	cr_assert_not_null(text);
 	config_init(&again);
 	cr_assert_eq(config_parse(text, strlen(text), "printed", &again, err), 0, "%s\n%s", err,
-		     text);
+	             text);
 	cr_assert_eq(again.exclude.n, cfg.exclude.n, "%s", text);
 	for (i = 0; i < cfg.exclude.n; i++)
 		cr_assert_str_eq(again.exclude.v[i], words[i]);

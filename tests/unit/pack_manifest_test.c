@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add(struct pack_tree *t, const char *path, enum manifest_file_type type,
-		uint64_t size)
+static void add(struct pack_tree *t, const char *path, enum manifest_file_type type, uint64_t size)
 {
 	struct pack_entry *e;
 
