@@ -1,5 +1,6 @@
 /* slipway install ARCHIVE / slipway deploy ARCHIVE (specs/cli.md). */
 #include "cmd/cmd.h"
+#include "cmd/run_wait.h"
 #include "cmd/store_cmd.h"
 #include "release/error.h"
 #include "release/fileio.h"
@@ -15,14 +16,14 @@
 #include <string.h>
 
 static const char install_usage[] =
-    "usage: slipway install ARCHIVE [--root DIR] [--activate] [--allow-downgrade]\n"
+    "usage: slipway install ARCHIVE [--root DIR] [--activate [--wait]] [--allow-downgrade]\n"
     "                       [-x SIGFILE] [-p PUBFILE] [--max-entries N] [--max-bytes N]\n"
     "                       [--max-ratio N]\n"
     "\n"
     "Verifies ARCHIVE against the store's pinned key, unpacks it (hardened) into\n"
     "releases/<version>/ and checks every file against the manifest.\n";
 static const char deploy_usage[] =
-    "usage: slipway deploy ARCHIVE [--root DIR] [--allow-downgrade] [-x SIGFILE]\n"
+    "usage: slipway deploy ARCHIVE [--root DIR] [--wait] [--allow-downgrade] [-x SIGFILE]\n"
     "                      [-p PUBFILE] [--max-entries N] [--max-bytes N] [--max-ratio N]\n"
     "\n"
     "Installs ARCHIVE like `slipway install` and then activates it.\n";
@@ -30,6 +31,9 @@ static const char options_text[] =
     "\n"
     "  -r, --root DIR          the store (default: $SLIPWAY_ROOT)\n"
     "      --activate          switch `current` to the release once installed\n"
+    "      --wait              with --activate (deploy): wait for `slipway run` to bring\n"
+    "                          the release up; exit 1 if it failed its health check and\n"
+    "                          was rolled back\n"
     "      --allow-downgrade   accept a serial at or below the highest installed one\n"
     "                          (recorded in the history)\n"
     "  -x, --sig SIGFILE       the signature (default: ARCHIVE.minisig)\n"
@@ -85,10 +89,11 @@ static int check_pubkey(const char *cmd, struct store *st, const char *path)
 
 int install_main(const char *cmd, int argc, char **argv, bool activate)
 {
-	enum { OPT_ACTIVATE = 256, OPT_DOWNGRADE, OPT_ENTRIES, OPT_BYTES, OPT_RATIO };
+	enum { OPT_ACTIVATE = 256, OPT_DOWNGRADE, OPT_ENTRIES, OPT_BYTES, OPT_RATIO, OPT_WAIT };
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, 'r'},
 	    {"activate", no_argument, NULL, OPT_ACTIVATE},
+	    {"wait", no_argument, NULL, OPT_WAIT},
 	    {"allow-downgrade", no_argument, NULL, OPT_DOWNGRADE},
 	    {"sig", required_argument, NULL, 'x'},
 	    {"pubkey", required_argument, NULL, 'p'},
@@ -101,6 +106,8 @@ int install_main(const char *cmd, int argc, char **argv, bool activate)
 	struct install_opts o = {0};
 	struct install_result res = {0};
 	struct store st;
+	struct run_watch w;
+	bool wait = false;
 	const char *root_opt = NULL, *pub = NULL;
 	char err[ERR_MAX];
 	int c, rc;
@@ -116,6 +123,9 @@ int install_main(const char *cmd, int argc, char **argv, bool activate)
 			break;
 		case OPT_ACTIVATE:
 			activate = true;
+			break;
+		case OPT_WAIT:
+			wait = true;
 			break;
 		case OPT_DOWNGRADE:
 			o.allow_downgrade = true;
@@ -155,6 +165,12 @@ int install_main(const char *cmd, int argc, char **argv, bool activate)
 		return rc;
 	if (pub && (rc = check_pubkey(cmd, &st, pub)) != EXIT_OK)
 		goto out;
+	if (wait && !activate) {
+		rc = cmd_usage_error(cmd, "--wait needs --activate");
+		goto out;
+	}
+	if (wait && (rc = run_wait_begin(cmd, &st, &w)) != EXIT_OK)
+		goto out;
 	if (store_install(&st, argv[optind], &o, &res, err) < 0) {
 		rc = cmd_fail(cmd, res.rejected ? EXIT_NO : EXIT_FAIL, "%s", err);
 		goto out;
@@ -168,6 +184,8 @@ int install_main(const char *cmd, int argc, char **argv, bool activate)
 		       res.downgrade ? ", downgrade allowed by --allow-downgrade" : "");
 	fflush(stdout);
 	rc = activate ? switch_to(cmd, &st, res.version, "activate") : EXIT_OK;
+	if (wait && rc == EXIT_OK)
+		rc = run_wait_finish(cmd, &st, &w, res.version);
 out:
 	free(res.version);
 	store_close(&st);

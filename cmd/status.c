@@ -1,6 +1,7 @@
 /* slipway status [--json]: the store at a glance. Never prints a secret's value: of
  * shared/env it reads only the names left of '='. */
 #include "cmd/cmd.h"
+#include "cmd/run_status.h"
 #include "cmd/store_cmd.h"
 #include "release/error.h"
 #include "release/fileio.h"
@@ -20,8 +21,9 @@ static const char usage_text[] =
     "usage: slipway status [--root DIR] [--json]\n"
     "\n"
     "Shows the store: the pinned key, the active release, the rollback target, the\n"
-    "installed releases, and which secrets the active release needs that shared/env\n"
-    "lacks. Secret values are never read into the output, only their names.\n"
+    "installed releases, which secrets the active release needs that shared/env\n"
+    "lacks, and what `slipway run` reports about the services (state, pid, restarts,\n"
+    "last exit). Secret values are never read into the output, only their names.\n"
     "\n"
     "  -r, --root DIR   the store (default: $SLIPWAY_ROOT)\n"
     "      --json       one JSON object on stdout (specs/store.md \"status --json\")\n"
@@ -117,6 +119,7 @@ static int collect(struct store *st, json_object *o, char *err)
 	json_object_object_add(o, "env_names", names);
 	json_object_object_add(o, "missing_secrets", missing);
 	missing = NULL;
+	json_object_object_add(o, "supervisor", run_status_json(st->root));
 	rc = 0;
 out:
 	json_object_put(missing);
@@ -165,6 +168,7 @@ static void print_text(json_object *o)
 			       json_object_get_string(json_object_array_get_idx(missing, i)));
 		printf("  (required by %s, absent from %s)\n", current, get(o, "env_file"));
 	}
+	run_status_print(json_object_object_get(o, "supervisor"));
 }
 
 int cmd_status(int argc, char **argv)

@@ -739,6 +739,7 @@ static void handle_signals(struct sup *sp)
 			break;
 		case SIGHUP:
 			sp->check_release = 1;
+			sp->failed_version[0] = '\0';
 			break;
 		default:
 			break;
@@ -757,10 +758,11 @@ static void handle_inotify(struct sup *sp)
 		while (p < buf + n) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 
-			if (ev->len && !strcmp(ev->name, "current"))
+			/* An explicit change of `current` may retry a release that failed. */
+			if ((ev->len && !strcmp(ev->name, "current")) || (ev->mask & IN_Q_OVERFLOW)) {
 				sp->check_release = 1;
-			if (ev->mask & IN_Q_OVERFLOW)
-				sp->check_release = 1;
+				sp->failed_version[0] = '\0';
+			}
 			p += sizeof(*ev) + ev->len;
 		}
 	}

@@ -129,3 +129,31 @@ run_agent_env() {
 
 # line_of FILE TEXT: the number of the first line of FILE containing TEXT (0 if none).
 line_of() { grep -nF -- "$2" "$1" | head -1 | cut -d: -f1 | grep . || echo 0; }
+
+# run_next_tree DIR: the example app (examples/mediai), built through the fixture cache and
+# laid out as a release: .next/standalone with .next/static and public/ next to server.js,
+# plus agent/. The page shows `running: <version>` from SLIPWAY_VERSION, so one build serves
+# as any number of releases.
+run_next_tree() {
+	source "$REPO/tests/e2e/fixture.sh"
+	[ -d "$T/next-src/.next/standalone" ] || fixture_mediai_built "$T/next-src" >&2 ||
+		fail "could not build the example app"
+	rm -rf "$1"
+	mkdir -p "$1/.next"
+	cp -a "$T/next-src/.next/standalone" "$1/.next/standalone"
+	cp -a "$T/next-src/.next/static" "$1/.next/standalone/.next/static"
+	cp -a "$T/next-src/public" "$1/.next/standalone/public"
+	cp -a "$T/next-src/agent" "$1/agent"
+	rm -rf "$1/agent/__pycache__"
+}
+
+# next_service PORT: the Next.js standalone server as the "web" service.
+next_service() {
+	echo "{\"name\": \"web\", \"argv\": [\"node\", \"server.js\"], \"cwd\": \".next/standalone\",
+	  \"env\": {\"NEXT_TELEMETRY_DISABLED\": \"1\", \"NODE_ENV\": \"production\"}, \"port\": $1,
+	  \"ready\": \"http\", \"ready_path\": \"/api/health\", \"ready_timeout_ms\": 30000,
+	  \"stop_timeout_ms\": 10000}"
+}
+
+# running_is PORT VERSION: the Next.js page says it runs VERSION.
+running_is() { page "$1" | grep -q "id=\"running\">$2<"; }

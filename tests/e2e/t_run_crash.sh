@@ -35,6 +35,11 @@ assert_eq "$(state web last_exit)" "killed by signal 9 (SIGKILL)" "web last_exit
 restarted_4() { [ "$(state crasher restarts)" -ge 4 ]; }
 wait_for 20 restarted_4 || fail "crasher not restarted 4 times: $(cat run.log)"
 assert_eq "$(state crasher last_exit)" "exited with status 3" "crasher last_exit"
+expect_rc 0 "$SLIPWAY" status --root store
+line=$(echo "$out" | grep "^  crasher ")
+assert_contains "$line" "last exit: exited with status 3" "status line of crasher"
+n=$(echo "$line" | sed -n 's/.*restarts \([0-9]*\).*/\1/p')
+[ "${n:-0}" -ge 4 ] || fail "status shows $n restarts: $line"
 assert_contains "$(cat run.log)" "crasher: restarting in 0.2s (failure 1 in a row)"
 assert_contains "$(cat run.log)" "crasher: restarting in 0.4s (failure 2 in a row)"
 assert_contains "$(cat run.log)" "crasher: restarting in 0.8s (failure 3 in a row)"

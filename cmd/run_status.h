@@ -1,0 +1,15 @@
+/* The services section of `slipway status`: what the supervisor's state file says
+ * (specs/runtime.md, "State file"). Never holds an environment value. */
+#ifndef SLIPWAY_CMD_RUN_STATUS_H
+#define SLIPWAY_CMD_RUN_STATUS_H
+
+#include <json-c/json.h>
+
+/* A new object: {"running": bool, "pid", "phase", "release", "generation", "switch",
+ * "services"} (only "running" when no state file exists). Owned by the caller. */
+json_object *run_status_json(const char *root);
+
+/* Prints the section for humans, from run_status_json's object. */
+void run_status_print(json_object *o);
+
+#endif

@@ -1,0 +1,44 @@
+#include "cmd/run_wait.h"
+#include "cmd/cmd.h"
+#include "release/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int run_wait_begin(const char *cmd, struct store *st, struct run_watch *w)
+{
+	char err[ERR_MAX];
+
+	if (run_watch_begin(st->root, w, err) < 0)
+		return cmd_fail(cmd, EXIT_FAIL, "--wait: %s", err);
+	return EXIT_OK;
+}
+
+int run_wait_finish(const char *cmd, struct store *st, const struct run_watch *w,
+                    const char *version)
+{
+	char err[ERR_MAX], reason[512] = "", other[256] = "", *root = strdup(st->root);
+	int r;
+
+	store_close(st);
+	if (!root)
+		return cmd_fail(cmd, EXIT_FAIL, "out of memory");
+	printf("waiting for slipway run (pid %d) to bring up %s\n", w->pid, version);
+	fflush(stdout);
+	r = run_watch_wait(root, w, version, reason, sizeof(reason), other, sizeof(other), err);
+	free(root);
+	switch (r) {
+	case RUN_OUTCOME_OK:
+		printf("%s is live: every service is ready\n", version);
+		return EXIT_OK;
+	case RUN_OUTCOME_ROLLED_BACK:
+		return cmd_fail(cmd, EXIT_NO, "%s failed its health check and was rolled back: %s",
+		                version, reason);
+	case RUN_OUTCOME_SUPERSEDED:
+		return cmd_fail(cmd, EXIT_NO, "%s was superseded by %s before it went live",
+		                version, other);
+	default:
+		return cmd_fail(cmd, EXIT_FAIL, "--wait: %s", err);
+	}
+}
