@@ -14,8 +14,8 @@ Test(manifest_json, long_file_lines_round_trip_without_nul_bytes)
 	static const char *paths[] = {
 	    "a",
 	    "a/sharp-libvips-linux-x64",
-	    "a/sharp-libvips-linux-x64/libvips-cpp.so.8.18.7-with-a-rather-long-name-to-pass-"
-	    "the-old-buffer",
+	    ("a/sharp-libvips-linux-x64/libvips-cpp.so.8.18.7-with-a-rather-long-name-to-pass-"
+	     "the-old-buffer"),
 	};
 	struct manifest *m = manifest_new(), *back = NULL;
 	char err[ERR_MAX], *json = NULL;

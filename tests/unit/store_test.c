@@ -20,7 +20,7 @@
 static const char test_pub[] = "untrusted comment: minisign public key 6530A0EFB85DEF12\n"
                                "RWQS3124r6AwZfX+Hb3dNZ94OHG6pV8jIFJK/qYHmfhbzBFBUkNwIxCV\n";
 
-static char dir[] = "/tmp/slipway-store-test-XXXXXX";
+static char dir[64] = "/tmp/slipway-store-test-XXXXXX";
 static struct store st = {.rootfd = -1, .lockfd = -1};
 
 static void setup(void)
