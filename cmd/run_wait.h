@@ -13,6 +13,6 @@ int run_wait_begin(const char *cmd, struct store *st, struct run_watch *w);
  * flip back), waits, prints the verdict. EXIT_OK when the release is live, EXIT_NO when it
  * was rolled back or superseded, EXIT_FAIL when the supervisor went away. */
 int run_wait_finish(const char *cmd, struct store *st, const struct run_watch *w,
-		    const char *version);
+                    const char *version);
 
 #endif

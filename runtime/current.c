@@ -44,9 +44,9 @@ int current_version(const char *root, char *buf, size_t cap, char *err)
 
 int release_load(const char *root, const char *version, struct loaded_release *out, char *err)
 {
-	char path[PATH_MAX], missing[512], *json = NULL;
+	char path[PATH_MAX], *json = NULL;
 	size_t len = 0;
-	int rc = -1, absent = 0;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (asprintf(&out->dir, "%s/releases/%s", root, version) < 0) {
@@ -69,23 +69,32 @@ int release_load(const char *root, const char *version, struct loaded_release *o
 		rc = 1;
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/shared/env", root);
-	if (envfile_load(path, 1, &out->env, &absent, err) < 0) {
-		rc = 1;
+	rc = release_load_env(root, out, err);
+	if (rc != 0)
 		goto out;
-	}
-	if (envfile_missing(&out->env, out->m->secrets_required, out->m->n_secrets_required,
-	                    missing, sizeof(missing))) {
-		fail(err, "required secrets missing or empty in %s: %s", path, missing);
-		rc = 1;
-		goto out;
-	}
 	rc = 0;
 out:
 	free(json);
 	if (rc != 0)
 		loaded_release_free(out);
 	return rc;
+}
+
+int release_load_env(const char *root, struct loaded_release *r, char *err)
+{
+	char path[PATH_MAX], missing[512];
+	int absent = 0;
+
+	envfile_release(&r->env);
+	snprintf(path, sizeof(path), "%s/shared/env", root);
+	if (envfile_load(path, 1, &r->env, &absent, err) < 0)
+		return 1;
+	if (envfile_missing(&r->env, r->m->secrets_required, r->m->n_secrets_required, missing,
+	                    sizeof(missing))) {
+		envfile_release(&r->env);
+		return fail(err, "required secrets missing or empty in %s: %s", path, missing), 1;
+	}
+	return 0;
 }
 
 void loaded_release_free(struct loaded_release *r)

@@ -26,6 +26,10 @@ int current_version(const char *root, char *buf, size_t cap, char *err);
  * that declares no service. *out is owned by the caller; free with loaded_release_free. */
 int release_load(const char *root, const char *version, struct loaded_release *out, char *err);
 
+/* (Re)loads the env file into r->env and checks r->m's required secrets; same returns as
+ * release_load. Releases are immutable, so a loaded manifest can be reused this way. */
+int release_load_env(const char *root, struct loaded_release *r, char *err);
+
 void loaded_release_free(struct loaded_release *r);
 
 #endif

@@ -41,6 +41,28 @@ static void add_str(json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
+/* Temporary file + rename, without fsync: the file is advice for readers and is rewritten on
+ * every change; syncing would put disk latency into every switch. */
+static int write_unsynced(int dfd, const char *text, char *err)
+{
+	char tmp[64];
+	int fd, rc;
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld", STATEFILE_NAME, (long)getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return fail(err, "cannot create %s: %s", tmp, strerror(errno));
+	fchmod(fd, 0644);
+	rc = write_all(fd, text, strlen(text), err);
+	if (close(fd) < 0 && rc == 0)
+		rc = fail(err, "cannot write %s: %s", tmp, strerror(errno));
+	if (rc == 0 && renameat(dfd, tmp, dfd, STATEFILE_NAME) < 0)
+		rc = fail(err, "cannot rename %s: %s", tmp, strerror(errno));
+	if (rc < 0)
+		unlinkat(dfd, tmp, 0);
+	return rc;
+}
+
 int statefile_write(const char *root, const struct state_snapshot *snap, char *err)
 {
 	json_object *o = json_object_new_object(), *arr = json_object_new_array(), *sw;
@@ -90,7 +112,7 @@ int statefile_write(const char *root, const struct state_snapshot *snap, char *e
 		json_object_put(o);
 		return -1;
 	}
-	rc = write_file_atomic(dfd, STATEFILE_NAME, text, strlen(text), 0644, 0, err);
+	rc = write_unsynced(dfd, text, err);
 	close(dfd);
 	json_object_put(o);
 	return rc;

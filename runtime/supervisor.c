@@ -28,6 +28,7 @@ struct sup {
 	unsigned active_gen, pending_gen;
 	int pending_gated;
 	struct loaded_release active, pending; /* the releases of those generations */
+	struct loaded_release previous;        /* the one before active: a rollback reuses it */
 	int stopping, check_release, dirty, ready_notified;
 	char failed_version[VERSION_MAX]; /* a release that failed its gate: not retried */
 	unsigned switch_seq;
@@ -373,7 +374,8 @@ static void commit(struct sup *sp, uint64_t now)
 	for (s = sp->list; s; s = s->next)
 		if (s->gen != sp->pending_gen && !s->retiring)
 			stop_service(sp, s, now, "replaced by the new release");
-	loaded_release_free(&sp->active);
+	loaded_release_free(&sp->previous);
+	sp->previous = sp->active;
 	sp->active = sp->pending;
 	memset(&sp->pending, 0, sizeof(sp->pending));
 	sp->active_gen = sp->pending_gen;
@@ -426,7 +428,16 @@ static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 		say(sp, "current changed: %s -> %s; switching (generation %u)", sp->active.version,
 		    version, sp->pending_gen);
 	notify(sp, "STATUS=switching to %s", version);
-	rc = release_load(sp->cfg->root, version, &sp->pending, err);
+	if (sp->previous.m && !strcmp(sp->previous.version, version)) {
+		/* Rolling back: the manifest is already parsed (releases are immutable). */
+		sp->pending = sp->previous;
+		memset(&sp->previous, 0, sizeof(sp->previous));
+		rc = release_load_env(sp->cfg->root, &sp->pending, err);
+		if (rc != 0)
+			loaded_release_free(&sp->pending);
+	} else {
+		rc = release_load(sp->cfg->root, version, &sp->pending, err);
+	}
 	if (rc == 0)
 		rc = populate(sp, &sp->pending, sp->pending_gen, now, err);
 	if (rc != 0)
@@ -759,7 +770,8 @@ static void handle_inotify(struct sup *sp)
 			struct inotify_event *ev = (struct inotify_event *)p;
 
 			/* An explicit change of `current` may retry a release that failed. */
-			if ((ev->len && !strcmp(ev->name, "current")) || (ev->mask & IN_Q_OVERFLOW)) {
+			if ((ev->len && !strcmp(ev->name, "current")) ||
+			    (ev->mask & IN_Q_OVERFLOW)) {
 				sp->check_release = 1;
 				sp->failed_version[0] = '\0';
 			}
@@ -791,6 +803,7 @@ static void sup_release(struct sup *sp)
 	}
 	loaded_release_free(&sp->active);
 	loaded_release_free(&sp->pending);
+	loaded_release_free(&sp->previous);
 	if (sp->sfd >= 0)
 		close(sp->sfd);
 	if (sp->ifd >= 0)
