@@ -14,10 +14,12 @@ A="$T/rel-1.0.0.tar.zst" # an uncompressed tar despite the name; the reader take
 off=$(python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); print(d.index(b"hello 1.0.0\n") + 100)' "$A")
 [ "$(dd if="$A" bs=1 skip="$off" count=1 2>/dev/null | od -An -tx1 | tr -d ' ')" = 00 ] || fail "not a padding byte"
 
-strace -o /dev/null -e trace=lseek -e inject=lseek:delay_exit=2000000:when=1 \
+strace -o "$T/trace" -e trace=lseek -e inject=lseek:delay_exit=3000000:when=1 \
 	"$SLIPWAY" install "$A" --root "$S" >"$T/inst.out" 2>"$T/inst.err" &
 pid=$!
-sleep 1
+# strace logs the lseek as "(DELAYED)" when the delay starts: the signature is checked by then.
+for _ in $(seq 1 200); do grep -q DELAYED "$T/trace" 2>/dev/null && break; sleep 0.1; done
+grep -q DELAYED "$T/trace" || fail "install never reached its lseek: $(cat "$T/inst.err")"
 printf 'X' | dd of="$A" bs=1 seek="$off" conv=notrunc 2>/dev/null
 wait $pid
 rc=$?
