@@ -29,9 +29,11 @@ unset SLIPWAY_SECRET_KEY SLIPWAY_SECRET_KEY_DATA SLIPWAY_PASSWORD
 export NEXT_TELEMETRY_DISABLED=1
 
 n=0
+bold= plain=
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; fi
 step() {
 	n=$((n + 1))
-	printf '\n\033[1m== %d. %s\033[0m\n' "$n" "$*"
+	printf '\n%s== %d. %s%s\n' "$bold" "$n" "$*" "$plain"
 }
 say() { printf '   %s\n' "$*"; }
 show() { # show CMD...: print the command, then run it
@@ -123,8 +125,9 @@ show_page() {
 pack() {
 	git -C "$PROJECT" tag "$1"
 	say "\$ slipway pack $PROJECT -o $DIST -s $KEYS/demo-test.key --serial $2"
-	say "  (runs 'npm run build' in the project; the version is 'git describe': $1)"
-	ARCHIVE=$(APP_RELEASE=$1 "$SLIPWAY" pack "$PROJECT" -o "$DIST" -s "$KEYS/demo-test.key" \
+	say "  (runs 'npm run build' with SLIPWAY_VERSION=$1, the output of 'git describe',"
+	say "   which the example's next.config.js bakes into the page)"
+	ARCHIVE=$("$SLIPWAY" pack "$PROJECT" -o "$DIST" -s "$KEYS/demo-test.key" \
 		--serial "$2" 2>"$W/pack-$1.log") || {
 		tail -30 "$W/pack-$1.log" >&2
 		die "slipway pack failed; log: $W/pack-$1.log"

@@ -40,6 +40,63 @@ static int is_dirty(git_repository *repo, bool *dirty, char *err)
 	return 0;
 }
 
+struct head_tags {
+	const git_oid *head;
+	git_repository *repo;
+	char best[256];
+	bool best_annotated;
+};
+
+static int on_tag(const char *name, git_oid *oid, void *payload)
+{
+	struct head_tags *ht = payload;
+	git_object *obj = NULL, *peeled = NULL;
+	bool annotated;
+	const char *shortname = name;
+
+	if (!strncmp(shortname, "refs/tags/", 10))
+		shortname += 10;
+	if (git_object_lookup(&obj, ht->repo, oid, GIT_OBJECT_ANY) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	annotated = git_object_type(obj) == GIT_OBJECT_TAG;
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0 &&
+	    git_oid_equal(git_object_id(peeled), ht->head) &&
+	    strlen(shortname) < sizeof(ht->best)) {
+		/* As git: an annotated tag beats a lightweight one; then the first by name. */
+		if (!ht->best[0] || (annotated && !ht->best_annotated) ||
+		    (annotated == ht->best_annotated && strcmp(shortname, ht->best) < 0)) {
+			strcpy(ht->best, shortname);
+			ht->best_annotated = annotated;
+		}
+	}
+	git_error_clear();
+	git_object_free(peeled);
+	git_object_free(obj);
+	return 0;
+}
+
+/* libgit2 1.5 cannot walk past the boundary of a shallow clone (CI checkouts are often
+ * --depth 1), where git describe simply stops. Within the history a depth-1 clone has, the
+ * answer is a tag on HEAD itself, else the abbreviated commit id. */
+static int describe_shallow(git_repository *repo, git_object *head, git_buf *out, char *err)
+{
+	struct head_tags ht;
+
+	memset(&ht, 0, sizeof(ht));
+	ht.head = git_object_id(head);
+	ht.repo = repo;
+	if (git_tag_foreach(repo, on_tag, &ht) < 0)
+		return git_fail(err, "cannot list the tags");
+	if (ht.best[0])
+		return git_buf_set(out, ht.best, strlen(ht.best)) < 0 ? fail(err, "out of memory")
+		                                                      : 0;
+	if (git_object_short_id(out, head) < 0)
+		return git_fail(err, "cannot abbreviate the commit id");
+	return 0;
+}
+
 int git_version_read(const char *dir, struct git_version *out, char *err)
 {
 	git_repository *repo = NULL;
@@ -79,13 +136,19 @@ int git_version_read(const char *dir, struct git_version *out, char *err)
 	dopts.describe_strategy = GIT_DESCRIBE_TAGS;
 	dopts.show_commit_oid_as_fallback = 1;
 	if (git_describe_commit(&desc, head, &dopts) < 0) {
-		git_fail(err, "git describe failed");
-		goto out;
-	}
-	fopts.abbreviated_size = 7;
-	if (git_describe_format(&buf, desc, &fopts) < 0) {
-		git_fail(err, "git describe failed");
-		goto out;
+		if (!git_repository_is_shallow(repo)) {
+			git_fail(err, "git describe failed");
+			goto out;
+		}
+		git_error_clear();
+		if (describe_shallow(repo, head, &buf, err) < 0)
+			goto out;
+	} else {
+		fopts.abbreviated_size = 7;
+		if (git_describe_format(&buf, desc, &fopts) < 0) {
+			git_fail(err, "git describe failed");
+			goto out;
+		}
 	}
 	if (snprintf(out->describe, sizeof(out->describe), "%s%s", buf.ptr,
 	             out->dirty ? "-dirty" : "") >= (int)sizeof(out->describe)) {

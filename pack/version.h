@@ -3,7 +3,8 @@
  * describe equals `git describe --tags --always --dirty`: the nearest tag (lightweight or
  * annotated) reachable from HEAD, "-<n>-g<abbrev>" when HEAD is n commits past it, the
  * abbreviated commit id when there is no tag, and "-dirty" when tracked files differ from
- * HEAD (in the index or the work tree; untracked files do not count, as in git). */
+ * HEAD (in the index or the work tree; untracked files do not count, as in git). In a
+ * shallow clone only a tag on HEAD itself is found (specs/archive.md). */
 #ifndef SLIPWAY_PACK_VERSION_H
 #define SLIPWAY_PACK_VERSION_H
 

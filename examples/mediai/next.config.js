@@ -1,7 +1,7 @@
 // The release shown on the page is fixed at build time, so each packed
 // archive carries its own. Source, first found wins:
-//   $APP_RELEASE, then $SLIPWAY_VERSION (when the build runs under a tool that sets it),
-//   then the first line of release.txt, then package.json's version.
+//   $APP_RELEASE, then $SLIPWAY_VERSION (`slipway pack` sets it for the build: the
+//   version being packed), then the first line of release.txt, then package.json's version.
 const fs = require('fs');
 const path = require('path');
 

@@ -67,6 +67,20 @@ assert_contains "$log" "received SIGINT (2)"
 assert_contains "$log" "force exit"
 assert_not_contains "$log" "health server" "agent log with AGENT_HEALTH_PORT=0"
 
+# The example's slipway.ini is valid and says what the README and the demo rely on.
+expect_rc 0 "$SLIPWAY" pack "$REPO/examples/mediai" --print-config
+assert_contains "$out" "[service web]"
+assert_contains "$out" "ready = http /api/health"
+assert_contains "$out" "port = 5000"
+assert_contains "$out" "[service agent]"
+assert_contains "$out" "command = python3 agent/main.py start"
+assert_contains "$out" "stop_timeout = 30m"
+assert_contains "$out" "required = GEMINI_API_KEY LIVEKIT_API_KEY LIVEKIT_API_SECRET LIVEKIT_URL DATABASE_URL JWT_SECRET"
+# ... and shared-env.example names every required secret.
+for name in GEMINI_API_KEY LIVEKIT_API_KEY LIVEKIT_API_SECRET LIVEKIT_URL DATABASE_URL JWT_SECRET; do
+	grep -q "^$name=." "$REPO/examples/mediai/shared-env.example" || fail "shared-env.example lacks $name"
+done
+
 # The web app: built once (cached), served the way a release lays it out.
 fixture_mediai_built app >fixture.log 2>&1 || fail "fixture: $(tail -20 fixture.log)"
 assert_file app/.next/standalone/server.js

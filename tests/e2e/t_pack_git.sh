@@ -48,6 +48,20 @@ git add agent/main.py
 check "dirty index" --allow-dirty
 git commit -qm c4
 
+# Shallow clones (CI's usual depth-1 checkout): libgit2 cannot walk past the boundary, so
+# slipway answers as git does there: a tag on HEAD, else the abbreviated id.
+for ref in "" v0.3; do
+	[ -n "$ref" ] && git tag -a "$ref" -m "release $ref"
+	rm -rf "$T/shallow"
+	git clone -q --depth 1 ${ref:+--branch "$ref"} "file://$T/p" "$T/shallow" 2>/dev/null || fail "shallow clone"
+	[ -f "$T/shallow/.git/shallow" ] || fail "not a shallow clone"
+	mkdir -p "$T/shallow/.next/standalone" "$T/shallow/.next/static" # ignored by git
+	echo s >"$T/shallow/.next/standalone/server.js"
+	(cd "$T/shallow" && check "shallow clone ${ref:-of an untagged HEAD}")
+done
+(cd "$T/shallow" && echo 5 >>agent/main.py && check "shallow clone, dirty" --allow-dirty)
+echo 6 >>agent/main.py && git commit -qam c6
+
 # Commit id, serial = commit time, and the overrides.
 version_of
 assert_eq "$(json_get "$T/m$n.json" 'm["commit"]')" "$(git rev-parse HEAD)"
