@@ -13,7 +13,7 @@ PKGS       := libarchive libgit2 libcrypto inih json-c zlib libsodium
 DEB_PKGS := build-essential pkg-config git clang libclang-rt-14-dev \
             libarchive-dev libgit2-dev libssl-dev zlib1g-dev libinih-dev \
             libjson-c-dev libcriterion-dev libsodium-dev minisign tar zstd gzip curl \
-            python3 python3-pip python3-wheel iproute2 procps
+            python3 python3-pip python3-wheel iproute2 procps strace
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
