@@ -29,7 +29,7 @@ CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 SLIPWAY  := $(BUILD)/slipway
 
-.PHONY: all help deps test unit e2e check-asan fuzz fuzz-smoke check-deps-arrows \
+.PHONY: FORCE all help deps test unit e2e check-asan fuzz fuzz-smoke check-deps-arrows \
         format format-check install uninstall clean bench demo
 
 all: $(SLIPWAY)
@@ -88,7 +88,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-fram
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
 FUZZ_SECONDS ?= 15
 
-build-fuzz/fuzz/%: tests/fuzz/%.c
+build-fuzz/fuzz/%: tests/fuzz/%.c FORCE
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $(LIB_SRC:%.c=build-fuzz/%.o)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_SRC:%.c=build-fuzz/%.o) $(LDLIBS)
@@ -139,3 +139,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzz binaries relink every time: their objects are built by a recursive make the outer one cannot see.
+FORCE:
