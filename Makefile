@@ -13,7 +13,7 @@ PKGS       := libarchive libgit2 libcrypto inih json-c zlib libsodium
 DEB_PKGS := build-essential pkg-config git clang libclang-rt-14-dev \
             libarchive-dev libgit2-dev libssl-dev zlib1g-dev libinih-dev \
             libjson-c-dev libcriterion-dev libsodium-dev minisign tar zstd gzip curl \
-            python3 python3-pip python3-wheel iproute2 procps
+            python3 python3-pip python3-wheel iproute2 procps strace
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
@@ -29,7 +29,7 @@ CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 SLIPWAY  := $(BUILD)/slipway
 
-.PHONY: all help deps test unit e2e check-asan fuzz fuzz-smoke check-deps-arrows \
+.PHONY: FORCE all help deps test unit e2e check-asan fuzz fuzz-smoke check-deps-arrows \
         format format-check install uninstall clean bench demo
 
 all: $(SLIPWAY)
@@ -88,7 +88,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-fram
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
 FUZZ_SECONDS ?= 15
 
-build-fuzz/fuzz/%: tests/fuzz/%.c
+build-fuzz/fuzz/%: tests/fuzz/%.c FORCE
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $(LIB_SRC:%.c=build-fuzz/%.o)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_SRC:%.c=build-fuzz/%.o) $(LDLIBS)
@@ -139,3 +139,6 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzz binaries relink every time: their objects are built by a recursive make the outer one cannot see.
+FORCE:

@@ -4,11 +4,67 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Temporary files still open, so that SIGINT/SIGTERM/SIGHUP (Ctrl-C on a long pack) leaves
+ * nothing in OUTDIR: the handler unlinks them (async-signal-safe) and dies of the signal. */
+#define MAX_PENDING 4
+static char pending[MAX_PENDING][PATH_MAX];
+static volatile sig_atomic_t pending_used[MAX_PENDING];
+
+static void on_fatal_signal(int sig)
+{
+	int i;
+
+	for (i = 0; i < MAX_PENDING; i++)
+		if (pending_used[i])
+			unlink(pending[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void track(const char *tmp)
+{
+	static int installed;
+	int i;
+
+	if (!installed) {
+		struct sigaction sa;
+		static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_fatal_signal;
+		sigemptyset(&sa.sa_mask);
+		for (i = 0; i < 3; i++) {
+			struct sigaction old;
+
+			/* Keep an ignored signal ignored (nohup). */
+			if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+				sigaction(sigs[i], &sa, NULL);
+		}
+		installed = 1;
+	}
+	for (i = 0; i < MAX_PENDING; i++)
+		if (!pending_used[i]) {
+			snprintf(pending[i], sizeof(pending[i]), "%s", tmp);
+			pending_used[i] = 1;
+			return;
+		}
+}
+
+static void untrack(const char *tmp)
+{
+	int i;
+
+	for (i = 0; i < MAX_PENDING; i++)
+		if (pending_used[i] && !strcmp(pending[i], tmp))
+			pending_used[i] = 0;
+}
 
 int output_open(struct output *o, const char *outdir, const char *name, char *err)
 {
@@ -25,6 +81,7 @@ int output_open(struct output *o, const char *outdir, const char *name, char *er
 		o->tmp[0] = '\0';
 		return fail(err, "cannot create a file in %s: %s", outdir, strerror(e));
 	}
+	track(o->tmp);
 	if (fchmod(o->fd, 0644) < 0) {
 		int e = errno;
 
@@ -58,6 +115,7 @@ int output_commit(struct output *o, char *err)
 		output_abort(o);
 		return fail(err, "cannot rename to %s: %s", o->path, strerror(e));
 	}
+	untrack(o->tmp);
 	o->tmp[0] = '\0';
 	snprintf(dir, sizeof(dir), "%s", o->path);
 	slash = strrchr(dir, '/');
@@ -71,7 +129,9 @@ void output_abort(struct output *o)
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
-	if (o->tmp[0])
+	if (o->tmp[0]) {
 		unlink(o->tmp);
+		untrack(o->tmp);
+	}
 	o->tmp[0] = '\0';
 }

@@ -1,6 +1,8 @@
 /* Files in OUTDIR appear complete or not at all: each is written under a temporary name
  * (".<name>.tmp-XXXXXX", mode 0644 whatever the umask) in OUTDIR and renamed into place
- * once complete and fsynced. */
+ * once complete and fsynced. While a temporary file exists, SIGINT, SIGTERM and SIGHUP
+ * remove it before the process dies of the signal (a handler installed by the first
+ * output_open; signals that were ignored stay ignored). */
 #ifndef SLIPWAY_PACK_OUTPUT_H
 #define SLIPWAY_PACK_OUTPUT_H
 

@@ -1,9 +1,12 @@
 #include "runtime/spawn.h"
 #include "release/error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -114,4 +117,42 @@ int spawn_become_subreaper(char *err)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		return fail(err, "cannot become a child subreaper: %s", strerror(errno));
 	return 0;
+}
+
+void spawn_reap_orphans(void)
+{
+	char path[64], buf[512];
+	struct dirent *d;
+	DIR *dir;
+	pid_t self = getpid();
+
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		FILE *f;
+		long ppid = 0;
+		char *p;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		/* Field 4 of /proc/PID/stat, after the parenthesised command name. */
+		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == self) {
+			pid_t pid = (pid_t)atol(d->d_name);
+
+			/* Reap it too: a SIGKILLed child is not a zombie yet when kill returns. */
+			if (kill(pid, SIGKILL) == 0)
+				while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+					;
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 }

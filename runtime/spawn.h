@@ -24,4 +24,8 @@ int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, char *er
  * it and reaped instead of escaping to init. */
 int spawn_become_subreaper(char *err);
 
+/* SIGKILLs and reaps every remaining child of the calling process (found through /proc):
+ * as a subreaper it inherits orphans that left their group, and none may outlive it. */
+void spawn_reap_orphans(void);
+
 #endif

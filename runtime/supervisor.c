@@ -1,12 +1,12 @@
 #include "runtime/supervisor.h"
 #include "runtime/current.h"
+#include "runtime/logsink.h"
 #include "runtime/notify.h"
 #include "runtime/service.h"
 #include "runtime/spawn.h"
 #include "runtime/statefile.h"
 #include "release/error.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,44 +34,19 @@ struct sup {
 	unsigned switch_seq;
 	char switch_from[VERSION_MAX], switch_to[VERSION_MAX], switch_result[16],
 	    switch_reason[512];
-	int width;
+	struct logsink log;
 	uint64_t next_extend;
 	int sfd, ifd;
 };
 
-static const char *const colors[] = {"\033[36m", "\033[32m", "\033[35m", "\033[33m", "\033[34m"};
-
-static void emit_line(struct sup *sp, const char *name, int color, const char *text, size_t len)
-{
-	FILE *o = sp->cfg->out;
-
-	if (sp->cfg->color)
-		fprintf(o, "%s%-*s |\033[0m %.*s\n", colors[color % 5], sp->width, name, (int)len,
-		        text);
-	else
-		fprintf(o, "%-*s | %.*s\n", sp->width, name, (int)len, text);
-	fflush(o);
-}
-
 static void say(struct sup *sp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct sup *sp, const char *fmt, ...)
 {
-	char buf[2048];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	logsink_vsay(&sp->log, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	if (sp->cfg->color)
-		fprintf(sp->cfg->out, "\033[1m%-*s |\033[0m %s\n", sp->width, "slipway", buf);
-	else
-		fprintf(sp->cfg->out, "%-*s | %s\n", sp->width, "slipway", buf);
-	fflush(sp->cfg->out);
 }
 
 struct emit_ctx {
@@ -83,7 +58,7 @@ static void emit_service_line(void *ctx, const char *line, size_t len)
 {
 	struct emit_ctx *c = ctx;
 
-	emit_line(c->sp, c->s->spec.name, (int)(c->s->id % 5), line, len);
+	logsink_line(&c->sp->log, c->s->spec.name, c->s->id, line, len);
 }
 
 static void notify(struct sup *sp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -119,16 +94,6 @@ static void read_output(struct sup *sp, struct service *s)
 		}
 		linebuf_feed(&s->lb, buf, (size_t)r, emit_service_line, &c);
 	}
-}
-
-static void fmt_ms(uint64_t ms, char *buf, size_t cap)
-{
-	if (ms % 60000 == 0 && ms >= 60000)
-		snprintf(buf, cap, "%llum", (unsigned long long)(ms / 60000));
-	else if (ms % 1000 == 0)
-		snprintf(buf, cap, "%llus", (unsigned long long)(ms / 1000));
-	else
-		snprintf(buf, cap, "%.1fs", (double)ms / 1000.0);
 }
 
 static struct service *find_id(struct sup *sp, unsigned id)
@@ -204,7 +169,7 @@ static void enter_backoff(struct sup *sp, struct service *s, uint64_t now)
 	delay = backoff_delay(&sp->cfg->backoff, s->failures);
 	s->next_start_at = now + delay;
 	service_set_state(s, SVC_BACKOFF, now);
-	fmt_ms(delay, d, sizeof(d));
+	logsink_fmt_ms(delay, d, sizeof(d));
 	say(sp, "%s: restarting in %s (failure %u in a row)", s->spec.name, d, s->failures);
 	sp->dirty = 1;
 }
@@ -252,7 +217,7 @@ static void stop_service(struct sup *sp, struct service *s, uint64_t now, const 
 	s->retiring = 1;
 	service_stop(s, now);
 	if (had_process) {
-		fmt_ms(s->spec.stop_timeout_ms, d, sizeof(d));
+		logsink_fmt_ms(s->spec.stop_timeout_ms, d, sizeof(d));
 		say(sp, "%s: sent SIGTERM to pid %ld (release %s, %s); waiting up to %s",
 		    s->spec.name, (long)s->last_pid, s->version, why, d);
 	}
@@ -298,8 +263,8 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 		s->handover_from = handover;
 		s->next = sp->list;
 		sp->list = s;
-		if ((int)strlen(ms->name) > sp->width)
-			sp->width = (int)strlen(ms->name);
+		if ((int)strlen(ms->name) > sp->log.width)
+			sp->log.width = (int)strlen(ms->name);
 		if (ms->port)
 			for (o = sp->list; o; o = o->next)
 				if (o != s && o->spec.port == ms->port && o->gen != gen)
@@ -570,7 +535,7 @@ static void tick(struct sup *sp, uint64_t now)
 			if (now >= s->ready_deadline) {
 				char d[32];
 
-				fmt_ms(s->spec.ready_timeout_ms, d, sizeof(d));
+				logsink_fmt_ms(s->spec.ready_timeout_ms, d, sizeof(d));
 				snprintf(s->last_exit, sizeof(s->last_exit), "not ready within %s",
 				         d);
 				if (s->gen == sp->pending_gen && sp->pending_gated) {
@@ -697,44 +662,6 @@ static int64_t next_wakeup(struct sup *sp, uint64_t now)
 	return t > now ? (int64_t)(t - now) : 0;
 }
 
-static void kill_leftover_children(void)
-{
-	char path[64], buf[512];
-	struct dirent *d;
-	DIR *dir;
-	pid_t self = getpid();
-
-	/* As subreaper we inherit orphans that left their group: none may outlive us. */
-	dir = opendir("/proc");
-	if (!dir)
-		return;
-	while ((d = readdir(dir))) {
-		FILE *f;
-		long ppid = 0;
-		char *p;
-
-		if (d->d_name[0] < '0' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-		    sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == self) {
-			pid_t pid = (pid_t)atol(d->d_name);
-
-			/* Reap it too: a SIGKILLed child is not a zombie yet when kill returns. */
-			if (kill(pid, SIGKILL) == 0)
-				while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-					;
-		}
-		fclose(f);
-	}
-	closedir(dir);
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-}
-
 static void handle_signals(struct sup *sp)
 {
 	struct signalfd_siginfo si;
@@ -823,7 +750,9 @@ int supervisor_run(const struct supervisor_config *cfg, char *err)
 	memset(&sp, 0, sizeof(sp));
 	sp.cfg = cfg;
 	sp.sfd = sp.ifd = -1;
-	sp.width = 7; /* "slipway" */
+	sp.log.out = cfg->out;
+	sp.log.color = cfg->color;
+	sp.log.width = 7; /* "slipway" */
 
 	if (current_version(cfg->root, version, sizeof(version), err) < 0)
 		return -1;
@@ -927,7 +856,7 @@ int supervisor_run(const struct supervisor_config *cfg, char *err)
 			}
 		}
 	}
-	kill_leftover_children();
+	spawn_reap_orphans();
 	say(&sp, "all services stopped; exiting");
 	rc = SUP_STOPPED;
 out:

@@ -118,8 +118,8 @@ def main():
           [E(mr.MANIFEST_NAME, "file", mr.manifest_json(m))] + base_entries() +
           [E("app/big.bin", "file", b"A" * 1000, size=1 << 30)],
           "truncated")
-    # Compression bombs: 256 MiB of zeros, zstd and gzip.
-    zeros = b"\0" * (256 << 20)
+    # Compression bombs: 64 MiB of zeros, zstd and gzip.
+    zeros = b"\0" * (64 << 20)
     bomb = base_entries() + [E("app/zeros", "file", b"")]
     m = mr.manifest_for(bomb, APP, VERSION, SERIAL)
     for f in m["files"]:

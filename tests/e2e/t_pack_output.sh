@@ -34,3 +34,23 @@ assert_no_file "$T/bad"
 assert_no_file "$T/p/.next"
 expect_rc 2 "$SLIPWAY" pack "$T/p" -o "$T/bad" -s "$T/k/test.key" --unsigned
 assert_contains "$errout" "contradict"
+
+# Interrupted while writing (SIGTERM, as Ctrl-C or a CI timeout would): dies of the signal
+# and leaves nothing in OUTDIR, not even the temporary file it was writing.
+(cd "$T/p" && NEXT_TELEMETRY_DISABLED=1 node build.js >/dev/null) || fail "fake build"
+head -c 120000000 /dev/urandom >"$T/p/public/big.bin"
+mkdir "$T/int"
+"$SLIPWAY" pack "$T/p" -o "$T/int" --unsigned --no-build --allow-dirty >"$T/int.out" 2>&1 &
+pid=$!
+seen=
+for _ in $(seq 600); do
+	if compgen -G "$T/int/.demo-*.tmp-*" >/dev/null; then seen=1; break; fi
+	sleep 0.01
+done
+[ -n "$seen" ] || fail "the temporary archive never appeared: $(cat "$T/int.out")"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+assert_eq "$rc" 143 "exit status after SIGTERM (128+15)"
+assert_eq "$(ls -A "$T/int")" "" "OUTDIR after SIGTERM"
+rm -f "$T/p/public/big.bin"

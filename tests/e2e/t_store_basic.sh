@@ -100,6 +100,16 @@ assert_not_contains "$out" "secret-host" "status --json"
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["current"]=="1.2.0" and d["env_names"]==["JWT_SECRET","LIVEKIT_URL"], d' "$out" ||
 	fail "status --json: $out"
 
+# status names the required secrets the active release lacks
+release 1.3.0 13 --required JWT_SECRET DATABASE_URL
+expect_rc 0 "$SLIPWAY" deploy "$T/rel-1.3.0.tar.zst" --root "$S"
+expect_rc 0 "$SLIPWAY" status --root "$S" --json
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["missing_secrets"]==["DATABASE_URL"], d' "$out" ||
+	fail "status --json missing_secrets: $out"
+expect_rc 0 "$SLIPWAY" status --root "$S"
+assert_contains "$out" "missing:      DATABASE_URL"
+assert_not_contains "$out" "s3cr3t" "status"
+
 # a `current` that is a real directory is never touched
 rm "$S/current" && mkdir "$S/current"
 expect_rc 3 "$SLIPWAY" activate 1.1.0 --root "$S"

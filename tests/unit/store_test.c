@@ -1,0 +1,284 @@
+#include <criterion/criterion.h>
+
+#include "release/error.h"
+#include "release/fileio.h"
+#include "release/history.h"
+#include "release/json_keys.h"
+#include "release/manifest_check.h"
+#include "release/store.h"
+#include "release/store_meta.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A TEST public key (minisign format); nothing was ever signed with its secret half. */
+static const char test_pub[] = "untrusted comment: minisign public key 6530A0EFB85DEF12\n"
+                               "RWQS3124r6AwZfX+Hb3dNZ94OHG6pV8jIFJK/qYHmfhbzBFBUkNwIxCV\n";
+
+static char dir[64] = "/tmp/slipway-store-test-XXXXXX";
+static struct store st = {.rootfd = -1, .lockfd = -1};
+
+static void setup(void)
+{
+	char err[ERR_MAX];
+
+	cr_assert_not_null(mkdtemp(dir));
+	strcat(dir, "/s");
+	cr_assert_eq(store_init(dir, test_pub, strlen(test_pub), err), 0, "%s", err);
+	cr_assert_eq(store_open(dir, &st, err), 0, "%s", err);
+	cr_assert_eq(store_lock(&st, 0, err), 0, "%s", err);
+}
+
+static void teardown(void)
+{
+	char err[ERR_MAX];
+
+	store_close(&st);
+	*strrchr(dir, '/') = '\0';
+	remove_tree_at(AT_FDCWD, dir, err);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+/* A fake installed release: the directory and its record, as install leaves them. */
+static void fake_release(const char *v, bool bad)
+{
+	struct release_record r = {.version = (char *)v,
+	                           .app = "a",
+	                           .serial = 1,
+	                           .commit = "",
+	                           .archive_hash = "00",
+	                           .installed_at = "2026-01-01T00:00:00Z",
+	                           .bad = bad,
+	                           .bad_reason = ""};
+	char path[256], err[ERR_MAX];
+
+	snprintf(path, sizeof(path), STORE_RELEASES "/%s", v);
+	cr_assert_eq(mkdirat(st.rootfd, path, 0755), 0);
+	cr_assert_eq(record_write(&st, &r, err), 0, "%s", err);
+}
+
+static char *target(void)
+{
+	char err[ERR_MAX], *t = NULL;
+
+	cr_assert_eq(store_rollback_target(&st, &t, err), 0, "%s", err);
+	return t;
+}
+
+static void activate(const char *v, const char *action)
+{
+	char err[ERR_MAX];
+
+	cr_assert_eq(store_activate(&st, v, action, NULL, err), 0, "%s", err);
+}
+
+static void expect_target(const char *want)
+{
+	char *t = target();
+
+	if (want)
+		cr_assert_str_eq(t ? t : "(none)", want);
+	else
+		cr_assert_null(t, "unexpected target %s", t);
+	free(t);
+}
+
+Test(store, rollback_walks_back_without_bouncing)
+{
+	fake_release("a", false);
+	fake_release("b", false);
+	fake_release("c", false);
+	expect_target(NULL);
+	activate("a", "activate");
+	activate("b", "activate");
+	activate("c", "activate");
+	expect_target("b");
+	activate("b", "rollback");
+	expect_target("a");
+	activate("a", "rollback");
+	expect_target(NULL);
+	activate("c", "activate");
+	expect_target("a");
+}
+
+Test(store, rollback_target_skips_bad_and_missing_releases)
+{
+	char err[ERR_MAX];
+
+	fake_release("a", false);
+	fake_release("b", false);
+	fake_release("c", false);
+	activate("a", "activate");
+	activate("b", "activate");
+	activate("c", "activate");
+	cr_assert_eq(store_mark_bad(&st, "b", "health check failed", err), 0, "%s", err);
+	expect_target("a");
+	cr_assert_eq(remove_tree_at(st.rootfd, "releases/a", err), 0);
+	expect_target(NULL);
+}
+
+Test(store, current_is_the_truth_when_the_history_missed_a_switch)
+{
+	fake_release("a", false);
+	fake_release("b", false);
+	activate("a", "activate");
+	/* A switch made without its history line, as after a crash between the two. */
+	cr_assert_eq(symlinkat("releases/b", st.rootfd, ".current.x"), 0);
+	cr_assert_eq(renameat(st.rootfd, ".current.x", st.rootfd, "current"), 0);
+	expect_target("a");
+}
+
+Test(store, activate_writes_link_and_history)
+{
+	char err[ERR_MAX], buf[64], *cur = NULL;
+	struct history h;
+	bool changed;
+	ssize_t n;
+
+	fake_release("1.0", false);
+	cr_assert_eq(store_activate(&st, "1.0", "activate", &changed, err), 0, "%s", err);
+	cr_assert(changed);
+	n = readlinkat(st.rootfd, "current", buf, sizeof(buf) - 1);
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	cr_assert_str_eq(buf, "releases/1.0");
+	cr_assert_eq(store_activate(&st, "1.0", "activate", &changed, err), 0, "%s", err);
+	cr_assert(!changed);
+	cr_assert_eq(store_current_version(&st, &cur, err), 0);
+	cr_assert_str_eq(cur, "1.0");
+	free(cur);
+	cr_assert_eq(history_load(&st, &h, err), 0, "%s", err);
+	cr_assert_eq(h.n, 1);
+	cr_assert_str_eq(h.ev[0].action, "activate");
+	cr_assert_null(h.ev[0].from);
+	cr_assert_str_eq(h.ev[0].to, "1.0");
+	cr_assert_eq(h.ev[0].seq, 1);
+	history_release(&h);
+}
+
+Test(store, activate_refuses_missing_release_and_real_directory)
+{
+	char err[ERR_MAX];
+
+	fake_release("1.0", false);
+	cr_assert_eq(store_activate(&st, "2.0", "activate", NULL, err), -1);
+	cr_assert_not_null(strstr(err, "2.0 is not installed"), "%s", err);
+	cr_assert_eq(store_activate(&st, "../x", "activate", NULL, err), -1);
+	cr_assert_eq(mkdirat(st.rootfd, "current", 0755), 0);
+	cr_assert_eq(store_activate(&st, "1.0", "activate", NULL, err), -1);
+	cr_assert_not_null(strstr(err, "not a symlink"), "%s", err);
+	cr_assert_eq(faccessat(st.rootfd, "current/.", F_OK, 0), 0, "directory replaced");
+}
+
+Test(store, activate_and_sweep_need_the_lock)
+{
+	char err[ERR_MAX];
+
+	fake_release("1.0", false);
+	store_unlock(&st);
+	cr_assert_eq(store_activate(&st, "1.0", "activate", NULL, err), -1);
+	cr_assert_eq(store_sweep(&st, err), -1);
+}
+
+Test(store, lock_times_out_naming_the_holder)
+{
+	struct store other = {.rootfd = -1, .lockfd = -1};
+	char err[ERR_MAX], want[64];
+
+	cr_assert_eq(store_open(dir, &other, err), 0, "%s", err);
+	cr_assert_eq(store_lock(&other, 100, err), -1);
+	snprintf(want, sizeof(want), "store is locked by pid %ld", (long)getpid());
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	store_unlock(&st);
+	cr_assert_eq(store_lock(&other, 100, err), 0, "%s", err);
+	store_close(&other);
+}
+
+Test(store, sweep_removes_leftovers_but_not_releases)
+{
+	char err[ERR_MAX];
+	struct release_record r;
+
+	fake_release("1.0", false);
+	fake_release("2.0", false);
+	cr_assert_eq(remove_tree_at(st.rootfd, "releases/2.0", err), 0); /* orphan record */
+	cr_assert_eq(mkdirat(st.rootfd, "staging/123.0", 0700), 0);
+	cr_assert_eq(mkdirat(st.rootfd, "trash/1.0.99", 0700), 0);
+	cr_assert_eq(symlinkat("releases/1.0", st.rootfd, ".current.77"), 0);
+	cr_assert_eq(store_sweep(&st, err), 0, "%s", err);
+	cr_assert_neq(faccessat(st.rootfd, "staging/123.0", F_OK, 0), 0);
+	cr_assert_neq(faccessat(st.rootfd, "trash/1.0.99", F_OK, 0), 0);
+	cr_assert_neq(faccessat(st.rootfd, ".current.77", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	cr_assert_neq(faccessat(st.rootfd, "meta/2.0.json", F_OK, 0), 0);
+	cr_assert(store_is_installed(&st, "1.0"));
+	cr_assert_eq(record_read(&st, "1.0", &r, err), 0, "%s", err);
+	record_release(&r);
+}
+
+Test(store, init_is_idempotent_and_keeps_its_pin)
+{
+	static const char other[] = "untrusted comment: minisign public key 0000000000000001\n"
+	                            "RWQBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+	char err[ERR_MAX];
+
+	cr_assert_eq(store_init(dir, test_pub, strlen(test_pub), err), 0, "%s", err);
+	cr_assert_eq(store_init(dir, other, strlen(other), err), -1);
+	cr_assert_not_null(strstr(err, "already pinned to another key"), "%s", err);
+}
+
+Test(store, state_round_trips)
+{
+	struct store_state s = {.app = "mediai",
+	                        .has_high = true,
+	                        .high_serial = 42,
+	                        .high_hash = "ab",
+	                        .high_version = "1.4.0"},
+	                   back;
+	char err[ERR_MAX];
+
+	cr_assert_eq(state_read(&st, &back, err), 0, "%s", err);
+	cr_assert(!back.has_high);
+	cr_assert_str_eq(back.app, "");
+	state_release(&back);
+	cr_assert_eq(state_write(&st, &s, err), 0, "%s", err);
+	cr_assert_eq(state_read(&st, &back, err), 0, "%s", err);
+	cr_assert(back.has_high);
+	cr_assert_eq(back.high_serial, 42);
+	cr_assert_str_eq(back.high_version, "1.4.0");
+	state_release(&back);
+}
+
+Test(json_keys, detects_duplicates_at_any_depth)
+{
+	char err[ERR_MAX];
+	const char *ok = "{\"a\": {\"a\": 1, \"b\": [{\"a\": 1}, {\"a\": 2}]}, \"b\": \"a\"}";
+	const char *dup = "{\"a\": {\"x\": 1, \"y\": 2, \"x\": 3}}";
+
+	cr_assert_eq(json_check_duplicate_keys(ok, strlen(ok), 8, err), 0, "%s", err);
+	cr_assert_eq(json_check_duplicate_keys(dup, strlen(dup), 8, err), -1);
+	cr_assert_not_null(strstr(err, "duplicate key \"x\""), "%s", err);
+	cr_assert_eq(json_check_duplicate_keys("{\"a\":1,\"b\":2,\"c\":3}", 19, 2, err), -1);
+}
+
+Test(relpath, accepts_and_refuses)
+{
+	char err[ERR_MAX];
+
+	cr_assert_eq(relpath_check("a/b.c/..d", err), 0, "%s", err);
+	cr_assert_eq(relpath_check(".hidden/x", err), 0, "%s", err);
+	cr_assert_eq(relpath_check("a/../b", err), -1);
+	cr_assert_eq(relpath_check("/a", err), -1);
+	cr_assert_eq(relpath_check("a//b", err), -1);
+	cr_assert_eq(relpath_check("a/", err), -1);
+	cr_assert_eq(relpath_check(".", err), -1);
+	cr_assert_eq(relpath_check("a\x7f", err), -1);
+	cr_assert_eq(version_check("1.0.0-rc.1+b7", err), 0);
+	cr_assert_eq(version_check(".1", err), -1);
+	cr_assert_eq(version_check("1/2", err), -1);
+}
