@@ -86,15 +86,18 @@ cleanup() {
 		echo "demo: killing leftover processes: $left" >&2
 		kill -KILL $left 2>/dev/null || true
 	fi
-	if [ $rc -ne 0 ]; then
+	if [ -n "$INTERRUPTED" ]; then
+		echo "demo: interrupted; everything stopped; the files are in $W" >&2
+		rc=130
+	elif [ $rc -ne 0 ]; then
 		echo "demo: failed (exit $rc); everything is in $W" >&2
 		[ -s "$RUNLOG" ] && { echo "--- last lines of $RUNLOG:" >&2; tail -30 "$RUNLOG" >&2; }
 	fi
 	exit $rc
 }
+INTERRUPTED=
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'INTERRUPTED=1; exit 130' INT TERM
 
 # wait_page TEXT SECONDS: until the page at / contains TEXT.
 wait_page() {
@@ -208,14 +211,15 @@ pack v2 2
 ARCHIVE_V2=$ARCHIVE
 
 step "Deploy v2 while v1 is serving; the supervisor moves the services to it"
-show "$SLIPWAY" deploy "$ARCHIVE_V2" --root "$STORE"
-wait_page 'id="release">v2<' 90
+say "--wait: return once 'slipway run' has v2's services up (or has rolled back)"
+show "$SLIPWAY" deploy "$ARCHIVE_V2" --root "$STORE" --wait
+wait_page 'id="release">v2<' 30
 show_page
 
 step "Roll back to v1: a symlink flip, no rebuild, no download"
 start=$(date +%s%N)
-show "$SLIPWAY" rollback --root "$STORE"
-wait_page 'id="release">v1<' 60
+show "$SLIPWAY" rollback --root "$STORE" --wait
+wait_page 'id="release">v1<' 30
 say "v1 answered again $((($(date +%s%N) - start) / 1000000)) ms after the rollback command"
 show_page
 

@@ -45,12 +45,7 @@ commands=$(awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on &
 raw=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$man1")
 for c in $commands; do
 	assert_contains "$raw" ".SS \"slipway $c" "man page section for $c"
-	if ! "$bin" "$c" --help >cmdhelp.txt 2>&1; then
-		# The skeleton's placeholders (issue not landed yet) have no --help to compare with.
-		grep -q "not implemented yet" cmdhelp.txt || fail "slipway $c --help exited non-zero: $(cat cmdhelp.txt)"
-		echo "not yet implemented: slipway $c (its flags are not compared)"
-		continue
-	fi
+	"$bin" "$c" --help >cmdhelp.txt 2>&1 || fail "slipway $c --help exited non-zero: $(cat cmdhelp.txt)"
 	section=$(printf '%s\n' "$raw" | awk -v c="slipway $c" 'index($0, ".SS \"" c) == 1 { on = 1; print; next } on && /^\.S[SH] / { exit } on')
 	for flag in $(grep -oE -- '--[a-z][-a-z0-9]*' cmdhelp.txt | sort -u); do
 		[ "$flag" = --help ] && continue
@@ -68,7 +63,7 @@ for c in $commands; do assert_contains "$got" "$c" "completion of subcommands"; 
 got=$(complete_words "$bin" "ro")
 assert_eq "$got" "rollback" "completion of 'ro'"
 for c in $commands; do
-	"$bin" "$c" --help >cmdhelp.txt 2>&1 || continue
+	"$bin" "$c" --help >cmdhelp.txt 2>&1
 	for flag in $(grep -oE -- '--[a-z][-a-z0-9]*' cmdhelp.txt | sort -u | head -3); do
 		got=$(complete_words "$bin" "$c" "${flag:0:4}")
 		assert_contains "$got" "$flag" "completion of '$c ${flag:0:4}'"
