@@ -130,10 +130,15 @@ install: $(SLIPWAY)
 	[ ! -f man/slipway.1 ] || install -m 0644 man/slipway.1 $(DESTDIR)$(PREFIX)/share/man/man1/slipway.1
 	[ ! -f contrib/slipway.bash-completion ] || { install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions; \
 	  install -m 0644 contrib/slipway.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/slipway; }
+	[ ! -f contrib/slipway.service ] || { install -d $(DESTDIR)$(PREFIX)/lib/systemd/system; \
+	  sed 's|/usr/local/bin/slipway|$(PREFIX)/bin/slipway|g' contrib/slipway.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/slipway.service; \
+	  chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/slipway.service; }
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/slipway $(DESTDIR)$(PREFIX)/share/man/man1/slipway.1 \
-	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/slipway
+	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/slipway \
+	      $(DESTDIR)$(PREFIX)/lib/systemd/system/slipway.service
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -346,7 +346,7 @@ static void commit(struct sup *sp, uint64_t now)
 	sp->active_gen = sp->pending_gen;
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
-	if (sp->switch_seq && !strcmp(sp->switch_result, "pending"))
+	if (!strcmp(sp->switch_result, "pending"))
 		snprintf(sp->switch_result, sizeof(sp->switch_result), "ok");
 	say(sp, "release %s is live (generation %u)", sp->active.version, sp->active_gen);
 	if (!sp->ready_notified) {
