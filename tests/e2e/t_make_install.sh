@@ -1,5 +1,5 @@
-# `make install` with DESTDIR and PREFIX: the binary, the man page and the bash completion
-# land where packagers expect them, the installed binary runs, the man page renders cleanly
+# `make install` with DESTDIR and PREFIX: the binary, the man page, the bash completion and the
+# systemd unit land where packagers expect them, the installed binary runs, the man page renders cleanly
 # and documents every command and long option that `--help` shows, the completion offers
 # the binary's commands and flags, and `make uninstall` removes what was installed.
 
@@ -10,12 +10,17 @@ expect_rc 0 make -s -C "$REPO" install DESTDIR="$d" PREFIX=/usr BUILD="$build_di
 bin="$d/usr/bin/slipway"
 man1="$d/usr/share/man/man1/slipway.1"
 comp="$d/usr/share/bash-completion/completions/slipway"
+unit="$d/usr/lib/systemd/system/slipway.service"
 assert_file "$bin"
 assert_file "$man1"
 assert_file "$comp"
 assert_eq "$(stat -c %a "$bin")" 755 "mode of the installed binary"
 assert_eq "$(stat -c %a "$man1")" 644 "mode of the man page"
 assert_no_file "$d/usr/local"
+# The systemd unit runs the binary where PREFIX put it.
+assert_file "$unit"
+assert_contains "$(cat "$unit")" "ExecStart=/usr/bin/slipway run"
+assert_not_contains "$(cat "$unit")" "/usr/local/" "unit installed with PREFIX=/usr"
 
 want=$(sed -n 's/^VERSION *:= *//p' "$REPO/Makefile")
 expect_rc 0 "$bin" --version
@@ -79,3 +84,4 @@ expect_rc 0 make -s -C "$REPO" uninstall DESTDIR="$d" PREFIX=/usr BUILD="$build_
 assert_no_file "$bin"
 assert_no_file "$man1"
 assert_no_file "$comp"
+assert_no_file "$unit"
