@@ -31,7 +31,8 @@ int cmd_run(int argc, char **argv);
 /* Prints "slipway: <cmd>: <msg>" on stderr and returns `code`. */
 int cmd_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Prints "slipway: <cmd>: <msg>" and "Try 'slipway <cmd> --help'." on stderr; returns EXIT_USAGE. */
+/* Prints "slipway: <cmd>: <msg>" and "Try 'slipway <cmd> --help'." on stderr; returns EXIT_USAGE.
+ */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The store root: `opt` when given, else $SLIPWAY_ROOT; NULL (after a usage error message)

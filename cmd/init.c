@@ -1,9 +1,9 @@
 /* slipway init --root DIR -p PUBFILE: create a store and pin its trusted key. */
 #include "cmd/cmd.h"
-#include "release/error.h"
-#include "release/fileio.h"
-#include "release/minisign.h"
-#include "release/store.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/sig/minisign.h"
+#include "release/store/store.h"
 
 #include <fcntl.h>
 #include <getopt.h>

@@ -1,8 +1,8 @@
 /* slipway inspect ARCHIVE [--json]: show an archive's manifest (read with the hardened
  * reader, first entry only; the signature is not checked: use `slipway verify`). */
 #include "cmd/cmd.h"
-#include "release/error.h"
-#include "release/extract.h"
+#include "release/base/error.h"
+#include "release/store/extract.h"
 
 #include <errno.h>
 #include <fcntl.h>

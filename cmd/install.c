@@ -2,10 +2,10 @@
 #include "cmd/cmd.h"
 #include "cmd/run_wait.h"
 #include "cmd/store_cmd.h"
-#include "release/error.h"
-#include "release/fileio.h"
-#include "release/install.h"
-#include "release/minisign.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/store/install.h"
+#include "release/sig/minisign.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
 /* slipway keygen: a minisign key pair (specs/signature.md). */
 #include "cmd/cmd.h"
-#include "release/error.h"
-#include "release/fileio.h"
-#include "release/minisign.h"
-#include "release/password.h"
-#include "release/signing_key.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/sig/minisign.h"
+#include "release/sig/password.h"
+#include "release/sig/signing_key.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /* slipway list [--json]: the installed releases, oldest install first. */
 #include "cmd/cmd.h"
 #include "cmd/store_cmd.h"
-#include "release/error.h"
-#include "release/store_list.h"
+#include "release/base/error.h"
+#include "release/store/store_list.h"
 
 #include <getopt.h>
 #include <json-c/json.h>

@@ -11,20 +11,20 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"keygen", cmd_keygen, "create a signing key pair (minisign formats)"},
-	{"pack", cmd_pack, "build the project and write a signed release archive"},
-	{"sign", cmd_sign, "sign (or re-sign) an archive"},
-	{"verify", cmd_verify, "check an archive's signature against a public key"},
-	{"inspect", cmd_inspect, "show an archive's manifest"},
-	{"init", cmd_init, "create a store and pin its trusted public key"},
-	{"install", cmd_install, "verify and unpack an archive into the store"},
-	{"activate", cmd_activate, "point `current` at an installed release"},
-	{"rollback", cmd_rollback, "point `current` back at the previous release"},
-	{"deploy", cmd_deploy, "install and activate an archive"},
-	{"list", cmd_list, "list the installed releases"},
-	{"status", cmd_status, "show the store and the services"},
-	{"prune", cmd_prune, "remove old releases"},
-	{"run", cmd_run, "launch and supervise the services of `current`"},
+    {"keygen", cmd_keygen, "create a signing key pair (minisign formats)"},
+    {"pack", cmd_pack, "build the project and write a signed release archive"},
+    {"sign", cmd_sign, "sign (or re-sign) an archive"},
+    {"verify", cmd_verify, "check an archive's signature against a public key"},
+    {"inspect", cmd_inspect, "show an archive's manifest"},
+    {"init", cmd_init, "create a store and pin its trusted public key"},
+    {"install", cmd_install, "verify and unpack an archive into the store"},
+    {"activate", cmd_activate, "point `current` at an installed release"},
+    {"rollback", cmd_rollback, "point `current` back at the previous release"},
+    {"deploy", cmd_deploy, "install and activate an archive"},
+    {"list", cmd_list, "list the installed releases"},
+    {"status", cmd_status, "show the store and the services"},
+    {"prune", cmd_prune, "remove old releases"},
+    {"run", cmd_run, "launch and supervise the services of `current`"},
 };
 
 static void usage(FILE *out)
@@ -32,14 +32,14 @@ static void usage(FILE *out)
 	size_t i;
 
 	fprintf(out, "usage: slipway <command> [options]\n"
-		     "       slipway <command> --help\n"
-		     "       slipway --version\n\n"
-		     "Build, sign, install and run releases of a web app and its workers.\n\n"
-		     "commands:\n");
+	             "       slipway <command> --help\n"
+	             "       slipway --version\n\n"
+	             "Build, sign, install and run releases of a web app and its workers.\n\n"
+	             "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nExit codes: 0 success, 1 a check said no, 2 usage error, 3 system error.\n"
-		     "See slipway(1) and the specs/ folder for the details.\n");
+	             "See slipway(1) and the specs/ folder for the details.\n");
 }
 
 int main(int argc, char **argv)

@@ -2,7 +2,7 @@
  * (specs/cli.md "pack"). Prints the archive's path on stdout (or --json). */
 #include "cmd/cmd.h"
 #include "pack/pack.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,8 +1,8 @@
 /* slipway prune [--keep N]: remove old releases. */
 #include "cmd/cmd.h"
 #include "cmd/store_cmd.h"
-#include "release/error.h"
-#include "release/prune.h"
+#include "release/base/error.h"
+#include "release/store/prune.h"
 
 #include <errno.h>
 #include <getopt.h>

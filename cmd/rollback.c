@@ -2,7 +2,7 @@
 #include "cmd/cmd.h"
 #include "cmd/run_wait.h"
 #include "cmd/store_cmd.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* slipway run: the foreground supervisor (specs/runtime.md, specs/cli.md "run"). */
 #include "cmd/cmd.h"
 #include "cmd/store_cmd.h"
-#include "release/error.h"
-#include "release/store.h"
+#include "release/base/error.h"
+#include "release/store/store.h"
 #include "runtime/supervisor.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 #include "cmd/run_status.h"
-#include "release/error.h"
+#include "release/base/error.h"
 #include "runtime/statefile.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
 #include "cmd/run_wait.h"
 #include "cmd/cmd.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

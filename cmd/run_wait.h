@@ -3,7 +3,7 @@
 #ifndef SLIPWAY_CMD_RUN_WAIT_H
 #define SLIPWAY_CMD_RUN_WAIT_H
 
-#include "release/store.h"
+#include "release/store/store.h"
 #include "runtime/outcome.h"
 
 /* Before the switch: EXIT_OK, or EXIT_FAIL after a message when no supervisor runs. */

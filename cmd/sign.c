@@ -1,9 +1,9 @@
 /* slipway sign ARCHIVE: write ARCHIVE.minisig (specs/signature.md). */
 #include "cmd/cmd.h"
-#include "release/error.h"
-#include "release/extract.h"
-#include "release/minisign.h"
-#include "release/signing_key.h"
+#include "release/base/error.h"
+#include "release/store/extract.h"
+#include "release/sig/minisign.h"
+#include "release/sig/signing_key.h"
 
 #include <errno.h>
 #include <fcntl.h>

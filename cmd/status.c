@@ -3,10 +3,10 @@
 #include "cmd/cmd.h"
 #include "cmd/run_status.h"
 #include "cmd/store_cmd.h"
-#include "release/error.h"
-#include "release/fileio.h"
-#include "release/minisign.h"
-#include "release/store_list.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/sig/minisign.h"
+#include "release/store/store_list.h"
 
 #include <errno.h>
 #include <fcntl.h>

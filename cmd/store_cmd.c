@@ -1,7 +1,7 @@
 #include "cmd/store_cmd.h"
 #include "cmd/cmd.h"
-#include "release/error.h"
-#include "release/store_meta.h"
+#include "release/base/error.h"
+#include "release/store/store_meta.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 #ifndef SLIPWAY_STORE_CMD_H
 #define SLIPWAY_STORE_CMD_H
 
-#include "release/store.h"
+#include "release/store/store.h"
 
 #include <stdbool.h>
 

@@ -1,8 +1,8 @@
 /* slipway verify ARCHIVE -p PUBFILE: check a minisign signature (specs/signature.md). */
 #include "cmd/cmd.h"
-#include "release/error.h"
-#include "release/fileio.h"
-#include "release/minisign.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/sig/minisign.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 #include "pack/archive.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <archive.h>
 #include <archive_entry.h>

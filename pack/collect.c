@@ -1,6 +1,6 @@
 #include "pack/collect.h"
-#include "release/error.h"
-#include "release/manifest_check.h"
+#include "release/base/error.h"
+#include "release/manifest/manifest_check.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -13,7 +13,7 @@
 #define SLIPWAY_PACK_COLLECT_H
 
 #include "pack/strlist.h"
-#include "release/manifest.h"
+#include "release/manifest/manifest.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 #include "pack/config.h"
 #include "pack/words.h"
-#include "release/error.h"
-#include "release/fileio.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -9,7 +9,7 @@
 #define SLIPWAY_PACK_CONFIG_H
 
 #include "pack/strlist.h"
-#include "release/manifest.h"
+#include "release/manifest/manifest.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 #include "pack/detect.h"
-#include "release/error.h"
-#include "release/fileio.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -1,5 +1,5 @@
 #include "pack/hash.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,11 +6,11 @@
 #include "pack/pyvendor.h"
 #include "pack/release_manifest.h"
 #include "pack/version.h"
-#include "release/error.h"
-#include "release/fileio.h"
-#include "release/manifest_check.h"
-#include "release/minisign.h"
-#include "release/signing_key.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/manifest/manifest_check.h"
+#include "release/sig/minisign.h"
+#include "release/sig/signing_key.h"
 
 #include <errno.h>
 #include <fcntl.h>

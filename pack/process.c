@@ -1,6 +1,6 @@
 #include "pack/process.h"
 #include "pack/words.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <errno.h>
 #include <fcntl.h>

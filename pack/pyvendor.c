@@ -1,6 +1,6 @@
 #include "pack/pyvendor.h"
 #include "pack/process.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

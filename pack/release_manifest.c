@@ -1,5 +1,5 @@
 #include "pack/release_manifest.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

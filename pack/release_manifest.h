@@ -1,12 +1,12 @@
 /* The manifest of a release being packed, built from the effective config, the collected
- * and hashed tree, and the version facts. Serialised by release/manifest.h's
+ * and hashed tree, and the version facts. Serialised by release/manifest/manifest.h's
  * manifest_to_json, which also validates it. */
 #ifndef SLIPWAY_PACK_RELEASE_MANIFEST_H
 #define SLIPWAY_PACK_RELEASE_MANIFEST_H
 
 #include "pack/collect.h"
 #include "pack/config.h"
-#include "release/manifest.h"
+#include "release/manifest/manifest.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 #include "pack/version.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <ctype.h>
 #include <git2.h>

@@ -1,5 +1,5 @@
 #include "pack/words.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <stdlib.h>
 #include <string.h>

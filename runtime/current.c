@@ -1,6 +1,6 @@
 #include "runtime/current.h"
-#include "release/error.h"
-#include "release/fileio.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "release/manifest.h"
+#include "release/manifest/manifest.h"
 #include "runtime/envfile.h"
 
 struct loaded_release {

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "release/manifest.h"
+#include "release/manifest/manifest.h"
 
 #define ENVFILE_MAX_BYTES (1u << 20)
 

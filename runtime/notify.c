@@ -1,5 +1,5 @@
 #include "runtime/notify.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 #include "runtime/outcome.h"
 #include "runtime/current.h"
 #include "runtime/statefile.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <json-c/json.h>
 #include <stdio.h>

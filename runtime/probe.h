@@ -10,7 +10,7 @@
 #ifndef SLIPWAY_RUNTIME_PROBE_H
 #define SLIPWAY_RUNTIME_PROBE_H
 
-#include "release/manifest.h"
+#include "release/manifest/manifest.h"
 
 enum probe_result { PROBE_PENDING, PROBE_OK, PROBE_FAILED };
 

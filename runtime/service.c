@@ -1,6 +1,6 @@
 #include "runtime/service.h"
 #include "runtime/spawn.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <errno.h>
 #include <signal.h>

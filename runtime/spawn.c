@@ -1,5 +1,5 @@
 #include "runtime/spawn.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <dirent.h>
 #include <errno.h>

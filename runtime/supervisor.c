@@ -5,7 +5,7 @@
 #include "runtime/service.h"
 #include "runtime/spawn.h"
 #include "runtime/statefile.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,5 +1,5 @@
 #include "runtime/svcspec.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "release/manifest.h"
+#include "release/manifest/manifest.h"
 #include "runtime/envfile.h"
 
 #define SVC_DEFAULT_READY_TIMEOUT_MS 30000

@@ -2,7 +2,7 @@
  * parsed config and parsing the rendering again, which must succeed (--print-config's
  * output is a valid slipway.ini). */
 #include "pack/config.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* libFuzzer target: the shared/env parser (runtime/envfile.c) on arbitrary bytes. Checks
  * that every parsed key is well formed and that a failure never echoes input text. */
-#include "release/error.h"
+#include "release/base/error.h"
 #include "runtime/envfile.h"
 
 #include <stdint.h>

@@ -1,9 +1,9 @@
 /* libFuzzer target: the hardened extractor on untrusted archive bytes (zstd/gzip/plain tar).
  * Whatever the input, nothing may be created outside the staging directory; entries are
  * written into a fresh directory that is removed after each run. */
-#include "release/error.h"
-#include "release/extract.h"
-#include "release/fileio.h"
+#include "release/base/error.h"
+#include "release/store/extract.h"
+#include "release/base/fileio.h"
 
 #include <dirent.h>
 #include <fcntl.h>

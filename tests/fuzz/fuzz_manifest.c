@@ -1,7 +1,7 @@
 /* libFuzzer target: manifest_parse on untrusted bytes. A manifest that parses must serialise,
  * and its canonical form must parse again to the same canonical form. */
-#include "release/error.h"
-#include "release/manifest.h"
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* libFuzzer target: the minisign parsers (signature, public key, secret key, trusted-comment
  * fields) and verify on untrusted text. Secret keys are parsed without a password, so an
  * encrypted key stops before scrypt: every input stays fast. */
-#include "release/error.h"
-#include "release/minisign.h"
+#include "release/base/error.h"
+#include "release/sig/minisign.h"
 
 #include <stdint.h>
 #include <stdlib.h>

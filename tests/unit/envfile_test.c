@@ -1,6 +1,6 @@
 #include <criterion/criterion.h>
 
-#include "release/error.h"
+#include "release/base/error.h"
 #include "runtime/envfile.h"
 
 #include <fcntl.h>

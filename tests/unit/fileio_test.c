@@ -1,7 +1,7 @@
 #include <criterion/criterion.h>
 
-#include "release/error.h"
-#include "release/fileio.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

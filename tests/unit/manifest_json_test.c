@@ -1,7 +1,7 @@
 #include <criterion/criterion.h>
 
-#include "release/error.h"
-#include "release/manifest.h"
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 #include <criterion/criterion.h>
 
-#include "release/error.h"
-#include "release/manifest.h"
-#include "release/manifest_check.h"
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
+#include "release/manifest/manifest_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>

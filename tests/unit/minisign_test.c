@@ -3,9 +3,9 @@
  * independent oracle for byte compatibility. TEST KEY ONLY: never use it for anything real. */
 #include <criterion/criterion.h>
 
-#include "release/base64.h"
-#include "release/error.h"
-#include "release/minisign.h"
+#include "release/sig/base64.h"
+#include "release/base/error.h"
+#include "release/sig/minisign.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -350,7 +350,7 @@ Test(minisign, verify_reads_from_offset_zero_and_leaves_the_position_alone)
 
 	cr_assert_eq(lseek(fd, 5, SEEK_SET), 5);
 	cr_assert_eq(minisign_verify_fd(&pk, fx_sig, strlen(fx_sig), fd, 0, NULL, err), 0, "%s",
-		     err);
+	             err);
 	cr_assert_eq(lseek(fd, 0, SEEK_CUR), 5);
 	close(fd);
 }

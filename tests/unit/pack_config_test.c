@@ -3,7 +3,7 @@
 #include "pack/collect.h"
 #include "pack/config.h"
 #include "pack/words.h"
-#include "release/error.h"
+#include "release/base/error.h"
 
 #include <string.h>
 

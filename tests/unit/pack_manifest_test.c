@@ -3,8 +3,8 @@
 #include "pack/collect.h"
 #include "pack/config.h"
 #include "pack/release_manifest.h"
-#include "release/error.h"
-#include "release/manifest.h"
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * The key is the unit fixture's TEST KEY (unencrypted, made by stock minisign -G -W). */
 #include <criterion/criterion.h>
 
-#include "release/error.h"
-#include "release/signing_key.h"
+#include "release/base/error.h"
+#include "release/sig/signing_key.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 #include <criterion/criterion.h>
 
-#include "release/error.h"
+#include "release/base/error.h"
 #include "runtime/notify.h"
 #include "runtime/probe.h"
 #include "runtime/spawn.h"

@@ -1,12 +1,12 @@
 #include <criterion/criterion.h>
 
-#include "release/error.h"
-#include "release/fileio.h"
-#include "release/history.h"
-#include "release/json_keys.h"
-#include "release/manifest_check.h"
-#include "release/store.h"
-#include "release/store_meta.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/store/history.h"
+#include "release/base/json_keys.h"
+#include "release/manifest/manifest_check.h"
+#include "release/store/store.h"
+#include "release/store/store_meta.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 #include <criterion/criterion.h>
 
-#include "release/error.h"
+#include "release/base/error.h"
 #include "runtime/backoff.h"
 #include "runtime/linebuf.h"
 #include "runtime/svcspec.h"

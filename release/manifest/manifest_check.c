@@ -1,0 +1,115 @@
+/* Validation rules of specs/manifest.md ("Validation"). */
+#include "release/manifest/manifest_check.h"
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+int relpath_check(const char *path, char *err)
+{
+	size_t len = strlen(path);
+	const char *p = path;
+
+	if (len == 0)
+		return fail(err, "empty path");
+	if (len > MANIFEST_MAX_PATH)
+		return fail(err, "path longer than %d bytes: %.64s...", MANIFEST_MAX_PATH, path);
+	if (path[0] == '/')
+		return fail(err, "absolute path: %.200s", path);
+	for (size_t i = 0; i < len; i++)
+		if (is_ctl((unsigned char)path[i]))
+			return fail(err, "control character in path: %.200s", path);
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 0)
+			return fail(err, "empty path component: %.200s", path);
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return fail(err, "'.' or '..' component in path: %.200s", path);
+		if (n > MANIFEST_MAX_COMPONENT)
+			return fail(err, "path component longer than %d bytes: %.64s...",
+			            MANIFEST_MAX_COMPONENT, path);
+		if (!slash)
+			break;
+		p = slash + 1;
+		if (!*p)
+			return fail(err, "trailing '/' in path: %.200s", path);
+	}
+	return 0;
+}
+
+int symlink_target_check(const char *linkpath, const char *target, char *err)
+{
+	size_t len = strlen(target), depth = 0, ups = 0;
+	const char *p = target;
+	bool down = false;
+
+	for (const char *q = linkpath; *q; q++)
+		if (*q == '/')
+			depth++;
+	if (len == 0)
+		return fail(err, "symlink %.200s: empty target", linkpath);
+	if (len > MANIFEST_MAX_PATH)
+		return fail(err, "symlink %.200s: target longer than %d bytes", linkpath,
+		            MANIFEST_MAX_PATH);
+	if (target[0] == '/')
+		return fail(err, "symlink %.200s: absolute target %.200s", linkpath, target);
+	for (size_t i = 0; i < len; i++)
+		if (is_ctl((unsigned char)target[i]))
+			return fail(err, "symlink %.200s: control character in target", linkpath);
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 0)
+			return fail(err, "symlink %.200s: empty component in target %.200s",
+			            linkpath, target);
+		if (n == 1 && p[0] == '.')
+			return fail(err, "symlink %.200s: '.' component in target %.200s", linkpath,
+			            target);
+		if (n > MANIFEST_MAX_COMPONENT)
+			return fail(err, "symlink %.200s: target component too long", linkpath);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (down)
+				return fail(err,
+				            "symlink %.200s: '..' after a name in target %.200s "
+				            "(targets must be normalised)",
+				            linkpath, target);
+			if (++ups > depth)
+				return fail(
+				    err, "symlink %.200s: target %.200s points outside the release",
+				    linkpath, target);
+		} else {
+			down = true;
+		}
+		if (!slash)
+			break;
+		p = slash + 1;
+		if (!*p)
+			return fail(err, "symlink %.200s: trailing '/' in target %.200s", linkpath,
+			            target);
+	}
+	return 0;
+}
+
+int version_check(const char *v, char *err)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len > MANIFEST_MAX_NAME)
+		return fail(err, "version must be 1..%d characters", MANIFEST_MAX_NAME);
+	if (!((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z') ||
+	      (v[0] >= '0' && v[0] <= '9')))
+		return fail(err, "version \"%.64s\" must start with a letter or digit", v);
+	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-") != len)
+		return fail(err, "version \"%.64s\" may only contain A-Z a-z 0-9 . _ + -", v);
+	return 0;
+}

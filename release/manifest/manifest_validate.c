@@ -1,0 +1,253 @@
+/* manifest_validate: the rules of specs/manifest.md ("Validation") on an in-memory manifest.
+ * manifest_parse runs it after reading the JSON; manifest_to_json before writing. */
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
+#include "release/manifest/manifest_check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define DIGIT "0123456789"
+
+/* s is 1..max bytes from `first` followed by bytes from `rest`. */
+static int charset_ok(const char *s, size_t max, const char *first, const char *rest)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= max && strchr(first, s[0]) && strspn(s, rest) == len;
+}
+
+static int printable_ok(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > max)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int build_time_ok(const char *s)
+{
+	/* YYYY-MM-DDTHH:MM:SSZ */
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	int mon, day, hh, mm, ss;
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return 0;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
+			return 0;
+	if (sscanf(s + 5, "%2d-%2dT%2d:%2d:%2d", &mon, &day, &hh, &mm, &ss) != 5)
+		return 0;
+	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hh <= 23 && mm <= 59 && ss <= 60;
+}
+
+static int is_secret(const struct manifest *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_secrets_required; i++)
+		if (!strcmp(m->secrets_required[i], name))
+			return 1;
+	for (size_t i = 0; i < m->n_secrets_optional; i++)
+		if (!strcmp(m->secrets_optional[i], name))
+			return 1;
+	return 0;
+}
+
+static int check_secret_list(const struct manifest *m, char **v, size_t n, const char *what,
+                             char *err)
+{
+	if (n > MANIFEST_MAX_SECRETS)
+		return fail(err, "manifest: more than %d %s secrets", MANIFEST_MAX_SECRETS, what);
+	for (size_t i = 0; i < n; i++) {
+		size_t count = 0;
+
+		if (!v[i] || !charset_ok(v[i], MANIFEST_MAX_NAME, UPPER "_", UPPER DIGIT "_"))
+			return fail(
+			    err, "manifest: %s secret name \"%.64s\" must match [A-Z_][A-Z0-9_]*",
+			    what, v[i] ? v[i] : "");
+		for (size_t j = 0; j < m->n_secrets_required; j++)
+			count += !strcmp(m->secrets_required[j], v[i]);
+		for (size_t j = 0; j < m->n_secrets_optional; j++)
+			count += !strcmp(m->secrets_optional[j], v[i]);
+		if (count != 1)
+			return fail(err, "manifest: secret %.64s is listed more than once", v[i]);
+	}
+	return 0;
+}
+
+static int check_service(const struct manifest *m, size_t idx, char *err)
+{
+	const struct manifest_service *s = &m->services[idx];
+
+	if (!s->name || !charset_ok(s->name, 32, LOWER DIGIT "_-", LOWER DIGIT "_-"))
+		return fail(err, "services[%zu]: name must match [a-z0-9_-]{1,32}", idx);
+	for (size_t j = 0; j < idx; j++)
+		if (!strcmp(m->services[j].name, s->name))
+			return fail(err, "service %s: defined twice", s->name);
+	if (s->argc == 0 || s->argc > MANIFEST_MAX_ARGV || !s->argv || !s->argv[0] ||
+	    !s->argv[0][0])
+		return fail(err, "service %s: argv must have 1..%d words, the first not empty",
+		            s->name, MANIFEST_MAX_ARGV);
+	for (size_t j = 0; j < s->argc; j++)
+		if (!s->argv[j] || strlen(s->argv[j]) > MANIFEST_MAX_STRING)
+			return fail(err, "service %s: argv[%zu] missing or longer than %d bytes",
+			            s->name, j, MANIFEST_MAX_STRING);
+	if (!s->cwd)
+		return fail(err, "service %s: missing cwd", s->name);
+	if (strcmp(s->cwd, "") && strcmp(s->cwd, ".")) {
+		const struct manifest_file *d;
+
+		if (relpath_check(s->cwd, err) < 0)
+			return fail_prefix(err, "service %s: cwd", s->name);
+		d = m->files ? manifest_find_file(m, s->cwd) : NULL;
+		if (!d || d->type != MANIFEST_DIR)
+			return fail(err, "service %s: cwd %.200s is not a directory of the release",
+			            s->name, s->cwd);
+	}
+	if (s->n_env > MANIFEST_MAX_ENV)
+		return fail(err, "service %s: more than %d env entries", s->name, MANIFEST_MAX_ENV);
+	for (size_t j = 0; j < s->n_env; j++) {
+		const char *k = s->env[j].key;
+
+		if (!k || !charset_ok(k, MANIFEST_MAX_NAME, UPPER LOWER "_", UPPER LOWER DIGIT "_"))
+			return fail(
+			    err, "service %s: env name \"%.64s\" must match [A-Za-z_][A-Za-z0-9_]*",
+			    s->name, k ? k : "");
+		if (!s->env[j].value || strlen(s->env[j].value) > MANIFEST_MAX_STRING)
+			return fail(err,
+			            "service %s: env %s: value missing or longer than %d bytes",
+			            s->name, k, MANIFEST_MAX_STRING);
+		for (size_t i = 0; i < j; i++)
+			if (!strcmp(s->env[i].key, k))
+				return fail(err, "service %s: env %s set twice", s->name, k);
+		if (is_secret(m, k))
+			return fail(
+			    err,
+			    "service %s: env %s is a declared secret: secrets come from the "
+			    "store's shared/env, never from the archive",
+			    s->name, k);
+	}
+	if (s->port < 0 || s->port > 65535)
+		return fail(err, "service %s: port must be 0..65535", s->name);
+	if (s->ready != READY_NONE && s->ready != READY_TCP && s->ready != READY_HTTP)
+		return fail(err, "service %s: unknown ready check", s->name);
+	if (s->ready != READY_NONE && s->port == 0)
+		return fail(err, "service %s: a tcp or http ready check needs a port", s->name);
+	if (s->ready == READY_HTTP) {
+		if (!s->ready_path || s->ready_path[0] != '/' || !printable_ok(s->ready_path, 1024))
+			return fail(err,
+			            "service %s: ready_path must start with '/' and be 1..1024 "
+			            "printable characters without spaces",
+			            s->name);
+	} else if (s->ready_path) {
+		return fail(err, "service %s: ready_path is only allowed with ready http", s->name);
+	}
+	if (s->ready_timeout_ms > MANIFEST_MAX_TIMEOUT_MS ||
+	    s->stop_timeout_ms > MANIFEST_MAX_TIMEOUT_MS)
+		return fail(err, "service %s: timeouts must be at most %llu ms", s->name,
+		            (unsigned long long)MANIFEST_MAX_TIMEOUT_MS);
+	return 0;
+}
+
+static int check_file(const struct manifest *m, size_t idx, char *err)
+{
+	const struct manifest_file *f = &m->files[idx];
+	const char *slash;
+
+	if (!f->path || relpath_check(f->path, err) < 0)
+		return f->path ? fail_prefix(err, "files[%zu]", idx)
+		               : fail(err, "files[%zu]: missing path", idx);
+	if (!strcmp(f->path, MANIFEST_NAME))
+		return fail(err, "files: %s must not list itself", MANIFEST_NAME);
+	if (idx > 0 && strcmp(m->files[idx - 1].path, f->path) >= 0)
+		return fail(
+		    err, "files: %.200s %s %.200s (paths must be sorted bytewise and unique)",
+		    f->path, strcmp(m->files[idx - 1].path, f->path) ? "comes after" : "repeats",
+		    m->files[idx - 1].path);
+	slash = strrchr(f->path, '/');
+	if (slash) {
+		char parent[MANIFEST_MAX_PATH + 1];
+		const struct manifest_file *p;
+
+		memcpy(parent, f->path, (size_t)(slash - f->path));
+		parent[slash - f->path] = '\0';
+		p = manifest_find_file(m, parent);
+		if (!p || p->type != MANIFEST_DIR)
+			return fail(err,
+			            "files: %.200s: parent %.200s is not listed as a directory",
+			            f->path, parent);
+	}
+	switch (f->type) {
+	case MANIFEST_FILE:
+		if (f->mode != 0644 && f->mode != 0755)
+			return fail(err, "files: %.200s: a file's mode must be 0644 or 0755",
+			            f->path);
+		if (f->size > MANIFEST_MAX_FILE_SIZE)
+			return fail(err, "files: %.200s: size out of range", f->path);
+		if (f->target)
+			return fail(err, "files: %.200s: only symlinks have a target", f->path);
+		break;
+	case MANIFEST_DIR:
+		if (f->mode != 0755)
+			return fail(err, "files: %.200s: a directory's mode must be 0755", f->path);
+		if (f->target || f->size)
+			return fail(err, "files: %.200s: a directory has no size or target",
+			            f->path);
+		break;
+	case MANIFEST_SYMLINK:
+		if (f->mode != 0777)
+			return fail(err, "files: %.200s: a symlink's mode must be 0777", f->path);
+		if (f->size)
+			return fail(err, "files: %.200s: a symlink has no size", f->path);
+		if (!f->target)
+			return fail(err, "files: %.200s: symlink without target", f->path);
+		if (symlink_target_check(f->path, f->target, err) < 0)
+			return fail_prefix(err, "files");
+		break;
+	default:
+		return fail(err, "files: %.200s: unknown type", f->path);
+	}
+	return 0;
+}
+
+int manifest_validate(const struct manifest *m, char *err)
+{
+	if (m->format != MANIFEST_FORMAT)
+		return fail(err, "manifest: unsupported format %d", m->format);
+	if (!m->app ||
+	    !charset_ok(m->app, MANIFEST_MAX_NAME, UPPER LOWER DIGIT, UPPER LOWER DIGIT "._-"))
+		return fail(err, "manifest: app \"%.64s\" must match [A-Za-z0-9][A-Za-z0-9._-]*",
+		            m->app ? m->app : "");
+	if (!m->version || version_check(m->version, err) < 0)
+		return m->version ? fail_prefix(err, "manifest")
+		                  : fail(err, "manifest: no version");
+	if (m->serial > MANIFEST_MAX_SERIAL)
+		return fail(err, "manifest: serial out of range");
+	if (!m->commit || (strlen(m->commit) != 0 &&
+	                   !(strlen(m->commit) == 40 && strspn(m->commit, DIGIT "abcdef") == 40)))
+		return fail(err, "manifest: commit must be 40 lowercase hex digits or empty");
+	if (!m->build_time || !build_time_ok(m->build_time))
+		return fail(err,
+		            "manifest: build_time must be RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)");
+	if (!m->slipway_version || !printable_ok(m->slipway_version, 64))
+		return fail(err, "manifest: slipway_version must be 1..64 printable characters");
+	if (check_secret_list(m, m->secrets_required, m->n_secrets_required, "required", err) < 0 ||
+	    check_secret_list(m, m->secrets_optional, m->n_secrets_optional, "optional", err) < 0)
+		return -1;
+	if (m->n_files > MANIFEST_MAX_FILES)
+		return fail(err, "manifest: more than %d files", MANIFEST_MAX_FILES);
+	for (size_t i = 0; i < m->n_files; i++)
+		if (check_file(m, i, err) < 0)
+			return -1;
+	if (m->n_services > MANIFEST_MAX_SERVICES)
+		return fail(err, "manifest: more than %d services", MANIFEST_MAX_SERVICES);
+	for (size_t i = 0; i < m->n_services; i++)
+		if (check_service(m, i, err) < 0)
+			return -1;
+	return 0;
+}

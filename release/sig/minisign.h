@@ -1,0 +1,145 @@
+/* minisign-compatible keys and signatures (format: specs/signature.md).
+ *
+ * Everything here reads and writes the exact byte formats of minisign 0.11, so that stock
+ * `minisign -V` accepts slipway's signatures and slipway accepts minisign's. Crypto is
+ * OpenSSL 3.0 EVP (Ed25519, BLAKE2b-512, scrypt) plus libsodium's crypto_generichash for the
+ * one hash OpenSSL 3.0 cannot compute (the unkeyed 32-byte BLAKE2b secret-key checksum).
+ *
+ * Errors follow release/base/error.h: 0 on success, -1 with one line in err (ERR_MAX bytes).
+ * Inputs named "text" are untrusted and may contain anything, including NUL bytes. */
+#ifndef SLIPWAY_MINISIGN_H
+#define SLIPWAY_MINISIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MINISIGN_KEYID_BYTES 8
+#define MINISIGN_PK_BYTES    32
+#define MINISIGN_SEED_BYTES  32
+#define MINISIGN_SIG_BYTES   64
+
+/* Limits of minisign's own reader: a longer line would be cut there, so it is refused here. */
+#define MINISIGN_COMMENT_LINE_MAX 1023 /* an "untrusted comment: ..." line, without "\n" */
+#define MINISIGN_TRUSTED_MAX      8173 /* trusted comment text, without its prefix */
+#define MINISIGN_SIGFILE_MAX      16384
+#define MINISIGN_KEYFILE_MAX      4096
+
+#define MINISIGN_DEFAULT_SIG_COMMENT "signature from slipway secret key"
+
+struct minisign_pubkey {
+	uint8_t keyid[MINISIGN_KEYID_BYTES];
+	uint8_t pk[MINISIGN_PK_BYTES];
+};
+
+/* A decrypted secret key. Secret: wipe with minisign_seckey_wipe when done. */
+struct minisign_seckey {
+	uint8_t keyid[MINISIGN_KEYID_BYTES];
+	uint8_t seed[MINISIGN_SEED_BYTES]; /* Ed25519 private seed (minisign's sk[0..32]) */
+	uint8_t pk[MINISIGN_PK_BYTES];     /* Ed25519 public key (minisign's sk[32..64]) */
+};
+
+/* A parsed signature file. Strings are heap, owned by the struct; free with
+ * minisign_sig_release. */
+struct minisign_sig {
+	uint8_t alg[2]; /* "ED" (prehashed, BLAKE2b-512) or "Ed" (legacy, whole file) */
+	uint8_t keyid[MINISIGN_KEYID_BYTES];
+	uint8_t sig[MINISIGN_SIG_BYTES];
+	uint8_t global_sig[MINISIGN_SIG_BYTES];
+	char *untrusted_comment; /* text after "untrusted comment: " */
+	char *trusted_comment;   /* text after "trusted comment: " */
+};
+
+enum {
+	MINISIGN_ALLOW_LEGACY = 1, /* accept "Ed" signatures (raw file signed) */
+};
+
+/* The key id as minisign prints it: the 8 bytes read as a little-endian u64, "%016llX". */
+void minisign_keyid_hex(const uint8_t keyid[MINISIGN_KEYID_BYTES], char out[17]);
+
+/* ---- public keys ---- */
+
+/* Parses a public key file's contents ("untrusted comment: ..." line, then base64 line). */
+int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out, char *err);
+int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, char *err);
+/* The public key file text, "untrusted comment: minisign public key <KEYID>\n<base64>\n";
+ * a heap string owned by the caller. */
+int minisign_pubkey_format(const struct minisign_pubkey *pk, char **out, char *err);
+
+/* ---- secret keys ---- */
+
+/* Whether a secret key text is password-protected (kdf "Sc") or not (kdf zero bytes). */
+int minisign_seckey_is_encrypted(const char *text, size_t len, int *encrypted, char *err);
+/* Parses and, when encrypted, decrypts a secret key file's contents. `password` is required
+ * for an encrypted key and ignored otherwise. A wrong password is detected (checksum and
+ * derived public key) and reported as "wrong password for this secret key"; no garbage key
+ * is ever returned. Runs scrypt (about 1 GiB, seconds) for encrypted keys. */
+int minisign_seckey_parse(const char *text, size_t len, const char *password,
+                          struct minisign_seckey *out, char *err);
+int minisign_seckey_load(const char *path, const char *password, struct minisign_seckey *out,
+                         char *err);
+/* The secret key file text (comment line + base64), encrypted with scrypt under `password`,
+ * or unencrypted when password is NULL. `comment` NULL gives a default. Heap string, owned by
+ * the caller, holding secret material: wipe (OPENSSL_cleanse) before freeing. */
+int minisign_seckey_format(const struct minisign_seckey *sk, const char *password,
+                           const char *comment, char **out, char *err);
+/* A fresh random key pair (random key id, random Ed25519 seed). */
+int minisign_keygen(struct minisign_seckey *out, char *err);
+void minisign_seckey_public(const struct minisign_seckey *sk, struct minisign_pubkey *out);
+void minisign_seckey_wipe(struct minisign_seckey *sk);
+
+/* ---- signatures ---- */
+
+/* Parses a signature file's text strictly: exactly four lines, known prefixes, canonical
+ * base64 of exactly 74 and 64 bytes, line lengths within minisign's limits. Does not check
+ * the algorithm tag (verify does, to give a precise reason). */
+int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, char *err);
+void minisign_sig_release(struct minisign_sig *sig);
+
+/* Signs the contents of `fd` (read with pread from offset 0 to EOF, streamed through
+ * BLAKE2b-512 in constant memory) with algorithm "ED". `untrusted_comment` NULL gives
+ * MINISIGN_DEFAULT_SIG_COMMENT. Comments must be one line (no CR/LF/NUL) within the limits.
+ * *out is the four-line signature text, heap, owned by the caller. */
+int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trusted_comment,
+                     const char *untrusted_comment, char **out, char *err);
+
+/* Signs the file at `path` and writes the signature atomically to `sig_path` (NULL:
+ * "<path>.minisig"), mode 0644, replacing any previous signature. */
+int minisign_sign_file(const char *path, const char *sig_path, const struct minisign_seckey *sk,
+                       const char *trusted_comment, const char *untrusted_comment, char *err);
+
+/* Verifies signature text against the contents of `fd` (pread from offset 0 to EOF; the
+ * file position is not used or moved) and the trusted key. Returns 0 only when the key id
+ * matches, the file signature and the trusted-comment signature are both valid; -1 when
+ * the signature is refused (a check said no); -2 when the system failed (the file cannot
+ * be read or mapped, out of memory), so that callers can tell the two apart. On success
+ * and when `trusted_comment` is not NULL, *trusted_comment is a heap copy of the
+ * authenticated trusted comment, owned by the caller. On failure err starts with one of:
+ * "malformed signature", "unknown signature algorithm", "legacy signature refused",
+ * "signature made by another key", "signature does not match the file",
+ * "trusted comment signature does not match", or an I/O error. */
+int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                       int fd, unsigned flags, char **trusted_comment, char *err);
+
+/* Checks the file signature of an already parsed "ED" signature against a BLAKE2b-512
+ * digest the caller computed, e.g. over the bytes it actually unpacked, so that a file
+ * swapped after minisign_verify_fd cannot pass. Checks neither the key id nor the trusted
+ * comment: use it after minisign_verify_fd accepted the same signature text. Fails with
+ * "signature does not match the file" or, for a non-"ED" signature, "not a prehashed
+ * signature". */
+int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct minisign_sig *sig,
+                              const uint8_t digest[64], char *err);
+
+/* ---- trusted comment fields ---- */
+
+/* The value of `key` in a trusted comment made of space- or tab-separated key:value tokens,
+ * e.g. key "serial" in "app:x version:v serial:7 file:a.tar.zst" gives "7". *value is heap,
+ * owned by the caller. Fails when the key is absent, appears twice, or has an empty value. */
+int minisign_comment_get(const char *trusted_comment, const char *key, char **value, char *err);
+
+/* Builds slipway's trusted comment "app:<app> version:<version> serial:<serial> file:<file>".
+ * Fails if a value is empty or contains whitespace, control characters or ':' in app.
+ * Heap string owned by the caller. */
+int minisign_trusted_comment(const char *app, const char *version, uint64_t serial,
+                             const char *file, char **out, char *err);
+
+#endif

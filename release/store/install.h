@@ -1,0 +1,37 @@
+/* Installing a signed release archive into the store (specs/store.md "Install").
+ *
+ * Order: open the archive once; verify its minisign signature against the pinned key on that
+ * descriptor before libarchive reads a byte; downgrade guard from the authenticated trusted
+ * comment; hardened extraction into a private staging directory; the manifest must agree
+ * with the trusted comment; the signature is checked again over the bytes actually read;
+ * syncfs; record and state written; rename into releases/<version>; history. */
+#ifndef SLIPWAY_INSTALL_H
+#define SLIPWAY_INSTALL_H
+
+#include "release/store/extract.h"
+#include "release/store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct install_opts {
+	bool allow_downgrade;
+	const char *sig_path; /* NULL: "<archive>.minisig" */
+	struct extract_limits limits;
+};
+
+struct install_result {
+	char *version; /* heap, owned by the caller (free) */
+	uint64_t serial;
+	bool already_installed; /* the same archive was installed before: nothing was done */
+	bool downgrade;         /* accepted below the high-water mark with allow_downgrade */
+	uint64_t entries, bytes;
+	bool rejected; /* on failure: a check said no (exit 1) rather than a system error */
+};
+
+/* Requires the store lock. On failure nothing is left under a final name: the staging
+ * directory is removed, `current` and every installed release are untouched. */
+int store_install(struct store *st, const char *archive, const struct install_opts *opts,
+                  struct install_result *res, char *err);
+
+#endif

@@ -1,0 +1,89 @@
+/* The store lock (specs/store.md "Lock"): flock(2) on ROOT/lock, bounded wait. */
+#include "release/base/error.h"
+#include "release/store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int wait_budget_ms(int wait_ms)
+{
+	const char *env = getenv("SLIPWAY_LOCK_TIMEOUT");
+	char *end;
+	double secs;
+
+	if (wait_ms >= 0)
+		return wait_ms;
+	if (env && *env) {
+		secs = strtod(env, &end);
+		if (*end == '\0' && secs >= 0 && secs <= 86400)
+			return (int)(secs * 1000);
+	}
+	return STORE_LOCK_WAIT_MS;
+}
+
+int store_lock(struct store *st, int wait_ms, char *err)
+{
+	long long deadline;
+	int fd, budget = wait_budget_ms(wait_ms);
+	char pid[32];
+
+	if (st->lockfd >= 0)
+		return 0;
+	fd = openat(st->rootfd, STORE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return fail(err, "cannot open %s/" STORE_LOCK ": %s", st->root, strerror(errno));
+	deadline = now_ms() + budget;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int e = errno;
+
+			close(fd);
+			return fail(err, "cannot lock %s/" STORE_LOCK ": %s", st->root,
+			            strerror(e));
+		}
+		if (now_ms() >= deadline) {
+			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+			close(fd);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			return fail(err,
+			            "store is locked by pid %s (waited %d.%d s; see "
+			            "SLIPWAY_LOCK_TIMEOUT)",
+			            *pid ? pid : "unknown", budget / 1000, (budget % 1000) / 100);
+		}
+		usleep(10000);
+	}
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
+		/* The pid is only informative; the flock is what excludes. */
+	}
+	st->lockfd = fd;
+	return 0;
+}
+
+void store_unlock(struct store *st)
+{
+	if (st->lockfd < 0)
+		return;
+	/* Clear the pid first, so that a waiter never names a process that is gone. */
+	if (ftruncate(st->lockfd, 0) < 0) {
+		/* Informative only: a stale pid misleads, it does not break the lock. */
+	}
+	close(st->lockfd);
+	st->lockfd = -1;
+}

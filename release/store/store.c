@@ -1,0 +1,354 @@
+/* Opening, creating and reading the store (specs/store.md "Layout"). */
+#include "release/store/store.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/manifest/manifest_check.h"
+#include "release/sig/minisign.h"
+#include "release/store/store_meta.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int mkdir_at(int dirfd, const char *name, mode_t mode, char *err)
+{
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+		return fail(err, "cannot create %s: %s", name, strerror(errno));
+	if (fchmodat(dirfd, name, mode, 0) < 0)
+		return fail(err, "cannot chmod %s: %s", name, strerror(errno));
+	return 0;
+}
+
+static int dir_is_empty(int fd)
+{
+	int dup_fd = dup(fd);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return 0;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+int store_init(const char *root, const char *pub_text, size_t pub_len, char *err)
+{
+	struct minisign_pubkey want, have;
+	struct store st = {.lockfd = -1};
+	char *old = NULL;
+	size_t old_len = 0;
+	int rc = -1, fd = -1;
+
+	if (minisign_pubkey_parse(pub_text, pub_len, &want, err) < 0)
+		return fail_prefix(err, "public key");
+	if (mkdir(root, 0755) < 0 && errno != EEXIST)
+		return fail(err, "cannot create %s: %s", root, strerror(errno));
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, "cannot open %s: %s", root, strerror(errno));
+	st.rootfd = fd;
+	if (read_file_at(fd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &old, &old_len, err) == 0) {
+		if (minisign_pubkey_parse(old, old_len, &have, err) < 0) {
+			fail_prefix(err, "%s/" STORE_PUBKEY, root);
+			goto out;
+		}
+		if (memcmp(&have, &want, sizeof(want))) {
+			char id[17];
+
+			minisign_keyid_hex(have.keyid, id);
+			fail(err,
+			     "%s is already pinned to another key (%s); refusing to replace it",
+			     root, id);
+			goto out;
+		}
+	} else if (faccessat(fd, STORE_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		fail(err, "%s: store without a pinned key (damaged store)", root);
+		goto out;
+	} else if (!dir_is_empty(fd)) {
+		fail(err, "%s is not empty and is not a slipway store", root);
+		goto out;
+	}
+	if (mkdir_at(fd, STORE_RELEASES, 0755, err) < 0 ||
+	    mkdir_at(fd, STORE_META, 0755, err) < 0 || mkdir_at(fd, STORE_STAGING, 0700, err) < 0 ||
+	    mkdir_at(fd, STORE_TRASH, 0700, err) < 0 || mkdir_at(fd, STORE_SHARED, 0750, err) < 0)
+		goto out;
+	if (faccessat(fd, STORE_ENV, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    write_file_atomic(fd, STORE_ENV, "", 0, 0600, 1, err) < 0)
+		goto out;
+	if (!old && write_file_atomic(fd, STORE_PUBKEY, pub_text, pub_len, 0644, 0, err) < 0)
+		goto out;
+	if (faccessat(fd, STORE_STATE, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		struct store_state s = {.app = "", .high_hash = "", .high_version = ""};
+
+		if (state_write(&st, &s, err) < 0)
+			goto out;
+	}
+	if (faccessat(fd, STORE_HISTORY, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    write_file_atomic(fd, STORE_HISTORY, "", 0, 0644, 0, err) < 0)
+		goto out;
+	/* The marker comes last: a store without it is an unfinished init, which init resumes. */
+	if (write_file_atomic(fd, STORE_MARKER, STORE_FORMAT_LINE, strlen(STORE_FORMAT_LINE), 0644,
+	                      0, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(old);
+	close(fd);
+	return rc;
+}
+
+int store_open(const char *root, struct store *st, char *err)
+{
+	char *marker = NULL;
+	size_t len = 0;
+
+	st->root = NULL;
+	st->lockfd = -1;
+	st->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->rootfd < 0)
+		return fail(err, "cannot open store %s: %s", root, strerror(errno));
+	if (read_file_at(st->rootfd, STORE_MARKER, 4096, 1, &marker, &len, err) < 0) {
+		close(st->rootfd);
+		st->rootfd = -1;
+		return fail(err, "%s is not a slipway store (run slipway init)", root);
+	}
+	if (strcmp(marker, STORE_FORMAT_LINE)) {
+		free(marker);
+		close(st->rootfd);
+		st->rootfd = -1;
+		return fail(err, "%s: unsupported store format (this slipway reads format 1)",
+		            root);
+	}
+	free(marker);
+	/* Absolute, so that paths handed to services stay valid whatever their cwd. */
+	st->root = realpath(root, NULL);
+	if (!st->root) {
+		close(st->rootfd);
+		st->rootfd = -1;
+		return fail(err, "cannot resolve %s: %s", root, strerror(errno));
+	}
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	store_unlock(st);
+	if (st->rootfd >= 0)
+		close(st->rootfd);
+	st->rootfd = -1;
+	free(st->root);
+	st->root = NULL;
+}
+
+int store_current_version(struct store *st, char **version, char *err)
+{
+	char buf[512];
+	ssize_t n;
+	struct stat sb;
+
+	*version = NULL;
+	if (fstatat(st->rootfd, STORE_CURRENT, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return fail(err, "cannot stat %s/current: %s", st->root, strerror(errno));
+	}
+	if (!S_ISLNK(sb.st_mode))
+		return fail(err, "%s/current is not a symlink (a real %s); refusing to touch it",
+		            st->root, S_ISDIR(sb.st_mode) ? "directory" : "file");
+	n = readlinkat(st->rootfd, STORE_CURRENT, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return fail(err, "cannot read %s/current: %s", st->root, strerror(errno));
+	buf[n] = '\0';
+	if (strncmp(buf, STORE_RELEASES "/", sizeof(STORE_RELEASES)) ||
+	    version_check(buf + sizeof(STORE_RELEASES), err) < 0)
+		return fail(err, "%s/current points at %s, not at releases/<version>", st->root,
+		            buf);
+	*version = strdup(buf + sizeof(STORE_RELEASES));
+	return *version ? 0 : fail(err, "out of memory");
+}
+
+char *store_release_dir(const struct store *st, const char *version)
+{
+	char *p;
+
+	return asprintf(&p, "%s/" STORE_RELEASES "/%s", st->root, version) < 0 ? NULL : p;
+}
+
+char *store_env_path(const struct store *st)
+{
+	char *p;
+
+	return asprintf(&p, "%s/" STORE_ENV, st->root) < 0 ? NULL : p;
+}
+
+bool store_is_installed(struct store *st, const char *version)
+{
+	char path[512], err[ERR_MAX];
+	struct stat sb;
+
+	if (version_check(version, err) < 0)
+		return false;
+	snprintf(path, sizeof(path), STORE_RELEASES "/%s", version);
+	if (fstatat(st->rootfd, path, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
+		return false;
+	snprintf(path, sizeof(path), STORE_META "/%s.json", version);
+	return faccessat(st->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int store_read_manifest(struct store *st, const char *version, struct manifest **out, char *err)
+{
+	char path[512], *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (version_check(version, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), STORE_RELEASES "/%s/" MANIFEST_NAME, version);
+	if (read_file_at(st->rootfd, path, MANIFEST_MAX_BYTES, 1, &text, &len, err) < 0)
+		return -1;
+	rc = manifest_parse(text, len, out, err);
+	free(text);
+	return rc;
+}
+
+int store_current_release(struct store *st, char **version, char **dir, struct manifest **m,
+                          char *err)
+{
+	char *v = NULL;
+
+	if (version)
+		*version = NULL;
+	if (dir)
+		*dir = NULL;
+	if (m)
+		*m = NULL;
+	if (store_current_version(st, &v, err) < 0)
+		return -1;
+	if (!v)
+		return fail(err, "no release is active in %s", st->root);
+	if (m && store_read_manifest(st, v, m, err) < 0) {
+		free(v);
+		return -1;
+	}
+	if (dir && !(*dir = store_release_dir(st, v))) {
+		free(v);
+		if (m) {
+			manifest_free(*m);
+			*m = NULL;
+		}
+		return fail(err, "out of memory");
+	}
+	if (version)
+		*version = v;
+	else
+		free(v);
+	return 0;
+}
+
+/* Removes every entry of directory `name` (staging/, trash/). */
+static int empty_dir(struct store *st, const char *name, char *err)
+{
+	int fd = openat(st->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail(err, "cannot open %s: %s", name, strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return fail(err, "cannot read %s: %s", name, strerror(errno));
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    remove_tree_at(dirfd(d), de->d_name, err) < 0)
+			rc = -1;
+	closedir(d);
+	return rc;
+}
+
+/* Temporary names in ROOT or meta/: ".current.*" links and write_file_atomic's ".*.tmp-*". */
+static int remove_temporaries(struct store *st, const char *name, char *err)
+{
+	int fd = name ? openat(st->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+	              : dup(st->rootfd);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail(err, "cannot open %s: %s", name, strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return fail(err, "cannot read directory: %s", strerror(errno));
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] == '.' &&
+		    (!strncmp(de->d_name, ".current.", 9) || strstr(de->d_name, ".tmp-")))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	return 0;
+}
+
+/* meta/<v>.json without releases/<v>: an install that died before its rename, or a prune
+ * that died after moving the release to trash. */
+static int remove_orphan_records(struct store *st, char *err)
+{
+	int fd = openat(st->rootfd, STORE_META, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0)
+		return fail(err, "cannot open " STORE_META ": %s", strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return fail(err, "cannot read " STORE_META ": %s", strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char version[256], path[512];
+		struct stat sb;
+
+		if (de->d_name[0] == '.' || n < 6 || n - 5 >= sizeof(version) ||
+		    strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		memcpy(version, de->d_name, n - 5);
+		version[n - 5] = '\0';
+		snprintf(path, sizeof(path), STORE_RELEASES "/%s", version);
+		if (fstatat(st->rootfd, path, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	return 0;
+}
+
+int store_sweep(struct store *st, char *err)
+{
+	int rc = 0;
+
+	if (st->lockfd < 0)
+		return fail(err, "internal error: sweep without the store lock");
+	if (empty_dir(st, STORE_STAGING, err) < 0 || empty_dir(st, STORE_TRASH, err) < 0)
+		rc = -1;
+	remove_temporaries(st, NULL, err);
+	remove_temporaries(st, STORE_META, err);
+	remove_temporaries(st, STORE_SHARED, err);
+	if (remove_orphan_records(st, err) < 0)
+		rc = -1;
+	return rc;
+}

@@ -1,0 +1,105 @@
+/* The release store on the VM (layout, lock and recovery rules: specs/store.md).
+ *
+ *   ROOT/slipway-store          format marker, written last by store_init
+ *   ROOT/trusted.pub            the pinned minisign public key
+ *   ROOT/state.json             app name and downgrade high-water mark
+ *   ROOT/history.jsonl          append-only event log (rewritten atomically per event)
+ *   ROOT/lock                   flock(2) target; holds the holder's pid
+ *   ROOT/releases/<version>/    complete, verified releases
+ *   ROOT/meta/<version>.json    one record per installed release (serial, hash, bad mark)
+ *   ROOT/staging/               private (0700) extraction directories
+ *   ROOT/trash/                 releases being deleted by prune
+ *   ROOT/shared/env             KEY=VALUE secrets, 0600
+ *   ROOT/current                symlink -> releases/<version>
+ *
+ * This header is what other modules (runtime/, cmd/) use: opening the store, the lock,
+ * resolving `current`, activating a version and marking a release bad. Errors follow
+ * release/base/error.h. Functions that change the store require the lock (store_lock). */
+#ifndef SLIPWAY_STORE_H
+#define SLIPWAY_STORE_H
+
+#include "release/manifest/manifest.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define STORE_MARKER       "slipway-store"
+#define STORE_FORMAT_LINE  "slipway store format 1\n"
+#define STORE_PUBKEY       "trusted.pub"
+#define STORE_STATE        "state.json"
+#define STORE_HISTORY      "history.jsonl"
+#define STORE_LOCK         "lock"
+#define STORE_RELEASES     "releases"
+#define STORE_META         "meta"
+#define STORE_STAGING      "staging"
+#define STORE_TRASH        "trash"
+#define STORE_SHARED       "shared"
+#define STORE_ENV          "shared/env"
+#define STORE_CURRENT      "current"
+#define STORE_LOCK_WAIT_MS 10000 /* default bounded wait; $SLIPWAY_LOCK_TIMEOUT (seconds) */
+
+struct store {
+	char *root; /* the path given, heap */
+	int rootfd; /* O_DIRECTORY descriptor of ROOT */
+	int lockfd; /* >= 0 while this process holds the lock */
+};
+
+/* Creates the layout at `root` (the directory itself is created when missing, its parent
+ * must exist) and pins the public key given as minisign public key file text. Idempotent
+ * when the store exists with the same key; fails if it is pinned to another key, or if
+ * `root` is a non-empty directory that is not a store. */
+int store_init(const char *root, const char *pubkey_text, size_t pubkey_len, char *err);
+
+/* Opens an existing store; fails with "... is not a slipway store (run slipway init)" when
+ * the marker is missing. Close with store_close (which also releases the lock). */
+int store_open(const char *root, struct store *st, char *err);
+void store_close(struct store *st);
+
+/* Takes the store's exclusive lock, waiting up to `wait_ms` (STORE_LOCK_WAIT_MS when
+ * negative, or $SLIPWAY_LOCK_TIMEOUT seconds when set). On timeout fails with
+ * "store is locked by pid N". The kernel drops the lock when the process dies. */
+int store_lock(struct store *st, int wait_ms, char *err);
+void store_unlock(struct store *st);
+
+/* Removes what interrupted commands left behind: staging and trash entries, temporary
+ * links and files, records without a release. Requires the lock. Not fatal to skip. */
+int store_sweep(struct store *st, char *err);
+
+/* The active version: *version is a heap string owned by the caller, or NULL when
+ * `current` does not exist yet. Fails when `current` is not a symlink to releases/<v>. */
+int store_current_version(struct store *st, char **version, char *err);
+
+/* Absolute path of releases/<version> (heap, caller frees). */
+char *store_release_dir(const struct store *st, const char *version);
+
+/* Absolute path of shared/env (heap, caller frees). The file may not exist. */
+char *store_env_path(const struct store *st);
+
+/* The manifest of an installed release (read from releases/<version>/MANIFEST_NAME and
+ * parsed strictly). *out is owned by the caller (manifest_free). */
+int store_read_manifest(struct store *st, const char *version, struct manifest **out, char *err);
+
+/* Resolves `current`: *version and *dir (absolute) are heap strings, *m the manifest; any
+ * of the out pointers may be NULL. Fails with "no release is active" when there is none. */
+int store_current_release(struct store *st, char **version, char **dir, struct manifest **m,
+                          char *err);
+
+/* Whether releases/<version> is a complete installed release (directory and record). */
+bool store_is_installed(struct store *st, const char *version);
+
+/* Atomically points `current` at releases/<version> (temp symlink, rename, fsync of ROOT)
+ * and appends an event with `action` ("activate" or "rollback") to the history. Requires
+ * the lock. Refuses a version that is not installed and a `current` that is not a symlink.
+ * *changed (may be NULL) tells whether `current` moved (false when already there). */
+int store_activate(struct store *st, const char *version, const char *action, bool *changed,
+                   char *err);
+
+/* Marks an installed release bad (recorded in its meta record and in the history) with a
+ * short reason. A bad release is never a rollback target nor "known good". Requires lock. */
+int store_mark_bad(struct store *st, const char *version, const char *reason, char *err);
+
+/* The version `slipway rollback` without argument would go to, computed from the history
+ * (specs/store.md "Rollback target"); *version NULL when there is none. Heap string. */
+int store_rollback_target(struct store *st, char **version, char *err);
+
+#endif
