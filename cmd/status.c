@@ -33,11 +33,12 @@ static const char usage_text[] =
 static json_object *env_names(struct store *st, struct stat *sb, bool *present)
 {
 	json_object *names = json_object_new_array();
-	char *text = NULL, *line, *save = NULL, err[ERR_MAX];
+	struct err err;
+	char *text = NULL, *line, *save = NULL;
 	size_t len = 0;
 
 	*present = fstatat(st->rootfd, STORE_ENV, sb, AT_SYMLINK_NOFOLLOW) == 0;
-	if (!*present || read_file_at(st->rootfd, STORE_ENV, 1 << 20, 1, &text, &len, err) < 0)
+	if (!*present || read_file_at(st->rootfd, STORE_ENV, 1 << 20, 1, &text, &len, &err) < 0)
 		return names;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
@@ -68,7 +69,7 @@ static json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static int collect(struct store *st, json_object *o, char *err)
+static int collect(struct store *st, json_object *o, struct err *err)
 {
 	struct release_record *r = NULL;
 	struct manifest *m = NULL;
@@ -180,7 +181,7 @@ int cmd_status(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *root_opt = NULL;
-	char err[ERR_MAX];
+	struct err err;
 	json_object *o;
 	struct store st;
 	int c, rc, json = 0;
@@ -208,8 +209,8 @@ int cmd_status(int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	o = json_object_new_object();
-	if (collect(&st, o, err) < 0) {
-		rc = cmd_fail("status", EXIT_FAIL, "%s", err);
+	if (collect(&st, o, &err) < 0) {
+		rc = cmd_error("status", &err);
 	} else if (json) {
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 		                                           JSON_C_TO_STRING_SPACED |

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,19 +40,6 @@ struct install_ctx {
 	int stagingfd;
 };
 
-static int reject(struct install_ctx *c, char *err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int reject(struct install_ctx *c, char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	c->res->rejected = true;
-	va_start(ap, fmt);
-	vsnprintf(err, ERR_MAX, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static void to_hex(const unsigned char *b, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -67,7 +53,7 @@ static void to_hex(const unsigned char *b, size_t n, char *out)
 
 /* BLAKE2b-512 of the whole file with pread (position untouched): only needed before
  * extraction when the archive must be compared with one installed earlier. */
-static int hash_file(struct install_ctx *c, char *err)
+static int hash_file(struct install_ctx *c, struct err *err)
 {
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	unsigned char buf[1 << 16], digest[HASH_BYTES];
@@ -76,14 +62,14 @@ static int hash_file(struct install_ctx *c, char *err)
 
 	if (!h || !EVP_DigestInit_ex(h, EVP_blake2b512(), NULL)) {
 		EVP_MD_CTX_free(h);
-		return fail(err, "BLAKE2b-512 unavailable");
+		return fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
 	}
 	while ((n = pread(c->fd, buf, sizeof(buf), off)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			EVP_MD_CTX_free(h);
-			return fail(err, "cannot read %s: %s", c->archive, strerror(errno));
+			return fail_sys(err, "cannot read %s", c->archive);
 		}
 		EVP_DigestUpdate(h, buf, (size_t)n);
 		off += n;
@@ -99,29 +85,25 @@ static void observe_raw(void *ctx, const void *buf, size_t len)
 	EVP_DigestUpdate(((struct install_ctx *)ctx)->stream_hash, buf, len);
 }
 
-static int load_signature(struct install_ctx *c, char *err)
+static int load_signature(struct install_ctx *c, struct err *err)
 {
-	char *pub = NULL, *sig_default = NULL;
-	size_t pub_len = 0;
+	char *sig_default = NULL;
 	const char *sig_path = c->o->sig_path;
 	int rc;
 
-	if (read_file_at(c->st->rootfd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &pub, &pub_len,
-	                 err) < 0)
-		return fail_prefix(err, "pinned key");
-	rc = minisign_pubkey_parse(pub, pub_len, &c->pk, err);
-	free(pub);
-	if (rc < 0)
-		return fail_prefix(err, "pinned key %s/" STORE_PUBKEY, c->st->root);
+	if (store_pinned_key(c->st, &c->pk, err) < 0)
+		return -1;
 	if (!sig_path) {
 		if (asprintf(&sig_default, "%s.minisig", c->archive) < 0)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		sig_path = sig_default;
 	}
 	rc = read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &c->sig_text, &c->sig_len,
 	                  err);
 	if (rc < 0) {
-		c->res->rejected = errno == ENOENT;
+		/* No signature is a verdict (exit 1); an unreadable one is the system's. */
+		if (errno == ENOENT)
+			fail_recast(err, ERR_REFUSED);
 		fail_prefix(err, "signature");
 	}
 	free(sig_default);
@@ -142,47 +124,45 @@ static int parse_serial(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int verify_and_read_comment(struct install_ctx *c, char *err)
+static int verify_and_read_comment(struct install_ctx *c, struct err *err)
 {
-	char *serial = NULL, e2[ERR_MAX];
+	struct err e2;
+	char *serial = NULL;
 
 	/* Before libarchive sees a byte: the same descriptor is handed to it afterwards. */
 	int r = minisign_verify_fd(&c->pk, c->sig_text, c->sig_len, c->fd, 0, &c->tc, err);
 
-	if (r < 0) {
-		c->res->rejected = r == -1; /* -2: the system failed, not the signature */
+	if (r < 0)
 		return fail_prefix(err, "%s", c->archive);
-	}
 	if (minisign_sig_parse(c->sig_text, c->sig_len, &c->sig, err) < 0)
-		return c->res->rejected = true, -1;
-	if (minisign_comment_get(c->tc, "app", &c->tc_app, e2) < 0 ||
-	    minisign_comment_get(c->tc, "version", &c->tc_version, e2) < 0 ||
-	    minisign_comment_get(c->tc, "serial", &serial, e2) < 0) {
+		return -1;
+	if (minisign_comment_get(c->tc, "app", &c->tc_app, &e2) < 0 ||
+	    minisign_comment_get(c->tc, "version", &c->tc_version, &e2) < 0 ||
+	    minisign_comment_get(c->tc, "serial", &serial, &e2) < 0) {
 		free(serial);
-		return reject(c, err,
-		              "the signed trusted comment lacks app:, version: or serial: (%s); "
-		              "sign releases with slipway pack or slipway sign -t",
-		              e2);
+		return fail(err,
+		            "the signed trusted comment lacks app:, version: or serial: (%s); "
+		            "sign releases with slipway pack or slipway sign -t",
+		            e2.msg);
 	}
-	if (parse_serial(serial, &c->tc_serial) < 0 || version_check(c->tc_version, e2) < 0) {
+	if (parse_serial(serial, &c->tc_serial) < 0 || version_check(c->tc_version, &e2) < 0) {
 		free(serial);
-		return reject(c, err,
-		              "the signed trusted comment has an invalid version or serial");
+		return fail(err, "the signed trusted comment has an invalid version or serial");
 	}
 	free(serial);
 	c->res->serial = c->tc_serial;
 	c->res->version = strdup(c->tc_version);
-	return c->res->version ? 0 : fail(err, "out of memory");
+	return c->res->version ? 0 : fail_oom(err);
 }
 
 /* Returns 1 when the same archive is already installed (nothing to do), 0 to go on. */
-static int downgrade_guard(struct install_ctx *c, char *err)
+static int downgrade_guard(struct install_ctx *c, struct err *err)
 {
 	if (state_read(c->st, &c->state, err) < 0)
 		return -1;
 	if (c->state.app[0] && strcmp(c->state.app, c->tc_app))
-		return reject(c, err, "the archive is for app %s, this store holds app %s",
-		              c->tc_app, c->state.app);
+		return fail(err, "the archive is for app %s, this store holds app %s", c->tc_app,
+		            c->state.app);
 	if (store_is_installed(c->st, c->tc_version)) {
 		struct release_record r;
 		int same;
@@ -194,9 +174,8 @@ static int downgrade_guard(struct install_ctx *c, char *err)
 		same = !strcmp(r.archive_hash, c->hash_hex);
 		record_release(&r);
 		if (!same)
-			return reject(c, err,
-			              "version %s is already installed from a different archive",
-			              c->tc_version);
+			return fail(err, "version %s is already installed from a different archive",
+			            c->tc_version);
 		c->res->already_installed = true;
 		return 1;
 	}
@@ -209,19 +188,19 @@ static int downgrade_guard(struct install_ctx *c, char *err)
 			return 0; /* the same archive again, e.g. after an interrupted install */
 	}
 	if (!c->o->allow_downgrade)
-		return reject(c, err,
-		              "downgrade refused: serial %llu %s the highest installed serial %llu "
-		              "(version %s); pass --allow-downgrade to install it anyway",
-		              (unsigned long long)c->tc_serial,
-		              c->tc_serial == c->state.high_serial
-		                  ? "is already used by a different archive at"
-		                  : "is below",
-		              (unsigned long long)c->state.high_serial, c->state.high_version);
+		return fail(err,
+		            "downgrade refused: serial %llu %s the highest installed serial %llu "
+		            "(version %s); pass --allow-downgrade to install it anyway",
+		            (unsigned long long)c->tc_serial,
+		            c->tc_serial == c->state.high_serial
+		                ? "is already used by a different archive at"
+		                : "is below",
+		            (unsigned long long)c->state.high_serial, c->state.high_version);
 	c->res->downgrade = true;
 	return 0;
 }
 
-static int make_staging(struct install_ctx *c, char *err)
+static int make_staging(struct install_ctx *c, struct err *err)
 {
 	for (int i = 0; i < 100; i++) {
 		snprintf(c->staging, sizeof(c->staging), STORE_STAGING "/%ld.%d", (long)getpid(),
@@ -229,46 +208,45 @@ static int make_staging(struct install_ctx *c, char *err)
 		if (mkdirat(c->st->rootfd, c->staging, 0700) == 0)
 			break;
 		if (errno != EEXIST)
-			return fail(err, "cannot create %s/%s: %s", c->st->root, c->staging,
-			            strerror(errno));
+			return fail_sys(err, "cannot create %s/%s", c->st->root, c->staging);
 	}
 	c->stagingfd =
 	    openat(c->st->rootfd, c->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->stagingfd < 0)
-		return fail(err, "cannot open %s/%s: %s", c->st->root, c->staging, strerror(errno));
+		return fail_sys(err, "cannot open %s/%s", c->st->root, c->staging);
 	return 0;
 }
 
-static int check_manifest_agrees(struct install_ctx *c, const struct manifest *m, char *err)
+static int check_manifest_agrees(struct install_ctx *c, const struct manifest *m, struct err *err)
 {
 	if (strcmp(m->app, c->tc_app))
-		return reject(c, err, "the manifest says app %s, the signature says %s", m->app,
-		              c->tc_app);
+		return fail(err, "the manifest says app %s, the signature says %s", m->app,
+		            c->tc_app);
 	if (strcmp(m->version, c->tc_version))
-		return reject(c, err, "the manifest says version %s, the signature says %s",
-		              m->version, c->tc_version);
+		return fail(err, "the manifest says version %s, the signature says %s", m->version,
+		            c->tc_version);
 	if (m->serial != c->tc_serial)
-		return reject(c, err, "the manifest says serial %llu, the signature says %llu",
-		              (unsigned long long)m->serial, (unsigned long long)c->tc_serial);
+		return fail(err, "the manifest says serial %llu, the signature says %llu",
+		            (unsigned long long)m->serial, (unsigned long long)c->tc_serial);
 	return 0;
 }
 
 /* The signature, once more, over the bytes libarchive actually read: the file may have been
  * rewritten in place after the first check. */
-static int verify_stream(struct install_ctx *c, char *err)
+static int verify_stream(struct install_ctx *c, struct err *err)
 {
 	unsigned char digest[HASH_BYTES];
-	char e2[ERR_MAX];
+	struct err e2;
 
 	EVP_DigestFinal_ex(c->stream_hash, digest, NULL);
 	to_hex(digest, HASH_BYTES, c->hash_hex);
-	if (minisign_sig_check_digest(&c->pk, &c->sig, digest, e2) < 0)
-		return reject(c, err, "%s changed while it was being installed (%s)", c->archive,
-		              e2);
+	if (minisign_sig_check_digest(&c->pk, &c->sig, digest, &e2) < 0)
+		return fail(err, "%s changed while it was being installed (%s)", c->archive,
+		            e2.msg);
 	return 0;
 }
 
-static int commit(struct install_ctx *c, char *err)
+static int commit(struct install_ctx *c, struct err *err)
 {
 	struct release_record r = {0};
 	struct history_event ev = {.action = "install"};
@@ -277,9 +255,9 @@ static int commit(struct install_ctx *c, char *err)
 	int rc;
 
 	if (fchmod(c->stagingfd, 0755) < 0)
-		return fail(err, "cannot chmod staging: %s", strerror(errno));
+		return fail_sys(err, "cannot chmod staging");
 	if (syncfs(c->stagingfd) < 0)
-		return fail(err, "cannot sync %s: %s", c->st->root, strerror(errno));
+		return fail_sys(err, "cannot sync %s", c->st->root);
 	crashpoint("install-after-sync");
 	store_now(now);
 	r.version = c->tc_version;
@@ -307,8 +285,7 @@ static int commit(struct install_ctx *c, char *err)
 	snprintf(final, sizeof(final), STORE_RELEASES "/%s", c->tc_version);
 	rc = renameat2(c->st->rootfd, c->staging, c->st->rootfd, final, RENAME_NOREPLACE);
 	if (rc < 0)
-		return fail(err, "cannot rename staging to %s/%s: %s", c->st->root, final,
-		            strerror(errno));
+		return fail_sys(err, "cannot rename staging to %s/%s", c->st->root, final);
 	if (fsync_dir_at(c->st->rootfd, STORE_RELEASES, err) < 0)
 		return -1;
 	crashpoint("install-after-rename");
@@ -324,7 +301,7 @@ static int commit(struct install_ctx *c, char *err)
 }
 
 int store_install(struct store *st, const char *archive, const struct install_opts *o,
-                  struct install_result *res, char *err)
+                  struct install_result *res, struct err *err)
 {
 	struct install_ctx c = {
 	    .st = st, .archive = archive, .o = o, .res = res, .fd = -1, .stagingfd = -1};
@@ -333,14 +310,12 @@ int store_install(struct store *st, const char *archive, const struct install_op
 
 	memset(res, 0, sizeof(*res));
 	if (st->lockfd < 0)
-		return fail(err, "internal error: install without the store lock");
+		return fail_kind(err, ERR_SYSTEM, "internal error: install without the store lock");
 	c.fd = open(archive, O_RDONLY | O_CLOEXEC);
-	if (c.fd < 0) {
-		res->rejected = false;
-		return fail(err, "cannot open %s: %s", archive, strerror(errno));
-	}
+	if (c.fd < 0)
+		return fail_sys(err, "cannot open %s", archive);
 	if (fstat(c.fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		fail(err, "%s: not a regular file", archive);
+		fail_kind(err, ERR_SYSTEM, "%s: not a regular file", archive);
 		goto out;
 	}
 	if (load_signature(&c, err) < 0 || verify_and_read_comment(&c, err) < 0)
@@ -355,12 +330,11 @@ int store_install(struct store *st, const char *archive, const struct install_op
 		goto out;
 	c.stream_hash = EVP_MD_CTX_new();
 	if (!c.stream_hash || !EVP_DigestInit_ex(c.stream_hash, EVP_blake2b512(), NULL)) {
-		fail(err, "BLAKE2b-512 unavailable");
+		fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
 		goto out;
 	}
 	if (extractor_new(c.fd, &o->limits, observe_raw, &c, &c.x, err) < 0 ||
 	    extractor_read_manifest(c.x, &c.m, err) < 0) {
-		res->rejected = !c.x || !extractor_system_error(c.x);
 		fail_prefix(err, "%s", archive);
 		goto out;
 	}
@@ -368,7 +342,6 @@ int store_install(struct store *st, const char *archive, const struct install_op
 		goto out;
 	crashpoint("install-before-unpack");
 	if (extractor_unpack(c.x, c.stagingfd, err) < 0) {
-		res->rejected = !extractor_system_error(c.x);
 		fail_prefix(err, "%s", archive);
 		goto out;
 	}
@@ -378,9 +351,9 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	rc = 0;
 out:
 	if (rc < 0 && c.stagingfd >= 0) {
-		char e2[ERR_MAX];
+		struct err e2;
 
-		remove_tree_at(st->rootfd, c.staging, e2);
+		remove_tree_at(st->rootfd, c.staging, &e2);
 	}
 	if (c.stagingfd >= 0)
 		close(c.stagingfd);
