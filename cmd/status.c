@@ -73,11 +73,11 @@ static int collect(struct store *st, json_object *o, struct err *err)
 {
 	struct release_record *r = NULL;
 	struct manifest *m = NULL;
-	char *current = NULL, *target = NULL, *pub = NULL, id[17] = "";
+	char *current = NULL, *target = NULL, id[17] = "";
 	json_object *names, *missing = json_object_new_array();
 	struct minisign_pubkey pk;
 	struct stat sb;
-	size_t n = 0, len = 0;
+	size_t n = 0;
 	bool env_present;
 	int rc = -1;
 
@@ -85,8 +85,7 @@ static int collect(struct store *st, json_object *o, struct err *err)
 	    store_current_version(st, &current, err) < 0 ||
 	    store_rollback_target(st, &target, err) < 0)
 		goto out;
-	if (read_file_at(st->rootfd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &pub, &len, err) == 0 &&
-	    minisign_pubkey_parse(pub, len, &pk, err) == 0)
+	if (store_pinned_key(st, &pk, err) == 0)
 		minisign_keyid_hex(pk.keyid, id);
 	json_object_object_add(o, "root", json_object_new_string(st->root));
 	json_object_object_add(o, "trusted_key", json_object_new_string(id));
@@ -128,7 +127,6 @@ out:
 	store_list_free(r, n);
 	free(current);
 	free(target);
-	free(pub);
 	return rc;
 }
 
