@@ -119,14 +119,12 @@ static int new_password(char pw[PASSWORD_MAX])
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {"seckey", required_argument, NULL, 's'},
-	    {"no-password", no_argument, NULL, 'W'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"comment", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"pubkey", required_argument, NULL, 'p'},  {"seckey", required_argument, NULL, 's'},
+	    {"no-password", no_argument, NULL, 'W'},   {"force", no_argument, NULL, 'f'},
+	    {"comment", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
 	};
+	struct cmd_parse p = {
+	    .cmd = "keygen", .usage = usage_text, .shortopts = "p:s:Wfc:", .opts = opts};
 	const char *pub_path = DEFAULT_PUB, *sec_path = DEFAULT_SEC, *comment = NULL;
 	struct err err;
 	char pw[PASSWORD_MAX], keyid[17], *sec_text = NULL, *pub_text = NULL;
@@ -135,9 +133,7 @@ int cmd_keygen(int argc, char **argv)
 	int c, no_password = 0, force = 0, rc;
 
 	pw[0] = '\0';
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:s:Wfc:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'p':
 			pub_path = optarg;
@@ -154,15 +150,12 @@ int cmd_keygen(int argc, char **argv)
 		case 'c':
 			comment = optarg;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
 		default:
-			return cmd_usage_error("keygen", "invalid option '%s'", argv[optind - 1]);
+			return p.exit;
 		}
 	}
-	if (optind != argc)
-		return cmd_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+	if (cmd_operands(&p, argc, argv, 0, 0, NULL) < 0)
+		return p.exit;
 	if (!strcmp(pub_path, sec_path))
 		return cmd_usage_error("keygen", "the public and secret key files are the same");
 	if (comment &&

@@ -178,7 +178,6 @@ int cmd_pack(int argc, char **argv)
 		OPT_ALLOW_DIRTY,
 		OPT_UNSIGNED,
 		OPT_PRINT_CONFIG,
-		OPT_JSON
 	};
 	static const struct option opts[] = {
 	    {"output", required_argument, NULL, 'o'},
@@ -190,24 +189,25 @@ int cmd_pack(int argc, char **argv)
 	    {"allow-dirty", no_argument, NULL, OPT_ALLOW_DIRTY},
 	    {"unsigned", no_argument, NULL, OPT_UNSIGNED},
 	    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct pack_request rq;
 	struct pack_result res;
 	struct progress_state ps;
 	struct timespec t0;
-	bool json = false, show_config = false;
+	struct cmd_parse p = {.cmd = "pack",
+	                      .usage = usage_text,
+	                      .common = CMD_JSON,
+	                      .shortopts = "o:s:",
+	                      .opts = opts};
+	bool show_config = false;
 	struct err err;
 	int c;
 
 	memset(&rq, 0, sizeof(rq));
 	memset(&ps, 0, sizeof(ps));
 	rq.compress = COMPRESS_ZSTD;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:s:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'o':
 			rq.outdir = optarg;
@@ -249,18 +249,12 @@ int cmd_pack(int argc, char **argv)
 		case OPT_PRINT_CONFIG:
 			show_config = true;
 			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
 		default:
-			return cmd_usage_error("pack", "invalid option '%s'", argv[optind - 1]);
+			return p.exit;
 		}
 	}
-	if (argc - optind > 1)
-		return cmd_usage_error("pack", "at most one PROJECT_DIR expected");
+	if (cmd_operands(&p, argc, argv, 0, 1, "PROJECT_DIR") < 0)
+		return p.exit;
 	if (optind < argc)
 		rq.project_dir = argv[optind];
 	if (rq.unsigned_ && rq.key_opt)
@@ -281,7 +275,7 @@ int cmd_pack(int argc, char **argv)
 	if (!res.signature[0])
 		fprintf(stderr, "slipway: pack: UNSIGNED archive (--unsigned): for local "
 		                "experiments only; the store refuses it\n");
-	if (json)
+	if (p.json)
 		return print_json(&res, seconds_since(&t0));
 	printf("%s\n", res.archive);
 	return EXIT_OK;

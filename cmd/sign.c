@@ -83,9 +83,10 @@ int cmd_sign(int argc, char **argv)
 	    {"trusted-comment", required_argument, NULL, 't'},
 	    {"comment", required_argument, NULL, 'c'},
 	    {"sig", required_argument, NULL, 'x'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct cmd_parse p = {
+	    .cmd = "sign", .usage = usage_text, .shortopts = "s:t:c:x:", .opts = opts};
 	const char *sec = NULL, *tc = NULL, *comment = NULL, *sig_path = NULL, *archive;
 	struct err err;
 	char *sig_default = NULL, *tc_default = NULL;
@@ -93,9 +94,7 @@ int cmd_sign(int argc, char **argv)
 	struct stat st;
 	int c, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "s:t:c:x:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 's':
 			sec = optarg;
@@ -109,16 +108,12 @@ int cmd_sign(int argc, char **argv)
 		case 'x':
 			sig_path = optarg;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
 		default:
-			return cmd_usage_error("sign", "invalid option '%s'", argv[optind - 1]);
+			return p.exit;
 		}
 	}
-	if (optind != argc - 1)
-		return cmd_usage_error("sign", optind == argc ? "no archive given"
-		                                              : "exactly one archive expected");
+	if (cmd_operands(&p, argc, argv, 1, 1, "archive") < 0)
+		return p.exit;
 	archive = argv[optind];
 	if (tc && (strpbrk(tc, "\r\n") || strlen(tc) > MINISIGN_TRUSTED_MAX))
 		return cmd_usage_error("sign",

@@ -29,10 +29,14 @@ static const char usage_text[] =
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"pubkey", required_argument, NULL, 'p'}, {"sig", required_argument, NULL, 'x'},
-	    {"allow-legacy", no_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"pubkey", required_argument, NULL, 'p'},
+	    {"sig", required_argument, NULL, 'x'},
+	    {"allow-legacy", no_argument, NULL, 'L'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0},
 	};
+	struct cmd_parse p = {
+	    .cmd = "verify", .usage = usage_text, .shortopts = "p:x:q", .opts = opts};
 	const char *pub_path = NULL, *sig_path = NULL, *archive;
 	struct err err;
 	char *sig_default = NULL, *pub_text = NULL, *sig_text = NULL, *tc = NULL;
@@ -43,9 +47,7 @@ int cmd_verify(int argc, char **argv)
 	struct stat st;
 	int c, quiet = 0, fd = -1, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:x:qh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'p':
 			pub_path = optarg;
@@ -59,16 +61,12 @@ int cmd_verify(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
 		default:
-			return cmd_usage_error("verify", "invalid option '%s'", argv[optind - 1]);
+			return p.exit;
 		}
 	}
-	if (optind != argc - 1)
-		return cmd_usage_error("verify", optind == argc ? "no archive given"
-		                                                : "exactly one archive expected");
+	if (cmd_operands(&p, argc, argv, 1, 1, "archive") < 0)
+		return p.exit;
 	archive = argv[optind];
 	if (!pub_path)
 		return cmd_usage_error("verify", "no public key given: pass -p PUBFILE");
