@@ -45,20 +45,20 @@ static void parse_stack(json_object *obj, struct history_event *ev)
 	ev->has_stack = ev->top >= 0 && ev->below >= -1;
 }
 
-static int parse_line(const char *line, size_t len, struct history_event *ev, char *err)
+static int parse_line(const char *line, size_t len, struct history_event *ev, struct err *err)
 {
 	json_object *obj, *v;
 	struct json_tokener *tok = json_tokener_new();
 
 	memset(ev, 0, sizeof(*ev));
 	if (!tok)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
 	    !json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		json_tokener_free(tok);
-		return fail(err, "not a JSON object");
+		return fail_kind(err, ERR_SYSTEM, "not a JSON object");
 	}
 	json_tokener_free(tok);
 	if (json_object_object_get_ex(obj, "seq", &v))
@@ -78,7 +78,7 @@ static int parse_line(const char *line, size_t len, struct history_event *ev, ch
 		parse_stack(obj, ev);
 	json_object_put(obj);
 	if (!ev->action || !ev->time)
-		return fail(err, "event without action or time");
+		return fail_kind(err, ERR_SYSTEM, "event without action or time");
 	return 0;
 }
 
@@ -105,17 +105,17 @@ void history_release(struct history *h)
 
 /* ---- reading the whole file ---- */
 
-static int read_text(struct store *st, char **text, size_t *len, char *err)
+static int read_text(struct store *st, char **text, size_t *len, struct err *err)
 {
 	if (faccessat(st->rootfd, STORE_HISTORY, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		*text = strdup("");
 		*len = 0;
-		return *text ? 0 : fail(err, "out of memory");
+		return *text ? 0 : fail_oom(err);
 	}
 	return read_file_at(st->rootfd, STORE_HISTORY, HISTORY_MAX_BYTES, 1, text, len, err);
 }
 
-int history_load(struct store *st, struct history *h, char *err)
+int history_load(struct store *st, struct history *h, struct err *err)
 {
 	char *text = NULL, *p;
 	size_t len = 0, cap = 0, lineno = 0;
@@ -141,7 +141,7 @@ int history_load(struct store *st, struct history *h, char *err)
 				if (!grown) {
 					free(text);
 					history_release(h);
-					return fail(err, "out of memory");
+					return fail_oom(err);
 				}
 				h->ev = grown;
 			}
@@ -164,7 +164,7 @@ int history_load(struct store *st, struct history *h, char *err)
 
 /* ---- reading lines by offset, backwards from the end ---- */
 
-static int pread_full(int fd, char *buf, size_t len, int64_t off, char *err)
+static int pread_full(int fd, char *buf, size_t len, int64_t off, struct err *err)
 {
 	while (len > 0) {
 		ssize_t r = pread(fd, buf, len, (off_t)off);
@@ -172,9 +172,10 @@ static int pread_full(int fd, char *buf, size_t len, int64_t off, char *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return fail(err, "cannot read " STORE_HISTORY ": %s", strerror(errno));
+			return fail_sys(err, "cannot read " STORE_HISTORY);
 		if (r == 0)
-			return fail(err, "cannot read " STORE_HISTORY ": it shrank");
+			return fail_kind(err, ERR_SYSTEM,
+			                 "cannot read " STORE_HISTORY ": it shrank");
 		buf += r;
 		len -= (size_t)r;
 		off += r;
@@ -183,7 +184,7 @@ static int pread_full(int fd, char *buf, size_t len, int64_t off, char *err)
 }
 
 /* The offset of the last newline before `pos`, -1 when there is none. */
-static int last_newline(int fd, int64_t pos, int64_t *nl, char *err)
+static int last_newline(int fd, int64_t pos, int64_t *nl, struct err *err)
 {
 	char buf[CHUNK];
 	int64_t from = pos;
@@ -200,15 +201,16 @@ static int last_newline(int fd, int64_t pos, int64_t *nl, char *err)
 				return 0;
 			}
 		if (pos - from > (int64_t)LINE_MAX_BYTES)
-			return fail(err, STORE_HISTORY ": a line longer than %u bytes",
-			            LINE_MAX_BYTES);
+			return fail_kind(err, ERR_SYSTEM,
+			                 STORE_HISTORY ": a line longer than %u bytes",
+			                 LINE_MAX_BYTES);
 	}
 	*nl = -1;
 	return 0;
 }
 
 /* Parses the line [start, end - 1) (end - 1 is its newline). */
-static int parse_at(int fd, int64_t start, int64_t end, struct history_event *ev, char *err)
+static int parse_at(int fd, int64_t start, int64_t end, struct history_event *ev, struct err *err)
 {
 	size_t len = (size_t)(end - 1 - start);
 	char *buf;
@@ -216,10 +218,11 @@ static int parse_at(int fd, int64_t start, int64_t end, struct history_event *ev
 
 	memset(ev, 0, sizeof(*ev));
 	if (end - start > (int64_t)LINE_MAX_BYTES)
-		return fail(err, STORE_HISTORY ": a line longer than %u bytes", LINE_MAX_BYTES);
+		return fail_kind(err, ERR_SYSTEM, STORE_HISTORY ": a line longer than %u bytes",
+		                 LINE_MAX_BYTES);
 	buf = malloc(len + 1);
 	if (!buf)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	rc = pread_full(fd, buf, len, start, err);
 	if (rc == 0)
 		rc = parse_line(buf, len, ev, err);
@@ -231,7 +234,7 @@ static int parse_at(int fd, int64_t start, int64_t end, struct history_event *ev
 
 /* Where the intact history ends: after the last newline, and before a last line that does
  * not parse (both what an interrupted append leaves). */
-static int intact_end(int fd, int64_t size, int64_t *end, char *err)
+static int intact_end(int fd, int64_t size, int64_t *end, struct err *err)
 {
 	struct history_event ev;
 	int64_t nl, e = size;
@@ -248,11 +251,11 @@ static int intact_end(int fd, int64_t size, int64_t *end, char *err)
 		e = nl + 1;
 	}
 	if (e > 0) {
-		char e2[ERR_MAX];
+		struct err e2;
 
 		if (last_newline(fd, e - 1, &nl, err) < 0)
 			return -1;
-		if (parse_at(fd, nl + 1, e, &ev, e2) < 0)
+		if (parse_at(fd, nl + 1, e, &ev, &e2) < 0)
 			e = nl + 1;
 		event_release(&ev);
 	}
@@ -262,7 +265,7 @@ static int intact_end(int fd, int64_t size, int64_t *end, char *err)
 
 /* Walks back from `pos` (the start of a line, or the intact end): the previous event and
  * its start in *pos. Returns 1 with an event, 0 at the start of the file, -1 on error. */
-static int previous_event(int fd, int64_t *pos, struct history_event *ev, char *err)
+static int previous_event(int fd, int64_t *pos, struct history_event *ev, struct err *err)
 {
 	int64_t nl, p = *pos; /* byte p - 1 is the newline of the line wanted */
 
@@ -284,17 +287,18 @@ static int previous_event(int fd, int64_t *pos, struct history_event *ev, char *
 	return 0;
 }
 
-static int open_history(struct store *st, int flags, int *fd, int64_t *end, char *err)
+static int open_history(struct store *st, int flags, int *fd, int64_t *end, struct err *err)
 {
 	struct stat sb;
 
 	*fd = openat(st->rootfd, STORE_HISTORY, flags | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (*fd < 0)
-		return fail(err, "cannot open %s/" STORE_HISTORY ": %s", st->root, strerror(errno));
+		return fail_sys(err, "cannot open %s/" STORE_HISTORY, st->root);
 	if (fstat(*fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(*fd);
 		*fd = -1;
-		return fail(err, "%s/" STORE_HISTORY " is not a regular file", st->root);
+		return fail_kind(err, ERR_SYSTEM, "%s/" STORE_HISTORY " is not a regular file",
+		                 st->root);
 	}
 	if (intact_end(*fd, (int64_t)sb.st_size, end, err) < 0) {
 		close(*fd);
@@ -305,7 +309,7 @@ static int open_history(struct store *st, int flags, int *fd, int64_t *end, char
 }
 
 /* The last activate/rollback event before `pos` (found is false when there is none). */
-static int last_switch(int fd, int64_t pos, struct history_event *sw, bool *found, char *err)
+static int last_switch(int fd, int64_t pos, struct history_event *sw, bool *found, struct err *err)
 {
 	int r;
 
@@ -322,7 +326,7 @@ static int last_switch(int fd, int64_t pos, struct history_event *sw, bool *foun
 
 /* The stack entry whose line starts at `off`: its event pushed its `to` and stored itself
  * as the top. 0 with the entry, 1 when the line is not such an entry, -1 on error. */
-static int stack_node(int fd, int64_t off, int64_t end, struct history_event *node, char *err)
+static int stack_node(int fd, int64_t off, int64_t end, struct history_event *node, struct err *err)
 {
 	int64_t nl;
 
@@ -385,7 +389,8 @@ static int push(char ***stack, size_t *n, const char *v)
 
 /* The replay of specs/store.md "Rollback target" without the final reconciliation; with
  * `offsets`, also the line offset of the event that pushed each entry. */
-static int replay(const struct history *h, char ***stack, int64_t **offsets, size_t *n, char *err)
+static int replay(const struct history *h, char ***stack, int64_t **offsets, size_t *n,
+                  struct err *err)
 {
 	size_t cap = 0;
 
@@ -429,11 +434,11 @@ oom:
 		free(*offsets);
 		*offsets = NULL;
 	}
-	return fail(err, "out of memory");
+	return fail_oom(err);
 }
 
 int history_activation_stack(const struct history *h, const char *current, char ***stack, size_t *n,
-                             char *err)
+                             struct err *err)
 {
 	if (replay(h, stack, NULL, n, err) < 0)
 		return -1;
@@ -445,7 +450,7 @@ int history_activation_stack(const struct history *h, const char *current, char 
 		free(*stack);
 		*stack = NULL;
 		*n = 0;
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	}
 	return 0;
 }
@@ -460,7 +465,7 @@ static void free_stack(char **stack, int64_t *offsets, size_t n)
 
 /* The stack fields of a new switch event at offset `self`, from the whole history. */
 static int stack_by_replay(struct store *st, const struct history_event *ev, int64_t self,
-                           int64_t *top, int64_t *below, char *err)
+                           int64_t *top, int64_t *below, struct err *err)
 {
 	struct history h;
 	char **stack = NULL;
@@ -490,7 +495,7 @@ static int stack_by_replay(struct store *st, const struct history_event *ev, int
 /* The stack fields of a new switch event at offset `self` (= end), reading only the last
  * switch event and, when a rollback pops, the entry under it. */
 static int stack_after(struct store *st, int fd, int64_t end, const struct history_event *ev,
-                       int64_t *top, int64_t *below, char *err)
+                       int64_t *top, int64_t *below, struct err *err)
 {
 	struct history_event last, node;
 	bool found;
@@ -580,7 +585,7 @@ static char *format_line(const struct history_event *ev, uint64_t seq, int64_t t
 	return out;
 }
 
-int history_append(struct store *st, const struct history_event *ev, char *err)
+int history_append(struct store *st, const struct history_event *ev, struct err *err)
 {
 	struct history_event last;
 	int64_t end, top = -1, below = -1, pos;
@@ -603,12 +608,12 @@ int history_append(struct store *st, const struct history_event *ev, char *err)
 		goto out;
 	line = format_line(ev, seq, top, below);
 	if (!line) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	/* What follows the intact end is a torn line: cut it off, then write the new one. */
 	if (ftruncate(fd, (off_t)end) < 0) {
-		fail(err, "cannot write %s/" STORE_HISTORY ": %s", st->root, strerror(errno));
+		fail_sys(err, "cannot write %s/" STORE_HISTORY, st->root);
 		goto out;
 	}
 	len = strlen(line);
@@ -618,8 +623,7 @@ int history_append(struct store *st, const struct history_event *ev, char *err)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			fail(err, "cannot write %s/" STORE_HISTORY ": %s", st->root,
-			     strerror(errno));
+			fail_sys(err, "cannot write %s/" STORE_HISTORY, st->root);
 			if (ftruncate(fd, (off_t)end) == 0)
 				fdatasync(fd);
 			goto out;
@@ -627,7 +631,7 @@ int history_append(struct store *st, const struct history_event *ev, char *err)
 		done += (size_t)w;
 	}
 	if (fdatasync(fd) < 0) {
-		fail(err, "cannot sync %s/" STORE_HISTORY ": %s", st->root, strerror(errno));
+		fail_sys(err, "cannot sync %s/" STORE_HISTORY, st->root);
 		goto out;
 	}
 	rc = 0;
@@ -640,7 +644,7 @@ out:
 /* ---- the rollback target's walk ---- */
 
 int history_stack_visit(struct store *st, const char *current,
-                        int (*visit)(void *ctx, const char *version), void *ctx, char *err)
+                        int (*visit)(void *ctx, const char *version), void *ctx, struct err *err)
 {
 	struct history_event last, node;
 	struct history h;

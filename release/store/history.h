@@ -11,6 +11,7 @@
 #ifndef SLIPWAY_HISTORY_H
 #define SLIPWAY_HISTORY_H
 
+#include "release/base/error.h"
 #include "release/store/store.h"
 
 #include <stdbool.h>
@@ -41,25 +42,25 @@ struct history {
 
 /* Loads the whole history (a missing file is an empty history), without the torn last line
  * an interrupted append may have left. Release with history_release. */
-int history_load(struct store *st, struct history *h, char *err);
+int history_load(struct store *st, struct history *h, struct err *err);
 void history_release(struct history *h);
 
 /* Appends one event; seq, time and the stack fields are filled in here (ev is not
  * modified). Reads only the end of the file (and, for a rollback, one more line). */
-int history_append(struct store *st, const struct history_event *ev, char *err);
+int history_append(struct store *st, const struct history_event *ev, struct err *err);
 
 /* The activation stack (specs/store.md "Rollback target") replayed from a loaded history,
  * reconciled with `current`: heap strings in *stack (bottom first, *n entries), caller
  * frees each and the array. The reference the stored stack must always agree with. */
 int history_activation_stack(const struct history *h, const char *current, char ***stack, size_t *n,
-                             char *err);
+                             struct err *err);
 
 /* Calls visit(ctx, version) for the entries of the reconciled activation stack that lie
  * below its top, nearest first, until visit returns non-zero. Follows the stored stack (a
  * few lines read); replays the whole history only when the stored stack is missing (a
  * history written by an older slipway) or inconsistent. */
 int history_stack_visit(struct store *st, const char *current,
-                        int (*visit)(void *ctx, const char *version), void *ctx, char *err);
+                        int (*visit)(void *ctx, const char *version), void *ctx, struct err *err);
 
 /* The position of the latest install event of `version` (its seq), 0 when none. */
 uint64_t history_install_seq(const struct history *h, const char *version);

@@ -26,15 +26,15 @@ static const char *versions[] = {"a", "b", "c", "d", "e", "f"};
  * and what is measured below is bytes read, not time. */
 static void setup(void)
 {
-	char err[ERR_MAX];
+	struct err err;
 
 	snprintf(dir, sizeof(dir), "%s/slipway-history-test-XXXXXX",
 	         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	cr_assert_not_null(mkdtemp(dir));
 	strcat(dir, "/s");
-	cr_assert_eq(store_init(dir, test_pub, strlen(test_pub), err), 0, "%s", err);
-	cr_assert_eq(store_open(dir, &st, err), 0, "%s", err);
-	cr_assert_eq(store_lock(&st, 0, err), 0, "%s", err);
+	cr_assert_eq(store_init(dir, test_pub, strlen(test_pub), &err), 0, "%s", err.msg);
+	cr_assert_eq(store_open(dir, &st, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_lock(&st, 0, &err), 0, "%s", err.msg);
 	for (size_t i = 0; i < NV; i++) {
 		struct release_record r = {.version = (char *)versions[i],
 		                           .app = "a",
@@ -47,17 +47,17 @@ static void setup(void)
 
 		snprintf(path, sizeof(path), STORE_RELEASES "/%s", versions[i]);
 		cr_assert_eq(mkdirat(st.rootfd, path, 0755), 0);
-		cr_assert_eq(record_write(&st, &r, err), 0, "%s", err);
+		cr_assert_eq(record_write(&st, &r, &err), 0, "%s", err.msg);
 	}
 }
 
 static void teardown(void)
 {
-	char err[ERR_MAX];
+	struct err err;
 
 	store_close(&st);
 	*strrchr(dir, '/') = '\0';
-	remove_tree_at(AT_FDCWD, dir, err);
+	remove_tree_at(AT_FDCWD, dir, &err);
 }
 
 TestSuite(history, .init = setup, .fini = teardown);
@@ -79,9 +79,10 @@ static int collect(void *ctx, const char *version)
 
 static char *current_version(void)
 {
-	char err[ERR_MAX], *cur = NULL;
+	struct err err;
+	char *cur = NULL;
 
-	cr_assert_eq(store_current_version(&st, &cur, err), 0, "%s", err);
+	cr_assert_eq(store_current_version(&st, &cur, &err), 0, "%s", err.msg);
 	return cur;
 }
 
@@ -91,22 +92,13 @@ static void assert_stack_matches_replay(const char *when)
 {
 	struct collected got = {0};
 	struct history h;
-	char err[ERR_MAX], **stack = NULL, *cur = current_version();
+	struct err err;
+	char **stack = NULL, *cur = current_version();
 	size_t n = 0;
 
-	cr_assert_eq(history_stack_visit(&st, cur, collect, &got, err), 0, "%s", err);
-	cr_assert_eq(history_load(&st, &h, err), 0, "%s", err);
-	cr_assert_eq(history_activation_stack(&h, cur, &stack, &n, err), 0, "%s", err);
-	if (got.n != (n ? n - 1 : 0)) {
-		char *text = NULL;
-		size_t len;
-		read_file_at(st.rootfd, STORE_HISTORY, 1 << 24, 1, &text, &len, err);
-		fprintf(stderr, "current %s\n%s\n", cur ? cur : "-", text);
-		for (size_t i = 0; i < got.n; i++)
-			fprintf(stderr, "got %s\n", got.v[i]);
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "ref %s\n", stack[i]);
-	}
+	cr_assert_eq(history_stack_visit(&st, cur, collect, &got, &err), 0, "%s", err.msg);
+	cr_assert_eq(history_load(&st, &h, &err), 0, "%s", err.msg);
+	cr_assert_eq(history_activation_stack(&h, cur, &stack, &n, &err), 0, "%s", err.msg);
 	cr_assert_eq(got.n, n ? n - 1 : 0, "%s: %zu entries below the top, the replay has %zu",
 	             when, got.n, n ? n - 1 : 0);
 	for (size_t i = 0; i < got.n; i++)
@@ -149,7 +141,8 @@ static void append_raw(const char *text)
 
 static void random_steps(unsigned seed, int steps)
 {
-	char err[ERR_MAX], *t;
+	struct err err;
+	char *t;
 
 	srand(seed);
 	for (int i = 0; i < steps; i++) {
@@ -158,21 +151,23 @@ static void random_steps(unsigned seed, int steps)
 		int what = rand() % 100;
 
 		if (what < 45) {
-			cr_assert_eq(store_activate(&st, v, "activate", NULL, err), 0, "%s", err);
+			cr_assert_eq(store_activate(&st, v, "activate", NULL, &err), 0, "%s",
+			             err.msg);
 		} else if (what < 75) {
-			cr_assert_eq(store_rollback_target(&st, &t, err), 0, "%s", err);
+			cr_assert_eq(store_rollback_target(&st, &t, &err), 0, "%s", err.msg);
 			if (t)
-				cr_assert_eq(store_activate(&st, t, "rollback", NULL, err), 0, "%s",
-				             err);
+				cr_assert_eq(store_activate(&st, t, "rollback", NULL, &err), 0,
+				             "%s", err.msg);
 			free(t);
 		} else if (what < 83) {
-			cr_assert_eq(store_activate(&st, v, "rollback", NULL, err), 0, "%s", err);
+			cr_assert_eq(store_activate(&st, v, "rollback", NULL, &err), 0, "%s",
+			             err.msg);
 		} else if (what < 88) {
 			switch_without_history(v);
 		} else if (what < 93) {
 			ev.action = rand() % 2 ? "install" : "mark-bad";
 			ev.reason = "test";
-			cr_assert_eq(history_append(&st, &ev, err), 0, "%s", err);
+			cr_assert_eq(history_append(&st, &ev, &err), 0, "%s", err.msg);
 		} else if (what < 96) {
 			append_raw(
 			    "{\"seq\": 99, \"time\": \"2026-01-01T00:00:00Z\", \"act"); /* torn */
@@ -191,7 +186,8 @@ Test(history, stored_stack_matches_the_replay_of_random_switches)
 
 Test(history, a_history_from_an_older_slipway_is_replayed_then_extended)
 {
-	char err[ERR_MAX], *t = NULL;
+	struct err err;
+	char *t = NULL;
 
 	/* Lines without the stack fields, as written before them. */
 	append_raw("{\"seq\":1,\"time\":\"2026-01-01T00:00:00Z\",\"action\":\"activate\","
@@ -202,12 +198,12 @@ Test(history, a_history_from_an_older_slipway_is_replayed_then_extended)
 	           "\"from\":\"b\",\"to\":\"c\"}\n");
 	switch_without_history("c");
 	assert_stack_matches_replay("old history");
-	cr_assert_eq(store_rollback_target(&st, &t, err), 0, "%s", err);
+	cr_assert_eq(store_rollback_target(&st, &t, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(t, "b");
-	cr_assert_eq(store_activate(&st, t, "rollback", NULL, err), 0, "%s", err);
+	cr_assert_eq(store_activate(&st, t, "rollback", NULL, &err), 0, "%s", err.msg);
 	free(t);
 	assert_stack_matches_replay("after a rollback on an old history");
-	cr_assert_eq(store_rollback_target(&st, &t, err), 0, "%s", err);
+	cr_assert_eq(store_rollback_target(&st, &t, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(t, "a");
 	free(t);
 	random_steps(3, 200);
@@ -217,20 +213,21 @@ Test(history, a_torn_last_line_is_ignored_and_cut_off_by_the_next_append)
 {
 	struct history_event ev = {.action = "prune", .version = "a"};
 	struct history h;
-	char err[ERR_MAX], *text = NULL;
+	struct err err;
+	char *text = NULL;
 	size_t len;
 
-	cr_assert_eq(store_activate(&st, "a", "activate", NULL, err), 0, "%s", err);
+	cr_assert_eq(store_activate(&st, "a", "activate", NULL, &err), 0, "%s", err.msg);
 	append_raw("{\"seq\":2,\"time\":\"2026-01-01T00:00:00Z\",\"action\":\"acti");
-	cr_assert_eq(history_load(&st, &h, err), 0, "%s", err);
+	cr_assert_eq(history_load(&st, &h, &err), 0, "%s", err.msg);
 	cr_assert_eq(h.n, 1);
 	history_release(&h);
-	cr_assert_eq(history_append(&st, &ev, err), 0, "%s", err);
-	cr_assert_eq(read_file_at(st.rootfd, STORE_HISTORY, 1 << 20, 1, &text, &len, err), 0);
+	cr_assert_eq(history_append(&st, &ev, &err), 0, "%s", err.msg);
+	cr_assert_eq(read_file_at(st.rootfd, STORE_HISTORY, 1 << 20, 1, &text, &len, &err), 0);
 	cr_assert_null(strstr(text, "acti\""), "the torn line is still there: %s", text);
 	cr_assert(len > 0 && text[len - 1] == '\n');
 	free(text);
-	cr_assert_eq(history_load(&st, &h, err), 0, "%s", err);
+	cr_assert_eq(history_load(&st, &h, &err), 0, "%s", err.msg);
 	cr_assert_eq(h.n, 2);
 	cr_assert_eq(h.ev[1].seq, 2);
 	cr_assert_str_eq(h.ev[1].action, "prune");
@@ -239,11 +236,11 @@ Test(history, a_torn_last_line_is_ignored_and_cut_off_by_the_next_append)
 	/* A last line that ends in a newline but does not parse (pages of an append that did
 	 * not all reach the disk) is torn as well. */
 	append_bytes("{\"seq\":3,\"ti\0\0\0\0\n", 17);
-	cr_assert_eq(history_load(&st, &h, err), 0, "%s", err);
+	cr_assert_eq(history_load(&st, &h, &err), 0, "%s", err.msg);
 	cr_assert_eq(h.n, 2);
 	history_release(&h);
-	cr_assert_eq(store_activate(&st, "b", "activate", NULL, err), 0, "%s", err);
-	cr_assert_eq(history_load(&st, &h, err), 0, "%s", err);
+	cr_assert_eq(store_activate(&st, "b", "activate", NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(history_load(&st, &h, &err), 0, "%s", err.msg);
 	cr_assert_eq(h.n, 3);
 	cr_assert_eq(h.ev[2].seq, 3);
 	history_release(&h);
@@ -267,31 +264,32 @@ static unsigned long long rchar(void)
 /* Bytes read by one activate and one rollback (target and switch). */
 static unsigned long long cost_of_next_switch(void)
 {
-	char err[ERR_MAX], *t = NULL;
+	struct err err;
+	char *t = NULL;
 	unsigned long long before = rchar();
 
-	cr_assert_eq(store_activate(&st, "c", "activate", NULL, err), 0, "%s", err);
-	cr_assert_eq(store_rollback_target(&st, &t, err), 0, "%s", err);
+	cr_assert_eq(store_activate(&st, "c", "activate", NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_rollback_target(&st, &t, &err), 0, "%s", err.msg);
 	cr_assert_not_null(t);
-	cr_assert_eq(store_activate(&st, t, "rollback", NULL, err), 0, "%s", err);
+	cr_assert_eq(store_activate(&st, t, "rollback", NULL, &err), 0, "%s", err.msg);
 	free(t);
 	return rchar() - before;
 }
 
 Test(history, ten_thousand_switches_do_not_slow_the_next_one, .timeout = 600)
 {
-	char err[ERR_MAX];
+	struct err err;
 	unsigned long long early, late;
 	struct stat sb;
 
 	for (int i = 0; i < 500; i++) {
-		cr_assert_eq(store_activate(&st, "a", "activate", NULL, err), 0, "%s", err);
-		cr_assert_eq(store_activate(&st, "b", "activate", NULL, err), 0, "%s", err);
+		cr_assert_eq(store_activate(&st, "a", "activate", NULL, &err), 0, "%s", err.msg);
+		cr_assert_eq(store_activate(&st, "b", "activate", NULL, &err), 0, "%s", err.msg);
 	}
 	early = cost_of_next_switch();
 	for (int i = 0; i < 4500; i++) {
-		cr_assert_eq(store_activate(&st, "a", "activate", NULL, err), 0, "%s", err);
-		cr_assert_eq(store_activate(&st, "b", "activate", NULL, err), 0, "%s", err);
+		cr_assert_eq(store_activate(&st, "a", "activate", NULL, &err), 0, "%s", err.msg);
+		cr_assert_eq(store_activate(&st, "b", "activate", NULL, &err), 0, "%s", err.msg);
 	}
 	late = cost_of_next_switch();
 	cr_assert_eq(fstatat(st.rootfd, STORE_HISTORY, &sb, 0), 0);
