@@ -1,6 +1,7 @@
 /* slipway pack [PROJECT_DIR]: build, bundle, write the manifest, archive and sign
  * (specs/cli.md "pack"). Prints the archive's path on stdout (or --json). */
 #include "cmd/cmd.h"
+#include "cmd/support/progress.h"
 #include "pack/pack.h"
 #include "release/base/error.h"
 
@@ -44,14 +45,6 @@ static const char usage_text[] =
     "else the commit time. Exit: 0 packed, 1 the build failed or the project was refused\n"
     "(dirty tree, missing output), 2 usage or slipway.ini error, 3 system error.\n";
 
-struct progress_state {
-	bool tty;
-	const char *phase;
-	uint64_t total_files, total_bytes;
-	struct timespec start, last;
-	bool shown;
-};
-
 static double seconds_since(const struct timespec *t)
 {
 	struct timespec now;
@@ -60,47 +53,20 @@ static double seconds_since(const struct timespec *t)
 	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-static void end_line(struct progress_state *ps)
-{
-	if (ps->shown)
-		fputc('\n', stderr);
-	ps->shown = false;
-}
-
 static void on_say(void *ctx, const char *line)
 {
-	end_line(ctx);
+	progress_end(ctx);
 	fprintf(stderr, "slipway: pack: %s\n", line);
 }
 
 static void on_phase(void *ctx, const char *name, uint64_t files, uint64_t bytes)
 {
-	struct progress_state *ps = ctx;
-
-	end_line(ps);
-	ps->phase = name;
-	ps->total_files = files;
-	ps->total_bytes = bytes;
-	clock_gettime(CLOCK_MONOTONIC, &ps->start);
-	ps->last.tv_sec = 0;
+	progress_phase(ctx, name, files, bytes);
 }
 
 static void on_progress(void *ctx, uint64_t files, uint64_t bytes)
 {
-	struct progress_state *ps = ctx;
-	double elapsed;
-
-	if (!ps->tty)
-		return;
-	if (ps->last.tv_sec && seconds_since(&ps->last) < 0.1 && files < ps->total_files)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ps->last);
-	elapsed = seconds_since(&ps->start);
-	fprintf(stderr, "\r\033[Kslipway: pack: %s %llu/%llu files, %.1f/%.1f MB, %.1f MB/s",
-	        ps->phase, (unsigned long long)files, (unsigned long long)ps->total_files,
-	        (double)bytes / 1e6, (double)ps->total_bytes / 1e6,
-	        elapsed > 0 ? (double)bytes / 1e6 / elapsed : 0.0);
-	ps->shown = true;
+	progress_update(ctx, files, bytes, NULL);
 }
 
 static int print_config(const char *project)
@@ -193,7 +159,7 @@ int cmd_pack(int argc, char **argv)
 	};
 	struct pack_request rq;
 	struct pack_result res;
-	struct progress_state ps;
+	struct progress ps;
 	struct timespec t0;
 	struct cmd_parse p = {.cmd = "pack",
 	                      .usage = usage_text,
@@ -205,7 +171,6 @@ int cmd_pack(int argc, char **argv)
 	int c;
 
 	memset(&rq, 0, sizeof(rq));
-	memset(&ps, 0, sizeof(ps));
 	rq.compress = COMPRESS_ZSTD;
 	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
@@ -261,17 +226,17 @@ int cmd_pack(int argc, char **argv)
 		return cmd_usage_error("pack", "--unsigned and -s contradict each other");
 	if (show_config)
 		return print_config(rq.project_dir ? rq.project_dir : ".");
-	ps.tty = isatty(STDERR_FILENO);
+	progress_init(&ps, "pack", p.json);
 	rq.say = on_say;
 	rq.phase = on_phase;
 	rq.progress = on_progress;
 	rq.ctx = &ps;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (pack_run(&rq, &res, &err) < 0) {
-		end_line(&ps);
+		progress_end(&ps);
 		return cmd_error("pack", &err);
 	}
-	end_line(&ps);
+	progress_end(&ps);
 	if (!res.signature[0])
 		fprintf(stderr, "slipway: pack: UNSIGNED archive (--unsigned): for local "
 		                "experiments only; the store refuses it\n");

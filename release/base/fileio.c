@@ -210,6 +210,14 @@ int remove_tree_at(int at, const char *path, struct err *err)
 	fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return fail_sys(err, "cannot open %s", path);
+	/* Installed releases are read-only (0555): their owner needs write permission on a
+	 * directory to empty it. Only directories: a file's inode may be shared with another
+	 * release, whose mode must not change. */
+	if ((st.st_mode & 0700) != 0700 && fchmod(fd, (st.st_mode & 07777) | 0700) < 0) {
+		fail_sys(err, "cannot make %s writable to remove it", path);
+		close(fd);
+		return -1;
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
