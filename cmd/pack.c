@@ -16,7 +16,7 @@
 static const char usage_text[] =
     "usage: slipway pack [PROJECT_DIR] [-o OUTDIR] [-s SECFILE] [--version V] [--serial N]\n"
     "                    [--no-build] [--compress zstd|gzip] [--allow-dirty] [--unsigned]\n"
-    "                    [--print-config] [--json]\n"
+    "                    [--allow-no-services] [--print-config] [--json]\n"
     "\n"
     "Builds the project (default: the current directory), bundles the Next.js standalone\n"
     "output, the agent with its vendored Python dependencies and the start scripts,\n"
@@ -34,6 +34,7 @@ static const char usage_text[] =
     "      --allow-dirty       pack a work tree with uncommitted changes (marked dirty)\n"
     "      --unsigned          no signature: for local experiments only; the store\n"
     "                          refuses unsigned archives\n"
+    "      --allow-no-services pack a release that starts no service (refused otherwise)\n"
     "      --print-config      show the effective slipway.ini (file + detected defaults)\n"
     "                          and exit\n"
     "      --json              print a JSON summary instead of the path\n"
@@ -42,7 +43,7 @@ static const char usage_text[] =
     "Config: PROJECT_DIR/slipway.ini (specs/config.md). Never packed: .git, .env*, *.pem,\n"
     "*.key, .next/cache and the signing key. Archive timestamps: $SOURCE_DATE_EPOCH,\n"
     "else the commit time. Exit: 0 packed, 1 the build failed or the project was refused\n"
-    "(dirty tree, missing output), 2 usage or slipway.ini error, 3 system error.\n";
+    "(dirty tree, missing output, no service), 2 usage or slipway.ini error, 3 system error.\n";
 
 struct progress_state {
 	bool tty;
@@ -176,6 +177,7 @@ int cmd_pack(int argc, char **argv)
 		OPT_COMPRESS,
 		OPT_ALLOW_DIRTY,
 		OPT_UNSIGNED,
+		OPT_ALLOW_NO_SERVICES,
 		OPT_PRINT_CONFIG,
 		OPT_JSON
 	};
@@ -188,6 +190,7 @@ int cmd_pack(int argc, char **argv)
 	    {"compress", required_argument, NULL, OPT_COMPRESS},
 	    {"allow-dirty", no_argument, NULL, OPT_ALLOW_DIRTY},
 	    {"unsigned", no_argument, NULL, OPT_UNSIGNED},
+	    {"allow-no-services", no_argument, NULL, OPT_ALLOW_NO_SERVICES},
 	    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
@@ -244,6 +247,9 @@ int cmd_pack(int argc, char **argv)
 			break;
 		case OPT_UNSIGNED:
 			rq.unsigned_ = true;
+			break;
+		case OPT_ALLOW_NO_SERVICES:
+			rq.allow_no_services = true;
 			break;
 		case OPT_PRINT_CONFIG:
 			show_config = true;

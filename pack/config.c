@@ -2,6 +2,7 @@
 #include "pack/words.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/manifest/manifest_check.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -46,6 +47,7 @@ enum key_bit {
 	K_STOP = 1 << 10,
 	K_ENV = 1 << 11,
 	K_READY_TIMEOUT = 1 << 12,
+	K_ENABLED = 1 << 13,
 };
 
 static int state_fail(struct parse_state *st, const char *fmt, ...)
@@ -79,6 +81,7 @@ static void service_release(struct pack_service *s)
 	free(s->cwd);
 	strlist_clear(&s->env);
 	free(s->ready_path);
+	free(s->detected);
 }
 
 void config_release(struct pack_config *cfg)
@@ -87,15 +90,26 @@ void config_release(struct pack_config *cfg)
 
 	free(cfg->file);
 	free(cfg->app);
+	free(cfg->app_raw);
 	free(cfg->build);
 	strlist_clear(&cfg->include);
 	strlist_clear(&cfg->exclude);
 	strlist_clear(&cfg->secrets_required);
 	strlist_clear(&cfg->secrets_optional);
+	strlist_clear(&cfg->notes);
+	strlist_clear(&cfg->disabled);
 	for (i = 0; i < cfg->n_services; i++)
 		service_release(&cfg->services[i]);
 	free(cfg->services);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+void config_remove_service(struct pack_config *cfg, size_t i)
+{
+	service_release(&cfg->services[i]);
+	memmove(&cfg->services[i], &cfg->services[i + 1],
+	        (cfg->n_services - i - 1) * sizeof(cfg->services[0]));
+	cfg->n_services--;
 }
 
 struct pack_service *config_add_service(struct pack_config *cfg, const char *name)
@@ -113,8 +127,7 @@ struct pack_service *config_add_service(struct pack_config *cfg, const char *nam
 	s->name = strdup(name);
 	if (!s->name)
 		return NULL;
-	s->stop_timeout_ms = SERVICE_DEFAULT_STOP_TIMEOUT_MS;
-	s->ready_timeout_ms = SERVICE_DEFAULT_READY_TIMEOUT_MS;
+	s->enabled = true;
 	cfg->n_services++;
 	return s;
 }
@@ -145,39 +158,6 @@ int parse_duration_ms(const char *s, uint64_t *ms, char *err)
 		return fail(err, "duration '%s' is longer than a week", s);
 	*ms = n * unit;
 	return 0;
-}
-
-static bool valid_service_name(const char *s)
-{
-	if (!*s || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-' ||
-		      *s == '_'))
-			return false;
-	return true;
-}
-
-static bool valid_app_name(const char *s)
-{
-	if (!*s || strlen(s) > 64 || *s == '.')
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
-static bool valid_env_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (!len || isdigit((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < len; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
-			return false;
-	return true;
 }
 
 /* A relative path inside the project: no leading '/', no '..' component, no NUL. */
@@ -235,17 +215,9 @@ static int add_words(struct parse_state *st, const char *key, struct strlist *li
 	return ok;
 }
 
-/* As the manifest requires: [A-Z_][A-Z0-9_]*, at most 128 bytes. */
 static bool check_secret_name(const char *s)
 {
-	size_t i, n = strlen(s);
-
-	if (!n || n > 128 || isdigit((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!(isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'))
-			return false;
-	return true;
+	return secret_name_check(s, NULL) == 0;
 }
 
 static bool check_path(const char *s)
@@ -261,8 +233,50 @@ static bool check_pattern(const char *s)
 static bool check_env_word(const char *s)
 {
 	const char *eq = strchr(s, '=');
+	char name[MANIFEST_MAX_NAME + 1];
 
-	return eq && valid_env_name(s, (size_t)(eq - s));
+	if (!eq || (size_t)(eq - s) > MANIFEST_MAX_NAME)
+		return false;
+	memcpy(name, s, (size_t)(eq - s));
+	name[eq - s] = '\0';
+	return env_name_check(name, NULL) == 0;
+}
+
+/* The index of the env word for KEY ("KEY=..."), or -1. */
+static ssize_t env_find(const struct strlist *env, const char *word)
+{
+	size_t klen = strcspn(word, "="), i;
+
+	for (i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], word, klen + 1))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* env words, KEY=VALUE, each KEY once. */
+static int add_env(struct parse_state *st, const char *value, struct strlist *env)
+{
+	char werr[ERR_MAX];
+	struct strlist words = {0};
+	size_t i;
+	int ok = 1;
+
+	if (words_split(value, &words, werr) < 0) {
+		strlist_clear(&words);
+		return state_fail(st, "%s", werr);
+	}
+	for (i = 0; i < words.n && ok; i++) {
+		const char *w = words.v[i];
+
+		if (!check_env_word(w))
+			ok = state_fail(st, "bad env entry (want KEY=VALUE) '%s'", w);
+		else if (env_find(env, w) >= 0)
+			ok = state_fail(st, "env %.*s set twice", (int)strcspn(w, "="), w);
+		else if (strlist_push(env, w) < 0)
+			ok = state_fail(st, "out of memory");
+	}
+	strlist_clear(&words);
+	return ok;
 }
 
 /* Claims key bit `bit` in the current section; a second claim is a duplicate unless the
@@ -283,10 +297,13 @@ static int claim(struct parse_state *st, unsigned bit, const char *name, bool li
 static int app_key(struct parse_state *st, const char *name, const char *value)
 {
 	if (!strcmp(name, "name")) {
+		char verr[ERR_MAX];
+
 		if (!claim(st, K_NAME, name, false))
 			return 0;
-		if (!valid_app_name(value))
-			return state_fail(st, "bad app name '%s': use A-Z a-z 0-9 . _ -", value);
+		if (app_name_check(value, verr) < 0)
+			return state_fail(st, "bad %s", verr);
+		st->cfg->app_origin = APP_FROM_FILE;
 		return set_string(st, &st->cfg->app, value);
 	}
 	if (!strcmp(name, "build")) {
@@ -334,7 +351,6 @@ static int parse_ready(struct parse_state *st, struct pack_service *s, const cha
 {
 	free(s->ready_path);
 	s->ready_path = NULL;
-	s->ready_set = true;
 	if (!strcmp(value, "none")) {
 		s->ready = READY_NONE;
 		return 1;
@@ -366,6 +382,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 	if (!strcmp(name, "command")) {
 		if (!claim(st, K_COMMAND, name, false))
 			return 0;
+		s->set |= SVC_COMMAND;
 		strlist_clear(&s->argv);
 		if (words_split(value, &s->argv, verr) < 0)
 			return state_fail(st, "bad command: %s", verr);
@@ -376,6 +393,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 	if (!strcmp(name, "cwd")) {
 		if (!claim(st, K_CWD, name, false))
 			return 0;
+		s->set |= SVC_CWD;
 		if (strcmp(value, ".") && !valid_relative_path(value))
 			return state_fail(st,
 			                  "bad cwd '%s': must be a relative path inside the "
@@ -389,6 +407,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 
 		if (!claim(st, K_PORT, name, false))
 			return 0;
+		s->set |= SVC_PORT;
 		errno = 0;
 		port = strtol(value, &end, 10);
 		if (errno || end == value || *end || port < 1 || port > 65535)
@@ -399,6 +418,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 	if (!strcmp(name, "ready")) {
 		if (!claim(st, K_READY, name, false))
 			return 0;
+		s->set |= SVC_READY;
 		return parse_ready(st, s, value);
 	}
 	if (!strcmp(name, "stop_timeout") || !strcmp(name, "ready_timeout")) {
@@ -407,6 +427,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 
 		if (!claim(st, stop ? K_STOP : K_READY_TIMEOUT, name, false))
 			return 0;
+		s->set |= stop ? SVC_STOP_TIMEOUT : SVC_READY_TIMEOUT;
 		if (parse_duration_ms(value, &ms, verr) < 0)
 			return state_fail(st, "%s", verr);
 		if (ms == 0)
@@ -420,11 +441,24 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 	if (!strcmp(name, "env")) {
 		if (!claim(st, K_ENV, name, true))
 			return 0;
-		return add_words(st, value, &s->env, check_env_word, "env entry (want KEY=VALUE)");
+		s->set |= SVC_ENV;
+		return add_env(st, value, &s->env);
+	}
+	if (!strcmp(name, "enabled")) {
+		if (!claim(st, K_ENABLED, name, false))
+			return 0;
+		s->set |= SVC_ENABLED;
+		if (!strcmp(value, "yes") || !strcmp(value, "true"))
+			s->enabled = true;
+		else if (!strcmp(value, "no") || !strcmp(value, "false"))
+			s->enabled = false;
+		else
+			return state_fail(st, "bad enabled '%s': expected yes or no", value);
+		return 1;
 	}
 	return state_fail(st,
-	                  "unknown key '%s' in [%s] (known: command, cwd, env, port, ready, "
-	                  "ready_timeout, stop_timeout)",
+	                  "unknown key '%s' in [%s] (known: command, cwd, enabled, env, port, "
+	                  "ready, ready_timeout, stop_timeout)",
 	                  name, st->section);
 }
 
@@ -483,9 +517,10 @@ static void on_section_line(struct parse_state *st, const char *line)
 		return;
 	if (!strncmp(name, "service ", 8)) {
 		const char *sname = name + 8;
+		char verr[ERR_MAX];
 
-		if (!valid_service_name(sname)) {
-			state_fail(st, "bad service name '%s': use a-z, 0-9, '-' and '_'", sname);
+		if (service_name_check(sname, verr) < 0) {
+			state_fail(st, "bad %s", verr);
 			return;
 		}
 		for (i = 0; i < st->cfg->n_services; i++)
@@ -499,7 +534,6 @@ static void on_section_line(struct parse_state *st, const char *line)
 			           CONFIG_MAX_SERVICES);
 			return;
 		}
-		st->cfg->services_set = true;
 		return;
 	}
 	state_fail(st, "unknown section [%s] (known: app, bundle, secrets, service NAME)", name);
@@ -588,21 +622,6 @@ int config_parse(const char *text, size_t len, const char *file, struct pack_con
 		return fail(err,
 		            "%s:%d: syntax error: expected [section], key = value or a comment",
 		            file, line);
-	}
-	for (i = 0; i < cfg->n_services; i++) {
-		struct pack_service *s = &cfg->services[i];
-
-		if (!s->command)
-			return fail(err, "%s: [service %s] has no command", file, s->name);
-		if (s->ready == READY_TCP && !s->port)
-			return fail(err, "%s: [service %s]: ready = tcp needs a port", file,
-			            s->name);
-		if (!s->ready_set && s->port) {
-			s->ready = READY_HTTP;
-			s->ready_path = strdup("/");
-			if (!s->ready_path)
-				return fail(err, "out of memory");
-		}
 	}
 	for (i = 0; i < cfg->secrets_optional.n; i++)
 		if (strlist_has(&cfg->secrets_required, cfg->secrets_optional.v[i]))
