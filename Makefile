@@ -26,7 +26,7 @@ pkg_libs  = $(or $(shell pkg-config --libs $(PKGS)),$(error pkg-config --libs $(
 # release/ has one sub-folder per spec (base, sig, manifest, store); pack/ and runtime/ are flat.
 LAYERS   := release/base release/sig release/manifest release/store pack runtime
 LIB_SRC  := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
-CMD_SRC  := $(sort $(wildcard cmd/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/*.c cmd/support/*.c)) # one file per command; what they share
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
 
@@ -119,7 +119,7 @@ fuzz-smoke: deps
 check-deps-arrows: $(LIB_OBJ) $(CMD_OBJ)
 	bash tests/arch/check_arrows.sh $(BUILD)
 
-FORMAT_SRC = $(sort $(foreach d,cmd $(LAYERS) tests/unit tests/fuzz,$(wildcard $(d)/*.[ch])))
+FORMAT_SRC = $(sort $(foreach d,cmd cmd/support $(LAYERS) tests/unit tests/fuzz,$(wildcard $(d)/*.[ch])))
 
 format:
 	clang-format -i $(FORMAT_SRC)

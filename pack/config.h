@@ -9,6 +9,7 @@
 #ifndef SLIPWAY_PACK_CONFIG_H
 #define SLIPWAY_PACK_CONFIG_H
 
+#include "release/base/error.h"
 #include "pack/strlist.h"
 #include "release/manifest/manifest.h"
 
@@ -82,10 +83,10 @@ void config_release(struct pack_config *cfg);
 /* Parses `len` bytes of INI text; `file` names it in error messages. cfg must be freshly
  * initialised. On failure cfg may hold partial results; release it. */
 int config_parse(const char *text, size_t len, const char *file, struct pack_config *cfg,
-                 char *err);
+                 struct err *err);
 
 /* Reads PROJECT/slipway.ini when it exists (a missing file is not an error). */
-int config_load(int project_fd, const char *display_dir, struct pack_config *cfg, char *err);
+int config_load(int project_fd, const char *display_dir, struct pack_config *cfg, struct err *err);
 
 /* Appends a new service named `name`, enabled, with nothing set (no command, timeouts 0
  * until config_finish). Returns it, or NULL when out of memory or when there are already
@@ -99,16 +100,16 @@ void config_remove_service(struct pack_config *cfg, size_t i);
  * the same name (a [service NAME] section), every key the section leaves out comes from
  * `det`, and env is merged variable by variable (the section wins); otherwise a copy of
  * `det` is appended. Marks the result detected. */
-int config_merge_service(struct pack_config *cfg, const struct pack_service *det, char *err);
+int config_merge_service(struct pack_config *cfg, const struct pack_service *det, struct err *err);
 
 /* After detection: drops disabled services, refuses a service without a command or with
  * ready = tcp but no port, and a disabled one that nothing detected; fills what neither the
  * file nor detection set: ready `http /` with a port, else none; stop_timeout 30s with a
  * port, else SERVICE_WORKER_STOP_TIMEOUT_MS; ready_timeout 60s. Errors name the file. */
-int config_finish(struct pack_config *cfg, char *err);
+int config_finish(struct pack_config *cfg, struct err *err);
 
 /* "30s", "30m", "1h", "500ms", "45" (seconds) -> milliseconds. */
-int parse_duration_ms(const char *s, uint64_t *ms, char *err);
+int parse_duration_ms(const char *s, uint64_t *ms, struct err *err);
 
 /* The effective config as INI text (what --print-config shows), heap string owned by the
  * caller; NULL when out of memory. */

@@ -74,7 +74,7 @@ oom:
 	return -1;
 }
 
-int config_merge_service(struct pack_config *cfg, const struct pack_service *det, char *err)
+int config_merge_service(struct pack_config *cfg, const struct pack_service *det, struct err *err)
 {
 	struct pack_service *s = find_service(cfg, det->name);
 
@@ -105,7 +105,7 @@ int config_merge_service(struct pack_config *cfg, const struct pack_service *det
 		goto oom;
 	return 0;
 oom:
-	return fail(err, "out of memory");
+	return fail_oom(err);
 }
 
 static bool same_argv(const struct strlist *a, const struct strlist *b)
@@ -120,7 +120,7 @@ static bool same_argv(const struct strlist *a, const struct strlist *b)
 	return true;
 }
 
-int config_finish(struct pack_config *cfg, char *err)
+int config_finish(struct pack_config *cfg, struct err *err)
 {
 	const char *file = cfg->file ? cfg->file : CONFIG_NAME;
 	size_t i, j;
@@ -137,7 +137,7 @@ int config_finish(struct pack_config *cfg, char *err)
 			            "%s: [service %s]: enabled = no, but no service %s is detected",
 			            file, s->name, s->name);
 		if (strlist_push(&cfg->disabled, s->name) < 0)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		config_remove_service(cfg, i);
 	}
 	for (i = 0; i < cfg->n_services; i++) {
@@ -155,7 +155,7 @@ int config_finish(struct pack_config *cfg, char *err)
 		if (!s->detected && !(s->set & SVC_READY)) {
 			s->ready = s->port ? READY_HTTP : READY_NONE;
 			if (s->port && replace(&s->ready_path, "/") < 0)
-				return fail(err, "out of memory");
+				return fail_oom(err);
 		}
 		if (!s->stop_timeout_ms)
 			s->stop_timeout_ms = s->port ? SERVICE_DEFAULT_STOP_TIMEOUT_MS

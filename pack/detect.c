@@ -64,7 +64,7 @@ static bool depends_on(json_object *pkg, const char *name)
 }
 
 /* Parses a package.json at `path`; *out is a JSON object owned by the caller. */
-static int read_package_json(int dfd, const char *path, json_object **out, char *err)
+static int read_package_json(int dfd, const char *path, json_object **out, struct err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -77,7 +77,7 @@ static int read_package_json(int dfd, const char *path, json_object **out, char 
 	tok = json_tokener_new();
 	if (!tok) {
 		free(text);
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	}
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
@@ -128,14 +128,14 @@ static char *make_app_name(const char *raw)
 
 /* Sets cfg->app from `raw` as it is when valid, else made valid (origin `fixed`). */
 static int set_app_name(struct pack_config *cfg, const char *raw, enum app_origin as_is,
-                        enum app_origin fixed, char *err)
+                        enum app_origin fixed, struct err *err)
 {
 	if (app_name_check(raw, NULL) == 0) {
 		if (!(cfg->app = strdup(raw)))
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		cfg->app_origin = as_is;
 		if (as_is == APP_FROM_DIRECTORY && !(cfg->app_raw = strdup(raw)))
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		return 0;
 	}
 	cfg->app = make_app_name(raw);
@@ -146,12 +146,12 @@ static int set_app_name(struct pack_config *cfg, const char *raw, enum app_origi
 		            raw, CONFIG_NAME);
 	cfg->app_origin = fixed;
 	if (!(cfg->app_raw = strdup(raw)))
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	return 0;
 }
 
 static int detect_package_json(int dfd, struct pack_config *cfg, struct project_shape *shape,
-                               char *err)
+                               struct err *err)
 {
 	json_object *root = NULL, *scripts = NULL;
 	const char *name;
@@ -171,7 +171,7 @@ static int detect_package_json(int dfd, struct pack_config *cfg, struct project_
 	json_object_object_get_ex(root, "scripts", &scripts);
 	if (!cfg->build &&
 	    !(cfg->build = strdup(has_key(scripts, "build") ? "npm run build" : ""))) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	if (depends_on(root, "next"))
@@ -183,14 +183,13 @@ out:
 }
 
 /* No name anywhere else: the project directory's own. */
-static int app_from_directory(const char *project_dir, struct pack_config *cfg, char *err)
+static int app_from_directory(const char *project_dir, struct pack_config *cfg, struct err *err)
 {
 	char real[PATH_MAX];
 	const char *base;
 
 	if (!realpath(project_dir, real))
-		return fail(err, "cannot resolve the project directory %s: %s", project_dir,
-		            strerror(errno));
+		return fail_sys(err, "cannot resolve the project directory %s", project_dir);
 	base = strrchr(real, '/');
 	base = base ? base + 1 : real;
 	return set_app_name(cfg, base, APP_FROM_DIRECTORY, APP_FROM_DIRECTORY, err);
@@ -202,7 +201,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Root files named start*.sh, sorted. */
-static int add_start_scripts(int dfd, struct strlist *include, char *err)
+static int add_start_scripts(int dfd, struct strlist *include, struct err *err)
 {
 	struct strlist found = {0};
 	struct dirent *de;
@@ -215,7 +214,8 @@ static int add_start_scripts(int dfd, struct strlist *include, char *err)
 
 		if (fd >= 0)
 			close(fd);
-		return fail(err, "cannot list the project directory: %s", strerror(e));
+		return fail_kind(err, ERR_SYSTEM, "cannot list the project directory: %s",
+		                 strerror(e));
 	}
 	rewinddir(d);
 	while ((de = readdir(d)))
@@ -223,7 +223,7 @@ static int add_start_scripts(int dfd, struct strlist *include, char *err)
 		    strlist_push(&found, de->d_name) < 0) {
 			closedir(d);
 			strlist_clear(&found);
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		}
 	closedir(d);
 	if (found.n)
@@ -231,26 +231,26 @@ static int add_start_scripts(int dfd, struct strlist *include, char *err)
 	for (i = 0; i < found.n; i++)
 		if (!strlist_has(include, found.v[i]) && strlist_push(include, found.v[i]) < 0) {
 			strlist_clear(&found);
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		}
 	strlist_clear(&found);
 	return 0;
 }
 
 static int detect_include(int dfd, struct pack_config *cfg, const struct project_shape *shape,
-                          char *err)
+                          struct err *err)
 {
 	struct strlist *inc = &cfg->include;
 
 	if (shape->nextjs) {
 		if (strlist_push(inc, ".next/standalone") < 0 ||
 		    strlist_push(inc, ".next/static") < 0)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		if (is_dir_at(dfd, "public") && strlist_push(inc, "public") < 0)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 	}
 	if (shape->has_agent && strlist_push(inc, AGENT_DIR) < 0)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	return add_start_scripts(dfd, inc, err);
 }
 
@@ -258,9 +258,7 @@ static int detect_include(int dfd, struct pack_config *cfg, const struct project
  * command words_split reads the same as a shell: no quotes, variables or operators). */
 static bool plain_node_script(const char *cmd, struct strlist *argv)
 {
-	char werr[ERR_MAX];
-
-	if (strpbrk(cmd, "\"'\\$`;&|<>(){}*?~#\n") || words_split(cmd, argv, werr) < 0)
+	if (strpbrk(cmd, "\"'\\$`;&|<>(){}*?~#\n") || words_split(cmd, argv, NULL) < 0)
 		return false;
 	return argv->n >= 2 && !strcmp(argv->v[0], "node");
 }
@@ -269,7 +267,7 @@ static bool plain_node_script(const char *cmd, struct strlist *argv)
  * agent/: scripts.start when it is `node ...`, else `node MAIN start` for "main" or the first
  * of agent.js, main.js, index.js that exists. */
 static int detect_node_agent(int dfd, struct pack_config *cfg, struct project_shape *shape,
-                             char *err)
+                             struct err *err)
 {
 	static const char *const entries[] = {"agent.js", "main.js", "index.js"};
 	json_object *pkg = NULL, *scripts = NULL;
@@ -323,7 +321,7 @@ static int detect_node_agent(int dfd, struct pack_config *cfg, struct project_sh
 	                        ", but neither its scripts.start (node ...), its \"main\" nor "
 	                        "agent.js, main.js or index.js says how to start it: add [service "
 	                        "agent] with a command") < 0) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	r = 0;
@@ -333,7 +331,8 @@ out:
 	return r;
 }
 
-static int detect_agent(int dfd, struct pack_config *cfg, struct project_shape *shape, char *err)
+static int detect_agent(int dfd, struct pack_config *cfg, struct project_shape *shape,
+                        struct err *err)
 {
 	const char *py = NULL;
 
@@ -360,9 +359,7 @@ static int detect_agent(int dfd, struct pack_config *cfg, struct project_shape *
 
 static int set_command(struct pack_service *s, const char *command)
 {
-	char werr[ERR_MAX];
-
-	return (s->command = strdup(command)) && words_split(command, &s->argv, werr) == 0 ? 0 : -1;
+	return (s->command = strdup(command)) && words_split(command, &s->argv, NULL) == 0 ? 0 : -1;
 }
 
 /* The detected services, into `det` (a scratch config). */
@@ -398,7 +395,8 @@ static int detected_services(struct pack_config *det, const struct project_shape
 	return 0;
 }
 
-static int detect_services(struct pack_config *cfg, const struct project_shape *shape, char *err)
+static int detect_services(struct pack_config *cfg, const struct project_shape *shape,
+                           struct err *err)
 {
 	struct pack_config det;
 	size_t i;
@@ -406,7 +404,7 @@ static int detect_services(struct pack_config *cfg, const struct project_shape *
 
 	config_init(&det);
 	if (detected_services(&det, shape) < 0)
-		r = fail(err, "out of memory");
+		r = fail_oom(err);
 	for (i = 0; r == 0 && i < det.n_services; i++)
 		r = config_merge_service(cfg, &det.services[i], err);
 	config_release(&det);
@@ -426,7 +424,7 @@ static void detect_next_config(int dfd, struct project_shape *shape)
 }
 
 int detect_defaults(int dfd, const char *project_dir, struct pack_config *cfg,
-                    struct project_shape *shape, char *err)
+                    struct project_shape *shape, struct err *err)
 {
 	memset(shape, 0, sizeof(*shape));
 	shape->has_package_json = is_file_at(dfd, "package.json");
@@ -438,7 +436,7 @@ int detect_defaults(int dfd, const char *project_dir, struct pack_config *cfg,
 	if (detect_agent(dfd, cfg, shape, err) < 0)
 		return -1;
 	if (!cfg->build && !(cfg->build = strdup("")))
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	if (!cfg->app && app_from_directory(project_dir, cfg, err) < 0)
 		return -1;
 	if (!cfg->include_set && detect_include(dfd, cfg, shape, err) < 0)

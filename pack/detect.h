@@ -41,6 +41,6 @@ struct project_shape {
  * derived app name) and fills every unset field of cfg, then calls config_finish. Fails
  * when no app name can be made, and on config_finish's errors. */
 int detect_defaults(int project_fd, const char *project_dir, struct pack_config *cfg,
-                    struct project_shape *shape, char *err);
+                    struct project_shape *shape, struct err *err);
 
 #endif

@@ -8,6 +8,7 @@
 #ifndef SLIPWAY_PACK_VERSION_H
 #define SLIPWAY_PACK_VERSION_H
 
+#include "release/base/error.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,6 +22,6 @@ struct git_version {
 
 /* Fills out for the repository containing `dir`. Not being in a repository is not an
  * error (out->in_git = false); a repository without commits is. */
-int git_version_read(const char *dir, struct git_version *out, char *err);
+int git_version_read(const char *dir, struct git_version *out, struct err *err);
 
 #endif

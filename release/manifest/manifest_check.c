@@ -12,7 +12,7 @@ static bool is_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-int relpath_check(const char *path, char *err)
+int relpath_check(const char *path, struct err *err)
 {
 	size_t len = strlen(path);
 	const char *p = path;
@@ -46,7 +46,7 @@ int relpath_check(const char *path, char *err)
 	return 0;
 }
 
-int symlink_target_check(const char *linkpath, const char *target, char *err)
+int symlink_target_check(const char *linkpath, const char *target, struct err *err)
 {
 	size_t len = strlen(target), depth = 0, ups = 0;
 	const char *p = target;
@@ -100,7 +100,7 @@ int symlink_target_check(const char *linkpath, const char *target, char *err)
 	return 0;
 }
 
-int version_check(const char *v, char *err)
+int version_check(const char *v, struct err *err)
 {
 	size_t len = strlen(v);
 
@@ -126,7 +126,7 @@ static bool charset_ok(const char *s, size_t max, const char *first, const char 
 	return len > 0 && len <= max && strchr(first, s[0]) && strspn(s, rest) == len;
 }
 
-int app_name_check(const char *name, char *err)
+int app_name_check(const char *name, struct err *err)
 {
 	if (!charset_ok(name, MANIFEST_MAX_NAME, UPPER LOWER DIGIT, UPPER LOWER DIGIT "._-"))
 		return fail(
@@ -135,7 +135,7 @@ int app_name_check(const char *name, char *err)
 	return 0;
 }
 
-int service_name_check(const char *name, char *err)
+int service_name_check(const char *name, struct err *err)
 {
 	if (!charset_ok(name, MANIFEST_MAX_SERVICE_NAME, LOWER DIGIT "_-", LOWER DIGIT "_-"))
 		return fail(err, "service name \"%.64s\" must match [a-z0-9_-]{1,%d}", name,
@@ -143,7 +143,7 @@ int service_name_check(const char *name, char *err)
 	return 0;
 }
 
-int secret_name_check(const char *name, char *err)
+int secret_name_check(const char *name, struct err *err)
 {
 	if (!charset_ok(name, MANIFEST_MAX_NAME, UPPER "_", UPPER DIGIT "_"))
 		return fail(err, "secret name \"%.64s\" must match [A-Z_][A-Z0-9_]* (1..%d bytes)",
@@ -151,7 +151,7 @@ int secret_name_check(const char *name, char *err)
 	return 0;
 }
 
-int env_name_check(const char *name, char *err)
+int env_name_check(const char *name, struct err *err)
 {
 	if (!charset_ok(name, MANIFEST_MAX_NAME, UPPER LOWER "_", UPPER LOWER DIGIT "_"))
 		return fail(err,

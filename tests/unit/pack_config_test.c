@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* A project where nothing is detected: the file alone, finished. */
-static int parse(const char *text, struct pack_config *cfg, char *err)
+static int parse(const char *text, struct pack_config *cfg, struct err *err)
 {
 	config_init(cfg);
 	if (config_parse(text, strlen(text), "slipway.ini", cfg, err) < 0)
@@ -17,7 +17,7 @@ static int parse(const char *text, struct pack_config *cfg, char *err)
 }
 
 /* The text, then a detected service as pack/detect.c makes the Next.js one. */
-static int parse_over_detected_web(const char *text, struct pack_config *cfg, char *err)
+static int parse_over_detected_web(const char *text, struct pack_config *cfg, struct err *err)
 {
 	struct pack_config det;
 	struct pack_service *w;
@@ -49,17 +49,17 @@ static int parse_over_detected_web(const char *text, struct pack_config *cfg, ch
 static void expect_error(const char *text, const char *want)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(parse(text, &cfg, err), -1, "accepted: %s", text);
-	cr_assert(strstr(err, want), "error '%s' does not contain '%s'", err, want);
+	cr_assert_eq(parse(text, &cfg, &err), -1, "accepted: %s", text);
+	cr_assert(strstr(err.msg, want), "error '%s' does not contain '%s'", err.msg, want);
 	config_release(&cfg);
 }
 
 Test(config, parses_every_section_of_the_brief)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 	const char *text =
 	    "[app]\nname = mediai\nbuild = npm run build\n"
 	    "[bundle]\ninclude = .next/standalone public agent\nexclude = .next/cache\n"
@@ -69,7 +69,7 @@ Test(config, parses_every_section_of_the_brief)
 	    "[service agent]\ncommand = python3 agent/main.py start\nready = none\n"
 	    "stop_timeout = 30m\n";
 
-	cr_assert_eq(parse(text, &cfg, err), 0, "%s", err);
+	cr_assert_eq(parse(text, &cfg, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(cfg.app, "mediai");
 	cr_assert_str_eq(cfg.build, "npm run build");
 	cr_assert_eq(cfg.include.n, 3);
@@ -116,9 +116,9 @@ Test(config, long_lines_are_an_error_not_split)
 Test(config, indented_lines_continue_lists_only)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(parse("[bundle]\ninclude = a\n  b c\n\n  d\n", &cfg, err), 0, "%s", err);
+	cr_assert_eq(parse("[bundle]\ninclude = a\n  b c\n\n  d\n", &cfg, &err), 0, "%s", err.msg);
 	cr_assert_eq(cfg.include.n, 4);
 	cr_assert_str_eq(cfg.include.v[3], "d");
 	config_release(&cfg);
@@ -129,14 +129,14 @@ Test(config, indented_lines_continue_lists_only)
 Test(config, nul_bytes_and_bom)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 	const char text[] = "[app]\nname = a\0b\n";
 
 	config_init(&cfg);
-	cr_assert_eq(config_parse(text, sizeof(text) - 1, "f", &cfg, err), -1);
-	cr_assert(strstr(err, "f:2: NUL byte"), "%s", err);
+	cr_assert_eq(config_parse(text, sizeof(text) - 1, "f", &cfg, &err), -1);
+	cr_assert(strstr(err.msg, "f:2: NUL byte"), "%s", err.msg);
 	config_release(&cfg);
-	cr_assert_eq(parse("\xEF\xBB\xBF[app]\nname = bom\n", &cfg, err), 0, "%s", err);
+	cr_assert_eq(parse("\xEF\xBB\xBF[app]\nname = bom\n", &cfg, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(cfg.app, "bom");
 	config_release(&cfg);
 }
@@ -144,30 +144,30 @@ Test(config, nul_bytes_and_bom)
 Test(config, durations)
 {
 	uint64_t ms;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(parse_duration_ms("30s", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("30s", &ms, &err), 0);
 	cr_assert_eq(ms, 30000);
-	cr_assert_eq(parse_duration_ms("30m", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("30m", &ms, &err), 0);
 	cr_assert_eq(ms, 1800000);
-	cr_assert_eq(parse_duration_ms("250ms", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("250ms", &ms, &err), 0);
 	cr_assert_eq(ms, 250);
-	cr_assert_eq(parse_duration_ms("2h", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("2h", &ms, &err), 0);
 	cr_assert_eq(ms, 7200000);
-	cr_assert_eq(parse_duration_ms("45", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("45", &ms, &err), 0);
 	cr_assert_eq(ms, 45000);
-	cr_assert_eq(parse_duration_ms("-1s", &ms, err), -1);
-	cr_assert_eq(parse_duration_ms("1 s", &ms, err), -1);
-	cr_assert_eq(parse_duration_ms("8d", &ms, err), -1);
-	cr_assert_eq(parse_duration_ms("99999999999999999999s", &ms, err), -1);
+	cr_assert_eq(parse_duration_ms("-1s", &ms, &err), -1);
+	cr_assert_eq(parse_duration_ms("1 s", &ms, &err), -1);
+	cr_assert_eq(parse_duration_ms("8d", &ms, &err), -1);
+	cr_assert_eq(parse_duration_ms("99999999999999999999s", &ms, &err), -1);
 }
 
 Test(words, split_with_quotes_and_no_shell)
 {
 	struct strlist w = {0};
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(words_split("node  server.js 'a b' \"c \\\"d\\\"\" e\\ f $HOME;x", &w, err),
+	cr_assert_eq(words_split("node  server.js 'a b' \"c \\\"d\\\"\" e\\ f $HOME;x", &w, &err),
 	             0);
 	cr_assert_eq(w.n, 6);
 	cr_assert_str_eq(w.v[0], "node");
@@ -176,13 +176,13 @@ Test(words, split_with_quotes_and_no_shell)
 	cr_assert_str_eq(w.v[4], "e f");
 	cr_assert_str_eq(w.v[5], "$HOME;x");
 	strlist_clear(&w);
-	cr_assert_eq(words_split("''", &w, err), 0);
+	cr_assert_eq(words_split("''", &w, &err), 0);
 	cr_assert_eq(w.n, 1);
 	cr_assert_str_eq(w.v[0], "");
 	strlist_clear(&w);
-	cr_assert_eq(words_split("a 'b", &w, err), -1);
-	cr_assert_eq(words_split("a \"b", &w, err), -1);
-	cr_assert_eq(words_split("a\\", &w, err), -1);
+	cr_assert_eq(words_split("a 'b", &w, &err), -1);
+	cr_assert_eq(words_split("a \"b", &w, &err), -1);
+	cr_assert_eq(words_split("a\\", &w, &err), -1);
 	strlist_clear(&w);
 }
 
@@ -194,9 +194,10 @@ Test(words, quote_round_trips)
 
 	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
 		struct strlist w = {0};
-		char err[ERR_MAX], *q = words_quote(samples[i]);
+		char *q = words_quote(samples[i]);
+		struct err err;
 
-		cr_assert_eq(words_split(q, &w, err), 0, "%s", q);
+		cr_assert_eq(words_split(q, &w, &err), 0, "%s", q);
 		cr_assert_eq(w.n, 1, "%s", q);
 		cr_assert_str_eq(w.v[0], samples[i]);
 		strlist_clear(&w);
@@ -234,7 +235,8 @@ Test(collect, exclude_patterns)
 Test(config, printed_config_parses_back_with_awkward_words)
 {
 	struct pack_config cfg, again;
-	char err[ERR_MAX], *text;
+	struct err err;
+	char *text;
 	const char *words[] = {"x ;y", "[notasection]", "#nocomment", "a\"b", "tab\there"};
 	size_t i;
 
@@ -246,8 +248,8 @@ Test(config, printed_config_parses_back_with_awkward_words)
 	text = config_to_ini(&cfg);
 	cr_assert_not_null(text);
 	config_init(&again);
-	cr_assert_eq(config_parse(text, strlen(text), "printed", &again, err), 0, "%s\n%s", err,
-	             text);
+	cr_assert_eq(config_parse(text, strlen(text), "printed", &again, &err), 0, "%s\n%s",
+	             err.msg, text);
 	cr_assert_eq(again.exclude.n, cfg.exclude.n, "%s", text);
 	for (i = 0; i < cfg.exclude.n; i++)
 		cr_assert_str_eq(again.exclude.v[i], words[i]);
@@ -259,9 +261,9 @@ Test(config, printed_config_parses_back_with_awkward_words)
 Test(config, a_section_overrides_a_detected_service_key_by_key)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(parse_over_detected_web("[service web]\nport = 5055\n", &cfg, err), 0, "%s",
+	cr_assert_eq(parse_over_detected_web("[service web]\nport = 5055\n", &cfg, &err), 0, "%s",
 	             err);
 	cr_assert_eq(cfg.n_services, 1);
 	cr_assert_eq(cfg.services[0].port, 5055);
@@ -278,8 +280,8 @@ Test(config, a_section_overrides_a_detected_service_key_by_key)
 	/* The file's command wins, the detected cwd stays: the trap of a forgotten cwd. */
 	cr_assert_eq(parse_over_detected_web("[service web]\ncommand = node --enable-source-maps "
 	                                     "server.js\nready = none\n",
-	                                     &cfg, err),
-	             0, "%s", err);
+	                                     &cfg, &err),
+	             0, "%s", err.msg);
 	cr_assert_eq(cfg.services[0].argv.n, 3);
 	cr_assert_str_eq(cfg.services[0].cwd, ".next/standalone");
 	cr_assert_eq(cfg.services[0].ready, READY_NONE);
@@ -290,11 +292,11 @@ Test(config, a_section_overrides_a_detected_service_key_by_key)
 Test(config, env_merges_variable_by_variable)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
 	cr_assert_eq(
-	    parse_over_detected_web("[service web]\nenv = TZ=Europe/Lisbon EXTRA=1\n", &cfg, err),
-	    0, "%s", err);
+	    parse_over_detected_web("[service web]\nenv = TZ=Europe/Lisbon EXTRA=1\n", &cfg, &err),
+	    0, "%s", err.msg);
 	cr_assert_eq(cfg.services[0].env.n, 3);
 	cr_assert_str_eq(cfg.services[0].env.v[0], "NODE_ENV=production");
 	cr_assert_str_eq(cfg.services[0].env.v[1], "TZ=Europe/Lisbon");
@@ -306,12 +308,12 @@ Test(config, env_merges_variable_by_variable)
 Test(config, a_worker_without_port_gets_a_drain_length_stop_timeout)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
 	cr_assert_eq(parse("[service worker]\ncommand = node worker.js start\n"
 	                   "[service api]\ncommand = node api.js\nport = 8080\n",
-	                   &cfg, err),
-	             0, "%s", err);
+	                   &cfg, &err),
+	             0, "%s", err.msg);
 	cr_assert_eq(cfg.services[0].stop_timeout_ms, SERVICE_WORKER_STOP_TIMEOUT_MS);
 	cr_assert_eq(cfg.services[0].stop_timeout_ms, 30u * 60 * 1000);
 	cr_assert_eq(cfg.services[0].ready, READY_NONE);
@@ -319,7 +321,7 @@ Test(config, a_worker_without_port_gets_a_drain_length_stop_timeout)
 	cr_assert_eq(cfg.services[1].ready, READY_HTTP);
 	cr_assert_eq(cfg.services[1].ready_timeout_ms, 60000);
 	config_release(&cfg);
-	cr_assert_eq(parse("[service worker]\ncommand = x\nstop_timeout = 5s\n", &cfg, err), 0);
+	cr_assert_eq(parse("[service worker]\ncommand = x\nstop_timeout = 5s\n", &cfg, &err), 0);
 	cr_assert_eq(cfg.services[0].stop_timeout_ms, 5000);
 	config_release(&cfg);
 }
@@ -327,9 +329,9 @@ Test(config, a_worker_without_port_gets_a_drain_length_stop_timeout)
 Test(config, enabled_no_turns_off_a_detected_service_only)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(parse_over_detected_web("[service web]\nenabled = no\n", &cfg, err), 0, "%s",
+	cr_assert_eq(parse_over_detected_web("[service web]\nenabled = no\n", &cfg, &err), 0, "%s",
 	             err);
 	cr_assert_eq(cfg.n_services, 0);
 	cr_assert_eq(cfg.disabled.n, 1);
@@ -343,30 +345,31 @@ Test(config, enabled_no_turns_off_a_detected_service_only)
 Test(config, a_section_without_command_needs_a_detected_service)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
 	expect_error("[service api]\nport = 80\n", "slipway.ini: [service api] has no command");
-	cr_assert_eq(parse_over_detected_web("[service api]\nport = 80\n", &cfg, err), -1);
-	cr_assert(strstr(err, "[service api] has no command"), "%s", err);
+	cr_assert_eq(parse_over_detected_web("[service api]\nport = 80\n", &cfg, &err), -1);
+	cr_assert(strstr(err.msg, "[service api] has no command"), "%s", err.msg);
 	config_release(&cfg);
 }
 
 Test(config, a_second_section_running_the_detected_command_is_refused)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
 	cr_assert_eq(
-	    parse_over_detected_web("[service site]\ncommand = node server.js\n", &cfg, err), -1);
-	cr_assert(strstr(err, "[service site] runs the same command as the detected service web"),
-	          "%s", err);
+	    parse_over_detected_web("[service site]\ncommand = node server.js\n", &cfg, &err), -1);
+	cr_assert(
+	    strstr(err.msg, "[service site] runs the same command as the detected service web"),
+	    "%s", err.msg);
 	config_release(&cfg);
 	cr_assert_eq(
 	    parse_over_detected_web("[service site]\ncommand = node server.js\ncwd = "
 	                            ".next/standalone\nport = 5000\n[service web]\nenabled "
 	                            "= no\n",
-	                            &cfg, err),
-	    0, "%s", err);
+	                            &cfg, &err),
+	    0, "%s", err.msg);
 	cr_assert_eq(cfg.n_services, 1);
 	cr_assert_str_eq(cfg.services[0].name, "site");
 	config_release(&cfg);
