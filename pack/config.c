@@ -33,6 +33,7 @@ struct parse_state {
 	bool failed;
 };
 
+/* Keys of [app], [bundle] and [secrets]; a [service NAME] section uses enum service_key. */
 enum key_bit {
 	K_NAME = 1 << 0,
 	K_BUILD = 1 << 1,
@@ -40,14 +41,6 @@ enum key_bit {
 	K_EXCLUDE = 1 << 3,
 	K_REQUIRED = 1 << 4,
 	K_OPTIONAL = 1 << 5,
-	K_COMMAND = 1 << 6,
-	K_CWD = 1 << 7,
-	K_PORT = 1 << 8,
-	K_READY = 1 << 9,
-	K_STOP = 1 << 10,
-	K_ENV = 1 << 11,
-	K_READY_TIMEOUT = 1 << 12,
-	K_ENABLED = 1 << 13,
 };
 
 static int state_fail(struct parse_state *st, const char *fmt, ...)
@@ -279,8 +272,9 @@ static int add_env(struct parse_state *st, const char *value, struct strlist *en
 	return ok;
 }
 
-/* Claims key bit `bit` in the current section; a second claim is a duplicate unless the
- * line is an indented continuation of a list key. */
+/* Claims key bit `bit` in the current section (in a service's, also records it in its
+ * `set`); a second claim is a duplicate unless the line is an indented continuation of a
+ * list key. */
 static int claim(struct parse_state *st, unsigned bit, const char *name, bool list)
 {
 	if (st->indented) {
@@ -291,6 +285,8 @@ static int claim(struct parse_state *st, unsigned bit, const char *name, bool li
 	if (st->seen & bit)
 		return state_fail(st, "duplicate key '%s' in [%s]", name, st->section);
 	st->seen |= bit;
+	if (st->service)
+		st->service->set |= bit;
 	return 1;
 }
 
@@ -380,9 +376,8 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 	struct err verr;
 
 	if (!strcmp(name, "command")) {
-		if (!claim(st, K_COMMAND, name, false))
+		if (!claim(st, SVC_COMMAND, name, false))
 			return 0;
-		s->set |= SVC_COMMAND;
 		strlist_clear(&s->argv);
 		if (words_split(value, &s->argv, &verr) < 0)
 			return state_fail(st, "bad command: %s", verr.msg);
@@ -391,9 +386,8 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		return set_string(st, &s->command, value);
 	}
 	if (!strcmp(name, "cwd")) {
-		if (!claim(st, K_CWD, name, false))
+		if (!claim(st, SVC_CWD, name, false))
 			return 0;
-		s->set |= SVC_CWD;
 		if (strcmp(value, ".") && !valid_relative_path(value))
 			return state_fail(st,
 			                  "bad cwd '%s': must be a relative path inside the "
@@ -405,9 +399,8 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		char *end;
 		long port;
 
-		if (!claim(st, K_PORT, name, false))
+		if (!claim(st, SVC_PORT, name, false))
 			return 0;
-		s->set |= SVC_PORT;
 		errno = 0;
 		port = strtol(value, &end, 10);
 		if (errno || end == value || *end || port < 1 || port > 65535)
@@ -416,18 +409,16 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		return 1;
 	}
 	if (!strcmp(name, "ready")) {
-		if (!claim(st, K_READY, name, false))
+		if (!claim(st, SVC_READY, name, false))
 			return 0;
-		s->set |= SVC_READY;
 		return parse_ready(st, s, value);
 	}
 	if (!strcmp(name, "stop_timeout") || !strcmp(name, "ready_timeout")) {
 		bool stop = name[0] == 's';
 		uint64_t ms;
 
-		if (!claim(st, stop ? K_STOP : K_READY_TIMEOUT, name, false))
+		if (!claim(st, stop ? SVC_STOP_TIMEOUT : SVC_READY_TIMEOUT, name, false))
 			return 0;
-		s->set |= stop ? SVC_STOP_TIMEOUT : SVC_READY_TIMEOUT;
 		if (parse_duration_ms(value, &ms, &verr) < 0)
 			return state_fail(st, "%s", verr.msg);
 		if (ms == 0)
@@ -439,15 +430,13 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		return 1;
 	}
 	if (!strcmp(name, "env")) {
-		if (!claim(st, K_ENV, name, true))
+		if (!claim(st, SVC_ENV, name, true))
 			return 0;
-		s->set |= SVC_ENV;
 		return add_env(st, value, &s->env);
 	}
 	if (!strcmp(name, "enabled")) {
-		if (!claim(st, K_ENABLED, name, false))
+		if (!claim(st, SVC_ENABLED, name, false))
 			return 0;
-		s->set |= SVC_ENABLED;
 		if (!strcmp(value, "yes") || !strcmp(value, "true"))
 			s->enabled = true;
 		else if (!strcmp(value, "no") || !strcmp(value, "false"))
