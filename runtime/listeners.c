@@ -24,13 +24,14 @@ static int port_of(const struct sockaddr_storage *ss)
 
 static void fdstore(struct listener *l, int add)
 {
-	char msg[96], err[ERR_MAX];
+	char msg[96];
+	struct err err;
 
 	if (!add && !l->stored)
 		return;
 	snprintf(msg, sizeof(msg),
 	         add ? "FDSTORE=1\nFDNAME=port-%d" : "FDSTOREREMOVE=1\nFDNAME=port-%d", l->port);
-	if (notify_send_fds(msg, add ? &l->fd : NULL, add ? 1 : 0, err) == 0 && add &&
+	if (notify_send_fds(msg, add ? &l->fd : NULL, add ? 1 : 0, &err) == 0 && add &&
 	    getenv("NOTIFY_SOCKET"))
 		l->stored = 1;
 }
@@ -103,7 +104,7 @@ struct listener *listeners_find(const struct listeners *ls, int port)
 }
 
 static int resolve(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len,
-                   char *err)
+                   struct err *err)
 {
 	struct addrinfo hints, *res = NULL;
 	char sport[16];
@@ -116,7 +117,8 @@ static int resolve(const char *host, int port, struct sockaddr_storage *ss, sock
 	snprintf(sport, sizeof(sport), "%d", port);
 	r = getaddrinfo(host && *host ? host : NULL, sport, &hints, &res);
 	if (r != 0)
-		return fail(err, "cannot resolve HOSTNAME %s: %s", host, gai_strerror(r));
+		return fail_kind(err, ERR_SYSTEM, "cannot resolve HOSTNAME %s: %s", host,
+		                 gai_strerror(r));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*len = res->ai_addrlen;
 	freeaddrinfo(res);
@@ -138,9 +140,9 @@ int listeners_same_host(const struct listener *l, const char *host, int port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	char err[ERR_MAX];
+	struct err err;
 
-	return resolve(host, port, &ss, &len, err) == 0 && same_addr(&ss, &l->addr);
+	return resolve(host, port, &ss, &len, &err) == 0 && same_addr(&ss, &l->addr);
 }
 
 static void describe(const struct sockaddr_storage *ss, char *buf, size_t cap)
@@ -154,7 +156,7 @@ static void describe(const struct sockaddr_storage *ss, char *buf, size_t cap)
 	snprintf(buf, cap, ss->ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", a, port_of(ss));
 }
 
-struct listener *listeners_get(struct listeners *ls, const char *host, int port, char *err)
+struct listener *listeners_get(struct listeners *ls, const char *host, int port, struct err *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -170,8 +172,9 @@ struct listener *listeners_get(struct listeners *ls, const char *host, int port,
 
 		if (!same_addr(&ss, &l->addr)) {
 			describe(&l->addr, held, sizeof(held));
-			fail(err, "cannot listen on %s: slipway holds port %d on %s", where, port,
-			     held);
+			fail_kind(err, ERR_SYSTEM,
+			          "cannot listen on %s: slipway holds port %d on %s", where, port,
+			          held);
 			return NULL;
 		}
 		l->users++;
@@ -179,18 +182,18 @@ struct listener *listeners_get(struct listeners *ls, const char *host, int port,
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		fail(err, "cannot create a socket for %s: %s", where, strerror(errno));
+		fail_sys(err, "cannot create a socket for %s", where);
 		return NULL;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, LISTENER_BACKLOG) < 0) {
-		fail(err, "cannot listen on %s: %s", where, strerror(errno));
+		fail_sys(err, "cannot listen on %s", where);
 		close(fd);
 		return NULL;
 	}
 	if (!(l = add(ls, fd, &ss, len))) {
 		close(fd);
-		fail(err, "out of memory");
+		fail_oom(err);
 		return NULL;
 	}
 	l->users = 1;
@@ -231,20 +234,20 @@ void listeners_release(struct listeners *ls)
 	}
 }
 
-int listeners_gate(int *port, char *err)
+int listeners_gate(int *port, struct err *err)
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
-		return fail(err, "cannot create the gate socket: %s", strerror(errno));
+		return fail_sys(err, "cannot create the gate socket");
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		fail(err, "cannot listen on 127.0.0.1 for the health gate: %s", strerror(errno));
+		fail_sys(err, "cannot listen on 127.0.0.1 for the health gate");
 		close(fd);
 		return -1;
 	}

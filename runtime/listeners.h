@@ -10,6 +10,8 @@
 #ifndef SLIPWAY_RUNTIME_LISTENERS_H
 #define SLIPWAY_RUNTIME_LISTENERS_H
 
+#include "release/base/error.h"
+
 #include <netinet/in.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -42,7 +44,7 @@ int listeners_inherit(struct listeners *ls, char *note, size_t cap);
  * (inherited or bound before), else a new one bound now (SO_REUSEADDR, listen with
  * LISTENER_BACKLOG, close-on-exec) and offered to systemd's fd store. Adds a user.
  * Fails (err) when the port is held here for another address, or cannot be bound. */
-struct listener *listeners_get(struct listeners *ls, const char *host, int port, char *err);
+struct listener *listeners_get(struct listeners *ls, const char *host, int port, struct err *err);
 
 /* The socket held for `port`, or NULL. */
 struct listener *listeners_find(const struct listeners *ls, int port);
@@ -61,6 +63,6 @@ void listeners_release(struct listeners *ls);
 
 /* A private listening socket on 127.0.0.1 with a kernel-chosen port, for one generation's
  * health gate. Returns the descriptor (close-on-exec) and sets *port, or -1 (err). */
-int listeners_gate(int *port, char *err);
+int listeners_gate(int *port, struct err *err);
 
 #endif

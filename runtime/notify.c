@@ -9,12 +9,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int notify_send(const char *msg, char *err)
+int notify_send(const char *msg, struct err *err)
 {
 	return notify_send_fds(msg, NULL, 0, err);
 }
 
-int notify_send_fds(const char *msg, const int *fds, size_t nfds, char *err)
+int notify_send_fds(const char *msg, const int *fds, size_t nfds, struct err *err)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa;
@@ -30,10 +30,10 @@ int notify_send_fds(const char *msg, const int *fds, size_t nfds, char *err)
 	if (!path || !*path)
 		return 0;
 	if (nfds > NOTIFY_MAX_FDS)
-		return fail(err, "too many descriptors for one notification");
+		return fail_kind(err, ERR_SYSTEM, "too many descriptors for one notification");
 	n = strlen(path);
 	if ((path[0] != '/' && path[0] != '@') || n >= sizeof(sa.sun_path))
-		return fail(err, "NOTIFY_SOCKET is not a usable socket address");
+		return fail_kind(err, ERR_SYSTEM, "NOTIFY_SOCKET is not a usable socket address");
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, n);
@@ -60,9 +60,9 @@ int notify_send_fds(const char *msg, const int *fds, size_t nfds, char *err)
 	}
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return fail(err, "cannot create notify socket: %s", strerror(errno));
+		return fail_sys(err, "cannot create notify socket");
 	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
-		rc = fail(err, "cannot notify %s: %s", path, strerror(errno));
+		rc = fail_sys(err, "cannot notify %s", path);
 	close(fd);
 	return rc;
 }

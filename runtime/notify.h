@@ -8,12 +8,14 @@
 
 #include <stddef.h>
 
+#include "release/base/error.h"
+
 #define NOTIFY_MAX_FDS 16
 
-int notify_send(const char *msg, char *err);
+int notify_send(const char *msg, struct err *err);
 
 /* The same with descriptors attached (SCM_RIGHTS), e.g. "FDSTORE=1\nFDNAME=port-5000" to
  * hand sockets to systemd's file-descriptor store. At most NOTIFY_MAX_FDS. */
-int notify_send_fds(const char *msg, const int *fds, size_t nfds, char *err);
+int notify_send_fds(const char *msg, const int *fds, size_t nfds, struct err *err);
 
 #endif

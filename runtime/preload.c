@@ -23,17 +23,17 @@ extern const char slipway_preload_js[];
 /* The marker of a stock standalone server.js (checked on Next.js 15). */
 #define NEXT_MARKER "next/dist/server/lib/start-server"
 
-int preload_install(const char *root, char *path, size_t cap, char *err)
+int preload_install(const char *root, char *path, size_t cap, struct err *err)
 {
 	char dir[4096];
 	int dfd, rc;
 
 	snprintf(dir, sizeof(dir), "%s/%s", root, STATEFILE_DIR);
 	if ((size_t)snprintf(path, cap, "%s/%s", dir, PRELOAD_NAME) >= cap)
-		return fail(err, "store path too long for the Node preload");
+		return fail_kind(err, ERR_SYSTEM, "store path too long for the Node preload");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
-		return fail(err, "cannot open %s: %s", dir, strerror(errno));
+		return fail_sys(err, "cannot open %s", dir);
 	rc = write_file_atomic(dfd, PRELOAD_NAME, slipway_preload_js, strlen(slipway_preload_js),
 	                       0644, 0, err);
 	close(dfd);
@@ -52,7 +52,8 @@ int preload_is_node(const struct svc_spec *spec)
 
 int preload_is_next_standalone(const struct svc_spec *spec)
 {
-	char path[4096], *text = NULL, err[ERR_MAX];
+	char path[4096], *text = NULL;
+	struct err err;
 	const char *script = NULL;
 	size_t i, len;
 	int found;
@@ -70,7 +71,7 @@ int preload_is_next_standalone(const struct svc_spec *spec)
 		snprintf(path, sizeof(path), "%s", script);
 	else
 		snprintf(path, sizeof(path), "%s/%s", spec->cwd, script);
-	if (read_file_at(AT_FDCWD, path, 1u << 20, 0, &text, &len, err) < 0)
+	if (read_file_at(AT_FDCWD, path, 1u << 20, 0, &text, &len, &err) < 0)
 		return 0;
 	found = strstr(text, NEXT_MARKER) != NULL;
 	free(text);

@@ -15,7 +15,7 @@
 
 /* Writes the preload to ROOT/run/PRELOAD_NAME (atomically, mode 0644) and its absolute path
  * into path. ROOT/run must exist. */
-int preload_install(const char *root, char *path, size_t cap, char *err);
+int preload_install(const char *root, char *path, size_t cap, struct err *err);
 
 /* Whether the service runs a stock Next.js standalone server: argv[0] is `node` or `nodejs`
  * (any directory), and its first argument that is not an option names a file (relative to

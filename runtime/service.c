@@ -75,7 +75,7 @@ void service_set_state(struct service *s, enum svc_state st, uint64_t now)
 	s->state = st;
 }
 
-int service_start(struct service *s, uint64_t now, char *err)
+int service_start(struct service *s, uint64_t now, struct err *err)
 {
 	struct spawn_req req = {s->spec.argv, s->spec.envp, s->spec.cwd};
 
@@ -83,7 +83,7 @@ int service_start(struct service *s, uint64_t now, char *err)
 }
 
 int service_spawn(struct service *s, const struct spawn_req *req, const struct spawn_pass *pass,
-                  uint64_t now, char *err)
+                  uint64_t now, struct err *err)
 {
 	pid_t pid;
 	int fd;

@@ -28,7 +28,8 @@ static void say(struct switcher *sw, const char *fmt, ...)
 
 void switch_setup(struct switcher *sw, const char *root)
 {
-	char note[256], err[ERR_MAX];
+	char note[256];
+	struct err err;
 	struct listener *l;
 	int n = listeners_inherit(&sw->ls, note, sizeof(note));
 
@@ -37,11 +38,11 @@ void switch_setup(struct switcher *sw, const char *root)
 	if (note[0])
 		say(sw, "warning: %s", note);
 	(void)n;
-	if (preload_install(root, sw->preload, sizeof(sw->preload), err) < 0) {
+	if (preload_install(root, sw->preload, sizeof(sw->preload), &err) < 0) {
 		say(sw,
 		    "warning: cannot install the Node preload (%s); web services move by "
 		    "stop-then-start",
-		    err);
+		    err.msg);
 		sw->preload[0] = '\0';
 	}
 }
@@ -157,7 +158,7 @@ static int start_env_build(const struct switcher *sw, const struct service *s, s
 	return 0;
 }
 
-int switch_start(struct switcher *sw, struct service *s, uint64_t now, char *err)
+int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct err *err)
 {
 	struct spawn_req req;
 	struct spawn_pass pass;
@@ -172,11 +173,11 @@ int switch_start(struct switcher *sw, struct service *s, uint64_t now, char *err
 	if ((gate = listeners_gate(&gate_port, err)) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0) {
-		fail(err, "cannot create the control channel: %s", strerror(errno));
+		fail_sys(err, "cannot create the control channel");
 		goto out;
 	}
 	if (start_env_build(sw, s, &e) < 0) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	fds[FD_PUBLIC - 3] = s->listener->fd;

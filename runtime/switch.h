@@ -54,7 +54,7 @@ void switch_release(struct switcher *sw);
 enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spec);
 
 /* Starts the instance, with the socket, gate and channel when its mode asks for them. */
-int switch_start(struct switcher *sw, struct service *s, uint64_t now, char *err);
+int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct err *err);
 
 /* The port to probe for readiness: the gate's for a slipway socket, else the service's. */
 int switch_probe_port(const struct service *s);
