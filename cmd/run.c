@@ -6,7 +6,6 @@
 #include "runtime/supervisor.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,7 +87,7 @@ int cmd_run(int argc, char **argv)
 	char abs_root[PATH_MAX];
 	int rc;
 
-	if (cmd_options(&p, argc, argv) < 0 || cmd_operands(&p, argc, argv, 0, 0, NULL) < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
 	rc = cmd_store_open("run", p.root, false, &st);
 	if (rc != EXIT_OK)
