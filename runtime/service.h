@@ -46,7 +46,6 @@ struct service {
 	unsigned handover_from; /* id of the old instance to stop once this one is ready */
 };
 
-uint64_t now_ms(void);
 const char *svc_state_name(enum svc_state s);
 
 /* Takes ownership of *spec (left zeroed). NULL when out of memory. */
