@@ -2,6 +2,7 @@
  * (specs/cli.md "pack"). Prints the archive's path on stdout (or --json). */
 #include "cmd/cmd.h"
 #include "pack/pack.h"
+#include "release/manifest/manifest_check.h"
 #include "release/base/clock.h"
 #include "release/base/error.h"
 
@@ -150,21 +151,6 @@ static int print_json(const struct pack_result *res, double seconds)
 	return EXIT_OK;
 }
 
-static int parse_serial(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > (1ULL << 53) - 1)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int cmd_pack(int argc, char **argv)
 {
 	struct pack_request rq = {.compress = COMPRESS_ZSTD};
@@ -189,9 +175,8 @@ int cmd_pack(int argc, char **argv)
 
 	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
-	if (serial && parse_serial(serial, &rq.serial) < 0)
-		return cmd_usage_error("pack", "bad --serial '%s': expected an integer 0..2^53-1",
-		                       serial);
+	if (serial && serial_parse(serial, &rq.serial, &err) < 0)
+		return cmd_usage_error("pack", "bad --serial: %s", err.msg);
 	rq.have_serial = serial != NULL;
 	if (compress && !strcmp(compress, "gzip"))
 		rq.compress = COMPRESS_GZIP;
