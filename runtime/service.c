@@ -1,6 +1,7 @@
 #include "runtime/service.h"
 #include "runtime/spawn.h"
 #include "release/base/error.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,14 +11,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 const char *svc_state_name(enum svc_state s)
 {
@@ -49,7 +42,7 @@ struct service *service_new(struct svc_spec *spec, unsigned id, unsigned gen,
 	s->out_fd = -1;
 	s->ctl_fd = -1;
 	probe_init(&s->probe);
-	s->state_since = now_ms();
+	s->state_since = clock_mono_ms();
 	return s;
 }
 

@@ -61,7 +61,6 @@ struct service {
 	size_t ctl_len;
 };
 
-uint64_t now_ms(void);
 const char *svc_state_name(enum svc_state s);
 
 /* Takes ownership of *spec (left zeroed). NULL when out of memory. */

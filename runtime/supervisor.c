@@ -7,6 +7,7 @@
 #include "runtime/statefile.h"
 #include "runtime/switch.h"
 #include "release/base/error.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -313,7 +314,7 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 {
 	char reason[512];
 	struct service *s;
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	struct err err;
 	va_list ap;
 
@@ -471,7 +472,7 @@ static void on_exit_unexpected(struct sup *sp, struct service *s, uint64_t now)
 
 static void reap(struct sup *sp)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	int status;
 	pid_t pid;
 
@@ -503,7 +504,7 @@ static void reap(struct sup *sp)
 static void stop_all(struct sup *sp)
 {
 	struct service *s;
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 
 	if (sp->stopping) {
 		say(sp, "already stopping; waiting for the services to finish (no second SIGTERM)");
@@ -826,7 +827,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 		sp.ifd = -1;
 	}
 
-	now = now_ms();
+	now = clock_mono_ms();
 	sp.switch_seq = 0;
 	snprintf(sp.switch_to, sizeof(sp.switch_to), "%s", version);
 	snprintf(sp.switch_result, sizeof(sp.switch_result), "pending");
@@ -840,7 +841,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 		int n = 0, i, timeout;
 		int64_t wake;
 
-		now = now_ms();
+		now = clock_mono_ms();
 		tick(&sp, now);
 		if (sp.check_release)
 			check_release(&sp, now);
@@ -879,7 +880,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 			fail_sys(err, "poll failed");
 			goto out;
 		}
-		now = now_ms();
+		now = clock_mono_ms();
 		for (i = 0; i < n; i++) {
 			struct service *s = owner[i];
 

@@ -8,6 +8,7 @@
 #include "release/store/store_crash.h"
 #include "release/store/store_meta.h"
 #include "release/store/verified.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,7 +98,7 @@ static int commit(struct install_ctx *c, struct err *err)
 	struct release_record r = {0};
 	struct history_event ev = {.action = "install"};
 	const struct manifest *m = c->v.m;
-	char now[21], final[512];
+	char now[CLOCK_ISO_SIZE], final[512];
 	int rc;
 
 	if (fchmod(c->stagingfd, 0755) < 0)
@@ -105,7 +106,7 @@ static int commit(struct install_ctx *c, struct err *err)
 	if (syncfs(c->stagingfd) < 0)
 		return fail_sys(err, "cannot sync %s", c->st->root);
 	crashpoint("install-after-sync");
-	store_now(now);
+	clock_iso_utc(time(NULL), now);
 	r.version = c->v.version;
 	r.app = c->v.app;
 	r.serial = c->v.serial;
