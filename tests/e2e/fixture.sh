@@ -6,6 +6,9 @@
 #                              from a cache filled by `npm ci`
 #   fixture_mediai_built DEST  the same plus .next from `npm run build` of the unmodified
 #                              sources (release shown: package.json's version), shared
+#   fixture_mediai_built_v2 DEST  the same, built from sources with a changed page,
+#                              stylesheet and client component: a second release whose
+#                              content-hashed /_next/static assets differ from the first's
 #   example_build DIR          in a copy of the example, what `npm run build` leaves, shared:
 #                              built once per key, copied afterwards (see below)
 #
@@ -88,6 +91,22 @@ fixture_mediai() {
 fixture_mediai_built() {
 	local dest=${1:?fixture_mediai_built: DEST missing}
 	fixture_mediai "$dest" || return 1
+	(cd "$dest" && unset APP_RELEASE SLIPWAY_VERSION && NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
+		return 1
+	rm -rf "$dest/.next/cache"
+}
+
+# The change that makes the second build: new text in the page, a new rule in the
+# stylesheet and new text in the client component (so new CSS and JS chunk hashes).
+_fixture_v2_patch() {
+	sed -i 's/Welcome to MediAI/Welcome to MediAI (v2)/' "$1/app/page.js" &&
+		printf '\n.v2 {\n\tcolor: #123456;\n}\n' >>"$1/app/globals.css" &&
+		sed -i "s/'not checked'/'not checked yet'/" "$1/app/health-check.js"
+}
+
+fixture_mediai_built_v2() {
+	local dest=${1:?fixture_mediai_built_v2: DEST missing}
+	fixture_mediai "$dest" && _fixture_v2_patch "$dest" || return 1
 	(cd "$dest" && unset APP_RELEASE SLIPWAY_VERSION && NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
 		return 1
 	rm -rf "$dest/.next/cache"
