@@ -27,7 +27,7 @@ for v in A B; do
 done
 "$SLIPWAY" activate A --root store >/dev/null || exit 1
 run_start store run.log
-wait_for 60 running_is "$port" A || { echo "A never served"; tail -20 run.log; exit 1; }
+poll_for 60 running_is "$port" A || { echo "A never served"; tail -20 run.log; exit 1; }
 
 # Peer: node server.js from cold to first 200, on another port.
 peer=()
