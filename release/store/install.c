@@ -2,6 +2,7 @@
 #include "release/store/install.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/store/carry.h"
 #include "release/store/history.h"
 #include "release/sig/minisign.h"
 #include "release/store/store_crash.h"
@@ -179,8 +180,10 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	if (verified_unpack(&c.v, c.stagingfd, err) < 0)
 		goto out;
 	extractor_stats(c.v.x, &res->entries, &res->bytes);
-	if (commit(&c, err) < 0)
+	if (store_carry_in(st, c.stagingfd, c.v.m, NULL, err) < 0 || commit(&c, err) < 0)
 		goto out;
+	/* Installed: lending its assets to the other releases is best effort (store_carry_out). */
+	store_carry_out(st, c.v.version, c.v.m, NULL, &(struct err){0});
 	rc = 0;
 out:
 	if (rc < 0 && c.stagingfd >= 0) {

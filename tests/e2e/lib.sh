@@ -1,6 +1,18 @@
 # Helpers for end-to-end tests. Each test file is run by run.sh in a fresh temporary
 # directory ($T, also the cwd) with $SLIPWAY pointing at the binary under test.
 # A test fails on the first failed assertion (set -e is not relied upon).
+#
+# The example app (examples/mediai), shared across the whole run (tests/e2e/fixture.sh):
+#   source "$REPO/tests/e2e/fixture.sh"
+#   fixture_mediai DIR          a copy with node_modules (one `npm ci` per lockfile)
+#   fixture_mediai_built DIR    the same, built (.next; the page shows package.json's version)
+#   "$SLIPWAY" pack DIR ...     runs `npm run build`, which run.sh routes to the shared build:
+#                               the first build of given sources and SLIPWAY_VERSION (the
+#                               version packed) runs `next build`, later ones copy its output.
+#                               Tag v1 to share the build other tests already made of v1.
+# A `next build` costs 20 to 40 s here: never build the example any other way, and change its
+# sources only when the test is about that change.
+# Each test's duration is printed; keep one under 30 s unless it needs the time.
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

@@ -33,9 +33,9 @@ assert_contains "$errout" "C failed its health check and was rolled back"
 assert_contains "$errout" "web exited with status 5"
 assert_eq "$(readlink store/current)" "releases/B" "current after the failed deploy"
 poll_for 20 page_is "$port" "release B" || fail "B not served after rollback: $(cat run.log)"
-# The page can answer before the readiness probe has: wait for the supervisor to say ready.
+# B's restarted web answers before the supervisor's next probe marks it ready.
 web_ready() { "$SLIPWAY" status --root store | grep -q "web        ready"; }
-wait_for 20 web_ready
+poll_for 20 web_ready || fail "web never ready again: $("$SLIPWAY" status --root store)"
 
 expect_rc 0 "$SLIPWAY" status --root store
 assert_contains "$out" "supervisor:   running (pid $RUN_PID)"
