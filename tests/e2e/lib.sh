@@ -47,6 +47,32 @@ assert_file() { [ -f "$1" ] || fail "missing file $1"; }
 assert_no_file() { [ ! -e "$1" ] && [ ! -L "$1" ] || fail "unexpected $1"; }
 assert_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
 
+# poll_for SECONDS CMD...: retries CMD (output discarded) every 0.05 s until it succeeds;
+# returns 1 after SECONDS without success. For callers that say themselves what went wrong.
+poll_for() {
+	local limit=$1 i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt $((limit * 20)) ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_for SECONDS CMD...: as poll_for, but a timeout fails the test, naming CMD.
+wait_for() {
+	poll_for "$@" || fail "timed out after $1 s waiting for: ${*:2}"
+}
+
+# test_key [DIR]: DIR/test.pub + DIR/test.key (default $T), an unencrypted TEST key pair made
+# by stock minisign; kept when DIR/test.key exists already.
+test_key() {
+	local d=${1:-$T}
+	mkdir -p "$d"
+	[ -f "$d/test.key" ] || minisign -G -W -p "$d/test.pub" -s "$d/test.key" \
+		-c "slipway TEST KEY" >/dev/null 2>&1 || fail "minisign -G failed"
+}
+
 # A free loopback TCP port.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -1,8 +1,6 @@
 #include <criterion/criterion.h>
 
-#include "pack/collect.h"
 #include "pack/config.h"
-#include "pack/words.h"
 #include "release/base/error.h"
 
 #include <string.h>
@@ -160,76 +158,6 @@ Test(config, durations)
 	cr_assert_eq(parse_duration_ms("1 s", &ms, &err), -1);
 	cr_assert_eq(parse_duration_ms("8d", &ms, &err), -1);
 	cr_assert_eq(parse_duration_ms("99999999999999999999s", &ms, &err), -1);
-}
-
-Test(words, split_with_quotes_and_no_shell)
-{
-	struct strlist w = {0};
-	struct err err;
-
-	cr_assert_eq(words_split("node  server.js 'a b' \"c \\\"d\\\"\" e\\ f $HOME;x", &w, &err),
-	             0);
-	cr_assert_eq(w.n, 6);
-	cr_assert_str_eq(w.v[0], "node");
-	cr_assert_str_eq(w.v[2], "a b");
-	cr_assert_str_eq(w.v[3], "c \"d\"");
-	cr_assert_str_eq(w.v[4], "e f");
-	cr_assert_str_eq(w.v[5], "$HOME;x");
-	strlist_clear(&w);
-	cr_assert_eq(words_split("''", &w, &err), 0);
-	cr_assert_eq(w.n, 1);
-	cr_assert_str_eq(w.v[0], "");
-	strlist_clear(&w);
-	cr_assert_eq(words_split("a 'b", &w, &err), -1);
-	cr_assert_eq(words_split("a \"b", &w, &err), -1);
-	cr_assert_eq(words_split("a\\", &w, &err), -1);
-	strlist_clear(&w);
-}
-
-Test(words, quote_round_trips)
-{
-	const char *samples[] = {"plain", "two words", "say \"hi\"", "back\\slash", "", "a;b",
-	                         "it's",  "x ;y",      ";"};
-	size_t i;
-
-	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
-		struct strlist w = {0};
-		char *q = words_quote(samples[i]);
-		struct err err;
-
-		cr_assert_eq(words_split(q, &w, &err), 0, "%s", q);
-		cr_assert_eq(w.n, 1, "%s", q);
-		cr_assert_str_eq(w.v[0], samples[i]);
-		strlist_clear(&w);
-		free(q);
-	}
-}
-
-Test(collect, never_pack_rules)
-{
-	cr_assert_not_null(never_pack_reason(".git"));
-	cr_assert_not_null(never_pack_reason("agent/.git/config"));
-	cr_assert_not_null(never_pack_reason(".env"));
-	cr_assert_not_null(never_pack_reason("public/.env.production"));
-	cr_assert_not_null(never_pack_reason("certs/tls.pem"));
-	cr_assert_not_null(never_pack_reason("id.key"));
-	cr_assert_not_null(never_pack_reason(".next/cache"));
-	cr_assert_not_null(never_pack_reason(".next/standalone/.next/cache/x"));
-	cr_assert_null(never_pack_reason(".next/standalone/server.js"));
-	cr_assert_null(never_pack_reason("node_modules/cache/index.js"));
-	cr_assert_null(never_pack_reason("docs/keyboard.md"));
-	cr_assert_null(never_pack_reason("a.gitignore"));
-	cr_assert_null(never_pack_reason("environment.ts"));
-}
-
-Test(collect, exclude_patterns)
-{
-	cr_assert(exclude_matches("*.map", ".next/static/chunks/app.js.map"));
-	cr_assert(exclude_matches(".next/cache", ".next/cache"));
-	cr_assert(exclude_matches("agent/tests/", "agent/tests"));
-	cr_assert(exclude_matches("agent/*.md", "agent/README.md"));
-	cr_assert(!exclude_matches("agent/*.md", "agent/docs/x.md"));
-	cr_assert(!exclude_matches("*.map", "sitemap.xml"));
 }
 
 Test(config, printed_config_parses_back_with_awkward_words)
