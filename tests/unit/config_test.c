@@ -144,20 +144,20 @@ Test(config, durations)
 	uint64_t ms;
 	struct err err;
 
-	cr_assert_eq(parse_duration_ms("30s", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("30s", &ms, &err), 0);
 	cr_assert_eq(ms, 30000);
-	cr_assert_eq(parse_duration_ms("30m", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("30m", &ms, &err), 0);
 	cr_assert_eq(ms, 1800000);
-	cr_assert_eq(parse_duration_ms("250ms", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("250ms", &ms, &err), 0);
 	cr_assert_eq(ms, 250);
-	cr_assert_eq(parse_duration_ms("2h", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("2h", &ms, &err), 0);
 	cr_assert_eq(ms, 7200000);
-	cr_assert_eq(parse_duration_ms("45", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("45", &ms, &err), 0);
 	cr_assert_eq(ms, 45000);
-	cr_assert_eq(parse_duration_ms("-1s", &ms, &err), -1);
-	cr_assert_eq(parse_duration_ms("1 s", &ms, &err), -1);
-	cr_assert_eq(parse_duration_ms("8d", &ms, &err), -1);
-	cr_assert_eq(parse_duration_ms("99999999999999999999s", &ms, &err), -1);
+	cr_assert_eq(config_parse_duration_ms("-1s", &ms, &err), -1);
+	cr_assert_eq(config_parse_duration_ms("1 s", &ms, &err), -1);
+	cr_assert_eq(config_parse_duration_ms("8d", &ms, &err), -1);
+	cr_assert_eq(config_parse_duration_ms("99999999999999999999s", &ms, &err), -1);
 }
 
 Test(config, printed_config_parses_back_with_awkward_words)
