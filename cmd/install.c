@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,19 +48,6 @@ static const char deploy_usage[] =
     "                      [-p PUBFILE] [--max-entries N] [--max-bytes N] [--max-ratio N]\n"
     "\n"
     "Installs ARCHIVE like `slipway install` and then activates it.\n" OPTIONS_TEXT;
-
-static int parse_count(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v == 0 || s[0] == '-')
-		return cmd_usage_error(cmd, "%s needs a positive integer, not '%s'", opt, s);
-	*out = v;
-	return EXIT_OK;
-}
 
 static int check_pubkey(const char *cmd, struct store *st, const char *path)
 {
@@ -116,69 +102,41 @@ static void on_unpack(void *ctx, const struct extract_progress *u)
 /* install and deploy: one implementation; `activate` is deploy's default. */
 static int install_main(const char *cmd, int argc, char **argv, bool activate)
 {
-	enum { OPT_ACTIVATE = 256, OPT_DOWNGRADE, OPT_ENTRIES, OPT_BYTES, OPT_RATIO, OPT_WAIT };
-	static const struct option opts[] = {
-	    {"activate", no_argument, NULL, OPT_ACTIVATE},
-	    {"wait", no_argument, NULL, OPT_WAIT},
-	    {"allow-downgrade", no_argument, NULL, OPT_DOWNGRADE},
-	    {"sig", required_argument, NULL, 'x'},
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {"max-entries", required_argument, NULL, OPT_ENTRIES},
-	    {"max-bytes", required_argument, NULL, OPT_BYTES},
-	    {"max-ratio", required_argument, NULL, OPT_RATIO},
-	    {NULL, 0, NULL, 0},
+	const char *pub = NULL, *entries = NULL, *bytes = NULL, *ratio = NULL;
+	struct install_opts o = {0};
+	bool wait = false;
+	const struct cmd_option opts[] = {
+	    {"activate", 0, &activate, NULL},
+	    {"wait", 0, &wait, NULL},
+	    {"allow-downgrade", 0, &o.allow_downgrade, NULL},
+	    {"sig", 'x', NULL, &o.sig_path},
+	    {"pubkey", 'p', NULL, &pub},
+	    {"max-entries", 0, NULL, &entries},
+	    {"max-bytes", 0, NULL, &bytes},
+	    {"max-ratio", 0, NULL, &ratio},
+	    {0},
 	};
 	struct cmd_parse p = {.cmd = cmd,
 	                      .usage = strcmp(cmd, "deploy") ? install_usage : deploy_usage,
 	                      .common = CMD_ROOT,
-	                      .shortopts = "x:p:",
-	                      .opts = opts};
-	struct install_opts o = {0};
+	                      .opts = opts,
+	                      .args = "archive"};
 	struct install_result res = {0};
 	struct progress ps;
 	struct store st;
 	struct run_watch w;
-	bool wait = false;
-	const char *pub = NULL;
 	struct err err;
-	int c, rc;
+	int rc;
 
 	extract_limits_default(&o.limits);
-	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
-		rc = EXIT_OK;
-		switch (c) {
-		case OPT_ACTIVATE:
-			activate = true;
-			break;
-		case OPT_WAIT:
-			wait = true;
-			break;
-		case OPT_DOWNGRADE:
-			o.allow_downgrade = true;
-			break;
-		case 'x':
-			o.sig_path = optarg;
-			break;
-		case 'p':
-			pub = optarg;
-			break;
-		case OPT_ENTRIES:
-			rc = parse_count(cmd, "--max-entries", optarg, &o.limits.max_entries);
-			break;
-		case OPT_BYTES:
-			rc = parse_count(cmd, "--max-bytes", optarg, &o.limits.max_bytes);
-			break;
-		case OPT_RATIO:
-			rc = parse_count(cmd, "--max-ratio", optarg, &o.limits.max_ratio);
-			break;
-		default:
-			return p.exit;
-		}
-		if (rc != EXIT_OK)
-			return rc;
-	}
-	if (cmd_operands(&p, argc, argv, 1, 1, "archive") < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
+	if ((entries &&
+	     cmd_count(cmd, "--max-entries", entries, 1, UINT64_MAX, &o.limits.max_entries) < 0) ||
+	    (bytes &&
+	     cmd_count(cmd, "--max-bytes", bytes, 1, UINT64_MAX, &o.limits.max_bytes) < 0) ||
+	    (ratio && cmd_count(cmd, "--max-ratio", ratio, 1, UINT64_MAX, &o.limits.max_ratio) < 0))
+		return EXIT_USAGE;
 	/* Before anything touches the store (its lock, its sweep). */
 	if (wait && !activate)
 		return cmd_usage_error(cmd, "--wait needs --activate");
@@ -194,7 +152,7 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 	progress_init(&ps, cmd, false);
 	o.progress = on_unpack;
 	o.progress_ctx = &ps;
-	rc = store_install(&st, argv[optind], &o, &res, &err);
+	rc = store_install(&st, p.operands[0], &o, &res, &err);
 	progress_end(&ps);
 	if (rc < 0) {
 		rc = cmd_error(cmd, &err);

@@ -1,15 +1,13 @@
 #include "cmd/support/progress.h"
+#include "release/base/clock.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static double seconds_since(const struct timespec *t)
+static double seconds_since(uint64_t ms)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+	return (double)(clock_mono_ms() - ms) / 1e3;
 }
 
 void progress_init(struct progress *p, const char *cmd, bool json)
@@ -25,8 +23,8 @@ void progress_phase(struct progress *p, const char *phase, uint64_t files, uint6
 	p->phase = phase;
 	p->total_files = files;
 	p->total_bytes = bytes;
-	clock_gettime(CLOCK_MONOTONIC, &p->start);
-	p->last.tv_sec = 0;
+	p->start_ms = clock_mono_ms();
+	p->last_ms = 0;
 }
 
 void progress_update(struct progress *p, uint64_t files, uint64_t bytes, const char *note)
@@ -35,10 +33,10 @@ void progress_update(struct progress *p, uint64_t files, uint64_t bytes, const c
 
 	if (!p->on)
 		return;
-	if (p->last.tv_sec && seconds_since(&p->last) < 0.1 && files < p->total_files)
+	if (p->last_ms && seconds_since(p->last_ms) < 0.1 && files < p->total_files)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &p->last);
-	elapsed = seconds_since(&p->start);
+	p->last_ms = clock_mono_ms();
+	elapsed = seconds_since(p->start_ms);
 	fprintf(stderr, "\r\033[Kslipway: %s: %s %llu/%llu files, %.1f/%.1f MB, %.1f MB/s%s%s",
 	        p->cmd, p->phase ? p->phase : "", (unsigned long long)files,
 	        (unsigned long long)p->total_files, (double)bytes / 1e6,

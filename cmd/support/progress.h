@@ -6,14 +6,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 struct progress {
 	bool on;
 	const char *cmd;
 	const char *phase;
 	uint64_t total_files, total_bytes;
-	struct timespec start, last;
+	uint64_t start_ms, last_ms; /* clock_mono_ms(); last_ms 0: nothing drawn yet */
 	bool shown;
 };
 

@@ -3,6 +3,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
+#include <limits.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +192,39 @@ out:
 	if (rc < 0)
 		unlinkat(dirfd, tmp, 0);
 	return rc;
+}
+
+int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .mode = (flags & O_CREAT) ? mode : 0,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	char buf[PATH_MAX + 1], *p, *slash;
+	int fd, next;
+	long r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	if (r >= 0 || errno != ENOSYS)
+		return (int)r;
+	/* Kernels before 5.6: walk the components without following links. */
+	if (strlen(path) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(buf, path);
+	fd = dup(dirfd);
+	for (p = buf; fd >= 0 && (slash = strchr(p, '/')); p = slash + 1) {
+		*slash = '\0';
+		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	if (fd < 0)
+		return -1;
+	next = openat(fd, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	close(fd);
+	return next;
 }
 
 int remove_tree_at(int at, const char *path, struct err *err)

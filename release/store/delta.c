@@ -1,5 +1,6 @@
 /* Delta install: hard links to identical files of installed releases (see delta.h). */
 #include "release/store/delta.h"
+#include "release/base/fileio.h"
 #include "release/store/extract.h"
 #include "release/store/seal.h"
 #include "release/store/store_meta.h"
@@ -68,10 +69,10 @@ int delta_open(struct store *st, const char *installing, struct delta **out, str
 	 * links nothing (the install itself reads them again and reports). */
 	if (store_current_version(st, &current, &ignored) == 0)
 		add_source(d, st, current, installing);
-	if (state_read(st, &s, &ignored) == 0 && s.has_high)
+	if (store_state_read(st, &s, &ignored) == 0 && s.has_high)
 		add_source(d, st, s.high_version, installing);
 	free(current);
-	state_release(&s);
+	store_state_release(&s);
 	*out = d;
 	return 0;
 }

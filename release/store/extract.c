@@ -471,39 +471,6 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, stru
 	return 0;
 }
 
-int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
-{
-	struct open_how how = {
-	    .flags = (uint64_t)(flags | O_CLOEXEC),
-	    .mode = (flags & O_CREAT) ? mode : 0,
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	char buf[MANIFEST_MAX_PATH + 1], *p, *slash;
-	int fd, next;
-	long r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	if (r >= 0 || errno != ENOSYS)
-		return (int)r;
-	/* Kernels before 5.6: walk the components without following links. */
-	if (strlen(path) >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(buf, path);
-	fd = dup(dirfd);
-	for (p = buf; fd >= 0 && (slash = strchr(p, '/')); p = slash + 1) {
-		*slash = '\0';
-		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
-	if (fd < 0)
-		return -1;
-	next = openat(fd, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-	close(fd);
-	return next;
-}
-
 /* A descriptor for the directory holding `path` (cached: archives list siblings together). */
 static int parent_dir(struct extractor *x, int stagingfd, const char *path, const char **base,
                       struct err *err)

@@ -3,6 +3,8 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/store/store_meta.h"
+#include "release/base/clock.h"
+#include "release/base/json_get.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,15 +24,6 @@ static bool is_switch(const char *action)
 	return action && (!strcmp(action, "activate") || !strcmp(action, "rollback"));
 }
 
-static char *opt_str(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return strdup(json_object_get_string(v));
-}
-
 /* The stack fields: "top" an offset, "below" an offset or null. */
 static void parse_stack(json_object *obj, struct history_event *ev)
 {
@@ -45,9 +38,33 @@ static void parse_stack(json_object *obj, struct history_event *ev)
 	ev->has_stack = ev->top >= 0 && ev->below >= -1;
 }
 
+/* The event's strings, copied into one owned block (ev->strings_) the fields point into. */
+static int copy_strings(json_object *obj, struct history_event *ev)
+{
+	static const char *const keys[] = {"time", "action",          "version", "from",
+	                                   "to",   "archive_blake2b", "reason"};
+	const char **fields[] = {&ev->time, &ev->action,       &ev->version, &ev->from,
+	                         &ev->to,   &ev->archive_hash, &ev->reason};
+	const char *v[sizeof(keys) / sizeof(keys[0])];
+	size_t total = 1, i;
+	char *p;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((v[i] = json_get_str(obj, keys[i])))
+			total += strlen(v[i]) + 1;
+	if (!(p = ev->strings_ = malloc(total)))
+		return -1;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (v[i]) {
+			*fields[i] = memcpy(p, v[i], strlen(v[i]) + 1);
+			p += strlen(v[i]) + 1;
+		}
+	return 0;
+}
+
 static int parse_line(const char *line, size_t len, struct history_event *ev, struct err *err)
 {
-	json_object *obj, *v;
+	json_object *obj;
 	struct json_tokener *tok = json_tokener_new();
 
 	memset(ev, 0, sizeof(*ev));
@@ -61,19 +78,13 @@ static int parse_line(const char *line, size_t len, struct history_event *ev, st
 		return fail_kind(err, ERR_SYSTEM, "not a JSON object");
 	}
 	json_tokener_free(tok);
-	if (json_object_object_get_ex(obj, "seq", &v))
-		ev->seq = (uint64_t)json_object_get_int64(v);
-	if (json_object_object_get_ex(obj, "serial", &v))
-		ev->serial = (uint64_t)json_object_get_int64(v);
-	if (json_object_object_get_ex(obj, "downgrade", &v))
-		ev->downgrade = json_object_get_boolean(v);
-	ev->time = opt_str(obj, "time");
-	ev->action = opt_str(obj, "action");
-	ev->version = opt_str(obj, "version");
-	ev->from = opt_str(obj, "from");
-	ev->to = opt_str(obj, "to");
-	ev->archive_hash = opt_str(obj, "archive_blake2b");
-	ev->reason = opt_str(obj, "reason");
+	json_get_u64(obj, "seq", &ev->seq);
+	json_get_u64(obj, "serial", &ev->serial);
+	ev->downgrade = json_get_bool(obj, "downgrade");
+	if (copy_strings(obj, ev) < 0) {
+		json_object_put(obj);
+		return fail_oom(err);
+	}
 	if (is_switch(ev->action))
 		parse_stack(obj, ev);
 	json_object_put(obj);
@@ -84,13 +95,7 @@ static int parse_line(const char *line, size_t len, struct history_event *ev, st
 
 static void event_release(struct history_event *ev)
 {
-	free(ev->time);
-	free(ev->action);
-	free(ev->version);
-	free(ev->from);
-	free(ev->to);
-	free(ev->archive_hash);
-	free(ev->reason);
+	free(ev->strings_);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -497,7 +502,8 @@ static int stack_by_replay(struct store *st, const struct history_event *ev, int
 static int stack_after(struct store *st, int fd, int64_t end, const struct history_event *ev,
                        int64_t *top, int64_t *below, struct err *err)
 {
-	struct history_event last, node;
+	struct history_event last, node = {0};
+	const char *top_version;
 	bool found;
 	int r;
 
@@ -514,6 +520,7 @@ static int stack_after(struct store *st, int fd, int64_t end, const struct histo
 	}
 	*top = last.top;
 	*below = last.below;
+	top_version = last.to;
 	if (!strcmp(ev->action, "rollback") && ev->from && !strcmp(last.to, ev->from)) {
 		/* Pop: the entry under the top becomes the top. */
 		if (last.below < 0) {
@@ -529,15 +536,13 @@ static int stack_after(struct store *st, int fd, int64_t end, const struct histo
 		}
 		*top = last.below;
 		*below = node.below;
-		free(last.to);
-		last.to = node.to;
-		node.to = NULL;
-		event_release(&node);
+		top_version = node.to;
 	}
-	if (strcmp(last.to, ev->to)) {
+	if (strcmp(top_version, ev->to)) {
 		*below = *top;
 		*top = end;
 	}
+	event_release(&node);
 	event_release(&last);
 	return 0;
 }
@@ -553,11 +558,11 @@ static void add_str(json_object *obj, const char *key, const char *val)
 static char *format_line(const struct history_event *ev, uint64_t seq, int64_t top, int64_t below)
 {
 	json_object *obj = json_object_new_object();
-	char now[21], *out = NULL;
+	char now[CLOCK_ISO_SIZE], *out = NULL;
 
 	if (!obj)
 		return NULL;
-	store_now(now);
+	clock_iso_utc(time(NULL), now);
 	json_object_object_add(obj, "seq", json_object_new_int64((int64_t)seq));
 	json_object_object_add(obj, "time", json_object_new_string(now));
 	add_str(obj, "action", ev->action);

@@ -48,7 +48,7 @@ static int make_dir_writable(int at, const char *path, struct err *err)
 
 static int remove_release(struct store *st, const char *version, struct err *err)
 {
-	struct history_event ev = {.action = "prune", .version = (char *)version};
+	struct history_event ev = {.action = "prune", .version = version};
 	char from[512], to[512], meta[512];
 
 	snprintf(from, sizeof(from), STORE_RELEASES "/%s", version);

@@ -1,11 +1,13 @@
 /* Read-only release trees with their runtime-writable directories (see seal.h). */
 #include "release/store/seal.h"
-#include "release/store/extract.h"
+#include "release/base/fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,17 +34,30 @@ static bool is_next_build(const struct manifest *m, const struct manifest_file *
 	return id && id->type == MANIFEST_FILE;
 }
 
+/* Whether `path` is a runtime-writable directory of release m: `<D>/cache`, D a build. */
+static bool is_writable_dir(const struct manifest *m, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const struct manifest_file *parent;
+	char dir[MANIFEST_MAX_PATH + 1];
+
+	if (!slash || strcmp(slash + 1, NEXT_CACHE) || (size_t)(slash - path) >= sizeof(dir))
+		return false;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	parent = manifest_find_file(m, dir);
+	return parent && is_next_build(m, parent);
+}
+
 /* `<d>/cache` of a Next.js build: created writable unless the manifest lists that path. */
 static int make_writable(int stagingfd, const struct manifest *m, const struct manifest_file *d,
                          struct err *err)
 {
-	const struct manifest_file *listed;
 	char path[MANIFEST_MAX_PATH + 16];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/" NEXT_CACHE, d->path);
-	listed = manifest_find_file(m, path);
-	if (listed)
+	if (manifest_find_file(m, path))
 		return 0;
 	fd = open_beneath(stagingfd, d->path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
@@ -56,18 +71,77 @@ static int make_writable(int stagingfd, const struct manifest *m, const struct m
 	return 0;
 }
 
-static bool listed_writable(const struct manifest *m, const struct manifest_file *d)
-{
-	const char *slash = strrchr(d->path, '/');
-	const struct manifest_file *parent;
-	char path[MANIFEST_MAX_PATH + 1];
+struct walk {
+	char **path; /* directories still to visit, relative to the top */
+	size_t n, cap;
+};
 
-	if (!slash || strcmp(slash + 1, NEXT_CACHE))
-		return false;
-	memcpy(path, d->path, (size_t)(slash - d->path));
-	path[slash - d->path] = '\0';
-	parent = manifest_find_file(m, path);
-	return parent && is_next_build(m, parent);
+static int walk_push(struct walk *w, const char *dir, const char *name, struct err *err)
+{
+	char *p;
+
+	if (w->n == w->cap) {
+		char **grown =
+		    realloc(w->path, (w->cap = w->cap ? 2 * w->cap : 64) * sizeof(char *));
+
+		if (!grown)
+			return fail_oom(err);
+		w->path = grown;
+	}
+	if (asprintf(&p, "%s%s%s", dir, *dir && *name ? "/" : "", name) < 0)
+		return fail_oom(err);
+	w->path[w->n++] = p;
+	return 0;
+}
+
+/* Gives `mode` to directory `top` below topfd ("" is topfd itself, which is then left
+ * alone) and every directory under it, except those `skip` names (not entered either).
+ * One descriptor at a time, however deep the tree: directories still to visit are kept as
+ * paths, opened with open_beneath. Symlinks are never followed. */
+static int set_dir_modes(int topfd, const char *top, mode_t mode, const struct manifest *skip,
+                         struct err *err)
+{
+	struct walk w = {0};
+	int rc = walk_push(&w, top, "", err);
+
+	while (rc == 0 && w.n) {
+		char *dir = w.path[--w.n];
+		struct dirent *de;
+		DIR *d;
+		int fd = *dir ? open_beneath(topfd, dir, O_RDONLY | O_DIRECTORY, 0) : dup(topfd);
+
+		if (fd < 0 || !(d = fdopendir(fd))) {
+			rc = fail_sys(err, "cannot open directory %.200s", *dir ? dir : ".");
+			if (fd >= 0)
+				close(fd);
+			free(dir);
+			break;
+		}
+		while (rc == 0 && (de = readdir(d))) {
+			struct stat sb;
+			char child[4352];
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (de->d_type != DT_DIR &&
+			    (de->d_type != DT_UNKNOWN ||
+			     fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+			     !S_ISDIR(sb.st_mode)))
+				continue;
+			snprintf(child, sizeof(child), "%s%s%s", dir, *dir ? "/" : "", de->d_name);
+			if (skip && is_writable_dir(skip, child))
+				continue;
+			rc = walk_push(&w, dir, de->d_name, err);
+		}
+		if (rc == 0 && *dir && fchmod(dirfd(d), mode) < 0)
+			rc = fail_sys(err, "cannot change the mode of %.200s", dir);
+		closedir(d);
+		free(dir);
+	}
+	for (size_t i = 0; i < w.n; i++)
+		free(w.path[i]);
+	free(w.path);
+	return rc;
 }
 
 int seal_tree(int stagingfd, const struct manifest *m, struct err *err)
@@ -76,21 +150,11 @@ int seal_tree(int stagingfd, const struct manifest *m, struct err *err)
 		if (is_next_build(m, &m->files[i]) &&
 		    make_writable(stagingfd, m, &m->files[i], err) < 0)
 			return -1;
-	for (size_t i = 0; i < m->n_files; i++) {
-		const struct manifest_file *d = &m->files[i];
-		int fd;
+	/* The tree as it is (the archive's directories and any the static assets brought). */
+	return set_dir_modes(stagingfd, "", 0555, m, err);
+}
 
-		if (d->type != MANIFEST_DIR || listed_writable(m, d))
-			continue;
-		fd = open_beneath(stagingfd, d->path, O_RDONLY | O_DIRECTORY, 0);
-		if (fd < 0)
-			return fail_sys(err, "cannot open %.200s in staging", d->path);
-		if (fchmod(fd, 0555) < 0) {
-			fail_sys(err, "cannot make %.200s read-only", d->path);
-			close(fd);
-			return -1;
-		}
-		close(fd);
-	}
-	return 0;
+int seal_dirs(int dirfd, const char *path, bool writable, struct err *err)
+{
+	return set_dir_modes(dirfd, path, writable ? 0755 : 0555, NULL, err);
 }

@@ -94,7 +94,7 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 	if (faccessat(fd, STORE_STATE, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		struct store_state s = {.app = "", .high_hash = "", .high_version = ""};
 
-		if (state_write(&st, &s, err) < 0)
+		if (store_state_write(&st, &s, err) < 0)
 			goto out;
 	}
 	if (faccessat(fd, STORE_HISTORY, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
@@ -263,7 +263,9 @@ int store_current_release(struct store *st, char **version, char **dir, struct m
 	if (store_current_version(st, &v, err) < 0)
 		return -1;
 	if (!v)
-		return fail_kind(err, ERR_SYSTEM, "no release is active in %s", st->root);
+		return fail_kind(
+		    err, ERR_SYSTEM,
+		    "no release is active in %s (run slipway activate or deploy first)", st->root);
 	if (m && store_read_manifest(st, v, m, err) < 0) {
 		free(v);
 		return -1;

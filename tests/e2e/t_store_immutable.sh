@@ -23,8 +23,9 @@ chmod 644 "$T/test.pub"
 # A Next.js-shaped tree: a build id next to the server, a library shared by both versions,
 # and a service that tries to write everywhere, reporting into the writable cache.
 tree() { # DIR VERSION
-	mkdir -p "$1/.next/server" "$1/app/lib"
+	mkdir -p "$1/.next/server" "$1/.next/static/chunks-$2" "$1/app/lib"
 	echo "build-$2" >"$1/.next/BUILD_ID"
+	echo "chunk of $2" >"$1/.next/static/chunks-$2/page.js"
 	echo "page of $2" >"$1/.next/server/index.html"
 	head -c 200000 /dev/zero | tr '\0' 'x' >"$1/app/lib/big.js" # the same in A and B
 	echo "shared library" >"$1/app/lib/shared.js"
@@ -95,6 +96,20 @@ assert_eq "$(stat -c '%a %U' "$S/releases/B/app/lib/shared.js")" "444 nobody" "s
 assert_eq "$(stat -c '%a' "$S/releases/B/app/lib")" "555" "directory"
 assert_eq "$(stat -c '%a' "$S/releases/B")" "555" "release directory"
 assert_eq "$(stat -c '%a' "$S/releases/B/.next/cache")" "755" "writable cache"
+# Static assets across releases, done by a store owner that is not root: B received A's
+# chunk before it was sealed, A received B's (its static directories opened for the time of
+# it); both remain read-only, the chunks shared.
+for v in A B; do
+	for w in A B; do
+		assert_eq "$(stat -c '%a' "$S/releases/$v/.next/static/chunks-$w/page.js")" 444 \
+			"$w's chunk in $v"
+		assert_eq "$(stat -c '%a' "$S/releases/$v/.next/static/chunks-$w")" 555 \
+			"$w's chunk directory in $v"
+	done
+	assert_eq "$(stat -c '%a' "$S/releases/$v/.next/static")" 555 "static directory of $v"
+done
+assert_eq "$(stat -c %i "$S/releases/A/.next/static/chunks-B/page.js")" \
+	"$(stat -c %i "$S/releases/B/.next/static/chunks-B/page.js")" "B's chunk in A"
 
 # B's service, run by slipway as the store's user, tries to change its release.
 run_start_as_user() {
@@ -122,8 +137,8 @@ assert_eq "$(cat "$S/releases/B/.next/cache/images/img.webp")" "cached by the se
 assert_eq "$(ls -A "$S/releases/A/.next/cache")" "" "A's cache"
 # Both releases still hold exactly their archives' content.
 for v in A B; do
-	diff -r --no-dereference -x slipway-manifest.json -x cache "$T/ref-$v" "$S/releases/$v" ||
-		fail "release $v differs from its archive"
+	diff -r --no-dereference -x slipway-manifest.json -x cache -x static "$T/ref-$v" \
+		"$S/releases/$v" || fail "release $v differs from its archive"
 done
 
 # A file changed behind the store's back (its owner made it writable, wrote, and made it
@@ -151,8 +166,10 @@ assert_eq "$(stat -c %h "$S/releases/B/app/lib/big.js")" 3 "big.js's links befor
 expect_rc 0 as_user "$SLIPWAY" prune --keep 1 --root "$S"
 assert_no_file "$S/releases/A"
 assert_eq "$(ls -A "$S/trash")" "" "trash after prune"
-diff -r --no-dereference -x slipway-manifest.json -x cache "$T/ref-B" "$S/releases/B" ||
+diff -r --no-dereference -x slipway-manifest.json -x cache -x static "$T/ref-B" "$S/releases/B" ||
 	fail "B changed when A was pruned"
-diff -r --no-dereference -x slipway-manifest.json -x cache "$T/tree-C" "$S/releases/C" ||
+diff -r --no-dereference -x slipway-manifest.json -x cache -x static "$T/tree-C" "$S/releases/C" ||
 	fail "C changed when A was pruned"
+assert_eq "$(cat "$S/releases/B/.next/static/chunks-A/page.js")" "chunk of A" \
+	"A's chunk in B after A was pruned"
 assert_eq "$(stat -c '%a %h' "$S/releases/B/app/lib/big.js")" "444 2" "big.js after the prune"
