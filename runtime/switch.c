@@ -1,5 +1,6 @@
 #include "runtime/switch.h"
 #include "runtime/preload.h"
+#include "release/base/clock.h"
 #include "release/base/error.h"
 
 #include <errno.h>
@@ -270,6 +271,7 @@ static void demote(struct switcher *sw, struct service *s)
 void switch_promote(struct switcher *sw, struct service *list, struct service *s)
 {
 	struct service *o;
+	char after[64] = "";
 
 	if (!s->sock_mode || s->serving || !s->pid)
 		return;
@@ -282,18 +284,21 @@ void switch_promote(struct switcher *sw, struct service *list, struct service *s
 	}
 	s->serving = 1;
 	s->promotions++;
+	if (sw->switch_began)
+		snprintf(after, sizeof(after), ", %llu ms after the switch began",
+		         (unsigned long long)(clock_mono_ms() - sw->switch_began));
 	for (o = list; o; o = o->next)
 		if (o != s && o->listener == s->listener && o->serving) {
 			demote(sw, o);
 			say(sw,
-			    "%s: pid %ld (release %s) serves port %d; pid %ld (release %s) stops "
+			    "%s: pid %ld (release %s) serves port %d%s; pid %ld (release %s) stops "
 			    "accepting and drains",
-			    s->spec.name, (long)s->pid, s->version, s->spec.port, (long)o->pid,
-			    o->version);
+			    s->spec.name, (long)s->pid, s->version, s->spec.port, after,
+			    (long)o->pid, o->version);
 			return;
 		}
-	say(sw, "%s: pid %ld (release %s) serves port %d", s->spec.name, (long)s->pid, s->version,
-	    s->spec.port);
+	say(sw, "%s: pid %ld (release %s) serves port %d%s", s->spec.name, (long)s->pid, s->version,
+	    s->spec.port, after);
 }
 
 void switch_restore(struct switcher *sw, struct service *list, unsigned gen)
@@ -320,6 +325,9 @@ int switch_keep_warm(struct switcher *sw, struct service *list, struct service *
 	demote(sw, s);
 	s->retiring = 1;
 	s->warm_until = now + sw->warm_ms;
+	s->warm_checked_at = 0;
+	s->warm_fails = 0;
+	s->next_probe_at = now;
 	logsink_fmt_ms(sw->warm_ms, d, sizeof(d));
 	say(sw, "%s: pid %ld (release %s) is kept warm for %s: a rollback to it is a promotion",
 	    s->spec.name, (long)s->pid, s->version, d);
@@ -339,10 +347,11 @@ static int same_str(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
-int switch_adopt_warm(struct switcher *sw, struct service *warm, const struct svc_spec *spec,
-                      unsigned gen, uint64_t now)
+int switch_adopt_warm(struct switcher *sw, struct service *list, struct service *warm,
+                      const struct svc_spec *spec, unsigned gen, uint64_t now)
 {
 	const struct svc_spec *w = &warm->spec;
+	uint64_t age = warm->warm_checked_at ? now - warm->warm_checked_at : UINT64_MAX;
 
 	if (!same_strv(w->argv, spec->argv) || !same_strv(w->envp, spec->envp) ||
 	    !same_str(w->cwd, spec->cwd) || !same_str(w->host, spec->host) ||
@@ -355,14 +364,71 @@ int switch_adopt_warm(struct switcher *sw, struct service *warm, const struct sv
 	warm->warm_until = 0;
 	warm->retiring = 0;
 	warm->gen = gen;
-	service_set_state(warm, SVC_STARTING, now);
 	warm->started_at = now;
+	probe_abort(&warm->probe);
+	if (age <= WARM_FRESH_MS) {
+		say(sw,
+		    "%s: adopting pid %ld (release %s, kept warm, checked %llu ms ago) into "
+		    "generation %u",
+		    warm->spec.name, (long)warm->pid, warm->version, (unsigned long long)age, gen);
+		warm->ready_at = now;
+		service_set_state(warm, SVC_READY, now);
+		switch_promote(sw, list, warm);
+		return 1;
+	}
+	service_set_state(warm, SVC_STARTING, now);
 	warm->ready_deadline = now + warm->spec.ready_timeout_ms;
 	warm->next_probe_at = now;
-	probe_abort(&warm->probe);
-	say(sw, "%s: adopting pid %ld (release %s, kept warm) into generation %u", warm->spec.name,
-	    (long)warm->pid, warm->version, gen);
+	say(sw,
+	    "%s: adopting pid %ld (release %s, kept warm) into generation %u; checking it first",
+	    warm->spec.name, (long)warm->pid, warm->version, gen);
 	return 1;
+}
+
+static void warm_checked(struct switcher *sw, struct service *s, enum probe_result r, uint64_t now)
+{
+	s->next_probe_at = now + WARM_CHECK_MS;
+	if (r == PROBE_OK) {
+		s->warm_checked_at = now;
+		s->warm_fails = 0;
+		return;
+	}
+	if (++s->warm_fails < 3)
+		return;
+	s->warm_until = 0;
+	sw->stop(sw->ctx, s, now, "it failed its readiness check 3 times while warm");
+}
+
+void switch_warm_tick(struct switcher *sw, struct service *s, uint64_t now)
+{
+	if (s->probe.fd >= 0 && now >= s->probe_deadline)
+		warm_checked(sw, s, probe_expire(&s->probe), now);
+	if (s->warm_until && s->probe.fd < 0 && now >= s->next_probe_at) {
+		if (s->sock_mode && s->spec.ready == READY_TCP) {
+			/* The process reported its listen(); nothing to ask it while warm. */
+			warm_checked(sw, s, PROBE_OK, now);
+		} else if (s->spec.ready == READY_NONE) {
+			warm_checked(sw, s, PROBE_OK, now);
+		} else if (probe_begin(&s->probe, s->spec.ready, switch_probe_port(s),
+		                       s->spec.ready_path) == PROBE_PENDING) {
+			s->probe_deadline = now + 1000;
+		} else {
+			warm_checked(sw, s, PROBE_FAILED, now);
+		}
+	}
+}
+
+void switch_warm_probe_step(struct switcher *sw, struct service *s, uint64_t now)
+{
+	enum probe_result r = probe_step(&s->probe);
+
+	if (r != PROBE_PENDING)
+		warm_checked(sw, s, r, now);
+}
+
+uint64_t switch_warm_wakeup(const struct service *s)
+{
+	return s->probe.fd >= 0 ? s->probe_deadline : s->next_probe_at;
 }
 
 void switch_read_ctl(struct switcher *sw, struct service *s)
