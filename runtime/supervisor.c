@@ -567,7 +567,7 @@ static void tick(struct sup *sp, uint64_t now)
 				enter_backoff(sp, s, now);
 				break;
 			}
-			if (s->sock_mode && s->spec.ready == READY_TCP) {
+			if (s->sock_mode == SOCK_PRELOAD && s->spec.ready == READY_TCP) {
 				/* The gate socket always accepts: its server's listen() is the
 				 * sign. */
 				if (s->app_listening)

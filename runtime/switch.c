@@ -57,7 +57,11 @@ enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spe
 {
 	const char *want = svc_env_get(spec->envp, "SLIPWAY_SOCKET");
 
-	if (!spec->port || !sw->preload[0] || (want && !strcmp(want, "off")))
+	if (!spec->port || (want && !strcmp(want, "off")))
+		return SOCK_NONE;
+	if (want && !strcmp(want, "inherit"))
+		return SOCK_INHERIT;
+	if (!sw->preload[0])
 		return SOCK_NONE;
 	if (want && !strcmp(want, "preload"))
 		return SOCK_PRELOAD;
@@ -66,12 +70,13 @@ enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spe
 
 int switch_probe_port(const struct service *s)
 {
-	return s->sock_mode ? s->gate_port : s->spec.port;
+	return s->sock_mode == SOCK_PRELOAD ? s->gate_port : s->spec.port;
 }
 
 int switch_shares_port(const struct service *a, const struct service *b)
 {
-	return a->sock_mode && b->sock_mode && a->spec.port == b->spec.port &&
+	return a->sock_mode == SOCK_PRELOAD && b->sock_mode == SOCK_PRELOAD &&
+	       a->spec.port == b->spec.port &&
 	       !strcmp(a->spec.host ? a->spec.host : "", b->spec.host ? b->spec.host : "");
 }
 
@@ -103,8 +108,8 @@ int switch_port_busy(struct switcher *sw, struct service *list, struct service *
 }
 
 /* The environment of one start: the spec's (borrowed), minus what the socket hand-over
- * sets, plus LISTEN_FDS=1, LISTEN_PID (written by the child), LISTEN_FDNAMES, the gate and
- * channel descriptors and NODE_OPTIONS with the preload first. */
+ * sets, plus LISTEN_FDS=1, LISTEN_PID (written by the child), LISTEN_FDNAMES and, for the
+ * preload, the gate and channel descriptors and NODE_OPTIONS with the preload first. */
 struct start_env {
 	char **env;
 	char *fdnames, *listen_pid, *node_options; /* owned */
@@ -120,10 +125,10 @@ static void start_env_free(struct start_env *e)
 
 static int start_env_build(const struct switcher *sw, const struct service *s, struct start_env *e)
 {
-	static const char *const ours[] = {
-	    "LISTEN_FDS",      "LISTEN_PID", "LISTEN_FDNAMES", "NODE_OPTIONS", "SLIPWAY_GATE_FD",
-	    "NODE_CHANNEL_FD", NULL};
-	size_t n = 0, i, k, w = 0, len = strlen(s->spec.name) + 16;
+	static const char *const ours[] = {"LISTEN_FDS",   "LISTEN_PID",      "LISTEN_FDNAMES",
+	                                   "NODE_OPTIONS", "SLIPWAY_GATE_FD", "NODE_CHANNEL_FD"};
+	int node = s->sock_mode == SOCK_PRELOAD;
+	size_t n = 0, i, k, w = 0, len = strlen(s->spec.name) + 16, nours = node ? 6 : 3;
 
 	memset(e, 0, sizeof(*e));
 	while (s->spec.envp[n])
@@ -131,9 +136,10 @@ static int start_env_build(const struct switcher *sw, const struct service *s, s
 	e->env = calloc(n + 8, sizeof(char *));
 	e->fdnames = malloc(len);
 	e->listen_pid = calloc(1, 40); /* "LISTEN_PID=" and the digits the child writes */
-	e->node_options =
-	    preload_node_options(sw->preload, svc_env_get(s->spec.envp, "NODE_OPTIONS"));
-	if (!e->env || !e->fdnames || !e->listen_pid || !e->node_options) {
+	if (node)
+		e->node_options =
+		    preload_node_options(sw->preload, svc_env_get(s->spec.envp, "NODE_OPTIONS"));
+	if (!e->env || !e->fdnames || !e->listen_pid || (node && !e->node_options)) {
 		start_env_free(e);
 		return -1;
 	}
@@ -141,7 +147,7 @@ static int start_env_build(const struct switcher *sw, const struct service *s, s
 		const char *kv = s->spec.envp[i];
 		int skip = 0;
 
-		for (k = 0; ours[k]; k++)
+		for (k = 0; k < nours; k++)
 			if (!strncmp(kv, ours[k], strlen(ours[k])) && kv[strlen(ours[k])] == '=')
 				skip = 1;
 		if (!skip)
@@ -151,12 +157,35 @@ static int start_env_build(const struct switcher *sw, const struct service *s, s
 	strcpy(e->listen_pid, "LISTEN_PID=0");
 	e->env[w++] = e->fdnames;
 	e->env[w++] = e->listen_pid;
-	e->env[w++] = e->node_options;
 	e->env[w++] = "LISTEN_FDS=1";
-	e->env[w++] = "SLIPWAY_GATE_FD=4";
-	e->env[w++] = "NODE_CHANNEL_FD=5";
+	if (node) {
+		e->env[w++] = e->node_options;
+		e->env[w++] = "SLIPWAY_GATE_FD=4";
+		e->env[w++] = "NODE_CHANNEL_FD=5";
+	}
 	e->env[w] = NULL;
 	return 0;
+}
+
+/* A server that takes fd 3 itself: the public socket and the systemd variables only. */
+static int start_inherit(struct switcher *sw, struct service *s, uint64_t now, struct err *err)
+{
+	struct spawn_req req;
+	struct spawn_pass pass;
+	struct start_env e;
+	int rc;
+
+	if (start_env_build(sw, s, &e) < 0)
+		return fail_oom(err);
+	req.argv = s->spec.argv;
+	req.envp = e.env;
+	req.cwd = s->spec.cwd;
+	pass.fds = &s->listener->fd;
+	pass.nfds = 1;
+	pass.listen_pid = e.listen_pid;
+	rc = service_spawn(s, &req, &pass, now, err);
+	start_env_free(&e);
+	return rc;
 }
 
 int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct err *err)
@@ -171,6 +200,8 @@ int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct er
 	if (!s->listener &&
 	    !(s->listener = listeners_get(&sw->ls, s->spec.host, s->spec.port, err)))
 		return -1;
+	if (s->sock_mode == SOCK_INHERIT)
+		return start_inherit(sw, s, now, err);
 	if ((gate = listeners_gate(&gate_port, err)) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0) {
@@ -273,7 +304,7 @@ void switch_promote(struct switcher *sw, struct service *list, struct service *s
 	struct service *o;
 	char after[64] = "";
 
-	if (!s->sock_mode || s->serving || !s->pid)
+	if (s->sock_mode != SOCK_PRELOAD || s->serving || !s->pid)
 		return;
 	/* The first promotion accepts on fd 3; after a demotion the process has closed its
 	 * copy, so the socket travels with the message. */
@@ -306,7 +337,8 @@ void switch_restore(struct switcher *sw, struct service *list, unsigned gen)
 	struct service *s;
 
 	for (s = list; s; s = s->next)
-		if (s->gen == gen && s->sock_mode && !s->retiring && s->state == SVC_READY)
+		if (s->gen == gen && s->sock_mode == SOCK_PRELOAD && !s->retiring &&
+		    s->state == SVC_READY)
 			switch_promote(sw, list, s);
 }
 
@@ -315,7 +347,8 @@ int switch_keep_warm(struct switcher *sw, struct service *list, struct service *
 	struct service *o;
 	char d[32];
 
-	if (!s->sock_mode || !sw->warm_ms || s->state != SVC_READY || !s->pid || s->retiring)
+	if (s->sock_mode != SOCK_PRELOAD || !sw->warm_ms || s->state != SVC_READY || !s->pid ||
+	    s->retiring)
 		return 0;
 	for (o = list; o; o = o->next)
 		if (o != s && o->warm_until && o->listener == s->listener) {
@@ -404,7 +437,7 @@ void switch_warm_tick(struct switcher *sw, struct service *s, uint64_t now)
 	if (s->probe.fd >= 0 && now >= s->probe_deadline)
 		warm_checked(sw, s, probe_expire(&s->probe), now);
 	if (s->warm_until && s->probe.fd < 0 && now >= s->next_probe_at) {
-		if (s->sock_mode && s->spec.ready == READY_TCP) {
+		if (s->sock_mode == SOCK_PRELOAD && s->spec.ready == READY_TCP) {
 			/* The process reported its listen(); nothing to ask it while warm. */
 			warm_checked(sw, s, PROBE_OK, now);
 		} else if (s->spec.ready == READY_NONE) {

@@ -30,6 +30,8 @@
 enum sock_mode {
 	SOCK_NONE = 0,    /* the service binds its port itself: stop old, then start new */
 	SOCK_PRELOAD = 1, /* slipway's socket, adopted through the Node preload */
+	SOCK_INHERIT = 2, /* slipway's socket as fd 3 for a server that reads LISTEN_FDS:
+	                   * stop old, then start new, while the socket queues connections */
 };
 
 struct switcher {
@@ -50,8 +52,9 @@ void switch_setup(struct switcher *sw, const char *root);
 void switch_release(struct switcher *sw);
 
 /* The mode for a service: SLIPWAY_SOCKET in its environment says `off`, `preload` (any Node
- * server that listens on PORT) or `auto` (the default: a detected Next.js standalone server
- * gets the preload, anything else is off). Only services with a port. */
+ * server that listens on PORT), `inherit` (a server that takes its socket from LISTEN_FDS)
+ * or `auto` (the default: a detected Next.js standalone server gets the preload, anything
+ * else is off). Only services with a port. */
 enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spec);
 
 /* Starts the instance, with the socket, gate and channel when its mode asks for them. */
