@@ -332,7 +332,7 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	snprintf(sp->switch_reason, sizeof(sp->switch_reason), "%s", reason);
 	snprintf(sp->failed_version, sizeof(sp->failed_version), "%s", sp->switch_to);
 	flip_back(sp, sp->switch_to, reason);
-	loaded_release_free(&sp->pending);
+	loaded_release_clear(&sp->pending);
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
 	sp->sw.switch_began = 0;
@@ -353,7 +353,7 @@ static void commit(struct sup *sp, uint64_t now)
 		if (s->gen != sp->pending_gen && !s->retiring &&
 		    !switch_keep_warm(&sp->sw, sp->list, s, now))
 			stop_service(sp, s, now, "replaced by the new release");
-	loaded_release_free(&sp->previous);
+	loaded_release_clear(&sp->previous);
 	sp->previous = sp->active;
 	sp->active = sp->pending;
 	memset(&sp->pending, 0, sizeof(sp->pending));
@@ -417,7 +417,7 @@ static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 		memset(&sp->previous, 0, sizeof(sp->previous));
 		rc = release_load_env(sp->cfg->root, &sp->pending, &err);
 		if (rc != 0)
-			loaded_release_free(&sp->pending);
+			loaded_release_clear(&sp->pending);
 	} else {
 		rc = release_load(sp->cfg->root, version, &sp->pending, &err);
 	}
@@ -445,7 +445,7 @@ static void check_release(struct sup *sp, uint64_t now)
 			return; /* decided when the gate opens or fails */
 		/* An ungated start that is not up yet is superseded: it becomes the base. */
 		sp->active_gen = sp->pending_gen;
-		loaded_release_free(&sp->active);
+		loaded_release_clear(&sp->active);
 		sp->active = sp->pending;
 		memset(&sp->pending, 0, sizeof(sp->pending));
 		sp->pending_gen = 0;
@@ -772,9 +772,9 @@ static void sup_release(struct sup *sp)
 		sp->list = s->next;
 		service_free(s);
 	}
-	loaded_release_free(&sp->active);
-	loaded_release_free(&sp->pending);
-	loaded_release_free(&sp->previous);
+	loaded_release_clear(&sp->active);
+	loaded_release_clear(&sp->pending);
+	loaded_release_clear(&sp->previous);
 	switch_release(&sp->sw);
 	if (sp->sfd >= 0)
 		close(sp->sfd);

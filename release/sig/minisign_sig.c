@@ -53,9 +53,9 @@ int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, s
 	memset(out, 0, sizeof(*out));
 	if (len > MINISIGN_SIGFILE_MAX)
 		return fail(err, "malformed signature: larger than %d bytes", MINISIGN_SIGFILE_MAX);
-	if (split_lines(text, len, l, 4, "malformed signature: signature file", err) < 0)
+	if (minisign_split_lines(text, len, l, 4, "malformed signature: signature file", err) < 0)
 		return -1;
-	if (!line_has_prefix(&l[0], UNTRUSTED_PREFIX))
+	if (!minisign_line_has_prefix(&l[0], UNTRUSTED_PREFIX))
 		return fail(err, "malformed signature: line 1 does not start with \"%s\"",
 		            UNTRUSTED_PREFIX);
 	if (l[0].len > MINISIGN_COMMENT_LINE_MAX)
@@ -64,7 +64,7 @@ int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, s
 	if (base64_decode_exact(l[1].s, l[1].len, raw, sizeof(raw)) < 0)
 		return fail(err, "malformed signature: line 2 is not the base64 of %d bytes",
 		            SIG_BYTES);
-	if (!line_has_prefix(&l[2], TRUSTED_PREFIX))
+	if (!minisign_line_has_prefix(&l[2], TRUSTED_PREFIX))
 		return fail(err, "malformed signature: line 3 does not start with \"%s\"",
 		            TRUSTED_PREFIX);
 	if (l[2].len - strlen(TRUSTED_PREFIX) > MINISIGN_TRUSTED_MAX)

@@ -388,7 +388,10 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, stru
 	return 0;
 }
 
-int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
+/* Opens `path` (relative, already checked with relpath_check) beneath dirfd without
+ * following any symlink: openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or a component walk
+ * with O_NOFOLLOW where openat2 is unavailable. Returns the fd or -1 with errno set. */
+static int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
 	    .flags = (uint64_t)(flags | O_CLOEXEC),

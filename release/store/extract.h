@@ -62,9 +62,4 @@ void extractor_stats(const struct extractor *x, uint64_t *entries, uint64_t *byt
 /* The compression filter found: "zstd", "gzip" or "none". Valid after read_manifest. */
 const char *extractor_filter_name(const struct extractor *x);
 
-/* Opens `path` (relative, already checked with relpath_check) beneath dirfd without
- * following any symlink: openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or a component walk
- * with O_NOFOLLOW where openat2 is unavailable. Returns the fd or -1 with errno set. */
-int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
-
 #endif

@@ -33,7 +33,7 @@ struct install_ctx {
 /* Returns 1 when the same archive is already installed (nothing to do), 0 to go on. */
 static int downgrade_guard(struct install_ctx *c, struct err *err)
 {
-	if (state_read(c->st, &c->state, err) < 0)
+	if (store_state_read(c->st, &c->state, err) < 0)
 		return -1;
 	if (c->state.app[0] && strcmp(c->state.app, c->v.app))
 		return fail(err, "the archive is for app %s, this store holds app %s", c->v.app,
@@ -42,13 +42,13 @@ static int downgrade_guard(struct install_ctx *c, struct err *err)
 		struct release_record r;
 		int same;
 
-		if (record_read(c->st, c->v.version, &r, err) < 0 ||
+		if (store_record_read(c->st, c->v.version, &r, err) < 0 ||
 		    verified_hash_file(&c->v, err) < 0) {
-			record_release(&r);
+			store_record_release(&r);
 			return -1;
 		}
 		same = !strcmp(r.archive_hash, c->v.hash_hex);
-		record_release(&r);
+		store_record_release(&r);
 		if (!same)
 			return fail(err, "version %s is already installed from a different archive",
 			            c->v.version);
@@ -115,7 +115,7 @@ static int commit(struct install_ctx *c, struct err *err)
 	r.installed_at = now;
 	r.downgrade = c->res->downgrade;
 	r.bad_reason = "";
-	if (record_write(c->st, &r, err) < 0)
+	if (store_record_write(c->st, &r, err) < 0)
 		return -1;
 	crashpoint("install-after-record");
 	if (!c->state.has_high || c->v.serial > c->state.high_serial) {
@@ -125,7 +125,7 @@ static int commit(struct install_ctx *c, struct err *err)
 		                        .high_hash = c->v.hash_hex,
 		                        .high_version = c->v.version};
 
-		if (state_write(c->st, &s, err) < 0)
+		if (store_state_write(c->st, &s, err) < 0)
 			return -1;
 	}
 	crashpoint("install-after-state");
@@ -193,7 +193,7 @@ out:
 	}
 	if (c.stagingfd >= 0)
 		close(c.stagingfd);
-	state_release(&c.state);
+	store_state_release(&c.state);
 	verified_close(&c.v);
 	return rc;
 }

@@ -31,7 +31,7 @@ static char *newest_known_good(struct store *st, const struct history *h,
 
 static int remove_release(struct store *st, const char *version, struct err *err)
 {
-	struct history_event ev = {.action = "prune", .version = (char *)version};
+	struct history_event ev = {.action = "prune", .version = version};
 	char from[512], to[512], meta[512];
 
 	snprintf(from, sizeof(from), STORE_RELEASES "/%s", version);

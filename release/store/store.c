@@ -94,7 +94,7 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 	if (faccessat(fd, STORE_STATE, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		struct store_state s = {.app = "", .high_hash = "", .high_version = ""};
 
-		if (state_write(&st, &s, err) < 0)
+		if (store_state_write(&st, &s, err) < 0)
 			goto out;
 	}
 	if (faccessat(fd, STORE_HISTORY, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&

@@ -12,11 +12,11 @@ T=$(pwd)
 export T REPO
 source "$REPO/tests/e2e/lib.sh"
 source "$REPO/tests/e2e/run_helpers.sh"
+source "$REPO/tests/bench/lib.sh"
 RUNS=${BENCH_ROLLBACK_RUNS:-7}
 trap run_cleanup EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 port=$(free_port)
 run_store store
@@ -30,7 +30,7 @@ for v in A B; do
 done
 "$SLIPWAY" activate A --root store >/dev/null || exit 1
 run_start store run.log
-wait_for 60 running_is "$port" A || { echo "A never served"; tail -20 run.log; exit 1; }
+poll_for 60 running_is "$port" A || { echo "A never served"; tail -20 run.log; exit 1; }
 
 # Peer: node server.js from cold to first 200, on another port.
 peer=()
@@ -55,8 +55,8 @@ for i in $(seq "$RUNS"); do
 	times+=($(($(now_ms) - t0)))
 	inside+=($(grep -o '[0-9]* ms after the switch began' run.log | tail -1 | cut -d' ' -f1))
 done
-med=$(printf '%s\n' "${times[@]}" | median)
-pmed=$(printf '%s\n' "${peer[@]}" | median)
+med=$(printf '%s\n' "${times[@]}" | median /dev/stdin | cut -d. -f1)
+pmed=$(printf '%s\n' "${peer[@]}" | median /dev/stdin | cut -d. -f1)
 
 # Idle: 5 s with nothing happening.
 sleep 1
@@ -73,7 +73,7 @@ echo "rollback to first 200 with the old page (ms, $RUNS runs): ${times[*]}"
 echo "peer: node server.js cold start to first 200 (ms):        ${peer[*]}"
 echo "inside slipway, \`current\` changed to old web accepting (ms): ${inside[*]}"
 echo "median rollback-to-serving: ${med} ms (goal <= 1000 ms); inside slipway (median):"
-echo "  $(printf '%s\n' "${inside[@]}" | median) ms; the rest is the rollback command, the page's render and curl"
+echo "  $(printf '%s\n' "${inside[@]}" | median /dev/stdin | cut -d. -f1) ms; the rest is the rollback command, the page's render and curl"
 echo "median node cold start:     ${pmed} ms"
 awk -v a="$med" -v b="$pmed" 'BEGIN {printf "ratio slipway rollback / node cold start: %.2f\n", a / b}'
 echo "supervisor RSS: ${rss_kb} kB (the web it supervises: ${web_rss} kB)"

@@ -6,8 +6,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)')
 
 # run_store ROOT: an initialised store pinned to a TEST KEY, with an empty 0600 shared/env.
 run_store() {
-	[ -f "$T/test.key" ] || minisign -G -W -p "$T/test.pub" -s "$T/test.key" \
-		-c "slipway TEST KEY" >/dev/null 2>&1 || fail "minisign -G failed"
+	test_key
 	"$SLIPWAY" init --root "$1" -p "$T/test.pub" >/dev/null || fail "slipway init failed"
 	mkdir -p "$1/shared"
 	: >"$1/shared/env"
@@ -67,17 +66,6 @@ run_start() {
 	shift 2
 	env "$@" "$SLIPWAY" run --root "$root" >"$log" 2>&1 &
 	RUN_PID=$!
-}
-
-# wait_for SECONDS CMD...: retries CMD every 0.05 s until it succeeds; fails the test on timeout.
-wait_for() {
-	local limit=$1 i=0
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt $((limit * 20)) ] || return 1
-		sleep 0.05
-	done
 }
 
 # page PORT: the body at http://127.0.0.1:PORT/ (curl is the oracle).

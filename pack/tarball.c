@@ -1,4 +1,4 @@
-#include "pack/archive.h"
+#include "pack/tarball.h"
 #include "release/base/error.h"
 
 #include <archive.h>
@@ -11,12 +11,12 @@
 
 #define BYTES_PER_BLOCK (64 * 1024)
 
-const char *archive_suffix(enum pack_compress c)
+const char *tarball_suffix(enum pack_compress c)
 {
 	return c == COMPRESS_GZIP ? ".tar.gz" : ".tar.zst";
 }
 
-static int archive_fail(struct archive *a, struct err *err, const char *what, const char *path)
+static int tarball_fail(struct archive *a, struct err *err, const char *what, const char *path)
 {
 	const char *msg = archive_error_string(a);
 
@@ -26,27 +26,27 @@ static int archive_fail(struct archive *a, struct err *err, const char *what, co
 	return fail_kind(err, ERR_SYSTEM, "%s: %s", what, msg ? msg : "libarchive error");
 }
 
-static int setup(struct archive *a, const struct archive_opts *opts, struct err *err)
+static int setup(struct archive *a, const struct tarball_opts *opts, struct err *err)
 {
 	char threads[16];
 
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(a, BYTES_PER_BLOCK) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
-		return archive_fail(a, err, "cannot set up the tar writer", NULL);
+		return tarball_fail(a, err, "cannot set up the tar writer", NULL);
 	if (opts->compress == COMPRESS_GZIP) {
 		if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 		    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
 		    archive_write_set_filter_option(a, "gzip", "compression-level", "6") !=
 		        ARCHIVE_OK)
-			return archive_fail(a, err, "cannot set up gzip", NULL);
+			return tarball_fail(a, err, "cannot set up gzip", NULL);
 		return 0;
 	}
 	snprintf(threads, sizeof(threads), "%u", opts->threads ? opts->threads : 1);
 	if (archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "zstd", "compression-level", "3") != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "zstd", "threads", threads) != ARCHIVE_OK)
-		return archive_fail(a, err, "cannot set up zstd", NULL);
+		return tarball_fail(a, err, "cannot set up zstd", NULL);
 	return 0;
 }
 
@@ -63,7 +63,7 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
                            uint64_t *bytes, struct err *err)
 {
 	uint64_t left = e->size;
-	int fd = entry_open_checked(e, err);
+	int fd = pack_entry_open_checked(e, err);
 
 	if (fd < 0)
 		return -1;
@@ -85,7 +85,7 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
 		}
 		if (archive_write_data(a, buf, (size_t)n) != n) {
 			close(fd);
-			return archive_fail(a, err, "cannot write", e->path);
+			return tarball_fail(a, err, "cannot write", e->path);
 		}
 		left -= (uint64_t)n;
 		*bytes += (uint64_t)n;
@@ -94,8 +94,8 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
 	return 0;
 }
 
-int archive_write_release(int fd, const struct archive_opts *opts, const char *manifest,
-                          size_t manifest_len, const struct pack_tree *tree, struct err *err)
+int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
+                  size_t manifest_len, const struct pack_tree *tree, struct err *err)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
@@ -111,7 +111,7 @@ int archive_write_release(int fd, const struct archive_opts *opts, const char *m
 	if (setup(a, opts, err) < 0)
 		goto out;
 	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		archive_fail(a, err, "cannot start the archive", NULL);
+		tarball_fail(a, err, "cannot start the archive", NULL);
 		goto out;
 	}
 	entry_common(ae, MANIFEST_NAME, opts->mtime);
@@ -120,7 +120,7 @@ int archive_write_release(int fd, const struct archive_opts *opts, const char *m
 	archive_entry_set_size(ae, (la_int64_t)manifest_len);
 	if (archive_write_header(a, ae) != ARCHIVE_OK ||
 	    archive_write_data(a, manifest, manifest_len) != (la_ssize_t)manifest_len) {
-		archive_fail(a, err, "cannot write", MANIFEST_NAME);
+		tarball_fail(a, err, "cannot write", MANIFEST_NAME);
 		goto out;
 	}
 	for (i = 0; i < tree->n; i++) {
@@ -144,7 +144,7 @@ int archive_write_release(int fd, const struct archive_opts *opts, const char *m
 			break;
 		}
 		if (archive_write_header(a, ae) < ARCHIVE_WARN) {
-			archive_fail(a, err, "cannot write", e->path);
+			tarball_fail(a, err, "cannot write", e->path);
 			goto out;
 		}
 		if (e->type == MANIFEST_FILE) {
@@ -156,7 +156,7 @@ int archive_write_release(int fd, const struct archive_opts *opts, const char *m
 		}
 	}
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		archive_fail(a, err, "cannot finish the archive", NULL);
+		tarball_fail(a, err, "cannot finish the archive", NULL);
 		goto out;
 	}
 	r = 0;
