@@ -54,9 +54,31 @@ assert_contains "$(cat run.log)" "(release A) serves port $port"
 	--a A --b B --cycles 3 >warm.json || fail "switch_load (warm): $(tail -30 run.log)"
 zero warm.json
 assert_contains "$(cat run.log)" "is kept warm for 10m"
-assert_contains "$(cat run.log)" "kept warm) into generation"
+assert_contains "$(cat run.log)" "(release A, kept warm, checked"
 # Only the first activate of B started a process: every later switch promoted a warm one.
 assert_eq "$(grep -c 'web: started pid' run.log)" 2 "web starts with a warm generation"
+
+# A warm instance started with another environment is not adopted: A is live, B warm; after
+# an edit of shared/env, activating B stops the warm B and starts B cold.
+echo "WARM_TEST=1" >>store/shared/env
+expect_rc 0 "$SLIPWAY" activate B --root store --wait
+running_is "$port" B || fail "B not served after the env edit"
+assert_contains "$(cat run.log)" "its environment changed since it was started"
+assert_eq "$(grep -c 'web: started pid' run.log)" 3 "web starts after the env edit"
+# A warm instance that dies is not restarted, and a rollback to it starts cold.
+warm_pid() { "$PY" -c 'import json
+for s in json.load(open("store/run/state.json"))["services"]:
+    if s["warm"]:
+        print(s["pid"])' | grep .; }
+wait_for 10 warm_pid || fail "no warm instance: $(cat store/run/state.json)"
+kill -9 "$(warm_pid)"
+no_warm() { ! warm_pid; }
+wait_for 10 no_warm || fail "the killed warm instance is still listed"
+sleep 0.5
+assert_eq "$(grep -c 'web: started pid' run.log)" 3 "web starts after the warm one died"
+expect_rc 0 "$SLIPWAY" rollback --root store --wait
+running_is "$port" A || fail "A not served after the rollback"
+assert_eq "$(grep -c 'web: started pid' run.log)" 4 "web starts after the rollback"
 
 # The supervisor's socket outlives the old generation's process: one listener, one owner.
 ss -ltnp | grep -q "127.0.0.1:$port .*slipway" || fail "slipway does not hold the socket: $(ss -ltnp)"
