@@ -58,6 +58,12 @@ assert_contains "$(cat run.log)" "(release A, kept warm, checked"
 # Only the first activate of B started a process: every later switch promoted a warm one.
 assert_eq "$(grep -c 'web: started pid' run.log)" 2 "web starts with a warm generation"
 
+# status names the instance that serves and the warm one.
+expect_rc 0 "$SLIPWAY" status --root store
+assert_contains "$out" "release A (gen"
+echo "$out" | grep "release A (gen" | grep -q ", serving port $port" || fail "A not serving: $out"
+echo "$out" | grep "release B (gen" | grep -q ", warm (a rollback promotes it)" || fail "B not warm: $out"
+
 # A warm instance started with another environment is not adopted: A is live, B warm; after
 # an edit of shared/env, activating B stops the warm B and starts B cold.
 echo "WARM_TEST=1" >>store/shared/env
