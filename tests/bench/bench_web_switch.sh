@@ -30,12 +30,9 @@ run_store store
 echo HOSTNAME=127.0.0.1 >>store/shared/env
 run_next_tree app
 run_next_tree app2 v2
+next_archive A 1 app
+next_archive B 2 app2
 for v in A B; do
-	tree=app
-	[ $v = B ] && tree=app2
-	"$PY" "$REPO/tests/e2e/make_release.py" --tree "$tree" --app mediai --version "$v" \
-		--serial "$([ $v = A ] && echo 1 || echo 2)" --out "$T/$v.tar.zst" \
-		--sign "$T/test.key" --service "$(next_service "$port")" >/dev/null || exit 1
 	"$SLIPWAY" install "$T/$v.tar.zst" --root store >/dev/null || exit 1
 done
 "$SLIPWAY" activate A --root store >/dev/null || exit 1

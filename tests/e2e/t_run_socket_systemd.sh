@@ -11,9 +11,7 @@ port=$(free_port)
 run_store store
 echo HOSTNAME=127.0.0.1 >>store/shared/env
 run_next_tree app
-"$PY" "$REPO/tests/e2e/make_release.py" --tree app --app mediai --version A --serial 1 \
-	--out "$T/A.tar.zst" --sign "$T/test.key" --service "$(next_service "$port")" >/dev/null ||
-	fail "make_release.py"
+next_archive A 1 app
 expect_rc 0 "$SLIPWAY" deploy "$T/A.tar.zst" --root store
 
 "$PY" "$REPO/tests/e2e/fake_systemd.py" --events events.jsonl -- \

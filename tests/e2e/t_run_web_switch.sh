@@ -17,16 +17,10 @@ run_next_tree app
 run_next_tree app2 v2 # B: a second build, so the releases' /_next/static assets differ
 # C: the same server, but its readiness path answers 404, so it is never promoted.
 never_ready=$(next_service "$port" | sed 's|"/api/health"|"/never-ready"|')
-serial=0
+next_archive A 1 app
+next_archive B 2 app2
+next_archive C 3 app "$never_ready"
 for v in A B C; do
-	serial=$((serial + 1))
-	svc=$(next_service "$port")
-	tree=app
-	[ $v = B ] && tree=app2
-	[ $v = C ] && svc=$never_ready
-	"$PY" "$REPO/tests/e2e/make_release.py" --tree "$tree" --app mediai --version "$v" \
-		--serial "$serial" --out "$T/$v.tar.zst" --sign "$T/test.key" --service "$svc" \
-		>/dev/null || fail "make_release.py $v"
 	expect_rc 0 "$SLIPWAY" install "$T/$v.tar.zst" --root store
 done
 run_activate store A
