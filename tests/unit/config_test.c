@@ -192,7 +192,7 @@ Test(config, a_section_overrides_a_detected_service_key_by_key)
 	struct err err;
 
 	cr_assert_eq(parse_over_detected_web("[service web]\nport = 5055\n", &cfg, &err), 0, "%s",
-	             err);
+	             err.msg);
 	cr_assert_eq(cfg.n_services, 1);
 	cr_assert_eq(cfg.services[0].port, 5055);
 	cr_assert_str_eq(cfg.services[0].command, "node server.js");
@@ -260,7 +260,7 @@ Test(config, enabled_no_turns_off_a_detected_service_only)
 	struct err err;
 
 	cr_assert_eq(parse_over_detected_web("[service web]\nenabled = no\n", &cfg, &err), 0, "%s",
-	             err);
+	             err.msg);
 	cr_assert_eq(cfg.n_services, 0);
 	cr_assert_eq(cfg.disabled.n, 1);
 	cr_assert_str_eq(cfg.disabled.v[0], "web");
