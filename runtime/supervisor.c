@@ -261,7 +261,7 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 		}
 		if (svc_spec_build(ms, rel->dir, rel->version, &rel->env, environ, &spec, err) < 0)
 			return -1;
-		if (warm && switch_adopt_warm(&sp->sw, warm, &spec, gen, now)) {
+		if (warm && switch_adopt_warm(&sp->sw, sp->list, warm, &spec, gen, now)) {
 			svc_spec_release(&spec);
 			continue;
 		}
@@ -335,6 +335,7 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	loaded_release_clear(&sp->pending);
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
+	sp->sw.switch_began = 0;
 	/* Restore: whatever of the live generation was stopped for the switch starts again. */
 	if (sp->active.m && populate(sp, &sp->active, sp->active_gen, now, &err) < 0)
 		say(sp, "error: cannot restore release %s: %s", sp->active.version, err.msg);
@@ -359,6 +360,7 @@ static void commit(struct sup *sp, uint64_t now)
 	sp->active_gen = sp->pending_gen;
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
+	sp->sw.switch_began = 0;
 	if (!strcmp(sp->switch_result, "pending"))
 		snprintf(sp->switch_result, sizeof(sp->switch_result), "ok");
 	say(sp, "release %s is live (generation %u)", sp->active.version, sp->active_gen);
@@ -397,6 +399,7 @@ static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 	int rc;
 
 	sp->switch_seq++;
+	sp->sw.switch_began = now;
 	snprintf(sp->switch_from, sizeof(sp->switch_from), "%s",
 	         sp->active.version ? sp->active.version : "");
 	snprintf(sp->switch_to, sizeof(sp->switch_to), "%s", version);
@@ -564,7 +567,7 @@ static void tick(struct sup *sp, uint64_t now)
 				enter_backoff(sp, s, now);
 				break;
 			}
-			if (s->sock_mode && s->spec.ready == READY_TCP) {
+			if (s->sock_mode == SOCK_PRELOAD && s->spec.ready == READY_TCP) {
 				/* The gate socket always accepts: its server's listen() is the
 				 * sign. */
 				if (s->app_listening)
@@ -583,6 +586,8 @@ static void tick(struct sup *sp, uint64_t now)
 			if (s->warm_until && now >= s->warm_until) {
 				s->warm_until = 0;
 				stop_service(sp, s, now, "its warm time is over");
+			} else if (s->warm_until) {
+				switch_warm_tick(&sp->sw, s, now);
 			}
 			break;
 		case SVC_STOPPING:
@@ -675,8 +680,10 @@ static int64_t next_wakeup(struct sup *sp, uint64_t now)
 				AT(s->next_probe_at);
 			break;
 		case SVC_READY:
-			if (s->warm_until)
+			if (s->warm_until) {
 				AT(s->warm_until);
+				AT(switch_warm_wakeup(s));
+			}
 			break;
 		case SVC_STOPPING:
 			if (!s->kill_sent)
@@ -894,6 +901,8 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 				read_output(&sp, s);
 			else if (pfd[i].fd == s->ctl_fd)
 				switch_read_ctl(&sp.sw, s);
+			else if (pfd[i].fd == s->probe.fd && s->warm_until)
+				switch_warm_probe_step(&sp.sw, s, now);
 			else if (pfd[i].fd == s->probe.fd && s->state == SVC_STARTING) {
 				enum probe_result r = probe_step(&s->probe);
 

@@ -63,7 +63,8 @@ int store_list_releases(struct store *st, struct release_record **out, size_t *n
 		k[count].seq = history_install_seq(&h, de->d_name);
 		count++;
 	}
-	qsort(k, count, sizeof(*k), by_seq);
+	if (count) /* qsort(NULL, 0, ...) is undefined */
+		qsort(k, count, sizeof(*k), by_seq);
 	*out = calloc(count + 1, sizeof(**out));
 	if (!*out) {
 		fail_oom(err);
