@@ -43,7 +43,7 @@ mode() {
 	shift 2
 	"$SLIPWAY" activate A --root store >/dev/null || exit 1
 	run_start store "run-$label.log" "$@"
-	wait_for 60 running_is "$port" A || { echo "A never served"; tail -20 "run-$label.log"; exit 1; }
+	poll_for 60 running_is "$port" A || { echo "A never served"; tail -20 "run-$label.log"; exit 1; }
 	"$PY" "$REPO/tests/e2e/switch_load.py" --port "$port" --root store --slipway "$SLIPWAY" \
 		--a A --b B --cycles "$cycles" >"$label.json" ||
 		{ echo "switch_load failed ($label)"; tail -20 "run-$label.log"; exit 1; }

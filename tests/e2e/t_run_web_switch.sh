@@ -70,10 +70,10 @@ warm_pid() { "$PY" -c 'import json
 for s in json.load(open("store/run/state.json"))["services"]:
     if s["warm"]:
         print(s["pid"])' | grep .; }
-wait_for 10 warm_pid || fail "no warm instance: $(cat store/run/state.json)"
+poll_for 10 warm_pid || fail "no warm instance: $(cat store/run/state.json)"
 kill -9 "$(warm_pid)"
 no_warm() { ! warm_pid; }
-wait_for 10 no_warm || fail "the killed warm instance is still listed"
+poll_for 10 no_warm || fail "the killed warm instance is still listed"
 sleep 0.5
 assert_eq "$(grep -c 'web: started pid' run.log)" 3 "web starts after the warm one died"
 expect_rc 0 "$SLIPWAY" rollback --root store --wait
