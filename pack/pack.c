@@ -469,6 +469,7 @@ static int write_outputs(struct pipeline *p)
 	    .ctx = p->rq->ctx,
 	};
 	char name[512], *comment = NULL;
+	uint8_t digest[TARBALL_HASH_BYTES];
 	struct stat st;
 	int r = -1;
 
@@ -481,8 +482,8 @@ static int write_outputs(struct pipeline *p)
 		return fail_recast(p->err, ERR_SYSTEM);
 	if (p->rq->phase)
 		p->rq->phase(p->rq->ctx, "writing", p->res->files, p->res->bytes);
-	if (tarball_write(p->archive.fd, &ao, p->manifest_json, p->manifest_len, &p->tree, p->err) <
-	        0 ||
+	if (tarball_write(p->archive.fd, &ao, p->manifest_json, p->manifest_len, &p->tree, digest,
+	                  p->err) < 0 ||
 	    fstat(p->archive.fd, &st) < 0) {
 		fail_recast(p->err, ERR_SYSTEM);
 		goto out;
@@ -493,7 +494,7 @@ static int write_outputs(struct pipeline *p)
 
 		if (minisign_trusted_comment(p->cfg.app, p->res->version, p->res->serial, name,
 		                             &comment, p->err) < 0 ||
-		    minisign_sign_fd(p->archive.fd, &p->key, comment, NULL, &p->sig_text, p->err) <
+		    minisign_sign_digest(digest, &p->key, comment, NULL, &p->sig_text, p->err) <
 		        0) {
 			fail_prefix(p->err, "cannot sign %s", name);
 			fail_recast(p->err, ERR_SYSTEM);

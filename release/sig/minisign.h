@@ -104,6 +104,12 @@ void minisign_sig_release(struct minisign_sig *sig);
 int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trusted_comment,
                      const char *untrusted_comment, char **out, struct err *err);
 
+/* The same signature as minisign_sign_fd, from the BLAKE2b-512 of the file computed by the
+ * caller (e.g. while it wrote the file, so that it is not read again). */
+int minisign_sign_digest(const uint8_t digest[64], const struct minisign_seckey *sk,
+                         const char *trusted_comment, const char *untrusted_comment, char **out,
+                         struct err *err);
+
 /* Signs the file at `path` and writes the signature atomically to `sig_path` (NULL:
  * "<path>.minisig"), mode 0644, replacing any previous signature. */
 int minisign_sign_file(const char *path, const char *sig_path, const struct minisign_seckey *sk,
@@ -121,6 +127,12 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
  * "trusted comment signature does not match", or an I/O error. */
 int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
                        int fd, unsigned flags, char **trusted_comment, struct err *err);
+
+/* minisign_verify_fd for a file whose BLAKE2b-512 the caller computed (e.g. while copying
+ * it): the same checks and messages; a legacy "Ed" signature is refused (it signs the raw
+ * file, which is not at hand). */
+int minisign_verify_digest(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                           const uint8_t digest[64], char **trusted_comment, struct err *err);
 
 /* Checks the file signature of an already parsed "ED" signature against a BLAKE2b-512
  * digest the caller computed, e.g. over the bytes it actually unpacked, so that a file

@@ -192,10 +192,11 @@ static int check_one_line(const char *s, size_t max, const char *what, struct er
 	return 0;
 }
 
-int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trusted_comment,
-                     const char *untrusted_comment, char **out, struct err *err)
+int minisign_sign_digest(const uint8_t digest[64], const struct minisign_seckey *sk,
+                         const char *trusted_comment, const char *untrusted_comment, char **out,
+                         struct err *err)
 {
-	uint8_t hash[HASH_BYTES], raw[SIG_BYTES], global[MINISIGN_SIG_BYTES], *gm = NULL;
+	uint8_t raw[SIG_BYTES], global[MINISIGN_SIG_BYTES], *gm = NULL;
 	char sig_b64[BASE64_LEN(SIG_BYTES) + 1], global_b64[BASE64_LEN(MINISIGN_SIG_BYTES) + 1];
 	size_t gm_len = 0;
 	int rc = -1;
@@ -207,11 +208,9 @@ int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trust
 	                   "untrusted comment", err) < 0 ||
 	    check_one_line(trusted_comment, MINISIGN_TRUSTED_MAX, "trusted comment", err) < 0)
 		return -1;
-	if (hash_fd(fd, hash, err) < 0)
-		return -1;
 	memcpy(raw, "ED", 2);
 	memcpy(raw + 2, sk->keyid, MINISIGN_KEYID_BYTES);
-	if (ed25519_sign(sk, hash, sizeof(hash), raw + 10, err) < 0)
+	if (ed25519_sign(sk, digest, HASH_BYTES, raw + 10, err) < 0)
 		return -1;
 	if (!(gm = global_message(raw + 10, trusted_comment, &gm_len)))
 		return fail_oom(err);
@@ -229,6 +228,17 @@ int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trust
 out:
 	free(gm);
 	return rc;
+}
+
+int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trusted_comment,
+                     const char *untrusted_comment, char **out, struct err *err)
+{
+	uint8_t hash[HASH_BYTES];
+
+	*out = NULL;
+	if (hash_fd(fd, hash, err) < 0)
+		return -1;
+	return minisign_sign_digest(hash, sk, trusted_comment, untrusted_comment, out, err);
 }
 
 int minisign_sign_file(const char *path, const char *sig_path, const struct minisign_seckey *sk,
@@ -307,8 +317,10 @@ static int verify_legacy(const struct minisign_pubkey *pk, int fd,
 	return ok;
 }
 
-int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
-                       int fd, unsigned flags, char **trusted_comment, struct err *err)
+/* Both verifications of minisign_verify_fd; `fd` is read only for a legacy signature,
+ * `digest` (the file's BLAKE2b-512, or NULL: read fd) serves a prehashed one. */
+static int verify(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len, int fd,
+                  const uint8_t *digest, unsigned flags, char **trusted_comment, struct err *err)
 {
 	struct minisign_sig sig;
 	uint8_t hash[HASH_BYTES], *gm = NULL;
@@ -336,7 +348,7 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
 		fail(err, "signature made by another key: key id %s, trusted key id %s", got, want);
 		goto out;
 	}
-	if (legacy && !(flags & MINISIGN_ALLOW_LEGACY)) {
+	if (legacy && (!(flags & MINISIGN_ALLOW_LEGACY) || fd < 0)) {
 		fail(err, "legacy signature refused: algorithm Ed signs the raw file; "
 		          "re-sign it, or allow legacy signatures explicitly");
 		goto out;
@@ -356,10 +368,10 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
 	}
 	if (legacy) {
 		ok = verify_legacy(pk, fd, sig.sig, err);
-	} else if (hash_fd(fd, hash, err) < 0) {
+	} else if (!digest && hash_fd(fd, hash, err) < 0) {
 		ok = -1;
 	} else {
-		ok = ed25519_verify(pk, hash, sizeof(hash), sig.sig, err);
+		ok = ed25519_verify(pk, digest ? digest : hash, HASH_BYTES, sig.sig, err);
 	}
 	if (ok < 0)
 		goto out;
@@ -377,6 +389,18 @@ out:
 	free(gm);
 	minisign_sig_release(&sig);
 	return rc;
+}
+
+int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                       int fd, unsigned flags, char **trusted_comment, struct err *err)
+{
+	return verify(pk, sig_text, sig_len, fd, NULL, flags, trusted_comment, err);
+}
+
+int minisign_verify_digest(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                           const uint8_t digest[64], char **trusted_comment, struct err *err)
+{
+	return verify(pk, sig_text, sig_len, -1, digest, 0, trusted_comment, err);
 }
 
 int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct minisign_sig *sig,
