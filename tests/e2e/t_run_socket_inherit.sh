@@ -26,7 +26,7 @@ poll_for 10 grep -qF "serving on the inherited socket 0.0.0.0:$port (web)" run.l
 ss -ltnp | grep "0.0.0.0:$port " | grep -q slipway || fail "slipway does not hold the socket"
 
 rm -f stop
-"$PY" "$REPO/tests/e2e/loadgen.py" --port "$port" --rate 100 --stop-file stop \
+"$PY" "$REPO/tests/e2e/loadgen.py" --port "$port" --rate 100 --timeout 30 --stop-file stop \
 	--max-seconds 120 >load.json &
 load=$!
 sleep 0.5
