@@ -6,6 +6,8 @@
 #ifndef SLIPWAY_CMD_H
 #define SLIPWAY_CMD_H
 
+#include <stdint.h>
+
 enum {
 	EXIT_OK = 0,    /* success */
 	EXIT_NO = 1,    /* a check said no: bad signature, rejected archive, unhealthy release */
@@ -27,6 +29,7 @@ int cmd_list(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_export_oci(int argc, char **argv);
 
 /* Prints "slipway: <cmd>: <msg>" on stderr and returns `code`. */
 int cmd_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -34,6 +37,10 @@ int cmd_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((for
 /* Prints "slipway: <cmd>: <msg>" and "Try 'slipway <cmd> --help'." on stderr; returns EXIT_USAGE.
  */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses a positive decimal count for option `opt` into *out; on a bad value prints a usage
+ * error and returns EXIT_USAGE. */
+int cmd_parse_count(const char *cmd, const char *opt, const char *s, uint64_t *out);
 
 /* The store root: `opt` when given, else $SLIPWAY_ROOT; NULL (after a usage error message)
  * when neither is set. */

@@ -1,6 +1,8 @@
 #include "cmd/cmd.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,4 +40,17 @@ const char *cmd_store_root(const char *cmd, const char *opt)
 		return env;
 	cmd_usage_error(cmd, "no store given: pass --root DIR or set SLIPWAY_ROOT");
 	return NULL;
+}
+
+int cmd_parse_count(const char *cmd, const char *opt, const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v == 0 || s[0] == '-')
+		return cmd_usage_error(cmd, "%s needs a positive integer, not '%s'", opt, s);
+	*out = v;
+	return EXIT_OK;
 }

@@ -47,19 +47,6 @@ static const char options_text[] =
     "was refused (signature, downgrade, hostile or inconsistent content), 2 usage,\n"
     "3 system error (disk full, I/O, store locked).\n";
 
-static int parse_count(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v == 0 || s[0] == '-')
-		return cmd_usage_error(cmd, "%s needs a positive integer, not '%s'", opt, s);
-	*out = v;
-	return EXIT_OK;
-}
-
 static int check_pubkey(const char *cmd, struct store *st, const char *path)
 {
 	struct minisign_pubkey given, pinned;
@@ -137,13 +124,13 @@ int install_main(const char *cmd, int argc, char **argv, bool activate)
 			pub = optarg;
 			break;
 		case OPT_ENTRIES:
-			rc = parse_count(cmd, "--max-entries", optarg, &o.limits.max_entries);
+			rc = cmd_parse_count(cmd, "--max-entries", optarg, &o.limits.max_entries);
 			break;
 		case OPT_BYTES:
-			rc = parse_count(cmd, "--max-bytes", optarg, &o.limits.max_bytes);
+			rc = cmd_parse_count(cmd, "--max-bytes", optarg, &o.limits.max_bytes);
 			break;
 		case OPT_RATIO:
-			rc = parse_count(cmd, "--max-ratio", optarg, &o.limits.max_ratio);
+			rc = cmd_parse_count(cmd, "--max-ratio", optarg, &o.limits.max_ratio);
 			break;
 		case 'h':
 			fputs(strcmp(cmd, "deploy") ? install_usage : deploy_usage, stdout);
