@@ -92,15 +92,15 @@ static int parse_args(struct export_cmd *c, int argc, char **argv)
 	    {"max-entries", required_argument, NULL, OPT_ENTRIES},
 	    {"max-bytes", required_argument, NULL, OPT_BYTES},
 	    {"max-ratio", required_argument, NULL, OPT_RATIO},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char err[ERR_MAX], *colon;
+	struct cmd_parse p = {
+	    .cmd = CMD, .usage = usage_text, .shortopts = "p:x:o:t:", .opts = opts};
+	struct err err;
+	char *colon;
 	int ch, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "p:x:o:t:h", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(&p, argc, argv)) != -1) {
 		rc = EXIT_OK;
 		switch (ch) {
 		case 'p':
@@ -136,18 +136,14 @@ static int parse_args(struct export_cmd *c, int argc, char **argv)
 		case OPT_RATIO:
 			rc = cmd_parse_count(CMD, "--max-ratio", optarg, &c->limits.max_ratio);
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
 		default:
-			return cmd_usage_error(CMD, "invalid option '%s'", argv[optind - 1]);
+			return p.exit == EXIT_OK ? -1 : p.exit; /* -1: --help was printed */
 		}
 		if (rc != EXIT_OK)
 			return rc;
 	}
-	if (optind != argc - 1)
-		return cmd_usage_error(CMD, optind == argc ? "no archive given"
-		                                           : "exactly one archive expected");
+	if (cmd_operands(&p, argc, argv, 1, 1, "archive") < 0)
+		return p.exit;
 	c->archive = argv[optind];
 	if (!c->pub_path)
 		return cmd_usage_error(CMD, "no public key given: pass -p PUBFILE");
@@ -155,12 +151,12 @@ static int parse_args(struct export_cmd *c, int argc, char **argv)
 		return cmd_usage_error(CMD, "no base image given: pass --base LAYOUT[:TAG]");
 	if (!c->out || !*c->out)
 		return cmd_usage_error(CMD, "no output given: pass -o LAYOUT");
-	if (c->tag && oci_tag_check(c->tag, err) < 0)
-		return cmd_usage_error(CMD, "--tag: %s", err);
+	if (c->tag && oci_tag_check(c->tag, &err) < 0)
+		return cmd_usage_error(CMD, "--tag: %s", err.msg);
 	if (c->k8s_image && !c->k8s)
 		return cmd_usage_error(CMD, "--k8s-image needs --k8s FILE");
-	if (c->k8s_image && oci_k8s_image_name_check(c->k8s_image, err) < 0)
-		return cmd_usage_error(CMD, "%s", err);
+	if (c->k8s_image && oci_k8s_image_name_check(c->k8s_image, &err) < 0)
+		return cmd_usage_error(CMD, "%s", err.msg);
 	/* LAYOUT:TAG as skopeo's oci: transport splits it: at the first ':'. */
 	c->base_layout = strdup(c->base);
 	if (!c->base_layout)
@@ -168,8 +164,8 @@ static int parse_args(struct export_cmd *c, int argc, char **argv)
 	if ((colon = strchr(c->base_layout, ':'))) {
 		*colon = '\0';
 		c->base_ref = colon + 1;
-		if (oci_tag_check(c->base_ref, err) < 0)
-			return cmd_usage_error(CMD, "--base: %s", err);
+		if (oci_tag_check(c->base_ref, &err) < 0)
+			return cmd_usage_error(CMD, "--base: %s", err.msg);
 	}
 	if (!*c->base_layout)
 		return cmd_usage_error(CMD, "--base: no layout directory before ':'");
@@ -178,16 +174,21 @@ static int parse_args(struct export_cmd *c, int argc, char **argv)
 
 static int load_key(struct export_cmd *c)
 {
-	char err[ERR_MAX], *text = NULL;
+	struct err err;
+	char *text = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (read_file_at(AT_FDCWD, c->pub_path, MINISIGN_KEYFILE_MAX, 0, &text, &len, err) < 0)
-		return cmd_fail(CMD, EXIT_FAIL, "public key: %s", err);
-	rc = minisign_pubkey_parse(text, len, &c->pk, err);
+	if (read_file_at(AT_FDCWD, c->pub_path, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {
+		fail_prefix(&err, "public key");
+		return cmd_error(CMD, &err);
+	}
+	rc = minisign_pubkey_parse(text, len, &c->pk, &err);
 	free(text);
-	if (rc < 0)
-		return cmd_fail(CMD, EXIT_NO, "%s: %s", c->pub_path, err);
+	if (rc < 0) {
+		fail_prefix(&err, "%s", c->pub_path);
+		return cmd_error(CMD, &err);
+	}
 	return EXIT_OK;
 }
 
@@ -195,10 +196,10 @@ static int load_key(struct export_cmd *c)
 static int verify(struct export_cmd *c)
 {
 	const char *tmp = getenv("TMPDIR");
-	char err[ERR_MAX];
+	struct err err;
 
-	if (verified_open(&c->v, c->archive, c->sig_path, &c->pk, err) < 0)
-		return cmd_fail(CMD, c->v.rejected ? EXIT_NO : EXIT_FAIL, "%s", err);
+	if (verified_open(&c->v, c->archive, c->sig_path, &c->pk, &err) < 0)
+		return cmd_error(CMD, &err);
 	snprintf(c->staging, sizeof(c->staging), "%s/slipway-export.XXXXXX",
 	         tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(c->staging)) {
@@ -209,9 +210,9 @@ static int verify(struct export_cmd *c)
 	c->stagingfd = open(c->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->stagingfd < 0)
 		return cmd_fail(CMD, EXIT_FAIL, "cannot open %s: %s", c->staging, strerror(errno));
-	if (verified_read_manifest(&c->v, &c->limits, err) < 0 ||
-	    verified_unpack(&c->v, c->stagingfd, err) < 0)
-		return cmd_fail(CMD, c->v.rejected ? EXIT_NO : EXIT_FAIL, "%s", err);
+	if (verified_read_manifest(&c->v, &c->limits, &err) < 0 ||
+	    verified_unpack(&c->v, c->stagingfd, &err) < 0)
+		return cmd_error(CMD, &err);
 	return EXIT_OK;
 }
 
@@ -256,7 +257,7 @@ static int pick_service(struct export_cmd *c, size_t *run)
 static int launch_specs(struct export_cmd *c)
 {
 	const struct manifest *m = c->v.m;
-	char err[ERR_MAX];
+	struct err err;
 
 	c->release_dir = oci_release_dir(m->app, m->version);
 	c->specs = calloc(m->n_services, sizeof(*c->specs));
@@ -267,8 +268,8 @@ static int launch_specs(struct export_cmd *c)
 		struct svc_spec *s = &c->specs[c->n];
 
 		if (svc_spec_build(&m->services[c->n], c->release_dir, m->version, NULL, NULL, s,
-		                   err) < 0)
-			return cmd_fail(CMD, EXIT_NO, "%s", err);
+		                   &err) < 0)
+			return cmd_error(CMD, &err);
 		c->services[c->n] = (struct oci_service){
 		    .name = s->name,
 		    .argv = s->argv,
@@ -286,7 +287,8 @@ static int launch_specs(struct export_cmd *c)
 
 static int write_k8s(struct export_cmd *c, struct oci_k8s *k, const char *tag, const char *digest)
 {
-	char err[ERR_MAX], *image, *yaml = NULL;
+	struct err err;
+	char *image, *yaml = NULL;
 	size_t len = 0;
 	int rc = EXIT_OK;
 
@@ -294,9 +296,11 @@ static int write_k8s(struct export_cmd *c, struct oci_k8s *k, const char *tag, c
 	if (!image)
 		return cmd_fail(CMD, EXIT_FAIL, "out of memory");
 	k->image = image;
-	if (oci_k8s_yaml(k, &yaml, &len, err) < 0 ||
-	    write_file_atomic(AT_FDCWD, c->k8s, yaml, len, 0644, 0, err) < 0)
-		rc = cmd_fail(CMD, EXIT_FAIL, "%s: %s (the image was written)", c->k8s, err);
+	if (oci_k8s_yaml(k, &yaml, &len, &err) < 0 ||
+	    write_file_atomic(AT_FDCWD, c->k8s, yaml, len, 0644, 0, &err) < 0) {
+		fail_prefix(&err, "%s (the image was written)", c->k8s);
+		rc = cmd_error(CMD, &err);
+	}
 	free(yaml);
 	free(image);
 	return rc;
@@ -308,8 +312,7 @@ static int export(struct export_cmd *c)
 	struct oci_export x = {0};
 	struct oci_result res;
 	struct oci_k8s k = {0};
-	char err[ERR_MAX];
-	bool rejected = false;
+	struct err err;
 	size_t run = 0;
 	int rc;
 
@@ -318,12 +321,14 @@ static int export(struct export_cmd *c)
 	m = c->v.m;
 	if ((rc = pick_service(c, &run)) != EXIT_OK || (rc = launch_specs(c)) != EXIT_OK)
 		return rc;
-	if (!c->tag && oci_tag_check(m->version, err) < 0)
+	if (!c->tag && oci_tag_check(m->version, &err) < 0)
 		return cmd_usage_error(CMD, "version %s is not a usable tag: pass --tag TAG",
 		                       m->version);
 	k = (struct oci_k8s){.m = m, .services = c->services, .n_services = c->n, .main = run};
-	if (c->k8s && oci_k8s_check(&k, err) < 0)
-		return cmd_fail(CMD, EXIT_NO, "--k8s: %s", err);
+	if (c->k8s && oci_k8s_check(&k, &err) < 0) {
+		fail_prefix(&err, "--k8s");
+		return cmd_error(CMD, &err);
+	}
 	x = (struct oci_export){
 	    .base_layout = c->base_layout,
 	    .base_ref = c->base_ref,
@@ -336,8 +341,8 @@ static int export(struct export_cmd *c)
 	    .n_services = c->n,
 	    .main = run,
 	};
-	if (oci_export_image(&x, &res, &rejected, err) < 0)
-		return cmd_fail(CMD, rejected ? EXIT_NO : EXIT_FAIL, "%s", err);
+	if (oci_export_image(&x, &res, &err) < 0)
+		return cmd_error(CMD, &err);
 	if (c->k8s && (rc = write_k8s(c, &k, x.tag, res.digest)) != EXIT_OK)
 		return rc;
 	printf("image: oci:%s:%s\n", c->out, x.tag);
@@ -368,14 +373,9 @@ int cmd_export_oci(int argc, char **argv)
 	setlocale(LC_CTYPE, "C.UTF-8");
 	signal(SIGXFSZ, SIG_IGN);
 	rc = export(&c);
-	if (rc == EXIT_OK && (fflush(stdout) != 0 || ferror(stdout)))
-		rc = cmd_fail(CMD, EXIT_FAIL, "cannot write to stdout");
 out:
-	if (c.staging[0]) {
-		char err[ERR_MAX];
-
-		remove_tree_at(AT_FDCWD, c.staging, err);
-	}
+	if (c.staging[0])
+		remove_tree_at(AT_FDCWD, c.staging, NULL);
 	if (c.stagingfd >= 0)
 		close(c.stagingfd);
 	for (size_t i = 0; i < c.n; i++)

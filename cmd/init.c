@@ -24,50 +24,49 @@ static const char usage_text[] =
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},
 	    {"pubkey", required_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *root_opt = NULL, *pub = NULL, *root;
-	char err[ERR_MAX], *text = NULL, id[17];
+	struct cmd_parse p = {.cmd = "init",
+	                      .usage = usage_text,
+	                      .common = CMD_ROOT,
+	                      .shortopts = "p:",
+	                      .opts = opts};
+	const char *pub = NULL, *root;
+	struct err err;
+	char *text = NULL, id[17];
 	struct minisign_pubkey pk;
 	size_t len = 0;
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:p:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
-		case 'r':
-			root_opt = optarg;
-			break;
 		case 'p':
 			pub = optarg;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
 		default:
-			return cmd_usage_error("init", "invalid option '%s'", argv[optind - 1]);
+			return p.exit;
 		}
 	}
-	if (optind != argc)
-		return cmd_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	if (cmd_operands(&p, argc, argv, 0, 0, NULL) < 0)
+		return p.exit;
 	if (!pub)
 		return cmd_usage_error("init", "no public key given: pass -p PUBFILE");
-	root = cmd_store_root("init", root_opt);
+	root = cmd_store_root("init", p.root);
 	if (!root)
 		return EXIT_USAGE;
-	if (read_file_at(AT_FDCWD, pub, MINISIGN_KEYFILE_MAX, 0, &text, &len, err) < 0)
-		return cmd_fail("init", EXIT_FAIL, "public key: %s", err);
-	if (minisign_pubkey_parse(text, len, &pk, err) < 0) {
-		free(text);
-		return cmd_fail("init", EXIT_NO, "public key %s: %s", pub, err);
+	if (read_file_at(AT_FDCWD, pub, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {
+		fail_prefix(&err, "public key");
+		return cmd_error("init", &err);
 	}
-	if (store_init(root, text, len, err) < 0) {
+	if (minisign_pubkey_parse(text, len, &pk, &err) < 0) {
 		free(text);
-		return cmd_fail("init", EXIT_FAIL, "%s", err);
+		fail_prefix(&err, "public key %s", pub);
+		return cmd_error("init", &err);
+	}
+	if (store_init(root, text, len, &err) < 0) {
+		free(text);
+		return cmd_error("init", &err);
 	}
 	free(text);
 	minisign_keyid_hex(pk.keyid, id);

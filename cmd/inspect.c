@@ -70,46 +70,28 @@ static void print_text(const struct manifest *m, const char *filter)
 
 int cmd_inspect(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cmd_parse p = {.cmd = "inspect", .usage = usage_text, .common = CMD_JSON};
 	struct extract_limits lim;
 	struct extractor *x = NULL;
 	const struct manifest *m;
-	char err[ERR_MAX], *json = NULL;
-	int c, fd, json_out = 0, rc = EXIT_OK;
+	struct err err;
+	char *json = NULL;
+	int fd, rc = EXIT_OK;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json_out = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("inspect", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage_error("inspect", optind == argc ? "no archive given"
-		                                                 : "exactly one archive expected");
+	if (cmd_options(&p, argc, argv) < 0 || cmd_operands(&p, argc, argv, 1, 1, "archive") < 0)
+		return p.exit;
 	fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cmd_fail("inspect", EXIT_FAIL, "cannot open %s: %s", argv[optind],
 		                strerror(errno));
 	extract_limits_default(&lim);
-	if (extractor_new(fd, &lim, NULL, NULL, &x, err) < 0 ||
-	    extractor_read_manifest(x, &m, err) < 0) {
-		rc = cmd_fail("inspect", x && extractor_system_error(x) ? EXIT_FAIL : EXIT_NO,
-		              "%s: %s", argv[optind], err);
-	} else if (json_out) {
-		if (manifest_to_json(m, &json, NULL, err) < 0)
-			rc = cmd_fail("inspect", EXIT_FAIL, "%s", err);
+	if (extractor_new(fd, &lim, NULL, NULL, &x, &err) < 0 ||
+	    extractor_read_manifest(x, &m, &err) < 0) {
+		fail_prefix(&err, "%s", argv[optind]);
+		rc = cmd_error("inspect", &err);
+	} else if (p.json) {
+		if (manifest_to_json(m, &json, NULL, &err) < 0)
+			rc = cmd_error("inspect", &err);
 		else
 			fputs(json, stdout);
 	} else {

@@ -107,12 +107,13 @@ static int print_config(const char *project)
 {
 	struct pack_config cfg;
 	struct project_shape shape;
-	char err[ERR_MAX], *text;
+	struct err err;
+	char *text;
 	int rc = EXIT_OK;
 
 	config_init(&cfg);
-	if (pack_effective_config(project, &cfg, &shape, err) < 0) {
-		rc = cmd_fail("pack", EXIT_USAGE, "%s", err);
+	if (pack_effective_config(project, &cfg, &shape, &err) < 0) {
+		rc = cmd_error("pack", &err);
 	} else if (!(text = config_to_ini(&cfg))) {
 		rc = cmd_fail("pack", EXIT_FAIL, "out of memory");
 	} else {
@@ -177,7 +178,6 @@ int cmd_pack(int argc, char **argv)
 		OPT_ALLOW_DIRTY,
 		OPT_UNSIGNED,
 		OPT_PRINT_CONFIG,
-		OPT_JSON
 	};
 	static const struct option opts[] = {
 	    {"output", required_argument, NULL, 'o'},
@@ -189,24 +189,25 @@ int cmd_pack(int argc, char **argv)
 	    {"allow-dirty", no_argument, NULL, OPT_ALLOW_DIRTY},
 	    {"unsigned", no_argument, NULL, OPT_UNSIGNED},
 	    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct pack_request rq;
 	struct pack_result res;
 	struct progress_state ps;
 	struct timespec t0;
-	bool json = false, show_config = false;
-	char err[ERR_MAX];
+	struct cmd_parse p = {.cmd = "pack",
+	                      .usage = usage_text,
+	                      .common = CMD_JSON,
+	                      .shortopts = "o:s:",
+	                      .opts = opts};
+	bool show_config = false;
+	struct err err;
 	int c;
 
 	memset(&rq, 0, sizeof(rq));
 	memset(&ps, 0, sizeof(ps));
 	rq.compress = COMPRESS_ZSTD;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:s:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'o':
 			rq.outdir = optarg;
@@ -248,18 +249,12 @@ int cmd_pack(int argc, char **argv)
 		case OPT_PRINT_CONFIG:
 			show_config = true;
 			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
 		default:
-			return cmd_usage_error("pack", "invalid option '%s'", argv[optind - 1]);
+			return p.exit;
 		}
 	}
-	if (argc - optind > 1)
-		return cmd_usage_error("pack", "at most one PROJECT_DIR expected");
+	if (cmd_operands(&p, argc, argv, 0, 1, "PROJECT_DIR") < 0)
+		return p.exit;
 	if (optind < argc)
 		rq.project_dir = argv[optind];
 	if (rq.unsigned_ && rq.key_opt)
@@ -272,22 +267,15 @@ int cmd_pack(int argc, char **argv)
 	rq.progress = on_progress;
 	rq.ctx = &ps;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (pack_run(&rq, &res, err) < 0) {
+	if (pack_run(&rq, &res, &err) < 0) {
 		end_line(&ps);
-		switch (res.failure) {
-		case PACK_FAIL_USAGE:
-			return cmd_fail("pack", EXIT_USAGE, "%s", err);
-		case PACK_FAIL_CHECK:
-			return cmd_fail("pack", EXIT_NO, "%s", err);
-		default:
-			return cmd_fail("pack", EXIT_FAIL, "%s", err);
-		}
+		return cmd_error("pack", &err);
 	}
 	end_line(&ps);
 	if (!res.signature[0])
 		fprintf(stderr, "slipway: pack: UNSIGNED archive (--unsigned): for local "
 		                "experiments only; the store refuses it\n");
-	if (json)
+	if (p.json)
 		return print_json(&res, seconds_since(&t0));
 	printf("%s\n", res.archive);
 	return EXIT_OK;

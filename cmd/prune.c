@@ -1,6 +1,6 @@
 /* slipway prune [--keep N]: remove old releases. */
 #include "cmd/cmd.h"
-#include "cmd/store_cmd.h"
+#include "cmd/support/store_open.h"
 #include "release/base/error.h"
 #include "release/store/prune.h"
 
@@ -31,20 +31,21 @@ int cmd_prune(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"keep", required_argument, NULL, 'k'},
 	    {"dry-run", no_argument, NULL, 'n'},
-	    {"root", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *root_opt = NULL;
-	char err[ERR_MAX], *end;
+	struct cmd_parse p = {.cmd = "prune",
+	                      .usage = usage_text,
+	                      .common = CMD_ROOT,
+	                      .shortopts = "k:n",
+	                      .opts = opts};
+	struct err err;
+	char *end;
 	unsigned long keep = PRUNE_DEFAULT_KEEP;
 	size_t removed = 0;
 	struct store st;
 	int c, rc, dry_run = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:nr:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'k':
 			errno = 0;
@@ -56,23 +57,17 @@ int cmd_prune(int argc, char **argv)
 		case 'n':
 			dry_run = 1;
 			break;
-		case 'r':
-			root_opt = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
 		default:
-			return cmd_usage_error("prune", "invalid option '%s'", argv[optind - 1]);
+			return p.exit;
 		}
 	}
-	if (optind != argc)
-		return cmd_usage_error("prune", "unexpected argument '%s'", argv[optind]);
-	rc = store_cmd_open("prune", root_opt, true, &st);
+	if (cmd_operands(&p, argc, argv, 0, 0, NULL) < 0)
+		return p.exit;
+	rc = cmd_store_open("prune", p.root, true, &st);
 	if (rc != EXIT_OK)
 		return rc;
-	if (store_prune(&st, keep, dry_run, report, &dry_run, &removed, err) < 0)
-		rc = cmd_fail("prune", EXIT_FAIL, "%s", err);
+	if (store_prune(&st, keep, dry_run, report, &dry_run, &removed, &err) < 0)
+		rc = cmd_error("prune", &err);
 	else if (removed == 0)
 		printf("nothing to prune\n");
 	store_close(&st);

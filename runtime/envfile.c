@@ -65,7 +65,7 @@ oom:
 	return -1;
 }
 
-int envfile_parse(const char *text, size_t len, struct envfile *out, char *err)
+int envfile_parse(const char *text, size_t len, struct envfile *out, struct err *err)
 {
 	const char *p = text, *end = text + len;
 	unsigned line = 0;
@@ -105,13 +105,14 @@ int envfile_parse(const char *text, size_t len, struct envfile *out, char *err)
 		}
 		if (set_var(out, k, (size_t)(eq - k), v, (size_t)(ve - v)) < 0) {
 			envfile_release(out);
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		}
 	}
 	return 0;
 }
 
-int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing, char *err)
+int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing,
+                 struct err *err)
 {
 	struct stat st;
 	char *text = NULL;
@@ -179,6 +180,13 @@ const char *envfile_get(const struct envfile *env, const char *key)
 	return NULL;
 }
 
+bool envfile_has_value(const struct envfile *env, const char *key)
+{
+	const char *v = envfile_get(env, key);
+
+	return v && *v;
+}
+
 size_t envfile_missing(const struct envfile *env, char *const *required, size_t n_required,
                        char *names, size_t cap)
 {
@@ -187,10 +195,9 @@ size_t envfile_missing(const struct envfile *env, char *const *required, size_t 
 	if (cap)
 		names[0] = '\0';
 	for (i = 0; i < n_required; i++) {
-		const char *v = envfile_get(env, required[i]);
 		int w;
 
-		if (v && *v)
+		if (envfile_has_value(env, required[i]))
 			continue;
 		missing++;
 		if (used < cap) {

@@ -6,6 +6,8 @@
 #ifndef SLIPWAY_RUNTIME_ENVFILE_H
 #define SLIPWAY_RUNTIME_ENVFILE_H
 
+#include "release/base/error.h"
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "release/manifest/manifest.h"
@@ -21,16 +23,21 @@ struct envfile {
  * A missing file is not an error when `missing_ok`: *out is then empty and *missing is set.
  * Fails on a wrong owner or mode, a symlink, an unreadable file, or a malformed line
  * (the message names the line number, never its content). */
-int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing, char *err);
+int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing,
+                 struct err *err);
 
 /* Parses the text of an env file (no permission checks); used by envfile_load and the tests. */
-int envfile_parse(const char *text, size_t len, struct envfile *out, char *err);
+int envfile_parse(const char *text, size_t len, struct envfile *out, struct err *err);
 
 /* The value for key, or NULL. */
 const char *envfile_get(const struct envfile *env, const char *key);
 
+/* Whether key is defined with a non-empty value: the one "present" rule for a required
+ * secret (`KEY=` is missing), shared by `slipway run` and `slipway status`. */
+bool envfile_has_value(const struct envfile *env, const char *key);
+
 /* Writes into `names` (size `cap`) the space-separated required keys that are absent or
- * empty; returns how many are missing. */
+ * empty (envfile_has_value); returns how many are missing. */
 size_t envfile_missing(const struct envfile *env, char *const *required, size_t n_required,
                        char *names, size_t cap);
 

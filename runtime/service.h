@@ -13,6 +13,7 @@
 #ifndef SLIPWAY_RUNTIME_SERVICE_H
 #define SLIPWAY_RUNTIME_SERVICE_H
 
+#include "release/base/error.h"
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -56,7 +57,7 @@ void service_free(struct service *s);
 void service_set_state(struct service *s, enum svc_state st, uint64_t now);
 
 /* Spawns the process; on failure (exec failed, fork failed) fills err and leaves no child. */
-int service_start(struct service *s, uint64_t now, char *err);
+int service_start(struct service *s, uint64_t now, struct err *err);
 
 /* Sends the one SIGTERM to the group and arms the stop deadline, or, without a process,
  * goes straight to stopped. Calling it again never sends a second SIGTERM. */

@@ -10,6 +10,7 @@
 #ifndef SLIPWAY_RUNTIME_SVCSPEC_H
 #define SLIPWAY_RUNTIME_SVCSPEC_H
 
+#include "release/base/error.h"
 #include <stdint.h>
 
 #include "release/manifest/manifest.h"
@@ -34,7 +35,8 @@ struct svc_spec {
 /* Fills *out (owned by the caller, release with svc_spec_release). `base` is the environment
  * to start from (normally environ). Fails on out-of-memory or a cwd that leaves the release. */
 int svc_spec_build(const struct manifest_service *ms, const char *release_dir, const char *version,
-                   const struct envfile *env, char *const *base, struct svc_spec *out, char *err);
+                   const struct envfile *env, char *const *base, struct svc_spec *out,
+                   struct err *err);
 
 void svc_spec_release(struct svc_spec *s);
 

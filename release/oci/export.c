@@ -25,7 +25,7 @@ static bool alnum(char ch)
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
 }
 
-int oci_tag_check(const char *tag, char *err)
+int oci_tag_check(const char *tag, struct err *err)
 {
 	const char *p = tag;
 
@@ -57,7 +57,6 @@ bad:
 struct export_ctx {
 	const struct oci_export *x;
 	struct oci_result *res;
-	bool *rejected;
 	struct oci_layout base, out;
 	struct oci_desc base_manifest, config_desc, layer;
 	json_object *manifest, *config;
@@ -66,28 +65,26 @@ struct export_ctx {
 	char diff_id[OCI_DIGEST_LEN + 1];
 };
 
-static int read_base(struct export_ctx *c, char *err)
+static int read_base(struct export_ctx *c, struct err *err)
 {
 	const struct oci_export *x = c->x;
 	json_object *cfg, *mt;
-	char e2[ERR_MAX];
+	struct err e2;
 
-	if (oci_layout_open(x->base_layout, &c->base, c->rejected, err) < 0 ||
-	    oci_layout_resolve(&c->base, x->base_ref, &c->base_manifest, c->rejected, err) < 0 ||
-	    oci_blob_read_json(&c->base, &c->base_manifest, &c->manifest, c->rejected, err) < 0)
+	if (oci_layout_open(x->base_layout, &c->base, err) < 0 ||
+	    oci_layout_resolve(&c->base, x->base_ref, &c->base_manifest, err) < 0 ||
+	    oci_blob_read_json(&c->base, &c->base_manifest, &c->manifest, err) < 0)
 		return fail_prefix(err, "base image");
 	if (!json_object_object_get_ex(c->manifest, "config", &cfg) ||
-	    oci_desc_parse(cfg, "base image manifest config", &c->config_desc, e2) < 0 ||
+	    oci_desc_parse(cfg, "base image manifest config", &c->config_desc, &e2) < 0 ||
 	    !json_object_object_get_ex(c->manifest, "layers", &c->layers) ||
 	    !json_object_is_type(c->layers, json_type_array)) {
-		*c->rejected = true;
 		return fail(err, "base image: %s: not an image manifest with a config and layers",
 		            c->base_manifest.digest);
 	}
 	if ((json_object_object_get_ex(c->manifest, "mediaType", &mt) &&
 	     strcmp(json_object_get_string(mt), OCI_MEDIA_MANIFEST)) ||
 	    strcmp(c->config_desc.media_type, OCI_MEDIA_CONFIG)) {
-		*c->rejected = true;
 		return fail(err, "base image: %s is not an OCI image (config %s)",
 		            c->base_manifest.digest, c->config_desc.media_type);
 	}
@@ -99,17 +96,15 @@ static int read_base(struct export_ctx *c, char *err)
 		                   err) < 0 ||
 		    (strncmp(d.media_type, LAYER_MEDIA_PREFIX, strlen(LAYER_MEDIA_PREFIX)) &&
 		     fail(err, "base image layer %zu has media type %s, not an OCI layer", i,
-		          d.media_type) < 0)) {
-			*c->rejected = true;
+		          d.media_type) < 0))
 			return -1;
-		}
 	}
-	if (oci_blob_read_json(&c->base, &c->config_desc, &c->config, c->rejected, err) < 0)
+	if (oci_blob_read_json(&c->base, &c->config_desc, &c->config, err) < 0)
 		return fail_prefix(err, "base image config");
 	return 0;
 }
 
-static int copy_layers(struct export_ctx *c, char *err)
+static int copy_layers(struct export_ctx *c, struct err *err)
 {
 	if (oci_layout_same(&c->base, &c->out))
 		return 0;
@@ -118,28 +113,28 @@ static int copy_layers(struct export_ctx *c, char *err)
 
 		if (oci_desc_parse(json_object_array_get_idx(c->layers, i), "base image layer", &d,
 		                   err) < 0 ||
-		    oci_blob_copy(&c->base, &c->out, &d, c->rejected, err) < 0)
+		    oci_blob_copy(&c->base, &c->out, &d, err) < 0)
 			return fail_prefix(err, "base image");
 	}
 	return 0;
 }
 
 static int write_json_blob(struct export_ctx *c, json_object *doc, const char *media_type,
-                           struct oci_desc *d, char *err)
+                           struct oci_desc *d, struct err *err)
 {
 	size_t len = 0;
 	char *text = oci_json_text(doc, &len);
 	int rc;
 
 	if (!text)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	strcpy(d->media_type, media_type);
 	rc = oci_blob_write(&c->out, text, len, d, err);
 	free(text);
 	return rc;
 }
 
-static int write_image(struct export_ctx *c, char *err)
+static int write_image(struct export_ctx *c, struct err *err)
 {
 	const struct oci_export *x = c->x;
 	struct oci_layer_in in = {
@@ -150,13 +145,12 @@ static int write_image(struct export_ctx *c, char *err)
 	int rc = -1;
 
 	if (asprintf(&prefix, "%s/%s", &OCI_ROOT[1], x->m->app) < 0)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	in.prefix = prefix;
-	if (oci_layer_write(&c->out, &in, &c->layer, c->diff_id, c->rejected, err) < 0)
+	if (oci_layer_write(&c->out, &in, &c->layer, c->diff_id, err) < 0)
 		goto out;
 	if (oci_config_apply(c->config, x, c->base_manifest.digest, c->diff_id, c->n_layers, err) <
 	    0) {
-		*c->rejected = true;
 		fail_prefix(err, "base image config");
 		goto out;
 	}
@@ -174,7 +168,7 @@ static int write_image(struct export_ctx *c, char *err)
 	json_object_object_add(doc, "layers", layers);
 	json_object_object_add(doc, "annotations", oci_labels(x, c->base_manifest.digest));
 	if (write_json_blob(c, doc, OCI_MEDIA_MANIFEST, &manifest, err) < 0 ||
-	    oci_layout_tag(&c->out, &manifest, x->tag, c->rejected, err) < 0)
+	    oci_layout_tag(&c->out, &manifest, x->tag, err) < 0)
 		goto out;
 	strcpy(c->res->digest, manifest.digest);
 	c->res->manifest_size = manifest.size;
@@ -188,29 +182,26 @@ out:
 	return rc;
 }
 
-int oci_export_image(const struct oci_export *x, struct oci_result *res, bool *rejected, char *err)
+int oci_export_image(const struct oci_export *x, struct oci_result *res, struct err *err)
 {
-	struct export_ctx c = {.x = x, .res = res, .rejected = rejected};
+	struct export_ctx c = {.x = x, .res = res};
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	*rejected = false;
 	c.base.dirfd = c.base.blobfd = c.out.dirfd = c.out.blobfd = -1;
 	if (x->main >= x->n_services)
-		return fail(err, "internal error: no service to run");
+		return fail_kind(err, ERR_SYSTEM, "internal error: no service to run");
 	/* Everything about the base is read and checked before the output is touched. */
 	if (read_base(&c, err) < 0)
 		goto out;
-	if (oci_layout_create(x->out_layout, &c.out, &res->layout_created, rejected, err) < 0)
+	if (oci_layout_create(x->out_layout, &c.out, &res->layout_created, err) < 0)
 		goto out;
 	if (copy_layers(&c, err) < 0 || write_image(&c, err) < 0)
 		goto out;
 	rc = 0;
 out:
 	if (rc < 0 && res->layout_created) {
-		char e2[ERR_MAX];
-
-		remove_tree_at(AT_FDCWD, x->out_layout, e2);
+		remove_tree_at(AT_FDCWD, x->out_layout, NULL);
 	}
 	oci_layout_close(&c.out);
 	oci_layout_close(&c.base);

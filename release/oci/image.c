@@ -158,7 +158,7 @@ static json_object *child(json_object *parent, const char *key)
 }
 
 int oci_config_apply(json_object *config, const struct oci_export *x, const char *base_digest,
-                     const char *diff_id, size_t base_layers, char *err)
+                     const char *diff_id, size_t base_layers, struct err *err)
 {
 	const struct oci_service *s = &x->services[x->main];
 	json_object *rootfs, *diff_ids, *cfg, *env = NULL, *labels, *ours, *hist;

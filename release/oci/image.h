@@ -16,6 +16,6 @@ json_object *oci_labels(const struct oci_export *x, const char *base_digest);
  * from the release layer `diff_id`. Fails when the base config is not a usable image config
  * (rootfs.diff_ids must count `base_layers`). */
 int oci_config_apply(json_object *config, const struct oci_export *x, const char *base_digest,
-                     const char *diff_id, size_t base_layers, char *err);
+                     const char *diff_id, size_t base_layers, struct err *err);
 
 #endif

@@ -47,7 +47,7 @@ static void object_name(const char *app, const char *service, char *out, size_t 
 	snprintf(out, cap, "%s-%s", a, s);
 }
 
-int oci_k8s_check(const struct oci_k8s *k, char *err)
+int oci_k8s_check(const struct oci_k8s *k, struct err *err)
 {
 	char name[2 * MANIFEST_MAX_NAME + 2], other[sizeof(name)];
 
@@ -112,7 +112,7 @@ char *oci_k8s_image_ref(const char *name, const char *app, const char *tag, cons
 	return ref;
 }
 
-int oci_k8s_image_name_check(const char *name, char *err)
+int oci_k8s_image_name_check(const char *name, struct err *err)
 {
 	if (!*name || strlen(name) > 255)
 		return fail(err, "--k8s-image: 1 to 255 characters");
@@ -363,7 +363,7 @@ static void service(struct out *o, const struct oci_k8s *k, const struct oci_ser
 	putf(o, "    - port: %d\n      targetPort: %d\n      protocol: TCP\n", s->port, s->port);
 }
 
-int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, char *err)
+int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, struct err *err)
 {
 	struct out o = {0};
 	char name[2 * MANIFEST_MAX_NAME + 2], secret[MANIFEST_MAX_NAME + 16],
@@ -385,7 +385,7 @@ int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, char *err)
 	}
 	if (o.oom) {
 		free(o.buf);
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	}
 	*out = o.buf;
 	*len = o.len;

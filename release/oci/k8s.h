@@ -19,16 +19,16 @@ struct oci_k8s {
 
 /* Checks that the app's and services' names give valid, distinct Kubernetes names
  * (specs/oci.md "Names"), so a refusal comes before anything is written. */
-int oci_k8s_check(const struct oci_k8s *k, char *err);
+int oci_k8s_check(const struct oci_k8s *k, struct err *err);
 
 /* The YAML documents, a heap string owned by the caller. */
-int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, char *err);
+int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, struct err *err);
 
 /* The image reference for the YAML: NAME:TAG@DIGEST, or NAME@DIGEST when TAG is not a valid
  * Docker tag. NAME NULL: the app's name in lowercase. Heap string, NULL on OOM. */
 char *oci_k8s_image_ref(const char *name, const char *app, const char *tag, const char *digest);
 
 /* A usable image name for --k8s-image: no whitespace, quote, control byte or '@'. */
-int oci_k8s_image_name_check(const char *name, char *err);
+int oci_k8s_image_name_check(const char *name, struct err *err);
 
 #endif

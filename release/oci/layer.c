@@ -31,12 +31,11 @@ struct layer_ctx {
 	EVP_MD_CTX *tar_hash, *gz_hash, *file_hash;
 	unsigned char *out, *buf;
 	uint64_t gz_bytes;
-	char stream_err[ERR_MAX]; /* why the write callback failed */
-	bool *rejected;
+	struct err stream_err; /* why the write callback failed (msg "" until then) */
 };
 
 /* Compressed bytes in z's output buffer to the blob and its hash. */
-static int drain(struct layer_ctx *c, char *err)
+static int drain(struct layer_ctx *c, struct err *err)
 {
 	size_t n = OUT_BLOCK - c->z.avail_out;
 
@@ -51,7 +50,7 @@ static int drain(struct layer_ctx *c, char *err)
 	return 0;
 }
 
-static int deflate_all(struct layer_ctx *c, const void *buf, size_t len, int flush, char *err)
+static int deflate_all(struct layer_ctx *c, const void *buf, size_t len, int flush, struct err *err)
 {
 	int r;
 
@@ -60,7 +59,7 @@ static int deflate_all(struct layer_ctx *c, const void *buf, size_t len, int flu
 	do {
 		r = deflate(&c->z, flush);
 		if (r == Z_STREAM_ERROR)
-			return fail(err, "gzip failed");
+			return fail_kind(err, ERR_SYSTEM, "gzip failed");
 		if (c->z.avail_out == 0 || flush == Z_FINISH)
 			if (drain(c, err) < 0)
 				return -1;
@@ -76,8 +75,8 @@ static la_ssize_t tar_out(struct archive *a, void *ctx, const void *buf, size_t 
 	for (size_t done = 0; done < len;) {
 		size_t n = len - done > (1u << 30) ? 1u << 30 : len - done;
 
-		if (deflate_all(c, (const char *)buf + done, n, Z_NO_FLUSH, c->stream_err) < 0) {
-			archive_set_error(a, EIO, "%s", c->stream_err);
+		if (deflate_all(c, (const char *)buf + done, n, Z_NO_FLUSH, &c->stream_err) < 0) {
+			archive_set_error(a, EIO, "%s", c->stream_err.msg);
 			return -1;
 		}
 		done += n;
@@ -85,11 +84,12 @@ static la_ssize_t tar_out(struct archive *a, void *ctx, const void *buf, size_t 
 	return (la_ssize_t)len;
 }
 
-static int tar_fail(struct layer_ctx *c, const char *what, char *err)
+static int tar_fail(struct layer_ctx *c, const char *what, struct err *err)
 {
-	const char *msg = c->stream_err[0] ? c->stream_err : archive_error_string(c->a);
+	const char *msg = c->stream_err.msg[0] ? c->stream_err.msg : archive_error_string(c->a);
 
-	return fail(err, "cannot write the layer (%s): %s", what, msg ? msg : "libarchive error");
+	return fail_kind(err, ERR_SYSTEM, "cannot write the layer (%s): %s", what,
+	                 msg ? msg : "libarchive error");
 }
 
 static void entry_start(struct layer_ctx *c, const char *path, mode_t type, unsigned mode)
@@ -104,20 +104,20 @@ static void entry_start(struct layer_ctx *c, const char *path, mode_t type, unsi
 	archive_entry_set_size(c->e, 0);
 }
 
-static int put_header(struct layer_ctx *c, const char *path, char *err)
+static int put_header(struct layer_ctx *c, const char *path, struct err *err)
 {
 	if (archive_write_header(c->a, c->e) != ARCHIVE_OK)
 		return tar_fail(c, path, err);
 	return 0;
 }
 
-static int put_dir(struct layer_ctx *c, const char *path, char *err)
+static int put_dir(struct layer_ctx *c, const char *path, struct err *err)
 {
 	entry_start(c, path, AE_IFDIR, 0755);
 	return put_header(c, path, err);
 }
 
-static int put_symlink(struct layer_ctx *c, const char *path, const char *target, char *err)
+static int put_symlink(struct layer_ctx *c, const char *path, const char *target, struct err *err)
 {
 	entry_start(c, path, AE_IFLNK, 0777);
 	archive_entry_set_symlink(c->e, target);
@@ -127,7 +127,7 @@ static int put_symlink(struct layer_ctx *c, const char *path, const char *target
 /* A regular file of the verified tree (`rel`, relative to treefd) at `path` in the layer.
  * `want` is its manifest entry, or NULL for the manifest file itself. */
 static int put_file(struct layer_ctx *c, const char *rel, const char *path,
-                    const struct manifest_file *want, char *err)
+                    const struct manifest_file *want, struct err *err)
 {
 	unsigned char digest[32];
 	struct stat st;
@@ -137,11 +137,9 @@ static int put_file(struct layer_ctx *c, const char *rel, const char *path,
 
 	fd = openat(c->in->treefd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, "cannot open %.200s in the verified tree: %s", rel,
-		            strerror(errno));
+		return fail_sys(err, "cannot open %.200s in the verified tree", rel);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (want && (uint64_t)st.st_size != want->size)) {
-		*c->rejected = true;
 		fail(err, "%.200s in the verified tree is not the manifest's file", rel);
 		goto out;
 	}
@@ -153,11 +151,10 @@ static int put_file(struct layer_ctx *c, const char *rel, const char *path,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fail(err, "cannot read %.200s: %s", rel, strerror(errno));
+			fail_sys(err, "cannot read %.200s", rel);
 			goto out;
 		}
 		if (done + (uint64_t)n > (uint64_t)st.st_size) {
-			*c->rejected = true;
 			fail(err, "%.200s grew while it was being written", rel);
 			goto out;
 		}
@@ -170,7 +167,6 @@ static int put_file(struct layer_ctx *c, const char *rel, const char *path,
 	}
 	EVP_DigestFinal_ex(c->file_hash, digest, NULL);
 	if (done != (uint64_t)st.st_size || (want && memcmp(digest, want->sha256, 32))) {
-		*c->rejected = true;
 		fail(err, "%.200s in the verified tree does not match the manifest", rel);
 		goto out;
 	}
@@ -180,7 +176,7 @@ out:
 	return rc;
 }
 
-static int put_tree(struct layer_ctx *c, char *err)
+static int put_tree(struct layer_ctx *c, struct err *err)
 {
 	const struct manifest *m = c->in->m;
 	size_t plen = strlen(c->in->prefix), rlen;
@@ -190,7 +186,7 @@ static int put_tree(struct layer_ctx *c, char *err)
 	/* prefix + "/releases/" + version + "/" + the longest manifest path */
 	path = malloc(plen + 10 + strlen(m->version) + 1 + MANIFEST_MAX_PATH + 1);
 	if (!path)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	for (size_t i = 0; i <= plen; i++)
 		if (c->in->prefix[i] == '/' || i == plen) {
 			memcpy(path, c->in->prefix, i);
@@ -238,7 +234,7 @@ out:
 	return rc;
 }
 
-static int setup(struct layer_ctx *c, char *err)
+static int setup(struct layer_ctx *c, struct err *err)
 {
 	c->a = archive_write_new();
 	c->e = archive_entry_new();
@@ -250,10 +246,10 @@ static int setup(struct layer_ctx *c, char *err)
 	if (!c->a || !c->e || !c->tar_hash || !c->gz_hash || !c->file_hash || !c->out || !c->buf ||
 	    !EVP_DigestInit_ex(c->tar_hash, EVP_sha256(), NULL) ||
 	    !EVP_DigestInit_ex(c->gz_hash, EVP_sha256(), NULL))
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	/* gzip wrapper (windowBits 15 + 16) with zlib's fixed header: no name, mtime 0. */
 	if (deflateInit2(&c->z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return fail(err, "cannot start gzip");
+		return fail_kind(err, ERR_SYSTEM, "cannot start gzip");
 	c->z_ready = true;
 	c->z.next_out = c->out;
 	c->z.avail_out = OUT_BLOCK;
@@ -266,9 +262,9 @@ static int setup(struct layer_ctx *c, char *err)
 }
 
 int oci_layer_write(const struct oci_layout *l, const struct oci_layer_in *in, struct oci_desc *d,
-                    char diff_id[OCI_DIGEST_LEN + 1], bool *rejected, char *err)
+                    char diff_id[OCI_DIGEST_LEN + 1], struct err *err)
 {
-	struct layer_ctx c = {.l = l, .in = in, .fd = -1, .rejected = rejected};
+	struct layer_ctx c = {.l = l, .in = in, .fd = -1};
 	unsigned char raw[32];
 	int rc = -1;
 

@@ -27,6 +27,6 @@ struct oci_layer_in {
 /* Writes the layer as a blob of `l`; fills *d (media type OCI_MEDIA_LAYER_GZ, digest and
  * size of the compressed bytes) and diff_id (digest of the uncompressed tar). */
 int oci_layer_write(const struct oci_layout *l, const struct oci_layer_in *in, struct oci_desc *d,
-                    char diff_id[OCI_DIGEST_LEN + 1], bool *rejected, char *err);
+                    char diff_id[OCI_DIGEST_LEN + 1], struct err *err);
 
 #endif

@@ -26,19 +26,6 @@
 #define LOCK_WAIT_MS  10000
 #define COPY_BLOCK    (1u << 20)
 
-static int refuse(bool *rejected, char *err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int refuse(bool *rejected, char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	*rejected = true;
-	va_start(ap, fmt);
-	vsnprintf(err, ERR_MAX, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* ---- helpers ---- */
 
 void oci_digest_format(const unsigned char raw[32], char *out)
@@ -68,7 +55,8 @@ static bool digest_ok(const char *d)
 	return strspn(d + 7, "0123456789abcdef") == 64;
 }
 
-int oci_json_parse(const char *text, size_t len, const char *what, json_object **obj, char *err)
+int oci_json_parse(const char *text, size_t len, const char *what, json_object **obj,
+                   struct err *err)
 {
 	struct json_tokener *tok;
 	json_object *o;
@@ -79,7 +67,7 @@ int oci_json_parse(const char *text, size_t len, const char *what, json_object *
 		return fail(err, "%s: contains a NUL byte", what);
 	tok = json_tokener_new_ex(JSON_DEPTH);
 	if (!tok)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
@@ -131,7 +119,7 @@ static const char *get_str(json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
-int oci_desc_parse(json_object *obj, const char *what, struct oci_desc *d, char *err)
+int oci_desc_parse(json_object *obj, const char *what, struct oci_desc *d, struct err *err)
 {
 	const char *mt, *dg;
 	json_object *sz;
@@ -170,67 +158,62 @@ json_object *oci_desc_json(const struct oci_desc *d)
 
 /* ---- opening ---- */
 
-static int check_layout_file(struct oci_layout *l, bool *rejected, char *err)
+static int check_layout_file(struct oci_layout *l, struct err *err)
 {
-	char *text = NULL, e2[ERR_MAX];
+	char *text = NULL;
 	size_t len = 0;
 	json_object *o = NULL;
 	const char *v;
 	int rc;
 
-	if (read_file_at(l->dirfd, LAYOUT_FILE, 4096, 0, &text, &len, e2) < 0)
-		return errno == ENOENT
-		           ? refuse(rejected, err,
-		                    "%s is not an OCI image layout (no " LAYOUT_FILE " file)",
-		                    l->path)
-		           : fail(err, "%s: %s", l->path, e2);
-	rc = oci_json_parse(text, len, LAYOUT_FILE, &o, e2);
+	if (faccessat(l->dirfd, LAYOUT_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return fail(err, "%s is not an OCI image layout (no " LAYOUT_FILE " file)",
+		            l->path);
+	if (read_file_at(l->dirfd, LAYOUT_FILE, 4096, 0, &text, &len, err) < 0)
+		return fail_prefix(err, "%s", l->path);
+	rc = oci_json_parse(text, len, LAYOUT_FILE, &o, err);
 	free(text);
 	if (rc == 0 && (!(v = get_str(o, "imageLayoutVersion")) || strncmp(v, "1.", 2)))
-		rc = fail(e2, LAYOUT_FILE ": imageLayoutVersion is not 1.x");
+		rc = fail(err, LAYOUT_FILE ": imageLayoutVersion is not 1.x");
 	json_object_put(o);
 	if (rc < 0)
-		return refuse(rejected, err, "%s: %s", l->path, e2);
+		return fail_prefix(err, "%s", l->path);
 	return 0;
 }
 
-static int open_blobs(struct oci_layout *l, bool create, bool *rejected, char *err)
+static int open_blobs(struct oci_layout *l, bool create, struct err *err)
 {
 	if (create && ((mkdirat(l->dirfd, "blobs", 0755) < 0 && errno != EEXIST) ||
 	               (mkdirat(l->dirfd, "blobs/sha256", 0755) < 0 && errno != EEXIST)))
-		return fail(err, "cannot create %s/blobs/sha256: %s", l->path, strerror(errno));
+		return fail_sys(err, "cannot create %s/blobs/sha256", l->path);
 	l->blobfd = openat(l->dirfd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->blobfd < 0 && errno == ENOENT)
+		return fail(err, "%s is not an OCI image layout (no blobs/sha256)", l->path);
 	if (l->blobfd < 0)
-		return errno == ENOENT
-		           ? refuse(rejected, err,
-		                    "%s is not an OCI image layout (no "
-		                    "blobs/sha256)",
-		                    l->path)
-		           : fail(err, "cannot open %s/blobs/sha256: %s", l->path, strerror(errno));
+		return fail_sys(err, "cannot open %s/blobs/sha256", l->path);
 	return 0;
 }
 
-static int layout_init(const char *path, struct oci_layout *l, char *err)
+static int layout_init(const char *path, struct oci_layout *l, struct err *err)
 {
 	memset(l, 0, sizeof(*l));
 	l->dirfd = l->blobfd = -1;
 	l->path = strdup(path);
-	return l->path ? 0 : fail(err, "out of memory");
+	return l->path ? 0 : fail_oom(err);
 }
 
-int oci_layout_open(const char *path, struct oci_layout *l, bool *rejected, char *err)
+int oci_layout_open(const char *path, struct oci_layout *l, struct err *err)
 {
 	if (layout_init(path, l, err) < 0)
 		return -1;
 	l->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (l->dirfd < 0)
-		return errno == ENOENT || errno == ENOTDIR
-		           ? refuse(rejected, err, "cannot open the layout %s: %s", path,
-		                    strerror(errno))
-		           : fail(err, "cannot open the layout %s: %s", path, strerror(errno));
-	if (check_layout_file(l, rejected, err) < 0)
+		return fail_kind(err,
+		                 errno == ENOENT || errno == ENOTDIR ? ERR_REFUSED : ERR_SYSTEM,
+		                 "cannot open the layout %s: %s", path, strerror(errno));
+	if (check_layout_file(l, err) < 0)
 		return -1;
-	return open_blobs(l, false, rejected, err);
+	return open_blobs(l, false, err);
 }
 
 static bool dir_is_empty(int dirfd)
@@ -254,23 +237,23 @@ static bool dir_is_empty(int dirfd)
 	return empty;
 }
 
-static int lock_dir(struct oci_layout *l, char *err)
+static int lock_dir(struct oci_layout *l, struct err *err)
 {
 	struct timespec tick = {0, 10 * 1000 * 1000};
 
 	for (int waited = 0; flock(l->dirfd, LOCK_EX | LOCK_NB) < 0; waited += 10) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
-			return fail(err, "cannot lock %s: %s", l->path, strerror(errno));
+			return fail_sys(err, "cannot lock %s", l->path);
 		if (waited >= LOCK_WAIT_MS)
-			return fail(err, "%s is being written by another process (waited %d s)",
-			            l->path, LOCK_WAIT_MS / 1000);
+			return fail_kind(err, ERR_SYSTEM,
+			                 "%s is being written by another process (waited %d s)",
+			                 l->path, LOCK_WAIT_MS / 1000);
 		nanosleep(&tick, NULL);
 	}
 	return 0;
 }
 
-int oci_layout_create(const char *path, struct oci_layout *l, bool *created, bool *rejected,
-                      char *err)
+int oci_layout_create(const char *path, struct oci_layout *l, bool *created, struct err *err)
 {
 	*created = false;
 	if (layout_init(path, l, err) < 0)
@@ -278,25 +261,25 @@ int oci_layout_create(const char *path, struct oci_layout *l, bool *created, boo
 	if (mkdir(path, 0755) == 0)
 		*created = true;
 	else if (errno != EEXIST)
-		return fail(err, "cannot create the layout %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot create the layout %s", path);
 	l->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->dirfd < 0 && errno == ENOTDIR)
+		return fail(err, "%s is not a directory", path);
 	if (l->dirfd < 0)
-		return errno == ENOTDIR ? refuse(rejected, err, "%s is not a directory", path)
-		                        : fail(err, "cannot open %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot open %s", path);
 	if (lock_dir(l, err) < 0)
 		return -1;
 	if (faccessat(l->dirfd, LAYOUT_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (check_layout_file(l, rejected, err) < 0)
+		if (check_layout_file(l, err) < 0)
 			return -1;
 	} else if (!dir_is_empty(l->dirfd)) {
-		return refuse(rejected, err,
-		              "%s is neither empty nor an OCI image layout (no " LAYOUT_FILE ")",
-		              path);
+		return fail(err, "%s is neither empty nor an OCI image layout (no " LAYOUT_FILE ")",
+		            path);
 	} else if (write_file_atomic(l->dirfd, LAYOUT_FILE, LAYOUT_TEXT, strlen(LAYOUT_TEXT), 0644,
 	                             0, err) < 0) {
 		return fail_prefix(err, "%s", path);
 	}
-	return open_blobs(l, true, rejected, err);
+	return open_blobs(l, true, err);
 }
 
 void oci_layout_close(struct oci_layout *l)
@@ -321,43 +304,40 @@ bool oci_layout_same(const struct oci_layout *a, const struct oci_layout *b)
 /* ---- reading ---- */
 
 static int read_json_file(const struct oci_layout *l, int dirfd, const char *name, const char *what,
-                          char **text, size_t *len, json_object **obj, bool *rejected, char *err)
+                          char **text, size_t *len, json_object **obj, struct err *err)
 {
-	char e2[ERR_MAX];
-
 	*text = NULL;
-	if (read_file_at(dirfd, name, OCI_JSON_MAX, 0, text, len, e2) < 0)
-		return errno == ENOENT ? refuse(rejected, err, "%s: %s is missing", l->path, what)
-		                       : fail(err, "%s: %s", l->path, e2);
-	if (oci_json_parse(*text, *len, what, obj, e2) < 0) {
+	if (faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return fail(err, "%s: %s is missing", l->path, what);
+	if (read_file_at(dirfd, name, OCI_JSON_MAX, 0, text, len, err) < 0)
+		return fail_prefix(err, "%s", l->path);
+	if (oci_json_parse(*text, *len, what, obj, err) < 0) {
 		free(*text);
 		*text = NULL;
-		return refuse(rejected, err, "%s: %s", l->path, e2);
+		return fail_prefix(err, "%s", l->path);
 	}
 	return 0;
 }
 
 int oci_blob_read_json(const struct oci_layout *l, const struct oci_desc *d, json_object **obj,
-                       bool *rejected, char *err)
+                       struct err *err)
 {
 	char *text = NULL, got[OCI_DIGEST_LEN + 1];
 	size_t len = 0;
 
 	*obj = NULL;
 	if (d->size > OCI_JSON_MAX)
-		return refuse(rejected, err, "%s: blob %s is larger than %u bytes", l->path,
-		              d->digest, OCI_JSON_MAX);
-	if (read_json_file(l, l->blobfd, d->digest + 7, d->digest, &text, &len, obj, rejected,
-	                   err) < 0)
+		return fail(err, "%s: blob %s is larger than %u bytes", l->path, d->digest,
+		            OCI_JSON_MAX);
+	if (read_json_file(l, l->blobfd, d->digest + 7, d->digest, &text, &len, obj, err) < 0)
 		return -1;
 	oci_sha256_digest(text, len, got);
 	free(text);
 	if (len != d->size || strcmp(got, d->digest)) {
 		json_object_put(*obj);
 		*obj = NULL;
-		return refuse(rejected, err,
-		              "%s: blob %s does not match its descriptor (%zu bytes, digest %s)",
-		              l->path, d->digest, len, got);
+		return fail(err, "%s: blob %s does not match its descriptor (%zu bytes, digest %s)",
+		            l->path, d->digest, len, got);
 	}
 	return 0;
 }
@@ -380,16 +360,14 @@ static const char *host_arch(void)
 }
 
 /* In a parsed index, the entry tagged `ref` (NULL: the only one); -1 when none. */
-static int find_ref(json_object *manifests, const char *ref, const char *where, bool *rejected,
-                    char *err)
+static int find_ref(json_object *manifests, const char *ref, const char *where, struct err *err)
 {
 	size_t n = json_object_array_length(manifests);
 	int found = -1;
 
 	if (!ref) {
 		if (n != 1)
-			return refuse(rejected, err,
-			              "%s holds %zu images: name one with LAYOUT:TAG", where, n);
+			return fail(err, "%s holds %zu images: name one with LAYOUT:TAG", where, n);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -401,11 +379,11 @@ static int find_ref(json_object *manifests, const char *ref, const char *where, 
 			found = (int)i;
 	}
 	if (found < 0)
-		return refuse(rejected, err, "%s has no image tagged %s", where, ref);
+		return fail(err, "%s has no image tagged %s", where, ref);
 	return found;
 }
 
-static int pick_platform(json_object *manifests, const char *where, bool *rejected, char *err)
+static int pick_platform(json_object *manifests, const char *where, struct err *err)
 {
 	const char *arch = host_arch();
 
@@ -417,19 +395,18 @@ static int pick_platform(json_object *manifests, const char *where, bool *reject
 		    (a = get_str(p, "architecture")) && !strcmp(os, "linux") && !strcmp(a, arch))
 			return (int)i;
 	}
-	return refuse(rejected, err, "%s has no image for linux/%s", where, arch);
+	return fail(err, "%s has no image for linux/%s", where, arch);
 }
 
 int oci_layout_resolve(const struct oci_layout *l, const char *ref, struct oci_desc *out,
-                       bool *rejected, char *err)
+                       struct err *err)
 {
 	json_object *index = NULL, *manifests;
 	char *text = NULL;
 	size_t len;
 	int i, rc = -1;
 
-	if (read_json_file(l, l->dirfd, INDEX_FILE, INDEX_FILE, &text, &len, &index, rejected,
-	                   err) < 0)
+	if (read_json_file(l, l->dirfd, INDEX_FILE, INDEX_FILE, &text, &len, &index, err) < 0)
 		return -1;
 	free(text);
 	for (int depth = 0;; depth++) {
@@ -437,28 +414,26 @@ int oci_layout_resolve(const struct oci_layout *l, const char *ref, struct oci_d
 
 		if (!json_object_object_get_ex(index, "manifests", &manifests) ||
 		    !json_object_is_type(manifests, json_type_array)) {
-			refuse(rejected, err, "%s: an index without a manifests array", l->path);
+			fail(err, "%s: an index without a manifests array", l->path);
 			goto out;
 		}
-		i = depth == 0 ? find_ref(manifests, ref, l->path, rejected, err)
-		               : pick_platform(manifests, l->path, rejected, err);
+		i = depth == 0 ? find_ref(manifests, ref, l->path, err)
+		               : pick_platform(manifests, l->path, err);
 		if (i < 0)
 			goto out;
 		if (oci_desc_parse(json_object_array_get_idx(manifests, (size_t)i), l->path, out,
-		                   err) < 0) {
-			*rejected = true;
+		                   err) < 0)
 			goto out;
-		}
 		if (!strcmp(out->media_type, OCI_MEDIA_MANIFEST))
 			break;
 		if (strcmp(out->media_type, OCI_MEDIA_INDEX) || depth > 0) {
-			refuse(rejected, err,
-			       "%s: %s is a %s, not an OCI image manifest (convert the image with "
-			       "skopeo copy to oci:DIR:TAG)",
-			       l->path, out->digest, out->media_type);
+			fail(err,
+			     "%s: %s is a %s, not an OCI image manifest (convert the image with "
+			     "skopeo copy to oci:DIR:TAG)",
+			     l->path, out->digest, out->media_type);
 			goto out;
 		}
-		if (oci_blob_read_json(l, out, &next, rejected, err) < 0)
+		if (oci_blob_read_json(l, out, &next, err) < 0)
 			goto out;
 		json_object_put(index);
 		index = next;
@@ -471,7 +446,7 @@ out:
 
 /* ---- writing ---- */
 
-int oci_blob_tmp(const struct oci_layout *l, int *fd, char *name, char *err)
+int oci_blob_tmp(const struct oci_layout *l, int *fd, char *name, struct err *err)
 {
 	static unsigned n;
 
@@ -483,26 +458,25 @@ int oci_blob_tmp(const struct oci_layout *l, int *fd, char *name, char *err)
 			break;
 	}
 	if (*fd < 0)
-		return fail(err, "cannot create a blob in %s/blobs/sha256: %s", l->path,
-		            strerror(errno));
+		return fail_sys(err, "cannot create a blob in %s/blobs/sha256", l->path);
 	return 0;
 }
 
 int oci_blob_commit(const struct oci_layout *l, int fd, const char *name, const char *digest,
-                    char *err)
+                    struct err *err)
 {
 	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-		fail(err, "cannot write %s/blobs/sha256/%s: %s", l->path, name, strerror(errno));
+		fail_sys(err, "cannot write %s/blobs/sha256/%s", l->path, name);
 		oci_blob_discard(l, fd, name);
 		return -1;
 	}
 	if (close(fd) < 0) {
-		fail(err, "cannot write %s/blobs/sha256/%s: %s", l->path, name, strerror(errno));
+		fail_sys(err, "cannot write %s/blobs/sha256/%s", l->path, name);
 		unlinkat(l->blobfd, name, 0);
 		return -1;
 	}
 	if (renameat(l->blobfd, name, l->blobfd, digest + 7) < 0) {
-		fail(err, "cannot rename %s/blobs/sha256/%s: %s", l->path, name, strerror(errno));
+		fail_sys(err, "cannot rename %s/blobs/sha256/%s", l->path, name);
 		unlinkat(l->blobfd, name, 0);
 		return -1;
 	}
@@ -517,7 +491,7 @@ void oci_blob_discard(const struct oci_layout *l, int fd, const char *name)
 }
 
 int oci_blob_write(const struct oci_layout *l, const void *data, size_t len, struct oci_desc *d,
-                   char *err)
+                   struct err *err)
 {
 	oci_sha256_digest(data, len, d->digest);
 	d->size = len;
@@ -535,7 +509,7 @@ static bool blob_present(const struct oci_layout *l, const struct oci_desc *d)
 }
 
 int oci_blob_copy(const struct oci_layout *src, const struct oci_layout *dst,
-                  const struct oci_desc *d, bool *rejected, char *err)
+                  const struct oci_desc *d, struct err *err)
 {
 	char tmp[64], got[OCI_DIGEST_LEN + 1];
 	unsigned char *buf = NULL, raw[32];
@@ -548,14 +522,13 @@ int oci_blob_copy(const struct oci_layout *src, const struct oci_layout *dst,
 		return 0;
 	in = openat(src->blobfd, d->digest + 7, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
-		return errno == ENOENT
-		           ? refuse(rejected, err, "%s: blob %s is missing", src->path, d->digest)
-		           : fail(err, "cannot open %s/blobs/sha256/%s: %s", src->path,
-		                  d->digest + 7, strerror(errno));
+		return errno == ENOENT ? fail(err, "%s: blob %s is missing", src->path, d->digest)
+		                       : fail_sys(err, "cannot open %s/blobs/sha256/%s", src->path,
+		                                  d->digest + 7);
 	buf = malloc(COPY_BLOCK);
 	h = EVP_MD_CTX_new();
 	if (!buf || !h || !EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	if (oci_blob_tmp(dst, &out, tmp, err) < 0)
@@ -564,14 +537,13 @@ int oci_blob_copy(const struct oci_layout *src, const struct oci_layout *dst,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fail(err, "cannot read %s/blobs/sha256/%s: %s", src->path, d->digest + 7,
-			     strerror(errno));
+			fail_sys(err, "cannot read %s/blobs/sha256/%s", src->path, d->digest + 7);
 			goto out;
 		}
 		total += (uint64_t)n;
 		if (total > d->size) {
-			refuse(rejected, err, "%s: blob %s is larger than its descriptor says",
-			       src->path, d->digest);
+			fail(err, "%s: blob %s is larger than its descriptor says", src->path,
+			     d->digest);
 			goto out;
 		}
 		EVP_DigestUpdate(h, buf, (size_t)n);
@@ -583,8 +555,8 @@ int oci_blob_copy(const struct oci_layout *src, const struct oci_layout *dst,
 	EVP_DigestFinal_ex(h, raw, NULL);
 	oci_digest_format(raw, got);
 	if (total != d->size || strcmp(got, d->digest)) {
-		refuse(rejected, err, "%s: blob %s does not match its descriptor (digest %s)",
-		       src->path, d->digest, got);
+		fail(err, "%s: blob %s does not match its descriptor (digest %s)", src->path,
+		     d->digest, got);
 		goto out;
 	}
 	rc = oci_blob_commit(dst, out, tmp, d->digest, err);
@@ -600,7 +572,7 @@ out:
 }
 
 int oci_layout_tag(const struct oci_layout *l, const struct oci_desc *d, const char *tag,
-                   bool *rejected, char *err)
+                   struct err *err)
 {
 	json_object *index = NULL, *manifests, *kept, *entry, *ann;
 	char *text = NULL;
@@ -608,8 +580,8 @@ int oci_layout_tag(const struct oci_layout *l, const struct oci_desc *d, const c
 	int rc = -1;
 
 	if (faccessat(l->dirfd, INDEX_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (read_json_file(l, l->dirfd, INDEX_FILE, INDEX_FILE, &text, &len, &index,
-		                   rejected, err) < 0)
+		if (read_json_file(l, l->dirfd, INDEX_FILE, INDEX_FILE, &text, &len, &index, err) <
+		    0)
 			return -1;
 		free(text);
 		text = NULL;
@@ -621,7 +593,7 @@ int oci_layout_tag(const struct oci_layout *l, const struct oci_desc *d, const c
 	kept = json_object_new_array();
 	if (json_object_object_get_ex(index, "manifests", &manifests)) {
 		if (!json_object_is_type(manifests, json_type_array)) {
-			refuse(rejected, err, "%s: " INDEX_FILE " has no manifests array", l->path);
+			fail(err, "%s: " INDEX_FILE " has no manifests array", l->path);
 			json_object_put(kept);
 			goto out;
 		}
@@ -643,7 +615,7 @@ int oci_layout_tag(const struct oci_layout *l, const struct oci_desc *d, const c
 	json_object_object_add(index, "manifests", kept);
 	text = oci_json_text(index, &len);
 	if (!text) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	if (write_file_atomic(l->dirfd, INDEX_FILE, text, len, 0644, 0, err) < 0) {

@@ -10,11 +10,12 @@
  * rules; the caller passes the result as struct oci_service, so the image runs a service
  * exactly as `slipway run` would, minus the store's secrets.
  *
- * Errors follow release/base/error.h; *rejected tells "a check said no" (exit 1: a damaged
- * base image, an unknown tag) from a failure of the system (exit 3). */
+ * Errors follow release/base/error.h: ERR_REFUSED for a base image that is missing, damaged
+ * or not an OCI image, or an output that is not a layout; ERR_SYSTEM when the system failed. */
 #ifndef SLIPWAY_OCI_H
 #define SLIPWAY_OCI_H
 
+#include "release/base/error.h"
 #include "release/manifest/manifest.h"
 
 #include <stdbool.h>
@@ -72,10 +73,10 @@ struct oci_result {
  * image is complete). Same inputs, same base: byte-identical manifest, so the same digest.
  * On failure a layout this call created is removed; in an existing layout index.json is
  * untouched (unreferenced blobs may remain). */
-int oci_export_image(const struct oci_export *x, struct oci_result *res, bool *rejected, char *err);
+int oci_export_image(const struct oci_export *x, struct oci_result *res, struct err *err);
 
 /* The OCI tag rule (image-layout's org.opencontainers.image.ref.name, without '/'):
  * [A-Za-z0-9]+ separated by single [-._:@+] or "--", at most 128 bytes. 0 when valid. */
-int oci_tag_check(const char *tag, char *err);
+int oci_tag_check(const char *tag, struct err *err);
 
 #endif

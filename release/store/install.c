@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,43 +28,14 @@ struct install_ctx {
 	int stagingfd;
 };
 
-static int reject(struct install_ctx *c, char *err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int reject(struct install_ctx *c, char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	c->res->rejected = true;
-	va_start(ap, fmt);
-	vsnprintf(err, ERR_MAX, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int load_pinned_key(struct install_ctx *c, char *err)
-{
-	char *pub = NULL;
-	size_t pub_len = 0;
-	int rc;
-
-	if (read_file_at(c->st->rootfd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &pub, &pub_len,
-	                 err) < 0)
-		return fail_prefix(err, "pinned key");
-	rc = minisign_pubkey_parse(pub, pub_len, &c->pk, err);
-	free(pub);
-	if (rc < 0)
-		return fail_prefix(err, "pinned key %s/" STORE_PUBKEY, c->st->root);
-	return 0;
-}
-
 /* Returns 1 when the same archive is already installed (nothing to do), 0 to go on. */
-static int downgrade_guard(struct install_ctx *c, char *err)
+static int downgrade_guard(struct install_ctx *c, struct err *err)
 {
 	if (state_read(c->st, &c->state, err) < 0)
 		return -1;
 	if (c->state.app[0] && strcmp(c->state.app, c->v.app))
-		return reject(c, err, "the archive is for app %s, this store holds app %s",
-		              c->v.app, c->state.app);
+		return fail(err, "the archive is for app %s, this store holds app %s", c->v.app,
+		            c->state.app);
 	if (store_is_installed(c->st, c->v.version)) {
 		struct release_record r;
 		int same;
@@ -78,9 +48,8 @@ static int downgrade_guard(struct install_ctx *c, char *err)
 		same = !strcmp(r.archive_hash, c->v.hash_hex);
 		record_release(&r);
 		if (!same)
-			return reject(c, err,
-			              "version %s is already installed from a different archive",
-			              c->v.version);
+			return fail(err, "version %s is already installed from a different archive",
+			            c->v.version);
 		c->res->already_installed = true;
 		return 1;
 	}
@@ -93,19 +62,19 @@ static int downgrade_guard(struct install_ctx *c, char *err)
 			return 0; /* the same archive again, e.g. after an interrupted install */
 	}
 	if (!c->o->allow_downgrade)
-		return reject(c, err,
-		              "downgrade refused: serial %llu %s the highest installed serial %llu "
-		              "(version %s); pass --allow-downgrade to install it anyway",
-		              (unsigned long long)c->v.serial,
-		              c->v.serial == c->state.high_serial
-		                  ? "is already used by a different archive at"
-		                  : "is below",
-		              (unsigned long long)c->state.high_serial, c->state.high_version);
+		return fail(err,
+		            "downgrade refused: serial %llu %s the highest installed serial %llu "
+		            "(version %s); pass --allow-downgrade to install it anyway",
+		            (unsigned long long)c->v.serial,
+		            c->v.serial == c->state.high_serial
+		                ? "is already used by a different archive at"
+		                : "is below",
+		            (unsigned long long)c->state.high_serial, c->state.high_version);
 	c->res->downgrade = true;
 	return 0;
 }
 
-static int make_staging(struct install_ctx *c, char *err)
+static int make_staging(struct install_ctx *c, struct err *err)
 {
 	for (int i = 0; i < 100; i++) {
 		snprintf(c->staging, sizeof(c->staging), STORE_STAGING "/%ld.%d", (long)getpid(),
@@ -113,17 +82,16 @@ static int make_staging(struct install_ctx *c, char *err)
 		if (mkdirat(c->st->rootfd, c->staging, 0700) == 0)
 			break;
 		if (errno != EEXIST)
-			return fail(err, "cannot create %s/%s: %s", c->st->root, c->staging,
-			            strerror(errno));
+			return fail_sys(err, "cannot create %s/%s", c->st->root, c->staging);
 	}
 	c->stagingfd =
 	    openat(c->st->rootfd, c->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->stagingfd < 0)
-		return fail(err, "cannot open %s/%s: %s", c->st->root, c->staging, strerror(errno));
+		return fail_sys(err, "cannot open %s/%s", c->st->root, c->staging);
 	return 0;
 }
 
-static int commit(struct install_ctx *c, char *err)
+static int commit(struct install_ctx *c, struct err *err)
 {
 	struct release_record r = {0};
 	struct history_event ev = {.action = "install"};
@@ -132,9 +100,9 @@ static int commit(struct install_ctx *c, char *err)
 	int rc;
 
 	if (fchmod(c->stagingfd, 0755) < 0)
-		return fail(err, "cannot chmod staging: %s", strerror(errno));
+		return fail_sys(err, "cannot chmod staging");
 	if (syncfs(c->stagingfd) < 0)
-		return fail(err, "cannot sync %s: %s", c->st->root, strerror(errno));
+		return fail_sys(err, "cannot sync %s", c->st->root);
 	crashpoint("install-after-sync");
 	store_now(now);
 	r.version = c->v.version;
@@ -162,8 +130,7 @@ static int commit(struct install_ctx *c, char *err)
 	snprintf(final, sizeof(final), STORE_RELEASES "/%s", c->v.version);
 	rc = renameat2(c->st->rootfd, c->staging, c->st->rootfd, final, RENAME_NOREPLACE);
 	if (rc < 0)
-		return fail(err, "cannot rename staging to %s/%s: %s", c->st->root, final,
-		            strerror(errno));
+		return fail_sys(err, "cannot rename staging to %s/%s", c->st->root, final);
 	if (fsync_dir_at(c->st->rootfd, STORE_RELEASES, err) < 0)
 		return -1;
 	crashpoint("install-after-rename");
@@ -179,24 +146,22 @@ static int commit(struct install_ctx *c, char *err)
 }
 
 int store_install(struct store *st, const char *archive, const struct install_opts *o,
-                  struct install_result *res, char *err)
+                  struct install_result *res, struct err *err)
 {
 	struct install_ctx c = {.st = st, .archive = archive, .o = o, .res = res, .stagingfd = -1};
 	int rc = -1, r;
 
 	memset(res, 0, sizeof(*res));
 	if (st->lockfd < 0)
-		return fail(err, "internal error: install without the store lock");
-	if (load_pinned_key(&c, err) < 0)
+		return fail_kind(err, ERR_SYSTEM, "internal error: install without the store lock");
+	if (store_pinned_key(st, &c.pk, err) < 0)
 		goto out;
-	if (verified_open(&c.v, archive, o->sig_path, &c.pk, err) < 0) {
-		res->rejected = c.v.rejected;
+	if (verified_open(&c.v, archive, o->sig_path, &c.pk, err) < 0)
 		goto out;
-	}
 	res->serial = c.v.serial;
 	res->version = strdup(c.v.version);
 	if (!res->version) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	crashpoint("install-after-verify");
@@ -207,24 +172,20 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	}
 	if (make_staging(&c, err) < 0)
 		goto out;
-	if (verified_read_manifest(&c.v, &o->limits, err) < 0) {
-		res->rejected = c.v.rejected;
+	if (verified_read_manifest(&c.v, &o->limits, err) < 0)
 		goto out;
-	}
 	crashpoint("install-before-unpack");
-	if (verified_unpack(&c.v, c.stagingfd, err) < 0) {
-		res->rejected = c.v.rejected;
+	if (verified_unpack(&c.v, c.stagingfd, err) < 0)
 		goto out;
-	}
 	extractor_stats(c.v.x, &res->entries, &res->bytes);
 	if (commit(&c, err) < 0)
 		goto out;
 	rc = 0;
 out:
 	if (rc < 0 && c.stagingfd >= 0) {
-		char e2[ERR_MAX];
+		struct err e2;
 
-		remove_tree_at(st->rootfd, c.staging, e2);
+		remove_tree_at(st->rootfd, c.staging, &e2);
 	}
 	if (c.stagingfd >= 0)
 		close(c.stagingfd);

@@ -6,25 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int reject(struct verified_archive *v, char *err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int reject(struct verified_archive *v, char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	v->rejected = true;
-	va_start(ap, fmt);
-	vsnprintf(err, ERR_MAX, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void to_hex(const unsigned char *b, size_t n, char *out)
 {
@@ -37,7 +23,7 @@ static void to_hex(const unsigned char *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-int verified_hash_file(struct verified_archive *v, char *err)
+int verified_hash_file(struct verified_archive *v, struct err *err)
 {
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	unsigned char buf[1 << 16], digest[VERIFIED_HASH_BYTES];
@@ -46,14 +32,14 @@ int verified_hash_file(struct verified_archive *v, char *err)
 
 	if (!h || !EVP_DigestInit_ex(h, EVP_blake2b512(), NULL)) {
 		EVP_MD_CTX_free(h);
-		return fail(err, "BLAKE2b-512 unavailable");
+		return fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
 	}
 	while ((n = pread(v->fd, buf, sizeof(buf), off)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			EVP_MD_CTX_free(h);
-			return fail(err, "cannot read %s: %s", v->path, strerror(errno));
+			return fail_sys(err, "cannot read %s", v->path);
 		}
 		EVP_DigestUpdate(h, buf, (size_t)n);
 		off += n;
@@ -69,20 +55,22 @@ static void observe_raw(void *ctx, const void *buf, size_t len)
 	EVP_DigestUpdate(((struct verified_archive *)ctx)->stream_hash, buf, len);
 }
 
-static int load_signature(struct verified_archive *v, const char *sig_path, char *err)
+static int load_signature(struct verified_archive *v, const char *sig_path, struct err *err)
 {
 	char *sig_default = NULL;
 	int rc;
 
 	if (!sig_path) {
 		if (asprintf(&sig_default, "%s.minisig", v->path) < 0)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		sig_path = sig_default;
 	}
 	rc = read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &v->sig_text, &v->sig_len,
 	                  err);
 	if (rc < 0) {
-		v->rejected = errno == ENOENT;
+		/* No signature is a verdict (exit 1); an unreadable one is the system's. */
+		if (errno == ENOENT)
+			fail_recast(err, ERR_REFUSED);
 		fail_prefix(err, "signature");
 	}
 	free(sig_default);
@@ -103,41 +91,37 @@ static int parse_serial(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int verify_and_read_comment(struct verified_archive *v, char *err)
+static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 {
-	char *serial = NULL, e2[ERR_MAX];
+	struct err e2;
+	char *serial = NULL;
 
 	/* Before libarchive sees a byte: the same descriptor is handed to it afterwards. */
 	int r = minisign_verify_fd(v->pk, v->sig_text, v->sig_len, v->fd, 0, &v->tc, err);
 
-	if (r < 0) {
-		v->rejected = r == -1; /* -2: the system failed, not the signature */
+	if (r < 0)
 		return fail_prefix(err, "%s", v->path);
-	}
-	if (minisign_sig_parse(v->sig_text, v->sig_len, &v->sig, err) < 0) {
-		v->rejected = true;
+	if (minisign_sig_parse(v->sig_text, v->sig_len, &v->sig, err) < 0)
 		return -1;
-	}
-	if (minisign_comment_get(v->tc, "app", &v->app, e2) < 0 ||
-	    minisign_comment_get(v->tc, "version", &v->version, e2) < 0 ||
-	    minisign_comment_get(v->tc, "serial", &serial, e2) < 0) {
+	if (minisign_comment_get(v->tc, "app", &v->app, &e2) < 0 ||
+	    minisign_comment_get(v->tc, "version", &v->version, &e2) < 0 ||
+	    minisign_comment_get(v->tc, "serial", &serial, &e2) < 0) {
 		free(serial);
-		return reject(v, err,
-		              "the signed trusted comment lacks app:, version: or serial: (%s); "
-		              "sign releases with slipway pack or slipway sign -t",
-		              e2);
+		return fail(err,
+		            "the signed trusted comment lacks app:, version: or serial: (%s); "
+		            "sign releases with slipway pack or slipway sign -t",
+		            e2.msg);
 	}
-	if (parse_serial(serial, &v->serial) < 0 || version_check(v->version, e2) < 0) {
+	if (parse_serial(serial, &v->serial) < 0 || version_check(v->version, &e2) < 0) {
 		free(serial);
-		return reject(v, err,
-		              "the signed trusted comment has an invalid version or serial");
+		return fail(err, "the signed trusted comment has an invalid version or serial");
 	}
 	free(serial);
 	return 0;
 }
 
 int verified_open(struct verified_archive *v, const char *path, const char *sig_path,
-                  const struct minisign_pubkey *pk, char *err)
+                  const struct minisign_pubkey *pk, struct err *err)
 {
 	struct stat sb;
 
@@ -146,56 +130,54 @@ int verified_open(struct verified_archive *v, const char *path, const char *sig_
 	v->pk = pk;
 	v->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (v->fd < 0)
-		return fail(err, "cannot open %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot open %s", path);
 	if (fstat(v->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
-		return fail(err, "%s: not a regular file", path);
+		return fail_kind(err, ERR_SYSTEM, "%s: not a regular file", path);
 	if (load_signature(v, sig_path, err) < 0)
 		return -1;
 	return verify_and_read_comment(v, err);
 }
 
-int verified_read_manifest(struct verified_archive *v, const struct extract_limits *lim, char *err)
+int verified_read_manifest(struct verified_archive *v, const struct extract_limits *lim,
+                           struct err *err)
 {
 	const struct manifest *m;
 
 	v->stream_hash = EVP_MD_CTX_new();
 	if (!v->stream_hash || !EVP_DigestInit_ex(v->stream_hash, EVP_blake2b512(), NULL))
-		return fail(err, "BLAKE2b-512 unavailable");
+		return fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
 	if (extractor_new(v->fd, lim, observe_raw, v, &v->x, err) < 0 ||
 	    extractor_read_manifest(v->x, &v->m, err) < 0) {
-		v->rejected = !v->x || !extractor_system_error(v->x);
 		return fail_prefix(err, "%s", v->path);
 	}
 	m = v->m;
 	if (strcmp(m->app, v->app))
-		return reject(v, err, "the manifest says app %s, the signature says %s", m->app,
-		              v->app);
+		return fail(err, "the manifest says app %s, the signature says %s", m->app, v->app);
 	if (strcmp(m->version, v->version))
-		return reject(v, err, "the manifest says version %s, the signature says %s",
-		              m->version, v->version);
+		return fail(err, "the manifest says version %s, the signature says %s", m->version,
+		            v->version);
 	if (m->serial != v->serial)
-		return reject(v, err, "the manifest says serial %llu, the signature says %llu",
-		              (unsigned long long)m->serial, (unsigned long long)v->serial);
+		return fail(err, "the manifest says serial %llu, the signature says %llu",
+		            (unsigned long long)m->serial, (unsigned long long)v->serial);
 	return 0;
 }
 
-int verified_unpack(struct verified_archive *v, int stagingfd, char *err)
+int verified_unpack(struct verified_archive *v, int stagingfd, struct err *err)
 {
 	unsigned char digest[VERIFIED_HASH_BYTES];
-	char e2[ERR_MAX];
+	struct err e2;
 
 	if (!v->m)
-		return fail(err, "internal error: unpack before the manifest");
+		return fail_kind(err, ERR_SYSTEM, "internal error: unpack before the manifest");
 	if (extractor_unpack(v->x, stagingfd, err) < 0) {
-		v->rejected = !extractor_system_error(v->x);
 		return fail_prefix(err, "%s", v->path);
 	}
 	/* The signature, once more, over the bytes libarchive actually read: the file may have
 	 * been rewritten in place after the first check. */
 	EVP_DigestFinal_ex(v->stream_hash, digest, NULL);
 	to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
-	if (minisign_sig_check_digest(v->pk, &v->sig, digest, e2) < 0)
-		return reject(v, err, "%s changed while it was being installed (%s)", v->path, e2);
+	if (minisign_sig_check_digest(v->pk, &v->sig, digest, &e2) < 0)
+		return fail(err, "%s changed while it was being installed (%s)", v->path, e2.msg);
 	return 0;
 }
 

@@ -14,11 +14,12 @@
  *                           actually read (an archive rewritten in place is refused).
  * Only after verified_unpack succeeded is the tree in the directory a verified release.
  *
- * Errors follow release/base/error.h; on failure `rejected` tells a refusal (a check said
- * no: exit 1) from a failure of the system (exit 3). */
+ * Errors follow release/base/error.h; on failure err's kind tells a refusal (a check said
+ * no: ERR_REFUSED) from a failure of the system (ERR_SYSTEM). */
 #ifndef SLIPWAY_VERIFIED_H
 #define SLIPWAY_VERIFIED_H
 
+#include "release/base/error.h"
 #include "release/manifest/manifest.h"
 #include "release/sig/minisign.h"
 #include "release/store/extract.h"
@@ -39,7 +40,6 @@ struct verified_archive {
 	const struct manifest *m; /* after verified_read_manifest (owned by the extractor) */
 	struct extractor *x;      /* after verified_read_manifest */
 	char hash_hex[2 * VERIFIED_HASH_BYTES + 1]; /* BLAKE2b-512 of the archive, "" until known */
-	bool rejected;
 
 	/* Private. */
 	const struct minisign_pubkey *pk;
@@ -53,20 +53,21 @@ struct verified_archive {
 /* Opens `path`, reads the signature (`sig_path`, NULL: "<path>.minisig") and verifies it
  * against `pk` (borrowed until verified_close). On success app/version/serial are set. */
 int verified_open(struct verified_archive *v, const char *path, const char *sig_path,
-                  const struct minisign_pubkey *pk, char *err);
+                  const struct minisign_pubkey *pk, struct err *err);
 
 /* Fills hash_hex with the BLAKE2b-512 of the whole file (pread: the position is untouched).
  * Only for callers that need the digest before unpacking. */
-int verified_hash_file(struct verified_archive *v, char *err);
+int verified_hash_file(struct verified_archive *v, struct err *err);
 
 /* Starts the hardened reader with `lim` and reads the manifest, which must say the signed
  * app, version and serial. */
-int verified_read_manifest(struct verified_archive *v, const struct extract_limits *lim, char *err);
+int verified_read_manifest(struct verified_archive *v, const struct extract_limits *lim,
+                           struct err *err);
 
 /* Unpacks into `stagingfd` (an empty directory; not synced) and checks the signature over
  * the bytes read; hash_hex is then the archive's BLAKE2b-512. On failure the directory
  * holds a partial tree that the caller removes. */
-int verified_unpack(struct verified_archive *v, int stagingfd, char *err);
+int verified_unpack(struct verified_archive *v, int stagingfd, struct err *err);
 
 /* Releases everything; safe on a zeroed struct and after a failed verified_open. */
 void verified_close(struct verified_archive *v);

@@ -38,10 +38,10 @@ Test(svcspec, expands_release_in_argv_env_and_sets_cwd_port_hostname)
 	                "PORT=1",
 	                NULL};
 	struct svc_spec s;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(svc_spec_build(&ms, "/srv/r/releases/1.0", "1.0", NULL, base, &s, err), 0,
-	             "%s", err);
+	cr_assert_eq(svc_spec_build(&ms, "/srv/r/releases/1.0", "1.0", NULL, base, &s, &err), 0,
+	             "%s", err.msg);
 	cr_assert_str_eq(s.argv[1], "/srv/r/releases/1.0/server.js");
 	cr_assert_null(s.argv[2]);
 	cr_assert_str_eq(s.cwd, "/srv/r/releases/1.0/.next/standalone");
@@ -62,11 +62,11 @@ Test(svcspec, shared_env_overrides_manifest_and_sets_hostname)
 	struct manifest_service ms = web();
 	struct envfile env;
 	struct svc_spec s;
-	char err[ERR_MAX];
+	struct err err;
 	const char *text = "NODE_ENV=staging\nHOSTNAME=127.0.0.1\nJWT_SECRET=s3cret\nPORT=9\n";
 
-	cr_assert_eq(envfile_parse(text, strlen(text), &env, err), 0);
-	cr_assert_eq(svc_spec_build(&ms, "/r", "v", &env, NULL, &s, err), 0, "%s", err);
+	cr_assert_eq(envfile_parse(text, strlen(text), &env, &err), 0);
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", &env, NULL, &s, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(svc_env_get(s.envp, "NODE_ENV"), "staging");
 	cr_assert_str_eq(svc_env_get(s.envp, "HOSTNAME"), "127.0.0.1");
 	cr_assert_str_eq(s.host, "127.0.0.1");
@@ -80,13 +80,13 @@ Test(svcspec, portless_service_gets_no_port_or_hostname)
 {
 	struct manifest_service ms = web();
 	struct svc_spec s;
-	char err[ERR_MAX];
+	struct err err;
 	char *base[] = {"HOSTNAME=box", NULL};
 
 	ms.port = 0;
 	ms.ready = READY_NONE;
 	ms.cwd = "";
-	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, base, &s, err), 0, "%s", err);
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, base, &s, &err), 0, "%s", err.msg);
 	cr_assert_null(svc_env_get(s.envp, "PORT"));
 	cr_assert_null(svc_env_get(s.envp, "HOSTNAME"));
 	cr_assert_str_eq(s.cwd, "/r");
@@ -97,11 +97,11 @@ Test(svcspec, refuses_cwd_outside_release)
 {
 	struct manifest_service ms = web();
 	struct svc_spec s;
-	char err[ERR_MAX];
+	struct err err;
 
 	ms.cwd = "a/../../etc";
-	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, err), -1);
-	cr_assert_not_null(strstr(err, "leaves the release"), "%s", err);
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "leaves the release"), "%s", err.msg);
 }
 
 Test(backoff, doubles_from_min_to_cap)
