@@ -18,7 +18,11 @@ DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Expanded when a link runs, never when the Makefile is read: on a fresh machine the targets
+# below run `make deps` first, which installs pkg-config and the -dev packages. Evaluated
+# once per make, and an error that says what to do instead of 686 undefined references.
+LDLIBS    = $(eval LDLIBS := $$(call pkg_libs))$(LDLIBS)
+pkg_libs  = $(or $(shell pkg-config --libs $(PKGS)),$(error pkg-config --libs $(PKGS) failed; run 'make deps' first))
 
 # release/ has one sub-folder per spec (base, sig, manifest, store, oci); pack/ and runtime/ are flat.
 LAYERS   := release/base release/sig release/manifest release/store release/oci pack runtime
@@ -61,6 +65,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The Node preload is embedded in this object (.incbin), which -MMD cannot see.
+$(BUILD)/runtime/preload.o: runtime/preload.js
+
 $(SLIPWAY): $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -70,7 +77,8 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
-	  echo "== unit: $$t"; $$t --jobs=2 || fail=1; \
+	  echo "== unit: $$t"; s=$$(date +%s); $$t --jobs=2 || fail=1; \
+	  echo "   ($$(( $$(date +%s) - s ))s)"; \
 	done; exit $$fail
 
 e2e: $(SLIPWAY)
@@ -98,7 +106,10 @@ build-fuzz/fuzz/%: tests/fuzz/%.c FORCE
 
 fuzz: $(FUZZ_BIN)
 
-fuzz-smoke: deps fuzz
+# Targets that start with `deps` build in a second make: the first one read this Makefile
+# (and its wildcards) before the packages were there.
+fuzz-smoke: deps
+	$(MAKE) fuzz
 	@for f in $(FUZZ_BIN); do \
 	  name=$$(basename $$f); corpus=tests/fuzz/corpus/$$name; work=$$(mktemp -d); \
 	  [ -d $$corpus ] && cp -r $$corpus/. $$work/; \
@@ -122,10 +133,12 @@ format-check:
 	@command -v clang-format >/dev/null || { echo "format-check: clang-format is missing (make deps)"; exit 1; }
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
-bench: deps $(SLIPWAY)
+bench: deps
+	$(MAKE) all
 	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/bench/run.sh
 
-demo: deps $(SLIPWAY)
+demo: deps
+	$(MAKE) all
 	SLIPWAY=$(abspath $(SLIPWAY)) bash examples/demo.sh
 
 install: $(SLIPWAY)

@@ -3,7 +3,6 @@
 #include "cmd/support/run_wait.h"
 #include "cmd/support/store_open.h"
 
-#include <getopt.h>
 #include <stdio.h>
 
 static const char usage_text[] =
@@ -19,31 +18,27 @@ static const char usage_text[] =
 
 int cmd_activate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"wait", no_argument, NULL, 'w'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct cmd_parse p = {
-	    .cmd = "activate", .usage = usage_text, .common = CMD_ROOT, .opts = opts};
+	bool wait = false;
+	const struct cmd_option opts[] = {{"wait", 0, &wait, NULL}, {0}};
+	struct cmd_parse p = {.cmd = "activate",
+	                      .usage = usage_text,
+	                      .common = CMD_ROOT,
+	                      .opts = opts,
+	                      .args = "version"};
 	struct store st;
 	struct run_watch w;
-	int c, rc, wait = 0;
+	int rc;
 
-	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
-		if (c != 'w')
-			return p.exit;
-		wait = 1;
-	}
-	if (cmd_operands(&p, argc, argv, 1, 1, "version") < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
 	rc = cmd_store_open("activate", p.root, true, &st);
 	if (rc != EXIT_OK)
 		return rc;
 	if (wait && (rc = run_wait_begin("activate", &st, &w)) != EXIT_OK)
 		goto out;
-	rc = cmd_switch_to("activate", &st, argv[optind], "activate");
+	rc = cmd_switch_to("activate", &st, p.operands[0], "activate");
 	if (wait && rc == EXIT_OK)
-		rc = run_wait_finish("activate", &st, &w, argv[optind]);
+		rc = run_wait_finish("activate", &st, &w, p.operands[0]);
 out:
 	store_close(&st);
 	return rc;

@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,80 +70,29 @@ struct export_cmd {
 
 static int parse_args(struct export_cmd *c, int argc, char **argv)
 {
-	enum {
-		OPT_BASE = 256,
-		OPT_SERVICE,
-		OPT_K8S,
-		OPT_K8S_IMAGE,
-		OPT_ENTRIES,
-		OPT_BYTES,
-		OPT_RATIO
+	const char *entries = NULL, *bytes = NULL, *ratio = NULL;
+	const struct cmd_option opts[] = {
+	    {"pubkey", 'p', NULL, &c->pub_path}, {"sig", 'x', NULL, &c->sig_path},
+	    {"base", 0, NULL, &c->base},         {"output", 'o', NULL, &c->out},
+	    {"tag", 't', NULL, &c->tag},         {"service", 0, NULL, &c->service},
+	    {"k8s", 0, NULL, &c->k8s},           {"k8s-image", 0, NULL, &c->k8s_image},
+	    {"max-entries", 0, NULL, &entries},  {"max-bytes", 0, NULL, &bytes},
+	    {"max-ratio", 0, NULL, &ratio},      {0},
 	};
-	static const struct option opts[] = {
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {"sig", required_argument, NULL, 'x'},
-	    {"base", required_argument, NULL, OPT_BASE},
-	    {"output", required_argument, NULL, 'o'},
-	    {"tag", required_argument, NULL, 't'},
-	    {"service", required_argument, NULL, OPT_SERVICE},
-	    {"k8s", required_argument, NULL, OPT_K8S},
-	    {"k8s-image", required_argument, NULL, OPT_K8S_IMAGE},
-	    {"max-entries", required_argument, NULL, OPT_ENTRIES},
-	    {"max-bytes", required_argument, NULL, OPT_BYTES},
-	    {"max-ratio", required_argument, NULL, OPT_RATIO},
-	    {NULL, 0, NULL, 0},
-	};
-	struct cmd_parse p = {
-	    .cmd = CMD, .usage = usage_text, .shortopts = "p:x:o:t:", .opts = opts};
+	struct cmd_parse p = {.cmd = CMD, .usage = usage_text, .opts = opts, .args = "archive"};
 	struct err err;
 	char *colon;
-	int ch, rc;
 
-	while ((ch = cmd_getopt(&p, argc, argv)) != -1) {
-		rc = EXIT_OK;
-		switch (ch) {
-		case 'p':
-			c->pub_path = optarg;
-			break;
-		case 'x':
-			c->sig_path = optarg;
-			break;
-		case OPT_BASE:
-			c->base = optarg;
-			break;
-		case 'o':
-			c->out = optarg;
-			break;
-		case 't':
-			c->tag = optarg;
-			break;
-		case OPT_SERVICE:
-			c->service = optarg;
-			break;
-		case OPT_K8S:
-			c->k8s = optarg;
-			break;
-		case OPT_K8S_IMAGE:
-			c->k8s_image = optarg;
-			break;
-		case OPT_ENTRIES:
-			rc = cmd_parse_count(CMD, "--max-entries", optarg, &c->limits.max_entries);
-			break;
-		case OPT_BYTES:
-			rc = cmd_parse_count(CMD, "--max-bytes", optarg, &c->limits.max_bytes);
-			break;
-		case OPT_RATIO:
-			rc = cmd_parse_count(CMD, "--max-ratio", optarg, &c->limits.max_ratio);
-			break;
-		default:
-			return p.exit == EXIT_OK ? -1 : p.exit; /* -1: --help was printed */
-		}
-		if (rc != EXIT_OK)
-			return rc;
-	}
-	if (cmd_operands(&p, argc, argv, 1, 1, "archive") < 0)
-		return p.exit;
-	c->archive = argv[optind];
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit == EXIT_OK ? -1 : p.exit; /* -1: --help was printed */
+	c->archive = p.operands[0];
+	if ((entries &&
+	     cmd_count(CMD, "--max-entries", entries, 1, UINT64_MAX, &c->limits.max_entries) < 0) ||
+	    (bytes &&
+	     cmd_count(CMD, "--max-bytes", bytes, 1, UINT64_MAX, &c->limits.max_bytes) < 0) ||
+	    (ratio &&
+	     cmd_count(CMD, "--max-ratio", ratio, 1, UINT64_MAX, &c->limits.max_ratio) < 0))
+		return EXIT_USAGE;
 	if (!c->pub_path)
 		return cmd_usage_error(CMD, "no public key given: pass -p PUBFILE");
 	if (!c->base || !*c->base)

@@ -6,7 +6,6 @@
 #include "release/store/store.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,32 +22,15 @@ static const char usage_text[] =
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct cmd_parse p = {.cmd = "init",
-	                      .usage = usage_text,
-	                      .common = CMD_ROOT,
-	                      .shortopts = "p:",
-	                      .opts = opts};
 	const char *pub = NULL, *root;
+	const struct cmd_option opts[] = {{"pubkey", 'p', NULL, &pub}, {0}};
+	struct cmd_parse p = {.cmd = "init", .usage = usage_text, .common = CMD_ROOT, .opts = opts};
 	struct err err;
 	char *text = NULL, id[17];
 	struct minisign_pubkey pk;
 	size_t len = 0;
-	int c;
 
-	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
-		switch (c) {
-		case 'p':
-			pub = optarg;
-			break;
-		default:
-			return p.exit;
-		}
-	}
-	if (cmd_operands(&p, argc, argv, 0, 0, NULL) < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
 	if (!pub)
 		return cmd_usage_error("init", "no public key given: pass -p PUBFILE");

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +69,8 @@ static void print_text(const struct manifest *m, const char *filter)
 
 int cmd_inspect(int argc, char **argv)
 {
-	struct cmd_parse p = {.cmd = "inspect", .usage = usage_text, .common = CMD_JSON};
+	struct cmd_parse p = {
+	    .cmd = "inspect", .usage = usage_text, .common = CMD_JSON, .args = "archive"};
 	struct extract_limits lim;
 	struct extractor *x = NULL;
 	const struct manifest *m;
@@ -78,16 +78,16 @@ int cmd_inspect(int argc, char **argv)
 	char *json = NULL;
 	int fd, rc = EXIT_OK;
 
-	if (cmd_options(&p, argc, argv) < 0 || cmd_operands(&p, argc, argv, 1, 1, "archive") < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
-	fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+	fd = open(p.operands[0], O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return cmd_fail("inspect", EXIT_FAIL, "cannot open %s: %s", argv[optind],
+		return cmd_fail("inspect", EXIT_FAIL, "cannot open %s: %s", p.operands[0],
 		                strerror(errno));
 	extract_limits_default(&lim);
 	if (extractor_new(fd, &lim, NULL, NULL, &x, &err) < 0 ||
 	    extractor_read_manifest(x, &m, &err) < 0) {
-		fail_prefix(&err, "%s", argv[optind]);
+		fail_prefix(&err, "%s", p.operands[0]);
 		rc = cmd_error("inspect", &err);
 	} else if (p.json) {
 		if (manifest_to_json(m, &json, NULL, &err) < 0)

@@ -1,5 +1,6 @@
 /* slipway install ARCHIVE and slipway deploy ARCHIVE (install --activate), specs/cli.md. */
 #include "cmd/cmd.h"
+#include "cmd/support/progress.h"
 #include "cmd/support/run_wait.h"
 #include "cmd/support/store_open.h"
 #include "release/base/error.h"
@@ -9,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,71 +77,66 @@ static int check_pubkey(const char *cmd, struct store *st, const char *path)
 	return EXIT_OK;
 }
 
+/* "N files linked from installed releases" (static buffer). */
+static const char *linked_note(const struct install_result *res)
+{
+	static char note[96];
+
+	snprintf(note, sizeof(note), "%llu file%s (%llu bytes) linked from installed releases",
+	         (unsigned long long)res->linked, res->linked == 1 ? "" : "s",
+	         (unsigned long long)res->linked_bytes);
+	return note;
+}
+
+static void on_unpack(void *ctx, const struct extract_progress *u)
+{
+	struct progress *ps = ctx;
+	char note[64];
+
+	if (!ps->phase)
+		progress_phase(ps, "unpacking", u->files_total, u->bytes_total);
+	snprintf(note, sizeof(note), "%llu linked", (unsigned long long)u->linked);
+	progress_update(ps, u->files, u->bytes, u->linked ? note : NULL);
+}
+
 /* install and deploy: one implementation; `activate` is deploy's default. */
 static int install_main(const char *cmd, int argc, char **argv, bool activate)
 {
-	enum { OPT_ACTIVATE = 256, OPT_DOWNGRADE, OPT_ENTRIES, OPT_BYTES, OPT_RATIO, OPT_WAIT };
-	static const struct option opts[] = {
-	    {"activate", no_argument, NULL, OPT_ACTIVATE},
-	    {"wait", no_argument, NULL, OPT_WAIT},
-	    {"allow-downgrade", no_argument, NULL, OPT_DOWNGRADE},
-	    {"sig", required_argument, NULL, 'x'},
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {"max-entries", required_argument, NULL, OPT_ENTRIES},
-	    {"max-bytes", required_argument, NULL, OPT_BYTES},
-	    {"max-ratio", required_argument, NULL, OPT_RATIO},
-	    {NULL, 0, NULL, 0},
+	const char *pub = NULL, *entries = NULL, *bytes = NULL, *ratio = NULL;
+	struct install_opts o = {0};
+	bool wait = false;
+	const struct cmd_option opts[] = {
+	    {"activate", 0, &activate, NULL},
+	    {"wait", 0, &wait, NULL},
+	    {"allow-downgrade", 0, &o.allow_downgrade, NULL},
+	    {"sig", 'x', NULL, &o.sig_path},
+	    {"pubkey", 'p', NULL, &pub},
+	    {"max-entries", 0, NULL, &entries},
+	    {"max-bytes", 0, NULL, &bytes},
+	    {"max-ratio", 0, NULL, &ratio},
+	    {0},
 	};
 	struct cmd_parse p = {.cmd = cmd,
 	                      .usage = strcmp(cmd, "deploy") ? install_usage : deploy_usage,
 	                      .common = CMD_ROOT,
-	                      .shortopts = "x:p:",
-	                      .opts = opts};
-	struct install_opts o = {0};
+	                      .opts = opts,
+	                      .args = "archive"};
 	struct install_result res = {0};
+	struct progress ps;
 	struct store st;
 	struct run_watch w;
-	bool wait = false;
-	const char *pub = NULL;
 	struct err err;
-	int c, rc;
+	int rc;
 
 	extract_limits_default(&o.limits);
-	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
-		rc = EXIT_OK;
-		switch (c) {
-		case OPT_ACTIVATE:
-			activate = true;
-			break;
-		case OPT_WAIT:
-			wait = true;
-			break;
-		case OPT_DOWNGRADE:
-			o.allow_downgrade = true;
-			break;
-		case 'x':
-			o.sig_path = optarg;
-			break;
-		case 'p':
-			pub = optarg;
-			break;
-		case OPT_ENTRIES:
-			rc = cmd_parse_count(cmd, "--max-entries", optarg, &o.limits.max_entries);
-			break;
-		case OPT_BYTES:
-			rc = cmd_parse_count(cmd, "--max-bytes", optarg, &o.limits.max_bytes);
-			break;
-		case OPT_RATIO:
-			rc = cmd_parse_count(cmd, "--max-ratio", optarg, &o.limits.max_ratio);
-			break;
-		default:
-			return p.exit;
-		}
-		if (rc != EXIT_OK)
-			return rc;
-	}
-	if (cmd_operands(&p, argc, argv, 1, 1, "archive") < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
+	if ((entries &&
+	     cmd_count(cmd, "--max-entries", entries, 1, UINT64_MAX, &o.limits.max_entries) < 0) ||
+	    (bytes &&
+	     cmd_count(cmd, "--max-bytes", bytes, 1, UINT64_MAX, &o.limits.max_bytes) < 0) ||
+	    (ratio && cmd_count(cmd, "--max-ratio", ratio, 1, UINT64_MAX, &o.limits.max_ratio) < 0))
+		return EXIT_USAGE;
 	/* Before anything touches the store (its lock, its sweep). */
 	if (wait && !activate)
 		return cmd_usage_error(cmd, "--wait needs --activate");
@@ -154,16 +149,22 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 		goto out;
 	if (wait && (rc = run_wait_begin(cmd, &st, &w)) != EXIT_OK)
 		goto out;
-	if (store_install(&st, argv[optind], &o, &res, &err) < 0) {
+	progress_init(&ps, cmd, false);
+	o.progress = on_unpack;
+	o.progress_ctx = &ps;
+	rc = store_install(&st, p.operands[0], &o, &res, &err);
+	progress_end(&ps);
+	if (rc < 0) {
 		rc = cmd_error(cmd, &err);
 		goto out;
 	}
 	if (res.already_installed)
 		printf("%s is already installed from this archive\n", res.version);
 	else
-		printf("installed %s (serial %llu, %llu entries, %llu bytes)%s\n", res.version,
+		printf("installed %s (serial %llu, %llu entries, %llu bytes%s%s)%s\n", res.version,
 		       (unsigned long long)res.serial, (unsigned long long)res.entries,
-		       (unsigned long long)res.bytes,
+		       (unsigned long long)res.bytes, res.linked ? ", " : "",
+		       res.linked ? linked_note(&res) : "",
 		       res.downgrade ? ", downgrade allowed by --allow-downgrade" : "");
 	fflush(stdout);
 	rc = activate ? cmd_switch_to(cmd, &st, res.version, "activate") : EXIT_OK;

@@ -4,7 +4,6 @@
 #include "release/base/error.h"
 #include "release/store/store_list.h"
 
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +86,7 @@ int cmd_list(int argc, char **argv)
 	struct err err;
 	int rc;
 
-	if (cmd_options(&p, argc, argv) < 0 || cmd_operands(&p, argc, argv, 0, 0, NULL) < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
 	rc = cmd_store_open("list", p.root, false, &st);
 	if (rc != EXIT_OK)

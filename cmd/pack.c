@@ -1,11 +1,13 @@
 /* slipway pack [PROJECT_DIR]: build, bundle, write the manifest, archive and sign
  * (specs/cli.md "pack"). Prints the archive's path on stdout (or --json). */
 #include "cmd/cmd.h"
+#include "cmd/support/progress.h"
 #include "pack/pack.h"
+#include "release/manifest/manifest_check.h"
+#include "release/base/clock.h"
 #include "release/base/error.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 static const char usage_text[] =
     "usage: slipway pack [PROJECT_DIR] [-o OUTDIR] [-s SECFILE] [--version V] [--serial N]\n"
     "                    [--no-build] [--compress zstd|gzip] [--allow-dirty] [--unsigned]\n"
-    "                    [--print-config] [--json]\n"
+    "                    [--allow-no-services] [--print-config] [--json]\n"
     "\n"
     "Builds the project (default: the current directory), bundles the Next.js standalone\n"
     "output, the agent with its vendored Python dependencies and the start scripts,\n"
@@ -34,6 +36,7 @@ static const char usage_text[] =
     "      --allow-dirty       pack a work tree with uncommitted changes (marked dirty)\n"
     "      --unsigned          no signature: for local experiments only; the store\n"
     "                          refuses unsigned archives\n"
+    "      --allow-no-services pack a release that starts no service (refused otherwise)\n"
     "      --print-config      show the effective slipway.ini (file + detected defaults)\n"
     "                          and exit\n"
     "      --json              print a JSON summary instead of the path\n"
@@ -42,65 +45,27 @@ static const char usage_text[] =
     "Config: PROJECT_DIR/slipway.ini (specs/config.md). Never packed: .git, .env*, *.pem,\n"
     "*.key, .next/cache and the signing key. Archive timestamps: $SOURCE_DATE_EPOCH,\n"
     "else the commit time. Exit: 0 packed, 1 the build failed or the project was refused\n"
-    "(dirty tree, missing output), 2 usage or slipway.ini error, 3 system error.\n";
+    "(dirty tree, missing output, no service), 2 usage or slipway.ini error, 3 system error.\n";
 
-struct progress_state {
-	bool tty;
-	const char *phase;
-	uint64_t total_files, total_bytes;
-	struct timespec start, last;
-	bool shown;
-};
-
-static double seconds_since(const struct timespec *t)
+static double seconds_since(uint64_t ms)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
-static void end_line(struct progress_state *ps)
-{
-	if (ps->shown)
-		fputc('\n', stderr);
-	ps->shown = false;
+	return (double)(clock_mono_ms() - ms) / 1e3;
 }
 
 static void on_say(void *ctx, const char *line)
 {
-	end_line(ctx);
+	progress_end(ctx);
 	fprintf(stderr, "slipway: pack: %s\n", line);
 }
 
 static void on_phase(void *ctx, const char *name, uint64_t files, uint64_t bytes)
 {
-	struct progress_state *ps = ctx;
-
-	end_line(ps);
-	ps->phase = name;
-	ps->total_files = files;
-	ps->total_bytes = bytes;
-	clock_gettime(CLOCK_MONOTONIC, &ps->start);
-	ps->last.tv_sec = 0;
+	progress_phase(ctx, name, files, bytes);
 }
 
 static void on_progress(void *ctx, uint64_t files, uint64_t bytes)
 {
-	struct progress_state *ps = ctx;
-	double elapsed;
-
-	if (!ps->tty)
-		return;
-	if (ps->last.tv_sec && seconds_since(&ps->last) < 0.1 && files < ps->total_files)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ps->last);
-	elapsed = seconds_since(&ps->start);
-	fprintf(stderr, "\r\033[Kslipway: pack: %s %llu/%llu files, %.1f/%.1f MB, %.1f MB/s",
-	        ps->phase, (unsigned long long)files, (unsigned long long)ps->total_files,
-	        (double)bytes / 1e6, (double)ps->total_bytes / 1e6,
-	        elapsed > 0 ? (double)bytes / 1e6 / elapsed : 0.0);
-	ps->shown = true;
+	progress_update(ctx, files, bytes, NULL);
 }
 
 static int print_config(const char *project)
@@ -153,130 +118,66 @@ static int print_json(const struct pack_result *res, double seconds)
 	return EXIT_OK;
 }
 
-static int parse_serial(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > (1ULL << 53) - 1)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int cmd_pack(int argc, char **argv)
 {
-	enum {
-		OPT_VERSION = 256,
-		OPT_SERIAL,
-		OPT_NO_BUILD,
-		OPT_COMPRESS,
-		OPT_ALLOW_DIRTY,
-		OPT_UNSIGNED,
-		OPT_PRINT_CONFIG,
+	struct pack_request rq = {.compress = COMPRESS_ZSTD};
+	const char *serial = NULL, *compress = NULL;
+	bool show_config = false;
+	const struct cmd_option opts[] = {
+	    {"output", 'o', NULL, &rq.outdir},
+	    {"seckey", 's', NULL, &rq.key_opt},
+	    {"version", 0, NULL, &rq.version},
+	    {"serial", 0, NULL, &serial},
+	    {"no-build", 0, &rq.no_build, NULL},
+	    {"compress", 0, NULL, &compress},
+	    {"allow-dirty", 0, &rq.allow_dirty, NULL},
+	    {"unsigned", 0, &rq.unsigned_, NULL},
+	    {"allow-no-services", 0, &rq.allow_no_services, NULL},
+	    {"print-config", 0, &show_config, NULL},
+	    {0},
 	};
-	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"seckey", required_argument, NULL, 's'},
-	    {"version", required_argument, NULL, OPT_VERSION},
-	    {"serial", required_argument, NULL, OPT_SERIAL},
-	    {"no-build", no_argument, NULL, OPT_NO_BUILD},
-	    {"compress", required_argument, NULL, OPT_COMPRESS},
-	    {"allow-dirty", no_argument, NULL, OPT_ALLOW_DIRTY},
-	    {"unsigned", no_argument, NULL, OPT_UNSIGNED},
-	    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
-	    {NULL, 0, NULL, 0},
-	};
-	struct pack_request rq;
-	struct pack_result res;
-	struct progress_state ps;
-	struct timespec t0;
 	struct cmd_parse p = {.cmd = "pack",
 	                      .usage = usage_text,
 	                      .common = CMD_JSON,
-	                      .shortopts = "o:s:",
-	                      .opts = opts};
-	bool show_config = false;
+	                      .opts = opts,
+	                      .args = "[PROJECT_DIR]"};
+	struct pack_result res;
+	struct progress ps;
+	uint64_t t0;
 	struct err err;
-	int c;
 
-	memset(&rq, 0, sizeof(rq));
-	memset(&ps, 0, sizeof(ps));
-	rq.compress = COMPRESS_ZSTD;
-	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
-		switch (c) {
-		case 'o':
-			rq.outdir = optarg;
-			break;
-		case 's':
-			rq.key_opt = optarg;
-			break;
-		case OPT_VERSION:
-			rq.version = optarg;
-			break;
-		case OPT_SERIAL:
-			if (parse_serial(optarg, &rq.serial) < 0)
-				return cmd_usage_error("pack",
-				                       "bad --serial '%s': expected an "
-				                       "integer 0..2^53-1",
-				                       optarg);
-			rq.have_serial = true;
-			break;
-		case OPT_NO_BUILD:
-			rq.no_build = true;
-			break;
-		case OPT_COMPRESS:
-			if (!strcmp(optarg, "zstd"))
-				rq.compress = COMPRESS_ZSTD;
-			else if (!strcmp(optarg, "gzip"))
-				rq.compress = COMPRESS_GZIP;
-			else
-				return cmd_usage_error("pack",
-				                       "bad --compress '%s': expected zstd "
-				                       "or gzip",
-				                       optarg);
-			break;
-		case OPT_ALLOW_DIRTY:
-			rq.allow_dirty = true;
-			break;
-		case OPT_UNSIGNED:
-			rq.unsigned_ = true;
-			break;
-		case OPT_PRINT_CONFIG:
-			show_config = true;
-			break;
-		default:
-			return p.exit;
-		}
-	}
-	if (cmd_operands(&p, argc, argv, 0, 1, "PROJECT_DIR") < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
-	if (optind < argc)
-		rq.project_dir = argv[optind];
+	if (serial && serial_parse(serial, &rq.serial, &err) < 0)
+		return cmd_usage_error("pack", "bad --serial: %s", err.msg);
+	rq.have_serial = serial != NULL;
+	if (compress && !strcmp(compress, "gzip"))
+		rq.compress = COMPRESS_GZIP;
+	else if (compress && strcmp(compress, "zstd"))
+		return cmd_usage_error("pack", "bad --compress '%s': expected zstd or gzip",
+		                       compress);
+	if (p.n_operands > 0)
+		rq.project_dir = p.operands[0];
 	if (rq.unsigned_ && rq.key_opt)
 		return cmd_usage_error("pack", "--unsigned and -s contradict each other");
 	if (show_config)
 		return print_config(rq.project_dir ? rq.project_dir : ".");
-	ps.tty = isatty(STDERR_FILENO);
+	progress_init(&ps, "pack", p.json);
 	rq.say = on_say;
 	rq.phase = on_phase;
 	rq.progress = on_progress;
 	rq.ctx = &ps;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_ms();
 	if (pack_run(&rq, &res, &err) < 0) {
-		end_line(&ps);
+		progress_end(&ps);
 		return cmd_error("pack", &err);
 	}
-	end_line(&ps);
+	progress_end(&ps);
 	if (!res.signature[0])
 		fprintf(stderr, "slipway: pack: UNSIGNED archive (--unsigned): for local "
 		                "experiments only; the store refuses it\n");
 	if (p.json)
-		return print_json(&res, seconds_since(&t0));
+		return print_json(&res, seconds_since(t0));
 	printf("%s\n", res.archive);
 	return EXIT_OK;
 }

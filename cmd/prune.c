@@ -5,7 +5,6 @@
 #include "release/store/prune.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,46 +22,27 @@ static const char usage_text[] =
 
 static void report(void *ctx, const char *version)
 {
-	printf("%s %s\n", *(int *)ctx ? "would remove" : "removed", version);
+	printf("%s %s\n", *(bool *)ctx ? "would remove" : "removed", version);
 }
 
 int cmd_prune(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"keep", required_argument, NULL, 'k'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct cmd_parse p = {.cmd = "prune",
-	                      .usage = usage_text,
-	                      .common = CMD_ROOT,
-	                      .shortopts = "k:n",
-	                      .opts = opts};
+	const char *keep_opt = NULL;
+	bool dry_run = false;
+	const struct cmd_option opts[] = {
+	    {"keep", 'k', NULL, &keep_opt}, {"dry-run", 'n', &dry_run, NULL}, {0}};
+	struct cmd_parse p = {
+	    .cmd = "prune", .usage = usage_text, .common = CMD_ROOT, .opts = opts};
+	uint64_t keep = PRUNE_DEFAULT_KEEP;
 	struct err err;
-	char *end;
-	unsigned long keep = PRUNE_DEFAULT_KEEP;
 	size_t removed = 0;
 	struct store st;
-	int c, rc, dry_run = 0;
+	int rc;
 
-	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
-		switch (c) {
-		case 'k':
-			errno = 0;
-			keep = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || keep > 100000)
-				return cmd_usage_error("prune", "--keep needs a number, not '%s'",
-				                       optarg);
-			break;
-		case 'n':
-			dry_run = 1;
-			break;
-		default:
-			return p.exit;
-		}
-	}
-	if (cmd_operands(&p, argc, argv, 0, 0, NULL) < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
+	if (keep_opt && cmd_count("prune", "--keep", keep_opt, 0, 100000, &keep) < 0)
+		return EXIT_USAGE;
 	rc = cmd_store_open("prune", p.root, true, &st);
 	if (rc != EXIT_OK)
 		return rc;

@@ -4,7 +4,6 @@
 #include "cmd/support/store_open.h"
 #include "release/base/error.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,24 +21,20 @@ static const char usage_text[] =
 
 int cmd_rollback(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"wait", no_argument, NULL, 'w'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct cmd_parse p = {
-	    .cmd = "rollback", .usage = usage_text, .common = CMD_ROOT, .opts = opts};
+	bool wait = false;
+	const struct cmd_option opts[] = {{"wait", 0, &wait, NULL}, {0}};
+	struct cmd_parse p = {.cmd = "rollback",
+	                      .usage = usage_text,
+	                      .common = CMD_ROOT,
+	                      .opts = opts,
+	                      .args = "[version]"};
 	struct err err;
 	char *target = NULL;
 	struct store st;
 	struct run_watch w;
-	int c, rc, wait = 0;
+	int rc;
 
-	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
-		if (c != 'w')
-			return p.exit;
-		wait = 1;
-	}
-	if (cmd_operands(&p, argc, argv, 0, 1, "version") < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
 	rc = cmd_store_open("rollback", p.root, true, &st);
 	if (rc != EXIT_OK)
@@ -48,8 +43,8 @@ int cmd_rollback(int argc, char **argv)
 		store_close(&st);
 		return rc;
 	}
-	if (optind < argc) {
-		rc = cmd_switch_to("rollback", &st, argv[optind], "rollback");
+	if (p.n_operands > 0) {
+		rc = cmd_switch_to("rollback", &st, p.operands[0], "rollback");
 	} else if (store_rollback_target(&st, &target, &err) < 0) {
 		rc = cmd_error("rollback", &err);
 	} else if (!target) {
@@ -60,7 +55,8 @@ int cmd_rollback(int argc, char **argv)
 		rc = cmd_switch_to("rollback", &st, target, "rollback");
 	}
 	if (wait && rc == EXIT_OK)
-		rc = run_wait_finish("rollback", &st, &w, optind < argc ? argv[optind] : target);
+		rc =
+		    run_wait_finish("rollback", &st, &w, p.n_operands > 0 ? p.operands[0] : target);
 	free(target);
 	store_close(&st);
 	return rc;

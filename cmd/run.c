@@ -6,7 +6,6 @@
 #include "runtime/supervisor.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,6 +32,8 @@ static const char usage_text[] =
     "  SLIPWAY_READY_NONE_MS     a `ready none` service is up after running this long "
     "(1000)\n"
     "  SLIPWAY_PROBE_INTERVAL_MS between readiness probes (50)\n"
+    "  SLIPWAY_WARM_MS           how long the web of the release before stays warm for\n"
+    "                            an instant rollback (600000; 0: never)\n"
     "  NO_COLOR                  never colour the log prefixes\n\n"
     "Exit: 0 stopped by a signal, 1 the release cannot run (missing secrets, env file\n"
     "owner or mode), 2 usage, 3 system error (store unreadable, already supervised).\n";
@@ -86,7 +87,7 @@ int cmd_run(int argc, char **argv)
 	char abs_root[PATH_MAX];
 	int rc;
 
-	if (cmd_options(&p, argc, argv) < 0 || cmd_operands(&p, argc, argv, 0, 0, NULL) < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
 	rc = cmd_store_open("run", p.root, false, &st);
 	if (rc != EXIT_OK)

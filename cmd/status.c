@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -162,7 +161,7 @@ int cmd_status(int argc, char **argv)
 	struct store st;
 	int rc;
 
-	if (cmd_options(&p, argc, argv) < 0 || cmd_operands(&p, argc, argv, 0, 0, NULL) < 0)
+	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
 	rc = cmd_store_open("status", p.root, false, &st);
 	if (rc != EXIT_OK)

@@ -1,6 +1,6 @@
 /* The release `current` points at, loaded for running: its directory, version, manifest and
  * the store's env file with the required secrets checked (specs/runtime.md, "Environment").
- * Store layout: specs/store.md (ROOT/current -> releases/<version>, ROOT/shared/env). */
+ * The store is read only through release/store/store.h (specs/store.md). */
 #ifndef SLIPWAY_RUNTIME_CURRENT_H
 #define SLIPWAY_RUNTIME_CURRENT_H
 
@@ -17,15 +17,16 @@ struct loaded_release {
 	struct envfile env;
 };
 
-/* The version `current` names (the last component of its link text) into buf.
- * Fails when `current` is missing or is not a symlink into releases/. */
+/* The version `current` names into buf, by the store's rule (store_current_release: the
+ * same `current` that status and activate accept). Fails when `current` is missing, is not
+ * a symlink to releases/<version>, or names an invalid version (e.g. "releases/v1/"). */
 int current_version(const char *root, char *buf, size_t cap, struct err *err);
 
 /* Loads release `version` of the store at `root` (absolute). Returns 0, or -1 with err's
  * kind ERR_SYSTEM on a system error and ERR_REFUSED when a check says no: env file with a
  * wrong owner or mode, malformed env file, required secrets missing or empty (err names the
  * keys, never a value), or a manifest that declares no service. *out is owned by the
- * caller; free with loaded_release_free. */
+ * caller; free with loaded_release_clear. */
 int release_load(const char *root, const char *version, struct loaded_release *out,
                  struct err *err);
 
@@ -33,6 +34,6 @@ int release_load(const char *root, const char *version, struct loaded_release *o
  * release_load. Releases are immutable, so a loaded manifest can be reused this way. */
 int release_load_env(const char *root, struct loaded_release *r, struct err *err);
 
-void loaded_release_free(struct loaded_release *r);
+void loaded_release_clear(struct loaded_release *r);
 
 #endif

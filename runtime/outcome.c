@@ -2,6 +2,7 @@
 #include "runtime/current.h"
 #include "runtime/statefile.h"
 #include "release/base/error.h"
+#include "release/base/json_get.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -15,40 +16,23 @@ struct snapshot {
 	char phase[32], release[256], to[256], result[32], reason[512];
 };
 
-static void copy_str(json_object *o, const char *key, char *buf, size_t cap)
-{
-	json_object *v;
-
-	buf[0] = '\0';
-	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-		snprintf(buf, cap, "%s", json_object_get_string(v));
-}
-
 static int read_snapshot(const char *root, struct snapshot *s, struct err *err)
 {
 	json_object *o, *sw = NULL, *v;
-	char *text = NULL;
 
 	memset(s, 0, sizeof(*s));
-	if (statefile_read(root, &text, err) < 0)
+	if (statefile_read(root, &o, err) < 0)
 		return -1;
-	o = json_tokener_parse(text);
-	free(text);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return fail_kind(err, ERR_SYSTEM, "%s/%s/%s is not valid JSON", root, STATEFILE_DIR,
-		                 STATEFILE_NAME);
-	}
 	if (json_object_object_get_ex(o, "pid", &v))
 		s->pid = json_object_get_int(v);
-	copy_str(o, "phase", s->phase, sizeof(s->phase));
-	copy_str(o, "release", s->release, sizeof(s->release));
+	json_get_copy(o, "phase", s->phase, sizeof(s->phase));
+	json_get_copy(o, "release", s->release, sizeof(s->release));
 	if (json_object_object_get_ex(o, "switch", &sw)) {
 		if (json_object_object_get_ex(sw, "seq", &v))
 			s->seq = (unsigned)json_object_get_int64(v);
-		copy_str(sw, "to", s->to, sizeof(s->to));
-		copy_str(sw, "result", s->result, sizeof(s->result));
-		copy_str(sw, "reason", s->reason, sizeof(s->reason));
+		json_get_copy(sw, "to", s->to, sizeof(s->to));
+		json_get_copy(sw, "result", s->result, sizeof(s->result));
+		json_get_copy(sw, "reason", s->reason, sizeof(s->reason));
 	}
 	json_object_put(o);
 	return 0;

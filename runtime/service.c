@@ -1,6 +1,7 @@
 #include "runtime/service.h"
 #include "runtime/spawn.h"
 #include "release/base/error.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,14 +11,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 const char *svc_state_name(enum svc_state s)
 {
@@ -47,8 +40,9 @@ struct service *service_new(struct svc_spec *spec, unsigned id, unsigned gen,
 	s->id = id;
 	s->gen = gen;
 	s->out_fd = -1;
+	s->ctl_fd = -1;
 	probe_init(&s->probe);
-	s->state_since = now_ms();
+	s->state_since = clock_mono_ms();
 	return s;
 }
 
@@ -59,6 +53,8 @@ void service_free(struct service *s)
 	probe_abort(&s->probe);
 	if (s->out_fd >= 0)
 		close(s->out_fd);
+	if (s->ctl_fd >= 0)
+		close(s->ctl_fd);
 	svc_spec_release(&s->spec);
 	free(s->release_dir);
 	free(s->version);
@@ -75,6 +71,13 @@ void service_set_state(struct service *s, enum svc_state st, uint64_t now)
 int service_start(struct service *s, uint64_t now, struct err *err)
 {
 	struct spawn_req req = {s->spec.argv, s->spec.envp, s->spec.cwd};
+
+	return service_spawn(s, &req, NULL, now, err);
+}
+
+int service_spawn(struct service *s, const struct spawn_req *req, const struct spawn_pass *pass,
+                  uint64_t now, struct err *err)
+{
 	pid_t pid;
 	int fd;
 
@@ -83,7 +86,7 @@ int service_start(struct service *s, uint64_t now, struct err *err)
 		s->out_fd = -1;
 	}
 	s->lb.n = 0;
-	if (spawn_service(&req, &pid, &fd, err) < 0)
+	if (spawn_service_passing(req, pass, &pid, &fd, err) < 0)
 		return -1;
 	s->pid = pid;
 	s->pgid = pid;
@@ -147,4 +150,9 @@ void service_reaped(struct service *s, int status)
 		         WTERMSIG(status),
 		         sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
 	s->pid = 0;
+	if (s->ctl_fd >= 0)
+		close(s->ctl_fd);
+	s->ctl_fd = -1;
+	s->serving = 0;
+	s->ctl_len = 0;
 }

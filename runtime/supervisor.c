@@ -5,7 +5,9 @@
 #include "runtime/service.h"
 #include "runtime/spawn.h"
 #include "runtime/statefile.h"
+#include "runtime/switch.h"
 #include "release/base/error.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -37,6 +39,7 @@ struct sup {
 	struct logsink log;
 	uint64_t next_extend;
 	int sfd, ifd;
+	struct switcher sw; /* socket ownership and the zero-downtime moves (runtime/switch.c) */
 };
 
 static void say(struct sup *sp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -180,7 +183,7 @@ static void do_start(struct sup *sp, struct service *s, uint64_t now)
 	struct err err;
 	char url[300];
 
-	if (service_start(s, now, &err) < 0) {
+	if (switch_start(&sp->sw, s, now, &err) < 0) {
 		snprintf(s->last_exit, sizeof(s->last_exit), "start failed: %s", err.msg);
 		say(sp, "%s: %s", s->spec.name, s->last_exit);
 		s->started_at = now;
@@ -201,14 +204,7 @@ static void do_start(struct sup *sp, struct service *s, uint64_t now)
 
 static int port_busy(struct sup *sp, struct service *me)
 {
-	struct service *s;
-
-	if (!me->spec.port)
-		return 0;
-	for (s = sp->list; s; s = s->next)
-		if (s != me && s->spec.port == me->spec.port && service_group_alive(s))
-			return 1;
-	return 0;
+	return switch_port_busy(&sp->sw, sp->list, me);
 }
 
 static void stop_service(struct sup *sp, struct service *s, uint64_t now, const char *why)
@@ -226,6 +222,11 @@ static void stop_service(struct sup *sp, struct service *s, uint64_t now, const 
 	sp->dirty = 1;
 }
 
+static void stop_cb(void *ctx, struct service *s, uint64_t now, const char *why)
+{
+	stop_service(ctx, s, now, why);
+}
+
 /* Creates the instances of `rel` as generation `gen`. Port holders of other generations are
  * told to stop first and the new instance waits for the port; a portless service overlaps
  * its predecessor, which is stopped once the new one is up (handover). Instances of the
@@ -239,11 +240,14 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 	for (i = 0; i < rel->m->n_services; i++) {
 		const struct manifest_service *ms = &rel->m->services[i];
 		struct svc_spec spec;
-		struct service *adopt = NULL;
+		struct service *adopt = NULL, *warm = NULL;
 		unsigned handover = 0;
 		extern char **environ;
 
 		for (o = sp->list; o; o = o->next) {
+			if (o->warm_until && o->pid && o->state == SVC_READY &&
+			    !strcmp(o->spec.name, ms->name) && !strcmp(o->release_dir, rel->dir))
+				warm = o;
 			if (o->retiring || strcmp(o->spec.name, ms->name))
 				continue;
 			if (o->gen == gen || !strcmp(o->release_dir, rel->dir))
@@ -257,19 +261,25 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 		}
 		if (svc_spec_build(ms, rel->dir, rel->version, &rel->env, environ, &spec, err) < 0)
 			return -1;
+		if (warm && switch_adopt_warm(&sp->sw, sp->list, warm, &spec, gen, now)) {
+			svc_spec_release(&spec);
+			continue;
+		}
 		s = service_new(&spec, ++sp->next_id, gen, rel->dir, rel->version);
 		if (!s) {
 			svc_spec_release(&spec);
 			return fail_oom(err);
 		}
 		s->handover_from = handover;
+		s->sock_mode = switch_mode(&sp->sw, &s->spec);
 		s->next = sp->list;
 		sp->list = s;
 		if ((int)strlen(ms->name) > sp->log.width)
 			sp->log.width = (int)strlen(ms->name);
 		if (ms->port)
 			for (o = sp->list; o; o = o->next)
-				if (o != s && o->spec.port == ms->port && o->gen != gen)
+				if (o != s && o->spec.port == ms->port && o->gen != gen &&
+				    !switch_shares_port(s, o))
 					stop_service(sp, o, now, "its port is handed over");
 		service_set_state(s, SVC_WAITING, now);
 	}
@@ -304,7 +314,7 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 {
 	char reason[512];
 	struct service *s;
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	struct err err;
 	va_list ap;
 
@@ -314,6 +324,7 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	say(sp, "release %s failed its health check: %s; rolling back to %s",
 	    sp->pending.version ? sp->pending.version : sp->switch_to, reason,
 	    sp->active.version ? sp->active.version : "(none)");
+	switch_restore(&sp->sw, sp->list, sp->active_gen);
 	for (s = sp->list; s; s = s->next)
 		if (s->gen == sp->pending_gen)
 			stop_service(sp, s, now, "its release failed the health check");
@@ -321,9 +332,10 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	snprintf(sp->switch_reason, sizeof(sp->switch_reason), "%s", reason);
 	snprintf(sp->failed_version, sizeof(sp->failed_version), "%s", sp->switch_to);
 	flip_back(sp, sp->switch_to, reason);
-	loaded_release_free(&sp->pending);
+	loaded_release_clear(&sp->pending);
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
+	sp->sw.switch_began = 0;
 	/* Restore: whatever of the live generation was stopped for the switch starts again. */
 	if (sp->active.m && populate(sp, &sp->active, sp->active_gen, now, &err) < 0)
 		say(sp, "error: cannot restore release %s: %s", sp->active.version, err.msg);
@@ -338,15 +350,17 @@ static void commit(struct sup *sp, uint64_t now)
 	struct service *s;
 
 	for (s = sp->list; s; s = s->next)
-		if (s->gen != sp->pending_gen && !s->retiring)
+		if (s->gen != sp->pending_gen && !s->retiring &&
+		    !switch_keep_warm(&sp->sw, sp->list, s, now))
 			stop_service(sp, s, now, "replaced by the new release");
-	loaded_release_free(&sp->previous);
+	loaded_release_clear(&sp->previous);
 	sp->previous = sp->active;
 	sp->active = sp->pending;
 	memset(&sp->pending, 0, sizeof(sp->pending));
 	sp->active_gen = sp->pending_gen;
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
+	sp->sw.switch_began = 0;
 	if (!strcmp(sp->switch_result, "pending"))
 		snprintf(sp->switch_result, sizeof(sp->switch_result), "ok");
 	say(sp, "release %s is live (generation %u)", sp->active.version, sp->active_gen);
@@ -370,6 +384,8 @@ static void mark_ready(struct sup *sp, struct service *s, uint64_t now)
 	url_of(s, url, sizeof(url));
 	say(sp, "%s: ready after %llu ms%s", s->spec.name,
 	    (unsigned long long)(now - s->started_at), url);
+	if (s->gen == (sp->pending_gen ? sp->pending_gen : sp->active_gen))
+		switch_promote(&sp->sw, sp->list, s);
 	if (s->handover_from && (old = find_id(sp, s->handover_from)) && !old->retiring)
 		stop_service(sp, old, now, "its successor is up");
 	s->handover_from = 0;
@@ -383,6 +399,7 @@ static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 	int rc;
 
 	sp->switch_seq++;
+	sp->sw.switch_began = now;
 	snprintf(sp->switch_from, sizeof(sp->switch_from), "%s",
 	         sp->active.version ? sp->active.version : "");
 	snprintf(sp->switch_to, sizeof(sp->switch_to), "%s", version);
@@ -400,7 +417,7 @@ static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 		memset(&sp->previous, 0, sizeof(sp->previous));
 		rc = release_load_env(sp->cfg->root, &sp->pending, &err);
 		if (rc != 0)
-			loaded_release_free(&sp->pending);
+			loaded_release_clear(&sp->pending);
 	} else {
 		rc = release_load(sp->cfg->root, version, &sp->pending, &err);
 	}
@@ -428,7 +445,7 @@ static void check_release(struct sup *sp, uint64_t now)
 			return; /* decided when the gate opens or fails */
 		/* An ungated start that is not up yet is superseded: it becomes the base. */
 		sp->active_gen = sp->pending_gen;
-		loaded_release_free(&sp->active);
+		loaded_release_clear(&sp->active);
 		sp->active = sp->pending;
 		memset(&sp->pending, 0, sizeof(sp->pending));
 		sp->pending_gen = 0;
@@ -458,7 +475,7 @@ static void on_exit_unexpected(struct sup *sp, struct service *s, uint64_t now)
 
 static void reap(struct sup *sp)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	int status;
 	pid_t pid;
 
@@ -490,7 +507,7 @@ static void reap(struct sup *sp)
 static void stop_all(struct sup *sp)
 {
 	struct service *s;
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 
 	if (sp->stopping) {
 		say(sp, "already stopping; waiting for the services to finish (no second SIGTERM)");
@@ -550,12 +567,27 @@ static void tick(struct sup *sp, uint64_t now)
 				enter_backoff(sp, s, now);
 				break;
 			}
+			if (s->sock_mode == SOCK_PRELOAD && s->spec.ready == READY_TCP) {
+				/* The gate socket always accepts: its server's listen() is the
+				 * sign. */
+				if (s->app_listening)
+					mark_ready(sp, s, now);
+				break;
+			}
 			if (s->probe.fd < 0 && now >= s->next_probe_at) {
-				if (probe_begin(&s->probe, s->spec.ready, s->spec.port,
+				if (probe_begin(&s->probe, s->spec.ready, switch_probe_port(s),
 				                s->spec.ready_path) == PROBE_PENDING)
 					s->probe_deadline = now + 1000;
 				else
 					s->next_probe_at = now + sp->cfg->probe_interval_ms;
+			}
+			break;
+		case SVC_READY:
+			if (s->warm_until && now >= s->warm_until) {
+				s->warm_until = 0;
+				stop_service(sp, s, now, "its warm time is over");
+			} else if (s->warm_until) {
+				switch_warm_tick(&sp->sw, s, now);
 			}
 			break;
 		case SVC_STOPPING:
@@ -578,6 +610,7 @@ static void tick(struct sup *sp, uint64_t now)
 	for (pp = &sp->list; (s = *pp);) {
 		if (s->state == SVC_STOPPED && s->retiring && s->out_fd < 0 && !s->pid) {
 			*pp = s->next;
+			switch_forget(&sp->sw, s);
 			service_free(s);
 			sp->dirty = 1;
 			continue;
@@ -645,6 +678,12 @@ static int64_t next_wakeup(struct sup *sp, uint64_t now)
 				AT(s->probe_deadline);
 			else
 				AT(s->next_probe_at);
+			break;
+		case SVC_READY:
+			if (s->warm_until) {
+				AT(s->warm_until);
+				AT(switch_warm_wakeup(s));
+			}
 			break;
 		case SVC_STOPPING:
 			if (!s->kill_sent)
@@ -716,6 +755,9 @@ void supervisor_config_defaults(struct supervisor_config *cfg)
 	cfg->backoff = backoff_policy_from_env();
 	cfg->settle_ms = 1000;
 	cfg->probe_interval_ms = 50;
+	cfg->warm_ms = 600000;
+	if ((s = getenv("SLIPWAY_WARM_MS")) && *s && strspn(s, "0123456789") == strlen(s))
+		cfg->warm_ms = strtoull(s, NULL, 10);
 	if ((s = getenv("SLIPWAY_READY_NONE_MS")) && *s)
 		cfg->settle_ms = strtoull(s, NULL, 10);
 	if ((s = getenv("SLIPWAY_PROBE_INTERVAL_MS")) && *s && strtoull(s, NULL, 10) > 0)
@@ -730,9 +772,10 @@ static void sup_release(struct sup *sp)
 		sp->list = s->next;
 		service_free(s);
 	}
-	loaded_release_free(&sp->active);
-	loaded_release_free(&sp->pending);
-	loaded_release_free(&sp->previous);
+	loaded_release_clear(&sp->active);
+	loaded_release_clear(&sp->pending);
+	loaded_release_clear(&sp->previous);
+	switch_release(&sp->sw);
 	if (sp->sfd >= 0)
 		close(sp->sfd);
 	if (sp->ifd >= 0)
@@ -755,6 +798,10 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 	sp.log.out = cfg->out;
 	sp.log.color = cfg->color;
 	sp.log.width = 7; /* "slipway" */
+	sp.sw.log = &sp.log;
+	sp.sw.warm_ms = cfg->warm_ms;
+	sp.sw.stop = stop_cb;
+	sp.sw.ctx = &sp;
 
 	if (current_version(cfg->root, version, sizeof(version), err) < 0)
 		return -1;
@@ -764,6 +811,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 		goto out;
 	if (spawn_become_subreaper(err) < 0)
 		goto out;
+	switch_setup(&sp.sw, cfg->root);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -786,7 +834,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 		sp.ifd = -1;
 	}
 
-	now = now_ms();
+	now = clock_mono_ms();
 	sp.switch_seq = 0;
 	snprintf(sp.switch_to, sizeof(sp.switch_to), "%s", version);
 	snprintf(sp.switch_result, sizeof(sp.switch_result), "pending");
@@ -800,7 +848,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 		int n = 0, i, timeout;
 		int64_t wake;
 
-		now = now_ms();
+		now = clock_mono_ms();
 		tick(&sp, now);
 		if (sp.check_release)
 			check_release(&sp, now);
@@ -827,6 +875,11 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 				pfd[n].events = s->probe.events;
 				owner[n++] = s;
 			}
+			if (s->ctl_fd >= 0 && n < MAX_FDS - 2) {
+				pfd[n].fd = s->ctl_fd;
+				pfd[n].events = POLLIN;
+				owner[n++] = s;
+			}
 		}
 		wake = next_wakeup(&sp, now);
 		timeout = wake < 0 ? -1 : (wake > 60000 ? 60000 : (int)wake);
@@ -834,7 +887,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 			fail_sys(err, "poll failed");
 			goto out;
 		}
-		now = now_ms();
+		now = clock_mono_ms();
 		for (i = 0; i < n; i++) {
 			struct service *s = owner[i];
 
@@ -846,6 +899,10 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 				handle_inotify(&sp);
 			else if (pfd[i].fd == s->out_fd)
 				read_output(&sp, s);
+			else if (pfd[i].fd == s->ctl_fd)
+				switch_read_ctl(&sp.sw, s);
+			else if (pfd[i].fd == s->probe.fd && s->warm_until)
+				switch_warm_probe_step(&sp.sw, s, now);
 			else if (pfd[i].fd == s->probe.fd && s->state == SVC_STARTING) {
 				enum probe_result r = probe_step(&s->probe);
 

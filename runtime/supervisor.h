@@ -22,6 +22,7 @@ struct supervisor_config {
 	struct backoff_policy backoff;
 	uint64_t settle_ms;         /* "ready none": up after running this long */
 	uint64_t probe_interval_ms; /* between readiness attempts */
+	uint64_t warm_ms;           /* a demoted web is kept this long for a rollback; 0: never */
 	/* The health gate's undo: under the store lock, if `current` still names `bad`, points
 	 * it at `good`. Returns 0 when flipped, 1 when `current` had moved elsewhere, -1 on
 	 * error (err). */
@@ -30,8 +31,8 @@ struct supervisor_config {
 	int (*mark_bad)(const char *root, const char *version, const char *reason, struct err *err);
 };
 
-/* Fills the defaults: backoff from the environment, SLIPWAY_READY_NONE_MS (default 1000) and
- * SLIPWAY_PROBE_INTERVAL_MS (default 50). */
+/* Fills the defaults: backoff from the environment, SLIPWAY_READY_NONE_MS (default 1000),
+ * SLIPWAY_PROBE_INTERVAL_MS (default 50) and SLIPWAY_WARM_MS (default 600000, 10 minutes). */
 void supervisor_config_defaults(struct supervisor_config *cfg);
 
 /* Runs until a stop signal has been handled and no service process is left. Returns 0, or

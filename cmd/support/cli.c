@@ -1,6 +1,7 @@
 #include "cmd/support/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,93 +9,115 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OPT_JSON = 0x7f01 }; /* above every command's own long-option values */
+enum { OPT_ROOT = 0x7f01, OPT_JSON, OPT_HELP, OPT_OWN }; /* OPT_OWN + i: opts[i] */
 
-static void add_option(struct cmd_parse *p, size_t *n, const struct option *o)
+#define MAX_OPTIONS 32
+
+static int operands(struct cmd_parse *p, int argc, char **argv)
 {
-	if (*n + 1 < sizeof(p->all_) / sizeof(p->all_[0]))
-		p->all_[(*n)++] = *o;
-}
+	const char *a = p->args;
+	bool optional = a && a[0] == '[';
+	int n = argc - optind, max = a ? 1 : 0;
+	char what[64];
 
-static void prepare(struct cmd_parse *p)
-{
-	static const struct option root = {"root", required_argument, NULL, 'r'};
-	static const struct option json = {"json", no_argument, NULL, OPT_JSON};
-	static const struct option help = {"help", no_argument, NULL, 'h'};
-	size_t n = 0;
-
-	for (const struct option *o = p->opts; o && o->name; o++)
-		add_option(p, &n, o);
-	if (p->common & CMD_ROOT)
-		add_option(p, &n, &root);
-	if (p->common & CMD_JSON)
-		add_option(p, &n, &json);
-	add_option(p, &n, &help);
-	memset(&p->all_[n], 0, sizeof(p->all_[n]));
-	snprintf(p->shorts_, sizeof(p->shorts_), ":%s%sh", p->shortopts ? p->shortopts : "",
-	         p->common & CMD_ROOT ? "r:" : "");
-	optind = 1;
-	opterr = 0;
-}
-
-int cmd_getopt(struct cmd_parse *p, int argc, char **argv)
-{
-	int c;
-
-	if (!p->all_[0].name)
-		prepare(p);
-	for (;;) {
-		c = getopt_long(argc, argv, p->shorts_, p->all_, NULL);
-		switch (c) {
-		case 'r':
-			if (!(p->common & CMD_ROOT))
-				return c;
-			p->root = optarg;
-			continue;
-		case OPT_JSON:
-			p->json = true;
-			continue;
-		case 'h':
-			fputs(p->usage, stdout);
-			p->exit = EXIT_OK;
-			return CMD_DONE;
-		case '?':
-		case ':':
-			p->exit =
-			    cmd_usage_error(p->cmd, "%s option '%s'",
-			                    c == ':' ? "incomplete" : "invalid", argv[optind - 1]);
-			return CMD_DONE;
-		default:
-			return c;
-		}
-	}
-}
-
-int cmd_options(struct cmd_parse *p, int argc, char **argv)
-{
-	int c = cmd_getopt(p, argc, argv);
-
-	if (c == -1)
-		return 0;
-	if (c != CMD_DONE) /* an own option the command did not declare: cannot happen */
-		p->exit = cmd_usage_error(p->cmd, "invalid option '%s'", argv[optind - 1]);
-	return -1;
-}
-
-int cmd_operands(struct cmd_parse *p, int argc, char **argv, int min, int max, const char *what)
-{
-	int n = argc - optind;
-
-	if (n < min)
+	snprintf(what, sizeof(what), "%.*s", a ? (int)strcspn(a + optional, "]") : 0,
+	         a ? a + optional : "");
+	if (n < max && !optional)
 		p->exit = cmd_usage_error(p->cmd, "no %s given", what);
 	else if (n > max && max == 0)
 		p->exit = cmd_usage_error(p->cmd, "unexpected argument '%s'", argv[optind]);
 	else if (n > max)
 		p->exit = cmd_usage_error(p->cmd, "%s one %s expected",
-		                          min == max ? "exactly" : "at most", what);
+		                          optional ? "at most" : "exactly", what);
 	else
 		return 0;
 	return -1;
+}
+
+int cmd_parse(struct cmd_parse *p, int argc, char **argv)
+{
+	struct option all[MAX_OPTIONS + 4];
+	char shorts[2 * MAX_OPTIONS + 8] = ":h";
+	size_t n = 0, ns = 2;
+	int c;
+
+	for (const struct cmd_option *o = p->opts; o && o->name && n < MAX_OPTIONS; o++, n++) {
+		all[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
+		                         OPT_OWN + (int)n};
+		if (o->letter) {
+			shorts[ns++] = o->letter;
+			if (o->arg)
+				shorts[ns++] = ':';
+		}
+	}
+	if (p->common & CMD_ROOT) {
+		all[n++] = (struct option){"root", required_argument, NULL, OPT_ROOT};
+		shorts[ns++] = 'r';
+		shorts[ns++] = ':';
+	}
+	if (p->common & CMD_JSON)
+		all[n++] = (struct option){"json", no_argument, NULL, OPT_JSON};
+	all[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+	all[n] = (struct option){NULL, 0, NULL, 0};
+	shorts[ns] = '\0';
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
+		const struct cmd_option *o = NULL;
+
+		if (c == OPT_ROOT || c == 'r') {
+			p->root = optarg;
+			continue;
+		}
+		if (c == OPT_JSON) {
+			p->json = true;
+			continue;
+		}
+		if (c == OPT_HELP || c == 'h') {
+			fputs(p->usage, stdout);
+			p->exit = EXIT_OK;
+			return -1;
+		}
+		if (c >= OPT_OWN)
+			o = &p->opts[c - OPT_OWN];
+		for (size_t i = 0; !o && c > 0 && c < 128 && p->opts && p->opts[i].name; i++)
+			if (p->opts[i].letter == c)
+				o = &p->opts[i];
+		if (!o) {
+			p->exit =
+			    cmd_usage_error(p->cmd, "%s option '%s'",
+			                    c == ':' ? "incomplete" : "invalid", argv[optind - 1]);
+			return -1;
+		}
+		if (o->arg)
+			*o->arg = optarg;
+		else
+			*o->flag = true;
+	}
+	p->operands = argv + optind;
+	p->n_operands = argc - optind;
+	return operands(p, argc, argv);
+}
+
+int cmd_count(const char *cmd, const char *opt, const char *s, uint64_t min, uint64_t max,
+              uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v < min || v > max) {
+		if (max == UINT64_MAX)
+			cmd_usage_error(cmd, "%s needs an integer of at least %llu, not '%s'", opt,
+			                (unsigned long long)min, s);
+		else
+			cmd_usage_error(cmd, "%s needs an integer from %llu to %llu, not '%s'", opt,
+			                (unsigned long long)min, (unsigned long long)max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 int cmd_exit_code(const struct err *e)
@@ -169,17 +192,4 @@ int cmd_check_stdout(int rc)
 		return rc;
 	fprintf(stderr, "slipway: write error on stdout: %s\n", why);
 	return rc == EXIT_OK ? EXIT_FAIL : rc;
-}
-
-int cmd_parse_count(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v == 0 || s[0] == '-')
-		return cmd_usage_error(cmd, "%s needs a positive integer, not '%s'", opt, s);
-	*out = v;
-	return EXIT_OK;
 }

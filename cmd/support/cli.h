@@ -6,7 +6,6 @@
 
 #include "release/base/error.h"
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,37 +22,44 @@ enum {
 	CMD_JSON = 2, /* --json */
 };
 
-/* cmd_getopt returns this when the command must stop and return p->exit. */
-#define CMD_DONE (-2)
-
-/* One command's option parsing: fill the first part, zero the rest. */
-struct cmd_parse {
-	const char *cmd;           /* "list" */
-	const char *usage;         /* the --help text, printed on stdout */
-	unsigned common;           /* CMD_ROOT | CMD_JSON: which common options it takes */
-	const char *shortopts;     /* its own short options ("k:n"), may be NULL */
-	const struct option *opts; /* its own long options, {0}-terminated, may be NULL */
-
-	const char *root; /* --root DIR, or NULL */
-	bool json;        /* --json */
-	int exit;         /* after CMD_DONE: EXIT_OK (--help printed) or EXIT_USAGE */
-
-	struct option all_[32]; /* private */
-	char shorts_[64];
+/* One option of a command: a flag (`flag` set to true when given) or an option with an
+ * argument (`arg` set to it; the last one given wins). Values are checked by the command
+ * after cmd_parse, before any side effect. */
+struct cmd_option {
+	const char *name; /* the long name, without "--" */
+	char letter;      /* the short option, or 0 */
+	bool *flag;
+	const char **arg;
 };
 
-/* getopt_long over the command's own options plus the common ones it takes. Returns the next
- * own option as getopt_long does, -1 after the last option (optind is then the first
- * operand), or CMD_DONE after --help (exit 0) or an invalid option (usage message, exit 2). */
-int cmd_getopt(struct cmd_parse *p, int argc, char **argv);
+/* One command's command line: fill the first part, then cmd_parse. */
+struct cmd_parse {
+	const char *cmd;               /* "list" */
+	const char *usage;             /* the --help text, printed on stdout */
+	unsigned common;               /* CMD_ROOT | CMD_JSON: which common options it takes */
+	const struct cmd_option *opts; /* its own options, {0}-terminated, may be NULL */
+	const char *args;              /* its operands: NULL none, "archive" exactly one,
+	                                  "[version]" at most one */
 
-/* For a command without options of its own: parses them all. 0, or -1 with p->exit set. */
-int cmd_options(struct cmd_parse *p, int argc, char **argv);
+	char **operands; /* after cmd_parse: n_operands of them */
+	int n_operands;
+	const char *root; /* --root DIR, or NULL */
+	bool json;        /* --json */
+	int exit;         /* when cmd_parse returned -1: EXIT_OK (--help) or EXIT_USAGE */
+};
 
-/* Checks that between `min` and `max` operands follow the options ("no <what> given",
- * "exactly one <what> expected", "at most one <what> expected", "unexpected argument 'x'").
- * 0, or -1 with p->exit set after the usage message. */
-int cmd_operands(struct cmd_parse *p, int argc, char **argv, int min, int max, const char *what);
+/* Parses the options (getopt_long: the command's own plus --help and its common ones) and
+ * checks the number of operands ("no archive given", "exactly one archive expected", "at
+ * most one version expected", "unexpected argument 'x'"). Returns 0 with the operands in
+ * p->operands, or -1 when the command must return p->exit: after --help (0) or a
+ * usage message (2). */
+int cmd_parse(struct cmd_parse *p, int argc, char **argv);
+
+/* Parses a count option's value: a decimal integer from min to max (UINT64_MAX: no upper
+ * bound). 0, or -1 after a usage message ("<opt> needs an integer from <min> to <max>, not
+ * '<s>'"). */
+int cmd_count(const char *cmd, const char *opt, const char *s, uint64_t min, uint64_t max,
+              uint64_t *out);
 
 /* The exit code for a failure of e's kind: the one place where error kinds become exit
  * codes (EXIT_NO for ERR_REFUSED, EXIT_USAGE for ERR_USAGE, EXIT_FAIL otherwise). */
@@ -68,10 +74,6 @@ int cmd_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((for
 /* Prints "slipway: <cmd>: <msg>" and "Try 'slipway <cmd> --help'." on stderr; returns
  * EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Parses a positive decimal count for option `opt` (e.g. --max-entries) into *out; on a bad
- * value prints a usage error and returns EXIT_USAGE, else EXIT_OK. */
-int cmd_parse_count(const char *cmd, const char *opt, const char *s, uint64_t *out);
 
 /* The store root: `opt` when given, else $SLIPWAY_ROOT; NULL (after a usage error message)
  * when neither is set. */

@@ -19,23 +19,16 @@ json_object *run_status_json(const char *root)
 {
 	static const char *const top[] = {"pid", "phase", "release", "generation", "updated", NULL};
 	static const char *const sw[] = {"seq", "from", "to", "result", "reason", NULL};
-	static const char *const svc[] = {"name",      "generation", "release",  "state",
-	                                  "pid",       "port",       "restarts", "failures",
-	                                  "last_exit", "since",      "retiring", NULL};
+	static const char *const svc[] = {
+	    "name",     "generation", "release", "state",    "pid",     "port", "restarts",
+	    "failures", "last_exit",  "since",   "retiring", "serving", "warm", NULL};
 	json_object *o = json_object_new_object(), *st, *v, *arr;
 	struct err err;
-	char *text = NULL;
 	int alive = statefile_supervisor_alive(root, &err);
 
 	json_object_object_add(o, "running", json_object_new_boolean(alive == 1));
-	if (statefile_read(root, &text, &err) < 0)
+	if (statefile_read(root, &st, &err) < 0)
 		return o;
-	st = json_tokener_parse(text);
-	free(text);
-	if (!st || !json_object_is_type(st, json_type_object)) {
-		json_object_put(st);
-		return o;
-	}
 	copy_keys(st, o, top);
 	if (json_object_object_get_ex(st, "switch", &v)) {
 		json_object *s = json_object_new_object();
@@ -88,7 +81,11 @@ void run_status_print(json_object *o)
 		       get(s, "restarts"));
 		if (*get(s, "last_exit"))
 			printf(", last exit: %s", get(s, "last_exit"));
-		if (json_object_get_boolean(json_object_object_get(s, "retiring")))
+		if (json_object_get_boolean(json_object_object_get(s, "serving")))
+			printf(", serving port %s", get(s, "port"));
+		if (json_object_get_boolean(json_object_object_get(s, "warm")))
+			printf(", warm (a rollback promotes it)");
+		else if (json_object_get_boolean(json_object_object_get(s, "retiring")))
 			printf(", retiring");
 		printf(", since %s\n", get(s, "since"));
 	}

@@ -113,3 +113,66 @@ int version_check(const char *v, struct err *err)
 		return fail(err, "version \"%.64s\" may only contain A-Z a-z 0-9 . _ + -", v);
 	return 0;
 }
+
+#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define DIGIT "0123456789"
+
+/* s is 1..max bytes from `first` followed by bytes from `rest`. */
+static bool charset_ok(const char *s, size_t max, const char *first, const char *rest)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= max && strchr(first, s[0]) && strspn(s, rest) == len;
+}
+
+int app_name_check(const char *name, struct err *err)
+{
+	if (!charset_ok(name, MANIFEST_MAX_NAME, UPPER LOWER DIGIT, UPPER LOWER DIGIT "._-"))
+		return fail(
+		    err, "app name \"%.64s\" must match [A-Za-z0-9][A-Za-z0-9._-]* (1..%d bytes)",
+		    name, MANIFEST_MAX_NAME);
+	return 0;
+}
+
+int service_name_check(const char *name, struct err *err)
+{
+	if (!charset_ok(name, MANIFEST_MAX_SERVICE_NAME, LOWER DIGIT "_-", LOWER DIGIT "_-"))
+		return fail(err, "service name \"%.64s\" must match [a-z0-9_-]{1,%d}", name,
+		            MANIFEST_MAX_SERVICE_NAME);
+	return 0;
+}
+
+int secret_name_check(const char *name, struct err *err)
+{
+	if (!charset_ok(name, MANIFEST_MAX_NAME, UPPER "_", UPPER DIGIT "_"))
+		return fail(err, "secret name \"%.64s\" must match [A-Z_][A-Z0-9_]* (1..%d bytes)",
+		            name, MANIFEST_MAX_NAME);
+	return 0;
+}
+
+int env_name_check(const char *name, struct err *err)
+{
+	if (!charset_ok(name, MANIFEST_MAX_NAME, UPPER LOWER "_", UPPER LOWER DIGIT "_"))
+		return fail(err,
+		            "env name \"%.64s\" must match [A-Za-z_][A-Za-z0-9_]* (1..%d bytes)",
+		            name, MANIFEST_MAX_NAME);
+	return 0;
+}
+
+int serial_parse(const char *s, uint64_t *out, struct err *err)
+{
+	size_t n = strlen(s);
+	uint64_t v = 0;
+
+	/* 16 digits hold every serial up to 2^53-1 and cannot overflow 64 bits. */
+	if (n == 0 || n > 16 || strspn(s, "0123456789") != n || (s[0] == '0' && n > 1))
+		return fail(
+		    err, "serial '%.32s' is not a decimal integer without sign or leading zero", s);
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (v > MANIFEST_MAX_SERIAL)
+		return fail(err, "serial %llu is above 2^53-1", (unsigned long long)v);
+	*out = v;
+	return 0;
+}

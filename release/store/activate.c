@@ -15,7 +15,7 @@
 int store_activate(struct store *st, const char *version, const char *action, bool *changed,
                    struct err *err)
 {
-	struct history_event ev = {.action = (char *)action};
+	struct history_event ev = {.action = action};
 	char tmp[64], target[512], *from = NULL;
 	int rc = -1;
 
@@ -54,7 +54,7 @@ int store_activate(struct store *st, const char *version, const char *action, bo
 		*changed = true;
 	crashpoint("activate-before-history");
 	ev.from = from;
-	ev.to = (char *)version;
+	ev.to = version;
 	if (history_append(st, &ev, err) < 0) {
 		fail_prefix(err, "%s is active but the history was not written", version);
 		goto out;
@@ -69,24 +69,24 @@ out:
 int store_mark_bad(struct store *st, const char *version, const char *reason, struct err *err)
 {
 	struct release_record r;
-	struct history_event ev = {.action = "mark-bad", .version = (char *)version};
+	struct history_event ev = {.action = "mark-bad", .version = version};
 	char *old;
 	int rc;
 
 	if (st->lockfd < 0)
 		return fail_kind(err, ERR_SYSTEM,
 		                 "internal error: mark-bad without the store lock");
-	if (record_read(st, version, &r, err) < 0)
+	if (store_record_read(st, version, &r, err) < 0)
 		return -1;
 	old = r.bad_reason;
 	r.bad = true;
 	r.bad_reason = strdup(reason ? reason : "");
 	free(old);
-	rc = r.bad_reason ? record_write(st, &r, err) : fail_oom(err);
-	record_release(&r);
+	rc = r.bad_reason ? store_record_write(st, &r, err) : fail_oom(err);
+	store_record_release(&r);
 	if (rc < 0)
 		return -1;
-	ev.reason = (char *)(reason ? reason : "");
+	ev.reason = reason ? reason : "";
 	return history_append(st, &ev, err);
 }
 
@@ -96,48 +96,48 @@ static bool is_good(struct store *st, const char *version)
 	struct err err;
 	bool good;
 
-	if (!store_is_installed(st, version) || record_read(st, version, &r, &err) < 0)
+	if (!store_is_installed(st, version) || store_record_read(st, version, &r, &err) < 0)
 		return false;
 	good = !r.bad;
-	record_release(&r);
+	store_record_release(&r);
 	return good;
+}
+
+struct target_search {
+	struct store *st;
+	const char *current;
+	char *found;
+	bool oom;
+};
+
+static int consider(void *ctx, const char *version)
+{
+	struct target_search *t = ctx;
+
+	if ((t->current && !strcmp(version, t->current)) || !is_good(t->st, version))
+		return 0;
+	t->found = strdup(version);
+	t->oom = !t->found;
+	return 1;
 }
 
 int store_rollback_target(struct store *st, char **version, struct err *err)
 {
-	struct history h;
-	char *current = NULL, **stack = NULL;
-	size_t n = 0;
-	int rc = -1;
+	struct target_search t = {.st = st};
+	char *current = NULL;
+	int rc;
 
 	*version = NULL;
 	if (store_current_version(st, &current, err) < 0)
 		return -1;
-	if (history_load(st, &h, err) < 0)
-		goto out;
-	if (history_activation_stack(&h, current, &stack, &n, err) < 0)
-		goto out;
-	/* The top is `current`; the target is the nearest earlier one still usable. */
-	for (size_t i = n > 0 ? n - 1 : 0; i > 0; i--) {
-		const char *v = stack[i - 1];
-
-		if (current && !strcmp(v, current))
-			continue;
-		if (is_good(st, v)) {
-			*version = strdup(v);
-			if (!*version) {
-				fail_oom(err);
-				goto out;
-			}
-			break;
-		}
-	}
-	rc = 0;
-out:
-	for (size_t i = 0; i < n; i++)
-		free(stack[i]);
-	free(stack);
-	history_release(&h);
+	/* The nearest entry below the top that is usable (specs/store.md "Rollback target"). */
+	t.current = current;
+	rc = history_stack_visit(st, current, consider, &t, err);
 	free(current);
-	return rc;
+	if (rc < 0 || t.oom) {
+		free(t.found);
+		return rc < 0 ? -1 : fail_oom(err);
+	}
+	*version = t.found;
+	return 0;
 }

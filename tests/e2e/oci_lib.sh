@@ -6,25 +6,36 @@ for tool in skopeo umoci runc; do
 	command -v "$tool" >/dev/null || fail "$tool is missing (make deps installs it)"
 done
 
-# oci_base_node LAYOUT TAG: an OCI image layout holding LAYOUT:TAG, one layer with node at
-# /usr/bin/node plus every library ldd lists for it, and PATH in its config.
-oci_base_node() {
-	local layout=$1 tag=$2 root="$T/.base-rootfs" node lib
-	node=$(readlink -f "$(command -v node)") || fail "no node on PATH"
-	rm -rf "$root"
-	mkdir -p "$root/usr/bin" "$root/tmp" || fail "mkdir"
-	chmod 1777 "$root/tmp"
-	cp "$node" "$root/usr/bin/node" || fail "cp node"
+source "$REPO/tests/e2e/fixture.sh"
+
+# _oci_fill_base DIR: DIR/layout, an OCI image layout holding DIR/layout:node, one layer with
+# node at /usr/bin/node plus every library ldd lists for it, and PATH in its config.
+_oci_fill_base() {
+	local d=$1 root="$1/rootfs" node lib
+	node=$(readlink -f "$(command -v node)") || return 1
+	find "$d" -mindepth 1 -delete # the fixture cache hands over the example's sources
+	mkdir -p "$root/usr/bin" "$root/tmp" && chmod 1777 "$root/tmp" &&
+		cp "$node" "$root/usr/bin/node" || return 1
 	for lib in $(ldd "$node" | grep -o '/[^ ]*'); do
-		mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || fail "cp $lib"
+		mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || return 1
 	done
 	{
-		umoci init --layout "$layout" &&
-			umoci new --image "$layout:$tag" &&
-			umoci insert --image "$layout:$tag" "$root" / &&
-			umoci config --image "$layout:$tag" --config.env PATH=/usr/local/bin:/usr/bin:/bin
-	} >"$T/.umoci.log" 2>&1 || fail "umoci could not build the base image: $(cat "$T/.umoci.log")"
+		umoci init --layout "$d/layout" &&
+			umoci new --image "$d/layout:node" &&
+			umoci insert --image "$d/layout:node" "$root" / &&
+			umoci config --image "$d/layout:node" --config.env PATH=/usr/local/bin:/usr/bin:/bin
+	} >"$d/umoci.log" 2>&1 || { cat "$d/umoci.log" >&2; return 1; }
 	rm -rf "$root"
+}
+
+# oci_base_node LAYOUT: a copy of the base image (tag "node") made by _oci_fill_base, built
+# once per node binary and shared through the fixture cache (tests/e2e/fixture.sh).
+oci_base_node() {
+	local node key
+	node=$(readlink -f "$(command -v node)") || fail "no node on PATH"
+	key=$({ echo oci-base-1; ldd "$node"; sha256sum "$node"; } | _fixture_hash)
+	_fixture_fill oci-base "$key" _oci_fill_base || fail "umoci could not build the base image"
+	cp -a "$(_fixture_cache)/oci-base-$key/layout" "$1" || fail "cp base image"
 }
 
 # oci_host_bundle BUNDLE PORT: makes an umoci runtime bundle runnable here and reachable by

@@ -6,8 +6,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)')
 
 # run_store ROOT: an initialised store pinned to a TEST KEY, with an empty 0600 shared/env.
 run_store() {
-	[ -f "$T/test.key" ] || minisign -G -W -p "$T/test.pub" -s "$T/test.key" \
-		-c "slipway TEST KEY" >/dev/null 2>&1 || fail "minisign -G failed"
+	test_key
 	"$SLIPWAY" init --root "$1" -p "$T/test.pub" >/dev/null || fail "slipway init failed"
 	mkdir -p "$1/shared"
 	: >"$1/shared/env"
@@ -69,17 +68,6 @@ run_start() {
 	RUN_PID=$!
 }
 
-# wait_for SECONDS CMD...: retries CMD every 0.05 s until it succeeds; fails the test on timeout.
-wait_for() {
-	local limit=$1 i=0
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt $((limit * 20)) ] || return 1
-		sleep 0.05
-	done
-}
-
 # page PORT: the body at http://127.0.0.1:PORT/ (curl is the oracle).
 page() { curl -fsS --max-time 2 "http://127.0.0.1:$1/"; }
 page_is() { [ "$(page "$1")" = "$2" ]; }
@@ -130,21 +118,33 @@ run_agent_env() {
 # line_of FILE TEXT: the number of the first line of FILE containing TEXT (0 if none).
 line_of() { grep -nF -- "$2" "$1" | head -1 | cut -d: -f1 | grep . || echo 0; }
 
-# run_next_tree DIR: the example app (examples/mediai), built through the fixture cache and
-# laid out as a release: .next/standalone with .next/static and public/ next to server.js,
-# plus agent/. The page shows `running: <version>` from SLIPWAY_VERSION, so one build serves
-# as any number of releases.
+# run_next_tree DIR [v2]: the example app (examples/mediai), built through the fixture cache
+# and laid out as a release: .next/standalone with .next/static and public/ next to
+# server.js, plus agent/. The page shows `running: <version>` from SLIPWAY_VERSION, so one
+# build serves as any number of releases. With v2: the second build (fixture.sh), whose
+# /_next/static assets differ from the first's.
 run_next_tree() {
+	local src=$T/next-src built=fixture_mediai_built
 	source "$REPO/tests/e2e/fixture.sh"
-	[ -d "$T/next-src/.next/standalone" ] || fixture_mediai_built "$T/next-src" >&2 ||
+	[ "${2:-}" = v2 ] && src=$T/next-src-v2 built=fixture_mediai_built_v2
+	[ -d "$src/.next/standalone" ] || "$built" "$src" >&2 ||
 		fail "could not build the example app"
 	rm -rf "$1"
 	mkdir -p "$1/.next"
-	cp -a "$T/next-src/.next/standalone" "$1/.next/standalone"
-	cp -a "$T/next-src/.next/static" "$1/.next/standalone/.next/static"
-	cp -a "$T/next-src/public" "$1/.next/standalone/public"
-	cp -a "$T/next-src/agent" "$1/agent"
+	cp -a "$src/.next/standalone" "$1/.next/standalone"
+	cp -a "$src/.next/static" "$1/.next/standalone/.next/static"
+	cp -a "$src/public" "$1/.next/standalone/public"
+	cp -a "$src/agent" "$1/agent"
 	rm -rf "$1/agent/__pycache__"
+}
+
+# next_archive VERSION SERIAL TREE [SERVICE_JSON]: $T/VERSION.tar.zst, a signed archive of
+# TREE (run_next_tree) as app mediai, whose one service is SERVICE_JSON (default: the
+# Next.js server on $port, next_service).
+next_archive() {
+	"$PY" "$REPO/tests/e2e/make_release.py" --tree "$3" --app mediai --version "$1" \
+		--serial "$2" --out "$T/$1.tar.zst" --sign "$T/test.key" \
+		--service "${4:-$(next_service "$port")}" >/dev/null || fail "make_release.py $1"
 }
 
 # next_service PORT: the Next.js standalone server as the "web" service.

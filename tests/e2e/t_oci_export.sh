@@ -27,7 +27,7 @@ worker='{"name": "worker", "argv": ["node", "${RELEASE}/www/server.js"], "cwd": 
 "$PY" "$REPO/tests/e2e/make_release.py" --tree tree --app demo --version 1.0.0 --serial 7 \
 	--commit $commit --out demo.tar.zst --sign test.key --service "$web" --service "$worker" \
 	--required API_KEY --optional EXTRA_KEY >/dev/null || fail "make_release.py"
-oci_base_node base node
+oci_base_node base
 base_digest=$(oci_digest base node) || fail "skopeo cannot read the base"
 
 # A variable of slipway's own environment named like a secret must not reach the image.

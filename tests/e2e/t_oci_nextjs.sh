@@ -15,7 +15,7 @@ agent='{"name": "agent", "argv": ["python3", "agent/main.py", "start"], "cwd": "
 "$PY" "$REPO/tests/e2e/make_release.py" --tree app --app mediai --version 2.0.0 --serial 20 \
 	--out mediai.tar.zst --sign test.key --service "$(next_service 5000)" --service "$agent" \
 	--required LIVEKIT_URL LIVEKIT_API_KEY LIVEKIT_API_SECRET >/dev/null || fail "make_release.py"
-oci_base_node base node
+oci_base_node base
 
 expect_rc 0 "$SLIPWAY" export-oci mediai.tar.zst -p test.pub --base base:node -o img --k8s k8s.yaml
 assert_contains "$out" "service: web"

@@ -13,7 +13,7 @@ svc='{"name": "web", "argv": ["node", "server.js"], "cwd": "www", "env": {}, "po
   "ready": "tcp", "ready_timeout_ms": 0, "stop_timeout_ms": 0}'
 "$PY" "$REPO/tests/e2e/make_release.py" --tree tree --app demo --version 1.0.0 --serial 1 \
 	--out good.tar.zst --sign test.key --service "$svc" >/dev/null || fail "make_release.py"
-oci_base_node base node
+oci_base_node base
 export TMPDIR="$T/tmp"
 mkdir "$TMPDIR"
 

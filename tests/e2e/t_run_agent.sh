@@ -12,14 +12,14 @@ run_app_release store B "$port"
 run_activate store A
 run_start store run.log SLIPWAY_READY_NONE_MS=2500
 sup=$RUN_PID
-wait_for 30 grep -q "release A is live" run.log || fail "A not live: $(cat run.log)"
+poll_for 30 grep -q "release A is live" run.log || fail "A not live: $(cat run.log)"
 assert_contains "$(cat run.log)" "mediai-agent: registered worker"
 old=$(sed -n 's/.*agent: started pid \([0-9]*\)  release A.*/\1/p' run.log)
 [ -n "$old" ] || fail "no agent banner: $(cat run.log)"
 
 run_activate store B
-wait_for 30 grep -q "release B is live" run.log || fail "B not live: $(cat run.log)"
-wait_for 20 grep -q "agent: stopped (pid $old exited with status 0)" run.log ||
+poll_for 30 grep -q "release B is live" run.log || fail "B not live: $(cat run.log)"
+poll_for 20 grep -q "agent: stopped (pid $old exited with status 0)" run.log ||
 	fail "old agent did not finish its drain: $(cat run.log)"
 new=$(sed -n 's/.*agent: started pid \([0-9]*\)  release B.*/\1/p' run.log)
 [ -n "$new" ] || fail "no new agent: $(cat run.log)"

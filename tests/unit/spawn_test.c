@@ -1,12 +1,11 @@
 #include <criterion/criterion.h>
 
 #include "release/base/error.h"
-#include "runtime/notify.h"
-#include "runtime/probe.h"
 #include "runtime/spawn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -108,140 +107,37 @@ Test(spawn, child_signal_mask_is_cleared)
 	close(fd);
 }
 
-static void notify_roundtrip(const char *name, int abstract)
+Test(spawn, passed_descriptors_become_3_and_4_with_the_childs_listen_pid)
 {
-	struct sockaddr_un sa;
+	char listen_pid[40] = "LISTEN_PID=0";
+	char *argv[] = {"sh", "-c", "printf %s \"$LISTEN_PID\" >&3; printf x >&4", NULL};
+	char *envp[] = {listen_pid, "PATH=/usr/bin:/bin", NULL};
+	struct spawn_req req = {argv, envp, "/"};
+	struct spawn_pass pass;
 	struct err err;
-	char buf[128], env[120];
-	socklen_t len;
-	ssize_t n;
-	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	char got[64], want[32];
+	int a[2], b[2], fds[2], fd, status;
+	pid_t pid;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	strcpy(sa.sun_path, name);
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name) + !abstract);
-	if (abstract)
-		sa.sun_path[0] = '\0';
-	else
-		unlink(name);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, len), 0);
-	snprintf(env, sizeof(env), "%s", name);
-	setenv("NOTIFY_SOCKET", env, 1);
-	cr_assert_eq(notify_send("READY=1\nSTATUS=serving 1.0", &err), 0, "%s", err.msg);
-	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-	cr_assert_gt(n, 0);
-	buf[n] = '\0';
-	cr_assert_str_eq(buf, "READY=1\nSTATUS=serving 1.0");
+	cr_assert_eq(pipe2(a, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(b, O_CLOEXEC), 0);
+	fds[0] = a[1];
+	fds[1] = b[1];
+	pass.fds = fds;
+	pass.nfds = 2;
+	pass.listen_pid = listen_pid;
+	cr_assert_eq(spawn_service_passing(&req, &pass, &pid, &fd, &err), 0, "%s", err.msg);
+	close(a[1]);
+	close(b[1]);
+	read_all(a[0], got, sizeof(got));
+	snprintf(want, sizeof(want), "%ld", (long)pid);
+	cr_assert_str_eq(got, want, "LISTEN_PID must name the process that execs");
+	read_all(b[0], got, sizeof(got));
+	cr_assert_str_eq(got, "x");
+	cr_assert_str_eq(listen_pid, "LISTEN_PID=0", "the parent's environment is untouched");
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(fd);
-	if (!abstract)
-		unlink(name);
-	unsetenv("NOTIFY_SOCKET");
-}
-
-Test(notify, sends_one_datagram_to_path_socket)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "/tmp/slipway-notify-%ld", (long)getpid());
-	notify_roundtrip(name, 0);
-}
-
-Test(notify, sends_to_abstract_socket)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "@slipway-notify-%ld", (long)getpid());
-	notify_roundtrip(name, 1);
-}
-
-Test(notify, without_socket_does_nothing)
-{
-	struct err err;
-
-	unsetenv("NOTIFY_SOCKET");
-	cr_assert_eq(notify_send("READY=1", &err), 0);
-}
-
-static int listener(int *port)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(fd, 4), 0);
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-static enum probe_result drive(struct probe *p, int lfd, const char *reply)
-{
-	enum probe_result r = PROBE_PENDING;
-	int conn = -1, i;
-
-	for (i = 0; i < 100 && r == PROBE_PENDING; i++) {
-		struct pollfd pf = {p->fd, p->events, 0};
-
-		if (poll(&pf, 1, 20) > 0)
-			r = probe_step(p);
-		if (lfd < 0)
-			continue;
-		if (conn < 0) {
-			struct pollfd lp = {lfd, POLLIN, 0};
-
-			if (poll(&lp, 1, 0) > 0)
-				conn = accept(lfd, NULL, NULL);
-		} else {
-			struct pollfd cp = {conn, POLLIN, 0};
-			char req[512];
-
-			if (poll(&cp, 1, 0) > 0) {
-				cr_assert_gt(read(conn, req, sizeof(req)), 0);
-				cr_assert_eq(strncmp(req, "GET /health HTTP/1.0\r\n", 22), 0);
-				cr_assert_gt(write(conn, reply, strlen(reply)), 0);
-				close(conn);
-				conn = -2;
-			}
-		}
-	}
-	if (conn >= 0)
-		close(conn);
-	return r;
-}
-
-Test(probe, http_2xx_and_3xx_are_ready_5xx_is_not)
-{
-	struct probe p;
-	int port, lfd = listener(&port);
-
-	probe_init(&p);
-	cr_assert_eq(probe_begin(&p, READY_HTTP, port, "/health"), PROBE_PENDING);
-	cr_assert_eq(drive(&p, lfd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), PROBE_OK);
-	cr_assert_eq(p.fd, -1);
-	cr_assert_eq(probe_begin(&p, READY_HTTP, port, "/health"), PROBE_PENDING);
-	cr_assert_eq(drive(&p, lfd, "HTTP/1.0 307 Temporary Redirect\r\n\r\n"), PROBE_OK);
-	cr_assert_eq(probe_begin(&p, READY_HTTP, port, "/health"), PROBE_PENDING);
-	cr_assert_eq(drive(&p, lfd, "HTTP/1.1 503 Service Unavailable\r\n\r\n"), PROBE_FAILED);
-	cr_assert_eq(p.status, 503);
-	cr_assert_eq(probe_begin(&p, READY_HTTP, port, "/health"), PROBE_PENDING);
-	cr_assert_eq(drive(&p, lfd, "garbage\r\n\r\n"), PROBE_FAILED);
-	close(lfd);
-}
-
-Test(probe, closed_port_fails_and_tcp_connect_is_ready)
-{
-	struct probe p;
-	int port, lfd = listener(&port);
-
-	probe_init(&p);
-	cr_assert_eq(probe_begin(&p, READY_TCP, port, NULL), PROBE_PENDING);
-	cr_assert_eq(drive(&p, -1, NULL), PROBE_OK);
-	close(lfd);
-	if (probe_begin(&p, READY_TCP, port, NULL) == PROBE_PENDING)
-		cr_assert_eq(drive(&p, -1, NULL), PROBE_FAILED);
+	close(a[0]);
+	close(b[0]);
 }

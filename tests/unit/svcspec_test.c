@@ -1,8 +1,6 @@
 #include <criterion/criterion.h>
 
 #include "release/base/error.h"
-#include "runtime/backoff.h"
-#include "runtime/linebuf.h"
 #include "runtime/svcspec.h"
 
 #include <stdlib.h>
@@ -102,85 +100,4 @@ Test(svcspec, refuses_cwd_outside_release)
 	ms.cwd = "a/../../etc";
 	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, &err), -1);
 	cr_assert_not_null(strstr(err.msg, "leaves the release"), "%s", err.msg);
-}
-
-Test(backoff, doubles_from_min_to_cap)
-{
-	struct backoff_policy p = {1000, 60000, 60000};
-
-	cr_assert_eq(backoff_delay(&p, 1), 1000);
-	cr_assert_eq(backoff_delay(&p, 2), 2000);
-	cr_assert_eq(backoff_delay(&p, 3), 4000);
-	cr_assert_eq(backoff_delay(&p, 6), 32000);
-	cr_assert_eq(backoff_delay(&p, 7), 60000);
-	cr_assert_eq(backoff_delay(&p, 400), 60000);
-}
-
-Test(backoff, stable_run_resets_the_count)
-{
-	struct backoff_policy p = {1000, 60000, 60000};
-
-	cr_assert_eq(backoff_next_failures(&p, 5, 59999), 6);
-	cr_assert_eq(backoff_next_failures(&p, 5, 60000), 1);
-	cr_assert_eq(backoff_next_failures(&p, 0, 10), 1);
-}
-
-Test(backoff, policy_from_env_ignores_garbage)
-{
-	struct backoff_policy p;
-
-	setenv("SLIPWAY_BACKOFF_MIN_MS", "200", 1);
-	setenv("SLIPWAY_BACKOFF_MAX_MS", "-5", 1);
-	setenv("SLIPWAY_BACKOFF_RESET_MS", "12x", 1);
-	p = backoff_policy_from_env();
-	cr_assert_eq(p.min_ms, 200);
-	cr_assert_eq(p.max_ms, 60000);
-	cr_assert_eq(p.reset_ms, 60000);
-}
-
-struct lines {
-	char text[8][LINEBUF_MAX + 1];
-	int n;
-};
-
-static void collect(void *ctx, const char *line, size_t len)
-{
-	struct lines *l = ctx;
-
-	memcpy(l->text[l->n], line, len);
-	l->text[l->n++][len] = '\0';
-}
-
-Test(linebuf, splits_across_reads_and_flushes_partial_line)
-{
-	struct linebuf lb = {.n = 0};
-	struct lines l = {.n = 0};
-
-	linebuf_feed(&lb, "hel", 3, collect, &l);
-	cr_assert_eq(l.n, 0);
-	linebuf_feed(&lb, "lo\nwor", 6, collect, &l);
-	cr_assert_eq(l.n, 1);
-	cr_assert_str_eq(l.text[0], "hello");
-	linebuf_feed(&lb, "ld\n\n", 4, collect, &l);
-	cr_assert_eq(l.n, 3);
-	cr_assert_str_eq(l.text[1], "world");
-	cr_assert_str_eq(l.text[2], "");
-	linebuf_feed(&lb, "tail", 4, collect, &l);
-	linebuf_flush(&lb, collect, &l);
-	cr_assert_eq(l.n, 4);
-	cr_assert_str_eq(l.text[3], "tail");
-}
-
-Test(linebuf, overlong_line_is_cut_not_lost)
-{
-	static char big[LINEBUF_MAX + 10];
-	struct linebuf lb = {.n = 0};
-	struct lines l = {.n = 0};
-
-	memset(big, 'x', sizeof(big));
-	big[sizeof(big) - 1] = '\n';
-	linebuf_feed(&lb, big, sizeof(big), collect, &l);
-	cr_assert_eq(l.n, 2);
-	cr_assert_eq(strlen(l.text[0]), LINEBUF_MAX);
-	cr_assert_eq(strlen(l.text[1]), 9);
 }
