@@ -55,6 +55,27 @@ static bool digest_ok(const char *d)
 	return strspn(d + 7, "0123456789abcdef") == 64;
 }
 
+/* RFC 8259 wants control characters in strings escaped; json-c lets some through. */
+static bool raw_control_in_string(const char *text, size_t len)
+{
+	bool in = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if (!in) {
+			in = ch == '"';
+		} else if (ch == '\\') {
+			i++;
+		} else if (ch == '"') {
+			in = false;
+		} else if (ch < 0x20) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int oci_json_parse(const char *text, size_t len, const char *what, json_object **obj,
                    struct err *err)
 {
@@ -65,6 +86,9 @@ int oci_json_parse(const char *text, size_t len, const char *what, json_object *
 	*obj = NULL;
 	if (memchr(text, '\0', len))
 		return fail(err, "%s: contains a NUL byte", what);
+	if (raw_control_in_string(text, len))
+		return fail(err, "%s: a control character inside a string (JSON wants it escaped)",
+		            what);
 	tok = json_tokener_new_ex(JSON_DEPTH);
 	if (!tok)
 		return fail_oom(err);
