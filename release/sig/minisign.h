@@ -128,6 +128,12 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
 int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
                        int fd, unsigned flags, char **trusted_comment, struct err *err);
 
+/* minisign_verify_fd for a file whose BLAKE2b-512 the caller computed (e.g. while copying
+ * it): the same checks and messages; a legacy "Ed" signature is refused (it signs the raw
+ * file, which is not at hand). */
+int minisign_verify_digest(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                           const uint8_t digest[64], char **trusted_comment, struct err *err);
+
 /* Checks the file signature of an already parsed "ED" signature against a BLAKE2b-512
  * digest the caller computed, e.g. over the bytes it actually unpacked, so that a file
  * swapped after minisign_verify_fd cannot pass. Checks neither the key id nor the trusted

@@ -13,14 +13,12 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define RAW_BLOCK    (1u << 20)
@@ -337,9 +335,14 @@ static int next_entry(struct extractor *x, struct archive_entry **e, char *name,
 	return 1;
 }
 
-/* Streams the entry's data into fd (when fd >= 0) and the digest; checks size and offsets. */
-static int copy_data(struct extractor *x, const char *name, int fd, uint64_t want,
-                     uint8_t digest[32], struct err *err)
+/* What is done with each block of an entry's data: 0, or -1 with err set. */
+typedef int (*block_fn)(struct extractor *x, const char *name, int fd, const void *buf, size_t len,
+                        uint64_t off, struct err *err);
+
+/* Reads the entry's data block by block, checking offsets and the manifest's size `want`,
+ * and hands each block to `each` (fd is passed through). */
+static int each_block(struct extractor *x, const char *name, int fd, uint64_t want, block_fn each,
+                      struct err *err)
 {
 	const void *buf;
 	size_t len;
@@ -347,17 +350,14 @@ static int copy_data(struct extractor *x, const char *name, int fd, uint64_t wan
 	uint64_t done = 0;
 	int r;
 
-	if (!EVP_DigestInit_ex(x->sha, x->sha256, NULL))
-		return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
 	while ((r = archive_read_data_block(x->inner, &buf, &len, &off)) == ARCHIVE_OK) {
 		if ((uint64_t)off != done)
 			return fail(err, "%.200s: sparse or out-of-order data", name);
 		if (done + len > want)
 			return fail(err, "%.200s: more data than the manifest's %llu bytes", name,
 			            (unsigned long long)want);
-		if (fd >= 0 && write_all(fd, buf, len, err) < 0)
-			return fail_prefix(err, "cannot write %.200s", name);
-		EVP_DigestUpdate(x->sha, buf, len);
+		if (each(x, name, fd, buf, len, done, err) < 0)
+			return -1;
 		done += len;
 	}
 	if (r != ARCHIVE_EOF)
@@ -365,52 +365,59 @@ static int copy_data(struct extractor *x, const char *name, int fd, uint64_t wan
 	if (done != want)
 		return fail(err, "%.200s: %llu bytes of data, the manifest says %llu", name,
 		            (unsigned long long)done, (unsigned long long)want);
+	return 0;
+}
+
+static int write_block(struct extractor *x, const char *name, int fd, const void *buf, size_t len,
+                       uint64_t off, struct err *err)
+{
+	(void)off;
+	if (write_all(fd, buf, len, err) < 0)
+		return fail_prefix(err, "cannot write %.200s", name);
+	EVP_DigestUpdate(x->sha, buf, len);
+	return 0;
+}
+
+/* A linked file's bytes (verified against the manifest by the link hook) against the
+ * archive's: an archive whose data differs from its own manifest is refused whether or not
+ * its files were written. */
+static int compare_block(struct extractor *x, const char *name, int fd, const void *buf, size_t len,
+                         uint64_t off, struct err *err)
+{
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at < RAW_BLOCK ? len - at : RAW_BLOCK;
+		ssize_t got = pread(fd, x->cmp_buf, n, (off_t)(off + at));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return fail_sys(err, "cannot read %.200s", name);
+		if ((size_t)got != n || memcmp(x->cmp_buf, (const char *)buf + at, n))
+			return fail(err, "%.200s: content does not match the manifest's SHA-256",
+			            name);
+		at += n;
+	}
+	return 0;
+}
+
+/* Streams the entry's data into fd and the digest. */
+static int copy_data(struct extractor *x, const char *name, int fd, uint64_t want,
+                     uint8_t digest[32], struct err *err)
+{
+	if (!EVP_DigestInit_ex(x->sha, x->sha256, NULL))
+		return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
+	if (each_block(x, name, fd, want, write_block, err) < 0)
+		return -1;
 	EVP_DigestFinal_ex(x->sha, digest, NULL);
 	return 0;
 }
 
-/* Reads the entry's data and compares it with fd's bytes (a linked file, verified against
- * the manifest by the link hook): an archive whose data differs from its own manifest is
- * refused whether or not its files were written. */
 static int compare_data(struct extractor *x, const char *name, int fd, uint64_t want,
                         struct err *err)
 {
-	const void *buf;
-	size_t len;
-	la_int64_t off;
-	uint64_t done = 0;
-	int r;
-
 	if (!x->cmp_buf && !(x->cmp_buf = malloc(RAW_BLOCK)))
 		return fail_oom(err);
-	while ((r = archive_read_data_block(x->inner, &buf, &len, &off)) == ARCHIVE_OK) {
-		if ((uint64_t)off != done)
-			return fail(err, "%.200s: sparse or out-of-order data", name);
-		if (done + len > want)
-			return fail(err, "%.200s: more data than the manifest's %llu bytes", name,
-			            (unsigned long long)want);
-		for (size_t at = 0; at < len;) {
-			size_t n = len - at < RAW_BLOCK ? len - at : RAW_BLOCK;
-			ssize_t got = pread(fd, x->cmp_buf, n, (off_t)(done + at));
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0)
-				return fail_sys(err, "cannot read %.200s", name);
-			if ((size_t)got != n || memcmp(x->cmp_buf, (const char *)buf + at, n))
-				return fail(err,
-				            "%.200s: content does not match the manifest's SHA-256",
-				            name);
-			at += n;
-		}
-		done += len;
-	}
-	if (r != ARCHIVE_EOF)
-		return reader_error(x, x->inner, "damaged or truncated archive", err);
-	if (done != want)
-		return fail(err, "%.200s: %llu bytes of data, the manifest says %llu", name,
-		            (unsigned long long)done, (unsigned long long)want);
-	return 0;
+	return each_block(x, name, fd, want, compare_block, err);
 }
 
 int extractor_read_manifest(struct extractor *x, const struct manifest **m, struct err *err)

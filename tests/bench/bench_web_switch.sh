@@ -61,6 +61,8 @@ print(f"{label}: {d['switches']} switches under {l['rate']:.0f} req/s for {l['se
       f"{l['requests']} requests, {l['failed']} failed (refused {l['refused']}, reset "
       f"{l['reset']}, timeout {l['timeout']}, bad status {l['status']}), "
       f"{l['idle_closed']} idle keep-alive connections closed unannounced")
+for e in l["errors"][:5]:
+    print(f"{label}:   {e}")
 print(f"{label}: rollback-to-serving p50 {ms(d['rollback_ms_p50'])} ms, p95 "
       f"{ms(d['rollback_ms_p95'])} ms; activate-to-serving p50 {ms(d['activate_ms_p50'])} ms, "
       f"p95 {ms(d['activate_ms_p95'])} ms; the command alone p50 {ms(d['command_ms_p50'])} ms; "

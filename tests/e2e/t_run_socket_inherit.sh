@@ -24,7 +24,7 @@ assert_contains "$(cat run.log)" "serving on the inherited socket 0.0.0.0:$port 
 ss -ltnp | grep "0.0.0.0:$port " | grep -q slipway || fail "slipway does not hold the socket"
 
 rm -f stop
-"$PY" "$REPO/tests/e2e/loadgen.py" --port "$port" --rate 100 --stop-file stop \
+"$PY" "$REPO/tests/e2e/loadgen.py" --port "$port" --rate 100 --timeout 30 --stop-file stop \
 	--max-seconds 120 >load.json &
 load=$!
 sleep 0.5
