@@ -10,11 +10,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CMD "export-oci"
@@ -62,6 +65,9 @@ struct export_cmd {
 	struct verified_archive v;
 	char staging[4096];
 	int stagingfd;
+	pid_t child;      /* the process doing the work, in the parent */
+	int child_signal; /* the signal that ended it, 0 if none */
+	bool out_existed; /* whether -o existed before the work started */
 	struct svc_spec *specs;
 	struct oci_service *services;
 	size_t n;
@@ -141,13 +147,10 @@ static int load_key(struct export_cmd *c)
 }
 
 /* install's checks, into a private directory under $TMPDIR. */
-static int verify(struct export_cmd *c)
+static int make_staging(struct export_cmd *c)
 {
 	const char *tmp = getenv("TMPDIR");
-	struct err err;
 
-	if (verified_open(&c->v, c->archive, c->sig_path, &c->pk, &err) < 0)
-		return cmd_error(CMD, &err);
 	snprintf(c->staging, sizeof(c->staging), "%s/slipway-export.XXXXXX",
 	         tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(c->staging)) {
@@ -158,7 +161,16 @@ static int verify(struct export_cmd *c)
 	c->stagingfd = open(c->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->stagingfd < 0)
 		return cmd_fail(CMD, EXIT_FAIL, "cannot open %s: %s", c->staging, strerror(errno));
-	if (verified_read_manifest(&c->v, &c->limits, &err) < 0 ||
+	return EXIT_OK;
+}
+
+/* install's checks, into the private directory. */
+static int verify(struct export_cmd *c)
+{
+	struct err err;
+
+	if (verified_open(&c->v, c->archive, c->sig_path, &c->pk, &err) < 0 ||
+	    verified_read_manifest(&c->v, &c->limits, &err) < 0 ||
 	    verified_unpack(&c->v, c->stagingfd, &err) < 0)
 		return cmd_error(CMD, &err);
 	return EXIT_OK;
@@ -264,7 +276,7 @@ static int export(struct export_cmd *c)
 	size_t run = 0;
 	int rc;
 
-	if ((rc = load_key(c)) != EXIT_OK || (rc = verify(c)) != EXIT_OK)
+	if ((rc = verify(c)) != EXIT_OK)
 		return rc;
 	m = c->v.m;
 	if ((rc = pick_service(c, &run)) != EXIT_OK || (rc = launch_specs(c)) != EXIT_OK)
@@ -303,9 +315,89 @@ static int export(struct export_cmd *c)
 	return EXIT_OK;
 }
 
+static volatile sig_atomic_t forward_to;
+
+static void forward(int sig)
+{
+	if (forward_to > 0)
+		kill((pid_t)forward_to, sig);
+}
+
+/* After a child killed by a signal: its temporary blobs, and a layout it created but never
+ * finished (no index.json; taken only when nobody else holds its lock). */
+static void sweep_output(struct export_cmd *c)
+{
+	char prefix[64], path[4200];
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	snprintf(prefix, sizeof(prefix), ".tmp-slipway-%ld-", (long)c->child);
+	snprintf(path, sizeof(path), "%s/blobs/sha256", c->out);
+	if ((d = opendir(path))) {
+		while ((e = readdir(d)))
+			if (!strncmp(e->d_name, prefix, strlen(prefix)))
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	if (c->out_existed || (fd = open(c->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+	    faccessat(fd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		remove_tree_at(AT_FDCWD, c->out, NULL);
+	close(fd);
+}
+
+/* The work runs in a child so that SIGINT, SIGTERM or SIGHUP (or a SIGKILL of the child)
+ * leave neither the private directory nor temporary blobs behind: the parent forwards the
+ * signal, waits, cleans up and then dies of the same signal. Returns in both processes:
+ * in the child with c->child == 0 after the work, in the parent with its exit code. */
+static int run_interruptible(struct export_cmd *c)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {.sa_handler = forward}, old[3];
+	sigset_t block, saved;
+	int status;
+
+	c->out_existed = access(c->out, F_OK) == 0;
+	sigemptyset(&block);
+	for (int i = 0; i < 3; i++)
+		sigaddset(&block, sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	fflush(NULL);
+	c->child = fork();
+	if (c->child < 0) {
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		return cmd_fail(CMD, EXIT_FAIL, "cannot fork: %s", strerror(errno));
+	}
+	if (c->child == 0) {
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		return export(c);
+	}
+	forward_to = c->child;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 3; i++) {
+		sigaction(sigs[i], NULL, &old[i]);
+		if (old[i].sa_handler != SIG_IGN) /* ignored (nohup, `cmd &`): stays ignored */
+			sigaction(sigs[i], &sa, NULL);
+	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	while (waitpid(c->child, &status, 0) < 0 && errno == EINTR)
+		;
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	forward_to = 0;
+	if (WIFSIGNALED(status)) {
+		c->child_signal = WTERMSIG(status);
+		sweep_output(c);
+		return 128 + c->child_signal;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAIL;
+}
+
 int cmd_export_oci(int argc, char **argv)
 {
-	struct export_cmd c = {.stagingfd = -1};
+	struct export_cmd c = {.stagingfd = -1, .child = -1};
 	int rc;
 
 	extract_limits_default(&c.limits);
@@ -320,7 +412,8 @@ int cmd_export_oci(int argc, char **argv)
 	 * instead of marking them binary. */
 	setlocale(LC_CTYPE, "C.UTF-8");
 	signal(SIGXFSZ, SIG_IGN);
-	rc = export(&c);
+	if ((rc = load_key(&c)) == EXIT_OK && (rc = make_staging(&c)) == EXIT_OK)
+		rc = run_interruptible(&c);
 out:
 	if (c.staging[0])
 		remove_tree_at(AT_FDCWD, c.staging, NULL);
@@ -333,5 +426,11 @@ out:
 	free(c.release_dir);
 	free(c.base_layout);
 	verified_close(&c.v);
+	if (c.child == 0) /* the child of run_interruptible: done */
+		exit(cmd_check_stdout(rc));
+	if (c.child_signal) {
+		signal(c.child_signal, SIG_DFL);
+		raise(c.child_signal);
+	}
 	return rc;
 }

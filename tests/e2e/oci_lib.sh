@@ -33,7 +33,7 @@ _oci_fill_base() {
 oci_base_node() {
 	local node key
 	node=$(readlink -f "$(command -v node)") || fail "no node on PATH"
-	key=$({ echo oci-base-1; ldd "$node"; sha256sum "$node"; } | _fixture_hash)
+	key=$({ echo oci-base-1; ldd "$node" | grep -o '/[^ ]*'; sha256sum "$node"; } | _fixture_hash)
 	_fixture_fill oci-base "$key" _oci_fill_base || fail "umoci could not build the base image"
 	cp -a "$(_fixture_cache)/oci-base-$key/layout" "$1" || fail "cp base image"
 }
