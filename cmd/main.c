@@ -1,6 +1,7 @@
 /* slipway: dispatch to the subcommand named by argv[1]. */
 #include "cmd/cmd.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,10 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	/* Names in pax headers are UTF-8 and libarchive converts them to the locale's charset,
+	 * so that must be UTF-8 whatever the environment says (specs/store.md, "Hardened
+	 * extraction"). Only LC_CTYPE: messages and numbers stay in the C locale. */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

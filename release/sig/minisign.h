@@ -91,6 +91,13 @@ void minisign_seckey_wipe(struct minisign_seckey *sk);
 
 /* ---- signatures ---- */
 
+/* Reads the signature file at `path` (text into *out, NUL-terminated, caller frees). What
+ * makes it unusable as a signature is a refusal (ERR_REFUSED: missing, not a regular file,
+ * larger than MINISIGN_SIGFILE_MAX); the system's failures (permission, I/O) are
+ * ERR_SYSTEM. The one classification verify, install and deploy share (specs/exit-codes.md).
+ * Never blocks (a FIFO is refused, not waited for). */
+int minisign_sig_read(const char *path, char **out, size_t *len, struct err *err);
+
 /* Parses a signature file's text strictly: exactly four lines, known prefixes, canonical
  * base64 of exactly 74 and 64 bytes, line lengths within minisign's limits. Does not check
  * the algorithm tag (verify does, to give a precise reason). */

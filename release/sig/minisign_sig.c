@@ -45,6 +45,15 @@ void minisign_sig_release(struct minisign_sig *sig)
 	sig->untrusted_comment = sig->trusted_comment = NULL;
 }
 
+int minisign_sig_read(const char *path, char **out, size_t *len, struct err *err)
+{
+	if (read_file_at(AT_FDCWD, path, MINISIGN_SIGFILE_MAX, 0, out, len, err) == 0)
+		return 0;
+	if (errno == ENOENT)
+		fail_recast(err, ERR_REFUSED);
+	return -1;
+}
+
 int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, struct err *err)
 {
 	struct text_line l[4];
@@ -253,11 +262,9 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
 		target = NULL;
 	if (!target)
 		return fail_oom(err);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fail_sys(err, "cannot open %s", path);
+	fd = open_regular_at(AT_FDCWD, path, 0, NULL, err);
+	if (fd < 0)
 		goto out;
-	}
 	if (minisign_sign_fd(fd, sk, trusted_comment, untrusted_comment, &sig, err) < 0) {
 		fail_prefix(err, "%s", path);
 		goto out;

@@ -139,14 +139,9 @@ static int load_signature(struct verified_archive *v, const char *sig_path, stru
 			return fail_oom(err);
 		sig_path = sig_default;
 	}
-	rc = read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &v->sig_text, &v->sig_len,
-	                  err);
-	if (rc < 0) {
-		/* No signature is a verdict (exit 1); an unreadable one is the system's. */
-		if (errno == ENOENT)
-			fail_recast(err, ERR_REFUSED);
+	rc = minisign_sig_read(sig_path, &v->sig_text, &v->sig_len, err);
+	if (rc < 0)
 		fail_prefix(err, "signature");
-	}
 	free(sig_default);
 	return rc;
 }
@@ -196,16 +191,12 @@ static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 int verified_open(struct verified_archive *v, const char *path, const char *sig_path,
                   const struct minisign_pubkey *pk, struct err *err)
 {
-	struct stat sb;
-
 	memset(v, 0, sizeof(*v));
 	v->path = path;
 	v->pk = pk;
-	v->fd = open(path, O_RDONLY | O_CLOEXEC);
+	v->fd = open_regular_at(AT_FDCWD, path, 0, NULL, err);
 	if (v->fd < 0)
-		return fail_sys(err, "cannot open %s", path);
-	if (fstat(v->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
-		return fail_kind(err, ERR_SYSTEM, "%s: not a regular file", path);
+		return -1;
 	if (load_signature(v, sig_path, err) < 0)
 		return -1;
 	return verify_and_read_comment(v, err);

@@ -13,10 +13,7 @@
 source "$REPO/tests/e2e/run_helpers.sh"
 trap run_cleanup EXIT
 
-port=$(free_port)
-run_store store
-echo HOSTNAME=127.0.0.1 >>store/shared/env
-run_next_tree app
+next_store
 run_next_tree app2 v2 # B: a second build, so the releases' /_next/static assets differ
 # C: the same server, but its readiness path answers 404, so it is never promoted.
 never_ready=$(next_service "$port" | sed 's|"/api/health"|"/never-ready"|')
@@ -73,10 +70,10 @@ warm_pid() { "$PY" -c 'import json
 for s in json.load(open("store/run/state.json"))["services"]:
     if s["warm"]:
         print(s["pid"])' | grep .; }
-wait_for 10 warm_pid || fail "no warm instance: $(cat store/run/state.json)"
+poll_for 10 warm_pid || fail "no warm instance: $(cat store/run/state.json)"
 kill -9 "$(warm_pid)"
 no_warm() { ! warm_pid; }
-wait_for 10 no_warm || fail "the killed warm instance is still listed"
+poll_for 10 no_warm || fail "the killed warm instance is still listed"
 sleep 0.5
 assert_eq "$(grep -c 'web: started pid' run.log)" 3 "web starts after the warm one died"
 expect_rc 0 "$SLIPWAY" rollback --root store --wait
