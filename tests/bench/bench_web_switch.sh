@@ -14,21 +14,13 @@
 # Goals: 0 failed, 0 refused, 0 asset failures through every switch; rollback-to-serving
 # median <= 50 ms warm; no refused connection cold.
 set -u
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-T=$(pwd)
-export T REPO
-source "$REPO/tests/e2e/lib.sh"
-source "$REPO/tests/e2e/run_helpers.sh"
-source "$REPO/tests/bench/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/run_env.sh"
 CYCLES=${BENCH_WEB_CYCLES:-20}
 PEER_CYCLES=${BENCH_WEB_PEER_CYCLES:-3}
 trap run_cleanup EXIT
 
 bench_init
-port=$(free_port)
-run_store store
-echo HOSTNAME=127.0.0.1 >>store/shared/env
-run_next_tree app
+next_store
 run_next_tree app2 v2
 next_archive A 1 app
 next_archive B 2 app2

@@ -7,10 +7,7 @@
 source "$REPO/tests/e2e/run_helpers.sh"
 trap run_cleanup EXIT
 
-port=$(free_port)
-run_store store
-echo HOSTNAME=127.0.0.1 >>store/shared/env
-run_next_tree app
+next_store
 next_archive A 1 app
 expect_rc 0 "$SLIPWAY" deploy "$T/A.tar.zst" --root store
 

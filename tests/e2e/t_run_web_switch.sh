@@ -13,10 +13,7 @@
 source "$REPO/tests/e2e/run_helpers.sh"
 trap run_cleanup EXIT
 
-port=$(free_port)
-run_store store
-echo HOSTNAME=127.0.0.1 >>store/shared/env
-run_next_tree app
+next_store
 run_next_tree app2 v2 # B: a second build, so the releases' /_next/static assets differ
 # C: the same server, but its readiness path answers 404, so it is never promoted.
 never_ready=$(next_service "$port" | sed 's|"/api/health"|"/never-ready"|')
