@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"status", cmd_status, "show the store and the services"},
     {"prune", cmd_prune, "remove old releases"},
     {"run", cmd_run, "launch and supervise the services of `current`"},
+    {"export-oci", cmd_export_oci, "write a verified release as an OCI image (+ Kubernetes YAML)"},
 };
 
 static void usage(FILE *out)
@@ -38,7 +39,7 @@ static void usage(FILE *out)
 	             "Build, sign, install and run releases of a web app and its workers.\n\n"
 	             "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nExit codes: 0 success, 1 a check said no, 2 usage error, 3 system error.\n"
 	             "See slipway(1) and the specs/ folder for the details.\n");
 }

@@ -107,4 +107,7 @@ const struct manifest_file *manifest_find_file(const struct manifest *m, const c
 /* The service named `name`, or NULL. */
 const struct manifest_service *manifest_find_service(const struct manifest *m, const char *name);
 
+/* build_time as Unix seconds (a validated manifest's; 0 when it cannot be read). */
+int64_t manifest_build_epoch(const struct manifest *m);
+
 #endif

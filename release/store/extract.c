@@ -757,7 +757,8 @@ int extractor_unpack(struct extractor *x, int stagingfd, struct err *err)
 	for (size_t i = 0; i < x->manifest->n_files; i++)
 		if (x->manifest->files[i].type == MANIFEST_FILE) {
 			x->progress.files_total++;
-			x->progress.bytes_total += x->manifest->files[i].size;
+			x->progress.bytes_total =
+			    sat_add(x->progress.bytes_total, x->manifest->files[i].size);
 		}
 	/* Writeback in its own thread when it can start; else each file's is started here. */
 	if (x->place.writeback && !x->writeback) {
