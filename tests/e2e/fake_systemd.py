@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import shutil
 import tempfile
 
 
@@ -28,6 +29,13 @@ def main():
     ap.add_argument("cmd", nargs="+")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="fake-systemd.")
+    try:
+        run(a, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(a, tmp):
     path = os.path.join(tmp, "notify")
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(path)

@@ -18,6 +18,13 @@ static void make_dir(void)
 	cr_assert_not_null(mkdtemp(dir));
 }
 
+static void remove_dir(void)
+{
+	struct err err;
+
+	remove_tree_at(AT_FDCWD, dir, &err);
+}
+
 static void write_text(const char *name, const char *text)
 {
 	char path[256];
@@ -39,7 +46,7 @@ static int detects(char **argv)
 	return preload_is_next_standalone(&spec);
 }
 
-Test(preload, detects_a_stock_nextjs_standalone_server, .init = make_dir)
+Test(preload, detects_a_stock_nextjs_standalone_server, .init = make_dir, .fini = remove_dir)
 {
 	char *plain[] = {"node", "server.js", NULL};
 	char *opts[] = {"/usr/local/bin/node", "--enable-source-maps", "server.js", NULL};
@@ -70,7 +77,7 @@ Test(preload, node_options_put_the_preload_first_quoted)
 	free(o);
 }
 
-Test(preload, installs_the_shipped_file, .init = make_dir)
+Test(preload, installs_the_shipped_file, .init = make_dir, .fini = remove_dir)
 {
 	char run[256], path[512], *got = NULL, *want = NULL;
 	struct err err;
