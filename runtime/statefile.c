@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,38 @@ int statefile_read(const char *root, json_object **out, struct err *err)
 	return 0;
 }
 
+/* For a caller who may not open the private lock: the process the pid file names is alive
+ * and runs a program called slipway. A pid reused by another slipway fools it; the lock,
+ * when it can be read, does not. */
+static int supervisor_pid_alive(const char *root)
+{
+	char path[PATH_MAX], *text = NULL, *end, *argv0 = NULL;
+	const char *base;
+	struct err ignored;
+	size_t len = 0;
+	long pid;
+	int alive;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", root, STATEFILE_DIR, STATEFILE_PID);
+	if (read_file_at(AT_FDCWD, path, 64, 1, &text, NULL, &ignored) < 0)
+		return 0;
+	errno = 0;
+	pid = strtol(text, &end, 10);
+	alive = !errno && end != text && (*end == '\n' || !*end) && pid > 1 && pid <= INT_MAX &&
+	        (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	free(text);
+	if (!alive)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	if (read_file_at(AT_FDCWD, path, 4096, 1, &argv0, &len, &ignored) < 0)
+		return 0;
+	base = strrchr(argv0, '/');
+	base = base ? base + 1 : argv0;
+	alive = !strcmp(base, "slipway");
+	free(argv0);
+	return alive;
+}
+
 int statefile_supervisor_alive(const char *root, struct err *err)
 {
 	char path[PATH_MAX];
@@ -143,6 +176,8 @@ int statefile_supervisor_alive(const char *root, struct err *err)
 
 	snprintf(path, sizeof(path), "%s/%s/%s", root, STATEFILE_DIR, STATEFILE_LOCK);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == EACCES)
+		return supervisor_pid_alive(root);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : fail_sys(err, "cannot open %s", path);
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {

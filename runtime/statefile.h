@@ -41,7 +41,9 @@ int statefile_write(const char *root, const struct state_snapshot *snap, struct 
  * -1 with err (missing file: "no state file"; not a JSON object: "... is not valid JSON"). */
 int statefile_read(const char *root, json_object **out, struct err *err);
 
-/* 1 when a supervisor holds ROOT/run/supervisor.lock, 0 when none does, -1 on error. */
+/* 1 when a supervisor holds ROOT/run/supervisor.lock, 0 when none does, -1 on error. A
+ * caller who may not open the lock (0600, the store owner's) gets 1 when the pid file names a
+ * live process running slipway, else 0. */
 int statefile_supervisor_alive(const char *root, struct err *err);
 
 /* Takes ROOT/run/supervisor.lock for this process (kept until exit) and writes the pid file.
