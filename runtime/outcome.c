@@ -12,7 +12,9 @@
 struct snapshot {
 	int pid;
 	unsigned seq;
+	int settled;
 	char phase[32], release[256], to[256], result[32], reason[512];
+	char not_ready[512]; /* "web (backoff: exited with status 1)" for live services */
 };
 
 static void copy_str(json_object *o, const char *key, char *buf, size_t cap)
@@ -22,6 +24,31 @@ static void copy_str(json_object *o, const char *key, char *buf, size_t cap)
 	buf[0] = '\0';
 	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
 		snprintf(buf, cap, "%s", json_object_get_string(v));
+}
+
+/* The live release's services that are not ready, for the message of a --wait that ends
+ * with the release live but not serving. */
+static void note_not_ready(struct snapshot *s, json_object *services)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < json_object_array_length(services); i++) {
+		json_object *svc = json_object_array_get_idx(services, i), *v;
+		char name[64], state[32], release[256], last[256];
+
+		if (json_object_object_get_ex(svc, "retiring", &v) && json_object_get_boolean(v))
+			continue;
+		copy_str(svc, "name", name, sizeof(name));
+		copy_str(svc, "state", state, sizeof(state));
+		copy_str(svc, "release", release, sizeof(release));
+		copy_str(svc, "last_exit", last, sizeof(last));
+		if (!strcmp(state, "ready") || strcmp(release, s->release) ||
+		    len >= sizeof(s->not_ready))
+			continue;
+		len += (size_t)snprintf(s->not_ready + len, sizeof(s->not_ready) - len,
+		                        "%s%s %s%s%s%s", len ? ", " : "", name, state,
+		                        *last ? " (" : "", last, *last ? ")" : "");
+	}
 }
 
 static int read_snapshot(const char *root, struct snapshot *s, char *err)
@@ -45,10 +72,14 @@ static int read_snapshot(const char *root, struct snapshot *s, char *err)
 	if (json_object_object_get_ex(o, "switch", &sw)) {
 		if (json_object_object_get_ex(sw, "seq", &v))
 			s->seq = (unsigned)json_object_get_int64(v);
+		if (json_object_object_get_ex(sw, "settled", &v))
+			s->settled = json_object_get_boolean(v);
 		copy_str(sw, "to", s->to, sizeof(s->to));
 		copy_str(sw, "result", s->result, sizeof(s->result));
 		copy_str(sw, "reason", s->reason, sizeof(s->reason));
 	}
+	if (json_object_object_get_ex(o, "services", &v) && json_object_is_type(v, json_type_array))
+		note_not_ready(s, v);
 	json_object_put(o);
 	return 0;
 }
@@ -88,23 +119,37 @@ int run_watch_wait(const char *root, const struct run_watch *w, const char *vers
 		if (s.pid != w->pid)
 			return fail(err, "the supervisor restarted (pid %d, was %d)", s.pid,
 			            w->pid);
+		/* Decided is not enough: the answer waits until the live release has settled
+		 * (ready again after a flip-back, too), so `status` afterwards agrees. */
 		if (s.seq > w->seq && !strcmp(s.to, version)) {
-			if (!strcmp(s.result, "ok"))
-				return RUN_OUTCOME_OK;
+			if (!s.settled)
+				continue;
 			if (!strcmp(s.result, "rolled_back")) {
 				snprintf(reason, reason_cap, "%s", s.reason);
 				return RUN_OUTCOME_ROLLED_BACK;
 			}
-			continue;
+			if (!strcmp(s.result, "failed")) {
+				snprintf(reason, reason_cap, "%s", s.reason);
+				return RUN_OUTCOME_FAILED;
+			}
+			if (s.not_ready[0]) {
+				snprintf(reason, reason_cap, "%s", s.not_ready);
+				return RUN_OUTCOME_NOT_SERVING;
+			}
+			return RUN_OUTCOME_OK;
 		}
-		if (strcmp(s.phase, "running"))
+		if (strcmp(s.phase, "running") || !s.settled)
 			continue;
 		/* Idle supervisor: either it already runs `version` (nothing to switch), or
 		 * `current` names another release it is running (ours was superseded). */
 		if (current_version(root, cur, sizeof(cur), err) < 0)
 			return -1;
-		if (!strcmp(s.release, version) && !strcmp(cur, version))
-			return RUN_OUTCOME_OK;
+		if (!strcmp(s.release, version) && !strcmp(cur, version)) {
+			if (!s.not_ready[0])
+				return RUN_OUTCOME_OK;
+			snprintf(reason, reason_cap, "%s", s.not_ready);
+			return RUN_OUTCOME_NOT_SERVING;
+		}
 		if (strcmp(cur, version) && !strcmp(s.release, cur)) {
 			snprintf(other, other_cap, "%s", cur);
 			return RUN_OUTCOME_SUPERSEDED;

@@ -27,6 +27,21 @@ static void child_fail(int fd, int step)
 	_exit(127);
 }
 
+/* Marks every descriptor from `first` up close-on-exec, so the service gets only what it is
+ * given: nothing slipway opened or inherited leaks into it (issue 15). */
+static void cloexec_from(int first)
+{
+	long fd, max;
+
+	if (close_range((unsigned)first, ~0u, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = first; fd < max; fd++)
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+}
+
 /* Runs in the child between fork and exec: only async-signal-safe calls. */
 static void child(const struct spawn_req *req, int report_fd, int out_fd)
 {
@@ -38,9 +53,18 @@ static void child(const struct spawn_req *req, int report_fd, int out_fd)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	devnull = open("/dev/null", O_RDONLY);
+	/* With slipway's own stdin or stdout closed, a pipe may sit on 0-2: move it away
+	 * before those are replaced. */
+	if (report_fd < 3 && (report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		_exit(127);
+	if (out_fd < 3 && (out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		child_fail(report_fd, 0);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		child_fail(report_fd, 0);
+	if (devnull == 0 && fcntl(0, F_SETFD, 0) < 0) /* dup2(0, 0) kept close-on-exec */
+		child_fail(report_fd, 0);
+	cloexec_from(3);
 	if (chdir(req->cwd) < 0)
 		child_fail(report_fd, 1);
 	environ = (char **)req->envp;

@@ -21,6 +21,7 @@ struct supervisor_config {
 	struct backoff_policy backoff;
 	uint64_t settle_ms;         /* "ready none": up after running this long */
 	uint64_t probe_interval_ms; /* between readiness attempts */
+	char warnings[1024];        /* about ignored or clamped settings, logged at start */
 	/* The health gate's undo: under the store lock, if `current` still names `bad`, points
 	 * it at `good`. Returns 0 when flipped, 1 when `current` had moved elsewhere, -1 on
 	 * error (err). */
@@ -29,8 +30,11 @@ struct supervisor_config {
 	int (*mark_bad)(const char *root, const char *version, const char *reason, char *err);
 };
 
-/* Fills the defaults: backoff from the environment, SLIPWAY_READY_NONE_MS (default 1000) and
- * SLIPWAY_PROBE_INTERVAL_MS (default 50). */
+#define SUP_SETTLE_LIMIT_MS 3600000u /* the largest SLIPWAY_READY_NONE_MS */
+
+/* Fills the defaults: backoff from the environment, SLIPWAY_READY_NONE_MS (default 1000,
+ * 0..SUP_SETTLE_LIMIT_MS) and SLIPWAY_PROBE_INTERVAL_MS (default 50, 10..60000); values
+ * outside are clamped or ignored with a line in cfg->warnings (runtime/envnum.h). */
 void supervisor_config_defaults(struct supervisor_config *cfg);
 
 enum { SUP_STOPPED = 0, SUP_REFUSED = 1 };

@@ -2,6 +2,7 @@
 
 #include "release/base/error.h"
 #include "runtime/backoff.h"
+#include "runtime/envnum.h"
 #include "runtime/linebuf.h"
 #include "runtime/svcspec.h"
 
@@ -93,6 +94,35 @@ Test(svcspec, portless_service_gets_no_port_or_hostname)
 	svc_spec_release(&s);
 }
 
+Test(svcspec, worker_health_port_kill_mode_and_log_readiness)
+{
+	struct manifest_service ms = web();
+	struct svc_spec s;
+	char err[ERR_MAX];
+	char *base[] = {"SLIPWAY_HEALTH_PORT=9999", NULL};
+
+	ms.port = 0;
+	ms.health_port = 8081;
+	ms.ready = READY_LOG;
+	ms.ready_path = NULL;
+	ms.ready_log = "registered worker";
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, base, &s, err), 0, "%s", err);
+	cr_assert_null(svc_env_get(s.envp, "SLIPWAY_HEALTH_PORT"), "never inherited");
+	cr_assert_eq(s.health_base, 8081);
+	cr_assert_eq(s.kill_mode, KILL_PROCESS, "a worker's default: its main process alone");
+	cr_assert_str_eq(s.ready_log, "registered worker");
+	cr_assert_eq(svc_spec_set_env(&s, "SLIPWAY_HEALTH_PORT", "8082", err), 0);
+	cr_assert_eq(svc_spec_set_env(&s, "SLIPWAY_HEALTH_PORT", "8083", err), 0);
+	cr_assert_str_eq(svc_env_get(s.envp, "SLIPWAY_HEALTH_PORT"), "8083");
+	svc_spec_release(&s);
+
+	ms = web();
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, err), 0, "%s", err);
+	cr_assert_eq(s.kill_mode, KILL_GROUP, "a port service's default: its group");
+	cr_assert_eq(s.health_base, 0);
+	svc_spec_release(&s);
+}
+
 Test(svcspec, refuses_cwd_outside_release)
 {
 	struct manifest_service ms = web();
@@ -128,14 +158,63 @@ Test(backoff, stable_run_resets_the_count)
 Test(backoff, policy_from_env_ignores_garbage)
 {
 	struct backoff_policy p;
+	char warn[512] = "";
 
 	setenv("SLIPWAY_BACKOFF_MIN_MS", "200", 1);
 	setenv("SLIPWAY_BACKOFF_MAX_MS", "-5", 1);
 	setenv("SLIPWAY_BACKOFF_RESET_MS", "12x", 1);
-	p = backoff_policy_from_env();
+	p = backoff_policy_from_env(warn, sizeof(warn));
 	cr_assert_eq(p.min_ms, 200);
 	cr_assert_eq(p.max_ms, 60000);
 	cr_assert_eq(p.reset_ms, 60000);
+	cr_assert_not_null(strstr(warn, "ignoring SLIPWAY_BACKOFF_MAX_MS"), "%s", warn);
+	cr_assert_not_null(strstr(warn, "ignoring SLIPWAY_BACKOFF_RESET_MS"), "%s", warn);
+}
+
+/* A value near 2^64 once wrapped the restart delay into a hot loop (issue 15 item 10). */
+Test(backoff, policy_from_env_clamps_huge_values)
+{
+	struct backoff_policy p;
+	char warn[512] = "";
+
+	setenv("SLIPWAY_BACKOFF_MIN_MS", "18446744073709551615", 1);
+	setenv("SLIPWAY_BACKOFF_MAX_MS", "184467440737095516160", 1);
+	setenv("SLIPWAY_BACKOFF_RESET_MS", "0", 1);
+	p = backoff_policy_from_env(warn, sizeof(warn));
+	cr_assert_eq(p.min_ms, BACKOFF_MIN_LIMIT_MS);
+	cr_assert_eq(p.max_ms, BACKOFF_LIMIT_MS);
+	cr_assert_eq(p.reset_ms, 1);
+	cr_assert_eq(backoff_delay(&p, 1), BACKOFF_MIN_LIMIT_MS);
+	cr_assert_eq(backoff_delay(&p, 64), BACKOFF_LIMIT_MS);
+	cr_assert_not_null(strstr(warn, "SLIPWAY_BACKOFF_MIN_MS is above 3600000"), "%s", warn);
+	cr_assert_not_null(strstr(warn, "SLIPWAY_BACKOFF_RESET_MS is below 1"), "%s", warn);
+}
+
+Test(backoff, delay_never_wraps)
+{
+	struct backoff_policy p = {UINT64_MAX / 3, UINT64_MAX - 1, 1};
+
+	cr_assert_eq(backoff_delay(&p, 1), UINT64_MAX / 3);
+	cr_assert_eq(backoff_delay(&p, 3), UINT64_MAX - 1);
+}
+
+Test(envnum, strict_decimal_in_range)
+{
+	char warn[256] = "";
+
+	setenv("SLIPWAY_TEST_MS", "250", 1);
+	cr_assert_eq(envnum_ms("SLIPWAY_TEST_MS", 7, 0, 1000, warn, sizeof(warn)), 250);
+	setenv("SLIPWAY_TEST_MS", " 250", 1);
+	cr_assert_eq(envnum_ms("SLIPWAY_TEST_MS", 7, 0, 1000, warn, sizeof(warn)), 7);
+	setenv("SLIPWAY_TEST_MS", "1e3", 1);
+	cr_assert_eq(envnum_ms("SLIPWAY_TEST_MS", 7, 0, 1000, warn, sizeof(warn)), 7);
+	setenv("SLIPWAY_TEST_MS", "99999999999999999999999999999", 1);
+	cr_assert_eq(envnum_ms("SLIPWAY_TEST_MS", 7, 0, 1000, warn, sizeof(warn)), 1000);
+	setenv("SLIPWAY_TEST_MS", "", 1);
+	cr_assert_eq(envnum_ms("SLIPWAY_TEST_MS", 7, 0, 1000, warn, sizeof(warn)), 7);
+	unsetenv("SLIPWAY_TEST_MS");
+	cr_assert_eq(envnum_ms("SLIPWAY_TEST_MS", 7, 0, 1000, warn, sizeof(warn)), 7);
+	cr_assert_not_null(strstr(warn, "SLIPWAY_TEST_MS is above 1000"), "%s", warn);
 }
 
 struct lines {
