@@ -6,6 +6,8 @@
 #ifndef SLIPWAY_CMD_H
 #define SLIPWAY_CMD_H
 
+#include "release/base/error.h"
+
 enum {
 	EXIT_OK = 0,    /* success */
 	EXIT_NO = 1,    /* a check said no: bad signature, rejected archive, unhealthy release */
@@ -27,6 +29,13 @@ int cmd_list(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+
+/* The exit code for a failure of e's kind: the one place where error kinds become exit
+ * codes (EXIT_NO for ERR_REFUSED, EXIT_USAGE for ERR_USAGE, EXIT_FAIL otherwise). */
+int cmd_exit_code(const struct err *e);
+
+/* Prints "slipway: <cmd>: <e->msg>" on stderr and returns cmd_exit_code(e). */
+int cmd_error(const char *cmd, const struct err *e);
 
 /* Prints "slipway: <cmd>: <msg>" on stderr and returns `code`. */
 int cmd_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

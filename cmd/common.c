@@ -16,6 +16,24 @@ int cmd_fail(const char *cmd, int code, const char *fmt, ...)
 	return code;
 }
 
+int cmd_exit_code(const struct err *e)
+{
+	switch (e->kind) {
+	case ERR_REFUSED:
+		return EXIT_NO;
+	case ERR_USAGE:
+		return EXIT_USAGE;
+	case ERR_SYSTEM:
+		break;
+	}
+	return EXIT_FAIL;
+}
+
+int cmd_error(const char *cmd, const struct err *e)
+{
+	return cmd_fail(cmd, cmd_exit_code(e), "%s", e->msg);
+}
+
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

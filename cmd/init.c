@@ -30,7 +30,8 @@ int cmd_init(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *root_opt = NULL, *pub = NULL, *root;
-	char err[ERR_MAX], *text = NULL, id[17];
+	struct err err;
+	char *text = NULL, id[17];
 	struct minisign_pubkey pk;
 	size_t len = 0;
 	int c;
@@ -59,15 +60,18 @@ int cmd_init(int argc, char **argv)
 	root = cmd_store_root("init", root_opt);
 	if (!root)
 		return EXIT_USAGE;
-	if (read_file_at(AT_FDCWD, pub, MINISIGN_KEYFILE_MAX, 0, &text, &len, err) < 0)
-		return cmd_fail("init", EXIT_FAIL, "public key: %s", err);
-	if (minisign_pubkey_parse(text, len, &pk, err) < 0) {
-		free(text);
-		return cmd_fail("init", EXIT_NO, "public key %s: %s", pub, err);
+	if (read_file_at(AT_FDCWD, pub, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {
+		fail_prefix(&err, "public key");
+		return cmd_error("init", &err);
 	}
-	if (store_init(root, text, len, err) < 0) {
+	if (minisign_pubkey_parse(text, len, &pk, &err) < 0) {
 		free(text);
-		return cmd_fail("init", EXIT_FAIL, "%s", err);
+		fail_prefix(&err, "public key %s", pub);
+		return cmd_error("init", &err);
+	}
+	if (store_init(root, text, len, &err) < 0) {
+		free(text);
+		return cmd_error("init", &err);
 	}
 	free(text);
 	minisign_keyid_hex(pk.keyid, id);

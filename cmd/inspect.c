@@ -78,7 +78,8 @@ int cmd_inspect(int argc, char **argv)
 	struct extract_limits lim;
 	struct extractor *x = NULL;
 	const struct manifest *m;
-	char err[ERR_MAX], *json = NULL;
+	struct err err;
+	char *json = NULL;
 	int c, fd, json_out = 0, rc = EXIT_OK;
 
 	optind = 1;
@@ -103,13 +104,13 @@ int cmd_inspect(int argc, char **argv)
 		return cmd_fail("inspect", EXIT_FAIL, "cannot open %s: %s", argv[optind],
 		                strerror(errno));
 	extract_limits_default(&lim);
-	if (extractor_new(fd, &lim, NULL, NULL, &x, err) < 0 ||
-	    extractor_read_manifest(x, &m, err) < 0) {
-		rc = cmd_fail("inspect", x && extractor_system_error(x) ? EXIT_FAIL : EXIT_NO,
-		              "%s: %s", argv[optind], err);
+	if (extractor_new(fd, &lim, NULL, NULL, &x, &err) < 0 ||
+	    extractor_read_manifest(x, &m, &err) < 0) {
+		fail_prefix(&err, "%s", argv[optind]);
+		rc = cmd_error("inspect", &err);
 	} else if (json_out) {
-		if (manifest_to_json(m, &json, NULL, err) < 0)
-			rc = cmd_fail("inspect", EXIT_FAIL, "%s", err);
+		if (manifest_to_json(m, &json, NULL, &err) < 0)
+			rc = cmd_error("inspect", &err);
 		else
 			fputs(json, stdout);
 	} else {

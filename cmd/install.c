@@ -63,22 +63,23 @@ static int parse_count(const char *cmd, const char *opt, const char *s, uint64_t
 static int check_pubkey(const char *cmd, struct store *st, const char *path)
 {
 	struct minisign_pubkey given, pinned;
-	char err[ERR_MAX], *text = NULL;
+	struct err err;
+	char *text = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (read_file_at(AT_FDCWD, path, MINISIGN_KEYFILE_MAX, 0, &text, &len, err) < 0)
-		return cmd_fail(cmd, EXIT_FAIL, "public key: %s", err);
-	rc = minisign_pubkey_parse(text, len, &given, err);
+	if (read_file_at(AT_FDCWD, path, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {
+		fail_prefix(&err, "public key");
+		return cmd_error(cmd, &err);
+	}
+	rc = minisign_pubkey_parse(text, len, &given, &err);
 	free(text);
-	if (rc < 0)
-		return cmd_fail(cmd, EXIT_NO, "public key %s: %s", path, err);
-	if (read_file_at(st->rootfd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &text, &len, err) < 0)
-		return cmd_fail(cmd, EXIT_FAIL, "pinned key: %s", err);
-	rc = minisign_pubkey_parse(text, len, &pinned, err);
-	free(text);
-	if (rc < 0)
-		return cmd_fail(cmd, EXIT_FAIL, "pinned key: %s", err);
+	if (rc < 0) {
+		fail_prefix(&err, "public key %s", path);
+		return cmd_error(cmd, &err);
+	}
+	if (store_pinned_key(st, &pinned, &err) < 0)
+		return cmd_error(cmd, &err);
 	if (memcmp(&given, &pinned, sizeof(given)))
 		return cmd_fail(cmd, EXIT_NO,
 		                "%s is not the key pinned in %s; the store trusts only its pinned "
@@ -109,7 +110,7 @@ int install_main(const char *cmd, int argc, char **argv, bool activate)
 	struct run_watch w;
 	bool wait = false;
 	const char *root_opt = NULL, *pub = NULL;
-	char err[ERR_MAX];
+	struct err err;
 	int c, rc;
 
 	extract_limits_default(&o.limits);
@@ -171,8 +172,8 @@ int install_main(const char *cmd, int argc, char **argv, bool activate)
 	}
 	if (wait && (rc = run_wait_begin(cmd, &st, &w)) != EXIT_OK)
 		goto out;
-	if (store_install(&st, argv[optind], &o, &res, err) < 0) {
-		rc = cmd_fail(cmd, res.rejected ? EXIT_NO : EXIT_FAIL, "%s", err);
+	if (store_install(&st, argv[optind], &o, &res, &err) < 0) {
+		rc = cmd_error(cmd, &err);
 		goto out;
 	}
 	if (res.already_installed)

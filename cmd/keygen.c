@@ -35,18 +35,19 @@ static const char usage_text[] =
     "  -h, --help             show this help\n";
 
 /* Writes `text` to `path` atomically (exclusive unless force). */
-static int write_key_file(const char *path, const char *text, mode_t mode, int force, char *err)
+static int write_key_file(const char *path, const char *text, mode_t mode, int force,
+                          struct err *err)
 {
 	char *d = strdup(path), *b = strdup(path);
 	int dirfd = -1, rc = -1;
 
 	if (!d || !b) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		fail(err, "cannot open the directory of %s: %s", path, strerror(errno));
+		fail_sys(err, "cannot open the directory of %s", path);
 		goto out;
 	}
 	if (write_file_atomic(dirfd, basename(b), text, strlen(text), mode, !force, err) < 0) {
@@ -85,22 +86,23 @@ static int check_dir_of(const char *path)
  * exit code (EXIT_OK when pw is filled). */
 static int new_password(char pw[PASSWORD_MAX])
 {
-	char again[PASSWORD_MAX], err[ERR_MAX];
+	struct err err;
+	char again[PASSWORD_MAX];
 	int rc = EXIT_OK;
 
 	if (getenv("SLIPWAY_PASSWORD")) {
-		if (signing_password("", pw, err) < 0)
-			return cmd_fail("keygen", EXIT_USAGE, "%s", err);
+		if (signing_password("", pw, &err) < 0)
+			return cmd_error("keygen", &err);
 	} else {
 		if (!password_tty_available())
 			return cmd_usage_error("keygen",
 			                       "no password for the secret key: set "
 			                       "SLIPWAY_PASSWORD, run on a terminal, or pass -W "
 			                       "for an unencrypted key");
-		if (password_prompt("Password for the new secret key: ", pw, PASSWORD_MAX, err) <
+		if (password_prompt("Password for the new secret key: ", pw, PASSWORD_MAX, &err) <
 		        0 ||
-		    password_prompt("Password (again): ", again, PASSWORD_MAX, err) < 0) {
-			rc = cmd_fail("keygen", EXIT_FAIL, "%s", err);
+		    password_prompt("Password (again): ", again, PASSWORD_MAX, &err) < 0) {
+			rc = cmd_error("keygen", &err);
 		} else if (strcmp(pw, again) != 0) {
 			rc = cmd_fail("keygen", EXIT_NO, "the passwords do not match");
 		}
@@ -126,7 +128,8 @@ int cmd_keygen(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *pub_path = DEFAULT_PUB, *sec_path = DEFAULT_SEC, *comment = NULL;
-	char err[ERR_MAX], pw[PASSWORD_MAX], keyid[17], *sec_text = NULL, *pub_text = NULL;
+	struct err err;
+	char pw[PASSWORD_MAX], keyid[17], *sec_text = NULL, *pub_text = NULL;
 	struct minisign_seckey sk = {0};
 	struct minisign_pubkey pk;
 	int c, no_password = 0, force = 0, rc;
@@ -183,22 +186,22 @@ int cmd_keygen(int argc, char **argv)
 		return rc;
 
 	rc = EXIT_FAIL;
-	if (minisign_keygen(&sk, err) < 0 ||
-	    minisign_seckey_format(&sk, no_password ? NULL : pw, comment, &sec_text, err) < 0) {
-		cmd_fail("keygen", EXIT_FAIL, "%s", err);
+	if (minisign_keygen(&sk, &err) < 0 ||
+	    minisign_seckey_format(&sk, no_password ? NULL : pw, comment, &sec_text, &err) < 0) {
+		rc = cmd_error("keygen", &err);
 		goto out;
 	}
 	minisign_seckey_public(&sk, &pk);
-	if (minisign_pubkey_format(&pk, &pub_text, err) < 0) {
-		cmd_fail("keygen", EXIT_FAIL, "%s", err);
+	if (minisign_pubkey_format(&pk, &pub_text, &err) < 0) {
+		rc = cmd_error("keygen", &err);
 		goto out;
 	}
-	if (write_key_file(sec_path, sec_text, 0600, force, err) < 0) {
-		cmd_fail("keygen", EXIT_FAIL, "%s", err);
+	if (write_key_file(sec_path, sec_text, 0600, force, &err) < 0) {
+		rc = cmd_error("keygen", &err);
 		goto out;
 	}
-	if (write_key_file(pub_path, pub_text, 0644, force, err) < 0) {
-		cmd_fail("keygen", EXIT_FAIL, "%s", err);
+	if (write_key_file(pub_path, pub_text, 0644, force, &err) < 0) {
+		rc = cmd_error("keygen", &err);
 		if (!force)
 			unlink(sec_path); /* no half key pair left behind */
 		goto out;

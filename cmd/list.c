@@ -88,7 +88,8 @@ int cmd_list(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *root_opt = NULL;
-	char err[ERR_MAX], *current = NULL, *target = NULL;
+	struct err err;
+	char *current = NULL, *target = NULL;
 	struct release_record *r = NULL;
 	struct store st;
 	size_t n = 0;
@@ -116,10 +117,10 @@ int cmd_list(int argc, char **argv)
 	rc = store_cmd_open("list", root_opt, false, &st);
 	if (rc != EXIT_OK)
 		return rc;
-	if (store_list_releases(&st, &r, &n, err) < 0 ||
-	    store_current_version(&st, &current, err) < 0 ||
-	    store_rollback_target(&st, &target, err) < 0) {
-		rc = cmd_fail("list", EXIT_FAIL, "%s", err);
+	if (store_list_releases(&st, &r, &n, &err) < 0 ||
+	    store_current_version(&st, &current, &err) < 0 ||
+	    store_rollback_target(&st, &target, &err) < 0) {
+		rc = cmd_error("list", &err);
 		goto out;
 	}
 	if (json)

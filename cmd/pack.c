@@ -107,12 +107,13 @@ static int print_config(const char *project)
 {
 	struct pack_config cfg;
 	struct project_shape shape;
-	char err[ERR_MAX], *text;
+	struct err err;
+	char *text;
 	int rc = EXIT_OK;
 
 	config_init(&cfg);
-	if (pack_effective_config(project, &cfg, &shape, err) < 0) {
-		rc = cmd_fail("pack", EXIT_USAGE, "%s", err);
+	if (pack_effective_config(project, &cfg, &shape, &err) < 0) {
+		rc = cmd_error("pack", &err);
 	} else if (!(text = config_to_ini(&cfg))) {
 		rc = cmd_fail("pack", EXIT_FAIL, "out of memory");
 	} else {
@@ -198,7 +199,7 @@ int cmd_pack(int argc, char **argv)
 	struct progress_state ps;
 	struct timespec t0;
 	bool json = false, show_config = false;
-	char err[ERR_MAX];
+	struct err err;
 	int c;
 
 	memset(&rq, 0, sizeof(rq));
@@ -272,16 +273,9 @@ int cmd_pack(int argc, char **argv)
 	rq.progress = on_progress;
 	rq.ctx = &ps;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (pack_run(&rq, &res, err) < 0) {
+	if (pack_run(&rq, &res, &err) < 0) {
 		end_line(&ps);
-		switch (res.failure) {
-		case PACK_FAIL_USAGE:
-			return cmd_fail("pack", EXIT_USAGE, "%s", err);
-		case PACK_FAIL_CHECK:
-			return cmd_fail("pack", EXIT_NO, "%s", err);
-		default:
-			return cmd_fail("pack", EXIT_FAIL, "%s", err);
-		}
+		return cmd_error("pack", &err);
 	}
 	end_line(&ps);
 	if (!res.signature[0])

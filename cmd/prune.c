@@ -36,7 +36,8 @@ int cmd_prune(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *root_opt = NULL;
-	char err[ERR_MAX], *end;
+	struct err err;
+	char *end;
 	unsigned long keep = PRUNE_DEFAULT_KEEP;
 	size_t removed = 0;
 	struct store st;
@@ -71,8 +72,8 @@ int cmd_prune(int argc, char **argv)
 	rc = store_cmd_open("prune", root_opt, true, &st);
 	if (rc != EXIT_OK)
 		return rc;
-	if (store_prune(&st, keep, dry_run, report, &dry_run, &removed, err) < 0)
-		rc = cmd_fail("prune", EXIT_FAIL, "%s", err);
+	if (store_prune(&st, keep, dry_run, report, &dry_run, &removed, &err) < 0)
+		rc = cmd_error("prune", &err);
 	else if (removed == 0)
 		printf("nothing to prune\n");
 	store_close(&st);

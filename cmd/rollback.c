@@ -29,7 +29,8 @@ int cmd_rollback(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *root_opt = NULL;
-	char err[ERR_MAX], *target = NULL;
+	struct err err;
+	char *target = NULL;
 	struct store st;
 	struct run_watch w;
 	int c, rc, wait = 0;
@@ -62,8 +63,8 @@ int cmd_rollback(int argc, char **argv)
 	}
 	if (optind < argc) {
 		rc = switch_to("rollback", &st, argv[optind], "rollback");
-	} else if (store_rollback_target(&st, &target, err) < 0) {
-		rc = cmd_fail("rollback", EXIT_FAIL, "%s", err);
+	} else if (store_rollback_target(&st, &target, &err) < 0) {
+		rc = cmd_error("rollback", &err);
 	} else if (!target) {
 		rc = cmd_fail("rollback", EXIT_NO,
 		              "nothing to roll back to: no earlier release that is still installed "

@@ -43,7 +43,7 @@ static void usage(FILE *out)
 
 /* The health gate's undo, under the store lock: only if `current` still names the release
  * that failed (an operator may have moved it on meanwhile). 1 when left alone. */
-static int flip_back(const char *root, const char *bad, const char *good, char *err)
+static int flip_back(const char *root, const char *bad, const char *good, struct err *err)
 {
 	struct store st;
 	char *cur = NULL;
@@ -66,7 +66,7 @@ out:
 }
 
 /* A release that never got installed (nothing to mark) is not an error. */
-static int mark_bad(const char *root, const char *version, const char *reason, char *err)
+static int mark_bad(const char *root, const char *version, const char *reason, struct err *err)
 {
 	struct store st;
 	int rc = -1;
@@ -90,7 +90,8 @@ int cmd_run(int argc, char **argv)
 	struct supervisor_config cfg;
 	const char *root_opt = NULL, *root;
 	struct store st;
-	char abs_root[PATH_MAX], err[ERR_MAX];
+	struct err err;
+	char abs_root[PATH_MAX];
 	int c, rc;
 
 	opterr = 0;
@@ -125,10 +126,7 @@ int cmd_run(int argc, char **argv)
 	cfg.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	cfg.flip_back = flip_back;
 	cfg.mark_bad = mark_bad;
-	rc = supervisor_run(&cfg, err);
-	if (rc == SUP_REFUSED)
-		return cmd_fail("run", EXIT_NO, "%s", err);
-	if (rc < 0)
-		return cmd_fail("run", EXIT_FAIL, "%s", err);
+	if (supervisor_run(&cfg, &err) < 0)
+		return cmd_error("run", &err);
 	return EXIT_OK;
 }

@@ -23,11 +23,12 @@ json_object *run_status_json(const char *root)
 	                                  "pid",       "port",       "restarts", "failures",
 	                                  "last_exit", "since",      "retiring", NULL};
 	json_object *o = json_object_new_object(), *st, *v, *arr;
-	char err[ERR_MAX], *text = NULL;
-	int alive = statefile_supervisor_alive(root, err);
+	struct err err;
+	char *text = NULL;
+	int alive = statefile_supervisor_alive(root, &err);
 
 	json_object_object_add(o, "running", json_object_new_boolean(alive == 1));
-	if (statefile_read(root, &text, err) < 0)
+	if (statefile_read(root, &text, &err) < 0)
 		return o;
 	st = json_tokener_parse(text);
 	free(text);

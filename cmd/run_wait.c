@@ -8,17 +8,20 @@
 
 int run_wait_begin(const char *cmd, struct store *st, struct run_watch *w)
 {
-	char err[ERR_MAX];
+	struct err err;
 
-	if (run_watch_begin(st->root, w, err) < 0)
-		return cmd_fail(cmd, EXIT_FAIL, "--wait: %s", err);
+	if (run_watch_begin(st->root, w, &err) < 0) {
+		fail_prefix(&err, "--wait");
+		return cmd_error(cmd, &err);
+	}
 	return EXIT_OK;
 }
 
 int run_wait_finish(const char *cmd, struct store *st, const struct run_watch *w,
                     const char *version)
 {
-	char err[ERR_MAX], reason[512] = "", other[256] = "", *root = strdup(st->root);
+	char reason[512] = "", other[256] = "", *root = strdup(st->root);
+	struct err err;
 	int r;
 
 	store_close(st);
@@ -26,7 +29,7 @@ int run_wait_finish(const char *cmd, struct store *st, const struct run_watch *w
 		return cmd_fail(cmd, EXIT_FAIL, "out of memory");
 	printf("waiting for slipway run (pid %d) to bring up %s\n", w->pid, version);
 	fflush(stdout);
-	r = run_watch_wait(root, w, version, reason, sizeof(reason), other, sizeof(other), err);
+	r = run_watch_wait(root, w, version, reason, sizeof(reason), other, sizeof(other), &err);
 	free(root);
 	switch (r) {
 	case RUN_OUTCOME_OK:
@@ -47,6 +50,7 @@ int run_wait_finish(const char *cmd, struct store *st, const struct run_watch *w
 		return cmd_fail(cmd, EXIT_NO, "%s was superseded by %s before it went live",
 		                version, other);
 	default:
-		return cmd_fail(cmd, EXIT_FAIL, "--wait: %s", err);
+		fail_prefix(&err, "--wait");
+		return cmd_error(cmd, &err);
 	}
 }

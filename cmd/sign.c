@@ -40,7 +40,8 @@ static int comment_from_manifest(const char *archive, char **out)
 	struct extract_limits lim;
 	struct extractor *x = NULL;
 	const struct manifest *m = NULL;
-	char err[ERR_MAX], *copy = strdup(archive);
+	char *copy = strdup(archive);
+	struct err err;
 	int fd = -1, rc = EXIT_FAIL;
 
 	if (!copy)
@@ -51,16 +52,19 @@ static int comment_from_manifest(const char *archive, char **out)
 		goto out;
 	}
 	extract_limits_default(&lim);
-	if (extractor_new(fd, &lim, NULL, NULL, &x, err) < 0 ||
-	    extractor_read_manifest(x, &m, err) < 0) {
+	/* Whatever the reason, this file cannot be signed without -t: a verdict (exit 1). */
+	if (extractor_new(fd, &lim, NULL, NULL, &x, &err) < 0 ||
+	    extractor_read_manifest(x, &m, &err) < 0) {
 		rc = cmd_fail("sign", EXIT_NO,
 		              "%s: cannot take the trusted comment from the manifest: %s; "
 		              "pass -t to sign a file that is not a slipway archive",
-		              archive, err);
+		              archive, err.msg);
 		goto out;
 	}
-	if (minisign_trusted_comment(m->app, m->version, m->serial, basename(copy), out, err) < 0) {
-		rc = cmd_fail("sign", EXIT_NO, "%s: %s", archive, err);
+	if (minisign_trusted_comment(m->app, m->version, m->serial, basename(copy), out, &err) <
+	    0) {
+		fail_prefix(&err, "%s", archive);
+		rc = cmd_error("sign", &err);
 		goto out;
 	}
 	rc = EXIT_OK;
@@ -83,7 +87,8 @@ int cmd_sign(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *sec = NULL, *tc = NULL, *comment = NULL, *sig_path = NULL, *archive;
-	char err[ERR_MAX], *sig_default = NULL, *tc_default = NULL;
+	struct err err;
+	char *sig_default = NULL, *tc_default = NULL;
 	struct minisign_seckey sk = {0};
 	struct stat st;
 	int c, rc;
@@ -146,12 +151,12 @@ int cmd_sign(int argc, char **argv)
 		}
 		sig_path = sig_default;
 	}
-	if (signing_key_load(sec, &sk, err) < 0) {
-		rc = cmd_fail("sign", EXIT_NO, "%s", err);
+	if (signing_key_load(sec, &sk, &err) < 0) {
+		rc = cmd_error("sign", &err);
 		goto out;
 	}
-	if (minisign_sign_file(archive, sig_path, &sk, tc, comment, err) < 0) {
-		rc = cmd_fail("sign", EXIT_FAIL, "%s", err);
+	if (minisign_sign_file(archive, sig_path, &sk, tc, comment, &err) < 0) {
+		rc = cmd_error("sign", &err);
 		goto out;
 	}
 	printf("%s\n", sig_path);

@@ -33,11 +33,12 @@ static const char usage_text[] =
 static json_object *env_names(struct store *st, struct stat *sb, bool *present)
 {
 	json_object *names = json_object_new_array();
-	char *text = NULL, *line, *save = NULL, err[ERR_MAX];
+	struct err err;
+	char *text = NULL, *line, *save = NULL;
 	size_t len = 0;
 
 	*present = fstatat(st->rootfd, STORE_ENV, sb, AT_SYMLINK_NOFOLLOW) == 0;
-	if (!*present || read_file_at(st->rootfd, STORE_ENV, 1 << 20, 1, &text, &len, err) < 0)
+	if (!*present || read_file_at(st->rootfd, STORE_ENV, 1 << 20, 1, &text, &len, &err) < 0)
 		return names;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
@@ -68,15 +69,15 @@ static json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static int collect(struct store *st, json_object *o, char *err)
+static int collect(struct store *st, json_object *o, struct err *err)
 {
 	struct release_record *r = NULL;
 	struct manifest *m = NULL;
-	char *current = NULL, *target = NULL, *pub = NULL, id[17] = "";
+	char *current = NULL, *target = NULL, id[17] = "";
 	json_object *names, *missing = json_object_new_array();
 	struct minisign_pubkey pk;
 	struct stat sb;
-	size_t n = 0, len = 0;
+	size_t n = 0;
 	bool env_present;
 	int rc = -1;
 
@@ -84,8 +85,7 @@ static int collect(struct store *st, json_object *o, char *err)
 	    store_current_version(st, &current, err) < 0 ||
 	    store_rollback_target(st, &target, err) < 0)
 		goto out;
-	if (read_file_at(st->rootfd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &pub, &len, err) == 0 &&
-	    minisign_pubkey_parse(pub, len, &pk, err) == 0)
+	if (store_pinned_key(st, &pk, err) == 0)
 		minisign_keyid_hex(pk.keyid, id);
 	json_object_object_add(o, "root", json_object_new_string(st->root));
 	json_object_object_add(o, "trusted_key", json_object_new_string(id));
@@ -127,7 +127,6 @@ out:
 	store_list_free(r, n);
 	free(current);
 	free(target);
-	free(pub);
 	return rc;
 }
 
@@ -180,7 +179,7 @@ int cmd_status(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *root_opt = NULL;
-	char err[ERR_MAX];
+	struct err err;
 	json_object *o;
 	struct store st;
 	int c, rc, json = 0;
@@ -208,8 +207,8 @@ int cmd_status(int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	o = json_object_new_object();
-	if (collect(&st, o, err) < 0) {
-		rc = cmd_fail("status", EXIT_FAIL, "%s", err);
+	if (collect(&st, o, &err) < 0) {
+		rc = cmd_error("status", &err);
 	} else if (json) {
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 		                                           JSON_C_TO_STRING_SPACED |

@@ -9,47 +9,46 @@
 int store_cmd_open(const char *cmd, const char *root_opt, bool lock, struct store *st)
 {
 	const char *root = cmd_store_root(cmd, root_opt);
-	char err[ERR_MAX];
+	struct err err;
 
 	st->rootfd = -1;
 	st->lockfd = -1;
 	st->root = NULL;
 	if (!root)
 		return EXIT_USAGE;
-	if (store_open(root, st, err) < 0)
-		return cmd_fail(cmd, EXIT_FAIL, "%s", err);
+	if (store_open(root, st, &err) < 0)
+		return cmd_error(cmd, &err);
 	if (!lock)
 		return EXIT_OK;
-	if (store_lock(st, -1, err) < 0) {
+	if (store_lock(st, -1, &err) < 0) {
 		store_close(st);
-		return cmd_fail(cmd, EXIT_FAIL, "%s", err);
+		return cmd_error(cmd, &err);
 	}
-	if (store_sweep(st, err) < 0)
+	if (store_sweep(st, &err) < 0)
 		fprintf(stderr,
 		        "slipway: %s: warning: cleaning up after an interrupted command: %s\n", cmd,
-		        err);
+		        err.msg);
 	return EXIT_OK;
 }
 
 int switch_to(const char *cmd, struct store *st, const char *version, const char *action)
 {
-	char err[ERR_MAX], *from = NULL;
+	struct err err;
+	char *from = NULL;
 	struct release_record r;
 	bool changed = false;
 
-	if (!store_is_installed(st, version))
-		return cmd_fail(cmd, EXIT_NO, "%s is not installed in %s", version, st->root);
-	if (record_read(st, version, &r, err) == 0) {
+	if (record_read(st, version, &r, &err) == 0) {
 		if (r.bad)
 			fprintf(stderr, "slipway: %s: warning: %s is marked bad (%s)\n", cmd,
 			        version, r.bad_reason[0] ? r.bad_reason : "no reason given");
 		record_release(&r);
 	}
-	if (store_current_version(st, &from, err) < 0)
-		return cmd_fail(cmd, EXIT_FAIL, "%s", err);
-	if (store_activate(st, version, action, &changed, err) < 0) {
+	if (store_current_version(st, &from, &err) < 0)
+		return cmd_error(cmd, &err);
+	if (store_activate(st, version, action, &changed, &err) < 0) {
 		free(from);
-		return cmd_fail(cmd, EXIT_FAIL, "%s", err);
+		return cmd_error(cmd, &err);
 	}
 	if (!changed)
 		printf("%s is already active\n", version);

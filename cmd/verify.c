@@ -34,13 +34,14 @@ int cmd_verify(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	const char *pub_path = NULL, *sig_path = NULL, *archive;
-	char err[ERR_MAX], *sig_default = NULL, *pub_text = NULL, *sig_text = NULL, *tc = NULL;
+	struct err err;
+	char *sig_default = NULL, *pub_text = NULL, *sig_text = NULL, *tc = NULL;
 	char keyid[17];
 	struct minisign_pubkey pk;
 	unsigned flags = 0;
 	size_t pub_len = 0, sig_len = 0;
 	struct stat st;
-	int c, quiet = 0, fd = -1, rc, vrc;
+	int c, quiet = 0, fd = -1, rc;
 
 	optind = 1;
 	opterr = 0;
@@ -77,19 +78,21 @@ int cmd_verify(int argc, char **argv)
 		sig_path = sig_default;
 	}
 
-	if (read_file_at(AT_FDCWD, pub_path, MINISIGN_KEYFILE_MAX, 0, &pub_text, &pub_len, err) <
+	if (read_file_at(AT_FDCWD, pub_path, MINISIGN_KEYFILE_MAX, 0, &pub_text, &pub_len, &err) <
 	    0) {
-		rc = cmd_fail("verify", EXIT_FAIL, "public key: %s", err);
+		fail_prefix(&err, "public key");
+		rc = cmd_error("verify", &err);
 		goto out;
 	}
-	if (minisign_pubkey_parse(pub_text, pub_len, &pk, err) < 0) {
-		rc = cmd_fail("verify", EXIT_NO, "%s: %s", pub_path, err);
+	if (minisign_pubkey_parse(pub_text, pub_len, &pk, &err) < 0) {
+		fail_prefix(&err, "%s", pub_path);
+		rc = cmd_error("verify", &err);
 		goto out;
 	}
 	/* A missing or oversized signature is a verdict (exit 1), not an environment failure. */
-	if (read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &sig_text, &sig_len, err) <
+	if (read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &sig_text, &sig_len, &err) <
 	    0) {
-		rc = cmd_fail("verify", EXIT_NO, "%s: no usable signature: %s", archive, err);
+		rc = cmd_fail("verify", EXIT_NO, "%s: no usable signature: %s", archive, err.msg);
 		goto out;
 	}
 	fd = open(archive, O_RDONLY | O_CLOEXEC);
@@ -101,9 +104,9 @@ int cmd_verify(int argc, char **argv)
 		rc = cmd_fail("verify", EXIT_FAIL, "%s: not a regular file", archive);
 		goto out;
 	}
-	vrc = minisign_verify_fd(&pk, sig_text, sig_len, fd, flags, &tc, err);
-	if (vrc < 0) {
-		rc = cmd_fail("verify", vrc == -2 ? EXIT_FAIL : EXIT_NO, "%s: %s", archive, err);
+	if (minisign_verify_fd(&pk, sig_text, sig_len, fd, flags, &tc, &err) < 0) {
+		fail_prefix(&err, "%s", archive);
+		rc = cmd_error("verify", &err);
 		goto out;
 	}
 	if (!quiet) {

@@ -16,16 +16,17 @@ const char *archive_suffix(enum pack_compress c)
 	return c == COMPRESS_GZIP ? ".tar.gz" : ".tar.zst";
 }
 
-static int archive_fail(struct archive *a, char *err, const char *what, const char *path)
+static int archive_fail(struct archive *a, struct err *err, const char *what, const char *path)
 {
 	const char *msg = archive_error_string(a);
 
 	if (path)
-		return fail(err, "%s %s: %s", what, path, msg ? msg : "libarchive error");
-	return fail(err, "%s: %s", what, msg ? msg : "libarchive error");
+		return fail_kind(err, ERR_SYSTEM, "%s %s: %s", what, path,
+		                 msg ? msg : "libarchive error");
+	return fail_kind(err, ERR_SYSTEM, "%s: %s", what, msg ? msg : "libarchive error");
 }
 
-static int setup(struct archive *a, const struct archive_opts *opts, char *err)
+static int setup(struct archive *a, const struct archive_opts *opts, struct err *err)
 {
 	char threads[16];
 
@@ -59,7 +60,7 @@ static void entry_common(struct archive_entry *ae, const char *path, int64_t mti
 }
 
 static int write_file_data(struct archive *a, const struct pack_entry *e, char *buf,
-                           uint64_t *bytes, char *err)
+                           uint64_t *bytes, struct err *err)
 {
 	uint64_t left = e->size;
 	int fd = entry_open_checked(e, err);
@@ -77,8 +78,10 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
 
 			close(fd);
 			if (n == 0)
-				return fail(err, "%s changed while packing (it shrank)", e->src);
-			return fail(err, "cannot read %s: %s", e->src, strerror(saved));
+				return fail_kind(err, ERR_SYSTEM,
+				                 "%s changed while packing (it shrank)", e->src);
+			return fail_kind(err, ERR_SYSTEM, "cannot read %s: %s", e->src,
+			                 strerror(saved));
 		}
 		if (archive_write_data(a, buf, (size_t)n) != n) {
 			close(fd);
@@ -92,7 +95,7 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
 }
 
 int archive_write_release(int fd, const struct archive_opts *opts, const char *manifest,
-                          size_t manifest_len, const struct pack_tree *tree, char *err)
+                          size_t manifest_len, const struct pack_tree *tree, struct err *err)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
@@ -102,7 +105,7 @@ int archive_write_release(int fd, const struct archive_opts *opts, const char *m
 	int r = -1;
 
 	if (!a || !ae || !buf) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	if (setup(a, opts, err) < 0)

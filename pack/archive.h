@@ -9,6 +9,7 @@
 #ifndef SLIPWAY_PACK_ARCHIVE_H
 #define SLIPWAY_PACK_ARCHIVE_H
 
+#include "release/base/error.h"
 #include "pack/collect.h"
 #include "pack/hash.h"
 
@@ -28,7 +29,7 @@ struct archive_opts {
 /* Writes the archive to fd (an open, empty file; not closed). Each file is re-opened with
  * entry_open_checked, so one that changed since hashing fails the write. */
 int archive_write_release(int fd, const struct archive_opts *opts, const char *manifest,
-                          size_t manifest_len, const struct pack_tree *tree, char *err);
+                          size_t manifest_len, const struct pack_tree *tree, struct err *err);
 
 /* ".tar.zst" or ".tar.gz". */
 const char *archive_suffix(enum pack_compress c);

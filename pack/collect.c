@@ -101,7 +101,7 @@ struct walker {
 	const struct collect_opts *opts;
 	struct pack_tree *tree;
 	unsigned root;
-	char *err;
+	struct err *err;
 };
 
 static bool excluded(const struct walker *w, const char *rel, const char *dest)
@@ -123,7 +123,7 @@ static int skip(struct walker *w, const char *rel, const char *reason)
 
 	if (asprintf(&msg, "%s (%s)", rel, reason) < 0 ||
 	    strlist_push_owned(&w->tree->skipped, msg) < 0)
-		return fail(w->err, "out of memory");
+		return fail_oom(w->err);
 	return 0;
 }
 
@@ -132,7 +132,7 @@ static int note(struct walker *w, const char *rel, const char *why)
 	char *msg;
 
 	if (asprintf(&msg, "%s: %s", rel, why) < 0 || strlist_push_owned(&w->tree->notes, msg) < 0)
-		return fail(w->err, "out of memory");
+		return fail_oom(w->err);
 	return 0;
 }
 
@@ -164,7 +164,7 @@ static int visit(struct walker *w, const char *src, const char *rel, const char 
 	if (relpath_check(dest, w->err) < 0)
 		return fail_prefix(w->err, "cannot pack %s", rel);
 	if (lstat(src, &st) < 0)
-		return fail(w->err, "cannot read %s: %s", rel, strerror(errno));
+		return fail_sys(w->err, "cannot read %s", rel);
 	if (w->opts->have_key && st.st_dev == w->opts->key_dev && st.st_ino == w->opts->key_ino)
 		return skip(w, rel, "the signing key");
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
@@ -174,7 +174,7 @@ static int visit(struct walker *w, const char *src, const char *rel, const char 
 		            MANIFEST_NAME);
 	e = add_entry(w->tree);
 	if (!e || !(e->path = strdup(dest)) || !(e->src = strdup(src)))
-		return fail(w->err, "out of memory");
+		return fail_oom(w->err);
 	e->root = w->root;
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
@@ -191,14 +191,14 @@ static int visit(struct walker *w, const char *src, const char *rel, const char 
 		ssize_t n = readlink(src, target, sizeof(target) - 1);
 
 		if (n < 0)
-			return fail(w->err, "cannot read the symlink %s: %s", rel, strerror(errno));
+			return fail_sys(w->err, "cannot read the symlink %s", rel);
 		target[n] = '\0';
 		if (symlink_target_check(dest, target, w->err) < 0)
 			return fail_prefix(w->err, "cannot pack the symlink %s -> %s", rel, target);
 		e->type = MANIFEST_SYMLINK;
 		e->mode = 0777;
 		e->target = strdup(target);
-		return e->target ? 0 : fail(w->err, "out of memory");
+		return e->target ? 0 : fail_oom(w->err);
 	}
 	e->type = MANIFEST_DIR;
 	e->mode = 0755;
@@ -222,7 +222,7 @@ static int walk(struct walker *w, const char *src, const char *rel, const char *
 		return fail(w->err, "%s: directories nested deeper than %d", rel, MAX_DEPTH);
 	d = opendir(src);
 	if (!d)
-		return fail(w->err, "cannot open the directory %s: %s", rel, strerror(errno));
+		return fail_sys(w->err, "cannot open the directory %s", rel);
 	errno = 0;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -230,7 +230,7 @@ static int walk(struct walker *w, const char *src, const char *rel, const char *
 		if (strlist_push(&names, de->d_name) < 0) {
 			closedir(d);
 			strlist_clear(&names);
-			return fail(w->err, "out of memory");
+			return fail_oom(w->err);
 		}
 	}
 	closedir(d);
@@ -241,7 +241,7 @@ static int walk(struct walker *w, const char *src, const char *rel, const char *
 		     *ds = join(dest, names.v[i]);
 
 		if (!s || !rl || !ds)
-			r = fail(w->err, "out of memory");
+			r = fail_oom(w->err);
 		else
 			r = visit(w, s, rl, ds, depth);
 		free(s);
@@ -261,7 +261,7 @@ static int add_ancestors(struct walker *w, const char *dest)
 		struct pack_entry *e = add_entry(w->tree);
 
 		if (!e || !(e->path = strndup(dest, (size_t)(slash - dest))))
-			return fail(w->err, "out of memory");
+			return fail_oom(w->err);
 		e->type = MANIFEST_DIR;
 		e->mode = 0755;
 		e->root = w->root;
@@ -289,7 +289,7 @@ static void entry_release(struct pack_entry *e)
 	free(e->target);
 }
 
-static int dedupe(struct pack_tree *t, char *err)
+static int dedupe(struct pack_tree *t, struct err *err)
 {
 	size_t i, out = 0;
 
@@ -309,7 +309,7 @@ static int dedupe(struct pack_tree *t, char *err)
 				if (asprintf(&msg, "%s: provided twice; packing %s, not %s",
 				             e->path, kept->src, e->src) < 0 ||
 				    strlist_push_owned(&t->notes, msg) < 0)
-					return fail(err, "out of memory");
+					return fail_oom(err);
 			}
 			entry_release(e);
 			continue;
@@ -320,7 +320,7 @@ static int dedupe(struct pack_tree *t, char *err)
 	return 0;
 }
 
-int collect_tree(const struct collect_opts *opts, struct pack_tree *tree, char *err)
+int collect_tree(const struct collect_opts *opts, struct pack_tree *tree, struct err *err)
 {
 	struct walker w = {opts, tree, 0, err};
 	size_t i;
@@ -331,7 +331,7 @@ int collect_tree(const struct collect_opts *opts, struct pack_tree *tree, char *
 
 		w.root = (unsigned)i;
 		if (lstat(root->src, &st) < 0)
-			return fail(err, "cannot include %s: %s", root->rel, strerror(errno));
+			return fail_sys(err, "cannot include %s", root->rel);
 		if (add_ancestors(&w, root->dest) < 0 ||
 		    visit(&w, root->src, root->rel, root->dest, 0) < 0)
 			return -1;
@@ -341,7 +341,7 @@ int collect_tree(const struct collect_opts *opts, struct pack_tree *tree, char *
 	return dedupe(tree, err);
 }
 
-int tree_drop_secrets(struct pack_tree *tree, char *err)
+int tree_drop_secrets(struct pack_tree *tree, struct err *err)
 {
 	size_t i, out = 0;
 
@@ -351,7 +351,7 @@ int tree_drop_secrets(struct pack_tree *tree, char *err)
 
 			if (asprintf(&msg, "%s (looks like a secret key)", tree->v[i].path) < 0 ||
 			    strlist_push_owned(&tree->skipped, msg) < 0)
-				return fail(err, "out of memory");
+				return fail_oom(err);
 			entry_release(&tree->v[i]);
 			continue;
 		}

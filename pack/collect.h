@@ -12,6 +12,7 @@
 #ifndef SLIPWAY_PACK_COLLECT_H
 #define SLIPWAY_PACK_COLLECT_H
 
+#include "release/base/error.h"
 #include "pack/strlist.h"
 #include "release/manifest/manifest.h"
 
@@ -66,10 +67,10 @@ struct collect_opts {
 /* Fills tree (zeroed by the caller). Fails on a missing root, an unreadable directory, a
  * symlink pointing outside the release, two entries of different types at one path, or
  * a project file named like the manifest. */
-int collect_tree(const struct collect_opts *opts, struct pack_tree *tree, char *err);
+int collect_tree(const struct collect_opts *opts, struct pack_tree *tree, struct err *err);
 
 /* Removes the entries marked secret (recording them in skipped). */
-int tree_drop_secrets(struct pack_tree *tree, char *err);
+int tree_drop_secrets(struct pack_tree *tree, struct err *err);
 
 void tree_release(struct pack_tree *tree);
 

@@ -28,7 +28,7 @@ struct parse_state {
 	char section[256];  /* as libinih reports it */
 	struct pack_service *service;
 	unsigned seen; /* keys already set in the current section (bit per key) */
-	char *err;
+	struct err *err;
 	bool failed;
 };
 
@@ -119,7 +119,7 @@ struct pack_service *config_add_service(struct pack_config *cfg, const char *nam
 	return s;
 }
 
-int parse_duration_ms(const char *s, uint64_t *ms, char *err)
+int parse_duration_ms(const char *s, uint64_t *ms, struct err *err)
 {
 	const char *p = s;
 	uint64_t n = 0, unit;
@@ -214,14 +214,14 @@ static int set_string(struct parse_state *st, char **dst, const char *value)
 static int add_words(struct parse_state *st, const char *key, struct strlist *list,
                      bool (*check)(const char *), const char *what)
 {
-	char werr[ERR_MAX];
+	struct err werr;
 	struct strlist words = {0};
 	size_t i;
 	int ok = 1;
 
-	if (words_split(key, &words, werr) < 0) {
+	if (words_split(key, &words, &werr) < 0) {
 		strlist_clear(&words);
-		return state_fail(st, "%s", werr);
+		return state_fail(st, "%s", werr.msg);
 	}
 	for (i = 0; i < words.n && ok; i++) {
 		if (check && !check(words.v[i]))
@@ -361,14 +361,14 @@ static int parse_ready(struct parse_state *st, struct pack_service *s, const cha
 static int service_key(struct parse_state *st, const char *name, const char *value)
 {
 	struct pack_service *s = st->service;
-	char verr[ERR_MAX];
+	struct err verr;
 
 	if (!strcmp(name, "command")) {
 		if (!claim(st, K_COMMAND, name, false))
 			return 0;
 		strlist_clear(&s->argv);
-		if (words_split(value, &s->argv, verr) < 0)
-			return state_fail(st, "bad command: %s", verr);
+		if (words_split(value, &s->argv, &verr) < 0)
+			return state_fail(st, "bad command: %s", verr.msg);
 		if (s->argv.n == 0)
 			return state_fail(st, "empty command");
 		return set_string(st, &s->command, value);
@@ -407,8 +407,8 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 
 		if (!claim(st, stop ? K_STOP : K_READY_TIMEOUT, name, false))
 			return 0;
-		if (parse_duration_ms(value, &ms, verr) < 0)
-			return state_fail(st, "%s", verr);
+		if (parse_duration_ms(value, &ms, &verr) < 0)
+			return state_fail(st, "%s", verr.msg);
 		if (ms == 0)
 			return state_fail(st, "%s must be greater than zero", name);
 		if (stop)
@@ -567,7 +567,8 @@ static char *read_line(char *buf, int num, void *stream)
 	return buf;
 }
 
-int config_parse(const char *text, size_t len, const char *file, struct pack_config *cfg, char *err)
+int config_parse(const char *text, size_t len, const char *file, struct pack_config *cfg,
+                 struct err *err)
 {
 	struct parse_state st;
 	size_t i;
@@ -601,7 +602,7 @@ int config_parse(const char *text, size_t len, const char *file, struct pack_con
 			s->ready = READY_HTTP;
 			s->ready_path = strdup("/");
 			if (!s->ready_path)
-				return fail(err, "out of memory");
+				return fail_oom(err);
 		}
 	}
 	for (i = 0; i < cfg->secrets_optional.n; i++)
@@ -610,11 +611,11 @@ int config_parse(const char *text, size_t len, const char *file, struct pack_con
 			            cfg->secrets_optional.v[i]);
 	cfg->file = strdup(file);
 	if (!cfg->file)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	return 0;
 }
 
-int config_load(int project_fd, const char *display_dir, struct pack_config *cfg, char *err)
+int config_load(int project_fd, const char *display_dir, struct pack_config *cfg, struct err *err)
 {
 	char *text = NULL, path[4096];
 	size_t len = 0;
@@ -624,7 +625,7 @@ int config_load(int project_fd, const char *display_dir, struct pack_config *cfg
 	if (faccessat(project_fd, CONFIG_NAME, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return fail(err, "cannot read %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot read %s", path);
 	}
 	if (read_file_at(project_fd, CONFIG_NAME, CONFIG_MAX_BYTES, 0, &text, &len, err) < 0)
 		return fail_prefix(err, "cannot read %s", path);

@@ -8,6 +8,7 @@
 #ifndef SLIPWAY_PACK_CONFIG_H
 #define SLIPWAY_PACK_CONFIG_H
 
+#include "release/base/error.h"
 #include "pack/strlist.h"
 #include "release/manifest/manifest.h"
 
@@ -56,17 +57,17 @@ void config_release(struct pack_config *cfg);
 /* Parses `len` bytes of INI text; `file` names it in error messages. cfg must be freshly
  * initialised. On failure cfg may hold partial results; release it. */
 int config_parse(const char *text, size_t len, const char *file, struct pack_config *cfg,
-                 char *err);
+                 struct err *err);
 
 /* Reads PROJECT/slipway.ini when it exists (a missing file is not an error). */
-int config_load(int project_fd, const char *display_dir, struct pack_config *cfg, char *err);
+int config_load(int project_fd, const char *display_dir, struct pack_config *cfg, struct err *err);
 
 /* Appends a new service named `name` with defaults (no command). Returns it, or NULL when
  * out of memory or when there are already CONFIG_MAX_SERVICES. */
 struct pack_service *config_add_service(struct pack_config *cfg, const char *name);
 
 /* "30s", "30m", "1h", "500ms", "45" (seconds) -> milliseconds. */
-int parse_duration_ms(const char *s, uint64_t *ms, char *err);
+int parse_duration_ms(const char *s, uint64_t *ms, struct err *err);
 
 /* The effective config as INI text (what --print-config shows), heap string owned by the
  * caller; NULL when out of memory. */

@@ -49,7 +49,7 @@ static bool has_key(json_object *obj, const char *key)
 }
 
 static int read_package_json(int dfd, struct pack_config *cfg, struct project_shape *shape,
-                             char *err)
+                             struct err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -61,7 +61,7 @@ static int read_package_json(int dfd, struct pack_config *cfg, struct project_sh
 		return fail_prefix(err, "cannot read package.json");
 	tok = json_tokener_new();
 	if (!tok) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	root = json_tokener_parse_ex(tok, text, (int)len);
@@ -85,7 +85,7 @@ static int read_package_json(int dfd, struct pack_config *cfg, struct project_sh
 		}
 		cfg->app = strdup(name);
 		if (!cfg->app) {
-			fail(err, "out of memory");
+			fail_oom(err);
 			goto out;
 		}
 	}
@@ -95,7 +95,7 @@ static int read_package_json(int dfd, struct pack_config *cfg, struct project_sh
 	if (!cfg->build) {
 		cfg->build = strdup(has_key(scripts, "build") ? "npm run build" : "");
 		if (!cfg->build) {
-			fail(err, "out of memory");
+			fail_oom(err);
 			goto out;
 		}
 	}
@@ -116,7 +116,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Root files named start*.sh, sorted. */
-static int add_start_scripts(int dfd, struct strlist *include, char *err)
+static int add_start_scripts(int dfd, struct strlist *include, struct err *err)
 {
 	struct strlist found = {0};
 	struct dirent *de;
@@ -129,7 +129,8 @@ static int add_start_scripts(int dfd, struct strlist *include, char *err)
 
 		if (fd >= 0)
 			close(fd);
-		return fail(err, "cannot list the project directory: %s", strerror(e));
+		return fail_kind(err, ERR_SYSTEM, "cannot list the project directory: %s",
+		                 strerror(e));
 	}
 	rewinddir(d);
 	while ((de = readdir(d)))
@@ -137,7 +138,7 @@ static int add_start_scripts(int dfd, struct strlist *include, char *err)
 		    strlist_push(&found, de->d_name) < 0) {
 			closedir(d);
 			strlist_clear(&found);
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		}
 	closedir(d);
 	if (found.n)
@@ -145,30 +146,31 @@ static int add_start_scripts(int dfd, struct strlist *include, char *err)
 	for (i = 0; i < found.n; i++)
 		if (!strlist_has(include, found.v[i]) && strlist_push(include, found.v[i]) < 0) {
 			strlist_clear(&found);
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		}
 	strlist_clear(&found);
 	return 0;
 }
 
 static int detect_include(int dfd, struct pack_config *cfg, const struct project_shape *shape,
-                          char *err)
+                          struct err *err)
 {
 	struct strlist *inc = &cfg->include;
 
 	if (shape->nextjs) {
 		if (strlist_push(inc, ".next/standalone") < 0 ||
 		    strlist_push(inc, ".next/static") < 0)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		if (is_dir_at(dfd, "public") && strlist_push(inc, "public") < 0)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 	}
 	if (shape->has_agent && strlist_push(inc, AGENT_DIR) < 0)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	return add_start_scripts(dfd, inc, err);
 }
 
-static int detect_services(struct pack_config *cfg, const struct project_shape *shape, char *err)
+static int detect_services(struct pack_config *cfg, const struct project_shape *shape,
+                           struct err *err)
 {
 	struct pack_service *s;
 
@@ -177,7 +179,7 @@ static int detect_services(struct pack_config *cfg, const struct project_shape *
 		if (!s || !(s->command = strdup("node server.js")) ||
 		    strlist_push(&s->argv, "node") < 0 || strlist_push(&s->argv, "server.js") < 0 ||
 		    !(s->cwd = strdup(".next/standalone")) || !(s->ready_path = strdup("/")))
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		s->port = 5000;
 		s->ready = READY_HTTP;
 		s->ready_set = true;
@@ -191,10 +193,10 @@ static int detect_services(struct pack_config *cfg, const struct project_shape *
 		s = config_add_service(cfg, "agent");
 		if (!s || strlist_push(&s->argv, "python3") < 0 ||
 		    strlist_push(&s->argv, script) < 0 || strlist_push(&s->argv, "start") < 0)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		s->command = malloc(strlen(script) + 16);
 		if (!s->command)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		sprintf(s->command, "python3 %s start", script);
 		s->ready = READY_NONE;
 		s->ready_set = true;
@@ -202,12 +204,12 @@ static int detect_services(struct pack_config *cfg, const struct project_shape *
 		s->detected = true;
 		if (shape->has_requirements &&
 		    strlist_push(&s->env, "PYTHONPATH=${RELEASE}/" AGENT_DEPS_DIR) < 0)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 	}
 	return 0;
 }
 
-int detect_defaults(int dfd, struct pack_config *cfg, struct project_shape *shape, char *err)
+int detect_defaults(int dfd, struct pack_config *cfg, struct project_shape *shape, struct err *err)
 {
 	memset(shape, 0, sizeof(*shape));
 	shape->has_package_json = is_file_at(dfd, "package.json");
@@ -222,7 +224,7 @@ int detect_defaults(int dfd, struct pack_config *cfg, struct project_shape *shap
 	else if (is_file_at(dfd, AGENT_DIR "/agent.py"))
 		strcpy(shape->agent_main, "agent.py");
 	if (!cfg->build && !(cfg->build = strdup("")))
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	if (!cfg->app)
 		return fail(err, "no app name: set name in package.json or [app] name in %s",
 		            CONFIG_NAME);

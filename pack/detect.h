@@ -11,6 +11,7 @@
 #ifndef SLIPWAY_PACK_DETECT_H
 #define SLIPWAY_PACK_DETECT_H
 
+#include "release/base/error.h"
 #include "pack/config.h"
 
 #include <stdbool.h>
@@ -31,6 +32,6 @@ struct project_shape {
 /* Inspects the project (a directory fd) and fills every unset field of cfg.
  * Fails when no app name can be found. */
 int detect_defaults(int project_fd, struct pack_config *cfg, struct project_shape *shape,
-                    char *err);
+                    struct err *err);
 
 #endif

@@ -17,7 +17,7 @@ struct hash_job {
 	atomic_uint_fast64_t files, bytes;
 	atomic_bool failed;
 	pthread_mutex_t lock;
-	char err[ERR_MAX];
+	struct err err;
 	progress_fn progress;
 	void *ctx;
 	pthread_t main;
@@ -41,7 +41,7 @@ static bool looks_like_secret_key(const unsigned char *buf, size_t n)
 }
 
 static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *buf, EVP_MD_CTX *md,
-                    char *err)
+                    struct err *err)
 {
 	struct stat st;
 	uint64_t total = 0;
@@ -49,13 +49,13 @@ static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *b
 
 	fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, "cannot open %s: %s", e->src, strerror(errno));
+		return fail_sys(err, "cannot open %s", e->src);
 	if (fstat(fd, &st) < 0) {
-		fail(err, "cannot read %s: %s", e->src, strerror(errno));
+		fail_sys(err, "cannot read %s", e->src);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fail(err, "%s is no longer a regular file", e->src);
+		fail_kind(err, ERR_SYSTEM, "%s is no longer a regular file", e->src);
 		goto out;
 	}
 	e->dev = st.st_dev;
@@ -65,7 +65,7 @@ static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *b
 	e->mtime_nsec = st.st_mtim.tv_nsec;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		fail(err, "SHA-256 is not available");
+		fail_kind(err, ERR_SYSTEM, "SHA-256 is not available");
 		goto out;
 	}
 	for (;;) {
@@ -74,7 +74,7 @@ static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *b
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fail(err, "cannot read %s: %s", e->src, strerror(errno));
+			fail_sys(err, "cannot read %s", e->src);
 			goto out;
 		}
 		if (n == 0)
@@ -86,7 +86,7 @@ static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *b
 		atomic_fetch_add(&job->bytes, (uint64_t)n);
 	}
 	if (total != e->size) {
-		fail(err, "%s changed while it was being read", e->src);
+		fail_kind(err, ERR_SYSTEM, "%s changed while it was being read", e->src);
 		goto out;
 	}
 	EVP_DigestFinal_ex(md, e->sha256, NULL);
@@ -101,12 +101,12 @@ static void *hash_worker(void *arg)
 	struct hash_job *job = arg;
 	unsigned char *buf = malloc(READ_CHUNK);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	char err[ERR_MAX];
+	struct err err;
 
 	if (!buf || !md) {
 		pthread_mutex_lock(&job->lock);
 		if (!atomic_exchange(&job->failed, true))
-			fail(job->err, "out of memory");
+			fail_oom(&job->err);
 		pthread_mutex_unlock(&job->lock);
 		goto out;
 	}
@@ -119,10 +119,10 @@ static void *hash_worker(void *arg)
 		e = &job->tree->v[i];
 		if (e->type != MANIFEST_FILE)
 			continue;
-		if (hash_one(job, e, buf, md, err) < 0) {
+		if (hash_one(job, e, buf, md, &err) < 0) {
 			pthread_mutex_lock(&job->lock);
 			if (!atomic_exchange(&job->failed, true))
-				memcpy(job->err, err, ERR_MAX);
+				job->err = err;
 			pthread_mutex_unlock(&job->lock);
 			break;
 		}
@@ -136,7 +136,8 @@ out:
 	return NULL;
 }
 
-int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx, char *err)
+int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx,
+              struct err *err)
 {
 	struct hash_job job;
 	pthread_t tids[16];
@@ -161,30 +162,34 @@ int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, vo
 	pthread_mutex_destroy(&job.lock);
 	if (progress)
 		progress(ctx, atomic_load(&job.files), atomic_load(&job.bytes));
-	if (job.failed)
-		return fail(err, "%s", job.err);
+	if (job.failed) {
+		if (err)
+			*err = job.err;
+		return -1;
+	}
 	return 0;
 }
 
-int entry_open_checked(const struct pack_entry *e, char *err)
+int entry_open_checked(const struct pack_entry *e, struct err *err)
 {
 	struct stat st;
 	int fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
-		return fail(err, "cannot open %s: %s", e->src, strerror(errno));
+		return fail_sys(err, "cannot open %s", e->src);
 	if (fstat(fd, &st) < 0) {
 		int saved = errno;
 
 		close(fd);
-		return fail(err, "cannot read %s: %s", e->src, strerror(saved));
+		return fail_kind(err, ERR_SYSTEM, "cannot read %s: %s", e->src, strerror(saved));
 	}
 	if (!S_ISREG(st.st_mode) || st.st_dev != e->dev || st.st_ino != e->ino ||
 	    (uint64_t)st.st_size != e->size || st.st_mtim.tv_sec != e->mtime_sec ||
 	    st.st_mtim.tv_nsec != e->mtime_nsec) {
 		close(fd);
-		return fail(err, "%s changed while packing (after it was hashed); pack again",
-		            e->src);
+		return fail_kind(err, ERR_SYSTEM,
+		                 "%s changed while packing (after it was hashed); pack again",
+		                 e->src);
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return fd;

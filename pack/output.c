@@ -66,32 +66,34 @@ static void untrack(const char *tmp)
 			pending_used[i] = 0;
 }
 
-int output_open(struct output *o, const char *outdir, const char *name, char *err)
+int output_open(struct output *o, const char *outdir, const char *name, struct err *err)
 {
 	o->fd = -1;
 	o->tmp[0] = '\0';
 	if (snprintf(o->path, sizeof(o->path), "%s/%s", outdir, name) >= (int)sizeof(o->path) ||
 	    snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.tmp-XXXXXX", outdir, name) >=
 	        (int)sizeof(o->tmp))
-		return fail(err, "output path too long");
+		return fail_kind(err, ERR_SYSTEM, "output path too long");
 	o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (o->fd < 0) {
 		int e = errno;
 
 		o->tmp[0] = '\0';
-		return fail(err, "cannot create a file in %s: %s", outdir, strerror(e));
+		return fail_kind(err, ERR_SYSTEM, "cannot create a file in %s: %s", outdir,
+		                 strerror(e));
 	}
 	track(o->tmp);
 	if (fchmod(o->fd, 0644) < 0) {
 		int e = errno;
 
 		output_abort(o);
-		return fail(err, "cannot set the mode of %s: %s", o->path, strerror(e));
+		return fail_kind(err, ERR_SYSTEM, "cannot set the mode of %s: %s", o->path,
+		                 strerror(e));
 	}
 	return 0;
 }
 
-int output_commit(struct output *o, char *err)
+int output_commit(struct output *o, struct err *err)
 {
 	char dir[PATH_MAX], *slash;
 
@@ -99,21 +101,21 @@ int output_commit(struct output *o, char *err)
 		int e = errno;
 
 		output_abort(o);
-		return fail(err, "cannot write %s: %s", o->path, strerror(e));
+		return fail_kind(err, ERR_SYSTEM, "cannot write %s: %s", o->path, strerror(e));
 	}
 	if (close(o->fd) < 0) {
 		int e = errno;
 
 		o->fd = -1;
 		output_abort(o);
-		return fail(err, "cannot write %s: %s", o->path, strerror(e));
+		return fail_kind(err, ERR_SYSTEM, "cannot write %s: %s", o->path, strerror(e));
 	}
 	o->fd = -1;
 	if (rename(o->tmp, o->path) < 0) {
 		int e = errno;
 
 		output_abort(o);
-		return fail(err, "cannot rename to %s: %s", o->path, strerror(e));
+		return fail_kind(err, ERR_SYSTEM, "cannot rename to %s: %s", o->path, strerror(e));
 	}
 	untrack(o->tmp);
 	o->tmp[0] = '\0';

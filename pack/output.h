@@ -6,6 +6,7 @@
 #ifndef SLIPWAY_PACK_OUTPUT_H
 #define SLIPWAY_PACK_OUTPUT_H
 
+#include "release/base/error.h"
 #include <limits.h>
 
 struct output {
@@ -15,10 +16,10 @@ struct output {
 };
 
 /* Creates the temporary file for OUTDIR/name. */
-int output_open(struct output *o, const char *outdir, const char *name, char *err);
+int output_open(struct output *o, const char *outdir, const char *name, struct err *err);
 
 /* fsync, close, rename to the final name, fsync OUTDIR. */
-int output_commit(struct output *o, char *err);
+int output_commit(struct output *o, struct err *err);
 
 /* Closes and removes the temporary file (safe to call after a failed or no open). */
 void output_abort(struct output *o);

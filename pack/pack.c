@@ -42,7 +42,7 @@ struct pipeline {
 	size_t manifest_len;
 	struct output archive, sig;
 	char *sig_text;
-	char *err;
+	struct err *err;
 };
 
 static void say(const struct pipeline *p, const char *fmt, ...)
@@ -61,12 +61,6 @@ static void say(const struct pipeline *p, const char *fmt, ...)
 	p->rq->say(p->rq->ctx, line);
 }
 
-static int failed(struct pipeline *p, enum pack_failure kind)
-{
-	p->res->failure = kind;
-	return -1;
-}
-
 static bool exists_at(int dfd, const char *path)
 {
 	struct stat st;
@@ -75,22 +69,23 @@ static bool exists_at(int dfd, const char *path)
 }
 
 int pack_effective_config(const char *project_dir, struct pack_config *cfg,
-                          struct project_shape *shape, char *err)
+                          struct project_shape *shape, struct err *err)
 {
 	int fd = open(project_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r;
 
 	if (fd < 0)
-		return fail(err, "cannot open the project directory %s: %s", project_dir,
-		            strerror(errno));
+		return fail_kind(err, ERR_USAGE, "cannot open the project directory %s: %s",
+		                 project_dir, strerror(errno));
 	r = config_load(fd, project_dir, cfg, err);
 	if (r == 0)
 		r = detect_defaults(fd, cfg, shape, err);
 	close(fd);
-	return r;
+	/* Whatever went wrong, the project's configuration is what the user must fix. */
+	return r < 0 ? fail_recast(err, ERR_USAGE) : r;
 }
 
-static int env_epoch(int64_t *out, char *err)
+static int env_epoch(int64_t *out, struct err *err)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
 	char *end;
@@ -101,7 +96,8 @@ static int env_epoch(int64_t *out, char *err)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || *end || v < 0 || v > 253402300799LL)
-		return fail(err, "SOURCE_DATE_EPOCH='%s' is not a Unix time in seconds", s);
+		return fail_kind(err, ERR_USAGE,
+		                 "SOURCE_DATE_EPOCH='%s' is not a Unix time in seconds", s);
 	*out = v;
 	return 1;
 }
@@ -115,26 +111,26 @@ static int decide_version(struct pipeline *p)
 	int have_sde;
 
 	if (git_version_read(p->project, &p->git, p->err) < 0)
-		return failed(p, PACK_FAIL_SYSTEM);
+		return -1;
 	if (rq->version) {
 		if (version_check(rq->version, p->err) < 0) {
 			fail_prefix(p->err, "bad --version");
-			return failed(p, PACK_FAIL_USAGE);
+			return fail_recast(p->err, ERR_USAGE);
 		}
 		snprintf(res->version, sizeof(res->version), "%s", rq->version);
 	} else if (!p->git.in_git) {
-		fail(p->err,
-		     "%s is not in a git work tree, so there is no version to describe: "
-		     "pass --version V",
-		     p->project);
-		return failed(p, PACK_FAIL_USAGE);
+		fail_kind(p->err, ERR_USAGE,
+		          "%s is not in a git work tree, so there is no version to describe: "
+		          "pass --version V",
+		          p->project);
+		return -1;
 	} else {
 		if (version_check(p->git.describe, p->err) < 0) {
 			fail(p->err,
 			     "git describe gives '%s', which is not usable as a release version "
 			     "(A-Z a-z 0-9 . _ + -): pass --version V",
 			     p->git.describe);
-			return failed(p, PACK_FAIL_CHECK);
+			return -1;
 		}
 		snprintf(res->version, sizeof(res->version), "%s", p->git.describe);
 	}
@@ -143,13 +139,13 @@ static int decide_version(struct pipeline *p)
 		     "the work tree has uncommitted changes to tracked files (%s); commit "
 		     "them, or pass --allow-dirty for an experiment",
 		     p->git.describe);
-		return failed(p, PACK_FAIL_CHECK);
+		return -1;
 	}
 	snprintf(res->commit, sizeof(res->commit), "%s", p->git.in_git ? p->git.commit : "");
 	res->dirty = p->git.in_git && p->git.dirty;
 	have_sde = env_epoch(&sde, p->err);
 	if (have_sde < 0)
-		return failed(p, PACK_FAIL_USAGE);
+		return -1;
 	if (!have_sde)
 		sde = p->git.in_git ? p->git.commit_time : (int64_t)time(NULL);
 	res->source_date_epoch = sde;
@@ -165,13 +161,14 @@ static int load_key(struct pipeline *p)
 	if (p->rq->unsigned_)
 		return 0;
 	if (!signing_key_source(p->rq->key_opt)) {
-		fail(p->err, "no signing key: pass -s SECFILE, set $SLIPWAY_SECRET_KEY (a path) or "
-		             "$SLIPWAY_SECRET_KEY_DATA (the key), or pass --unsigned for a local "
-		             "experiment");
-		return failed(p, PACK_FAIL_USAGE);
+		fail_kind(p->err, ERR_USAGE,
+		          "no signing key: pass -s SECFILE, set $SLIPWAY_SECRET_KEY (a path) or "
+		          "$SLIPWAY_SECRET_KEY_DATA (the key), or pass --unsigned for a local "
+		          "experiment");
+		return -1;
 	}
 	if (signing_key_load(p->rq->key_opt, &p->key, p->err) < 0)
-		return failed(p, PACK_FAIL_CHECK);
+		return fail_recast(p->err, ERR_REFUSED);
 	p->have_key = true;
 	return 0;
 }
@@ -191,7 +188,7 @@ static int build(struct pipeline *p)
 	r = run_command_line(p->project, p->cfg.build, env, p->err);
 	if (r < 0) {
 		fail_prefix(p->err, "build failed");
-		return failed(p, r == -2 ? PACK_FAIL_SYSTEM : PACK_FAIL_CHECK);
+		return -1;
 	}
 	return 0;
 }
@@ -206,15 +203,15 @@ static int vendor_python(struct pipeline *p)
 	snprintf(p->deps_tmp, sizeof(p->deps_tmp), "%s/slipway-deps.XXXXXX",
 	         tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(p->deps_tmp)) {
-		fail(p->err, "cannot create a temporary directory in %s: %s",
-		     tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		fail_sys(p->err, "cannot create a temporary directory in %s",
+		         tmp && *tmp ? tmp : "/tmp");
 		p->deps_tmp[0] = '\0';
-		return failed(p, PACK_FAIL_SYSTEM);
+		return -1;
 	}
 	say(p, "vendoring Python dependencies: %s -> %s", AGENT_REQUIREMENTS, AGENT_DEPS_DIR);
 	r = pyvendor_install(p->project, AGENT_REQUIREMENTS, p->deps_tmp, p->err);
 	if (r < 0)
-		return failed(p, r == -2 ? PACK_FAIL_SYSTEM : PACK_FAIL_CHECK);
+		return -1;
 	return 0;
 }
 
@@ -247,7 +244,7 @@ static int check_standalone(struct pipeline *p)
 		     "no Next.js standalone output (" STANDALONE "/server.js)%s: set output: "
 		     "'standalone' in next.config.js and build again",
 		     p->rq->no_build ? " and --no-build was given" : "");
-		return failed(p, PACK_FAIL_CHECK);
+		return -1;
 	}
 	return 0;
 }
@@ -267,7 +264,7 @@ static int collect(struct pipeline *p)
 	srcs = calloc(max, sizeof(char *));
 	dests = calloc(max, sizeof(char *));
 	if (!roots || !srcs || !dests) {
-		fail(p->err, "out of memory");
+		fail_oom(p->err);
 		goto out;
 	}
 	for (i = 0; i < p->cfg.include.n; i++, n++) {
@@ -275,7 +272,7 @@ static int collect(struct pipeline *p)
 
 		if (asprintf(&srcs[n], "%s/%s", p->project, inc) < 0 ||
 		    !(dests[n] = dest_for(&p->cfg, inc))) {
-			fail(p->err, "out of memory");
+			fail_oom(p->err);
 			goto out;
 		}
 		roots[n].src = srcs[n];
@@ -305,7 +302,7 @@ static int collect(struct pipeline *p)
 		opts.key_ino = st.st_ino;
 	}
 	if (collect_tree(&opts, &p->tree, p->err) < 0) {
-		failed(p, PACK_FAIL_CHECK);
+		fail_recast(p->err, ERR_REFUSED);
 		goto out;
 	}
 	r = 0;
@@ -340,13 +337,13 @@ static int hash_files(struct pipeline *p)
 	if (files == 0) {
 		fail(p->err, "nothing to pack: no files in %s (include: see --print-config)",
 		     p->project);
-		return failed(p, PACK_FAIL_CHECK);
+		return -1;
 	}
 	if (p->rq->phase)
 		p->rq->phase(p->rq->ctx, "hashing", files, bytes);
 	if (tree_hash(&p->tree, cpu_count(), p->rq->progress, p->rq->ctx, p->err) < 0 ||
 	    tree_drop_secrets(&p->tree, p->err) < 0)
-		return failed(p, PACK_FAIL_SYSTEM);
+		return fail_recast(p->err, ERR_SYSTEM);
 	for (i = 0; i < p->tree.skipped.n; i++)
 		say(p, "never packed: %s", p->tree.skipped.v[i]);
 	for (i = 0; i < p->tree.notes.n; i++)
@@ -373,10 +370,10 @@ static int make_manifest(struct pipeline *p)
 	};
 
 	if (release_manifest_build(&p->cfg, &p->tree, &facts, &p->manifest, p->err) < 0)
-		return failed(p, PACK_FAIL_SYSTEM);
+		return fail_recast(p->err, ERR_SYSTEM);
 	if (manifest_to_json(p->manifest, &p->manifest_json, &p->manifest_len, p->err) < 0) {
 		fail_prefix(p->err, "the release would not pass its own manifest check");
-		return failed(p, PACK_FAIL_CHECK);
+		return fail_recast(p->err, ERR_REFUSED);
 	}
 	return 0;
 }
@@ -396,17 +393,17 @@ static int write_outputs(struct pipeline *p)
 
 	if (snprintf(name, sizeof(name), "%s-%s%s", p->cfg.app, p->res->version,
 	             archive_suffix(p->rq->compress)) >= (int)sizeof(name)) {
-		fail(p->err, "archive name too long");
-		return failed(p, PACK_FAIL_USAGE);
+		fail_kind(p->err, ERR_USAGE, "archive name too long");
+		return -1;
 	}
 	if (output_open(&p->archive, p->outdir, name, p->err) < 0)
-		return failed(p, PACK_FAIL_SYSTEM);
+		return fail_recast(p->err, ERR_SYSTEM);
 	if (p->rq->phase)
 		p->rq->phase(p->rq->ctx, "writing", p->res->files, p->res->bytes);
 	if (archive_write_release(p->archive.fd, &ao, p->manifest_json, p->manifest_len, &p->tree,
 	                          p->err) < 0 ||
 	    fstat(p->archive.fd, &st) < 0) {
-		failed(p, PACK_FAIL_SYSTEM);
+		fail_recast(p->err, ERR_SYSTEM);
 		goto out;
 	}
 	p->res->archive_bytes = (uint64_t)st.st_size;
@@ -418,18 +415,18 @@ static int write_outputs(struct pipeline *p)
 		    minisign_sign_fd(p->archive.fd, &p->key, comment, NULL, &p->sig_text, p->err) <
 		        0) {
 			fail_prefix(p->err, "cannot sign %s", name);
-			failed(p, PACK_FAIL_SYSTEM);
+			fail_recast(p->err, ERR_SYSTEM);
 			goto out;
 		}
 		snprintf(signame, sizeof(signame), "%s.minisig", name);
 		if (output_open(&p->sig, p->outdir, signame, p->err) < 0 ||
 		    write_all(p->sig.fd, p->sig_text, strlen(p->sig_text), p->err) < 0) {
-			failed(p, PACK_FAIL_SYSTEM);
+			fail_recast(p->err, ERR_SYSTEM);
 			goto out;
 		}
 	}
 	if (output_commit(&p->archive, p->err) < 0) {
-		failed(p, PACK_FAIL_SYSTEM);
+		fail_recast(p->err, ERR_SYSTEM);
 		goto out;
 	}
 	snprintf(p->res->archive, sizeof(p->res->archive), "%s", p->archive.path);
@@ -437,7 +434,7 @@ static int write_outputs(struct pipeline *p)
 		if (output_commit(&p->sig, p->err) < 0) {
 			unlink(p->res->archive);
 			p->res->archive[0] = '\0';
-			failed(p, PACK_FAIL_SYSTEM);
+			fail_recast(p->err, ERR_SYSTEM);
 			goto out;
 		}
 		snprintf(p->res->signature, sizeof(p->res->signature), "%s", p->sig.path);
@@ -455,7 +452,7 @@ out:
 	return r;
 }
 
-int pack_run(const struct pack_request *rq, struct pack_result *res, char *err)
+int pack_run(const struct pack_request *rq, struct pack_result *res, struct err *err)
 {
 	struct pipeline p;
 	const char *project = rq->project_dir ? rq->project_dir : ".";
@@ -469,22 +466,21 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, char *err)
 	p.err = err;
 	p.project_fd = -1;
 	p.archive.fd = p.sig.fd = -1;
-	res->failure = PACK_FAIL_SYSTEM;
 	config_init(&p.cfg);
 	if (!realpath(project, p.project)) {
-		fail(err, "cannot open the project directory %s: %s", project, strerror(errno));
-		failed(&p, PACK_FAIL_USAGE);
+		fail_kind(err, ERR_USAGE, "cannot open the project directory %s: %s", project,
+		          strerror(errno));
 		goto out;
 	}
 	p.project_fd = open(p.project, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p.project_fd < 0) {
-		fail(err, "cannot open the project directory %s: %s", project, strerror(errno));
-		failed(&p, PACK_FAIL_USAGE);
+		fail_kind(err, ERR_USAGE, "cannot open the project directory %s: %s", project,
+		          strerror(errno));
 		goto out;
 	}
 	if (config_load(p.project_fd, project, &p.cfg, err) < 0 ||
 	    detect_defaults(p.project_fd, &p.cfg, &p.shape, err) < 0) {
-		failed(&p, PACK_FAIL_USAGE);
+		fail_recast(err, ERR_USAGE);
 		goto out;
 	}
 	snprintf(res->app, sizeof(res->app), "%s", p.cfg.app);
@@ -494,11 +490,11 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, char *err)
 		goto out;
 	/* OUTDIR is created only now: a failed build leaves no trace in it. */
 	if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
-		fail(err, "cannot create the output directory %s: %s", outdir, strerror(errno));
+		fail_sys(err, "cannot create the output directory %s", outdir);
 		goto out;
 	}
 	if (!realpath(outdir, p.outdir)) {
-		fail(err, "cannot open the output directory %s: %s", outdir, strerror(errno));
+		fail_sys(err, "cannot open the output directory %s", outdir);
 		goto out;
 	}
 	if (write_outputs(&p) < 0)
@@ -510,9 +506,9 @@ out:
 	if (p.sig_text)
 		free(p.sig_text);
 	if (p.deps_tmp[0]) {
-		char rmerr[ERR_MAX];
+		struct err rmerr;
 
-		remove_tree_at(AT_FDCWD, p.deps_tmp, rmerr);
+		remove_tree_at(AT_FDCWD, p.deps_tmp, &rmerr);
 	}
 	if (p.have_key)
 		minisign_seckey_wipe(&p.key);

@@ -8,6 +8,7 @@
 #ifndef SLIPWAY_PACK_PACK_H
 #define SLIPWAY_PACK_PACK_H
 
+#include "release/base/error.h"
 #include "pack/archive.h"
 #include "pack/config.h"
 #include "pack/detect.h"
@@ -32,12 +33,6 @@ struct pack_request {
 	void *ctx;
 };
 
-enum pack_failure {
-	PACK_FAIL_SYSTEM, /* I/O and the like */
-	PACK_FAIL_USAGE,  /* bad slipway.ini, no key source, no version source */
-	PACK_FAIL_CHECK,  /* the project said no: build failed, dirty tree, bad content */
-};
-
 struct pack_result {
 	char archive[PATH_MAX];
 	char signature[PATH_MAX]; /* "" when unsigned */
@@ -49,13 +44,15 @@ struct pack_result {
 	int64_t source_date_epoch;
 	uint64_t files, bytes, archive_bytes;
 	size_t skipped;
-	enum pack_failure failure;
 };
 
 /* The effective config (file + detected defaults), as --print-config shows it. */
 int pack_effective_config(const char *project_dir, struct pack_config *cfg,
-                          struct project_shape *shape, char *err);
+                          struct project_shape *shape, struct err *err);
 
-int pack_run(const struct pack_request *rq, struct pack_result *res, char *err);
+/* On failure err's kind says whose fault it was: ERR_USAGE for a bad slipway.ini, no key
+ * source or no version source; ERR_REFUSED when the project said no (the build failed, a
+ * dirty tree, bad content); ERR_SYSTEM for I/O and the like. */
+int pack_run(const struct pack_request *rq, struct pack_result *res, struct err *err);
 
 #endif

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 int run_process(const char *dir, char *const argv[], char *const env_add[], const char *display,
-                char *err)
+                struct err *err)
 {
 	int pipefd[2], status, child_errno = 0;
 	ssize_t n;
@@ -19,8 +19,7 @@ int run_process(const char *dir, char *const argv[], char *const env_add[], cons
 
 	/* A close-on-exec pipe tells "could not exec" apart from "exited". */
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		fail(err, "cannot run '%s': %s", display, strerror(errno));
-		return -2;
+		return fail_sys(err, "cannot run '%s'", display);
 	}
 	pid = fork();
 	if (pid < 0) {
@@ -28,8 +27,7 @@ int run_process(const char *dir, char *const argv[], char *const env_add[], cons
 
 		close(pipefd[0]);
 		close(pipefd[1]);
-		fail(err, "cannot run '%s': %s", display, strerror(e));
-		return -2;
+		return fail_kind(err, ERR_SYSTEM, "cannot run '%s': %s", display, strerror(e));
 	}
 	if (pid == 0) {
 		size_t i;
@@ -55,10 +53,10 @@ int run_process(const char *dir, char *const argv[], char *const env_add[], cons
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return fail(err, "cannot wait for '%s': %s", display, strerror(errno));
+			return fail_sys(err, "cannot wait for '%s'", display);
 	if (n == (ssize_t)sizeof(child_errno)) {
-		fail(err, "'%s' could not start: %s", display, strerror(child_errno));
-		return -2;
+		return fail_kind(err, ERR_SYSTEM, "'%s' could not start: %s", display,
+		                 strerror(child_errno));
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
@@ -70,20 +68,20 @@ int run_process(const char *dir, char *const argv[], char *const env_add[], cons
 	return fail(err, "'%s' ended abnormally", display);
 }
 
-int run_command_line(const char *dir, const char *command, char *const env_add[], char *err)
+int run_command_line(const char *dir, const char *command, char *const env_add[], struct err *err)
 {
 	struct strlist words = {0};
 	int r;
 
 	if (words_split(command, &words, err) < 0) {
 		strlist_clear(&words);
-		fail_prefix(err, "bad command '%s'", command);
-		return -2;
+		/* Said as before: a command that does not split is not run at all. */
+		fail_recast(err, ERR_SYSTEM);
+		return fail_prefix(err, "bad command '%s'", command);
 	}
 	if (words.n == 0) {
 		strlist_clear(&words);
-		fail(err, "empty command");
-		return -2;
+		return fail_kind(err, ERR_SYSTEM, "empty command");
 	}
 	r = run_process(dir, words.v, env_add, command, err);
 	strlist_clear(&words);

@@ -6,16 +6,18 @@
 #ifndef SLIPWAY_PACK_PROCESS_H
 #define SLIPWAY_PACK_PROCESS_H
 
-/* Runs argv (argv[0] looked up in PATH) and waits. Returns 0 when it exits with status 0;
- * -1 when it ran and failed, with err saying "'<display>' exited with status N" or "was
- * killed by signal N"; -2 when it could not run at all ("'<display>' could not start:
- * <why>", e.g. no such program). */
+#include "release/base/error.h"
+
+/* Runs argv (argv[0] looked up in PATH) and waits. Returns 0 when it exits with status 0,
+ * else -1: ERR_REFUSED when it ran and failed ("'<display>' exited with status N", "was
+ * killed by signal N"), ERR_SYSTEM when it could not run at all ("'<display>' could not
+ * start: <why>", e.g. no such program). */
 int run_process(const char *dir, char *const argv[], char *const env_add[], const char *display,
-                char *err);
+                struct err *err);
 
 /* Splits `command` into words (pack/words.h: quotes, no shell) and runs them, returning
- * as run_process (-2 also for a command that does not split). For shell features, write
+ * as run_process (ERR_SYSTEM also for a command that does not split). For shell features, write
  * the shell explicitly: build = sh -c "npm ci && npm run build". */
-int run_command_line(const char *dir, const char *command, char *const env_add[], char *err);
+int run_command_line(const char *dir, const char *command, char *const env_add[], struct err *err);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 int pyvendor_install(const char *project_dir, const char *requirements, const char *target_dir,
-                     char *err)
+                     struct err *err)
 {
 	const char *python = getenv("SLIPWAY_PYTHON");
 	char display[512];

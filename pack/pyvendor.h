@@ -9,9 +9,11 @@
 #ifndef SLIPWAY_PACK_PYVENDOR_H
 #define SLIPWAY_PACK_PYVENDOR_H
 
+#include "release/base/error.h"
+
 /* Installs into target_dir (an existing empty directory). Returns as run_process
- * (pack/process.h): -1 pip failed, -2 pip could not start. */
+ * (pack/process.h): ERR_REFUSED pip failed, ERR_SYSTEM pip could not start. */
 int pyvendor_install(const char *project_dir, const char *requirements, const char *target_dir,
-                     char *err);
+                     struct err *err);
 
 #endif

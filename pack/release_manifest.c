@@ -58,7 +58,8 @@ static int copy_service(const struct pack_service *s, struct manifest_service *m
 }
 
 int release_manifest_build(const struct pack_config *cfg, const struct pack_tree *tree,
-                           const struct release_facts *facts, struct manifest **out, char *err)
+                           const struct release_facts *facts, struct manifest **out,
+                           struct err *err)
 {
 	struct manifest *m = manifest_new();
 	char when[32];
@@ -67,10 +68,11 @@ int release_manifest_build(const struct pack_config *cfg, const struct pack_tree
 	size_t i;
 
 	if (!m)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
 		manifest_free(m);
-		return fail(err, "build time %lld is out of range", (long long)facts->build_time);
+		return fail_kind(err, ERR_SYSTEM, "build time %lld is out of range",
+		                 (long long)facts->build_time);
 	}
 	m->serial = facts->serial;
 	m->dirty = facts->dirty;
@@ -110,5 +112,5 @@ int release_manifest_build(const struct pack_config *cfg, const struct pack_tree
 	return 0;
 oom:
 	manifest_free(m);
-	return fail(err, "out of memory");
+	return fail_oom(err);
 }

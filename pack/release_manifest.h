@@ -4,6 +4,7 @@
 #ifndef SLIPWAY_PACK_RELEASE_MANIFEST_H
 #define SLIPWAY_PACK_RELEASE_MANIFEST_H
 
+#include "release/base/error.h"
 #include "pack/collect.h"
 #include "pack/config.h"
 #include "release/manifest/manifest.h"
@@ -22,6 +23,7 @@ struct release_facts {
 
 /* A new manifest owned by the caller (manifest_free). */
 int release_manifest_build(const struct pack_config *cfg, const struct pack_tree *tree,
-                           const struct release_facts *facts, struct manifest **out, char *err);
+                           const struct release_facts *facts, struct manifest **out,
+                           struct err *err);
 
 #endif

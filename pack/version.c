@@ -6,15 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static int git_fail(char *err, const char *what)
+static int git_fail(struct err *err, const char *what)
 {
 	const git_error *e = git_error_last();
 
-	return fail(err, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
+	return fail_kind(err, ERR_SYSTEM, "%s: %s", what,
+	                 e && e->message ? e->message : "unknown libgit2 error");
 }
 
 /* Dirty as `git describe --dirty` sees it: tracked changes only, index or work tree. */
-static int is_dirty(git_repository *repo, bool *dirty, char *err)
+static int is_dirty(git_repository *repo, bool *dirty, struct err *err)
 {
 	git_status_options opts;
 	git_status_list *list = NULL;
@@ -80,7 +81,7 @@ static int on_tag(const char *name, git_oid *oid, void *payload)
 /* libgit2 1.5 cannot walk past the boundary of a shallow clone (CI checkouts are often
  * --depth 1), where git describe simply stops. Within the history a depth-1 clone has, the
  * answer is a tag on HEAD itself, else the abbreviated commit id. */
-static int describe_shallow(git_repository *repo, git_object *head, git_buf *out, char *err)
+static int describe_shallow(git_repository *repo, git_object *head, git_buf *out, struct err *err)
 {
 	struct head_tags ht;
 
@@ -90,14 +91,13 @@ static int describe_shallow(git_repository *repo, git_object *head, git_buf *out
 	if (git_tag_foreach(repo, on_tag, &ht) < 0)
 		return git_fail(err, "cannot list the tags");
 	if (ht.best[0])
-		return git_buf_set(out, ht.best, strlen(ht.best)) < 0 ? fail(err, "out of memory")
-		                                                      : 0;
+		return git_buf_set(out, ht.best, strlen(ht.best)) < 0 ? fail_oom(err) : 0;
 	if (git_object_short_id(out, head) < 0)
 		return git_fail(err, "cannot abbreviate the commit id");
 	return 0;
 }
 
-int git_version_read(const char *dir, struct git_version *out, char *err)
+int git_version_read(const char *dir, struct git_version *out, struct err *err)
 {
 	git_repository *repo = NULL;
 	git_object *head = NULL;
@@ -152,7 +152,7 @@ int git_version_read(const char *dir, struct git_version *out, char *err)
 	}
 	if (snprintf(out->describe, sizeof(out->describe), "%s%s", buf.ptr,
 	             out->dirty ? "-dirty" : "") >= (int)sizeof(out->describe)) {
-		fail(err, "git describe result is too long");
+		fail_kind(err, ERR_SYSTEM, "git describe result is too long");
 		goto out;
 	}
 	r = 0;

@@ -8,6 +8,7 @@
 #ifndef SLIPWAY_PACK_VERSION_H
 #define SLIPWAY_PACK_VERSION_H
 
+#include "release/base/error.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,7 +22,7 @@ struct git_version {
 
 /* Fills out for the repository containing `dir`. Not being in a repository is not an
  * error (out->in_git = false); a repository without commits is. */
-int git_version_read(const char *dir, struct git_version *out, char *err);
+int git_version_read(const char *dir, struct git_version *out, struct err *err);
 
 /* 1 when s is usable as a release version (and directory name): [A-Za-z0-9._+-]{1,128},
  * not starting with '.' or '-'. */

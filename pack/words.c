@@ -9,7 +9,7 @@ static int is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-int words_split(const char *s, struct strlist *out, char *err)
+int words_split(const char *s, struct strlist *out, struct err *err)
 {
 	size_t len = strlen(s);
 	char *word = malloc(len + 1);
@@ -17,7 +17,7 @@ int words_split(const char *s, struct strlist *out, char *err)
 	int in_word = 0;
 
 	if (!word)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	while (*s) {
 		if (is_blank(*s)) {
 			if (in_word) {
@@ -73,7 +73,7 @@ int words_split(const char *s, struct strlist *out, char *err)
 	return 0;
 oom:
 	free(word);
-	return fail(err, "out of memory");
+	return fail_oom(err);
 }
 
 char *words_quote(const char *word)

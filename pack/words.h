@@ -8,10 +8,11 @@
 #ifndef SLIPWAY_PACK_WORDS_H
 #define SLIPWAY_PACK_WORDS_H
 
+#include "release/base/error.h"
 #include "pack/strlist.h"
 
 /* Appends the words of `s` to `out` (which keeps ownership of what it held before). */
-int words_split(const char *s, struct strlist *out, char *err);
+int words_split(const char *s, struct strlist *out, struct err *err);
 
 /* Writes `word` to a new heap string quoted so that words_split gives it back unchanged
  * (bare when it needs no quoting). NULL when out of memory. */

@@ -4,6 +4,7 @@
 #ifndef SLIPWAY_RUNTIME_CURRENT_H
 #define SLIPWAY_RUNTIME_CURRENT_H
 
+#include "release/base/error.h"
 #include <stddef.h>
 
 #include "release/manifest/manifest.h"
@@ -18,17 +19,19 @@ struct loaded_release {
 
 /* The version `current` names (the last component of its link text) into buf.
  * Fails when `current` is missing or is not a symlink into releases/. */
-int current_version(const char *root, char *buf, size_t cap, char *err);
+int current_version(const char *root, char *buf, size_t cap, struct err *err);
 
-/* Loads release `version` of the store at `root` (absolute). Returns 0, -1 on a system error,
- * or 1 when a check says no: env file with a wrong owner or mode, malformed env file,
- * required secrets missing or empty (err names the keys, never a value), or a manifest
- * that declares no service. *out is owned by the caller; free with loaded_release_free. */
-int release_load(const char *root, const char *version, struct loaded_release *out, char *err);
+/* Loads release `version` of the store at `root` (absolute). Returns 0, or -1 with err's
+ * kind ERR_SYSTEM on a system error and ERR_REFUSED when a check says no: env file with a
+ * wrong owner or mode, malformed env file, required secrets missing or empty (err names the
+ * keys, never a value), or a manifest that declares no service. *out is owned by the
+ * caller; free with loaded_release_free. */
+int release_load(const char *root, const char *version, struct loaded_release *out,
+                 struct err *err);
 
 /* (Re)loads the env file into r->env and checks r->m's required secrets; same returns as
  * release_load. Releases are immutable, so a loaded manifest can be reused this way. */
-int release_load_env(const char *root, struct loaded_release *r, char *err);
+int release_load_env(const char *root, struct loaded_release *r, struct err *err);
 
 void loaded_release_free(struct loaded_release *r);
 

@@ -65,7 +65,7 @@ oom:
 	return -1;
 }
 
-int envfile_parse(const char *text, size_t len, struct envfile *out, char *err)
+int envfile_parse(const char *text, size_t len, struct envfile *out, struct err *err)
 {
 	const char *p = text, *end = text + len;
 	unsigned line = 0;
@@ -105,13 +105,14 @@ int envfile_parse(const char *text, size_t len, struct envfile *out, char *err)
 		}
 		if (set_var(out, k, (size_t)(eq - k), v, (size_t)(ve - v)) < 0) {
 			envfile_release(out);
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		}
 	}
 	return 0;
 }
 
-int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing, char *err)
+int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing,
+                 struct err *err)
 {
 	struct stat st;
 	char *text = NULL;

@@ -6,6 +6,7 @@
 #ifndef SLIPWAY_RUNTIME_ENVFILE_H
 #define SLIPWAY_RUNTIME_ENVFILE_H
 
+#include "release/base/error.h"
 #include <stddef.h>
 
 #include "release/manifest/manifest.h"
@@ -21,10 +22,11 @@ struct envfile {
  * A missing file is not an error when `missing_ok`: *out is then empty and *missing is set.
  * Fails on a wrong owner or mode, a symlink, an unreadable file, or a malformed line
  * (the message names the line number, never its content). */
-int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing, char *err);
+int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing,
+                 struct err *err);
 
 /* Parses the text of an env file (no permission checks); used by envfile_load and the tests. */
-int envfile_parse(const char *text, size_t len, struct envfile *out, char *err);
+int envfile_parse(const char *text, size_t len, struct envfile *out, struct err *err);
 
 /* The value for key, or NULL. */
 const char *envfile_get(const struct envfile *env, const char *key);

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int notify_send(const char *msg, char *err)
+int notify_send(const char *msg, struct err *err)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa;
@@ -21,7 +21,7 @@ int notify_send(const char *msg, char *err)
 		return 0;
 	n = strlen(path);
 	if ((path[0] != '/' && path[0] != '@') || n >= sizeof(sa.sun_path))
-		return fail(err, "NOTIFY_SOCKET is not a usable socket address");
+		return fail_kind(err, ERR_SYSTEM, "NOTIFY_SOCKET is not a usable socket address");
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, n);
@@ -30,9 +30,9 @@ int notify_send(const char *msg, char *err)
 	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (path[0] == '/'));
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return fail(err, "cannot create notify socket: %s", strerror(errno));
+		return fail_sys(err, "cannot create notify socket");
 	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, salen) < 0)
-		rc = fail(err, "cannot notify %s: %s", path, strerror(errno));
+		rc = fail_sys(err, "cannot notify %s", path);
 	close(fd);
 	return rc;
 }

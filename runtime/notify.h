@@ -6,6 +6,8 @@
 #ifndef SLIPWAY_RUNTIME_NOTIFY_H
 #define SLIPWAY_RUNTIME_NOTIFY_H
 
-int notify_send(const char *msg, char *err);
+#include "release/base/error.h"
+
+int notify_send(const char *msg, struct err *err);
 
 #endif

@@ -51,7 +51,7 @@ static void note_not_ready(struct snapshot *s, json_object *services)
 	}
 }
 
-static int read_snapshot(const char *root, struct snapshot *s, char *err)
+static int read_snapshot(const char *root, struct snapshot *s, struct err *err)
 {
 	json_object *o, *sw = NULL, *v;
 	char *text = NULL;
@@ -63,7 +63,8 @@ static int read_snapshot(const char *root, struct snapshot *s, char *err)
 	free(text);
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return fail(err, "%s/%s/%s is not valid JSON", root, STATEFILE_DIR, STATEFILE_NAME);
+		return fail_kind(err, ERR_SYSTEM, "%s/%s/%s is not valid JSON", root, STATEFILE_DIR,
+		                 STATEFILE_NAME);
 	}
 	if (json_object_object_get_ex(o, "pid", &v))
 		s->pid = json_object_get_int(v);
@@ -84,16 +85,17 @@ static int read_snapshot(const char *root, struct snapshot *s, char *err)
 	return 0;
 }
 
-static int supervised(const char *root, char *err)
+static int supervised(const char *root, struct err *err)
 {
 	int alive = statefile_supervisor_alive(root, err);
 
 	if (alive == 0)
-		return fail(err, "no `slipway run` supervises %s: nothing to wait for", root);
+		return fail_kind(err, ERR_SYSTEM,
+		                 "no `slipway run` supervises %s: nothing to wait for", root);
 	return alive < 0 ? -1 : 0;
 }
 
-int run_watch_begin(const char *root, struct run_watch *w, char *err)
+int run_watch_begin(const char *root, struct run_watch *w, struct err *err)
 {
 	struct snapshot s;
 
@@ -105,7 +107,7 @@ int run_watch_begin(const char *root, struct run_watch *w, char *err)
 }
 
 int run_watch_wait(const char *root, const struct run_watch *w, const char *version, char *reason,
-                   size_t reason_cap, char *other, size_t other_cap, char *err)
+                   size_t reason_cap, char *other, size_t other_cap, struct err *err)
 {
 	struct timespec tick = {0, 50 * 1000 * 1000};
 	struct snapshot s;
@@ -117,8 +119,9 @@ int run_watch_wait(const char *root, const struct run_watch *w, const char *vers
 		if (read_snapshot(root, &s, err) < 0)
 			return -1;
 		if (s.pid != w->pid)
-			return fail(err, "the supervisor restarted (pid %d, was %d)", s.pid,
-			            w->pid);
+			return fail_kind(err, ERR_SYSTEM,
+			                 "the supervisor restarted (pid %d, was %d)", s.pid,
+			                 w->pid);
 		/* Decided is not enough: the answer waits until the live release has settled
 		 * (ready again after a flip-back, too), so `status` afterwards agrees. */
 		if (s.seq > w->seq && !strcmp(s.to, version)) {

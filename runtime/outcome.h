@@ -5,6 +5,7 @@
 #ifndef SLIPWAY_RUNTIME_OUTCOME_H
 #define SLIPWAY_RUNTIME_OUTCOME_H
 
+#include "release/base/error.h"
 #include <stddef.h>
 
 struct run_watch {
@@ -24,7 +25,7 @@ enum run_outcome {
 
 /* Records the supervisor's state before a switch. Fails (err) when no `slipway run`
  * supervises the store: then there is nothing to wait for. */
-int run_watch_begin(const char *root, struct run_watch *w, char *err);
+int run_watch_begin(const char *root, struct run_watch *w, struct err *err);
 
 /* Blocks until the supervisor has decided about `version` and the live release has settled
  * (every service ready, or failed again since the decision), polling every 50 ms. Returns
@@ -32,6 +33,6 @@ int run_watch_begin(const char *root, struct run_watch *w, char *err);
  * the release that superseded it), or -1 with err when the supervisor exits or restarts
  * meanwhile. */
 int run_watch_wait(const char *root, const struct run_watch *w, const char *version, char *reason,
-                   size_t reason_cap, char *other, size_t other_cap, char *err);
+                   size_t reason_cap, char *other, size_t other_cap, struct err *err);
 
 #endif

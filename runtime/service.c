@@ -77,7 +77,7 @@ void service_set_state(struct service *s, enum svc_state st, uint64_t now)
 	s->state = st;
 }
 
-int service_start(struct service *s, uint64_t now, char *err)
+int service_start(struct service *s, uint64_t now, struct err *err)
 {
 	struct spawn_req req = {s->spec.argv, s->spec.envp, s->spec.cwd};
 	char port[16];

@@ -15,6 +15,7 @@
 #ifndef SLIPWAY_RUNTIME_SERVICE_H
 #define SLIPWAY_RUNTIME_SERVICE_H
 
+#include "release/base/error.h"
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -69,7 +70,7 @@ void service_set_state(struct service *s, enum svc_state st, uint64_t now);
 
 /* Spawns the process (with SLIPWAY_HEALTH_PORT=health_port when it has one); on failure
  * (exec failed, fork failed) fills err and leaves no child. */
-int service_start(struct service *s, uint64_t now, char *err);
+int service_start(struct service *s, uint64_t now, struct err *err);
 
 /* Sends the one SIGTERM (to the main process, or to the group with KILL_GROUP) and arms the
  * stop deadline, or, without a process, goes straight to stopped; leftovers of a leader that

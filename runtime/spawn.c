@@ -72,7 +72,7 @@ static void child(const struct spawn_req *req, int report_fd, int out_fd)
 	child_fail(report_fd, 2);
 }
 
-int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, char *err)
+int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, struct err *err)
 {
 	int report[2] = {-1, -1}, out[2] = {-1, -1}, rc = -1;
 	struct child_failure f;
@@ -80,12 +80,12 @@ int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, char *er
 	pid_t p;
 
 	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		fail(err, "cannot create pipe: %s", strerror(errno));
+		fail_sys(err, "cannot create pipe");
 		goto out;
 	}
 	p = fork();
 	if (p < 0) {
-		fail(err, "cannot fork: %s", strerror(errno));
+		fail_sys(err, "cannot fork");
 		goto out;
 	}
 	if (p == 0) {
@@ -106,15 +106,18 @@ int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, char *er
 		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
 			;
 		if (f.step == 1)
-			fail(err, "cannot enter %s: %s", req->cwd, strerror(f.err));
+			fail_kind(err, ERR_SYSTEM, "cannot enter %s: %s", req->cwd,
+			          strerror(f.err));
 		else if (f.step == 2)
-			fail(err, "cannot execute %s: %s", req->argv[0], strerror(f.err));
+			fail_kind(err, ERR_SYSTEM, "cannot execute %s: %s", req->argv[0],
+			          strerror(f.err));
 		else
-			fail(err, "cannot set up the child's descriptors: %s", strerror(f.err));
+			fail_kind(err, ERR_SYSTEM, "cannot set up the child's descriptors: %s",
+			          strerror(f.err));
 		goto out;
 	}
 	if (fcntl(out[0], F_SETFL, O_NONBLOCK) < 0) {
-		fail(err, "cannot set up the output pipe: %s", strerror(errno));
+		fail_sys(err, "cannot set up the output pipe");
 		kill(-p, SIGKILL);
 		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -136,10 +139,10 @@ out:
 	return rc;
 }
 
-int spawn_become_subreaper(char *err)
+int spawn_become_subreaper(struct err *err)
 {
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-		return fail(err, "cannot become a child subreaper: %s", strerror(errno));
+		return fail_sys(err, "cannot become a child subreaper");
 	return 0;
 }
 

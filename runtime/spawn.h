@@ -8,6 +8,7 @@
 #ifndef SLIPWAY_RUNTIME_SPAWN_H
 #define SLIPWAY_RUNTIME_SPAWN_H
 
+#include "release/base/error.h"
 #include <sys/types.h>
 
 struct spawn_req {
@@ -18,11 +19,11 @@ struct spawn_req {
 
 /* On success *pid is the child (and its process group), *out_fd the non-blocking, close-on-exec
  * read end of its output pipe (owned by the caller). */
-int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, char *err);
+int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, struct err *err);
 
 /* Marks the calling process a child subreaper, so orphaned grandchildren are re-parented to
  * it and reaped instead of escaping to init. */
-int spawn_become_subreaper(char *err);
+int spawn_become_subreaper(struct err *err);
 
 /* SIGKILLs and reaps every remaining child of the calling process (found through /proc):
  * as a subreaper it inherits orphans that left their group, and none may outlive it. */

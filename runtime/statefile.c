@@ -14,17 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static int open_run_dir(const char *root, char *err)
+static int open_run_dir(const char *root, struct err *err)
 {
 	char path[PATH_MAX];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", root, STATEFILE_DIR);
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return fail(err, "cannot create %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot create %s", path);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return fail(err, "cannot open %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot open %s", path);
 	return fd;
 }
 
@@ -43,7 +43,7 @@ static void add_str(json_object *o, const char *k, const char *v)
 
 /* Temporary file + rename, without fsync: the file is advice for readers and is rewritten on
  * every change; syncing would put disk latency into every switch. */
-static int write_unsynced(int dfd, const char *text, char *err)
+static int write_unsynced(int dfd, const char *text, struct err *err)
 {
 	char tmp[64];
 	int fd, rc;
@@ -51,19 +51,19 @@ static int write_unsynced(int dfd, const char *text, char *err)
 	snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld", STATEFILE_NAME, (long)getpid());
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
-		return fail(err, "cannot create %s: %s", tmp, strerror(errno));
+		return fail_sys(err, "cannot create %s", tmp);
 	fchmod(fd, 0644);
 	rc = write_all(fd, text, strlen(text), err);
 	if (close(fd) < 0 && rc == 0)
-		rc = fail(err, "cannot write %s: %s", tmp, strerror(errno));
+		rc = fail_sys(err, "cannot write %s", tmp);
 	if (rc == 0 && renameat(dfd, tmp, dfd, STATEFILE_NAME) < 0)
-		rc = fail(err, "cannot rename %s: %s", tmp, strerror(errno));
+		rc = fail_sys(err, "cannot rename %s", tmp);
 	if (rc < 0)
 		unlinkat(dfd, tmp, 0);
 	return rc;
 }
 
-int statefile_write(const char *root, const struct state_snapshot *snap, char *err)
+int statefile_write(const char *root, const struct state_snapshot *snap, struct err *err)
 {
 	json_object *o = json_object_new_object(), *arr = json_object_new_array(), *sw;
 	const struct service *s;
@@ -120,18 +120,19 @@ int statefile_write(const char *root, const struct state_snapshot *snap, char *e
 	return rc;
 }
 
-int statefile_read(const char *root, char **text, char *err)
+int statefile_read(const char *root, char **text, struct err *err)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s/%s", root, STATEFILE_DIR, STATEFILE_NAME);
 	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return fail(err, "no state file at %s: slipway run has not run on this store",
-		            path);
+		return fail_kind(err, ERR_SYSTEM,
+		                 "no state file at %s: slipway run has not run on this store",
+		                 path);
 	return read_file_at(AT_FDCWD, path, 16u << 20, 1, text, NULL, err);
 }
 
-int statefile_supervisor_alive(const char *root, char *err)
+int statefile_supervisor_alive(const char *root, struct err *err)
 {
 	char path[PATH_MAX];
 	int fd, alive = 0;
@@ -139,18 +140,18 @@ int statefile_supervisor_alive(const char *root, char *err)
 	snprintf(path, sizeof(path), "%s/%s/%s", root, STATEFILE_DIR, STATEFILE_LOCK);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : fail(err, "cannot open %s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : fail_sys(err, "cannot open %s", path);
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			alive = 1;
 		else
-			alive = fail(err, "cannot lock %s: %s", path, strerror(errno));
+			alive = fail_sys(err, "cannot lock %s", path);
 	}
 	close(fd);
 	return alive;
 }
 
-int statefile_claim(const char *root, int *lock_fd, char *err)
+int statefile_claim(const char *root, int *lock_fd, struct err *err)
 {
 	char pid[32];
 	int dfd, fd;
@@ -160,17 +161,16 @@ int statefile_claim(const char *root, int *lock_fd, char *err)
 		return -1;
 	fd = openat(dfd, STATEFILE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		fail(err, "cannot open %s/%s/%s: %s", root, STATEFILE_DIR, STATEFILE_LOCK,
-		     strerror(errno));
+		fail_sys(err, "cannot open %s/%s/%s", root, STATEFILE_DIR, STATEFILE_LOCK);
 		close(dfd);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
-			fail(err, "another slipway run already supervises %s", root);
+			fail_kind(err, ERR_SYSTEM, "another slipway run already supervises %s",
+			          root);
 		else
-			fail(err, "cannot lock %s/%s/%s: %s", root, STATEFILE_DIR, STATEFILE_LOCK,
-			     strerror(errno));
+			fail_sys(err, "cannot lock %s/%s/%s", root, STATEFILE_DIR, STATEFILE_LOCK);
 		close(fd);
 		close(dfd);
 		return -1;

@@ -5,6 +5,7 @@
 #ifndef SLIPWAY_RUNTIME_STATEFILE_H
 #define SLIPWAY_RUNTIME_STATEFILE_H
 
+#include "release/base/error.h"
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -34,16 +35,16 @@ struct state_snapshot {
 };
 
 /* Creates ROOT/run (0755) if needed and writes the snapshot atomically. */
-int statefile_write(const char *root, const struct state_snapshot *snap, char *err);
+int statefile_write(const char *root, const struct state_snapshot *snap, struct err *err);
 
 /* The state file's text (heap, caller frees), or -1 with err (missing file: "no state file"). */
-int statefile_read(const char *root, char **text, char *err);
+int statefile_read(const char *root, char **text, struct err *err);
 
 /* 1 when a supervisor holds ROOT/run/supervisor.lock, 0 when none does, -1 on error. */
-int statefile_supervisor_alive(const char *root, char *err);
+int statefile_supervisor_alive(const char *root, struct err *err);
 
 /* Takes ROOT/run/supervisor.lock for this process (kept until exit) and writes the pid file.
  * Fails when another supervisor holds it. */
-int statefile_claim(const char *root, int *lock_fd, char *err);
+int statefile_claim(const char *root, int *lock_fd, struct err *err);
 
 #endif

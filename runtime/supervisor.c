@@ -123,14 +123,15 @@ static void emit_service_line(void *ctx, const char *line, size_t len)
 static void notify(struct sup *sp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void notify(struct sup *sp, const char *fmt, ...)
 {
-	char msg[1024], err[ERR_MAX];
+	struct err err;
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (notify_send(msg, err) < 0)
-		say(sp, "warning: sd_notify: %s", err);
+	if (notify_send(msg, &err) < 0)
+		say(sp, "warning: sd_notify: %s", err.msg);
 }
 
 /* One read of at most READ_CHUNK bytes: a service that prints faster than slipway can log
@@ -207,7 +208,7 @@ static int settled(struct sup *sp)
 static void write_state(struct sup *sp)
 {
 	struct state_snapshot snap;
-	char err[ERR_MAX];
+	struct err err;
 
 	memset(&snap, 0, sizeof(snap));
 	snap.pid = getpid();
@@ -221,8 +222,8 @@ static void write_state(struct sup *sp)
 	snap.sw.reason = sp->switch_reason;
 	snap.sw.settled = settled(sp);
 	snap.services = sp->list;
-	if (statefile_write(sp->cfg->root, &snap, err) < 0)
-		say(sp, "warning: cannot write the state file: %s", err);
+	if (statefile_write(sp->cfg->root, &snap, &err) < 0)
+		say(sp, "warning: cannot write the state file: %s", err.msg);
 	sp->dirty = 0;
 }
 
@@ -327,7 +328,7 @@ static void switch_failed(struct sup *sp, struct service *s, uint64_t now, const
 /* SLIPWAY_HEALTH_PORT for an instance: the first port from its health_port up that no
  * instance slipway tracks has been given, that is no service's port, and that is free now.
  * Two generations running side by side therefore never share one. */
-static int pick_health_port(struct sup *sp, struct service *me, char *err)
+static int pick_health_port(struct sup *sp, struct service *me, struct err *err)
 {
 	int base = me->spec.health_base;
 
@@ -343,30 +344,31 @@ static int pick_health_port(struct sup *sp, struct service *me, char *err)
 		/* Like the frameworks (SO_REUSEADDR, all interfaces): TIME_WAIT does not count. */
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
-			return fail(err, "cannot create a socket: %s", strerror(errno));
+			return fail_sys(err, "cannot create a socket");
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		taken = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0;
 		close(fd);
 		if (!taken)
 			return p;
 	}
-	return fail(err, "no free health port in %d-%d", base,
-	            base + HEALTH_SPAN - 1 > 65535 ? 65535 : base + HEALTH_SPAN - 1);
+	return fail_kind(err, ERR_SYSTEM, "no free health port in %d-%d", base,
+	                 base + HEALTH_SPAN - 1 > 65535 ? 65535 : base + HEALTH_SPAN - 1);
 }
 
 static void do_start(struct sup *sp, struct service *s, uint64_t now)
 {
-	char err[ERR_MAX], url[300];
+	struct err err;
+	char url[300];
 	int rc = 0;
 
 	s->wait_deadline = 0;
 	if (s->spec.health_base && !s->health_port) {
-		rc = pick_health_port(sp, s, err);
+		rc = pick_health_port(sp, s, &err);
 		if (rc > 0)
 			s->health_port = rc;
 	}
-	if (rc < 0 || service_start(s, now, err) < 0) {
-		snprintf(s->last_exit, sizeof(s->last_exit), "start failed: %s", err);
+	if (rc < 0 || service_start(s, now, &err) < 0) {
+		snprintf(s->last_exit, sizeof(s->last_exit), "start failed: %s", err.msg);
 		say(sp, "%s: %s", s->spec.name, s->last_exit);
 		s->started_at = now;
 		if (gates(sp, s)) {
@@ -458,7 +460,7 @@ static void stop_service(struct sup *sp, struct service *s, uint64_t now, const 
  * its predecessor, which is stopped once the new one is up (handover). Instances of the
  * same release that still run and are not retiring are adopted instead of restarted. */
 static int populate(struct sup *sp, const struct loaded_release *rel, unsigned gen, uint64_t now,
-                    char *err)
+                    struct err *err)
 {
 	size_t i;
 	struct service *s, *o;
@@ -487,7 +489,7 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 		s = service_new(&spec, ++sp->next_id, gen, rel->dir, rel->version);
 		if (!s) {
 			svc_spec_release(&spec);
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		}
 		s->handover_from = handover;
 		s->next = sp->list;
@@ -506,11 +508,11 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 
 static void flip_back(struct sup *sp, const char *bad, const char *reason)
 {
-	char err[ERR_MAX] = "";
+	struct err err;
 	int r;
 
-	if (sp->cfg->mark_bad && sp->cfg->mark_bad(sp->cfg->root, bad, reason, err) < 0)
-		say(sp, "warning: cannot mark release %s bad: %s", bad, err);
+	if (sp->cfg->mark_bad && sp->cfg->mark_bad(sp->cfg->root, bad, reason, &err) < 0)
+		say(sp, "warning: cannot mark release %s bad: %s", bad, err.msg);
 	if (!sp->active.version)
 		return;
 	if (!sp->cfg->flip_back) {
@@ -518,10 +520,9 @@ static void flip_back(struct sup *sp, const char *bad, const char *reason)
 		    sp->active.version);
 		return;
 	}
-	err[0] = '\0';
-	r = sp->cfg->flip_back(sp->cfg->root, bad, sp->active.version, err);
+	r = sp->cfg->flip_back(sp->cfg->root, bad, sp->active.version, &err);
 	if (r < 0)
-		say(sp, "error: cannot point current back at %s: %s", sp->active.version, err);
+		say(sp, "error: cannot point current back at %s: %s", sp->active.version, err.msg);
 	else if (r > 0)
 		say(sp, "current no longer points at %s; leaving it alone", bad);
 	else
@@ -533,7 +534,7 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	char reason[512];
 	struct service *s;
 	uint64_t now = now_ms();
-	char err[ERR_MAX];
+	struct err err;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -554,8 +555,8 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
 	/* Restore: whatever of the live generation was stopped for the switch starts again. */
-	if (sp->active.m && populate(sp, &sp->active, sp->active_gen, now, err) < 0)
-		say(sp, "error: cannot restore release %s: %s", sp->active.version, err);
+	if (sp->active.m && populate(sp, &sp->active, sp->active_gen, now, &err) < 0)
+		say(sp, "error: cannot restore release %s: %s", sp->active.version, err.msg);
 	notify(sp, "STATUS=serving %s (rolled back from %s: %s)", sp->active.version, sp->switch_to,
 	       reason);
 	sp->check_release = 1;
@@ -718,7 +719,7 @@ static void probe_passed(struct sup *sp, struct service *s, uint64_t now)
 /* Starts a switch (or the first start) to the release `current` names. */
 static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 {
-	char err[ERR_MAX];
+	struct err err;
 	int rc;
 
 	sp->switch_seq++;
@@ -737,11 +738,11 @@ static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 		/* Rolling back: the manifest is already parsed (releases are immutable). */
 		sp->pending = sp->previous;
 		memset(&sp->previous, 0, sizeof(sp->previous));
-		rc = release_load_env(sp->cfg->root, &sp->pending, err);
+		rc = release_load_env(sp->cfg->root, &sp->pending, &err);
 		if (rc != 0)
 			loaded_release_free(&sp->pending);
 	} else {
-		rc = release_load(sp->cfg->root, version, &sp->pending, err);
+		rc = release_load(sp->cfg->root, version, &sp->pending, &err);
 	}
 	if (rc == 0 && sp->pending_gated && !is_served(sp, version)) {
 		/* A foreign listener on a port of the new release: refuse before anything of the
@@ -760,24 +761,24 @@ static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 		}
 	}
 	if (rc == 0)
-		rc = populate(sp, &sp->pending, sp->pending_gen, now, err);
+		rc = populate(sp, &sp->pending, sp->pending_gen, now, &err);
 	if (rc != 0)
-		gate_fail(sp, "%s", err);
-	else if (sp->pending_gated) {
+		gate_fail(sp, "%s", err.msg);
+	else if (sp->pending_gated)
 		sp->switch_deadline = switch_deadline(sp, now);
-	}
 	sp->dirty = 1;
 }
 
 static void check_release(struct sup *sp, uint64_t now)
 {
-	char v[VERSION_MAX], err[ERR_MAX];
+	struct err err;
+	char v[VERSION_MAX];
 
 	sp->check_release = 0;
 	if (sp->stopping)
 		return;
-	if (current_version(sp->cfg->root, v, sizeof(v), err) < 0) {
-		say(sp, "warning: %s", err);
+	if (current_version(sp->cfg->root, v, sizeof(v), &err) < 0) {
+		say(sp, "warning: %s", err.msg);
 		return;
 	}
 	if (sp->pending_gen) {
@@ -1164,7 +1165,7 @@ static void sup_release(struct sup *sp)
 		close(sp->ifd);
 }
 
-int supervisor_run(const struct supervisor_config *cfg, char *err)
+int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 {
 	struct sup sp;
 	struct pollfd pfd[MAX_FDS];
@@ -1183,10 +1184,8 @@ int supervisor_run(const struct supervisor_config *cfg, char *err)
 
 	if (current_version(cfg->root, version, sizeof(version), err) < 0)
 		return -1;
-	rc = release_load(cfg->root, version, &sp.pending, err);
-	if (rc != 0)
-		return rc < 0 ? -1 : SUP_REFUSED;
-	rc = -1;
+	if (release_load(cfg->root, version, &sp.pending, err) < 0)
+		return -1;
 	if (statefile_claim(cfg->root, &lock_fd, err) < 0)
 		goto out;
 	if (spawn_become_subreaper(err) < 0)
@@ -1200,7 +1199,7 @@ int supervisor_run(const struct supervisor_config *cfg, char *err)
 	signal(SIGPIPE, SIG_IGN);
 	sp.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sp.sfd < 0) {
-		fail(err, "cannot create signalfd: %s", strerror(errno));
+		fail_sys(err, "cannot create signalfd");
 		goto out;
 	}
 	sp.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -1263,7 +1262,7 @@ int supervisor_run(const struct supervisor_config *cfg, char *err)
 		wake = next_wakeup(&sp, now);
 		timeout = wake < 0 ? -1 : (wake > 60000 ? 60000 : (int)wake);
 		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
-			fail(err, "poll failed: %s", strerror(errno));
+			fail_sys(err, "poll failed");
 			goto out;
 		}
 		now = now_ms();
@@ -1291,7 +1290,7 @@ int supervisor_run(const struct supervisor_config *cfg, char *err)
 	}
 	spawn_reap_orphans();
 	say(&sp, "all services stopped; exiting");
-	rc = SUP_STOPPED;
+	rc = 0;
 out:
 	sup_release(&sp);
 	if (lock_fd >= 0)

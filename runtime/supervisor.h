@@ -9,6 +9,7 @@
 #ifndef SLIPWAY_RUNTIME_SUPERVISOR_H
 #define SLIPWAY_RUNTIME_SUPERVISOR_H
 
+#include "release/base/error.h"
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,9 +26,9 @@ struct supervisor_config {
 	/* The health gate's undo: under the store lock, if `current` still names `bad`, points
 	 * it at `good`. Returns 0 when flipped, 1 when `current` had moved elsewhere, -1 on
 	 * error (err). */
-	int (*flip_back)(const char *root, const char *bad, const char *good, char *err);
+	int (*flip_back)(const char *root, const char *bad, const char *good, struct err *err);
 	/* Records in the store that `version` failed its health check. May be NULL. */
-	int (*mark_bad)(const char *root, const char *version, const char *reason, char *err);
+	int (*mark_bad)(const char *root, const char *version, const char *reason, struct err *err);
 };
 
 #define SUP_SETTLE_LIMIT_MS 3600000u /* the largest SLIPWAY_READY_NONE_MS */
@@ -37,11 +38,9 @@ struct supervisor_config {
  * outside are clamped or ignored with a line in cfg->warnings (runtime/envnum.h). */
 void supervisor_config_defaults(struct supervisor_config *cfg);
 
-enum { SUP_STOPPED = 0, SUP_REFUSED = 1 };
-
-/* Runs until a stop signal has been handled and no service process is left. Returns
- * SUP_STOPPED, SUP_REFUSED when the current release cannot run (err says why: missing
- * secrets, env file mode, no service), or -1 on a system error (err). */
-int supervisor_run(const struct supervisor_config *cfg, char *err);
+/* Runs until a stop signal has been handled and no service process is left. Returns 0, or
+ * -1 with err: kind ERR_REFUSED when the current release cannot run (missing secrets, env
+ * file mode, no service), ERR_SYSTEM on a system error. */
+int supervisor_run(const struct supervisor_config *cfg, struct err *err);
 
 #endif

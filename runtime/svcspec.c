@@ -122,7 +122,8 @@ static int cwd_escapes(const char *cwd)
 }
 
 int svc_spec_build(const struct manifest_service *ms, const char *release_dir, const char *version,
-                   const struct envfile *env, char *const *base, struct svc_spec *out, char *err)
+                   const struct envfile *env, char *const *base, struct svc_spec *out,
+                   struct err *err)
 {
 	struct envv e = {NULL, 0};
 	char portbuf[16];
@@ -131,7 +132,8 @@ int svc_spec_build(const struct manifest_service *ms, const char *release_dir, c
 
 	memset(out, 0, sizeof(*out));
 	if (ms->cwd && cwd_escapes(ms->cwd))
-		return fail(err, "service %s: cwd %s leaves the release", ms->name, ms->cwd);
+		return fail_kind(err, ERR_SYSTEM, "service %s: cwd %s leaves the release", ms->name,
+		                 ms->cwd);
 	out->name = strdup(ms->name);
 	out->argv = calloc(ms->argc + 1, sizeof(char *));
 	if (!out->name || !out->argv)
@@ -209,7 +211,7 @@ oom:
 	}
 oom_env:
 	svc_spec_release(out);
-	return fail(err, "out of memory");
+	return fail_oom(err);
 }
 
 void svc_spec_release(struct svc_spec *s)
@@ -230,14 +232,14 @@ void svc_spec_release(struct svc_spec *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int svc_spec_set_env(struct svc_spec *s, const char *key, const char *value, char *err)
+int svc_spec_set_env(struct svc_spec *s, const char *key, const char *value, struct err *err)
 {
 	struct envv e = {s->envp, 0};
 
 	while (e.v && e.v[e.n])
 		e.n++;
 	if (envv_set(&e, key, strlen(key), value) < 0)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	s->envp = e.v;
 	return 0;
 }

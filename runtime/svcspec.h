@@ -11,6 +11,7 @@
 #ifndef SLIPWAY_RUNTIME_SVCSPEC_H
 #define SLIPWAY_RUNTIME_SVCSPEC_H
 
+#include "release/base/error.h"
 #include <stdint.h>
 
 #include "release/manifest/manifest.h"
@@ -38,12 +39,13 @@ struct svc_spec {
 /* Fills *out (owned by the caller, release with svc_spec_release). `base` is the environment
  * to start from (normally environ). Fails on out-of-memory or a cwd that leaves the release. */
 int svc_spec_build(const struct manifest_service *ms, const char *release_dir, const char *version,
-                   const struct envfile *env, char *const *base, struct svc_spec *out, char *err);
+                   const struct envfile *env, char *const *base, struct svc_spec *out,
+                   struct err *err);
 
 void svc_spec_release(struct svc_spec *s);
 
 /* Sets (or replaces) `key` in s->envp. Fails only when out of memory. */
-int svc_spec_set_env(struct svc_spec *s, const char *key, const char *value, char *err);
+int svc_spec_set_env(struct svc_spec *s, const char *key, const char *value, struct err *err);
 
 /* `s` with every "${RELEASE}" replaced by release_dir; heap string owned by the caller. */
 char *svc_expand_release(const char *s, const char *release_dir);

@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int read_fd_all(int fd, size_t max, char **out, size_t *len, char *err)
+int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap + 1);
 
 	if (!buf)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	for (;;) {
 		ssize_t r;
 
@@ -25,13 +25,14 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, char *err)
 
 			if (cap > max) {
 				free(buf);
-				return fail(err, "file is larger than %zu bytes", max);
+				return fail_kind(err, ERR_SYSTEM, "file is larger than %zu bytes",
+				                 max);
 			}
 			cap *= 2;
 			grown = realloc(buf, cap + 1);
 			if (!grown) {
 				free(buf);
-				return fail(err, "out of memory");
+				return fail_oom(err);
 			}
 			buf = grown;
 		}
@@ -42,14 +43,14 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, char *err)
 			int e = errno;
 
 			free(buf);
-			return fail(err, "read failed: %s", strerror(e));
+			return fail_kind(err, ERR_SYSTEM, "read failed: %s", strerror(e));
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 		if (n > max) {
 			free(buf);
-			return fail(err, "file is larger than %zu bytes", max);
+			return fail_kind(err, ERR_SYSTEM, "file is larger than %zu bytes", max);
 		}
 	}
 	buf[n] = '\0';
@@ -60,24 +61,24 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, char *err)
 }
 
 int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,
-                 char *err)
+                 struct err *err)
 {
 	struct stat st;
 	int fd, rc = -1;
 
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
 	if (fd < 0)
-		return fail(err, "cannot open %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot open %s", path);
 	if (fstat(fd, &st) < 0) {
-		fail(err, "cannot stat %s: %s", path, strerror(errno));
+		fail_sys(err, "cannot stat %s", path);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fail(err, "%s: not a regular file", path);
+		fail_kind(err, ERR_SYSTEM, "%s: not a regular file", path);
 		goto out;
 	}
 	if ((size_t)st.st_size > max) {
-		fail(err, "%s: larger than %zu bytes", path, max);
+		fail_kind(err, ERR_SYSTEM, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
 	if (read_fd_all(fd, max, out, len, err) < 0) {
@@ -90,7 +91,7 @@ out:
 	return rc;
 }
 
-int write_all(int fd, const void *buf, size_t len, char *err)
+int write_all(int fd, const void *buf, size_t len, struct err *err)
 {
 	const char *p = buf;
 
@@ -100,28 +101,28 @@ int write_all(int fd, const void *buf, size_t len, char *err)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return fail(err, "write failed: %s", strerror(errno));
+			return fail_sys(err, "write failed");
 		p += w;
 		len -= (size_t)w;
 	}
 	return 0;
 }
 
-int fsync_dir_at(int dirfd, const char *path, char *err)
+int fsync_dir_at(int dirfd, const char *path, struct err *err)
 {
 	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = 0;
 
 	if (fd < 0)
-		return fail(err, "cannot open directory %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot open directory %s", path);
 	if (fsync(fd) < 0)
-		rc = fail(err, "cannot fsync directory %s: %s", path, strerror(errno));
+		rc = fail_sys(err, "cannot fsync directory %s", path);
 	close(fd);
 	return rc;
 }
 
 int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                      int exclusive, char *err)
+                      int exclusive, struct err *err)
 {
 	char tmp[4096];
 	const char *slash = strrchr(name, '/');
@@ -137,45 +138,45 @@ int write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
 	}
 	/* The temp name must live beside `name` so that rename(2) stays on one filesystem. */
 	if (strlen(name) > sizeof(tmp) - 64)
-		return fail(err, "path too long: %s", name);
+		return fail_kind(err, ERR_SYSTEM, "path too long: %s", name);
 	if (slash)
 		snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-%ld", dir, slash + 1, (long)getpid());
 	else
 		snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld", name, (long)getpid());
 
 	if (exclusive && faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return fail(err, "%s already exists", name);
+		return fail_kind(err, ERR_SYSTEM, "%s already exists", name);
 	unlinkat(dirfd, tmp, 0);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return fail(err, "cannot create %s: %s", tmp, strerror(errno));
+		return fail_sys(err, "cannot create %s", tmp);
 	if (write_all(fd, data, len, err) < 0) {
 		fail_prefix(err, "%s", tmp);
 		goto out;
 	}
 	if (fchmod(fd, mode) < 0) {
-		fail(err, "cannot chmod %s: %s", tmp, strerror(errno));
+		fail_sys(err, "cannot chmod %s", tmp);
 		goto out;
 	}
 	if (fsync(fd) < 0) {
-		fail(err, "cannot fsync %s: %s", tmp, strerror(errno));
+		fail_sys(err, "cannot fsync %s", tmp);
 		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		fail(err, "cannot close %s: %s", tmp, strerror(errno));
+		fail_sys(err, "cannot close %s", tmp);
 		goto out;
 	}
 	fd = -1;
 	if (exclusive) {
 		/* link(2) fails if the name appeared meanwhile; rename(2) would replace it. */
 		if (linkat(dirfd, tmp, dirfd, name, 0) < 0) {
-			fail(err, "cannot create %s: %s", name, strerror(errno));
+			fail_sys(err, "cannot create %s", name);
 			goto out;
 		}
 		unlinkat(dirfd, tmp, 0);
 	} else if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		fail(err, "cannot rename %s to %s: %s", tmp, name, strerror(errno));
+		fail_sys(err, "cannot rename %s to %s", tmp, name);
 		goto out;
 	}
 	if (fsync_dir_at(dirfd, dir, err) < 0)
@@ -189,7 +190,7 @@ out:
 	return rc;
 }
 
-int remove_tree_at(int at, const char *path, char *err)
+int remove_tree_at(int at, const char *path, struct err *err)
 {
 	struct stat st;
 	DIR *d;
@@ -199,20 +200,20 @@ int remove_tree_at(int at, const char *path, char *err)
 	if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return fail(err, "cannot stat %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot stat %s", path);
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlinkat(at, path, 0) < 0 && errno != ENOENT)
-			return fail(err, "cannot remove %s: %s", path, strerror(errno));
+			return fail_sys(err, "cannot remove %s", path);
 		return 0;
 	}
 	fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, "cannot open %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot open %s", path);
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
-		return fail(err, "cannot read %s: %s", path, strerror(errno));
+		return fail_sys(err, "cannot read %s", path);
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -225,6 +226,6 @@ int remove_tree_at(int at, const char *path, char *err)
 	}
 	closedir(d);
 	if (rc == 0 && unlinkat(at, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		rc = fail(err, "cannot remove %s: %s", path, strerror(errno));
+		rc = fail_sys(err, "cannot remove %s", path);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef SLIPWAY_FILEIO_H
 #define SLIPWAY_FILEIO_H
 
+#include "release/base/error.h"
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -10,24 +11,24 @@
  * heap buffer that the caller frees. Fails if the file is larger than `max` bytes or is
  * not a regular file. With `nofollow`, a symlink at the last component is refused. */
 int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,
-                 char *err);
+                 struct err *err);
 
 /* Reads up to `max` bytes from an open descriptor until EOF into a NUL-terminated heap buffer. */
-int read_fd_all(int fd, size_t max, char **out, size_t *len, char *err);
+int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err);
 
 /* Writes `len` bytes to `name` inside dirfd atomically: temp file in the same directory,
  * fsync, rename over `name`, fsync the directory. `mode` is applied exactly (no umask).
  * With `exclusive`, fails with EEXIST semantics ("already exists") if `name` exists. */
 int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                      int exclusive, char *err);
+                      int exclusive, struct err *err);
 
 /* Writes all of buf to fd, retrying on EINTR and short writes. */
-int write_all(int fd, const void *buf, size_t len, char *err);
+int write_all(int fd, const void *buf, size_t len, struct err *err);
 
 /* fsync of a directory given by path (relative to dirfd). */
-int fsync_dir_at(int dirfd, const char *path, char *err);
+int fsync_dir_at(int dirfd, const char *path, struct err *err);
 
 /* Removes a directory tree (relative to dirfd) without following symlinks. Missing is ok. */
-int remove_tree_at(int dirfd, const char *path, char *err);
+int remove_tree_at(int dirfd, const char *path, struct err *err);
 
 #endif

@@ -34,7 +34,7 @@ static size_t skip_string(const char *json, size_t len, size_t i, bool *escaped)
 	return len;
 }
 
-int json_check_duplicate_keys(const char *json, size_t len, size_t max_keys, char *err)
+int json_check_duplicate_keys(const char *json, size_t len, size_t max_keys, struct err *err)
 {
 	struct frame stack[MAX_DEPTH];
 	int depth = -1, rc = -1;
@@ -52,7 +52,7 @@ int json_check_duplicate_keys(const char *json, size_t len, size_t max_keys, cha
 			stack[depth] = (struct frame){.object = c == '{', .want_key = c == '{'};
 			if (c == '{' &&
 			    !(stack[depth].keys = malloc(max_keys * sizeof(struct key)))) {
-				fail(err, "out of memory");
+				fail_oom(err);
 				goto out;
 			}
 			i++;

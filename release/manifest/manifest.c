@@ -66,7 +66,7 @@ void manifest_free(struct manifest *m)
 
 /* Only the keys in `allowed` may appear; `required` of them must. */
 static int check_keys(json_object *obj, const char *what, const char *const *allowed,
-                      const char *const *required, char *err)
+                      const char *const *required, struct err *err)
 {
 	json_object_object_foreach(obj, key, val)
 	{
@@ -85,7 +85,8 @@ static int check_keys(json_object *obj, const char *what, const char *const *all
 	return 0;
 }
 
-static int get_string(json_object *obj, const char *key, const char *what, char **out, char *err)
+static int get_string(json_object *obj, const char *key, const char *what, char **out,
+                      struct err *err)
 {
 	json_object *v;
 	const char *s;
@@ -100,11 +101,11 @@ static int get_string(json_object *obj, const char *key, const char *what, char 
 	if (strlen(s) != len)
 		return fail(err, "%s: \"%s\" contains a NUL character", what, key);
 	*out = strdup(s);
-	return *out ? 0 : fail(err, "out of memory");
+	return *out ? 0 : fail_oom(err);
 }
 
 static int get_u64(json_object *obj, const char *key, const char *what, uint64_t max, uint64_t *out,
-                   char *err)
+                   struct err *err)
 {
 	json_object *v;
 	int64_t n;
@@ -124,7 +125,7 @@ static int get_u64(json_object *obj, const char *key, const char *what, uint64_t
 	return 0;
 }
 
-static int get_bool(json_object *obj, const char *key, const char *what, bool *out, char *err)
+static int get_bool(json_object *obj, const char *key, const char *what, bool *out, struct err *err)
 {
 	json_object *v;
 
@@ -137,7 +138,7 @@ static int get_bool(json_object *obj, const char *key, const char *what, bool *o
 }
 
 static int get_array(json_object *obj, const char *key, const char *what, size_t max,
-                     json_object **out, char *err)
+                     json_object **out, struct err *err)
 {
 	json_object *v;
 
@@ -152,7 +153,7 @@ static int get_array(json_object *obj, const char *key, const char *what, size_t
 }
 
 static int get_string_array(json_object *obj, const char *key, const char *what, size_t max,
-                            char ***out, size_t *n, char *err)
+                            char ***out, size_t *n, struct err *err)
 {
 	json_object *arr;
 	size_t len;
@@ -162,7 +163,7 @@ static int get_string_array(json_object *obj, const char *key, const char *what,
 	len = json_object_array_length(arr);
 	*out = calloc(len + 1, sizeof(char *));
 	if (!*out)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	for (size_t i = 0; i < len; i++) {
 		json_object *v = json_object_array_get_idx(arr, i);
 
@@ -172,7 +173,7 @@ static int get_string_array(json_object *obj, const char *key, const char *what,
 			return fail(err, "%s: \"%s\"[%zu] contains a NUL character", what, key, i);
 		(*out)[i] = strdup(json_object_get_string(v));
 		if (!(*out)[i])
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		*n = i + 1;
 	}
 	return 0;
@@ -202,7 +203,8 @@ static const char *const service_required[] = {
 static const char *const file_keys[] = {"path", "type", "mode", "size", "sha256", "target", NULL};
 static const char *const file_required[] = {"path", "type", "mode", NULL};
 
-static int parse_env(json_object *svc, struct manifest_service *s, const char *what, char *err)
+static int parse_env(json_object *svc, struct manifest_service *s, const char *what,
+                     struct err *err)
 {
 	json_object *env;
 	size_t i = 0;
@@ -214,7 +216,7 @@ static int parse_env(json_object *svc, struct manifest_service *s, const char *w
 		return fail(err, "%s: more than %d env entries", what, MANIFEST_MAX_ENV);
 	s->env = calloc((size_t)json_object_object_length(env) + 1, sizeof(*s->env));
 	if (!s->env)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	json_object_object_foreach(env, key, val)
 	{
 		if (!json_object_is_type(val, json_type_string))
@@ -225,12 +227,12 @@ static int parse_env(json_object *svc, struct manifest_service *s, const char *w
 		s->env[i].value = strdup(json_object_get_string(val));
 		s->n_env = ++i;
 		if (!s->env[i - 1].key || !s->env[i - 1].value)
-			return fail(err, "out of memory");
+			return fail_oom(err);
 	}
 	return 0;
 }
 
-static int parse_service(json_object *svc, size_t idx, struct manifest_service *s, char *err)
+static int parse_service(json_object *svc, size_t idx, struct manifest_service *s, struct err *err)
 {
 	char what[64];
 	uint64_t port, health_port = 0;
@@ -346,7 +348,7 @@ static int parse_hex32(const char *s, uint8_t out[32])
 	return 0;
 }
 
-static int parse_file(json_object *fo, size_t idx, struct manifest_file *f, char *err)
+static int parse_file(json_object *fo, size_t idx, struct manifest_file *f, struct err *err)
 {
 	char what[64], *type = NULL, *mode = NULL, *hex = NULL;
 	const char *forbidden = NULL;
@@ -404,7 +406,7 @@ out:
 	return rc;
 }
 
-static int parse_document(json_object *root, struct manifest *m, char *err)
+static int parse_document(json_object *root, struct manifest *m, struct err *err)
 {
 	json_object *secrets, *arr;
 	uint64_t format;
@@ -440,7 +442,7 @@ static int parse_document(json_object *root, struct manifest *m, char *err)
 		return -1;
 	m->services = calloc(json_object_array_length(arr) + 1, sizeof(*m->services));
 	if (!m->services)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		m->n_services = i + 1;
 		if (parse_service(json_object_array_get_idx(arr, i), i, &m->services[i], err) < 0)
@@ -451,7 +453,7 @@ static int parse_document(json_object *root, struct manifest *m, char *err)
 		return -1;
 	m->files = calloc(json_object_array_length(arr) + 1, sizeof(*m->files));
 	if (!m->files)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		m->n_files = i + 1;
 		if (parse_file(json_object_array_get_idx(arr, i), i, &m->files[i], err) < 0)
@@ -460,7 +462,7 @@ static int parse_document(json_object *root, struct manifest *m, char *err)
 	return 0;
 }
 
-int manifest_parse(const char *json, size_t len, struct manifest **out, char *err)
+int manifest_parse(const char *json, size_t len, struct manifest **out, struct err *err)
 {
 	struct json_tokener *tok = NULL;
 	json_object *root = NULL;
@@ -476,7 +478,7 @@ int manifest_parse(const char *json, size_t len, struct manifest **out, char *er
 		return fail(err, "manifest: contains a NUL byte");
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, json, (int)len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
@@ -497,7 +499,7 @@ int manifest_parse(const char *json, size_t len, struct manifest **out, char *er
 	}
 	m = manifest_new();
 	if (!m) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	if (parse_document(root, m, err) < 0 || manifest_validate(m, err) < 0)

@@ -8,6 +8,7 @@
 #ifndef SLIPWAY_MANIFEST_H
 #define SLIPWAY_MANIFEST_H
 
+#include "release/base/error.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,16 +98,16 @@ void manifest_free(struct manifest *m);
 /* Parses and validates untrusted JSON (exactly `len` bytes). Every field is checked:
  * types, required keys, unknown keys refused, safe names and paths, sorted unique files.
  * On success *out is a new manifest owned by the caller. */
-int manifest_parse(const char *json, size_t len, struct manifest **out, char *err);
+int manifest_parse(const char *json, size_t len, struct manifest **out, struct err *err);
 
 /* Checks an in-memory manifest against every rule manifest_parse applies after reading the
  * JSON (names, paths, symlink targets, modes, order, ranges). 0 when valid. */
-int manifest_validate(const struct manifest *m, char *err);
+int manifest_validate(const struct manifest *m, struct err *err);
 
 /* Serialises deterministically (fixed key order, files in order, no timestamps of its own)
  * into a NUL-terminated heap string owned by the caller. Fails if the manifest would not
  * pass manifest_parse. */
-int manifest_to_json(const struct manifest *m, char **out, size_t *len, char *err);
+int manifest_to_json(const struct manifest *m, char **out, size_t *len, struct err *err);
 
 /* The entry for `path`, or NULL. Binary search: files must be sorted. */
 const struct manifest_file *manifest_find_file(const struct manifest *m, const char *path);

@@ -12,7 +12,7 @@ static bool is_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-int relpath_check(const char *path, char *err)
+int relpath_check(const char *path, struct err *err)
 {
 	size_t len = strlen(path);
 	const char *p = path;
@@ -46,7 +46,7 @@ int relpath_check(const char *path, char *err)
 	return 0;
 }
 
-int symlink_target_check(const char *linkpath, const char *target, char *err)
+int symlink_target_check(const char *linkpath, const char *target, struct err *err)
 {
 	size_t len = strlen(target), depth = 0, ups = 0;
 	const char *p = target;
@@ -100,7 +100,7 @@ int symlink_target_check(const char *linkpath, const char *target, char *err)
 	return 0;
 }
 
-int version_check(const char *v, char *err)
+int version_check(const char *v, struct err *err)
 {
 	size_t len = strlen(v);
 

@@ -4,20 +4,22 @@
 #ifndef SLIPWAY_MANIFEST_CHECK_H
 #define SLIPWAY_MANIFEST_CHECK_H
 
+#include "release/base/error.h"
+
 /* A release-relative path: 1..MANIFEST_MAX_PATH bytes, components separated by single '/',
  * none empty, ".", ".." or longer than MANIFEST_MAX_COMPONENT, no leading or trailing '/',
  * no byte below 0x20 and no 0x7f. 0 when safe. */
-int relpath_check(const char *path, char *err);
+int relpath_check(const char *path, struct err *err);
 
 /* A symlink at release-relative `linkpath` with link text `target`: target is not empty, not
  * absolute, has the normalised form ("../")* followed by plain components (or only ".."
  * components), and its leading ".." count does not climb above the release root from the
  * link's directory. Such a target stays inside the release lexically, even when later
  * components are themselves symlinks obeying the same rule. 0 when inside. */
-int symlink_target_check(const char *linkpath, const char *target, char *err);
+int symlink_target_check(const char *linkpath, const char *target, struct err *err);
 
 /* [A-Za-z0-9][A-Za-z0-9._+-]*, at most MANIFEST_MAX_NAME bytes: usable as a directory name
  * and never starting with '.', so it cannot collide with the store's temporary names. */
-int version_check(const char *version, char *err);
+int version_check(const char *version, struct err *err);
 
 #endif

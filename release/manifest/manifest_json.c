@@ -180,7 +180,7 @@ static void put_file(struct buf *b, const struct manifest_file *f)
 	}
 }
 
-int manifest_to_json(const struct manifest *m, char **out, size_t *len, char *err)
+int manifest_to_json(const struct manifest *m, char **out, size_t *len, struct err *err)
 {
 	struct buf b = {0};
 
@@ -214,7 +214,7 @@ int manifest_to_json(const struct manifest *m, char **out, size_t *len, char *er
 	puts_(&b, m->n_files ? "\n  ]\n}\n" : "]\n}\n");
 	if (b.oom) {
 		free(b.p);
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	}
 	if (b.len > MANIFEST_MAX_BYTES) {
 		free(b.p);

@@ -72,7 +72,7 @@ static int is_secret(const struct manifest *m, const char *name)
 }
 
 static int check_secret_list(const struct manifest *m, char **v, size_t n, const char *what,
-                             char *err)
+                             struct err *err)
 {
 	if (n > MANIFEST_MAX_SECRETS)
 		return fail(err, "manifest: more than %d %s secrets", MANIFEST_MAX_SECRETS, what);
@@ -93,7 +93,7 @@ static int check_secret_list(const struct manifest *m, char **v, size_t n, const
 	return 0;
 }
 
-static int check_service(const struct manifest *m, size_t idx, char *err)
+static int check_service(const struct manifest *m, size_t idx, struct err *err)
 {
 	const struct manifest_service *s = &m->services[idx];
 
@@ -201,7 +201,7 @@ static int check_service(const struct manifest *m, size_t idx, char *err)
 	return 0;
 }
 
-static int check_file(const struct manifest *m, size_t idx, char *err)
+static int check_file(const struct manifest *m, size_t idx, struct err *err)
 {
 	const struct manifest_file *f = &m->files[idx];
 	const char *slash;
@@ -262,7 +262,7 @@ static int check_file(const struct manifest *m, size_t idx, char *err)
 	return 0;
 }
 
-int manifest_validate(const struct manifest *m, char *err)
+int manifest_validate(const struct manifest *m, struct err *err)
 {
 	if (m->format != MANIFEST_FORMAT)
 		return fail(err, "manifest: unsupported format %d", m->format);

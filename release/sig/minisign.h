@@ -10,6 +10,7 @@
 #ifndef SLIPWAY_MINISIGN_H
 #define SLIPWAY_MINISIGN_H
 
+#include "release/base/error.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,31 +60,32 @@ void minisign_keyid_hex(const uint8_t keyid[MINISIGN_KEYID_BYTES], char out[17])
 /* ---- public keys ---- */
 
 /* Parses a public key file's contents ("untrusted comment: ..." line, then base64 line). */
-int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out, char *err);
-int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, char *err);
+int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out,
+                          struct err *err);
+int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, struct err *err);
 /* The public key file text, "untrusted comment: minisign public key <KEYID>\n<base64>\n";
  * a heap string owned by the caller. */
-int minisign_pubkey_format(const struct minisign_pubkey *pk, char **out, char *err);
+int minisign_pubkey_format(const struct minisign_pubkey *pk, char **out, struct err *err);
 
 /* ---- secret keys ---- */
 
 /* Whether a secret key text is password-protected (kdf "Sc") or not (kdf zero bytes). */
-int minisign_seckey_is_encrypted(const char *text, size_t len, int *encrypted, char *err);
+int minisign_seckey_is_encrypted(const char *text, size_t len, int *encrypted, struct err *err);
 /* Parses and, when encrypted, decrypts a secret key file's contents. `password` is required
  * for an encrypted key and ignored otherwise. A wrong password is detected (checksum and
  * derived public key) and reported as "wrong password for this secret key"; no garbage key
  * is ever returned. Runs scrypt (about 1 GiB, seconds) for encrypted keys. */
 int minisign_seckey_parse(const char *text, size_t len, const char *password,
-                          struct minisign_seckey *out, char *err);
+                          struct minisign_seckey *out, struct err *err);
 int minisign_seckey_load(const char *path, const char *password, struct minisign_seckey *out,
-                         char *err);
+                         struct err *err);
 /* The secret key file text (comment line + base64), encrypted with scrypt under `password`,
  * or unencrypted when password is NULL. `comment` NULL gives a default. Heap string, owned by
  * the caller, holding secret material: wipe (OPENSSL_cleanse) before freeing. */
 int minisign_seckey_format(const struct minisign_seckey *sk, const char *password,
-                           const char *comment, char **out, char *err);
+                           const char *comment, char **out, struct err *err);
 /* A fresh random key pair (random key id, random Ed25519 seed). */
-int minisign_keygen(struct minisign_seckey *out, char *err);
+int minisign_keygen(struct minisign_seckey *out, struct err *err);
 void minisign_seckey_public(const struct minisign_seckey *sk, struct minisign_pubkey *out);
 void minisign_seckey_wipe(struct minisign_seckey *sk);
 
@@ -92,7 +94,7 @@ void minisign_seckey_wipe(struct minisign_seckey *sk);
 /* Parses a signature file's text strictly: exactly four lines, known prefixes, canonical
  * base64 of exactly 74 and 64 bytes, line lengths within minisign's limits. Does not check
  * the algorithm tag (verify does, to give a precise reason). */
-int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, char *err);
+int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, struct err *err);
 void minisign_sig_release(struct minisign_sig *sig);
 
 /* Signs the contents of `fd` (read with pread from offset 0 to EOF, streamed through
@@ -100,25 +102,25 @@ void minisign_sig_release(struct minisign_sig *sig);
  * MINISIGN_DEFAULT_SIG_COMMENT. Comments must be one line (no CR/LF/NUL) within the limits.
  * *out is the four-line signature text, heap, owned by the caller. */
 int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trusted_comment,
-                     const char *untrusted_comment, char **out, char *err);
+                     const char *untrusted_comment, char **out, struct err *err);
 
 /* Signs the file at `path` and writes the signature atomically to `sig_path` (NULL:
  * "<path>.minisig"), mode 0644, replacing any previous signature. */
 int minisign_sign_file(const char *path, const char *sig_path, const struct minisign_seckey *sk,
-                       const char *trusted_comment, const char *untrusted_comment, char *err);
+                       const char *trusted_comment, const char *untrusted_comment, struct err *err);
 
 /* Verifies signature text against the contents of `fd` (pread from offset 0 to EOF; the
  * file position is not used or moved) and the trusted key. Returns 0 only when the key id
- * matches, the file signature and the trusted-comment signature are both valid; -1 when
- * the signature is refused (a check said no); -2 when the system failed (the file cannot
- * be read or mapped, out of memory), so that callers can tell the two apart. On success
+ * matches, the file signature and the trusted-comment signature are both valid; else -1,
+ * with err's kind ERR_REFUSED when the signature is refused and ERR_SYSTEM when the system
+ * failed (the file cannot be read or mapped, out of memory). On success
  * and when `trusted_comment` is not NULL, *trusted_comment is a heap copy of the
  * authenticated trusted comment, owned by the caller. On failure err starts with one of:
  * "malformed signature", "unknown signature algorithm", "legacy signature refused",
  * "signature made by another key", "signature does not match the file",
  * "trusted comment signature does not match", or an I/O error. */
 int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
-                       int fd, unsigned flags, char **trusted_comment, char *err);
+                       int fd, unsigned flags, char **trusted_comment, struct err *err);
 
 /* Checks the file signature of an already parsed "ED" signature against a BLAKE2b-512
  * digest the caller computed, e.g. over the bytes it actually unpacked, so that a file
@@ -127,19 +129,20 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
  * "signature does not match the file" or, for a non-"ED" signature, "not a prehashed
  * signature". */
 int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct minisign_sig *sig,
-                              const uint8_t digest[64], char *err);
+                              const uint8_t digest[64], struct err *err);
 
 /* ---- trusted comment fields ---- */
 
 /* The value of `key` in a trusted comment made of space- or tab-separated key:value tokens,
  * e.g. key "serial" in "app:x version:v serial:7 file:a.tar.zst" gives "7". *value is heap,
  * owned by the caller. Fails when the key is absent, appears twice, or has an empty value. */
-int minisign_comment_get(const char *trusted_comment, const char *key, char **value, char *err);
+int minisign_comment_get(const char *trusted_comment, const char *key, char **value,
+                         struct err *err);
 
 /* Builds slipway's trusted comment "app:<app> version:<version> serial:<serial> file:<file>".
  * Fails if a value is empty or contains whitespace, control characters or ':' in app.
  * Heap string owned by the caller. */
 int minisign_trusted_comment(const char *app, const char *version, uint64_t serial,
-                             const char *file, char **out, char *err);
+                             const char *file, char **out, struct err *err);
 
 #endif

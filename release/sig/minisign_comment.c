@@ -12,7 +12,7 @@ static int is_sep(char c)
 	return c == ' ' || c == '\t';
 }
 
-int minisign_comment_get(const char *tc, const char *key, char **value, char *err)
+int minisign_comment_get(const char *tc, const char *key, char **value, struct err *err)
 {
 	size_t klen = strlen(key);
 	const char *p = tc, *found = NULL;
@@ -45,11 +45,11 @@ int minisign_comment_get(const char *tc, const char *key, char **value, char *er
 		return fail(err, "trusted comment has no '%s' field", key);
 	*value = strndup(found, found_len);
 	if (!*value)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	return 0;
 }
 
-static int check_value(const char *name, const char *v, int allow_colon, char *err)
+static int check_value(const char *name, const char *v, int allow_colon, struct err *err)
 {
 	const unsigned char *p = (const unsigned char *)v;
 
@@ -65,7 +65,7 @@ static int check_value(const char *name, const char *v, int allow_colon, char *e
 }
 
 int minisign_trusted_comment(const char *app, const char *version, uint64_t serial,
-                             const char *file, char **out, char *err)
+                             const char *file, char **out, struct err *err)
 {
 	*out = NULL;
 	if (check_value("app", app, 0, err) < 0 || check_value("version", version, 0, err) < 0 ||
@@ -74,7 +74,7 @@ int minisign_trusted_comment(const char *app, const char *version, uint64_t seri
 	if (asprintf(out, "app:%s version:%s serial:%" PRIu64 " file:%s", app, version, serial,
 	             file) < 0) {
 		*out = NULL;
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	}
 	if (strlen(*out) > MINISIGN_TRUSTED_MAX) {
 		free(*out);

@@ -71,7 +71,8 @@ void minisign_keyid_hex(const uint8_t keyid[MINISIGN_KEYID_BYTES], char out[17])
 
 /* ---- public keys ---- */
 
-int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out, char *err)
+int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out,
+                          struct err *err)
 {
 	struct text_line l[2];
 	uint8_t raw[PUBKEY_BYTES];
@@ -94,7 +95,7 @@ int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *
 	return 0;
 }
 
-int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, char *err)
+int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, struct err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -109,7 +110,7 @@ int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, char *er
 	return 0;
 }
 
-int minisign_pubkey_format(const struct minisign_pubkey *pk, char **out, char *err)
+int minisign_pubkey_format(const struct minisign_pubkey *pk, char **out, struct err *err)
 {
 	uint8_t raw[PUBKEY_BYTES];
 	char b64[BASE64_LEN(PUBKEY_BYTES) + 1], hex[17];
@@ -121,7 +122,7 @@ int minisign_pubkey_format(const struct minisign_pubkey *pk, char **out, char *e
 	minisign_keyid_hex(pk->keyid, hex);
 	if (asprintf(out, UNTRUSTED_PREFIX "minisign public key %s\n%s\n", hex, b64) < 0) {
 		*out = NULL;
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	}
 	return 0;
 }
@@ -129,16 +130,16 @@ int minisign_pubkey_format(const struct minisign_pubkey *pk, char **out, char *e
 /* ---- secret keys ---- */
 
 /* The Ed25519 public key of a seed, through OpenSSL. */
-static int derive_pk(const uint8_t seed[32], uint8_t pk[32], char *err)
+static int derive_pk(const uint8_t seed[32], uint8_t pk[32], struct err *err)
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
 	size_t n = 32;
 	int rc = -1;
 
 	if (!key)
-		return fail(err, "cannot load the Ed25519 secret key");
+		return fail_kind(err, ERR_SYSTEM, "cannot load the Ed25519 secret key");
 	if (EVP_PKEY_get_raw_public_key(key, pk, &n) != 1 || n != 32)
-		fail(err, "cannot derive the Ed25519 public key");
+		fail_kind(err, ERR_SYSTEM, "cannot derive the Ed25519 public key");
 	else
 		rc = 0;
 	EVP_PKEY_free(key);
@@ -147,19 +148,20 @@ static int derive_pk(const uint8_t seed[32], uint8_t pk[32], char *err)
 
 /* BLAKE2b with a 32-byte output over "Ed" || keyid || sk. OpenSSL 3.0 has no unkeyed
  * variable-length BLAKE2b, so this one hash comes from libsodium, as in minisign. */
-static int seckey_checksum(const struct seckey_blob *b, uint8_t chk[CHECKSUM_BYTES], char *err)
+static int seckey_checksum(const struct seckey_blob *b, uint8_t chk[CHECKSUM_BYTES],
+                           struct err *err)
 {
 	crypto_generichash_state st;
 
 	if (sodium_init() < 0)
-		return fail(err, "cannot initialise libsodium");
+		return fail_kind(err, ERR_SYSTEM, "cannot initialise libsodium");
 	if (crypto_generichash_init(&st, NULL, 0, CHECKSUM_BYTES) != 0 ||
 	    crypto_generichash_update(&st, b->sig_alg, sizeof(b->sig_alg)) != 0 ||
 	    crypto_generichash_update(&st, b->keyid, sizeof(b->keyid)) != 0 ||
 	    crypto_generichash_update(&st, b->sk, sizeof(b->sk)) != 0 ||
 	    crypto_generichash_final(&st, chk, CHECKSUM_BYTES) != 0) {
 		sodium_memzero(&st, sizeof(st));
-		return fail(err, "cannot compute the secret key checksum");
+		return fail_kind(err, ERR_SYSTEM, "cannot compute the secret key checksum");
 	}
 	sodium_memzero(&st, sizeof(st));
 	return 0;
@@ -194,7 +196,7 @@ static void scrypt_pickparams(uint64_t opslimit, uint64_t memlimit, unsigned *n_
 
 /* The 104-byte key stream that encrypts keyid || sk || checksum. */
 static int scrypt_stream(const char *password, const struct seckey_blob *b,
-                         uint8_t stream[KEYNUM_SK_BYTES], char *err)
+                         uint8_t stream[KEYNUM_SK_BYTES], struct err *err)
 {
 	unsigned n_log2;
 	uint64_t r, p, n, mem;
@@ -211,8 +213,9 @@ static int scrypt_stream(const char *password, const struct seckey_blob *b,
 	mem = p * 128 * r + 128 * r * (n + 2) + 4096;
 	if (EVP_PBE_scrypt(password, strlen(password), b->salt, sizeof(b->salt), n, r, p, mem,
 	                   stream, KEYNUM_SK_BYTES) != 1)
-		return fail(err, "scrypt key derivation failed (it needs about %llu MiB of memory)",
-		            (unsigned long long)(mem >> 20));
+		return fail_kind(err, ERR_SYSTEM,
+		                 "scrypt key derivation failed (it needs about %llu MiB of memory)",
+		                 (unsigned long long)(mem >> 20));
 	return 0;
 }
 
@@ -225,7 +228,7 @@ static void xor_keynum(struct seckey_blob *b, const uint8_t stream[KEYNUM_SK_BYT
 		k[i] ^= stream[i];
 }
 
-static int decode_seckey(const char *text, size_t len, struct seckey_blob *b, char *err)
+static int decode_seckey(const char *text, size_t len, struct seckey_blob *b, struct err *err)
 {
 	struct text_line l[2];
 
@@ -249,7 +252,7 @@ static int decode_seckey(const char *text, size_t len, struct seckey_blob *b, ch
 	return 0;
 }
 
-int minisign_seckey_is_encrypted(const char *text, size_t len, int *encrypted, char *err)
+int minisign_seckey_is_encrypted(const char *text, size_t len, int *encrypted, struct err *err)
 {
 	struct seckey_blob b;
 	int rc = decode_seckey(text, len, &b, err);
@@ -261,7 +264,7 @@ int minisign_seckey_is_encrypted(const char *text, size_t len, int *encrypted, c
 }
 
 int minisign_seckey_parse(const char *text, size_t len, const char *password,
-                          struct minisign_seckey *out, char *err)
+                          struct minisign_seckey *out, struct err *err)
 {
 	struct seckey_blob b;
 	uint8_t stream[KEYNUM_SK_BYTES], chk[CHECKSUM_BYTES], pk[32];
@@ -308,7 +311,7 @@ out:
 }
 
 int minisign_seckey_load(const char *path, const char *password, struct minisign_seckey *out,
-                         char *err)
+                         struct err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -324,7 +327,7 @@ int minisign_seckey_load(const char *path, const char *password, struct minisign
 	return 0;
 }
 
-static int check_comment_line(const char *comment, char *err)
+static int check_comment_line(const char *comment, struct err *err)
 {
 	size_t i;
 
@@ -338,7 +341,7 @@ static int check_comment_line(const char *comment, char *err)
 }
 
 int minisign_seckey_format(const struct minisign_seckey *sk, const char *password,
-                           const char *comment, char **out, char *err)
+                           const char *comment, char **out, struct err *err)
 {
 	struct seckey_blob b;
 	uint8_t stream[KEYNUM_SK_BYTES];
@@ -362,7 +365,7 @@ int minisign_seckey_format(const struct minisign_seckey *sk, const char *passwor
 		/* As minisign -G: fresh salt, libsodium's SENSITIVE limits. */
 		memcpy(b.kdf_alg, "Sc", 2);
 		if (RAND_bytes(b.salt, sizeof(b.salt)) != 1) {
-			fail(err, "cannot get random bytes for the salt");
+			fail_kind(err, ERR_SYSTEM, "cannot get random bytes for the salt");
 			goto out;
 		}
 		le64_store(b.opslimit_le, OPSLIMIT_SENSITIVE);
@@ -374,7 +377,7 @@ int minisign_seckey_format(const struct minisign_seckey *sk, const char *passwor
 	base64_encode((const uint8_t *)&b, SECKEY_BYTES, b64);
 	if (asprintf(out, UNTRUSTED_PREFIX "%s\n%s\n", comment, b64) < 0) {
 		*out = NULL;
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	rc = 0;
@@ -385,12 +388,12 @@ out:
 	return rc;
 }
 
-int minisign_keygen(struct minisign_seckey *out, char *err)
+int minisign_keygen(struct minisign_seckey *out, struct err *err)
 {
 	if (RAND_bytes(out->keyid, sizeof(out->keyid)) != 1 ||
 	    RAND_priv_bytes(out->seed, sizeof(out->seed)) != 1) {
 		minisign_seckey_wipe(out);
-		return fail(err, "cannot get random bytes for the key");
+		return fail_kind(err, ERR_SYSTEM, "cannot get random bytes for the key");
 	}
 	if (derive_pk(out->seed, out->pk, err) < 0) {
 		minisign_seckey_wipe(out);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 int split_lines(const char *text, size_t len, struct text_line *lines, size_t want,
-                const char *what, char *err)
+                const char *what, struct err *err)
 {
 	size_t n = 0, pos = 0;
 

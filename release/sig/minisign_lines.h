@@ -2,6 +2,7 @@
 #ifndef SLIPWAY_MINISIGN_LINES_H
 #define SLIPWAY_MINISIGN_LINES_H
 
+#include "release/base/error.h"
 #include <stddef.h>
 
 struct text_line {
@@ -13,7 +14,7 @@ struct text_line {
  * dropped); the last one may lack it. Fails, with a reason in err naming `what`, on an
  * empty text, a NUL byte, fewer lines ("truncated") or more ("trailing data"). */
 int split_lines(const char *text, size_t len, struct text_line *lines, size_t want,
-                const char *what, char *err);
+                const char *what, struct err *err);
 
 /* Whether the line starts with `prefix`. */
 int line_has_prefix(const struct text_line *l, const char *prefix);

@@ -45,7 +45,7 @@ void minisign_sig_release(struct minisign_sig *sig)
 	sig->untrusted_comment = sig->trusted_comment = NULL;
 }
 
-int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, char *err)
+int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, struct err *err)
 {
 	struct text_line l[4];
 	uint8_t raw[SIG_BYTES];
@@ -80,13 +80,13 @@ int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, c
 	out->trusted_comment = dup_line(&l[2], strlen(TRUSTED_PREFIX));
 	if (!out->untrusted_comment || !out->trusted_comment) {
 		minisign_sig_release(out);
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	}
 	return 0;
 }
 
 /* BLAKE2b-512 of everything readable from fd, from offset 0, in constant memory. */
-static int hash_fd(int fd, uint8_t hash[HASH_BYTES], char *err)
+static int hash_fd(int fd, uint8_t hash[HASH_BYTES], struct err *err)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char *buf = malloc(READ_CHUNK);
@@ -95,11 +95,11 @@ static int hash_fd(int fd, uint8_t hash[HASH_BYTES], char *err)
 	int rc = -1;
 
 	if (!ctx || !buf) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	if (EVP_DigestInit_ex(ctx, EVP_blake2b512(), NULL) != 1) {
-		fail(err, "BLAKE2b-512 is not available in this OpenSSL");
+		fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 is not available in this OpenSSL");
 		goto out;
 	}
 	for (;;) {
@@ -108,19 +108,19 @@ static int hash_fd(int fd, uint8_t hash[HASH_BYTES], char *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			fail(err, "cannot read the file: %s", strerror(errno));
+			fail_sys(err, "cannot read the file");
 			goto out;
 		}
 		if (r == 0)
 			break;
 		if (EVP_DigestUpdate(ctx, buf, (size_t)r) != 1) {
-			fail(err, "hashing failed");
+			fail_kind(err, ERR_SYSTEM, "hashing failed");
 			goto out;
 		}
 		off += r;
 	}
 	if (EVP_DigestFinal_ex(ctx, hash, &n) != 1 || n != HASH_BYTES) {
-		fail(err, "hashing failed");
+		fail_kind(err, ERR_SYSTEM, "hashing failed");
 		goto out;
 	}
 	rc = 0;
@@ -131,7 +131,7 @@ out:
 }
 
 static int ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, size_t len,
-                        uint8_t sig[MINISIGN_SIG_BYTES], char *err)
+                        uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk->seed, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -139,10 +139,10 @@ static int ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, si
 	int rc = -1;
 
 	if (!key || !ctx)
-		fail(err, "cannot load the Ed25519 secret key");
+		fail_kind(err, ERR_SYSTEM, "cannot load the Ed25519 secret key");
 	else if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) != 1 ||
 	         EVP_DigestSign(ctx, sig, &n, msg, len) != 1 || n != MINISIGN_SIG_BYTES)
-		fail(err, "Ed25519 signing failed");
+		fail_kind(err, ERR_SYSTEM, "Ed25519 signing failed");
 	else
 		rc = 0;
 	EVP_MD_CTX_free(ctx);
@@ -152,14 +152,14 @@ static int ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, si
 
 /* 1 valid, 0 invalid, -1 error. */
 static int ed25519_verify(const struct minisign_pubkey *pk, const uint8_t *msg, size_t len,
-                          const uint8_t sig[MINISIGN_SIG_BYTES], char *err)
+                          const uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk->pk, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int rc = -1;
 
 	if (!key || !ctx || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) != 1)
-		fail(err, "cannot load the Ed25519 public key");
+		fail_kind(err, ERR_SYSTEM, "cannot load the Ed25519 public key");
 	else
 		rc = EVP_DigestVerify(ctx, sig, MINISIGN_SIG_BYTES, msg, len) == 1;
 	EVP_MD_CTX_free(ctx);
@@ -181,7 +181,7 @@ static uint8_t *global_message(const uint8_t sig[MINISIGN_SIG_BYTES], const char
 	return m;
 }
 
-static int check_one_line(const char *s, size_t max, const char *what, char *err)
+static int check_one_line(const char *s, size_t max, const char *what, struct err *err)
 {
 	size_t n = strlen(s);
 
@@ -193,7 +193,7 @@ static int check_one_line(const char *s, size_t max, const char *what, char *err
 }
 
 int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trusted_comment,
-                     const char *untrusted_comment, char **out, char *err)
+                     const char *untrusted_comment, char **out, struct err *err)
 {
 	uint8_t hash[HASH_BYTES], raw[SIG_BYTES], global[MINISIGN_SIG_BYTES], *gm = NULL;
 	char sig_b64[BASE64_LEN(SIG_BYTES) + 1], global_b64[BASE64_LEN(MINISIGN_SIG_BYTES) + 1];
@@ -214,7 +214,7 @@ int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trust
 	if (ed25519_sign(sk, hash, sizeof(hash), raw + 10, err) < 0)
 		return -1;
 	if (!(gm = global_message(raw + 10, trusted_comment, &gm_len)))
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	if (ed25519_sign(sk, gm, gm_len, global, err) < 0)
 		goto out;
 	base64_encode(raw, sizeof(raw), sig_b64);
@@ -222,7 +222,7 @@ int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trust
 	if (asprintf(out, UNTRUSTED_PREFIX "%s\n%s\n" TRUSTED_PREFIX "%s\n%s\n", untrusted_comment,
 	             sig_b64, trusted_comment, global_b64) < 0) {
 		*out = NULL;
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	rc = 0;
@@ -232,7 +232,7 @@ out:
 }
 
 int minisign_sign_file(const char *path, const char *sig_path, const struct minisign_seckey *sk,
-                       const char *trusted_comment, const char *untrusted_comment, char *err)
+                       const char *trusted_comment, const char *untrusted_comment, struct err *err)
 {
 	char *sig = NULL, *target = NULL, *dir_copy = NULL, *base_copy = NULL;
 	int fd = -1, dirfd = -1, rc = -1;
@@ -242,10 +242,10 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
 	else if (asprintf(&target, "%s.minisig", path) < 0)
 		target = NULL;
 	if (!target)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fail(err, "cannot open %s: %s", path, strerror(errno));
+		fail_sys(err, "cannot open %s", path);
 		goto out;
 	}
 	if (minisign_sign_fd(fd, sk, trusted_comment, untrusted_comment, &sig, err) < 0) {
@@ -255,12 +255,12 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
 	dir_copy = strdup(target);
 	base_copy = strdup(target);
 	if (!dir_copy || !base_copy) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	dirfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		fail(err, "cannot open the directory of %s: %s", target, strerror(errno));
+		fail_sys(err, "cannot open the directory of %s", target);
 		goto out;
 	}
 	if (write_file_atomic(dirfd, basename(base_copy), sig, strlen(sig), 0644, 0, err) < 0) {
@@ -281,38 +281,34 @@ out:
 }
 
 /* The legacy "Ed" message is the whole file: mapped, not copied. 1 valid, 0 invalid,
- * -1 refused, -2 system error. */
+ * -1 error (refused, or the system's: err says which). */
 static int verify_legacy(const struct minisign_pubkey *pk, int fd,
-                         const uint8_t sig[MINISIGN_SIG_BYTES], char *err)
+                         const uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
 {
 	struct stat st;
 	void *map = NULL;
 	static const uint8_t empty[1];
 	int ok;
 
-	if (fstat(fd, &st) < 0) {
-		fail(err, "cannot stat the file: %s", strerror(errno));
-		return -2;
-	}
+	if (fstat(fd, &st) < 0)
+		return fail_sys(err, "cannot stat the file");
 	if (!S_ISREG(st.st_mode))
 		return fail(err, "legacy signatures can only be checked on regular files");
 	if (st.st_size > LEGACY_MAX_BYTES)
 		return fail(err, "legacy signature refused: the file is larger than 1 GiB");
 	if (st.st_size > 0) {
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			fail(err, "cannot map the file: %s", strerror(errno));
-			return -2;
-		}
+		if (map == MAP_FAILED)
+			return fail_sys(err, "cannot map the file");
 	}
 	ok = ed25519_verify(pk, map ? map : empty, (size_t)st.st_size, sig, err);
 	if (map)
 		munmap(map, (size_t)st.st_size);
-	return ok < 0 ? -2 : ok;
+	return ok;
 }
 
 int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
-                       int fd, unsigned flags, char **trusted_comment, char *err)
+                       int fd, unsigned flags, char **trusted_comment, struct err *err)
 {
 	struct minisign_sig sig;
 	uint8_t hash[HASH_BYTES], *gm = NULL;
@@ -347,15 +343,12 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
 	}
 	/* The trusted comment first: it is cheap, and an edit there is the likelier attack. */
 	if (!(gm = global_message(sig.sig, sig.trusted_comment, &gm_len))) {
-		fail(err, "out of memory");
-		rc = -2;
+		fail_oom(err);
 		goto out;
 	}
 	ok = ed25519_verify(pk, gm, gm_len, sig.global_sig, err);
-	if (ok < 0) {
-		rc = -2;
+	if (ok < 0)
 		goto out;
-	}
 	if (!ok) {
 		fail(err, "trusted comment signature does not match: the comment was altered or "
 		          "the signature is forged");
@@ -364,15 +357,12 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
 	if (legacy) {
 		ok = verify_legacy(pk, fd, sig.sig, err);
 	} else if (hash_fd(fd, hash, err) < 0) {
-		ok = -2;
+		ok = -1;
 	} else {
 		ok = ed25519_verify(pk, hash, sizeof(hash), sig.sig, err);
-		ok = ok < 0 ? -2 : ok;
 	}
-	if (ok < 0) {
-		rc = ok;
+	if (ok < 0)
 		goto out;
-	}
 	if (!ok) {
 		fail(err, "signature does not match the file: it was altered, truncated or is not "
 		          "the signed file");
@@ -390,7 +380,7 @@ out:
 }
 
 int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct minisign_sig *sig,
-                              const uint8_t digest[64], char *err)
+                              const uint8_t digest[64], struct err *err)
 {
 	int ok;
 

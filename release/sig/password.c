@@ -24,7 +24,7 @@ static void restore_and_reraise(int sig)
 
 static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
-int password_prompt(const char *prompt, char *buf, size_t size, char *err)
+int password_prompt(const char *prompt, char *buf, size_t size, struct err *err)
 {
 	struct sigaction sa, old[sizeof(caught) / sizeof(caught[0])];
 	struct termios noecho;
@@ -34,10 +34,10 @@ int password_prompt(const char *prompt, char *buf, size_t size, char *err)
 
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, "no terminal to ask for a password: %s", strerror(errno));
+		return fail_sys(err, "no terminal to ask for a password");
 	if (tcgetattr(fd, &tty_orig) < 0) {
 		close(fd);
-		return fail(err, "no terminal to ask for a password: %s", strerror(errno));
+		return fail_sys(err, "no terminal to ask for a password");
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = restore_and_reraise;
@@ -50,11 +50,11 @@ int password_prompt(const char *prompt, char *buf, size_t size, char *err)
 	noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	noecho.c_lflag |= ICANON;
 	if (tcsetattr(fd, TCSAFLUSH, &noecho) < 0) {
-		fail(err, "cannot turn off terminal echo: %s", strerror(errno));
+		fail_sys(err, "cannot turn off terminal echo");
 		goto out;
 	}
 	if (write(fd, prompt, strlen(prompt)) < 0) {
-		fail(err, "cannot write to the terminal: %s", strerror(errno));
+		fail_sys(err, "cannot write to the terminal");
 		goto out;
 	}
 	for (;;) {
@@ -63,17 +63,17 @@ int password_prompt(const char *prompt, char *buf, size_t size, char *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			fail(err, "cannot read the password: %s", strerror(errno));
+			fail_sys(err, "cannot read the password");
 			goto out;
 		}
 		if (r == 0) {
-			fail(err, "cannot read the password: end of input");
+			fail_kind(err, ERR_SYSTEM, "cannot read the password: end of input");
 			goto out;
 		}
 		if (c == '\n')
 			break;
 		if (n + 1 >= size) {
-			fail(err, "password is longer than %zu bytes", size - 1);
+			fail_kind(err, ERR_SYSTEM, "password is longer than %zu bytes", size - 1);
 			goto out;
 		}
 		buf[n++] = c;

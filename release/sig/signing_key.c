@@ -37,14 +37,15 @@ const char *signing_key_source(const char *opt)
 	return NULL;
 }
 
-int signing_password(const char *prompt, char *buf, char *err)
+int signing_password(const char *prompt, char *buf, struct err *err)
 {
 	const char *env = getenv(ENV_PASSWORD);
 
 	if (env) {
 		if (strlen(env) >= PASSWORD_MAX)
-			return fail(err, "$" ENV_PASSWORD " is longer than %d bytes",
-			            PASSWORD_MAX - 1);
+			return fail_kind(err, ERR_USAGE,
+			                 "$" ENV_PASSWORD " is longer than %d bytes",
+			                 PASSWORD_MAX - 1);
 		memcpy(buf, env, strlen(env) + 1);
 		return 0;
 	}
@@ -69,17 +70,18 @@ void signing_env_scrub(void)
 	scrub_one(ENV_PASSWORD);
 }
 
-static int load_key(const char *opt, struct minisign_seckey *out, char *err);
+static int load_key(const char *opt, struct minisign_seckey *out, struct err *err);
 
-int signing_key_load(const char *opt, struct minisign_seckey *out, char *err)
+int signing_key_load(const char *opt, struct minisign_seckey *out, struct err *err)
 {
 	int rc = load_key(opt, out, err);
 
 	signing_env_scrub();
-	return rc;
+	/* An unusable key is a verdict on the key (exit 1), whatever made it unusable. */
+	return rc < 0 ? fail_recast(err, ERR_REFUSED) : rc;
 }
 
-static int load_key(const char *opt, struct minisign_seckey *out, char *err)
+static int load_key(const char *opt, struct minisign_seckey *out, struct err *err)
 {
 	const char *path = NULL, *source = signing_key_source(opt);
 	char *text = NULL, *owned = NULL, pw[PASSWORD_MAX];
@@ -104,9 +106,9 @@ static int load_key(const char *opt, struct minisign_seckey *out, char *err)
 		/* Only the base64 line pasted into a CI secret is accepted too. */
 		if (strncmp(data, "untrusted comment:", 18) != 0) {
 			if (asprintf(&owned, "untrusted comment: \n%s", data) < 0)
-				return fail(err, "out of memory");
+				return fail_oom(err);
 		} else if (!(owned = strdup(data))) {
-			return fail(err, "out of memory");
+			return fail_oom(err);
 		}
 		text = owned;
 		len = strlen(owned);

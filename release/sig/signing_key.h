@@ -5,6 +5,7 @@
 #ifndef SLIPWAY_SIGNING_KEY_H
 #define SLIPWAY_SIGNING_KEY_H
 
+#include "release/base/error.h"
 #include "release/sig/minisign.h"
 
 #define PASSWORD_MAX 1024
@@ -17,14 +18,16 @@ const char *signing_key_source(const char *opt);
 
 /* Loads the key from the first available source and decrypts it if needed. Fails with a
  * clear message when no source is set, the key cannot be read or parsed, it is encrypted
- * and there is neither $SLIPWAY_PASSWORD nor a terminal, or the password is wrong.
- * *out is secret: minisign_seckey_wipe it after use. Whatever the outcome, it then calls
- * signing_env_scrub(), so processes started later (the build) never inherit the key. */
-int signing_key_load(const char *opt, struct minisign_seckey *out, char *err);
+ * and there is neither $SLIPWAY_PASSWORD nor a terminal, or the password is wrong; every
+ * such failure is ERR_REFUSED. *out is secret: minisign_seckey_wipe it after use. Whatever the
+ * outcome, it then calls signing_env_scrub(), so processes started later (the build) never inherit
+ * the key. */
+int signing_key_load(const char *opt, struct minisign_seckey *out, struct err *err);
 
 /* The password for an encrypted key: $SLIPWAY_PASSWORD when set (even empty), else asked
- * once on the terminal with `prompt`. buf holds PASSWORD_MAX bytes; wipe it after use. */
-int signing_password(const char *prompt, char *buf, char *err);
+ * once on the terminal with `prompt`. buf holds PASSWORD_MAX bytes; wipe it after use.
+ * An overlong $SLIPWAY_PASSWORD is ERR_USAGE; a terminal that fails is ERR_SYSTEM. */
+int signing_password(const char *prompt, char *buf, struct err *err);
 
 /* Wipes the values of $SLIPWAY_SECRET_KEY_DATA and $SLIPWAY_PASSWORD in place and removes
  * both from the environment. */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 int store_activate(struct store *st, const char *version, const char *action, bool *changed,
-                   char *err)
+                   struct err *err)
 {
 	struct history_event ev = {.action = (char *)action};
 	char tmp[64], target[512], *from = NULL;
@@ -22,7 +22,8 @@ int store_activate(struct store *st, const char *version, const char *action, bo
 	if (changed)
 		*changed = false;
 	if (st->lockfd < 0)
-		return fail(err, "internal error: activate without the store lock");
+		return fail_kind(err, ERR_SYSTEM,
+		                 "internal error: activate without the store lock");
 	if (!store_is_installed(st, version))
 		return fail(err, "%s is not installed in %s", version, st->root);
 	if (store_current_version(st, &from, err) < 0)
@@ -35,18 +36,18 @@ int store_activate(struct store *st, const char *version, const char *action, bo
 	snprintf(tmp, sizeof(tmp), ".current.%ld", (long)getpid());
 	unlinkat(st->rootfd, tmp, 0);
 	if (symlinkat(target, st->rootfd, tmp) < 0) {
-		fail(err, "cannot create link %s/%s: %s", st->root, tmp, strerror(errno));
+		fail_sys(err, "cannot create link %s/%s", st->root, tmp);
 		goto out;
 	}
 	crashpoint("activate-after-temp-link");
 	if (renameat(st->rootfd, tmp, st->rootfd, STORE_CURRENT) < 0) {
-		fail(err, "cannot replace %s/current: %s", st->root, strerror(errno));
+		fail_sys(err, "cannot replace %s/current", st->root);
 		unlinkat(st->rootfd, tmp, 0);
 		goto out;
 	}
 	crashpoint("activate-after-rename");
 	if (fsync(st->rootfd) < 0) {
-		fail(err, "cannot fsync %s: %s", st->root, strerror(errno));
+		fail_sys(err, "cannot fsync %s", st->root);
 		goto out;
 	}
 	if (changed)
@@ -65,7 +66,7 @@ out:
 	return rc;
 }
 
-int store_mark_bad(struct store *st, const char *version, const char *reason, char *err)
+int store_mark_bad(struct store *st, const char *version, const char *reason, struct err *err)
 {
 	struct release_record r;
 	struct history_event ev = {.action = "mark-bad", .version = (char *)version};
@@ -73,14 +74,15 @@ int store_mark_bad(struct store *st, const char *version, const char *reason, ch
 	int rc;
 
 	if (st->lockfd < 0)
-		return fail(err, "internal error: mark-bad without the store lock");
+		return fail_kind(err, ERR_SYSTEM,
+		                 "internal error: mark-bad without the store lock");
 	if (record_read(st, version, &r, err) < 0)
 		return -1;
 	old = r.bad_reason;
 	r.bad = true;
 	r.bad_reason = strdup(reason ? reason : "");
 	free(old);
-	rc = r.bad_reason ? record_write(st, &r, err) : fail(err, "out of memory");
+	rc = r.bad_reason ? record_write(st, &r, err) : fail_oom(err);
 	record_release(&r);
 	if (rc < 0)
 		return -1;
@@ -91,17 +93,17 @@ int store_mark_bad(struct store *st, const char *version, const char *reason, ch
 static bool is_good(struct store *st, const char *version)
 {
 	struct release_record r;
-	char err[ERR_MAX];
+	struct err err;
 	bool good;
 
-	if (!store_is_installed(st, version) || record_read(st, version, &r, err) < 0)
+	if (!store_is_installed(st, version) || record_read(st, version, &r, &err) < 0)
 		return false;
 	good = !r.bad;
 	record_release(&r);
 	return good;
 }
 
-int store_rollback_target(struct store *st, char **version, char *err)
+int store_rollback_target(struct store *st, char **version, struct err *err)
 {
 	struct history h;
 	char *current = NULL, **stack = NULL;
@@ -124,7 +126,7 @@ int store_rollback_target(struct store *st, char **version, char *err)
 		if (is_good(st, v)) {
 			*version = strdup(v);
 			if (!*version) {
-				fail(err, "out of memory");
+				fail_oom(err);
 				goto out;
 			}
 			break;

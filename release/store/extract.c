@@ -35,14 +35,13 @@ struct extractor {
 	const void *last_block; /* the last decompressed block handed to the tar reader */
 	size_t last_block_len;
 	bool outer_eof;
-	char stream_err[ERR_MAX]; /* why a callback failed, reported instead of libarchive's text */
+	struct err stream_err; /* why a callback failed, reported instead of libarchive's text */
 	struct manifest *manifest;
 	bool *seen;
 	uint64_t entries, bytes;
 	EVP_MD_CTX *sha;
 	const EVP_MD *sha256;
-	bool system_error; /* the last failure came from the system (I/O, space), not the archive */
-	int parent_fd;     /* cached directory fd for parent_path */
+	int parent_fd; /* cached directory fd for parent_path */
 	char parent_path[MANIFEST_MAX_PATH + 1];
 };
 
@@ -65,10 +64,10 @@ static la_ssize_t raw_read(struct archive *a, void *ctx, const void **buf)
 		n = read(x->fd, x->raw_buf, RAW_BLOCK);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		x->system_error = true;
-		snprintf(x->stream_err, sizeof(x->stream_err), "cannot read the archive: %s",
-		         strerror(errno));
-		archive_set_error(a, errno, "%s", x->stream_err);
+		int e = errno;
+
+		fail_sys(&x->stream_err, "cannot read the archive");
+		archive_set_error(a, e, "%s", x->stream_err.msg);
 		return -1;
 	}
 	if (x->observer && n > 0)
@@ -95,30 +94,29 @@ static la_ssize_t plain_read(struct archive *a, void *ctx, const void **buf)
 		return 0;
 	}
 	if (r != ARCHIVE_OK) {
-		if (!x->stream_err[0])
-			snprintf(x->stream_err, sizeof(x->stream_err),
-			         "cannot decompress the archive: %s",
-			         archive_error_string(x->outer) ? archive_error_string(x->outer)
-			                                        : "unknown error");
-		archive_set_error(a, EINVAL, "%s", x->stream_err);
+		if (!x->stream_err.msg[0])
+			fail(&x->stream_err, "cannot decompress the archive: %s",
+			     archive_error_string(x->outer) ? archive_error_string(x->outer)
+			                                    : "unknown error");
+		archive_set_error(a, EINVAL, "%s", x->stream_err.msg);
 		return -1;
 	}
 	x->plain_bytes += len;
 	/* Bounded before the data reaches the tar reader: a bomb is stopped after at most
 	 * max_ratio times what was read plus a fixed slack, whatever the entries claim. */
 	if (x->plain_bytes > STREAM_SLACK && x->plain_bytes / x->lim.max_ratio > x->raw_bytes) {
-		snprintf(x->stream_err, sizeof(x->stream_err),
-		         "compression ratio above %llu:1 (a compression bomb?); limit: --max-ratio",
-		         (unsigned long long)x->lim.max_ratio);
-		archive_set_error(a, EINVAL, "%s", x->stream_err);
+		fail(&x->stream_err,
+		     "compression ratio above %llu:1 (a compression bomb?); limit: --max-ratio",
+		     (unsigned long long)x->lim.max_ratio);
+		archive_set_error(a, EINVAL, "%s", x->stream_err.msg);
 		return -1;
 	}
 	if (x->plain_bytes > x->lim.max_bytes + x->lim.max_entries * 1536 + STREAM_SLACK) {
-		snprintf(x->stream_err, sizeof(x->stream_err),
-		         "uncompressed archive larger than the size limit (%llu bytes); limit: "
-		         "--max-bytes",
-		         (unsigned long long)x->lim.max_bytes);
-		archive_set_error(a, EINVAL, "%s", x->stream_err);
+		fail(&x->stream_err,
+		     "uncompressed archive larger than the size limit (%llu bytes); limit: "
+		     "--max-bytes",
+		     (unsigned long long)x->lim.max_bytes);
+		archive_set_error(a, EINVAL, "%s", x->stream_err.msg);
 		return -1;
 	}
 	x->last_block = block;
@@ -127,23 +125,26 @@ static la_ssize_t plain_read(struct archive *a, void *ctx, const void **buf)
 	return (la_ssize_t)len;
 }
 
-static int reader_error(struct extractor *x, struct archive *a, const char *what, char *err)
+static int reader_error(struct extractor *x, struct archive *a, const char *what, struct err *err)
 {
-	if (x->stream_err[0])
-		return fail(err, "%s", x->stream_err);
+	if (x->stream_err.msg[0]) {
+		if (err)
+			*err = x->stream_err;
+		return -1;
+	}
 	return fail(err, "%s: %s", what,
 	            archive_error_string(a) ? archive_error_string(a) : "unknown libarchive error");
 }
 
 int extractor_new(int fd, const struct extract_limits *lim, extract_raw_observer observer,
-                  void *observer_ctx, struct extractor **out, char *err)
+                  void *observer_ctx, struct extractor **out, struct err *err)
 {
 	struct extractor *x = calloc(1, sizeof(*x));
 	struct archive_entry *e;
 
 	*out = NULL;
 	if (!x)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	x->fd = fd;
 	x->lim = *lim;
 	if (x->lim.max_ratio == 0)
@@ -158,19 +159,19 @@ int extractor_new(int fd, const struct extract_limits *lim, extract_raw_observer
 	x->sha256 = EVP_sha256();
 	if (!x->raw_buf || !x->outer || !x->inner || !x->sha) {
 		extractor_free(x);
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	}
 	if (lseek(fd, 0, SEEK_SET) < 0) {
 		extractor_free(x);
-		return fail(err, "cannot seek the archive: %s", strerror(errno));
+		return fail_sys(err, "cannot seek the archive");
 	}
 	/* Only these: never *_all (NOTES.md, libarchive). */
 	if (archive_read_support_filter_zstd(x->outer) != ARCHIVE_OK ||
 	    archive_read_support_filter_gzip(x->outer) != ARCHIVE_OK ||
 	    archive_read_support_format_raw(x->outer) != ARCHIVE_OK ||
 	    archive_read_support_format_tar(x->inner) != ARCHIVE_OK) {
-		fail(err, "libarchive lacks zstd, gzip or tar support: %s",
-		     archive_error_string(x->outer));
+		fail_kind(err, ERR_SYSTEM, "libarchive lacks zstd, gzip or tar support: %s",
+		          archive_error_string(x->outer));
 		extractor_free(x);
 		return -1;
 	}
@@ -256,7 +257,7 @@ static const char *manifest_type_name(enum manifest_file_type t)
 
 /* Next header of the tar stream: 1 for an entry, 0 at the end, -1 on error. Refuses what
  * the store never accepts, whatever the manifest says. */
-static int next_entry(struct extractor *x, struct archive_entry **e, char *name, char *err)
+static int next_entry(struct extractor *x, struct archive_entry **e, char *name, struct err *err)
 {
 	const char *p;
 	mode_t type;
@@ -299,7 +300,7 @@ static int next_entry(struct extractor *x, struct archive_entry **e, char *name,
 
 /* Streams the entry's data into fd (when fd >= 0) and the digest; checks size and offsets. */
 static int copy_data(struct extractor *x, const char *name, int fd, uint64_t want,
-                     uint8_t digest[32], char *err)
+                     uint8_t digest[32], struct err *err)
 {
 	const void *buf;
 	size_t len;
@@ -308,17 +309,15 @@ static int copy_data(struct extractor *x, const char *name, int fd, uint64_t wan
 	int r;
 
 	if (!EVP_DigestInit_ex(x->sha, x->sha256, NULL))
-		return fail(err, "SHA-256 unavailable");
+		return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
 	while ((r = archive_read_data_block(x->inner, &buf, &len, &off)) == ARCHIVE_OK) {
 		if ((uint64_t)off != done)
 			return fail(err, "%.200s: sparse or out-of-order data", name);
 		if (done + len > want)
 			return fail(err, "%.200s: more data than the manifest's %llu bytes", name,
 			            (unsigned long long)want);
-		if (fd >= 0 && write_all(fd, buf, len, err) < 0) {
-			x->system_error = true;
+		if (fd >= 0 && write_all(fd, buf, len, err) < 0)
 			return fail_prefix(err, "cannot write %.200s", name);
-		}
 		EVP_DigestUpdate(x->sha, buf, len);
 		done += len;
 	}
@@ -331,7 +330,7 @@ static int copy_data(struct extractor *x, const char *name, int fd, uint64_t wan
 	return 0;
 }
 
-int extractor_read_manifest(struct extractor *x, const struct manifest **m, char *err)
+int extractor_read_manifest(struct extractor *x, const struct manifest **m, struct err *err)
 {
 	struct archive_entry *e;
 	char name[MANIFEST_MAX_PATH + 2], *json = NULL;
@@ -357,7 +356,7 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, char
 		            MANIFEST_MAX_BYTES);
 	json = malloc((size_t)size + 1);
 	if (!json)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	for (la_int64_t got = 0; got < size; got += n) {
 		n = archive_read_data(x->inner, json + got, (size_t)(size - got));
 		if (n <= 0) {
@@ -384,7 +383,7 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, char
 		            (unsigned long long)total, (unsigned long long)x->lim.max_bytes);
 	x->seen = calloc(x->manifest->n_files + 1, sizeof(bool));
 	if (!x->seen)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	*m = x->manifest;
 	return 0;
 }
@@ -424,7 +423,7 @@ int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
 
 /* A descriptor for the directory holding `path` (cached: archives list siblings together). */
 static int parent_dir(struct extractor *x, int stagingfd, const char *path, const char **base,
-                      char *err)
+                      struct err *err)
 {
 	const char *slash = strrchr(path, '/');
 	size_t n = slash ? (size_t)(slash - path) : 0;
@@ -439,14 +438,12 @@ static int parent_dir(struct extractor *x, int stagingfd, const char *path, cons
 	x->parent_fd =
 	    n ? open_beneath(stagingfd, x->parent_path, O_RDONLY | O_DIRECTORY, 0) : dup(stagingfd);
 	if (x->parent_fd < 0) {
-		x->system_error = true;
-		return fail(err, "cannot open directory %.200s in staging: %s", x->parent_path,
-		            strerror(errno));
+		return fail_sys(err, "cannot open directory %.200s in staging", x->parent_path);
 	}
 	return x->parent_fd;
 }
 
-static int write_manifest_file(struct extractor *x, int stagingfd, char *err)
+static int write_manifest_file(struct extractor *x, int stagingfd, struct err *err)
 {
 	char *json = NULL;
 	size_t len = 0;
@@ -459,22 +456,19 @@ static int write_manifest_file(struct extractor *x, int stagingfd, char *err)
 	            0644);
 	if (fd < 0) {
 		free(json);
-		x->system_error = true;
-		return fail(err, "cannot create " MANIFEST_NAME " in staging: %s", strerror(errno));
+		return fail_sys(err, "cannot create " MANIFEST_NAME " in staging");
 	}
 	rc = write_all(fd, json, len, err);
 	if (rc < 0)
 		fail_prefix(err, "cannot write " MANIFEST_NAME);
 	if (close(fd) < 0 && rc == 0)
-		rc = fail(err, "cannot write " MANIFEST_NAME ": %s", strerror(errno));
-	if (rc < 0)
-		x->system_error = true;
+		rc = fail_sys(err, "cannot write " MANIFEST_NAME);
 	free(json);
 	return rc;
 }
 
 static int write_entry(struct extractor *x, int stagingfd, struct archive_entry *e,
-                       const char *name, char *err)
+                       const char *name, struct err *err)
 {
 	const struct manifest_file *f = manifest_find_file(x->manifest, name);
 	mode_t type = archive_entry_filetype(e);
@@ -510,9 +504,7 @@ static int write_entry(struct extractor *x, int stagingfd, struct archive_entry 
 	switch (f->type) {
 	case MANIFEST_DIR:
 		if (mkdirat(pfd, base, 0755) < 0)
-			return x->system_error = true,
-			       fail(err, "cannot create directory %.200s: %s", name,
-			            strerror(errno));
+			return fail_sys(err, "cannot create directory %.200s", name);
 		return 0;
 	case MANIFEST_SYMLINK: {
 		const char *target = archive_entry_symlink(e);
@@ -522,8 +514,7 @@ static int write_entry(struct extractor *x, int stagingfd, struct archive_entry 
 			            "%.200s: symlink target %.200s differs from the manifest's",
 			            name, target ? target : "(none)");
 		if (symlinkat(target, pfd, base) < 0)
-			return x->system_error = true,
-			       fail(err, "cannot create symlink %.200s: %s", name, strerror(errno));
+			return fail_sys(err, "cannot create symlink %.200s", name);
 		return 0;
 	}
 	case MANIFEST_FILE:
@@ -535,8 +526,7 @@ static int write_entry(struct extractor *x, int stagingfd, struct archive_entry 
 		            (long long)archive_entry_size(e), (unsigned long long)f->size);
 	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f->mode);
 	if (fd < 0)
-		return x->system_error = true,
-		       fail(err, "cannot create %.200s: %s", name, strerror(errno));
+		return fail_sys(err, "cannot create %.200s", name);
 	if (copy_data(x, name, fd, f->size, digest, err) < 0) {
 		close(fd);
 		return -1;
@@ -548,17 +538,11 @@ static int write_entry(struct extractor *x, int stagingfd, struct archive_entry 
 		futimens(fd, ts);
 	}
 	if (close(fd) < 0)
-		return x->system_error = true,
-		       fail(err, "cannot write %.200s: %s", name, strerror(errno));
+		return fail_sys(err, "cannot write %.200s", name);
 	if (memcmp(digest, f->sha256, 32))
 		return fail(err, "%.200s: content does not match the manifest's SHA-256", name);
 	x->bytes += f->size;
 	return 0;
-}
-
-bool extractor_system_error(const struct extractor *x)
-{
-	return x->system_error;
 }
 
 static bool all_zero(const void *buf, size_t len)
@@ -573,7 +557,7 @@ static bool all_zero(const void *buf, size_t len)
 
 /* After the tar end-of-archive marker: only zero padding, then the end of the compressed
  * stream, then the end of the file. */
-static int check_trailer(struct extractor *x, char *err)
+static int check_trailer(struct extractor *x, struct err *err)
 {
 	uint64_t consumed = (uint64_t)archive_filter_bytes(x->inner, 0);
 	uint64_t unread = x->plain_bytes - consumed;
@@ -602,7 +586,7 @@ static int check_trailer(struct extractor *x, char *err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail(err, "cannot read the archive: %s", strerror(errno));
+			return fail_sys(err, "cannot read the archive");
 		if (x->observer)
 			x->observer(x->observer_ctx, x->raw_buf, (size_t)n);
 		x->raw_bytes += (uint64_t)n;
@@ -611,7 +595,7 @@ static int check_trailer(struct extractor *x, char *err)
 	return 0;
 }
 
-int extractor_unpack(struct extractor *x, int stagingfd, char *err)
+int extractor_unpack(struct extractor *x, int stagingfd, struct err *err)
 {
 	char name[MANIFEST_MAX_PATH + 2];
 	struct archive_entry *e;

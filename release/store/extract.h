@@ -14,6 +14,7 @@
 #ifndef SLIPWAY_EXTRACT_H
 #define SLIPWAY_EXTRACT_H
 
+#include "release/base/error.h"
 #include "release/manifest/manifest.h"
 
 #include <stdbool.h>
@@ -41,23 +42,19 @@ struct extractor;
 
 /* Prepares reading the archive open on `fd` from offset 0. The extractor does not own fd. */
 int extractor_new(int fd, const struct extract_limits *lim, extract_raw_observer observer,
-                  void *observer_ctx, struct extractor **out, char *err);
+                  void *observer_ctx, struct extractor **out, struct err *err);
 void extractor_free(struct extractor *x);
 
 /* Reads the first entry, which must be the regular file MANIFEST_NAME, and parses it
  * strictly. The manifest stays owned by the extractor (valid until extractor_free). Checks
  * the manifest's totals against the limits before anything is written. */
-int extractor_read_manifest(struct extractor *x, const struct manifest **m, char *err);
+int extractor_read_manifest(struct extractor *x, const struct manifest **m, struct err *err);
 
 /* Writes the manifest and every other entry beneath `stagingfd` (an empty directory), with
  * all the checks above, then drains and checks the rest of the archive. Does not sync: the
  * caller decides when (syncfs). On failure the staging directory holds a partial tree that
  * the caller removes. */
-int extractor_unpack(struct extractor *x, int stagingfd, char *err);
-
-/* Whether the last failure was the system's (read/write/create failed: disk full, I/O) rather
- * than the archive's (a check said no). */
-bool extractor_system_error(const struct extractor *x);
+int extractor_unpack(struct extractor *x, int stagingfd, struct err *err);
 
 /* Statistics after extractor_unpack: entries written, file bytes written. */
 void extractor_stats(const struct extractor *x, uint64_t *entries, uint64_t *bytes);

@@ -22,20 +22,20 @@ static char *opt_str(json_object *obj, const char *key)
 	return strdup(json_object_get_string(v));
 }
 
-static int parse_line(const char *line, size_t len, struct history_event *ev, char *err)
+static int parse_line(const char *line, size_t len, struct history_event *ev, struct err *err)
 {
 	json_object *obj, *v;
 	struct json_tokener *tok = json_tokener_new();
 
 	memset(ev, 0, sizeof(*ev));
 	if (!tok)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
 	    !json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		json_tokener_free(tok);
-		return fail(err, "not a JSON object");
+		return fail_kind(err, ERR_SYSTEM, "not a JSON object");
 	}
 	json_tokener_free(tok);
 	if (json_object_object_get_ex(obj, "seq", &v))
@@ -53,7 +53,7 @@ static int parse_line(const char *line, size_t len, struct history_event *ev, ch
 	ev->reason = opt_str(obj, "reason");
 	json_object_put(obj);
 	if (!ev->action || !ev->time)
-		return fail(err, "event without action or time");
+		return fail_kind(err, ERR_SYSTEM, "event without action or time");
 	return 0;
 }
 
@@ -77,17 +77,17 @@ void history_release(struct history *h)
 	h->n = 0;
 }
 
-static int read_text(struct store *st, char **text, size_t *len, char *err)
+static int read_text(struct store *st, char **text, size_t *len, struct err *err)
 {
 	if (faccessat(st->rootfd, STORE_HISTORY, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		*text = strdup("");
 		*len = 0;
-		return *text ? 0 : fail(err, "out of memory");
+		return *text ? 0 : fail_oom(err);
 	}
 	return read_file_at(st->rootfd, STORE_HISTORY, HISTORY_MAX_BYTES, 1, text, len, err);
 }
 
-int history_load(struct store *st, struct history *h, char *err)
+int history_load(struct store *st, struct history *h, struct err *err)
 {
 	char *text = NULL, *p;
 	size_t len = 0, cap = 0, lineno = 0;
@@ -110,7 +110,7 @@ int history_load(struct store *st, struct history *h, char *err)
 				if (!grown) {
 					free(text);
 					history_release(h);
-					return fail(err, "out of memory");
+					return fail_oom(err);
 				}
 				h->ev = grown;
 			}
@@ -134,7 +134,7 @@ static void add_str(json_object *obj, const char *key, const char *val)
 		json_object_object_add(obj, key, json_object_new_string(val));
 }
 
-int history_append(struct store *st, const struct history_event *ev, char *err)
+int history_append(struct store *st, const struct history_event *ev, struct err *err)
 {
 	struct history h;
 	char *text = NULL, *out = NULL, now[21];
@@ -150,7 +150,7 @@ int history_append(struct store *st, const struct history_event *ev, char *err)
 	store_now(now);
 	obj = json_object_new_object();
 	if (!obj) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	json_object_object_add(obj, "seq",
@@ -173,7 +173,7 @@ int history_append(struct store *st, const struct history_event *ev, char *err)
 	/* A history written by an interrupted older tool may lack the final newline. */
 	if (asprintf(&out, "%s%s%s\n", text, len && text[len - 1] != '\n' ? "\n" : "", line) < 0) {
 		out = NULL;
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	rc = write_file_atomic(st->rootfd, STORE_HISTORY, out, strlen(out), 0644, 0, err);
@@ -199,7 +199,7 @@ static int push(char ***stack, size_t *n, const char *v)
 }
 
 int history_activation_stack(const struct history *h, const char *current, char ***stack, size_t *n,
-                             char *err)
+                             struct err *err)
 {
 	*stack = NULL;
 	*n = 0;
@@ -226,7 +226,7 @@ oom:
 	free(*stack);
 	*stack = NULL;
 	*n = 0;
-	return fail(err, "out of memory");
+	return fail_oom(err);
 }
 
 uint64_t history_install_seq(const struct history *h, const char *version)

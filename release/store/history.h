@@ -5,6 +5,7 @@
 #ifndef SLIPWAY_HISTORY_H
 #define SLIPWAY_HISTORY_H
 
+#include "release/base/error.h"
 #include "release/store/store.h"
 
 #include <stdbool.h>
@@ -29,17 +30,17 @@ struct history {
 };
 
 /* Loads the history (a missing file is an empty history). Release with history_release. */
-int history_load(struct store *st, struct history *h, char *err);
+int history_load(struct store *st, struct history *h, struct err *err);
 void history_release(struct history *h);
 
 /* Appends one event; ev->seq and ev->time are filled in here (ev is not modified). */
-int history_append(struct store *st, const struct history_event *ev, char *err);
+int history_append(struct store *st, const struct history_event *ev, struct err *err);
 
 /* The sequence of activations as a stack, replayed from the history (see specs/store.md
  * "Rollback target"), reconciled with `current`. Returns heap strings in *stack (bottom
  * first, *n entries), caller frees each and the array. */
 int history_activation_stack(const struct history *h, const char *current, char ***stack, size_t *n,
-                             char *err);
+                             struct err *err);
 
 /* The position of the latest install event of `version` (its seq), 0 when none. */
 uint64_t history_install_seq(const struct history *h, const char *version);

@@ -3,225 +3,78 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/store/history.h"
-#include "release/manifest/manifest_check.h"
 #include "release/sig/minisign.h"
 #include "release/store/store_crash.h"
 #include "release/store/store_meta.h"
+#include "release/store/verified.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HASH_BYTES 64 /* BLAKE2b-512, the hash minisign's "ED" signatures sign */
-
 struct install_ctx {
 	struct store *st;
 	const char *archive;
 	const struct install_opts *o;
 	struct install_result *res;
-	int fd;
-	char *sig_text;
-	size_t sig_len;
 	struct minisign_pubkey pk;
-	struct minisign_sig sig;
-	char *tc, *tc_app, *tc_version;
-	uint64_t tc_serial;
+	struct verified_archive v;
 	struct store_state state;
-	char hash_hex[2 * HASH_BYTES + 1]; /* "" until known */
-	EVP_MD_CTX *stream_hash;
-	struct extractor *x;
-	const struct manifest *m; /* owned by x */
-	char staging[64];         /* name inside ROOT/staging */
+	char staging[64]; /* name inside ROOT/staging */
 	int stagingfd;
 };
 
-static int reject(struct install_ctx *c, char *err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int reject(struct install_ctx *c, char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	c->res->rejected = true;
-	va_start(ap, fmt);
-	vsnprintf(err, ERR_MAX, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-/* BLAKE2b-512 of the whole file with pread (position untouched): only needed before
- * extraction when the archive must be compared with one installed earlier. */
-static int hash_file(struct install_ctx *c, char *err)
-{
-	EVP_MD_CTX *h = EVP_MD_CTX_new();
-	unsigned char buf[1 << 16], digest[HASH_BYTES];
-	off_t off = 0;
-	ssize_t n;
-
-	if (!h || !EVP_DigestInit_ex(h, EVP_blake2b512(), NULL)) {
-		EVP_MD_CTX_free(h);
-		return fail(err, "BLAKE2b-512 unavailable");
-	}
-	while ((n = pread(c->fd, buf, sizeof(buf), off)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			EVP_MD_CTX_free(h);
-			return fail(err, "cannot read %s: %s", c->archive, strerror(errno));
-		}
-		EVP_DigestUpdate(h, buf, (size_t)n);
-		off += n;
-	}
-	EVP_DigestFinal_ex(h, digest, NULL);
-	EVP_MD_CTX_free(h);
-	to_hex(digest, HASH_BYTES, c->hash_hex);
-	return 0;
-}
-
-static void observe_raw(void *ctx, const void *buf, size_t len)
-{
-	EVP_DigestUpdate(((struct install_ctx *)ctx)->stream_hash, buf, len);
-}
-
-static int load_signature(struct install_ctx *c, char *err)
-{
-	char *pub = NULL, *sig_default = NULL;
-	size_t pub_len = 0;
-	const char *sig_path = c->o->sig_path;
-	int rc;
-
-	if (read_file_at(c->st->rootfd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &pub, &pub_len,
-	                 err) < 0)
-		return fail_prefix(err, "pinned key");
-	rc = minisign_pubkey_parse(pub, pub_len, &c->pk, err);
-	free(pub);
-	if (rc < 0)
-		return fail_prefix(err, "pinned key %s/" STORE_PUBKEY, c->st->root);
-	if (!sig_path) {
-		if (asprintf(&sig_default, "%s.minisig", c->archive) < 0)
-			return fail(err, "out of memory");
-		sig_path = sig_default;
-	}
-	rc = read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &c->sig_text, &c->sig_len,
-	                  err);
-	if (rc < 0) {
-		c->res->rejected = errno == ENOENT;
-		fail_prefix(err, "signature");
-	}
-	free(sig_default);
-	return rc;
-}
-
-static int parse_serial(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s || strlen(s) > 16 || strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1]))
-		return -1;
-	for (; *s; s++)
-		v = v * 10 + (uint64_t)(*s - '0');
-	if (v > MANIFEST_MAX_SERIAL)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int verify_and_read_comment(struct install_ctx *c, char *err)
-{
-	char *serial = NULL, e2[ERR_MAX];
-
-	/* Before libarchive sees a byte: the same descriptor is handed to it afterwards. */
-	int r = minisign_verify_fd(&c->pk, c->sig_text, c->sig_len, c->fd, 0, &c->tc, err);
-
-	if (r < 0) {
-		c->res->rejected = r == -1; /* -2: the system failed, not the signature */
-		return fail_prefix(err, "%s", c->archive);
-	}
-	if (minisign_sig_parse(c->sig_text, c->sig_len, &c->sig, err) < 0)
-		return c->res->rejected = true, -1;
-	if (minisign_comment_get(c->tc, "app", &c->tc_app, e2) < 0 ||
-	    minisign_comment_get(c->tc, "version", &c->tc_version, e2) < 0 ||
-	    minisign_comment_get(c->tc, "serial", &serial, e2) < 0) {
-		free(serial);
-		return reject(c, err,
-		              "the signed trusted comment lacks app:, version: or serial: (%s); "
-		              "sign releases with slipway pack or slipway sign -t",
-		              e2);
-	}
-	if (parse_serial(serial, &c->tc_serial) < 0 || version_check(c->tc_version, e2) < 0) {
-		free(serial);
-		return reject(c, err,
-		              "the signed trusted comment has an invalid version or serial");
-	}
-	free(serial);
-	c->res->serial = c->tc_serial;
-	c->res->version = strdup(c->tc_version);
-	return c->res->version ? 0 : fail(err, "out of memory");
-}
-
 /* Returns 1 when the same archive is already installed (nothing to do), 0 to go on. */
-static int downgrade_guard(struct install_ctx *c, char *err)
+static int downgrade_guard(struct install_ctx *c, struct err *err)
 {
 	if (state_read(c->st, &c->state, err) < 0)
 		return -1;
-	if (c->state.app[0] && strcmp(c->state.app, c->tc_app))
-		return reject(c, err, "the archive is for app %s, this store holds app %s",
-		              c->tc_app, c->state.app);
-	if (store_is_installed(c->st, c->tc_version)) {
+	if (c->state.app[0] && strcmp(c->state.app, c->v.app))
+		return fail(err, "the archive is for app %s, this store holds app %s", c->v.app,
+		            c->state.app);
+	if (store_is_installed(c->st, c->v.version)) {
 		struct release_record r;
 		int same;
 
-		if (record_read(c->st, c->tc_version, &r, err) < 0 || hash_file(c, err) < 0) {
+		if (record_read(c->st, c->v.version, &r, err) < 0 ||
+		    verified_hash_file(&c->v, err) < 0) {
 			record_release(&r);
 			return -1;
 		}
-		same = !strcmp(r.archive_hash, c->hash_hex);
+		same = !strcmp(r.archive_hash, c->v.hash_hex);
 		record_release(&r);
 		if (!same)
-			return reject(c, err,
-			              "version %s is already installed from a different archive",
-			              c->tc_version);
+			return fail(err, "version %s is already installed from a different archive",
+			            c->v.version);
 		c->res->already_installed = true;
 		return 1;
 	}
-	if (!c->state.has_high || c->tc_serial > c->state.high_serial)
+	if (!c->state.has_high || c->v.serial > c->state.high_serial)
 		return 0;
-	if (c->tc_serial == c->state.high_serial) {
-		if (!c->hash_hex[0] && hash_file(c, err) < 0)
+	if (c->v.serial == c->state.high_serial) {
+		if (!c->v.hash_hex[0] && verified_hash_file(&c->v, err) < 0)
 			return -1;
-		if (!strcmp(c->hash_hex, c->state.high_hash))
+		if (!strcmp(c->v.hash_hex, c->state.high_hash))
 			return 0; /* the same archive again, e.g. after an interrupted install */
 	}
 	if (!c->o->allow_downgrade)
-		return reject(c, err,
-		              "downgrade refused: serial %llu %s the highest installed serial %llu "
-		              "(version %s); pass --allow-downgrade to install it anyway",
-		              (unsigned long long)c->tc_serial,
-		              c->tc_serial == c->state.high_serial
-		                  ? "is already used by a different archive at"
-		                  : "is below",
-		              (unsigned long long)c->state.high_serial, c->state.high_version);
+		return fail(err,
+		            "downgrade refused: serial %llu %s the highest installed serial %llu "
+		            "(version %s); pass --allow-downgrade to install it anyway",
+		            (unsigned long long)c->v.serial,
+		            c->v.serial == c->state.high_serial
+		                ? "is already used by a different archive at"
+		                : "is below",
+		            (unsigned long long)c->state.high_serial, c->state.high_version);
 	c->res->downgrade = true;
 	return 0;
 }
 
-static int make_staging(struct install_ctx *c, char *err)
+static int make_staging(struct install_ctx *c, struct err *err)
 {
 	for (int i = 0; i < 100; i++) {
 		snprintf(c->staging, sizeof(c->staging), STORE_STAGING "/%ld.%d", (long)getpid(),
@@ -229,122 +82,88 @@ static int make_staging(struct install_ctx *c, char *err)
 		if (mkdirat(c->st->rootfd, c->staging, 0700) == 0)
 			break;
 		if (errno != EEXIST)
-			return fail(err, "cannot create %s/%s: %s", c->st->root, c->staging,
-			            strerror(errno));
+			return fail_sys(err, "cannot create %s/%s", c->st->root, c->staging);
 	}
 	c->stagingfd =
 	    openat(c->st->rootfd, c->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->stagingfd < 0)
-		return fail(err, "cannot open %s/%s: %s", c->st->root, c->staging, strerror(errno));
+		return fail_sys(err, "cannot open %s/%s", c->st->root, c->staging);
 	return 0;
 }
 
-static int check_manifest_agrees(struct install_ctx *c, const struct manifest *m, char *err)
-{
-	if (strcmp(m->app, c->tc_app))
-		return reject(c, err, "the manifest says app %s, the signature says %s", m->app,
-		              c->tc_app);
-	if (strcmp(m->version, c->tc_version))
-		return reject(c, err, "the manifest says version %s, the signature says %s",
-		              m->version, c->tc_version);
-	if (m->serial != c->tc_serial)
-		return reject(c, err, "the manifest says serial %llu, the signature says %llu",
-		              (unsigned long long)m->serial, (unsigned long long)c->tc_serial);
-	return 0;
-}
-
-/* The signature, once more, over the bytes libarchive actually read: the file may have been
- * rewritten in place after the first check. */
-static int verify_stream(struct install_ctx *c, char *err)
-{
-	unsigned char digest[HASH_BYTES];
-	char e2[ERR_MAX];
-
-	EVP_DigestFinal_ex(c->stream_hash, digest, NULL);
-	to_hex(digest, HASH_BYTES, c->hash_hex);
-	if (minisign_sig_check_digest(&c->pk, &c->sig, digest, e2) < 0)
-		return reject(c, err, "%s changed while it was being installed (%s)", c->archive,
-		              e2);
-	return 0;
-}
-
-static int commit(struct install_ctx *c, char *err)
+static int commit(struct install_ctx *c, struct err *err)
 {
 	struct release_record r = {0};
 	struct history_event ev = {.action = "install"};
-	const struct manifest *m = c->m;
+	const struct manifest *m = c->v.m;
 	char now[21], final[512];
 	int rc;
 
 	if (fchmod(c->stagingfd, 0755) < 0)
-		return fail(err, "cannot chmod staging: %s", strerror(errno));
+		return fail_sys(err, "cannot chmod staging");
 	if (syncfs(c->stagingfd) < 0)
-		return fail(err, "cannot sync %s: %s", c->st->root, strerror(errno));
+		return fail_sys(err, "cannot sync %s", c->st->root);
 	crashpoint("install-after-sync");
 	store_now(now);
-	r.version = c->tc_version;
-	r.app = c->tc_app;
-	r.serial = c->tc_serial;
+	r.version = c->v.version;
+	r.app = c->v.app;
+	r.serial = c->v.serial;
 	r.commit = m->commit;
-	r.archive_hash = c->hash_hex;
+	r.archive_hash = c->v.hash_hex;
 	r.installed_at = now;
 	r.downgrade = c->res->downgrade;
 	r.bad_reason = "";
 	if (record_write(c->st, &r, err) < 0)
 		return -1;
 	crashpoint("install-after-record");
-	if (!c->state.has_high || c->tc_serial > c->state.high_serial) {
-		struct store_state s = {.app = c->tc_app,
+	if (!c->state.has_high || c->v.serial > c->state.high_serial) {
+		struct store_state s = {.app = c->v.app,
 		                        .has_high = true,
-		                        .high_serial = c->tc_serial,
-		                        .high_hash = c->hash_hex,
-		                        .high_version = c->tc_version};
+		                        .high_serial = c->v.serial,
+		                        .high_hash = c->v.hash_hex,
+		                        .high_version = c->v.version};
 
 		if (state_write(c->st, &s, err) < 0)
 			return -1;
 	}
 	crashpoint("install-after-state");
-	snprintf(final, sizeof(final), STORE_RELEASES "/%s", c->tc_version);
+	snprintf(final, sizeof(final), STORE_RELEASES "/%s", c->v.version);
 	rc = renameat2(c->st->rootfd, c->staging, c->st->rootfd, final, RENAME_NOREPLACE);
 	if (rc < 0)
-		return fail(err, "cannot rename staging to %s/%s: %s", c->st->root, final,
-		            strerror(errno));
+		return fail_sys(err, "cannot rename staging to %s/%s", c->st->root, final);
 	if (fsync_dir_at(c->st->rootfd, STORE_RELEASES, err) < 0)
 		return -1;
 	crashpoint("install-after-rename");
-	ev.version = c->tc_version;
-	ev.serial = c->tc_serial;
-	ev.archive_hash = c->hash_hex;
+	ev.version = c->v.version;
+	ev.serial = c->v.serial;
+	ev.archive_hash = c->v.hash_hex;
 	ev.downgrade = c->res->downgrade;
 	if (history_append(c->st, &ev, err) < 0)
 		return fail_prefix(err, "%s is installed but the history was not written",
-		                   c->tc_version);
+		                   c->v.version);
 	crashpoint("install-after-history");
 	return 0;
 }
 
 int store_install(struct store *st, const char *archive, const struct install_opts *o,
-                  struct install_result *res, char *err)
+                  struct install_result *res, struct err *err)
 {
-	struct install_ctx c = {
-	    .st = st, .archive = archive, .o = o, .res = res, .fd = -1, .stagingfd = -1};
-	struct stat sb;
+	struct install_ctx c = {.st = st, .archive = archive, .o = o, .res = res, .stagingfd = -1};
 	int rc = -1, r;
 
 	memset(res, 0, sizeof(*res));
 	if (st->lockfd < 0)
-		return fail(err, "internal error: install without the store lock");
-	c.fd = open(archive, O_RDONLY | O_CLOEXEC);
-	if (c.fd < 0) {
-		res->rejected = false;
-		return fail(err, "cannot open %s: %s", archive, strerror(errno));
-	}
-	if (fstat(c.fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		fail(err, "%s: not a regular file", archive);
+		return fail_kind(err, ERR_SYSTEM, "internal error: install without the store lock");
+	if (store_pinned_key(st, &c.pk, err) < 0)
+		goto out;
+	if (verified_open(&c.v, archive, o->sig_path, &c.pk, err) < 0)
+		goto out;
+	res->serial = c.v.serial;
+	res->version = strdup(c.v.version);
+	if (!res->version) {
+		fail_oom(err);
 		goto out;
 	}
-	if (load_signature(&c, err) < 0 || verify_and_read_comment(&c, err) < 0)
-		goto out;
 	crashpoint("install-after-verify");
 	r = downgrade_guard(&c, err);
 	if (r != 0) {
@@ -353,46 +172,24 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	}
 	if (make_staging(&c, err) < 0)
 		goto out;
-	c.stream_hash = EVP_MD_CTX_new();
-	if (!c.stream_hash || !EVP_DigestInit_ex(c.stream_hash, EVP_blake2b512(), NULL)) {
-		fail(err, "BLAKE2b-512 unavailable");
-		goto out;
-	}
-	if (extractor_new(c.fd, &o->limits, observe_raw, &c, &c.x, err) < 0 ||
-	    extractor_read_manifest(c.x, &c.m, err) < 0) {
-		res->rejected = !c.x || !extractor_system_error(c.x);
-		fail_prefix(err, "%s", archive);
-		goto out;
-	}
-	if (check_manifest_agrees(&c, c.m, err) < 0)
+	if (verified_read_manifest(&c.v, &o->limits, err) < 0)
 		goto out;
 	crashpoint("install-before-unpack");
-	if (extractor_unpack(c.x, c.stagingfd, err) < 0) {
-		res->rejected = !extractor_system_error(c.x);
-		fail_prefix(err, "%s", archive);
+	if (verified_unpack(&c.v, c.stagingfd, err) < 0)
 		goto out;
-	}
-	extractor_stats(c.x, &res->entries, &res->bytes);
-	if (verify_stream(&c, err) < 0 || commit(&c, err) < 0)
+	extractor_stats(c.v.x, &res->entries, &res->bytes);
+	if (commit(&c, err) < 0)
 		goto out;
 	rc = 0;
 out:
 	if (rc < 0 && c.stagingfd >= 0) {
-		char e2[ERR_MAX];
+		struct err e2;
 
-		remove_tree_at(st->rootfd, c.staging, e2);
+		remove_tree_at(st->rootfd, c.staging, &e2);
 	}
 	if (c.stagingfd >= 0)
 		close(c.stagingfd);
-	extractor_free(c.x);
-	EVP_MD_CTX_free(c.stream_hash);
 	state_release(&c.state);
-	minisign_sig_release(&c.sig);
-	free(c.sig_text);
-	free(c.tc);
-	free(c.tc_app);
-	free(c.tc_version);
-	if (c.fd >= 0)
-		close(c.fd);
+	verified_close(&c.v);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef SLIPWAY_INSTALL_H
 #define SLIPWAY_INSTALL_H
 
+#include "release/base/error.h"
 #include "release/store/extract.h"
 #include "release/store/store.h"
 
@@ -26,12 +27,11 @@ struct install_result {
 	bool already_installed; /* the same archive was installed before: nothing was done */
 	bool downgrade;         /* accepted below the high-water mark with allow_downgrade */
 	uint64_t entries, bytes;
-	bool rejected; /* on failure: a check said no (exit 1) rather than a system error */
 };
 
 /* Requires the store lock. On failure nothing is left under a final name: the staging
  * directory is removed, `current` and every installed release are untouched. */
 int store_install(struct store *st, const char *archive, const struct install_opts *opts,
-                  struct install_result *res, char *err);
+                  struct install_result *res, struct err *err);
 
 #endif

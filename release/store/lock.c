@@ -35,7 +35,7 @@ static int wait_budget_ms(int wait_ms)
 	return STORE_LOCK_WAIT_MS;
 }
 
-int store_lock(struct store *st, int wait_ms, char *err)
+int store_lock(struct store *st, int wait_ms, struct err *err)
 {
 	long long deadline;
 	int fd, budget = wait_budget_ms(wait_ms);
@@ -45,15 +45,15 @@ int store_lock(struct store *st, int wait_ms, char *err)
 		return 0;
 	fd = openat(st->rootfd, STORE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
-		return fail(err, "cannot open %s/" STORE_LOCK ": %s", st->root, strerror(errno));
+		return fail_sys(err, "cannot open %s/" STORE_LOCK, st->root);
 	deadline = now_ms() + budget;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			int e = errno;
 
 			close(fd);
-			return fail(err, "cannot lock %s/" STORE_LOCK ": %s", st->root,
-			            strerror(e));
+			return fail_kind(err, ERR_SYSTEM, "cannot lock %s/" STORE_LOCK ": %s",
+			                 st->root, strerror(e));
 		}
 		if (now_ms() >= deadline) {
 			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
@@ -61,10 +61,11 @@ int store_lock(struct store *st, int wait_ms, char *err)
 			close(fd);
 			pid[n > 0 ? n : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
-			return fail(err,
-			            "store is locked by pid %s (waited %d.%d s; see "
-			            "SLIPWAY_LOCK_TIMEOUT)",
-			            *pid ? pid : "unknown", budget / 1000, (budget % 1000) / 100);
+			return fail_kind(err, ERR_SYSTEM,
+			                 "store is locked by pid %s (waited %d.%d s; see "
+			                 "SLIPWAY_LOCK_TIMEOUT)",
+			                 *pid ? pid : "unknown", budget / 1000,
+			                 (budget % 1000) / 100);
 		}
 		usleep(10000);
 	}

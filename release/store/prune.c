@@ -29,7 +29,7 @@ static char *newest_known_good(struct store *st, const struct history *h,
 	return NULL;
 }
 
-static int remove_release(struct store *st, const char *version, char *err)
+static int remove_release(struct store *st, const char *version, struct err *err)
 {
 	struct history_event ev = {.action = "prune", .version = (char *)version};
 	char from[512], to[512], meta[512];
@@ -39,12 +39,12 @@ static int remove_release(struct store *st, const char *version, char *err)
 	snprintf(meta, sizeof(meta), STORE_META "/%s.json", version);
 	remove_tree_at(st->rootfd, to, err);
 	if (renameat(st->rootfd, from, st->rootfd, to) < 0)
-		return fail(err, "cannot move %s/%s to trash: %s", st->root, from, strerror(errno));
+		return fail_sys(err, "cannot move %s/%s to trash", st->root, from);
 	if (fsync_dir_at(st->rootfd, STORE_RELEASES, err) < 0)
 		return -1;
 	crashpoint("prune-after-move");
 	if (unlinkat(st->rootfd, meta, 0) < 0 && errno != ENOENT)
-		return fail(err, "cannot remove %s/%s: %s", st->root, meta, strerror(errno));
+		return fail_sys(err, "cannot remove %s/%s", st->root, meta);
 	if (fsync_dir_at(st->rootfd, STORE_META, err) < 0)
 		return -1;
 	crashpoint("prune-after-record");
@@ -55,7 +55,7 @@ static int remove_release(struct store *st, const char *version, char *err)
 }
 
 int store_prune(struct store *st, size_t keep, bool dry_run, prune_report report, void *ctx,
-                size_t *removed, char *err)
+                size_t *removed, struct err *err)
 {
 	struct release_record *r = NULL;
 	struct history h = {0};
@@ -65,7 +65,7 @@ int store_prune(struct store *st, size_t keep, bool dry_run, prune_report report
 
 	*removed = 0;
 	if (st->lockfd < 0)
-		return fail(err, "internal error: prune without the store lock");
+		return fail_kind(err, ERR_SYSTEM, "internal error: prune without the store lock");
 	if (store_list_releases(st, &r, &n, err) < 0 ||
 	    store_current_version(st, &current, err) < 0 ||
 	    store_rollback_target(st, &target, err) < 0 || history_load(st, &h, err) < 0)

@@ -2,6 +2,7 @@
 #ifndef SLIPWAY_PRUNE_H
 #define SLIPWAY_PRUNE_H
 
+#include "release/base/error.h"
 #include "release/store/store.h"
 
 #include <stdbool.h>
@@ -17,6 +18,6 @@ typedef void (*prune_report)(void *ctx, const char *version);
  * marked bad. Each removal: rename releases/<v> into trash/ (atomic), drop its record, write
  * the history, then delete the tree. Requires the lock. *removed counts removals. */
 int store_prune(struct store *st, size_t keep, bool dry_run, prune_report report, void *ctx,
-                size_t *removed, char *err);
+                size_t *removed, struct err *err);
 
 #endif

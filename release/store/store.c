@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int mkdir_at(int dirfd, const char *name, mode_t mode, char *err)
+static int mkdir_at(int dirfd, const char *name, mode_t mode, struct err *err)
 {
 	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
-		return fail(err, "cannot create %s: %s", name, strerror(errno));
+		return fail_sys(err, "cannot create %s", name);
 	if (fchmodat(dirfd, name, mode, 0) < 0)
-		return fail(err, "cannot chmod %s: %s", name, strerror(errno));
+		return fail_sys(err, "cannot chmod %s", name);
 	return 0;
 }
 
@@ -43,7 +43,7 @@ static int dir_is_empty(int fd)
 	return empty;
 }
 
-int store_init(const char *root, const char *pub_text, size_t pub_len, char *err)
+int store_init(const char *root, const char *pub_text, size_t pub_len, struct err *err)
 {
 	struct minisign_pubkey want, have;
 	struct store st = {.lockfd = -1};
@@ -54,13 +54,14 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, char *err
 	if (minisign_pubkey_parse(pub_text, pub_len, &want, err) < 0)
 		return fail_prefix(err, "public key");
 	if (mkdir(root, 0755) < 0 && errno != EEXIST)
-		return fail(err, "cannot create %s: %s", root, strerror(errno));
+		return fail_sys(err, "cannot create %s", root);
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, "cannot open %s: %s", root, strerror(errno));
+		return fail_sys(err, "cannot open %s", root);
 	st.rootfd = fd;
 	if (read_file_at(fd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &old, &old_len, err) == 0) {
 		if (minisign_pubkey_parse(old, old_len, &have, err) < 0) {
+			fail_recast(err, ERR_SYSTEM); /* a damaged store */
 			fail_prefix(err, "%s/" STORE_PUBKEY, root);
 			goto out;
 		}
@@ -68,16 +69,17 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, char *err
 			char id[17];
 
 			minisign_keyid_hex(have.keyid, id);
-			fail(err,
-			     "%s is already pinned to another key (%s); refusing to replace it",
-			     root, id);
+			fail_kind(
+			    err, ERR_SYSTEM,
+			    "%s is already pinned to another key (%s); refusing to replace it",
+			    root, id);
 			goto out;
 		}
 	} else if (faccessat(fd, STORE_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		fail(err, "%s: store without a pinned key (damaged store)", root);
+		fail_kind(err, ERR_SYSTEM, "%s: store without a pinned key (damaged store)", root);
 		goto out;
 	} else if (!dir_is_empty(fd)) {
-		fail(err, "%s is not empty and is not a slipway store", root);
+		fail_kind(err, ERR_SYSTEM, "%s is not empty and is not a slipway store", root);
 		goto out;
 	}
 	if (mkdir_at(fd, STORE_RELEASES, 0755, err) < 0 ||
@@ -109,7 +111,7 @@ out:
 	return rc;
 }
 
-int store_open(const char *root, struct store *st, char *err)
+int store_open(const char *root, struct store *st, struct err *err)
 {
 	char *marker = NULL;
 	size_t len = 0;
@@ -118,18 +120,20 @@ int store_open(const char *root, struct store *st, char *err)
 	st->lockfd = -1;
 	st->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->rootfd < 0)
-		return fail(err, "cannot open store %s: %s", root, strerror(errno));
+		return fail_sys(err, "cannot open store %s", root);
 	if (read_file_at(st->rootfd, STORE_MARKER, 4096, 1, &marker, &len, err) < 0) {
 		close(st->rootfd);
 		st->rootfd = -1;
-		return fail(err, "%s is not a slipway store (run slipway init)", root);
+		return fail_kind(err, ERR_SYSTEM, "%s is not a slipway store (run slipway init)",
+		                 root);
 	}
 	if (strcmp(marker, STORE_FORMAT_LINE)) {
 		free(marker);
 		close(st->rootfd);
 		st->rootfd = -1;
-		return fail(err, "%s: unsupported store format (this slipway reads format 1)",
-		            root);
+		return fail_kind(err, ERR_SYSTEM,
+		                 "%s: unsupported store format (this slipway reads format 1)",
+		                 root);
 	}
 	free(marker);
 	/* Absolute, so that paths handed to services stay valid whatever their cwd. */
@@ -137,7 +141,24 @@ int store_open(const char *root, struct store *st, char *err)
 	if (!st->root) {
 		close(st->rootfd);
 		st->rootfd = -1;
-		return fail(err, "cannot resolve %s: %s", root, strerror(errno));
+		return fail_sys(err, "cannot resolve %s", root);
+	}
+	return 0;
+}
+
+int store_pinned_key(struct store *st, struct minisign_pubkey *pk, struct err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = read_file_at(st->rootfd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &text, &len, err);
+	if (rc == 0)
+		rc = minisign_pubkey_parse(text, len, pk, err);
+	free(text);
+	if (rc < 0) {
+		fail_recast(err, ERR_SYSTEM);
+		return fail_prefix(err, "pinned key %s/" STORE_PUBKEY, st->root);
 	}
 	return 0;
 }
@@ -152,7 +173,7 @@ void store_close(struct store *st)
 	st->root = NULL;
 }
 
-int store_current_version(struct store *st, char **version, char *err)
+int store_current_version(struct store *st, char **version, struct err *err)
 {
 	char buf[512];
 	ssize_t n;
@@ -162,21 +183,23 @@ int store_current_version(struct store *st, char **version, char *err)
 	if (fstatat(st->rootfd, STORE_CURRENT, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return fail(err, "cannot stat %s/current: %s", st->root, strerror(errno));
+		return fail_sys(err, "cannot stat %s/current", st->root);
 	}
 	if (!S_ISLNK(sb.st_mode))
-		return fail(err, "%s/current is not a symlink (a real %s); refusing to touch it",
-		            st->root, S_ISDIR(sb.st_mode) ? "directory" : "file");
+		return fail_kind(err, ERR_SYSTEM,
+		                 "%s/current is not a symlink (a real %s); refusing to touch it",
+		                 st->root, S_ISDIR(sb.st_mode) ? "directory" : "file");
 	n = readlinkat(st->rootfd, STORE_CURRENT, buf, sizeof(buf) - 1);
 	if (n < 0)
-		return fail(err, "cannot read %s/current: %s", st->root, strerror(errno));
+		return fail_sys(err, "cannot read %s/current", st->root);
 	buf[n] = '\0';
 	if (strncmp(buf, STORE_RELEASES "/", sizeof(STORE_RELEASES)) ||
 	    version_check(buf + sizeof(STORE_RELEASES), err) < 0)
-		return fail(err, "%s/current points at %s, not at releases/<version>", st->root,
-		            buf);
+		return fail_kind(err, ERR_SYSTEM,
+		                 "%s/current points at %s, not at releases/<version>", st->root,
+		                 buf);
 	*version = strdup(buf + sizeof(STORE_RELEASES));
-	return *version ? 0 : fail(err, "out of memory");
+	return *version ? 0 : fail_oom(err);
 }
 
 char *store_release_dir(const struct store *st, const char *version)
@@ -195,10 +218,11 @@ char *store_env_path(const struct store *st)
 
 bool store_is_installed(struct store *st, const char *version)
 {
-	char path[512], err[ERR_MAX];
+	struct err err;
+	char path[512];
 	struct stat sb;
 
-	if (version_check(version, err) < 0)
+	if (version_check(version, &err) < 0)
 		return false;
 	snprintf(path, sizeof(path), STORE_RELEASES "/%s", version);
 	if (fstatat(st->rootfd, path, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
@@ -207,7 +231,8 @@ bool store_is_installed(struct store *st, const char *version)
 	return faccessat(st->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-int store_read_manifest(struct store *st, const char *version, struct manifest **out, char *err)
+int store_read_manifest(struct store *st, const char *version, struct manifest **out,
+                        struct err *err)
 {
 	char path[512], *text = NULL;
 	size_t len = 0;
@@ -225,7 +250,7 @@ int store_read_manifest(struct store *st, const char *version, struct manifest *
 }
 
 int store_current_release(struct store *st, char **version, char **dir, struct manifest **m,
-                          char *err)
+                          struct err *err)
 {
 	char *v = NULL;
 
@@ -238,7 +263,7 @@ int store_current_release(struct store *st, char **version, char **dir, struct m
 	if (store_current_version(st, &v, err) < 0)
 		return -1;
 	if (!v)
-		return fail(err, "no release is active in %s", st->root);
+		return fail_kind(err, ERR_SYSTEM, "no release is active in %s", st->root);
 	if (m && store_read_manifest(st, v, m, err) < 0) {
 		free(v);
 		return -1;
@@ -249,7 +274,7 @@ int store_current_release(struct store *st, char **version, char **dir, struct m
 			manifest_free(*m);
 			*m = NULL;
 		}
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	}
 	if (version)
 		*version = v;
@@ -259,7 +284,7 @@ int store_current_release(struct store *st, char **version, char **dir, struct m
 }
 
 /* Removes every entry of directory `name` (staging/, trash/). */
-static int empty_dir(struct store *st, const char *name, char *err)
+static int empty_dir(struct store *st, const char *name, struct err *err)
 {
 	int fd = openat(st->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d;
@@ -267,11 +292,11 @@ static int empty_dir(struct store *st, const char *name, char *err)
 	int rc = 0;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : fail(err, "cannot open %s: %s", name, strerror(errno));
+		return errno == ENOENT ? 0 : fail_sys(err, "cannot open %s", name);
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
-		return fail(err, "cannot read %s: %s", name, strerror(errno));
+		return fail_sys(err, "cannot read %s", name);
 	}
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
@@ -282,7 +307,7 @@ static int empty_dir(struct store *st, const char *name, char *err)
 }
 
 /* Temporary names in ROOT or meta/: ".current.*" links and write_file_atomic's ".*.tmp-*". */
-static int remove_temporaries(struct store *st, const char *name, char *err)
+static int remove_temporaries(struct store *st, const char *name, struct err *err)
 {
 	int fd = name ? openat(st->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
 	              : dup(st->rootfd);
@@ -290,11 +315,11 @@ static int remove_temporaries(struct store *st, const char *name, char *err)
 	struct dirent *de;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : fail(err, "cannot open %s: %s", name, strerror(errno));
+		return errno == ENOENT ? 0 : fail_sys(err, "cannot open %s", name);
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
-		return fail(err, "cannot read directory: %s", strerror(errno));
+		return fail_sys(err, "cannot read directory");
 	}
 	while ((de = readdir(d)))
 		if (de->d_name[0] == '.' &&
@@ -306,18 +331,18 @@ static int remove_temporaries(struct store *st, const char *name, char *err)
 
 /* meta/<v>.json without releases/<v>: an install that died before its rename, or a prune
  * that died after moving the release to trash. */
-static int remove_orphan_records(struct store *st, char *err)
+static int remove_orphan_records(struct store *st, struct err *err)
 {
 	int fd = openat(st->rootfd, STORE_META, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d;
 	struct dirent *de;
 
 	if (fd < 0)
-		return fail(err, "cannot open " STORE_META ": %s", strerror(errno));
+		return fail_sys(err, "cannot open " STORE_META);
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
-		return fail(err, "cannot read " STORE_META ": %s", strerror(errno));
+		return fail_sys(err, "cannot read " STORE_META);
 	}
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
@@ -337,12 +362,12 @@ static int remove_orphan_records(struct store *st, char *err)
 	return 0;
 }
 
-int store_sweep(struct store *st, char *err)
+int store_sweep(struct store *st, struct err *err)
 {
 	int rc = 0;
 
 	if (st->lockfd < 0)
-		return fail(err, "internal error: sweep without the store lock");
+		return fail_kind(err, ERR_SYSTEM, "internal error: sweep without the store lock");
 	if (empty_dir(st, STORE_STAGING, err) < 0 || empty_dir(st, STORE_TRASH, err) < 0)
 		rc = -1;
 	remove_temporaries(st, NULL, err);

@@ -18,7 +18,9 @@
 #ifndef SLIPWAY_STORE_H
 #define SLIPWAY_STORE_H
 
+#include "release/base/error.h"
 #include "release/manifest/manifest.h"
+#include "release/sig/minisign.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -48,26 +50,30 @@ struct store {
  * must exist) and pins the public key given as minisign public key file text. Idempotent
  * when the store exists with the same key; fails if it is pinned to another key, or if
  * `root` is a non-empty directory that is not a store. */
-int store_init(const char *root, const char *pubkey_text, size_t pubkey_len, char *err);
+int store_init(const char *root, const char *pubkey_text, size_t pubkey_len, struct err *err);
 
 /* Opens an existing store; fails with "... is not a slipway store (run slipway init)" when
  * the marker is missing. Close with store_close (which also releases the lock). */
-int store_open(const char *root, struct store *st, char *err);
+int store_open(const char *root, struct store *st, struct err *err);
 void store_close(struct store *st);
+
+/* The pinned public key (ROOT/trusted.pub). A key that cannot be read or parsed is a
+ * damaged store: ERR_SYSTEM, "pinned key ROOT/trusted.pub: <why>". */
+int store_pinned_key(struct store *st, struct minisign_pubkey *pk, struct err *err);
 
 /* Takes the store's exclusive lock, waiting up to `wait_ms` (STORE_LOCK_WAIT_MS when
  * negative, or $SLIPWAY_LOCK_TIMEOUT seconds when set). On timeout fails with
  * "store is locked by pid N". The kernel drops the lock when the process dies. */
-int store_lock(struct store *st, int wait_ms, char *err);
+int store_lock(struct store *st, int wait_ms, struct err *err);
 void store_unlock(struct store *st);
 
 /* Removes what interrupted commands left behind: staging and trash entries, temporary
  * links and files, records without a release. Requires the lock. Not fatal to skip. */
-int store_sweep(struct store *st, char *err);
+int store_sweep(struct store *st, struct err *err);
 
 /* The active version: *version is a heap string owned by the caller, or NULL when
  * `current` does not exist yet. Fails when `current` is not a symlink to releases/<v>. */
-int store_current_version(struct store *st, char **version, char *err);
+int store_current_version(struct store *st, char **version, struct err *err);
 
 /* Absolute path of releases/<version> (heap, caller frees). */
 char *store_release_dir(const struct store *st, const char *version);
@@ -77,29 +83,31 @@ char *store_env_path(const struct store *st);
 
 /* The manifest of an installed release (read from releases/<version>/MANIFEST_NAME and
  * parsed strictly). *out is owned by the caller (manifest_free). */
-int store_read_manifest(struct store *st, const char *version, struct manifest **out, char *err);
+int store_read_manifest(struct store *st, const char *version, struct manifest **out,
+                        struct err *err);
 
 /* Resolves `current`: *version and *dir (absolute) are heap strings, *m the manifest; any
  * of the out pointers may be NULL. Fails with "no release is active" when there is none. */
 int store_current_release(struct store *st, char **version, char **dir, struct manifest **m,
-                          char *err);
+                          struct err *err);
 
 /* Whether releases/<version> is a complete installed release (directory and record). */
 bool store_is_installed(struct store *st, const char *version);
 
 /* Atomically points `current` at releases/<version> (temp symlink, rename, fsync of ROOT)
  * and appends an event with `action` ("activate" or "rollback") to the history. Requires
- * the lock. Refuses a version that is not installed and a `current` that is not a symlink.
+ * the lock. Refuses a version that is not installed (ERR_REFUSED) and a `current` that is
+ * not a symlink.
  * *changed (may be NULL) tells whether `current` moved (false when already there). */
 int store_activate(struct store *st, const char *version, const char *action, bool *changed,
-                   char *err);
+                   struct err *err);
 
 /* Marks an installed release bad (recorded in its meta record and in the history) with a
  * short reason. A bad release is never a rollback target nor "known good". Requires lock. */
-int store_mark_bad(struct store *st, const char *version, const char *reason, char *err);
+int store_mark_bad(struct store *st, const char *version, const char *reason, struct err *err);
 
 /* The version `slipway rollback` without argument would go to, computed from the history
  * (specs/store.md "Rollback target"); *version NULL when there is none. Heap string. */
-int store_rollback_target(struct store *st, char **version, char *err);
+int store_rollback_target(struct store *st, char **version, struct err *err);
 
 #endif

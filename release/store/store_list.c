@@ -23,7 +23,7 @@ static int by_seq(const void *a, const void *b)
 	return strcmp(x->r.version, y->r.version);
 }
 
-int store_list_releases(struct store *st, struct release_record **out, size_t *n, char *err)
+int store_list_releases(struct store *st, struct release_record **out, size_t *n, struct err *err)
 {
 	struct history h = {0};
 	struct keyed *k = NULL;
@@ -40,11 +40,11 @@ int store_list_releases(struct store *st, struct release_record **out, size_t *n
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		fail(err, "cannot read %s/" STORE_RELEASES ": %s", st->root, strerror(errno));
+		fail_sys(err, "cannot read %s/" STORE_RELEASES, st->root);
 		goto out;
 	}
 	while ((de = readdir(d))) {
-		char e2[ERR_MAX];
+		struct err e2;
 
 		if (de->d_name[0] == '.' || !store_is_installed(st, de->d_name))
 			continue;
@@ -52,13 +52,13 @@ int store_list_releases(struct store *st, struct release_record **out, size_t *n
 			struct keyed *grown = realloc(k, (cap = cap ? cap * 2 : 16) * sizeof(*k));
 
 			if (!grown) {
-				fail(err, "out of memory");
+				fail_oom(err);
 				goto out;
 			}
 			k = grown;
 		}
 		/* A release pruned meanwhile by another process is simply not listed. */
-		if (record_read(st, de->d_name, &k[count].r, e2) < 0)
+		if (record_read(st, de->d_name, &k[count].r, &e2) < 0)
 			continue;
 		k[count].seq = history_install_seq(&h, de->d_name);
 		count++;
@@ -66,7 +66,7 @@ int store_list_releases(struct store *st, struct release_record **out, size_t *n
 	qsort(k, count, sizeof(*k), by_seq);
 	*out = calloc(count + 1, sizeof(**out));
 	if (!*out) {
-		fail(err, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	for (size_t i = 0; i < count; i++)

@@ -24,7 +24,7 @@ void store_now(char out[21])
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int load_json(struct store *st, const char *path, json_object **out, char *err)
+static int load_json(struct store *st, const char *path, json_object **out, struct err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -40,7 +40,8 @@ static int load_json(struct store *st, const char *path, json_object **out, char
 		json_object_put(obj);
 		json_tokener_free(tok);
 		free(text);
-		return fail(err, "%s: not a valid JSON object (damaged store file)", path);
+		return fail_kind(err, ERR_SYSTEM,
+		                 "%s: not a valid JSON object (damaged store file)", path);
 	}
 	json_tokener_free(tok);
 	free(text);
@@ -48,7 +49,7 @@ static int load_json(struct store *st, const char *path, json_object **out, char
 	return 0;
 }
 
-static int save_json(struct store *st, const char *path, json_object *obj, char *err)
+static int save_json(struct store *st, const char *path, json_object *obj, struct err *err)
 {
 	const char *text =
 	    json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -57,7 +58,7 @@ static int save_json(struct store *st, const char *path, json_object *obj, char 
 	int rc;
 
 	if (!text || asprintf(&line, "%s\n", text) < 0)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	rc = write_file_atomic(st->rootfd, path, line, strlen(line), 0644, 0, err);
 	free(line);
 	return rc;
@@ -90,7 +91,7 @@ static bool bool_field(json_object *obj, const char *key)
 	return json_object_object_get_ex(obj, key, &v) && json_object_get_boolean(v);
 }
 
-int record_read(struct store *st, const char *version, struct release_record *r, char *err)
+int record_read(struct store *st, const char *version, struct release_record *r, struct err *err)
 {
 	char path[256];
 	json_object *obj = NULL;
@@ -100,7 +101,7 @@ int record_read(struct store *st, const char *version, struct release_record *r,
 		return -1;
 	snprintf(path, sizeof(path), STORE_META "/%s.json", version);
 	if (faccessat(st->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-		return fail(err, "%s is not installed", version);
+		return fail_kind(err, ERR_SYSTEM, "%s is not installed", version);
 	if (load_json(st, path, &obj, err) < 0)
 		return -1;
 	r->version = str_field(obj, "version");
@@ -116,20 +117,20 @@ int record_read(struct store *st, const char *version, struct release_record *r,
 	    strcmp(r->version, version)) {
 		json_object_put(obj);
 		record_release(r);
-		return fail(err, "%s: damaged release record", path);
+		return fail_kind(err, ERR_SYSTEM, "%s: damaged release record", path);
 	}
 	json_object_put(obj);
 	return 0;
 }
 
-int record_write(struct store *st, const struct release_record *r, char *err)
+int record_write(struct store *st, const struct release_record *r, struct err *err)
 {
 	char path[256];
 	json_object *obj = json_object_new_object();
 	int rc;
 
 	if (!obj)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	snprintf(path, sizeof(path), STORE_META "/%s.json", r->version);
 	json_object_object_add(obj, "version", json_object_new_string(r->version));
 	json_object_object_add(obj, "app", json_object_new_string(r->app));
@@ -157,7 +158,7 @@ void record_release(struct release_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int state_read(struct store *st, struct store_state *s, char *err)
+int state_read(struct store *st, struct store_state *s, struct err *err)
 {
 	json_object *obj = NULL, *v;
 
@@ -175,18 +176,18 @@ int state_read(struct store *st, struct store_state *s, char *err)
 	json_object_put(obj);
 	if (!s->app || !s->high_hash || !s->high_version) {
 		state_release(s);
-		return fail(err, STORE_STATE ": damaged store state");
+		return fail_kind(err, ERR_SYSTEM, STORE_STATE ": damaged store state");
 	}
 	return 0;
 }
 
-int state_write(struct store *st, const struct store_state *s, char *err)
+int state_write(struct store *st, const struct store_state *s, struct err *err)
 {
 	json_object *obj = json_object_new_object();
 	int rc;
 
 	if (!obj)
-		return fail(err, "out of memory");
+		return fail_oom(err);
 	json_object_object_add(obj, "format", json_object_new_int(1));
 	json_object_object_add(obj, "app", json_object_new_string(s->app ? s->app : ""));
 	json_object_object_add(obj, "high_serial",

@@ -4,6 +4,7 @@
 #ifndef SLIPWAY_STORE_META_H
 #define SLIPWAY_STORE_META_H
 
+#include "release/base/error.h"
 #include "release/store/store.h"
 
 #include <stdbool.h>
@@ -31,12 +32,12 @@ struct store_state {
 
 /* Heap strings in *out, owned by the caller; release with record_release. ENOENT gives
  * "<version> is not installed". */
-int record_read(struct store *st, const char *version, struct release_record *out, char *err);
-int record_write(struct store *st, const struct release_record *r, char *err);
+int record_read(struct store *st, const char *version, struct release_record *out, struct err *err);
+int record_write(struct store *st, const struct release_record *r, struct err *err);
 void record_release(struct release_record *r);
 
-int state_read(struct store *st, struct store_state *out, char *err);
-int state_write(struct store *st, const struct store_state *s, char *err);
+int state_read(struct store *st, struct store_state *out, struct err *err);
+int state_write(struct store *st, const struct store_state *s, struct err *err);
 void state_release(struct store_state *s);
 
 /* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */

@@ -1,55 +1,86 @@
 #!/usr/bin/env bash
-# Benchmark: `slipway install` of a large generated release (tests/bench/gen_tree.py, packed
-# by `slipway pack --no-build`) against the peer `minisign -V` followed by `tar -xf` of the
-# same archive, in the same run. Install also checks every file's SHA-256 against the
-# manifest and syncfs()es the release before renaming it into place; the peer does neither, so
-# a peer with a final `sync` is printed too, for information. Best of $BENCH_RUNS (default 3).
-# Goal: install <= 1.2x the peer. Never fails on speed.
-# Quick run: GEN_TREE_MB=30 GEN_TREE_FILES=1000 make bench
+# Benchmark: installing a large release (tests/bench/gen_tree.py, packed by `slipway pack
+# --no-build`), against peers measured in the same run, alternately, $BENCH_RUNS rounds
+# (default 5); medians and the median of the per-round ratios are printed.
+#
+#   full durable install      slipway install A1 into an empty store
+#                             peer: minisign -V A1 + tar -xf A1 + sync -f      goal <= 1.2
+#   delta install             slipway install A2 (5% of the files changed) into the store
+#                             that holds A1
+#                             peer: tar -xf A2 + sync -f                       goal <= 0.25
+#
+# Both installs are checked against GNU tar's extraction of the same archive (same content,
+# file by file). Every run writes into a directory of its own and nothing is deleted until
+# the end: on ext4 without a journal, creating files right after deleting many others costs
+# a scan of the recently deleted inodes (fs/ext4/ialloc.c, recently_deleted()) that would
+# land on whichever command runs next. Never fails on speed.
+# Quick run: GEN_TREE_MB=30 GEN_TREE_FILES=1000 BENCH_RUNS=3 make bench
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${SLIPWAY:?set SLIPWAY}"
-runs=${BENCH_RUNS:-3}
-work=$(pwd)
-mkdir -p proj
-python3 "$here/gen_tree.py" proj/tree
-printf '[app]\nname = bench\nbuild =\n[bundle]\ninclude = tree\n' >proj/slipway.ini
+source "$here/lib.sh"
+runs=${BENCH_RUNS:-5}
+bench_init
+
+python3 "$here/gen_tree.py" v1/tree
+python3 "$here/gen_tree.py" --change 5 v2/tree
+for v in v1 v2; do
+	printf '[app]\nname = bench\nbuild =\n[bundle]\ninclude = tree\n' >$v/slipway.ini
+done
 minisign -G -W -p test.pub -s test.key >/dev/null 2>&1 # TEST key
-"$SLIPWAY" pack proj --no-build -s test.key --version bench -o out >/dev/null
-A=$work/out/bench-bench.tar.zst
-echo "archive: $(stat -c %s "$A") bytes, $(find proj/tree -type f | wc -l) files, $(du -sb proj/tree | cut -f1) bytes unpacked, $(nproc) CPUs"
-cat "$A" >/dev/null # page cache
+"$SLIPWAY" pack v1 --no-build -s test.key --version v1 --serial 1 -o out >/dev/null
+"$SLIPWAY" pack v2 --no-build -s test.key --version v2 --serial 2 -o out >/dev/null
+A1=$(pwd)/out/bench-v1.tar.zst A2=$(pwd)/out/bench-v2.tar.zst
+files=$(find v1/tree -type f | wc -l)
+changed=$( (diff -rq v1/tree v2/tree || true) | wc -l)
+echo "archive: $(stat -c %s "$A1") bytes, $files files ($changed differ in v2)," \
+	"$(du -sb v1/tree | cut -f1) bytes unpacked"
+cat "$A1" "$A2" >/dev/null # page cache, for everyone alike
 
-TIMEFORMAT='%R %U %S'
-# best_of NAME SETUP CMD: runs SETUP (untimed) then CMD, $runs times; best wall time in $best.
-best_of() {
-	local name=$1 setup=$2 cmd=$3 t u s c
-	best= cpu=
-	for _ in $(seq "$runs"); do
-		bash -c "$setup" >/dev/null 2>&1
-		{ time bash -c "$cmd" >/dev/null 2>"$work/.err"; } 2>"$work/.time" ||
-			{ cat "$work/.err" >&2; echo "$name failed" >&2; exit 1; }
-		read -r t u s <"$work/.time"
-		c=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
-		if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then
-			best=$t cpu=$c
-		fi
-	done
-	printf '%-40s %7.2f s  (cpu %6.2f s)\n' "$name" "$best" "$cpu"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-export SLIPWAY A
+peer_full() { minisign -Vqm "$A1" -p test.pub && tar -C "$1" -xf "$A1" && sync -f "$1"; }
+peer_delta() { tar -C "$1" -xf "$A2" && sync -f "$1"; }
+mkdir -p runs
+for i in $(seq "$runs"); do
+	mkdir "runs/p$i" "runs/q$i"
+	"$SLIPWAY" init --root "runs/s$i" -p test.pub >/dev/null
+	sync
+	# Alternate who goes first, so that neither always follows the other's writeback.
+	if [ $((i % 2)) = 1 ]; then
+		timed peer_full peer_full "runs/p$i"
+		sync
+		timed full "$SLIPWAY" install "$A1" --root "runs/s$i"
+	else
+		timed full "$SLIPWAY" install "$A1" --root "runs/s$i"
+		sync
+		timed peer_full peer_full "runs/p$i"
+	fi
+	sync
+	if [ $((i % 2)) = 1 ]; then
+		timed peer_delta peer_delta "runs/q$i"
+		sync
+		timed delta "$SLIPWAY" install "$A2" --root "runs/s$i"
+	else
+		timed delta "$SLIPWAY" install "$A2" --root "runs/s$i"
+		sync
+		timed peer_delta peer_delta "runs/q$i"
+	fi
+done
 
-best_of "minisign -V + tar -xf" "rm -rf peer; mkdir peer; sync" \
-	'minisign -Vqm "$A" -p test.pub && tar -C peer -xf "$A"'
-t_peer=$best
-best_of "minisign -V + tar -xf + sync" "rm -rf peer; mkdir peer; sync" \
-	'minisign -Vqm "$A" -p test.pub && tar -C peer -xf "$A" && sync'
-t_peer_sync=$best
-best_of "slipway install" "rm -rf store; $SLIPWAY init --root store -p test.pub; sync" \
-	'"$SLIPWAY" install "$A" --root store'
-t_install=$best
-diff -r -x slipway-manifest.json peer store/releases/bench >/dev/null || { echo "installed tree differs from tar -x"; exit 1; }
-rm -rf peer store
-echo "ratio time  install / (minisign -V + tar -x):         $(ratio "$t_install" "$t_peer")   (goal <= 1.2)"
-echo "ratio time  install / (minisign -V + tar -x + sync):  $(ratio "$t_install" "$t_peer_sync")"
+# The installed trees hold exactly the archives' content (slipway's manifest aside).
+diff -r -x slipway-manifest.json runs/p1 runs/s1/releases/v1 >/dev/null ||
+	{ echo "the full install differs from tar -x"; exit 1; }
+diff -r -x slipway-manifest.json runs/q1 runs/s1/releases/v2 >/dev/null ||
+	{ echo "the delta install differs from tar -x"; exit 1; }
+linked=$(find runs/s1/releases/v2 -type f -links +1 | wc -l)
+
+report "slipway install (full, durable)" full
+report "peer: minisign -V + tar -xf + sync -f" peer_full
+report "slipway install (delta, 5% changed)" delta
+report "peer: tar -xf + sync -f" peer_delta
+echo "delta install: $linked of $files files linked from the installed release"
+ratios full full peer_full
+ratios delta delta peer_delta
+report_ratio "full install / (minisign -V + tar -x + sync)" full "<= 1.2"
+report_ratio "delta install / (tar -x + sync)" delta "<= 0.25"
+bench_done
+chmod -R u+w runs 2>/dev/null || true

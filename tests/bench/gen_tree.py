@@ -3,9 +3,13 @@
 node_modules. By default about 300 MB in about 10,000 files of mixed sizes and
 compressibility; the same arguments always give the same bytes, paths and modes.
 
-usage: gen_tree.py DEST [--mb MB] [--files N] [--seed S]
+usage: gen_tree.py DEST [--mb MB] [--files N] [--seed S] [--change PCT]
 Defaults come from $GEN_TREE_MB (300), $GEN_TREE_FILES (10000), $GEN_TREE_SEED (1), so a
 quick run is e.g. GEN_TREE_MB=30 GEN_TREE_FILES=1000.
+
+--change PCT gives the next release of the same tree: the same paths, sizes and modes, but
+the content of PCT percent of the files (a deterministic choice, made by a generator of its
+own so that the other files stay byte for byte the same) is different.
 
 Mix (by file count): 88% source-like text (small, compresses about 4-6x), 10% mixed
 text and random bytes (three quarters text, medium), 2% random binary (larger, incompressible: images, wasm,
@@ -52,14 +56,25 @@ def text_pool(rng, size):
     return "".join(out).encode()[:size]
 
 
+def change(rng, data):
+    """The same length, different bytes: a release that edited this file."""
+    if not data:
+        return b"x"
+    n = max(1, len(data) // 8)
+    off = rng.randrange(0, len(data) - n + 1)
+    return data[:off] + rng.randbytes(n) + data[off + n:]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dest")
     ap.add_argument("--mb", type=float, default=float(os.environ.get("GEN_TREE_MB", 300)))
     ap.add_argument("--files", type=int, default=int(os.environ.get("GEN_TREE_FILES", 10000)))
     ap.add_argument("--seed", type=int, default=int(os.environ.get("GEN_TREE_SEED", 1)))
+    ap.add_argument("--change", type=float, default=0.0, metavar="PCT")
     a = ap.parse_args()
     rng = random.Random(a.seed)
+    crng = random.Random(a.seed * 7919 + 1)  # which files change, and their new bytes
     target = int(a.mb * 1_000_000)
     pool = text_pool(rng, 24 << 20)
 
@@ -79,7 +94,7 @@ def main():
     sizes = [max(1, int(s * scale)) for s in sizes]
 
     n_pkgs = max(1, a.files // 25)
-    written = 0
+    written = changed = 0
     for i, (kind, size) in enumerate(zip(kinds, sizes)):
         pkg = f"pkg-{rng.randrange(n_pkgs):04d}"
         depth = rng.randint(0, 3)
@@ -97,13 +112,17 @@ def main():
             data = pool[off:off + half] + rng.randbytes(size - half)
         else:
             data = rng.randbytes(size)
+        if a.change > 0 and crng.random() * 100 < a.change:
+            data = change(crng, data)
+            changed += 1
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
         os.chmod(path, 0o755 if rng.random() < 0.05 else 0o644)
         os.utime(path, (MTIME, MTIME))
         written += len(data)
-    print(f"gen_tree: {a.files} files, {written / 1e6:.1f} MB in {a.dest}", file=sys.stderr)
+    print(f"gen_tree: {a.files} files ({changed} changed), {written / 1e6:.1f} MB in {a.dest}",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

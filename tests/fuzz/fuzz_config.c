@@ -11,17 +11,18 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pack_config cfg, again;
-	char err[ERR_MAX], *text;
+	struct err err;
+	char *text;
 
 	config_init(&cfg);
-	if (config_parse((const char *)data, size, "fuzz.ini", &cfg, err) == 0 && cfg.app) {
+	if (config_parse((const char *)data, size, "fuzz.ini", &cfg, &err) == 0 && cfg.app) {
 		text = config_to_ini(&cfg);
 		if (text) {
 			config_init(&again);
 			/* A single quoted word near libinih's line limit may not fit once
 			 * re-quoted; anything else must parse back. */
-			if (config_parse(text, strlen(text), "again.ini", &again, err) != 0 &&
-			    !strstr(err, "line longer than"))
+			if (config_parse(text, strlen(text), "again.ini", &again, &err) != 0 &&
+			    !strstr(err.msg, "line longer than"))
 				abort();
 			config_release(&again);
 			free(text);

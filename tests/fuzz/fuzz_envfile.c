@@ -10,9 +10,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct envfile env;
-	char err[ERR_MAX];
+	struct err err;
 
-	if (envfile_parse((const char *)data, size, &env, err) == 0) {
+	if (envfile_parse((const char *)data, size, &env, &err) == 0) {
 		for (size_t i = 0; i < env.n; i++) {
 			const char *k = env.vars[i].key;
 
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		envfile_release(&env);
-	} else if (strncmp(err, "line ", 5) != 0 && strcmp(err, "out of memory") != 0) {
+	} else if (strncmp(err.msg, "line ", 5) != 0 && strcmp(err.msg, "out of memory") != 0) {
 		abort();
 	}
 	return 0;

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct extract_limits lim = {.max_entries = 200, .max_bytes = 1 << 20, .max_ratio = 200};
 	struct extractor *x = NULL;
 	const struct manifest *m;
-	char err[ERR_MAX];
+	struct err err;
 	int fd, stagingfd;
 
 	if (basefd < 0) {
@@ -30,18 +30,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		basefd = open(base, O_RDONLY | O_DIRECTORY);
 	}
 	fd = memfd_create("archive", MFD_CLOEXEC);
-	if (fd < 0 || write_all(fd, data, size, err) < 0)
+	if (fd < 0 || write_all(fd, data, size, &err) < 0)
 		abort();
 	if (mkdirat(basefd, "staging", 0700) < 0)
 		abort();
 	stagingfd = openat(basefd, "staging", O_RDONLY | O_DIRECTORY);
-	if (extractor_new(fd, &lim, NULL, NULL, &x, err) == 0 &&
-	    extractor_read_manifest(x, &m, err) == 0)
-		extractor_unpack(x, stagingfd, err);
+	if (extractor_new(fd, &lim, NULL, NULL, &x, &err) == 0 &&
+	    extractor_read_manifest(x, &m, &err) == 0)
+		extractor_unpack(x, stagingfd, &err);
 	extractor_free(x);
 	close(stagingfd);
 	close(fd);
-	if (remove_tree_at(basefd, "staging", err) < 0)
+	if (remove_tree_at(basefd, "staging", &err) < 0)
 		abort();
 	/* Only "staging" may ever appear in the base directory: it must be empty again. */
 	{

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct minisign_pubkey pk, fixed;
 	struct minisign_seckey sk;
 	struct minisign_sig sig;
-	char err[ERR_MAX], *tc = NULL, *v = NULL;
+	struct err err;
+	char *tc = NULL, *v = NULL;
 	int encrypted;
 
 	if (content_fd < 0) {
@@ -29,20 +30,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (content_fd < 0 || write(content_fd, "slipway fixture\n", 16) != 16)
 			abort();
 	}
-	if (minisign_pubkey_parse(pub, strlen(pub), &fixed, err) < 0)
+	if (minisign_pubkey_parse(pub, strlen(pub), &fixed, &err) < 0)
 		abort();
 
-	if (minisign_sig_parse(text, size, &sig, err) == 0) {
-		if (minisign_comment_get(sig.trusted_comment, "serial", &v, err) == 0)
+	if (minisign_sig_parse(text, size, &sig, &err) == 0) {
+		if (minisign_comment_get(sig.trusted_comment, "serial", &v, &err) == 0)
 			free(v);
 		minisign_sig_release(&sig);
 	}
-	if (minisign_verify_fd(&fixed, text, size, content_fd, MINISIGN_ALLOW_LEGACY, &tc, err) ==
+	if (minisign_verify_fd(&fixed, text, size, content_fd, MINISIGN_ALLOW_LEGACY, &tc, &err) ==
 	    0)
 		free(tc);
-	(void)minisign_pubkey_parse(text, size, &pk, err);
-	if (minisign_seckey_is_encrypted(text, size, &encrypted, err) == 0 &&
-	    minisign_seckey_parse(text, size, NULL, &sk, err) == 0)
+	(void)minisign_pubkey_parse(text, size, &pk, &err);
+	if (minisign_seckey_is_encrypted(text, size, &encrypted, &err) == 0 &&
+	    minisign_seckey_parse(text, size, NULL, &sk, &err) == 0)
 		minisign_seckey_wipe(&sk);
 	return 0;
 }

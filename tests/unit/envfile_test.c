@@ -44,12 +44,12 @@ TestSuite(envfile, .init = setup, .fini = teardown);
 Test(envfile, parses_keys_comments_quotes_and_export)
 {
 	struct envfile env;
-	char err[ERR_MAX];
+	struct err err;
 
 	const char *text = "# comment\n\nA=1\n  export B=two words\nC=\"quoted\"\nD='x'\n"
 	                   "E=\nA=again\r\n";
 
-	cr_assert_eq(envfile_parse(text, strlen(text), &env, err), 0, "%s", err);
+	cr_assert_eq(envfile_parse(text, strlen(text), &env, &err), 0, "%s", err.msg);
 	cr_assert_eq(env.n, 5);
 	cr_assert_str_eq(envfile_get(&env, "A"), "again");
 	cr_assert_str_eq(envfile_get(&env, "B"), "two words");
@@ -63,23 +63,23 @@ Test(envfile, parses_keys_comments_quotes_and_export)
 Test(envfile, malformed_line_names_line_not_value)
 {
 	struct envfile env;
-	char err[ERR_MAX];
+	struct err err;
 	const char *text = "GOOD=1\nthis-is-secret-text\n";
 
-	cr_assert_eq(envfile_parse(text, strlen(text), &env, err), -1);
-	cr_assert_not_null(strstr(err, "line 2"), "%s", err);
-	cr_assert_null(strstr(err, "secret-text"), "%s", err);
+	cr_assert_eq(envfile_parse(text, strlen(text), &env, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "line 2"), "%s", err.msg);
+	cr_assert_null(strstr(err.msg, "secret-text"), "%s", err.msg);
 	cr_assert_eq(env.n, 0);
 }
 
 Test(envfile, loads_mode_0600)
 {
 	struct envfile env;
-	char err[ERR_MAX];
+	struct err err;
 	int missing = 1;
 
 	write_env("JWT_SECRET=hunter2\n", 0600);
-	cr_assert_eq(envfile_load(path, 0, &env, &missing, err), 0, "%s", err);
+	cr_assert_eq(envfile_load(path, 0, &env, &missing, &err), 0, "%s", err.msg);
 	cr_assert_eq(missing, 0);
 	cr_assert_str_eq(envfile_get(&env, "JWT_SECRET"), "hunter2");
 	envfile_release(&env);
@@ -88,48 +88,50 @@ Test(envfile, loads_mode_0600)
 Test(envfile, refuses_group_or_world_readable_without_printing_values)
 {
 	struct envfile env;
-	char err[ERR_MAX];
+	struct err err;
 
 	write_env("JWT_SECRET=hunter2\n", 0644);
-	cr_assert_eq(envfile_load(path, 0, &env, NULL, err), -1);
-	cr_assert_not_null(strstr(err, "mode 0644"), "%s", err);
-	cr_assert_not_null(strstr(err, "chmod 600"), "%s", err);
-	cr_assert_null(strstr(err, "hunter2"), "%s", err);
+	cr_assert_eq(envfile_load(path, 0, &env, NULL, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "mode 0644"), "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "chmod 600"), "%s", err.msg);
+	cr_assert_null(strstr(err.msg, "hunter2"), "%s", err.msg);
 	write_env("JWT_SECRET=hunter2\n", 0640);
-	cr_assert_eq(envfile_load(path, 0, &env, NULL, err), -1);
+	cr_assert_eq(envfile_load(path, 0, &env, NULL, &err), -1);
 }
 
 Test(envfile, refuses_symlink)
 {
 	struct envfile env;
-	char err[ERR_MAX], link[300];
+	struct err err;
+	char link[300];
 
 	write_env("A=1\n", 0600);
 	snprintf(link, sizeof(link), "%s/link", dir);
 	cr_assert_eq(symlink(path, link), 0);
-	cr_assert_eq(envfile_load(link, 0, &env, NULL, err), -1);
-	cr_assert_not_null(strstr(err, "symlink"), "%s", err);
+	cr_assert_eq(envfile_load(link, 0, &env, NULL, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "symlink"), "%s", err.msg);
 }
 
 Test(envfile, missing_file_is_empty_only_when_allowed)
 {
 	struct envfile env;
-	char err[ERR_MAX];
+	struct err err;
 	int missing = 0;
 
-	cr_assert_eq(envfile_load(path, 1, &env, &missing, err), 0, "%s", err);
+	cr_assert_eq(envfile_load(path, 1, &env, &missing, &err), 0, "%s", err.msg);
 	cr_assert_eq(missing, 1);
 	cr_assert_eq(env.n, 0);
-	cr_assert_eq(envfile_load(path, 0, &env, &missing, err), -1);
+	cr_assert_eq(envfile_load(path, 0, &env, &missing, &err), -1);
 }
 
 Test(envfile, missing_lists_absent_and_empty_required_keys)
 {
 	struct envfile env;
-	char err[ERR_MAX], names[128];
+	struct err err;
+	char names[128];
 	char *req[] = {"A", "B", "C", "D"};
 
-	cr_assert_eq(envfile_parse("A=1\nB=\nD=4\n", 11, &env, err), 0, "%s", err);
+	cr_assert_eq(envfile_parse("A=1\nB=\nD=4\n", 11, &env, &err), 0, "%s", err.msg);
 	cr_assert_eq(envfile_missing(&env, req, 4, names, sizeof(names)), 2);
 	cr_assert_str_eq(names, "B C");
 	envfile_release(&env);

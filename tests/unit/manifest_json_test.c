@@ -18,7 +18,8 @@ Test(manifest_json, long_file_lines_round_trip_without_nul_bytes)
 	     "the-old-buffer"),
 	};
 	struct manifest *m = manifest_new(), *back = NULL;
-	char err[ERR_MAX], *json = NULL;
+	struct err err;
+	char *json = NULL;
 	size_t len = 0;
 
 	cr_assert_not_null(m);
@@ -39,10 +40,10 @@ Test(manifest_json, long_file_lines_round_trip_without_nul_bytes)
 	m->files[2].size = 18699288; /* libvips-cpp.so in a Next.js standalone tree */
 	memset(m->files[2].sha256, 0xab, 32);
 
-	cr_assert_eq(manifest_to_json(m, &json, &len, err), 0, "%s", err);
+	cr_assert_eq(manifest_to_json(m, &json, &len, &err), 0, "%s", err.msg);
 	cr_assert_eq(strlen(json), len, "the JSON has a NUL byte at %zu of %zu", strlen(json), len);
 	cr_assert_not_null(strstr(json, "\"size\": 18699288, \"sha256\": \"abab"));
-	cr_assert_eq(manifest_parse(json, len, &back, err), 0, "%s", err);
+	cr_assert_eq(manifest_parse(json, len, &back, &err), 0, "%s", err.msg);
 	cr_assert_eq(back->files[2].size, m->files[2].size);
 	cr_assert_eq(memcmp(back->files[2].sha256, m->files[2].sha256, 32), 0);
 	free(json);

@@ -61,9 +61,9 @@ static const char *good =
 static struct manifest *parse_ok(const char *json)
 {
 	struct manifest *m = NULL;
-	char err[ERR_MAX] = "";
+	struct err err;
 
-	cr_assert_eq(manifest_parse(json, strlen(json), &m, err), 0, "rejected: %s", err);
+	cr_assert_eq(manifest_parse(json, strlen(json), &m, &err), 0, "rejected: %s", err.msg);
 	cr_assert_not_null(m);
 	return m;
 }
@@ -74,17 +74,18 @@ static void expect_reject(const char *from, const char *to, const char *why)
 {
 	const char *at = strstr(good, from);
 	struct manifest *m = NULL;
-	char err[ERR_MAX] = "", *json;
+	struct err err;
+	char *json;
 
 	cr_assert_not_null(at, "fixture lacks %s", from);
 	json = malloc(strlen(good) + strlen(to) + 1);
 	memcpy(json, good, (size_t)(at - good));
 	strcpy(json + (at - good), to);
 	strcat(json, at + strlen(from));
-	cr_assert_eq(manifest_parse(json, strlen(json), &m, err), -1, "accepted: %s -> %s", from,
+	cr_assert_eq(manifest_parse(json, strlen(json), &m, &err), -1, "accepted: %s -> %s", from,
 	             to);
 	cr_assert_null(m);
-	cr_assert_not_null(strstr(err, why), "error '%s' lacks '%s'", err, why);
+	cr_assert_not_null(strstr(err.msg, why), "error '%s' lacks '%s'", err.msg, why);
 	free(json);
 }
 
@@ -134,13 +135,14 @@ Test(manifest, parses_every_field)
 Test(manifest, canonical_form_round_trips_byte_for_byte)
 {
 	struct manifest *m = parse_ok(good), *again;
-	char err[ERR_MAX], *json = NULL, *json2 = NULL;
+	struct err err;
+	char *json = NULL, *json2 = NULL;
 	size_t len, len2;
 
-	cr_assert_eq(manifest_to_json(m, &json, &len, err), 0, "%s", err);
+	cr_assert_eq(manifest_to_json(m, &json, &len, &err), 0, "%s", err.msg);
 	cr_assert_eq(strlen(json), len);
 	again = parse_ok(json);
-	cr_assert_eq(manifest_to_json(again, &json2, &len2, err), 0, "%s", err);
+	cr_assert_eq(manifest_to_json(again, &json2, &len2, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(json, json2);
 	/* The fixture is written in canonical form except for escapes json-c normalises. */
 	cr_assert_not_null(strstr(json, "\"NOTE\": \"a \\\"quoted\\\"\\n\\u0001 é\""));
@@ -154,7 +156,8 @@ Test(manifest, canonical_form_round_trips_byte_for_byte)
 Test(manifest, built_in_memory_serialises_and_parses)
 {
 	struct manifest *m = manifest_new(), *back;
-	char err[ERR_MAX], *json = NULL;
+	struct err err;
+	char *json = NULL;
 	size_t len;
 
 	m->app = strdup("a");
@@ -168,7 +171,7 @@ Test(manifest, built_in_memory_serialises_and_parses)
 	m->files[0].type = MANIFEST_FILE;
 	m->files[0].mode = 0755;
 	m->files[0].size = 3;
-	cr_assert_eq(manifest_to_json(m, &json, &len, err), 0, "%s", err);
+	cr_assert_eq(manifest_to_json(m, &json, &len, &err), 0, "%s", err.msg);
 	back = parse_ok(json);
 	cr_assert_str_eq(back->files[0].path, "run.sh");
 	cr_assert_eq(back->n_services, 0);
@@ -176,7 +179,7 @@ Test(manifest, built_in_memory_serialises_and_parses)
 	manifest_free(back);
 	/* An invalid manifest is not serialised. */
 	m->files[0].mode = 04755;
-	cr_assert_eq(manifest_to_json(m, &json, &len, err), -1);
+	cr_assert_eq(manifest_to_json(m, &json, &len, &err), -1);
 	cr_assert_null(json);
 	manifest_free(m);
 }
@@ -184,27 +187,27 @@ Test(manifest, built_in_memory_serialises_and_parses)
 Test(manifest, rejects_invalid_json)
 {
 	struct manifest *m = NULL;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(manifest_parse("{\"format\": 1", 12, &m, err), -1);
-	cr_assert_not_null(strstr(err, "invalid JSON"), "%s", err);
-	cr_assert_eq(manifest_parse("", 0, &m, err), -1);
-	cr_assert_eq(manifest_parse("[]", 2, &m, err), -1);
-	cr_assert_not_null(strstr(err, "must be a JSON object"), "%s", err);
-	cr_assert_eq(manifest_parse("{} x", 4, &m, err), -1);
-	cr_assert_eq(manifest_parse("{\"a\":1}\0{}", 10, &m, err), -1);
-	cr_assert_not_null(strstr(err, "NUL"), "%s", err);
-	cr_assert_eq(manifest_parse("{\"a\":\"\xff\"}", 9, &m, err), -1);
+	cr_assert_eq(manifest_parse("{\"format\": 1", 12, &m, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "invalid JSON"), "%s", err.msg);
+	cr_assert_eq(manifest_parse("", 0, &m, &err), -1);
+	cr_assert_eq(manifest_parse("[]", 2, &m, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "must be a JSON object"), "%s", err.msg);
+	cr_assert_eq(manifest_parse("{} x", 4, &m, &err), -1);
+	cr_assert_eq(manifest_parse("{\"a\":1}\0{}", 10, &m, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "NUL"), "%s", err.msg);
+	cr_assert_eq(manifest_parse("{\"a\":\"\xff\"}", 9, &m, &err), -1);
 	cr_assert_null(m);
 }
 
 Test(manifest, rejects_oversized_input_before_parsing)
 {
 	struct manifest *m = NULL;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(manifest_parse("{}", (size_t)MANIFEST_MAX_BYTES + 1, &m, err), -1);
-	cr_assert_not_null(strstr(err, "larger than"), "%s", err);
+	cr_assert_eq(manifest_parse("{}", (size_t)MANIFEST_MAX_BYTES + 1, &m, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "larger than"), "%s", err.msg);
 }
 
 Test(manifest, rejects_trailing_garbage)
@@ -352,15 +355,15 @@ Test(manifest, rejects_symlinks_leaving_the_release)
 
 Test(manifest, symlink_target_rules)
 {
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(symlink_target_check("a", "b", err), 0);
-	cr_assert_eq(symlink_target_check("a/b/c", "../../x/y", err), 0);
-	cr_assert_eq(symlink_target_check("a/b", "..", err), 0);
-	cr_assert_eq(symlink_target_check("a", "..", err), -1);
-	cr_assert_eq(symlink_target_check("a/b", "../..", err), -1);
-	cr_assert_eq(symlink_target_check("a/b", "x/..", err), -1);
-	cr_assert_eq(symlink_target_check("a/b", "x/", err), -1);
+	cr_assert_eq(symlink_target_check("a", "b", &err), 0);
+	cr_assert_eq(symlink_target_check("a/b/c", "../../x/y", &err), 0);
+	cr_assert_eq(symlink_target_check("a/b", "..", &err), 0);
+	cr_assert_eq(symlink_target_check("a", "..", &err), -1);
+	cr_assert_eq(symlink_target_check("a/b", "../..", &err), -1);
+	cr_assert_eq(symlink_target_check("a/b", "x/..", &err), -1);
+	cr_assert_eq(symlink_target_check("a/b", "x/", &err), -1);
 }
 
 Test(manifest, rejects_bad_names_and_versions)
@@ -425,7 +428,7 @@ Test(manifest, worker_readiness_health_port_and_kill_mode)
 	char *json = malloc(strlen(good) + strlen(to) + 1), *again = NULL;
 	struct manifest *m, *m2 = NULL;
 	const struct manifest_service *agent, *web;
-	char err[ERR_MAX] = "";
+	struct err err;
 	size_t len;
 
 	memcpy(json, good, (size_t)(at - good));
@@ -445,8 +448,8 @@ Test(manifest, worker_readiness_health_port_and_kill_mode)
 	cr_assert_eq(web->kill_mode, KILL_DEFAULT);
 	cr_assert_eq(manifest_kill_mode(web), KILL_GROUP);
 	agent = NULL;
-	cr_assert_eq(manifest_to_json(m, &again, &len, err), 0, "%s", err);
-	cr_assert_eq(manifest_parse(again, len, &m2, err), 0, "%s", err);
+	cr_assert_eq(manifest_to_json(m, &again, &len, &err), 0, "%s", err.msg);
+	cr_assert_eq(manifest_parse(again, len, &m2, &err), 0, "%s", err.msg);
 	cr_assert_eq(manifest_find_service(m2, "agent")->ready, READY_LOG);
 	cr_assert_str_eq(manifest_find_service(m2, "agent")->ready_log, "registered worker");
 	cr_assert_eq(manifest_find_service(m2, "agent")->health_port, 8081);

@@ -53,13 +53,14 @@ static int temp_fd(const char *content, size_t len)
 static struct minisign_pubkey fixture_pubkey(void)
 {
 	struct minisign_pubkey pk;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(minisign_pubkey_parse(fx_pub, strlen(fx_pub), &pk, err), 0, "%s", err);
+	cr_assert_eq(minisign_pubkey_parse(fx_pub, strlen(fx_pub), &pk, &err), 0, "%s", err.msg);
 	return pk;
 }
 
-static int verify_text(const char *sig, const char *content, unsigned flags, char **tc, char *err)
+static int verify_text(const char *sig, const char *content, unsigned flags, char **tc,
+                       struct err *err)
 {
 	struct minisign_pubkey pk = fixture_pubkey();
 	int fd = temp_fd(content, strlen(content));
@@ -81,9 +82,10 @@ Test(minisign, pubkey_parse_reads_keyid_like_minisign)
 Test(minisign, pubkey_format_round_trips_to_minisign_text)
 {
 	struct minisign_pubkey pk = fixture_pubkey();
-	char err[ERR_MAX], *text = NULL;
+	struct err err;
+	char *text = NULL;
 
-	cr_assert_eq(minisign_pubkey_format(&pk, &text, err), 0, "%s", err);
+	cr_assert_eq(minisign_pubkey_format(&pk, &text, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(text, fx_pub);
 	free(text);
 }
@@ -91,7 +93,7 @@ Test(minisign, pubkey_format_round_trips_to_minisign_text)
 Test(minisign, pubkey_parse_rejects_bad_inputs)
 {
 	struct minisign_pubkey pk;
-	char err[ERR_MAX];
+	struct err err;
 	static const char *bad[] = {
 	    "",
 	    "untrusted comment: x\n",
@@ -106,17 +108,18 @@ Test(minisign, pubkey_parse_rejects_bad_inputs)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_expect_eq(minisign_pubkey_parse(bad[i], strlen(bad[i]), &pk, err), -1,
+		cr_expect_eq(minisign_pubkey_parse(bad[i], strlen(bad[i]), &pk, &err), -1,
 		             "accepted bad key %zu", i);
 }
 
 Test(minisign, verify_accepts_stock_minisign_signature_and_returns_trusted_comment)
 {
-	char err[ERR_MAX], *tc = NULL, *serial = NULL;
+	struct err err;
+	char *tc = NULL, *serial = NULL;
 
-	cr_assert_eq(verify_text(fx_sig, fx_content, 0, &tc, err), 0, "%s", err);
+	cr_assert_eq(verify_text(fx_sig, fx_content, 0, &tc, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(tc, "app:demo version:1.0.0 serial:3 file:fx.txt");
-	cr_assert_eq(minisign_comment_get(tc, "serial", &serial, err), 0, "%s", err);
+	cr_assert_eq(minisign_comment_get(tc, "serial", &serial, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(serial, "3");
 	free(serial);
 	free(tc);
@@ -124,20 +127,23 @@ Test(minisign, verify_accepts_stock_minisign_signature_and_returns_trusted_comme
 
 Test(minisign, verify_rejects_altered_file)
 {
-	char err[ERR_MAX], *tc = NULL;
+	struct err err;
+	char *tc = NULL;
 
-	cr_assert_eq(verify_text(fx_sig, "slipway fixturE\n", 0, &tc, err), -1);
-	cr_assert(strstr(err, "signature does not match the file"), "%s", err);
+	cr_assert_eq(verify_text(fx_sig, "slipway fixturE\n", 0, &tc, &err), -1);
+	cr_assert(strstr(err.msg, "signature does not match the file"), "%s", err.msg);
 	cr_assert_null(tc);
 }
 
 Test(minisign, verify_rejects_trusted_comment_edit)
 {
-	char err[ERR_MAX], *sig = strdup(fx_sig), *p = strstr(sig, "serial:3");
+	char *sig = strdup(fx_sig), *p = strstr(sig, "serial:3");
+	struct err err;
 
 	p[7] = '9';
-	cr_assert_eq(verify_text(sig, fx_content, 0, NULL, err), -1);
-	cr_assert(strstr(err, "trusted comment signature does not match"), "%s", err);
+	cr_assert_eq(verify_text(sig, fx_content, 0, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "trusted comment signature does not match"), "%s", err.msg);
+	cr_assert_eq(err.kind, ERR_REFUSED);
 	free(sig);
 }
 
@@ -145,43 +151,47 @@ Test(minisign, verify_rejects_other_key)
 {
 	struct minisign_seckey sk;
 	struct minisign_pubkey other;
-	char err[ERR_MAX];
+	struct err err;
 	int fd = temp_fd(fx_content, strlen(fx_content));
 
-	cr_assert_eq(minisign_keygen(&sk, err), 0, "%s", err);
+	cr_assert_eq(minisign_keygen(&sk, &err), 0, "%s", err.msg);
 	minisign_seckey_public(&sk, &other);
 	minisign_seckey_wipe(&sk);
-	cr_assert_eq(minisign_verify_fd(&other, fx_sig, strlen(fx_sig), fd, 0, NULL, err), -1);
-	cr_assert(strstr(err, "signature made by another key"), "%s", err);
+	cr_assert_eq(minisign_verify_fd(&other, fx_sig, strlen(fx_sig), fd, 0, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "signature made by another key"), "%s", err.msg);
 	close(fd);
 }
 
 Test(minisign, legacy_signature_refused_unless_allowed)
 {
-	char err[ERR_MAX], *tc = NULL;
+	struct err err;
+	char *tc = NULL;
 
-	cr_assert_eq(verify_text(fx_legacy_sig, fx_content, 0, &tc, err), -1);
-	cr_assert(strstr(err, "legacy signature refused"), "%s", err);
-	cr_assert_eq(verify_text(fx_legacy_sig, fx_content, MINISIGN_ALLOW_LEGACY, &tc, err), 0,
-	             "%s", err);
+	cr_assert_eq(verify_text(fx_legacy_sig, fx_content, 0, &tc, &err), -1);
+	cr_assert(strstr(err.msg, "legacy signature refused"), "%s", err.msg);
+	cr_assert_eq(verify_text(fx_legacy_sig, fx_content, MINISIGN_ALLOW_LEGACY, &tc, &err), 0,
+	             "%s", err.msg);
 	cr_assert_str_eq(tc, "legacy test");
 	free(tc);
-	cr_assert_eq(verify_text(fx_legacy_sig, "changed\n", MINISIGN_ALLOW_LEGACY, NULL, err), -1);
-	cr_assert(strstr(err, "signature does not match the file"), "%s", err);
+	cr_assert_eq(verify_text(fx_legacy_sig, "changed\n", MINISIGN_ALLOW_LEGACY, NULL, &err),
+	             -1);
+	cr_assert(strstr(err.msg, "signature does not match the file"), "%s", err.msg);
 }
 
 Test(minisign, unencrypted_minisign_seckey_signs_byte_identically)
 {
 	struct minisign_seckey sk;
-	char err[ERR_MAX], *sig = NULL;
+	struct err err;
+	char *sig = NULL;
 	int encrypted = -1, fd = temp_fd(fx_content, strlen(fx_content));
 
-	cr_assert_eq(minisign_seckey_is_encrypted(fx_sec, strlen(fx_sec), &encrypted, err), 0);
+	cr_assert_eq(minisign_seckey_is_encrypted(fx_sec, strlen(fx_sec), &encrypted, &err), 0);
 	cr_assert_eq(encrypted, 0);
-	cr_assert_eq(minisign_seckey_parse(fx_sec, strlen(fx_sec), NULL, &sk, err), 0, "%s", err);
+	cr_assert_eq(minisign_seckey_parse(fx_sec, strlen(fx_sec), NULL, &sk, &err), 0, "%s",
+	             err.msg);
 	cr_assert_eq(minisign_sign_fd(fd, &sk, "app:demo version:1.0.0 serial:3 file:fx.txt",
-	                              "TEST signature", &sig, err),
-	             0, "%s", err);
+	                              "TEST signature", &sig, &err),
+	             0, "%s", err.msg);
 	cr_assert_str_eq(sig, fx_sig);
 	minisign_seckey_wipe(&sk);
 	free(sig);
@@ -192,7 +202,8 @@ Test(minisign, generated_key_signs_and_verifies_a_large_streamed_file)
 {
 	struct minisign_seckey sk;
 	struct minisign_pubkey pk;
-	char err[ERR_MAX], *sig = NULL, *tc = NULL, *text = NULL;
+	struct err err;
+	char *sig = NULL, *tc = NULL, *text = NULL;
 	char path[] = "/tmp/slipway-minisign-big-XXXXXX";
 	static char block[1 << 16];
 	int fd = mkstemp(path), i;
@@ -203,19 +214,19 @@ Test(minisign, generated_key_signs_and_verifies_a_large_streamed_file)
 		memset(block, i, sizeof(block));
 		cr_assert_eq(write(fd, block, sizeof(block)), (ssize_t)sizeof(block));
 	}
-	cr_assert_eq(minisign_keygen(&sk, err), 0, "%s", err);
+	cr_assert_eq(minisign_keygen(&sk, &err), 0, "%s", err.msg);
 	minisign_seckey_public(&sk, &pk);
-	cr_assert_eq(minisign_sign_fd(fd, &sk, "t", NULL, &sig, err), 0, "%s", err);
+	cr_assert_eq(minisign_sign_fd(fd, &sk, "t", NULL, &sig, &err), 0, "%s", err.msg);
 	cr_assert(strstr(sig, "untrusted comment: " MINISIGN_DEFAULT_SIG_COMMENT "\n"));
-	cr_assert_eq(minisign_verify_fd(&pk, sig, strlen(sig), fd, 0, &tc, err), 0, "%s", err);
+	cr_assert_eq(minisign_verify_fd(&pk, sig, strlen(sig), fd, 0, &tc, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(tc, "t");
 	/* the unencrypted secret key text parses back to the same key */
-	cr_assert_eq(minisign_seckey_format(&sk, NULL, NULL, &text, err), 0, "%s", err);
+	cr_assert_eq(minisign_seckey_format(&sk, NULL, NULL, &text, &err), 0, "%s", err.msg);
 	{
 		struct minisign_seckey back;
 
-		cr_assert_eq(minisign_seckey_parse(text, strlen(text), NULL, &back, err), 0, "%s",
-		             err);
+		cr_assert_eq(minisign_seckey_parse(text, strlen(text), NULL, &back, &err), 0, "%s",
+		             err.msg);
 		cr_assert_eq(memcmp(&back, &sk, sizeof(sk)), 0);
 		minisign_seckey_wipe(&back);
 	}
@@ -229,72 +240,75 @@ Test(minisign, generated_key_signs_and_verifies_a_large_streamed_file)
 Test(minisign, sig_parse_rejects_malformed_text)
 {
 	struct minisign_sig sig;
-	char err[ERR_MAX], *t;
+	struct err err;
+	char *t;
 	size_t len = strlen(fx_sig);
 
-	cr_assert_eq(minisign_sig_parse(fx_sig, len, &sig, err), 0, "%s", err);
+	cr_assert_eq(minisign_sig_parse(fx_sig, len, &sig, &err), 0, "%s", err.msg);
 	minisign_sig_release(&sig);
-	cr_assert_eq(minisign_sig_parse("", 0, &sig, err), -1);
-	cr_assert(strstr(err, "empty"), "%s", err);
-	cr_assert_eq(minisign_sig_parse(fx_sig, len / 2, &sig, err), -1);
-	cr_assert(strstr(err, "malformed signature"), "%s", err);
+	cr_assert_eq(minisign_sig_parse("", 0, &sig, &err), -1);
+	cr_assert(strstr(err.msg, "empty"), "%s", err.msg);
+	cr_assert_eq(minisign_sig_parse(fx_sig, len / 2, &sig, &err), -1);
+	cr_assert(strstr(err.msg, "malformed signature"), "%s", err.msg);
 
 	t = strdup(fx_sig); /* bad base64 character in line 2 */
 	t[strlen("untrusted comment: TEST signature\n") + 5] = '!';
-	cr_assert_eq(minisign_sig_parse(t, len, &sig, err), -1);
-	cr_assert(strstr(err, "line 2"), "%s", err);
+	cr_assert_eq(minisign_sig_parse(t, len, &sig, &err), -1);
+	cr_assert(strstr(err.msg, "line 2"), "%s", err.msg);
 	free(t);
 
 	t = strdup(fx_sig); /* missing "trusted comment: " prefix */
 	memcpy(strstr(t, "trusted comment: app"), "trustee", 7);
-	cr_assert_eq(minisign_sig_parse(t, len, &sig, err), -1);
-	cr_assert(strstr(err, "line 3"), "%s", err);
+	cr_assert_eq(minisign_sig_parse(t, len, &sig, &err), -1);
+	cr_assert(strstr(err.msg, "line 3"), "%s", err.msg);
 	free(t);
 
 	cr_assert(asprintf(&t, "%sextra\n", fx_sig) > 0);
-	cr_assert_eq(minisign_sig_parse(t, strlen(t), &sig, err), -1);
-	cr_assert(strstr(err, "trailing data"), "%s", err);
+	cr_assert_eq(minisign_sig_parse(t, strlen(t), &sig, &err), -1);
+	cr_assert(strstr(err.msg, "trailing data"), "%s", err.msg);
 	free(t);
 }
 
 Test(minisign, comment_get_finds_exact_fields)
 {
-	char err[ERR_MAX], *v = NULL;
+	struct err err;
+	char *v = NULL;
 	const char *tc = "app:x version:1.2.3+b serial:7\tfile:a:b.tar.zst";
 
-	cr_assert_eq(minisign_comment_get(tc, "version", &v, err), 0, "%s", err);
+	cr_assert_eq(minisign_comment_get(tc, "version", &v, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(v, "1.2.3+b");
 	free(v);
-	cr_assert_eq(minisign_comment_get(tc, "serial", &v, err), 0, "%s", err);
+	cr_assert_eq(minisign_comment_get(tc, "serial", &v, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(v, "7");
 	free(v);
-	cr_assert_eq(minisign_comment_get(tc, "file", &v, err), 0, "%s", err);
+	cr_assert_eq(minisign_comment_get(tc, "file", &v, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(v, "a:b.tar.zst");
 	free(v);
-	cr_assert_eq(minisign_comment_get(tc, "ser", &v, err), -1);
+	cr_assert_eq(minisign_comment_get(tc, "ser", &v, &err), -1);
 	cr_assert_null(v);
-	cr_assert_eq(minisign_comment_get("xserial:1", "serial", &v, err), -1);
-	cr_assert_eq(minisign_comment_get("serial:1 serial:2", "serial", &v, err), -1);
-	cr_assert(strstr(err, "twice"), "%s", err);
-	cr_assert_eq(minisign_comment_get("serial: 5", "serial", &v, err), -1);
-	cr_assert(strstr(err, "empty"), "%s", err);
+	cr_assert_eq(minisign_comment_get("xserial:1", "serial", &v, &err), -1);
+	cr_assert_eq(minisign_comment_get("serial:1 serial:2", "serial", &v, &err), -1);
+	cr_assert(strstr(err.msg, "twice"), "%s", err.msg);
+	cr_assert_eq(minisign_comment_get("serial: 5", "serial", &v, &err), -1);
+	cr_assert(strstr(err.msg, "empty"), "%s", err.msg);
 }
 
 Test(minisign, trusted_comment_builder_round_trips_and_refuses_spaces)
 {
-	char err[ERR_MAX], *tc = NULL, *v = NULL;
+	struct err err;
+	char *tc = NULL, *v = NULL;
 
 	cr_assert_eq(
-	    minisign_trusted_comment("mediai", "1.4.0", 42, "mediai-1.4.0.tar.zst", &tc, err), 0,
-	    "%s", err);
+	    minisign_trusted_comment("mediai", "1.4.0", 42, "mediai-1.4.0.tar.zst", &tc, &err), 0,
+	    "%s", err.msg);
 	cr_assert_str_eq(tc, "app:mediai version:1.4.0 serial:42 file:mediai-1.4.0.tar.zst");
-	cr_assert_eq(minisign_comment_get(tc, "app", &v, err), 0, "%s", err);
+	cr_assert_eq(minisign_comment_get(tc, "app", &v, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(v, "mediai");
 	free(v);
 	free(tc);
-	cr_assert_eq(minisign_trusted_comment("a b", "1", 1, "f", &tc, err), -1);
-	cr_assert_eq(minisign_trusted_comment("a", "1\n", 1, "f", &tc, err), -1);
-	cr_assert_eq(minisign_trusted_comment("a", "", 1, "f", &tc, err), -1);
+	cr_assert_eq(minisign_trusted_comment("a b", "1", 1, "f", &tc, &err), -1);
+	cr_assert_eq(minisign_trusted_comment("a", "1\n", 1, "f", &tc, &err), -1);
+	cr_assert_eq(minisign_trusted_comment("a", "", 1, "f", &tc, &err), -1);
 	cr_assert_null(tc);
 }
 
@@ -327,17 +341,17 @@ Test(minisign, check_digest_accepts_only_the_signed_hash)
 	struct minisign_sig sig, legacy;
 	uint8_t digest[64];
 	unsigned int n = 0;
-	char err[ERR_MAX];
+	struct err err;
 
 	cr_assert_eq(EVP_Digest(fx_content, strlen(fx_content), digest, &n, EVP_blake2b512(), NULL),
 	             1);
-	cr_assert_eq(minisign_sig_parse(fx_sig, strlen(fx_sig), &sig, err), 0, "%s", err);
-	cr_assert_eq(minisign_sig_check_digest(&pk, &sig, digest, err), 0, "%s", err);
+	cr_assert_eq(minisign_sig_parse(fx_sig, strlen(fx_sig), &sig, &err), 0, "%s", err.msg);
+	cr_assert_eq(minisign_sig_check_digest(&pk, &sig, digest, &err), 0, "%s", err.msg);
 	digest[17] ^= 1;
-	cr_assert_eq(minisign_sig_check_digest(&pk, &sig, digest, err), -1);
-	cr_assert(strstr(err, "signature does not match the file"), "%s", err);
-	cr_assert_eq(minisign_sig_parse(fx_legacy_sig, strlen(fx_legacy_sig), &legacy, err), 0);
-	cr_assert_eq(minisign_sig_check_digest(&pk, &legacy, digest, err), -1);
+	cr_assert_eq(minisign_sig_check_digest(&pk, &sig, digest, &err), -1);
+	cr_assert(strstr(err.msg, "signature does not match the file"), "%s", err.msg);
+	cr_assert_eq(minisign_sig_parse(fx_legacy_sig, strlen(fx_legacy_sig), &legacy, &err), 0);
+	cr_assert_eq(minisign_sig_check_digest(&pk, &legacy, digest, &err), -1);
 	minisign_sig_release(&sig);
 	minisign_sig_release(&legacy);
 }
@@ -345,12 +359,12 @@ Test(minisign, check_digest_accepts_only_the_signed_hash)
 Test(minisign, verify_reads_from_offset_zero_and_leaves_the_position_alone)
 {
 	struct minisign_pubkey pk = fixture_pubkey();
-	char err[ERR_MAX];
+	struct err err;
 	int fd = temp_fd(fx_content, strlen(fx_content));
 
 	cr_assert_eq(lseek(fd, 5, SEEK_SET), 5);
-	cr_assert_eq(minisign_verify_fd(&pk, fx_sig, strlen(fx_sig), fd, 0, NULL, err), 0, "%s",
-	             err);
+	cr_assert_eq(minisign_verify_fd(&pk, fx_sig, strlen(fx_sig), fd, 0, NULL, &err), 0, "%s",
+	             err.msg);
 	cr_assert_eq(lseek(fd, 0, SEEK_CUR), 5);
 	close(fd);
 }

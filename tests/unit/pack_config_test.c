@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-static int parse(const char *text, struct pack_config *cfg, char *err)
+static int parse(const char *text, struct pack_config *cfg, struct err *err)
 {
 	config_init(cfg);
 	return config_parse(text, strlen(text), "slipway.ini", cfg, err);
@@ -16,17 +16,17 @@ static int parse(const char *text, struct pack_config *cfg, char *err)
 static void expect_error(const char *text, const char *want)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(parse(text, &cfg, err), -1, "accepted: %s", text);
-	cr_assert(strstr(err, want), "error '%s' does not contain '%s'", err, want);
+	cr_assert_eq(parse(text, &cfg, &err), -1, "accepted: %s", text);
+	cr_assert(strstr(err.msg, want), "error '%s' does not contain '%s'", err.msg, want);
 	config_release(&cfg);
 }
 
 Test(config, parses_every_section_of_the_brief)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 	const char *text =
 	    "[app]\nname = mediai\nbuild = npm run build\n"
 	    "[bundle]\ninclude = .next/standalone public agent\nexclude = .next/cache\n"
@@ -36,7 +36,7 @@ Test(config, parses_every_section_of_the_brief)
 	    "[service agent]\ncommand = python3 agent/main.py start\nready = none\n"
 	    "stop_timeout = 30m\n";
 
-	cr_assert_eq(parse(text, &cfg, err), 0, "%s", err);
+	cr_assert_eq(parse(text, &cfg, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(cfg.app, "mediai");
 	cr_assert_str_eq(cfg.build, "npm run build");
 	cr_assert_eq(cfg.include.n, 3);
@@ -83,9 +83,9 @@ Test(config, long_lines_are_an_error_not_split)
 Test(config, indented_lines_continue_lists_only)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(parse("[bundle]\ninclude = a\n  b c\n\n  d\n", &cfg, err), 0, "%s", err);
+	cr_assert_eq(parse("[bundle]\ninclude = a\n  b c\n\n  d\n", &cfg, &err), 0, "%s", err.msg);
 	cr_assert_eq(cfg.include.n, 4);
 	cr_assert_str_eq(cfg.include.v[3], "d");
 	config_release(&cfg);
@@ -96,14 +96,14 @@ Test(config, indented_lines_continue_lists_only)
 Test(config, nul_bytes_and_bom)
 {
 	struct pack_config cfg;
-	char err[ERR_MAX];
+	struct err err;
 	const char text[] = "[app]\nname = a\0b\n";
 
 	config_init(&cfg);
-	cr_assert_eq(config_parse(text, sizeof(text) - 1, "f", &cfg, err), -1);
-	cr_assert(strstr(err, "f:2: NUL byte"), "%s", err);
+	cr_assert_eq(config_parse(text, sizeof(text) - 1, "f", &cfg, &err), -1);
+	cr_assert(strstr(err.msg, "f:2: NUL byte"), "%s", err.msg);
 	config_release(&cfg);
-	cr_assert_eq(parse("\xEF\xBB\xBF[app]\nname = bom\n", &cfg, err), 0, "%s", err);
+	cr_assert_eq(parse("\xEF\xBB\xBF[app]\nname = bom\n", &cfg, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(cfg.app, "bom");
 	config_release(&cfg);
 }
@@ -111,30 +111,30 @@ Test(config, nul_bytes_and_bom)
 Test(config, durations)
 {
 	uint64_t ms;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(parse_duration_ms("30s", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("30s", &ms, &err), 0);
 	cr_assert_eq(ms, 30000);
-	cr_assert_eq(parse_duration_ms("30m", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("30m", &ms, &err), 0);
 	cr_assert_eq(ms, 1800000);
-	cr_assert_eq(parse_duration_ms("250ms", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("250ms", &ms, &err), 0);
 	cr_assert_eq(ms, 250);
-	cr_assert_eq(parse_duration_ms("2h", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("2h", &ms, &err), 0);
 	cr_assert_eq(ms, 7200000);
-	cr_assert_eq(parse_duration_ms("45", &ms, err), 0);
+	cr_assert_eq(parse_duration_ms("45", &ms, &err), 0);
 	cr_assert_eq(ms, 45000);
-	cr_assert_eq(parse_duration_ms("-1s", &ms, err), -1);
-	cr_assert_eq(parse_duration_ms("1 s", &ms, err), -1);
-	cr_assert_eq(parse_duration_ms("8d", &ms, err), -1);
-	cr_assert_eq(parse_duration_ms("99999999999999999999s", &ms, err), -1);
+	cr_assert_eq(parse_duration_ms("-1s", &ms, &err), -1);
+	cr_assert_eq(parse_duration_ms("1 s", &ms, &err), -1);
+	cr_assert_eq(parse_duration_ms("8d", &ms, &err), -1);
+	cr_assert_eq(parse_duration_ms("99999999999999999999s", &ms, &err), -1);
 }
 
 Test(words, split_with_quotes_and_no_shell)
 {
 	struct strlist w = {0};
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(words_split("node  server.js 'a b' \"c \\\"d\\\"\" e\\ f $HOME;x", &w, err),
+	cr_assert_eq(words_split("node  server.js 'a b' \"c \\\"d\\\"\" e\\ f $HOME;x", &w, &err),
 	             0);
 	cr_assert_eq(w.n, 6);
 	cr_assert_str_eq(w.v[0], "node");
@@ -143,13 +143,13 @@ Test(words, split_with_quotes_and_no_shell)
 	cr_assert_str_eq(w.v[4], "e f");
 	cr_assert_str_eq(w.v[5], "$HOME;x");
 	strlist_clear(&w);
-	cr_assert_eq(words_split("''", &w, err), 0);
+	cr_assert_eq(words_split("''", &w, &err), 0);
 	cr_assert_eq(w.n, 1);
 	cr_assert_str_eq(w.v[0], "");
 	strlist_clear(&w);
-	cr_assert_eq(words_split("a 'b", &w, err), -1);
-	cr_assert_eq(words_split("a \"b", &w, err), -1);
-	cr_assert_eq(words_split("a\\", &w, err), -1);
+	cr_assert_eq(words_split("a 'b", &w, &err), -1);
+	cr_assert_eq(words_split("a \"b", &w, &err), -1);
+	cr_assert_eq(words_split("a\\", &w, &err), -1);
 	strlist_clear(&w);
 }
 
@@ -161,9 +161,10 @@ Test(words, quote_round_trips)
 
 	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
 		struct strlist w = {0};
-		char err[ERR_MAX], *q = words_quote(samples[i]);
+		char *q = words_quote(samples[i]);
+		struct err err;
 
-		cr_assert_eq(words_split(q, &w, err), 0, "%s", q);
+		cr_assert_eq(words_split(q, &w, &err), 0, "%s", q);
 		cr_assert_eq(w.n, 1, "%s", q);
 		cr_assert_str_eq(w.v[0], samples[i]);
 		strlist_clear(&w);
@@ -201,7 +202,8 @@ Test(collect, exclude_patterns)
 Test(config, printed_config_parses_back_with_awkward_words)
 {
 	struct pack_config cfg, again;
-	char err[ERR_MAX], *text;
+	struct err err;
+	char *text;
 	const char *words[] = {"x ;y", "[notasection]", "#nocomment", "a\"b", "tab\there"};
 	size_t i;
 
@@ -213,8 +215,8 @@ Test(config, printed_config_parses_back_with_awkward_words)
 	text = config_to_ini(&cfg);
 	cr_assert_not_null(text);
 	config_init(&again);
-	cr_assert_eq(config_parse(text, strlen(text), "printed", &again, err), 0, "%s\n%s", err,
-	             text);
+	cr_assert_eq(config_parse(text, strlen(text), "printed", &again, &err), 0, "%s\n%s",
+	             err.msg, text);
 	cr_assert_eq(again.exclude.n, cfg.exclude.n, "%s", text);
 	for (i = 0; i < cfg.exclude.n; i++)
 		cr_assert_str_eq(again.exclude.v[i], words[i]);

@@ -31,7 +31,8 @@ Test(pack_manifest, large_files_and_long_paths_round_trip)
 	struct pack_tree tree = {0};
 	struct manifest *m = NULL, *back = NULL;
 	struct release_facts facts = {"app", "1.0", 7, "", false, 1700000000};
-	char err[ERR_MAX], *json = NULL, longname[300];
+	struct err err;
+	char *json = NULL, longname[300];
 	size_t len = 0;
 
 	memset(longname, 'n', sizeof(longname));
@@ -41,10 +42,10 @@ Test(pack_manifest, large_files_and_long_paths_round_trip)
 	add(&tree, "d", MANIFEST_DIR, 0);
 	add(&tree, longname, MANIFEST_FILE, UINT64_C(9007199254740991));
 	add(&tree, "d/small", MANIFEST_FILE, 18699288);
-	cr_assert_eq(release_manifest_build(&cfg, &tree, &facts, &m, err), 0, "%s", err);
-	cr_assert_eq(manifest_to_json(m, &json, &len, err), 0, "%s", err);
+	cr_assert_eq(release_manifest_build(&cfg, &tree, &facts, &m, &err), 0, "%s", err.msg);
+	cr_assert_eq(manifest_to_json(m, &json, &len, &err), 0, "%s", err.msg);
 	cr_assert_eq(strlen(json), len, "NUL byte inside the manifest");
-	cr_assert_eq(manifest_parse(json, len, &back, err), 0, "%s\n%s", err, json);
+	cr_assert_eq(manifest_parse(json, len, &back, &err), 0, "%s\n%s", err.msg, json);
 	cr_assert_eq(back->n_files, 3);
 	cr_assert_eq(back->files[1].size, UINT64_C(9007199254740991));
 	cr_assert_eq(back->files[2].size, 18699288);

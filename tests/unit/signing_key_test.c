@@ -29,14 +29,14 @@ TestSuite(signing_key, .init = clear_env);
 Test(signing_key, no_source_is_reported_as_such)
 {
 	struct minisign_seckey sk;
-	char err[ERR_MAX];
+	struct err err;
 
 	cr_assert_null(signing_key_source(NULL));
 	cr_assert_null(signing_key_source(""));
 	setenv("SLIPWAY_SECRET_KEY", "", 1);
 	cr_assert_null(signing_key_source(NULL), "an empty variable counts as unset");
-	cr_assert_eq(signing_key_load(NULL, &sk, err), -1);
-	cr_assert(strstr(err, "no secret key"), "%s", err);
+	cr_assert_eq(signing_key_load(NULL, &sk, &err), -1);
+	cr_assert(strstr(err.msg, "no secret key"), "%s", err.msg);
 }
 
 Test(signing_key, option_wins_over_path_variable_which_wins_over_data)
@@ -51,11 +51,11 @@ Test(signing_key, option_wins_over_path_variable_which_wins_over_data)
 Test(signing_key, key_data_loads_and_secrets_leave_the_environment)
 {
 	struct minisign_seckey sk;
-	char err[ERR_MAX];
+	struct err err;
 
 	setenv("SLIPWAY_SECRET_KEY_DATA", fx_sec, 1);
 	setenv("SLIPWAY_PASSWORD", "not needed", 1);
-	cr_assert_eq(signing_key_load(NULL, &sk, err), 0, "%s", err);
+	cr_assert_eq(signing_key_load(NULL, &sk, &err), 0, "%s", err.msg);
 	cr_assert_eq(memcmp(sk.keyid, fx_keyid, 8), 0);
 	cr_assert_null(getenv("SLIPWAY_SECRET_KEY_DATA"));
 	cr_assert_null(getenv("SLIPWAY_PASSWORD"));
@@ -65,12 +65,12 @@ Test(signing_key, key_data_loads_and_secrets_leave_the_environment)
 Test(signing_key, secrets_leave_the_environment_even_when_loading_fails)
 {
 	struct minisign_seckey sk;
-	char err[ERR_MAX];
+	struct err err;
 
 	setenv("SLIPWAY_SECRET_KEY_DATA", "untrusted comment: x\nnot base64\n", 1);
 	setenv("SLIPWAY_PASSWORD", "secret", 1);
-	cr_assert_eq(signing_key_load(NULL, &sk, err), -1);
-	cr_assert(strstr(err, "malformed secret key"), "%s", err);
+	cr_assert_eq(signing_key_load(NULL, &sk, &err), -1);
+	cr_assert(strstr(err.msg, "malformed secret key"), "%s", err.msg);
 	cr_assert_null(getenv("SLIPWAY_SECRET_KEY_DATA"));
 	cr_assert_null(getenv("SLIPWAY_PASSWORD"));
 }
@@ -78,17 +78,18 @@ Test(signing_key, secrets_leave_the_environment_even_when_loading_fails)
 Test(signing_key, path_option_loads_the_file)
 {
 	struct minisign_seckey sk;
-	char err[ERR_MAX], path[] = "/tmp/slipway-key-XXXXXX";
+	struct err err;
+	char path[] = "/tmp/slipway-key-XXXXXX";
 	int fd = mkstemp(path);
 
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, fx_sec, strlen(fx_sec)), (ssize_t)strlen(fx_sec));
 	close(fd);
 	setenv("SLIPWAY_SECRET_KEY", "/nonexistent/key", 1);
-	cr_assert_eq(signing_key_load(path, &sk, err), 0, "%s", err);
+	cr_assert_eq(signing_key_load(path, &sk, &err), 0, "%s", err.msg);
 	cr_assert_eq(memcmp(sk.keyid, fx_keyid, 8), 0);
-	cr_assert_eq(signing_key_load(NULL, &sk, err), -1, "the path variable is used next");
-	cr_assert(strstr(err, "/nonexistent/key"), "%s", err);
+	cr_assert_eq(signing_key_load(NULL, &sk, &err), -1, "the path variable is used next");
+	cr_assert(strstr(err.msg, "/nonexistent/key"), "%s", err.msg);
 	unlink(path);
 	minisign_seckey_wipe(&sk);
 }

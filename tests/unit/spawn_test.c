@@ -45,11 +45,12 @@ Test(spawn, child_gets_own_group_cwd_env_and_output_pipe)
 	    "echo pg=$(ps -o pgid= -p $$ | tr -d ' ') pid=$$ cwd=$(pwd) v=$V; echo err >&2", NULL};
 	char *envp[] = {"V=42", "PATH=/usr/bin:/bin", NULL};
 	struct spawn_req req = {argv, envp, "/tmp"};
-	char err[ERR_MAX], out[512], want[128];
+	struct err err;
+	char out[512], want[128];
 	int fd, status;
 	pid_t pid;
 
-	cr_assert_eq(spawn_service(&req, &pid, &fd, err), 0, "%s", err);
+	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
 	read_all(fd, out, sizeof(out));
 	close(fd);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
@@ -67,11 +68,12 @@ static void expect_only_std_fds(void)
 	                NULL};
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
 	struct spawn_req req = {argv, envp, "/"};
-	char err[ERR_MAX], out[512];
+	struct err err;
+	char out[512];
 	int fd, status;
 	pid_t pid;
 
-	cr_assert_eq(spawn_service(&req, &pid, &fd, err), 0, "%s", err);
+	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
 	read_all(fd, out, sizeof(out));
 	close(fd);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
@@ -88,13 +90,14 @@ Test(spawn, child_stdin_is_dev_null_when_ours_is_closed)
 	char *argv[] = {"sh", "-c", "readlink /proc/$$/fd/0", NULL};
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
 	struct spawn_req req = {argv, envp, "/"};
-	char err[ERR_MAX], out[512];
+	struct err err;
+	char out[512];
 	int fd, status;
 	pid_t pid;
 
 	close(0);
 	expect_only_std_fds();
-	cr_assert_eq(spawn_service(&req, &pid, &fd, err), 0, "%s", err);
+	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
 	read_all(fd, out, sizeof(out));
 	close(fd);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
@@ -106,14 +109,14 @@ Test(spawn, exec_failure_is_reported_not_an_exit)
 	char *argv[] = {"/nonexistent/slipway-no-such-binary", NULL};
 	char *envp[] = {NULL};
 	struct spawn_req req = {argv, envp, "/"};
-	char err[ERR_MAX];
+	struct err err;
 	pid_t pid = 0;
 	int fd = -1;
 
-	cr_assert_eq(spawn_service(&req, &pid, &fd, err), -1);
-	cr_assert_not_null(strstr(err, "cannot execute /nonexistent/slipway-no-such-binary"), "%s",
-	                   err);
-	cr_assert_not_null(strstr(err, "No such file"), "%s", err);
+	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "cannot execute /nonexistent/slipway-no-such-binary"),
+	                   "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "No such file"), "%s", err.msg);
 	cr_assert_eq(fd, -1);
 	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "the failed child is already reaped");
 }
@@ -123,12 +126,12 @@ Test(spawn, bad_cwd_is_reported)
 	char *argv[] = {"true", NULL};
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
 	struct spawn_req req = {argv, envp, "/nonexistent-dir"};
-	char err[ERR_MAX];
+	struct err err;
 	pid_t pid;
 	int fd;
 
-	cr_assert_eq(spawn_service(&req, &pid, &fd, err), -1);
-	cr_assert_not_null(strstr(err, "cannot enter /nonexistent-dir"), "%s", err);
+	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "cannot enter /nonexistent-dir"), "%s", err.msg);
 }
 
 Test(spawn, child_signal_mask_is_cleared)
@@ -136,7 +139,7 @@ Test(spawn, child_signal_mask_is_cleared)
 	char *argv[] = {"sleep", "30", NULL};
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
 	struct spawn_req req = {argv, envp, "/"};
-	char err[ERR_MAX];
+	struct err err;
 	sigset_t block;
 	int fd, status;
 	pid_t pid;
@@ -144,7 +147,7 @@ Test(spawn, child_signal_mask_is_cleared)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, NULL);
-	cr_assert_eq(spawn_service(&req, &pid, &fd, err), 0, "%s", err);
+	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
 	cr_assert_eq(kill(-pid, SIGTERM), 0);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
@@ -154,7 +157,8 @@ Test(spawn, child_signal_mask_is_cleared)
 static void notify_roundtrip(const char *name, int abstract)
 {
 	struct sockaddr_un sa;
-	char err[ERR_MAX], buf[128], env[120];
+	struct err err;
+	char buf[128], env[120];
 	socklen_t len;
 	ssize_t n;
 	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -170,7 +174,7 @@ static void notify_roundtrip(const char *name, int abstract)
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, len), 0);
 	snprintf(env, sizeof(env), "%s", name);
 	setenv("NOTIFY_SOCKET", env, 1);
-	cr_assert_eq(notify_send("READY=1\nSTATUS=serving 1.0", err), 0, "%s", err);
+	cr_assert_eq(notify_send("READY=1\nSTATUS=serving 1.0", &err), 0, "%s", err.msg);
 	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 	cr_assert_gt(n, 0);
 	buf[n] = '\0';
@@ -199,10 +203,10 @@ Test(notify, sends_to_abstract_socket)
 
 Test(notify, without_socket_does_nothing)
 {
-	char err[ERR_MAX];
+	struct err err;
 
 	unsetenv("NOTIFY_SOCKET");
-	cr_assert_eq(notify_send("READY=1", err), 0);
+	cr_assert_eq(notify_send("READY=1", &err), 0);
 }
 
 static int listener(int *port)

@@ -25,22 +25,22 @@ static struct store st = {.rootfd = -1, .lockfd = -1};
 
 static void setup(void)
 {
-	char err[ERR_MAX];
+	struct err err;
 
 	cr_assert_not_null(mkdtemp(dir));
 	strcat(dir, "/s");
-	cr_assert_eq(store_init(dir, test_pub, strlen(test_pub), err), 0, "%s", err);
-	cr_assert_eq(store_open(dir, &st, err), 0, "%s", err);
-	cr_assert_eq(store_lock(&st, 0, err), 0, "%s", err);
+	cr_assert_eq(store_init(dir, test_pub, strlen(test_pub), &err), 0, "%s", err.msg);
+	cr_assert_eq(store_open(dir, &st, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_lock(&st, 0, &err), 0, "%s", err.msg);
 }
 
 static void teardown(void)
 {
-	char err[ERR_MAX];
+	struct err err;
 
 	store_close(&st);
 	*strrchr(dir, '/') = '\0';
-	remove_tree_at(AT_FDCWD, dir, err);
+	remove_tree_at(AT_FDCWD, dir, &err);
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
@@ -56,26 +56,28 @@ static void fake_release(const char *v, bool bad)
 	                           .installed_at = "2026-01-01T00:00:00Z",
 	                           .bad = bad,
 	                           .bad_reason = ""};
-	char path[256], err[ERR_MAX];
+	struct err err;
+	char path[256];
 
 	snprintf(path, sizeof(path), STORE_RELEASES "/%s", v);
 	cr_assert_eq(mkdirat(st.rootfd, path, 0755), 0);
-	cr_assert_eq(record_write(&st, &r, err), 0, "%s", err);
+	cr_assert_eq(record_write(&st, &r, &err), 0, "%s", err.msg);
 }
 
 static char *target(void)
 {
-	char err[ERR_MAX], *t = NULL;
+	struct err err;
+	char *t = NULL;
 
-	cr_assert_eq(store_rollback_target(&st, &t, err), 0, "%s", err);
+	cr_assert_eq(store_rollback_target(&st, &t, &err), 0, "%s", err.msg);
 	return t;
 }
 
 static void activate(const char *v, const char *action)
 {
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(store_activate(&st, v, action, NULL, err), 0, "%s", err);
+	cr_assert_eq(store_activate(&st, v, action, NULL, &err), 0, "%s", err.msg);
 }
 
 static void expect_target(const char *want)
@@ -109,7 +111,7 @@ Test(store, rollback_walks_back_without_bouncing)
 
 Test(store, rollback_target_skips_bad_and_missing_releases)
 {
-	char err[ERR_MAX];
+	struct err err;
 
 	fake_release("a", false);
 	fake_release("b", false);
@@ -117,9 +119,9 @@ Test(store, rollback_target_skips_bad_and_missing_releases)
 	activate("a", "activate");
 	activate("b", "activate");
 	activate("c", "activate");
-	cr_assert_eq(store_mark_bad(&st, "b", "health check failed", err), 0, "%s", err);
+	cr_assert_eq(store_mark_bad(&st, "b", "health check failed", &err), 0, "%s", err.msg);
 	expect_target("a");
-	cr_assert_eq(remove_tree_at(st.rootfd, "releases/a", err), 0);
+	cr_assert_eq(remove_tree_at(st.rootfd, "releases/a", &err), 0);
 	expect_target(NULL);
 }
 
@@ -136,24 +138,25 @@ Test(store, current_is_the_truth_when_the_history_missed_a_switch)
 
 Test(store, activate_writes_link_and_history)
 {
-	char err[ERR_MAX], buf[64], *cur = NULL;
+	struct err err;
+	char buf[64], *cur = NULL;
 	struct history h;
 	bool changed;
 	ssize_t n;
 
 	fake_release("1.0", false);
-	cr_assert_eq(store_activate(&st, "1.0", "activate", &changed, err), 0, "%s", err);
+	cr_assert_eq(store_activate(&st, "1.0", "activate", &changed, &err), 0, "%s", err.msg);
 	cr_assert(changed);
 	n = readlinkat(st.rootfd, "current", buf, sizeof(buf) - 1);
 	cr_assert_gt(n, 0);
 	buf[n] = '\0';
 	cr_assert_str_eq(buf, "releases/1.0");
-	cr_assert_eq(store_activate(&st, "1.0", "activate", &changed, err), 0, "%s", err);
+	cr_assert_eq(store_activate(&st, "1.0", "activate", &changed, &err), 0, "%s", err.msg);
 	cr_assert(!changed);
-	cr_assert_eq(store_current_version(&st, &cur, err), 0);
+	cr_assert_eq(store_current_version(&st, &cur, &err), 0);
 	cr_assert_str_eq(cur, "1.0");
 	free(cur);
-	cr_assert_eq(history_load(&st, &h, err), 0, "%s", err);
+	cr_assert_eq(history_load(&st, &h, &err), 0, "%s", err.msg);
 	cr_assert_eq(h.n, 1);
 	cr_assert_str_eq(h.ev[0].action, "activate");
 	cr_assert_null(h.ev[0].from);
@@ -164,60 +167,61 @@ Test(store, activate_writes_link_and_history)
 
 Test(store, activate_refuses_missing_release_and_real_directory)
 {
-	char err[ERR_MAX];
+	struct err err;
 
 	fake_release("1.0", false);
-	cr_assert_eq(store_activate(&st, "2.0", "activate", NULL, err), -1);
-	cr_assert_not_null(strstr(err, "2.0 is not installed"), "%s", err);
-	cr_assert_eq(store_activate(&st, "../x", "activate", NULL, err), -1);
+	cr_assert_eq(store_activate(&st, "2.0", "activate", NULL, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "2.0 is not installed"), "%s", err.msg);
+	cr_assert_eq(store_activate(&st, "../x", "activate", NULL, &err), -1);
 	cr_assert_eq(mkdirat(st.rootfd, "current", 0755), 0);
-	cr_assert_eq(store_activate(&st, "1.0", "activate", NULL, err), -1);
-	cr_assert_not_null(strstr(err, "not a symlink"), "%s", err);
+	cr_assert_eq(store_activate(&st, "1.0", "activate", NULL, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "not a symlink"), "%s", err.msg);
 	cr_assert_eq(faccessat(st.rootfd, "current/.", F_OK, 0), 0, "directory replaced");
 }
 
 Test(store, activate_and_sweep_need_the_lock)
 {
-	char err[ERR_MAX];
+	struct err err;
 
 	fake_release("1.0", false);
 	store_unlock(&st);
-	cr_assert_eq(store_activate(&st, "1.0", "activate", NULL, err), -1);
-	cr_assert_eq(store_sweep(&st, err), -1);
+	cr_assert_eq(store_activate(&st, "1.0", "activate", NULL, &err), -1);
+	cr_assert_eq(store_sweep(&st, &err), -1);
 }
 
 Test(store, lock_times_out_naming_the_holder)
 {
 	struct store other = {.rootfd = -1, .lockfd = -1};
-	char err[ERR_MAX], want[64];
+	struct err err;
+	char want[64];
 
-	cr_assert_eq(store_open(dir, &other, err), 0, "%s", err);
-	cr_assert_eq(store_lock(&other, 100, err), -1);
+	cr_assert_eq(store_open(dir, &other, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_lock(&other, 100, &err), -1);
 	snprintf(want, sizeof(want), "store is locked by pid %ld", (long)getpid());
-	cr_assert_not_null(strstr(err, want), "%s", err);
+	cr_assert_not_null(strstr(err.msg, want), "%s", err.msg);
 	store_unlock(&st);
-	cr_assert_eq(store_lock(&other, 100, err), 0, "%s", err);
+	cr_assert_eq(store_lock(&other, 100, &err), 0, "%s", err.msg);
 	store_close(&other);
 }
 
 Test(store, sweep_removes_leftovers_but_not_releases)
 {
-	char err[ERR_MAX];
+	struct err err;
 	struct release_record r;
 
 	fake_release("1.0", false);
 	fake_release("2.0", false);
-	cr_assert_eq(remove_tree_at(st.rootfd, "releases/2.0", err), 0); /* orphan record */
+	cr_assert_eq(remove_tree_at(st.rootfd, "releases/2.0", &err), 0); /* orphan record */
 	cr_assert_eq(mkdirat(st.rootfd, "staging/123.0", 0700), 0);
 	cr_assert_eq(mkdirat(st.rootfd, "trash/1.0.99", 0700), 0);
 	cr_assert_eq(symlinkat("releases/1.0", st.rootfd, ".current.77"), 0);
-	cr_assert_eq(store_sweep(&st, err), 0, "%s", err);
+	cr_assert_eq(store_sweep(&st, &err), 0, "%s", err.msg);
 	cr_assert_neq(faccessat(st.rootfd, "staging/123.0", F_OK, 0), 0);
 	cr_assert_neq(faccessat(st.rootfd, "trash/1.0.99", F_OK, 0), 0);
 	cr_assert_neq(faccessat(st.rootfd, ".current.77", F_OK, AT_SYMLINK_NOFOLLOW), 0);
 	cr_assert_neq(faccessat(st.rootfd, "meta/2.0.json", F_OK, 0), 0);
 	cr_assert(store_is_installed(&st, "1.0"));
-	cr_assert_eq(record_read(&st, "1.0", &r, err), 0, "%s", err);
+	cr_assert_eq(record_read(&st, "1.0", &r, &err), 0, "%s", err.msg);
 	record_release(&r);
 }
 
@@ -225,11 +229,11 @@ Test(store, init_is_idempotent_and_keeps_its_pin)
 {
 	static const char other[] = "untrusted comment: minisign public key 0000000000000001\n"
 	                            "RWQBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(store_init(dir, test_pub, strlen(test_pub), err), 0, "%s", err);
-	cr_assert_eq(store_init(dir, other, strlen(other), err), -1);
-	cr_assert_not_null(strstr(err, "already pinned to another key"), "%s", err);
+	cr_assert_eq(store_init(dir, test_pub, strlen(test_pub), &err), 0, "%s", err.msg);
+	cr_assert_eq(store_init(dir, other, strlen(other), &err), -1);
+	cr_assert_not_null(strstr(err.msg, "already pinned to another key"), "%s", err.msg);
 }
 
 Test(store, state_round_trips)
@@ -240,14 +244,14 @@ Test(store, state_round_trips)
 	                        .high_hash = "ab",
 	                        .high_version = "1.4.0"},
 	                   back;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(state_read(&st, &back, err), 0, "%s", err);
+	cr_assert_eq(state_read(&st, &back, &err), 0, "%s", err.msg);
 	cr_assert(!back.has_high);
 	cr_assert_str_eq(back.app, "");
 	state_release(&back);
-	cr_assert_eq(state_write(&st, &s, err), 0, "%s", err);
-	cr_assert_eq(state_read(&st, &back, err), 0, "%s", err);
+	cr_assert_eq(state_write(&st, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(state_read(&st, &back, &err), 0, "%s", err.msg);
 	cr_assert(back.has_high);
 	cr_assert_eq(back.high_serial, 42);
 	cr_assert_str_eq(back.high_version, "1.4.0");
@@ -256,29 +260,29 @@ Test(store, state_round_trips)
 
 Test(json_keys, detects_duplicates_at_any_depth)
 {
-	char err[ERR_MAX];
+	struct err err;
 	const char *ok = "{\"a\": {\"a\": 1, \"b\": [{\"a\": 1}, {\"a\": 2}]}, \"b\": \"a\"}";
 	const char *dup = "{\"a\": {\"x\": 1, \"y\": 2, \"x\": 3}}";
 
-	cr_assert_eq(json_check_duplicate_keys(ok, strlen(ok), 8, err), 0, "%s", err);
-	cr_assert_eq(json_check_duplicate_keys(dup, strlen(dup), 8, err), -1);
-	cr_assert_not_null(strstr(err, "duplicate key \"x\""), "%s", err);
-	cr_assert_eq(json_check_duplicate_keys("{\"a\":1,\"b\":2,\"c\":3}", 19, 2, err), -1);
+	cr_assert_eq(json_check_duplicate_keys(ok, strlen(ok), 8, &err), 0, "%s", err.msg);
+	cr_assert_eq(json_check_duplicate_keys(dup, strlen(dup), 8, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "duplicate key \"x\""), "%s", err.msg);
+	cr_assert_eq(json_check_duplicate_keys("{\"a\":1,\"b\":2,\"c\":3}", 19, 2, &err), -1);
 }
 
 Test(relpath, accepts_and_refuses)
 {
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(relpath_check("a/b.c/..d", err), 0, "%s", err);
-	cr_assert_eq(relpath_check(".hidden/x", err), 0, "%s", err);
-	cr_assert_eq(relpath_check("a/../b", err), -1);
-	cr_assert_eq(relpath_check("/a", err), -1);
-	cr_assert_eq(relpath_check("a//b", err), -1);
-	cr_assert_eq(relpath_check("a/", err), -1);
-	cr_assert_eq(relpath_check(".", err), -1);
-	cr_assert_eq(relpath_check("a\x7f", err), -1);
-	cr_assert_eq(version_check("1.0.0-rc.1+b7", err), 0);
-	cr_assert_eq(version_check(".1", err), -1);
-	cr_assert_eq(version_check("1/2", err), -1);
+	cr_assert_eq(relpath_check("a/b.c/..d", &err), 0, "%s", err.msg);
+	cr_assert_eq(relpath_check(".hidden/x", &err), 0, "%s", err.msg);
+	cr_assert_eq(relpath_check("a/../b", &err), -1);
+	cr_assert_eq(relpath_check("/a", &err), -1);
+	cr_assert_eq(relpath_check("a//b", &err), -1);
+	cr_assert_eq(relpath_check("a/", &err), -1);
+	cr_assert_eq(relpath_check(".", &err), -1);
+	cr_assert_eq(relpath_check("a\x7f", &err), -1);
+	cr_assert_eq(version_check("1.0.0-rc.1+b7", &err), 0);
+	cr_assert_eq(version_check(".1", &err), -1);
+	cr_assert_eq(version_check("1/2", &err), -1);
 }

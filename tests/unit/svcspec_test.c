@@ -39,10 +39,10 @@ Test(svcspec, expands_release_in_argv_env_and_sets_cwd_port_hostname)
 	                "PORT=1",
 	                NULL};
 	struct svc_spec s;
-	char err[ERR_MAX];
+	struct err err;
 
-	cr_assert_eq(svc_spec_build(&ms, "/srv/r/releases/1.0", "1.0", NULL, base, &s, err), 0,
-	             "%s", err);
+	cr_assert_eq(svc_spec_build(&ms, "/srv/r/releases/1.0", "1.0", NULL, base, &s, &err), 0,
+	             "%s", err.msg);
 	cr_assert_str_eq(s.argv[1], "/srv/r/releases/1.0/server.js");
 	cr_assert_null(s.argv[2]);
 	cr_assert_str_eq(s.cwd, "/srv/r/releases/1.0/.next/standalone");
@@ -63,11 +63,11 @@ Test(svcspec, shared_env_overrides_manifest_and_sets_hostname)
 	struct manifest_service ms = web();
 	struct envfile env;
 	struct svc_spec s;
-	char err[ERR_MAX];
+	struct err err;
 	const char *text = "NODE_ENV=staging\nHOSTNAME=127.0.0.1\nJWT_SECRET=s3cret\nPORT=9\n";
 
-	cr_assert_eq(envfile_parse(text, strlen(text), &env, err), 0);
-	cr_assert_eq(svc_spec_build(&ms, "/r", "v", &env, NULL, &s, err), 0, "%s", err);
+	cr_assert_eq(envfile_parse(text, strlen(text), &env, &err), 0);
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", &env, NULL, &s, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(svc_env_get(s.envp, "NODE_ENV"), "staging");
 	cr_assert_str_eq(svc_env_get(s.envp, "HOSTNAME"), "127.0.0.1");
 	cr_assert_str_eq(s.host, "127.0.0.1");
@@ -81,13 +81,13 @@ Test(svcspec, portless_service_gets_no_port_or_hostname)
 {
 	struct manifest_service ms = web();
 	struct svc_spec s;
-	char err[ERR_MAX];
+	struct err err;
 	char *base[] = {"HOSTNAME=box", NULL};
 
 	ms.port = 0;
 	ms.ready = READY_NONE;
 	ms.cwd = "";
-	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, base, &s, err), 0, "%s", err);
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, base, &s, &err), 0, "%s", err.msg);
 	cr_assert_null(svc_env_get(s.envp, "PORT"));
 	cr_assert_null(svc_env_get(s.envp, "HOSTNAME"));
 	cr_assert_str_eq(s.cwd, "/r");
@@ -98,7 +98,7 @@ Test(svcspec, worker_health_port_kill_mode_and_log_readiness)
 {
 	struct manifest_service ms = web();
 	struct svc_spec s;
-	char err[ERR_MAX];
+	struct err err;
 	char *base[] = {"SLIPWAY_HEALTH_PORT=9999", NULL};
 
 	ms.port = 0;
@@ -106,18 +106,18 @@ Test(svcspec, worker_health_port_kill_mode_and_log_readiness)
 	ms.ready = READY_LOG;
 	ms.ready_path = NULL;
 	ms.ready_log = "registered worker";
-	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, base, &s, err), 0, "%s", err);
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, base, &s, &err), 0, "%s", err.msg);
 	cr_assert_null(svc_env_get(s.envp, "SLIPWAY_HEALTH_PORT"), "never inherited");
 	cr_assert_eq(s.health_base, 8081);
 	cr_assert_eq(s.kill_mode, KILL_PROCESS, "a worker's default: its main process alone");
 	cr_assert_str_eq(s.ready_log, "registered worker");
-	cr_assert_eq(svc_spec_set_env(&s, "SLIPWAY_HEALTH_PORT", "8082", err), 0);
-	cr_assert_eq(svc_spec_set_env(&s, "SLIPWAY_HEALTH_PORT", "8083", err), 0);
+	cr_assert_eq(svc_spec_set_env(&s, "SLIPWAY_HEALTH_PORT", "8082", &err), 0);
+	cr_assert_eq(svc_spec_set_env(&s, "SLIPWAY_HEALTH_PORT", "8083", &err), 0);
 	cr_assert_str_eq(svc_env_get(s.envp, "SLIPWAY_HEALTH_PORT"), "8083");
 	svc_spec_release(&s);
 
 	ms = web();
-	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, err), 0, "%s", err);
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, &err), 0, "%s", err.msg);
 	cr_assert_eq(s.kill_mode, KILL_GROUP, "a port service's default: its group");
 	cr_assert_eq(s.health_base, 0);
 	svc_spec_release(&s);
@@ -127,11 +127,11 @@ Test(svcspec, refuses_cwd_outside_release)
 {
 	struct manifest_service ms = web();
 	struct svc_spec s;
-	char err[ERR_MAX];
+	struct err err;
 
 	ms.cwd = "a/../../etc";
-	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, err), -1);
-	cr_assert_not_null(strstr(err, "leaves the release"), "%s", err);
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "leaves the release"), "%s", err.msg);
 }
 
 Test(backoff, doubles_from_min_to_cap)

@@ -1,0 +1,199 @@
+/* Verifying an archive as install does (specs/store.md "Install"); see verified.h. */
+#include "release/store/verified.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/manifest/manifest_check.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void to_hex(const unsigned char *b, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int verified_hash_file(struct verified_archive *v, struct err *err)
+{
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	unsigned char buf[1 << 16], digest[VERIFIED_HASH_BYTES];
+	off_t off = 0;
+	ssize_t n;
+
+	if (!h || !EVP_DigestInit_ex(h, EVP_blake2b512(), NULL)) {
+		EVP_MD_CTX_free(h);
+		return fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
+	}
+	while ((n = pread(v->fd, buf, sizeof(buf), off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			EVP_MD_CTX_free(h);
+			return fail_sys(err, "cannot read %s", v->path);
+		}
+		EVP_DigestUpdate(h, buf, (size_t)n);
+		off += n;
+	}
+	EVP_DigestFinal_ex(h, digest, NULL);
+	EVP_MD_CTX_free(h);
+	to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+	return 0;
+}
+
+static void observe_raw(void *ctx, const void *buf, size_t len)
+{
+	EVP_DigestUpdate(((struct verified_archive *)ctx)->stream_hash, buf, len);
+}
+
+static int load_signature(struct verified_archive *v, const char *sig_path, struct err *err)
+{
+	char *sig_default = NULL;
+	int rc;
+
+	if (!sig_path) {
+		if (asprintf(&sig_default, "%s.minisig", v->path) < 0)
+			return fail_oom(err);
+		sig_path = sig_default;
+	}
+	rc = read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &v->sig_text, &v->sig_len,
+	                  err);
+	if (rc < 0) {
+		/* No signature is a verdict (exit 1); an unreadable one is the system's. */
+		if (errno == ENOENT)
+			fail_recast(err, ERR_REFUSED);
+		fail_prefix(err, "signature");
+	}
+	free(sig_default);
+	return rc;
+}
+
+static int parse_serial(const char *s, uint64_t *out)
+{
+	uint64_t n = 0;
+
+	if (!*s || strlen(s) > 16 || strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1]))
+		return -1;
+	for (; *s; s++)
+		n = n * 10 + (uint64_t)(*s - '0');
+	if (n > MANIFEST_MAX_SERIAL)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int verify_and_read_comment(struct verified_archive *v, struct err *err)
+{
+	struct err e2;
+	char *serial = NULL;
+
+	/* Before libarchive sees a byte: the same descriptor is handed to it afterwards. */
+	int r = minisign_verify_fd(v->pk, v->sig_text, v->sig_len, v->fd, 0, &v->tc, err);
+
+	if (r < 0)
+		return fail_prefix(err, "%s", v->path);
+	if (minisign_sig_parse(v->sig_text, v->sig_len, &v->sig, err) < 0)
+		return -1;
+	if (minisign_comment_get(v->tc, "app", &v->app, &e2) < 0 ||
+	    minisign_comment_get(v->tc, "version", &v->version, &e2) < 0 ||
+	    minisign_comment_get(v->tc, "serial", &serial, &e2) < 0) {
+		free(serial);
+		return fail(err,
+		            "the signed trusted comment lacks app:, version: or serial: (%s); "
+		            "sign releases with slipway pack or slipway sign -t",
+		            e2.msg);
+	}
+	if (parse_serial(serial, &v->serial) < 0 || version_check(v->version, &e2) < 0) {
+		free(serial);
+		return fail(err, "the signed trusted comment has an invalid version or serial");
+	}
+	free(serial);
+	return 0;
+}
+
+int verified_open(struct verified_archive *v, const char *path, const char *sig_path,
+                  const struct minisign_pubkey *pk, struct err *err)
+{
+	struct stat sb;
+
+	memset(v, 0, sizeof(*v));
+	v->path = path;
+	v->pk = pk;
+	v->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (v->fd < 0)
+		return fail_sys(err, "cannot open %s", path);
+	if (fstat(v->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return fail_kind(err, ERR_SYSTEM, "%s: not a regular file", path);
+	if (load_signature(v, sig_path, err) < 0)
+		return -1;
+	return verify_and_read_comment(v, err);
+}
+
+int verified_read_manifest(struct verified_archive *v, const struct extract_limits *lim,
+                           struct err *err)
+{
+	const struct manifest *m;
+
+	v->stream_hash = EVP_MD_CTX_new();
+	if (!v->stream_hash || !EVP_DigestInit_ex(v->stream_hash, EVP_blake2b512(), NULL))
+		return fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
+	if (extractor_new(v->fd, lim, observe_raw, v, &v->x, err) < 0 ||
+	    extractor_read_manifest(v->x, &v->m, err) < 0) {
+		return fail_prefix(err, "%s", v->path);
+	}
+	m = v->m;
+	if (strcmp(m->app, v->app))
+		return fail(err, "the manifest says app %s, the signature says %s", m->app, v->app);
+	if (strcmp(m->version, v->version))
+		return fail(err, "the manifest says version %s, the signature says %s", m->version,
+		            v->version);
+	if (m->serial != v->serial)
+		return fail(err, "the manifest says serial %llu, the signature says %llu",
+		            (unsigned long long)m->serial, (unsigned long long)v->serial);
+	return 0;
+}
+
+int verified_unpack(struct verified_archive *v, int stagingfd, struct err *err)
+{
+	unsigned char digest[VERIFIED_HASH_BYTES];
+	struct err e2;
+
+	if (!v->m)
+		return fail_kind(err, ERR_SYSTEM, "internal error: unpack before the manifest");
+	if (extractor_unpack(v->x, stagingfd, err) < 0) {
+		return fail_prefix(err, "%s", v->path);
+	}
+	/* The signature, once more, over the bytes libarchive actually read: the file may have
+	 * been rewritten in place after the first check. */
+	EVP_DigestFinal_ex(v->stream_hash, digest, NULL);
+	to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+	if (minisign_sig_check_digest(v->pk, &v->sig, digest, &e2) < 0)
+		return fail(err, "%s changed while it was being installed (%s)", v->path, e2.msg);
+	return 0;
+}
+
+void verified_close(struct verified_archive *v)
+{
+	if (!v->path)
+		return;
+	extractor_free(v->x);
+	EVP_MD_CTX_free(v->stream_hash);
+	minisign_sig_release(&v->sig);
+	free(v->sig_text);
+	free(v->tc);
+	free(v->app);
+	free(v->version);
+	if (v->fd >= 0)
+		close(v->fd);
+	memset(v, 0, sizeof(*v));
+	v->fd = -1;
+}

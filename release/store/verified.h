@@ -1,0 +1,75 @@
+/* Verifying a release archive exactly as install does, without a store (specs/store.md
+ * "Install", steps 1-3 and 5-8): for store_install and for commands that consume a verified
+ * release elsewhere (export-oci).
+ *
+ * Order, one call each, so the caller can act between the steps (the store's downgrade guard
+ * runs between open and read_manifest):
+ *   verified_open           open the archive once (O_RDONLY, regular file), verify the
+ *                           minisign signature on that descriptor before libarchive exists,
+ *                           take app:, version:, serial: from the authenticated comment;
+ *   verified_read_manifest  the hardened reader on the same descriptor; the manifest must
+ *                           agree with the signed fields;
+ *   verified_unpack         hardened extraction into an empty directory, every entry checked
+ *                           against the manifest; then the signature again over the bytes
+ *                           actually read (an archive rewritten in place is refused).
+ * Only after verified_unpack succeeded is the tree in the directory a verified release.
+ *
+ * Errors follow release/base/error.h; on failure err's kind tells a refusal (a check said
+ * no: ERR_REFUSED) from a failure of the system (ERR_SYSTEM). */
+#ifndef SLIPWAY_VERIFIED_H
+#define SLIPWAY_VERIFIED_H
+
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
+#include "release/sig/minisign.h"
+#include "release/store/extract.h"
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VERIFIED_HASH_BYTES 64 /* BLAKE2b-512, the hash minisign's "ED" signatures sign */
+
+struct verified_archive {
+	/* Read-only for the caller. */
+	const char *path;
+	int fd;                   /* the archive; every read goes through this descriptor */
+	char *app;                /* from the authenticated trusted comment (heap, owned) */
+	char *version;            /* idem, a valid manifest version */
+	uint64_t serial;          /* idem */
+	const struct manifest *m; /* after verified_read_manifest (owned by the extractor) */
+	struct extractor *x;      /* after verified_read_manifest */
+	char hash_hex[2 * VERIFIED_HASH_BYTES + 1]; /* BLAKE2b-512 of the archive, "" until known */
+
+	/* Private. */
+	const struct minisign_pubkey *pk;
+	char *sig_text;
+	size_t sig_len;
+	struct minisign_sig sig;
+	char *tc;
+	EVP_MD_CTX *stream_hash;
+};
+
+/* Opens `path`, reads the signature (`sig_path`, NULL: "<path>.minisig") and verifies it
+ * against `pk` (borrowed until verified_close). On success app/version/serial are set. */
+int verified_open(struct verified_archive *v, const char *path, const char *sig_path,
+                  const struct minisign_pubkey *pk, struct err *err);
+
+/* Fills hash_hex with the BLAKE2b-512 of the whole file (pread: the position is untouched).
+ * Only for callers that need the digest before unpacking. */
+int verified_hash_file(struct verified_archive *v, struct err *err);
+
+/* Starts the hardened reader with `lim` and reads the manifest, which must say the signed
+ * app, version and serial. */
+int verified_read_manifest(struct verified_archive *v, const struct extract_limits *lim,
+                           struct err *err);
+
+/* Unpacks into `stagingfd` (an empty directory; not synced) and checks the signature over
+ * the bytes read; hash_hex is then the archive's BLAKE2b-512. On failure the directory
+ * holds a partial tree that the caller removes. */
+int verified_unpack(struct verified_archive *v, int stagingfd, struct err *err);
+
+/* Releases everything; safe on a zeroed struct and after a failed verified_open. */
+void verified_close(struct verified_archive *v);
+
+#endif
