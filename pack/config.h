@@ -26,9 +26,12 @@ struct pack_service {
 	char *cwd;           /* relative to the release root; NULL means "." */
 	struct strlist env;  /* KEY=VALUE words */
 	int port;            /* 0: none */
+	int health_port;     /* services without a port: first SLIPWAY_HEALTH_PORT, 0: none */
 	enum manifest_ready ready;
 	char *ready_path; /* READY_HTTP only */
+	char *ready_log;  /* READY_LOG only: text of the output line that means ready */
 	bool ready_set;
+	enum manifest_kill kill_mode; /* KILL_DEFAULT unless set */
 	uint64_t ready_timeout_ms;
 	uint64_t stop_timeout_ms;
 	bool detected; /* filled by detect_defaults, not written in the file */

@@ -57,12 +57,18 @@ static void put_service(FILE *f, const struct pack_service *s)
 		put_words(f, "env", &s->env, true);
 	if (s->port)
 		fprintf(f, "port = %d\n", s->port);
+	if (s->health_port)
+		fprintf(f, "health_port = %d\n", s->health_port);
 	if (s->ready == READY_HTTP)
 		fprintf(f, "ready = http %s\n", s->ready_path ? s->ready_path : "/");
+	else if (s->ready == READY_LOG)
+		fprintf(f, "ready = log %s\n", s->ready_log);
 	else
 		fprintf(f, "ready = %s\n", s->ready == READY_TCP ? "tcp" : "none");
 	put_duration(f, "ready_timeout", s->ready_timeout_ms);
 	put_duration(f, "stop_timeout", s->stop_timeout_ms);
+	if (s->kill_mode != KILL_DEFAULT)
+		fprintf(f, "kill_mode = %s\n", s->kill_mode == KILL_GROUP ? "group" : "process");
 }
 
 char *config_to_ini(const struct pack_config *cfg)

@@ -169,6 +169,34 @@ static int detect_include(int dfd, struct pack_config *cfg, const struct project
 	return add_start_scripts(dfd, inc, err);
 }
 
+int detect_livekit_worker(struct pack_service *s, struct err *err)
+{
+	free(s->ready_path);
+	s->ready_path = NULL;
+	free(s->ready_log);
+	s->ready = READY_LOG;
+	s->ready_set = true;
+	s->health_port = LIVEKIT_HEALTH_PORT;
+	if (!(s->ready_log = strdup("registered worker")))
+		return fail_oom(err);
+	return 0;
+}
+
+/* Whether the agent's requirements or main file mention livekit. */
+static bool mentions_livekit(int dfd, const char *path)
+{
+	struct err err;
+	char *text = NULL;
+	size_t len = 0;
+	bool yes;
+
+	if (read_file_at(dfd, path, 4u << 20, 0, &text, &len, &err) < 0)
+		return false;
+	yes = memmem(text, len, "livekit", 7) != NULL;
+	free(text);
+	return yes;
+}
+
 static int detect_services(struct pack_config *cfg, const struct project_shape *shape,
                            struct err *err)
 {
@@ -202,6 +230,8 @@ static int detect_services(struct pack_config *cfg, const struct project_shape *
 		s->ready_set = true;
 		s->stop_timeout_ms = 30 * 60000;
 		s->detected = true;
+		if (shape->livekit && detect_livekit_worker(s, err) < 0)
+			return -1;
 		if (shape->has_requirements &&
 		    strlist_push(&s->env, "PYTHONPATH=${RELEASE}/" AGENT_DEPS_DIR) < 0)
 			return fail_oom(err);
@@ -223,6 +253,14 @@ int detect_defaults(int dfd, struct pack_config *cfg, struct project_shape *shap
 		strcpy(shape->agent_main, "main.py");
 	else if (is_file_at(dfd, AGENT_DIR "/agent.py"))
 		strcpy(shape->agent_main, "agent.py");
+	if (shape->agent_main[0]) {
+		char main_path[64];
+
+		snprintf(main_path, sizeof(main_path), AGENT_DIR "/%s", shape->agent_main);
+		shape->livekit =
+		    (shape->has_requirements && mentions_livekit(dfd, AGENT_REQUIREMENTS)) ||
+		    mentions_livekit(dfd, main_path);
+	}
 	if (!cfg->build && !(cfg->build = strdup("")))
 		return fail_oom(err);
 	if (!cfg->app)

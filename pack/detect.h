@@ -7,7 +7,9 @@
  *   include  .next/standalone .next/static [public] for a Next.js project (package.json
  *            depends on "next", or .next/standalone exists); [agent]; root files start*.sh
  *   services only when the file has no [service NAME]: web for a Next.js project, agent
- *            when agent/main.py or agent/agent.py exists. */
+ *            when agent/main.py or agent/agent.py exists; a LiveKit Agents worker (its
+ *            requirements or main file mention livekit) gets detect_livekit_worker's
+ *            readiness and health port. */
 #ifndef SLIPWAY_PACK_DETECT_H
 #define SLIPWAY_PACK_DETECT_H
 
@@ -27,7 +29,17 @@ struct project_shape {
 	bool has_agent;        /* agent/ is a directory */
 	bool has_requirements; /* agent/requirements.txt exists */
 	char agent_main[32];   /* "main.py" or "agent.py", or "" */
+	bool livekit;          /* the agent is a LiveKit Agents worker */
 };
+
+/* The port a LiveKit worker's health server uses by default; a detected worker's health
+ * ports (SLIPWAY_HEALTH_PORT) start there. */
+#define LIVEKIT_HEALTH_PORT 8081
+
+/* Gives a LiveKit Agents worker (Python or Node) its defaults: ready when it logs
+ * `registered worker` (connected to LiveKit, taking jobs), and a health port per generation
+ * from LIVEKIT_HEALTH_PORT up (specs/runtime.md, "Health ports"). */
+int detect_livekit_worker(struct pack_service *s, struct err *err);
 
 /* Inspects the project (a directory fd) and fills every unset field of cfg.
  * Fails when no app name can be found. */

@@ -25,10 +25,10 @@
 
 #define MAX_FDS     256
 #define VERSION_MAX 256
-#define SERVED_MAX  16    /* releases remembered as having served */
-#define READ_CHUNK  16384 /* output read per service per wake-up (issue 15 item 3) */
-#define HEALTH_SPAN 64    /* health ports tried from a service's health_port up */
-#define PORT_GRACE  5000  /* after a holder's stop timeout, before a wait is decided */
+#define SERVED_MAX  16   /* releases remembered as having served */
+#define READ_CHUNK  4096 /* output read per service per wake-up (issue 15 item 3) */
+#define HEALTH_SPAN 64   /* health ports tried from a service's health_port up */
+#define PORT_GRACE  5000 /* after a holder's stop timeout, before a wait is decided */
 
 struct sup {
 	const struct supervisor_config *cfg;

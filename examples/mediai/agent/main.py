@@ -82,13 +82,15 @@ class Health(http.server.BaseHTTPRequestHandler):
 
 
 def start_health_server(port):
-    # All interfaces, as the framework does. A taken port is fatal, as in the framework:
-    # the worker dies with "address already in use" (two generations on one fixed port).
+    # All interfaces, as the framework does (AGENT_HEALTH_HOST: stand-in knob). A taken port
+    # is fatal, as in the framework: the worker dies with "address already in use" (two
+    # generations on one fixed port).
+    host = os.environ.get("AGENT_HEALTH_HOST", "0.0.0.0")
     try:
-        server = http.server.ThreadingHTTPServer(("0.0.0.0", port), Health)
+        server = http.server.ThreadingHTTPServer((host, port), Health)
     except OSError as e:
-        raise OSError(e.errno, "error while attempting to bind on address ('0.0.0.0', %d): "
-                      "address already in use" % port if e.errno == 98 else str(e)) from None
+        raise OSError(e.errno, "error while attempting to bind on address ('%s', %d): "
+                      "address already in use" % (host, port) if e.errno == 98 else str(e)) from None
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log("health server listening on port %d" % server.server_address[1])
