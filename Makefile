@@ -22,7 +22,7 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # release/ has one sub-folder per spec (base, sig, manifest, store); pack/ and runtime/ are flat.
 LAYERS   := release/base release/sig release/manifest release/store pack runtime
 LIB_SRC  := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
-CMD_SRC  := $(sort $(wildcard cmd/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/*.c cmd/support/*.c)) # one file per command; what they share
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
 
@@ -59,6 +59,9 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The Node preload is embedded in this object (.incbin), which -MMD cannot see.
+$(BUILD)/runtime/preload.o: runtime/preload.js
 
 $(SLIPWAY): $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -112,7 +115,7 @@ fuzz-smoke: deps fuzz
 check-deps-arrows: $(LIB_OBJ) $(CMD_OBJ)
 	bash tests/arch/check_arrows.sh $(BUILD)
 
-FORMAT_SRC = $(sort $(foreach d,cmd $(LAYERS) tests/unit tests/fuzz,$(wildcard $(d)/*.[ch])))
+FORMAT_SRC = $(sort $(foreach d,cmd cmd/support $(LAYERS) tests/unit tests/fuzz,$(wildcard $(d)/*.[ch])))
 
 format:
 	clang-format -i $(FORMAT_SRC)

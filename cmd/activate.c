@@ -1,9 +1,8 @@
 /* slipway activate VERSION: point `current` at an installed release. */
 #include "cmd/cmd.h"
-#include "cmd/run_wait.h"
-#include "cmd/store_cmd.h"
+#include "cmd/support/run_wait.h"
+#include "cmd/support/store_open.h"
 
-#include <getopt.h>
 #include <stdio.h>
 
 static const char usage_text[] =
@@ -19,45 +18,27 @@ static const char usage_text[] =
 
 int cmd_activate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},
-	    {"wait", no_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *root_opt = NULL;
+	bool wait = false;
+	const struct cmd_option opts[] = {{"wait", 0, &wait, NULL}, {0}};
+	struct cmd_parse p = {.cmd = "activate",
+	                      .usage = usage_text,
+	                      .common = CMD_ROOT,
+	                      .opts = opts,
+	                      .args = "version"};
 	struct store st;
 	struct run_watch w;
-	int c, rc, wait = 0;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			root_opt = optarg;
-			break;
-		case 'w':
-			wait = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("activate", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage_error("activate", optind == argc ? "no version given"
-		                                                  : "exactly one version expected");
-	rc = store_cmd_open("activate", root_opt, true, &st);
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	rc = cmd_store_open("activate", p.root, true, &st);
 	if (rc != EXIT_OK)
 		return rc;
 	if (wait && (rc = run_wait_begin("activate", &st, &w)) != EXIT_OK)
 		goto out;
-	rc = switch_to("activate", &st, argv[optind], "activate");
+	rc = cmd_switch_to("activate", &st, p.operands[0], "activate");
 	if (wait && rc == EXIT_OK)
-		rc = run_wait_finish("activate", &st, &w, argv[optind]);
+		rc = run_wait_finish("activate", &st, &w, p.operands[0]);
 out:
 	store_close(&st);
 	return rc;

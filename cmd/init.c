@@ -6,7 +6,6 @@
 #include "release/store/store.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,41 +22,19 @@ static const char usage_text[] =
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *root_opt = NULL, *pub = NULL, *root;
+	const char *pub = NULL, *root;
+	const struct cmd_option opts[] = {{"pubkey", 'p', NULL, &pub}, {0}};
+	struct cmd_parse p = {.cmd = "init", .usage = usage_text, .common = CMD_ROOT, .opts = opts};
 	struct err err;
 	char *text = NULL, id[17];
 	struct minisign_pubkey pk;
 	size_t len = 0;
-	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:p:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			root_opt = optarg;
-			break;
-		case 'p':
-			pub = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("init", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
 	if (!pub)
 		return cmd_usage_error("init", "no public key given: pass -p PUBFILE");
-	root = cmd_store_root("init", root_opt);
+	root = cmd_store_root("init", p.root);
 	if (!root)
 		return EXIT_USAGE;
 	if (read_file_at(AT_FDCWD, pub, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {

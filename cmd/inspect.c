@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,45 +69,27 @@ static void print_text(const struct manifest *m, const char *filter)
 
 int cmd_inspect(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cmd_parse p = {
+	    .cmd = "inspect", .usage = usage_text, .common = CMD_JSON, .args = "archive"};
 	struct extract_limits lim;
 	struct extractor *x = NULL;
 	const struct manifest *m;
 	struct err err;
 	char *json = NULL;
-	int c, fd, json_out = 0, rc = EXIT_OK;
+	int fd, rc = EXIT_OK;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json_out = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("inspect", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage_error("inspect", optind == argc ? "no archive given"
-		                                                 : "exactly one archive expected");
-	fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	fd = open(p.operands[0], O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return cmd_fail("inspect", EXIT_FAIL, "cannot open %s: %s", argv[optind],
+		return cmd_fail("inspect", EXIT_FAIL, "cannot open %s: %s", p.operands[0],
 		                strerror(errno));
 	extract_limits_default(&lim);
 	if (extractor_new(fd, &lim, NULL, NULL, &x, &err) < 0 ||
 	    extractor_read_manifest(x, &m, &err) < 0) {
-		fail_prefix(&err, "%s", argv[optind]);
+		fail_prefix(&err, "%s", p.operands[0]);
 		rc = cmd_error("inspect", &err);
-	} else if (json_out) {
+	} else if (p.json) {
 		if (manifest_to_json(m, &json, NULL, &err) < 0)
 			rc = cmd_error("inspect", &err);
 		else

@@ -1,7 +1,7 @@
-/* slipway install ARCHIVE / slipway deploy ARCHIVE (specs/cli.md). */
+/* slipway install ARCHIVE and slipway deploy ARCHIVE (install --activate), specs/cli.md. */
 #include "cmd/cmd.h"
-#include "cmd/run_wait.h"
-#include "cmd/store_cmd.h"
+#include "cmd/support/run_wait.h"
+#include "cmd/support/store_open.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/store/install.h"
@@ -9,11 +9,31 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The options install and deploy share. */
+#define OPTIONS_TEXT                                                                               \
+	"\n"                                                                                       \
+	"  -r, --root DIR          the store (default: $SLIPWAY_ROOT)\n"                           \
+	"      --activate          switch `current` to the release once installed\n"               \
+	"      --wait              with --activate (deploy): wait for `slipway run` to bring\n"    \
+	"                          the release up; exit 1 if it failed its health check and\n"     \
+	"                          was rolled back\n"                                              \
+	"      --allow-downgrade   accept a serial at or below the highest installed one\n"        \
+	"                          (recorded in the history)\n"                                    \
+	"  -x, --sig SIGFILE       the signature (default: ARCHIVE.minisig)\n"                     \
+	"  -p, --pubkey PUBFILE    must be the store's pinned key (a check, never a new trust)\n"  \
+	"      --max-entries N     most archive entries accepted (default 500000)\n"               \
+	"      --max-bytes N       most bytes of files accepted (default 8589934592)\n"            \
+	"      --max-ratio N       most uncompressed bytes per compressed byte (default 200)\n"    \
+	"  -h, --help              show this help\n"                                               \
+	"\n"                                                                                       \
+	"Exit status: 0 installed (or already installed from the same archive), 1 the archive\n"   \
+	"was refused (signature, downgrade, hostile or inconsistent content), 2 usage,\n"          \
+	"3 system error (disk full, I/O, store locked).\n"
 
 static const char install_usage[] =
     "usage: slipway install ARCHIVE [--root DIR] [--activate [--wait]] [--allow-downgrade]\n"
@@ -21,44 +41,12 @@ static const char install_usage[] =
     "                       [--max-ratio N]\n"
     "\n"
     "Verifies ARCHIVE against the store's pinned key, unpacks it (hardened) into\n"
-    "releases/<version>/ and checks every file against the manifest.\n";
+    "releases/<version>/ and checks every file against the manifest.\n" OPTIONS_TEXT;
 static const char deploy_usage[] =
     "usage: slipway deploy ARCHIVE [--root DIR] [--wait] [--allow-downgrade] [-x SIGFILE]\n"
     "                      [-p PUBFILE] [--max-entries N] [--max-bytes N] [--max-ratio N]\n"
     "\n"
-    "Installs ARCHIVE like `slipway install` and then activates it.\n";
-static const char options_text[] =
-    "\n"
-    "  -r, --root DIR          the store (default: $SLIPWAY_ROOT)\n"
-    "      --activate          switch `current` to the release once installed\n"
-    "      --wait              with --activate (deploy): wait for `slipway run` to bring\n"
-    "                          the release up; exit 1 if it failed its health check and\n"
-    "                          was rolled back\n"
-    "      --allow-downgrade   accept a serial at or below the highest installed one\n"
-    "                          (recorded in the history)\n"
-    "  -x, --sig SIGFILE       the signature (default: ARCHIVE.minisig)\n"
-    "  -p, --pubkey PUBFILE    must be the store's pinned key (a check, never a new trust)\n"
-    "      --max-entries N     most archive entries accepted (default 500000)\n"
-    "      --max-bytes N       most bytes of files accepted (default 8589934592)\n"
-    "      --max-ratio N       most uncompressed bytes per compressed byte (default 200)\n"
-    "  -h, --help              show this help\n"
-    "\n"
-    "Exit status: 0 installed (or already installed from the same archive), 1 the archive\n"
-    "was refused (signature, downgrade, hostile or inconsistent content), 2 usage,\n"
-    "3 system error (disk full, I/O, store locked).\n";
-
-static int parse_count(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v == 0 || s[0] == '-')
-		return cmd_usage_error(cmd, "%s needs a positive integer, not '%s'", opt, s);
-	*out = v;
-	return EXIT_OK;
-}
+    "Installs ARCHIVE like `slipway install` and then activates it.\n" OPTIONS_TEXT;
 
 static int check_pubkey(const char *cmd, struct store *st, const char *path)
 {
@@ -88,91 +76,56 @@ static int check_pubkey(const char *cmd, struct store *st, const char *path)
 	return EXIT_OK;
 }
 
-int install_main(const char *cmd, int argc, char **argv, bool activate)
+/* install and deploy: one implementation; `activate` is deploy's default. */
+static int install_main(const char *cmd, int argc, char **argv, bool activate)
 {
-	enum { OPT_ACTIVATE = 256, OPT_DOWNGRADE, OPT_ENTRIES, OPT_BYTES, OPT_RATIO, OPT_WAIT };
-	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},
-	    {"activate", no_argument, NULL, OPT_ACTIVATE},
-	    {"wait", no_argument, NULL, OPT_WAIT},
-	    {"allow-downgrade", no_argument, NULL, OPT_DOWNGRADE},
-	    {"sig", required_argument, NULL, 'x'},
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {"max-entries", required_argument, NULL, OPT_ENTRIES},
-	    {"max-bytes", required_argument, NULL, OPT_BYTES},
-	    {"max-ratio", required_argument, NULL, OPT_RATIO},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	const char *pub = NULL, *entries = NULL, *bytes = NULL, *ratio = NULL;
 	struct install_opts o = {0};
+	bool wait = false;
+	const struct cmd_option opts[] = {
+	    {"activate", 0, &activate, NULL},
+	    {"wait", 0, &wait, NULL},
+	    {"allow-downgrade", 0, &o.allow_downgrade, NULL},
+	    {"sig", 'x', NULL, &o.sig_path},
+	    {"pubkey", 'p', NULL, &pub},
+	    {"max-entries", 0, NULL, &entries},
+	    {"max-bytes", 0, NULL, &bytes},
+	    {"max-ratio", 0, NULL, &ratio},
+	    {0},
+	};
+	struct cmd_parse p = {.cmd = cmd,
+	                      .usage = strcmp(cmd, "deploy") ? install_usage : deploy_usage,
+	                      .common = CMD_ROOT,
+	                      .opts = opts,
+	                      .args = "archive"};
 	struct install_result res = {0};
 	struct store st;
 	struct run_watch w;
-	bool wait = false;
-	const char *root_opt = NULL, *pub = NULL;
 	struct err err;
-	int c, rc;
+	int rc;
 
 	extract_limits_default(&o.limits);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:x:p:h", opts, NULL)) != -1) {
-		rc = EXIT_OK;
-		switch (c) {
-		case 'r':
-			root_opt = optarg;
-			break;
-		case OPT_ACTIVATE:
-			activate = true;
-			break;
-		case OPT_WAIT:
-			wait = true;
-			break;
-		case OPT_DOWNGRADE:
-			o.allow_downgrade = true;
-			break;
-		case 'x':
-			o.sig_path = optarg;
-			break;
-		case 'p':
-			pub = optarg;
-			break;
-		case OPT_ENTRIES:
-			rc = parse_count(cmd, "--max-entries", optarg, &o.limits.max_entries);
-			break;
-		case OPT_BYTES:
-			rc = parse_count(cmd, "--max-bytes", optarg, &o.limits.max_bytes);
-			break;
-		case OPT_RATIO:
-			rc = parse_count(cmd, "--max-ratio", optarg, &o.limits.max_ratio);
-			break;
-		case 'h':
-			fputs(strcmp(cmd, "deploy") ? install_usage : deploy_usage, stdout);
-			fputs(options_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error(cmd, "invalid option '%s'", argv[optind - 1]);
-		}
-		if (rc != EXIT_OK)
-			return rc;
-	}
-	if (optind != argc - 1)
-		return cmd_usage_error(cmd, optind == argc ? "no archive given"
-		                                           : "exactly one archive expected");
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	if ((entries &&
+	     cmd_count(cmd, "--max-entries", entries, 1, UINT64_MAX, &o.limits.max_entries) < 0) ||
+	    (bytes &&
+	     cmd_count(cmd, "--max-bytes", bytes, 1, UINT64_MAX, &o.limits.max_bytes) < 0) ||
+	    (ratio && cmd_count(cmd, "--max-ratio", ratio, 1, UINT64_MAX, &o.limits.max_ratio) < 0))
+		return EXIT_USAGE;
+	/* Before anything touches the store (its lock, its sweep). */
+	if (wait && !activate)
+		return cmd_usage_error(cmd, "--wait needs --activate");
 	/* With a file-size limit (ulimit -f), fail with EFBIG instead of dying on SIGXFSZ. */
 	signal(SIGXFSZ, SIG_IGN);
-	rc = store_cmd_open(cmd, root_opt, true, &st);
+	rc = cmd_store_open(cmd, p.root, true, &st);
 	if (rc != EXIT_OK)
 		return rc;
 	if (pub && (rc = check_pubkey(cmd, &st, pub)) != EXIT_OK)
 		goto out;
-	if (wait && !activate) {
-		rc = cmd_usage_error(cmd, "--wait needs --activate");
-		goto out;
-	}
 	if (wait && (rc = run_wait_begin(cmd, &st, &w)) != EXIT_OK)
 		goto out;
-	if (store_install(&st, argv[optind], &o, &res, &err) < 0) {
+	if (store_install(&st, p.operands[0], &o, &res, &err) < 0) {
 		rc = cmd_error(cmd, &err);
 		goto out;
 	}
@@ -184,7 +137,7 @@ int install_main(const char *cmd, int argc, char **argv, bool activate)
 		       (unsigned long long)res.bytes,
 		       res.downgrade ? ", downgrade allowed by --allow-downgrade" : "");
 	fflush(stdout);
-	rc = activate ? switch_to(cmd, &st, res.version, "activate") : EXIT_OK;
+	rc = activate ? cmd_switch_to(cmd, &st, res.version, "activate") : EXIT_OK;
 	if (wait && rc == EXIT_OK)
 		rc = run_wait_finish(cmd, &st, &w, res.version);
 out:
@@ -196,4 +149,9 @@ out:
 int cmd_install(int argc, char **argv)
 {
 	return install_main("install", argc, argv, false);
+}
+
+int cmd_deploy(int argc, char **argv)
+{
+	return install_main("deploy", argc, argv, true);
 }

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -118,51 +117,23 @@ static int new_password(char pw[PASSWORD_MAX])
 
 int cmd_keygen(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {"seckey", required_argument, NULL, 's'},
-	    {"no-password", no_argument, NULL, 'W'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"comment", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *pub_path = DEFAULT_PUB, *sec_path = DEFAULT_SEC, *comment = NULL;
+	bool no_password = false, force = false;
+	const struct cmd_option opts[] = {
+	    {"pubkey", 'p', NULL, &pub_path},         {"seckey", 's', NULL, &sec_path},
+	    {"no-password", 'W', &no_password, NULL}, {"force", 'f', &force, NULL},
+	    {"comment", 'c', NULL, &comment},         {0},
+	};
+	struct cmd_parse p = {.cmd = "keygen", .usage = usage_text, .opts = opts};
 	struct err err;
 	char pw[PASSWORD_MAX], keyid[17], *sec_text = NULL, *pub_text = NULL;
 	struct minisign_seckey sk = {0};
 	struct minisign_pubkey pk;
-	int c, no_password = 0, force = 0, rc;
+	int rc;
 
 	pw[0] = '\0';
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:s:Wfc:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			pub_path = optarg;
-			break;
-		case 's':
-			sec_path = optarg;
-			break;
-		case 'W':
-			no_password = 1;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		case 'c':
-			comment = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("keygen", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
 	if (!strcmp(pub_path, sec_path))
 		return cmd_usage_error("keygen", "the public and secret key files are the same");
 	if (comment &&

@@ -1,10 +1,9 @@
 /* slipway list [--json]: the installed releases, oldest install first. */
 #include "cmd/cmd.h"
-#include "cmd/store_cmd.h"
+#include "cmd/support/store_open.h"
 #include "release/base/error.h"
 #include "release/store/store_list.h"
 
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,30 +20,30 @@ static const char usage_text[] =
     "      --json       one JSON object on stdout (specs/store.md \"list --json\")\n"
     "  -h, --help       show this help\n";
 
-static int print_json(struct release_record *r, size_t n, const char *current, const char *target)
+static void print_json(const struct store_overview *v)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	const char *current = v->current, *target = v->rollback_target;
 
 	json_object_object_add(root, "current", current ? json_object_new_string(current) : NULL);
 	json_object_object_add(root, "rollback_target",
 	                       target ? json_object_new_string(target) : NULL);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < v->n; i++) {
+		const struct release_record *r = &v->releases[i];
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "version", json_object_new_string(r[i].version));
-		json_object_object_add(o, "serial", json_object_new_int64((int64_t)r[i].serial));
-		json_object_object_add(o, "commit", json_object_new_string(r[i].commit));
-		json_object_object_add(o, "installed_at",
-		                       json_object_new_string(r[i].installed_at));
+		json_object_object_add(o, "version", json_object_new_string(r->version));
+		json_object_object_add(o, "serial", json_object_new_int64((int64_t)r->serial));
+		json_object_object_add(o, "commit", json_object_new_string(r->commit));
+		json_object_object_add(o, "installed_at", json_object_new_string(r->installed_at));
 		json_object_object_add(
-		    o, "current",
-		    json_object_new_boolean(current && !strcmp(current, r[i].version)));
+		    o, "current", json_object_new_boolean(current && !strcmp(current, r->version)));
 		json_object_object_add(
 		    o, "rollback_target",
-		    json_object_new_boolean(target && !strcmp(target, r[i].version)));
-		json_object_object_add(o, "bad", json_object_new_boolean(r[i].bad));
-		json_object_object_add(o, "bad_reason", json_object_new_string(r[i].bad_reason));
-		json_object_object_add(o, "downgrade", json_object_new_boolean(r[i].downgrade));
+		    json_object_new_boolean(target && !strcmp(target, r->version)));
+		json_object_object_add(o, "bad", json_object_new_boolean(r->bad));
+		json_object_object_add(o, "bad_reason", json_object_new_string(r->bad_reason));
+		json_object_object_add(o, "downgrade", json_object_new_boolean(r->downgrade));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "releases", arr);
@@ -52,85 +51,53 @@ static int print_json(struct release_record *r, size_t n, const char *current, c
 	                                              JSON_C_TO_STRING_SPACED |
 	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
-	return EXIT_OK;
 }
 
-static void print_text(struct release_record *r, size_t n, const char *current, const char *target)
+static void print_text(const struct store_overview *v)
 {
-	if (n == 0) {
+	if (v->n == 0) {
 		printf("no releases installed\n");
 		return;
 	}
 	printf("%-24s %8s  %-12s %-20s  %s\n", "VERSION", "SERIAL", "COMMIT", "INSTALLED", "STATE");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < v->n; i++) {
+		const struct release_record *r = &v->releases[i];
 		char state[128] = "";
 
-		if (current && !strcmp(current, r[i].version))
+		if (v->current && !strcmp(v->current, r->version))
 			strcat(state, "current ");
-		if (target && !strcmp(target, r[i].version))
+		if (v->rollback_target && !strcmp(v->rollback_target, r->version))
 			strcat(state, "rollback-target ");
-		if (r[i].bad)
+		if (r->bad)
 			strcat(state, "bad ");
-		if (r[i].downgrade)
+		if (r->downgrade)
 			strcat(state, "downgrade ");
-		printf("%-24s %8llu  %-12.12s %-20s  %s\n", r[i].version,
-		       (unsigned long long)r[i].serial, r[i].commit[0] ? r[i].commit : "-",
-		       r[i].installed_at, state);
+		printf("%-24s %8llu  %-12.12s %-20s  %s\n", r->version,
+		       (unsigned long long)r->serial, r->commit[0] ? r->commit : "-",
+		       r->installed_at, state);
 	}
 }
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *root_opt = NULL;
-	struct err err;
-	char *current = NULL, *target = NULL;
-	struct release_record *r = NULL;
+	struct cmd_parse p = {.cmd = "list", .usage = usage_text, .common = CMD_ROOT | CMD_JSON};
+	struct store_overview v;
 	struct store st;
-	size_t n = 0;
-	int c, rc, json = 0;
+	struct err err;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			root_opt = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("list", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error("list", "unexpected argument '%s'", argv[optind]);
-	rc = store_cmd_open("list", root_opt, false, &st);
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	rc = cmd_store_open("list", p.root, false, &st);
 	if (rc != EXIT_OK)
 		return rc;
-	if (store_list_releases(&st, &r, &n, &err) < 0 ||
-	    store_current_version(&st, &current, &err) < 0 ||
-	    store_rollback_target(&st, &target, &err) < 0) {
+	if (store_overview_load(&st, &v, &err) < 0)
 		rc = cmd_error("list", &err);
-		goto out;
-	}
-	if (json)
-		print_json(r, n, current, target);
+	else if (p.json)
+		print_json(&v);
 	else
-		print_text(r, n, current, target);
-out:
-	store_list_free(r, n);
-	free(current);
-	free(target);
+		print_text(&v);
+	store_overview_release(&v);
 	store_close(&st);
 	return rc;
 }

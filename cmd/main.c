@@ -52,15 +52,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return EXIT_OK;
+		return cmd_check_stdout(EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("slipway %s\n", SLIPWAY_VERSION);
-		return EXIT_OK;
+		return cmd_check_stdout(EXIT_OK);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return cmd_check_stdout(commands[i].fn(argc - 1, argv + 1));
 	if (argv[1][0] == '-')
 		fprintf(stderr, "slipway: unknown option '%s'\n", argv[1]);
 	else

@@ -5,7 +5,6 @@
 #include "release/base/error.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,99 +169,39 @@ static int parse_serial(const char *s, uint64_t *out)
 
 int cmd_pack(int argc, char **argv)
 {
-	enum {
-		OPT_VERSION = 256,
-		OPT_SERIAL,
-		OPT_NO_BUILD,
-		OPT_COMPRESS,
-		OPT_ALLOW_DIRTY,
-		OPT_UNSIGNED,
-		OPT_PRINT_CONFIG,
-		OPT_JSON
+	struct pack_request rq = {.compress = COMPRESS_ZSTD};
+	const char *serial = NULL, *compress = NULL;
+	bool show_config = false;
+	const struct cmd_option opts[] = {
+	    {"output", 'o', NULL, &rq.outdir},         {"seckey", 's', NULL, &rq.key_opt},
+	    {"version", 0, NULL, &rq.version},         {"serial", 0, NULL, &serial},
+	    {"no-build", 0, &rq.no_build, NULL},       {"compress", 0, NULL, &compress},
+	    {"allow-dirty", 0, &rq.allow_dirty, NULL}, {"unsigned", 0, &rq.unsigned_, NULL},
+	    {"print-config", 0, &show_config, NULL},   {0},
 	};
-	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"seckey", required_argument, NULL, 's'},
-	    {"version", required_argument, NULL, OPT_VERSION},
-	    {"serial", required_argument, NULL, OPT_SERIAL},
-	    {"no-build", no_argument, NULL, OPT_NO_BUILD},
-	    {"compress", required_argument, NULL, OPT_COMPRESS},
-	    {"allow-dirty", no_argument, NULL, OPT_ALLOW_DIRTY},
-	    {"unsigned", no_argument, NULL, OPT_UNSIGNED},
-	    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct pack_request rq;
+	struct cmd_parse p = {.cmd = "pack",
+	                      .usage = usage_text,
+	                      .common = CMD_JSON,
+	                      .opts = opts,
+	                      .args = "[PROJECT_DIR]"};
 	struct pack_result res;
-	struct progress_state ps;
+	struct progress_state ps = {0};
 	struct timespec t0;
-	bool json = false, show_config = false;
 	struct err err;
-	int c;
 
-	memset(&rq, 0, sizeof(rq));
-	memset(&ps, 0, sizeof(ps));
-	rq.compress = COMPRESS_ZSTD;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:s:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			rq.outdir = optarg;
-			break;
-		case 's':
-			rq.key_opt = optarg;
-			break;
-		case OPT_VERSION:
-			rq.version = optarg;
-			break;
-		case OPT_SERIAL:
-			if (parse_serial(optarg, &rq.serial) < 0)
-				return cmd_usage_error("pack",
-				                       "bad --serial '%s': expected an "
-				                       "integer 0..2^53-1",
-				                       optarg);
-			rq.have_serial = true;
-			break;
-		case OPT_NO_BUILD:
-			rq.no_build = true;
-			break;
-		case OPT_COMPRESS:
-			if (!strcmp(optarg, "zstd"))
-				rq.compress = COMPRESS_ZSTD;
-			else if (!strcmp(optarg, "gzip"))
-				rq.compress = COMPRESS_GZIP;
-			else
-				return cmd_usage_error("pack",
-				                       "bad --compress '%s': expected zstd "
-				                       "or gzip",
-				                       optarg);
-			break;
-		case OPT_ALLOW_DIRTY:
-			rq.allow_dirty = true;
-			break;
-		case OPT_UNSIGNED:
-			rq.unsigned_ = true;
-			break;
-		case OPT_PRINT_CONFIG:
-			show_config = true;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("pack", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return cmd_usage_error("pack", "at most one PROJECT_DIR expected");
-	if (optind < argc)
-		rq.project_dir = argv[optind];
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	if (serial && parse_serial(serial, &rq.serial) < 0)
+		return cmd_usage_error("pack", "bad --serial '%s': expected an integer 0..2^53-1",
+		                       serial);
+	rq.have_serial = serial != NULL;
+	if (compress && !strcmp(compress, "gzip"))
+		rq.compress = COMPRESS_GZIP;
+	else if (compress && strcmp(compress, "zstd"))
+		return cmd_usage_error("pack", "bad --compress '%s': expected zstd or gzip",
+		                       compress);
+	if (p.n_operands > 0)
+		rq.project_dir = p.operands[0];
 	if (rq.unsigned_ && rq.key_opt)
 		return cmd_usage_error("pack", "--unsigned and -s contradict each other");
 	if (show_config)
@@ -281,7 +220,7 @@ int cmd_pack(int argc, char **argv)
 	if (!res.signature[0])
 		fprintf(stderr, "slipway: pack: UNSIGNED archive (--unsigned): for local "
 		                "experiments only; the store refuses it\n");
-	if (json)
+	if (p.json)
 		return print_json(&res, seconds_since(&t0));
 	printf("%s\n", res.archive);
 	return EXIT_OK;

@@ -1,11 +1,10 @@
 /* slipway prune [--keep N]: remove old releases. */
 #include "cmd/cmd.h"
-#include "cmd/store_cmd.h"
+#include "cmd/support/store_open.h"
 #include "release/base/error.h"
 #include "release/store/prune.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,48 +27,23 @@ static void report(void *ctx, const char *version)
 
 int cmd_prune(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"keep", required_argument, NULL, 'k'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"root", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *root_opt = NULL;
+	const char *keep_opt = NULL;
+	bool dry_run = false;
+	const struct cmd_option opts[] = {
+	    {"keep", 'k', NULL, &keep_opt}, {"dry-run", 'n', &dry_run, NULL}, {0}};
+	struct cmd_parse p = {
+	    .cmd = "prune", .usage = usage_text, .common = CMD_ROOT, .opts = opts};
+	uint64_t keep = PRUNE_DEFAULT_KEEP;
 	struct err err;
-	char *end;
-	unsigned long keep = PRUNE_DEFAULT_KEEP;
 	size_t removed = 0;
 	struct store st;
-	int c, rc, dry_run = 0;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:nr:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			errno = 0;
-			keep = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || keep > 100000)
-				return cmd_usage_error("prune", "--keep needs a number, not '%s'",
-				                       optarg);
-			break;
-		case 'n':
-			dry_run = 1;
-			break;
-		case 'r':
-			root_opt = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("prune", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error("prune", "unexpected argument '%s'", argv[optind]);
-	rc = store_cmd_open("prune", root_opt, true, &st);
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	if (keep_opt && cmd_count("prune", "--keep", keep_opt, 0, 100000, &keep) < 0)
+		return EXIT_USAGE;
+	rc = cmd_store_open("prune", p.root, true, &st);
 	if (rc != EXIT_OK)
 		return rc;
 	if (store_prune(&st, keep, dry_run, report, &dry_run, &removed, &err) < 0)

@@ -1,10 +1,9 @@
 /* slipway rollback [VERSION]: back to the previously active release (from the history). */
 #include "cmd/cmd.h"
-#include "cmd/run_wait.h"
-#include "cmd/store_cmd.h"
+#include "cmd/support/run_wait.h"
+#include "cmd/support/store_open.h"
 #include "release/base/error.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,47 +21,30 @@ static const char usage_text[] =
 
 int cmd_rollback(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},
-	    {"wait", no_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *root_opt = NULL;
+	bool wait = false;
+	const struct cmd_option opts[] = {{"wait", 0, &wait, NULL}, {0}};
+	struct cmd_parse p = {.cmd = "rollback",
+	                      .usage = usage_text,
+	                      .common = CMD_ROOT,
+	                      .opts = opts,
+	                      .args = "[version]"};
 	struct err err;
 	char *target = NULL;
 	struct store st;
 	struct run_watch w;
-	int c, rc, wait = 0;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			root_opt = optarg;
-			break;
-		case 'w':
-			wait = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("rollback", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
-		return cmd_usage_error("rollback", "at most one version expected");
-	rc = store_cmd_open("rollback", root_opt, true, &st);
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	rc = cmd_store_open("rollback", p.root, true, &st);
 	if (rc != EXIT_OK)
 		return rc;
 	if (wait && (rc = run_wait_begin("rollback", &st, &w)) != EXIT_OK) {
 		store_close(&st);
 		return rc;
 	}
-	if (optind < argc) {
-		rc = switch_to("rollback", &st, argv[optind], "rollback");
+	if (p.n_operands > 0) {
+		rc = cmd_switch_to("rollback", &st, p.operands[0], "rollback");
 	} else if (store_rollback_target(&st, &target, &err) < 0) {
 		rc = cmd_error("rollback", &err);
 	} else if (!target) {
@@ -70,10 +52,11 @@ int cmd_rollback(int argc, char **argv)
 		              "nothing to roll back to: no earlier release that is still installed "
 		              "and not marked bad");
 	} else {
-		rc = switch_to("rollback", &st, target, "rollback");
+		rc = cmd_switch_to("rollback", &st, target, "rollback");
 	}
 	if (wait && rc == EXIT_OK)
-		rc = run_wait_finish("rollback", &st, &w, optind < argc ? argv[optind] : target);
+		rc =
+		    run_wait_finish("rollback", &st, &w, p.n_operands > 0 ? p.operands[0] : target);
 	free(target);
 	store_close(&st);
 	return rc;

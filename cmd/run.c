@@ -1,12 +1,11 @@
 /* slipway run: the foreground supervisor (specs/runtime.md, specs/cli.md "run"). */
 #include "cmd/cmd.h"
-#include "cmd/store_cmd.h"
+#include "cmd/support/store_open.h"
 #include "release/base/error.h"
 #include "release/store/store.h"
 #include "runtime/supervisor.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,37 +13,35 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *out)
-{
-	fprintf(
-	    out,
-	    "usage: slipway run [--root DIR]\n\n"
-	    "Launch and supervise the services of the release `current` points at, in the\n"
-	    "foreground, until SIGTERM or SIGINT. Each service runs in its own process group;\n"
-	    "its output is printed line by line behind its name. Crashed services restart\n"
-	    "with backoff. When `current` changes (activate, rollback, deploy) the services\n"
-	    "move to the new release (a worker's predecessor is stopped only once the new\n"
-	    "one is ready); if its services do not become ready, `current` is flipped back\n"
-	    "and the release is marked bad. Each instance gets one SIGTERM, ever. A worker\n"
-	    "with a health_port gets its own SLIPWAY_HEALTH_PORT per generation. SIGHUP\n"
-	    "re-reads `current`.\n\n"
-	    "options:\n"
-	    "  --root DIR   the store (default: $SLIPWAY_ROOT)\n"
-	    "  -h, --help   show this help\n\n"
-	    "environment:\n"
-	    "  NOTIFY_SOCKET             systemd notification socket (Type=notify)\n"
-	    "  SLIPWAY_BACKOFF_MIN_MS    first restart delay (1000), doubling up to\n"
-	    "  SLIPWAY_BACKOFF_MAX_MS    the cap (60000); a run this long resets it:\n"
-	    "  SLIPWAY_BACKOFF_RESET_MS  (60000)\n"
-	    "  SLIPWAY_READY_NONE_MS     a `ready none` service is up after running this long "
-	    "(1000)\n"
-	    "  SLIPWAY_PROBE_INTERVAL_MS between readiness probes (50)\n"
-	    "                            (milliseconds; garbage is ignored, out of range\n"
-	    "                            clamped, with a warning)\n"
-	    "  NO_COLOR                  never colour the log prefixes\n\n"
-	    "Exit: 0 stopped by a signal, 1 the release cannot run (missing secrets, env file\n"
-	    "owner or mode), 2 usage, 3 system error (store unreadable, already supervised).\n");
-}
+static const char usage_text[] =
+    "usage: slipway run [--root DIR]\n\n"
+    "Launch and supervise the services of the release `current` points at, in the\n"
+    "foreground, until SIGTERM or SIGINT. Each service runs in its own process group;\n"
+    "its output is printed line by line behind its name. Crashed services restart\n"
+    "with backoff. When `current` changes (activate, rollback, deploy) the services\n"
+    "move to the new release (a worker's predecessor is stopped only once the new\n"
+    "one is ready); if its services do not become ready, `current` is flipped back\n"
+    "and the release is marked bad. Each instance gets one SIGTERM, ever. A worker\n"
+    "with a health_port gets its own SLIPWAY_HEALTH_PORT per generation. SIGHUP\n"
+    "re-reads `current`.\n\n"
+    "options:\n"
+    "  --root DIR   the store (default: $SLIPWAY_ROOT)\n"
+    "  -h, --help   show this help\n\n"
+    "environment:\n"
+    "  NOTIFY_SOCKET             systemd notification socket (Type=notify)\n"
+    "  SLIPWAY_BACKOFF_MIN_MS    first restart delay (1000), doubling up to\n"
+    "  SLIPWAY_BACKOFF_MAX_MS    the cap (60000); a run this long resets it:\n"
+    "  SLIPWAY_BACKOFF_RESET_MS  (60000)\n"
+    "  SLIPWAY_READY_NONE_MS     a `ready none` service is up after running this long "
+    "(1000)\n"
+    "  SLIPWAY_PROBE_INTERVAL_MS between readiness probes (50)\n"
+    "  SLIPWAY_WARM_MS           how long the web of the release before stays warm for\n"
+    "                            an instant rollback (600000; 0: never)\n"
+    "                            (all in milliseconds; garbage is ignored, out of\n"
+    "                            range clamped, with a warning)\n"
+    "  NO_COLOR                  never colour the log prefixes\n\n"
+    "Exit: 0 stopped by a signal, 1 the release cannot run (missing secrets, env file\n"
+    "owner or mode), 2 usage, 3 system error (store unreadable, already supervised).\n";
 
 /* The health gate's undo, under the store lock: only if `current` still names the release
  * that failed (an operator may have moved it on meanwhile). 1 when left alone. */
@@ -87,35 +84,17 @@ static int mark_bad(const char *root, const char *version, const char *reason, s
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cmd_parse p = {.cmd = "run", .usage = usage_text, .common = CMD_ROOT};
 	struct supervisor_config cfg;
-	const char *root_opt = NULL, *root;
+	const char *root;
 	struct store st;
 	struct err err;
 	char abs_root[PATH_MAX];
-	int c, rc;
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			root_opt = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("run", "unknown or incomplete option '%s'",
-			                       argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error("run", "unexpected argument '%s'", argv[optind]);
-	rc = store_cmd_open("run", root_opt, false, &st);
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	rc = cmd_store_open("run", p.root, false, &st);
 	if (rc != EXIT_OK)
 		return rc;
 	root = realpath(st.root, abs_root);

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,48 +77,24 @@ out:
 
 int cmd_sign(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"seckey", required_argument, NULL, 's'},
-	    {"trusted-comment", required_argument, NULL, 't'},
-	    {"comment", required_argument, NULL, 'c'},
-	    {"sig", required_argument, NULL, 'x'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *sec = NULL, *tc = NULL, *comment = NULL, *sig_path = NULL, *archive;
+	const struct cmd_option opts[] = {
+	    {"seckey", 's', NULL, &sec},
+	    {"trusted-comment", 't', NULL, &tc},
+	    {"comment", 'c', NULL, &comment},
+	    {"sig", 'x', NULL, &sig_path},
+	    {0},
+	};
+	struct cmd_parse p = {.cmd = "sign", .usage = usage_text, .opts = opts, .args = "archive"};
 	struct err err;
 	char *sig_default = NULL, *tc_default = NULL;
 	struct minisign_seckey sk = {0};
 	struct stat st;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "s:t:c:x:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			sec = optarg;
-			break;
-		case 't':
-			tc = optarg;
-			break;
-		case 'c':
-			comment = optarg;
-			break;
-		case 'x':
-			sig_path = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("sign", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage_error("sign", optind == argc ? "no archive given"
-		                                              : "exactly one archive expected");
-	archive = argv[optind];
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	archive = p.operands[0];
 	if (tc && (strpbrk(tc, "\r\n") || strlen(tc) > MINISIGN_TRUSTED_MAX))
 		return cmd_usage_error("sign",
 		                       "the trusted comment must be a single line of at "

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,48 +27,28 @@ static const char usage_text[] =
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"pubkey", required_argument, NULL, 'p'}, {"sig", required_argument, NULL, 'x'},
-	    {"allow-legacy", no_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-	};
 	const char *pub_path = NULL, *sig_path = NULL, *archive;
+	bool legacy = false, quiet = false;
+	const struct cmd_option opts[] = {
+	    {"pubkey", 'p', NULL, &pub_path},
+	    {"sig", 'x', NULL, &sig_path},
+	    {"allow-legacy", 0, &legacy, NULL},
+	    {"quiet", 'q', &quiet, NULL},
+	    {0},
+	};
+	struct cmd_parse p = {
+	    .cmd = "verify", .usage = usage_text, .opts = opts, .args = "archive"};
 	struct err err;
 	char *sig_default = NULL, *pub_text = NULL, *sig_text = NULL, *tc = NULL;
 	char keyid[17];
 	struct minisign_pubkey pk;
-	unsigned flags = 0;
 	size_t pub_len = 0, sig_len = 0;
 	struct stat st;
-	int c, quiet = 0, fd = -1, rc;
+	int fd = -1, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:x:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			pub_path = optarg;
-			break;
-		case 'x':
-			sig_path = optarg;
-			break;
-		case 'L':
-			flags |= MINISIGN_ALLOW_LEGACY;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			return cmd_usage_error("verify", "invalid option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage_error("verify", optind == argc ? "no archive given"
-		                                                : "exactly one archive expected");
-	archive = argv[optind];
+	if (cmd_parse(&p, argc, argv) < 0)
+		return p.exit;
+	archive = p.operands[0];
 	if (!pub_path)
 		return cmd_usage_error("verify", "no public key given: pass -p PUBFILE");
 	if (!sig_path) {
@@ -104,7 +83,8 @@ int cmd_verify(int argc, char **argv)
 		rc = cmd_fail("verify", EXIT_FAIL, "%s: not a regular file", archive);
 		goto out;
 	}
-	if (minisign_verify_fd(&pk, sig_text, sig_len, fd, flags, &tc, &err) < 0) {
+	if (minisign_verify_fd(&pk, sig_text, sig_len, fd, legacy ? MINISIGN_ALLOW_LEGACY : 0, &tc,
+	                       &err) < 0) {
 		fail_prefix(&err, "%s", archive);
 		rc = cmd_error("verify", &err);
 		goto out;

@@ -180,6 +180,13 @@ const char *envfile_get(const struct envfile *env, const char *key)
 	return NULL;
 }
 
+bool envfile_has_value(const struct envfile *env, const char *key)
+{
+	const char *v = envfile_get(env, key);
+
+	return v && *v;
+}
+
 size_t envfile_missing(const struct envfile *env, char *const *required, size_t n_required,
                        char *names, size_t cap)
 {
@@ -188,10 +195,9 @@ size_t envfile_missing(const struct envfile *env, char *const *required, size_t 
 	if (cap)
 		names[0] = '\0';
 	for (i = 0; i < n_required; i++) {
-		const char *v = envfile_get(env, required[i]);
 		int w;
 
-		if (v && *v)
+		if (envfile_has_value(env, required[i]))
 			continue;
 		missing++;
 		if (used < cap) {

@@ -7,6 +7,7 @@
 #define SLIPWAY_RUNTIME_ENVFILE_H
 
 #include "release/base/error.h"
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "release/manifest/manifest.h"
@@ -31,8 +32,12 @@ int envfile_parse(const char *text, size_t len, struct envfile *out, struct err 
 /* The value for key, or NULL. */
 const char *envfile_get(const struct envfile *env, const char *key);
 
+/* Whether key is defined with a non-empty value: the one "present" rule for a required
+ * secret (`KEY=` is missing), shared by `slipway run` and `slipway status`. */
+bool envfile_has_value(const struct envfile *env, const char *key);
+
 /* Writes into `names` (size `cap`) the space-separated required keys that are absent or
- * empty; returns how many are missing. */
+ * empty (envfile_has_value); returns how many are missing. */
 size_t envfile_missing(const struct envfile *env, char *const *required, size_t n_required,
                        char *names, size_t cap);
 

@@ -6,8 +6,16 @@
 #ifndef SLIPWAY_RUNTIME_NOTIFY_H
 #define SLIPWAY_RUNTIME_NOTIFY_H
 
+#include <stddef.h>
+
 #include "release/base/error.h"
 
+#define NOTIFY_MAX_FDS 16
+
 int notify_send(const char *msg, struct err *err);
+
+/* The same with descriptors attached (SCM_RIGHTS), e.g. "FDSTORE=1\nFDNAME=port-5000" to
+ * hand sockets to systemd's file-descriptor store. At most NOTIFY_MAX_FDS. */
+int notify_send_fds(const char *msg, const int *fds, size_t nfds, struct err *err);
 
 #endif

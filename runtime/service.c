@@ -52,6 +52,7 @@ struct service *service_new(struct svc_spec *spec, unsigned id, unsigned gen,
 	s->id = id;
 	s->gen = gen;
 	s->out_fd = -1;
+	s->ctl_fd = -1;
 	probe_init(&s->probe);
 	s->state_since = now_ms();
 	return s;
@@ -64,6 +65,8 @@ void service_free(struct service *s)
 	probe_abort(&s->probe);
 	if (s->out_fd >= 0)
 		close(s->out_fd);
+	if (s->ctl_fd >= 0)
+		close(s->ctl_fd);
 	svc_spec_release(&s->spec);
 	free(s->release_dir);
 	free(s->version);
@@ -79,23 +82,30 @@ void service_set_state(struct service *s, enum svc_state st, uint64_t now)
 
 int service_start(struct service *s, uint64_t now, struct err *err)
 {
-	struct spawn_req req = {s->spec.argv, s->spec.envp, s->spec.cwd};
+	struct spawn_req req;
 	char port[16];
-	pid_t pid;
-	int fd;
 
 	if (s->health_port) {
 		snprintf(port, sizeof(port), "%d", s->health_port);
 		if (svc_spec_set_env(&s->spec, "SLIPWAY_HEALTH_PORT", port, err) < 0)
 			return -1;
-		req.envp = s->spec.envp;
 	}
+	req = (struct spawn_req){s->spec.argv, s->spec.envp, s->spec.cwd};
+	return service_spawn(s, &req, NULL, now, err);
+}
+
+int service_spawn(struct service *s, const struct spawn_req *req, const struct spawn_pass *pass,
+                  uint64_t now, struct err *err)
+{
+	pid_t pid;
+	int fd;
+
 	if (s->out_fd >= 0) {
 		close(s->out_fd);
 		s->out_fd = -1;
 	}
 	s->lb.n = 0;
-	if (spawn_service(&req, &pid, &fd, err) < 0)
+	if (spawn_service_passing(req, pass, &pid, &fd, err) < 0)
 		return -1;
 	s->pid = pid;
 	s->pgid = pid;
@@ -171,4 +181,9 @@ void service_reaped(struct service *s, int status)
 		         WTERMSIG(status),
 		         sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
 	s->pid = 0;
+	if (s->ctl_fd >= 0)
+		close(s->ctl_fd);
+	s->ctl_fd = -1;
+	s->serving = 0;
+	s->ctl_len = 0;
 }

@@ -21,7 +21,10 @@
 
 #include "runtime/linebuf.h"
 #include "runtime/probe.h"
+#include "runtime/spawn.h"
 #include "runtime/svcspec.h"
+
+struct listener;
 
 enum svc_state { SVC_STOPPED, SVC_WAITING, SVC_STARTING, SVC_READY, SVC_STOPPING, SVC_BACKOFF };
 
@@ -53,6 +56,18 @@ struct service {
 	char last_exit[160];
 	int retiring;           /* stop for good: never restart */
 	unsigned handover_from; /* id of the old instance to stop once this one is ready */
+
+	/* Socket ownership (runtime/switch.c). */
+	int sock_mode;             /* enum sock_mode: SOCK_NONE, or the port is slipway's */
+	struct listener *listener; /* the public socket, held while the instance exists */
+	int ctl_fd;                /* slipway's end of the running process's IPC channel, -1 */
+	int gate_port;             /* the running process's private health-gate port */
+	int serving;               /* promoted: the process accepts on the public socket */
+	int app_listening;         /* the process reported that its server listens */
+	unsigned promotions;       /* of the running process; the first one uses fd 3 */
+	uint64_t warm_until;       /* demoted and kept for a rollback until then; 0: not warm */
+	char ctl_buf[512];
+	size_t ctl_len;
 };
 
 uint64_t now_ms(void);
@@ -71,6 +86,10 @@ void service_set_state(struct service *s, enum svc_state st, uint64_t now);
 /* Spawns the process (with SLIPWAY_HEALTH_PORT=health_port when it has one); on failure
  * (exec failed, fork failed) fills err and leaves no child. */
 int service_start(struct service *s, uint64_t now, struct err *err);
+
+/* The same with a request the caller built (its own environment, descriptors to pass). */
+int service_spawn(struct service *s, const struct spawn_req *req, const struct spawn_pass *pass,
+                  uint64_t now, struct err *err);
 
 /* Sends the one SIGTERM (to the main process, or to the group with KILL_GROUP) and arms the
  * stop deadline, or, without a process, goes straight to stopped; leftovers of a leader that

@@ -42,29 +42,60 @@ static void cloexec_from(int first)
 		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
 }
 
-/* Runs in the child between fork and exec: only async-signal-safe calls. */
-static void child(const struct spawn_req *req, int report_fd, int out_fd)
+/* Writes the decimal digits of n at p, NUL-terminated (async-signal-safe). */
+static void put_pid(char *p, long n)
 {
+	char d[24];
+	int i = 0;
+
+	do
+		d[i++] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	while (i > 0)
+		*p++ = d[--i];
+	*p = '\0';
+}
+
+/* Runs in the child between fork and exec: only async-signal-safe calls. */
+static void child(const struct spawn_req *req, const struct spawn_pass *pass, int report_fd,
+                  int out_fd)
+{
+	static const struct spawn_pass nothing;
+	int high[SPAWN_MAX_PASS], sig, devnull;
 	sigset_t none;
-	int sig, devnull;
+	size_t i;
 
 	setpgid(0, 0);
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* With slipway's own stdin or stdout closed, a pipe may sit on 0-2: move it away
-	 * before those are replaced. */
-	if (report_fd < 3 && (report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 3)) < 0)
-		_exit(127);
-	if (out_fd < 3 && (out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+	/* Passed descriptors go to 3, 4, ...: first move everything out of that range so no
+	 * dup2 closes a descriptor still to be placed (or the report pipe). With slipway's own
+	 * stdin or stdout closed, a pipe may also sit on 0-2, which are about to be replaced. */
+	if (!pass)
+		pass = &nothing;
+	if (pass->nfds > SPAWN_MAX_PASS)
 		child_fail(report_fd, 0);
+	if ((pass->nfds || report_fd < 3) &&
+	    (report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 3 + (int)pass->nfds)) < 0)
+		_exit(127);
+	if (out_fd < 3 && (out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 3 + (int)pass->nfds)) < 0)
+		child_fail(report_fd, 0);
+	for (i = 0; i < pass->nfds; i++)
+		if ((high[i] = fcntl(pass->fds[i], F_DUPFD_CLOEXEC, 3 + (int)pass->nfds)) < 0)
+			child_fail(report_fd, 0);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		child_fail(report_fd, 0);
 	if (devnull == 0 && fcntl(0, F_SETFD, 0) < 0) /* dup2(0, 0) kept close-on-exec */
 		child_fail(report_fd, 0);
-	cloexec_from(3);
+	for (i = 0; i < pass->nfds; i++)
+		if (dup2(high[i], 3 + (int)i) < 0)
+			child_fail(report_fd, 0);
+	cloexec_from(3 + (int)pass->nfds);
+	if (pass->listen_pid)
+		put_pid(pass->listen_pid + strlen("LISTEN_PID="), (long)getpid());
 	if (chdir(req->cwd) < 0)
 		child_fail(report_fd, 1);
 	environ = (char **)req->envp;
@@ -73,6 +104,12 @@ static void child(const struct spawn_req *req, int report_fd, int out_fd)
 }
 
 int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, struct err *err)
+{
+	return spawn_service_passing(req, NULL, pid, out_fd, err);
+}
+
+int spawn_service_passing(const struct spawn_req *req, const struct spawn_pass *pass, pid_t *pid,
+                          int *out_fd, struct err *err)
 {
 	int report[2] = {-1, -1}, out[2] = {-1, -1}, rc = -1;
 	struct child_failure f;
@@ -91,7 +128,7 @@ int spawn_service(const struct spawn_req *req, pid_t *pid, int *out_fd, struct e
 	if (p == 0) {
 		close(report[0]);
 		close(out[0]);
-		child(req, report[1], out[1]);
+		child(req, pass, report[1], out[1]);
 	}
 	/* Both sides call setpgid so no signal can reach the child before its group exists. */
 	setpgid(p, p);

@@ -105,6 +105,8 @@ int statefile_write(const char *root, const struct state_snapshot *snap, struct 
 		iso_time(wall - (time_t)age, when, sizeof(when));
 		add_str(j, "since", when);
 		json_object_object_add(j, "retiring", json_object_new_boolean(s->retiring));
+		json_object_object_add(j, "serving", json_object_new_boolean(s->serving));
+		json_object_object_add(j, "warm", json_object_new_boolean(s->warm_until != 0));
 		json_object_array_add(arr, j);
 	}
 	json_object_object_add(o, "services", arr);

@@ -7,6 +7,7 @@
 #include "runtime/service.h"
 #include "runtime/spawn.h"
 #include "runtime/statefile.h"
+#include "runtime/switch.h"
 #include "release/base/error.h"
 
 #include <arpa/inet.h>
@@ -52,6 +53,7 @@ struct sup {
 	struct logsink log;
 	uint64_t next_extend;
 	int sfd, ifd;
+	struct switcher sw; /* socket ownership and the zero-downtime moves (runtime/switch.c) */
 };
 
 static void say(struct sup *sp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -240,7 +242,7 @@ static void url_of(const struct service *s, char *buf, size_t cap)
 
 static int probe_port(const struct service *s)
 {
-	return s->spec.port ? s->spec.port : s->health_port;
+	return s->spec.port ? switch_probe_port(s) : s->health_port;
 }
 
 static int is_served(struct sup *sp, const char *version)
@@ -367,7 +369,7 @@ static void do_start(struct sup *sp, struct service *s, uint64_t now)
 		if (rc > 0)
 			s->health_port = rc;
 	}
-	if (rc < 0 || service_start(s, now, &err) < 0) {
+	if (rc < 0 || switch_start(&sp->sw, s, now, &err) < 0) {
 		snprintf(s->last_exit, sizeof(s->last_exit), "start failed: %s", err.msg);
 		say(sp, "%s: %s", s->spec.name, s->last_exit);
 		s->started_at = now;
@@ -384,15 +386,23 @@ static void do_start(struct sup *sp, struct service *s, uint64_t now)
 	sp->dirty = 1;
 }
 
-/* Another of our instances still holds the port `me` needs (or me's own leftovers). */
-static struct service *port_busy(struct sup *sp, struct service *me)
+/* `me` must wait for its port (runtime/switch.h). */
+static int port_busy(struct sup *sp, struct service *me)
+{
+	return switch_port_busy(&sp->sw, sp->list, me);
+}
+
+/* The instance that keeps `me` from its port (NULL when it is a socket slipway holds), for
+ * the wait's deadline and its messages. */
+static struct service *port_blocker(struct sup *sp, struct service *me)
 {
 	struct service *s;
 
 	if (!me->spec.port)
 		return NULL;
 	for (s = sp->list; s; s = s->next)
-		if (s != me && s->spec.port == me->spec.port && service_group_alive(s))
+		if (s != me && s->spec.port == me->spec.port && !switch_shares_port(me, s) &&
+		    service_group_alive(s))
 			return s;
 	return NULL;
 }
@@ -401,27 +411,32 @@ static struct service *port_busy(struct sup *sp, struct service *me)
  * stop timeout from now if it is not stopping yet, plus a grace for the kernel to reap. */
 static uint64_t port_wait_deadline(const struct service *holder, uint64_t now)
 {
-	uint64_t t = holder->state == SVC_STOPPING && holder->stop_deadline > now
+	uint64_t t = !holder ? now
+	             : holder->state == SVC_STOPPING && holder->stop_deadline > now
 	                 ? holder->stop_deadline
 	                 : deadline_after(now, holder->spec.stop_timeout_ms);
 
 	return deadline_after(t, PORT_GRACE);
 }
 
-/* A start that is due: waits while one of our instances still holds the port, but never
- * past the wait deadline; a foreign holder fails a gated start at once (it is named). */
+/* A start that is due: waits while the port is not free for it, but never past the wait
+ * deadline; a foreign holder fails a gated start at once (it is named). */
 static void start_when_free(struct sup *sp, struct service *s, uint64_t now)
 {
-	struct service *holder = port_busy(sp, s);
 	char who[512];
 
-	if (holder) {
+	if (port_busy(sp, s)) {
+		struct service *holder = port_blocker(sp, s);
+
 		if (!s->wait_deadline)
 			s->wait_deadline = port_wait_deadline(holder, now);
 		if (now < s->wait_deadline)
 			return;
-		snprintf(who, sizeof(who), "%s of release %s (pid %ld)", holder->spec.name,
-		         holder->version, (long)holder->last_pid);
+		if (holder)
+			snprintf(who, sizeof(who), "%s of release %s (pid %ld)", holder->spec.name,
+			         holder->version, (long)holder->last_pid);
+		else
+			snprintf(who, sizeof(who), "a socket slipway holds for another address");
 		if (gates(sp, s)) {
 			switch_failed(sp, s, now, "%s: port %d still held by %s", s->spec.name,
 			              s->spec.port, who);
@@ -455,6 +470,11 @@ static void stop_service(struct sup *sp, struct service *s, uint64_t now, const 
 	sp->dirty = 1;
 }
 
+static void stop_cb(void *ctx, struct service *s, uint64_t now, const char *why)
+{
+	stop_service(ctx, s, now, why);
+}
+
 /* Creates the instances of `rel` as generation `gen`. Port holders of other generations are
  * told to stop first and the new instance waits for the port; a portless service overlaps
  * its predecessor, which is stopped once the new one is up (handover). Instances of the
@@ -468,11 +488,14 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 	for (i = 0; i < rel->m->n_services; i++) {
 		const struct manifest_service *ms = &rel->m->services[i];
 		struct svc_spec spec;
-		struct service *adopt = NULL;
+		struct service *adopt = NULL, *warm = NULL;
 		unsigned handover = 0;
 		extern char **environ;
 
 		for (o = sp->list; o; o = o->next) {
+			if (o->warm_until && o->pid && o->state == SVC_READY &&
+			    !strcmp(o->spec.name, ms->name) && !strcmp(o->release_dir, rel->dir))
+				warm = o;
 			if (o->retiring || strcmp(o->spec.name, ms->name))
 				continue;
 			if (o->gen == gen || !strcmp(o->release_dir, rel->dir))
@@ -481,24 +504,33 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 				handover = o->id;
 		}
 		if (adopt) {
+			/* Ready again in this generation counts, not before (Health gate). */
 			adopt->gen = gen;
+			adopt->was_ready = adopt->state == SVC_READY;
 			continue;
 		}
 		if (svc_spec_build(ms, rel->dir, rel->version, &rel->env, environ, &spec, err) < 0)
 			return -1;
+		if (warm && switch_adopt_warm(&sp->sw, warm, &spec, gen, now)) {
+			warm->was_ready = 0; /* re-probed before it counts */
+			svc_spec_release(&spec);
+			continue;
+		}
 		s = service_new(&spec, ++sp->next_id, gen, rel->dir, rel->version);
 		if (!s) {
 			svc_spec_release(&spec);
 			return fail_oom(err);
 		}
 		s->handover_from = handover;
+		s->sock_mode = switch_mode(&sp->sw, &s->spec);
 		s->next = sp->list;
 		sp->list = s;
 		if ((int)strlen(ms->name) > sp->log.width)
 			sp->log.width = (int)strlen(ms->name);
 		if (ms->port)
 			for (o = sp->list; o; o = o->next)
-				if (o != s && o->spec.port == ms->port && o->gen != gen)
+				if (o != s && o->spec.port == ms->port && o->gen != gen &&
+				    !switch_shares_port(s, o))
 					stop_service(sp, o, now, "its port is handed over");
 		service_set_state(s, SVC_WAITING, now);
 	}
@@ -544,6 +576,7 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	say(sp, "release %s failed its health check: %s; rolling back to %s",
 	    sp->pending.version ? sp->pending.version : sp->switch_to, reason,
 	    sp->active.version ? sp->active.version : "(none)");
+	switch_restore(&sp->sw, sp->list, sp->active_gen);
 	for (s = sp->list; s; s = s->next)
 		if (s->gen == sp->pending_gen)
 			stop_service(sp, s, now, "its release failed the health check");
@@ -563,25 +596,32 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	sp->dirty = 1;
 }
 
-/* An older instance whose successor has not been ready yet keeps running: the successor
- * stops it when it is (only after a switch kept despite a failure, see switch_failed). */
-static int awaits_successor(struct sup *sp, const struct service *old)
+/* The new instance that takes over from `old` (a worker's handover, or the same slipway
+ * socket) and has not been ready yet, else NULL. Only a switch kept despite a failure
+ * (switch_failed) commits with one: `old` keeps serving until its successor is ready. */
+static struct service *successor_pending(struct sup *sp, const struct service *old)
 {
 	struct service *s;
 
 	for (s = sp->list; s; s = s->next)
-		if (s->handover_from == old->id && !s->was_ready && !s->retiring)
-			return 1;
-	return 0;
+		if (s->gen == sp->pending_gen && !s->was_ready && !s->retiring &&
+		    (s->handover_from == old->id || (old->sock_mode && switch_shares_port(s, old))))
+			return s;
+	return NULL;
 }
 
 static void commit(struct sup *sp, uint64_t now)
 {
-	struct service *s;
+	struct service *s, *next;
 
-	for (s = sp->list; s; s = s->next)
-		if (s->gen != sp->pending_gen && !s->retiring && !awaits_successor(sp, s))
+	for (s = sp->list; s; s = s->next) {
+		if (s->gen == sp->pending_gen || s->retiring)
+			continue;
+		if ((next = successor_pending(sp, s)))
+			next->handover_from = s->id; /* stopped when `next` is ready */
+		else if (!switch_keep_warm(&sp->sw, sp->list, s, now))
 			stop_service(sp, s, now, "replaced by the new release");
+	}
 	loaded_release_free(&sp->previous);
 	sp->previous = sp->active;
 	sp->active = sp->pending;
@@ -654,6 +694,8 @@ static void mark_ready(struct sup *sp, struct service *s, uint64_t now, const ch
 	url_of(s, url, sizeof(url));
 	say(sp, "%s: ready after %llu ms (%s)%s", s->spec.name,
 	    (unsigned long long)(now - s->started_at), how, url);
+	if (s->gen == (sp->pending_gen ? sp->pending_gen : sp->active_gen))
+		switch_promote(&sp->sw, sp->list, s);
 	if (s->handover_from && (old = find_id(sp, s->handover_from)) && !old->retiring)
 		stop_service(sp, old, now, "its successor is up");
 	s->handover_from = 0;
@@ -961,6 +1003,13 @@ static void tick(struct sup *sp, uint64_t now)
 				enter_backoff(sp, s, now);
 				break;
 			}
+			if (s->sock_mode && s->spec.ready == READY_TCP) {
+				/* The gate socket always accepts: its server's listen() is the
+				 * sign. */
+				if (s->app_listening)
+					mark_ready(sp, s, now, "listening");
+				break;
+			}
 			if (s->spec.ready != READY_LOG && s->spec.ready != READY_NONE &&
 			    s->probe.fd < 0 && now >= s->next_probe_at) {
 				if (probe_begin(&s->probe, s->spec.ready, probe_port(s),
@@ -969,6 +1018,12 @@ static void tick(struct sup *sp, uint64_t now)
 				else
 					s->next_probe_at =
 					    deadline_after(now, sp->cfg->probe_interval_ms);
+			}
+			break;
+		case SVC_READY:
+			if (s->warm_until && now >= s->warm_until) {
+				s->warm_until = 0;
+				stop_service(sp, s, now, "its warm time is over");
 			}
 			break;
 		case SVC_STOPPING:
@@ -991,6 +1046,7 @@ static void tick(struct sup *sp, uint64_t now)
 	for (pp = &sp->list; (s = *pp);) {
 		if (s->state == SVC_STOPPED && s->retiring && s->out_fd < 0 && !s->pid) {
 			*pp = s->next;
+			switch_forget(&sp->sw, s);
 			service_free(s);
 			sp->dirty = 1;
 			continue;
@@ -1072,6 +1128,10 @@ static int64_t next_wakeup(struct sup *sp, uint64_t now)
 			else
 				AT(s->next_probe_at);
 			break;
+		case SVC_READY:
+			if (s->warm_until)
+				AT(s->warm_until);
+			break;
 		case SVC_STOPPING:
 			if (!s->kill_sent)
 				AT(s->stop_deadline);
@@ -1146,6 +1206,7 @@ void supervisor_config_defaults(struct supervisor_config *cfg)
 	cfg->backoff = backoff_policy_from_env(w, cap);
 	cfg->settle_ms = envnum_ms("SLIPWAY_READY_NONE_MS", 1000, 0, SUP_SETTLE_LIMIT_MS, w, cap);
 	cfg->probe_interval_ms = envnum_ms("SLIPWAY_PROBE_INTERVAL_MS", 50, 10, 60000, w, cap);
+	cfg->warm_ms = envnum_ms("SLIPWAY_WARM_MS", 600000, 0, SUP_WARM_LIMIT_MS, w, cap);
 }
 
 static void sup_release(struct sup *sp)
@@ -1159,6 +1220,7 @@ static void sup_release(struct sup *sp)
 	loaded_release_free(&sp->active);
 	loaded_release_free(&sp->pending);
 	loaded_release_free(&sp->previous);
+	switch_release(&sp->sw);
 	if (sp->sfd >= 0)
 		close(sp->sfd);
 	if (sp->ifd >= 0)
@@ -1181,6 +1243,10 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 	sp.log.out = cfg->out;
 	sp.log.color = cfg->color;
 	sp.log.width = 7; /* "slipway" */
+	sp.sw.log = &sp.log;
+	sp.sw.warm_ms = cfg->warm_ms;
+	sp.sw.stop = stop_cb;
+	sp.sw.ctx = &sp;
 
 	if (current_version(cfg->root, version, sizeof(version), err) < 0)
 		return -1;
@@ -1190,6 +1256,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 		goto out;
 	if (spawn_become_subreaper(err) < 0)
 		goto out;
+	switch_setup(&sp.sw, cfg->root);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -1258,6 +1325,11 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 				pfd[n].events = s->probe.events;
 				owner[n++] = s;
 			}
+			if (s->ctl_fd >= 0 && n < MAX_FDS - 2) {
+				pfd[n].fd = s->ctl_fd;
+				pfd[n].events = POLLIN;
+				owner[n++] = s;
+			}
 		}
 		wake = next_wakeup(&sp, now);
 		timeout = wake < 0 ? -1 : (wake > 60000 ? 60000 : (int)wake);
@@ -1277,6 +1349,8 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 				handle_inotify(&sp);
 			else if (pfd[i].fd == s->out_fd)
 				read_output(&sp, s);
+			else if (pfd[i].fd == s->ctl_fd)
+				switch_read_ctl(&sp.sw, s);
 			else if (pfd[i].fd == s->probe.fd && s->state == SVC_STARTING) {
 				enum probe_result r = probe_step(&s->probe);
 

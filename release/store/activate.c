@@ -103,41 +103,41 @@ static bool is_good(struct store *st, const char *version)
 	return good;
 }
 
+struct target_search {
+	struct store *st;
+	const char *current;
+	char *found;
+	bool oom;
+};
+
+static int consider(void *ctx, const char *version)
+{
+	struct target_search *t = ctx;
+
+	if ((t->current && !strcmp(version, t->current)) || !is_good(t->st, version))
+		return 0;
+	t->found = strdup(version);
+	t->oom = !t->found;
+	return 1;
+}
+
 int store_rollback_target(struct store *st, char **version, struct err *err)
 {
-	struct history h;
-	char *current = NULL, **stack = NULL;
-	size_t n = 0;
-	int rc = -1;
+	struct target_search t = {.st = st};
+	char *current = NULL;
+	int rc;
 
 	*version = NULL;
 	if (store_current_version(st, &current, err) < 0)
 		return -1;
-	if (history_load(st, &h, err) < 0)
-		goto out;
-	if (history_activation_stack(&h, current, &stack, &n, err) < 0)
-		goto out;
-	/* The top is `current`; the target is the nearest earlier one still usable. */
-	for (size_t i = n > 0 ? n - 1 : 0; i > 0; i--) {
-		const char *v = stack[i - 1];
-
-		if (current && !strcmp(v, current))
-			continue;
-		if (is_good(st, v)) {
-			*version = strdup(v);
-			if (!*version) {
-				fail_oom(err);
-				goto out;
-			}
-			break;
-		}
-	}
-	rc = 0;
-out:
-	for (size_t i = 0; i < n; i++)
-		free(stack[i]);
-	free(stack);
-	history_release(&h);
+	/* The nearest entry below the top that is usable (specs/store.md "Rollback target"). */
+	t.current = current;
+	rc = history_stack_visit(st, current, consider, &t, err);
 	free(current);
-	return rc;
+	if (rc < 0 || t.oom) {
+		free(t.found);
+		return rc < 0 ? -1 : fail_oom(err);
+	}
+	*version = t.found;
+	return 0;
 }

@@ -3,7 +3,7 @@
  *   ROOT/slipway-store          format marker, written last by store_init
  *   ROOT/trusted.pub            the pinned minisign public key
  *   ROOT/state.json             app name and downgrade high-water mark
- *   ROOT/history.jsonl          append-only event log (rewritten atomically per event)
+ *   ROOT/history.jsonl          append-only event log (one line appended and synced per event)
  *   ROOT/lock                   flock(2) target; holds the holder's pid
  *   ROOT/releases/<version>/    complete, verified releases
  *   ROOT/meta/<version>.json    one record per installed release (serial, hash, bad mark)

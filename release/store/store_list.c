@@ -90,3 +90,29 @@ void store_list_free(struct release_record *r, size_t n)
 		record_release(&r[i]);
 	free(r);
 }
+
+int store_overview_load(struct store *st, struct store_overview *o, struct err *err)
+{
+	memset(o, 0, sizeof(*o));
+	if (store_list_releases(st, &o->releases, &o->n, err) < 0 ||
+	    store_current_version(st, &o->current, err) < 0 ||
+	    store_rollback_target(st, &o->rollback_target, err) < 0)
+		return -1;
+	return 0;
+}
+
+void store_overview_release(struct store_overview *o)
+{
+	store_list_free(o->releases, o->n);
+	free(o->current);
+	free(o->rollback_target);
+	memset(o, 0, sizeof(*o));
+}
+
+const struct release_record *store_overview_current(const struct store_overview *o)
+{
+	for (size_t i = 0; o->current && i < o->n; i++)
+		if (!strcmp(o->releases[i].version, o->current))
+			return &o->releases[i];
+	return NULL;
+}

@@ -27,6 +27,13 @@ assert_no_file store/run/supervisor.pid
 printf 'JWT_SECRET=%s\nLIVEKIT_URL=\n' "$secret" >store/shared/env
 expect_rc 1 "$SLIPWAY" run --root store
 assert_contains "$errout" "LIVEKIT_URL"
+# status applies the same rule as run (one parser, one "missing" rule): KEY= is missing.
+expect_rc 0 "$SLIPWAY" status --root store --json
+assert_eq "$(printf '%s' "$out" | python3 -c 'import json, sys; print(json.load(sys.stdin)["missing_secrets"])')" \
+	"['LIVEKIT_URL']" "status --json missing_secrets for LIVEKIT_URL="
+assert_not_contains "$out" "$secret"
+expect_rc 0 "$SLIPWAY" status --root store
+assert_contains "$out" "missing:      LIVEKIT_URL"
 
 # Group/world-readable env file: refused with the reason.
 printf 'JWT_SECRET=%s\nLIVEKIT_URL=wss://x\n' "$secret" >store/shared/env

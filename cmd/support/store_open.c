@@ -1,12 +1,12 @@
-#include "cmd/store_cmd.h"
-#include "cmd/cmd.h"
+#include "cmd/support/store_open.h"
+#include "cmd/support/cli.h"
 #include "release/base/error.h"
 #include "release/store/store_meta.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-int store_cmd_open(const char *cmd, const char *root_opt, bool lock, struct store *st)
+int cmd_store_open(const char *cmd, const char *root_opt, bool lock, struct store *st)
 {
 	const char *root = cmd_store_root(cmd, root_opt);
 	struct err err;
@@ -31,7 +31,7 @@ int store_cmd_open(const char *cmd, const char *root_opt, bool lock, struct stor
 	return EXIT_OK;
 }
 
-int switch_to(const char *cmd, struct store *st, const char *version, const char *action)
+int cmd_switch_to(const char *cmd, struct store *st, const char *version, const char *action)
 {
 	struct err err;
 	char *from = NULL;

@@ -1,5 +1,5 @@
-#include "cmd/run_wait.h"
-#include "cmd/cmd.h"
+#include "cmd/support/run_wait.h"
+#include "cmd/support/cli.h"
 #include "release/base/error.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "cmd/run_status.h"
+#include "cmd/support/run_status.h"
 #include "release/base/error.h"
 #include "runtime/statefile.h"
 

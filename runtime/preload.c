@@ -1,0 +1,105 @@
+#include "runtime/preload.h"
+#include "runtime/statefile.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The preload's source, NUL-terminated; the Makefile rebuilds this object when it changes. */
+__asm__(".pushsection .rodata\n"
+        ".global slipway_preload_js\n"
+        ".type slipway_preload_js, @object\n"
+        "slipway_preload_js:\n"
+        ".incbin \"runtime/preload.js\"\n"
+        ".byte 0\n"
+        ".popsection\n");
+extern const char slipway_preload_js[];
+
+/* The marker of a stock standalone server.js (checked on Next.js 15). */
+#define NEXT_MARKER "next/dist/server/lib/start-server"
+
+int preload_install(const char *root, char *path, size_t cap, struct err *err)
+{
+	char dir[4096];
+	int dfd, rc;
+
+	snprintf(dir, sizeof(dir), "%s/%s", root, STATEFILE_DIR);
+	if ((size_t)snprintf(path, cap, "%s/%s", dir, PRELOAD_NAME) >= cap)
+		return fail_kind(err, ERR_SYSTEM, "store path too long for the Node preload");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return fail_sys(err, "cannot open %s", dir);
+	rc = write_file_atomic(dfd, PRELOAD_NAME, slipway_preload_js, strlen(slipway_preload_js),
+	                       0644, 0, err);
+	close(dfd);
+	return rc;
+}
+
+int preload_is_node(const struct svc_spec *spec)
+{
+	const char *a0 = spec->argv ? spec->argv[0] : NULL, *base;
+
+	if (!a0)
+		return 0;
+	base = strrchr(a0, '/') ? strrchr(a0, '/') + 1 : a0;
+	return !strcmp(base, "node") || !strcmp(base, "nodejs");
+}
+
+int preload_is_next_standalone(const struct svc_spec *spec)
+{
+	char path[4096], *text = NULL;
+	struct err err;
+	const char *script = NULL;
+	size_t i, len;
+	int found;
+
+	if (!preload_is_node(spec))
+		return 0;
+	for (i = 1; spec->argv[i]; i++)
+		if (spec->argv[i][0] != '-') {
+			script = spec->argv[i];
+			break;
+		}
+	if (!script)
+		return 0;
+	if (script[0] == '/')
+		snprintf(path, sizeof(path), "%s", script);
+	else
+		snprintf(path, sizeof(path), "%s/%s", spec->cwd, script);
+	if (read_file_at(AT_FDCWD, path, 1u << 20, 0, &text, &len, &err) < 0)
+		return 0;
+	found = strstr(text, NEXT_MARKER) != NULL;
+	free(text);
+	return found;
+}
+
+char *preload_node_options(const char *path, const char *existing)
+{
+	static const char key[] = "NODE_OPTIONS=--require \"";
+	size_t n = sizeof(key) + 2 * strlen(path) + 2 + (existing ? strlen(existing) + 1 : 0);
+	char *out = malloc(n), *w;
+	const char *p;
+
+	if (!out)
+		return NULL;
+	w = out + sizeof(key) - 1;
+	memcpy(out, key, sizeof(key) - 1);
+	for (p = path; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			*w++ = '\\';
+		*w++ = *p;
+	}
+	*w++ = '"';
+	if (existing && *existing) {
+		*w++ = ' ';
+		strcpy(w, existing);
+	} else {
+		*w = '\0';
+	}
+	return out;
+}

@@ -1,0 +1,34 @@
+/* The Node preload slipway ships (runtime/preload.js, embedded in the binary) and the rule
+ * that picks the services it is loaded into (specs/runtime.md, "Socket ownership").
+ *
+ * `slipway run` writes it to ROOT/run/node-preload.cjs at start and loads it into a service
+ * with NODE_OPTIONS=--require; it makes the server's listen(PORT, HOST) adopt the socket
+ * slipway owns. */
+#ifndef SLIPWAY_RUNTIME_PRELOAD_H
+#define SLIPWAY_RUNTIME_PRELOAD_H
+
+#include <stddef.h>
+
+#include "runtime/svcspec.h"
+
+#define PRELOAD_NAME "node-preload.cjs"
+
+/* Writes the preload to ROOT/run/PRELOAD_NAME (atomically, mode 0644) and its absolute path
+ * into path. ROOT/run must exist. */
+int preload_install(const char *root, char *path, size_t cap, struct err *err);
+
+/* Whether the service runs a stock Next.js standalone server: argv[0] is `node` or `nodejs`
+ * (any directory), and its first argument that is not an option names a file (relative to
+ * the service's cwd) that starts the server through next/dist/server/lib/start-server, as
+ * the server.js of `output: 'standalone'` does. */
+int preload_is_next_standalone(const struct svc_spec *spec);
+
+/* Whether argv[0] is `node` or `nodejs`. */
+int preload_is_node(const struct svc_spec *spec);
+
+/* "NODE_OPTIONS=--require \"PATH\"" followed by the service's own NODE_OPTIONS (may be
+ * NULL), quoted as Node parses that variable. Heap string owned by the caller, NULL when out
+ * of memory. */
+char *preload_node_options(const char *path, const char *existing);
+
+#endif

@@ -1,0 +1,148 @@
+// slipway's Node preload: makes a server that calls listen(PORT, HOST), such as a stock
+// Next.js standalone server.js, adopt the listening socket `slipway run` owns
+// (specs/runtime.md, "Socket ownership"). `slipway run` embeds this file, writes it to
+// ROOT/run/ and loads it with NODE_OPTIONS=--require.
+//
+// Inherited (the systemd way): fd 3 is the public listening socket (LISTEN_FDS=1,
+// LISTEN_PID=our pid). Under `slipway run` also: SLIPWAY_GATE_FD, a private loopback
+// listener for the health gate, and a Node IPC channel (NODE_CHANNEL_FD) that carries:
+//   {"slipway":"promote"}  accept public traffic: on fd 3 the first time, later on the
+//                          listening socket handed over with the message
+//   {"slipway":"demote"}   stop accepting public traffic and drain: answers get
+//                          `Connection: close`, idle keep-alive connections end by timeout
+// and, from here, {"slipway":"listening"} once the app's server listens.
+// Without the IPC channel (plain systemd socket activation) the server accepts on fd 3 at once.
+//
+// Facts this relies on: listen() on a listening socket resets its backlog to 511 unless one
+// is passed (BACKLOG matches slipway's); SIGUSR1 starts Node's inspector, so control goes
+// through the IPC channel, never a signal; server.close() drops idle keep-alive connections
+// at once, where a client's next request would be reset, so a draining server never does.
+'use strict';
+
+(function slipwayPreload() {
+	const env = process.env;
+	if (env.LISTEN_PID !== String(process.pid) || Number(env.LISTEN_FDS) < 1) return;
+	const net = require('net');
+	const BACKLOG = 4096;
+	const port = Number(env.PORT);
+	const host = env.HOSTNAME || '0.0.0.0';
+	const gateFd = /^[0-9]+$/.test(env.SLIPWAY_GATE_FD || '') ? Number(env.SLIPWAY_GATE_FD) : -1;
+	// Ours alone: children the app spawns must not take them for their own.
+	for (const k of ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'SLIPWAY_GATE_FD']) delete env[k];
+
+	const supervised = gateFd >= 0 && typeof process.send === 'function';
+	const send = supervised ? process.send.bind(process) : null;
+	if (supervised) delete process.send; // apps read process.send as "forked by a Node parent"
+
+	const origListen = net.Server.prototype.listen;
+	let app = null; // the app's server: listens on the gate, public connections are injected
+	let pub = null; // accepts on the public socket while promoted
+	let fd3Used = false;
+	let draining = false;
+	const live = new Set(); // responses not finished yet
+
+	function log(msg) {
+		process.stderr.write(`slipway-preload: ${msg}\n`);
+	}
+
+	function isOurPort(args) {
+		const a = args[0];
+		if (typeof a === 'number' || (typeof a === 'string' && /^[0-9]+$/.test(a)))
+			return Number(a) === port;
+		if (a && typeof a === 'object' && !Array.isArray(a) && a.fd === undefined &&
+		    a.path === undefined && a._handle === undefined)
+			return Number(a.port) === port;
+		return false;
+	}
+
+	function publicAddress() {
+		return {address: host, family: net.isIPv6(host) ? 'IPv6' : 'IPv4', port};
+	}
+
+	function promote(handle) {
+		if (pub || !app || (!handle && fd3Used)) {
+			if (handle) handle.close();
+			return;
+		}
+		draining = false;
+		const s = new net.Server({
+			allowHalfOpen: app.allowHalfOpen,
+			pauseOnConnect: app.pauseOnConnect,
+			noDelay: app.noDelay,
+			keepAlive: app.keepAlive,
+			keepAliveInitialDelay: app.keepAliveInitialDelay,
+		});
+		s.on('connection', (sock) => {
+			// Count the connection as the app's, so its close() waits for it.
+			s._connections--;
+			sock._server = app;
+			sock.server = app;
+			app._connections++;
+			app.emit('connection', sock);
+		});
+		s.on('error', (err) => {
+			log(`cannot accept on the inherited socket: ${err.message}`);
+			process.exit(1);
+		});
+		if (handle) {
+			s.listen(handle, BACKLOG);
+		} else {
+			fd3Used = true;
+			s.listen({fd: 3}, BACKLOG);
+		}
+		pub = s;
+	}
+
+	function demote() {
+		if (pub) pub.close();
+		pub = null;
+		draining = true;
+		for (const res of live)
+			if (!res.headersSent) res.setHeader('Connection', 'close');
+	}
+
+	function onMessage(msg, handle) {
+		if (!msg || typeof msg !== 'object' || typeof msg.slipway !== 'string') {
+			return;
+		}
+		if (msg.slipway === 'promote') promote(handle);
+		else if (msg.slipway === 'demote') demote();
+		else if (handle) handle.close();
+	}
+
+	function adopt(srv, args) {
+		app = srv;
+		const cb = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
+		srv.prependListener('request', (req, res) => {
+			if (draining) res.setHeader('Connection', 'close');
+			live.add(res);
+			res.on('close', () => live.delete(res));
+		});
+		if (!supervised) {
+			fd3Used = true;
+			return origListen.call(srv, {fd: 3}, BACKLOG, cb);
+		}
+		srv.address = publicAddress; // the app logs and builds URLs from it, not the gate's
+		srv.once('listening', () => send({slipway: 'listening'}));
+		return origListen.call(srv, {fd: gateFd}, 511, cb);
+	}
+
+	net.Server.prototype.listen = function listen(...args) {
+		if (app || !isOurPort(args)) return origListen.apply(this, args);
+		adopt(this, args);
+		return this;
+	};
+
+	function onTerm() {
+		demote();
+		if (app) app.closeIdleConnections = () => {};
+		if (supervised) process.removeListener('message', onMessage);
+		if (process.listenerCount('SIGTERM') > 1) return; // the app's handler closes its server
+		process.removeListener('SIGTERM', onTerm);
+		const die = () => process.kill(process.pid, 'SIGTERM'); // the default action, now
+		if (app && app.listening) app.close(die);
+		else die();
+	}
+	process.on('SIGTERM', onTerm);
+	if (supervised) process.on('message', onMessage);
+})();

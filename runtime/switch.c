@@ -1,0 +1,402 @@
+#include "runtime/switch.h"
+#include "runtime/preload.h"
+#include "release/base/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* What the process finds where (the preload reads these). */
+#define FD_PUBLIC  3
+#define FD_GATE    4
+#define FD_CHANNEL 5
+
+static void say(struct switcher *sw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct switcher *sw, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logsink_vsay(sw->log, fmt, ap);
+	va_end(ap);
+}
+
+void switch_setup(struct switcher *sw, const char *root)
+{
+	char note[256];
+	struct err err;
+	struct listener *l;
+	int n = listeners_inherit(&sw->ls, note, sizeof(note));
+
+	for (l = sw->ls.list; l; l = l->next)
+		say(sw, "listening socket for port %d inherited from systemd", l->port);
+	if (note[0])
+		say(sw, "warning: %s", note);
+	(void)n;
+	if (preload_install(root, sw->preload, sizeof(sw->preload), &err) < 0) {
+		say(sw,
+		    "warning: cannot install the Node preload (%s); web services move by "
+		    "stop-then-start",
+		    err.msg);
+		sw->preload[0] = '\0';
+	}
+}
+
+void switch_release(struct switcher *sw)
+{
+	listeners_release(&sw->ls);
+}
+
+enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spec)
+{
+	const char *want = svc_env_get(spec->envp, "SLIPWAY_SOCKET");
+
+	if (!spec->port || !sw->preload[0] || (want && !strcmp(want, "off")))
+		return SOCK_NONE;
+	if (want && !strcmp(want, "preload"))
+		return SOCK_PRELOAD;
+	return preload_is_next_standalone(spec) ? SOCK_PRELOAD : SOCK_NONE;
+}
+
+int switch_probe_port(const struct service *s)
+{
+	return s->sock_mode ? s->gate_port : s->spec.port;
+}
+
+int switch_shares_port(const struct service *a, const struct service *b)
+{
+	return a->sock_mode && b->sock_mode && a->spec.port == b->spec.port &&
+	       !strcmp(a->spec.host ? a->spec.host : "", b->spec.host ? b->spec.host : "");
+}
+
+int switch_port_busy(struct switcher *sw, struct service *list, struct service *me)
+{
+	struct listener *l;
+	struct service *s;
+
+	if (!me->spec.port)
+		return 0;
+	for (s = list; s; s = s->next)
+		if (s != me && s->spec.port == me->spec.port && !switch_shares_port(me, s) &&
+		    service_group_alive(s))
+			return 1;
+	l = listeners_find(&sw->ls, me->spec.port);
+	if (!l || l == me->listener)
+		return 0;
+	if (me->sock_mode && listeners_same_host(l, me->spec.host, me->spec.port))
+		return 0;
+	if (l->users == 0) {
+		/* Inherited from systemd but not usable here: let the port go. */
+		say(sw, "closing the inherited socket for port %d: not used by this release",
+		    l->port);
+		l->users = 1;
+		listeners_put(&sw->ls, l);
+		return 0;
+	}
+	return 1;
+}
+
+/* The environment of one start: the spec's (borrowed), minus what the socket hand-over
+ * sets, plus LISTEN_FDS=1, LISTEN_PID (written by the child), LISTEN_FDNAMES, the gate and
+ * channel descriptors and NODE_OPTIONS with the preload first. */
+struct start_env {
+	char **env;
+	char *fdnames, *listen_pid, *node_options; /* owned */
+};
+
+static void start_env_free(struct start_env *e)
+{
+	free(e->env);
+	free(e->fdnames);
+	free(e->listen_pid);
+	free(e->node_options);
+}
+
+static int start_env_build(const struct switcher *sw, const struct service *s, struct start_env *e)
+{
+	static const char *const ours[] = {
+	    "LISTEN_FDS",      "LISTEN_PID", "LISTEN_FDNAMES", "NODE_OPTIONS", "SLIPWAY_GATE_FD",
+	    "NODE_CHANNEL_FD", NULL};
+	size_t n = 0, i, k, w = 0, len = strlen(s->spec.name) + 16;
+
+	memset(e, 0, sizeof(*e));
+	while (s->spec.envp[n])
+		n++;
+	e->env = calloc(n + 8, sizeof(char *));
+	e->fdnames = malloc(len);
+	e->listen_pid = calloc(1, 40); /* "LISTEN_PID=" and the digits the child writes */
+	e->node_options =
+	    preload_node_options(sw->preload, svc_env_get(s->spec.envp, "NODE_OPTIONS"));
+	if (!e->env || !e->fdnames || !e->listen_pid || !e->node_options) {
+		start_env_free(e);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const char *kv = s->spec.envp[i];
+		int skip = 0;
+
+		for (k = 0; ours[k]; k++)
+			if (!strncmp(kv, ours[k], strlen(ours[k])) && kv[strlen(ours[k])] == '=')
+				skip = 1;
+		if (!skip)
+			e->env[w++] = (char *)kv;
+	}
+	snprintf(e->fdnames, len, "LISTEN_FDNAMES=%s", s->spec.name);
+	strcpy(e->listen_pid, "LISTEN_PID=0");
+	e->env[w++] = e->fdnames;
+	e->env[w++] = e->listen_pid;
+	e->env[w++] = e->node_options;
+	e->env[w++] = "LISTEN_FDS=1";
+	e->env[w++] = "SLIPWAY_GATE_FD=4";
+	e->env[w++] = "NODE_CHANNEL_FD=5";
+	e->env[w] = NULL;
+	return 0;
+}
+
+int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct err *err)
+{
+	struct spawn_req req;
+	struct spawn_pass pass;
+	struct start_env e;
+	int fds[3], gate = -1, ch[2] = {-1, -1}, gate_port = 0, rc = -1;
+
+	if (!s->sock_mode)
+		return service_start(s, now, err);
+	if (!s->listener &&
+	    !(s->listener = listeners_get(&sw->ls, s->spec.host, s->spec.port, err)))
+		return -1;
+	if ((gate = listeners_gate(&gate_port, err)) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0) {
+		fail_sys(err, "cannot create the control channel");
+		goto out;
+	}
+	if (start_env_build(sw, s, &e) < 0) {
+		fail_oom(err);
+		goto out;
+	}
+	fds[FD_PUBLIC - 3] = s->listener->fd;
+	fds[FD_GATE - 3] = gate;
+	fds[FD_CHANNEL - 3] = ch[1];
+	req.argv = s->spec.argv;
+	req.envp = e.env;
+	req.cwd = s->spec.cwd;
+	pass.fds = fds;
+	pass.nfds = 3;
+	pass.listen_pid = e.listen_pid;
+	rc = service_spawn(s, &req, &pass, now, err);
+	start_env_free(&e);
+	if (rc == 0) {
+		fcntl(ch[0], F_SETFL, O_NONBLOCK);
+		s->ctl_fd = ch[0];
+		ch[0] = -1;
+		s->gate_port = gate_port;
+		s->serving = 0;
+		s->app_listening = 0;
+		s->promotions = 0;
+		s->ctl_len = 0;
+	}
+out:
+	if (gate >= 0)
+		close(gate); /* the process holds it now: it dies with the process */
+	if (ch[0] >= 0)
+		close(ch[0]);
+	if (ch[1] >= 0)
+		close(ch[1]);
+	return rc;
+}
+
+/* One message on the instance's Node IPC channel (JSON, one line), with the listening
+ * socket attached when given: Node hands such a "net.Native" handle to the message. */
+static int send_ctl(struct service *s, const char *op, int fd)
+{
+	char line[160];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov;
+	struct msghdr mh;
+	int n;
+
+	if (s->ctl_fd < 0)
+		return -1;
+	if (fd >= 0)
+		n = snprintf(
+		    line, sizeof(line),
+		    "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"slipway\":"
+		    "\"%s\"}}\n",
+		    op);
+	else
+		n = snprintf(line, sizeof(line), "{\"slipway\":\"%s\"}\n", op);
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = line;
+	iov.iov_len = (size_t)n;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&control, 0, sizeof(control));
+		mh.msg_control = control.buf;
+		mh.msg_controllen = sizeof(control.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	while (sendmsg(s->ctl_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+static void demote(struct switcher *sw, struct service *s)
+{
+	if (!s->serving)
+		return;
+	s->serving = 0;
+	if (send_ctl(s, "demote", -1) < 0)
+		say(sw, "warning: %s: cannot tell pid %ld to stop accepting: %s", s->spec.name,
+		    (long)s->pid, strerror(errno));
+}
+
+void switch_promote(struct switcher *sw, struct service *list, struct service *s)
+{
+	struct service *o;
+
+	if (!s->sock_mode || s->serving || !s->pid)
+		return;
+	/* The first promotion accepts on fd 3; after a demotion the process has closed its
+	 * copy, so the socket travels with the message. */
+	if (send_ctl(s, "promote", s->promotions ? s->listener->fd : -1) < 0) {
+		say(sw, "warning: %s: cannot tell pid %ld to accept: %s", s->spec.name,
+		    (long)s->pid, strerror(errno));
+		return;
+	}
+	s->serving = 1;
+	s->promotions++;
+	for (o = list; o; o = o->next)
+		if (o != s && o->listener == s->listener && o->serving) {
+			demote(sw, o);
+			say(sw,
+			    "%s: pid %ld (release %s) serves port %d; pid %ld (release %s) stops "
+			    "accepting and drains",
+			    s->spec.name, (long)s->pid, s->version, s->spec.port, (long)o->pid,
+			    o->version);
+			return;
+		}
+	say(sw, "%s: pid %ld (release %s) serves port %d", s->spec.name, (long)s->pid, s->version,
+	    s->spec.port);
+}
+
+void switch_restore(struct switcher *sw, struct service *list, unsigned gen)
+{
+	struct service *s;
+
+	for (s = list; s; s = s->next)
+		if (s->gen == gen && s->sock_mode && !s->retiring && s->state == SVC_READY)
+			switch_promote(sw, list, s);
+}
+
+int switch_keep_warm(struct switcher *sw, struct service *list, struct service *s, uint64_t now)
+{
+	struct service *o;
+	char d[32];
+
+	if (!s->sock_mode || !sw->warm_ms || s->state != SVC_READY || !s->pid || s->retiring)
+		return 0;
+	for (o = list; o; o = o->next)
+		if (o != s && o->warm_until && o->listener == s->listener) {
+			o->warm_until = 0;
+			sw->stop(sw->ctx, o, now, "a newer release is kept warm");
+		}
+	demote(sw, s);
+	s->retiring = 1;
+	s->warm_until = now + sw->warm_ms;
+	logsink_fmt_ms(sw->warm_ms, d, sizeof(d));
+	say(sw, "%s: pid %ld (release %s) is kept warm for %s: a rollback to it is a promotion",
+	    s->spec.name, (long)s->pid, s->version, d);
+	return 1;
+}
+
+static int same_strv(char *const *a, char *const *b)
+{
+	for (; *a && *b; a++, b++)
+		if (strcmp(*a, *b))
+			return 0;
+	return !*a && !*b;
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+int switch_adopt_warm(struct switcher *sw, struct service *warm, const struct svc_spec *spec,
+                      unsigned gen, uint64_t now)
+{
+	const struct svc_spec *w = &warm->spec;
+
+	if (!same_strv(w->argv, spec->argv) || !same_strv(w->envp, spec->envp) ||
+	    !same_str(w->cwd, spec->cwd) || !same_str(w->host, spec->host) ||
+	    w->port != spec->port || w->ready != spec->ready ||
+	    !same_str(w->ready_path, spec->ready_path)) {
+		warm->warm_until = 0;
+		sw->stop(sw->ctx, warm, now, "its environment changed since it was started");
+		return 0;
+	}
+	warm->warm_until = 0;
+	warm->retiring = 0;
+	warm->gen = gen;
+	service_set_state(warm, SVC_STARTING, now);
+	warm->started_at = now;
+	warm->ready_deadline = now + warm->spec.ready_timeout_ms;
+	warm->next_probe_at = now;
+	probe_abort(&warm->probe);
+	say(sw, "%s: adopting pid %ld (release %s, kept warm) into generation %u", warm->spec.name,
+	    (long)warm->pid, warm->version, gen);
+	return 1;
+}
+
+void switch_read_ctl(struct switcher *sw, struct service *s)
+{
+	(void)sw;
+	while (s->ctl_fd >= 0) {
+		ssize_t r =
+		    read(s->ctl_fd, s->ctl_buf + s->ctl_len, sizeof(s->ctl_buf) - s->ctl_len);
+		char *nl;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r <= 0) {
+			close(s->ctl_fd);
+			s->ctl_fd = -1;
+			return;
+		}
+		s->ctl_len += (size_t)r;
+		while ((nl = memchr(s->ctl_buf, '\n', s->ctl_len))) {
+			*nl = '\0';
+			if (strstr(s->ctl_buf, "\"slipway\":\"listening\""))
+				s->app_listening = 1;
+			s->ctl_len -= (size_t)(nl + 1 - s->ctl_buf);
+			memmove(s->ctl_buf, nl + 1, s->ctl_len);
+		}
+		if (s->ctl_len == sizeof(s->ctl_buf))
+			s->ctl_len = 0; /* a line this long is nothing we asked for */
+	}
+}
+
+void switch_forget(struct switcher *sw, struct service *s)
+{
+	listeners_put(&sw->ls, s->listener);
+	s->listener = NULL;
+}

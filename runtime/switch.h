@@ -1,0 +1,93 @@
+/* The zero-downtime switch of port services (specs/runtime.md, "Socket ownership" and
+ * "Zero-downtime switch"). runtime/supervisor.c runs the event loop and decides when a
+ * switch starts, passes its gate, commits or rolls back; these hooks decide how a port
+ * service whose socket slipway owns moves between generations:
+ *
+ *   start     the instance gets the public socket as fd 3 (LISTEN_FDS=1, LISTEN_PID,
+ *             LISTEN_FDNAMES), a private loopback listener for its health gate and a Node IPC
+ *             channel, with the preload in NODE_OPTIONS. It accepts no public traffic yet:
+ *             its readiness is probed on the gate port.
+ *   promote   once ready (and its generation is the one slipway moves to), it is told to
+ *             accept on the public socket; every other instance on that socket is told to
+ *             stop accepting (demote) and drains. Connections that arrive meanwhile wait in
+ *             the socket's queue: none is refused.
+ *   warm      when the switch commits, the demoted instance of the previous generation is
+ *             kept running for warm_ms, so a rollback adopts and promotes it instead of
+ *             starting the old release cold. Newer warm instances replace older ones.
+ *   restore   when the gate fails, the previous generation's ready instance is promoted back.
+ *
+ * A service whose socket is not slipway's (SOCK_NONE) keeps the stop-then-start move. */
+#ifndef SLIPWAY_RUNTIME_SWITCH_H
+#define SLIPWAY_RUNTIME_SWITCH_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "runtime/listeners.h"
+#include "runtime/logsink.h"
+#include "runtime/service.h"
+
+enum sock_mode {
+	SOCK_NONE = 0,    /* the service binds its port itself: stop old, then start new */
+	SOCK_PRELOAD = 1, /* slipway's socket, adopted through the Node preload */
+};
+
+struct switcher {
+	struct listeners ls;
+	struct logsink *log;
+	char preload[PATH_MAX]; /* the installed preload, "" when it could not be written */
+	uint64_t warm_ms;       /* how long a demoted generation is kept; 0: never */
+	/* The supervisor's stop: exactly one SIGTERM, SIGKILL at the stop timeout. */
+	void (*stop)(void *ctx, struct service *s, uint64_t now, const char *why);
+	void *ctx;
+};
+
+/* Adopts the sockets systemd passed (listeners_inherit) and installs the preload. Problems
+ * are logged, never fatal: without the preload every service keeps stop-then-start. */
+void switch_setup(struct switcher *sw, const char *root);
+
+void switch_release(struct switcher *sw);
+
+/* The mode for a service: SLIPWAY_SOCKET in its environment says `off`, `preload` (any Node
+ * server that listens on PORT) or `auto` (the default: a detected Next.js standalone server
+ * gets the preload, anything else is off). Only services with a port. */
+enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spec);
+
+/* Starts the instance, with the socket, gate and channel when its mode asks for them. */
+int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct err *err);
+
+/* The port to probe for readiness: the gate's for a slipway socket, else the service's. */
+int switch_probe_port(const struct service *s);
+
+/* Whether two instances can run side by side on their port (both on one slipway socket). */
+int switch_shares_port(const struct service *a, const struct service *b);
+
+/* Whether `me` must still wait before it starts: another instance that cannot share the
+ * port is alive, or a socket slipway holds for the port is not one `me` can use. */
+int switch_port_busy(struct switcher *sw, struct service *list, struct service *me);
+
+/* `s` is ready: makes it the one instance accepting on its socket (the others are demoted).
+ * A no-op for SOCK_NONE and for an instance already serving. */
+void switch_promote(struct switcher *sw, struct service *list, struct service *s);
+
+/* After a failed gate: promotes, per socket, the ready instance of generation `gen`. */
+void switch_restore(struct switcher *sw, struct service *list, unsigned gen);
+
+/* At commit, for an old instance about to be stopped: keeps it warm instead (returns 1),
+ * stopping any older warm instance of the same socket; 0 when it should be stopped. */
+int switch_keep_warm(struct switcher *sw, struct service *list, struct service *s, uint64_t now);
+
+/* A warm instance of the same release that `spec` would start: adopted into generation
+ * `gen` and re-checked by its readiness probe before it is promoted (returns 1; spec is
+ * left to the caller). When the specs differ (shared/env was edited since) the warm
+ * instance is stopped and 0 returned. */
+int switch_adopt_warm(struct switcher *sw, struct service *warm, const struct svc_spec *spec,
+                      unsigned gen, uint64_t now);
+
+/* Reads what the instance's process reported on its channel (its server listens). */
+void switch_read_ctl(struct switcher *sw, struct service *s);
+
+/* Before the instance is freed: lets go of its socket. */
+void switch_forget(struct switcher *sw, struct service *s);
+
+#endif

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Switches a live `slipway run` between two releases under steady load (tests/e2e/loadgen.py)
+and reports what the clients saw. Used by t_run_switch_load.sh and bench_web_switch.sh.
+
+  switch_load.py --port P --root STORE --slipway BIN --a A --b B --cycles N [--rate 120]
+
+Each cycle: `slipway activate B`, wait until the page says B; `slipway rollback`, wait until
+it says A. "X-to-serving" is the time from starting the command to the first answer of the
+new page (polled on fresh connections every 2 ms). After each switch every /_next/static/
+asset the page of the release just left referenced is requested again (version skew).
+Prints one JSON object. Bounded: each wait gives up after --switch-timeout seconds.
+"""
+import argparse
+import asyncio
+import json
+import re
+import sys
+import time
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from loadgen import Closed, Load, RUNNING, read_response  # noqa: E402
+
+ASSET = re.compile(rb'(/_next/static/[^"\'\s<>?\\]+)')
+
+
+async def get(port, path, timeout=2.0):
+    """(status, body) on a fresh connection; raises on any failure."""
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                         "Connection: close\r\n\r\n".encode())
+            await writer.drain()
+            status, _, body = await read_response(reader)
+            return status, body
+        finally:
+            writer.close()
+
+
+async def page_version(port):
+    try:
+        status, body = await get(port, "/")
+    except (OSError, Closed, TimeoutError, asyncio.IncompleteReadError):
+        return None, b""
+    m = RUNNING.search(body) if status == 200 else None
+    return (m.group(1).decode() if m else None), body
+
+
+async def switch(args, cmd, want):
+    """Runs `slipway CMD...`, then polls until the page shows `want`: ms, or None."""
+    t0 = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(args.slipway, *cmd, "--root", args.root,
+                                                stdout=asyncio.subprocess.DEVNULL,
+                                                stderr=asyncio.subprocess.PIPE)
+    deadline = t0 + args.switch_timeout
+    seen = None
+    while time.monotonic() < deadline:
+        v, _ = await page_version(args.port)
+        if v == want:
+            seen = (time.monotonic() - t0) * 1000
+            break
+        await asyncio.sleep(0.002)
+    _, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"slipway {' '.join(cmd)} failed: {err.decode().strip()}")
+    return seen
+
+
+async def assets_of(port):
+    _, body = await page_version(port)
+    return sorted(set(m.decode() for m in ASSET.findall(body)))
+
+
+async def check_assets(port, assets, bad):
+    for a in assets:
+        try:
+            status, _ = await get(port, a)
+        except (OSError, Closed, TimeoutError, asyncio.IncompleteReadError) as e:
+            status = type(e).__name__
+        if status != 200:
+            bad.append(f"{a}: {status}")
+
+
+async def request_mix(port, health):
+    """What the load asks for, in turn: 1 page render in 16, 4 health checks, 11 static
+    assets of the page (what a browser mostly fetches; a page render costs Next.js ~25 ms of
+    CPU here, so a page-only load would measure the machine, not the switch)."""
+    assets = [x for x in await assets_of(port) if x.endswith((".js", ".css"))] or ["/"]
+    mix = ["/"] + [health] * 4 + [assets[i % len(assets)] for i in range(11)]
+    return mix
+
+
+def pct(xs, p):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    return round(xs[min(len(xs) - 1, int(p * len(xs)))], 1)
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--slipway", required=True)
+    ap.add_argument("--a", required=True, help="the live release (rollback target)")
+    ap.add_argument("--b", required=True, help="the release activated each cycle")
+    ap.add_argument("--cycles", type=int, default=20)
+    ap.add_argument("--rate", type=float, default=120.0)
+    ap.add_argument("--health", default="/api/health", help="a cheap path of the app")
+    ap.add_argument("--settle", type=float, default=0.3, help="seconds of load between switches")
+    ap.add_argument("--switch-timeout", type=float, default=60.0)
+    a = ap.parse_args()
+
+    v, _ = await page_version(a.port)
+    if v != a.a:
+        raise SystemExit(f"the page shows {v!r}, not {a.a!r}, before the first switch")
+    load = Load(a.port, rate=a.rate, paths=await request_mix(a.port, a.health))
+    load.start()
+    await asyncio.sleep(a.settle)
+    activate_ms, rollback_ms, skew = [], [], []
+    for _ in range(a.cycles):
+        assets_a = await assets_of(a.port)
+        activate_ms.append(await switch(a, ["activate", a.b], a.b))
+        await check_assets(a.port, assets_a, skew)
+        await asyncio.sleep(a.settle)
+        assets_b = await assets_of(a.port)
+        rollback_ms.append(await switch(a, ["rollback"], a.a))
+        await check_assets(a.port, assets_b, skew)
+        await asyncio.sleep(a.settle)
+    summary = await load.stop()
+    print(json.dumps({
+        "cycles": a.cycles,
+        "switches": 2 * a.cycles,
+        "load": summary,
+        "activate_ms": activate_ms,
+        "rollback_ms": rollback_ms,
+        "rollback_ms_p50": pct(rollback_ms, 0.5),
+        "rollback_ms_p95": pct(rollback_ms, 0.95),
+        "activate_ms_p50": pct(activate_ms, 0.5),
+        "never_served": sum(1 for x in activate_ms + rollback_ms if x is None),
+        "assets_checked": True,
+        "asset_failures": skew,
+    }), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
