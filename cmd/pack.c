@@ -2,6 +2,8 @@
  * (specs/cli.md "pack"). Prints the archive's path on stdout (or --json). */
 #include "cmd/cmd.h"
 #include "pack/pack.h"
+#include "release/manifest/manifest_check.h"
+#include "release/base/clock.h"
 #include "release/base/error.h"
 
 #include <errno.h>
@@ -47,16 +49,13 @@ struct progress_state {
 	bool tty;
 	const char *phase;
 	uint64_t total_files, total_bytes;
-	struct timespec start, last;
+	uint64_t start_ms, last_ms; /* clock_mono_ms; last_ms 0: nothing shown yet */
 	bool shown;
 };
 
-static double seconds_since(const struct timespec *t)
+static double seconds_since(uint64_t ms)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+	return (double)(clock_mono_ms() - ms) / 1e3;
 }
 
 static void end_line(struct progress_state *ps)
@@ -80,8 +79,8 @@ static void on_phase(void *ctx, const char *name, uint64_t files, uint64_t bytes
 	ps->phase = name;
 	ps->total_files = files;
 	ps->total_bytes = bytes;
-	clock_gettime(CLOCK_MONOTONIC, &ps->start);
-	ps->last.tv_sec = 0;
+	ps->start_ms = clock_mono_ms();
+	ps->last_ms = 0;
 }
 
 static void on_progress(void *ctx, uint64_t files, uint64_t bytes)
@@ -91,10 +90,10 @@ static void on_progress(void *ctx, uint64_t files, uint64_t bytes)
 
 	if (!ps->tty)
 		return;
-	if (ps->last.tv_sec && seconds_since(&ps->last) < 0.1 && files < ps->total_files)
+	if (ps->last_ms && seconds_since(ps->last_ms) < 0.1 && files < ps->total_files)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ps->last);
-	elapsed = seconds_since(&ps->start);
+	ps->last_ms = clock_mono_ms();
+	elapsed = seconds_since(ps->start_ms);
 	fprintf(stderr, "\r\033[Kslipway: pack: %s %llu/%llu files, %.1f/%.1f MB, %.1f MB/s",
 	        ps->phase, (unsigned long long)files, (unsigned long long)ps->total_files,
 	        (double)bytes / 1e6, (double)ps->total_bytes / 1e6,
@@ -152,21 +151,6 @@ static int print_json(const struct pack_result *res, double seconds)
 	return EXIT_OK;
 }
 
-static int parse_serial(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > (1ULL << 53) - 1)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int cmd_pack(int argc, char **argv)
 {
 	struct pack_request rq = {.compress = COMPRESS_ZSTD};
@@ -186,14 +170,13 @@ int cmd_pack(int argc, char **argv)
 	                      .args = "[PROJECT_DIR]"};
 	struct pack_result res;
 	struct progress_state ps = {0};
-	struct timespec t0;
+	uint64_t t0;
 	struct err err;
 
 	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
-	if (serial && parse_serial(serial, &rq.serial) < 0)
-		return cmd_usage_error("pack", "bad --serial '%s': expected an integer 0..2^53-1",
-		                       serial);
+	if (serial && serial_parse(serial, &rq.serial, &err) < 0)
+		return cmd_usage_error("pack", "bad --serial: %s", err.msg);
 	rq.have_serial = serial != NULL;
 	if (compress && !strcmp(compress, "gzip"))
 		rq.compress = COMPRESS_GZIP;
@@ -211,7 +194,7 @@ int cmd_pack(int argc, char **argv)
 	rq.phase = on_phase;
 	rq.progress = on_progress;
 	rq.ctx = &ps;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_ms();
 	if (pack_run(&rq, &res, &err) < 0) {
 		end_line(&ps);
 		return cmd_error("pack", &err);
@@ -221,7 +204,7 @@ int cmd_pack(int argc, char **argv)
 		fprintf(stderr, "slipway: pack: UNSIGNED archive (--unsigned): for local "
 		                "experiments only; the store refuses it\n");
 	if (p.json)
-		return print_json(&res, seconds_since(&t0));
+		return print_json(&res, seconds_since(t0));
 	printf("%s\n", res.archive);
 	return EXIT_OK;
 }

@@ -1,5 +1,6 @@
 #include "pack/release_manifest.h"
 #include "release/base/error.h"
+#include "release/base/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,14 +67,12 @@ int release_manifest_build(const struct pack_config *cfg, const struct pack_tree
                            struct err *err)
 {
 	struct manifest *m = manifest_new();
-	char when[32];
-	struct tm tm;
-	time_t t = (time_t)facts->build_time;
+	char when[CLOCK_ISO_SIZE];
 	size_t i;
 
 	if (!m)
 		return fail_oom(err);
-	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+	if (!clock_iso_utc((time_t)facts->build_time, when)) {
 		manifest_free(m);
 		return fail_kind(err, ERR_SYSTEM, "build time %lld is out of range",
 		                 (long long)facts->build_time);

@@ -1,6 +1,6 @@
 #include "runtime/current.h"
 #include "release/base/error.h"
-#include "release/base/fileio.h"
+#include "release/store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,72 +10,76 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The runtime reads the store only through release/store/store.h: the same rules for
+ * `current` as status and activate, no path of its own. */
+
 int current_version(const char *root, char *buf, size_t cap, struct err *err)
 {
-	char link[PATH_MAX], target[PATH_MAX];
-	const char *v;
-	ssize_t n;
+	struct store st;
+	char *v = NULL;
+	int rc;
 
-	snprintf(link, sizeof(link), "%s/current", root);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0) {
-		if (errno == ENOENT)
-			return fail_kind(err, ERR_SYSTEM,
-			                 "%s does not exist: no release is active (run slipway "
-			                 "activate or deploy first)",
-			                 link);
-		if (errno == EINVAL)
-			return fail_kind(err, ERR_SYSTEM, "%s is not a symlink", link);
-		return fail_sys(err, "cannot read %s", link);
-	}
-	target[n] = '\0';
-	while (n > 1 && target[n - 1] == '/')
-		target[--n] = '\0';
-	v = strrchr(target, '/');
-	v = v ? v + 1 : target;
-	if (strncmp(target, "releases/", 9) || strchr(target + 9, '/') || !*v || !strcmp(v, ".") ||
-	    !strcmp(v, ".."))
-		return fail_kind(err, ERR_SYSTEM, "%s points at %s, not into releases/", link,
-		                 target);
+	if (store_open(root, &st, err) < 0)
+		return -1;
+	rc = store_current_release(&st, &v, NULL, NULL, err);
+	store_close(&st);
+	if (rc < 0)
+		return -1;
 	if (strlen(v) >= cap)
-		return fail_kind(err, ERR_SYSTEM, "%s: version name too long", link);
-	strcpy(buf, v);
-	return 0;
+		rc = fail_kind(err, ERR_SYSTEM, "%s/current: version name too long", root);
+	else
+		strcpy(buf, v);
+	free(v);
+	return rc;
+}
+
+static int load_env(struct store *st, struct loaded_release *r, struct err *err)
+{
+	char *path = store_env_path(st), missing[512];
+	int absent = 0, rc = -1;
+
+	envfile_release(&r->env);
+	if (!path)
+		return fail_oom(err);
+	/* Whatever is wrong with the env file, the release cannot run: a verdict. */
+	if (envfile_load(path, 1, &r->env, &absent, err) < 0)
+		fail_recast(err, ERR_REFUSED);
+	else if (envfile_missing(&r->env, r->m->secrets_required, r->m->n_secrets_required, missing,
+	                         sizeof(missing)))
+		fail(err, "required secrets missing or empty in %s: %s", path, missing);
+	else
+		rc = 0;
+	if (rc < 0)
+		envfile_release(&r->env);
+	free(path);
+	return rc;
 }
 
 int release_load(const char *root, const char *version, struct loaded_release *out, struct err *err)
 {
-	char path[PATH_MAX], *json = NULL;
-	size_t len = 0;
+	struct store st;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (asprintf(&out->dir, "%s/releases/%s", root, version) < 0) {
-		out->dir = NULL;
-		return fail_oom(err);
-	}
-	if (!(out->version = strdup(version))) {
+	if (store_open(root, &st, err) < 0)
+		return -1;
+	if (!(out->dir = store_release_dir(&st, version)) || !(out->version = strdup(version))) {
 		fail_oom(err);
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/%s", out->dir, MANIFEST_NAME);
-	if (read_file_at(AT_FDCWD, path, MANIFEST_MAX_BYTES, 1, &json, &len, err) < 0)
-		goto out;
-	if (manifest_parse(json, len, &out->m, err) < 0) {
+	if (store_read_manifest(&st, version, &out->m, err) < 0) {
 		/* Installed releases were checked: a bad manifest here is a damaged store. */
 		fail_recast(err, ERR_SYSTEM);
-		fail_prefix(err, "%s", path);
+		fail_prefix(err, "release %s", version);
 		goto out;
 	}
 	if (out->m->n_services == 0) {
 		fail(err, "release %s declares no service to run", version);
 		goto out;
 	}
-	if (release_load_env(root, out, err) < 0)
-		goto out;
-	rc = 0;
+	rc = load_env(&st, out, err);
 out:
-	free(json);
+	store_close(&st);
 	if (rc < 0)
 		loaded_release_free(out);
 	return rc;
@@ -83,20 +87,14 @@ out:
 
 int release_load_env(const char *root, struct loaded_release *r, struct err *err)
 {
-	char path[PATH_MAX], missing[512];
-	int absent = 0;
+	struct store st;
+	int rc;
 
-	envfile_release(&r->env);
-	snprintf(path, sizeof(path), "%s/shared/env", root);
-	/* Whatever is wrong with the env file, the release cannot run: a verdict. */
-	if (envfile_load(path, 1, &r->env, &absent, err) < 0)
-		return fail_recast(err, ERR_REFUSED);
-	if (envfile_missing(&r->env, r->m->secrets_required, r->m->n_secrets_required, missing,
-	                    sizeof(missing))) {
-		envfile_release(&r->env);
-		return fail(err, "required secrets missing or empty in %s: %s", path, missing);
-	}
-	return 0;
+	if (store_open(root, &st, err) < 0)
+		return -1;
+	rc = load_env(&st, r, err);
+	store_close(&st);
+	return rc;
 }
 
 void loaded_release_free(struct loaded_release *r)

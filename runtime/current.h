@@ -1,6 +1,6 @@
 /* The release `current` points at, loaded for running: its directory, version, manifest and
  * the store's env file with the required secrets checked (specs/runtime.md, "Environment").
- * Store layout: specs/store.md (ROOT/current -> releases/<version>, ROOT/shared/env). */
+ * The store is read only through release/store/store.h (specs/store.md). */
 #ifndef SLIPWAY_RUNTIME_CURRENT_H
 #define SLIPWAY_RUNTIME_CURRENT_H
 
@@ -17,8 +17,9 @@ struct loaded_release {
 	struct envfile env;
 };
 
-/* The version `current` names (the last component of its link text) into buf.
- * Fails when `current` is missing or is not a symlink into releases/. */
+/* The version `current` names into buf, by the store's rule (store_current_release: the
+ * same `current` that status and activate accept). Fails when `current` is missing, is not
+ * a symlink to releases/<version>, or names an invalid version (e.g. "releases/v1/"). */
 int current_version(const char *root, char *buf, size_t cap, struct err *err);
 
 /* Loads release `version` of the store at `root` (absolute). Returns 0, or -1 with err's

@@ -2,6 +2,7 @@
 #include "runtime/current.h"
 #include "runtime/statefile.h"
 #include "release/base/error.h"
+#include "release/base/json_get.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -17,15 +18,6 @@ struct snapshot {
 	char not_ready[512]; /* "web (backoff: exited with status 1)" for live services */
 };
 
-static void copy_str(json_object *o, const char *key, char *buf, size_t cap)
-{
-	json_object *v;
-
-	buf[0] = '\0';
-	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-		snprintf(buf, cap, "%s", json_object_get_string(v));
-}
-
 /* The live release's services that are not ready, for the message of a --wait that ends
  * with the release live but not serving. */
 static void note_not_ready(struct snapshot *s, json_object *services)
@@ -33,15 +25,15 @@ static void note_not_ready(struct snapshot *s, json_object *services)
 	size_t len = 0;
 
 	for (size_t i = 0; i < json_object_array_length(services); i++) {
-		json_object *svc = json_object_array_get_idx(services, i), *v;
+		json_object *svc = json_object_array_get_idx(services, i);
 		char name[64], state[32], release[256], last[256];
 
-		if (json_object_object_get_ex(svc, "retiring", &v) && json_object_get_boolean(v))
+		if (json_get_bool(svc, "retiring"))
 			continue;
-		copy_str(svc, "name", name, sizeof(name));
-		copy_str(svc, "state", state, sizeof(state));
-		copy_str(svc, "release", release, sizeof(release));
-		copy_str(svc, "last_exit", last, sizeof(last));
+		json_get_copy(svc, "name", name, sizeof(name));
+		json_get_copy(svc, "state", state, sizeof(state));
+		json_get_copy(svc, "release", release, sizeof(release));
+		json_get_copy(svc, "last_exit", last, sizeof(last));
 		if (!strcmp(state, "ready") || strcmp(release, s->release) ||
 		    len >= sizeof(s->not_ready))
 			continue;
@@ -54,30 +46,21 @@ static void note_not_ready(struct snapshot *s, json_object *services)
 static int read_snapshot(const char *root, struct snapshot *s, struct err *err)
 {
 	json_object *o, *sw = NULL, *v;
-	char *text = NULL;
 
 	memset(s, 0, sizeof(*s));
-	if (statefile_read(root, &text, err) < 0)
+	if (statefile_read(root, &o, err) < 0)
 		return -1;
-	o = json_tokener_parse(text);
-	free(text);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return fail_kind(err, ERR_SYSTEM, "%s/%s/%s is not valid JSON", root, STATEFILE_DIR,
-		                 STATEFILE_NAME);
-	}
 	if (json_object_object_get_ex(o, "pid", &v))
 		s->pid = json_object_get_int(v);
-	copy_str(o, "phase", s->phase, sizeof(s->phase));
-	copy_str(o, "release", s->release, sizeof(s->release));
+	json_get_copy(o, "phase", s->phase, sizeof(s->phase));
+	json_get_copy(o, "release", s->release, sizeof(s->release));
 	if (json_object_object_get_ex(o, "switch", &sw)) {
 		if (json_object_object_get_ex(sw, "seq", &v))
 			s->seq = (unsigned)json_object_get_int64(v);
-		if (json_object_object_get_ex(sw, "settled", &v))
-			s->settled = json_object_get_boolean(v);
-		copy_str(sw, "to", s->to, sizeof(s->to));
-		copy_str(sw, "result", s->result, sizeof(s->result));
-		copy_str(sw, "reason", s->reason, sizeof(s->reason));
+		s->settled = json_get_bool(sw, "settled");
+		json_get_copy(sw, "to", s->to, sizeof(s->to));
+		json_get_copy(sw, "result", s->result, sizeof(s->result));
+		json_get_copy(sw, "reason", s->reason, sizeof(s->reason));
 	}
 	if (json_object_object_get_ex(o, "services", &v) && json_object_is_type(v, json_type_array))
 		note_not_ready(s, v);

@@ -1,6 +1,7 @@
 #include "runtime/service.h"
 #include "runtime/spawn.h"
 #include "release/base/error.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,19 +11,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t deadline_after(uint64_t now, uint64_t ms)
-{
-	return ms > UINT64_MAX - now ? UINT64_MAX : now + ms;
-}
 
 const char *svc_state_name(enum svc_state s)
 {
@@ -54,7 +42,7 @@ struct service *service_new(struct svc_spec *spec, unsigned id, unsigned gen,
 	s->out_fd = -1;
 	s->ctl_fd = -1;
 	probe_init(&s->probe);
-	s->state_since = now_ms();
+	s->state_since = clock_mono_ms();
 	return s;
 }
 
@@ -119,7 +107,7 @@ int service_spawn(struct service *s, const struct spawn_req *req, const struct s
 	s->foreign[0] = '\0';
 	s->started_at = now;
 	s->ready_at = 0;
-	s->ready_deadline = deadline_after(now, s->spec.ready_timeout_ms);
+	s->ready_deadline = clock_deadline_ms(now, s->spec.ready_timeout_ms);
 	s->next_probe_at = now;
 	probe_abort(&s->probe);
 	service_set_state(s, SVC_STARTING, now);
@@ -160,7 +148,7 @@ void service_stop(struct service *s, uint64_t now)
 			kill(-s->pgid, SIGTERM);
 		s->term_sent = 1;
 	}
-	s->stop_deadline = deadline_after(now, s->spec.stop_timeout_ms);
+	s->stop_deadline = clock_deadline_ms(now, s->spec.stop_timeout_ms);
 	service_set_state(s, SVC_STOPPING, now);
 }
 

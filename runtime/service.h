@@ -70,10 +70,6 @@ struct service {
 	size_t ctl_len;
 };
 
-uint64_t now_ms(void);
-
-/* now + ms, saturating instead of wrapping around. */
-uint64_t deadline_after(uint64_t now, uint64_t ms);
 const char *svc_state_name(enum svc_state s);
 
 /* Takes ownership of *spec (left zeroed). NULL when out of memory. */

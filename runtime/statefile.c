@@ -1,6 +1,7 @@
 #include "runtime/statefile.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,14 +27,6 @@ static int open_run_dir(const char *root, struct err *err)
 	if (fd < 0)
 		return fail_sys(err, "cannot open %s", path);
 	return fd;
-}
-
-static void iso_time(time_t t, char *buf, size_t cap)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static void add_str(json_object *o, const char *k, const char *v)
@@ -67,15 +60,15 @@ int statefile_write(const char *root, const struct state_snapshot *snap, struct 
 {
 	json_object *o = json_object_new_object(), *arr = json_object_new_array(), *sw;
 	const struct service *s;
-	uint64_t mono = now_ms();
+	uint64_t mono = clock_mono_ms();
 	time_t wall = time(NULL);
-	char when[32];
+	char when[CLOCK_ISO_SIZE];
 	const char *text;
 	int dfd, rc;
 
 	json_object_object_add(o, "format", json_object_new_int(1));
 	json_object_object_add(o, "pid", json_object_new_int(snap->pid));
-	iso_time(wall, when, sizeof(when));
+	clock_iso_utc(wall, when);
 	add_str(o, "updated", when);
 	add_str(o, "phase", snap->phase);
 	json_object_object_add(o, "generation", json_object_new_int64(snap->generation));
@@ -102,7 +95,7 @@ int statefile_write(const char *root, const struct state_snapshot *snap, struct 
 		json_object_object_add(j, "restarts", json_object_new_int64(s->restarts));
 		json_object_object_add(j, "failures", json_object_new_int64(s->failures));
 		add_str(j, "last_exit", s->last_exit);
-		iso_time(wall - (time_t)age, when, sizeof(when));
+		clock_iso_utc(wall - (time_t)age, when);
 		add_str(j, "since", when);
 		json_object_object_add(j, "retiring", json_object_new_boolean(s->retiring));
 		json_object_object_add(j, "serving", json_object_new_boolean(s->serving));
@@ -122,16 +115,26 @@ int statefile_write(const char *root, const struct state_snapshot *snap, struct 
 	return rc;
 }
 
-int statefile_read(const char *root, char **text, struct err *err)
+int statefile_read(const char *root, json_object **out, struct err *err)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], *text = NULL;
 
+	*out = NULL;
 	snprintf(path, sizeof(path), "%s/%s/%s", root, STATEFILE_DIR, STATEFILE_NAME);
 	if (access(path, F_OK) < 0 && errno == ENOENT)
 		return fail_kind(err, ERR_SYSTEM,
 		                 "no state file at %s: slipway run has not run on this store",
 		                 path);
-	return read_file_at(AT_FDCWD, path, 16u << 20, 1, text, NULL, err);
+	if (read_file_at(AT_FDCWD, path, 16u << 20, 1, &text, NULL, err) < 0)
+		return -1;
+	*out = json_tokener_parse(text);
+	free(text);
+	if (!*out || !json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		return fail_kind(err, ERR_SYSTEM, "%s is not valid JSON", path);
+	}
+	return 0;
 }
 
 int statefile_supervisor_alive(const char *root, struct err *err)

@@ -6,6 +6,7 @@
 #define SLIPWAY_RUNTIME_STATEFILE_H
 
 #include "release/base/error.h"
+#include <json-c/json.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -37,8 +38,9 @@ struct state_snapshot {
 /* Creates ROOT/run (0755) if needed and writes the snapshot atomically. */
 int statefile_write(const char *root, const struct state_snapshot *snap, struct err *err);
 
-/* The state file's text (heap, caller frees), or -1 with err (missing file: "no state file"). */
-int statefile_read(const char *root, char **text, struct err *err);
+/* The state file, parsed: *out is a JSON object owned by the caller (json_object_put), or
+ * -1 with err (missing file: "no state file"; not a JSON object: "... is not valid JSON"). */
+int statefile_read(const char *root, json_object **out, struct err *err);
 
 /* 1 when a supervisor holds ROOT/run/supervisor.lock, 0 when none does, -1 on error. */
 int statefile_supervisor_alive(const char *root, struct err *err);

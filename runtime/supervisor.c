@@ -9,6 +9,7 @@
 #include "runtime/statefile.h"
 #include "runtime/switch.h"
 #include "release/base/error.h"
+#include "release/base/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -119,7 +120,7 @@ static void emit_service_line(void *ctx, const char *line, size_t len)
 	}
 	if (s->pid && s->state == SVC_STARTING && s->spec.ready == READY_LOG &&
 	    memmem(line, len, s->spec.ready_log, strlen(s->spec.ready_log)))
-		mark_ready(c->sp, s, now_ms(), "log");
+		mark_ready(c->sp, s, clock_mono_ms(), "log");
 }
 
 static void notify(struct sup *sp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -316,7 +317,7 @@ static void enter_backoff(struct sup *sp, struct service *s, uint64_t now)
 
 	s->failures = backoff_next_failures(&sp->cfg->backoff, s->failures, ran);
 	delay = backoff_delay(&sp->cfg->backoff, s->failures);
-	s->next_start_at = deadline_after(now, delay);
+	s->next_start_at = clock_deadline_ms(now, delay);
 	s->wait_deadline = 0;
 	service_set_state(s, SVC_BACKOFF, now);
 	logsink_fmt_ms(delay, d, sizeof(d));
@@ -414,9 +415,9 @@ static uint64_t port_wait_deadline(const struct service *holder, uint64_t now)
 	uint64_t t = !holder ? now
 	             : holder->state == SVC_STOPPING && holder->stop_deadline > now
 	                 ? holder->stop_deadline
-	                 : deadline_after(now, holder->spec.stop_timeout_ms);
+	                 : clock_deadline_ms(now, holder->spec.stop_timeout_ms);
 
-	return deadline_after(t, PORT_GRACE);
+	return clock_deadline_ms(t, PORT_GRACE);
 }
 
 /* A start that is due: waits while the port is not free for it, but never past the wait
@@ -565,7 +566,7 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 {
 	char reason[512];
 	struct service *s;
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	struct err err;
 	va_list ap;
 
@@ -718,11 +719,11 @@ static uint64_t switch_deadline(struct sup *sp, uint64_t now)
 			if (o != s && s->spec.port && o->spec.port == s->spec.port &&
 			    o->gen != s->gen && port_wait_deadline(o, now) > t)
 				t = port_wait_deadline(o, now);
-		t = deadline_after(t, s->spec.ready_timeout_ms);
+		t = clock_deadline_ms(t, s->spec.ready_timeout_ms);
 		if (t > last)
 			last = t;
 	}
-	return deadline_after(last, PORT_GRACE);
+	return clock_deadline_ms(last, PORT_GRACE);
 }
 
 /* A probe answered: ready only if a listener on the port belongs to this instance's process
@@ -734,7 +735,7 @@ static void probe_passed(struct sup *sp, struct service *s, uint64_t now)
 	char who[512];
 
 	if (own == PORT_NOBODY) { /* the listener that answered is gone already */
-		s->next_probe_at = deadline_after(now, sp->cfg->probe_interval_ms);
+		s->next_probe_at = clock_deadline_ms(now, sp->cfg->probe_interval_ms);
 		return;
 	}
 	if (own != 0) { /* 1: ours; -1: /proc/net unreadable, nothing to judge by */
@@ -755,7 +756,7 @@ static void probe_passed(struct sup *sp, struct service *s, uint64_t now)
 		    s->spec.name, port, *who ? who : "another process", (long)s->pid);
 		s->foreign_noted = 1;
 	}
-	s->next_probe_at = deadline_after(now, sp->cfg->probe_interval_ms);
+	s->next_probe_at = clock_deadline_ms(now, sp->cfg->probe_interval_ms);
 }
 
 /* Starts a switch (or the first start) to the release `current` names. */
@@ -897,7 +898,7 @@ static void on_exit_unexpected(struct sup *sp, struct service *s, uint64_t now)
 
 static void reap(struct sup *sp)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	int status;
 	pid_t pid;
 
@@ -933,7 +934,7 @@ static void reap(struct sup *sp)
 static void stop_all(struct sup *sp)
 {
 	struct service *s;
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 
 	if (sp->stopping) {
 		say(sp, "already stopping; waiting for the services to finish (no second SIGTERM)");
@@ -963,7 +964,7 @@ static void tick(struct sup *sp, uint64_t now)
 				/* SIGKILLed leftovers that do not go away (a process stuck in the
 				 * kernel): the restart waits, but not forever. */
 				if (!s->wait_deadline)
-					s->wait_deadline = deadline_after(now, PORT_GRACE);
+					s->wait_deadline = clock_deadline_ms(now, PORT_GRACE);
 				if (now < s->wait_deadline)
 					break;
 				say(sp, "%s: processes of pid %ld survive SIGKILL; starting anyway",
@@ -975,7 +976,7 @@ static void tick(struct sup *sp, uint64_t now)
 			break;
 		case SVC_STARTING:
 			if (s->spec.ready == READY_NONE &&
-			    now >= deadline_after(s->started_at, sp->cfg->settle_ms)) {
+			    now >= clock_deadline_ms(s->started_at, sp->cfg->settle_ms)) {
 				mark_ready(sp, s, now, "still running");
 				break;
 			}
@@ -984,7 +985,8 @@ static void tick(struct sup *sp, uint64_t now)
 					probe_passed(sp, s, now);
 					break;
 				}
-				s->next_probe_at = deadline_after(now, sp->cfg->probe_interval_ms);
+				s->next_probe_at =
+				    clock_deadline_ms(now, sp->cfg->probe_interval_ms);
 			}
 			if (now >= s->ready_deadline) {
 				char d[32];
@@ -1017,7 +1019,7 @@ static void tick(struct sup *sp, uint64_t now)
 					s->probe_deadline = now + 1000;
 				else
 					s->next_probe_at =
-					    deadline_after(now, sp->cfg->probe_interval_ms);
+					    clock_deadline_ms(now, sp->cfg->probe_interval_ms);
 			}
 			break;
 		case SVC_READY:
@@ -1120,7 +1122,7 @@ static int64_t next_wakeup(struct sup *sp, uint64_t now)
 		case SVC_STARTING:
 			AT(s->ready_deadline);
 			if (s->spec.ready == READY_NONE)
-				AT(deadline_after(s->started_at, sp->cfg->settle_ms));
+				AT(clock_deadline_ms(s->started_at, sp->cfg->settle_ms));
 			else if (s->spec.ready == READY_LOG)
 				;
 			else if (s->probe.fd >= 0)
@@ -1279,7 +1281,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 		sp.ifd = -1;
 	}
 
-	now = now_ms();
+	now = clock_mono_ms();
 	sp.switch_seq = 0;
 	snprintf(sp.switch_to, sizeof(sp.switch_to), "%s", version);
 	snprintf(sp.switch_result, sizeof(sp.switch_result), "pending");
@@ -1298,7 +1300,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 		int n = 0, i, timeout;
 		int64_t wake;
 
-		now = now_ms();
+		now = clock_mono_ms();
 		tick(&sp, now);
 		if (sp.check_release)
 			check_release(&sp, now);
@@ -1337,7 +1339,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 			fail_sys(err, "poll failed");
 			goto out;
 		}
-		now = now_ms();
+		now = clock_mono_ms();
 		for (i = 0; i < n; i++) {
 			struct service *s = owner[i];
 
@@ -1358,7 +1360,7 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 					probe_passed(&sp, s, now);
 				else if (r == PROBE_FAILED)
 					s->next_probe_at =
-					    deadline_after(now, sp.cfg->probe_interval_ms);
+					    clock_deadline_ms(now, sp.cfg->probe_interval_ms);
 			}
 		}
 	}

@@ -24,18 +24,11 @@ json_object *run_status_json(const char *root)
 	    "restarts", "failures",   "last_exit", "since", "retiring", NULL};
 	json_object *o = json_object_new_object(), *st, *v, *arr;
 	struct err err;
-	char *text = NULL;
 	int alive = statefile_supervisor_alive(root, &err);
 
 	json_object_object_add(o, "running", json_object_new_boolean(alive == 1));
-	if (statefile_read(root, &text, &err) < 0)
+	if (statefile_read(root, &st, &err) < 0)
 		return o;
-	st = json_tokener_parse(text);
-	free(text);
-	if (!st || !json_object_is_type(st, json_type_object)) {
-		json_object_put(st);
-		return o;
-	}
 	copy_keys(st, o, top);
 	if (json_object_object_get_ex(st, "switch", &v)) {
 		json_object *s = json_object_new_object();

@@ -113,3 +113,20 @@ int version_check(const char *v, struct err *err)
 		return fail(err, "version \"%.64s\" may only contain A-Z a-z 0-9 . _ + -", v);
 	return 0;
 }
+
+int serial_parse(const char *s, uint64_t *out, struct err *err)
+{
+	size_t n = strlen(s);
+	uint64_t v = 0;
+
+	/* 16 digits hold every serial up to 2^53-1 and cannot overflow 64 bits. */
+	if (n == 0 || n > 16 || strspn(s, "0123456789") != n || (s[0] == '0' && n > 1))
+		return fail(
+		    err, "serial '%.32s' is not a decimal integer without sign or leading zero", s);
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (v > MANIFEST_MAX_SERIAL)
+		return fail(err, "serial %llu is above 2^53-1", (unsigned long long)v);
+	*out = v;
+	return 0;
+}

@@ -6,6 +6,8 @@
 
 #include "release/base/error.h"
 
+#include <stdint.h>
+
 /* A release-relative path: 1..MANIFEST_MAX_PATH bytes, components separated by single '/',
  * none empty, ".", ".." or longer than MANIFEST_MAX_COMPONENT, no leading or trailing '/',
  * no byte below 0x20 and no 0x7f. 0 when safe. */
@@ -21,5 +23,10 @@ int symlink_target_check(const char *linkpath, const char *target, struct err *e
 /* [A-Za-z0-9][A-Za-z0-9._+-]*, at most MANIFEST_MAX_NAME bytes: usable as a directory name
  * and never starting with '.', so it cannot collide with the store's temporary names. */
 int version_check(const char *version, struct err *err);
+
+/* A serial written as text (the trusted comment's serial:, pack --serial): decimal digits
+ * only, no sign, no leading zero (but "0"), at most MANIFEST_MAX_SERIAL (2^53-1). 0 with
+ * *out set when valid. */
+int serial_parse(const char *s, uint64_t *out, struct err *err);
 
 #endif

@@ -3,6 +3,8 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/store/store_meta.h"
+#include "release/base/clock.h"
+#include "release/base/json_get.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,15 +24,6 @@ static bool is_switch(const char *action)
 	return action && (!strcmp(action, "activate") || !strcmp(action, "rollback"));
 }
 
-static char *opt_str(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return strdup(json_object_get_string(v));
-}
-
 /* The stack fields: "top" an offset, "below" an offset or null. */
 static void parse_stack(json_object *obj, struct history_event *ev)
 {
@@ -47,7 +40,7 @@ static void parse_stack(json_object *obj, struct history_event *ev)
 
 static int parse_line(const char *line, size_t len, struct history_event *ev, struct err *err)
 {
-	json_object *obj, *v;
+	json_object *obj;
 	struct json_tokener *tok = json_tokener_new();
 
 	memset(ev, 0, sizeof(*ev));
@@ -61,19 +54,16 @@ static int parse_line(const char *line, size_t len, struct history_event *ev, st
 		return fail_kind(err, ERR_SYSTEM, "not a JSON object");
 	}
 	json_tokener_free(tok);
-	if (json_object_object_get_ex(obj, "seq", &v))
-		ev->seq = (uint64_t)json_object_get_int64(v);
-	if (json_object_object_get_ex(obj, "serial", &v))
-		ev->serial = (uint64_t)json_object_get_int64(v);
-	if (json_object_object_get_ex(obj, "downgrade", &v))
-		ev->downgrade = json_object_get_boolean(v);
-	ev->time = opt_str(obj, "time");
-	ev->action = opt_str(obj, "action");
-	ev->version = opt_str(obj, "version");
-	ev->from = opt_str(obj, "from");
-	ev->to = opt_str(obj, "to");
-	ev->archive_hash = opt_str(obj, "archive_blake2b");
-	ev->reason = opt_str(obj, "reason");
+	json_get_u64(obj, "seq", &ev->seq);
+	json_get_u64(obj, "serial", &ev->serial);
+	ev->downgrade = json_get_bool(obj, "downgrade");
+	ev->time = json_get_strdup(obj, "time");
+	ev->action = json_get_strdup(obj, "action");
+	ev->version = json_get_strdup(obj, "version");
+	ev->from = json_get_strdup(obj, "from");
+	ev->to = json_get_strdup(obj, "to");
+	ev->archive_hash = json_get_strdup(obj, "archive_blake2b");
+	ev->reason = json_get_strdup(obj, "reason");
 	if (is_switch(ev->action))
 		parse_stack(obj, ev);
 	json_object_put(obj);
@@ -553,11 +543,11 @@ static void add_str(json_object *obj, const char *key, const char *val)
 static char *format_line(const struct history_event *ev, uint64_t seq, int64_t top, int64_t below)
 {
 	json_object *obj = json_object_new_object();
-	char now[21], *out = NULL;
+	char now[CLOCK_ISO_SIZE], *out = NULL;
 
 	if (!obj)
 		return NULL;
-	store_now(now);
+	clock_iso_utc(time(NULL), now);
 	json_object_object_add(obj, "seq", json_object_new_int64((int64_t)seq));
 	json_object_object_add(obj, "time", json_object_new_string(now));
 	add_str(obj, "action", ev->action);

@@ -2,11 +2,13 @@
 #include "release/store/install.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/store/carry.h"
 #include "release/store/history.h"
 #include "release/sig/minisign.h"
 #include "release/store/store_crash.h"
 #include "release/store/store_meta.h"
 #include "release/store/verified.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +98,7 @@ static int commit(struct install_ctx *c, struct err *err)
 	struct release_record r = {0};
 	struct history_event ev = {.action = "install"};
 	const struct manifest *m = c->v.m;
-	char now[21], final[512];
+	char now[CLOCK_ISO_SIZE], final[512];
 	int rc;
 
 	if (fchmod(c->stagingfd, 0755) < 0)
@@ -104,7 +106,7 @@ static int commit(struct install_ctx *c, struct err *err)
 	if (syncfs(c->stagingfd) < 0)
 		return fail_sys(err, "cannot sync %s", c->st->root);
 	crashpoint("install-after-sync");
-	store_now(now);
+	clock_iso_utc(time(NULL), now);
 	r.version = c->v.version;
 	r.app = c->v.app;
 	r.serial = c->v.serial;
@@ -178,8 +180,10 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	if (verified_unpack(&c.v, c.stagingfd, err) < 0)
 		goto out;
 	extractor_stats(c.v.x, &res->entries, &res->bytes);
-	if (commit(&c, err) < 0)
+	if (store_carry_in(st, c.stagingfd, c.v.m, NULL, err) < 0 || commit(&c, err) < 0)
 		goto out;
+	/* Installed: lending its assets to the other releases is best effort (store_carry_out). */
+	store_carry_out(st, c.v.version, c.v.m, NULL, &(struct err){0});
 	rc = 0;
 out:
 	if (rc < 0 && c.stagingfd >= 0) {

@@ -1,6 +1,7 @@
 /* The store lock (specs/store.md "Lock"): flock(2) on ROOT/lock, bounded wait. */
 #include "release/base/error.h"
 #include "release/store/store.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,14 +11,6 @@
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int wait_budget_ms(int wait_ms)
 {
@@ -46,7 +39,7 @@ int store_lock(struct store *st, int wait_ms, struct err *err)
 	fd = openat(st->rootfd, STORE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return fail_sys(err, "cannot open %s/" STORE_LOCK, st->root);
-	deadline = now_ms() + budget;
+	deadline = (long long)clock_mono_ms() + budget;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			int e = errno;
@@ -55,7 +48,7 @@ int store_lock(struct store *st, int wait_ms, struct err *err)
 			return fail_kind(err, ERR_SYSTEM, "cannot lock %s/" STORE_LOCK ": %s",
 			                 st->root, strerror(e));
 		}
-		if (now_ms() >= deadline) {
+		if ((long long)clock_mono_ms() >= deadline) {
 			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 
 			close(fd);

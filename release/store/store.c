@@ -263,7 +263,9 @@ int store_current_release(struct store *st, char **version, char **dir, struct m
 	if (store_current_version(st, &v, err) < 0)
 		return -1;
 	if (!v)
-		return fail_kind(err, ERR_SYSTEM, "no release is active in %s", st->root);
+		return fail_kind(
+		    err, ERR_SYSTEM,
+		    "no release is active in %s (run slipway activate or deploy first)", st->root);
 	if (m && store_read_manifest(st, v, m, err) < 0) {
 		free(v);
 		return -1;

@@ -3,6 +3,7 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/manifest/manifest_check.h"
+#include "release/base/json_get.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -14,15 +15,6 @@
 #include <unistd.h>
 
 #define META_MAX_BYTES (1u << 20)
-
-void store_now(char out[21])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static int load_json(struct store *st, const char *path, json_object **out, struct err *err)
 {
@@ -64,33 +56,6 @@ static int save_json(struct store *st, const char *path, json_object *obj, struc
 	return rc;
 }
 
-static char *str_field(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return strdup(json_object_get_string(v));
-}
-
-static int u64_field(json_object *obj, const char *key, uint64_t *out)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_int) ||
-	    json_object_get_int64(v) < 0)
-		return -1;
-	*out = (uint64_t)json_object_get_int64(v);
-	return 0;
-}
-
-static bool bool_field(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(obj, key, &v) && json_object_get_boolean(v);
-}
-
 int record_read(struct store *st, const char *version, struct release_record *r, struct err *err)
 {
 	char path[256];
@@ -104,16 +69,16 @@ int record_read(struct store *st, const char *version, struct release_record *r,
 		return fail_kind(err, ERR_SYSTEM, "%s is not installed", version);
 	if (load_json(st, path, &obj, err) < 0)
 		return -1;
-	r->version = str_field(obj, "version");
-	r->app = str_field(obj, "app");
-	r->commit = str_field(obj, "commit");
-	r->archive_hash = str_field(obj, "archive_blake2b");
-	r->installed_at = str_field(obj, "installed_at");
-	r->bad_reason = str_field(obj, "bad_reason");
-	r->downgrade = bool_field(obj, "downgrade");
-	r->bad = bool_field(obj, "bad");
+	r->version = json_get_strdup(obj, "version");
+	r->app = json_get_strdup(obj, "app");
+	r->commit = json_get_strdup(obj, "commit");
+	r->archive_hash = json_get_strdup(obj, "archive_blake2b");
+	r->installed_at = json_get_strdup(obj, "installed_at");
+	r->bad_reason = json_get_strdup(obj, "bad_reason");
+	r->downgrade = json_get_bool(obj, "downgrade");
+	r->bad = json_get_bool(obj, "bad");
 	if (!r->version || !r->app || !r->commit || !r->archive_hash || !r->installed_at ||
-	    !r->bad_reason || u64_field(obj, "serial", &r->serial) < 0 ||
+	    !r->bad_reason || json_get_u64(obj, "serial", &r->serial) < 0 ||
 	    strcmp(r->version, version)) {
 		json_object_put(obj);
 		record_release(r);
@@ -161,20 +126,18 @@ void record_release(struct release_record *r)
 int state_read(struct store *st, struct store_state *s, struct err *err)
 {
 	json_object *obj = NULL, *v;
+	bool bad;
 
 	memset(s, 0, sizeof(*s));
 	if (load_json(st, STORE_STATE, &obj, err) < 0)
 		return -1;
-	s->app = str_field(obj, "app");
-	s->high_hash = str_field(obj, "high_blake2b");
-	s->high_version = str_field(obj, "high_version");
-	if (json_object_object_get_ex(obj, "high_serial", &v) && v) {
-		s->has_high = true;
-		if (u64_field(obj, "high_serial", &s->high_serial) < 0)
-			s->app = (free(s->app), NULL);
-	}
+	s->app = json_get_strdup(obj, "app");
+	s->high_hash = json_get_strdup(obj, "high_blake2b");
+	s->high_version = json_get_strdup(obj, "high_version");
+	s->has_high = json_object_object_get_ex(obj, "high_serial", &v) && v;
+	bad = s->has_high && json_get_u64(obj, "high_serial", &s->high_serial) < 0;
 	json_object_put(obj);
-	if (!s->app || !s->high_hash || !s->high_version) {
+	if (bad || !s->app || !s->high_hash || !s->high_version) {
 		state_release(s);
 		return fail_kind(err, ERR_SYSTEM, STORE_STATE ": damaged store state");
 	}

@@ -40,7 +40,4 @@ int state_read(struct store *st, struct store_state *out, struct err *err);
 int state_write(struct store *st, const struct store_state *s, struct err *err);
 void state_release(struct store_state *s);
 
-/* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
-void store_now(char out[21]);
-
 #endif

@@ -77,20 +77,6 @@ static int load_signature(struct verified_archive *v, const char *sig_path, stru
 	return rc;
 }
 
-static int parse_serial(const char *s, uint64_t *out)
-{
-	uint64_t n = 0;
-
-	if (!*s || strlen(s) > 16 || strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1]))
-		return -1;
-	for (; *s; s++)
-		n = n * 10 + (uint64_t)(*s - '0');
-	if (n > MANIFEST_MAX_SERIAL)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 {
 	struct err e2;
@@ -112,7 +98,7 @@ static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 		            "sign releases with slipway pack or slipway sign -t",
 		            e2.msg);
 	}
-	if (parse_serial(serial, &v->serial) < 0 || version_check(v->version, &e2) < 0) {
+	if (serial_parse(serial, &v->serial, &e2) < 0 || version_check(v->version, &e2) < 0) {
 		free(serial);
 		return fail(err, "the signed trusted comment has an invalid version or serial");
 	}

@@ -6,6 +6,9 @@
 #                              from a cache filled by `npm ci`
 #   fixture_mediai_built DEST  the same plus .next from a cached `npm run build` of the
 #                              unmodified sources (release shown: package.json's version)
+#   fixture_mediai_built_v2 DEST  the same, built from sources with a changed page,
+#                              stylesheet and client component: a second release whose
+#                              content-hashed /_next/static assets differ from the first's
 #
 # The caches live in ${FIXTURE_CACHE:-$REPO/build/fixture-cache}, keyed by a hash of what
 # they depend on, so a changed lockfile or source gives a fresh entry. They are filled once,
@@ -98,4 +101,26 @@ fixture_mediai_built() {
 	_fixture_fill build "$key" _fixture_npm_build || return 1
 	rm -rf "$dest/.next"
 	cp -a "$(_fixture_cache)/build-$key/.next" "$dest/.next"
+}
+
+# The change that makes the second build: new text in the page, a new rule in the
+# stylesheet and new text in the client component (so new CSS and JS chunk hashes).
+_fixture_v2_patch() {
+	sed -i 's/Welcome to MediAI/Welcome to MediAI (v2)/' "$1/app/page.js" &&
+		printf '\n.v2 {\n\tcolor: #123456;\n}\n' >>"$1/app/globals.css" &&
+		sed -i "s/'not checked'/'not checked yet'/" "$1/app/health-check.js"
+}
+
+_fixture_npm_build_v2() {
+	_fixture_v2_patch "$1" && _fixture_npm_build "$1"
+}
+
+fixture_mediai_built_v2() {
+	local dest=${1:?fixture_mediai_built_v2: DEST missing} key
+	fixture_mediai "$dest" || return 1
+	key=$({ _fixture_build_key; declare -f _fixture_v2_patch; } | _fixture_hash)
+	_fixture_fill build2 "$key" _fixture_npm_build_v2 || return 1
+	rm -rf "$dest/.next"
+	cp -a "$(_fixture_cache)/build2-$key/.next" "$dest/.next"
+	_fixture_v2_patch "$dest"
 }

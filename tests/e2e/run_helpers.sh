@@ -167,20 +167,23 @@ run_agent_env() {
 # line_of FILE TEXT: the number of the first line of FILE containing TEXT (0 if none).
 line_of() { grep -nF -- "$2" "$1" | head -1 | cut -d: -f1 | grep . || echo 0; }
 
-# run_next_tree DIR: the example app (examples/mediai), built through the fixture cache and
-# laid out as a release: .next/standalone with .next/static and public/ next to server.js,
-# plus agent/. The page shows `running: <version>` from SLIPWAY_VERSION, so one build serves
-# as any number of releases.
+# run_next_tree DIR [v2]: the example app (examples/mediai), built through the fixture cache
+# and laid out as a release: .next/standalone with .next/static and public/ next to
+# server.js, plus agent/. The page shows `running: <version>` from SLIPWAY_VERSION, so one
+# build serves as any number of releases. With v2: the second build (fixture.sh), whose
+# /_next/static assets differ from the first's.
 run_next_tree() {
+	local src=$T/next-src built=fixture_mediai_built
 	source "$REPO/tests/e2e/fixture.sh"
-	[ -d "$T/next-src/.next/standalone" ] || fixture_mediai_built "$T/next-src" >&2 ||
+	[ "${2:-}" = v2 ] && src=$T/next-src-v2 built=fixture_mediai_built_v2
+	[ -d "$src/.next/standalone" ] || "$built" "$src" >&2 ||
 		fail "could not build the example app"
 	rm -rf "$1"
 	mkdir -p "$1/.next"
-	cp -a "$T/next-src/.next/standalone" "$1/.next/standalone"
-	cp -a "$T/next-src/.next/static" "$1/.next/standalone/.next/static"
-	cp -a "$T/next-src/public" "$1/.next/standalone/public"
-	cp -a "$T/next-src/agent" "$1/agent"
+	cp -a "$src/.next/standalone" "$1/.next/standalone"
+	cp -a "$src/.next/static" "$1/.next/standalone/.next/static"
+	cp -a "$src/public" "$1/.next/standalone/public"
+	cp -a "$src/agent" "$1/agent"
 	rm -rf "$1/agent/__pycache__"
 }
 

@@ -35,3 +35,10 @@ expect_rc 2 "$SLIPWAY" list --root
 assert_contains "$errout" "incomplete option '--root'"
 expect_rc 2 "$SLIPWAY" status --root store extra
 assert_contains "$errout" "unexpected argument 'extra'"
+
+# One serial rule for `pack --serial` and the trusted comment's serial: (decimal, no sign,
+# no leading zero, at most 2^53-1), checked before anything is built.
+expect_rc 2 "$SLIPWAY" pack --serial 007 --no-build "$T/nowhere"
+assert_contains "$errout" "bad --serial: serial '007' is not a decimal integer"
+expect_rc 2 "$SLIPWAY" pack --serial 9007199254740992 "$T/nowhere"
+assert_contains "$errout" "above 2^53-1"

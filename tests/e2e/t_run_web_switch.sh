@@ -3,7 +3,8 @@
 # keep-alive connections, half on fresh ones):
 #  - activate/rollback cycles with the previous generation kept warm (a rollback promotes the
 #    running old server) and with warm time 0 (the old release starts cold while the new one
-#    keeps serving): no request fails, no connection is refused;
+#    keeps serving): no request fails, no connection is refused, and every /_next/static
+#    asset of the page of the release just left answers 200 (A and B are different builds);
 #  - a new generation killed with SIGKILL before its promotion: every answer still comes from
 #    the old release, and the switch is rolled back.
 source "$REPO/tests/e2e/run_helpers.sh"
@@ -13,14 +14,17 @@ port=$(free_port)
 run_store store
 echo HOSTNAME=127.0.0.1 >>store/shared/env
 run_next_tree app
+run_next_tree app2 v2 # B: a second build, so the releases' /_next/static assets differ
 # C: the same server, but its readiness path answers 404, so it is never promoted.
 never_ready=$(next_service "$port" | sed 's|"/api/health"|"/never-ready"|')
 serial=0
 for v in A B C; do
 	serial=$((serial + 1))
 	svc=$(next_service "$port")
+	tree=app
+	[ $v = B ] && tree=app2
 	[ $v = C ] && svc=$never_ready
-	"$PY" "$REPO/tests/e2e/make_release.py" --tree app --app mediai --version "$v" \
+	"$PY" "$REPO/tests/e2e/make_release.py" --tree "$tree" --app mediai --version "$v" \
 		--serial "$serial" --out "$T/$v.tar.zst" --sign "$T/test.key" --service "$svc" \
 		>/dev/null || fail "make_release.py $v"
 	expect_rc 0 "$SLIPWAY" install "$T/$v.tar.zst" --root store

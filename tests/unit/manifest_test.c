@@ -481,3 +481,31 @@ Test(manifest, rejects_bad_worker_readiness)
 	expect_reject("\"ready\": \"none\",", "\"ready\": \"none\", \"kill_mode\": \"mixed\",",
 	              "\"kill_mode\" must be");
 }
+
+Test(manifest, serial_parse_is_one_rule_for_comments_and_pack)
+{
+	static const char *const bad[] = {"",
+	                                  "-1",
+	                                  "+1",
+	                                  "007",
+	                                  "00",
+	                                  " 5",
+	                                  "5 ",
+	                                  "1e3",
+	                                  "0x10",
+	                                  "9007199254740992",
+	                                  "18446744073709551616"};
+	struct err err;
+	uint64_t v = 7;
+
+	cr_assert_eq(serial_parse("0", &v, &err), 0, "%s", err.msg);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(serial_parse("9007199254740991", &v, &err), 0, "%s", err.msg);
+	cr_assert_eq(v, (1ull << 53) - 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 7;
+		cr_expect_eq(serial_parse(bad[i], &v, &err), -1, "accepted '%s'", bad[i]);
+		cr_expect_eq(err.kind, ERR_REFUSED);
+		cr_expect_eq(v, 7, "wrote a value for '%s'", bad[i]);
+	}
+}

@@ -1,0 +1,468 @@
+/* manifest_parse: the strict JSON reader of specs/manifest.md. It reads exact types and
+ * refuses unknown keys, then hands the result to manifest_validate for the rules. */
+#include "release/base/error.h"
+#include "release/base/json_keys.h"
+#include "release/manifest/manifest.h"
+#include "release/manifest/manifest_check.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_MAX_DEPTH 16
+
+/* ---- reading JSON values with exact types ---- */
+
+/* Only the keys in `allowed` may appear; `required` of them must. */
+static int check_keys(json_object *obj, const char *what, const char *const *allowed,
+                      const char *const *required, struct err *err)
+{
+	json_object_object_foreach(obj, key, val)
+	{
+		size_t i;
+
+		(void)val;
+		for (i = 0; allowed[i]; i++)
+			if (!strcmp(key, allowed[i]))
+				break;
+		if (!allowed[i])
+			return fail(err, "%s: unknown key \"%.64s\"", what, key);
+	}
+	for (size_t i = 0; required[i]; i++)
+		if (!json_object_object_get_ex(obj, required[i], NULL))
+			return fail(err, "%s: missing key \"%s\"", what, required[i]);
+	return 0;
+}
+
+static int get_string(json_object *obj, const char *key, const char *what, char **out,
+                      struct err *err)
+{
+	json_object *v;
+	const char *s;
+	size_t len;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return fail(err, "%s: missing key \"%s\"", what, key);
+	if (!json_object_is_type(v, json_type_string))
+		return fail(err, "%s: \"%s\" must be a string", what, key);
+	s = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	if (strlen(s) != len)
+		return fail(err, "%s: \"%s\" contains a NUL character", what, key);
+	*out = strdup(s);
+	return *out ? 0 : fail_oom(err);
+}
+
+static int get_u64(json_object *obj, const char *key, const char *what, uint64_t max, uint64_t *out,
+                   struct err *err)
+{
+	json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return fail(err, "%s: missing key \"%s\"", what, key);
+	if (!json_object_is_type(v, json_type_int))
+		return fail(err, "%s: \"%s\" must be an integer", what, key);
+	errno = 0;
+	n = json_object_get_int64(v);
+	/* json-c clamps out-of-range literals to INT64_MIN/MAX; the u64 form tells them apart. */
+	if (n < 0 || (uint64_t)n > max ||
+	    (n == INT64_MAX && json_object_get_uint64(v) != INT64_MAX))
+		return fail(err, "%s: \"%s\" out of range (0..%llu)", what, key,
+		            (unsigned long long)max);
+	*out = (uint64_t)n;
+	return 0;
+}
+
+static int get_bool(json_object *obj, const char *key, const char *what, bool *out, struct err *err)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return fail(err, "%s: missing key \"%s\"", what, key);
+	if (!json_object_is_type(v, json_type_boolean))
+		return fail(err, "%s: \"%s\" must be true or false", what, key);
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+static int get_array(json_object *obj, const char *key, const char *what, size_t max,
+                     json_object **out, struct err *err)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return fail(err, "%s: missing key \"%s\"", what, key);
+	if (!json_object_is_type(v, json_type_array))
+		return fail(err, "%s: \"%s\" must be an array", what, key);
+	if (json_object_array_length(v) > max)
+		return fail(err, "%s: \"%s\" has more than %zu elements", what, key, max);
+	*out = v;
+	return 0;
+}
+
+static int get_string_array(json_object *obj, const char *key, const char *what, size_t max,
+                            char ***out, size_t *n, struct err *err)
+{
+	json_object *arr;
+	size_t len;
+
+	if (get_array(obj, key, what, max, &arr, err) < 0)
+		return -1;
+	len = json_object_array_length(arr);
+	*out = calloc(len + 1, sizeof(char *));
+	if (!*out)
+		return fail_oom(err);
+	for (size_t i = 0; i < len; i++) {
+		json_object *v = json_object_array_get_idx(arr, i);
+
+		if (!json_object_is_type(v, json_type_string))
+			return fail(err, "%s: \"%s\"[%zu] must be a string", what, key, i);
+		if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+			return fail(err, "%s: \"%s\"[%zu] contains a NUL character", what, key, i);
+		(*out)[i] = strdup(json_object_get_string(v));
+		if (!(*out)[i])
+			return fail_oom(err);
+		*n = i + 1;
+	}
+	return 0;
+}
+
+/* ---- the document ---- */
+
+static const char *const top_keys[] = {"format",  "app",      "version",    "serial",
+                                       "commit",  "dirty",    "build_time", "slipway_version",
+                                       "secrets", "services", "files",      NULL};
+static const char *const secrets_keys[] = {"required", "optional", NULL};
+static const char *const service_keys[] = {"name",
+                                           "argv",
+                                           "cwd",
+                                           "env",
+                                           "port",
+                                           "health_port",
+                                           "ready",
+                                           "ready_path",
+                                           "ready_log",
+                                           "ready_timeout_ms",
+                                           "stop_timeout_ms",
+                                           "kill_mode",
+                                           NULL};
+static const char *const service_required[] = {
+    "name", "argv", "cwd", "env", "port", "ready", "ready_timeout_ms", "stop_timeout_ms", NULL};
+static const char *const file_keys[] = {"path", "type", "mode", "size", "sha256", "target", NULL};
+static const char *const file_required[] = {"path", "type", "mode", NULL};
+
+static int parse_env(json_object *svc, struct manifest_service *s, const char *what,
+                     struct err *err)
+{
+	json_object *env;
+	size_t i = 0;
+
+	if (!json_object_object_get_ex(svc, "env", &env) ||
+	    !json_object_is_type(env, json_type_object))
+		return fail(err, "%s: \"env\" must be an object", what);
+	if ((size_t)json_object_object_length(env) > MANIFEST_MAX_ENV)
+		return fail(err, "%s: more than %d env entries", what, MANIFEST_MAX_ENV);
+	s->env = calloc((size_t)json_object_object_length(env) + 1, sizeof(*s->env));
+	if (!s->env)
+		return fail_oom(err);
+	json_object_object_foreach(env, key, val)
+	{
+		if (!json_object_is_type(val, json_type_string))
+			return fail(err, "%s: env \"%.64s\" must be a string", what, key);
+		if (strlen(json_object_get_string(val)) != (size_t)json_object_get_string_len(val))
+			return fail(err, "%s: env \"%.64s\" contains a NUL character", what, key);
+		s->env[i].key = strdup(key);
+		s->env[i].value = strdup(json_object_get_string(val));
+		s->n_env = ++i;
+		if (!s->env[i - 1].key || !s->env[i - 1].value)
+			return fail_oom(err);
+	}
+	return 0;
+}
+
+static int parse_service(json_object *svc, size_t idx, struct manifest_service *s, struct err *err)
+{
+	char what[64];
+	uint64_t port, health_port = 0;
+	char *ready = NULL, *kill = NULL;
+	json_object *rp;
+	int rc = -1;
+
+	snprintf(what, sizeof(what), "services[%zu]", idx);
+	if (!json_object_is_type(svc, json_type_object))
+		return fail(err, "%s: must be an object", what);
+	if (check_keys(svc, what, service_keys, service_required, err) < 0 ||
+	    get_string(svc, "name", what, &s->name, err) < 0 ||
+	    get_string_array(svc, "argv", what, MANIFEST_MAX_ARGV, &s->argv, &s->argc, err) < 0 ||
+	    get_string(svc, "cwd", what, &s->cwd, err) < 0 || parse_env(svc, s, what, err) < 0 ||
+	    get_u64(svc, "port", what, 65535, &port, err) < 0 ||
+	    get_string(svc, "ready", what, &ready, err) < 0 ||
+	    get_u64(svc, "ready_timeout_ms", what, MANIFEST_MAX_TIMEOUT_MS, &s->ready_timeout_ms,
+	            err) < 0 ||
+	    get_u64(svc, "stop_timeout_ms", what, MANIFEST_MAX_TIMEOUT_MS, &s->stop_timeout_ms,
+	            err) < 0)
+		goto out;
+	s->port = (int)port;
+	if (json_object_object_get_ex(svc, "health_port", &rp) &&
+	    get_u64(svc, "health_port", what, 65535, &health_port, err) < 0)
+		goto out;
+	s->health_port = (int)health_port;
+	if (!strcmp(ready, "none"))
+		s->ready = READY_NONE;
+	else if (!strcmp(ready, "tcp"))
+		s->ready = READY_TCP;
+	else if (!strcmp(ready, "http"))
+		s->ready = READY_HTTP;
+	else if (!strcmp(ready, "log"))
+		s->ready = READY_LOG;
+	else {
+		fail(err, "%s: \"ready\" must be \"none\", \"tcp\", \"http\" or \"log\"", what);
+		goto out;
+	}
+	if (json_object_object_get_ex(svc, "ready_log", &rp)) {
+		if (s->ready != READY_LOG) {
+			fail(err, "%s: \"ready_log\" is only allowed with \"ready\": \"log\"",
+			     what);
+			goto out;
+		}
+		if (get_string(svc, "ready_log", what, &s->ready_log, err) < 0)
+			goto out;
+	} else if (s->ready == READY_LOG) {
+		fail(err, "%s: missing key \"ready_log\"", what);
+		goto out;
+	}
+	if (json_object_object_get_ex(svc, "kill_mode", &rp)) {
+		if (get_string(svc, "kill_mode", what, &kill, err) < 0)
+			goto out;
+		if (!strcmp(kill, "process"))
+			s->kill_mode = KILL_PROCESS;
+		else if (!strcmp(kill, "group"))
+			s->kill_mode = KILL_GROUP;
+		else {
+			fail(err, "%s: \"kill_mode\" must be \"process\" or \"group\"", what);
+			goto out;
+		}
+	}
+	if (json_object_object_get_ex(svc, "ready_path", &rp)) {
+		if (s->ready != READY_HTTP) {
+			fail(err, "%s: \"ready_path\" is only allowed with \"ready\": \"http\"",
+			     what);
+			goto out;
+		}
+		if (get_string(svc, "ready_path", what, &s->ready_path, err) < 0)
+			goto out;
+	} else if (s->ready == READY_HTTP) {
+		fail(err, "%s: missing key \"ready_path\"", what);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(ready);
+	free(kill);
+	return rc;
+}
+
+static int parse_mode(const char *s, unsigned *mode)
+{
+	if (!strcmp(s, "0644"))
+		*mode = 0644;
+	else if (!strcmp(s, "0755"))
+		*mode = 0755;
+	else if (!strcmp(s, "0777"))
+		*mode = 0777;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_hex32(const char *s, uint8_t out[32])
+{
+	if (strlen(s) != 64)
+		return -1;
+	for (int i = 0; i < 64; i++) {
+		int c = s[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return -1;
+		if (i % 2)
+			out[i / 2] |= (uint8_t)v;
+		else
+			out[i / 2] = (uint8_t)(v << 4);
+	}
+	return 0;
+}
+
+static int parse_file(json_object *fo, size_t idx, struct manifest_file *f, struct err *err)
+{
+	char what[64], *type = NULL, *mode = NULL, *hex = NULL;
+	const char *forbidden = NULL;
+	int rc = -1;
+
+	snprintf(what, sizeof(what), "files[%zu]", idx);
+	if (!json_object_is_type(fo, json_type_object))
+		return fail(err, "%s: must be an object", what);
+	if (check_keys(fo, what, file_keys, file_required, err) < 0 ||
+	    get_string(fo, "path", what, &f->path, err) < 0 ||
+	    get_string(fo, "type", what, &type, err) < 0 ||
+	    get_string(fo, "mode", what, &mode, err) < 0)
+		goto out;
+	snprintf(what, sizeof(what), "files[%zu] \"%.32s\"", idx, f->path);
+	if (parse_mode(mode, &f->mode) < 0) {
+		fail(err, "%s: \"mode\" must be \"0644\", \"0755\" or \"0777\"", what);
+		goto out;
+	}
+	if (!strcmp(type, "file")) {
+		f->type = MANIFEST_FILE;
+		if (get_u64(fo, "size", what, MANIFEST_MAX_FILE_SIZE, &f->size, err) < 0 ||
+		    get_string(fo, "sha256", what, &hex, err) < 0)
+			goto out;
+		if (parse_hex32(hex, f->sha256) < 0) {
+			fail(err, "%s: \"sha256\" must be 64 lowercase hex digits", what);
+			goto out;
+		}
+		if (json_object_object_get_ex(fo, "target", NULL))
+			forbidden = "target";
+	} else if (!strcmp(type, "dir") || !strcmp(type, "symlink")) {
+		f->type = type[0] == 'd' ? MANIFEST_DIR : MANIFEST_SYMLINK;
+		if (json_object_object_get_ex(fo, "size", NULL))
+			forbidden = "size";
+		else if (json_object_object_get_ex(fo, "sha256", NULL))
+			forbidden = "sha256";
+		if (f->type == MANIFEST_SYMLINK) {
+			if (get_string(fo, "target", what, &f->target, err) < 0)
+				goto out;
+		} else if (json_object_object_get_ex(fo, "target", NULL)) {
+			forbidden = "target";
+		}
+	} else {
+		fail(err, "%s: \"type\" must be \"file\", \"dir\" or \"symlink\"", what);
+		goto out;
+	}
+	if (forbidden) {
+		fail(err, "%s: \"%s\" is not allowed for type \"%s\"", what, forbidden, type);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(type);
+	free(mode);
+	free(hex);
+	return rc;
+}
+
+static int parse_document(json_object *root, struct manifest *m, struct err *err)
+{
+	json_object *secrets, *arr;
+	uint64_t format;
+
+	if (!json_object_is_type(root, json_type_object))
+		return fail(err, "manifest: must be a JSON object");
+	if (check_keys(root, "manifest", top_keys, top_keys, err) < 0 ||
+	    get_u64(root, "format", "manifest", 1000, &format, err) < 0)
+		return -1;
+	if (format != MANIFEST_FORMAT)
+		return fail(err, "manifest: unsupported format %llu (this slipway reads format %d)",
+		            (unsigned long long)format, MANIFEST_FORMAT);
+	m->format = (int)format;
+	if (get_string(root, "app", "manifest", &m->app, err) < 0 ||
+	    get_string(root, "version", "manifest", &m->version, err) < 0 ||
+	    get_u64(root, "serial", "manifest", MANIFEST_MAX_SERIAL, &m->serial, err) < 0 ||
+	    get_string(root, "commit", "manifest", &m->commit, err) < 0 ||
+	    get_bool(root, "dirty", "manifest", &m->dirty, err) < 0 ||
+	    get_string(root, "build_time", "manifest", &m->build_time, err) < 0 ||
+	    get_string(root, "slipway_version", "manifest", &m->slipway_version, err) < 0)
+		return -1;
+	json_object_object_get_ex(root, "secrets", &secrets);
+	if (!json_object_is_type(secrets, json_type_object))
+		return fail(err, "manifest: \"secrets\" must be an object");
+	if (check_keys(secrets, "secrets", secrets_keys, secrets_keys, err) < 0 ||
+	    get_string_array(secrets, "required", "secrets", MANIFEST_MAX_SECRETS,
+	                     &m->secrets_required, &m->n_secrets_required, err) < 0 ||
+	    get_string_array(secrets, "optional", "secrets", MANIFEST_MAX_SECRETS,
+	                     &m->secrets_optional, &m->n_secrets_optional, err) < 0)
+		return -1;
+
+	if (get_array(root, "services", "manifest", MANIFEST_MAX_SERVICES, &arr, err) < 0)
+		return -1;
+	m->services = calloc(json_object_array_length(arr) + 1, sizeof(*m->services));
+	if (!m->services)
+		return fail_oom(err);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		m->n_services = i + 1;
+		if (parse_service(json_object_array_get_idx(arr, i), i, &m->services[i], err) < 0)
+			return -1;
+	}
+
+	if (get_array(root, "files", "manifest", MANIFEST_MAX_FILES, &arr, err) < 0)
+		return -1;
+	m->files = calloc(json_object_array_length(arr) + 1, sizeof(*m->files));
+	if (!m->files)
+		return fail_oom(err);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		m->n_files = i + 1;
+		if (parse_file(json_object_array_get_idx(arr, i), i, &m->files[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int manifest_parse(const char *json, size_t len, struct manifest **out, struct err *err)
+{
+	struct json_tokener *tok = NULL;
+	json_object *root = NULL;
+	struct manifest *m = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if (len > MANIFEST_MAX_BYTES)
+		return fail(err, "manifest: larger than %u bytes", MANIFEST_MAX_BYTES);
+	if (len == 0)
+		return fail(err, "manifest: empty");
+	if (memchr(json, '\0', len))
+		return fail(err, "manifest: contains a NUL byte");
+	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	if (!tok)
+		return fail_oom(err);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, json, (int)len);
+	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		fail(err, "manifest: invalid JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
+		     e == json_tokener_continue ? "unexpected end of input"
+		                                : json_tokener_error_desc(e));
+		goto out;
+	}
+	if (json_tokener_get_parse_end(tok) != len) {
+		fail(err, "manifest: trailing data after the JSON document");
+		goto out;
+	}
+	if (json_check_duplicate_keys(json, len, MANIFEST_MAX_ENV, err) < 0) {
+		fail_prefix(err, "manifest");
+		goto out;
+	}
+	m = manifest_new();
+	if (!m) {
+		fail_oom(err);
+		goto out;
+	}
+	if (parse_document(root, m, err) < 0 || manifest_validate(m, err) < 0)
+		goto out;
+	*out = m;
+	m = NULL;
+	rc = 0;
+out:
+	manifest_free(m);
+	json_object_put(root);
+	json_tokener_free(tok);
+	return rc;
+}
+
+/* ---- lookups ---- */

@@ -1,0 +1,204 @@
+/* Static assets across installed releases (specs/store.md, "Static assets across releases"). */
+#include "release/store/carry.h"
+#include "release/store/store_list.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATIC_DIR ".next/static"
+
+static int is_static_dir(const struct manifest_file *f)
+{
+	size_t n = strlen(f->path), k = sizeof(STATIC_DIR) - 1;
+
+	return f->type == MANIFEST_DIR && n >= k && !strcmp(f->path + n - k, STATIC_DIR) &&
+	       (n == k || f->path[n - k - 1] == '/');
+}
+
+/* Whether the releases share the static directory that holds `path`: the one of `from`'s
+ * static directories that is a prefix of it, which `to` lists as a directory too. */
+static int shared_static(const struct manifest *from, const struct manifest *to, const char *path)
+{
+	char dir[MANIFEST_MAX_PATH + 1];
+	const struct manifest_file *d;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	while ((slash = strrchr(dir, '/'))) {
+		*slash = '\0';
+		d = manifest_find_file(from, dir);
+		if (d && is_static_dir(d)) {
+			d = manifest_find_file(to, dir);
+			return d && d->type == MANIFEST_DIR;
+		}
+	}
+	return 0;
+}
+
+static int has_static_dir(const struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_files; i++)
+		if (is_static_dir(&m->files[i]))
+			return 1;
+	return 0;
+}
+
+/* Opens directory `rel` below dirfd, following no symlink; with `create`, makes the missing
+ * components (0755). -1 with errno on failure. */
+static int open_dir(int dirfd, const char *rel, int create)
+{
+	char buf[MANIFEST_MAX_PATH + 1], *comp, *save = NULL;
+	int fd = dup(dirfd), next;
+
+	snprintf(buf, sizeof(buf), "%s", rel);
+	for (comp = strtok_r(buf, "/", &save); comp && fd >= 0; comp = strtok_r(NULL, "/", &save)) {
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create && mkdirat(fd, comp, 0755) == 0)
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	return fd;
+}
+
+static int system_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == ENOMEM || e == EROFS;
+}
+
+/* Links the files `from` lists in static directories shared with `to`, and `to` does not
+ * list, from fromfd's tree into tofd's. */
+static int carry(int fromfd, const struct manifest *from, int tofd, const struct manifest *to,
+                 unsigned long *linked, struct err *err)
+{
+	char parent[MANIFEST_MAX_PATH + 1] = "";
+	int sfd = -1, dfd = -1, rc = 0;
+
+	for (size_t i = 0; i < from->n_files && rc == 0; i++) {
+		const struct manifest_file *f = &from->files[i];
+		const char *slash = strrchr(f->path, '/'), *base;
+		struct stat sb;
+		size_t plen;
+
+		if (f->type != MANIFEST_FILE || !slash || manifest_find_file(to, f->path) ||
+		    !shared_static(from, to, f->path))
+			continue;
+		plen = (size_t)(slash - f->path);
+		base = slash + 1;
+		if (strlen(parent) != plen || strncmp(parent, f->path, plen)) {
+			if (sfd >= 0)
+				close(sfd);
+			if (dfd >= 0)
+				close(dfd);
+			memcpy(parent, f->path, plen);
+			parent[plen] = '\0';
+			sfd = open_dir(fromfd, parent, 0);
+			dfd = sfd >= 0 ? open_dir(tofd, parent, 1) : -1;
+			if (dfd < 0 && system_errno(errno))
+				rc = fail_sys(err, "cannot create %s", parent);
+		}
+		if (sfd < 0 || dfd < 0)
+			continue;
+		if (fstatat(sfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (linkat(sfd, base, dfd, base, 0) == 0) {
+			if (linked)
+				(*linked)++;
+		} else if (system_errno(errno)) {
+			rc = fail_sys(err, "cannot link %s", f->path);
+		}
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+/* Calls fn for every installed release other than `skip` that has a static directory. */
+static int each_release(struct store *st, const char *skip,
+                        int (*fn)(void *ctx, int dirfd, const struct manifest *m, struct err *err),
+                        void *ctx, struct err *err)
+{
+	struct release_record *r = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (store_list_releases(st, &r, &n, err) < 0)
+		return -1;
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct manifest *m = NULL;
+		char path[PATH_MAX];
+		struct err ignored;
+		int fd;
+
+		if (skip && !strcmp(r[i].version, skip))
+			continue;
+		snprintf(path, sizeof(path), STORE_RELEASES "/%s", r[i].version);
+		fd = openat(st->rootfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* An unreadable manifest is that release's problem, not this install's. */
+		if (store_read_manifest(st, r[i].version, &m, &ignored) == 0 && has_static_dir(m))
+			rc = fn(ctx, fd, m, err);
+		manifest_free(m);
+		close(fd);
+	}
+	store_list_free(r, n);
+	return rc;
+}
+
+struct carry_ctx {
+	int fd; /* the new release's tree */
+	const struct manifest *m;
+	unsigned long *linked;
+};
+
+static int carry_in_one(void *ctx, int dirfd, const struct manifest *other, struct err *err)
+{
+	struct carry_ctx *c = ctx;
+
+	return carry(dirfd, other, c->fd, c->m, c->linked, err);
+}
+
+static int carry_out_one(void *ctx, int dirfd, const struct manifest *other, struct err *err)
+{
+	struct carry_ctx *c = ctx;
+
+	return carry(c->fd, c->m, dirfd, other, c->linked, err);
+}
+
+int store_carry_in(struct store *st, int stagingfd, const struct manifest *m, unsigned long *linked,
+                   struct err *err)
+{
+	struct carry_ctx c = {stagingfd, m, linked};
+
+	if (!has_static_dir(m))
+		return 0;
+	return each_release(st, m->version, carry_in_one, &c, err);
+}
+
+int store_carry_out(struct store *st, const char *version, const struct manifest *m,
+                    unsigned long *linked, struct err *err)
+{
+	char path[PATH_MAX];
+	struct carry_ctx c = {-1, m, linked};
+	int rc;
+
+	if (!has_static_dir(m))
+		return 0;
+	snprintf(path, sizeof(path), STORE_RELEASES "/%s", version);
+	c.fd = openat(st->rootfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c.fd < 0)
+		return fail_sys(err, "cannot open %s/%s", st->root, path);
+	rc = each_release(st, version, carry_out_one, &c, err);
+	close(c.fd);
+	return rc;
+}
