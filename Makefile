@@ -17,7 +17,11 @@ DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Expanded when a link runs, never when the Makefile is read: on a fresh machine the targets
+# below run `make deps` first, which installs pkg-config and the -dev packages. Evaluated
+# once per make, and an error that says what to do instead of 686 undefined references.
+LDLIBS    = $(eval LDLIBS := $$(call pkg_libs))$(LDLIBS)
+pkg_libs  = $(or $(shell pkg-config --libs $(PKGS)),$(error pkg-config --libs $(PKGS) failed; run 'make deps' first))
 
 # release/ has one sub-folder per spec (base, sig, manifest, store); pack/ and runtime/ are flat.
 LAYERS   := release/base release/sig release/manifest release/store pack runtime
@@ -100,7 +104,10 @@ build-fuzz/fuzz/%: tests/fuzz/%.c FORCE
 
 fuzz: $(FUZZ_BIN)
 
-fuzz-smoke: deps fuzz
+# Targets that start with `deps` build in a second make: the first one read this Makefile
+# (and its wildcards) before the packages were there.
+fuzz-smoke: deps
+	$(MAKE) fuzz
 	@for f in $(FUZZ_BIN); do \
 	  name=$$(basename $$f); corpus=tests/fuzz/corpus/$$name; work=$$(mktemp -d); \
 	  [ -d $$corpus ] && cp -r $$corpus/. $$work/; \
@@ -124,10 +131,12 @@ format-check:
 	@command -v clang-format >/dev/null || { echo "format-check: clang-format is missing (make deps)"; exit 1; }
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
-bench: deps $(SLIPWAY)
+bench: deps
+	$(MAKE) all
 	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/bench/run.sh
 
-demo: deps $(SLIPWAY)
+demo: deps
+	$(MAKE) all
 	SLIPWAY=$(abspath $(SLIPWAY)) bash examples/demo.sh
 
 install: $(SLIPWAY)

@@ -17,7 +17,7 @@
 static const char usage_text[] =
     "usage: slipway pack [PROJECT_DIR] [-o OUTDIR] [-s SECFILE] [--version V] [--serial N]\n"
     "                    [--no-build] [--compress zstd|gzip] [--allow-dirty] [--unsigned]\n"
-    "                    [--print-config] [--json]\n"
+    "                    [--allow-no-services] [--print-config] [--json]\n"
     "\n"
     "Builds the project (default: the current directory), bundles the Next.js standalone\n"
     "output, the agent with its vendored Python dependencies and the start scripts,\n"
@@ -35,6 +35,7 @@ static const char usage_text[] =
     "      --allow-dirty       pack a work tree with uncommitted changes (marked dirty)\n"
     "      --unsigned          no signature: for local experiments only; the store\n"
     "                          refuses unsigned archives\n"
+    "      --allow-no-services pack a release that starts no service (refused otherwise)\n"
     "      --print-config      show the effective slipway.ini (file + detected defaults)\n"
     "                          and exit\n"
     "      --json              print a JSON summary instead of the path\n"
@@ -43,7 +44,7 @@ static const char usage_text[] =
     "Config: PROJECT_DIR/slipway.ini (specs/config.md). Never packed: .git, .env*, *.pem,\n"
     "*.key, .next/cache and the signing key. Archive timestamps: $SOURCE_DATE_EPOCH,\n"
     "else the commit time. Exit: 0 packed, 1 the build failed or the project was refused\n"
-    "(dirty tree, missing output), 2 usage or slipway.ini error, 3 system error.\n";
+    "(dirty tree, missing output, no service), 2 usage or slipway.ini error, 3 system error.\n";
 
 struct progress_state {
 	bool tty;
@@ -157,11 +158,17 @@ int cmd_pack(int argc, char **argv)
 	const char *serial = NULL, *compress = NULL;
 	bool show_config = false;
 	const struct cmd_option opts[] = {
-	    {"output", 'o', NULL, &rq.outdir},         {"seckey", 's', NULL, &rq.key_opt},
-	    {"version", 0, NULL, &rq.version},         {"serial", 0, NULL, &serial},
-	    {"no-build", 0, &rq.no_build, NULL},       {"compress", 0, NULL, &compress},
-	    {"allow-dirty", 0, &rq.allow_dirty, NULL}, {"unsigned", 0, &rq.unsigned_, NULL},
-	    {"print-config", 0, &show_config, NULL},   {0},
+	    {"output", 'o', NULL, &rq.outdir},
+	    {"seckey", 's', NULL, &rq.key_opt},
+	    {"version", 0, NULL, &rq.version},
+	    {"serial", 0, NULL, &serial},
+	    {"no-build", 0, &rq.no_build, NULL},
+	    {"compress", 0, NULL, &compress},
+	    {"allow-dirty", 0, &rq.allow_dirty, NULL},
+	    {"unsigned", 0, &rq.unsigned_, NULL},
+	    {"allow-no-services", 0, &rq.allow_no_services, NULL},
+	    {"print-config", 0, &show_config, NULL},
+	    {0},
 	};
 	struct cmd_parse p = {.cmd = "pack",
 	                      .usage = usage_text,

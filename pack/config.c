@@ -2,6 +2,7 @@
 #include "pack/words.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/manifest/manifest_check.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,6 +33,7 @@ struct parse_state {
 	bool failed;
 };
 
+/* Keys of [app], [bundle] and [secrets]; a [service NAME] section uses enum service_key. */
 enum key_bit {
 	K_NAME = 1 << 0,
 	K_BUILD = 1 << 1,
@@ -39,15 +41,6 @@ enum key_bit {
 	K_EXCLUDE = 1 << 3,
 	K_REQUIRED = 1 << 4,
 	K_OPTIONAL = 1 << 5,
-	K_COMMAND = 1 << 6,
-	K_CWD = 1 << 7,
-	K_PORT = 1 << 8,
-	K_READY = 1 << 9,
-	K_STOP = 1 << 10,
-	K_ENV = 1 << 11,
-	K_READY_TIMEOUT = 1 << 12,
-	K_HEALTH_PORT = 1 << 13,
-	K_KILL_MODE = 1 << 14,
 };
 
 static int state_fail(struct parse_state *st, const char *fmt, ...)
@@ -82,6 +75,7 @@ static void service_release(struct pack_service *s)
 	strlist_clear(&s->env);
 	free(s->ready_path);
 	free(s->ready_log);
+	free(s->detected);
 }
 
 void config_release(struct pack_config *cfg)
@@ -90,15 +84,26 @@ void config_release(struct pack_config *cfg)
 
 	free(cfg->file);
 	free(cfg->app);
+	free(cfg->app_raw);
 	free(cfg->build);
 	strlist_clear(&cfg->include);
 	strlist_clear(&cfg->exclude);
 	strlist_clear(&cfg->secrets_required);
 	strlist_clear(&cfg->secrets_optional);
+	strlist_clear(&cfg->notes);
+	strlist_clear(&cfg->disabled);
 	for (i = 0; i < cfg->n_services; i++)
 		service_release(&cfg->services[i]);
 	free(cfg->services);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+void config_remove_service(struct pack_config *cfg, size_t i)
+{
+	service_release(&cfg->services[i]);
+	memmove(&cfg->services[i], &cfg->services[i + 1],
+	        (cfg->n_services - i - 1) * sizeof(cfg->services[0]));
+	cfg->n_services--;
 }
 
 struct pack_service *config_add_service(struct pack_config *cfg, const char *name)
@@ -116,8 +121,7 @@ struct pack_service *config_add_service(struct pack_config *cfg, const char *nam
 	s->name = strdup(name);
 	if (!s->name)
 		return NULL;
-	s->stop_timeout_ms = SERVICE_DEFAULT_STOP_TIMEOUT_MS;
-	s->ready_timeout_ms = SERVICE_DEFAULT_READY_TIMEOUT_MS;
+	s->enabled = true;
 	cfg->n_services++;
 	return s;
 }
@@ -148,39 +152,6 @@ int parse_duration_ms(const char *s, uint64_t *ms, struct err *err)
 		return fail(err, "duration '%s' is longer than a week", s);
 	*ms = n * unit;
 	return 0;
-}
-
-static bool valid_service_name(const char *s)
-{
-	if (!*s || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-' ||
-		      *s == '_'))
-			return false;
-	return true;
-}
-
-static bool valid_app_name(const char *s)
-{
-	if (!*s || strlen(s) > 64 || *s == '.')
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
-static bool valid_env_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (!len || isdigit((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < len; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
-			return false;
-	return true;
 }
 
 /* A relative path inside the project: no leading '/', no '..' component, no NUL. */
@@ -238,17 +209,9 @@ static int add_words(struct parse_state *st, const char *key, struct strlist *li
 	return ok;
 }
 
-/* As the manifest requires: [A-Z_][A-Z0-9_]*, at most 128 bytes. */
 static bool check_secret_name(const char *s)
 {
-	size_t i, n = strlen(s);
-
-	if (!n || n > 128 || isdigit((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!(isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_'))
-			return false;
-	return true;
+	return secret_name_check(s, NULL) == 0;
 }
 
 static bool check_path(const char *s)
@@ -264,12 +227,55 @@ static bool check_pattern(const char *s)
 static bool check_env_word(const char *s)
 {
 	const char *eq = strchr(s, '=');
+	char name[MANIFEST_MAX_NAME + 1];
 
-	return eq && valid_env_name(s, (size_t)(eq - s));
+	if (!eq || (size_t)(eq - s) > MANIFEST_MAX_NAME)
+		return false;
+	memcpy(name, s, (size_t)(eq - s));
+	name[eq - s] = '\0';
+	return env_name_check(name, NULL) == 0;
 }
 
-/* Claims key bit `bit` in the current section; a second claim is a duplicate unless the
- * line is an indented continuation of a list key. */
+/* The index of the env word for KEY ("KEY=..."), or -1. */
+static ssize_t env_find(const struct strlist *env, const char *word)
+{
+	size_t klen = strcspn(word, "="), i;
+
+	for (i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], word, klen + 1))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* env words, KEY=VALUE, each KEY once. */
+static int add_env(struct parse_state *st, const char *value, struct strlist *env)
+{
+	struct err werr;
+	struct strlist words = {0};
+	size_t i;
+	int ok = 1;
+
+	if (words_split(value, &words, &werr) < 0) {
+		strlist_clear(&words);
+		return state_fail(st, "%s", werr.msg);
+	}
+	for (i = 0; i < words.n && ok; i++) {
+		const char *w = words.v[i];
+
+		if (!check_env_word(w))
+			ok = state_fail(st, "bad env entry (want KEY=VALUE) '%s'", w);
+		else if (env_find(env, w) >= 0)
+			ok = state_fail(st, "env %.*s set twice", (int)strcspn(w, "="), w);
+		else if (strlist_push(env, w) < 0)
+			ok = state_fail(st, "out of memory");
+	}
+	strlist_clear(&words);
+	return ok;
+}
+
+/* Claims key bit `bit` in the current section (in a service's, also records it in its
+ * `set`); a second claim is a duplicate unless the line is an indented continuation of a
+ * list key. */
 static int claim(struct parse_state *st, unsigned bit, const char *name, bool list)
 {
 	if (st->indented) {
@@ -280,16 +286,21 @@ static int claim(struct parse_state *st, unsigned bit, const char *name, bool li
 	if (st->seen & bit)
 		return state_fail(st, "duplicate key '%s' in [%s]", name, st->section);
 	st->seen |= bit;
+	if (st->service)
+		st->service->set |= bit;
 	return 1;
 }
 
 static int app_key(struct parse_state *st, const char *name, const char *value)
 {
 	if (!strcmp(name, "name")) {
+		struct err verr;
+
 		if (!claim(st, K_NAME, name, false))
 			return 0;
-		if (!valid_app_name(value))
-			return state_fail(st, "bad app name '%s': use A-Z a-z 0-9 . _ -", value);
+		if (app_name_check(value, &verr) < 0)
+			return state_fail(st, "bad %s", verr.msg);
+		st->cfg->app_origin = APP_FROM_FILE;
 		return set_string(st, &st->cfg->app, value);
 	}
 	if (!strcmp(name, "build")) {
@@ -339,7 +350,6 @@ static int parse_ready(struct parse_state *st, struct pack_service *s, const cha
 	s->ready_path = NULL;
 	free(s->ready_log);
 	s->ready_log = NULL;
-	s->ready_set = true;
 	if (!strcmp(value, "none")) {
 		s->ready = READY_NONE;
 		return 1;
@@ -385,7 +395,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 	struct err verr;
 
 	if (!strcmp(name, "command")) {
-		if (!claim(st, K_COMMAND, name, false))
+		if (!claim(st, SVC_COMMAND, name, false))
 			return 0;
 		strlist_clear(&s->argv);
 		if (words_split(value, &s->argv, &verr) < 0)
@@ -395,7 +405,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		return set_string(st, &s->command, value);
 	}
 	if (!strcmp(name, "cwd")) {
-		if (!claim(st, K_CWD, name, false))
+		if (!claim(st, SVC_CWD, name, false))
 			return 0;
 		if (strcmp(value, ".") && !valid_relative_path(value))
 			return state_fail(st,
@@ -409,7 +419,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		char *end;
 		long port;
 
-		if (!claim(st, health ? K_HEALTH_PORT : K_PORT, name, false))
+		if (!claim(st, health ? SVC_HEALTH_PORT : SVC_PORT, name, false))
 			return 0;
 		errno = 0;
 		port = strtol(value, &end, 10);
@@ -419,7 +429,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		return 1;
 	}
 	if (!strcmp(name, "kill_mode")) {
-		if (!claim(st, K_KILL_MODE, name, false))
+		if (!claim(st, SVC_KILL_MODE, name, false))
 			return 0;
 		if (!strcmp(value, "process"))
 			s->kill_mode = KILL_PROCESS;
@@ -431,7 +441,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		return 1;
 	}
 	if (!strcmp(name, "ready")) {
-		if (!claim(st, K_READY, name, false))
+		if (!claim(st, SVC_READY, name, false))
 			return 0;
 		return parse_ready(st, s, value);
 	}
@@ -439,7 +449,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		bool stop = name[0] == 's';
 		uint64_t ms;
 
-		if (!claim(st, stop ? K_STOP : K_READY_TIMEOUT, name, false))
+		if (!claim(st, stop ? SVC_STOP_TIMEOUT : SVC_READY_TIMEOUT, name, false))
 			return 0;
 		if (parse_duration_ms(value, &ms, &verr) < 0)
 			return state_fail(st, "%s", verr.msg);
@@ -452,12 +462,23 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 		return 1;
 	}
 	if (!strcmp(name, "env")) {
-		if (!claim(st, K_ENV, name, true))
+		if (!claim(st, SVC_ENV, name, true))
 			return 0;
-		return add_words(st, value, &s->env, check_env_word, "env entry (want KEY=VALUE)");
+		return add_env(st, value, &s->env);
+	}
+	if (!strcmp(name, "enabled")) {
+		if (!claim(st, SVC_ENABLED, name, false))
+			return 0;
+		if (!strcmp(value, "yes") || !strcmp(value, "true"))
+			s->enabled = true;
+		else if (!strcmp(value, "no") || !strcmp(value, "false"))
+			s->enabled = false;
+		else
+			return state_fail(st, "bad enabled '%s': expected yes or no", value);
+		return 1;
 	}
 	return state_fail(st,
-	                  "unknown key '%s' in [%s] (known: command, cwd, env, port, "
+	                  "unknown key '%s' in [%s] (known: command, cwd, enabled, env, port, "
 	                  "health_port, ready, ready_timeout, stop_timeout, kill_mode)",
 	                  name, st->section);
 }
@@ -517,9 +538,10 @@ static void on_section_line(struct parse_state *st, const char *line)
 		return;
 	if (!strncmp(name, "service ", 8)) {
 		const char *sname = name + 8;
+		struct err verr;
 
-		if (!valid_service_name(sname)) {
-			state_fail(st, "bad service name '%s': use a-z, 0-9, '-' and '_'", sname);
+		if (service_name_check(sname, &verr) < 0) {
+			state_fail(st, "bad %s", verr.msg);
 			return;
 		}
 		for (i = 0; i < st->cfg->n_services; i++)
@@ -533,7 +555,6 @@ static void on_section_line(struct parse_state *st, const char *line)
 			           CONFIG_MAX_SERVICES);
 			return;
 		}
-		st->cfg->services_set = true;
 		return;
 	}
 	state_fail(st, "unknown section [%s] (known: app, bundle, secrets, service NAME)", name);
@@ -623,27 +644,6 @@ int config_parse(const char *text, size_t len, const char *file, struct pack_con
 		return fail(err,
 		            "%s:%d: syntax error: expected [section], key = value or a comment",
 		            file, line);
-	}
-	for (i = 0; i < cfg->n_services; i++) {
-		struct pack_service *s = &cfg->services[i];
-
-		if (!s->command)
-			return fail(err, "%s: [service %s] has no command", file, s->name);
-		if (s->health_port && s->port)
-			return fail(err,
-			            "%s: [service %s]: health_port is for services without a port "
-			            "(a service with a port is probed on it)",
-			            file, s->name);
-		if ((s->ready == READY_TCP || s->ready == READY_HTTP) && !s->port &&
-		    !s->health_port)
-			return fail(err, "%s: [service %s]: ready = %s needs a port or health_port",
-			            file, s->name, s->ready == READY_TCP ? "tcp" : "http");
-		if (!s->ready_set && s->port) {
-			s->ready = READY_HTTP;
-			s->ready_path = strdup("/");
-			if (!s->ready_path)
-				return fail_oom(err);
-		}
 	}
 	for (i = 0; i < cfg->secrets_optional.n; i++)
 		if (strlist_has(&cfg->secrets_required, cfg->secrets_optional.v[i]))

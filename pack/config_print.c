@@ -41,14 +41,46 @@ static void put_duration(FILE *f, const char *key, uint64_t ms)
 		fprintf(f, "%s = %llums\n", key, (unsigned long long)ms);
 }
 
+/* "; detected: <why>", and which keys slipway.ini changed. */
+static void put_origin(FILE *f, const struct pack_service *s)
+{
+	static const struct {
+		unsigned bit;
+		const char *key;
+	} keys[] = {{SVC_COMMAND, "command"},
+	            {SVC_CWD, "cwd"},
+	            {SVC_ENV, "env"},
+	            {SVC_PORT, "port"},
+	            {SVC_HEALTH_PORT, "health_port"},
+	            {SVC_READY, "ready"},
+	            {SVC_READY_TIMEOUT, "ready_timeout"},
+	            {SVC_STOP_TIMEOUT, "stop_timeout"},
+	            {SVC_KILL_MODE, "kill_mode"},
+	            {SVC_ENABLED, "enabled"}};
+	const char *sep = "; slipway.ini sets: ";
+	size_t i;
+
+	if (!s->detected)
+		return;
+	fprintf(f, "; detected: %s\n", s->detected);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (s->set & keys[i].bit) {
+			fprintf(f, "%s%s", sep, keys[i].key);
+			sep = ", ";
+		}
+	if (s->set)
+		fputc('\n', f);
+}
+
 static void put_service(FILE *f, const struct pack_service *s)
 {
 	fprintf(f, "\n[service %s]\n", s->name);
-	if (s->detected)
-		fprintf(f, "; detected\n");
+	put_origin(f, s);
 	/* As written, which libinih gave us with comments stripped; only a leading ';'
 	 * would read as a comment after "= ", so then the words are quoted instead. */
-	if (s->command[0] != ';')
+	if (!s->command)
+		fprintf(f, "; no command\n");
+	else if (s->command[0] != ';')
 		fprintf(f, "command = %s\n", s->command);
 	else
 		put_words(f, "command", &s->argv, false);
@@ -81,7 +113,17 @@ char *config_to_ini(const struct pack_config *cfg)
 		return NULL;
 	fprintf(f, "; effective configuration (%s)\n",
 	        cfg->file ? cfg->file : "no slipway.ini: detected defaults");
-	fprintf(f, "[app]\nname = %s\n", cfg->app ? cfg->app : "");
+	for (i = 0; i < cfg->notes.n; i++)
+		fprintf(f, "; note: %s\n", cfg->notes.v[i]);
+	fprintf(f, "[app]\n");
+	if (cfg->app_origin == APP_FROM_PACKAGE_JSON)
+		fprintf(f, "; name: from package.json\n");
+	else if (cfg->app_origin == APP_FROM_PACKAGE_FIXED)
+		fprintf(f, "; name: package.json's \"name\" '%s', made valid\n", cfg->app_raw);
+	else if (cfg->app_origin == APP_FROM_DIRECTORY)
+		fprintf(f, "; name: from the directory name '%s' (package.json has no \"name\")\n",
+		        cfg->app_raw);
+	fprintf(f, "name = %s\n", cfg->app ? cfg->app : "");
 	if (cfg->build && *cfg->build)
 		fprintf(f, "build = %s\n", cfg->build);
 	else
@@ -95,6 +137,13 @@ char *config_to_ini(const struct pack_config *cfg)
 	put_words(f, "optional", &cfg->secrets_optional, true);
 	for (i = 0; i < cfg->n_services; i++)
 		put_service(f, &cfg->services[i]);
+	for (i = 0; i < cfg->disabled.n; i++)
+		fprintf(f, "\n[service %s]\n; detected, turned off\nenabled = no\n",
+		        cfg->disabled.v[i]);
+	if (!cfg->n_services)
+		fprintf(
+		    f, "\n; no service: pack refuses a release that starts nothing (add a [service "
+		       "NAME] with a command, or pass --allow-no-services)\n");
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

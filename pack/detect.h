@@ -2,18 +2,20 @@
  *
  * Detection looks at the project's shape, not at build output, so `--print-config` can
  * show the result before anything is built:
- *   app      "name" in package.json (an npm scope "@x/" is dropped)
+ *   app      "name" in package.json (an npm scope "@x/" is dropped), else the project
+ *            directory's name; either made valid when it breaks the manifest's rule
  *   build    "npm run build" when package.json has scripts.build, else none
  *   include  .next/standalone .next/static [public] for a Next.js project (package.json
  *            depends on "next", or .next/standalone exists); [agent]; root files start*.sh
- *   services only when the file has no [service NAME]: web for a Next.js project, agent
- *            when agent/main.py or agent/agent.py exists; a LiveKit Agents worker (its
- *            requirements or main file mention livekit) gets detect_livekit_worker's
- *            readiness and health port. */
+ *   services web for a Next.js project; agent for a LiveKit agent in agent/: Python
+ *            (agent/main.py or agent/agent.py) or Node (agent/package.json depends on
+ *            @livekit/agents). A [service NAME] section of the same name changes them key
+ *            by key; then config_finish fills the defaults. A LiveKit worker (Node, or
+ *            Python whose requirements or main file mention livekit) is ready on
+ *            `registered worker` and gets health ports from 8081. */
 #ifndef SLIPWAY_PACK_DETECT_H
 #define SLIPWAY_PACK_DETECT_H
 
-#include "release/base/error.h"
 #include "pack/config.h"
 
 #include <stdbool.h>
@@ -23,13 +25,19 @@
 #define AGENT_DEPS_DIR     "agent/.deps"
 #define AGENT_REQUIREMENTS "agent/requirements.txt"
 
+enum agent_kind { AGENT_NONE, AGENT_PYTHON, AGENT_NODE };
+
 struct project_shape {
 	bool has_package_json;
-	bool nextjs;           /* depends on next, or has .next/standalone */
-	bool has_agent;        /* agent/ is a directory */
-	bool has_requirements; /* agent/requirements.txt exists */
-	char agent_main[32];   /* "main.py" or "agent.py", or "" */
-	bool livekit;          /* the agent is a LiveKit Agents worker */
+	bool nextjs;             /* depends on next, or has .next/standalone */
+	char next_config[24];    /* the next.config.{js,mjs,ts} Next reads, or "" when none */
+	bool has_agent;          /* agent/ is a directory */
+	bool has_requirements;   /* agent/requirements.txt exists */
+	enum agent_kind agent;   /* the agent service detected, if any */
+	char agent_command[256]; /* its command (run in the release root for Python, in
+	                          * agent/ for Node) */
+	char agent_why[160];     /* what it was detected from, for --print-config */
+	bool livekit; /* a LiveKit Agents worker: Node, or Python that mentions livekit */
 };
 
 /* The port a LiveKit worker's health server uses by default; a detected worker's health
@@ -38,12 +46,13 @@ struct project_shape {
 
 /* Gives a LiveKit Agents worker (Python or Node) its defaults: ready when it logs
  * `registered worker` (connected to LiveKit, taking jobs), and a health port per generation
- * from LIVEKIT_HEALTH_PORT up (specs/runtime.md, "Health ports"). */
-int detect_livekit_worker(struct pack_service *s, struct err *err);
+ * from LIVEKIT_HEALTH_PORT up (specs/runtime.md, "Health ports"). -1 when out of memory. */
+int detect_livekit_worker(struct pack_service *s);
 
-/* Inspects the project (a directory fd) and fills every unset field of cfg.
- * Fails when no app name can be found. */
-int detect_defaults(int project_fd, struct pack_config *cfg, struct project_shape *shape,
-                    struct err *err);
+/* Inspects the project (a directory fd; project_dir names the same directory, for the
+ * derived app name) and fills every unset field of cfg, then calls config_finish. Fails
+ * when no app name can be made, and on config_finish's errors. */
+int detect_defaults(int project_fd, const char *project_dir, struct pack_config *cfg,
+                    struct project_shape *shape, struct err *err);
 
 #endif

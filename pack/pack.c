@@ -79,7 +79,7 @@ int pack_effective_config(const char *project_dir, struct pack_config *cfg,
 		                 project_dir, strerror(errno));
 	r = config_load(fd, project_dir, cfg, err);
 	if (r == 0)
-		r = detect_defaults(fd, cfg, shape, err);
+		r = detect_defaults(fd, project_dir, cfg, shape, err);
 	close(fd);
 	/* Whatever went wrong, the project's configuration is what the user must fix. */
 	return r < 0 ? fail_recast(err, ERR_USAGE) : r;
@@ -241,10 +241,91 @@ static int check_standalone(struct pipeline *p)
 		return 0;
 	if (!exists_at(p->project_fd, STANDALONE "/server.js")) {
 		fail(p->err,
-		     "no Next.js standalone output (" STANDALONE "/server.js)%s: set output: "
-		     "'standalone' in next.config.js and build again",
-		     p->rq->no_build ? " and --no-build was given" : "");
+		     "no Next.js standalone output (" STANDALONE "/server.js)%s: %s output: "
+		     "'standalone' in %s and build again",
+		     p->rq->no_build ? " and --no-build was given" : "",
+		     p->shape.next_config[0] ? "set" : "create next.config.js with",
+		     p->shape.next_config[0] ? p->shape.next_config : "it");
 		return -1;
+	}
+	return 0;
+}
+
+/* What detection decided that the user did not write: said before anything runs. */
+static int tell_and_check_config(struct pipeline *p)
+{
+	const struct pack_config *cfg = &p->cfg;
+	size_t i;
+
+	if (cfg->app_origin == APP_FROM_DIRECTORY)
+		say(p,
+		    "app name '%s': from the directory name (package.json has no \"name\"); set "
+		    "[app] name in " CONFIG_NAME " to choose another",
+		    cfg->app);
+	else if (cfg->app_origin == APP_FROM_PACKAGE_FIXED)
+		say(p,
+		    "app name '%s': package.json's \"name\" '%s' made valid; set [app] name "
+		    "in " CONFIG_NAME " to choose another",
+		    cfg->app, cfg->app_raw);
+	for (i = 0; i < cfg->notes.n; i++)
+		say(p, "note: %s", cfg->notes.v[i]);
+	if (cfg->n_services == 0 && !p->rq->allow_no_services) {
+		fail(
+		    p->err,
+		    "no service to run: the release would start nothing. slipway detects a Next.js "
+		    "app (package.json depends on next) and a LiveKit agent in agent/ (main.py, "
+		    "agent.py, or package.json depending on @livekit/agents); otherwise add a "
+		    "[service NAME] section with a command to %s, or pass --allow-no-services "
+		    "for an archive of files only",
+		    cfg->file ? cfg->file : CONFIG_NAME);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct pack_entry *tree_find(const struct pack_tree *tree, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < tree->n; i++)
+		if (!strcmp(tree->v[i].path, path))
+			return &tree->v[i];
+	return NULL;
+}
+
+/* `node FILE`, `python3 FILE`...: FILE must be in the release, in the service's cwd, or the
+ * service fails only at deploy (a forgotten cwd is the usual cause). */
+static int check_service_scripts(struct pipeline *p)
+{
+	static const char *const interpreters[] = {"node", "python3", "python", "bash", "sh"};
+	size_t i, k;
+
+	for (i = 0; i < p->cfg.n_services; i++) {
+		const struct pack_service *s = &p->cfg.services[i];
+		const char *script = s->argv.n > 1 ? s->argv.v[1] : NULL;
+		const char *cwd = s->cwd && strcmp(s->cwd, ".") ? s->cwd : NULL;
+		const struct pack_entry *e;
+		char path[PATH_MAX];
+		bool interp = false;
+
+		for (k = 0; k < sizeof(interpreters) / sizeof(interpreters[0]); k++)
+			interp |= !strcmp(s->argv.v[0], interpreters[k]);
+		if (!interp || !script || script[0] == '-' || script[0] == '/' ||
+		    strstr(script, "${"))
+			continue;
+		if (snprintf(path, sizeof(path), "%s%s%s", cwd ? cwd : "", cwd ? "/" : "",
+		             !strncmp(script, "./", 2) ? script + 2 : script) >= (int)sizeof(path))
+			continue;
+		e = tree_find(&p->tree, path);
+		if (!e || e->type == MANIFEST_DIR) {
+			fail(
+			    p->err,
+			    "service %s: `%s` runs %s in %s, but the release has no file %s: is "
+			    "cwd "
+			    "right, and does the build make it? (--print-config shows the service)",
+			    s->name, s->command, script, cwd ? cwd : "the release root", path);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -479,14 +560,14 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, struct err 
 		goto out;
 	}
 	if (config_load(p.project_fd, project, &p.cfg, err) < 0 ||
-	    detect_defaults(p.project_fd, &p.cfg, &p.shape, err) < 0) {
+	    detect_defaults(p.project_fd, p.project, &p.cfg, &p.shape, err) < 0) {
 		fail_recast(err, ERR_USAGE);
 		goto out;
 	}
 	snprintf(res->app, sizeof(res->app), "%s", p.cfg.app);
-	if (decide_version(&p) < 0 || load_key(&p) < 0 || build(&p) < 0 ||
-	    check_standalone(&p) < 0 || vendor_python(&p) < 0 || collect(&p) < 0 ||
-	    hash_files(&p) < 0 || make_manifest(&p) < 0)
+	if (tell_and_check_config(&p) < 0 || decide_version(&p) < 0 || load_key(&p) < 0 ||
+	    build(&p) < 0 || check_standalone(&p) < 0 || vendor_python(&p) < 0 || collect(&p) < 0 ||
+	    check_service_scripts(&p) < 0 || hash_files(&p) < 0 || make_manifest(&p) < 0)
 		goto out;
 	/* OUTDIR is created only now: a failed build leaves no trace in it. */
 	if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {

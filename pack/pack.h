@@ -25,6 +25,7 @@ struct pack_request {
 	bool have_serial;
 	uint64_t serial;
 	bool no_build, allow_dirty, unsigned_;
+	bool allow_no_services; /* else a release that starts nothing is refused */
 	enum pack_compress compress;
 	void (*say)(void *ctx, const char *line);
 	/* Before each pass over the files ("hashing", "writing"), with the totals to expect. */
@@ -36,7 +37,7 @@ struct pack_request {
 struct pack_result {
 	char archive[PATH_MAX];
 	char signature[PATH_MAX]; /* "" when unsigned */
-	char app[128];
+	char app[MANIFEST_MAX_NAME + 1];
 	char version[256];
 	uint64_t serial;
 	char commit[41];

@@ -1,7 +1,6 @@
 #include "pack/version.h"
 #include "release/base/error.h"
 
-#include <ctype.h>
 #include <git2.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,17 +162,4 @@ out:
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return r;
-}
-
-int version_is_valid(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > 128 || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '+' ||
-		      s[i] == '-'))
-			return 0;
-	return 1;
 }

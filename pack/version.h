@@ -24,8 +24,4 @@ struct git_version {
  * error (out->in_git = false); a repository without commits is. */
 int git_version_read(const char *dir, struct git_version *out, struct err *err);
 
-/* 1 when s is usable as a release version (and directory name): [A-Za-z0-9._+-]{1,128},
- * not starting with '.' or '-'. */
-int version_is_valid(const char *s);
-
 #endif

@@ -18,19 +18,20 @@
 #define MANIFEST_MAX_BYTES (64u << 20) /* a manifest larger than this is refused */
 
 /* Limits enforced by manifest_parse and manifest_validate (specs/manifest.md). */
-#define MANIFEST_MAX_FILES      1000000
-#define MANIFEST_MAX_PATH       4096 /* bytes in a path or a symlink target */
-#define MANIFEST_MAX_COMPONENT  255  /* bytes in one path component */
-#define MANIFEST_MAX_SERVICES   32
-#define MANIFEST_MAX_ARGV       256
-#define MANIFEST_MAX_ENV        256
-#define MANIFEST_MAX_SECRETS    256
-#define MANIFEST_MAX_STRING     4096               /* argv words, env values, other free text */
-#define MANIFEST_MAX_NAME       128                /* app, version, secret and env names */
-#define MANIFEST_MAX_TIMEOUT_MS 604800000ull       /* 7 days */
-#define MANIFEST_MAX_FILE_SIZE  ((1ull << 53) - 1) /* exact in every JSON reader */
-#define MANIFEST_MAX_SERIAL     ((1ull << 53) - 1)
-#define MANIFEST_MAX_READY_LOG  256 /* bytes of a "log" readiness text */
+#define MANIFEST_MAX_FILES        1000000
+#define MANIFEST_MAX_PATH         4096 /* bytes in a path or a symlink target */
+#define MANIFEST_MAX_COMPONENT    255  /* bytes in one path component */
+#define MANIFEST_MAX_SERVICES     32
+#define MANIFEST_MAX_ARGV         256
+#define MANIFEST_MAX_ENV          256
+#define MANIFEST_MAX_SECRETS      256
+#define MANIFEST_MAX_STRING       4096 /* argv words, env values, other free text */
+#define MANIFEST_MAX_NAME         128  /* app, version, secret and env names */
+#define MANIFEST_MAX_SERVICE_NAME 32
+#define MANIFEST_MAX_TIMEOUT_MS   604800000ull       /* 7 days */
+#define MANIFEST_MAX_FILE_SIZE    ((1ull << 53) - 1) /* exact in every JSON reader */
+#define MANIFEST_MAX_SERIAL       ((1ull << 53) - 1)
+#define MANIFEST_MAX_READY_LOG    256 /* bytes of a "log" readiness text */
 
 enum manifest_file_type { MANIFEST_FILE, MANIFEST_DIR, MANIFEST_SYMLINK };
 
@@ -56,7 +57,7 @@ enum manifest_ready { READY_NONE, READY_TCP, READY_HTTP, READY_LOG };
 enum manifest_kill { KILL_DEFAULT, KILL_PROCESS, KILL_GROUP };
 
 struct manifest_service {
-	char *name;  /* [a-z0-9_-]+, unique */
+	char *name;  /* [a-z0-9_-]{1,32}, unique */
 	char **argv; /* argc words, NULL-terminated; argv[0] looked up in PATH */
 	size_t argc;
 	char *cwd; /* relative to the release root; "" or "." is the root */

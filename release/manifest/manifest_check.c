@@ -114,6 +114,52 @@ int version_check(const char *v, struct err *err)
 	return 0;
 }
 
+#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define DIGIT "0123456789"
+
+/* s is 1..max bytes from `first` followed by bytes from `rest`. */
+static bool charset_ok(const char *s, size_t max, const char *first, const char *rest)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= max && strchr(first, s[0]) && strspn(s, rest) == len;
+}
+
+int app_name_check(const char *name, struct err *err)
+{
+	if (!charset_ok(name, MANIFEST_MAX_NAME, UPPER LOWER DIGIT, UPPER LOWER DIGIT "._-"))
+		return fail(
+		    err, "app name \"%.64s\" must match [A-Za-z0-9][A-Za-z0-9._-]* (1..%d bytes)",
+		    name, MANIFEST_MAX_NAME);
+	return 0;
+}
+
+int service_name_check(const char *name, struct err *err)
+{
+	if (!charset_ok(name, MANIFEST_MAX_SERVICE_NAME, LOWER DIGIT "_-", LOWER DIGIT "_-"))
+		return fail(err, "service name \"%.64s\" must match [a-z0-9_-]{1,%d}", name,
+		            MANIFEST_MAX_SERVICE_NAME);
+	return 0;
+}
+
+int secret_name_check(const char *name, struct err *err)
+{
+	if (!charset_ok(name, MANIFEST_MAX_NAME, UPPER "_", UPPER DIGIT "_"))
+		return fail(err, "secret name \"%.64s\" must match [A-Z_][A-Z0-9_]* (1..%d bytes)",
+		            name, MANIFEST_MAX_NAME);
+	return 0;
+}
+
+int env_name_check(const char *name, struct err *err)
+{
+	if (!charset_ok(name, MANIFEST_MAX_NAME, UPPER LOWER "_", UPPER LOWER DIGIT "_"))
+		return fail(err,
+		            "env name \"%.64s\" must match [A-Za-z_][A-Za-z0-9_]* (1..%d bytes)",
+		            name, MANIFEST_MAX_NAME);
+	return 0;
+}
+
 int serial_parse(const char *s, uint64_t *out, struct err *err)
 {
 	size_t n = strlen(s);

@@ -24,6 +24,19 @@ int symlink_target_check(const char *linkpath, const char *target, struct err *e
  * and never starting with '.', so it cannot collide with the store's temporary names. */
 int version_check(const char *version, struct err *err);
 
+/* The names of specs/manifest.md, for everyone who makes or reads one (pack/ checks
+ * slipway.ini and package.json with these). 0 when valid; else -1 and a message that quotes
+ * the value (truncated) and states the rule.
+ *   app      [A-Za-z0-9][A-Za-z0-9._-]*, 1..MANIFEST_MAX_NAME bytes (the archive's name
+ *            starts with it)
+ *   service  [a-z0-9_-]{1,MANIFEST_MAX_SERVICE_NAME}
+ *   secret   [A-Z_][A-Z0-9_]*, 1..MANIFEST_MAX_NAME bytes
+ *   env      [A-Za-z_][A-Za-z0-9_]*, 1..MANIFEST_MAX_NAME bytes (a service's env name) */
+int app_name_check(const char *name, struct err *err);
+int service_name_check(const char *name, struct err *err);
+int secret_name_check(const char *name, struct err *err);
+int env_name_check(const char *name, struct err *err);
+
 /* A serial written as text (the trusted comment's serial:, pack --serial): decimal digits
  * only, no sign, no leading zero (but "0"), at most MANIFEST_MAX_SERIAL (2^53-1). 0 with
  * *out set when valid. */

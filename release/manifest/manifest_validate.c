@@ -7,17 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#define LOWER "abcdefghijklmnopqrstuvwxyz"
 #define DIGIT "0123456789"
-
-/* s is 1..max bytes from `first` followed by bytes from `rest`. */
-static int charset_ok(const char *s, size_t max, const char *first, const char *rest)
-{
-	size_t len = strlen(s);
-
-	return len > 0 && len <= max && strchr(first, s[0]) && strspn(s, rest) == len;
-}
 
 static int printable_ok(const char *s, size_t max)
 {
@@ -79,10 +69,9 @@ static int check_secret_list(const struct manifest *m, char **v, size_t n, const
 	for (size_t i = 0; i < n; i++) {
 		size_t count = 0;
 
-		if (!v[i] || !charset_ok(v[i], MANIFEST_MAX_NAME, UPPER "_", UPPER DIGIT "_"))
-			return fail(
-			    err, "manifest: %s secret name \"%.64s\" must match [A-Z_][A-Z0-9_]*",
-			    what, v[i] ? v[i] : "");
+		if (!v[i] || secret_name_check(v[i], err) < 0)
+			return v[i] ? fail_prefix(err, "manifest: %s secret", what)
+			            : fail(err, "manifest: %s secret missing", what);
 		for (size_t j = 0; j < m->n_secrets_required; j++)
 			count += !strcmp(m->secrets_required[j], v[i]);
 		for (size_t j = 0; j < m->n_secrets_optional; j++)
@@ -97,8 +86,9 @@ static int check_service(const struct manifest *m, size_t idx, struct err *err)
 {
 	const struct manifest_service *s = &m->services[idx];
 
-	if (!s->name || !charset_ok(s->name, 32, LOWER DIGIT "_-", LOWER DIGIT "_-"))
-		return fail(err, "services[%zu]: name must match [a-z0-9_-]{1,32}", idx);
+	if (!s->name || service_name_check(s->name, err) < 0)
+		return s->name ? fail_prefix(err, "services[%zu]", idx)
+		               : fail(err, "services[%zu]: missing name", idx);
 	for (size_t j = 0; j < idx; j++)
 		if (!strcmp(m->services[j].name, s->name))
 			return fail(err, "service %s: defined twice", s->name);
@@ -127,10 +117,9 @@ static int check_service(const struct manifest *m, size_t idx, struct err *err)
 	for (size_t j = 0; j < s->n_env; j++) {
 		const char *k = s->env[j].key;
 
-		if (!k || !charset_ok(k, MANIFEST_MAX_NAME, UPPER LOWER "_", UPPER LOWER DIGIT "_"))
-			return fail(
-			    err, "service %s: env name \"%.64s\" must match [A-Za-z_][A-Za-z0-9_]*",
-			    s->name, k ? k : "");
+		if (!k || env_name_check(k, err) < 0)
+			return k ? fail_prefix(err, "service %s", s->name)
+			         : fail(err, "service %s: env name missing", s->name);
 		if (!s->env[j].value || strlen(s->env[j].value) > MANIFEST_MAX_STRING)
 			return fail(err,
 			            "service %s: env %s: value missing or longer than %d bytes",
@@ -266,10 +255,8 @@ int manifest_validate(const struct manifest *m, struct err *err)
 {
 	if (m->format != MANIFEST_FORMAT)
 		return fail(err, "manifest: unsupported format %d", m->format);
-	if (!m->app ||
-	    !charset_ok(m->app, MANIFEST_MAX_NAME, UPPER LOWER DIGIT, UPPER LOWER DIGIT "._-"))
-		return fail(err, "manifest: app \"%.64s\" must match [A-Za-z0-9][A-Za-z0-9._-]*",
-		            m->app ? m->app : "");
+	if (!m->app || app_name_check(m->app, err) < 0)
+		return m->app ? fail_prefix(err, "manifest") : fail(err, "manifest: no app");
 	if (!m->version || version_check(m->version, err) < 0)
 		return m->version ? fail_prefix(err, "manifest")
 		                  : fail(err, "manifest: no version");

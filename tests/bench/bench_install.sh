@@ -17,9 +17,7 @@
 # Quick run: GEN_TREE_MB=30 GEN_TREE_FILES=1000 BENCH_RUNS=3 make bench
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-: "${SLIPWAY:?set SLIPWAY}"
 source "$here/lib.sh"
-runs=${BENCH_RUNS:-5}
 bench_init
 
 python3 "$here/gen_tree.py" v1/tree
@@ -39,31 +37,18 @@ cat "$A1" "$A2" >/dev/null # page cache, for everyone alike
 
 peer_full() { minisign -Vqm "$A1" -p test.pub && tar -C "$1" -xf "$A1" && sync -f "$1"; }
 peer_delta() { tar -C "$1" -xf "$A2" && sync -f "$1"; }
+round_peer_full() { timed peer_full peer_full "runs/p$1"; }
+round_full() { timed full "$SLIPWAY" install "$A1" --root "runs/s$1"; }
+round_peer_delta() { timed peer_delta peer_delta "runs/q$1"; }
+round_delta() { timed delta "$SLIPWAY" install "$A2" --root "runs/s$1"; }
 mkdir -p runs
 for i in $(seq "$runs"); do
 	mkdir "runs/p$i" "runs/q$i"
 	"$SLIPWAY" init --root "runs/s$i" -p test.pub >/dev/null
 	sync
-	# Alternate who goes first, so that neither always follows the other's writeback.
-	if [ $((i % 2)) = 1 ]; then
-		timed peer_full peer_full "runs/p$i"
-		sync
-		timed full "$SLIPWAY" install "$A1" --root "runs/s$i"
-	else
-		timed full "$SLIPWAY" install "$A1" --root "runs/s$i"
-		sync
-		timed peer_full peer_full "runs/p$i"
-	fi
+	in_turn "$i" round_peer_full round_full
 	sync
-	if [ $((i % 2)) = 1 ]; then
-		timed peer_delta peer_delta "runs/q$i"
-		sync
-		timed delta "$SLIPWAY" install "$A2" --root "runs/s$i"
-	else
-		timed delta "$SLIPWAY" install "$A2" --root "runs/s$i"
-		sync
-		timed peer_delta peer_delta "runs/q$i"
-	fi
+	in_turn "$i" round_peer_delta round_delta
 done
 
 # The installed trees hold exactly the archives' content (slipway's manifest aside).

@@ -7,9 +7,7 @@
 # Quick run: GEN_TREE_MB=30 GEN_TREE_FILES=1000 BENCH_RUNS=3 make bench
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-: "${SLIPWAY:?set SLIPWAY}"
 source "$here/lib.sh"
-runs=${BENCH_RUNS:-5}
 bench_init
 mkdir -p proj
 python3 "$here/gen_tree.py" proj/tree
@@ -20,14 +18,10 @@ tar --sort=name -C proj -cf - tree >/dev/null # warm the page cache for everyone
 echo "tree: $(find proj/tree -type f | wc -l) files, $(du -sb proj/tree | cut -f1) bytes"
 
 peer() { tar --sort=name -C proj -cf - tree | zstd -3 -T0 -q -f -o peer.tar.zst; }
+round_peer() { timed peer peer; }
+round_signed() { timed signed "$SLIPWAY" pack proj --no-build -s test.key --version bench -o out; }
 for i in $(seq "$runs"); do
-	if [ $((i % 2)) = 1 ]; then
-		timed peer peer
-		timed signed "$SLIPWAY" pack proj --no-build -s test.key --version bench -o out
-	else
-		timed signed "$SLIPWAY" pack proj --no-build -s test.key --version bench -o out
-		timed peer peer
-	fi
+	in_turn "$i" round_peer round_signed
 done
 timed unsigned "$SLIPWAY" pack proj --no-build --unsigned --version bench -o out-unsigned
 timed gz tar --sort=name -C proj -czf peer.tar.gz tree

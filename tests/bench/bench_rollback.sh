@@ -9,11 +9,11 @@ T=$(pwd)
 export T REPO
 source "$REPO/tests/e2e/lib.sh"
 source "$REPO/tests/e2e/run_helpers.sh"
+source "$REPO/tests/bench/lib.sh"
 RUNS=${BENCH_ROLLBACK_RUNS:-7}
 trap run_cleanup EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 port=$(free_port)
 run_store store
@@ -27,7 +27,7 @@ for v in A B; do
 done
 "$SLIPWAY" activate A --root store >/dev/null || exit 1
 run_start store run.log
-wait_for 60 running_is "$port" A || { echo "A never served"; tail -20 run.log; exit 1; }
+poll_for 60 running_is "$port" A || { echo "A never served"; tail -20 run.log; exit 1; }
 
 # Peer: node server.js from cold to first 200, on another port.
 peer=()
@@ -52,8 +52,8 @@ for i in $(seq "$RUNS"); do
 	times+=($(($(now_ms) - t0)))
 	webs+=($(sed -n 's/.*web: ready after \([0-9]*\) ms.*/\1/p' run.log | tail -1))
 done
-med=$(printf '%s\n' "${times[@]}" | median)
-pmed=$(printf '%s\n' "${peer[@]}" | median)
+med=$(printf '%s\n' "${times[@]}" | median /dev/stdin | cut -d. -f1)
+pmed=$(printf '%s\n' "${peer[@]}" | median /dev/stdin | cut -d. -f1)
 
 # Idle: 5 s with nothing happening.
 sleep 1
@@ -69,7 +69,7 @@ web_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$web_pid/status")
 echo "rollback to first 200 with the old page (ms, $RUNS runs): ${times[*]}"
 echo "peer: node server.js cold start to first 200 (ms):        ${peer[*]}"
 echo "of which the new web's own start-up, spawn to ready (ms):   ${webs[*]}"
-wmed=$(printf '%s\n' "${webs[@]}" | median)
+wmed=$(printf '%s\n' "${webs[@]}" | median /dev/stdin | cut -d. -f1)
 echo "median rollback-to-serving: ${med} ms (goal <= 1000 ms); slipway's part beyond the web's"
 echo "  own start-up (median): $((med - wmed)) ms (rollback command, switch, old web's stop, probe)"
 echo "median node cold start:     ${pmed} ms"

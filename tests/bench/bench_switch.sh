@@ -9,11 +9,11 @@
 # Peer, for scale: `ln -sfn` + `mv -T` (no fsync) in the same run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-: "${SLIPWAY:?set SLIPWAY}"
+source "$here/lib.sh"
+bench_init
 n=${SWITCH_RUNS:-100}
 grow=${SWITCH_HISTORY:-10000}
 repo=$(cd "$here/../.." && pwd)
-echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 minisign -G -W -p test.pub -s test.key >/dev/null 2>&1 # TEST key
 "$SLIPWAY" init --root store -p test.pub >/dev/null
 for v in 1.0.0 2.0.0; do
@@ -27,7 +27,6 @@ done
 ns() { date +%s%N; }
 # quantiles FILE: median and p90 of nanosecond samples, in ms.
 quantiles() { sort -n "$1" | awk '{ a[NR] = $1 } END { printf "median %6.2f ms, p90 %6.2f ms", a[int((NR + 1) / 2)] / 1e6, a[int(NR * 0.9)] / 1e6 }'; }
-med() { sort -n "$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # measure TAG: n rounds of bare start-up, activate, rollback and the peer, interleaved.
 measure() {
@@ -49,7 +48,7 @@ measure() {
 	echo "activate:                          $(quantiles "act.$tag")"
 	echo "rollback:                          $(quantiles "rb.$tag")"
 	echo "ln -sfn + mv -T (peer, no fsync):  $(quantiles "peer.$tag")"
-	awk -v a="$(med "act.$tag")" -v r="$(med "rb.$tag")" -v b="$(med "bare.$tag")" 'BEGIN {
+	awk -v a="$(median "act.$tag")" -v r="$(median "rb.$tag")" -v b="$(median "bare.$tag")" 'BEGIN {
 		printf "switch itself, median minus start-up: activate %.2f ms, rollback %.2f ms   (goal < 5 ms)\n",
 			(a - b) / 1e6, (r - b) / 1e6 }'
 }
@@ -61,8 +60,8 @@ for _ in $(seq $(((grow - have) / 2))); do
 	"$SLIPWAY" rollback --root store >/dev/null
 done
 measure long
-awk -v s="$(med act.short)" -v l="$(med act.long)" -v bs="$(med bare.short)" -v bl="$(med bare.long)" \
+awk -v s="$(median act.short)" -v l="$(median act.long)" -v bs="$(median bare.short)" -v bl="$(median bare.long)" \
 	'BEGIN { printf "ratio activate after %s events / after a few (start-up removed): %.2f\n", "'"$(wc -l <store/history.jsonl)"'", (l - bl) / (s - bs) }'
-awk -v s="$(med rb.short)" -v l="$(med rb.long)" -v bs="$(med bare.short)" -v bl="$(med bare.long)" \
+awk -v s="$(median rb.short)" -v l="$(median rb.long)" -v bs="$(median bare.short)" -v bl="$(median bare.long)" \
 	'BEGIN { printf "ratio rollback after the long history / after a few (start-up removed): %.2f\n", (l - bl) / (s - bs) }'
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_done

@@ -1,4 +1,5 @@
-# Helpers for the benchmarks (sourced). A benchmark measures slipway and its peer in the same
+# Helpers for the benchmarks (sourced): the one place for timing, medians, ratios and the
+# order of runs. A benchmark measures slipway and its peer in the same
 # run, alternately, several times, and prints medians and the median of the per-round ratios
 # (each ratio compares two runs made seconds apart, so a change of load between rounds
 # cancels out). It also prints the load average, since the machine may be shared.
@@ -20,9 +21,9 @@ timed() {
 	echo "$cpu" >>"$BENCH_OUT/$name.cpu"
 }
 
-# median FILE: the median of the numbers in FILE, one per line.
+# median FILE: the median of the numbers in FILE (or /dev/stdin), one per line.
 median() {
-	sort -g "$1" | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+	sort -g "$1" | awk '{ a[NR] = $1 } END { printf "%.10g\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 # ratio A B: A / B with three decimals.
@@ -50,7 +51,25 @@ report_ratio() {
 
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# in_turn ROUND A B: calls the functions A and B with ROUND, A first in odd rounds and B first
+# in even ones, with a sync between, so that neither always follows the other's writeback.
+in_turn() {
+	if [ $(($1 % 2)) = 1 ]; then
+		"$2" "$1"
+		sync
+		"$3" "$1"
+	else
+		"$3" "$1"
+		sync
+		"$2" "$1"
+	fi
+}
+
+# bench_init: checks $SLIPWAY, sets $runs ($BENCH_RUNS, default 5) and $BENCH_OUT, prints the
+# machine.
 bench_init() {
+	: "${SLIPWAY:?set SLIPWAY}"
+	runs=${BENCH_RUNS:-5}
 	BENCH_OUT=$(pwd)/.bench
 	mkdir -p "$BENCH_OUT"
 	rm -f "$BENCH_OUT"/*.wall "$BENCH_OUT"/*.cpu "$BENCH_OUT"/*.ratio

@@ -4,20 +4,26 @@
 #   fixture_mediai DEST        copy the example's sources to DEST (created if missing) with a
 #                              ready node_modules, hard-linked (copied across filesystems)
 #                              from a cache filled by `npm ci`
-#   fixture_mediai_built DEST  the same plus .next from a cached `npm run build` of the
-#                              unmodified sources (release shown: package.json's version)
+#   fixture_mediai_built DEST  the same plus .next from `npm run build` of the unmodified
+#                              sources (release shown: package.json's version), shared
 #   fixture_mediai_built_v2 DEST  the same, built from sources with a changed page,
 #                              stylesheet and client component: a second release whose
 #                              content-hashed /_next/static assets differ from the first's
+#   example_build DIR          in a copy of the example, what `npm run build` leaves, shared:
+#                              built once per key, copied afterwards (see below)
+#
+# Inside tests/e2e/run.sh, `npm` is tests/e2e/shim/npm: `npm run build` in a copy of the
+# example (its package.json unchanged) is example_build, so `slipway pack` of a fixture_mediai
+# copy shares the build too, whoever packs it (tests, examples/demo.sh, the sanitizer pass).
 #
 # The caches live in ${FIXTURE_CACHE:-$REPO/build/fixture-cache}, keyed by a hash of what
-# they depend on, so a changed lockfile or source gives a fresh entry. They are filled once,
-# under flock, so concurrent tests wait for one `npm ci` instead of racing. Entries are
-# published by rename and never modified afterwards.
+# they depend on, so a changed lockfile, source or release gives a fresh entry. They are
+# filled once, under flock, so concurrent tests wait for one `npm ci` or build instead of
+# racing. Entries are published by rename and never modified afterwards.
 #
 # Treat the copies as yours, with one caveat: node_modules files are hard links into the
 # cache, so never modify a file inside node_modules in place (deleting or replacing is fine).
-# .next is a real copy (Next writes into it at run time). Progress goes to stderr; both
+# .next is a real copy (Next writes into it at run time). Progress goes to stderr; the
 # functions return non-zero with a message when npm fails.
 
 _fixture_src() { echo "$REPO/examples/mediai"; }
@@ -69,20 +75,8 @@ _fixture_npm_ci() {
 	(cd "$1" && npm ci --no-audit --no-fund --loglevel=error >&2)
 }
 
-_fixture_npm_build() {
-	local modules
-	modules="$(_fixture_cache)/modules-$(_fixture_modules_key)/node_modules"
-	_fixture_link_tree "$modules" "$1/node_modules" || return 1
-	(cd "$1" && unset APP_RELEASE SLIPWAY_VERSION && NEXT_TELEMETRY_DISABLED=1 npm run build >&2) || return 1
-	rm -rf "$1/.next/cache"
-}
-
 _fixture_modules_key() {
 	{ node --version; cat "$(_fixture_src)/package-lock.json"; } | _fixture_hash
-}
-
-_fixture_build_key() {
-	{ node --version; _fixture_tar_sources; } | _fixture_hash
 }
 
 fixture_mediai() {
@@ -95,12 +89,11 @@ fixture_mediai() {
 }
 
 fixture_mediai_built() {
-	local dest=${1:?fixture_mediai_built: DEST missing} key
+	local dest=${1:?fixture_mediai_built: DEST missing}
 	fixture_mediai "$dest" || return 1
-	key=$(_fixture_build_key)
-	_fixture_fill build "$key" _fixture_npm_build || return 1
-	rm -rf "$dest/.next"
-	cp -a "$(_fixture_cache)/build-$key/.next" "$dest/.next"
+	(cd "$dest" && unset APP_RELEASE SLIPWAY_VERSION && NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
+		return 1
+	rm -rf "$dest/.next/cache"
 }
 
 # The change that makes the second build: new text in the page, a new rule in the
@@ -111,16 +104,59 @@ _fixture_v2_patch() {
 		sed -i "s/'not checked'/'not checked yet'/" "$1/app/health-check.js"
 }
 
-_fixture_npm_build_v2() {
-	_fixture_v2_patch "$1" && _fixture_npm_build "$1"
+fixture_mediai_built_v2() {
+	local dest=${1:?fixture_mediai_built_v2: DEST missing}
+	fixture_mediai "$dest" && _fixture_v2_patch "$dest" || return 1
+	(cd "$dest" && unset APP_RELEASE SLIPWAY_VERSION && NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
+		return 1
+	rm -rf "$dest/.next/cache"
 }
 
-fixture_mediai_built_v2() {
-	local dest=${1:?fixture_mediai_built_v2: DEST missing} key
-	fixture_mediai "$dest" || return 1
-	key=$({ _fixture_build_key; declare -f _fixture_v2_patch; } | _fixture_hash)
-	_fixture_fill build2 "$key" _fixture_npm_build_v2 || return 1
-	rm -rf "$dest/.next"
-	cp -a "$(_fixture_cache)/build2-$key/.next" "$dest/.next"
-	_fixture_v2_patch "$dest"
+# The example app's `next build` (20 to 40 s here) is the largest cost of the suite, so a run
+# makes each distinct build once. A build is keyed by what it reads: the node version, the
+# project's files except node_modules, .next, .git and those Next never reads (slipway.ini,
+# .gitignore, shared-env.example, agent/), and the variables its next.config.js bakes in
+# (APP_RELEASE, SLIPWAY_VERSION, NEXT_PUBLIC_*, NODE_ENV).
+_example_build_key() {
+	{
+		node --version
+		printf 'APP_RELEASE=%s\nSLIPWAY_VERSION=%s\nNODE_ENV=%s\n' "${APP_RELEASE-(unset)}" \
+			"${SLIPWAY_VERSION-(unset)}" "${NODE_ENV-(unset)}"
+		env | grep '^NEXT_PUBLIC_' | LC_ALL=C sort
+		(cd "$1" && find . \( -path ./node_modules -o -path ./.next -o -path ./.git -o -path ./agent \) -prune \
+			-o -type f ! -path ./slipway.ini ! -path ./.gitignore ! -path ./shared-env.example -print0 |
+			LC_ALL=C sort -z | xargs -0 -r sha256sum)
+	} | _fixture_hash
+}
+
+# $PATH without tests/e2e/shim, for the real npm.
+_path_without_shim() { printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$REPO/tests/e2e/shim" | paste -sd:; }
+
+# example_build DIR: leaves in DIR/.next what `npm run build` would, for DIR a copy of the
+# example with node_modules (fixture_mediai). The first build of a key runs the real
+# `npm run build` in DIR, under a lock, and keeps a copy of its .next (without .next/cache);
+# later ones copy that .next into DIR. The build's output goes to stdout and stderr as npm's.
+example_build() {
+	local dir=${1:?example_build: DIR missing} key cache entry
+	key=$(_example_build_key "$dir") || return 1
+	cache=$(_fixture_cache)
+	entry="$cache/next-$key"
+	mkdir -p "$cache" || return 1
+	(
+		flock 9 || exit 1
+		if [ -d "$entry" ]; then
+			echo "example_build: same sources and release as an earlier build; its output: $entry" >&2
+			rm -rf "$dir/.next" && cp -a "$entry/.next" "$dir/.next" || exit 1
+		else
+			echo "example_build: building the example app (kept for later builds of the same key in $entry)" >&2
+			(cd "$dir" && PATH=$(_path_without_shim) exec npm run build) || exit 1
+			tmp=$(mktemp -d "$cache/.tmp-next.XXXXXX") || exit 1
+			if ! cp -a "$dir/.next" "$tmp/.next" || ! rm -rf "$tmp/.next/cache" || ! mv "$tmp" "$entry"; then
+				rm -rf "$tmp"
+				exit 1
+			fi
+			find "$cache" -maxdepth 1 -name 'next-*' -mtime +7 -exec rm -rf {} + 2>/dev/null
+		fi
+		touch "$entry"
+	) 9>"$cache/.lock-next"
 }

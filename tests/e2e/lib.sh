@@ -1,6 +1,18 @@
 # Helpers for end-to-end tests. Each test file is run by run.sh in a fresh temporary
 # directory ($T, also the cwd) with $SLIPWAY pointing at the binary under test.
 # A test fails on the first failed assertion (set -e is not relied upon).
+#
+# The example app (examples/mediai), shared across the whole run (tests/e2e/fixture.sh):
+#   source "$REPO/tests/e2e/fixture.sh"
+#   fixture_mediai DIR          a copy with node_modules (one `npm ci` per lockfile)
+#   fixture_mediai_built DIR    the same, built (.next; the page shows package.json's version)
+#   "$SLIPWAY" pack DIR ...     runs `npm run build`, which run.sh routes to the shared build:
+#                               the first build of given sources and SLIPWAY_VERSION (the
+#                               version packed) runs `next build`, later ones copy its output.
+#                               Tag v1 to share the build other tests already made of v1.
+# A `next build` costs 20 to 40 s here: never build the example any other way, and change its
+# sources only when the test is about that change.
+# Each test's duration is printed; keep one under 30 s unless it needs the time.
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -34,6 +46,32 @@ assert_not_contains() {
 assert_file() { [ -f "$1" ] || fail "missing file $1"; }
 assert_no_file() { [ ! -e "$1" ] && [ ! -L "$1" ] || fail "unexpected $1"; }
 assert_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
+
+# poll_for SECONDS CMD...: retries CMD (output discarded) every 0.05 s until it succeeds;
+# returns 1 after SECONDS without success. For callers that say themselves what went wrong.
+poll_for() {
+	local limit=$1 i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt $((limit * 20)) ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_for SECONDS CMD...: as poll_for, but a timeout fails the test, naming CMD.
+wait_for() {
+	poll_for "$@" || fail "timed out after $1 s waiting for: ${*:2}"
+}
+
+# test_key [DIR]: DIR/test.pub + DIR/test.key (default $T), an unencrypted TEST key pair made
+# by stock minisign; kept when DIR/test.key exists already.
+test_key() {
+	local d=${1:-$T}
+	mkdir -p "$d"
+	[ -f "$d/test.key" ] || minisign -G -W -p "$d/test.pub" -s "$d/test.key" \
+		-c "slipway TEST KEY" >/dev/null 2>&1 || fail "minisign -G failed"
+}
 
 # A free loopback TCP port.
 free_port() {

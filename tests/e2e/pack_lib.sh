@@ -48,8 +48,3 @@ manifest_of() { tar -xOf "$1" slipway-manifest.json; }
 # json_get FILE EXPR: evaluates a Python expression on the parsed JSON `m`.
 json_get() { python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
-# test_key DIR: an unencrypted TEST key pair made by stock minisign: DIR/test.key DIR/test.pub.
-test_key() {
-	mkdir -p "$1"
-	minisign -G -W -p "$1/test.pub" -s "$1/test.key" >/dev/null 2>&1 || fail "minisign -G"
-}

@@ -5,6 +5,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${SLIPWAY:?set SLIPWAY to the slipway binary}"
 export SLIPWAY
+# `npm run build` of the example app is built once and shared (tests/e2e/fixture.sh).
+export PATH="$here/shim:$PATH"
 if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
 pass=0 failed=()
 for t in "${tests[@]}"; do

@@ -6,8 +6,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)')
 
 # run_store ROOT: an initialised store pinned to a TEST KEY, with an empty 0600 shared/env.
 run_store() {
-	[ -f "$T/test.key" ] || minisign -G -W -p "$T/test.pub" -s "$T/test.key" \
-		-c "slipway TEST KEY" >/dev/null 2>&1 || fail "minisign -G failed"
+	test_key
 	"$SLIPWAY" init --root "$1" -p "$T/test.pub" >/dev/null || fail "slipway init failed"
 	mkdir -p "$1/shared"
 	: >"$1/shared/env"
@@ -69,17 +68,6 @@ run_start() {
 	RUN_PID=$!
 }
 
-# wait_for SECONDS CMD...: retries CMD every 0.05 s until it succeeds; fails the test on timeout.
-wait_for() {
-	local limit=$1 i=0
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt $((limit * 20)) ] || return 1
-		sleep 0.05
-	done
-}
-
 # page PORT: the body at http://127.0.0.1:PORT/ (curl is the oracle).
 page() { curl -fsS --max-time 2 "http://127.0.0.1:$1/"; }
 page_is() { [ "$(page "$1")" = "$2" ]; }
@@ -118,7 +106,7 @@ lk_start() {
 	"$PY" "$REPO/tests/e2e/livekit_standin.py" serve --port-file "$T/livekit.port" \
 		>"$T/livekit.log" 2>&1 &
 	LK_PID=$!
-	wait_for 10 test -s "$T/livekit.port" || fail "the stand-in LiveKit server did not start"
+	poll_for 10 test -s "$T/livekit.port" || fail "the stand-in LiveKit server did not start"
 	LK_PORT=$(cat "$T/livekit.port")
 }
 

@@ -3,12 +3,6 @@
 
 MAKE_RELEASE="$REPO/tests/e2e/make_release.py"
 
-# test_key: $T/test.pub + $T/test.key (stock minisign, no password).
-test_key() {
-	minisign -G -W -p "$T/test.pub" -s "$T/test.key" -c "slipway TEST KEY" >/dev/null 2>&1 ||
-		fail "minisign -G failed"
-}
-
 # test_tree DIR [WORD]: a small release tree: dirs, a script, a text file, a relative link.
 test_tree() {
 	mkdir -p "$1/app/lib" "$1/bin"

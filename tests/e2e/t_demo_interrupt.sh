@@ -12,7 +12,13 @@ for i in $(seq 3000); do
 	sleep 0.1
 done
 grep -q "Change the page and pack v2" demo.out || fail "the demo never served v1: $(tail -30 demo.out)"
-sleep 1
+# Interrupt while v2 is being packed: once the demo has printed the pack command.
+for i in $(seq 600); do
+	grep -q -- "--serial 2" demo.out && break
+	kill -0 "$pid" 2>/dev/null || fail "the demo ended early: $(tail -30 demo.out)"
+	sleep 0.1
+done
+grep -q -- "--serial 2" demo.out || fail "the demo never started packing v2: $(tail -30 demo.out)"
 kill -INT -- "-$pid"
 for i in $(seq 900); do
 	kill -0 "$pid" 2>/dev/null || break

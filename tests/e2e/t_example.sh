@@ -9,12 +9,7 @@ trap cleanup EXIT
 
 # wait_for_line FILE TEXT: up to 10 s for TEXT to appear in FILE.
 wait_for_line() {
-	local i
-	for i in $(seq 100); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "'$2' never appeared in $1: $(cat "$1")"
+	poll_for 10 grep -qF -- "$2" "$1" || fail "'$2' never appeared in $1: $(cat "$1")"
 }
 
 agent="$REPO/examples/mediai/agent/main.py"

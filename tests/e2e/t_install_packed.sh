@@ -19,10 +19,11 @@ cmp -s <(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1
 	<(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$S/releases/$v1/slipway-manifest.json") ||
 	fail "installed manifest differs from the packed one"
 
-# A later commit gives a later release with a higher serial.
+# A later commit gives a later release with a higher serial (the serial is the commit time:
+# the second commit is dated explicitly, a minute after the first, never in the same second).
 echo "// v2" >>"$T/p/build.js"
-git -C "$T/p" commit -qam "v2" && git -C "$T/p" tag v2.0
-sleep 1
+GIT_COMMITTER_DATE="@$(($(commit_time "$T/p") + 60)) +0000" git -C "$T/p" commit -qam "v2" &&
+	git -C "$T/p" tag v2.0 || fail "git commit v2"
 expect_rc 0 "$SLIPWAY" pack "$T/p" -o "$T/out2" -s "$T/k/test.key"
 A2=$out
 expect_rc 0 "$SLIPWAY" deploy "$A2" --root "$S"

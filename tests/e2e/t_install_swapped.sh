@@ -18,8 +18,7 @@ strace -o "$T/trace" -e trace=lseek -e inject=lseek:delay_exit=3000000:when=1 \
 	"$SLIPWAY" install "$A" --root "$S" >"$T/inst.out" 2>"$T/inst.err" &
 pid=$!
 # strace logs the lseek as "(DELAYED)" when the delay starts: the signature is checked by then.
-for _ in $(seq 1 200); do grep -q DELAYED "$T/trace" 2>/dev/null && break; sleep 0.1; done
-grep -q DELAYED "$T/trace" || fail "install never reached its lseek: $(cat "$T/inst.err")"
+poll_for 20 grep -q DELAYED "$T/trace" || fail "install never reached its lseek: $(cat "$T/inst.err")"
 printf 'X' | dd of="$A" bs=1 seek="$off" conv=notrunc 2>/dev/null
 wait $pid
 rc=$?

@@ -23,12 +23,17 @@ bad 2 "bad command: unterminated single quote" "[service web]" "command = node '
 bad 2 "syntax error" "[app]" "this line has no equals sign"
 bad 1 "key 'name' outside of any section" "name = x"
 bad 2 "bad ready 'maybe'" "[service web]" "ready = maybe" "command = x"
-bad 1 "bad service name 'Web'" "[service Web]" "command = x"
+bad 1 'bad service name "Web" must match [a-z0-9_-]{1,32}' "[service Web]" "command = x"
+bad 2 'bad app name "-shop" must match' "[app]" "name = -shop"
 bad 2 "bad include path '../outside'" "[bundle]" "include = ../outside"
 bad 3 "bad secret name 'lower'" "[secrets]" "" "required = lower"
-printf '[service web]\nport = 80\n' >slipway.ini
+printf '[service api]\nport = 80\n' >slipway.ini
 expect_rc 2 "$SLIPWAY" pack --print-config
-assert_contains "$errout" "slipway.ini: [service web] has no command"
+assert_contains "$errout" "slipway.ini: [service api] has no command"
+# A section of its own running the detected agent's command would start it twice.
+printf '[service worker]\ncommand = python3 agent/main.py start\n' >slipway.ini
+expect_rc 2 "$SLIPWAY" pack --print-config
+assert_contains "$errout" "[service worker] runs the same command as the detected service agent"
 
 # A valid file: quoted words, env, continuation lines for lists, inline comments.
 cat >slipway.ini <<'INI'
@@ -49,6 +54,8 @@ env = NODE_ENV=production 'GREETING=hello world'
 command = python3 agent/main.py start
 ready = none
 stop_timeout = 30m
+[service agent]
+enabled = no
 INI
 git add -A && git commit -qm config
 expect_rc 0 "$SLIPWAY" pack --print-config
@@ -56,10 +63,11 @@ printf '%s\n' "$out" >"$T/printed.ini"
 assert_contains "$out" "name = shop"
 assert_contains "$out" "required = JWT_SECRET DATABASE_URL"
 assert_contains "$out" "command = node server.js --title 'two words' \"say \\\"hi\\\"\" a;b \$HOME"
-# The printed config is itself a valid slipway.ini that means the same thing.
+# The printed config is itself a valid slipway.ini that means the same thing (the comments
+# say where values came from, which differs: now the file sets them all).
 cp "$T/printed.ini" slipway.ini
 expect_rc 0 "$SLIPWAY" pack --print-config
-assert_eq "$out" "$(sed "s|^; effective configuration (.*)|; effective configuration (./slipway.ini)|" "$T/printed.ini")" "reprinted config"
+assert_eq "$(printf '%s\n' "$out" | grep -v '^;')" "$(grep -v '^;' "$T/printed.ini")" "reprinted config"
 git checkout -q slipway.ini
 
 expect_rc 0 "$SLIPWAY" pack --version 1.0 -o "$T/out" --unsigned

@@ -6,8 +6,7 @@ make_project "$T/p"
 git -C "$T/p" tag v1
 test_key "$T/k"
 expect_rc 0 "$SLIPWAY" pack "$T/p" -o "$T/a" -s "$T/k/test.key"
-sleep 1
-find "$T/p" -path "$T/p/.git" -prune -o -exec touch {} +
+find "$T/p" -path "$T/p/.git" -prune -o -exec touch -d "2030-01-02 03:04:05" {} +
 chmod 600 "$T/p/agent/main.py"   # group/other bits are not part of the release
 expect_rc 0 bash -c "umask 077 && exec \"\$0\" pack \"$T/p\" -o \"$T/b\" -s \"$T/k/test.key\"" "$SLIPWAY"
 cmp "$T/a/demo-v1.tar.zst" "$T/b/demo-v1.tar.zst" || fail "archives differ between runs"
@@ -16,7 +15,7 @@ assert_eq "$(stat -c %a "$T/b/demo-v1.tar.zst")" "644" "archive mode under umask
 
 # gzip: identical across runs, and no timestamp in the gzip header (bytes 4..7 zero).
 expect_rc 0 "$SLIPWAY" pack "$T/p" -o "$T/g1" --unsigned --no-build --compress gzip
-sleep 1
+touch -d "2031-01-02 03:04:05" "$T/p/agent/main.py"
 expect_rc 0 "$SLIPWAY" pack "$T/p" -o "$T/g2" --unsigned --no-build --compress gzip
 cmp "$T/g1/demo-v1.tar.gz" "$T/g2/demo-v1.tar.gz" || fail "gzip archives differ"
 assert_eq "$(od -An -tx1 -j4 -N4 "$T/g1/demo-v1.tar.gz" | tr -d ' ')" "00000000" "gzip MTIME"

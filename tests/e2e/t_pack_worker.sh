@@ -19,15 +19,20 @@ expect_rc 0 "$SLIPWAY" pack --print-config
 assert_not_contains "$out" "health_port"
 assert_contains "$out" "ready = none"
 
+echo 'console.log("worker")' >worker.js
 cat >slipway.ini <<'INI'
 [app]
 name = shop
+[bundle]
+include = .next/standalone .next/static worker.js
 [service web]
 command = node server.js
 cwd = .next/standalone
 port = 5000
 [service agent]
-command = node agent.js start
+enabled = no
+[service worker]
+command = node worker.js start
 health_port = 8081
 ready = log registered worker
 kill_mode = group
@@ -36,13 +41,13 @@ git add -A && git commit -qm workers
 expect_rc 0 "$SLIPWAY" pack --version 1.0 -o "$T/out" --unsigned
 manifest_of "$T/out/shop-1.0.tar.zst" >"$T/m.json"
 assert_eq "$(json_get "$T/m.json" '[(s["name"], s["port"], s.get("health_port"), s["ready"], s.get("ready_log"), s.get("kill_mode")) for s in m["services"]]')" \
-	"[('web', 5000, None, 'http', None, None), ('agent', 0, 8081, 'log', 'registered worker', 'group')]"
+	"[('web', 5000, None, 'http', None, None), ('worker', 0, 8081, 'log', 'registered worker', 'group')]"
 
 # Two services on one port: refused by pack, naming both.
 sed -i 's/^health_port = 8081$/port = 5000/; s/^ready = log registered worker$/ready = tcp/' slipway.ini
 git commit -qam "two on one port"
 expect_rc 1 "$SLIPWAY" pack --version 1.1 -o "$T/out2" --unsigned
-assert_contains "$errout" "services web and agent both use port 5000"
+assert_contains "$errout" "services web and worker both use port 5000"
 assert_no_file "$T/out2/shop-1.1.tar.zst"
 
 # ... and by install, for an archive made without slipway (make_release.py).

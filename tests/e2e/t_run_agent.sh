@@ -18,7 +18,7 @@ run_app_release store B "$port" "$hbase"
 run_activate store A
 run_start store run.log
 sup=$RUN_PID
-wait_for 30 grep -q "release A is live" run.log || fail "A not live: $(cat run.log)"
+poll_for 30 grep -q "release A is live" run.log || fail "A not live: $(cat run.log)"
 assert_contains "$(cat run.log)" "mediai-agent: registered worker"
 assert_contains "$(cat run.log)" "agent: ready after"
 old=$(sed -n 's/.*agent: started pid \([0-9]*\)  release A.*/\1/p' run.log)
@@ -35,9 +35,9 @@ assert_eq "$(lk_stat 'len(s["workers"])')" 1 "workers registered"
 # A consultation on the old worker, then the deploy.
 lk dispatch >call.json || fail "dispatch failed: $(cat call.json)"
 assert_contains "$(cat call.json)" "\"worker_pid\": $old"
-wait_for 10 grep -q "call AJ_1 live" "$T/livekit.log" || fail "call not live: $(cat "$T/livekit.log")"
+poll_for 10 grep -q "call AJ_1 live" "$T/livekit.log" || fail "call not live: $(cat "$T/livekit.log")"
 run_activate store B
-wait_for 30 grep -q "release B is live" run.log || fail "B not live: $(cat run.log)"
+poll_for 30 grep -q "release B is live" run.log || fail "B not live: $(cat run.log)"
 new=$(sed -n 's/.*agent: started pid \([0-9]*\)  release B.*/\1/p' run.log)
 [ -n "$new" ] || fail "no new agent: $(cat run.log)"
 new_hp=$(hport "$new")
@@ -48,7 +48,7 @@ assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$new_hp/")
 
 # The LiveKit side: B registered before A started draining; A got one SIGTERM and still
 # holds the call; its job process got none.
-wait_for 10 test "$(lk_stat '[w["draining_at"] > 0 for w in s["workers"] if w["pid"] == '"$old"'][0]')" = True ||
+poll_for 10 test "$(lk_stat '[w["draining_at"] > 0 for w in s["workers"] if w["pid"] == '"$old"'][0]')" = True ||
 	fail "old worker never drained: $(lk stats)"
 lk_stat '[w for w in s["workers"] if w["pid"] == '"$new"'][0]["registered_at"] < [w for w in s["workers"] if w["pid"] == '"$old"'][0]["draining_at"]' |
 	grep -qx True || fail "old worker told to stop before the new one registered: $(lk stats)"
@@ -60,7 +60,7 @@ assert_not_contains "$(cat run.log)" "died" "job processes left alone"
 
 # The call ends: the old worker finishes its drain and exits 0.
 lk end >/dev/null
-wait_for 20 grep -q "agent: stopped (pid $old exited with status 0)" run.log ||
+poll_for 20 grep -q "agent: stopped (pid $old exited with status 0)" run.log ||
 	fail "old agent did not finish its drain: $(cat run.log)"
 assert_eq "$(lk_stat '[c["cut"] for c in s["calls"]]')" "[False]" "the call finished"
 
@@ -68,10 +68,10 @@ assert_eq "$(lk_stat '[c["cut"] for c in s["calls"]]')" "[False]" "the call fini
 # slipway exits only after the call ended.
 lk dispatch >call2.json || fail "dispatch to B failed: $(cat call2.json)"
 assert_contains "$(cat call2.json)" "\"worker_pid\": $new"
-wait_for 10 grep -q "call AJ_2 live" "$T/livekit.log" || fail "call 2 not live"
+poll_for 10 grep -q "call AJ_2 live" "$T/livekit.log" || fail "call 2 not live"
 cp run.log before.log
 kill -TERM "$sup"
-wait_for 10 grep -q "mediai-agent: draining" run.log || fail "B not draining: $(cat run.log)"
+poll_for 10 grep -q "mediai-agent: draining" run.log || fail "B not draining: $(cat run.log)"
 kill -INT "$sup"
 sleep 0.3
 kill -0 "$sup" || fail "slipway exited during the drain"

@@ -17,10 +17,10 @@ run_install store B tree --service "$(agent_service "$(free_port)" "\"AGENT_HEAL
 	--required LIVEKIT_URL LIVEKIT_API_KEY LIVEKIT_API_SECRET
 run_activate store A
 run_start store run.log
-wait_for 30 grep -q "release A is live" run.log || fail "A not live: $(cat run.log)"
+poll_for 30 grep -q "release A is live" run.log || fail "A not live: $(cat run.log)"
 old=$(sed -n 's/.*agent: started pid \([0-9]*\)  release A.*/\1/p' run.log)
 lk dispatch >/dev/null || fail "dispatch failed"
-wait_for 10 grep -q "call AJ_1 live" "$T/livekit.log" || fail "call not live"
+poll_for 10 grep -q "call AJ_1 live" "$T/livekit.log" || fail "call not live"
 
 expect_rc 1 "$SLIPWAY" activate B --root store --wait
 assert_contains "$errout" "B failed its health check and was rolled back"
@@ -46,9 +46,9 @@ run_install store G tree --service "$(agent_service "$(free_port)" | sed 's/"rea
 	--required LIVEKIT_URL LIVEKIT_API_KEY LIVEKIT_API_SECRET
 run_activate store G
 run_start store run2.log
-wait_for 30 grep -q "release G is live" run2.log || fail "G not live: $(cat run2.log)"
+poll_for 30 grep -q "release G is live" run2.log || fail "G not live: $(cat run2.log)"
 # Past the job process's initialisation, so it reports the signal instead of dying of it.
-wait_for 10 grep -q "job process [0-9]*: initialised" run2.log || fail "no job process: $(cat run2.log)"
+poll_for 10 grep -q "job process [0-9]*: initialised" run2.log || fail "no job process: $(cat run2.log)"
 kill -TERM "$RUN_PID"
 wait "$RUN_PID"
 RUN_PID=

@@ -20,12 +20,12 @@ for s in json.load(open("store/run/state.json"))["services"]:
     if s["name"] == sys.argv[1]: print(s[sys.argv[2]])' "$1" "$2"
 }
 
-wait_for 20 page_is "$port" "release A" || fail "web never served: $(cat run.log)"
+poll_for 20 page_is "$port" "release A" || fail "web never served: $(cat run.log)"
 pid1=$(state web pid)
 kill -9 "$pid1"
-wait_for 10 grep -q "web: pid $pid1 killed by signal 9 (SIGKILL) unexpectedly" run.log ||
+poll_for 10 grep -q "web: pid $pid1 killed by signal 9 (SIGKILL) unexpectedly" run.log ||
 	fail "SIGKILL not noticed: $(cat run.log)"
-wait_for 20 page_is "$port" "release A" || fail "web not restarted: $(cat run.log)"
+poll_for 20 page_is "$port" "release A" || fail "web not restarted: $(cat run.log)"
 pid2=$(state web pid)
 [ "$pid2" != "$pid1" ] && [ "$pid2" -gt 0 ] || fail "web pid did not change ($pid1 -> $pid2)"
 assert_eq "$(state web restarts)" "1" "web restarts"
@@ -33,7 +33,7 @@ assert_eq "$(state web last_exit)" "killed by signal 9 (SIGKILL)" "web last_exit
 
 # The crasher: delays 200, 400, 800, 800 ms ... (cap), never faster.
 restarted_4() { [ "$(state crasher restarts)" -ge 4 ]; }
-wait_for 20 restarted_4 || fail "crasher not restarted 4 times: $(cat run.log)"
+poll_for 20 restarted_4 || fail "crasher not restarted 4 times: $(cat run.log)"
 assert_eq "$(state crasher last_exit)" "exited with status 3" "crasher last_exit"
 expect_rc 0 "$SLIPWAY" status --root store
 line=$(echo "$out" | grep "^  crasher ")

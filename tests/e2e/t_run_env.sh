@@ -55,8 +55,8 @@ mv store/shared/env.real store/shared/env
 # All good: the service runs with the secret in its environment; the log and the state
 # file never contain it.
 run_start store run.log SLIPWAY_READY_NONE_MS=100
-wait_for 10 grep -q "release 1.0 is live" run.log || fail "not live: $(cat run.log)"
-wait_for 5 test -s store/seen || fail "service did not record its env"
+poll_for 10 grep -q "release 1.0 is live" run.log || fail "not live: $(cat run.log)"
+wait_for 5 test -s store/seen
 assert_eq "$(cat store/seen)" "$(printf %s "$secret" | sha256sum)" "secret reached the service"
 assert_contains "$(cat run.log)" "worker  | up"
 assert_not_contains "$(cat run.log)" "$secret"

@@ -43,10 +43,10 @@ print(eval(sys.argv[1]))' "$1" 2>/dev/null; }
 web_ready() { [ "$(state '[x["state"] for x in s["services"] if x["name"] == "web"][0]')" = ready ]; }
 # Unloaded, each takes well under a second; the bounds allow for a loaded machine, and
 # without bounded reads the loop never gets there at all.
-wait_for 10 web_ready || fail "web never became ready under the flood: $(grep -v crasher run.log | tail)"
+poll_for 10 web_ready || fail "web never became ready under the flood: $(grep -v crasher run.log | tail)"
 restarts() { state '[x["restarts"] for x in s["services"] if x["name"] == "crasher"][0]'; }
 restarted() { [ "$(restarts)" -ge 3 ]; }
-wait_for 10 restarted || fail "the crashing service was not restarted under the flood: $(restarts)"
+poll_for 10 restarted || fail "the crashing service was not restarted under the flood: $(restarts)"
 page_is "$port" "release A" || fail "web does not answer"
 
 t0=$(date +%s%N)

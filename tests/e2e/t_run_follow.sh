@@ -10,7 +10,7 @@ run_web_release store B "$port"
 run_activate store A
 run_start store run.log
 
-wait_for 20 page_is "$port" "release A" || fail "release A never served; log: $(cat run.log)"
+poll_for 20 page_is "$port" "release A" || fail "release A never served; log: $(cat run.log)"
 sup=$RUN_PID
 pid_a=$("$PY" -c 'import json,sys; print([s["pid"] for s in json.load(open(sys.argv[1]))["services"] if s["name"]=="web"][0])' store/run/state.json)
 [ "$pid_a" -gt 0 ] || fail "state file has no web pid"
@@ -19,12 +19,12 @@ assert_contains "$(cat run.log)" "web: started pid $pid_a  release A (generation
 assert_contains "$(cat run.log)" "web     | Serving HTTP" "prefixed service output"
 
 run_activate store B
-wait_for 20 page_is "$port" "release B" || fail "release B never served; log: $(cat run.log)"
+poll_for 20 page_is "$port" "release B" || fail "release B never served; log: $(cat run.log)"
 run_activate store A
-wait_for 20 page_is "$port" "release A" || fail "release A not served again; log: $(cat run.log)"
+poll_for 20 page_is "$port" "release A" || fail "release A not served again; log: $(cat run.log)"
 kill -0 "$sup" || fail "slipway run is gone"
 assert_eq "$("$PY" -c 'import json; print(json.load(open("store/run/state.json"))["pid"])')" "$sup" "supervisor pid"
-wait_for 10 grep -q '"result": "ok"' store/run/state.json || fail "switch not recorded ok"
+wait_for 10 grep -q '"result": "ok"' store/run/state.json
 kill -0 "$pid_a" 2>/dev/null && fail "the first web process (pid $pid_a) survived two switches"
 
 # Stop: one SIGTERM to slipway, nothing of the services left afterwards.

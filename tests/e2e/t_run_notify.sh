@@ -12,7 +12,7 @@ with open(sys.argv[2], "a") as f:
         f.write(s.recv(4096).decode().replace("\n", "|") + "\n")
         f.flush()' "$T/notify.sock" "$T/notify.log" &
 LISTENER=$!
-wait_for 5 test -S "$T/notify.sock" || fail "listener did not start"
+wait_for 5 test -S "$T/notify.sock"
 
 port=$(free_port)
 run_store store
@@ -24,11 +24,11 @@ run_install store B "$T/tree-B" --service "$(web_service "$port")" --service "$(
 	'["sh", "-c", "echo notify=${NOTIFY_SOCKET:-unset}; trap \"sleep 1.5; exit 0\" TERM; while :; do sleep 0.1; done"]')"
 run_activate store A
 run_start store run.log NOTIFY_SOCKET="$T/notify.sock" SLIPWAY_READY_NONE_MS=200
-wait_for 20 grep -q "READY=1|STATUS=serving A" notify.log || fail "no READY=1: $(cat notify.log)"
+poll_for 20 grep -q "READY=1|STATUS=serving A" notify.log || fail "no READY=1: $(cat notify.log)"
 assert_eq "$(grep -c 'READY=1' notify.log)" "1" "READY=1 count"
 
 run_activate store B
-wait_for 20 grep -q "STATUS=serving B" notify.log || fail "no STATUS for B: $(cat notify.log)"
+poll_for 20 grep -q "STATUS=serving B" notify.log || fail "no STATUS for B: $(cat notify.log)"
 assert_contains "$(cat notify.log)" "STATUS=switching to B"
 assert_eq "$(grep -c 'READY=1' notify.log)" "1" "READY=1 is sent once"
 assert_contains "$(cat run.log)" "worker  | notify=unset"

@@ -12,8 +12,8 @@ run_activate store A
 run_start store run.log SLIPWAY_BACKOFF_MIN_MS=18446744073709551615 \
 	SLIPWAY_BACKOFF_MAX_MS=184467440737095516160 SLIPWAY_READY_NONE_MS=soon \
 	SLIPWAY_PROBE_INTERVAL_MS=0
-wait_for 20 grep -q "crasher: restarting in" run.log || fail "no restart scheduled: $(cat run.log)"
-wait_for 20 grep -q "idle: ready after" run.log || fail "idle never ready: $(cat run.log)"
+poll_for 20 grep -q "crasher: restarting in" run.log || fail "no restart scheduled: $(cat run.log)"
+poll_for 20 grep -q "idle: ready after" run.log || fail "idle never ready: $(cat run.log)"
 log=$(cat run.log)
 assert_contains "$log" "warning: SLIPWAY_BACKOFF_MIN_MS is above 3600000; using 3600000"
 assert_contains "$log" "warning: SLIPWAY_BACKOFF_MAX_MS is above 86400000; using 86400000"

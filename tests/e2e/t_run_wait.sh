@@ -13,7 +13,7 @@ expect_rc 3 "$SLIPWAY" activate A --root store --wait
 assert_contains "$errout" "no \`slipway run\` supervises"
 
 run_start store run.log
-wait_for 20 page_is "$port" "release A" || fail "A not served: $(cat run.log)"
+poll_for 20 page_is "$port" "release A" || fail "A not served: $(cat run.log)"
 
 # A good deploy: exit 0 once B serves.
 web_tree "$T/tree-B" B
@@ -32,7 +32,10 @@ expect_rc 1 "$SLIPWAY" deploy "$T/C.tar.zst" --root store --wait
 assert_contains "$errout" "C failed its health check and was rolled back"
 assert_contains "$errout" "web exited with status 5"
 assert_eq "$(readlink store/current)" "releases/B" "current after the failed deploy"
-wait_for 20 page_is "$port" "release B" || fail "B not served after rollback: $(cat run.log)"
+poll_for 20 page_is "$port" "release B" || fail "B not served after rollback: $(cat run.log)"
+# B's restarted web answers before the supervisor's next probe marks it ready.
+web_ready() { "$SLIPWAY" status --root store | grep -q "web        ready"; }
+poll_for 20 web_ready || fail "web never ready again: $("$SLIPWAY" status --root store)"
 
 expect_rc 0 "$SLIPWAY" status --root store
 assert_contains "$out" "supervisor:   running (pid $RUN_PID)"

@@ -47,7 +47,7 @@ EOF
 }
 
 run_start store run.log
-wait_for 60 running_is "$port" A || fail "A not served: $(tail -30 run.log)"
+poll_for 60 running_is "$port" A || fail "A not served: $(tail -30 run.log)"
 assert_contains "$(cat run.log)" "web: pid"
 assert_contains "$(cat run.log)" "(release A) serves port $port"
 "$PY" "$REPO/tests/e2e/switch_load.py" --port "$port" --root store --slipway "$SLIPWAY" \
@@ -67,7 +67,7 @@ RUN_PID=
 ss -ltn | grep -q "127.0.0.1:$port " && fail "port $port still listening after slipway run stopped"
 
 run_start store cold.log SLIPWAY_WARM_MS=0
-wait_for 60 running_is "$port" A || fail "A not served: $(tail -30 cold.log)"
+poll_for 60 running_is "$port" A || fail "A not served: $(tail -30 cold.log)"
 "$PY" "$REPO/tests/e2e/switch_load.py" --port "$port" --root store --slipway "$SLIPWAY" \
 	--a A --b B --cycles 2 >cold.json || fail "switch_load (cold): $(tail -30 cold.log)"
 zero cold.json
@@ -87,12 +87,12 @@ c_pid() { "$PY" -c 'import json
 for s in json.load(open("store/run/state.json"))["services"]:
     if s["release"] == "C" and s["pid"]:
         print(s["pid"])' 2>/dev/null | grep .; }
-wait_for 30 c_pid || fail "C's web never started: $(tail -20 cold.log)"
+poll_for 30 c_pid || fail "C's web never started: $(tail -20 cold.log)"
 sleep 1 # C is up and being probed (its readiness path answers 404)
 kill -9 "$(c_pid)"
 field() { "$PY" -c 'import json,sys; print(json.load(open("store/run/state.json"))["switch"][sys.argv[1]])' "$1"; }
 rolled_back() { [ "$(field result)/$(field to)" = rolled_back/C ]; }
-wait_for 30 rolled_back || fail "the switch to C was not rolled back: $(tail -20 cold.log)"
+poll_for 30 rolled_back || fail "the switch to C was not rolled back: $(tail -20 cold.log)"
 sleep 1
 touch stop
 wait "$load"

@@ -21,7 +21,7 @@ open(sys.argv[1] + ".held", "w").close()
 time.sleep(4)
 PY
 holder=$!
-for _ in $(seq 1 50); do [ -e "$S/lock.held" ] && break; sleep 0.1; done
+wait_for 5 test -e "$S/lock.held"
 start=$(date +%s%N)
 SLIPWAY_LOCK_TIMEOUT=0.5 expect_rc 3 "$SLIPWAY" activate 2.0.0 --root "$S"
 elapsed=$((($(date +%s%N) - start) / 1000000))

@@ -68,7 +68,7 @@ check_assets() { # LIST TREE
 }
 run_activate store A
 run_start store run.log
-wait_for 60 running_is "$port" A || fail "A not served: $(tail -20 run.log)"
+poll_for 60 running_is "$port" A || fail "A not served: $(tail -20 run.log)"
 assets_a=$(assets)
 echo "$assets_a" | grep -q "$(echo "$only_a" | grep '\.css$' | head -1 | sed 's|^\./||')" ||
 	fail "A's page does not reference A's own stylesheet"

@@ -1,6 +1,6 @@
-/* libFuzzer target: slipway.ini parsing (untrusted project input), plus rendering the
- * parsed config and parsing the rendering again, which must succeed (--print-config's
- * output is a valid slipway.ini). */
+/* libFuzzer target: slipway.ini parsing (untrusted project input) and finishing (no
+ * detection), plus rendering the result and reading the rendering again, which must succeed
+ * (--print-config's output is a valid slipway.ini). */
 #include "pack/config.h"
 #include "release/base/error.h"
 
@@ -15,13 +15,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text;
 
 	config_init(&cfg);
-	if (config_parse((const char *)data, size, "fuzz.ini", &cfg, &err) == 0 && cfg.app) {
+	if (config_parse((const char *)data, size, "fuzz.ini", &cfg, &err) == 0 &&
+	    config_finish(&cfg, &err) == 0 && cfg.app) {
 		text = config_to_ini(&cfg);
 		if (text) {
 			config_init(&again);
 			/* A single quoted word near libinih's line limit may not fit once
 			 * re-quoted; anything else must parse back. */
-			if (config_parse(text, strlen(text), "again.ini", &again, &err) != 0 &&
+			if ((config_parse(text, strlen(text), "again.ini", &again, &err) != 0 ||
+			     config_finish(&again, &err) != 0) &&
 			    !strstr(err.msg, "line longer than"))
 				abort();
 			config_release(&again);

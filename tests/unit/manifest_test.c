@@ -375,7 +375,7 @@ Test(manifest, rejects_bad_names_and_versions)
 	              "may only contain");
 	expect_reject("\"version\": \"1.4.0+g1a2b3c4\"", "\"version\": \"\"", "version");
 	expect_reject("\"app\": \"mediai\"", "\"app\": \"medi ai\"", "app");
-	expect_reject("\"name\": \"web\"", "\"name\": \"Web\"", "name must match");
+	expect_reject("\"name\": \"web\"", "\"name\": \"Web\"", "service name \"Web\" must match");
 	expect_reject("\"name\": \"web\"", "\"name\": \"agent\"", "defined twice");
 	expect_reject("\"commit\": \"1a2b", "\"commit\": \"xa2b", "commit");
 	expect_reject("\"build_time\": \"2026-11-25T06:00:00Z\"",
@@ -480,6 +480,32 @@ Test(manifest, rejects_bad_worker_readiness)
 	expect_reject("\"port\": 0,", "\"port\": 0, \"health_port\": 65536,", "health_port");
 	expect_reject("\"ready\": \"none\",", "\"ready\": \"none\", \"kill_mode\": \"mixed\",",
 	              "\"kill_mode\" must be");
+}
+
+Test(manifest, app_name_rule)
+{
+	struct err err;
+	char long_name[MANIFEST_MAX_NAME + 2];
+
+	cr_assert_eq(app_name_check("mediai", &err), 0);
+	cr_assert_eq(app_name_check("My.App_2-x", &err), 0);
+	cr_assert_eq(app_name_check("9lives", &err), 0);
+	memset(long_name, 'a', MANIFEST_MAX_NAME);
+	long_name[MANIFEST_MAX_NAME] = '\0';
+	cr_assert_eq(app_name_check(long_name, &err), 0);
+	long_name[MANIFEST_MAX_NAME] = 'a';
+	long_name[MANIFEST_MAX_NAME + 1] = '\0';
+	cr_assert_eq(app_name_check(long_name, &err), -1);
+	cr_assert_eq(app_name_check("", &err), -1);
+	cr_assert_eq(app_name_check(".hidden", &err), -1);
+	cr_assert_eq(app_name_check("-x", &err), -1);
+	cr_assert_eq(app_name_check("_x", &err), -1);
+	cr_assert_eq(app_name_check("a b", &err), -1);
+	cr_assert_eq(app_name_check("a/b", &err), -1);
+	cr_assert(strstr(err.msg, "must match [A-Za-z0-9][A-Za-z0-9._-]*"), "%s", err.msg);
+	/* The manifest reader applies the same rule. */
+	expect_reject("\"app\": \"mediai\"", "\"app\": \"-mediai\"",
+	              "app name \"-mediai\" must match");
 }
 
 Test(manifest, serial_parse_is_one_rule_for_comments_and_pack)

@@ -3,7 +3,6 @@
  * independent oracle for byte compatibility. TEST KEY ONLY: never use it for anything real. */
 #include <criterion/criterion.h>
 
-#include "release/sig/base64.h"
 #include "release/base/error.h"
 #include "release/sig/minisign.h"
 
@@ -310,29 +309,6 @@ Test(minisign, trusted_comment_builder_round_trips_and_refuses_spaces)
 	cr_assert_eq(minisign_trusted_comment("a", "1\n", 1, "f", &tc, &err), -1);
 	cr_assert_eq(minisign_trusted_comment("a", "", 1, "f", &tc, &err), -1);
 	cr_assert_null(tc);
-}
-
-Test(base64, decode_exact_accepts_only_canonical_text_of_the_exact_length)
-{
-	uint8_t in[158], out[158];
-	char text[BASE64_LEN(158) + 1];
-	size_t i;
-
-	for (i = 0; i < sizeof(in); i++)
-		in[i] = (uint8_t)(i * 7 + 3);
-	base64_encode(in, sizeof(in), text);
-	cr_assert_eq(strlen(text), 212);
-	cr_assert_eq(base64_decode_exact(text, strlen(text), out, sizeof(out)), 0);
-	cr_assert_eq(memcmp(in, out, sizeof(in)), 0);
-	cr_assert_eq(base64_decode_exact(text, strlen(text), out, 157), -1);
-	cr_assert_eq(base64_decode_exact(text, strlen(text) - 4, out, 156), 0, "prefix groups");
-	cr_assert_eq(base64_decode_exact("QQ==", 4, out, 1), 0);
-	cr_assert_eq(out[0], 'A');
-	cr_assert_eq(base64_decode_exact("QR==", 4, out, 1), -1, "non-zero padding bits");
-	cr_assert_eq(base64_decode_exact("QQ=A", 4, out, 1), -1);
-	cr_assert_eq(base64_decode_exact("Q Q=", 4, out, 1), -1);
-	cr_assert_eq(base64_decode_exact("QUJD\n", 5, out, 3), -1);
-	cr_assert_eq(base64_decode_exact("QUJD", 4, out, 3), 0);
 }
 
 Test(minisign, check_digest_accepts_only_the_signed_hash)

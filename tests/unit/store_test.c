@@ -182,11 +182,26 @@ Test(store, activate_refuses_missing_release_and_real_directory)
 Test(store, activate_and_sweep_need_the_lock)
 {
 	struct err err;
+	struct stat sb;
+	char *cur = NULL;
 
 	fake_release("1.0", false);
+	fake_release("2.0", false);
+	activate("1.0", "activate");
+	cr_assert_eq(mkdirat(st.rootfd, STORE_STAGING "/leftover.0", 0700), 0);
 	store_unlock(&st);
-	cr_assert_eq(store_activate(&st, "1.0", "activate", NULL, &err), -1);
+
+	cr_assert_eq(store_activate(&st, "2.0", "activate", NULL, &err), -1);
+	cr_assert_eq(err.kind, ERR_SYSTEM);
+	cr_assert_not_null(strstr(err.msg, "without the store lock"), "%s", err.msg);
 	cr_assert_eq(store_sweep(&st, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "without the store lock"), "%s", err.msg);
+	/* Nothing moved: `current` still names 1.0 and the leftover is still there. */
+	cr_assert_eq(store_current_version(&st, &cur, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(cur, "1.0");
+	free(cur);
+	cr_assert_eq(fstatat(st.rootfd, STORE_STAGING "/leftover.0", &sb, AT_SYMLINK_NOFOLLOW), 0,
+	             "the sweep without the lock removed a leftover");
 }
 
 Test(store, lock_times_out_naming_the_holder)
@@ -255,34 +270,15 @@ Test(store, state_round_trips)
 	cr_assert(back.has_high);
 	cr_assert_eq(back.high_serial, 42);
 	cr_assert_str_eq(back.high_version, "1.4.0");
+	/* The downgrade guard compares this hash: it must survive the round trip exactly. */
+	cr_assert_str_eq(back.high_hash, "ab");
+	cr_assert_str_eq(back.app, "mediai");
 	state_release(&back);
-}
-
-Test(json_keys, detects_duplicates_at_any_depth)
-{
-	struct err err;
-	const char *ok = "{\"a\": {\"a\": 1, \"b\": [{\"a\": 1}, {\"a\": 2}]}, \"b\": \"a\"}";
-	const char *dup = "{\"a\": {\"x\": 1, \"y\": 2, \"x\": 3}}";
-
-	cr_assert_eq(json_check_duplicate_keys(ok, strlen(ok), 8, &err), 0, "%s", err.msg);
-	cr_assert_eq(json_check_duplicate_keys(dup, strlen(dup), 8, &err), -1);
-	cr_assert_not_null(strstr(err.msg, "duplicate key \"x\""), "%s", err.msg);
-	cr_assert_eq(json_check_duplicate_keys("{\"a\":1,\"b\":2,\"c\":3}", 19, 2, &err), -1);
-}
-
-Test(relpath, accepts_and_refuses)
-{
-	struct err err;
-
-	cr_assert_eq(relpath_check("a/b.c/..d", &err), 0, "%s", err.msg);
-	cr_assert_eq(relpath_check(".hidden/x", &err), 0, "%s", err.msg);
-	cr_assert_eq(relpath_check("a/../b", &err), -1);
-	cr_assert_eq(relpath_check("/a", &err), -1);
-	cr_assert_eq(relpath_check("a//b", &err), -1);
-	cr_assert_eq(relpath_check("a/", &err), -1);
-	cr_assert_eq(relpath_check(".", &err), -1);
-	cr_assert_eq(relpath_check("a\x7f", &err), -1);
-	cr_assert_eq(version_check("1.0.0-rc.1+b7", &err), 0);
-	cr_assert_eq(version_check(".1", &err), -1);
-	cr_assert_eq(version_check("1/2", &err), -1);
+	s.high_hash = "0123456789abcdef";
+	s.high_serial = 43;
+	cr_assert_eq(state_write(&st, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(state_read(&st, &back, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(back.high_hash, "0123456789abcdef");
+	cr_assert_eq(back.high_serial, 43);
+	state_release(&back);
 }

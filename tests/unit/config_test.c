@@ -1,16 +1,47 @@
 #include <criterion/criterion.h>
 
-#include "pack/collect.h"
 #include "pack/config.h"
-#include "pack/words.h"
 #include "release/base/error.h"
 
 #include <string.h>
 
+/* A project where nothing is detected: the file alone, finished. */
 static int parse(const char *text, struct pack_config *cfg, struct err *err)
 {
 	config_init(cfg);
-	return config_parse(text, strlen(text), "slipway.ini", cfg, err);
+	if (config_parse(text, strlen(text), "slipway.ini", cfg, err) < 0)
+		return -1;
+	return config_finish(cfg, err);
+}
+
+/* The text, then a detected service as pack/detect.c makes the Next.js one. */
+static int parse_over_detected_web(const char *text, struct pack_config *cfg, struct err *err)
+{
+	struct pack_config det;
+	struct pack_service *w;
+	int r;
+
+	config_init(cfg);
+	if (config_parse(text, strlen(text), "slipway.ini", cfg, err) < 0)
+		return -1;
+	config_init(&det);
+	w = config_add_service(&det, "web");
+	cr_assert_not_null(w);
+	w->command = strdup("node server.js");
+	cr_assert_eq(strlist_push(&w->argv, "node"), 0);
+	cr_assert_eq(strlist_push(&w->argv, "server.js"), 0);
+	cr_assert_eq(strlist_push(&w->env, "NODE_ENV=production"), 0);
+	cr_assert_eq(strlist_push(&w->env, "TZ=UTC"), 0);
+	w->cwd = strdup(".next/standalone");
+	w->port = 5000;
+	w->ready = READY_HTTP;
+	w->ready_path = strdup("/");
+	w->stop_timeout_ms = 30000;
+	w->ready_timeout_ms = 60000;
+	w->detected = strdup("a Next.js project");
+	r = config_merge_service(cfg, w, err);
+	config_release(&det);
+	return r < 0 ? -1 : config_finish(cfg, err);
 }
 
 static void expect_error(const char *text, const char *want)
@@ -129,76 +160,6 @@ Test(config, durations)
 	cr_assert_eq(parse_duration_ms("99999999999999999999s", &ms, &err), -1);
 }
 
-Test(words, split_with_quotes_and_no_shell)
-{
-	struct strlist w = {0};
-	struct err err;
-
-	cr_assert_eq(words_split("node  server.js 'a b' \"c \\\"d\\\"\" e\\ f $HOME;x", &w, &err),
-	             0);
-	cr_assert_eq(w.n, 6);
-	cr_assert_str_eq(w.v[0], "node");
-	cr_assert_str_eq(w.v[2], "a b");
-	cr_assert_str_eq(w.v[3], "c \"d\"");
-	cr_assert_str_eq(w.v[4], "e f");
-	cr_assert_str_eq(w.v[5], "$HOME;x");
-	strlist_clear(&w);
-	cr_assert_eq(words_split("''", &w, &err), 0);
-	cr_assert_eq(w.n, 1);
-	cr_assert_str_eq(w.v[0], "");
-	strlist_clear(&w);
-	cr_assert_eq(words_split("a 'b", &w, &err), -1);
-	cr_assert_eq(words_split("a \"b", &w, &err), -1);
-	cr_assert_eq(words_split("a\\", &w, &err), -1);
-	strlist_clear(&w);
-}
-
-Test(words, quote_round_trips)
-{
-	const char *samples[] = {"plain", "two words", "say \"hi\"", "back\\slash", "", "a;b",
-	                         "it's",  "x ;y",      ";"};
-	size_t i;
-
-	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
-		struct strlist w = {0};
-		char *q = words_quote(samples[i]);
-		struct err err;
-
-		cr_assert_eq(words_split(q, &w, &err), 0, "%s", q);
-		cr_assert_eq(w.n, 1, "%s", q);
-		cr_assert_str_eq(w.v[0], samples[i]);
-		strlist_clear(&w);
-		free(q);
-	}
-}
-
-Test(collect, never_pack_rules)
-{
-	cr_assert_not_null(never_pack_reason(".git"));
-	cr_assert_not_null(never_pack_reason("agent/.git/config"));
-	cr_assert_not_null(never_pack_reason(".env"));
-	cr_assert_not_null(never_pack_reason("public/.env.production"));
-	cr_assert_not_null(never_pack_reason("certs/tls.pem"));
-	cr_assert_not_null(never_pack_reason("id.key"));
-	cr_assert_not_null(never_pack_reason(".next/cache"));
-	cr_assert_not_null(never_pack_reason(".next/standalone/.next/cache/x"));
-	cr_assert_null(never_pack_reason(".next/standalone/server.js"));
-	cr_assert_null(never_pack_reason("node_modules/cache/index.js"));
-	cr_assert_null(never_pack_reason("docs/keyboard.md"));
-	cr_assert_null(never_pack_reason("a.gitignore"));
-	cr_assert_null(never_pack_reason("environment.ts"));
-}
-
-Test(collect, exclude_patterns)
-{
-	cr_assert(exclude_matches("*.map", ".next/static/chunks/app.js.map"));
-	cr_assert(exclude_matches(".next/cache", ".next/cache"));
-	cr_assert(exclude_matches("agent/tests/", "agent/tests"));
-	cr_assert(exclude_matches("agent/*.md", "agent/README.md"));
-	cr_assert(!exclude_matches("agent/*.md", "agent/docs/x.md"));
-	cr_assert(!exclude_matches("*.map", "sitemap.xml"));
-}
-
 Test(config, printed_config_parses_back_with_awkward_words)
 {
 	struct pack_config cfg, again;
@@ -223,6 +184,134 @@ Test(config, printed_config_parses_back_with_awkward_words)
 	free(text);
 	config_release(&again);
 	config_release(&cfg);
+}
+
+Test(config, a_section_overrides_a_detected_service_key_by_key)
+{
+	struct pack_config cfg;
+	struct err err;
+
+	cr_assert_eq(parse_over_detected_web("[service web]\nport = 5055\n", &cfg, &err), 0, "%s",
+	             err);
+	cr_assert_eq(cfg.n_services, 1);
+	cr_assert_eq(cfg.services[0].port, 5055);
+	cr_assert_str_eq(cfg.services[0].command, "node server.js");
+	cr_assert_eq(cfg.services[0].argv.n, 2);
+	cr_assert_str_eq(cfg.services[0].cwd, ".next/standalone");
+	cr_assert_eq(cfg.services[0].ready, READY_HTTP);
+	cr_assert_str_eq(cfg.services[0].ready_path, "/");
+	cr_assert_eq(cfg.services[0].stop_timeout_ms, 30000);
+	cr_assert_eq(cfg.services[0].set, SVC_PORT);
+	cr_assert_not_null(cfg.services[0].detected);
+	config_release(&cfg);
+
+	/* The file's command wins, the detected cwd stays: the trap of a forgotten cwd. */
+	cr_assert_eq(parse_over_detected_web("[service web]\ncommand = node --enable-source-maps "
+	                                     "server.js\nready = none\n",
+	                                     &cfg, &err),
+	             0, "%s", err.msg);
+	cr_assert_eq(cfg.services[0].argv.n, 3);
+	cr_assert_str_eq(cfg.services[0].cwd, ".next/standalone");
+	cr_assert_eq(cfg.services[0].ready, READY_NONE);
+	cr_assert_null(cfg.services[0].ready_path);
+	config_release(&cfg);
+}
+
+Test(config, env_merges_variable_by_variable)
+{
+	struct pack_config cfg;
+	struct err err;
+
+	cr_assert_eq(
+	    parse_over_detected_web("[service web]\nenv = TZ=Europe/Lisbon EXTRA=1\n", &cfg, &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(cfg.services[0].env.n, 3);
+	cr_assert_str_eq(cfg.services[0].env.v[0], "NODE_ENV=production");
+	cr_assert_str_eq(cfg.services[0].env.v[1], "TZ=Europe/Lisbon");
+	cr_assert_str_eq(cfg.services[0].env.v[2], "EXTRA=1");
+	config_release(&cfg);
+	expect_error("[service w]\ncommand = x\nenv = A=1 A=2\n", "slipway.ini:3: env A set twice");
+}
+
+Test(config, a_worker_without_port_gets_a_drain_length_stop_timeout)
+{
+	struct pack_config cfg;
+	struct err err;
+
+	cr_assert_eq(parse("[service worker]\ncommand = node worker.js start\n"
+	                   "[service api]\ncommand = node api.js\nport = 8080\n",
+	                   &cfg, &err),
+	             0, "%s", err.msg);
+	cr_assert_eq(cfg.services[0].stop_timeout_ms, SERVICE_WORKER_STOP_TIMEOUT_MS);
+	cr_assert_eq(cfg.services[0].stop_timeout_ms, 30u * 60 * 1000);
+	cr_assert_eq(cfg.services[0].ready, READY_NONE);
+	cr_assert_eq(cfg.services[1].stop_timeout_ms, 30000);
+	cr_assert_eq(cfg.services[1].ready, READY_HTTP);
+	cr_assert_eq(cfg.services[1].ready_timeout_ms, 60000);
+	config_release(&cfg);
+	cr_assert_eq(parse("[service worker]\ncommand = x\nstop_timeout = 5s\n", &cfg, &err), 0);
+	cr_assert_eq(cfg.services[0].stop_timeout_ms, 5000);
+	config_release(&cfg);
+}
+
+Test(config, enabled_no_turns_off_a_detected_service_only)
+{
+	struct pack_config cfg;
+	struct err err;
+
+	cr_assert_eq(parse_over_detected_web("[service web]\nenabled = no\n", &cfg, &err), 0, "%s",
+	             err);
+	cr_assert_eq(cfg.n_services, 0);
+	cr_assert_eq(cfg.disabled.n, 1);
+	cr_assert_str_eq(cfg.disabled.v[0], "web");
+	config_release(&cfg);
+	expect_error("[service wbe]\nenabled = no\n",
+	             "slipway.ini: [service wbe]: enabled = no, but no service wbe is detected");
+	expect_error("[service w]\ncommand = x\nenabled = maybe\n", "slipway.ini:3: bad enabled");
+}
+
+Test(config, a_section_without_command_needs_a_detected_service)
+{
+	struct pack_config cfg;
+	struct err err;
+
+	expect_error("[service api]\nport = 80\n", "slipway.ini: [service api] has no command");
+	cr_assert_eq(parse_over_detected_web("[service api]\nport = 80\n", &cfg, &err), -1);
+	cr_assert(strstr(err.msg, "[service api] has no command"), "%s", err.msg);
+	config_release(&cfg);
+}
+
+Test(config, a_second_section_running_the_detected_command_is_refused)
+{
+	struct pack_config cfg;
+	struct err err;
+
+	cr_assert_eq(
+	    parse_over_detected_web("[service site]\ncommand = node server.js\n", &cfg, &err), -1);
+	cr_assert(
+	    strstr(err.msg, "[service site] runs the same command as the detected service web"),
+	    "%s", err.msg);
+	config_release(&cfg);
+	cr_assert_eq(
+	    parse_over_detected_web("[service site]\ncommand = node server.js\ncwd = "
+	                            ".next/standalone\nport = 5000\n[service web]\nenabled "
+	                            "= no\n",
+	                            &cfg, &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(cfg.n_services, 1);
+	cr_assert_str_eq(cfg.services[0].name, "site");
+	config_release(&cfg);
+}
+
+Test(config, names_follow_the_manifest_rules)
+{
+	/* The manifest's app rule is the stricter one: no leading '-' or '_'. */
+	expect_error("[app]\nname = -shop\n", "slipway.ini:2: bad app name \"-shop\" must match");
+	expect_error("[app]\nname = _shop\n", "slipway.ini:2: bad app name");
+	expect_error("[service abcdefghijklmnopqrstuvwxyz0123456]\ncommand = x\n",
+	             "slipway.ini:1: bad service name");
+	expect_error("[secrets]\nrequired = lower\n", "slipway.ini:2: bad secret name 'lower'");
+	expect_error("[service w]\ncommand = x\nenv = 1X=y\n", "slipway.ini:3: bad env entry");
 }
 
 Test(config, worker_keys_parse_print_and_parse_back)
