@@ -76,7 +76,8 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
-	  echo "== unit: $$t"; $$t --jobs=2 || fail=1; \
+	  echo "== unit: $$t"; s=$$(date +%s); $$t --jobs=2 || fail=1; \
+	  echo "   ($$(( $$(date +%s) - s ))s)"; \
 	done; exit $$fail
 
 e2e: $(SLIPWAY)

@@ -1,5 +1,6 @@
 /* slipway install ARCHIVE and slipway deploy ARCHIVE (install --activate), specs/cli.md. */
 #include "cmd/cmd.h"
+#include "cmd/support/progress.h"
 #include "cmd/support/run_wait.h"
 #include "cmd/support/store_open.h"
 #include "release/base/error.h"
@@ -76,6 +77,28 @@ static int check_pubkey(const char *cmd, struct store *st, const char *path)
 	return EXIT_OK;
 }
 
+/* "N files linked from installed releases" (static buffer). */
+static const char *linked_note(const struct install_result *res)
+{
+	static char note[96];
+
+	snprintf(note, sizeof(note), "%llu file%s (%llu bytes) linked from installed releases",
+	         (unsigned long long)res->linked, res->linked == 1 ? "" : "s",
+	         (unsigned long long)res->linked_bytes);
+	return note;
+}
+
+static void on_unpack(void *ctx, const struct extract_progress *u)
+{
+	struct progress *ps = ctx;
+	char note[64];
+
+	if (!ps->phase)
+		progress_phase(ps, "unpacking", u->files_total, u->bytes_total);
+	snprintf(note, sizeof(note), "%llu linked", (unsigned long long)u->linked);
+	progress_update(ps, u->files, u->bytes, u->linked ? note : NULL);
+}
+
 /* install and deploy: one implementation; `activate` is deploy's default. */
 static int install_main(const char *cmd, int argc, char **argv, bool activate)
 {
@@ -99,6 +122,7 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 	                      .opts = opts,
 	                      .args = "archive"};
 	struct install_result res = {0};
+	struct progress ps;
 	struct store st;
 	struct run_watch w;
 	struct err err;
@@ -125,16 +149,22 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 		goto out;
 	if (wait && (rc = run_wait_begin(cmd, &st, &w)) != EXIT_OK)
 		goto out;
-	if (store_install(&st, p.operands[0], &o, &res, &err) < 0) {
+	progress_init(&ps, cmd, false);
+	o.progress = on_unpack;
+	o.progress_ctx = &ps;
+	rc = store_install(&st, p.operands[0], &o, &res, &err);
+	progress_end(&ps);
+	if (rc < 0) {
 		rc = cmd_error(cmd, &err);
 		goto out;
 	}
 	if (res.already_installed)
 		printf("%s is already installed from this archive\n", res.version);
 	else
-		printf("installed %s (serial %llu, %llu entries, %llu bytes)%s\n", res.version,
+		printf("installed %s (serial %llu, %llu entries, %llu bytes%s%s)%s\n", res.version,
 		       (unsigned long long)res.serial, (unsigned long long)res.entries,
-		       (unsigned long long)res.bytes,
+		       (unsigned long long)res.bytes, res.linked ? ", " : "",
+		       res.linked ? linked_note(&res) : "",
 		       res.downgrade ? ", downgrade allowed by --allow-downgrade" : "");
 	fflush(stdout);
 	rc = activate ? cmd_switch_to(cmd, &st, res.version, "activate") : EXIT_OK;

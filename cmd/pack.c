@@ -1,6 +1,7 @@
 /* slipway pack [PROJECT_DIR]: build, bundle, write the manifest, archive and sign
  * (specs/cli.md "pack"). Prints the archive's path on stdout (or --json). */
 #include "cmd/cmd.h"
+#include "cmd/support/progress.h"
 #include "pack/pack.h"
 #include "release/manifest/manifest_check.h"
 #include "release/base/clock.h"
@@ -46,60 +47,25 @@ static const char usage_text[] =
     "else the commit time. Exit: 0 packed, 1 the build failed or the project was refused\n"
     "(dirty tree, missing output, no service), 2 usage or slipway.ini error, 3 system error.\n";
 
-struct progress_state {
-	bool tty;
-	const char *phase;
-	uint64_t total_files, total_bytes;
-	uint64_t start_ms, last_ms; /* clock_mono_ms; last_ms 0: nothing shown yet */
-	bool shown;
-};
-
 static double seconds_since(uint64_t ms)
 {
 	return (double)(clock_mono_ms() - ms) / 1e3;
 }
 
-static void end_line(struct progress_state *ps)
-{
-	if (ps->shown)
-		fputc('\n', stderr);
-	ps->shown = false;
-}
-
 static void on_say(void *ctx, const char *line)
 {
-	end_line(ctx);
+	progress_end(ctx);
 	fprintf(stderr, "slipway: pack: %s\n", line);
 }
 
 static void on_phase(void *ctx, const char *name, uint64_t files, uint64_t bytes)
 {
-	struct progress_state *ps = ctx;
-
-	end_line(ps);
-	ps->phase = name;
-	ps->total_files = files;
-	ps->total_bytes = bytes;
-	ps->start_ms = clock_mono_ms();
-	ps->last_ms = 0;
+	progress_phase(ctx, name, files, bytes);
 }
 
 static void on_progress(void *ctx, uint64_t files, uint64_t bytes)
 {
-	struct progress_state *ps = ctx;
-	double elapsed;
-
-	if (!ps->tty)
-		return;
-	if (ps->last_ms && seconds_since(ps->last_ms) < 0.1 && files < ps->total_files)
-		return;
-	ps->last_ms = clock_mono_ms();
-	elapsed = seconds_since(ps->start_ms);
-	fprintf(stderr, "\r\033[Kslipway: pack: %s %llu/%llu files, %.1f/%.1f MB, %.1f MB/s",
-	        ps->phase, (unsigned long long)files, (unsigned long long)ps->total_files,
-	        (double)bytes / 1e6, (double)ps->total_bytes / 1e6,
-	        elapsed > 0 ? (double)bytes / 1e6 / elapsed : 0.0);
-	ps->shown = true;
+	progress_update(ctx, files, bytes, NULL);
 }
 
 static int print_config(const char *project)
@@ -176,7 +142,7 @@ int cmd_pack(int argc, char **argv)
 	                      .opts = opts,
 	                      .args = "[PROJECT_DIR]"};
 	struct pack_result res;
-	struct progress_state ps = {0};
+	struct progress ps;
 	uint64_t t0;
 	struct err err;
 
@@ -196,17 +162,17 @@ int cmd_pack(int argc, char **argv)
 		return cmd_usage_error("pack", "--unsigned and -s contradict each other");
 	if (show_config)
 		return print_config(rq.project_dir ? rq.project_dir : ".");
-	ps.tty = isatty(STDERR_FILENO);
+	progress_init(&ps, "pack", p.json);
 	rq.say = on_say;
 	rq.phase = on_phase;
 	rq.progress = on_progress;
 	rq.ctx = &ps;
 	t0 = clock_mono_ms();
 	if (pack_run(&rq, &res, &err) < 0) {
-		end_line(&ps);
+		progress_end(&ps);
 		return cmd_error("pack", &err);
 	}
-	end_line(&ps);
+	progress_end(&ps);
 	if (!res.signature[0])
 		fprintf(stderr, "slipway: pack: UNSIGNED archive (--unsigned): for local "
 		                "experiments only; the store refuses it\n");

@@ -22,7 +22,7 @@ static const char usage_text[] =
 
 static void report(void *ctx, const char *version)
 {
-	printf("%s %s\n", *(int *)ctx ? "would remove" : "removed", version);
+	printf("%s %s\n", *(bool *)ctx ? "would remove" : "removed", version);
 }
 
 int cmd_prune(int argc, char **argv)

@@ -28,7 +28,7 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-const char *never_pack_reason(const char *path)
+const char *collect_never_pack_reason(const char *path)
 {
 	const char *c = path, *prev = NULL;
 	size_t prev_len = 0;
@@ -55,7 +55,7 @@ const char *never_pack_reason(const char *path)
 	return NULL;
 }
 
-int exclude_matches(const char *pattern, const char *path)
+int collect_exclude_matches(const char *pattern, const char *path)
 {
 	char p[4096];
 	size_t n = strlen(pattern);
@@ -111,8 +111,8 @@ static bool excluded(const struct walker *w, const char *rel, const char *dest)
 	if (!w->opts->exclude)
 		return false;
 	for (i = 0; i < w->opts->exclude->n; i++)
-		if (exclude_matches(w->opts->exclude->v[i], rel) ||
-		    exclude_matches(w->opts->exclude->v[i], dest))
+		if (collect_exclude_matches(w->opts->exclude->v[i], rel) ||
+		    collect_exclude_matches(w->opts->exclude->v[i], dest))
 			return true;
 	return false;
 }
@@ -148,12 +148,12 @@ static int walk(struct walker *w, const char *src, const char *rel, const char *
 /* One filesystem object at src (known to the user as rel) landing at dest. */
 static int visit(struct walker *w, const char *src, const char *rel, const char *dest, int depth)
 {
-	const char *reason = never_pack_reason(rel);
+	const char *reason = collect_never_pack_reason(rel);
 	struct pack_entry *e;
 	struct stat st;
 
 	if (!reason)
-		reason = never_pack_reason(dest);
+		reason = collect_never_pack_reason(dest);
 	if (reason)
 		return skip(w, rel, reason);
 	if (excluded(w, rel, dest))
@@ -341,7 +341,7 @@ int collect_tree(const struct collect_opts *opts, struct pack_tree *tree, struct
 	return dedupe(tree, err);
 }
 
-int tree_drop_secrets(struct pack_tree *tree, struct err *err)
+int pack_tree_drop_secrets(struct pack_tree *tree, struct err *err)
 {
 	size_t i, out = 0;
 
@@ -361,7 +361,7 @@ int tree_drop_secrets(struct pack_tree *tree, struct err *err)
 	return 0;
 }
 
-void tree_release(struct pack_tree *tree)
+void pack_tree_release(struct pack_tree *tree)
 {
 	size_t i;
 

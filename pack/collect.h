@@ -70,15 +70,15 @@ struct collect_opts {
 int collect_tree(const struct collect_opts *opts, struct pack_tree *tree, struct err *err);
 
 /* Removes the entries marked secret (recording them in skipped). */
-int tree_drop_secrets(struct pack_tree *tree, struct err *err);
+int pack_tree_drop_secrets(struct pack_tree *tree, struct err *err);
 
-void tree_release(struct pack_tree *tree);
+void pack_tree_release(struct pack_tree *tree);
 
 /* The never-pack reason for a relative path, or NULL when it may be packed. */
-const char *never_pack_reason(const char *path);
+const char *collect_never_pack_reason(const char *path);
 
 /* 1 when a config exclude pattern matches path: fnmatch on the whole path, or on the
  * last component for patterns without '/'. */
-int exclude_matches(const char *pattern, const char *path);
+int collect_exclude_matches(const char *pattern, const char *path);
 
 #endif

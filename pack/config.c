@@ -126,7 +126,7 @@ struct pack_service *config_add_service(struct pack_config *cfg, const char *nam
 	return s;
 }
 
-int parse_duration_ms(const char *s, uint64_t *ms, struct err *err)
+int config_parse_duration_ms(const char *s, uint64_t *ms, struct err *err)
 {
 	const char *p = s;
 	uint64_t n = 0, unit;
@@ -451,7 +451,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 
 		if (!claim(st, stop ? SVC_STOP_TIMEOUT : SVC_READY_TIMEOUT, name, false))
 			return 0;
-		if (parse_duration_ms(value, &ms, &verr) < 0)
+		if (config_parse_duration_ms(value, &ms, &verr) < 0)
 			return state_fail(st, "%s", verr.msg);
 		if (ms == 0)
 			return state_fail(st, "%s must be greater than zero", name);

@@ -114,7 +114,7 @@ int config_merge_service(struct pack_config *cfg, const struct pack_service *det
 int config_finish(struct pack_config *cfg, struct err *err);
 
 /* "30s", "30m", "1h", "500ms", "45" (seconds) -> milliseconds. */
-int parse_duration_ms(const char *s, uint64_t *ms, struct err *err);
+int config_parse_duration_ms(const char *s, uint64_t *ms, struct err *err);
 
 /* The effective config as INI text (what --print-config shows), heap string owned by the
  * caller; NULL when out of memory. */

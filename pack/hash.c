@@ -136,8 +136,8 @@ out:
 	return NULL;
 }
 
-int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx,
-              struct err *err)
+int pack_tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx,
+                   struct err *err)
 {
 	struct hash_job job;
 	pthread_t tids[16];
@@ -170,7 +170,7 @@ int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, vo
 	return 0;
 }
 
-int entry_open_checked(const struct pack_entry *e, struct err *err)
+int pack_entry_open_checked(const struct pack_entry *e, struct err *err)
 {
 	struct stat st;
 	int fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

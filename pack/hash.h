@@ -19,12 +19,12 @@ typedef void (*progress_fn)(void *ctx, uint64_t files, uint64_t bytes);
 /* Hashes every MANIFEST_FILE entry using `threads` threads (>= 1). Marks entries whose
  * content starts like a minisign secret key ("untrusted comment: ... secret key") as
  * secret. Fails on any read error or on a file that is not a regular file any more. */
-int tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx,
-              struct err *err);
+int pack_tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx,
+                   struct err *err);
 
 /* Opens a tree entry's source for reading and checks it is the file collected and hashed:
  * same device, inode, size and mtime. Returns the fd, or -1 with err set. */
-int entry_open_checked(const struct pack_entry *e, struct err *err);
+int pack_entry_open_checked(const struct pack_entry *e, struct err *err);
 
 #define READ_CHUNK (1u << 20)
 

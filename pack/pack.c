@@ -32,7 +32,7 @@ struct pipeline {
 	int project_fd;
 	struct pack_config cfg;
 	struct project_shape shape;
-	struct git_version git;
+	struct repo_version git;
 	struct minisign_seckey key;
 	bool have_key;
 	char deps_tmp[PATH_MAX]; /* vendored Python deps, outside the project */
@@ -110,7 +110,7 @@ static int decide_version(struct pipeline *p)
 	int64_t sde = 0;
 	int have_sde;
 
-	if (git_version_read(p->project, &p->git, p->err) < 0)
+	if (repo_version_read(p->project, &p->git, p->err) < 0)
 		return -1;
 	if (rq->version) {
 		if (version_check(rq->version, p->err) < 0) {
@@ -185,7 +185,7 @@ static int build(struct pipeline *p)
 	snprintf(version, sizeof(version), "SLIPWAY_VERSION=%s", p->res->version);
 	snprintf(serial, sizeof(serial), "SLIPWAY_SERIAL=%llu", (unsigned long long)p->res->serial);
 	say(p, "building: %s", p->cfg.build);
-	r = run_command_line(p->project, p->cfg.build, env, p->err);
+	r = pack_run_command_line(p->project, p->cfg.build, env, p->err);
 	if (r < 0) {
 		fail_prefix(p->err, "build failed");
 		return -1;
@@ -422,8 +422,8 @@ static int hash_files(struct pipeline *p)
 	}
 	if (p->rq->phase)
 		p->rq->phase(p->rq->ctx, "hashing", files, bytes);
-	if (tree_hash(&p->tree, cpu_count(), p->rq->progress, p->rq->ctx, p->err) < 0 ||
-	    tree_drop_secrets(&p->tree, p->err) < 0)
+	if (pack_tree_hash(&p->tree, cpu_count(), p->rq->progress, p->rq->ctx, p->err) < 0 ||
+	    pack_tree_drop_secrets(&p->tree, p->err) < 0)
 		return fail_recast(p->err, ERR_SYSTEM);
 	for (i = 0; i < p->tree.skipped.n; i++)
 		say(p, "never packed: %s", p->tree.skipped.v[i]);
@@ -461,7 +461,7 @@ static int make_manifest(struct pipeline *p)
 
 static int write_outputs(struct pipeline *p)
 {
-	struct archive_opts ao = {
+	struct tarball_opts ao = {
 	    .compress = p->rq->compress,
 	    .threads = cpu_count(),
 	    .mtime = p->res->source_date_epoch,
@@ -469,11 +469,12 @@ static int write_outputs(struct pipeline *p)
 	    .ctx = p->rq->ctx,
 	};
 	char name[512], *comment = NULL;
+	uint8_t digest[TARBALL_HASH_BYTES];
 	struct stat st;
 	int r = -1;
 
 	if (snprintf(name, sizeof(name), "%s-%s%s", p->cfg.app, p->res->version,
-	             archive_suffix(p->rq->compress)) >= (int)sizeof(name)) {
+	             tarball_suffix(p->rq->compress)) >= (int)sizeof(name)) {
 		fail_kind(p->err, ERR_USAGE, "archive name too long");
 		return -1;
 	}
@@ -481,8 +482,8 @@ static int write_outputs(struct pipeline *p)
 		return fail_recast(p->err, ERR_SYSTEM);
 	if (p->rq->phase)
 		p->rq->phase(p->rq->ctx, "writing", p->res->files, p->res->bytes);
-	if (archive_write_release(p->archive.fd, &ao, p->manifest_json, p->manifest_len, &p->tree,
-	                          p->err) < 0 ||
+	if (tarball_write(p->archive.fd, &ao, p->manifest_json, p->manifest_len, &p->tree, digest,
+	                  p->err) < 0 ||
 	    fstat(p->archive.fd, &st) < 0) {
 		fail_recast(p->err, ERR_SYSTEM);
 		goto out;
@@ -493,7 +494,7 @@ static int write_outputs(struct pipeline *p)
 
 		if (minisign_trusted_comment(p->cfg.app, p->res->version, p->res->serial, name,
 		                             &comment, p->err) < 0 ||
-		    minisign_sign_fd(p->archive.fd, &p->key, comment, NULL, &p->sig_text, p->err) <
+		    minisign_sign_digest(digest, &p->key, comment, NULL, &p->sig_text, p->err) <
 		        0) {
 			fail_prefix(p->err, "cannot sign %s", name);
 			fail_recast(p->err, ERR_SYSTEM);
@@ -595,7 +596,7 @@ out:
 		minisign_seckey_wipe(&p.key);
 	free(p.manifest_json);
 	manifest_free(p.manifest);
-	tree_release(&p.tree);
+	pack_tree_release(&p.tree);
 	config_release(&p.cfg);
 	if (p.project_fd >= 0)
 		close(p.project_fd);

@@ -9,7 +9,7 @@
 #define SLIPWAY_PACK_PACK_H
 
 #include "release/base/error.h"
-#include "pack/archive.h"
+#include "pack/tarball.h"
 #include "pack/config.h"
 #include "pack/detect.h"
 

@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int run_process(const char *dir, char *const argv[], char *const env_add[], const char *display,
-                struct err *err)
+int pack_run_process(const char *dir, const char *const argv[], char *const env_add[],
+                     const char *display, struct err *err)
 {
 	int pipefd[2], status, child_errno = 0;
 	ssize_t n;
@@ -39,7 +39,8 @@ int run_process(const char *dir, char *const argv[], char *const env_add[], cons
 			if (putenv(env_add[i]) != 0)
 				goto child_fail;
 		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], argv);
+		/* execvp's prototype predates const; it does not modify argv (POSIX rationale). */
+		execvp(argv[0], (char *const *)argv);
 	child_fail:
 		child_errno = errno;
 		if (write(pipefd[1], &child_errno, sizeof(child_errno)) < 0)
@@ -68,7 +69,8 @@ int run_process(const char *dir, char *const argv[], char *const env_add[], cons
 	return fail(err, "'%s' ended abnormally", display);
 }
 
-int run_command_line(const char *dir, const char *command, char *const env_add[], struct err *err)
+int pack_run_command_line(const char *dir, const char *command, char *const env_add[],
+                          struct err *err)
 {
 	struct strlist words = {0};
 	int r;
@@ -83,7 +85,7 @@ int run_command_line(const char *dir, const char *command, char *const env_add[]
 		strlist_clear(&words);
 		return fail_kind(err, ERR_SYSTEM, "empty command");
 	}
-	r = run_process(dir, words.v, env_add, command, err);
+	r = pack_run_process(dir, (const char *const *)words.v, env_add, command, err);
 	strlist_clear(&words);
 	return r;
 }

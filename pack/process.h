@@ -12,12 +12,13 @@
  * else -1: ERR_REFUSED when it ran and failed ("'<display>' exited with status N", "was
  * killed by signal N"), ERR_SYSTEM when it could not run at all ("'<display>' could not
  * start: <why>", e.g. no such program). */
-int run_process(const char *dir, char *const argv[], char *const env_add[], const char *display,
-                struct err *err);
+int pack_run_process(const char *dir, const char *const argv[], char *const env_add[],
+                     const char *display, struct err *err);
 
 /* Splits `command` into words (pack/words.h: quotes, no shell) and runs them, returning
- * as run_process (ERR_SYSTEM also for a command that does not split). For shell features, write
- * the shell explicitly: build = sh -c "npm ci && npm run build". */
-int run_command_line(const char *dir, const char *command, char *const env_add[], struct err *err);
+ * as pack_run_process (ERR_SYSTEM also for a command that does not split). For shell features,
+ * write the shell explicitly: build = sh -c "npm ci && npm run build". */
+int pack_run_command_line(const char *dir, const char *command, char *const env_add[],
+                          struct err *err);
 
 #endif

@@ -10,24 +10,24 @@ int pyvendor_install(const char *project_dir, const char *requirements, const ch
 {
 	const char *python = getenv("SLIPWAY_PYTHON");
 	char display[512];
-	char *argv[] = {(char *)(python && *python ? python : "python3"),
-	                "-m",
-	                "pip",
-	                "install",
-	                "--target",
-	                (char *)target_dir,
-	                "--no-compile",
-	                "--no-input",
-	                "--disable-pip-version-check",
-	                "--no-warn-script-location",
-	                "-r",
-	                (char *)requirements,
-	                NULL};
+	const char *argv[] = {python && *python ? python : "python3",
+	                      "-m",
+	                      "pip",
+	                      "install",
+	                      "--target",
+	                      target_dir,
+	                      "--no-compile",
+	                      "--no-input",
+	                      "--disable-pip-version-check",
+	                      "--no-warn-script-location",
+	                      "-r",
+	                      requirements,
+	                      NULL};
 	char *env[] = {"PYTHONDONTWRITEBYTECODE=1", NULL};
 
 	snprintf(display, sizeof(display), "%s -m pip install --target <release>/agent/.deps -r %s",
 	         argv[0], requirements);
-	int r = run_process(project_dir, argv, env, display, err);
+	int r = pack_run_process(project_dir, argv, env, display, err);
 
 	if (r < 0)
 		fail_prefix(err, "cannot vendor the agent's Python dependencies");

@@ -11,7 +11,7 @@
 
 #include "release/base/error.h"
 
-/* Installs into target_dir (an existing empty directory). Returns as run_process
+/* Installs into target_dir (an existing empty directory). Returns as pack_run_process
  * (pack/process.h): ERR_REFUSED pip failed, ERR_SYSTEM pip could not start. */
 int pyvendor_install(const char *project_dir, const char *requirements, const char *target_dir,
                      struct err *err);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int git_fail(struct err *err, const char *what)
+static int repo_fail(struct err *err, const char *what)
 {
 	const git_error *e = git_error_last();
 
@@ -24,7 +24,7 @@ static int is_dirty(git_repository *repo, bool *dirty, struct err *err)
 	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	opts.flags = 0; /* no untracked, no ignored files */
 	if (git_status_list_new(&list, repo, &opts) < 0)
-		return git_fail(err, "cannot read the git status");
+		return repo_fail(err, "cannot read the git status");
 	*dirty = false;
 	n = git_status_list_entrycount(list);
 	for (i = 0; i < n; i++) {
@@ -88,15 +88,15 @@ static int describe_shallow(git_repository *repo, git_object *head, git_buf *out
 	ht.head = git_object_id(head);
 	ht.repo = repo;
 	if (git_tag_foreach(repo, on_tag, &ht) < 0)
-		return git_fail(err, "cannot list the tags");
+		return repo_fail(err, "cannot list the tags");
 	if (ht.best[0])
 		return git_buf_set(out, ht.best, strlen(ht.best)) < 0 ? fail_oom(err) : 0;
 	if (git_object_short_id(out, head) < 0)
-		return git_fail(err, "cannot abbreviate the commit id");
+		return repo_fail(err, "cannot abbreviate the commit id");
 	return 0;
 }
 
-int git_version_read(const char *dir, struct git_version *out, struct err *err)
+int repo_version_read(const char *dir, struct repo_version *out, struct err *err)
 {
 	git_repository *repo = NULL;
 	git_object *head = NULL;
@@ -116,7 +116,7 @@ int git_version_read(const char *dir, struct git_version *out, struct err *err)
 		goto out;
 	}
 	if (gr < 0) {
-		git_fail(err, "cannot open the git repository");
+		repo_fail(err, "cannot open the git repository");
 		goto out;
 	}
 	if (git_repository_is_bare(repo)) {
@@ -125,7 +125,7 @@ int git_version_read(const char *dir, struct git_version *out, struct err *err)
 	}
 	out->in_git = true;
 	if (git_revparse_single(&head, repo, "HEAD^{commit}") < 0) {
-		git_fail(err, "cannot resolve HEAD (a repository without commits?)");
+		repo_fail(err, "cannot resolve HEAD (a repository without commits?)");
 		goto out;
 	}
 	git_oid_tostr(out->commit, sizeof(out->commit), git_object_id(head));
@@ -136,7 +136,7 @@ int git_version_read(const char *dir, struct git_version *out, struct err *err)
 	dopts.show_commit_oid_as_fallback = 1;
 	if (git_describe_commit(&desc, head, &dopts) < 0) {
 		if (!git_repository_is_shallow(repo)) {
-			git_fail(err, "git describe failed");
+			repo_fail(err, "git describe failed");
 			goto out;
 		}
 		git_error_clear();
@@ -145,7 +145,7 @@ int git_version_read(const char *dir, struct git_version *out, struct err *err)
 	} else {
 		fopts.abbreviated_size = 7;
 		if (git_describe_format(&buf, desc, &fopts) < 0) {
-			git_fail(err, "git describe failed");
+			repo_fail(err, "git describe failed");
 			goto out;
 		}
 	}

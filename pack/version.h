@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct git_version {
+struct repo_version {
 	bool in_git; /* false: the project is not inside a git work tree */
 	char describe[256];
 	char commit[41]; /* full commit id of HEAD, hex */
@@ -22,6 +22,6 @@ struct git_version {
 
 /* Fills out for the repository containing `dir`. Not being in a repository is not an
  * error (out->in_git = false); a repository without commits is. */
-int git_version_read(const char *dir, struct git_version *out, struct err *err);
+int repo_version_read(const char *dir, struct repo_version *out, struct err *err);
 
 #endif

@@ -81,7 +81,7 @@ int release_load(const char *root, const char *version, struct loaded_release *o
 out:
 	store_close(&st);
 	if (rc < 0)
-		loaded_release_free(out);
+		loaded_release_clear(out);
 	return rc;
 }
 
@@ -97,7 +97,7 @@ int release_load_env(const char *root, struct loaded_release *r, struct err *err
 	return rc;
 }
 
-void loaded_release_free(struct loaded_release *r)
+void loaded_release_clear(struct loaded_release *r)
 {
 	free(r->dir);
 	free(r->version);

@@ -26,7 +26,7 @@ int current_version(const char *root, char *buf, size_t cap, struct err *err);
  * kind ERR_SYSTEM on a system error and ERR_REFUSED when a check says no: env file with a
  * wrong owner or mode, malformed env file, required secrets missing or empty (err names the
  * keys, never a value), or a manifest that declares no service. *out is owned by the
- * caller; free with loaded_release_free. */
+ * caller; free with loaded_release_clear. */
 int release_load(const char *root, const char *version, struct loaded_release *out,
                  struct err *err);
 
@@ -34,6 +34,6 @@ int release_load(const char *root, const char *version, struct loaded_release *o
  * release_load. Releases are immutable, so a loaded manifest can be reused this way. */
 int release_load_env(const char *root, struct loaded_release *r, struct err *err);
 
-void loaded_release_free(struct loaded_release *r);
+void loaded_release_clear(struct loaded_release *r);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,8 @@
 
 static void wipe(char *s)
 {
-	volatile char *p = s;
-
-	while (p && *p)
-		*p++ = '\0';
+	if (s)
+		OPENSSL_cleanse(s, strlen(s));
 }
 
 static int valid_key(const char *k, size_t n)
@@ -163,7 +162,7 @@ int envfile_load(const char *path, int missing_ok, struct envfile *out, int *mis
 	rc = 0;
 out:
 	if (text) {
-		memset(text, 0, len);
+		OPENSSL_cleanse(text, len);
 		free(text);
 	}
 	close(fd);

@@ -66,6 +66,8 @@ struct service {
 	int app_listening;         /* the process reported that its server listens */
 	unsigned promotions;       /* of the running process; the first one uses fd 3 */
 	uint64_t warm_until;       /* demoted and kept for a rollback until then; 0: not warm */
+	uint64_t warm_checked_at;  /* its last passed readiness check while warm; 0: none yet */
+	unsigned warm_fails;       /* checks failed in a row while warm */
 	char ctl_buf[512];
 	size_t ctl_len;
 };

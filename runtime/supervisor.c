@@ -512,7 +512,7 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 		}
 		if (svc_spec_build(ms, rel->dir, rel->version, &rel->env, environ, &spec, err) < 0)
 			return -1;
-		if (warm && switch_adopt_warm(&sp->sw, warm, &spec, gen, now)) {
+		if (warm && switch_adopt_warm(&sp->sw, sp->list, warm, &spec, gen, now)) {
 			warm->was_ready = 0; /* re-probed before it counts */
 			svc_spec_release(&spec);
 			continue;
@@ -585,9 +585,10 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	snprintf(sp->switch_reason, sizeof(sp->switch_reason), "%s", reason);
 	snprintf(sp->failed_version, sizeof(sp->failed_version), "%s", sp->switch_to);
 	flip_back(sp, sp->switch_to, reason);
-	loaded_release_free(&sp->pending);
+	loaded_release_clear(&sp->pending);
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
+	sp->sw.switch_began = 0;
 	/* Restore: whatever of the live generation was stopped for the switch starts again. */
 	if (sp->active.m && populate(sp, &sp->active, sp->active_gen, now, &err) < 0)
 		say(sp, "error: cannot restore release %s: %s", sp->active.version, err.msg);
@@ -623,7 +624,7 @@ static void commit(struct sup *sp, uint64_t now)
 		else if (!switch_keep_warm(&sp->sw, sp->list, s, now))
 			stop_service(sp, s, now, "replaced by the new release");
 	}
-	loaded_release_free(&sp->previous);
+	loaded_release_clear(&sp->previous);
 	sp->previous = sp->active;
 	sp->active = sp->pending;
 	memset(&sp->pending, 0, sizeof(sp->pending));
@@ -631,6 +632,7 @@ static void commit(struct sup *sp, uint64_t now)
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
 	sp->decided_at = now;
+	sp->sw.switch_began = 0;
 	if (!strcmp(sp->switch_result, "pending")) {
 		snprintf(sp->switch_result, sizeof(sp->switch_result), "ok");
 		note_served(sp, sp->active.version);
@@ -766,6 +768,7 @@ static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 	int rc;
 
 	sp->switch_seq++;
+	sp->sw.switch_began = now;
 	snprintf(sp->switch_from, sizeof(sp->switch_from), "%s",
 	         sp->active.version ? sp->active.version : "");
 	snprintf(sp->switch_to, sizeof(sp->switch_to), "%s", version);
@@ -783,7 +786,7 @@ static void begin_switch(struct sup *sp, const char *version, uint64_t now)
 		memset(&sp->previous, 0, sizeof(sp->previous));
 		rc = release_load_env(sp->cfg->root, &sp->pending, &err);
 		if (rc != 0)
-			loaded_release_free(&sp->pending);
+			loaded_release_clear(&sp->pending);
 	} else {
 		rc = release_load(sp->cfg->root, version, &sp->pending, &err);
 	}
@@ -829,7 +832,7 @@ static void check_release(struct sup *sp, uint64_t now)
 			return; /* decided when the gate opens or fails */
 		/* An ungated start that is not up yet is superseded: it becomes the base. */
 		sp->active_gen = sp->pending_gen;
-		loaded_release_free(&sp->active);
+		loaded_release_clear(&sp->active);
 		sp->active = sp->pending;
 		memset(&sp->pending, 0, sizeof(sp->pending));
 		sp->pending_gen = 0;
@@ -1005,7 +1008,7 @@ static void tick(struct sup *sp, uint64_t now)
 				enter_backoff(sp, s, now);
 				break;
 			}
-			if (s->sock_mode && s->spec.ready == READY_TCP) {
+			if (s->sock_mode == SOCK_PRELOAD && s->spec.ready == READY_TCP) {
 				/* The gate socket always accepts: its server's listen() is the
 				 * sign. */
 				if (s->app_listening)
@@ -1026,6 +1029,8 @@ static void tick(struct sup *sp, uint64_t now)
 			if (s->warm_until && now >= s->warm_until) {
 				s->warm_until = 0;
 				stop_service(sp, s, now, "its warm time is over");
+			} else if (s->warm_until) {
+				switch_warm_tick(&sp->sw, s, now);
 			}
 			break;
 		case SVC_STOPPING:
@@ -1131,8 +1136,10 @@ static int64_t next_wakeup(struct sup *sp, uint64_t now)
 				AT(s->next_probe_at);
 			break;
 		case SVC_READY:
-			if (s->warm_until)
+			if (s->warm_until) {
 				AT(s->warm_until);
+				AT(switch_warm_wakeup(s));
+			}
 			break;
 		case SVC_STOPPING:
 			if (!s->kill_sent)
@@ -1219,9 +1226,9 @@ static void sup_release(struct sup *sp)
 		sp->list = s->next;
 		service_free(s);
 	}
-	loaded_release_free(&sp->active);
-	loaded_release_free(&sp->pending);
-	loaded_release_free(&sp->previous);
+	loaded_release_clear(&sp->active);
+	loaded_release_clear(&sp->pending);
+	loaded_release_clear(&sp->previous);
 	switch_release(&sp->sw);
 	if (sp->sfd >= 0)
 		close(sp->sfd);
@@ -1353,6 +1360,8 @@ int supervisor_run(const struct supervisor_config *cfg, struct err *err)
 				read_output(&sp, s);
 			else if (pfd[i].fd == s->ctl_fd)
 				switch_read_ctl(&sp.sw, s);
+			else if (pfd[i].fd == s->probe.fd && s->warm_until)
+				switch_warm_probe_step(&sp.sw, s, now);
 			else if (pfd[i].fd == s->probe.fd && s->state == SVC_STARTING) {
 				enum probe_result r = probe_step(&s->probe);
 

@@ -1,5 +1,6 @@
 #include "runtime/switch.h"
 #include "runtime/preload.h"
+#include "release/base/clock.h"
 #include "release/base/error.h"
 
 #include <errno.h>
@@ -56,7 +57,11 @@ enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spe
 {
 	const char *want = svc_env_get(spec->envp, "SLIPWAY_SOCKET");
 
-	if (!spec->port || !sw->preload[0] || (want && !strcmp(want, "off")))
+	if (!spec->port || (want && !strcmp(want, "off")))
+		return SOCK_NONE;
+	if (want && !strcmp(want, "inherit"))
+		return SOCK_INHERIT;
+	if (!sw->preload[0])
 		return SOCK_NONE;
 	if (want && !strcmp(want, "preload"))
 		return SOCK_PRELOAD;
@@ -65,12 +70,13 @@ enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spe
 
 int switch_probe_port(const struct service *s)
 {
-	return s->sock_mode ? s->gate_port : s->spec.port;
+	return s->sock_mode == SOCK_PRELOAD ? s->gate_port : s->spec.port;
 }
 
 int switch_shares_port(const struct service *a, const struct service *b)
 {
-	return a->sock_mode && b->sock_mode && a->spec.port == b->spec.port &&
+	return a->sock_mode == SOCK_PRELOAD && b->sock_mode == SOCK_PRELOAD &&
+	       a->spec.port == b->spec.port &&
 	       !strcmp(a->spec.host ? a->spec.host : "", b->spec.host ? b->spec.host : "");
 }
 
@@ -102,8 +108,8 @@ int switch_port_busy(struct switcher *sw, struct service *list, struct service *
 }
 
 /* The environment of one start: the spec's (borrowed), minus what the socket hand-over
- * sets, plus LISTEN_FDS=1, LISTEN_PID (written by the child), LISTEN_FDNAMES, the gate and
- * channel descriptors and NODE_OPTIONS with the preload first. */
+ * sets, plus LISTEN_FDS=1, LISTEN_PID (written by the child), LISTEN_FDNAMES and, for the
+ * preload, the gate and channel descriptors and NODE_OPTIONS with the preload first. */
 struct start_env {
 	char **env;
 	char *fdnames, *listen_pid, *node_options; /* owned */
@@ -119,10 +125,10 @@ static void start_env_free(struct start_env *e)
 
 static int start_env_build(const struct switcher *sw, const struct service *s, struct start_env *e)
 {
-	static const char *const ours[] = {
-	    "LISTEN_FDS",      "LISTEN_PID", "LISTEN_FDNAMES", "NODE_OPTIONS", "SLIPWAY_GATE_FD",
-	    "NODE_CHANNEL_FD", NULL};
-	size_t n = 0, i, k, w = 0, len = strlen(s->spec.name) + 16;
+	static const char *const ours[] = {"LISTEN_FDS",   "LISTEN_PID",      "LISTEN_FDNAMES",
+	                                   "NODE_OPTIONS", "SLIPWAY_GATE_FD", "NODE_CHANNEL_FD"};
+	int node = s->sock_mode == SOCK_PRELOAD;
+	size_t n = 0, i, k, w = 0, len = strlen(s->spec.name) + 16, nours = node ? 6 : 3;
 
 	memset(e, 0, sizeof(*e));
 	while (s->spec.envp[n])
@@ -130,9 +136,10 @@ static int start_env_build(const struct switcher *sw, const struct service *s, s
 	e->env = calloc(n + 8, sizeof(char *));
 	e->fdnames = malloc(len);
 	e->listen_pid = calloc(1, 40); /* "LISTEN_PID=" and the digits the child writes */
-	e->node_options =
-	    preload_node_options(sw->preload, svc_env_get(s->spec.envp, "NODE_OPTIONS"));
-	if (!e->env || !e->fdnames || !e->listen_pid || !e->node_options) {
+	if (node)
+		e->node_options =
+		    preload_node_options(sw->preload, svc_env_get(s->spec.envp, "NODE_OPTIONS"));
+	if (!e->env || !e->fdnames || !e->listen_pid || (node && !e->node_options)) {
 		start_env_free(e);
 		return -1;
 	}
@@ -140,7 +147,7 @@ static int start_env_build(const struct switcher *sw, const struct service *s, s
 		const char *kv = s->spec.envp[i];
 		int skip = 0;
 
-		for (k = 0; ours[k]; k++)
+		for (k = 0; k < nours; k++)
 			if (!strncmp(kv, ours[k], strlen(ours[k])) && kv[strlen(ours[k])] == '=')
 				skip = 1;
 		if (!skip)
@@ -150,12 +157,35 @@ static int start_env_build(const struct switcher *sw, const struct service *s, s
 	strcpy(e->listen_pid, "LISTEN_PID=0");
 	e->env[w++] = e->fdnames;
 	e->env[w++] = e->listen_pid;
-	e->env[w++] = e->node_options;
 	e->env[w++] = "LISTEN_FDS=1";
-	e->env[w++] = "SLIPWAY_GATE_FD=4";
-	e->env[w++] = "NODE_CHANNEL_FD=5";
+	if (node) {
+		e->env[w++] = e->node_options;
+		e->env[w++] = "SLIPWAY_GATE_FD=4";
+		e->env[w++] = "NODE_CHANNEL_FD=5";
+	}
 	e->env[w] = NULL;
 	return 0;
+}
+
+/* A server that takes fd 3 itself: the public socket and the systemd variables only. */
+static int start_inherit(struct switcher *sw, struct service *s, uint64_t now, struct err *err)
+{
+	struct spawn_req req;
+	struct spawn_pass pass;
+	struct start_env e;
+	int rc;
+
+	if (start_env_build(sw, s, &e) < 0)
+		return fail_oom(err);
+	req.argv = s->spec.argv;
+	req.envp = e.env;
+	req.cwd = s->spec.cwd;
+	pass.fds = &s->listener->fd;
+	pass.nfds = 1;
+	pass.listen_pid = e.listen_pid;
+	rc = service_spawn(s, &req, &pass, now, err);
+	start_env_free(&e);
+	return rc;
 }
 
 int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct err *err)
@@ -170,6 +200,8 @@ int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct er
 	if (!s->listener &&
 	    !(s->listener = listeners_get(&sw->ls, s->spec.host, s->spec.port, err)))
 		return -1;
+	if (s->sock_mode == SOCK_INHERIT)
+		return start_inherit(sw, s, now, err);
 	if ((gate = listeners_gate(&gate_port, err)) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0) {
@@ -270,8 +302,9 @@ static void demote(struct switcher *sw, struct service *s)
 void switch_promote(struct switcher *sw, struct service *list, struct service *s)
 {
 	struct service *o;
+	char after[64] = "";
 
-	if (!s->sock_mode || s->serving || !s->pid)
+	if (s->sock_mode != SOCK_PRELOAD || s->serving || !s->pid)
 		return;
 	/* The first promotion accepts on fd 3; after a demotion the process has closed its
 	 * copy, so the socket travels with the message. */
@@ -282,18 +315,21 @@ void switch_promote(struct switcher *sw, struct service *list, struct service *s
 	}
 	s->serving = 1;
 	s->promotions++;
+	if (sw->switch_began)
+		snprintf(after, sizeof(after), ", %llu ms after the switch began",
+		         (unsigned long long)(clock_mono_ms() - sw->switch_began));
 	for (o = list; o; o = o->next)
 		if (o != s && o->listener == s->listener && o->serving) {
 			demote(sw, o);
 			say(sw,
-			    "%s: pid %ld (release %s) serves port %d; pid %ld (release %s) stops "
+			    "%s: pid %ld (release %s) serves port %d%s; pid %ld (release %s) stops "
 			    "accepting and drains",
-			    s->spec.name, (long)s->pid, s->version, s->spec.port, (long)o->pid,
-			    o->version);
+			    s->spec.name, (long)s->pid, s->version, s->spec.port, after,
+			    (long)o->pid, o->version);
 			return;
 		}
-	say(sw, "%s: pid %ld (release %s) serves port %d", s->spec.name, (long)s->pid, s->version,
-	    s->spec.port);
+	say(sw, "%s: pid %ld (release %s) serves port %d%s", s->spec.name, (long)s->pid, s->version,
+	    s->spec.port, after);
 }
 
 void switch_restore(struct switcher *sw, struct service *list, unsigned gen)
@@ -301,7 +337,8 @@ void switch_restore(struct switcher *sw, struct service *list, unsigned gen)
 	struct service *s;
 
 	for (s = list; s; s = s->next)
-		if (s->gen == gen && s->sock_mode && !s->retiring && s->state == SVC_READY)
+		if (s->gen == gen && s->sock_mode == SOCK_PRELOAD && !s->retiring &&
+		    s->state == SVC_READY)
 			switch_promote(sw, list, s);
 }
 
@@ -310,7 +347,8 @@ int switch_keep_warm(struct switcher *sw, struct service *list, struct service *
 	struct service *o;
 	char d[32];
 
-	if (!s->sock_mode || !sw->warm_ms || s->state != SVC_READY || !s->pid || s->retiring)
+	if (s->sock_mode != SOCK_PRELOAD || !sw->warm_ms || s->state != SVC_READY || !s->pid ||
+	    s->retiring)
 		return 0;
 	for (o = list; o; o = o->next)
 		if (o != s && o->warm_until && o->listener == s->listener) {
@@ -320,6 +358,9 @@ int switch_keep_warm(struct switcher *sw, struct service *list, struct service *
 	demote(sw, s);
 	s->retiring = 1;
 	s->warm_until = now + sw->warm_ms;
+	s->warm_checked_at = 0;
+	s->warm_fails = 0;
+	s->next_probe_at = now;
 	logsink_fmt_ms(sw->warm_ms, d, sizeof(d));
 	say(sw, "%s: pid %ld (release %s) is kept warm for %s: a rollback to it is a promotion",
 	    s->spec.name, (long)s->pid, s->version, d);
@@ -339,10 +380,11 @@ static int same_str(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
-int switch_adopt_warm(struct switcher *sw, struct service *warm, const struct svc_spec *spec,
-                      unsigned gen, uint64_t now)
+int switch_adopt_warm(struct switcher *sw, struct service *list, struct service *warm,
+                      const struct svc_spec *spec, unsigned gen, uint64_t now)
 {
 	const struct svc_spec *w = &warm->spec;
+	uint64_t age = warm->warm_checked_at ? now - warm->warm_checked_at : UINT64_MAX;
 
 	if (!same_strv(w->argv, spec->argv) || !same_strv(w->envp, spec->envp) ||
 	    !same_str(w->cwd, spec->cwd) || !same_str(w->host, spec->host) ||
@@ -355,14 +397,71 @@ int switch_adopt_warm(struct switcher *sw, struct service *warm, const struct sv
 	warm->warm_until = 0;
 	warm->retiring = 0;
 	warm->gen = gen;
-	service_set_state(warm, SVC_STARTING, now);
 	warm->started_at = now;
+	probe_abort(&warm->probe);
+	if (age <= WARM_FRESH_MS) {
+		say(sw,
+		    "%s: adopting pid %ld (release %s, kept warm, checked %llu ms ago) into "
+		    "generation %u",
+		    warm->spec.name, (long)warm->pid, warm->version, (unsigned long long)age, gen);
+		warm->ready_at = now;
+		service_set_state(warm, SVC_READY, now);
+		switch_promote(sw, list, warm);
+		return 1;
+	}
+	service_set_state(warm, SVC_STARTING, now);
 	warm->ready_deadline = now + warm->spec.ready_timeout_ms;
 	warm->next_probe_at = now;
-	probe_abort(&warm->probe);
-	say(sw, "%s: adopting pid %ld (release %s, kept warm) into generation %u", warm->spec.name,
-	    (long)warm->pid, warm->version, gen);
+	say(sw,
+	    "%s: adopting pid %ld (release %s, kept warm) into generation %u; checking it first",
+	    warm->spec.name, (long)warm->pid, warm->version, gen);
 	return 1;
+}
+
+static void warm_checked(struct switcher *sw, struct service *s, enum probe_result r, uint64_t now)
+{
+	s->next_probe_at = now + WARM_CHECK_MS;
+	if (r == PROBE_OK) {
+		s->warm_checked_at = now;
+		s->warm_fails = 0;
+		return;
+	}
+	if (++s->warm_fails < 3)
+		return;
+	s->warm_until = 0;
+	sw->stop(sw->ctx, s, now, "it failed its readiness check 3 times while warm");
+}
+
+void switch_warm_tick(struct switcher *sw, struct service *s, uint64_t now)
+{
+	if (s->probe.fd >= 0 && now >= s->probe_deadline)
+		warm_checked(sw, s, probe_expire(&s->probe), now);
+	if (s->warm_until && s->probe.fd < 0 && now >= s->next_probe_at) {
+		if (s->sock_mode == SOCK_PRELOAD && s->spec.ready == READY_TCP) {
+			/* The process reported its listen(); nothing to ask it while warm. */
+			warm_checked(sw, s, PROBE_OK, now);
+		} else if (s->spec.ready == READY_NONE) {
+			warm_checked(sw, s, PROBE_OK, now);
+		} else if (probe_begin(&s->probe, s->spec.ready, switch_probe_port(s),
+		                       s->spec.ready_path) == PROBE_PENDING) {
+			s->probe_deadline = now + 1000;
+		} else {
+			warm_checked(sw, s, PROBE_FAILED, now);
+		}
+	}
+}
+
+void switch_warm_probe_step(struct switcher *sw, struct service *s, uint64_t now)
+{
+	enum probe_result r = probe_step(&s->probe);
+
+	if (r != PROBE_PENDING)
+		warm_checked(sw, s, r, now);
+}
+
+uint64_t switch_warm_wakeup(const struct service *s)
+{
+	return s->probe.fd >= 0 ? s->probe_deadline : s->next_probe_at;
 }
 
 void switch_read_ctl(struct switcher *sw, struct service *s)

@@ -30,6 +30,8 @@
 enum sock_mode {
 	SOCK_NONE = 0,    /* the service binds its port itself: stop old, then start new */
 	SOCK_PRELOAD = 1, /* slipway's socket, adopted through the Node preload */
+	SOCK_INHERIT = 2, /* slipway's socket as fd 3 for a server that reads LISTEN_FDS:
+	                   * stop old, then start new, while the socket queues connections */
 };
 
 struct switcher {
@@ -37,6 +39,7 @@ struct switcher {
 	struct logsink *log;
 	char preload[PATH_MAX]; /* the installed preload, "" when it could not be written */
 	uint64_t warm_ms;       /* how long a demoted generation is kept; 0: never */
+	uint64_t switch_began;  /* when the supervisor began the running switch (for the log) */
 	/* The supervisor's stop: exactly one SIGTERM, SIGKILL at the stop timeout. */
 	void (*stop)(void *ctx, struct service *s, uint64_t now, const char *why);
 	void *ctx;
@@ -49,8 +52,9 @@ void switch_setup(struct switcher *sw, const char *root);
 void switch_release(struct switcher *sw);
 
 /* The mode for a service: SLIPWAY_SOCKET in its environment says `off`, `preload` (any Node
- * server that listens on PORT) or `auto` (the default: a detected Next.js standalone server
- * gets the preload, anything else is off). Only services with a port. */
+ * server that listens on PORT), `inherit` (a server that takes its socket from LISTEN_FDS)
+ * or `auto` (the default: a detected Next.js standalone server gets the preload, anything
+ * else is off). Only services with a port. */
 enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spec);
 
 /* Starts the instance, with the socket, gate and channel when its mode asks for them. */
@@ -78,11 +82,22 @@ void switch_restore(struct switcher *sw, struct service *list, unsigned gen);
 int switch_keep_warm(struct switcher *sw, struct service *list, struct service *s, uint64_t now);
 
 /* A warm instance of the same release that `spec` would start: adopted into generation
- * `gen` and re-checked by its readiness probe before it is promoted (returns 1; spec is
- * left to the caller). When the specs differ (shared/env was edited since) the warm
- * instance is stopped and 0 returned. */
-int switch_adopt_warm(struct switcher *sw, struct service *warm, const struct svc_spec *spec,
-                      unsigned gen, uint64_t now);
+ * `gen` (returns 1; spec is left to the caller) and promoted at once when its last check
+ * while warm passed at most WARM_FRESH_MS ago, else re-checked by its readiness probe
+ * first. When the specs differ (shared/env was edited since) the warm instance is stopped
+ * and 0 returned. */
+int switch_adopt_warm(struct switcher *sw, struct service *list, struct service *warm,
+                      const struct svc_spec *spec, unsigned gen, uint64_t now);
+
+/* A warm instance is checked every WARM_CHECK_MS with its readiness probe on its gate, so a
+ * rollback needs no check of its own; three failures in a row stop it. Called from the
+ * loop for a warm instance: starts and expires checks, and handles poll events on its
+ * probe; switch_warm_wakeup is when the next call is due. */
+#define WARM_CHECK_MS 1000
+#define WARM_FRESH_MS 2500
+void switch_warm_tick(struct switcher *sw, struct service *s, uint64_t now);
+void switch_warm_probe_step(struct switcher *sw, struct service *s, uint64_t now);
+uint64_t switch_warm_wakeup(const struct service *s);
 
 /* Reads what the instance's process reported on its channel (its server listens). */
 void switch_read_ctl(struct switcher *sw, struct service *s);

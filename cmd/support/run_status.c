@@ -19,9 +19,10 @@ json_object *run_status_json(const char *root)
 {
 	static const char *const top[] = {"pid", "phase", "release", "generation", "updated", NULL};
 	static const char *const sw[] = {"seq", "from", "to", "result", "reason", "settled", NULL};
-	static const char *const svc[] = {
-	    "name",     "generation", "release",   "state", "pid",      "port", "health_port",
-	    "restarts", "failures",   "last_exit", "since", "retiring", NULL};
+	static const char *const svc[] = {"name",     "generation", "release",     "state",
+	                                  "pid",      "port",       "health_port", "restarts",
+	                                  "failures", "last_exit",  "since",       "retiring",
+	                                  "serving",  "warm",       NULL};
 	json_object *o = json_object_new_object(), *st, *v, *arr;
 	struct err err;
 	int alive = statefile_supervisor_alive(root, &err);
@@ -83,7 +84,11 @@ void run_status_print(json_object *o)
 			printf(", health port %s", get(s, "health_port"));
 		if (*get(s, "last_exit"))
 			printf(", last exit: %s", get(s, "last_exit"));
-		if (json_object_get_boolean(json_object_object_get(s, "retiring")))
+		if (json_object_get_boolean(json_object_object_get(s, "serving")))
+			printf(", serving port %s", get(s, "port"));
+		if (json_object_get_boolean(json_object_object_get(s, "warm")))
+			printf(", warm (a rollback promotes it)");
+		else if (json_object_get_boolean(json_object_object_get(s, "retiring")))
 			printf(", retiring");
 		printf(", since %s\n", get(s, "since"));
 	}

@@ -38,11 +38,11 @@ int cmd_switch_to(const char *cmd, struct store *st, const char *version, const 
 	struct release_record r;
 	bool changed = false;
 
-	if (record_read(st, version, &r, &err) == 0) {
+	if (store_record_read(st, version, &r, &err) == 0) {
 		if (r.bad)
 			fprintf(stderr, "slipway: %s: warning: %s is marked bad (%s)\n", cmd,
 			        version, r.bad_reason[0] ? r.bad_reason : "no reason given");
-		record_release(&r);
+		store_record_release(&r);
 	}
 	if (store_current_version(st, &from, &err) < 0)
 		return cmd_error(cmd, &err);

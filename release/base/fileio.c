@@ -3,6 +3,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
+#include <limits.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +194,39 @@ out:
 	return rc;
 }
 
+int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .mode = (flags & O_CREAT) ? mode : 0,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	char buf[PATH_MAX + 1], *p, *slash;
+	int fd, next;
+	long r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	if (r >= 0 || errno != ENOSYS)
+		return (int)r;
+	/* Kernels before 5.6: walk the components without following links. */
+	if (strlen(path) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(buf, path);
+	fd = dup(dirfd);
+	for (p = buf; fd >= 0 && (slash = strchr(p, '/')); p = slash + 1) {
+		*slash = '\0';
+		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	if (fd < 0)
+		return -1;
+	next = openat(fd, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	close(fd);
+	return next;
+}
+
 int remove_tree_at(int at, const char *path, struct err *err)
 {
 	struct stat st;
@@ -210,6 +247,14 @@ int remove_tree_at(int at, const char *path, struct err *err)
 	fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return fail_sys(err, "cannot open %s", path);
+	/* Installed releases are read-only (0555): their owner needs write permission on a
+	 * directory to empty it. Only directories: a file's inode may be shared with another
+	 * release, whose mode must not change. */
+	if ((st.st_mode & 0700) != 0700 && fchmod(fd, (st.st_mode & 07777) | 0700) < 0) {
+		fail_sys(err, "cannot make %s writable to remove it", path);
+		close(fd);
+		return -1;
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);

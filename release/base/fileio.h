@@ -28,6 +28,12 @@ int write_all(int fd, const void *buf, size_t len, struct err *err);
 /* fsync of a directory given by path (relative to dirfd). */
 int fsync_dir_at(int dirfd, const char *path, struct err *err);
 
+/* Opens `path` (relative, checked by the caller: no "..", no empty component) beneath dirfd
+ * without following any symlink: openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS, or a component walk with O_NOFOLLOW where openat2 is unavailable
+ * (kernels before 5.6). O_CLOEXEC is added. Returns the fd or -1 with errno set. */
+int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
+
 /* Removes a directory tree (relative to dirfd) without following symlinks. Missing is ok. */
 int remove_tree_at(int dirfd, const char *path, struct err *err);
 

@@ -104,6 +104,12 @@ void minisign_sig_release(struct minisign_sig *sig);
 int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trusted_comment,
                      const char *untrusted_comment, char **out, struct err *err);
 
+/* The same signature as minisign_sign_fd, from the BLAKE2b-512 of the file computed by the
+ * caller (e.g. while it wrote the file, so that it is not read again). */
+int minisign_sign_digest(const uint8_t digest[64], const struct minisign_seckey *sk,
+                         const char *trusted_comment, const char *untrusted_comment, char **out,
+                         struct err *err);
+
 /* Signs the file at `path` and writes the signature atomically to `sig_path` (NULL:
  * "<path>.minisig"), mode 0644, replacing any previous signature. */
 int minisign_sign_file(const char *path, const char *sig_path, const struct minisign_seckey *sk,

@@ -77,9 +77,9 @@ int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *
 	struct text_line l[2];
 	uint8_t raw[PUBKEY_BYTES];
 
-	if (split_lines(text, len, l, 2, "public key", err) < 0)
+	if (minisign_split_lines(text, len, l, 2, "public key", err) < 0)
 		return -1;
-	if (!line_has_prefix(&l[0], UNTRUSTED_PREFIX))
+	if (!minisign_line_has_prefix(&l[0], UNTRUSTED_PREFIX))
 		return fail(err, "malformed public key: line 1 does not start with \"%s\"",
 		            UNTRUSTED_PREFIX);
 	if (l[0].len > MINISIGN_COMMENT_LINE_MAX)
@@ -232,9 +232,9 @@ static int decode_seckey(const char *text, size_t len, struct seckey_blob *b, st
 {
 	struct text_line l[2];
 
-	if (split_lines(text, len, l, 2, "secret key", err) < 0)
+	if (minisign_split_lines(text, len, l, 2, "secret key", err) < 0)
 		return -1;
-	if (!line_has_prefix(&l[0], UNTRUSTED_PREFIX))
+	if (!minisign_line_has_prefix(&l[0], UNTRUSTED_PREFIX))
 		return fail(err, "malformed secret key: line 1 does not start with \"%s\"",
 		            UNTRUSTED_PREFIX);
 	if (l[0].len > MINISIGN_COMMENT_LINE_MAX)

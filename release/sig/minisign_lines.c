@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-int split_lines(const char *text, size_t len, struct text_line *lines, size_t want,
-                const char *what, struct err *err)
+int minisign_split_lines(const char *text, size_t len, struct text_line *lines, size_t want,
+                         const char *what, struct err *err)
 {
 	size_t n = 0, pos = 0;
 
@@ -30,7 +30,7 @@ int split_lines(const char *text, size_t len, struct text_line *lines, size_t wa
 	return 0;
 }
 
-int line_has_prefix(const struct text_line *l, const char *prefix)
+int minisign_line_has_prefix(const struct text_line *l, const char *prefix)
 {
 	size_t n = strlen(prefix);
 

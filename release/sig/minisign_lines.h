@@ -13,10 +13,10 @@ struct text_line {
 /* Splits `text` into exactly `want` lines. Each line ends with "\n" (an "\r" before it is
  * dropped); the last one may lack it. Fails, with a reason in err naming `what`, on an
  * empty text, a NUL byte, fewer lines ("truncated") or more ("trailing data"). */
-int split_lines(const char *text, size_t len, struct text_line *lines, size_t want,
-                const char *what, struct err *err);
+int minisign_split_lines(const char *text, size_t len, struct text_line *lines, size_t want,
+                         const char *what, struct err *err);
 
 /* Whether the line starts with `prefix`. */
-int line_has_prefix(const struct text_line *l, const char *prefix);
+int minisign_line_has_prefix(const struct text_line *l, const char *prefix);
 
 #endif

@@ -53,9 +53,9 @@ int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, s
 	memset(out, 0, sizeof(*out));
 	if (len > MINISIGN_SIGFILE_MAX)
 		return fail(err, "malformed signature: larger than %d bytes", MINISIGN_SIGFILE_MAX);
-	if (split_lines(text, len, l, 4, "malformed signature: signature file", err) < 0)
+	if (minisign_split_lines(text, len, l, 4, "malformed signature: signature file", err) < 0)
 		return -1;
-	if (!line_has_prefix(&l[0], UNTRUSTED_PREFIX))
+	if (!minisign_line_has_prefix(&l[0], UNTRUSTED_PREFIX))
 		return fail(err, "malformed signature: line 1 does not start with \"%s\"",
 		            UNTRUSTED_PREFIX);
 	if (l[0].len > MINISIGN_COMMENT_LINE_MAX)
@@ -64,7 +64,7 @@ int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, s
 	if (base64_decode_exact(l[1].s, l[1].len, raw, sizeof(raw)) < 0)
 		return fail(err, "malformed signature: line 2 is not the base64 of %d bytes",
 		            SIG_BYTES);
-	if (!line_has_prefix(&l[2], TRUSTED_PREFIX))
+	if (!minisign_line_has_prefix(&l[2], TRUSTED_PREFIX))
 		return fail(err, "malformed signature: line 3 does not start with \"%s\"",
 		            TRUSTED_PREFIX);
 	if (l[2].len - strlen(TRUSTED_PREFIX) > MINISIGN_TRUSTED_MAX)
@@ -192,10 +192,11 @@ static int check_one_line(const char *s, size_t max, const char *what, struct er
 	return 0;
 }
 
-int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trusted_comment,
-                     const char *untrusted_comment, char **out, struct err *err)
+int minisign_sign_digest(const uint8_t digest[64], const struct minisign_seckey *sk,
+                         const char *trusted_comment, const char *untrusted_comment, char **out,
+                         struct err *err)
 {
-	uint8_t hash[HASH_BYTES], raw[SIG_BYTES], global[MINISIGN_SIG_BYTES], *gm = NULL;
+	uint8_t raw[SIG_BYTES], global[MINISIGN_SIG_BYTES], *gm = NULL;
 	char sig_b64[BASE64_LEN(SIG_BYTES) + 1], global_b64[BASE64_LEN(MINISIGN_SIG_BYTES) + 1];
 	size_t gm_len = 0;
 	int rc = -1;
@@ -207,11 +208,9 @@ int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trust
 	                   "untrusted comment", err) < 0 ||
 	    check_one_line(trusted_comment, MINISIGN_TRUSTED_MAX, "trusted comment", err) < 0)
 		return -1;
-	if (hash_fd(fd, hash, err) < 0)
-		return -1;
 	memcpy(raw, "ED", 2);
 	memcpy(raw + 2, sk->keyid, MINISIGN_KEYID_BYTES);
-	if (ed25519_sign(sk, hash, sizeof(hash), raw + 10, err) < 0)
+	if (ed25519_sign(sk, digest, HASH_BYTES, raw + 10, err) < 0)
 		return -1;
 	if (!(gm = global_message(raw + 10, trusted_comment, &gm_len)))
 		return fail_oom(err);
@@ -229,6 +228,17 @@ int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trust
 out:
 	free(gm);
 	return rc;
+}
+
+int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trusted_comment,
+                     const char *untrusted_comment, char **out, struct err *err)
+{
+	uint8_t hash[HASH_BYTES];
+
+	*out = NULL;
+	if (hash_fd(fd, hash, err) < 0)
+		return -1;
+	return minisign_sign_digest(hash, sk, trusted_comment, untrusted_comment, out, err);
 }
 
 int minisign_sign_file(const char *path, const char *sig_path, const struct minisign_seckey *sk,

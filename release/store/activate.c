@@ -15,7 +15,7 @@
 int store_activate(struct store *st, const char *version, const char *action, bool *changed,
                    struct err *err)
 {
-	struct history_event ev = {.action = (char *)action};
+	struct history_event ev = {.action = action};
 	char tmp[64], target[512], *from = NULL;
 	int rc = -1;
 
@@ -54,7 +54,7 @@ int store_activate(struct store *st, const char *version, const char *action, bo
 		*changed = true;
 	crashpoint("activate-before-history");
 	ev.from = from;
-	ev.to = (char *)version;
+	ev.to = version;
 	if (history_append(st, &ev, err) < 0) {
 		fail_prefix(err, "%s is active but the history was not written", version);
 		goto out;
@@ -69,24 +69,24 @@ out:
 int store_mark_bad(struct store *st, const char *version, const char *reason, struct err *err)
 {
 	struct release_record r;
-	struct history_event ev = {.action = "mark-bad", .version = (char *)version};
+	struct history_event ev = {.action = "mark-bad", .version = version};
 	char *old;
 	int rc;
 
 	if (st->lockfd < 0)
 		return fail_kind(err, ERR_SYSTEM,
 		                 "internal error: mark-bad without the store lock");
-	if (record_read(st, version, &r, err) < 0)
+	if (store_record_read(st, version, &r, err) < 0)
 		return -1;
 	old = r.bad_reason;
 	r.bad = true;
 	r.bad_reason = strdup(reason ? reason : "");
 	free(old);
-	rc = r.bad_reason ? record_write(st, &r, err) : fail_oom(err);
-	record_release(&r);
+	rc = r.bad_reason ? store_record_write(st, &r, err) : fail_oom(err);
+	store_record_release(&r);
 	if (rc < 0)
 		return -1;
-	ev.reason = (char *)(reason ? reason : "");
+	ev.reason = reason ? reason : "";
 	return history_append(st, &ev, err);
 }
 
@@ -96,10 +96,10 @@ static bool is_good(struct store *st, const char *version)
 	struct err err;
 	bool good;
 
-	if (!store_is_installed(st, version) || record_read(st, version, &r, &err) < 0)
+	if (!store_is_installed(st, version) || store_record_read(st, version, &r, &err) < 0)
 		return false;
 	good = !r.bad;
-	record_release(&r);
+	store_record_release(&r);
 	return good;
 }
 

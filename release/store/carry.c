@@ -1,5 +1,6 @@
 /* Static assets across installed releases (specs/store.md, "Static assets across releases"). */
 #include "release/store/carry.h"
+#include "release/store/seal.h"
 #include "release/store/store_list.h"
 
 #include <errno.h>
@@ -168,11 +169,27 @@ static int carry_in_one(void *ctx, int dirfd, const struct manifest *other, stru
 	return carry(dirfd, other, c->fd, c->m, c->linked, err);
 }
 
+/* An installed release is read-only (specs/store.md "Immutable releases"): its static
+ * directories are made writable for the time of the linking, then read-only again. */
+static int static_dirs_writable(int dirfd, const struct manifest *m, bool writable, struct err *err)
+{
+	for (size_t i = 0; i < m->n_files; i++)
+		if (is_static_dir(&m->files[i]) &&
+		    seal_dirs(dirfd, m->files[i].path, writable, err) < 0)
+			return -1;
+	return 0;
+}
+
 static int carry_out_one(void *ctx, int dirfd, const struct manifest *other, struct err *err)
 {
 	struct carry_ctx *c = ctx;
+	int rc = static_dirs_writable(dirfd, other, true, err);
 
-	return carry(c->fd, c->m, dirfd, other, c->linked, err);
+	if (rc == 0)
+		rc = carry(c->fd, c->m, dirfd, other, c->linked, err);
+	if (static_dirs_writable(dirfd, other, false, rc == 0 ? err : NULL) < 0)
+		rc = -1;
+	return rc;
 }
 
 int store_carry_in(struct store *st, int stagingfd, const struct manifest *m, unsigned long *linked,

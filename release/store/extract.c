@@ -4,7 +4,10 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/manifest/manifest_check.h"
+#include "release/store/blockpipe.h"
+#include "release/store/seal.h"
 #include "release/store/store_crash.h"
+#include "release/store/writeback.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -30,12 +33,18 @@ struct extractor {
 	void *observer_ctx;
 	struct archive *outer, *inner;
 	unsigned char *raw_buf;
-	uint64_t raw_bytes;     /* compressed bytes read from fd */
-	uint64_t plain_bytes;   /* decompressed bytes handed to the tar reader */
-	const void *last_block; /* the last decompressed block handed to the tar reader */
-	size_t last_block_len;
+	/* The decompressing side: the calling thread while the manifest is read, then the
+	 * decompression thread (blockpipe.h) during unpack. */
+	uint64_t raw_bytes;   /* compressed bytes read from fd */
+	uint64_t plain_bytes; /* decompressed bytes produced */
 	bool outer_eof;
-	struct err stream_err; /* why a callback failed, reported instead of libarchive's text */
+	struct err stream_err; /* why decompressing failed, reported instead of libarchive's */
+	/* The tar reader's side. */
+	bool threaded;          /* decompress in the thread from the next block on */
+	struct blockpipe *pipe; /* that thread, once started */
+	uint64_t handed;        /* decompressed bytes handed to the tar reader */
+	const void *last_block; /* the last block handed to it */
+	size_t last_block_len;
 	struct manifest *manifest;
 	bool *seen;
 	uint64_t entries, bytes;
@@ -43,6 +52,10 @@ struct extractor {
 	const EVP_MD *sha256;
 	int parent_fd; /* cached directory fd for parent_path */
 	char parent_path[MANIFEST_MAX_PATH + 1];
+	struct extract_placement place;
+	struct extract_progress progress;
+	struct writeback *writeback;
+	unsigned char *cmp_buf; /* a linked file's bytes, compared with the archive's */
 };
 
 void extract_limits_default(struct extract_limits *lim)
@@ -77,20 +90,19 @@ static la_ssize_t raw_read(struct archive *a, void *ctx, const void **buf)
 	return n;
 }
 
-static la_ssize_t plain_read(struct archive *a, void *ctx, const void **buf)
+/* The next decompressed block (the decompressing side): 1 with a block, 0 at the end of
+ * the stream, -1 with x->stream_err set. */
+static int outer_block(void *ctx, const void **block, size_t *len)
 {
 	struct extractor *x = ctx;
-	const void *block;
-	size_t len;
 	la_int64_t off;
 	int r;
 
 	if (x->outer_eof)
 		return 0;
-	r = archive_read_data_block(x->outer, &block, &len, &off);
+	r = archive_read_data_block(x->outer, block, len, &off);
 	if (r == ARCHIVE_EOF) {
 		x->outer_eof = true;
-		x->last_block_len = 0;
 		return 0;
 	}
 	if (r != ARCHIVE_OK) {
@@ -98,31 +110,55 @@ static la_ssize_t plain_read(struct archive *a, void *ctx, const void **buf)
 			fail(&x->stream_err, "cannot decompress the archive: %s",
 			     archive_error_string(x->outer) ? archive_error_string(x->outer)
 			                                    : "unknown error");
-		archive_set_error(a, EINVAL, "%s", x->stream_err.msg);
 		return -1;
 	}
-	x->plain_bytes += len;
+	x->plain_bytes += *len;
 	/* Bounded before the data reaches the tar reader: a bomb is stopped after at most
 	 * max_ratio times what was read plus a fixed slack, whatever the entries claim. */
-	if (x->plain_bytes > STREAM_SLACK && x->plain_bytes / x->lim.max_ratio > x->raw_bytes) {
-		fail(&x->stream_err,
-		     "compression ratio above %llu:1 (a compression bomb?); limit: --max-ratio",
-		     (unsigned long long)x->lim.max_ratio);
+	if (x->plain_bytes > STREAM_SLACK && x->plain_bytes / x->lim.max_ratio > x->raw_bytes)
+		return fail(
+		    &x->stream_err,
+		    "compression ratio above %llu:1 (a compression bomb?); limit: --max-ratio",
+		    (unsigned long long)x->lim.max_ratio);
+	if (x->plain_bytes > x->lim.max_bytes + x->lim.max_entries * 1536 + STREAM_SLACK)
+		return fail(&x->stream_err,
+		            "uncompressed archive larger than the size limit (%llu bytes); limit: "
+		            "--max-bytes",
+		            (unsigned long long)x->lim.max_bytes);
+	return 1;
+}
+
+/* The next block for the tar reader (its side): 1, 0 at the end, -1 with x->stream_err. */
+static int next_plain(struct extractor *x, const void **block, size_t *len)
+{
+	int r;
+
+	/* Started at a block boundary: the tar reader is done with the block before. */
+	if (x->threaded && !x->pipe && !x->outer_eof &&
+	    blockpipe_start(outer_block, x, &x->pipe, &x->stream_err) < 0)
+		return -1;
+	r = x->pipe ? blockpipe_read(x->pipe, block, len) : outer_block(x, block, len);
+	if (r == 1) {
+		x->handed += *len;
+		x->last_block = *block;
+		x->last_block_len = *len;
+	} else {
+		x->last_block_len = 0;
+	}
+	return r;
+}
+
+static la_ssize_t plain_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct extractor *x = ctx;
+	size_t len = 0;
+	int r = next_plain(x, buf, &len);
+
+	if (r < 0) {
 		archive_set_error(a, EINVAL, "%s", x->stream_err.msg);
 		return -1;
 	}
-	if (x->plain_bytes > x->lim.max_bytes + x->lim.max_entries * 1536 + STREAM_SLACK) {
-		fail(&x->stream_err,
-		     "uncompressed archive larger than the size limit (%llu bytes); limit: "
-		     "--max-bytes",
-		     (unsigned long long)x->lim.max_bytes);
-		archive_set_error(a, EINVAL, "%s", x->stream_err.msg);
-		return -1;
-	}
-	x->last_block = block;
-	x->last_block_len = len;
-	*buf = block;
-	return (la_ssize_t)len;
+	return r ? (la_ssize_t)len : 0;
 }
 
 static int reader_error(struct extractor *x, struct archive *a, const char *what, struct err *err)
@@ -195,6 +231,8 @@ void extractor_free(struct extractor *x)
 {
 	if (!x)
 		return;
+	blockpipe_stop(x->pipe); /* it uses the outer reader */
+	writeback_finish(x->writeback, NULL);
 	if (x->inner)
 		archive_read_free(x->inner);
 	if (x->outer)
@@ -205,6 +243,7 @@ void extractor_free(struct extractor *x)
 	manifest_free(x->manifest);
 	free(x->seen);
 	free(x->raw_buf);
+	free(x->cmp_buf);
 	free(x);
 }
 
@@ -330,6 +369,50 @@ static int copy_data(struct extractor *x, const char *name, int fd, uint64_t wan
 	return 0;
 }
 
+/* Reads the entry's data and compares it with fd's bytes (a linked file, verified against
+ * the manifest by the link hook): an archive whose data differs from its own manifest is
+ * refused whether or not its files were written. */
+static int compare_data(struct extractor *x, const char *name, int fd, uint64_t want,
+                        struct err *err)
+{
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	uint64_t done = 0;
+	int r;
+
+	if (!x->cmp_buf && !(x->cmp_buf = malloc(RAW_BLOCK)))
+		return fail_oom(err);
+	while ((r = archive_read_data_block(x->inner, &buf, &len, &off)) == ARCHIVE_OK) {
+		if ((uint64_t)off != done)
+			return fail(err, "%.200s: sparse or out-of-order data", name);
+		if (done + len > want)
+			return fail(err, "%.200s: more data than the manifest's %llu bytes", name,
+			            (unsigned long long)want);
+		for (size_t at = 0; at < len;) {
+			size_t n = len - at < RAW_BLOCK ? len - at : RAW_BLOCK;
+			ssize_t got = pread(fd, x->cmp_buf, n, (off_t)(done + at));
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				return fail_sys(err, "cannot read %.200s", name);
+			if ((size_t)got != n || memcmp(x->cmp_buf, (const char *)buf + at, n))
+				return fail(err,
+				            "%.200s: content does not match the manifest's SHA-256",
+				            name);
+			at += n;
+		}
+		done += len;
+	}
+	if (r != ARCHIVE_EOF)
+		return reader_error(x, x->inner, "damaged or truncated archive", err);
+	if (done != want)
+		return fail(err, "%.200s: %llu bytes of data, the manifest says %llu", name,
+		            (unsigned long long)done, (unsigned long long)want);
+	return 0;
+}
+
 int extractor_read_manifest(struct extractor *x, const struct manifest **m, struct err *err)
 {
 	struct archive_entry *e;
@@ -388,39 +471,6 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, stru
 	return 0;
 }
 
-int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
-{
-	struct open_how how = {
-	    .flags = (uint64_t)(flags | O_CLOEXEC),
-	    .mode = (flags & O_CREAT) ? mode : 0,
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	char buf[MANIFEST_MAX_PATH + 1], *p, *slash;
-	int fd, next;
-	long r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	if (r >= 0 || errno != ENOSYS)
-		return (int)r;
-	/* Kernels before 5.6: walk the components without following links. */
-	if (strlen(path) >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(buf, path);
-	fd = dup(dirfd);
-	for (p = buf; fd >= 0 && (slash = strchr(p, '/')); p = slash + 1) {
-		*slash = '\0';
-		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
-	if (fd < 0)
-		return -1;
-	next = openat(fd, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-	close(fd);
-	return next;
-}
-
 /* A descriptor for the directory holding `path` (cached: archives list siblings together). */
 static int parent_dir(struct extractor *x, int stagingfd, const char *path, const char **base,
                       struct err *err)
@@ -453,7 +503,7 @@ static int write_manifest_file(struct extractor *x, int stagingfd, struct err *e
 	if (manifest_to_json(x->manifest, &json, &len, err) < 0)
 		return -1;
 	fd = openat(stagingfd, MANIFEST_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	            0644);
+	            x->place.read_only ? seal_file_mode(0644) : 0644);
 	if (fd < 0) {
 		free(json);
 		return fail_sys(err, "cannot create " MANIFEST_NAME " in staging");
@@ -465,6 +515,16 @@ static int write_manifest_file(struct extractor *x, int stagingfd, struct err *e
 		rc = fail_sys(err, "cannot write " MANIFEST_NAME);
 	free(json);
 	return rc;
+}
+
+static int placed(struct extractor *x, const struct manifest_file *f)
+{
+	x->bytes += f->size;
+	x->progress.files++;
+	x->progress.bytes += f->size;
+	if (x->place.progress)
+		x->place.progress(x->place.progress_ctx, &x->progress);
+	return 0;
 }
 
 static int write_entry(struct extractor *x, int stagingfd, struct archive_entry *e,
@@ -524,7 +584,22 @@ static int write_entry(struct extractor *x, int stagingfd, struct archive_entry 
 	    (uint64_t)archive_entry_size(e) != f->size)
 		return fail(err, "%.200s: size %lld in the archive, %llu in the manifest", name,
 		            (long long)archive_entry_size(e), (unsigned long long)f->size);
-	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f->mode);
+	if (x->place.link) {
+		fd = x->place.link(x->place.link_ctx, f, pfd, base, err);
+		if (fd == -2)
+			return -1;
+		if (fd >= 0) {
+			int r = compare_data(x, name, fd, f->size, err);
+
+			close(fd);
+			if (r < 0)
+				return -1;
+			x->progress.linked++;
+			return placed(x, f);
+		}
+	}
+	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	            x->place.read_only ? seal_file_mode(f->mode) : f->mode);
 	if (fd < 0)
 		return fail_sys(err, "cannot create %.200s", name);
 	if (copy_data(x, name, fd, f->size, digest, err) < 0) {
@@ -537,12 +612,17 @@ static int write_entry(struct extractor *x, int stagingfd, struct archive_entry 
 
 		futimens(fd, ts);
 	}
-	if (close(fd) < 0)
-		return fail_sys(err, "cannot write %.200s", name);
-	if (memcmp(digest, f->sha256, 32))
+	if (memcmp(digest, f->sha256, 32)) {
+		close(fd);
 		return fail(err, "%.200s: content does not match the manifest's SHA-256", name);
-	x->bytes += f->size;
-	return 0;
+	}
+	if (x->place.writeback) {
+		if (writeback_add(x->writeback, fd, name, err) < 0)
+			return -1;
+	} else if (close(fd) < 0) {
+		return fail_sys(err, "cannot write %.200s", name);
+	}
+	return placed(x, f);
 }
 
 static bool all_zero(const void *buf, size_t len)
@@ -560,24 +640,24 @@ static bool all_zero(const void *buf, size_t len)
 static int check_trailer(struct extractor *x, struct err *err)
 {
 	uint64_t consumed = (uint64_t)archive_filter_bytes(x->inner, 0);
-	uint64_t unread = x->plain_bytes - consumed;
+	uint64_t unread = x->handed - consumed;
 	const void *block;
 	size_t len;
-	la_int64_t off;
 	ssize_t n;
 	int r;
 
-	if (consumed > x->plain_bytes || unread > x->last_block_len)
+	if (consumed > x->handed || unread > x->last_block_len)
 		return fail(err, "cannot check the end of the archive");
 	if (!all_zero((const char *)x->last_block + x->last_block_len - unread, unread))
 		return fail(err, "trailing data after the tar end-of-archive marker");
-	while (!x->outer_eof &&
-	       (r = archive_read_data_block(x->outer, &block, &len, &off)) != ARCHIVE_EOF) {
-		if (r != ARCHIVE_OK)
-			return reader_error(x, x->outer, "damaged compressed stream", err);
+	while ((r = next_plain(x, &block, &len)) == 1)
 		if (!all_zero(block, len))
 			return fail(err, "trailing data after the tar end-of-archive marker");
-	}
+	if (r < 0)
+		return reader_error(x, x->outer, "damaged compressed stream", err);
+	/* The decompressing side is done: its counters are the caller's again. */
+	blockpipe_stop(x->pipe);
+	x->pipe = NULL;
 	/* Bytes read but not consumed by the decompressor (gzip stops quietly at anything that
 	 * is not another member), or never read at all, are data after the compressed stream. */
 	if ((uint64_t)archive_filter_bytes(x->outer, -1) != x->raw_bytes)
@@ -595,6 +675,11 @@ static int check_trailer(struct extractor *x, struct err *err)
 	return 0;
 }
 
+void extractor_set_placement(struct extractor *x, const struct extract_placement *p)
+{
+	x->place = *p;
+}
+
 int extractor_unpack(struct extractor *x, int stagingfd, struct err *err)
 {
 	char name[MANIFEST_MAX_PATH + 2];
@@ -608,6 +693,19 @@ int extractor_unpack(struct extractor *x, int stagingfd, struct err *err)
 	old_umask = umask(022);
 	if (write_manifest_file(x, stagingfd, err) < 0)
 		goto out;
+	memset(&x->progress, 0, sizeof(x->progress));
+	for (size_t i = 0; i < x->manifest->n_files; i++)
+		if (x->manifest->files[i].type == MANIFEST_FILE) {
+			x->progress.files_total++;
+			x->progress.bytes_total += x->manifest->files[i].size;
+		}
+	/* Writeback in its own thread when it can start; else each file's is started here. */
+	if (x->place.writeback && !x->writeback) {
+		struct err ignored;
+
+		writeback_start(&x->writeback, &ignored);
+	}
+	x->threaded = true;
 	while ((r = next_entry(x, &e, name, err)) == 1) {
 		if (write_entry(x, stagingfd, e, name, err) < 0)
 			goto out;
@@ -626,6 +724,11 @@ int extractor_unpack(struct extractor *x, int stagingfd, struct err *err)
 		goto out;
 	rc = 0;
 out:
+	if (x->writeback) {
+		if (writeback_finish(x->writeback, rc == 0 ? err : NULL) < 0)
+			rc = -1;
+		x->writeback = NULL;
+	}
 	umask(old_umask);
 	return rc;
 }

@@ -35,8 +35,35 @@ struct extract_limits {
 void extract_limits_default(struct extract_limits *lim);
 
 /* Called with every raw (compressed) byte read from the archive file, in order, exactly once,
- * from the first to the last byte of the file. Lets the caller hash what was really read. */
+ * from the first to the last byte of the file. Lets the caller hash what was really read.
+ * Called from the decompression thread during extractor_unpack. */
 typedef void (*extract_raw_observer)(void *ctx, const void *buf, size_t len);
+
+/* Places regular file f as `base` in directory `pfd` some other way than writing it (a hard
+ * link to a verified identical file) and returns a descriptor open on it for reading, so
+ * that the archive's data can be compared with it; -1 when it did not (the file is then
+ * written); -2 with err set on a failure that ends the unpack. */
+typedef int (*extract_link_fn)(void *ctx, const struct manifest_file *f, int pfd, const char *base,
+                               struct err *err);
+
+struct extract_progress {
+	uint64_t files, files_total; /* regular files placed, of the manifest's */
+	uint64_t bytes, bytes_total; /* their bytes */
+	uint64_t linked;             /* files placed by the link hook */
+};
+
+/* Called after each regular file is placed, from the thread that called extractor_unpack. */
+typedef void (*extract_progress_fn)(void *ctx, const struct extract_progress *p);
+
+/* How extractor_unpack places files; all zero: as the manifest says, nothing else. */
+struct extract_placement {
+	bool read_only;       /* files without write bits (seal_file_mode) */
+	bool writeback;       /* start writing each file to disk as it is closed (writeback.h) */
+	extract_link_fn link; /* tried first for every regular file */
+	void *link_ctx;
+	extract_progress_fn progress;
+	void *progress_ctx;
+};
 
 struct extractor;
 
@@ -50,10 +77,13 @@ void extractor_free(struct extractor *x);
  * the manifest's totals against the limits before anything is written. */
 int extractor_read_manifest(struct extractor *x, const struct manifest **m, struct err *err);
 
+/* Sets how the next extractor_unpack places files (copied; hooks and contexts borrowed). */
+void extractor_set_placement(struct extractor *x, const struct extract_placement *p);
+
 /* Writes the manifest and every other entry beneath `stagingfd` (an empty directory), with
- * all the checks above, then drains and checks the rest of the archive. Does not sync: the
- * caller decides when (syncfs). On failure the staging directory holds a partial tree that
- * the caller removes. */
+ * all the checks above, then drains and checks the rest of the archive. Decompression runs
+ * in a thread of its own (blockpipe.h). Does not sync: the caller decides when (syncfs).
+ * On failure the staging directory holds a partial tree that the caller removes. */
 int extractor_unpack(struct extractor *x, int stagingfd, struct err *err);
 
 /* Statistics after extractor_unpack: entries written, file bytes written. */
@@ -61,10 +91,5 @@ void extractor_stats(const struct extractor *x, uint64_t *entries, uint64_t *byt
 
 /* The compression filter found: "zstd", "gzip" or "none". Valid after read_manifest. */
 const char *extractor_filter_name(const struct extractor *x);
-
-/* Opens `path` (relative, already checked with relpath_check) beneath dirfd without
- * following any symlink: openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or a component walk
- * with O_NOFOLLOW where openat2 is unavailable. Returns the fd or -1 with errno set. */
-int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
 
 #endif

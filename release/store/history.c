@@ -38,6 +38,30 @@ static void parse_stack(json_object *obj, struct history_event *ev)
 	ev->has_stack = ev->top >= 0 && ev->below >= -1;
 }
 
+/* The event's strings, copied into one owned block (ev->strings_) the fields point into. */
+static int copy_strings(json_object *obj, struct history_event *ev)
+{
+	static const char *const keys[] = {"time", "action",          "version", "from",
+	                                   "to",   "archive_blake2b", "reason"};
+	const char **fields[] = {&ev->time, &ev->action,       &ev->version, &ev->from,
+	                         &ev->to,   &ev->archive_hash, &ev->reason};
+	const char *v[sizeof(keys) / sizeof(keys[0])];
+	size_t total = 1, i;
+	char *p;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((v[i] = json_get_str(obj, keys[i])))
+			total += strlen(v[i]) + 1;
+	if (!(p = ev->strings_ = malloc(total)))
+		return -1;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (v[i]) {
+			*fields[i] = memcpy(p, v[i], strlen(v[i]) + 1);
+			p += strlen(v[i]) + 1;
+		}
+	return 0;
+}
+
 static int parse_line(const char *line, size_t len, struct history_event *ev, struct err *err)
 {
 	json_object *obj;
@@ -57,13 +81,10 @@ static int parse_line(const char *line, size_t len, struct history_event *ev, st
 	json_get_u64(obj, "seq", &ev->seq);
 	json_get_u64(obj, "serial", &ev->serial);
 	ev->downgrade = json_get_bool(obj, "downgrade");
-	ev->time = json_get_strdup(obj, "time");
-	ev->action = json_get_strdup(obj, "action");
-	ev->version = json_get_strdup(obj, "version");
-	ev->from = json_get_strdup(obj, "from");
-	ev->to = json_get_strdup(obj, "to");
-	ev->archive_hash = json_get_strdup(obj, "archive_blake2b");
-	ev->reason = json_get_strdup(obj, "reason");
+	if (copy_strings(obj, ev) < 0) {
+		json_object_put(obj);
+		return fail_oom(err);
+	}
 	if (is_switch(ev->action))
 		parse_stack(obj, ev);
 	json_object_put(obj);
@@ -74,13 +95,7 @@ static int parse_line(const char *line, size_t len, struct history_event *ev, st
 
 static void event_release(struct history_event *ev)
 {
-	free(ev->time);
-	free(ev->action);
-	free(ev->version);
-	free(ev->from);
-	free(ev->to);
-	free(ev->archive_hash);
-	free(ev->reason);
+	free(ev->strings_);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -487,7 +502,8 @@ static int stack_by_replay(struct store *st, const struct history_event *ev, int
 static int stack_after(struct store *st, int fd, int64_t end, const struct history_event *ev,
                        int64_t *top, int64_t *below, struct err *err)
 {
-	struct history_event last, node;
+	struct history_event last, node = {0};
+	const char *top_version;
 	bool found;
 	int r;
 
@@ -504,6 +520,7 @@ static int stack_after(struct store *st, int fd, int64_t end, const struct histo
 	}
 	*top = last.top;
 	*below = last.below;
+	top_version = last.to;
 	if (!strcmp(ev->action, "rollback") && ev->from && !strcmp(last.to, ev->from)) {
 		/* Pop: the entry under the top becomes the top. */
 		if (last.below < 0) {
@@ -519,15 +536,13 @@ static int stack_after(struct store *st, int fd, int64_t end, const struct histo
 		}
 		*top = last.below;
 		*below = node.below;
-		free(last.to);
-		last.to = node.to;
-		node.to = NULL;
-		event_release(&node);
+		top_version = node.to;
 	}
-	if (strcmp(last.to, ev->to)) {
+	if (strcmp(top_version, ev->to)) {
 		*below = *top;
 		*top = end;
 	}
+	event_release(&node);
 	event_release(&last);
 	return 0;
 }

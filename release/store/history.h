@@ -17,17 +17,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* One event. The strings are borrowed from the caller for history_append; in a loaded
+ * history they point into strings_, which the event owns (history_release frees it). */
 struct history_event {
-	uint64_t seq;       /* 1, 2, 3, ... */
-	char *time;         /* RFC 3339 UTC */
-	char *action;       /* install, activate, rollback, prune, mark-bad */
-	char *version;      /* install, prune, mark-bad */
-	char *from;         /* activate, rollback: previous current, NULL when none */
-	char *to;           /* activate, rollback */
-	uint64_t serial;    /* install */
-	char *archive_hash; /* install */
-	bool downgrade;     /* install: accepted with --allow-downgrade */
-	char *reason;       /* mark-bad */
+	uint64_t seq;             /* 1, 2, 3, ... */
+	const char *time;         /* RFC 3339 UTC */
+	const char *action;       /* install, activate, rollback, prune, mark-bad */
+	const char *version;      /* install, prune, mark-bad */
+	const char *from;         /* activate, rollback: previous current, NULL when none */
+	const char *to;           /* activate, rollback */
+	uint64_t serial;          /* install */
+	const char *archive_hash; /* install */
+	bool downgrade;           /* install: accepted with --allow-downgrade */
+	const char *reason;       /* mark-bad */
+	char *strings_;           /* loaded events: the block the strings above live in */
 	/* activate, rollback (set by history_append; absent in histories of older slipways): */
 	bool has_stack;
 	int64_t top;    /* offset of the line whose event pushed the version now on top */

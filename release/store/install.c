@@ -5,6 +5,8 @@
 #include "release/store/carry.h"
 #include "release/store/history.h"
 #include "release/sig/minisign.h"
+#include "release/store/delta.h"
+#include "release/store/seal.h"
 #include "release/store/store_crash.h"
 #include "release/store/store_meta.h"
 #include "release/store/verified.h"
@@ -28,12 +30,13 @@ struct install_ctx {
 	struct store_state state;
 	char staging[64]; /* name inside ROOT/staging */
 	int stagingfd;
+	struct delta *delta;
 };
 
 /* Returns 1 when the same archive is already installed (nothing to do), 0 to go on. */
 static int downgrade_guard(struct install_ctx *c, struct err *err)
 {
-	if (state_read(c->st, &c->state, err) < 0)
+	if (store_state_read(c->st, &c->state, err) < 0)
 		return -1;
 	if (c->state.app[0] && strcmp(c->state.app, c->v.app))
 		return fail(err, "the archive is for app %s, this store holds app %s", c->v.app,
@@ -42,13 +45,13 @@ static int downgrade_guard(struct install_ctx *c, struct err *err)
 		struct release_record r;
 		int same;
 
-		if (record_read(c->st, c->v.version, &r, err) < 0 ||
+		if (store_record_read(c->st, c->v.version, &r, err) < 0 ||
 		    verified_hash_file(&c->v, err) < 0) {
-			record_release(&r);
+			store_record_release(&r);
 			return -1;
 		}
 		same = !strcmp(r.archive_hash, c->v.hash_hex);
-		record_release(&r);
+		store_record_release(&r);
 		if (!same)
 			return fail(err, "version %s is already installed from a different archive",
 			            c->v.version);
@@ -115,7 +118,7 @@ static int commit(struct install_ctx *c, struct err *err)
 	r.installed_at = now;
 	r.downgrade = c->res->downgrade;
 	r.bad_reason = "";
-	if (record_write(c->st, &r, err) < 0)
+	if (store_record_write(c->st, &r, err) < 0)
 		return -1;
 	crashpoint("install-after-record");
 	if (!c->state.has_high || c->v.serial > c->state.high_serial) {
@@ -125,7 +128,7 @@ static int commit(struct install_ctx *c, struct err *err)
 		                        .high_hash = c->v.hash_hex,
 		                        .high_version = c->v.version};
 
-		if (state_write(c->st, &s, err) < 0)
+		if (store_state_write(c->st, &s, err) < 0)
 			return -1;
 	}
 	crashpoint("install-after-state");
@@ -136,6 +139,10 @@ static int commit(struct install_ctx *c, struct err *err)
 	if (fsync_dir_at(c->st->rootfd, STORE_RELEASES, err) < 0)
 		return -1;
 	crashpoint("install-after-rename");
+	/* Read-only like the rest of the tree now that it has moved (moving a directory needs
+	 * write permission on it). Lost in a crash, the sweep does it again. */
+	if (fchmod(c->stagingfd, 0555) < 0)
+		return fail_sys(err, "cannot make %s/%s read-only", c->st->root, final);
 	ev.version = c->v.version;
 	ev.serial = c->v.serial;
 	ev.archive_hash = c->v.hash_hex;
@@ -144,6 +151,25 @@ static int commit(struct install_ctx *c, struct err *err)
 		return fail_prefix(err, "%s is installed but the history was not written",
 		                   c->v.version);
 	crashpoint("install-after-history");
+	return 0;
+}
+
+/* Read-only files, writeback as each is closed, links to identical files of installed
+ * releases (specs/store.md "Install", "Delta install", "Immutable releases"). */
+static int place_files(struct install_ctx *c, struct err *err)
+{
+	struct extract_placement p = {
+	    .read_only = true,
+	    .writeback = true,
+	    .progress = c->o->progress,
+	    .progress_ctx = c->o->progress_ctx,
+	};
+
+	if (delta_open(c->st, c->v.version, &c->delta, err) < 0)
+		return -1;
+	p.link = delta_link;
+	p.link_ctx = c->delta;
+	extractor_set_placement(c->v.x, &p);
 	return 0;
 }
 
@@ -176,11 +202,17 @@ int store_install(struct store *st, const char *archive, const struct install_op
 		goto out;
 	if (verified_read_manifest(&c.v, &o->limits, err) < 0)
 		goto out;
+	if (place_files(&c, err) < 0)
+		goto out;
 	crashpoint("install-before-unpack");
-	if (verified_unpack(&c.v, c.stagingfd, err) < 0)
+	/* Static assets carried in while the tree is still writable, then sealed. */
+	if (verified_unpack(&c.v, c.stagingfd, err) < 0 ||
+	    store_carry_in(st, c.stagingfd, c.v.m, NULL, err) < 0 ||
+	    seal_tree(c.stagingfd, c.v.m, err) < 0)
 		goto out;
 	extractor_stats(c.v.x, &res->entries, &res->bytes);
-	if (store_carry_in(st, c.stagingfd, c.v.m, NULL, err) < 0 || commit(&c, err) < 0)
+	delta_stats(c.delta, &res->linked, &res->linked_bytes);
+	if (commit(&c, err) < 0)
 		goto out;
 	/* Installed: lending its assets to the other releases is best effort (store_carry_out). */
 	store_carry_out(st, c.v.version, c.v.m, NULL, &(struct err){0});
@@ -193,7 +225,8 @@ out:
 	}
 	if (c.stagingfd >= 0)
 		close(c.stagingfd);
-	state_release(&c.state);
+	store_state_release(&c.state);
 	verified_close(&c.v);
+	delta_free(c.delta);
 	return rc;
 }

@@ -4,7 +4,9 @@
  * descriptor before libarchive reads a byte; downgrade guard from the authenticated trusted
  * comment; hardened extraction into a private staging directory; the manifest must agree
  * with the trusted comment; the signature is checked again over the bytes actually read;
- * syncfs; record and state written; rename into releases/<version>; history. */
+ * the tree made read-only; syncfs; record and state written; rename into
+ * releases/<version>; history. Files identical to those of an installed release are hard
+ * links to them (delta.h). */
 #ifndef SLIPWAY_INSTALL_H
 #define SLIPWAY_INSTALL_H
 
@@ -19,6 +21,8 @@ struct install_opts {
 	bool allow_downgrade;
 	const char *sig_path; /* NULL: "<archive>.minisig" */
 	struct extract_limits limits;
+	extract_progress_fn progress; /* NULL: none */
+	void *progress_ctx;
 };
 
 struct install_result {
@@ -27,6 +31,7 @@ struct install_result {
 	bool already_installed; /* the same archive was installed before: nothing was done */
 	bool downgrade;         /* accepted below the high-water mark with allow_downgrade */
 	uint64_t entries, bytes;
+	uint64_t linked, linked_bytes; /* of those, files hard-linked from installed releases */
 };
 
 /* Requires the store lock. On failure nothing is left under a final name: the staging

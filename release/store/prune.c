@@ -7,9 +7,11 @@
 #include "release/store/store_list.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The most recently activated release that is installed and not marked bad. */
@@ -29,15 +31,33 @@ static char *newest_known_good(struct store *st, const struct history *h,
 	return NULL;
 }
 
+static int make_dir_writable(int at, const char *path, struct err *err)
+{
+	int fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	int rc = 0;
+
+	if (fd < 0)
+		return fail_sys(err, "cannot open %s", path);
+	if (fstat(fd, &sb) < 0 ||
+	    ((sb.st_mode & 0200) == 0 && fchmod(fd, (sb.st_mode & 07777) | 0200) < 0))
+		rc = fail_sys(err, "cannot make %s writable to move it", path);
+	close(fd);
+	return rc;
+}
+
 static int remove_release(struct store *st, const char *version, struct err *err)
 {
-	struct history_event ev = {.action = "prune", .version = (char *)version};
+	struct history_event ev = {.action = "prune", .version = version};
 	char from[512], to[512], meta[512];
 
 	snprintf(from, sizeof(from), STORE_RELEASES "/%s", version);
 	snprintf(to, sizeof(to), STORE_TRASH "/%s.%ld", version, (long)getpid());
 	snprintf(meta, sizeof(meta), STORE_META "/%s.json", version);
 	remove_tree_at(st->rootfd, to, err);
+	/* A release is read-only; moving a directory needs write permission on it. */
+	if (make_dir_writable(st->rootfd, from, err) < 0)
+		return -1;
 	if (renameat(st->rootfd, from, st->rootfd, to) < 0)
 		return fail_sys(err, "cannot move %s/%s to trash", st->root, from);
 	if (fsync_dir_at(st->rootfd, STORE_RELEASES, err) < 0)

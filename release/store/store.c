@@ -94,7 +94,7 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 	if (faccessat(fd, STORE_STATE, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		struct store_state s = {.app = "", .high_hash = "", .high_version = ""};
 
-		if (state_write(&st, &s, err) < 0)
+		if (store_state_write(&st, &s, err) < 0)
 			goto out;
 	}
 	if (faccessat(fd, STORE_HISTORY, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
@@ -364,6 +364,38 @@ static int remove_orphan_records(struct store *st, struct err *err)
 	return 0;
 }
 
+/* releases/<v> still writable: an install that died between its rename and making the
+ * top directory read-only (specs/store.md "Immutable releases"). */
+static void seal_release_tops(struct store *st)
+{
+	int fd =
+	    openat(st->rootfd, STORE_RELEASES, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat sb;
+		int rfd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		rfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (rfd < 0)
+			continue;
+		if (fstat(rfd, &sb) == 0 && (sb.st_mode & 0222))
+			fchmod(rfd, sb.st_mode & 0555);
+		close(rfd);
+	}
+	closedir(d);
+}
+
 int store_sweep(struct store *st, struct err *err)
 {
 	int rc = 0;
@@ -377,5 +409,6 @@ int store_sweep(struct store *st, struct err *err)
 	remove_temporaries(st, STORE_SHARED, err);
 	if (remove_orphan_records(st, err) < 0)
 		rc = -1;
+	seal_release_tops(st);
 	return rc;
 }

@@ -58,12 +58,13 @@ int store_list_releases(struct store *st, struct release_record **out, size_t *n
 			k = grown;
 		}
 		/* A release pruned meanwhile by another process is simply not listed. */
-		if (record_read(st, de->d_name, &k[count].r, &e2) < 0)
+		if (store_record_read(st, de->d_name, &k[count].r, &e2) < 0)
 			continue;
 		k[count].seq = history_install_seq(&h, de->d_name);
 		count++;
 	}
-	qsort(k, count, sizeof(*k), by_seq);
+	if (count) /* qsort(NULL, 0, ...) is undefined */
+		qsort(k, count, sizeof(*k), by_seq);
 	*out = calloc(count + 1, sizeof(**out));
 	if (!*out) {
 		fail_oom(err);
@@ -76,7 +77,7 @@ int store_list_releases(struct store *st, struct release_record **out, size_t *n
 	rc = 0;
 out:
 	for (size_t i = 0; i < count; i++)
-		record_release(&k[i].r);
+		store_record_release(&k[i].r);
 	free(k);
 	if (d)
 		closedir(d);
@@ -87,7 +88,7 @@ out:
 void store_list_free(struct release_record *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		record_release(&r[i]);
+		store_record_release(&r[i]);
 	free(r);
 }
 

@@ -56,7 +56,8 @@ static int save_json(struct store *st, const char *path, json_object *obj, struc
 	return rc;
 }
 
-int record_read(struct store *st, const char *version, struct release_record *r, struct err *err)
+int store_record_read(struct store *st, const char *version, struct release_record *r,
+                      struct err *err)
 {
 	char path[256];
 	json_object *obj = NULL;
@@ -81,14 +82,14 @@ int record_read(struct store *st, const char *version, struct release_record *r,
 	    !r->bad_reason || json_get_u64(obj, "serial", &r->serial) < 0 ||
 	    strcmp(r->version, version)) {
 		json_object_put(obj);
-		record_release(r);
+		store_record_release(r);
 		return fail_kind(err, ERR_SYSTEM, "%s: damaged release record", path);
 	}
 	json_object_put(obj);
 	return 0;
 }
 
-int record_write(struct store *st, const struct release_record *r, struct err *err)
+int store_record_write(struct store *st, const struct release_record *r, struct err *err)
 {
 	char path[256];
 	json_object *obj = json_object_new_object();
@@ -112,7 +113,7 @@ int record_write(struct store *st, const struct release_record *r, struct err *e
 	return rc;
 }
 
-void record_release(struct release_record *r)
+void store_record_release(struct release_record *r)
 {
 	free(r->version);
 	free(r->app);
@@ -123,7 +124,7 @@ void record_release(struct release_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int state_read(struct store *st, struct store_state *s, struct err *err)
+int store_state_read(struct store *st, struct store_state *s, struct err *err)
 {
 	json_object *obj = NULL, *v;
 	bool bad;
@@ -138,13 +139,13 @@ int state_read(struct store *st, struct store_state *s, struct err *err)
 	bad = s->has_high && json_get_u64(obj, "high_serial", &s->high_serial) < 0;
 	json_object_put(obj);
 	if (bad || !s->app || !s->high_hash || !s->high_version) {
-		state_release(s);
+		store_state_release(s);
 		return fail_kind(err, ERR_SYSTEM, STORE_STATE ": damaged store state");
 	}
 	return 0;
 }
 
-int state_write(struct store *st, const struct store_state *s, struct err *err)
+int store_state_write(struct store *st, const struct store_state *s, struct err *err)
 {
 	json_object *obj = json_object_new_object();
 	int rc;
@@ -164,7 +165,7 @@ int state_write(struct store *st, const struct store_state *s, struct err *err)
 	return rc;
 }
 
-void state_release(struct store_state *s)
+void store_state_release(struct store_state *s)
 {
 	free(s->app);
 	free(s->high_hash);

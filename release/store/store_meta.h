@@ -30,14 +30,15 @@ struct store_state {
 	char *high_version;   /* its version ("" when none) */
 };
 
-/* Heap strings in *out, owned by the caller; release with record_release. ENOENT gives
+/* Heap strings in *out, owned by the caller; release with store_record_release. ENOENT gives
  * "<version> is not installed". */
-int record_read(struct store *st, const char *version, struct release_record *out, struct err *err);
-int record_write(struct store *st, const struct release_record *r, struct err *err);
-void record_release(struct release_record *r);
+int store_record_read(struct store *st, const char *version, struct release_record *out,
+                      struct err *err);
+int store_record_write(struct store *st, const struct release_record *r, struct err *err);
+void store_record_release(struct release_record *r);
 
-int state_read(struct store *st, struct store_state *out, struct err *err);
-int state_write(struct store *st, const struct store_state *s, struct err *err);
-void state_release(struct store_state *s);
+int store_state_read(struct store *st, struct store_state *out, struct err *err);
+int store_state_write(struct store *st, const struct store_state *s, struct err *err);
+void store_state_release(struct store_state *s);
 
 #endif

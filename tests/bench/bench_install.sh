@@ -26,8 +26,8 @@ for v in v1 v2; do
 	printf '[app]\nname = bench\nbuild =\n[bundle]\ninclude = tree\n' >$v/slipway.ini
 done
 minisign -G -W -p test.pub -s test.key >/dev/null 2>&1 # TEST key
-"$SLIPWAY" pack v1 --no-build -s test.key --version v1 --serial 1 -o out >/dev/null
-"$SLIPWAY" pack v2 --no-build -s test.key --version v2 --serial 2 -o out >/dev/null
+"$SLIPWAY" pack v1 --no-build --allow-no-services -s test.key --version v1 --serial 1 -o out >/dev/null
+"$SLIPWAY" pack v2 --no-build --allow-no-services -s test.key --version v2 --serial 2 -o out >/dev/null
 A1=$(pwd)/out/bench-v1.tar.zst A2=$(pwd)/out/bench-v2.tar.zst
 files=$(find v1/tree -type f | wc -l)
 changed=$( (diff -rq v1/tree v2/tree || true) | wc -l)

@@ -19,13 +19,13 @@ echo "tree: $(find proj/tree -type f | wc -l) files, $(du -sb proj/tree | cut -f
 
 peer() { tar --sort=name -C proj -cf - tree | zstd -3 -T0 -q -f -o peer.tar.zst; }
 round_peer() { timed peer peer; }
-round_signed() { timed signed "$SLIPWAY" pack proj --no-build -s test.key --version bench -o out; }
+round_signed() { timed signed "$SLIPWAY" pack proj --no-build --allow-no-services -s test.key --version bench -o out; }
 for i in $(seq "$runs"); do
 	in_turn "$i" round_peer round_signed
 done
-timed unsigned "$SLIPWAY" pack proj --no-build --unsigned --version bench -o out-unsigned
+timed unsigned "$SLIPWAY" pack proj --no-build --allow-no-services --unsigned --version bench -o out-unsigned
 timed gz tar --sort=name -C proj -czf peer.tar.gz tree
-timed packgz "$SLIPWAY" pack proj --no-build --unsigned --version bench --compress gzip -o out-gz
+timed packgz "$SLIPWAY" pack proj --no-build --allow-no-services --unsigned --version bench --compress gzip -o out-gz
 
 A=out/bench-bench.tar.zst
 tar -tf "$A" >/dev/null || { echo "GNU tar cannot list the archive"; exit 1; }

@@ -9,12 +9,16 @@
 #   fixture_mediai_built_v2 DEST  the same, built from sources with a changed page,
 #                              stylesheet and client component: a second release whose
 #                              content-hashed /_next/static assets differ from the first's
-#   example_build DIR          in a copy of the example, what `npm run build` leaves, shared:
-#                              built once per key, copied afterwards (see below)
+#   fixture_template NAME DEST a copy of tests/e2e/fixtures/NAME (another project's shape)
+#                              with node_modules, cached the same way
+#   example_build DIR          in a copy of the example or of a template, what
+#                              `npm run build` leaves, shared: built once per key, copied
+#                              afterwards (see below)
 #
-# Inside tests/e2e/run.sh, `npm` is tests/e2e/shim/npm: `npm run build` in a copy of the
-# example (its package.json unchanged) is example_build, so `slipway pack` of a fixture_mediai
-# copy shares the build too, whoever packs it (tests, examples/demo.sh, the sanitizer pass).
+# Inside tests/e2e/run.sh, `npm` is tests/e2e/shim/npm: `npm run build` in such a copy (its
+# package.json unchanged) is example_build, so `slipway pack` of a fixture_mediai or
+# fixture_template copy shares the build too, whoever packs it (tests, examples/demo.sh, the
+# sanitizer pass).
 #
 # The caches live in ${FIXTURE_CACHE:-$REPO/build/fixture-cache}, keyed by a hash of what
 # they depend on, so a changed lockfile, source or release gives a fresh entry. They are
@@ -26,10 +30,10 @@
 # .next is a real copy (Next writes into it at run time). Progress goes to stderr; the
 # functions return non-zero with a message when npm fails.
 
-_fixture_src() { echo "$REPO/examples/mediai"; }
+_fixture_src() { echo "${_FIXTURE_SRC:-$REPO/examples/mediai}"; }
 _fixture_cache() { echo "${FIXTURE_CACHE:-$REPO/build/fixture-cache}"; }
 
-# The example's sources without build output, as a tar stream on stdout.
+# The example's sources (or those of $_FIXTURE_SRC) without build output, as a tar stream.
 _fixture_tar_sources() {
 	tar -C "$(_fixture_src)" --exclude=./node_modules --exclude=./.next --exclude=./release.txt \
 		--sort=name -cf - .
@@ -73,6 +77,24 @@ _fixture_fill() {
 
 _fixture_npm_ci() {
 	(cd "$1" && npm ci --no-audit --no-fund --loglevel=error >&2)
+}
+
+# Templates are made for pnpm, which only warns when a peer range is not met; npm refuses.
+_fixture_npm_ci_lenient() {
+	(cd "$1" && npm ci --no-audit --no-fund --loglevel=error --legacy-peer-deps >&2)
+}
+
+# fixture_template NAME DEST: tests/e2e/fixtures/NAME, a third-party project's shape (its
+# README says where from), copied to DEST with node_modules as fixture_mediai does.
+fixture_template() {
+	local name=${1:?fixture_template: NAME missing} dest=${2:?fixture_template: DEST missing}
+	local _FIXTURE_SRC="$REPO/tests/e2e/fixtures/$1" key
+	[ -f "$_FIXTURE_SRC/package-lock.json" ] || { echo "fixture: no template $name" >&2; return 1; }
+	key=$({ node --version; cat "$_FIXTURE_SRC/package-lock.json"; } | _fixture_hash)
+	_fixture_fill "tpl-$name" "$key" _fixture_npm_ci_lenient || return 1
+	mkdir -p "$dest" && _fixture_tar_sources | tar -C "$dest" -xf - || return 1
+	rm -rf "$dest/node_modules" "$dest/README.md"
+	_fixture_link_tree "$(_fixture_cache)/tpl-$name-$key/node_modules" "$dest/node_modules"
 }
 
 _fixture_modules_key() {

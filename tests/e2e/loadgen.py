@@ -8,8 +8,8 @@ failure, classified as:
   reset       the connection was reset or closed before the whole answer arrived
   timeout     no complete answer within --timeout seconds
   status      an answer other than 200
-A keep-alive connection the server ends with `Connection: close` is reopened for the next
-request (that is the protocol, not a failure); one the server closes while idle, without
+A keep-alive connection the server ends with `Connection: close` (or an HTTP/1.0 answer
+without keep-alive) is reopened for the next request (that is the protocol, not a failure); one the server closes while idle, without
 having said so, is counted as `idle_closed` (a client racing that close gets a reset).
 
 Used as a library (the bench drives switches while it runs) or alone:
@@ -76,7 +76,7 @@ async def read_response(reader):
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
         raise Closed(f"bad status line {line[:60]!r}")
     status = int(parts[1])
-    headers = {}
+    headers = {":version": parts[0].decode()}
     while True:
         h = await reader.readline()
         if not h:
@@ -199,7 +199,9 @@ class Load:
                                                                      self._path(), False)
                 if writer is not None:
                     self._record(status, body, t0)
-                    if headers.get("connection", "").lower() == "close":
+                    conn = headers.get("connection", "").lower()
+                    if conn == "close" or (headers[":version"] == "HTTP/1.0" and
+                                           conn != "keep-alive"):
                         writer.close()
                         reader = writer = None
             except TimeoutError:

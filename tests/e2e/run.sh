@@ -8,7 +8,7 @@ export SLIPWAY
 # `npm run build` of the example app is built once and shared (tests/e2e/fixture.sh).
 export PATH="$here/shim:$PATH"
 if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
-pass=0 failed=()
+pass=0 failed=() durations=() run_start=$(date +%s)
 for t in "${tests[@]}"; do
 	[ -f "$t" ] || t="$here/$t"
 	name=$(basename "$t" .sh)
@@ -16,6 +16,7 @@ for t in "${tests[@]}"; do
 	start=$(date +%s)
 	if (cd "$T" && export T && exec bash -c 'source "$1/lib.sh"; source "$2"' _ "$here" "$t") >"$T.log" 2>&1; then
 		echo "ok   $name ($(($(date +%s) - start))s)"
+		durations+=("$(($(date +%s) - start)) $name")
 		pass=$((pass + 1))
 		rm -rf "$T" "$T.log"
 	else
@@ -25,5 +26,7 @@ for t in "${tests[@]}"; do
 		rm -rf "$T" "$T.log"
 	fi
 done
-echo "e2e: $pass passed, ${#failed[@]} failed"
+[ ${#durations[@]} -gt 1 ] && echo "slowest: $(printf '%s\n' "${durations[@]}" | sort -rn | head -5 |
+	awk '{printf "%s%s (%ss)", (NR > 1 ? ", " : ""), $2, $1}')"
+echo "e2e: $pass passed, ${#failed[@]} failed in $(($(date +%s) - run_start))s"
 [ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }

@@ -175,6 +175,15 @@ run_next_tree() {
 	rm -rf "$1/agent/__pycache__"
 }
 
+# next_archive VERSION SERIAL TREE [SERVICE_JSON]: $T/VERSION.tar.zst, a signed archive of
+# TREE (run_next_tree) as app mediai, whose one service is SERVICE_JSON (default: the
+# Next.js server on $port, next_service).
+next_archive() {
+	"$PY" "$REPO/tests/e2e/make_release.py" --tree "$3" --app mediai --version "$1" \
+		--serial "$2" --out "$T/$1.tar.zst" --sign "$T/test.key" \
+		--service "${4:-$(next_service "$port")}" >/dev/null || fail "make_release.py $1"
+}
+
 # next_service PORT: the Next.js standalone server as the "web" service.
 next_service() {
 	echo "{\"name\": \"web\", \"argv\": [\"node\", \"server.js\"], \"cwd\": \".next/standalone\",

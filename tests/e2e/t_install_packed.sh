@@ -14,7 +14,14 @@ assert_contains "$out" "installed v1.0"
 v1=$(readlink "$S/current")
 v1=${v1#releases/}
 mkdir "$T/ref" && tar -C "$T/ref" -xf "$A1"
-diff -r --no-dereference -x slipway-manifest.json "$T/ref" "$S/releases/$v1" || fail "installed tree differs from tar -x"
+# The tree is the archive's, plus the empty writable cache directory of the Next.js build.
+diff -r --no-dereference -x slipway-manifest.json -x cache "$T/ref" "$S/releases/$v1" ||
+	fail "installed tree differs from tar -x"
+[ ! -e "$T/ref/.next/standalone/.next/cache" ] || fail "the packed archive has a .next/cache"
+assert_eq "$(stat -c %a "$S/releases/$v1/.next/standalone/.next/cache")" 755 "writable cache mode"
+assert_eq "$(ls -A "$S/releases/$v1/.next/standalone/.next/cache")" "" "cache contents"
+assert_eq "$(find "$S/releases/$v1" -perm /222 | sed "s|^$S/releases/$v1/||")" \
+	".next/standalone/.next/cache" "writable entries of the release"
 cmp -s <(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$T/ref/slipway-manifest.json") \
 	<(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$S/releases/$v1/slipway-manifest.json") ||
 	fail "installed manifest differs from the packed one"

@@ -17,16 +17,10 @@ run_next_tree app
 run_next_tree app2 v2 # B: a second build, so the releases' /_next/static assets differ
 # C: the same server, but its readiness path answers 404, so it is never promoted.
 never_ready=$(next_service "$port" | sed 's|"/api/health"|"/never-ready"|')
-serial=0
+next_archive A 1 app
+next_archive B 2 app2
+next_archive C 3 app "$never_ready"
 for v in A B C; do
-	serial=$((serial + 1))
-	svc=$(next_service "$port")
-	tree=app
-	[ $v = B ] && tree=app2
-	[ $v = C ] && svc=$never_ready
-	"$PY" "$REPO/tests/e2e/make_release.py" --tree "$tree" --app mediai --version "$v" \
-		--serial "$serial" --out "$T/$v.tar.zst" --sign "$T/test.key" --service "$svc" \
-		>/dev/null || fail "make_release.py $v"
 	expect_rc 0 "$SLIPWAY" install "$T/$v.tar.zst" --root store
 done
 run_activate store A
@@ -54,9 +48,37 @@ assert_contains "$(cat run.log)" "(release A) serves port $port"
 	--a A --b B --cycles 3 >warm.json || fail "switch_load (warm): $(tail -30 run.log)"
 zero warm.json
 assert_contains "$(cat run.log)" "is kept warm for 10m"
-assert_contains "$(cat run.log)" "kept warm) into generation"
+assert_contains "$(cat run.log)" "(release A, kept warm, checked"
 # Only the first activate of B started a process: every later switch promoted a warm one.
 assert_eq "$(grep -c 'web: started pid' run.log)" 2 "web starts with a warm generation"
+
+# status names the instance that serves and the warm one.
+expect_rc 0 "$SLIPWAY" status --root store
+assert_contains "$out" "release A (gen"
+echo "$out" | grep "release A (gen" | grep -q ", serving port $port" || fail "A not serving: $out"
+echo "$out" | grep "release B (gen" | grep -q ", warm (a rollback promotes it)" || fail "B not warm: $out"
+
+# A warm instance started with another environment is not adopted: A is live, B warm; after
+# an edit of shared/env, activating B stops the warm B and starts B cold.
+echo "WARM_TEST=1" >>store/shared/env
+expect_rc 0 "$SLIPWAY" activate B --root store --wait
+running_is "$port" B || fail "B not served after the env edit"
+assert_contains "$(cat run.log)" "its environment changed since it was started"
+assert_eq "$(grep -c 'web: started pid' run.log)" 3 "web starts after the env edit"
+# A warm instance that dies is not restarted, and a rollback to it starts cold.
+warm_pid() { "$PY" -c 'import json
+for s in json.load(open("store/run/state.json"))["services"]:
+    if s["warm"]:
+        print(s["pid"])' | grep .; }
+wait_for 10 warm_pid || fail "no warm instance: $(cat store/run/state.json)"
+kill -9 "$(warm_pid)"
+no_warm() { ! warm_pid; }
+wait_for 10 no_warm || fail "the killed warm instance is still listed"
+sleep 0.5
+assert_eq "$(grep -c 'web: started pid' run.log)" 3 "web starts after the warm one died"
+expect_rc 0 "$SLIPWAY" rollback --root store --wait
+running_is "$port" A || fail "A not served after the rollback"
+assert_eq "$(grep -c 'web: started pid' run.log)" 4 "web starts after the rollback"
 
 # The supervisor's socket outlives the old generation's process: one listener, one owner.
 ss -ltnp | grep -q "127.0.0.1:$port .*slipway" || fail "slipway does not hold the socket: $(ss -ltnp)"

@@ -39,9 +39,11 @@ python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$S/releases/1.0.0/sl
 	fail "installed manifest is not JSON"
 diff -r --no-dereference -x slipway-manifest.json "$T/ref" "$S/releases/1.0.0" || fail "tree differs from tar -x"
 assert_eq "$(readlink "$S/releases/1.0.0/app/start")" "../bin/start.sh" "symlink target"
-assert_eq "$(stat -c %a "$S/releases/1.0.0/bin/start.sh")" "755" "script mode"
-assert_eq "$(stat -c %a "$S/releases/1.0.0/app/index.txt")" "644" "file mode"
-assert_eq "$(stat -c %a "$S/releases/1.0.0")" "755" "release dir mode"
+# Installed releases are read-only (specs/store.md "Immutable releases").
+assert_eq "$(stat -c %a "$S/releases/1.0.0/bin/start.sh")" "555" "script mode"
+assert_eq "$(stat -c %a "$S/releases/1.0.0/app/index.txt")" "444" "file mode"
+assert_eq "$(stat -c %a "$S/releases/1.0.0/app")" "555" "directory mode"
+assert_eq "$(stat -c %a "$S/releases/1.0.0")" "555" "release dir mode"
 assert_eq "$(ls -A "$S/staging")" "" "staging left empty"
 
 # Reinstalling the same archive is a no-op success.

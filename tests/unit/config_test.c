@@ -144,20 +144,20 @@ Test(config, durations)
 	uint64_t ms;
 	struct err err;
 
-	cr_assert_eq(parse_duration_ms("30s", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("30s", &ms, &err), 0);
 	cr_assert_eq(ms, 30000);
-	cr_assert_eq(parse_duration_ms("30m", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("30m", &ms, &err), 0);
 	cr_assert_eq(ms, 1800000);
-	cr_assert_eq(parse_duration_ms("250ms", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("250ms", &ms, &err), 0);
 	cr_assert_eq(ms, 250);
-	cr_assert_eq(parse_duration_ms("2h", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("2h", &ms, &err), 0);
 	cr_assert_eq(ms, 7200000);
-	cr_assert_eq(parse_duration_ms("45", &ms, &err), 0);
+	cr_assert_eq(config_parse_duration_ms("45", &ms, &err), 0);
 	cr_assert_eq(ms, 45000);
-	cr_assert_eq(parse_duration_ms("-1s", &ms, &err), -1);
-	cr_assert_eq(parse_duration_ms("1 s", &ms, &err), -1);
-	cr_assert_eq(parse_duration_ms("8d", &ms, &err), -1);
-	cr_assert_eq(parse_duration_ms("99999999999999999999s", &ms, &err), -1);
+	cr_assert_eq(config_parse_duration_ms("-1s", &ms, &err), -1);
+	cr_assert_eq(config_parse_duration_ms("1 s", &ms, &err), -1);
+	cr_assert_eq(config_parse_duration_ms("8d", &ms, &err), -1);
+	cr_assert_eq(config_parse_duration_ms("99999999999999999999s", &ms, &err), -1);
 }
 
 Test(config, printed_config_parses_back_with_awkward_words)
@@ -192,7 +192,7 @@ Test(config, a_section_overrides_a_detected_service_key_by_key)
 	struct err err;
 
 	cr_assert_eq(parse_over_detected_web("[service web]\nport = 5055\n", &cfg, &err), 0, "%s",
-	             err);
+	             err.msg);
 	cr_assert_eq(cfg.n_services, 1);
 	cr_assert_eq(cfg.services[0].port, 5055);
 	cr_assert_str_eq(cfg.services[0].command, "node server.js");
@@ -260,7 +260,7 @@ Test(config, enabled_no_turns_off_a_detected_service_only)
 	struct err err;
 
 	cr_assert_eq(parse_over_detected_web("[service web]\nenabled = no\n", &cfg, &err), 0, "%s",
-	             err);
+	             err.msg);
 	cr_assert_eq(cfg.n_services, 0);
 	cr_assert_eq(cfg.disabled.n, 1);
 	cr_assert_str_eq(cfg.disabled.v[0], "web");

@@ -47,7 +47,7 @@ static void setup(void)
 
 		snprintf(path, sizeof(path), STORE_RELEASES "/%s", versions[i]);
 		cr_assert_eq(mkdirat(st.rootfd, path, 0755), 0);
-		cr_assert_eq(record_write(&st, &r, &err), 0, "%s", err.msg);
+		cr_assert_eq(store_record_write(&st, &r, &err), 0, "%s", err.msg);
 	}
 }
 
@@ -147,7 +147,7 @@ static void random_steps(unsigned seed, int steps)
 	srand(seed);
 	for (int i = 0; i < steps; i++) {
 		const char *v = versions[rand() % NV];
-		struct history_event ev = {.action = "install", .version = (char *)v};
+		struct history_event ev = {.action = "install", .version = v};
 		int what = rand() % 100;
 
 		if (what < 45) {

@@ -197,6 +197,31 @@ Test(minisign, unencrypted_minisign_seckey_signs_byte_identically)
 	close(fd);
 }
 
+/* What pack does: the digest computed while the archive was written, signed without reading
+ * the file again, gives stock minisign's signature. */
+Test(minisign, signing_a_digest_equals_signing_the_file)
+{
+	struct minisign_seckey sk;
+	struct err err;
+	unsigned char digest[64];
+	char *sig = NULL;
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+
+	cr_assert(EVP_DigestInit_ex(h, EVP_blake2b512(), NULL));
+	EVP_DigestUpdate(h, fx_content, strlen(fx_content));
+	EVP_DigestFinal_ex(h, digest, NULL);
+	EVP_MD_CTX_free(h);
+	cr_assert_eq(minisign_seckey_parse(fx_sec, strlen(fx_sec), NULL, &sk, &err), 0, "%s",
+	             err.msg);
+	cr_assert_eq(minisign_sign_digest(digest, &sk,
+	                                  "app:demo version:1.0.0 serial:3 file:fx.txt",
+	                                  "TEST signature", &sig, &err),
+	             0, "%s", err.msg);
+	cr_assert_str_eq(sig, fx_sig);
+	minisign_seckey_wipe(&sk);
+	free(sig);
+}
+
 Test(minisign, generated_key_signs_and_verifies_a_large_streamed_file)
 {
 	struct minisign_seckey sk;

@@ -54,6 +54,6 @@ Test(pack_manifest, large_files_and_long_paths_round_trip)
 	manifest_free(back);
 	manifest_free(m);
 	free(json);
-	tree_release(&tree);
+	pack_tree_release(&tree);
 	config_release(&cfg);
 }

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -150,4 +151,39 @@ Test(spawn, child_signal_mask_is_cleared)
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
 	close(fd);
+}
+
+Test(spawn, passed_descriptors_become_3_and_4_with_the_childs_listen_pid)
+{
+	char listen_pid[40] = "LISTEN_PID=0";
+	char *argv[] = {"sh", "-c", "printf %s \"$LISTEN_PID\" >&3; printf x >&4", NULL};
+	char *envp[] = {listen_pid, "PATH=/usr/bin:/bin", NULL};
+	struct spawn_req req = {argv, envp, "/"};
+	struct spawn_pass pass;
+	struct err err;
+	char got[64], want[32];
+	int a[2], b[2], fds[2], fd, status;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(a, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(b, O_CLOEXEC), 0);
+	fds[0] = a[1];
+	fds[1] = b[1];
+	pass.fds = fds;
+	pass.nfds = 2;
+	pass.listen_pid = listen_pid;
+	cr_assert_eq(spawn_service_passing(&req, &pass, &pid, &fd, &err), 0, "%s", err.msg);
+	close(a[1]);
+	close(b[1]);
+	read_all(a[0], got, sizeof(got));
+	snprintf(want, sizeof(want), "%ld", (long)pid);
+	cr_assert_str_eq(got, want, "LISTEN_PID must name the process that execs");
+	read_all(b[0], got, sizeof(got));
+	cr_assert_str_eq(got, "x");
+	cr_assert_str_eq(listen_pid, "LISTEN_PID=0", "the parent's environment is untouched");
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	close(a[0]);
+	close(b[0]);
 }

@@ -61,7 +61,7 @@ static void fake_release(const char *v, bool bad)
 
 	snprintf(path, sizeof(path), STORE_RELEASES "/%s", v);
 	cr_assert_eq(mkdirat(st.rootfd, path, 0755), 0);
-	cr_assert_eq(record_write(&st, &r, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_record_write(&st, &r, &err), 0, "%s", err.msg);
 }
 
 static char *target(void)
@@ -236,8 +236,8 @@ Test(store, sweep_removes_leftovers_but_not_releases)
 	cr_assert_neq(faccessat(st.rootfd, ".current.77", F_OK, AT_SYMLINK_NOFOLLOW), 0);
 	cr_assert_neq(faccessat(st.rootfd, "meta/2.0.json", F_OK, 0), 0);
 	cr_assert(store_is_installed(&st, "1.0"));
-	cr_assert_eq(record_read(&st, "1.0", &r, &err), 0, "%s", err.msg);
-	record_release(&r);
+	cr_assert_eq(store_record_read(&st, "1.0", &r, &err), 0, "%s", err.msg);
+	store_record_release(&r);
 }
 
 Test(store, init_is_idempotent_and_keeps_its_pin)
@@ -261,24 +261,24 @@ Test(store, state_round_trips)
 	                   back;
 	struct err err;
 
-	cr_assert_eq(state_read(&st, &back, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_state_read(&st, &back, &err), 0, "%s", err.msg);
 	cr_assert(!back.has_high);
 	cr_assert_str_eq(back.app, "");
-	state_release(&back);
-	cr_assert_eq(state_write(&st, &s, &err), 0, "%s", err.msg);
-	cr_assert_eq(state_read(&st, &back, &err), 0, "%s", err.msg);
+	store_state_release(&back);
+	cr_assert_eq(store_state_write(&st, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_state_read(&st, &back, &err), 0, "%s", err.msg);
 	cr_assert(back.has_high);
 	cr_assert_eq(back.high_serial, 42);
 	cr_assert_str_eq(back.high_version, "1.4.0");
 	/* The downgrade guard compares this hash: it must survive the round trip exactly. */
 	cr_assert_str_eq(back.high_hash, "ab");
 	cr_assert_str_eq(back.app, "mediai");
-	state_release(&back);
+	store_state_release(&back);
 	s.high_hash = "0123456789abcdef";
 	s.high_serial = 43;
-	cr_assert_eq(state_write(&st, &s, &err), 0, "%s", err.msg);
-	cr_assert_eq(state_read(&st, &back, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_state_write(&st, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_state_read(&st, &back, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(back.high_hash, "0123456789abcdef");
 	cr_assert_eq(back.high_serial, 43);
-	state_release(&back);
+	store_state_release(&back);
 }

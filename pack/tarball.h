@@ -6,8 +6,8 @@
  * atime/ctime. Compression: zstd level 3 with opts->threads worker threads (zstd's output
  * does not depend on the number of workers once there is at least one), or gzip level 6
  * without a timestamp. The same inputs give the same bytes. */
-#ifndef SLIPWAY_PACK_ARCHIVE_H
-#define SLIPWAY_PACK_ARCHIVE_H
+#ifndef SLIPWAY_PACK_TARBALL_H
+#define SLIPWAY_PACK_TARBALL_H
 
 #include "release/base/error.h"
 #include "pack/collect.h"
@@ -18,7 +18,7 @@
 
 enum pack_compress { COMPRESS_ZSTD, COMPRESS_GZIP };
 
-struct archive_opts {
+struct tarball_opts {
 	enum pack_compress compress;
 	unsigned threads; /* zstd workers, >= 1 */
 	int64_t mtime;    /* every entry's mtime (SOURCE_DATE_EPOCH) */
@@ -26,12 +26,18 @@ struct archive_opts {
 	void *ctx;
 };
 
-/* Writes the archive to fd (an open, empty file; not closed). Each file is re-opened with
- * entry_open_checked, so one that changed since hashing fails the write. */
-int archive_write_release(int fd, const struct archive_opts *opts, const char *manifest,
-                          size_t manifest_len, const struct pack_tree *tree, struct err *err);
+#define TARBALL_HASH_BYTES 64
+
+/* Writes the archive to fd (an open, empty file at offset 0; not closed) and gives the
+ * BLAKE2b-512 of the bytes written (what a minisign signature signs), computed on the way.
+ * Writeback of the file is started as it grows; the caller's fsync is the barrier. Each
+ * file is re-opened with pack_entry_open_checked, so one that changed since hashing fails
+ * the write. */
+int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
+                  size_t manifest_len, const struct pack_tree *tree,
+                  uint8_t blake2b[TARBALL_HASH_BYTES], struct err *err);
 
 /* ".tar.zst" or ".tar.gz". */
-const char *archive_suffix(enum pack_compress c);
+const char *tarball_suffix(enum pack_compress c);
 
 #endif

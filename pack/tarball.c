@@ -1,22 +1,63 @@
-#include "pack/archive.h"
+#include "pack/tarball.h"
 #include "release/base/error.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define BYTES_PER_BLOCK (64 * 1024)
+#define WRITEBACK_STEP  (8u << 20) /* start writing the archive to disk every 8 MiB */
 
-const char *archive_suffix(enum pack_compress c)
+/* Where libarchive's output goes: the file, BLAKE2b-512 (what minisign signs) on the way,
+ * and writeback started behind it, so that neither the signature nor the final fsync has to
+ * go over the file again. */
+struct sink {
+	int fd;
+	EVP_MD_CTX *hash;
+	uint64_t written, flushed;
+};
+
+static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf, size_t len)
+{
+	struct sink *k = ctx;
+	const char *p = buf;
+	size_t left = len;
+
+	while (left > 0) {
+		ssize_t w = write(k->fd, p, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			archive_set_error(a, errno, "%s", strerror(errno));
+			return -1;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	EVP_DigestUpdate(k->hash, buf, len);
+	k->written += len;
+	if (k->written - k->flushed >= WRITEBACK_STEP) {
+		/* Advisory: the caller's fsync is the barrier and reports errors. */
+		sync_file_range(k->fd, (off_t)k->flushed, (off_t)(k->written - k->flushed),
+		                SYNC_FILE_RANGE_WRITE);
+		k->flushed = k->written;
+	}
+	return (la_ssize_t)len;
+}
+
+const char *tarball_suffix(enum pack_compress c)
 {
 	return c == COMPRESS_GZIP ? ".tar.gz" : ".tar.zst";
 }
 
-static int archive_fail(struct archive *a, struct err *err, const char *what, const char *path)
+static int tarball_fail(struct archive *a, struct err *err, const char *what, const char *path)
 {
 	const char *msg = archive_error_string(a);
 
@@ -26,27 +67,27 @@ static int archive_fail(struct archive *a, struct err *err, const char *what, co
 	return fail_kind(err, ERR_SYSTEM, "%s: %s", what, msg ? msg : "libarchive error");
 }
 
-static int setup(struct archive *a, const struct archive_opts *opts, struct err *err)
+static int setup(struct archive *a, const struct tarball_opts *opts, struct err *err)
 {
 	char threads[16];
 
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(a, BYTES_PER_BLOCK) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
-		return archive_fail(a, err, "cannot set up the tar writer", NULL);
+		return tarball_fail(a, err, "cannot set up the tar writer", NULL);
 	if (opts->compress == COMPRESS_GZIP) {
 		if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 		    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
 		    archive_write_set_filter_option(a, "gzip", "compression-level", "6") !=
 		        ARCHIVE_OK)
-			return archive_fail(a, err, "cannot set up gzip", NULL);
+			return tarball_fail(a, err, "cannot set up gzip", NULL);
 		return 0;
 	}
 	snprintf(threads, sizeof(threads), "%u", opts->threads ? opts->threads : 1);
 	if (archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "zstd", "compression-level", "3") != ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "zstd", "threads", threads) != ARCHIVE_OK)
-		return archive_fail(a, err, "cannot set up zstd", NULL);
+		return tarball_fail(a, err, "cannot set up zstd", NULL);
 	return 0;
 }
 
@@ -63,7 +104,7 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
                            uint64_t *bytes, struct err *err)
 {
 	uint64_t left = e->size;
-	int fd = entry_open_checked(e, err);
+	int fd = pack_entry_open_checked(e, err);
 
 	if (fd < 0)
 		return -1;
@@ -85,7 +126,7 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
 		}
 		if (archive_write_data(a, buf, (size_t)n) != n) {
 			close(fd);
-			return archive_fail(a, err, "cannot write", e->path);
+			return tarball_fail(a, err, "cannot write", e->path);
 		}
 		left -= (uint64_t)n;
 		*bytes += (uint64_t)n;
@@ -94,9 +135,11 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
 	return 0;
 }
 
-int archive_write_release(int fd, const struct archive_opts *opts, const char *manifest,
-                          size_t manifest_len, const struct pack_tree *tree, struct err *err)
+int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
+                  size_t manifest_len, const struct pack_tree *tree,
+                  uint8_t blake2b[TARBALL_HASH_BYTES], struct err *err)
 {
+	struct sink sink = {.fd = fd, .hash = EVP_MD_CTX_new()};
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
 	char *buf = malloc(READ_CHUNK);
@@ -104,14 +147,18 @@ int archive_write_release(int fd, const struct archive_opts *opts, const char *m
 	size_t i;
 	int r = -1;
 
-	if (!a || !ae || !buf) {
+	if (!a || !ae || !buf || !sink.hash) {
 		fail_oom(err);
+		goto out;
+	}
+	if (!EVP_DigestInit_ex(sink.hash, EVP_blake2b512(), NULL)) {
+		fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
 		goto out;
 	}
 	if (setup(a, opts, err) < 0)
 		goto out;
-	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		archive_fail(a, err, "cannot start the archive", NULL);
+	if (archive_write_open2(a, &sink, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
+		tarball_fail(a, err, "cannot start the archive", NULL);
 		goto out;
 	}
 	entry_common(ae, MANIFEST_NAME, opts->mtime);
@@ -120,7 +167,7 @@ int archive_write_release(int fd, const struct archive_opts *opts, const char *m
 	archive_entry_set_size(ae, (la_int64_t)manifest_len);
 	if (archive_write_header(a, ae) != ARCHIVE_OK ||
 	    archive_write_data(a, manifest, manifest_len) != (la_ssize_t)manifest_len) {
-		archive_fail(a, err, "cannot write", MANIFEST_NAME);
+		tarball_fail(a, err, "cannot write", MANIFEST_NAME);
 		goto out;
 	}
 	for (i = 0; i < tree->n; i++) {
@@ -144,7 +191,7 @@ int archive_write_release(int fd, const struct archive_opts *opts, const char *m
 			break;
 		}
 		if (archive_write_header(a, ae) < ARCHIVE_WARN) {
-			archive_fail(a, err, "cannot write", e->path);
+			tarball_fail(a, err, "cannot write", e->path);
 			goto out;
 		}
 		if (e->type == MANIFEST_FILE) {
@@ -156,14 +203,16 @@ int archive_write_release(int fd, const struct archive_opts *opts, const char *m
 		}
 	}
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		archive_fail(a, err, "cannot finish the archive", NULL);
+		tarball_fail(a, err, "cannot finish the archive", NULL);
 		goto out;
 	}
+	EVP_DigestFinal_ex(sink.hash, blake2b, NULL);
 	r = 0;
 out:
 	archive_entry_free(ae);
 	if (a)
 		archive_write_free(a);
+	EVP_MD_CTX_free(sink.hash);
 	free(buf);
 	return r;
 }

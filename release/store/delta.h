@@ -1,0 +1,37 @@
+/* Delta install (specs/store.md "Delta install"): a regular file of the release being
+ * installed that an installed release already holds at the same path, with the same size,
+ * mode and SHA-256, is hard-linked from it instead of written again. The candidate's bytes
+ * are read and hashed before the link is made (the placed bytes are verified against the
+ * signed manifest, not assumed from the other release's), and the extractor then compares
+ * the archive's data for that entry with them. Releases are read-only, so the shared inode
+ * never changes (specs/store.md "Immutable releases"). */
+#ifndef SLIPWAY_DELTA_H
+#define SLIPWAY_DELTA_H
+
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
+#include "release/store/store.h"
+
+#include <stdint.h>
+
+#define DELTA_MAX_LINKS 60000 /* below ext4's 65,000 links per inode */
+
+struct delta;
+
+/* Opens the releases to link from: the one `current` names, then the newest installed
+ * (the state's high-water version), when installed and not `installing`. Having none is
+ * not an error: *out then links nothing. Free with delta_free. */
+int delta_open(struct store *st, const char *installing, struct delta **out, struct err *err);
+void delta_free(struct delta *d);
+
+/* The extractor's link hook (extract.h, extract_link_fn): makes `base` in directory `pfd` a
+ * hard link to a verified identical file and returns a descriptor open on it for reading
+ * (the caller closes it); -1 when there is none (the caller writes the file); -2 with err
+ * set when the staging directory could not be put back in order. */
+int delta_link(void *ctx, const struct manifest_file *f, int pfd, const char *base,
+               struct err *err);
+
+/* Files linked and their bytes so far. */
+void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes);
+
+#endif

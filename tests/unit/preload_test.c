@@ -1,0 +1,94 @@
+#include <criterion/criterion.h>
+
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "runtime/preload.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/slipway-preload-test.XXXXXX";
+
+static void make_dir(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void write_text(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int detects(char **argv)
+{
+	struct svc_spec spec = {0};
+
+	spec.argv = argv;
+	spec.cwd = dir;
+	return preload_is_next_standalone(&spec);
+}
+
+Test(preload, detects_a_stock_nextjs_standalone_server, .init = make_dir)
+{
+	char *plain[] = {"node", "server.js", NULL};
+	char *opts[] = {"/usr/local/bin/node", "--enable-source-maps", "server.js", NULL};
+	char *other[] = {"node", "app.js", NULL};
+	char *python[] = {"python3", "server.js", NULL};
+	char *missing[] = {"node", "nope.js", NULL};
+
+	write_text("server.js", "require('next')\nconst { startServer } = "
+	                        "require('next/dist/server/lib/start-server')\n");
+	write_text("app.js", "require('http').createServer().listen(process.env.PORT)\n");
+	cr_assert(detects(plain));
+	cr_assert(detects(opts));
+	cr_assert_not(detects(other), "a plain Node server is not Next.js");
+	cr_assert_not(detects(python), "only node runs the server");
+	cr_assert_not(detects(missing));
+}
+
+Test(preload, node_options_put_the_preload_first_quoted)
+{
+	char *o = preload_node_options("/srv/my store/run/\"x\".cjs", "--max-old-space-size=512");
+
+	cr_assert_str_eq(
+	    o,
+	    "NODE_OPTIONS=--require \"/srv/my store/run/\\\"x\\\".cjs\" --max-old-space-size=512");
+	free(o);
+	o = preload_node_options("/a\\b.cjs", NULL);
+	cr_assert_str_eq(o, "NODE_OPTIONS=--require \"/a\\\\b.cjs\"");
+	free(o);
+}
+
+Test(preload, installs_the_shipped_file, .init = make_dir)
+{
+	char run[256], path[512], *got = NULL, *want = NULL;
+	struct err err;
+	struct stat sb;
+	size_t gl, wl;
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	cr_assert_eq(mkdir(run, 0755), 0);
+	cr_assert_eq(preload_install(dir, path, sizeof(path), &err), 0, "%s", err.msg);
+	cr_assert_eq(strncmp(path, run, strlen(run)), 0);
+	cr_assert_eq(read_file_at(AT_FDCWD, path, 1 << 20, 1, &got, &gl, &err), 0, "%s", err.msg);
+	/* The unit tests run from the top of the tree. */
+	cr_assert_eq(read_file_at(AT_FDCWD, "runtime/preload.js", 1 << 20, 1, &want, &wl, &err), 0,
+	             "%s", err.msg);
+	cr_assert_eq(gl, wl);
+	cr_assert_str_eq(got, want);
+	cr_assert_eq(stat(path, &sb), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0644);
+	free(got);
+	free(want);
+}
