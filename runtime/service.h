@@ -45,8 +45,9 @@ struct service {
 	uint64_t stop_deadline, next_start_at, state_since;
 	uint64_t wait_deadline; /* waiting (or a due restart) blocked by the port: decide then */
 	int term_sent, kill_sent;
-	int health_port;   /* SLIPWAY_HEALTH_PORT of this instance (kept across restarts), 0 */
-	int was_ready;     /* this instance has been ready at least once (specs: Health gate) */
+	int health_port; /* SLIPWAY_HEALTH_PORT of this instance (kept across restarts), 0 */
+	int was_ready;   /* this instance has been ready at least once (specs: Health gate) */
+	unsigned long failure_no; /* the supervisor's failure count at its last failure */
 	int addr_in_use;   /* its output said "address already in use" since the last start */
 	int addr_port;     /* the port named in that line, 0 when none could be read */
 	int foreign_noted; /* "port held by another process" was logged for this start */

@@ -38,8 +38,9 @@ struct sup {
 	unsigned next_id, gen_counter;
 	unsigned active_gen, pending_gen;
 	int pending_gated;
-	uint64_t switch_deadline; /* a gated switch not complete by then is decided */
-	uint64_t decided_at;      /* when the last switch got its result (for "settled") */
+	uint64_t switch_deadline;    /* a gated switch not complete by then is decided */
+	unsigned long failures_seen; /* unexpected exits so far (each gets the next number) */
+	unsigned long decided_after; /* failures_seen when the last switch got its result */
 	struct loaded_release active, pending; /* the releases of those generations */
 	struct loaded_release previous;        /* the one before active: a rollback reuses it */
 	int stopping, check_release, dirty, ready_notified;
@@ -203,7 +204,7 @@ static int settled(struct sup *sp)
 		return 0;
 	for (s = sp->list; s; s = s->next)
 		if (s->gen == sp->active_gen && !s->retiring && s->state != SVC_READY &&
-		    !(s->state == SVC_BACKOFF && s->state_since >= sp->decided_at))
+		    !(s->state == SVC_BACKOFF && s->failure_no > sp->decided_after))
 			return 0;
 	return 1;
 }
@@ -319,6 +320,7 @@ static void enter_backoff(struct sup *sp, struct service *s, uint64_t now)
 	delay = backoff_delay(&sp->cfg->backoff, s->failures);
 	s->next_start_at = clock_deadline_ms(now, delay);
 	s->wait_deadline = 0;
+	s->failure_no = ++sp->failures_seen;
 	service_set_state(s, SVC_BACKOFF, now);
 	logsink_fmt_ms(delay, d, sizeof(d));
 	say(sp, "%s: restarting in %s (failure %u in a row)", s->spec.name, d, s->failures);
@@ -513,7 +515,9 @@ static int populate(struct sup *sp, const struct loaded_release *rel, unsigned g
 		if (svc_spec_build(ms, rel->dir, rel->version, &rel->env, environ, &spec, err) < 0)
 			return -1;
 		if (warm && switch_adopt_warm(&sp->sw, sp->list, warm, &spec, gen, now)) {
-			warm->was_ready = 0; /* re-probed before it counts */
+			/* Counts once it is ready in this generation (promoted at once, or after
+			 * its probe), not for having been ready before. */
+			warm->was_ready = warm->state == SVC_READY;
 			svc_spec_release(&spec);
 			continue;
 		}
@@ -573,7 +577,7 @@ static void gate_fail(struct sup *sp, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	sp->decided_at = now;
+	sp->decided_after = sp->failures_seen;
 	say(sp, "release %s failed its health check: %s; rolling back to %s",
 	    sp->pending.version ? sp->pending.version : sp->switch_to, reason,
 	    sp->active.version ? sp->active.version : "(none)");
@@ -606,7 +610,8 @@ static struct service *successor_pending(struct sup *sp, const struct service *o
 	struct service *s;
 
 	for (s = sp->list; s; s = s->next)
-		if (s->gen == sp->pending_gen && !s->was_ready && !s->retiring &&
+		if (s->gen == sp->pending_gen && !s->was_ready && s->state != SVC_READY &&
+		    !s->retiring &&
 		    (s->handover_from == old->id || (old->sock_mode && switch_shares_port(s, old))))
 			return s;
 	return NULL;
@@ -631,7 +636,7 @@ static void commit(struct sup *sp, uint64_t now)
 	sp->active_gen = sp->pending_gen;
 	sp->pending_gen = 0;
 	sp->pending_gated = 0;
-	sp->decided_at = now;
+	sp->decided_after = sp->failures_seen;
 	sp->sw.switch_began = 0;
 	if (!strcmp(sp->switch_result, "pending")) {
 		snprintf(sp->switch_result, sizeof(sp->switch_result), "ok");
@@ -675,15 +680,16 @@ static void switch_failed(struct sup *sp, struct service *s, uint64_t now, const
 	    "release %s did not come up: %s; it served before, so current stays on it (not "
 	    "turned around, not marked bad) and its services keep restarting",
 	    sp->switch_to, reason);
+	snprintf(sp->switch_result, sizeof(sp->switch_result), "failed");
+	snprintf(sp->switch_reason, sizeof(sp->switch_reason), "%s", reason);
+	commit(sp, now);
+	/* After the decision, so the failure counts as "failed again" for --wait. */
 	if (s && s->state != SVC_BACKOFF) {
 		probe_abort(&s->probe);
 		if (service_group_alive(s))
 			service_kill_group(s);
 		enter_backoff(sp, s, now);
 	}
-	snprintf(sp->switch_result, sizeof(sp->switch_result), "failed");
-	snprintf(sp->switch_reason, sizeof(sp->switch_reason), "%s", reason);
-	commit(sp, now);
 }
 
 static void mark_ready(struct sup *sp, struct service *s, uint64_t now, const char *how)
