@@ -13,7 +13,8 @@ PKGS       := libarchive libgit2 libcrypto inih json-c zlib libsodium
 DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev \
             libarchive-dev libgit2-dev libssl-dev zlib1g-dev libinih-dev \
             libjson-c-dev libcriterion-dev libsodium-dev minisign tar zstd gzip curl \
-            python3 python3-pip python3-wheel iproute2 procps strace
+            python3 python3-pip python3-wheel python3-yaml iproute2 procps strace \
+            skopeo umoci runc
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
@@ -23,8 +24,8 @@ override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(
 LDLIBS    = $(eval LDLIBS := $$(call pkg_libs))$(LDLIBS)
 pkg_libs  = $(or $(shell pkg-config --libs $(PKGS)),$(error pkg-config --libs $(PKGS) failed; run 'make deps' first))
 
-# release/ has one sub-folder per spec (base, sig, manifest, store); pack/ and runtime/ are flat.
-LAYERS   := release/base release/sig release/manifest release/store pack runtime
+# release/ has one sub-folder per spec (base, sig, manifest, store, oci); pack/ and runtime/ are flat.
+LAYERS   := release/base release/sig release/manifest release/store release/oci pack runtime
 LIB_SRC  := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 CMD_SRC  := $(sort $(wildcard cmd/*.c cmd/support/*.c)) # one file per command; what they share
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -118,8 +119,8 @@ fuzz-smoke: deps
 	  tail -1 /tmp/fuzz-$$name.log; rm -rf $$work; \
 	done
 
-# cmd -> pack, release, runtime; pack -> release; runtime -> release; inside release/, store ->
-# sig, manifest -> base. Checked on the includes and on the symbols the objects link against.
+# cmd -> pack, release, runtime; pack -> release; runtime -> release; inside release/, oci ->
+# store -> sig, manifest -> base. Checked on the includes and on the symbols the objects link against.
 check-deps-arrows: $(LIB_OBJ) $(CMD_OBJ)
 	bash tests/arch/check_arrows.sh $(BUILD)
 

@@ -2,6 +2,9 @@
  * reader, first entry only; the signature is not checked: use `slipway verify`). */
 #include "cmd/cmd.h"
 #include "release/base/error.h"
+#include "release/base/escape.h"
+#include "release/base/fileio.h"
+#include "release/base/checked.h"
 #include "release/store/extract.h"
 
 #include <errno.h>
@@ -33,7 +36,7 @@ static void print_text(const struct manifest *m, const char *filter)
 	size_t files = 0, dirs = 0, links = 0;
 
 	for (size_t i = 0; i < m->n_files; i++) {
-		bytes += m->files[i].size;
+		bytes = sat_add(bytes, m->files[i].size);
 		files += m->files[i].type == MANIFEST_FILE;
 		dirs += m->files[i].type == MANIFEST_DIR;
 		links += m->files[i].type == MANIFEST_SYMLINK;
@@ -56,9 +59,14 @@ static void print_text(const struct manifest *m, const char *filter)
 		const struct manifest_service *s = &m->services[i];
 
 		printf("service %s:\n  command:", s->name);
-		for (size_t j = 0; j < s->argc; j++)
-			printf(" %s", s->argv[j]);
-		printf("\n  cwd:     %s\n", s->cwd[0] ? s->cwd : ".");
+		/* Words and paths may hold any UTF-8, terminal controls included. */
+		for (size_t j = 0; j < s->argc; j++) {
+			putchar(' ');
+			esc_fputs(s->argv[j], stdout);
+		}
+		printf("\n  cwd:     ");
+		esc_fputs(s->cwd[0] ? s->cwd : ".", stdout);
+		putchar('\n');
 		if (s->port)
 			printf("  port:    %d\n", s->port);
 		if (s->health_port)
@@ -87,10 +95,9 @@ int cmd_inspect(int argc, char **argv)
 
 	if (cmd_parse(&p, argc, argv) < 0)
 		return p.exit;
-	fd = open(p.operands[0], O_RDONLY | O_CLOEXEC);
+	fd = open_regular_at(AT_FDCWD, p.operands[0], 0, NULL, &err);
 	if (fd < 0)
-		return cmd_fail("inspect", EXIT_FAIL, "cannot open %s: %s", p.operands[0],
-		                strerror(errno));
+		return cmd_error("inspect", &err);
 	extract_limits_default(&lim);
 	if (extractor_new(fd, &lim, NULL, NULL, &x, &err) < 0 ||
 	    extractor_read_manifest(x, &m, &err) < 0) {

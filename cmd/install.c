@@ -23,8 +23,9 @@
 	"      --wait              with --activate (deploy): wait for `slipway run` to bring\n"    \
 	"                          the release up; exit 1 if it failed its health check and\n"     \
 	"                          was rolled back\n"                                              \
-	"      --allow-downgrade   accept a serial at or below the highest installed one\n"        \
-	"                          (recorded in the history)\n"                                    \
+	"      --allow-downgrade   accept a serial at or below the highest installed one,\n"       \
+	"                          and switching back to an installed older release\n"             \
+	"                          when activating (recorded in the history)\n"                    \
 	"  -x, --sig SIGFILE       the signature (default: ARCHIVE.minisig)\n"                     \
 	"  -p, --pubkey PUBFILE    must be the store's pinned key (a check, never a new trust)\n"  \
 	"      --max-entries N     most archive entries accepted (default 500000)\n"               \
@@ -149,6 +150,7 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 		goto out;
 	if (wait && (rc = run_wait_begin(cmd, &st, &w)) != EXIT_OK)
 		goto out;
+	o.activate = activate;
 	progress_init(&ps, cmd, false);
 	o.progress = on_unpack;
 	o.progress_ctx = &ps;

@@ -1,6 +1,7 @@
 /* slipway: dispatch to the subcommand named by argv[1]. */
 #include "cmd/cmd.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ static const struct command commands[] = {
     {"status", cmd_status, "show the store and the services"},
     {"prune", cmd_prune, "remove old releases"},
     {"run", cmd_run, "launch and supervise the services of `current`"},
+    {"export-oci", cmd_export_oci, "write a verified release as an OCI image (+ Kubernetes YAML)"},
 };
 
 static void usage(FILE *out)
@@ -37,7 +39,7 @@ static void usage(FILE *out)
 	             "Build, sign, install and run releases of a web app and its workers.\n\n"
 	             "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nExit codes: 0 success, 1 a check said no, 2 usage error, 3 system error.\n"
 	             "See slipway(1) and the specs/ folder for the details.\n");
 }
@@ -46,6 +48,10 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	/* Names in pax headers are UTF-8 and libarchive converts them to the locale's charset,
+	 * so that must be UTF-8 whatever the environment says (specs/store.md, "Hardened
+	 * extraction"). Only LC_CTYPE: messages and numbers stay in the C locale. */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

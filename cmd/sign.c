@@ -1,6 +1,7 @@
 /* slipway sign ARCHIVE: write ARCHIVE.minisig (specs/signature.md). */
 #include "cmd/cmd.h"
 #include "release/base/error.h"
+#include "release/base/fileio.h"
 #include "release/store/extract.h"
 #include "release/sig/minisign.h"
 #include "release/sig/signing_key.h"
@@ -45,9 +46,9 @@ static int comment_from_manifest(const char *archive, char **out)
 
 	if (!copy)
 		return cmd_fail("sign", EXIT_FAIL, "out of memory");
-	fd = open(archive, O_RDONLY | O_CLOEXEC);
+	fd = open_regular_at(AT_FDCWD, archive, 0, NULL, &err);
 	if (fd < 0) {
-		rc = cmd_fail("sign", EXIT_FAIL, "cannot open %s: %s", archive, strerror(errno));
+		rc = cmd_error("sign", &err);
 		goto out;
 	}
 	extract_limits_default(&lim);

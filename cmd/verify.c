@@ -1,6 +1,7 @@
 /* slipway verify ARCHIVE -p PUBFILE: check a minisign signature (specs/signature.md). */
 #include "cmd/cmd.h"
 #include "release/base/error.h"
+#include "release/base/escape.h"
 #include "release/base/fileio.h"
 #include "release/sig/minisign.h"
 
@@ -43,7 +44,6 @@ int cmd_verify(int argc, char **argv)
 	char keyid[17];
 	struct minisign_pubkey pk;
 	size_t pub_len = 0, sig_len = 0;
-	struct stat st;
 	int fd = -1, rc;
 
 	if (cmd_parse(&p, argc, argv) < 0)
@@ -68,19 +68,15 @@ int cmd_verify(int argc, char **argv)
 		rc = cmd_error("verify", &err);
 		goto out;
 	}
-	/* A missing or oversized signature is a verdict (exit 1), not an environment failure. */
-	if (read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &sig_text, &sig_len, &err) <
-	    0) {
-		rc = cmd_fail("verify", EXIT_NO, "%s: no usable signature: %s", archive, err.msg);
-		goto out;
-	}
-	fd = open(archive, O_RDONLY | O_CLOEXEC);
+	/* The archive first, as install does: a missing archive is not a missing signature. */
+	fd = open_regular_at(AT_FDCWD, archive, 0, NULL, &err);
 	if (fd < 0) {
-		rc = cmd_fail("verify", EXIT_FAIL, "cannot open %s: %s", archive, strerror(errno));
+		rc = cmd_error("verify", &err);
 		goto out;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = cmd_fail("verify", EXIT_FAIL, "%s: not a regular file", archive);
+	if (minisign_sig_read(sig_path, &sig_text, &sig_len, &err) < 0) {
+		fail_prefix(&err, "%s: no usable signature", archive);
+		rc = cmd_error("verify", &err);
 		goto out;
 	}
 	if (minisign_verify_fd(&pk, sig_text, sig_len, fd, legacy ? MINISIGN_ALLOW_LEGACY : 0, &tc,
@@ -91,7 +87,12 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (!quiet) {
 		minisign_keyid_hex(pk.keyid, keyid);
-		printf("signature ok: %s (key %s)\ntrusted comment: %s\n", archive, keyid, tc);
+		/* The trusted comment is the signer's text: authenticated, not harmless. */
+		printf("signature ok: ");
+		esc_fputs(archive, stdout);
+		printf(" (key %s)\ntrusted comment: ", keyid);
+		esc_fputs(tc, stdout);
+		putchar('\n');
 	}
 	rc = EXIT_OK;
 out:

@@ -218,9 +218,10 @@ say "the agent says: $(grep -m1 'registered worker' "$RUNLOG")"
 say "slipway says:   $(grep -m1 'agent: ready after' "$RUNLOG")"
 
 step "Change the page and pack v2"
-sed -i "s/^const GREETING = .*/const GREETING = 'Welcome to MediAI, now in version 2';/" "$PROJECT/app/page.js"
+fixture_mediai_v2_change "$PROJECT" || die "could not change the page"
 git -C "$PROJECT" -c user.name=demo -c user.email=demo@localhost commit -q -am "New greeting"
-say "app/page.js: GREETING = 'Welcome to MediAI, now in version 2'"
+say "app/page.js: GREETING = 'Welcome to MediAI, now in version 2'; a new rule in"
+say "app/globals.css and new text in app/health-check.js, so v2's /_next/static files differ"
 pack v2 2
 ARCHIVE_V2=$ARCHIVE
 

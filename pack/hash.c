@@ -47,7 +47,7 @@ static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *b
 	uint64_t total = 0;
 	int fd, r = -1;
 
-	fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fail_sys(err, "cannot open %s", e->src);
 	if (fstat(fd, &st) < 0) {
@@ -173,7 +173,7 @@ int pack_tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progres
 int pack_entry_open_checked(const struct pack_entry *e, struct err *err)
 {
 	struct stat st;
-	int fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return fail_sys(err, "cannot open %s", e->src);

@@ -68,24 +68,34 @@ static void untrack(const char *tmp)
 
 int output_open(struct output *o, const char *outdir, const char *name, struct err *err)
 {
+	sigset_t fatal, old;
+	int e;
+
 	o->fd = -1;
 	o->tmp[0] = '\0';
 	if (snprintf(o->path, sizeof(o->path), "%s/%s", outdir, name) >= (int)sizeof(o->path) ||
 	    snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.tmp-XXXXXX", outdir, name) >=
 	        (int)sizeof(o->tmp))
 		return fail_kind(err, ERR_SYSTEM, "output path too long");
+	/* The fatal signals wait until the new file is tracked: a signal between its creation and
+	 * track() would leave it behind. */
+	sigemptyset(&fatal);
+	sigaddset(&fatal, SIGINT);
+	sigaddset(&fatal, SIGTERM);
+	sigaddset(&fatal, SIGHUP);
+	sigprocmask(SIG_BLOCK, &fatal, &old);
 	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	e = errno;
+	if (o->fd >= 0)
+		track(o->tmp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (o->fd < 0) {
-		int e = errno;
-
 		o->tmp[0] = '\0';
 		return fail_kind(err, ERR_SYSTEM, "cannot create a file in %s: %s", outdir,
 		                 strerror(e));
 	}
-	track(o->tmp);
 	if (fchmod(o->fd, 0644) < 0) {
-		int e = errno;
-
+		e = errno;
 		output_abort(o);
 		return fail_kind(err, ERR_SYSTEM, "cannot set the mode of %s: %s", o->path,
 		                 strerror(e));

@@ -121,7 +121,8 @@ int envfile_load(const char *path, int missing_ok, struct envfile *out, int *mis
 	memset(out, 0, sizeof(*out));
 	if (missing)
 		*missing = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	/* Non-blocking: a FIFO in its place is refused below, not waited for. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT && missing_ok) {
 			if (missing)

@@ -1,6 +1,7 @@
 #include "runtime/statefile.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/base/lockfile.h"
 #include "release/base/clock.h"
 
 #include <errno.h>
@@ -164,9 +165,11 @@ int statefile_claim(const char *root, int *lock_fd, struct err *err)
 	dfd = open_run_dir(root, err);
 	if (dfd < 0)
 		return -1;
-	fd = openat(dfd, STATEFILE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+again:
+	/* Private: anyone who can open it can hold it and keep every `slipway run` out. */
+	fd = lockfile_open(dfd, STATEFILE_LOCK, err);
 	if (fd < 0) {
-		fail_sys(err, "cannot open %s/%s/%s", root, STATEFILE_DIR, STATEFILE_LOCK);
+		fail_prefix(err, "%s/%s", root, STATEFILE_DIR);
 		close(dfd);
 		return -1;
 	}
@@ -179,6 +182,11 @@ int statefile_claim(const char *root, int *lock_fd, struct err *err)
 		close(fd);
 		close(dfd);
 		return -1;
+	}
+	/* The file locked may have been replaced by a private one meanwhile (lockfile.h). */
+	if (!lockfile_still_named(dfd, STATEFILE_LOCK, fd)) {
+		close(fd);
+		goto again;
 	}
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (write_file_atomic(dfd, STATEFILE_PID, pid, strlen(pid), 0644, 0, err) < 0) {

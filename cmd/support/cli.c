@@ -1,4 +1,5 @@
 #include "cmd/support/cli.h"
+#include "release/base/escape.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -138,25 +139,46 @@ int cmd_error(const char *cmd, const struct err *e)
 	return cmd_fail(cmd, cmd_exit_code(e), "%s", e->msg);
 }
 
+/* "slipway: <cmd>: <msg>" without the newline. Messages carry attacker bytes (entry names,
+ * signed comments, manifest strings): escaped, they stay one line of inert text. */
+static void vsay(const char *cmd, const char *fmt, va_list ap)
+{
+	char msg[2 * ERR_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "slipway: %s: ", cmd);
+	esc_fputs(msg, stderr);
+}
+
 int cmd_fail(const char *cmd, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "slipway: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(cmd, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
+}
+
+void cmd_warn(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	char c[64];
+
+	snprintf(c, sizeof(c), "%s: warning", cmd);
+	va_start(ap, fmt);
+	vsay(c, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "slipway: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(cmd, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'slipway %s --help'.\n", cmd);
 	return EXIT_USAGE;

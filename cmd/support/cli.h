@@ -68,8 +68,12 @@ int cmd_exit_code(const struct err *e);
 /* Prints "slipway: <cmd>: <e->msg>" on stderr and returns cmd_exit_code(e). */
 int cmd_error(const char *cmd, const struct err *e);
 
-/* Prints "slipway: <cmd>: <msg>" on stderr and returns `code`. */
+/* Prints "slipway: <cmd>: <msg>" on stderr and returns `code`. The message is escaped
+ * (release/base/escape.h): whatever bytes it carries, it is one line of inert text. */
 int cmd_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Prints "slipway: <cmd>: warning: <msg>" on stderr, escaped like cmd_fail. */
+void cmd_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints "slipway: <cmd>: <msg>" and "Try 'slipway <cmd> --help'." on stderr; returns
  * EXIT_USAGE. */

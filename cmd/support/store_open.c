@@ -25,9 +25,7 @@ int cmd_store_open(const char *cmd, const char *root_opt, bool lock, struct stor
 		return cmd_error(cmd, &err);
 	}
 	if (store_sweep(st, &err) < 0)
-		fprintf(stderr,
-		        "slipway: %s: warning: cleaning up after an interrupted command: %s\n", cmd,
-		        err.msg);
+		cmd_warn(cmd, "cleaning up after an interrupted command: %s", err.msg);
 	return EXIT_OK;
 }
 
@@ -40,8 +38,8 @@ int cmd_switch_to(const char *cmd, struct store *st, const char *version, const 
 
 	if (store_record_read(st, version, &r, &err) == 0) {
 		if (r.bad)
-			fprintf(stderr, "slipway: %s: warning: %s is marked bad (%s)\n", cmd,
-			        version, r.bad_reason[0] ? r.bad_reason : "no reason given");
+			cmd_warn(cmd, "%s is marked bad (%s)", version,
+			         r.bad_reason[0] ? r.bad_reason : "no reason given");
 		store_record_release(&r);
 	}
 	if (store_current_version(st, &from, &err) < 0)

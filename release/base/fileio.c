@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <linux/openat2.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,7 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 
 			if (cap > max) {
 				free(buf);
-				return fail_kind(err, ERR_SYSTEM, "file is larger than %zu bytes",
-				                 max);
+				return fail(err, "file is larger than %zu bytes", max);
 			}
 			cap *= 2;
 			grown = realloc(buf, cap + 1);
@@ -54,7 +54,7 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 		n += (size_t)r;
 		if (n > max) {
 			free(buf);
-			return fail_kind(err, ERR_SYSTEM, "file is larger than %zu bytes", max);
+			return fail(err, "file is larger than %zu bytes", max);
 		}
 	}
 	buf[n] = '\0';
@@ -64,25 +64,45 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 	return 0;
 }
 
+int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, struct err *err)
+{
+	struct stat sb;
+	int fd, flags;
+
+	fd = openat(dirfd, path,
+	            O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return fail_sys(err, "cannot open %s", path);
+	if (fstat(fd, &sb) < 0) {
+		fail_sys(err, "cannot stat %s", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return fail(err, "%s: not a regular file", path);
+	}
+	if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		fail_sys(err, "cannot read %s", path);
+		close(fd);
+		return -1;
+	}
+	if (st)
+		*st = sb;
+	return fd;
+}
+
 int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,
                  struct err *err)
 {
 	struct stat st;
 	int fd, rc = -1;
 
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	fd = open_regular_at(dirfd, path, nofollow, &st, err);
 	if (fd < 0)
-		return fail_sys(err, "cannot open %s", path);
-	if (fstat(fd, &st) < 0) {
-		fail_sys(err, "cannot stat %s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fail_kind(err, ERR_SYSTEM, "%s: not a regular file", path);
-		goto out;
-	}
+		return -1;
 	if ((size_t)st.st_size > max) {
-		fail_kind(err, ERR_SYSTEM, "%s: larger than %zu bytes", path, max);
+		fail(err, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
 	if (read_fd_all(fd, max, out, len, err) < 0) {
@@ -227,50 +247,166 @@ int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
 	return next;
 }
 
-int remove_tree_at(int at, const char *path, struct err *err)
+/* One directory on the way down: its name in its parent, its identity, and (for the first
+ * REMOVE_TREE_FDS levels only) an open stream, kept so wide directories are read once. */
+struct level {
+	char *name;
+	dev_t dev;
+	ino_t ino;
+	DIR *d;
+};
+
+static int push_level(struct level **lv, size_t *n, size_t *cap, int at, const char *name,
+                      struct err *err)
 {
 	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int fd, rc = 0;
+	int fd;
 
-	if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return fail_sys(err, "cannot stat %s", path);
+	if (*n == *cap) {
+		struct level *grown = realloc(*lv, (*cap = *cap ? 2 * *cap : 64) * sizeof(**lv));
+
+		if (!grown)
+			return fail_oom(err);
+		*lv = grown;
 	}
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail_sys(err, "cannot open %s", name);
+	if (fstat(fd, &st) < 0) {
+		fail_sys(err, "cannot stat %s", name);
+		close(fd);
+		return -1;
+	}
+	/* Installed releases are read-only (0555): their owner needs write permission on a
+	 * directory to empty it. Only directories: a file's inode may be shared with another
+	 * release, whose mode must not change. */
+	if ((st.st_mode & 0700) != 0700 && fchmod(fd, (st.st_mode & 07777) | 0700) < 0) {
+		fail_sys(err, "cannot make %s writable to remove it", name);
+		close(fd);
+		return -1;
+	}
+	if (!((*lv)[*n].d = fdopendir(fd))) {
+		fail_sys(err, "cannot read %s", name);
+		close(fd);
+		return -1;
+	}
+	(*lv)[*n].name = strdup(name);
+	(*lv)[*n].dev = st.st_dev;
+	(*lv)[*n].ino = st.st_ino;
+	if (!(*lv)[*n].name) {
+		closedir((*lv)[*n].d);
+		return fail_oom(err);
+	}
+	(*n)++;
+	return 0;
+}
+
+/* Reopens the parent of the deepest level through "..", and checks it is the directory that
+ * was left there (nothing renames it while the store lock is held; if something did, stop). */
+static int reopen_parent(struct level *lv, size_t n, struct err *err)
+{
+	struct level *p = &lv[n - 2];
+	struct stat st;
+	int fd = openat(dirfd(lv[n - 1].d), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail_sys(err, "cannot reopen the parent of %s", lv[n - 1].name);
+	if (fstat(fd, &st) < 0 || st.st_dev != p->dev || st.st_ino != p->ino) {
+		close(fd);
+		return fail_kind(err, ERR_SYSTEM, "%s moved while it was being removed", p->name);
+	}
+	p->d = fdopendir(fd);
+	if (!p->d) {
+		fail_sys(err, "cannot read %s", p->name);
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+int remove_tree_at(int at, const char *path, struct err *err)
+{
+	struct level *lv = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+	int rc = -1;
+
+	if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : fail_sys(err, "cannot stat %s", path);
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlinkat(at, path, 0) < 0 && errno != ENOENT)
 			return fail_sys(err, "cannot remove %s", path);
 		return 0;
 	}
-	fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return fail_sys(err, "cannot open %s", path);
-	/* Installed releases are read-only (0555): their owner needs write permission on a
-	 * directory to empty it. Only directories: a file's inode may be shared with another
-	 * release, whose mode must not change. */
-	if ((st.st_mode & 0700) != 0700 && fchmod(fd, (st.st_mode & 07777) | 0700) < 0) {
-		fail_sys(err, "cannot make %s writable to remove it", path);
-		close(fd);
-		return -1;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return fail_sys(err, "cannot read %s", path);
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+	if (push_level(&lv, &n, &cap, at, path, err) < 0)
+		goto out;
+	while (n > 0) {
+		struct level *top = &lv[n - 1];
+		struct dirent *de;
+
+		errno = 0;
+		while ((de = readdir(top->d)) &&
+		       (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")))
+			;
+		if (de) {
+			int fd = dirfd(top->d);
+			bool is_dir = de->d_type == DT_DIR;
+
+			if (de->d_type == DT_UNKNOWN)
+				is_dir = fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				         S_ISDIR(st.st_mode);
+			if (!is_dir) {
+				if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT) {
+					fail_sys(err, "cannot remove %s/.../%s", path, de->d_name);
+					goto out;
+				}
+				continue;
+			}
+			if (push_level(&lv, &n, &cap, fd, de->d_name, err) < 0) {
+				fail_prefix(err, "%s", path);
+				goto out;
+			}
+			/* Beyond the budget, the parent's stream is closed: it is reopened through
+			 * ".." (and read again from its start) once this subtree is gone. */
+			if (n - 1 >= REMOVE_TREE_FDS) {
+				closedir(lv[n - 2].d);
+				lv[n - 2].d = NULL;
+			}
 			continue;
-		if (remove_tree_at(dirfd(d), de->d_name, err) < 0) {
-			fail_prefix(err, "%s", path);
-			rc = -1;
-			break;
 		}
+		if (errno) {
+			fail_sys(err, "cannot read %s", top->name);
+			goto out;
+		}
+		/* top is empty now. */
+		if (n == 1) {
+			closedir(top->d);
+			top->d = NULL;
+			if (unlinkat(at, path, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+				fail_sys(err, "cannot remove %s", path);
+				goto out;
+			}
+		} else {
+			if (!lv[n - 2].d && reopen_parent(lv, n, err) < 0)
+				goto out;
+			closedir(top->d);
+			top->d = NULL;
+			if (unlinkat(dirfd(lv[n - 2].d), top->name, AT_REMOVEDIR) < 0 &&
+			    errno != ENOENT) {
+				fail_sys(err, "cannot remove %s/.../%s", path, top->name);
+				goto out;
+			}
+		}
+		free(top->name);
+		n--;
 	}
-	closedir(d);
-	if (rc == 0 && unlinkat(at, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		rc = fail_sys(err, "cannot remove %s", path);
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (lv[i].d)
+			closedir(lv[i].d);
+		free(lv[i].name);
+	}
+	free(lv);
 	return rc;
 }

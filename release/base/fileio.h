@@ -5,11 +5,21 @@
 
 #include "release/base/error.h"
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
+/* Opens `path` (relative to dirfd, or AT_FDCWD) for reading without ever blocking: the open
+ * itself is non-blocking (a FIFO or a device would otherwise wait for a writer), the file
+ * must be a regular file, and only then is O_NONBLOCK cleared. With `nofollow`, a symlink at
+ * the last component is refused. Returns the descriptor (*st filled when st is not NULL).
+ * Fails with ERR_REFUSED "<path>: not a regular file" (the input is wrong: retrying cannot
+ * help; specs/exit-codes.md) and with ERR_SYSTEM when the system fails (missing, no
+ * permission, I/O). Callers reading the store's own files recast to ERR_SYSTEM. */
+int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, struct err *err);
+
 /* Reads the whole file at `path` (relative to dirfd, or AT_FDCWD) into a NUL-terminated
- * heap buffer that the caller frees. Fails if the file is larger than `max` bytes or is
- * not a regular file. With `nofollow`, a symlink at the last component is refused. */
+ * heap buffer that the caller frees. Opens with open_regular_at (same failures); a file
+ * larger than `max` bytes is refused too (ERR_REFUSED "<path>: larger than N bytes"). */
 int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,
                  struct err *err);
 
@@ -34,7 +44,10 @@ int fsync_dir_at(int dirfd, const char *path, struct err *err);
  * (kernels before 5.6). O_CLOEXEC is added. Returns the fd or -1 with errno set. */
 int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
 
-/* Removes a directory tree (relative to dirfd) without following symlinks. Missing is ok. */
+/* Removes a directory tree (relative to dirfd) without following symlinks. Missing is ok.
+ * Iterative: it holds a bounded number of descriptors (REMOVE_TREE_FDS) and no recursion
+ * whatever the depth, so a tree deeper than the descriptor limit is removed too. */
+#define REMOVE_TREE_FDS 32
 int remove_tree_at(int dirfd, const char *path, struct err *err);
 
 #endif

@@ -2,8 +2,10 @@
  * manifest_parse.c, the rules manifest_validate.c, writing it manifest_json.c. */
 #include "release/manifest/manifest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct manifest *manifest_new(void)
 {
@@ -91,4 +93,17 @@ enum manifest_kill manifest_kill_mode(const struct manifest_service *s)
 int manifest_probe_port(const struct manifest_service *s)
 {
 	return s->port ? s->port : s->health_port;
+}
+
+int64_t manifest_build_epoch(const struct manifest *m)
+{
+	struct tm tm = {0};
+
+	if (!m->build_time ||
+	    sscanf(m->build_time, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm);
 }

@@ -125,4 +125,7 @@ enum manifest_kill manifest_kill_mode(const struct manifest_service *s);
  * (0 when the service has neither). */
 int manifest_probe_port(const struct manifest_service *s);
 
+/* build_time as Unix seconds (a validated manifest's; 0 when it cannot be read). */
+int64_t manifest_build_epoch(const struct manifest *m);
+
 #endif

@@ -1,8 +1,8 @@
 /* manifest_parse: the strict JSON reader of specs/manifest.md. It reads exact types and
  * refuses unknown keys, then hands the result to manifest_validate for the rules. */
 #include "release/base/error.h"
-#include "release/base/json_keys.h"
 #include "release/manifest/manifest.h"
+#include "release/manifest/manifest_bounds.h"
 #include "release/manifest/manifest_check.h"
 
 #include <errno.h>
@@ -400,21 +400,64 @@ static int parse_document(json_object *root, struct manifest *m, struct err *err
 			return -1;
 	}
 
-	if (get_array(root, "files", "manifest", MANIFEST_MAX_FILES, &arr, err) < 0)
-		return -1;
-	m->files = calloc(json_object_array_length(arr) + 1, sizeof(*m->files));
-	if (!m->files)
-		return fail_oom(err);
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		m->n_files = i + 1;
-		if (parse_file(json_object_array_get_idx(arr, i), i, &m->files[i], err) < 0)
-			return -1;
-	}
 	return 0;
+}
+
+static int json_error(struct json_tokener *tok, size_t base, struct err *err)
+{
+	enum json_tokener_error e = json_tokener_get_error(tok);
+
+	return fail(
+	    err, "manifest: invalid JSON at byte %zu: %s", base + json_tokener_get_parse_end(tok),
+	    e == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(e));
+}
+
+/* The elements of "files", one json-c object at a time: a tree of them all would cost
+ * several hundred bytes per entry (specs/manifest.md "Encoding"). */
+static int parse_files(const char *json, const struct manifest_bounds *b, struct manifest *m,
+                       struct err *err)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	size_t p = b->files_open + 1;
+	int rc = -1;
+
+	m->files = calloc(b->n_files + 1, sizeof(*m->files));
+	if (!tok || !m->files) {
+		fail_oom(err);
+		goto out;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
+	                                JSON_TOKENER_VALIDATE_UTF8);
+	for (size_t i = 0; i < b->n_files; i++) {
+		json_object *fo;
+		int r;
+
+		json_tokener_reset(tok);
+		fo = json_tokener_parse_ex(tok, json + p, (int)(b->files_close - p));
+		if (!fo || json_tokener_get_error(tok) != json_tokener_success) {
+			json_object_put(fo);
+			json_error(tok, p, err);
+			goto out;
+		}
+		m->n_files = i + 1;
+		r = parse_file(fo, i, &m->files[i], err);
+		json_object_put(fo);
+		if (r < 0)
+			goto out;
+		/* The structure was checked by manifest_bounds_check: a ',' or the ']' follows. */
+		p += json_tokener_get_parse_end(tok);
+		p += strspn(json + p, " \t\r\n");
+		p += json[p] == ',';
+	}
+	rc = 0;
+out:
+	json_tokener_free(tok);
+	return rc;
 }
 
 int manifest_parse(const char *json, size_t len, struct manifest **out, struct err *err)
 {
+	struct manifest_bounds bounds;
 	struct json_tokener *tok = NULL;
 	json_object *root = NULL;
 	struct manifest *m = NULL;
@@ -427,25 +470,23 @@ int manifest_parse(const char *json, size_t len, struct manifest **out, struct e
 		return fail(err, "manifest: empty");
 	if (memchr(json, '\0', len))
 		return fail(err, "manifest: contains a NUL byte");
+	/* Bounded before json-c builds anything (specs/manifest.md "Encoding"). */
+	if (manifest_bounds_check(json, len, &bounds, err) < 0)
+		return -1;
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok)
 		return fail_oom(err);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, json, (int)len);
+	/* The document with an empty "files": its elements are read one by one below. */
+	root = json_tokener_parse_ex(tok, json, (int)(bounds.files_open + 1));
+	if (root || json_tokener_get_error(tok) != json_tokener_continue) {
+		json_error(tok, 0, err);
+		goto out;
+	}
+	root =
+	    json_tokener_parse_ex(tok, json + bounds.files_close, (int)(len - bounds.files_close));
 	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-
-		fail(err, "manifest: invalid JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
-		     e == json_tokener_continue ? "unexpected end of input"
-		                                : json_tokener_error_desc(e));
-		goto out;
-	}
-	if (json_tokener_get_parse_end(tok) != len) {
-		fail(err, "manifest: trailing data after the JSON document");
-		goto out;
-	}
-	if (json_check_duplicate_keys(json, len, MANIFEST_MAX_ENV, err) < 0) {
-		fail_prefix(err, "manifest");
+		json_error(tok, bounds.files_close, err);
 		goto out;
 	}
 	m = manifest_new();
@@ -453,7 +494,8 @@ int manifest_parse(const char *json, size_t len, struct manifest **out, struct e
 		fail_oom(err);
 		goto out;
 	}
-	if (parse_document(root, m, err) < 0 || manifest_validate(m, err) < 0)
+	if (parse_document(root, m, err) < 0 || parse_files(json, &bounds, m, err) < 0 ||
+	    manifest_validate(m, err) < 0)
 		goto out;
 	*out = m;
 	m = NULL;
@@ -464,5 +506,3 @@ out:
 	json_tokener_free(tok);
 	return rc;
 }
-
-/* ---- lookups ---- */

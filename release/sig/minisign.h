@@ -91,6 +91,13 @@ void minisign_seckey_wipe(struct minisign_seckey *sk);
 
 /* ---- signatures ---- */
 
+/* Reads the signature file at `path` (text into *out, NUL-terminated, caller frees). What
+ * makes it unusable as a signature is a refusal (ERR_REFUSED: missing, not a regular file,
+ * larger than MINISIGN_SIGFILE_MAX); the system's failures (permission, I/O) are
+ * ERR_SYSTEM. The one classification verify, install and deploy share (specs/exit-codes.md).
+ * Never blocks (a FIFO is refused, not waited for). */
+int minisign_sig_read(const char *path, char **out, size_t *len, struct err *err);
+
 /* Parses a signature file's text strictly: exactly four lines, known prefixes, canonical
  * base64 of exactly 74 and 64 bytes, line lengths within minisign's limits. Does not check
  * the algorithm tag (verify does, to give a precise reason). */
@@ -127,6 +134,12 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
  * "trusted comment signature does not match", or an I/O error. */
 int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
                        int fd, unsigned flags, char **trusted_comment, struct err *err);
+
+/* minisign_verify_fd for a file whose BLAKE2b-512 the caller computed (e.g. while copying
+ * it): the same checks and messages; a legacy "Ed" signature is refused (it signs the raw
+ * file, which is not at hand). */
+int minisign_verify_digest(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                           const uint8_t digest[64], char **trusted_comment, struct err *err);
 
 /* Checks the file signature of an already parsed "ED" signature against a BLAKE2b-512
  * digest the caller computed, e.g. over the bytes it actually unpacked, so that a file

@@ -45,6 +45,15 @@ void minisign_sig_release(struct minisign_sig *sig)
 	sig->untrusted_comment = sig->trusted_comment = NULL;
 }
 
+int minisign_sig_read(const char *path, char **out, size_t *len, struct err *err)
+{
+	if (read_file_at(AT_FDCWD, path, MINISIGN_SIGFILE_MAX, 0, out, len, err) == 0)
+		return 0;
+	if (errno == ENOENT)
+		fail_recast(err, ERR_REFUSED);
+	return -1;
+}
+
 int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, struct err *err)
 {
 	struct text_line l[4];
@@ -253,11 +262,9 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
 		target = NULL;
 	if (!target)
 		return fail_oom(err);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fail_sys(err, "cannot open %s", path);
+	fd = open_regular_at(AT_FDCWD, path, 0, NULL, err);
+	if (fd < 0)
 		goto out;
-	}
 	if (minisign_sign_fd(fd, sk, trusted_comment, untrusted_comment, &sig, err) < 0) {
 		fail_prefix(err, "%s", path);
 		goto out;
@@ -317,8 +324,10 @@ static int verify_legacy(const struct minisign_pubkey *pk, int fd,
 	return ok;
 }
 
-int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
-                       int fd, unsigned flags, char **trusted_comment, struct err *err)
+/* Both verifications of minisign_verify_fd; `fd` is read only for a legacy signature,
+ * `digest` (the file's BLAKE2b-512, or NULL: read fd) serves a prehashed one. */
+static int verify(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len, int fd,
+                  const uint8_t *digest, unsigned flags, char **trusted_comment, struct err *err)
 {
 	struct minisign_sig sig;
 	uint8_t hash[HASH_BYTES], *gm = NULL;
@@ -346,7 +355,7 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
 		fail(err, "signature made by another key: key id %s, trusted key id %s", got, want);
 		goto out;
 	}
-	if (legacy && !(flags & MINISIGN_ALLOW_LEGACY)) {
+	if (legacy && (!(flags & MINISIGN_ALLOW_LEGACY) || fd < 0)) {
 		fail(err, "legacy signature refused: algorithm Ed signs the raw file; "
 		          "re-sign it, or allow legacy signatures explicitly");
 		goto out;
@@ -366,10 +375,10 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
 	}
 	if (legacy) {
 		ok = verify_legacy(pk, fd, sig.sig, err);
-	} else if (hash_fd(fd, hash, err) < 0) {
+	} else if (!digest && hash_fd(fd, hash, err) < 0) {
 		ok = -1;
 	} else {
-		ok = ed25519_verify(pk, hash, sizeof(hash), sig.sig, err);
+		ok = ed25519_verify(pk, digest ? digest : hash, HASH_BYTES, sig.sig, err);
 	}
 	if (ok < 0)
 		goto out;
@@ -387,6 +396,18 @@ out:
 	free(gm);
 	minisign_sig_release(&sig);
 	return rc;
+}
+
+int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                       int fd, unsigned flags, char **trusted_comment, struct err *err)
+{
+	return verify(pk, sig_text, sig_len, fd, NULL, flags, trusted_comment, err);
+}
+
+int minisign_verify_digest(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                           const uint8_t digest[64], char **trusted_comment, struct err *err)
+{
+	return verify(pk, sig_text, sig_len, -1, digest, 0, trusted_comment, err);
 }
 
 int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct minisign_sig *sig,

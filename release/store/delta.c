@@ -153,9 +153,10 @@ int delta_link(void *ctx, const struct manifest_file *f, int pfd, const char *ba
 		if (fstatat(pfd, base, &placed, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    placed.st_ino != src.st_ino || placed.st_dev != src.st_dev) {
 			close(fd);
-			if (unlinkat(pfd, base, 0) < 0)
-				return fail_sys(err, "cannot remove %.200s from staging", f->path),
-				       -2;
+			if (unlinkat(pfd, base, 0) < 0) {
+				fail_sys(err, "cannot remove %.200s from staging", f->path);
+				return -2;
+			}
 			continue;
 		}
 		d->files++;

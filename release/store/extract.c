@@ -1,6 +1,7 @@
 /* Hardened extraction (specs/store.md "Hardened extraction"). See extract.h for the design:
  * outer reader = zstd/gzip filters + raw format; inner reader = tar format only. */
 #include "release/store/extract.h"
+#include "release/base/checked.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/manifest/manifest_check.h"
@@ -13,18 +14,17 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define RAW_BLOCK    (1u << 20)
 #define STREAM_SLACK (16ull << 20) /* uncompressed bytes allowed before the ratio applies */
+#define TAR_PADDING  (1ull << 20)  /* zeros allowed after the end-of-archive marker: a record */
 
 struct extractor {
 	int fd;
@@ -90,6 +90,26 @@ static la_ssize_t raw_read(struct archive *a, void *ctx, const void **buf)
 	return n;
 }
 
+/* Counts `len` more decompressed bytes, the tar trailer's included. Bounded before the data
+ * reaches the tar reader: a bomb is stopped after at most max_ratio times what was read plus
+ * a fixed slack, whatever the entries claim. */
+static int account(struct extractor *x, size_t len)
+{
+	x->plain_bytes = sat_add(x->plain_bytes, len);
+	if (x->plain_bytes > STREAM_SLACK && x->plain_bytes / x->lim.max_ratio > x->raw_bytes)
+		return fail(
+		    &x->stream_err,
+		    "compression ratio above %llu:1 (a compression bomb?); limit: --max-ratio",
+		    (unsigned long long)x->lim.max_ratio);
+	if (x->plain_bytes >
+	    sat_add(sat_add(x->lim.max_bytes, sat_mul(x->lim.max_entries, 1536)), STREAM_SLACK))
+		return fail(&x->stream_err,
+		            "uncompressed archive larger than the size limit (%llu bytes); limit: "
+		            "--max-bytes",
+		            (unsigned long long)x->lim.max_bytes);
+	return 0;
+}
+
 /* The next decompressed block (the decompressing side): 1 with a block, 0 at the end of
  * the stream, -1 with x->stream_err set. */
 static int outer_block(void *ctx, const void **block, size_t *len)
@@ -112,20 +132,7 @@ static int outer_block(void *ctx, const void **block, size_t *len)
 			                                    : "unknown error");
 		return -1;
 	}
-	x->plain_bytes += *len;
-	/* Bounded before the data reaches the tar reader: a bomb is stopped after at most
-	 * max_ratio times what was read plus a fixed slack, whatever the entries claim. */
-	if (x->plain_bytes > STREAM_SLACK && x->plain_bytes / x->lim.max_ratio > x->raw_bytes)
-		return fail(
-		    &x->stream_err,
-		    "compression ratio above %llu:1 (a compression bomb?); limit: --max-ratio",
-		    (unsigned long long)x->lim.max_ratio);
-	if (x->plain_bytes > x->lim.max_bytes + x->lim.max_entries * 1536 + STREAM_SLACK)
-		return fail(&x->stream_err,
-		            "uncompressed archive larger than the size limit (%llu bytes); limit: "
-		            "--max-bytes",
-		            (unsigned long long)x->lim.max_bytes);
-	return 1;
+	return account(x, *len) < 0 ? -1 : 1;
 }
 
 /* The next block for the tar reader (its side): 1, 0 at the end, -1 with x->stream_err. */
@@ -217,6 +224,14 @@ int extractor_new(int fd, const struct extract_limits *lim, extract_raw_observer
 		extractor_free(x);
 		return -1;
 	}
+	/* libarchive stacks filters as long as one bids: a compressed stream inside the
+	 * compressed stream would be unpacked too. The client reader counts as one filter. */
+	if (archive_filter_count(x->outer) > 2) {
+		fail(err, "not a tar archive (slipway reads tar, tar.zst, tar.gz): compressed "
+		          "more than once");
+		extractor_free(x);
+		return -1;
+	}
 	if (archive_read_open(x->inner, x, NULL, plain_read, NULL) != ARCHIVE_OK) {
 		reader_error(x, x->inner, "not a tar archive (slipway reads tar, tar.zst, tar.gz)",
 		             err);
@@ -294,6 +309,26 @@ static const char *manifest_type_name(enum manifest_file_type t)
 	return t == MANIFEST_FILE ? "regular file" : t == MANIFEST_DIR ? "directory" : "symlink";
 }
 
+/* Whether the header made the entry sparse (GNU sparse formats 0.0, 0.1, 1.0 and old GNU).
+ * archive_entry_sparse_count() reports 0, and forgets the map, when its one block covers the
+ * whole file: asked about the size plus one, it counts that block too. Plain entries have no
+ * map at all: the tar reader records one only for sparse headers. */
+static bool entry_is_sparse(struct archive_entry *e)
+{
+	la_int64_t size = archive_entry_size(e);
+	bool size_set = archive_entry_size_is_set(e), sparse;
+
+	if (size < 0 || size == INT64_MAX)
+		return archive_entry_sparse_count(e) > 0;
+	archive_entry_set_size(e, size + 1);
+	sparse = archive_entry_sparse_count(e) > 0;
+	if (size_set)
+		archive_entry_set_size(e, size);
+	else
+		archive_entry_unset_size(e);
+	return sparse;
+}
+
 /* Next header of the tar stream: 1 for an entry, 0 at the end, -1 on error. Refuses what
  * the store never accepts, whatever the manifest says. */
 static int next_entry(struct extractor *x, struct archive_entry **e, char *name, struct err *err)
@@ -328,7 +363,7 @@ static int next_entry(struct extractor *x, struct archive_entry **e, char *name,
 		return fail(err, "%.200s: %s entries are not allowed", name, type_name(type));
 	if (archive_entry_mode(*e) & (S_ISUID | S_ISGID | S_ISVTX))
 		return fail(err, "%.200s: setuid, setgid and sticky bits are not allowed", name);
-	if (archive_entry_sparse_count(*e) > 0)
+	if (entry_is_sparse(*e))
 		return fail(err, "%.200s: sparse entries are not allowed", name);
 	if (type == AE_IFDIR && len > 1 && name[len - 1] == '/')
 		name[len - 1] = '\0';
@@ -337,9 +372,14 @@ static int next_entry(struct extractor *x, struct archive_entry **e, char *name,
 	return 1;
 }
 
-/* Streams the entry's data into fd (when fd >= 0) and the digest; checks size and offsets. */
-static int copy_data(struct extractor *x, const char *name, int fd, uint64_t want,
-                     uint8_t digest[32], struct err *err)
+/* What is done with each block of an entry's data: 0, or -1 with err set. */
+typedef int (*block_fn)(struct extractor *x, const char *name, int fd, const void *buf, size_t len,
+                        uint64_t off, struct err *err);
+
+/* Reads the entry's data block by block, checking offsets and the manifest's size `want`,
+ * and hands each block to `each` (fd is passed through). */
+static int each_block(struct extractor *x, const char *name, int fd, uint64_t want, block_fn each,
+                      struct err *err)
 {
 	const void *buf;
 	size_t len;
@@ -347,17 +387,14 @@ static int copy_data(struct extractor *x, const char *name, int fd, uint64_t wan
 	uint64_t done = 0;
 	int r;
 
-	if (!EVP_DigestInit_ex(x->sha, x->sha256, NULL))
-		return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
 	while ((r = archive_read_data_block(x->inner, &buf, &len, &off)) == ARCHIVE_OK) {
 		if ((uint64_t)off != done)
 			return fail(err, "%.200s: sparse or out-of-order data", name);
 		if (done + len > want)
 			return fail(err, "%.200s: more data than the manifest's %llu bytes", name,
 			            (unsigned long long)want);
-		if (fd >= 0 && write_all(fd, buf, len, err) < 0)
-			return fail_prefix(err, "cannot write %.200s", name);
-		EVP_DigestUpdate(x->sha, buf, len);
+		if (each(x, name, fd, buf, len, done, err) < 0)
+			return -1;
 		done += len;
 	}
 	if (r != ARCHIVE_EOF)
@@ -365,52 +402,59 @@ static int copy_data(struct extractor *x, const char *name, int fd, uint64_t wan
 	if (done != want)
 		return fail(err, "%.200s: %llu bytes of data, the manifest says %llu", name,
 		            (unsigned long long)done, (unsigned long long)want);
+	return 0;
+}
+
+static int write_block(struct extractor *x, const char *name, int fd, const void *buf, size_t len,
+                       uint64_t off, struct err *err)
+{
+	(void)off;
+	if (write_all(fd, buf, len, err) < 0)
+		return fail_prefix(err, "cannot write %.200s", name);
+	EVP_DigestUpdate(x->sha, buf, len);
+	return 0;
+}
+
+/* A linked file's bytes (verified against the manifest by the link hook) against the
+ * archive's: an archive whose data differs from its own manifest is refused whether or not
+ * its files were written. */
+static int compare_block(struct extractor *x, const char *name, int fd, const void *buf, size_t len,
+                         uint64_t off, struct err *err)
+{
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at < RAW_BLOCK ? len - at : RAW_BLOCK;
+		ssize_t got = pread(fd, x->cmp_buf, n, (off_t)(off + at));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return fail_sys(err, "cannot read %.200s", name);
+		if ((size_t)got != n || memcmp(x->cmp_buf, (const char *)buf + at, n))
+			return fail(err, "%.200s: content does not match the manifest's SHA-256",
+			            name);
+		at += n;
+	}
+	return 0;
+}
+
+/* Streams the entry's data into fd and the digest. */
+static int copy_data(struct extractor *x, const char *name, int fd, uint64_t want,
+                     uint8_t digest[32], struct err *err)
+{
+	if (!EVP_DigestInit_ex(x->sha, x->sha256, NULL))
+		return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
+	if (each_block(x, name, fd, want, write_block, err) < 0)
+		return -1;
 	EVP_DigestFinal_ex(x->sha, digest, NULL);
 	return 0;
 }
 
-/* Reads the entry's data and compares it with fd's bytes (a linked file, verified against
- * the manifest by the link hook): an archive whose data differs from its own manifest is
- * refused whether or not its files were written. */
 static int compare_data(struct extractor *x, const char *name, int fd, uint64_t want,
                         struct err *err)
 {
-	const void *buf;
-	size_t len;
-	la_int64_t off;
-	uint64_t done = 0;
-	int r;
-
 	if (!x->cmp_buf && !(x->cmp_buf = malloc(RAW_BLOCK)))
 		return fail_oom(err);
-	while ((r = archive_read_data_block(x->inner, &buf, &len, &off)) == ARCHIVE_OK) {
-		if ((uint64_t)off != done)
-			return fail(err, "%.200s: sparse or out-of-order data", name);
-		if (done + len > want)
-			return fail(err, "%.200s: more data than the manifest's %llu bytes", name,
-			            (unsigned long long)want);
-		for (size_t at = 0; at < len;) {
-			size_t n = len - at < RAW_BLOCK ? len - at : RAW_BLOCK;
-			ssize_t got = pread(fd, x->cmp_buf, n, (off_t)(done + at));
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0)
-				return fail_sys(err, "cannot read %.200s", name);
-			if ((size_t)got != n || memcmp(x->cmp_buf, (const char *)buf + at, n))
-				return fail(err,
-				            "%.200s: content does not match the manifest's SHA-256",
-				            name);
-			at += n;
-		}
-		done += len;
-	}
-	if (r != ARCHIVE_EOF)
-		return reader_error(x, x->inner, "damaged or truncated archive", err);
-	if (done != want)
-		return fail(err, "%.200s: %llu bytes of data, the manifest says %llu", name,
-		            (unsigned long long)done, (unsigned long long)want);
-	return 0;
+	return each_block(x, name, fd, want, compare_block, err);
 }
 
 int extractor_read_manifest(struct extractor *x, const struct manifest **m, struct err *err)
@@ -447,6 +491,15 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, stru
 			return n < 0 ? reader_error(x, x->inner, "damaged archive", err)
 			             : fail(err, MANIFEST_NAME ": truncated");
 		}
+		/* The manifest is read whole into memory and parsed: the ratio applies from its
+		 * first byte, without the stream's slack. */
+		if ((uint64_t)(got + n) > sat_mul(x->lim.max_ratio, x->raw_bytes)) {
+			free(json);
+			return fail(err,
+			            MANIFEST_NAME ": compression ratio above %llu:1 (a compression "
+			                          "bomb?); limit: --max-ratio",
+			            (unsigned long long)x->lim.max_ratio);
+		}
 	}
 	r = manifest_parse(json, (size_t)size, &x->manifest, err);
 	free(json);
@@ -458,7 +511,7 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, stru
 		            "--max-entries",
 		            x->manifest->n_files, (unsigned long long)x->lim.max_entries);
 	for (size_t i = 0; i < x->manifest->n_files; i++)
-		total += x->manifest->files[i].size;
+		total = sat_add(total, x->manifest->files[i].size);
 	if (total > x->lim.max_bytes)
 		return fail(err,
 		            "the manifest lists %llu bytes of files, more than the limit "
@@ -650,9 +703,16 @@ static int check_trailer(struct extractor *x, struct err *err)
 		return fail(err, "cannot check the end of the archive");
 	if (!all_zero((const char *)x->last_block + x->last_block_len - unread, unread))
 		return fail(err, "trailing data after the tar end-of-archive marker");
-	while ((r = next_plain(x, &block, &len)) == 1)
+	while ((r = next_plain(x, &block, &len)) == 1) {
 		if (!all_zero(block, len))
 			return fail(err, "trailing data after the tar end-of-archive marker");
+		/* Padding fills the last record of a tar: more is a decompression bomb. */
+		if ((unread = sat_add(unread, len)) > TAR_PADDING)
+			return fail(err,
+			            "trailing data after the tar end-of-archive marker: more than "
+			            "%llu bytes of zero padding",
+			            (unsigned long long)TAR_PADDING);
+	}
 	if (r < 0)
 		return reader_error(x, x->outer, "damaged compressed stream", err);
 	/* The decompressing side is done: its counters are the caller's again. */
@@ -697,7 +757,8 @@ int extractor_unpack(struct extractor *x, int stagingfd, struct err *err)
 	for (size_t i = 0; i < x->manifest->n_files; i++)
 		if (x->manifest->files[i].type == MANIFEST_FILE) {
 			x->progress.files_total++;
-			x->progress.bytes_total += x->manifest->files[i].size;
+			x->progress.bytes_total =
+			    sat_add(x->progress.bytes_total, x->manifest->files[i].size);
 		}
 	/* Writeback in its own thread when it can start; else each file's is started here. */
 	if (x->place.writeback && !x->writeback) {

@@ -117,7 +117,10 @@ static int read_text(struct store *st, char **text, size_t *len, struct err *err
 		*len = 0;
 		return *text ? 0 : fail_oom(err);
 	}
-	return read_file_at(st->rootfd, STORE_HISTORY, HISTORY_MAX_BYTES, 1, text, len, err);
+	/* The store's own file: whatever is wrong with it, the store is damaged (exit 3). */
+	if (read_file_at(st->rootfd, STORE_HISTORY, HISTORY_MAX_BYTES, 1, text, len, err) < 0)
+		return fail_recast(err, ERR_SYSTEM);
+	return 0;
 }
 
 int history_load(struct store *st, struct history *h, struct err *err)

@@ -33,6 +33,31 @@ struct install_ctx {
 	struct delta *delta;
 };
 
+/* Deploying an archive that is still installed switches back to it: through the delivery
+ * path that is a downgrade like any other (specs/store.md "Install", guard 4). Allowed when
+ * nothing would move (it is `current`), for the newest serial, or with --allow-downgrade. */
+static int reactivation_guard(struct install_ctx *c, struct err *err)
+{
+	char *cur = NULL;
+	bool is_current;
+
+	if (!c->o->activate || c->o->allow_downgrade || !c->state.has_high ||
+	    c->v.serial >= c->state.high_serial)
+		return 0;
+	if (store_current_version(c->st, &cur, err) < 0)
+		return -1;
+	is_current = cur && !strcmp(cur, c->v.version);
+	free(cur);
+	if (is_current)
+		return 0;
+	return fail(err,
+	            "downgrade refused: %s (serial %llu) is installed, but below the highest "
+	            "installed serial %llu (version %s); activate it by name (slipway activate "
+	            "%s) or pass --allow-downgrade",
+	            c->v.version, (unsigned long long)c->v.serial,
+	            (unsigned long long)c->state.high_serial, c->state.high_version, c->v.version);
+}
+
 /* Returns 1 when the same archive is already installed (nothing to do), 0 to go on. */
 static int downgrade_guard(struct install_ctx *c, struct err *err)
 {
@@ -56,7 +81,7 @@ static int downgrade_guard(struct install_ctx *c, struct err *err)
 			return fail(err, "version %s is already installed from a different archive",
 			            c->v.version);
 		c->res->already_installed = true;
-		return 1;
+		return reactivation_guard(c, err) < 0 ? -1 : 1;
 	}
 	if (!c->state.has_high || c->v.serial > c->state.high_serial)
 		return 0;

@@ -19,6 +19,7 @@
 
 struct install_opts {
 	bool allow_downgrade;
+	bool activate;        /* the release is to become `current` (deploy, install --activate) */
 	const char *sig_path; /* NULL: "<archive>.minisig" */
 	struct extract_limits limits;
 	extract_progress_fn progress; /* NULL: none */

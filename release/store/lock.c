@@ -1,5 +1,6 @@
 /* The store lock (specs/store.md "Lock"): flock(2) on ROOT/lock, bounded wait. */
 #include "release/base/error.h"
+#include "release/base/lockfile.h"
 #include "release/store/store.h"
 #include "release/base/clock.h"
 
@@ -36,10 +37,11 @@ int store_lock(struct store *st, int wait_ms, struct err *err)
 
 	if (st->lockfd >= 0)
 		return 0;
-	fd = openat(st->rootfd, STORE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return fail_sys(err, "cannot open %s/" STORE_LOCK, st->root);
 	deadline = (long long)clock_mono_ms() + budget;
+again:
+	fd = lockfile_open(st->rootfd, STORE_LOCK, err);
+	if (fd < 0)
+		return fail_prefix(err, "%s", st->root);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			int e = errno;
@@ -61,6 +63,11 @@ int store_lock(struct store *st, int wait_ms, struct err *err)
 			                 (budget % 1000) / 100);
 		}
 		usleep(10000);
+	}
+	/* The file locked may have been replaced by a private one meanwhile (lockfile.h). */
+	if (!lockfile_still_named(st->rootfd, STORE_LOCK, fd)) {
+		close(fd);
+		goto again;
 	}
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {

@@ -15,12 +15,81 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int mkdir_at(int dirfd, const char *name, mode_t mode, struct err *err)
+/* The store's directories, in the order init creates them (specs/store.md "Layout"). */
+static const struct {
+	const char *name;
+	mode_t mode;
+} layout[] = {
+    {STORE_RELEASES, 0755}, {STORE_META, 0755},   {STORE_STAGING, 0700},
+    {STORE_TRASH, 0700},    {STORE_SHARED, 0750},
+};
+
+/* A root another user could take over: someone else's, or writable by group or others
+ * (they could plant links where the store's directories belong). */
+static int check_root(int fd, const char *root, struct err *err)
 {
-	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
-		return fail_sys(err, "cannot create %s", name);
-	if (fchmodat(dirfd, name, mode, 0) < 0)
-		return fail_sys(err, "cannot chmod %s", name);
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return fail_sys(err, "cannot stat %s", root);
+	if (st.st_uid != geteuid())
+		return fail_kind(
+		    err, ERR_SYSTEM,
+		    "%s is owned by uid %u, not by the running user (uid %u); refusing "
+		    "a store its owner could take over",
+		    root, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 022)
+		return fail_kind(
+		    err, ERR_SYSTEM,
+		    "%s is writable by others (mode %04o); refusing a store anyone could "
+		    "plant links in (chmod go-w %s)",
+		    root, (unsigned)(st.st_mode & 07777), root);
+	return 0;
+}
+
+static int not_a_dir(const char *root, const char *name, mode_t mode, struct err *err)
+{
+	return fail_kind(err, ERR_SYSTEM,
+	                 "%s/%s is %s, not a directory; refusing to work through it (damaged "
+	                 "store)",
+	                 root, name, S_ISLNK(mode) ? "a symlink" : "not a directory");
+}
+
+/* Every directory of the layout that exists is a real directory: a link in its place is
+ * refused, never followed. (Missing ones are the commands' business: init creates them.) */
+static int check_layout(int rootfd, const char *root, struct err *err)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++)
+		if (fstatat(rootfd, layout[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISDIR(st.st_mode))
+			return not_a_dir(root, layout[i].name, st.st_mode, err);
+	return 0;
+}
+
+/* Creates a layout directory when missing and sets its mode on the directory itself (an
+ * O_NOFOLLOW descriptor: never on a link's target). */
+static int make_layout_dir(int rootfd, const char *root, const char *name, mode_t mode,
+                           struct err *err)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdirat(rootfd, name, mode) < 0 && errno != EEXIST)
+		return fail_sys(err, "cannot create %s/%s", root, name);
+	fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (fstatat(rootfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+			return not_a_dir(root, name, st.st_mode, err);
+		return fail_sys(err, "cannot open %s/%s", root, name);
+	}
+	if (fchmod(fd, mode) < 0) {
+		fail_sys(err, "cannot chmod %s/%s", root, name);
+		close(fd);
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 
@@ -47,6 +116,7 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 {
 	struct minisign_pubkey want, have;
 	struct store st = {.lockfd = -1};
+	struct stat sb;
 	char *old = NULL;
 	size_t old_len = 0;
 	int rc = -1, fd = -1;
@@ -59,6 +129,8 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 	if (fd < 0)
 		return fail_sys(err, "cannot open %s", root);
 	st.rootfd = fd;
+	if (check_root(fd, root, err) < 0 || check_layout(fd, root, err) < 0)
+		goto out;
 	if (read_file_at(fd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &old, &old_len, err) == 0) {
 		if (minisign_pubkey_parse(old, old_len, &have, err) < 0) {
 			fail_recast(err, ERR_SYSTEM); /* a damaged store */
@@ -82,13 +154,19 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 		fail_kind(err, ERR_SYSTEM, "%s is not empty and is not a slipway store", root);
 		goto out;
 	}
-	if (mkdir_at(fd, STORE_RELEASES, 0755, err) < 0 ||
-	    mkdir_at(fd, STORE_META, 0755, err) < 0 || mkdir_at(fd, STORE_STAGING, 0700, err) < 0 ||
-	    mkdir_at(fd, STORE_TRASH, 0700, err) < 0 || mkdir_at(fd, STORE_SHARED, 0750, err) < 0)
+	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++)
+		if (make_layout_dir(fd, root, layout[i].name, layout[i].mode, err) < 0)
+			goto out;
+	if (fstatat(fd, STORE_ENV, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(sb.st_mode)) {
+			fail_kind(err, ERR_SYSTEM,
+			          "%s/" STORE_ENV " is %s, not a regular file; refusing it", root,
+			          S_ISLNK(sb.st_mode) ? "a symlink" : "not a regular file");
+			goto out;
+		}
+	} else if (write_file_atomic(fd, STORE_ENV, "", 0, 0600, 1, err) < 0) {
 		goto out;
-	if (faccessat(fd, STORE_ENV, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
-	    write_file_atomic(fd, STORE_ENV, "", 0, 0600, 1, err) < 0)
-		goto out;
+	}
 	if (!old && write_file_atomic(fd, STORE_PUBKEY, pub_text, pub_len, 0644, 0, err) < 0)
 		goto out;
 	if (faccessat(fd, STORE_STATE, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -136,6 +214,11 @@ int store_open(const char *root, struct store *st, struct err *err)
 		                 root);
 	}
 	free(marker);
+	if (check_root(st->rootfd, root, err) < 0 || check_layout(st->rootfd, root, err) < 0) {
+		close(st->rootfd);
+		st->rootfd = -1;
+		return -1;
+	}
 	/* Absolute, so that paths handed to services stay valid whatever their cwd. */
 	st->root = realpath(root, NULL);
 	if (!st->root) {
@@ -241,11 +324,18 @@ int store_read_manifest(struct store *st, const char *version, struct manifest *
 	*out = NULL;
 	if (version_check(version, err) < 0)
 		return -1;
+	/* Never through a link in place of releases/<version>: that is no installed release. */
+	if (!store_is_installed(st, version))
+		return fail_kind(err, ERR_SYSTEM,
+		                 "%s/" STORE_RELEASES "/%s is not an installed release", st->root,
+		                 version);
 	snprintf(path, sizeof(path), STORE_RELEASES "/%s/" MANIFEST_NAME, version);
 	if (read_file_at(st->rootfd, path, MANIFEST_MAX_BYTES, 1, &text, &len, err) < 0)
-		return -1;
+		return fail_recast(err, ERR_SYSTEM);
 	rc = manifest_parse(text, len, out, err);
 	free(text);
+	if (rc < 0)
+		fail_recast(err, ERR_SYSTEM); /* it was checked at install: the store is damaged */
 	return rc;
 }
 

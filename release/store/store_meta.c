@@ -24,7 +24,7 @@ static int load_json(struct store *st, const char *path, json_object **out, stru
 	struct json_tokener *tok;
 
 	if (read_file_at(st->rootfd, path, META_MAX_BYTES, 1, &text, &len, err) < 0)
-		return -1;
+		return fail_recast(err, ERR_SYSTEM);
 	tok = json_tokener_new();
 	obj = tok ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
 	if (!obj || json_tokener_get_error(tok) != json_tokener_success ||

@@ -6,11 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define COPY_CHUNK (1u << 20)
 
 static void to_hex(const unsigned char *b, size_t n, char *out)
 {
@@ -25,11 +28,14 @@ static void to_hex(const unsigned char *b, size_t n, char *out)
 
 int verified_hash_file(struct verified_archive *v, struct err *err)
 {
-	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	EVP_MD_CTX *h;
 	unsigned char buf[1 << 16], digest[VERIFIED_HASH_BYTES];
 	off_t off = 0;
 	ssize_t n;
 
+	if (v->sealed)
+		return 0; /* known since verified_open, and the copy cannot change */
+	h = EVP_MD_CTX_new();
 	if (!h || !EVP_DigestInit_ex(h, EVP_blake2b512(), NULL)) {
 		EVP_MD_CTX_free(h);
 		return fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
@@ -50,6 +56,74 @@ int verified_hash_file(struct verified_archive *v, struct err *err)
 	return 0;
 }
 
+/* The archive copied into a sealed memfd while it is hashed: every later read (libarchive's
+ * included) then sees exactly the bytes whose digest was verified, whatever happens to the
+ * file, and the archive is hashed once instead of twice. 1 when done, 0 when the archive is
+ * too large for it (then the file itself is read, and checked again after the unpack). */
+static int sealed_copy(struct verified_archive *v, const struct stat *sb, uint8_t *digest,
+                       struct err *err)
+{
+	const char *env = getenv("SLIPWAY_TEST_ARCHIVE_COPY_MAX");
+	uint64_t max = env ? strtoull(env, NULL, 10) : VERIFIED_COPY_MAX;
+	EVP_MD_CTX *h = NULL;
+	unsigned char *buf = NULL;
+	uint64_t total = 0;
+	int mfd = -1, rc = -1;
+
+	if ((uint64_t)sb->st_size > max)
+		return 0;
+	mfd = memfd_create("slipway-archive", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return errno == ENOSYS || errno == EINVAL
+		           ? 0
+		           : fail_sys(err, "cannot copy %s", v->path);
+	h = EVP_MD_CTX_new();
+	buf = malloc(COPY_CHUNK);
+	if (!h || !buf || !EVP_DigestInit_ex(h, EVP_blake2b512(), NULL)) {
+		fail_oom(err);
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(v->fd, buf, COPY_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail_sys(err, "cannot read %s", v->path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		/* A file growing while it is copied would copy forever. */
+		if ((total += (uint64_t)n) > max) {
+			fail(err, "%s grew while it was being read", v->path);
+			goto out;
+		}
+		EVP_DigestUpdate(h, buf, (size_t)n);
+		if (write_all(mfd, buf, (size_t)n, err) < 0) {
+			fail_prefix(err, "cannot copy %s", v->path);
+			goto out;
+		}
+	}
+	EVP_DigestFinal_ex(h, digest, NULL);
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 ||
+	    lseek(mfd, 0, SEEK_SET) < 0) {
+		fail_sys(err, "cannot seal the copy of %s", v->path);
+		goto out;
+	}
+	close(v->fd);
+	v->fd = mfd;
+	mfd = -1;
+	v->sealed = true;
+	rc = 1;
+out:
+	if (mfd >= 0)
+		close(mfd);
+	free(buf);
+	EVP_MD_CTX_free(h);
+	return rc;
+}
+
 static void observe_raw(void *ctx, const void *buf, size_t len)
 {
 	EVP_DigestUpdate(((struct verified_archive *)ctx)->stream_hash, buf, len);
@@ -65,14 +139,9 @@ static int load_signature(struct verified_archive *v, const char *sig_path, stru
 			return fail_oom(err);
 		sig_path = sig_default;
 	}
-	rc = read_file_at(AT_FDCWD, sig_path, MINISIGN_SIGFILE_MAX, 0, &v->sig_text, &v->sig_len,
-	                  err);
-	if (rc < 0) {
-		/* No signature is a verdict (exit 1); an unreadable one is the system's. */
-		if (errno == ENOENT)
-			fail_recast(err, ERR_REFUSED);
+	rc = minisign_sig_read(sig_path, &v->sig_text, &v->sig_len, err);
+	if (rc < 0)
 		fail_prefix(err, "signature");
-	}
 	free(sig_default);
 	return rc;
 }
@@ -82,9 +151,22 @@ static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 	struct err e2;
 	char *serial = NULL;
 
-	/* Before libarchive sees a byte: the same descriptor is handed to it afterwards. */
-	int r = minisign_verify_fd(v->pk, v->sig_text, v->sig_len, v->fd, 0, &v->tc, err);
+	uint8_t digest[VERIFIED_HASH_BYTES];
+	struct stat sb;
+	int r;
 
+	/* Before libarchive sees a byte: the same descriptor is handed to it afterwards. */
+	if (fstat(v->fd, &sb) < 0)
+		return fail_sys(err, "cannot stat %s", v->path);
+	r = sealed_copy(v, &sb, digest, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+		r = minisign_verify_digest(v->pk, v->sig_text, v->sig_len, digest, &v->tc, err);
+	} else {
+		r = minisign_verify_fd(v->pk, v->sig_text, v->sig_len, v->fd, 0, &v->tc, err);
+	}
 	if (r < 0)
 		return fail_prefix(err, "%s", v->path);
 	if (minisign_sig_parse(v->sig_text, v->sig_len, &v->sig, err) < 0)
@@ -109,16 +191,12 @@ static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 int verified_open(struct verified_archive *v, const char *path, const char *sig_path,
                   const struct minisign_pubkey *pk, struct err *err)
 {
-	struct stat sb;
-
 	memset(v, 0, sizeof(*v));
 	v->path = path;
 	v->pk = pk;
-	v->fd = open(path, O_RDONLY | O_CLOEXEC);
+	v->fd = open_regular_at(AT_FDCWD, path, 0, NULL, err);
 	if (v->fd < 0)
-		return fail_sys(err, "cannot open %s", path);
-	if (fstat(v->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
-		return fail_kind(err, ERR_SYSTEM, "%s: not a regular file", path);
+		return -1;
 	if (load_signature(v, sig_path, err) < 0)
 		return -1;
 	return verify_and_read_comment(v, err);
@@ -129,10 +207,12 @@ int verified_read_manifest(struct verified_archive *v, const struct extract_limi
 {
 	const struct manifest *m;
 
-	v->stream_hash = EVP_MD_CTX_new();
-	if (!v->stream_hash || !EVP_DigestInit_ex(v->stream_hash, EVP_blake2b512(), NULL))
-		return fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
-	if (extractor_new(v->fd, lim, observe_raw, v, &v->x, err) < 0 ||
+	if (!v->sealed) {
+		v->stream_hash = EVP_MD_CTX_new();
+		if (!v->stream_hash || !EVP_DigestInit_ex(v->stream_hash, EVP_blake2b512(), NULL))
+			return fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
+	}
+	if (extractor_new(v->fd, lim, v->sealed ? NULL : observe_raw, v, &v->x, err) < 0 ||
 	    extractor_read_manifest(v->x, &v->m, err) < 0) {
 		return fail_prefix(err, "%s", v->path);
 	}
@@ -158,6 +238,8 @@ int verified_unpack(struct verified_archive *v, int stagingfd, struct err *err)
 	if (extractor_unpack(v->x, stagingfd, err) < 0) {
 		return fail_prefix(err, "%s", v->path);
 	}
+	if (v->sealed)
+		return 0; /* it read the sealed copy of the verified bytes */
 	/* The signature, once more, over the bytes libarchive actually read: the file may have
 	 * been rewritten in place after the first check. */
 	EVP_DigestFinal_ex(v->stream_hash, digest, NULL);

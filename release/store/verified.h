@@ -6,12 +6,16 @@
  * runs between open and read_manifest):
  *   verified_open           open the archive once (O_RDONLY, regular file), verify the
  *                           minisign signature on that descriptor before libarchive exists,
- *                           take app:, version:, serial: from the authenticated comment;
+ *                           take app:, version:, serial: from the authenticated comment.
+ *                           An archive of at most VERIFIED_COPY_MAX bytes is copied into a
+ *                           sealed memfd while it is hashed, and that copy is what is
+ *                           verified and unpacked: nothing can change it afterwards;
  *   verified_read_manifest  the hardened reader on the same descriptor; the manifest must
  *                           agree with the signed fields;
  *   verified_unpack         hardened extraction into an empty directory, every entry checked
- *                           against the manifest; then the signature again over the bytes
- *                           actually read (an archive rewritten in place is refused).
+ *                           against the manifest; then (a larger archive, read from the
+ *                           file itself) the signature again over the bytes actually read
+ *                           (an archive rewritten in place is refused).
  * Only after verified_unpack succeeded is the tree in the directory a verified release.
  *
  * Errors follow release/base/error.h; on failure err's kind tells a refusal (a check said
@@ -29,6 +33,7 @@
 #include <stdint.h>
 
 #define VERIFIED_HASH_BYTES 64 /* BLAKE2b-512, the hash minisign's "ED" signatures sign */
+#define VERIFIED_COPY_MAX   (512ull << 20) /* archives up to this size are copied (below) */
 
 struct verified_archive {
 	/* Read-only for the caller. */
@@ -48,6 +53,7 @@ struct verified_archive {
 	struct minisign_sig sig;
 	char *tc;
 	EVP_MD_CTX *stream_hash;
+	bool sealed; /* fd is a sealed in-memory copy of the verified bytes */
 };
 
 /* Opens `path`, reads the signature (`sig_path`, NULL: "<path>.minisig") and verifies it

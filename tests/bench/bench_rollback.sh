@@ -7,21 +7,13 @@
 # its CPU use while idle (from /proc; no busy polling means ~0%). bench_web_switch measures
 # switches under load, warm and cold.
 set -u
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-T=$(pwd)
-export T REPO
-source "$REPO/tests/e2e/lib.sh"
-source "$REPO/tests/e2e/run_helpers.sh"
-source "$REPO/tests/bench/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/run_env.sh"
 RUNS=${BENCH_ROLLBACK_RUNS:-7}
 trap run_cleanup EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-port=$(free_port)
-run_store store
-echo HOSTNAME=127.0.0.1 >>store/shared/env
-run_next_tree app
+next_store
 for v in A B; do
 	"$PY" "$REPO/tests/e2e/make_release.py" --tree app --app mediai --version "$v" \
 		--serial "$( [ $v = A ] && echo 1 || echo 2)" --out "$T/$v.tar.zst" \

@@ -14,21 +14,13 @@
 # Goals: 0 failed, 0 refused, 0 asset failures through every switch; rollback-to-serving
 # median <= 50 ms warm; no refused connection cold.
 set -u
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-T=$(pwd)
-export T REPO
-source "$REPO/tests/e2e/lib.sh"
-source "$REPO/tests/e2e/run_helpers.sh"
-source "$REPO/tests/bench/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/run_env.sh"
 CYCLES=${BENCH_WEB_CYCLES:-20}
 PEER_CYCLES=${BENCH_WEB_PEER_CYCLES:-3}
 trap run_cleanup EXIT
 
 bench_init
-port=$(free_port)
-run_store store
-echo HOSTNAME=127.0.0.1 >>store/shared/env
-run_next_tree app
+next_store
 run_next_tree app2 v2
 next_archive A 1 app
 next_archive B 2 app2
@@ -43,7 +35,7 @@ mode() {
 	shift 2
 	"$SLIPWAY" activate A --root store >/dev/null || exit 1
 	run_start store "run-$label.log" "$@"
-	wait_for 60 running_is "$port" A || { echo "A never served"; tail -20 "run-$label.log"; exit 1; }
+	poll_for 60 running_is "$port" A || { echo "A never served"; tail -20 "run-$label.log"; exit 1; }
 	"$PY" "$REPO/tests/e2e/switch_load.py" --port "$port" --root store --slipway "$SLIPWAY" \
 		--a A --b B --cycles "$cycles" >"$label.json" ||
 		{ echo "switch_load failed ($label)"; tail -20 "run-$label.log"; exit 1; }
@@ -61,6 +53,8 @@ print(f"{label}: {d['switches']} switches under {l['rate']:.0f} req/s for {l['se
       f"{l['requests']} requests, {l['failed']} failed (refused {l['refused']}, reset "
       f"{l['reset']}, timeout {l['timeout']}, bad status {l['status']}), "
       f"{l['idle_closed']} idle keep-alive connections closed unannounced")
+for e in l["errors"][:5]:
+    print(f"{label}:   {e}")
 print(f"{label}: rollback-to-serving p50 {ms(d['rollback_ms_p50'])} ms, p95 "
       f"{ms(d['rollback_ms_p95'])} ms; activate-to-serving p50 {ms(d['activate_ms_p50'])} ms, "
       f"p95 {ms(d['activate_ms_p95'])} ms; the command alone p50 {ms(d['command_ms_p50'])} ms; "

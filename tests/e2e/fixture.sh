@@ -5,10 +5,14 @@
 #                              ready node_modules, hard-linked (copied across filesystems)
 #                              from a cache filled by `npm ci`
 #   fixture_mediai_built DEST  the same plus .next from `npm run build` of the unmodified
-#                              sources (release shown: package.json's version), shared
-#   fixture_mediai_built_v2 DEST  the same, built from sources with a changed page,
-#                              stylesheet and client component: a second release whose
-#                              content-hashed /_next/static assets differ from the first's
+#                              sources as release v1 (the page's "release"), shared
+#   fixture_mediai_built_v2 DEST  the same with fixture_mediai_v2_change, built as release
+#                              v2: its content-hashed /_next/static assets differ from v1's
+#   fixture_mediai_v2_change DIR  the change examples/demo.sh makes for v2: a new greeting,
+#                              a new stylesheet rule, new text in the client component
+#
+# Both builds are the ones `slipway pack` makes of a fixture_mediai copy tagged v1 (v2 after
+# fixture_mediai_v2_change), as the demo does, so a run builds each of them once.
 #   fixture_template NAME DEST a copy of tests/e2e/fixtures/NAME (another project's shape)
 #                              with node_modules, cached the same way
 #   example_build DIR          in a copy of the example or of a template, what
@@ -113,23 +117,26 @@ fixture_mediai() {
 fixture_mediai_built() {
 	local dest=${1:?fixture_mediai_built: DEST missing}
 	fixture_mediai "$dest" || return 1
-	(cd "$dest" && unset APP_RELEASE SLIPWAY_VERSION && NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
+	(cd "$dest" && unset APP_RELEASE && SLIPWAY_VERSION=v1 NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
 		return 1
 	rm -rf "$dest/.next/cache"
 }
 
-# The change that makes the second build: new text in the page, a new rule in the
-# stylesheet and new text in the client component (so new CSS and JS chunk hashes).
-_fixture_v2_patch() {
-	sed -i 's/Welcome to MediAI/Welcome to MediAI (v2)/' "$1/app/page.js" &&
-		printf '\n.v2 {\n\tcolor: #123456;\n}\n' >>"$1/app/globals.css" &&
-		sed -i "s/'not checked'/'not checked yet'/" "$1/app/health-check.js"
+# New text in the page, a new rule in the stylesheet and new text in the client component
+# (so new CSS and JS chunk hashes); fails when the sources no longer have what it changes.
+fixture_mediai_v2_change() {
+	local dir=${1:?fixture_mediai_v2_change: DIR missing}
+	grep -q "^const GREETING = " "$dir/app/page.js" && grep -q "'not checked'" "$dir/app/health-check.js" ||
+		{ echo "fixture: the example's page changed; update fixture_mediai_v2_change" >&2; return 1; }
+	sed -i "s/^const GREETING = .*/const GREETING = 'Welcome to MediAI, now in version 2';/" "$dir/app/page.js" &&
+		printf '\nh1 {\n\tletter-spacing: 0.01em;\n}\n' >>"$dir/app/globals.css" &&
+		sed -i "s/'not checked'/'not checked yet'/" "$dir/app/health-check.js"
 }
 
 fixture_mediai_built_v2() {
 	local dest=${1:?fixture_mediai_built_v2: DEST missing}
-	fixture_mediai "$dest" && _fixture_v2_patch "$dest" || return 1
-	(cd "$dest" && unset APP_RELEASE SLIPWAY_VERSION && NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
+	fixture_mediai "$dest" && fixture_mediai_v2_change "$dest" || return 1
+	(cd "$dest" && unset APP_RELEASE && SLIPWAY_VERSION=v2 NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
 		return 1
 	rm -rf "$dest/.next/cache"
 }

@@ -38,7 +38,7 @@ class Corpus:
         self.out, self.key, self.lines = out, key, []
 
     def add(self, name, members, expect, how="zstd", flags="", raw=None, sign=True,
-            version=VERSION, serial=SERIAL, fmt=tarfile.PAX_FORMAT):
+            version=VERSION, serial=SERIAL, fmt=tarfile.PAX_FORMAT, trusted=None, sig_junk=0):
         ext = {"zstd": ".tar.zst", "gzip": ".tar.gz", "none": ".tar", "xz": ".tar.xz"}[how]
         path = os.path.join(self.out, name + ext)
         if raw is not None:
@@ -52,7 +52,10 @@ class Corpus:
         else:
             mr.write_archive(path, members, how, fmt)
         if sign:
-            mr.sign(path, self.key, APP, version, serial)
+            mr.sign(path, self.key, APP, version, serial, trusted)
+        if sig_junk:
+            with open(path + ".minisig", "ab") as f:
+                f.write(b"\n" * sig_junk)
         self.lines.append("\t".join([name, path, expect, flags]))
         return path
 
@@ -62,6 +65,65 @@ class Corpus:
         listed = [e for e in base_entries()] + list(manifest_extra)
         members = [manifest_entry(listed, **kw)] + [e for e in listed if e.path not in drop]
         return members + list(extra)
+
+
+def sparse_tar(members, path, how):
+    """Tar bytes in which the regular file `path` is a GNU sparse entry whose single data block
+    covers the whole file (so nothing is really sparse). how: pax0.0, pax0.1, pax1.0, oldgnu."""
+    fmt = tarfile.GNU_FORMAT if how == "oldgnu" else tarfile.PAX_FORMAT
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
+        for e in members:
+            ti = mr._tarinfo(e)
+            if e.path != path:
+                tf.addfile(ti, io.BytesIO(e.data) if e.kind == "file" else None)
+                continue
+            n, data = len(e.data), e.data
+            if how == "pax0.0":
+                ti.pax_headers = {"GNU.sparse.size": str(n), "GNU.sparse.numblocks": "1",
+                                  "GNU.sparse.offset": "0", "GNU.sparse.numbytes": str(n)}
+            elif how == "pax0.1":
+                ti.pax_headers = {"GNU.sparse.size": str(n), "GNU.sparse.numblocks": "1",
+                                  "GNU.sparse.map": "0,%d" % n}
+            elif how == "pax1.0":
+                d, b = os.path.split(path)
+                ti.name = os.path.join(d, "GNUSparseFile.0", b)
+                ti.pax_headers = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
+                                  "GNU.sparse.name": path, "GNU.sparse.realsize": str(n)}
+                smap = b"1\n0\n%d\n" % n
+                data = smap + b"\0" * (-len(smap) % 512) + data
+                ti.size = len(data)
+            if how != "oldgnu":
+                tf.addfile(ti, io.BytesIO(data))
+                continue
+            hdr = bytearray(ti.tobuf(fmt, tf.encoding, tf.errors))
+            assert len(hdr) == 512
+            hdr[156:157] = b"S"
+            hdr[386:398] = b"%011o\0" % 0   # sparse[0].offset
+            hdr[398:410] = b"%011o\0" % n   # sparse[0].numbytes
+            hdr[483:495] = b"%011o\0" % n   # realsize
+            hdr[148:156] = b" " * 8
+            hdr[148:156] = b"%06o\0 " % sum(hdr)
+            pad = b"\0" * (-n % 512)
+            tf.fileobj.write(bytes(hdr) + data + pad)
+            tf.offset += 512 + n + len(pad)
+    return buf.getvalue()
+
+
+def raw_manifest(text):
+    """Archive members: a manifest entry with exactly `text` (bytes), then the base entries."""
+    return [E(mr.MANIFEST_NAME, "file", text)] + base_entries()
+
+
+def manifest_with(**overrides):
+    """The base manifest's JSON with top-level values replaced by raw JSON text."""
+    m = mr.manifest_for(base_entries(), APP, VERSION, SERIAL)
+    parts = []
+    for k, v in m.items():
+        parts.append('"%s": %s' % (k, overrides.pop(k) if k in overrides else
+                                    mr.json.dumps(v)))
+    parts += ['"%s": %s' % kv for kv in overrides.items()]
+    return ("{" + ", ".join(parts) + "}\n").encode()
 
 
 def main():
@@ -192,6 +254,65 @@ def main():
                               "-C", d, "-cf", "-", "--no-recursion", mr.MANIFEST_NAME, "app",
                               "app/sparse"], check=True, stdout=subprocess.PIPE).stdout
         c.add("sparse_file", None, "sparse", raw=mr.compress(tar, "zstd"))
+    # Nested compression (specs/store.md: "a compressed stream inside the compressed stream").
+    plain = mr.tar_bytes(g())
+    for outer, inner in (("gzip", "gzip"), ("zstd", "zstd"), ("zstd", "gzip"), ("gzip", "zstd")):
+        c.add("nested_%s_in_%s" % (inner, outer), None,
+              "not a tar archive (slipway reads tar, tar.zst, tar.gz)", how=outer,
+              raw=mr.compress(mr.compress(plain, inner), outer))
+    # Zeros after the tar end-of-archive marker: more than a tar record is refused (a signed
+    # 656 KB archive once made install decompress 20 GiB of them, holding the store lock).
+    c.add("zero_padding_beyond_a_record", None, "zero padding",
+          raw=mr.compress(plain + bytes(2 << 20), "zstd"))
+    c.add("zero_padding_beyond_a_record_gzip", None, "zero padding", how="gzip",
+          raw=mr.compress(plain + bytes(2 << 20), "gzip"))
+    # Sparse entries whose single block covers the whole file: still sparse entries.
+    for how in ("pax0.0", "pax0.1", "pax1.0", "oldgnu"):
+        c.add("sparse_whole_file_" + how.replace(".", ""), None, "sparse entries are not allowed",
+              raw=mr.compress(sparse_tar(g(), "app/index.txt", how), "zstd"))
+    # Manifests built to make the JSON reader allocate: refused before a tree is built.
+    # (With --max-ratio raised, so that the ratio limit does not stop them first.)
+    c.add("manifest_object_flood", raw_manifest(manifest_with(files="[" + "{}," * 300000 + "{}]")),
+          'missing key "path"', flags="--max-ratio 1000000")
+    c.add("manifest_array_flood", raw_manifest(manifest_with(zzz="[" + "[]," * 300000 + "[]]")),
+          'unknown key "zzz"', flags="--max-ratio 1000000")
+    c.add("manifest_deep_nesting", raw_manifest(b'{"format": 1, "app": ' + b"[" * 200000 +
+                                                b"]" * 200000 + b"}"), "nest")
+    wide = {"name": "w", "argv": ["x"], "cwd": "", "env": {"K%d" % i: "" for i in range(300)},
+            "port": 0, "ready": "none", "ready_timeout_ms": 0, "stop_timeout_ms": 0}
+    c.add("manifest_wide_object", raw_manifest(manifest_with(services=mr.json.dumps([wide]))),
+          "more than 256 keys")
+    c.add("manifest_service_flood", raw_manifest(manifest_with(services=mr.json.dumps(
+        [dict(wide, env={}, name="s%d" % i) for i in range(5000)]))),
+          '"services" has more than 32 elements', flags="--max-ratio 1000000")
+    c.add("manifest_string_flood", raw_manifest(manifest_with(
+        secrets='{"required": [' + '"",' * 300000 + '""], "optional": []}')),
+          '"required" has more than 256 elements', flags="--max-ratio 1000000")
+    # The compression-ratio limit applies to the manifest from its first byte (JSON allows
+    # whitespace after the document; 8 MiB of it compress to almost nothing).
+    c.add("manifest_ratio", raw_manifest(manifest_with() + b" " * (8 << 20)),
+          "compression ratio above 200:1")
+    # The manifest's byte total wraps around 2^64 (to 100) unless summed with checked arithmetic.
+    huge = (1 << 53) - 1
+    wrap = [E("app", "dir")] + [E("app/f%04d" % i, "file", b"") for i in range(2049)]
+    m = mr.manifest_for(wrap, APP, VERSION, SERIAL)
+    for i, f in enumerate(m["files"][1:]):
+        f["size"] = huge if i < 2048 else 2048 + 100
+    c.add("manifest_size_sum_wraps",
+          [E(mr.MANIFEST_NAME, "file", mr.manifest_json(m)), E("app", "dir"),
+           E("app/f0000", "file", b"", size=huge)], "bytes of files, more than the limit")
+    # Attacker bytes in messages: names with terminal escapes, newlines, invalid UTF-8, and a
+    # signed app: value with an escape sequence. They must reach the terminal escaped.
+    c.add("name_with_escape", g(extra=[E("app/\x1b]0;owned\x07\x1b[2J", "file", b"x")]),
+          "control character in path")
+    c.add("name_with_newline", g(extra=[E("app/x\nslipway: install: installed 6.6.6", "file",
+                                          b"x")]), "control character in path")
+    c.add("name_with_c1_and_bad_utf8", g(extra=[E("app/\u009b31m\udcff", "file", b"x")]),
+          "is not listed in the manifest")
+    c.add("app_with_escape", g(), "this store holds app testapp",
+          trusted="app:\x1b[31mevil version:%s serial:%d" % (VERSION, SERIAL))
+    # A signature file over the size limit is a refused signature (exit 1), not a system error.
+    c.add("signature_oversized", g(), "signature", sig_junk=20000)
     # Signatures.
     c.add("unsigned", g(), "signature", sign=False)
     with open(os.path.join(out, "cases.txt"), "w") as f:

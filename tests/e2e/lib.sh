@@ -5,11 +5,12 @@
 # The example app (examples/mediai), shared across the whole run (tests/e2e/fixture.sh):
 #   source "$REPO/tests/e2e/fixture.sh"
 #   fixture_mediai DIR          a copy with node_modules (one `npm ci` per lockfile)
-#   fixture_mediai_built DIR    the same, built (.next; the page shows package.json's version)
+#   fixture_mediai_built DIR    the same, built as release v1 (fixture_mediai_built_v2: v2)
 #   "$SLIPWAY" pack DIR ...     runs `npm run build`, which run.sh routes to the shared build:
 #                               the first build of given sources and SLIPWAY_VERSION (the
 #                               version packed) runs `next build`, later ones copy its output.
-#                               Tag v1 to share the build other tests already made of v1.
+#                               Tag v1 (or v2 after fixture_mediai_v2_change) to share the
+#                               builds the demo and the other tests make.
 # A `next build` costs 20 to 40 s here: never build the example any other way, and change its
 # sources only when the test is about that change.
 # Each test's duration is printed; keep one under 30 s unless it needs the time.

@@ -4,6 +4,7 @@
 As a command:
     make_release.py --tree DIR --app A --version V --serial N --out OUT.tar.zst
                     [--compress zstd|gzip|none] [--service JSON]... [--sign SECKEY]
+                    [--required NAME...] [--optional NAME...] [--commit HEX40]
 writes OUT: a tar whose first entry is slipway-manifest.json (specs/manifest.md) listing every
 entry of DIR (sorted; regular files, directories, symlinks), followed by the entries in that
 order; with --sign also OUT.minisig made by stock `minisign -S` with slipway's trusted comment
@@ -55,7 +56,8 @@ def tree_entries(root):
     return out
 
 
-def manifest_for(entries, app, version, serial, services=None, required=(), optional=()):
+def manifest_for(entries, app, version, serial, services=None, required=(), optional=(),
+                 commit=""):
     files = []
     for e in sorted(entries, key=lambda e: e.path.encode()):
         if e.kind == "file":
@@ -67,7 +69,7 @@ def manifest_for(entries, app, version, serial, services=None, required=(), opti
             files.append({"path": e.path, "type": "symlink", "mode": "0777",
                           "target": e.target})
     return {
-        "format": 1, "app": app, "version": version, "serial": serial, "commit": "",
+        "format": 1, "app": app, "version": version, "serial": serial, "commit": commit,
         "dirty": False, "build_time": "2026-11-25T06:00:00Z", "slipway_version": "0.1.0",
         "secrets": {"required": list(required), "optional": list(optional)},
         "services": services or [], "files": files,
@@ -142,11 +144,13 @@ def main():
     ap.add_argument("--compress", default="zstd", choices=["zstd", "gzip", "none"])
     ap.add_argument("--service", action="append", default=[], help="a service object as JSON")
     ap.add_argument("--required", nargs="*", default=[])
+    ap.add_argument("--optional", nargs="*", default=[])
+    ap.add_argument("--commit", default="", help="40 lowercase hex digits")
     ap.add_argument("--sign", metavar="SECKEY")
     a = ap.parse_args()
     entries = tree_entries(a.tree)
     m = manifest_for(entries, a.app, a.version, a.serial, [json.loads(s) for s in a.service],
-                     a.required)
+                     a.required, a.optional, a.commit)
     members = [Entry(MANIFEST_NAME, "file", manifest_json(m))] + entries
     write_archive(a.out, members, a.compress)
     if a.sign:

@@ -155,6 +155,15 @@ run_agent_env() {
 # line_of FILE TEXT: the number of the first line of FILE containing TEXT (0 if none).
 line_of() { grep -nF -- "$2" "$1" | head -1 | cut -d: -f1 | grep . || echo 0; }
 
+# next_store: $port (a free port) and ./store (run_store) whose shared/env pins the Next.js
+# server to 127.0.0.1, with the built example in ./app (run_next_tree).
+next_store() {
+	port=$(free_port)
+	run_store store
+	echo HOSTNAME=127.0.0.1 >>store/shared/env
+	run_next_tree app
+}
+
 # run_next_tree DIR [v2]: the example app (examples/mediai), built through the fixture cache
 # and laid out as a release: .next/standalone with .next/static and public/ next to
 # server.js, plus agent/. The page shows `running: <version>` from SLIPWAY_VERSION, so one

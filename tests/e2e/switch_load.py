@@ -93,11 +93,11 @@ async def assets_of(port):
     return sorted(set(m.decode() for m in ASSET.findall(body)))
 
 
-async def check_assets(port, assets, bad, counted):
+async def check_assets(port, assets, bad, counted, timeout):
     for a in assets:
         counted.append(a)
         try:
-            status, _ = await get(port, a)
+            status, _ = await get(port, a, timeout)
         except (OSError, Closed, TimeoutError, asyncio.IncompleteReadError) as e:
             status = type(e).__name__
         if status != 200:
@@ -132,24 +132,27 @@ async def main():
     ap.add_argument("--health", default="/api/health", help="a cheap path of the app")
     ap.add_argument("--settle", type=float, default=0.3, help="seconds of load between switches")
     ap.add_argument("--switch-timeout", type=float, default=60.0)
+    ap.add_argument("--timeout", type=float, default=5.0,
+                    help="seconds a request may take before it counts as failed")
     a = ap.parse_args()
     a.command_ms = []
 
     v, _ = await page_version(a.port)
     if v != a.a:
         raise SystemExit(f"the page shows {v!r}, not {a.a!r}, before the first switch")
-    load = Load(a.port, rate=a.rate, paths=await request_mix(a.port, a.health))
+    load = Load(a.port, rate=a.rate, paths=await request_mix(a.port, a.health),
+                timeout=a.timeout)
     load.start()
     await asyncio.sleep(a.settle)
     activate_ms, rollback_ms, skew, checked = [], [], [], []
     for _ in range(a.cycles):
         assets_a = await assets_of(a.port)
         activate_ms.append(await switch(a, ["activate", a.b], a.b))
-        await check_assets(a.port, assets_a, skew, checked)
+        await check_assets(a.port, assets_a, skew, checked, a.timeout)
         await asyncio.sleep(a.settle)
         assets_b = await assets_of(a.port)
         rollback_ms.append(await switch(a, ["rollback"], a.a))
-        await check_assets(a.port, assets_b, skew, checked)
+        await check_assets(a.port, assets_b, skew, checked, a.timeout)
         await asyncio.sleep(a.settle)
     summary = await load.stop()
     print(json.dumps({

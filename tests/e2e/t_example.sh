@@ -113,7 +113,7 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 assert_contains "$(cat health.json)" '"status":"ok"' "/api/health"
-version=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' app/package.json)
+version=v1 # fixture_mediai_built builds release v1, as `slipway pack` of a v1 tag does
 assert_contains "$(cat health.json)" "\"release\":\"$version\"" "/api/health"
 page=$(curl -sf "http://127.0.0.1:$port/") || fail "GET / failed: $(cat web.log)"
 assert_contains "$page" "Welcome to MediAI"

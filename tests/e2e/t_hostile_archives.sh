@@ -20,17 +20,23 @@ snapshot() { # everything in the store but the lock file's content, and everythi
 }
 mkdir "$T/cwd"
 before=$(snapshot)
+# install and deploy classify every case the same way (exit 1), in one line of escaped text:
+# no control byte and nothing but valid UTF-8 reaches the terminal, whatever the archive holds.
 while IFS=$'\t' read -r name archive expect flags; do
-	# shellcheck disable=SC2086
-	(cd "$T/cwd" && run "$SLIPWAY" install "$archive" --root "$S" $flags
-	 [ "$rc" = 1 ] || fail "$name: expected exit 1, got $rc: $errout"
-	 assert_contains "$errout" "slipway: install: " "$name: message"
-	 [ -z "$expect" ] || assert_contains "$errout" "$expect" "$name: reason"
-	 [ "$(printf '%s' "$errout" | wc -l)" -le 1 ] || fail "$name: more than one line: $errout"
-	 echo "refused $name: ${errout#slipway: install: }") || exit 1
-	assert_eq "$(ls -A "$S/staging")" "" "$name: staging left behind"
-	assert_eq "$(ls -A "$T/cwd")" "" "$name: wrote into the cwd"
-	assert_eq "$(current_of "$S")" "releases/1.0.0" "$name: current"
+	for cmd in install deploy; do
+		# shellcheck disable=SC2086
+		(cd "$T/cwd" && run "$SLIPWAY" $cmd "$archive" --root "$S" $flags
+		 [ "$rc" = 1 ] || fail "$name: $cmd: expected exit 1, got $rc: $errout"
+		 assert_contains "$errout" "slipway: $cmd: " "$name: message"
+		 [ -z "$expect" ] || assert_contains "$errout" "$expect" "$name: reason"
+		 [ "$(printf '%s' "$errout" | wc -l)" -le 1 ] || fail "$name: more than one line: $errout"
+		 ! LC_ALL=C grep -q '[[:cntrl:]]' "$T/.err" || fail "$name: control bytes on stderr: $errout"
+		 iconv -f UTF-8 -t UTF-8 "$T/.err" >/dev/null 2>&1 || fail "$name: invalid UTF-8 on stderr"
+		 [ $cmd = deploy ] || echo "refused $name: ${errout#slipway: install: }") || exit 1
+		assert_eq "$(ls -A "$S/staging")" "" "$name: staging left behind"
+		assert_eq "$(ls -A "$T/cwd")" "" "$name: wrote into the cwd"
+		assert_eq "$(current_of "$S")" "releases/1.0.0" "$name: current"
+	done
 done <"$T/corpus/cases.txt"
 after=$(snapshot)
 [ "$before" = "$after" ] || fail "store or \$T changed: $(diff <(echo "$before") <(echo "$after"))"
@@ -53,3 +59,10 @@ minisign -S -s "$T/test.key" -m "$T/other.tar.zst" -t "timestamp:1 file:x" >/dev
 expect_rc 1 "$SLIPWAY" install "$T/other.tar.zst" --root "$S"
 assert_contains "$errout" "lacks app:, version: or serial:"
 assert_no_file "$S/releases/1.0.2"
+
+# Limits at the top of their range: max-bytes + entries x 1.5 KiB + 16 MiB saturates, it does
+# not wrap around 2^64 into a bound so small that every archive is refused.
+release 1.0.3 4
+expect_rc 0 "$SLIPWAY" install "$T/rel-1.0.3.tar.zst" --root "$S" \
+	--max-bytes 18446744073709551615 --max-entries 18446744073709551615
+assert_contains "$out" "installed 1.0.3"

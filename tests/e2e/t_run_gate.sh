@@ -43,7 +43,10 @@ else:
 
 run_activate store C
 check_rolled_back C "web not ready within 1.5s"
-ps -e -o args= | grep -qx "sleep 600" && fail "C's web still running"
+# Only this supervisor's processes: other tests on the machine may run `sleep 600` too.
+for p in $(descendants "$RUN_PID"); do
+	[ "$(ps -o args= -p "$p" 2>/dev/null)" = "sleep 600" ] && fail "C's web still running"
+done
 
 run_activate store D
 check_rolled_back D "web exited with status 4 before the switch completed"

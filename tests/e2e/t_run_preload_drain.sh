@@ -26,7 +26,7 @@ EOF
 done
 run_activate store A
 run_start store run.log SLIPWAY_WARM_MS=0
-wait_for 20 page_is "$port" "release A" || fail "A not served: $(cat run.log)"
+poll_for 20 page_is "$port" "release A" || fail "A not served: $(cat run.log)"
 assert_contains "$(cat run.log)" "(release A) serves port $port"
 
 # The client: one keep-alive connection, one slow request; B is activated in between.
@@ -58,7 +58,7 @@ assert c.getresponse().read() == b"release B\n"
 print("ok")
 EOF
 a_stopped() { grep -q "web: stopped (pid .* killed by signal 15 (SIGTERM))" run.log; }
-wait_for 20 a_stopped || fail "A did not end by its SIGTERM: $(tail -20 run.log)"
+poll_for 20 a_stopped || fail "A did not end by its SIGTERM: $(tail -20 run.log)"
 assert_not_contains "$(cat run.log)" "SIGKILL"
 assert_eq "$(grep -c 'sent SIGTERM to pid' run.log)" 1 "SIGTERMs sent"
 page_is "$port" "release B" || fail "B not served"

@@ -7,17 +7,14 @@
 source "$REPO/tests/e2e/run_helpers.sh"
 trap run_cleanup EXIT
 
-port=$(free_port)
-run_store store
-echo HOSTNAME=127.0.0.1 >>store/shared/env
-run_next_tree app
+next_store
 next_archive A 1 app
 expect_rc 0 "$SLIPWAY" deploy "$T/A.tar.zst" --root store
 
 "$PY" "$REPO/tests/e2e/fake_systemd.py" --events events.jsonl -- \
 	"$SLIPWAY" run --root store >run.log 2>&1 &
 RUN_PID=$!
-wait_for 60 running_is "$port" A || fail "A not served: $(tail -20 run.log)"
+poll_for 60 running_is "$port" A || fail "A not served: $(tail -20 run.log)"
 stored() { "$PY" - "$port" <<'EOF'
 import json, sys
 for line in open("events.jsonl"):
@@ -28,7 +25,7 @@ for line in open("events.jsonl"):
 sys.exit(1)
 EOF
 }
-wait_for 10 stored || fail "the socket was not offered to the fd store: $(cat events.jsonl)"
+poll_for 10 stored || fail "the socket was not offered to the fd store: $(cat events.jsonl)"
 assert_not_contains "$(cat run.log)" "inherited from systemd"
 
 rm -f stop
@@ -39,7 +36,7 @@ sleep 1
 kill -HUP "$RUN_PID" # restart slipway run
 readies() { grep -c '"READY=1' events.jsonl; }
 second_ready() { [ "$(readies)" -ge 2 ]; }
-wait_for 60 second_ready || fail "slipway did not come back: $(tail -30 run.log)"
+poll_for 60 second_ready || fail "slipway did not come back: $(tail -30 run.log)"
 sleep 1
 touch stop
 wait "$load"

@@ -7,10 +7,7 @@
 source "$REPO/tests/e2e/run_helpers.sh"
 trap run_cleanup EXIT
 
-port=$(free_port)
-run_store store
-echo HOSTNAME=127.0.0.1 >>store/shared/env
-run_next_tree app
+next_store
 run_next_tree app2 v2
 static=.next/standalone/.next/static
 files() { (cd "$1/$static" && find . -type f | sort); }

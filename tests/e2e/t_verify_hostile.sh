@@ -118,9 +118,10 @@ assert_contains "$errout" "bad.pub: malformed public key"
 expect_rc 3 "$SLIPWAY" verify a.tar.zst -p nope.pub -x good.minisig
 assert_contains "$errout" "nope.pub"
 
-# Not a verdict but a system error (exit 3): the archive is missing or not a regular file.
+# Not a verdict but a system error (exit 3): the archive is missing. One that is not a
+# regular file is a refused input (exit 1), as in install and deploy (specs/exit-codes.md).
 expect_rc 3 "$SLIPWAY" verify gone.tar.zst -p k.pub -x good.minisig
 assert_contains "$errout" "cannot open gone.tar.zst"
 mkdir dir.tar.zst
-expect_rc 3 "$SLIPWAY" verify dir.tar.zst -p k.pub -x good.minisig
+expect_rc 1 "$SLIPWAY" verify dir.tar.zst -p k.pub -x good.minisig
 assert_contains "$errout" "not a regular file"

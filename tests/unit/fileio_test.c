@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,4 +86,57 @@ Test(fileio, remove_tree_does_not_follow_symlinks)
 	cr_assert_eq(remove_tree_at(dfd, "gone", &err), 0, "%s", err.msg);
 	cr_assert_eq(fstatat(dfd, "gone", &st, AT_SYMLINK_NOFOLLOW), -1);
 	cr_assert_eq(fstatat(dfd, "keep/precious", &st, 0), 0);
+}
+
+/* A FIFO where a file is expected: refused at once, never waited for (a blocking open would
+ * hang until a writer came). */
+Test(fileio, read_refuses_a_fifo_without_blocking, .timeout = 10)
+{
+	struct err err;
+	char *buf = NULL;
+
+	cr_assert_eq(mkfifoat(dfd, "fifo", 0600), 0);
+	cr_assert_eq(read_file_at(dfd, "fifo", 100, 1, &buf, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
+	cr_assert_eq(err.kind, ERR_REFUSED);
+	cr_assert_eq(open_regular_at(dfd, "fifo", 0, NULL, &err), -1);
+	cr_assert_eq(read_file_at(dfd, "missing", 100, 1, &buf, NULL, &err), -1);
+	cr_assert_eq(err.kind, ERR_SYSTEM);
+}
+
+/* deep_tree DEPTH: DEPTH nested directories "d" below dfd/deep, each but the last with a file
+ * and a sibling directory holding a file, built holding one descriptor at a time. */
+static void deep_tree(int depth)
+{
+	int fd = dup(dfd), next;
+
+	for (int i = 0; i <= depth; i++) {
+		cr_assert_eq(mkdirat(fd, i ? "d" : "deep", 0755), 0, "level %d", i);
+		next = openat(fd, i ? "d" : "deep", O_RDONLY | O_DIRECTORY);
+		cr_assert_geq(next, 0, "level %d", i);
+		close(fd);
+		fd = next;
+		close(openat(fd, "f", O_WRONLY | O_CREAT, 0644));
+		cr_assert_eq(mkdirat(fd, "side", 0755), 0);
+		close(openat(fd, "side/g", O_WRONLY | O_CREAT, 0644));
+	}
+	close(fd);
+}
+
+/* Removal holds a bounded number of descriptors: a tree far deeper than the descriptor limit
+ * (the usual soft limit is 1024) is removed whole. */
+Test(fileio, remove_tree_is_bounded_in_descriptors_whatever_the_depth)
+{
+	struct rlimit lim = {.rlim_cur = REMOVE_TREE_FDS + 16, .rlim_max = RLIM_INFINITY};
+	struct rlimit old;
+	struct err err;
+	struct stat st;
+
+	deep_tree(3000);
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim.rlim_max = old.rlim_max;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	cr_assert_eq(remove_tree_at(dfd, "deep", &err), 0, "%s", err.msg);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	cr_assert_eq(fstatat(dfd, "deep", &st, AT_SYMLINK_NOFOLLOW), -1);
 }

@@ -222,6 +222,32 @@ Test(minisign, signing_a_digest_equals_signing_the_file)
 	free(sig);
 }
 
+/* What install does with a copied archive: the digest computed while copying, verified. */
+Test(minisign, verify_digest_accepts_the_signed_digest_only)
+{
+	struct minisign_pubkey pk = fixture_pubkey();
+	unsigned char digest[64];
+	struct err err;
+	char *tc = NULL;
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+
+	cr_assert(EVP_DigestInit_ex(h, EVP_blake2b512(), NULL));
+	EVP_DigestUpdate(h, fx_content, strlen(fx_content));
+	EVP_DigestFinal_ex(h, digest, NULL);
+	EVP_MD_CTX_free(h);
+	cr_assert_eq(minisign_verify_digest(&pk, fx_sig, strlen(fx_sig), digest, &tc, &err), 0,
+	             "%s", err.msg);
+	cr_assert_str_eq(tc, "app:demo version:1.0.0 serial:3 file:fx.txt");
+	free(tc);
+	digest[0] ^= 1;
+	cr_assert_eq(minisign_verify_digest(&pk, fx_sig, strlen(fx_sig), digest, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "signature does not match the file"), "%s", err.msg);
+	cr_assert_eq(
+	    minisign_verify_digest(&pk, fx_legacy_sig, strlen(fx_legacy_sig), digest, NULL, &err),
+	    -1);
+	cr_assert(strstr(err.msg, "legacy signature refused"), "%s", err.msg);
+}
+
 Test(minisign, generated_key_signs_and_verifies_a_large_streamed_file)
 {
 	struct minisign_seckey sk;

@@ -3,7 +3,6 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/store/history.h"
-#include "release/base/json_keys.h"
 #include "release/manifest/manifest_check.h"
 #include "release/store/store.h"
 #include "release/store/store_meta.h"

@@ -1,0 +1,26 @@
+/* Lock files only their owner can open (specs/store.md "Lock", specs/runtime.md): the store's
+ * `lock` and the supervisor's `run/supervisor.lock`. flock(2) works on a read-only descriptor,
+ * so a lock file anyone can read is a lock anyone can take and hold forever.
+ *
+ * A lock file is created 0600. One that others could have opened (group or other permission
+ * bits, or another owner: a store made before this rule) is replaced, not chmod'ed: a
+ * descriptor taken while it was public would still lock it. The replacement is a private
+ * file swapped in with renameat2(RENAME_EXCHANGE), so that two processes repairing at once
+ * cannot both install their own file. Because a lock file can thus be replaced, whoever
+ * acquires the flock checks that the name still refers to the file it locked
+ * (lockfile_still_named) and starts again when it does not. */
+#ifndef SLIPWAY_LOCKFILE_H
+#define SLIPWAY_LOCKFILE_H
+
+#include "release/base/error.h"
+
+/* Opens `name` in dirfd for locking (O_RDWR, created 0600, never through a symlink),
+ * replacing it first when others could have opened it. Returns the descriptor (close-on-exec,
+ * not locked yet) or -1 (ERR_SYSTEM). */
+int lockfile_open(int dirfd, const char *name, struct err *err);
+
+/* After flock(fd) succeeded: 1 when `name` still refers to the file fd locks, 0 when it was
+ * replaced meanwhile (close fd and open again). */
+int lockfile_still_named(int dirfd, const char *name, int fd);
+
+#endif

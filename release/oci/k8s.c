@@ -1,0 +1,393 @@
+/* Kubernetes YAML (specs/oci.md "Kubernetes"); see k8s.h. */
+#include "release/oci/k8s.h"
+#include "release/base/error.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define K8S_NAME_MAX    63
+#define PROBE_PERIOD_S  2
+#define PROBE_TIMEOUT_S 2
+#define PROBE_FAILURES  3
+
+/* ---- names ---- */
+
+/* Lowercase, '.' and '_' become '-'. */
+static void k8s_word(const char *in, char *out, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < cap; i++)
+		out[i] = in[i] == '.' || in[i] == '_' ? '-' : (char)tolower((unsigned char)in[i]);
+	out[i] = '\0';
+}
+
+/* RFC 1035 label, as Kubernetes wants for Service names. */
+static bool dns_label(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > K8S_NAME_MAX || !(s[0] >= 'a' && s[0] <= 'z') || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static void object_name(const char *app, const char *service, char *out, size_t cap)
+{
+	char a[MANIFEST_MAX_NAME + 1], s[64];
+
+	k8s_word(app, a, sizeof(a));
+	k8s_word(service, s, sizeof(s));
+	snprintf(out, cap, "%s-%s", a, s);
+}
+
+int oci_k8s_check(const struct oci_k8s *k, struct err *err)
+{
+	char name[2 * MANIFEST_MAX_NAME + 2], other[sizeof(name)];
+
+	for (size_t i = 0; i < k->n_services; i++) {
+		object_name(k->m->app, k->services[i].name, name, sizeof(name));
+		if (!dns_label(name))
+			return fail(err,
+			            "app %s, service %s: the Kubernetes name %s is not a DNS label "
+			            "(a letter, then letters, digits or '-', at most %d)",
+			            k->m->app, k->services[i].name, name, K8S_NAME_MAX);
+		for (size_t j = 0; j < i; j++) {
+			object_name(k->m->app, k->services[j].name, other, sizeof(other));
+			if (!strcmp(name, other))
+				return fail(err,
+				            "services %s and %s both become the Kubernetes name %s",
+				            k->services[j].name, k->services[i].name, name);
+		}
+	}
+	return 0;
+}
+
+/* A Kubernetes label value: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends. */
+static bool label_value(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > K8S_NAME_MAX || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
+static bool docker_tag(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n == 0 || n > 128 || !(isalnum((unsigned char)t[0]) || t[0] == '_'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)t[i]) && !strchr("_.-", t[i]))
+			return false;
+	return true;
+}
+
+char *oci_k8s_image_ref(const char *name, const char *app, const char *tag, const char *digest)
+{
+	char lower[MANIFEST_MAX_NAME + 1], *ref;
+	size_t i;
+
+	if (!name) {
+		for (i = 0; app[i] && i < MANIFEST_MAX_NAME; i++)
+			lower[i] = (char)tolower((unsigned char)app[i]);
+		lower[i] = '\0';
+		name = lower;
+	}
+	if (docker_tag(tag) ? asprintf(&ref, "%s:%s@%s", name, tag, digest) < 0
+	                    : asprintf(&ref, "%s@%s", name, digest) < 0)
+		return NULL;
+	return ref;
+}
+
+int oci_k8s_image_name_check(const char *name, struct err *err)
+{
+	if (!*name || strlen(name) > 255)
+		return fail(err, "--k8s-image: 1 to 255 characters");
+	for (const char *p = name; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr("\"'@\\", *p))
+			return fail(err,
+			            "--k8s-image %.100s: a name such as registry.example/%s, "
+			            "without spaces, quotes or '@'",
+			            name, "app");
+	return 0;
+}
+
+/* ---- YAML text ---- */
+
+struct out {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->oom)
+		return;
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = (o->cap ? o->cap * 2 : 4096) + n;
+		char *grown = realloc(o->buf, cap);
+
+		if (!grown) {
+			o->oom = true;
+			return;
+		}
+		o->buf = grown;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void lit(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct out *o, const char *fmt, ...)
+{
+	char small[512], *big = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		o->oom = true;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		put(o, small, (size_t)n);
+		return;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&big, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		o->oom = true;
+		return;
+	}
+	put(o, big, (size_t)n);
+	free(big);
+}
+
+/* A YAML double-quoted scalar. Everything YAML does not print as itself is escaped: C0 and
+ * C1 controls, DEL, and the characters YAML 1.1 treats as line breaks (NEL, LS, PS) or
+ * strips (BOM). The input is valid UTF-8 (manifest strings are). */
+static void qstr(struct out *o, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	lit(o, "\"");
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			putf(o, "\\%c", *p);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			putf(o, "\\x%02x", *p);
+		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			putf(o, "\\x%02x", p[1]);
+			p++;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			putf(o, "\\u20%02x", p[2] == 0xa8 ? 0x28 : 0x29);
+			p += 2;
+		} else if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+			lit(o, "\\ufeff");
+			p += 2;
+		} else {
+			put(o, (const char *)p, 1);
+		}
+	}
+	lit(o, "\"");
+}
+
+/* indent, "key: ", quoted value, newline */
+static void kv(struct out *o, int indent, const char *key, const char *value)
+{
+	putf(o, "%*s%s: ", indent, "", key);
+	qstr(o, value);
+	lit(o, "\n");
+}
+
+/* indent, "- ", quoted value, newline */
+static void item(struct out *o, int indent, const char *value)
+{
+	putf(o, "%*s- ", indent, "");
+	qstr(o, value);
+	lit(o, "\n");
+}
+
+static void labels(struct out *o, int indent, const struct oci_k8s *k, const char *service,
+                   bool selector)
+{
+	kv(o, indent, "app.kubernetes.io/name", k->m->app);
+	kv(o, indent, "app.kubernetes.io/component", service);
+	if (selector)
+		return;
+	if (label_value(k->m->version))
+		kv(o, indent, "app.kubernetes.io/version", k->m->version);
+	kv(o, indent, "app.kubernetes.io/managed-by", "slipway");
+}
+
+static void metadata(struct out *o, const struct oci_k8s *k, const char *name, const char *service)
+{
+	char serial[24];
+
+	snprintf(serial, sizeof(serial), "%llu", (unsigned long long)k->m->serial);
+	lit(o, "metadata:\n");
+	kv(o, 2, "name", name);
+	lit(o, "  labels:\n");
+	labels(o, 4, k, service, false);
+	lit(o, "  annotations:\n");
+	kv(o, 4, "dev.slipway.version", k->m->version);
+	kv(o, 4, "dev.slipway.serial", serial);
+}
+
+static void secret_refs(struct out *o, const struct oci_k8s *k, const char *secret)
+{
+	const struct manifest *m = k->m;
+
+	for (int pass = 0; pass < 2; pass++) {
+		char **names = pass ? m->secrets_optional : m->secrets_required;
+		size_t n = pass ? m->n_secrets_optional : m->n_secrets_required;
+
+		for (size_t i = 0; i < n; i++) {
+			kv(o, 12, "- name", names[i]);
+			lit(o, "              valueFrom:\n");
+			lit(o, "                secretKeyRef:\n");
+			kv(o, 18, "name", secret);
+			kv(o, 18, "key", names[i]);
+			if (pass)
+				lit(o, "                  optional: true\n");
+		}
+	}
+}
+
+/* `name: value` entries of an env list; with `blank`, the value is "". */
+static void env_entries(struct out *o, char *const *envp, char *const *skip, bool blank)
+{
+	for (char *const *e = envp; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char *key;
+
+		if (!eq || (skip && oci_env_has(skip, *e)))
+			continue;
+		if (!(key = strndup(*e, (size_t)(eq - *e)))) {
+			o->oom = true;
+			return;
+		}
+		kv(o, 12, "- name", key);
+		kv(o, 14, "value", blank ? "" : eq + 1);
+		free(key);
+	}
+}
+
+static void container(struct out *o, const struct oci_k8s *k, const struct oci_service *s,
+                      const char *secret)
+{
+	const struct oci_service *dflt = &k->services[k->main];
+
+	kv(o, 8, "- name", s->name);
+	kv(o, 10, "image", k->image);
+	lit(o, "          command:\n");
+	for (char *const *a = s->argv; *a; a++)
+		item(o, 12, *a);
+	kv(o, 10, "workingDir", s->workdir);
+	lit(o, "          env:\n");
+	env_entries(o, s->envp, NULL, false);
+	/* The image's Env is the default service's: blank what this one does not set. */
+	if (s != dflt)
+		env_entries(o, dflt->envp, s->envp, true);
+	secret_refs(o, k, secret);
+	if (s->port > 0) {
+		lit(o, "          ports:\n");
+		putf(o, "            - containerPort: %d\n", s->port);
+		lit(o, "              protocol: TCP\n");
+	}
+	if (s->ready == READY_HTTP || s->ready == READY_TCP) {
+		lit(o, "          readinessProbe:\n");
+		if (s->ready == READY_HTTP) {
+			lit(o, "            httpGet:\n");
+			kv(o, 14, "path", s->ready_path);
+		} else {
+			lit(o, "            tcpSocket:\n");
+		}
+		putf(o, "              port: %d\n", s->port);
+		putf(o, "            periodSeconds: %d\n", PROBE_PERIOD_S);
+		putf(o, "            timeoutSeconds: %d\n", PROBE_TIMEOUT_S);
+		putf(o, "            failureThreshold: %d\n", PROBE_FAILURES);
+	}
+}
+
+static void deployment(struct out *o, const struct oci_k8s *k, const struct oci_service *s,
+                       const char *name, const char *secret)
+{
+	lit(o, "---\napiVersion: apps/v1\nkind: Deployment\n");
+	metadata(o, k, name, s->name);
+	lit(o, "spec:\n  replicas: 1\n  selector:\n    matchLabels:\n");
+	labels(o, 6, k, s->name, true);
+	lit(o, "  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n");
+	lit(o, "      maxUnavailable: 0\n      maxSurge: 1\n");
+	lit(o, "  template:\n    metadata:\n      labels:\n");
+	labels(o, 8, k, s->name, false);
+	lit(o, "    spec:\n");
+	putf(o, "      terminationGracePeriodSeconds: %llu\n",
+	     (unsigned long long)((s->stop_timeout_ms + 999) / 1000));
+	lit(o, "      containers:\n");
+	container(o, k, s, secret);
+}
+
+static void service(struct out *o, const struct oci_k8s *k, const struct oci_service *s,
+                    const char *name)
+{
+	lit(o, "---\napiVersion: v1\nkind: Service\n");
+	metadata(o, k, name, s->name);
+	lit(o, "spec:\n  selector:\n");
+	labels(o, 4, k, s->name, true);
+	lit(o, "  ports:\n");
+	putf(o, "    - port: %d\n      targetPort: %d\n      protocol: TCP\n", s->port, s->port);
+}
+
+int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, struct err *err)
+{
+	struct out o = {0};
+	char name[2 * MANIFEST_MAX_NAME + 2], secret[MANIFEST_MAX_NAME + 16],
+	    app[MANIFEST_MAX_NAME + 1];
+
+	if (oci_k8s_check(k, err) < 0)
+		return -1;
+	k8s_word(k->m->app, app, sizeof(app));
+	snprintf(secret, sizeof(secret), "%s-secrets", app);
+	putf(&o, "# Kubernetes objects for %s %s (serial %llu), written by slipway export-oci.\n",
+	     k->m->app, k->m->version, (unsigned long long)k->m->serial);
+	putf(&o, "# Secrets come from the Secret \"%s\" (never written here), e.g.\n", secret);
+	putf(&o, "#   kubectl create secret generic %s --from-env-file=shared/env\n", secret);
+	for (size_t i = 0; i < k->n_services; i++) {
+		object_name(k->m->app, k->services[i].name, name, sizeof(name));
+		deployment(&o, k, &k->services[i], name, secret);
+		if (k->services[i].port > 0)
+			service(&o, k, &k->services[i], name);
+	}
+	if (o.oom) {
+		free(o.buf);
+		return fail_oom(err);
+	}
+	*out = o.buf;
+	*len = o.len;
+	return 0;
+}

@@ -1,0 +1,79 @@
+# Helpers for the t_oci_* tests (sourced after lib.sh): a small base image made with umoci
+# from this machine's own node and the libraries it links (no registry is needed), and a
+# container run with runc from an umoci runtime bundle. Stock tools judge what slipway wrote.
+
+for tool in skopeo umoci runc; do
+	command -v "$tool" >/dev/null || fail "$tool is missing (make deps installs it)"
+done
+
+source "$REPO/tests/e2e/fixture.sh"
+
+# _oci_fill_base DIR: DIR/layout, an OCI image layout holding DIR/layout:node, one layer with
+# node at /usr/bin/node plus every library ldd lists for it, and PATH in its config.
+_oci_fill_base() {
+	local d=$1 root="$1/rootfs" node lib
+	node=$(readlink -f "$(command -v node)") || return 1
+	find "$d" -mindepth 1 -delete # the fixture cache hands over the example's sources
+	mkdir -p "$root/usr/bin" "$root/tmp" && chmod 1777 "$root/tmp" &&
+		cp "$node" "$root/usr/bin/node" || return 1
+	for lib in $(ldd "$node" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || return 1
+	done
+	{
+		umoci init --layout "$d/layout" &&
+			umoci new --image "$d/layout:node" &&
+			umoci insert --image "$d/layout:node" "$root" / &&
+			umoci config --image "$d/layout:node" --config.env PATH=/usr/local/bin:/usr/bin:/bin
+	} >"$d/umoci.log" 2>&1 || { cat "$d/umoci.log" >&2; return 1; }
+	rm -rf "$root"
+}
+
+# oci_base_node LAYOUT: a copy of the base image (tag "node") made by _oci_fill_base, built
+# once per node binary and shared through the fixture cache (tests/e2e/fixture.sh).
+oci_base_node() {
+	local node key
+	node=$(readlink -f "$(command -v node)") || fail "no node on PATH"
+	key=$({ echo oci-base-1; ldd "$node" | grep -o '/[^ ]*'; sha256sum "$node"; } | _fixture_hash)
+	_fixture_fill oci-base "$key" _oci_fill_base || fail "umoci could not build the base image"
+	cp -a "$(_fixture_cache)/oci-base-$key/layout" "$1" || fail "cp base image"
+}
+
+# oci_host_bundle BUNDLE PORT: makes an umoci runtime bundle runnable here and reachable by
+# curl on loopback: no terminal, the host's network namespace, no sysfs or cgroup mounts,
+# and PORT/HOSTNAME=127.0.0.1 in place of the image's (a free port, not the app's).
+oci_host_bundle() {
+	python3 - "$1/config.json" "$2" <<'PY' || fail "cannot edit $1/config.json"
+import json, sys
+path, port = sys.argv[1], sys.argv[2]
+c = json.load(open(path))
+p = c["process"]
+p["terminal"] = False
+p["env"] = [e for e in p["env"] if not e.startswith(("PORT=", "HOSTNAME="))]
+p["env"] += ["PORT=" + port, "HOSTNAME=127.0.0.1"]
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+c["mounts"] = [m for m in c["mounts"] if m["type"] not in ("sysfs", "cgroup")]
+json.dump(c, open(path, "w"))
+PY
+}
+
+OCI_RUNC_IDS=()
+# oci_runc_start ID BUNDLE LOG: `runc run` in the background (killed by oci_cleanup).
+oci_runc_start() {
+	OCI_RUNC_IDS+=("$1")
+	runc run --bundle "$2" "$1" >"$3" 2>&1 </dev/null &
+}
+
+# oci_cleanup: kill and delete every container this test started (trap on EXIT).
+oci_cleanup() {
+	local id
+	for id in "${OCI_RUNC_IDS[@]}"; do
+		runc kill "$id" KILL >/dev/null 2>&1
+		runc delete --force "$id" >/dev/null 2>&1
+	done
+	return 0
+}
+
+# oci_digest LAYOUT TAG: the image manifest digest skopeo reports.
+oci_digest() {
+	skopeo inspect --format '{{.Digest}}' "oci:$1:$2"
+}
