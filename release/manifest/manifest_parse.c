@@ -1,5 +1,6 @@
-/* manifest_parse: the strict JSON reader of specs/manifest.md. It reads exact types and
- * refuses unknown keys, then hands the result to manifest_validate for the rules. */
+/* manifest_parse: the strict JSON reader of specs/manifest.md. manifest_bounds_check has
+ * already refused unknown, missing and repeated keys (its tables are the format's one list
+ * of keys); this reads exact types, then hands the result to manifest_validate for the rules. */
 #include "release/base/error.h"
 #include "release/manifest/manifest.h"
 #include "release/manifest/manifest_bounds.h"
@@ -14,27 +15,6 @@
 #define JSON_MAX_DEPTH 16
 
 /* ---- reading JSON values with exact types ---- */
-
-/* Only the keys in `allowed` may appear; `required` of them must. */
-static int check_keys(json_object *obj, const char *what, const char *const *allowed,
-                      const char *const *required, struct err *err)
-{
-	json_object_object_foreach(obj, key, val)
-	{
-		size_t i;
-
-		(void)val;
-		for (i = 0; allowed[i]; i++)
-			if (!strcmp(key, allowed[i]))
-				break;
-		if (!allowed[i])
-			return fail(err, "%s: unknown key \"%.64s\"", what, key);
-	}
-	for (size_t i = 0; required[i]; i++)
-		if (!json_object_object_get_ex(obj, required[i], NULL))
-			return fail(err, "%s: missing key \"%s\"", what, required[i]);
-	return 0;
-}
 
 static int get_string(json_object *obj, const char *key, const char *what, char **out,
                       struct err *err)
@@ -132,28 +112,6 @@ static int get_string_array(json_object *obj, const char *key, const char *what,
 
 /* ---- the document ---- */
 
-static const char *const top_keys[] = {"format",  "app",      "version",    "serial",
-                                       "commit",  "dirty",    "build_time", "slipway_version",
-                                       "secrets", "services", "files",      NULL};
-static const char *const secrets_keys[] = {"required", "optional", NULL};
-static const char *const service_keys[] = {"name",
-                                           "argv",
-                                           "cwd",
-                                           "env",
-                                           "port",
-                                           "health_port",
-                                           "ready",
-                                           "ready_path",
-                                           "ready_log",
-                                           "ready_timeout_ms",
-                                           "stop_timeout_ms",
-                                           "kill_mode",
-                                           NULL};
-static const char *const service_required[] = {
-    "name", "argv", "cwd", "env", "port", "ready", "ready_timeout_ms", "stop_timeout_ms", NULL};
-static const char *const file_keys[] = {"path", "type", "mode", "size", "sha256", "target", NULL};
-static const char *const file_required[] = {"path", "type", "mode", NULL};
-
 static int parse_env(json_object *svc, struct manifest_service *s, const char *what,
                      struct err *err)
 {
@@ -194,8 +152,7 @@ static int parse_service(json_object *svc, size_t idx, struct manifest_service *
 	snprintf(what, sizeof(what), "services[%zu]", idx);
 	if (!json_object_is_type(svc, json_type_object))
 		return fail(err, "%s: must be an object", what);
-	if (check_keys(svc, what, service_keys, service_required, err) < 0 ||
-	    get_string(svc, "name", what, &s->name, err) < 0 ||
+	if (get_string(svc, "name", what, &s->name, err) < 0 ||
 	    get_string_array(svc, "argv", what, MANIFEST_MAX_ARGV, &s->argv, &s->argc, err) < 0 ||
 	    get_string(svc, "cwd", what, &s->cwd, err) < 0 || parse_env(svc, s, what, err) < 0 ||
 	    get_u64(svc, "port", what, 65535, &port, err) < 0 ||
@@ -308,8 +265,7 @@ static int parse_file(json_object *fo, size_t idx, struct manifest_file *f, stru
 	snprintf(what, sizeof(what), "files[%zu]", idx);
 	if (!json_object_is_type(fo, json_type_object))
 		return fail(err, "%s: must be an object", what);
-	if (check_keys(fo, what, file_keys, file_required, err) < 0 ||
-	    get_string(fo, "path", what, &f->path, err) < 0 ||
+	if (get_string(fo, "path", what, &f->path, err) < 0 ||
 	    get_string(fo, "type", what, &type, err) < 0 ||
 	    get_string(fo, "mode", what, &mode, err) < 0)
 		goto out;
@@ -364,8 +320,7 @@ static int parse_document(json_object *root, struct manifest *m, struct err *err
 
 	if (!json_object_is_type(root, json_type_object))
 		return fail(err, "manifest: must be a JSON object");
-	if (check_keys(root, "manifest", top_keys, top_keys, err) < 0 ||
-	    get_u64(root, "format", "manifest", 1000, &format, err) < 0)
+	if (get_u64(root, "format", "manifest", 1000, &format, err) < 0)
 		return -1;
 	if (format != MANIFEST_FORMAT)
 		return fail(err, "manifest: unsupported format %llu (this slipway reads format %d)",
@@ -382,8 +337,7 @@ static int parse_document(json_object *root, struct manifest *m, struct err *err
 	json_object_object_get_ex(root, "secrets", &secrets);
 	if (!json_object_is_type(secrets, json_type_object))
 		return fail(err, "manifest: \"secrets\" must be an object");
-	if (check_keys(secrets, "secrets", secrets_keys, secrets_keys, err) < 0 ||
-	    get_string_array(secrets, "required", "secrets", MANIFEST_MAX_SECRETS,
+	if (get_string_array(secrets, "required", "secrets", MANIFEST_MAX_SECRETS,
 	                     &m->secrets_required, &m->n_secrets_required, err) < 0 ||
 	    get_string_array(secrets, "optional", "secrets", MANIFEST_MAX_SECRETS,
 	                     &m->secrets_optional, &m->n_secrets_optional, err) < 0)
