@@ -69,8 +69,9 @@ oci_runc() {
 	if grep -q ' - cgroup2\? ' /proc/self/mountinfo; then
 		runc "$sub" "${flags[@]}" "$@"
 	else
-		unshare -m --propagation private \
-			sh -c 'mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec runc "$@"' runc "$sub" "${flags[@]}" "$@"
+		# --propagation private would fail where / is no mount point: /sys is one.
+		unshare -m --propagation unchanged sh -c 'mount --make-rprivate /sys &&
+			mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec runc "$@"' runc "$sub" "${flags[@]}" "$@"
 	fi
 }
 
