@@ -1,53 +1,22 @@
 #include "pack/tarball.h"
+#include "pack/sink.h"
 #include "release/base/error.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define BYTES_PER_BLOCK (64 * 1024)
-#define WRITEBACK_STEP  (8u << 20) /* start writing the archive to disk every 8 MiB */
-
-/* Where libarchive's output goes: the file, BLAKE2b-512 (what minisign signs) on the way,
- * and writeback started behind it, so that neither the signature nor the final fsync has to
- * go over the file again. */
-struct sink {
-	int fd;
-	EVP_MD_CTX *hash;
-	uint64_t written, flushed;
-};
-
 static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
-	struct sink *k = ctx;
-	const char *p = buf;
-	size_t left = len;
-
-	while (left > 0) {
-		ssize_t w = write(k->fd, p, left);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			archive_set_error(a, errno, "%s", strerror(errno));
-			return -1;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	EVP_DigestUpdate(k->hash, buf, len);
-	k->written += len;
-	if (k->written - k->flushed >= WRITEBACK_STEP) {
-		/* Advisory: the caller's fsync is the barrier and reports errors. */
-		sync_file_range(k->fd, (off_t)k->flushed, (off_t)(k->written - k->flushed),
-		                SYNC_FILE_RANGE_WRITE);
-		k->flushed = k->written;
+	if (sink_push(ctx, buf, len) < 0) {
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
 	}
 	return (la_ssize_t)len;
 }
@@ -139,7 +108,7 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
                   size_t manifest_len, const struct pack_tree *tree,
                   uint8_t blake2b[TARBALL_HASH_BYTES], struct err *err)
 {
-	struct sink sink = {.fd = fd, .hash = EVP_MD_CTX_new()};
+	struct sink *sink = NULL;
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
 	char *buf = malloc(READ_CHUNK);
@@ -147,17 +116,13 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 	size_t i;
 	int r = -1;
 
-	if (!a || !ae || !buf || !sink.hash) {
+	if (!a || !ae || !buf) {
 		fail_oom(err);
 		goto out;
 	}
-	if (!EVP_DigestInit_ex(sink.hash, EVP_blake2b512(), NULL)) {
-		fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
+	if (setup(a, opts, err) < 0 || sink_start(fd, &sink, err) < 0)
 		goto out;
-	}
-	if (setup(a, opts, err) < 0)
-		goto out;
-	if (archive_write_open2(a, &sink, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
+	if (archive_write_open2(a, sink, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
 		tarball_fail(a, err, "cannot start the archive", NULL);
 		goto out;
 	}
@@ -206,13 +171,13 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 		tarball_fail(a, err, "cannot finish the archive", NULL);
 		goto out;
 	}
-	EVP_DigestFinal_ex(sink.hash, blake2b, NULL);
-	r = 0;
+	r = sink_finish(sink, blake2b, err);
+	sink = NULL;
 out:
 	archive_entry_free(ae);
 	if (a)
 		archive_write_free(a);
-	EVP_MD_CTX_free(sink.hash);
+	sink_abort(sink);
 	free(buf);
 	return r;
 }

@@ -26,7 +26,7 @@ struct tarball_opts {
 	void *ctx;
 };
 
-#define TARBALL_HASH_BYTES 64
+#define TARBALL_HASH_BYTES 64 /* = SINK_HASH_BYTES */
 
 /* Writes the archive to fd (an open, empty file at offset 0; not closed) and gives the
  * BLAKE2b-512 of the bytes written (what a minisign signature signs), computed on the way.
