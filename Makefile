@@ -37,7 +37,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 SLIPWAY  := $(BUILD)/slipway
 
 .PHONY: FORCE all help deps test unit e2e check-asan fuzz fuzz-smoke check-deps-arrows \
-        format format-check install uninstall clean bench demo
+        format format-check install uninstall clean bench demo check-livekit
 
 all: $(SLIPWAY)
 
@@ -48,6 +48,7 @@ help:
 	@echo "make check-asan the test suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make fuzz-smoke build the libFuzzer targets and run each briefly"
 	@echo "make bench      benchmarks against tar/zstd/minisign, printed as ratios"
+	@echo "make check-livekit  worker handover against the real @livekit/agents (npm, ~285 MB, cached)"
 	@echo "make demo       deps + pack, deploy, run, upgrade and roll back the example app"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX (default $(PREFIX))"
 
@@ -136,6 +137,12 @@ format-check:
 bench: deps
 	$(MAKE) all
 	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/bench/run.sh
+
+# The real LiveKit Agents framework from the npm registry, cached under build/ (not in `make test`:
+# about 285 MB). LIVEKIT_CACHE moves the cache, LIVEKIT_AGENTS picks the version.
+check-livekit: deps
+	$(MAKE) all
+	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/livekit/check.sh $(or $(LIVEKIT_CACHE),$(abspath $(BUILD))/livekit)
 
 demo: deps
 	$(MAKE) all

@@ -27,7 +27,7 @@ static const char usage_text[] =
 
 static const char *ready_name(enum manifest_ready r)
 {
-	return r == READY_HTTP ? "http" : r == READY_TCP ? "tcp" : "none";
+	return r == READY_HTTP ? "http" : r == READY_TCP ? "tcp" : r == READY_LOG ? "log" : "none";
 }
 
 static void print_text(const struct manifest *m, const char *filter)
@@ -69,9 +69,16 @@ static void print_text(const struct manifest *m, const char *filter)
 		putchar('\n');
 		if (s->port)
 			printf("  port:    %d\n", s->port);
-		printf("  ready:   %s%s%s\n", ready_name(s->ready), s->ready_path ? " " : "",
-		       s->ready_path ? s->ready_path : "");
-		printf("  stop:    %llu ms\n", (unsigned long long)s->stop_timeout_ms);
+		if (s->health_port)
+			printf("  health:  ports from %d (SLIPWAY_HEALTH_PORT)\n", s->health_port);
+		printf("  ready:   %s%s%s\n", ready_name(s->ready),
+		       s->ready_path || s->ready_log ? " " : "",
+		       s->ready_path  ? s->ready_path
+		       : s->ready_log ? s->ready_log
+		                      : "");
+		printf("  stop:    %llu ms, SIGTERM to its %s\n",
+		       (unsigned long long)s->stop_timeout_ms,
+		       manifest_kill_mode(s) == KILL_PROCESS ? "main process" : "process group");
 	}
 }
 

@@ -81,6 +81,10 @@ cleanup() {
 	local rc=$? left
 	trap - EXIT INT TERM
 	stop_run
+	if [ -n "${LK_PID:-}" ]; then
+		kill "$LK_PID" 2>/dev/null || true
+		wait "$LK_PID" 2>/dev/null || true
+	fi
 	left=$(demo_processes)
 	if [ -n "$left" ]; then
 		echo "demo: killing leftover processes: $left" >&2
@@ -171,21 +175,30 @@ ARCHIVE_V1=$ARCHIVE
 step "Create a store, as on the server, pinning the public key"
 show "$SLIPWAY" init --root "$STORE" -p "$KEYS/demo-test.pub"
 
+step "Start a stand-in LiveKit server on loopback, for the agent to register with"
+python3 "$REPO/tests/e2e/livekit_standin.py" serve --port-file "$W/livekit.port" >"$W/livekit.log" 2>&1 &
+LK_PID=$!
+for i in $(seq 100); do [ -s "$W/livekit.port" ] && break; sleep 0.1; done
+[ -s "$W/livekit.port" ] || die "the stand-in LiveKit server did not start; see $W/livekit.log"
+LK_PORT=$(cat "$W/livekit.port")
+say "ws://127.0.0.1:$LK_PORT (tests/e2e/livekit_standin.py: registers workers, hands out"
+say "consultations, and notes every call that is cut)"
+
 step "Put the secrets in $STORE/shared/env (mode 0600; placeholder values)"
 mkdir -p "$STORE/shared"
 (
 	umask 077
-	sed -n '/^[A-Z_]*=/p' "$PROJECT/shared-env.example"
-	echo "HOSTNAME=127.0.0.1"            # listen on loopback only
-	echo "AGENT_HEALTH_PORT=0"           # see below
-	echo "AGENT_DRAIN_SECONDS=2"         # a real worker drains live calls for up to 30 min
+	sed -n '/^[A-Z_]*=/p' "$PROJECT/shared-env.example" | grep -v '^LIVEKIT_URL='
+	echo "LIVEKIT_URL=ws://127.0.0.1:$LK_PORT" # the stand-in server
+	echo "HOSTNAME=127.0.0.1"                  # the web server listens on loopback only
+	echo "AGENT_HEALTH_HOST=127.0.0.1"         # so does the agent stand-in's health server
 ) >"$STORE/shared/env"
 chmod 0600 "$STORE/shared/env"
 say "names: $(cut -d= -f1 "$STORE/shared/env" | tr '\n' ' ')"
 say "the values never enter an archive or a log"
-say "HOSTNAME=127.0.0.1 keeps the web server on loopback; AGENT_HEALTH_PORT=0 turns off the"
-say "agent stand-in's health server: during a switch the old and new agents overlap, and"
-say "two of them cannot share one health port"
+say "HOSTNAME=127.0.0.1 keeps the web server on loopback. The agent's health port is not"
+say "here: slipway gives each generation its own (SLIPWAY_HEALTH_PORT, from 8081 up), so the"
+say "old and new agents can overlap during a deploy"
 
 step "Deploy v1: verify the signature, unpack, check every file, switch 'current'"
 show "$SLIPWAY" deploy "$ARCHIVE_V1" --root "$STORE"
@@ -199,9 +212,10 @@ wait_page 'id="release">v1<' 90
 show_page
 curl -sf "http://127.0.0.1:$PORT/api/health" >/dev/null || die "/api/health did not answer"
 say "/api/health: $(curl -sf "http://127.0.0.1:$PORT/api/health")"
-for i in $(seq 100); do grep -q "registered worker" "$RUNLOG" && break; sleep 0.1; done
+for i in $(seq 300); do grep -q "release v1 is live" "$RUNLOG" && break; sleep 0.1; done
 grep -q "registered worker" "$RUNLOG" || die "the agent did not register; see $RUNLOG"
 say "the agent says: $(grep -m1 'registered worker' "$RUNLOG")"
+say "slipway says:   $(grep -m1 'agent: ready after' "$RUNLOG")"
 
 step "Change the page and pack v2"
 fixture_mediai_v2_change "$PROJECT" || die "could not change the page"
@@ -211,11 +225,26 @@ say "app/globals.css and new text in app/health-check.js, so v2's /_next/static 
 pack v2 2
 ARCHIVE_V2=$ARCHIVE
 
-step "Deploy v2 while v1 is serving; the supervisor moves the services to it"
+step "A patient calls: the stand-in LiveKit server hands a consultation to the v1 agent"
+lk() { python3 "$REPO/tests/e2e/livekit_standin.py" ctl "$LK_PORT" "$1"; }
+show lk dispatch
+for i in $(seq 100); do grep -q "call AJ_1 live" "$W/livekit.log" && break; sleep 0.1; done
+grep -q "call AJ_1 live" "$W/livekit.log" || die "the call did not start; see $W/livekit.log"
+
+step "Deploy v2 during the call; the supervisor moves the services to it"
 say "--wait: return once 'slipway run' has v2's services up (or has rolled back)"
 show "$SLIPWAY" deploy "$ARCHIVE_V2" --root "$STORE" --wait
 wait_page 'id="release">v2<' 30
 show_page
+say "the v2 agent registered first; only then did the v1 agent get its one SIGTERM:"
+grep -E "agent: (started|ready after|sent SIGTERM)" "$RUNLOG" | tail -3 | sed 's/^/   | /'
+say "the v1 agent drains: it takes no new consultations and finishes the live one"
+show lk end
+for i in $(seq 100); do grep -q "call AJ_1 finished" "$W/livekit.log" && break; sleep 0.1; done
+grep -q "call AJ_1 finished" "$W/livekit.log" || die "the call was not finished; see $W/livekit.log"
+for i in $(seq 100); do grep -qE "agent: stopped \(pid [0-9]+ exited with status 0\)" "$RUNLOG" && break; sleep 0.1; done
+say "$(grep -m1 "call AJ_1 finished" "$W/livekit.log")"
+say "$(grep -m1 -E "agent: stopped \(pid [0-9]+ exited" "$RUNLOG")"
 
 step "Roll back to v1: a symlink flip, no rebuild, no download"
 start=$(date +%s%N)

@@ -74,6 +74,7 @@ static void service_release(struct pack_service *s)
 	free(s->cwd);
 	strlist_clear(&s->env);
 	free(s->ready_path);
+	free(s->ready_log);
 	free(s->detected);
 }
 
@@ -347,6 +348,8 @@ static int parse_ready(struct parse_state *st, struct pack_service *s, const cha
 {
 	free(s->ready_path);
 	s->ready_path = NULL;
+	free(s->ready_log);
+	s->ready_log = NULL;
 	if (!strcmp(value, "none")) {
 		s->ready = READY_NONE;
 		return 1;
@@ -367,7 +370,23 @@ static int parse_ready(struct parse_state *st, struct pack_service *s, const cha
 		s->ready = READY_HTTP;
 		return set_string(st, &s->ready_path, path);
 	}
-	return state_fail(st, "bad ready '%s': expected 'http PATH', 'tcp' or 'none'", value);
+	if (!strncmp(value, "log", 3) && (value[3] == ' ' || value[3] == '\t')) {
+		const char *text = value + 4;
+
+		while (*text == ' ' || *text == '\t')
+			text++;
+		if (!*text || strlen(text) > MANIFEST_MAX_READY_LOG)
+			return state_fail(st, "bad ready '%s': 'log TEXT' needs 1..%d characters",
+			                  value, MANIFEST_MAX_READY_LOG);
+		for (const char *p = text; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+				return state_fail(st, "bad ready '%s': printable ASCII only",
+				                  value);
+		s->ready = READY_LOG;
+		return set_string(st, &s->ready_log, text);
+	}
+	return state_fail(st, "bad ready '%s': expected 'http PATH', 'tcp', 'log TEXT' or 'none'",
+	                  value);
 }
 
 static int service_key(struct parse_state *st, const char *name, const char *value)
@@ -395,17 +414,30 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 			                  value);
 		return set_string(st, &s->cwd, value);
 	}
-	if (!strcmp(name, "port")) {
+	if (!strcmp(name, "port") || !strcmp(name, "health_port")) {
+		bool health = name[0] == 'h';
 		char *end;
 		long port;
 
-		if (!claim(st, SVC_PORT, name, false))
+		if (!claim(st, health ? SVC_HEALTH_PORT : SVC_PORT, name, false))
 			return 0;
 		errno = 0;
 		port = strtol(value, &end, 10);
 		if (errno || end == value || *end || port < 1 || port > 65535)
-			return state_fail(st, "bad port '%s': expected 1-65535", value);
-		s->port = (int)port;
+			return state_fail(st, "bad %s '%s': expected 1-65535", name, value);
+		*(health ? &s->health_port : &s->port) = (int)port;
+		return 1;
+	}
+	if (!strcmp(name, "kill_mode")) {
+		if (!claim(st, SVC_KILL_MODE, name, false))
+			return 0;
+		if (!strcmp(value, "process"))
+			s->kill_mode = KILL_PROCESS;
+		else if (!strcmp(value, "group"))
+			s->kill_mode = KILL_GROUP;
+		else
+			return state_fail(st, "bad kill_mode '%s': expected 'process' or 'group'",
+			                  value);
 		return 1;
 	}
 	if (!strcmp(name, "ready")) {
@@ -447,7 +479,7 @@ static int service_key(struct parse_state *st, const char *name, const char *val
 	}
 	return state_fail(st,
 	                  "unknown key '%s' in [%s] (known: command, cwd, enabled, env, port, "
-	                  "ready, ready_timeout, stop_timeout)",
+	                  "health_port, ready, ready_timeout, stop_timeout, kill_mode)",
 	                  name, st->section);
 }
 

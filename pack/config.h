@@ -30,6 +30,8 @@ enum service_key {
 	SVC_READY_TIMEOUT = 1 << 5,
 	SVC_STOP_TIMEOUT = 1 << 6,
 	SVC_ENABLED = 1 << 7,
+	SVC_HEALTH_PORT = 1 << 8,
+	SVC_KILL_MODE = 1 << 9,
 };
 
 struct pack_service {
@@ -39,8 +41,11 @@ struct pack_service {
 	char *cwd;           /* relative to the release root; NULL means "." */
 	struct strlist env;  /* KEY=VALUE words, one per KEY */
 	int port;            /* 0: none */
+	int health_port;     /* services without a port: first SLIPWAY_HEALTH_PORT, 0: none */
 	enum manifest_ready ready;
-	char *ready_path; /* READY_HTTP only */
+	char *ready_path;             /* READY_HTTP only */
+	char *ready_log;              /* READY_LOG only: text of the output line that means ready */
+	enum manifest_kill kill_mode; /* KILL_DEFAULT unless set */
 	uint64_t ready_timeout_ms;
 	uint64_t stop_timeout_ms;
 	bool enabled;   /* `enabled = no` drops a detected service */

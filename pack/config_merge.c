@@ -90,11 +90,16 @@ int config_merge_service(struct pack_config *cfg, const struct pack_service *det
 		goto oom;
 	if (!(s->set & SVC_PORT))
 		s->port = det->port;
+	if (!(s->set & SVC_HEALTH_PORT))
+		s->health_port = det->health_port;
 	if (!(s->set & SVC_READY)) {
 		s->ready = det->ready;
-		if (replace(&s->ready_path, det->ready_path) < 0)
+		if (replace(&s->ready_path, det->ready_path) < 0 ||
+		    replace(&s->ready_log, det->ready_log) < 0)
 			goto oom;
 	}
+	if (!(s->set & SVC_KILL_MODE))
+		s->kill_mode = det->kill_mode;
 	if (!(s->set & SVC_READY_TIMEOUT))
 		s->ready_timeout_ms = det->ready_timeout_ms;
 	if (!(s->set & SVC_STOP_TIMEOUT))
@@ -149,9 +154,15 @@ int config_finish(struct pack_config *cfg, struct err *err)
 			    "%s: [service %s] has no command (no service %s is detected to take it "
 			    "from; --print-config shows what is)",
 			    file, s->name, s->name);
-		if (s->ready == READY_TCP && !s->port)
-			return fail(err, "%s: [service %s]: ready = tcp needs a port", file,
-			            s->name);
+		if (s->health_port && s->port)
+			return fail(err,
+			            "%s: [service %s]: health_port is for services without a port "
+			            "(a service with a port is probed on it)",
+			            file, s->name);
+		if ((s->ready == READY_TCP || s->ready == READY_HTTP) && !s->port &&
+		    !s->health_port)
+			return fail(err, "%s: [service %s]: ready = %s needs a port or health_port",
+			            file, s->name, s->ready == READY_TCP ? "tcp" : "http");
 		if (!s->detected && !(s->set & SVC_READY)) {
 			s->ready = s->port ? READY_HTTP : READY_NONE;
 			if (s->port && replace(&s->ready_path, "/") < 0)

@@ -51,9 +51,11 @@ static void put_origin(FILE *f, const struct pack_service *s)
 	            {SVC_CWD, "cwd"},
 	            {SVC_ENV, "env"},
 	            {SVC_PORT, "port"},
+	            {SVC_HEALTH_PORT, "health_port"},
 	            {SVC_READY, "ready"},
 	            {SVC_READY_TIMEOUT, "ready_timeout"},
 	            {SVC_STOP_TIMEOUT, "stop_timeout"},
+	            {SVC_KILL_MODE, "kill_mode"},
 	            {SVC_ENABLED, "enabled"}};
 	const char *sep = "; slipway.ini sets: ";
 	size_t i;
@@ -87,12 +89,18 @@ static void put_service(FILE *f, const struct pack_service *s)
 		put_words(f, "env", &s->env, true);
 	if (s->port)
 		fprintf(f, "port = %d\n", s->port);
+	if (s->health_port)
+		fprintf(f, "health_port = %d\n", s->health_port);
 	if (s->ready == READY_HTTP)
 		fprintf(f, "ready = http %s\n", s->ready_path ? s->ready_path : "/");
+	else if (s->ready == READY_LOG)
+		fprintf(f, "ready = log %s\n", s->ready_log);
 	else
 		fprintf(f, "ready = %s\n", s->ready == READY_TCP ? "tcp" : "none");
 	put_duration(f, "ready_timeout", s->ready_timeout_ms);
 	put_duration(f, "stop_timeout", s->stop_timeout_ms);
+	if (s->kill_mode != KILL_DEFAULT)
+		fprintf(f, "kill_mode = %s\n", s->kill_mode == KILL_GROUP ? "group" : "process");
 }
 
 char *config_to_ini(const struct pack_config *cfg)

@@ -331,6 +331,31 @@ out:
 	return r;
 }
 
+int detect_livekit_worker(struct pack_service *s)
+{
+	free(s->ready_path);
+	s->ready_path = NULL;
+	free(s->ready_log);
+	s->ready = READY_LOG;
+	s->health_port = LIVEKIT_HEALTH_PORT;
+	return (s->ready_log = strdup("registered worker")) ? 0 : -1;
+}
+
+/* Whether a file of the project mentions livekit (a Python agent's requirements or code). */
+static bool mentions_livekit(int dfd, const char *path)
+{
+	struct err err;
+	char *text = NULL;
+	size_t len = 0;
+	bool yes;
+
+	if (read_file_at(dfd, path, 4u << 20, 0, &text, &len, &err) < 0)
+		return false;
+	yes = memmem(text, len, "livekit", 7) != NULL;
+	free(text);
+	return yes;
+}
+
 static int detect_agent(int dfd, struct pack_config *cfg, struct project_shape *shape,
                         struct err *err)
 {
@@ -343,8 +368,10 @@ static int detect_agent(int dfd, struct pack_config *cfg, struct project_shape *
 	if (is_file_at(dfd, AGENT_DIR "/package.json") &&
 	    detect_node_agent(dfd, cfg, shape, err) < 0)
 		return -1;
-	if (shape->agent != AGENT_NONE)
+	if (shape->agent != AGENT_NONE) {
+		shape->livekit = true;
 		return 0;
+	}
 	if (is_file_at(dfd, AGENT_DIR "/main.py"))
 		py = AGENT_DIR "/main.py";
 	else if (is_file_at(dfd, AGENT_DIR "/agent.py"))
@@ -352,7 +379,10 @@ static int detect_agent(int dfd, struct pack_config *cfg, struct project_shape *
 	if (!py)
 		return 0;
 	snprintf(shape->agent_command, sizeof(shape->agent_command), "python3 %s start", py);
-	snprintf(shape->agent_why, sizeof(shape->agent_why), "a LiveKit agent in Python (%s)", py);
+	shape->livekit = (shape->has_requirements && mentions_livekit(dfd, AGENT_REQUIREMENTS)) ||
+	                 mentions_livekit(dfd, py);
+	snprintf(shape->agent_why, sizeof(shape->agent_why), "%s in Python (%s)",
+	         shape->livekit ? "a LiveKit agent" : "an agent", py);
 	shape->agent = AGENT_PYTHON;
 	return 0;
 }
@@ -390,6 +420,8 @@ static int detected_services(struct pack_config *det, const struct project_shape
 	if (shape->agent == AGENT_NODE && !(s->cwd = strdup(AGENT_DIR)))
 		return -1;
 	s->ready = READY_NONE;
+	if (shape->livekit && detect_livekit_worker(s) < 0)
+		return -1;
 	s->stop_timeout_ms = SERVICE_WORKER_STOP_TIMEOUT_MS; /* one SIGTERM drains live calls */
 	s->ready_timeout_ms = SERVICE_DEFAULT_READY_TIMEOUT_MS;
 	return 0;

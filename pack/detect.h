@@ -10,7 +10,9 @@
  *   services web for a Next.js project; agent for a LiveKit agent in agent/: Python
  *            (agent/main.py or agent/agent.py) or Node (agent/package.json depends on
  *            @livekit/agents). A [service NAME] section of the same name changes them key
- *            by key; then config_finish fills the defaults. */
+ *            by key; then config_finish fills the defaults. A LiveKit worker (Node, or
+ *            Python whose requirements or main file mention livekit) is ready on
+ *            `registered worker` and gets health ports from 8081. */
 #ifndef SLIPWAY_PACK_DETECT_H
 #define SLIPWAY_PACK_DETECT_H
 
@@ -35,7 +37,17 @@ struct project_shape {
 	char agent_command[256]; /* its command (run in the release root for Python, in
 	                          * agent/ for Node) */
 	char agent_why[160];     /* what it was detected from, for --print-config */
+	bool livekit; /* a LiveKit Agents worker: Node, or Python that mentions livekit */
 };
+
+/* The port a LiveKit worker's health server uses by default; a detected worker's health
+ * ports (SLIPWAY_HEALTH_PORT) start there. */
+#define LIVEKIT_HEALTH_PORT 8081
+
+/* Gives a LiveKit Agents worker (Python or Node) its defaults: ready when it logs
+ * `registered worker` (connected to LiveKit, taking jobs), and a health port per generation
+ * from LIVEKIT_HEALTH_PORT up (specs/runtime.md, "Health ports"). -1 when out of memory. */
+int detect_livekit_worker(struct pack_service *s);
 
 /* Inspects the project (a directory fd; project_dir names the same directory, for the
  * derived app name) and fills every unset field of cfg, then calls config_finish. Fails

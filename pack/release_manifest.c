@@ -49,9 +49,13 @@ static int copy_service(const struct pack_service *s, struct manifest_service *m
 			return -1;
 	}
 	ms->port = s->port;
+	ms->health_port = s->health_port;
 	ms->ready = s->ready;
+	ms->kill_mode = s->kill_mode;
 	if (s->ready == READY_HTTP &&
 	    !(ms->ready_path = strdup(s->ready_path ? s->ready_path : "/")))
+		return -1;
+	if (s->ready == READY_LOG && !(ms->ready_log = strdup(s->ready_log)))
 		return -1;
 	ms->ready_timeout_ms = s->ready_timeout_ms;
 	ms->stop_timeout_ms = s->stop_timeout_ms;

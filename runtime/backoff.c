@@ -1,28 +1,13 @@
 #include "runtime/backoff.h"
+#include "runtime/envnum.h"
 
-#include <stdlib.h>
-
-static uint64_t env_ms(const char *name, uint64_t def)
-{
-	const char *s = getenv(name);
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return def;
-	v = strtoull(s, &end, 10);
-	if (*end || v == 0)
-		return def;
-	return v;
-}
-
-struct backoff_policy backoff_policy_from_env(void)
+struct backoff_policy backoff_policy_from_env(char *warn, size_t cap)
 {
 	struct backoff_policy p;
 
-	p.min_ms = env_ms("SLIPWAY_BACKOFF_MIN_MS", 1000);
-	p.max_ms = env_ms("SLIPWAY_BACKOFF_MAX_MS", 60000);
-	p.reset_ms = env_ms("SLIPWAY_BACKOFF_RESET_MS", 60000);
+	p.min_ms = envnum_ms("SLIPWAY_BACKOFF_MIN_MS", 1000, 1, BACKOFF_MIN_LIMIT_MS, warn, cap);
+	p.max_ms = envnum_ms("SLIPWAY_BACKOFF_MAX_MS", 60000, 1, BACKOFF_LIMIT_MS, warn, cap);
+	p.reset_ms = envnum_ms("SLIPWAY_BACKOFF_RESET_MS", 60000, 1, BACKOFF_LIMIT_MS, warn, cap);
 	if (p.max_ms < p.min_ms)
 		p.max_ms = p.min_ms;
 	return p;
@@ -34,7 +19,7 @@ uint64_t backoff_delay(const struct backoff_policy *p, unsigned failures)
 	unsigned i;
 
 	for (i = 1; i < failures && d < p->max_ms; i++)
-		d *= 2;
+		d = d > p->max_ms / 2 ? p->max_ms : d * 2;
 	return d < p->max_ms ? d : p->max_ms;
 }
 

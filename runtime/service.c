@@ -70,8 +70,15 @@ void service_set_state(struct service *s, enum svc_state st, uint64_t now)
 
 int service_start(struct service *s, uint64_t now, struct err *err)
 {
-	struct spawn_req req = {s->spec.argv, s->spec.envp, s->spec.cwd};
+	struct spawn_req req;
+	char port[16];
 
+	if (s->health_port) {
+		snprintf(port, sizeof(port), "%d", s->health_port);
+		if (svc_spec_set_env(&s->spec, "SLIPWAY_HEALTH_PORT", port, err) < 0)
+			return -1;
+	}
+	req = (struct spawn_req){s->spec.argv, s->spec.envp, s->spec.cwd};
 	return service_spawn(s, &req, NULL, now, err);
 }
 
@@ -94,9 +101,13 @@ int service_spawn(struct service *s, const struct spawn_req *req, const struct s
 	s->out_fd = fd;
 	s->term_sent = 0;
 	s->kill_sent = 0;
+	s->addr_in_use = 0;
+	s->addr_port = 0;
+	s->foreign_noted = 0;
+	s->foreign[0] = '\0';
 	s->started_at = now;
 	s->ready_at = 0;
-	s->ready_deadline = now + s->spec.ready_timeout_ms;
+	s->ready_deadline = clock_deadline_ms(now, s->spec.ready_timeout_ms);
 	s->next_probe_at = now;
 	probe_abort(&s->probe);
 	service_set_state(s, SVC_STARTING, now);
@@ -125,11 +136,19 @@ void service_stop(struct service *s, uint64_t now)
 		return;
 	}
 	if (!s->term_sent) {
-		/* Exactly one SIGTERM: a second one makes a LiveKit worker abandon its calls. */
-		kill(-s->pgid, SIGTERM);
+		/* Exactly one SIGTERM: a second one makes a LiveKit worker abandon its calls. With
+		 * KILL_PROCESS it reaches the main process alone (its job processes expect the
+		 * parent to end them); leftovers of a leader already gone have nobody to wait
+		 * for. */
+		if (!s->pid)
+			service_kill_group(s);
+		else if (s->spec.kill_mode == KILL_PROCESS)
+			kill(s->pid, SIGTERM);
+		else
+			kill(-s->pgid, SIGTERM);
 		s->term_sent = 1;
 	}
-	s->stop_deadline = now + s->spec.stop_timeout_ms;
+	s->stop_deadline = clock_deadline_ms(now, s->spec.stop_timeout_ms);
 	service_set_state(s, SVC_STOPPING, now);
 }
 

@@ -5,8 +5,10 @@
  *   stopped  -> starting   service_start succeeded (exec done)
  *   waiting  -> starting   the previous holder of the port is gone
  *   starting -> ready      the readiness probe passed
- *   *        -> stopping   service_stop: exactly one SIGTERM to the process group
- *   stopping -> stopped    the leader was reaped and the group is empty (SIGKILL at the deadline)
+ *   *        -> stopping   service_stop: exactly one SIGTERM, to the main process or to the
+ *                          process group (spec.kill_mode)
+ *   stopping -> stopped    the leader was reaped and the group is empty (SIGKILL to the group
+ *                          at the deadline, or as soon as the leader is gone)
  *   starting/ready -> backoff   unexpected exit; restart at next_start_at
  *
  * Times are CLOCK_MONOTONIC milliseconds. */
@@ -41,7 +43,15 @@ struct service {
 	struct probe probe;
 	uint64_t started_at, ready_at, ready_deadline, next_probe_at, probe_deadline;
 	uint64_t stop_deadline, next_start_at, state_since;
+	uint64_t wait_deadline; /* waiting (or a due restart) blocked by the port: decide then */
 	int term_sent, kill_sent;
+	int health_port; /* SLIPWAY_HEALTH_PORT of this instance (kept across restarts), 0 */
+	int was_ready;   /* this instance has been ready at least once (specs: Health gate) */
+	unsigned long failure_no; /* the supervisor's failure count at its last failure */
+	int addr_in_use;   /* its output said "address already in use" since the last start */
+	int addr_port;     /* the port named in that line, 0 when none could be read */
+	int foreign_noted; /* "port held by another process" was logged for this start */
+	char foreign[192]; /* then: " (port N is held by ...)" for the not-ready message */
 	unsigned failures; /* unexpected exits in a row (backoff) */
 	unsigned restarts; /* restarts after unexpected exits, for status */
 	char last_exit[160];
@@ -72,15 +82,17 @@ void service_free(struct service *s);
 
 void service_set_state(struct service *s, enum svc_state st, uint64_t now);
 
-/* Spawns the process; on failure (exec failed, fork failed) fills err and leaves no child. */
+/* Spawns the process (with SLIPWAY_HEALTH_PORT=health_port when it has one); on failure
+ * (exec failed, fork failed) fills err and leaves no child. */
 int service_start(struct service *s, uint64_t now, struct err *err);
 
 /* The same with a request the caller built (its own environment, descriptors to pass). */
 int service_spawn(struct service *s, const struct spawn_req *req, const struct spawn_pass *pass,
                   uint64_t now, struct err *err);
 
-/* Sends the one SIGTERM to the group and arms the stop deadline, or, without a process,
- * goes straight to stopped. Calling it again never sends a second SIGTERM. */
+/* Sends the one SIGTERM (to the main process, or to the group with KILL_GROUP) and arms the
+ * stop deadline, or, without a process, goes straight to stopped; leftovers of a leader that
+ * is already gone get SIGKILL. Calling it again never sends a second SIGTERM. */
 void service_stop(struct service *s, uint64_t now);
 
 /* SIGKILL to the whole group (stop deadline passed, or leftovers after the leader died). */

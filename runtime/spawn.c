@@ -27,6 +27,21 @@ static void child_fail(int fd, int step)
 	_exit(127);
 }
 
+/* Marks every descriptor from `first` up close-on-exec, so the service gets only what it is
+ * given: nothing slipway opened or inherited leaks into it (issue 15). */
+static void cloexec_from(int first)
+{
+	long fd, max;
+
+	if (close_range((unsigned)first, ~0u, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = first; fd < max; fd++)
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+}
+
 /* Writes the decimal digits of n at p, NUL-terminated (async-signal-safe). */
 static void put_pid(char *p, long n)
 {
@@ -56,22 +71,29 @@ static void child(const struct spawn_req *req, const struct spawn_pass *pass, in
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Passed descriptors go to 3, 4, ...: first move everything out of that range so no
-	 * dup2 closes a descriptor still to be placed (or the report pipe). */
+	 * dup2 closes a descriptor still to be placed (or the report pipe). With slipway's own
+	 * stdin or stdout closed, a pipe may also sit on 0-2, which are about to be replaced. */
 	if (!pass)
 		pass = &nothing;
 	if (pass->nfds > SPAWN_MAX_PASS)
 		child_fail(report_fd, 0);
-	if (pass->nfds && (report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 3 + (int)pass->nfds)) < 0)
+	if ((pass->nfds || report_fd < 3) &&
+	    (report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 3 + (int)pass->nfds)) < 0)
 		_exit(127);
+	if (out_fd < 3 && (out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 3 + (int)pass->nfds)) < 0)
+		child_fail(report_fd, 0);
 	for (i = 0; i < pass->nfds; i++)
 		if ((high[i] = fcntl(pass->fds[i], F_DUPFD_CLOEXEC, 3 + (int)pass->nfds)) < 0)
 			child_fail(report_fd, 0);
-	devnull = open("/dev/null", O_RDONLY);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+		child_fail(report_fd, 0);
+	if (devnull == 0 && fcntl(0, F_SETFD, 0) < 0) /* dup2(0, 0) kept close-on-exec */
 		child_fail(report_fd, 0);
 	for (i = 0; i < pass->nfds; i++)
 		if (dup2(high[i], 3 + (int)i) < 0)
 			child_fail(report_fd, 0);
+	cloexec_from(3 + (int)pass->nfds);
 	if (pass->listen_pid)
 		put_pid(pass->listen_pid + strlen("LISTEN_PID="), (long)getpid());
 	if (chdir(req->cwd) < 0)

@@ -80,6 +80,7 @@ int statefile_write(const char *root, const struct state_snapshot *snap, struct 
 	add_str(sw, "to", snap->sw.to);
 	add_str(sw, "result", snap->sw.result);
 	add_str(sw, "reason", snap->sw.reason);
+	json_object_object_add(sw, "settled", json_object_new_boolean(snap->sw.settled));
 	json_object_object_add(o, "switch", sw);
 	for (s = snap->services; s; s = s->next) {
 		json_object *j = json_object_new_object();
@@ -91,6 +92,7 @@ int statefile_write(const char *root, const struct state_snapshot *snap, struct 
 		add_str(j, "state", svc_state_name(s->state));
 		json_object_object_add(j, "pid", json_object_new_int(s->pid));
 		json_object_object_add(j, "port", json_object_new_int(s->spec.port));
+		json_object_object_add(j, "health_port", json_object_new_int(s->health_port));
 		json_object_object_add(j, "restarts", json_object_new_int64(s->restarts));
 		json_object_object_add(j, "failures", json_object_new_int64(s->failures));
 		add_str(j, "last_exit", s->last_exit);

@@ -21,8 +21,9 @@ struct state_switch {
 	unsigned seq;       /* 0: no switch yet */
 	const char *from;   /* version before, "" for the first start */
 	const char *to;     /* version asked for */
-	const char *result; /* "pending", "ok" or "rolled_back" */
-	const char *reason; /* why it was rolled back, else "" */
+	const char *result; /* "pending", "ok", "rolled_back" or "failed" */
+	const char *reason; /* why it was rolled back or failed, else "" */
+	int settled;        /* decided, and the live generation is ready or failed anew */
 };
 
 struct state_snapshot {

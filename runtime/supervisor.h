@@ -23,6 +23,7 @@ struct supervisor_config {
 	uint64_t settle_ms;         /* "ready none": up after running this long */
 	uint64_t probe_interval_ms; /* between readiness attempts */
 	uint64_t warm_ms;           /* a demoted web is kept this long for a rollback; 0: never */
+	char warnings[1024];        /* about ignored or clamped settings, logged at start */
 	/* The health gate's undo: under the store lock, if `current` still names `bad`, points
 	 * it at `good`. Returns 0 when flipped, 1 when `current` had moved elsewhere, -1 on
 	 * error (err). */
@@ -31,8 +32,13 @@ struct supervisor_config {
 	int (*mark_bad)(const char *root, const char *version, const char *reason, struct err *err);
 };
 
-/* Fills the defaults: backoff from the environment, SLIPWAY_READY_NONE_MS (default 1000),
- * SLIPWAY_PROBE_INTERVAL_MS (default 50) and SLIPWAY_WARM_MS (default 600000, 10 minutes). */
+#define SUP_SETTLE_LIMIT_MS 3600000u  /* the largest SLIPWAY_READY_NONE_MS */
+#define SUP_WARM_LIMIT_MS   86400000u /* the largest SLIPWAY_WARM_MS */
+
+/* Fills the defaults: backoff from the environment, SLIPWAY_READY_NONE_MS (default 1000,
+ * 0..SUP_SETTLE_LIMIT_MS), SLIPWAY_PROBE_INTERVAL_MS (default 50, 10..60000) and
+ * SLIPWAY_WARM_MS (default 600000, 10 minutes; 0..SUP_WARM_LIMIT_MS); values outside are
+ * clamped or ignored with a line in cfg->warnings (runtime/envnum.h). */
 void supervisor_config_defaults(struct supervisor_config *cfg);
 
 /* Runs until a stop signal has been handled and no service process is left. Returns 0, or

@@ -83,10 +83,16 @@ static int envv_set(struct envv *e, const char *key, size_t kl, const char *valu
 
 static int inherited(const char *kv, size_t kl)
 {
-	static const char *const drop[] = {
-	    "NOTIFY_SOCKET",    "HOSTNAME",           "PORT",
-	    "SLIPWAY_PASSWORD", "SLIPWAY_SECRET_KEY", "SLIPWAY_SECRET_KEY_DATA",
-	    "WATCHDOG_PID",     "WATCHDOG_USEC",      NULL};
+	static const char *const drop[] = {"NOTIFY_SOCKET",
+	                                   "HOSTNAME",
+	                                   "PORT",
+	                                   "SLIPWAY_PASSWORD",
+	                                   "SLIPWAY_SECRET_KEY",
+	                                   "WATCHDOG_PID",
+	                                   "WATCHDOG_USEC",
+	                                   "SLIPWAY_HEALTH_PORT",
+	                                   "SLIPWAY_SECRET_KEY_DATA",
+	                                   NULL};
 	size_t i;
 
 	if (!strncmp(kv, "LISTEN_", 7))
@@ -186,8 +192,11 @@ int svc_spec_build(const struct manifest_service *ms, const char *release_dir, c
 		goto oom;
 	out->envp = e.v;
 	out->port = ms->port;
+	out->health_base = ms->port ? 0 : ms->health_port;
 	out->ready = ms->ready;
-	if (ms->ready_path && !(out->ready_path = strdup(ms->ready_path)))
+	out->kill_mode = manifest_kill_mode(ms);
+	if ((ms->ready_path && !(out->ready_path = strdup(ms->ready_path))) ||
+	    (ms->ready_log && !(out->ready_log = strdup(ms->ready_log))))
 		goto oom_env;
 	out->ready_timeout_ms =
 	    ms->ready_timeout_ms ? ms->ready_timeout_ms : SVC_DEFAULT_READY_TIMEOUT_MS;
@@ -219,5 +228,18 @@ void svc_spec_release(struct svc_spec *s)
 	free(s->cwd);
 	free(s->host);
 	free(s->ready_path);
+	free(s->ready_log);
 	memset(s, 0, sizeof(*s));
+}
+
+int svc_spec_set_env(struct svc_spec *s, const char *key, const char *value, struct err *err)
+{
+	struct envv e = {s->envp, 0};
+
+	while (e.v && e.v[e.n])
+		e.n++;
+	if (envv_set(&e, key, strlen(key), value) < 0)
+		return fail_oom(err);
+	s->envp = e.v;
+	return 0;
 }

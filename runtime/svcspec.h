@@ -6,7 +6,8 @@
  * service's env; the store's shared/env; SLIPWAY_RELEASE, SLIPWAY_VERSION, SLIPWAY_SERVICE;
  * and for a service with a port, PORT=<port> and HOSTNAME (shared/env's or the manifest's
  * HOSTNAME, else 0.0.0.0). `${RELEASE}` in argv words and manifest env values becomes the
- * release directory. */
+ * release directory. SLIPWAY_HEALTH_PORT is never inherited: the supervisor sets it per
+ * instance (svc_spec_set_env) for a service with a health port. */
 #ifndef SLIPWAY_RUNTIME_SVCSPEC_H
 #define SLIPWAY_RUNTIME_SVCSPEC_H
 
@@ -26,9 +27,12 @@ struct svc_spec {
 	char *cwd;   /* absolute */
 	char *host;  /* HOSTNAME given to a service with a port */
 	int port;
+	int health_base; /* first port of its health port range, 0: none */
 	enum manifest_ready ready;
 	char *ready_path;
-	uint64_t ready_timeout_ms; /* manifest value, or the default when 0 */
+	char *ready_log;
+	enum manifest_kill kill_mode; /* effective: KILL_PROCESS or KILL_GROUP */
+	uint64_t ready_timeout_ms;    /* manifest value, or the default when 0 */
 	uint64_t stop_timeout_ms;
 };
 
@@ -39,6 +43,9 @@ int svc_spec_build(const struct manifest_service *ms, const char *release_dir, c
                    struct err *err);
 
 void svc_spec_release(struct svc_spec *s);
+
+/* Sets (or replaces) `key` in s->envp. Fails only when out of memory. */
+int svc_spec_set_env(struct svc_spec *s, const char *key, const char *value, struct err *err);
 
 /* `s` with every "${RELEASE}" replaced by release_dir; heap string owned by the caller. */
 char *svc_expand_release(const char *s, const char *release_dir);

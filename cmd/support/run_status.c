@@ -18,10 +18,11 @@ static void copy_keys(json_object *from, json_object *to, const char *const *key
 json_object *run_status_json(const char *root)
 {
 	static const char *const top[] = {"pid", "phase", "release", "generation", "updated", NULL};
-	static const char *const sw[] = {"seq", "from", "to", "result", "reason", NULL};
-	static const char *const svc[] = {
-	    "name",     "generation", "release", "state",    "pid",     "port", "restarts",
-	    "failures", "last_exit",  "since",   "retiring", "serving", "warm", NULL};
+	static const char *const sw[] = {"seq", "from", "to", "result", "reason", "settled", NULL};
+	static const char *const svc[] = {"name",     "generation", "release",     "state",
+	                                  "pid",      "port",       "health_port", "restarts",
+	                                  "failures", "last_exit",  "since",       "retiring",
+	                                  "serving",  "warm",       NULL};
 	json_object *o = json_object_new_object(), *st, *v, *arr;
 	struct err err;
 	int alive = statefile_supervisor_alive(root, &err);
@@ -79,6 +80,8 @@ void run_status_print(json_object *o)
 		printf("  %-10s %-9s pid %-7s release %s (gen %s), restarts %s", get(s, "name"),
 		       get(s, "state"), get(s, "pid"), get(s, "release"), get(s, "generation"),
 		       get(s, "restarts"));
+		if (*get(s, "health_port") && strcmp(get(s, "health_port"), "0"))
+			printf(", health port %s", get(s, "health_port"));
 		if (*get(s, "last_exit"))
 			printf(", last exit: %s", get(s, "last_exit"));
 		if (json_object_get_boolean(json_object_object_get(s, "serving")))

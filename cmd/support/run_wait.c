@@ -38,6 +38,14 @@ int run_wait_finish(const char *cmd, struct store *st, const struct run_watch *w
 	case RUN_OUTCOME_ROLLED_BACK:
 		return cmd_fail(cmd, EXIT_NO, "%s failed its health check and was rolled back: %s",
 		                version, reason);
+	case RUN_OUTCOME_FAILED:
+		return cmd_fail(cmd, EXIT_NO,
+		                "%s did not come up: %s; it served before, so it stays current and "
+		                "its services keep restarting",
+		                version, reason);
+	case RUN_OUTCOME_NOT_SERVING:
+		return cmd_fail(cmd, EXIT_NO, "%s is live, but not every service is ready: %s",
+		                version, reason);
 	case RUN_OUTCOME_SUPERSEDED:
 		return cmd_fail(cmd, EXIT_NO, "%s was superseded by %s before it went live",
 		                version, other);

@@ -17,3 +17,8 @@ bool clock_iso_utc(time_t t, char out[CLOCK_ISO_SIZE])
 		return false;
 	return strftime(out, CLOCK_ISO_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == CLOCK_ISO_SIZE - 1;
 }
+
+uint64_t clock_deadline_ms(uint64_t now, uint64_t ms)
+{
+	return ms > UINT64_MAX - now ? UINT64_MAX : now + ms;
+}

@@ -12,6 +12,9 @@
 /* Milliseconds of CLOCK_MONOTONIC: never goes back, unrelated to dates. */
 uint64_t clock_mono_ms(void);
 
+/* now + ms for a deadline, saturating at UINT64_MAX instead of wrapping around. */
+uint64_t clock_deadline_ms(uint64_t now, uint64_t ms);
+
 /* `t` (Unix seconds) as "YYYY-MM-DDTHH:MM:SSZ" in UTC. False, with out empty, when t is
  * outside the years 0000-9999. */
 bool clock_iso_utc(time_t t, char out[CLOCK_ISO_SIZE]);

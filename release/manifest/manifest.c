@@ -46,6 +46,7 @@ void manifest_free(struct manifest *m)
 		}
 		free(s->env);
 		free(s->ready_path);
+		free(s->ready_log);
 	}
 	free(m->services);
 	for (size_t i = 0; i < m->n_files; i++) {
@@ -80,6 +81,18 @@ const struct manifest_service *manifest_find_service(const struct manifest *m, c
 		if (!strcmp(m->services[i].name, name))
 			return &m->services[i];
 	return NULL;
+}
+
+enum manifest_kill manifest_kill_mode(const struct manifest_service *s)
+{
+	if (s->kill_mode != KILL_DEFAULT)
+		return s->kill_mode;
+	return s->port ? KILL_GROUP : KILL_PROCESS;
+}
+
+int manifest_probe_port(const struct manifest_service *s)
+{
+	return s->port ? s->port : s->health_port;
 }
 
 int64_t manifest_build_epoch(const struct manifest *m)

@@ -31,6 +31,7 @@
 #define MANIFEST_MAX_TIMEOUT_MS   604800000ull       /* 7 days */
 #define MANIFEST_MAX_FILE_SIZE    ((1ull << 53) - 1) /* exact in every JSON reader */
 #define MANIFEST_MAX_SERIAL       ((1ull << 53) - 1)
+#define MANIFEST_MAX_READY_LOG    256 /* bytes of a "log" readiness text */
 
 enum manifest_file_type { MANIFEST_FILE, MANIFEST_DIR, MANIFEST_SYMLINK };
 
@@ -48,7 +49,12 @@ struct manifest_env {
 	char *value;
 };
 
-enum manifest_ready { READY_NONE, READY_TCP, READY_HTTP };
+enum manifest_ready { READY_NONE, READY_TCP, READY_HTTP, READY_LOG };
+
+/* How a stop is signalled (specs/runtime.md "Stop"): KILL_PROCESS sends the one SIGTERM to
+ * the main process only (systemd's KillMode=mixed), KILL_GROUP to its whole process group.
+ * Either way the group gets SIGKILL at the stop timeout. */
+enum manifest_kill { KILL_DEFAULT, KILL_PROCESS, KILL_GROUP };
 
 struct manifest_service {
 	char *name;  /* [a-z0-9_-]{1,32}, unique */
@@ -57,9 +63,12 @@ struct manifest_service {
 	char *cwd; /* relative to the release root; "" or "." is the root */
 	struct manifest_env *env;
 	size_t n_env;
-	int port; /* 0 when the service has no port */
+	int port;        /* 0 when the service has no port */
+	int health_port; /* port == 0 only: first port of its per-generation range, 0: none */
 	enum manifest_ready ready;
-	char *ready_path; /* READY_HTTP only, starts with '/' */
+	char *ready_path;             /* READY_HTTP only, starts with '/' */
+	char *ready_log;              /* READY_LOG only: a substring of an output line */
+	enum manifest_kill kill_mode; /* KILL_DEFAULT: manifest_kill_mode() decides */
 	uint64_t ready_timeout_ms;
 	uint64_t stop_timeout_ms;
 };
@@ -106,6 +115,15 @@ const struct manifest_file *manifest_find_file(const struct manifest *m, const c
 
 /* The service named `name`, or NULL. */
 const struct manifest_service *manifest_find_service(const struct manifest *m, const char *name);
+
+/* The effective kill mode of a service: its own, else KILL_GROUP for a service with a port
+ * and KILL_PROCESS for one without (workers whose job processes expect the parent alone to
+ * get SIGTERM). Never KILL_DEFAULT. */
+enum manifest_kill manifest_kill_mode(const struct manifest_service *s);
+
+/* The port readiness probes and SLIPWAY_HEALTH_PORT are about: `port`, else `health_port`
+ * (0 when the service has neither). */
+int manifest_probe_port(const struct manifest_service *s);
 
 /* build_time as Unix seconds (a validated manifest's; 0 when it cannot be read). */
 int64_t manifest_build_epoch(const struct manifest *m);

@@ -44,10 +44,13 @@ static const struct field service_fields[] = {{"name", &string_, true},
                                               {"cwd", &string_, true},
                                               {"env", &env_, true},
                                               {"port", &number_, true},
+                                              {"health_port", &number_, false},
                                               {"ready", &string_, true},
                                               {"ready_path", &string_, false},
+                                              {"ready_log", &string_, false},
                                               {"ready_timeout_ms", &number_, true},
                                               {"stop_timeout_ms", &number_, true},
+                                              {"kill_mode", &string_, false},
                                               {NULL, NULL, false}};
 static const struct slot service_ = {K_OBJECT, service_fields, NULL, 0, NULL};
 static const struct slot services_ = {K_ARRAY, NULL, &service_, MANIFEST_MAX_SERVICES, "services"};

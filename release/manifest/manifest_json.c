@@ -110,7 +110,7 @@ static void put_strv(struct buf *b, char **v, size_t n)
 
 static void put_service(struct buf *b, const struct manifest_service *s)
 {
-	static const char *const ready[] = {"none", "tcp", "http"};
+	static const char *const ready[] = {"none", "tcp", "http", "log"};
 
 	puts_(b, "    {\n      \"name\": ");
 	put_str(b, s->name);
@@ -125,14 +125,27 @@ static void put_service(struct buf *b, const struct manifest_service *s)
 		puts_(b, ": ");
 		put_str(b, s->env[i].value);
 	}
-	putf(b, "},\n      \"port\": %d,\n      \"ready\": \"%s\",\n", s->port, ready[s->ready]);
+	putf(b, "},\n      \"port\": %d,\n", s->port);
+	if (s->health_port)
+		putf(b, "      \"health_port\": %d,\n", s->health_port);
+	putf(b, "      \"ready\": \"%s\",\n", ready[s->ready]);
 	if (s->ready == READY_HTTP) {
 		puts_(b, "      \"ready_path\": ");
 		put_str(b, s->ready_path);
 		puts_(b, ",\n");
 	}
-	putf(b, "      \"ready_timeout_ms\": %llu,\n      \"stop_timeout_ms\": %llu\n    }",
+	if (s->ready == READY_LOG) {
+		puts_(b, "      \"ready_log\": ");
+		put_str(b, s->ready_log);
+		puts_(b, ",\n");
+	}
+	putf(b, "      \"ready_timeout_ms\": %llu,\n      \"stop_timeout_ms\": %llu",
 	     (unsigned long long)s->ready_timeout_ms, (unsigned long long)s->stop_timeout_ms);
+	/* Only when set, so manifests that do not use it stay readable by older versions. */
+	if (s->kill_mode != KILL_DEFAULT)
+		putf(b, ",\n      \"kill_mode\": \"%s\"",
+		     s->kill_mode == KILL_GROUP ? "group" : "process");
+	puts_(b, "\n    }");
 }
 
 static void put_file(struct buf *b, const struct manifest_file *f)

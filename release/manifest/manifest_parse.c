@@ -141,10 +141,13 @@ static const char *const service_keys[] = {"name",
                                            "cwd",
                                            "env",
                                            "port",
+                                           "health_port",
                                            "ready",
                                            "ready_path",
+                                           "ready_log",
                                            "ready_timeout_ms",
                                            "stop_timeout_ms",
+                                           "kill_mode",
                                            NULL};
 static const char *const service_required[] = {
     "name", "argv", "cwd", "env", "port", "ready", "ready_timeout_ms", "stop_timeout_ms", NULL};
@@ -183,8 +186,8 @@ static int parse_env(json_object *svc, struct manifest_service *s, const char *w
 static int parse_service(json_object *svc, size_t idx, struct manifest_service *s, struct err *err)
 {
 	char what[64];
-	uint64_t port;
-	char *ready = NULL;
+	uint64_t port, health_port = 0;
+	char *ready = NULL, *kill = NULL;
 	json_object *rp;
 	int rc = -1;
 
@@ -203,15 +206,45 @@ static int parse_service(json_object *svc, size_t idx, struct manifest_service *
 	            err) < 0)
 		goto out;
 	s->port = (int)port;
+	if (json_object_object_get_ex(svc, "health_port", &rp) &&
+	    get_u64(svc, "health_port", what, 65535, &health_port, err) < 0)
+		goto out;
+	s->health_port = (int)health_port;
 	if (!strcmp(ready, "none"))
 		s->ready = READY_NONE;
 	else if (!strcmp(ready, "tcp"))
 		s->ready = READY_TCP;
 	else if (!strcmp(ready, "http"))
 		s->ready = READY_HTTP;
+	else if (!strcmp(ready, "log"))
+		s->ready = READY_LOG;
 	else {
-		fail(err, "%s: \"ready\" must be \"none\", \"tcp\" or \"http\"", what);
+		fail(err, "%s: \"ready\" must be \"none\", \"tcp\", \"http\" or \"log\"", what);
 		goto out;
+	}
+	if (json_object_object_get_ex(svc, "ready_log", &rp)) {
+		if (s->ready != READY_LOG) {
+			fail(err, "%s: \"ready_log\" is only allowed with \"ready\": \"log\"",
+			     what);
+			goto out;
+		}
+		if (get_string(svc, "ready_log", what, &s->ready_log, err) < 0)
+			goto out;
+	} else if (s->ready == READY_LOG) {
+		fail(err, "%s: missing key \"ready_log\"", what);
+		goto out;
+	}
+	if (json_object_object_get_ex(svc, "kill_mode", &rp)) {
+		if (get_string(svc, "kill_mode", what, &kill, err) < 0)
+			goto out;
+		if (!strcmp(kill, "process"))
+			s->kill_mode = KILL_PROCESS;
+		else if (!strcmp(kill, "group"))
+			s->kill_mode = KILL_GROUP;
+		else {
+			fail(err, "%s: \"kill_mode\" must be \"process\" or \"group\"", what);
+			goto out;
+		}
 	}
 	if (json_object_object_get_ex(svc, "ready_path", &rp)) {
 		if (s->ready != READY_HTTP) {
@@ -228,6 +261,7 @@ static int parse_service(json_object *svc, size_t idx, struct manifest_service *
 	rc = 0;
 out:
 	free(ready);
+	free(kill);
 	return rc;
 }
 

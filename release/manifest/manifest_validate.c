@@ -21,6 +21,19 @@ static int printable_ok(const char *s, size_t max)
 	return 1;
 }
 
+/* Like printable_ok, but spaces are allowed (text matched against a log line). */
+static int text_ok(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > max)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static int build_time_ok(const char *s)
 {
 	/* YYYY-MM-DDTHH:MM:SSZ */
@@ -123,10 +136,44 @@ static int check_service(const struct manifest *m, size_t idx, struct err *err)
 	}
 	if (s->port < 0 || s->port > 65535)
 		return fail(err, "service %s: port must be 0..65535", s->name);
-	if (s->ready != READY_NONE && s->ready != READY_TCP && s->ready != READY_HTTP)
+	if (s->health_port < 0 || s->health_port > 65535)
+		return fail(err, "service %s: health_port must be 0..65535", s->name);
+	if (s->health_port && s->port)
+		return fail(err,
+		            "service %s: health_port is for services without a port (it is "
+		            "probed on its port)",
+		            s->name);
+	for (size_t j = 0; j < idx; j++) {
+		const struct manifest_service *o = &m->services[j];
+
+		/* Two services on one port: the second can never start, and a switch would wait
+		 * for the port forever. A health port range starting at another's port would
+		 * hand that port out. */
+		if (s->port && (s->port == o->port || s->port == o->health_port))
+			return fail(err, "services %s and %s both use port %d", o->name, s->name,
+			            s->port);
+		if (s->health_port && s->health_port == o->port)
+			return fail(err, "services %s and %s both use port %d", o->name, s->name,
+			            s->health_port);
+	}
+	if (s->ready != READY_NONE && s->ready != READY_TCP && s->ready != READY_HTTP &&
+	    s->ready != READY_LOG)
 		return fail(err, "service %s: unknown ready check", s->name);
-	if (s->ready != READY_NONE && s->port == 0)
-		return fail(err, "service %s: a tcp or http ready check needs a port", s->name);
+	if ((s->ready == READY_TCP || s->ready == READY_HTTP) && !s->port && !s->health_port)
+		return fail(err,
+		            "service %s: a tcp or http ready check needs a port or health_port",
+		            s->name);
+	if (s->ready == READY_LOG) {
+		if (!s->ready_log || !text_ok(s->ready_log, MANIFEST_MAX_READY_LOG))
+			return fail(
+			    err, "service %s: ready_log must be 1..%d printable ASCII characters",
+			    s->name, MANIFEST_MAX_READY_LOG);
+	} else if (s->ready_log) {
+		return fail(err, "service %s: ready_log is only allowed with ready log", s->name);
+	}
+	if (s->kill_mode != KILL_DEFAULT && s->kill_mode != KILL_PROCESS &&
+	    s->kill_mode != KILL_GROUP)
+		return fail(err, "service %s: unknown kill_mode", s->name);
 	if (s->ready == READY_HTTP) {
 		if (!s->ready_path || s->ready_path[0] != '/' || !printable_ok(s->ready_path, 1024))
 			return fail(err,

@@ -84,9 +84,14 @@ descendants() {
 	done
 }
 
-# run_cleanup: kill -9 the supervisor and everything below it (trap on EXIT).
+# run_cleanup: kill -9 the supervisor and everything below it, and the stand-in LiveKit
+# server (trap on EXIT).
 run_cleanup() {
 	local p
+	if [ -n "${LK_PID:-}" ]; then
+		kill "$LK_PID" 2>/dev/null
+		wait "$LK_PID" 2>/dev/null
+	fi
 	[ -n "${RUN_PID:-}" ] || return 0
 	for p in $(descendants "$RUN_PID"); do kill -9 "$p" 2>/dev/null; done
 	kill -9 "$RUN_PID" 2>/dev/null
@@ -94,24 +99,56 @@ run_cleanup() {
 	return 0
 }
 
-# run_app_release ROOT VERSION PORT: web (as run_web_release) plus the example's stand-in
-# LiveKit agent (examples/mediai/agent/main.py, no health port) with a 10 s stop timeout.
+# lk_start: the stand-in LiveKit server (tests/e2e/livekit_standin.py) on a free loopback
+# port; sets $LK_PORT and $LK_PID, its log in $T/livekit.log.
+lk_start() {
+	rm -f "$T/livekit.port"
+	"$PY" "$REPO/tests/e2e/livekit_standin.py" serve --port-file "$T/livekit.port" \
+		>"$T/livekit.log" 2>&1 &
+	LK_PID=$!
+	poll_for 10 test -s "$T/livekit.port" || fail "the stand-in LiveKit server did not start"
+	LK_PORT=$(cat "$T/livekit.port")
+}
+
+# lk CMD: a control command to the stand-in server (dispatch, end, stats); prints its JSON.
+lk() { "$PY" "$REPO/tests/e2e/livekit_standin.py" ctl "$LK_PORT" "$1"; }
+
+# lk_stat EXPR: evaluates a Python expression over the server's stats as `s` (workers and
+# calls), e.g. lk_stat 'len(s["workers"])'.
+lk_stat() { lk stats | "$PY" -c 'import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+# agent_service HEALTH_BASE [EXTRA_ENV_JSON_MEMBERS]: the example's stand-in LiveKit worker
+# as the "agent" service: health ports from HEALTH_BASE, ready on `registered worker`.
+agent_service() {
+	echo "{\"name\": \"agent\", \"argv\": [\"$PY\", \"\${RELEASE}/agent/main.py\", \"start\"],
+	  \"cwd\": \"\", \"env\": {\"AGENT_CONNECT_SECONDS\": \"0.3\", \"AGENT_JOB_INIT_SECONDS\": \"0.3\"${2:+, $2}},
+	  \"port\": 0, \"health_port\": $1, \"ready\": \"log\", \"ready_log\": \"registered worker\",
+	  \"ready_timeout_ms\": 15000, \"stop_timeout_ms\": 20000}"
+}
+
+# agent_tree DIR: a release tree holding the example's agent/main.py.
+agent_tree() {
+	mkdir -p "$1/agent"
+	cp "$REPO/examples/mediai/agent/main.py" "$1/agent/main.py"
+}
+
+# run_app_release ROOT VERSION PORT [HEALTH_BASE]: web (as run_web_release) plus the
+# example's stand-in LiveKit agent (agent_service).
 run_app_release() {
 	local d="$T/tree-$2"
 	web_tree "$d" "$2"
-	mkdir -p "$d/agent"
-	cp "$REPO/examples/mediai/agent/main.py" "$d/agent/main.py"
-	run_install "$1" "$2" "$d" --service "$(web_service "$3")" --service "{\"name\": \"agent\",
-	  \"argv\": [\"$PY\", \"\${RELEASE}/agent/main.py\", \"start\"], \"cwd\": \"\",
-	  \"env\": {\"AGENT_HEALTH_PORT\": \"0\", \"AGENT_CONNECT_SECONDS\": \"0.2\"}, \"port\": 0,
-	  \"ready\": \"none\", \"ready_timeout_ms\": 10000, \"stop_timeout_ms\": 10000}" \
+	agent_tree "$d"
+	run_install "$1" "$2" "$d" --service "$(web_service "$3")" \
+		--service "$(agent_service "${4:-$(free_port)}")" \
 		--required LIVEKIT_URL LIVEKIT_API_KEY LIVEKIT_API_SECRET
 }
 
-# run_agent_env ROOT DRAIN_SECONDS: the agent's secrets (test values) and drain time.
+# run_agent_env ROOT DRAIN_SECONDS: starts the stand-in LiveKit server (lk_start) and writes
+# the agent's secrets (test values) pointing at it, and its drain timeout.
 run_agent_env() {
-	printf 'LIVEKIT_URL=ws://127.0.0.1:1\nLIVEKIT_API_KEY=test-key\nLIVEKIT_API_SECRET=test-secret\nAGENT_DRAIN_SECONDS=%s\n' \
-		"$2" >"$1/shared/env"
+	[ -n "${LK_PORT:-}" ] || lk_start
+	printf 'LIVEKIT_URL=ws://127.0.0.1:%s\nLIVEKIT_API_KEY=test-key\nLIVEKIT_API_SECRET=test-secret\nAGENT_DRAIN_SECONDS=%s\n' \
+		"$LK_PORT" "$2" >"$1/shared/env"
 	chmod 600 "$1/shared/env"
 }
 

@@ -41,6 +41,11 @@ for a in "$D"/dist/*.tar.*; do
 done
 assert_eq "${n:-0}" 2 "archives written"
 
+# The consultation that was live during the deploy finished; none was cut.
+assert_contains "$(cat "$D/livekit.log")" "call AJ_1 finished"
+assert_not_contains "$(cat "$D/livekit.log")" "CUT" "stand-in LiveKit server log"
+assert_not_contains "$(cat "$D/run.log")" "address already in use" "supervisor log"
+
 # The agent got exactly one SIGTERM and drained; no secret value reached a log.
 assert_contains "$(cat "$D/run.log")" "received SIGTERM (1)"
 assert_not_contains "$(cat "$D/run.log")" "received SIGTERM (2)" "supervisor log"

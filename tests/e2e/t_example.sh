@@ -23,34 +23,53 @@ assert_not_contains "$errout" "LIVEKIT_API_KEY" "error (LIVEKIT_API_KEY is set)"
 assert_not_contains "$errout$out" "key-value-must-not-leak" "agent output"
 expect_rc 2 python3 "$agent" frob
 
-export LIVEKIT_URL=wss://placeholder.invalid LIVEKIT_API_KEY=test-key LIVEKIT_API_SECRET=test-secret
-export AGENT_CONNECT_SECONDS=0.2 AGENT_DRAIN_SECONDS=1
+# The stand-in LiveKit server it registers with and takes consultations from.
+python3 "$REPO/tests/e2e/livekit_standin.py" serve --port-file lk.port >livekit.log 2>&1 &
+pids+=("$!")
+for i in $(seq 100); do [ -s lk.port ] && break; sleep 0.1; done
+lk() { python3 "$REPO/tests/e2e/livekit_standin.py" ctl "$(cat lk.port)" "$1"; }
+export LIVEKIT_URL=ws://127.0.0.1:$(cat lk.port) LIVEKIT_API_KEY=test-key LIVEKIT_API_SECRET=test-secret
+export AGENT_CONNECT_SECONDS=0.5 AGENT_JOB_INIT_SECONDS=0.2
+code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/"; }
 
-# One SIGTERM: registered, health 200, draining, exit 0 after the drain time.
+# The health port comes from SLIPWAY_HEALTH_PORT; GET / is 503 until registered, then 200.
 hport=$(free_port)
-AGENT_HEALTH_PORT=$hport python3 "$agent" start >agent1.log 2>&1 &
+SLIPWAY_HEALTH_PORT=$hport python3 "$agent" start >agent1.log 2>&1 &
 pid=$!
 pids+=("$pid")
+wait_for_line agent1.log "health server listening on port $hport"
+assert_eq "$(code "$hport")" 503 "agent health before registering"
 wait_for_line agent1.log "registered worker"
-assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$hport/")" 200 "agent health"
-start=$(date +%s%N)
+assert_eq "$(code "$hport")" 200 "agent health once registered"
+
+# The trap of the real frameworks: a second worker on the same port dies at once.
+expect_rc 1 env SLIPWAY_HEALTH_PORT="$hport" python3 "$agent" start
+assert_contains "$errout" "address already in use"
+assert_contains "$errout" "$hport"
+
+# One SIGTERM during a call: draining, the call finishes, exit 0 only after it ended.
+lk dispatch >/dev/null || fail "dispatch failed"
+wait_for_line livekit.log "call AJ_1 live"
 kill -TERM "$pid"
+wait_for_line agent1.log "draining"
+kill -0 "$pid" || fail "the agent did not wait for its call"
+lk end >/dev/null
 wait "$pid"
 rc=$?
-elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 assert_eq "$rc" 0 "agent exit status after one SIGTERM"
-[ "$elapsed_ms" -ge 900 ] || fail "agent exited after ${elapsed_ms}ms, before its 1s drain"
 log=$(cat agent1.log)
 assert_contains "$log" "received SIGTERM (1)"
-assert_contains "$log" "draining"
 assert_contains "$log" "drained, exiting"
 assert_not_contains "$log" "force exit"
+wait_for_line livekit.log "call AJ_1 finished"
 
-# A second signal during the drain: force exit, non-zero, at once.
-AGENT_HEALTH_PORT=0 AGENT_DRAIN_SECONDS=30 python3 "$agent" start >agent2.log 2>&1 &
+# A second signal during the drain: force exit, non-zero, at once, and the call is cut.
+AGENT_HEALTH_PORT=0 python3 "$agent" start >agent2.log 2>&1 &
 pid=$!
 pids+=("$pid")
 wait_for_line agent2.log "registered worker"
+lk dispatch >/dev/null || fail "dispatch failed"
+wait_for_line livekit.log "call AJ_2 live"
 kill -TERM "$pid"
 wait_for_line agent2.log "draining"
 kill -INT "$pid"
@@ -61,6 +80,7 @@ log=$(cat agent2.log)
 assert_contains "$log" "received SIGINT (2)"
 assert_contains "$log" "force exit"
 assert_not_contains "$log" "health server" "agent log with AGENT_HEALTH_PORT=0"
+wait_for_line livekit.log "call AJ_2 CUT"
 
 # The example's slipway.ini is valid and says what the README and the demo rely on.
 expect_rc 0 "$SLIPWAY" pack "$REPO/examples/mediai" --print-config
@@ -69,6 +89,8 @@ assert_contains "$out" "ready = http /api/health"
 assert_contains "$out" "port = 5000"
 assert_contains "$out" "[service agent]"
 assert_contains "$out" "command = python3 agent/main.py start"
+assert_contains "$out" "health_port = 8081"
+assert_contains "$out" "ready = log registered worker"
 assert_contains "$out" "stop_timeout = 30m"
 assert_contains "$out" "required = GEMINI_API_KEY LIVEKIT_API_KEY LIVEKIT_API_SECRET LIVEKIT_URL DATABASE_URL JWT_SECRET"
 # ... and shared-env.example names every required secret.

@@ -88,7 +88,9 @@ expect_rc 0 "$SLIPWAY" pack "$T/node" --print-config
 assert_contains "$out" "; detected: a LiveKit agent in Node (agent/package.json depends on @livekit/agents; command from its scripts.start)"
 pack_ok "$T/node"
 assert_eq "$(svc agent argv)/$(svc agent cwd)" "['node', 'src/main.js', 'start']/agent" "node agent"
-assert_eq "$(svc agent stop_timeout_ms)/$(svc agent ready)" "1800000/none" "node agent drain"
+assert_eq "$(svc agent stop_timeout_ms)/$(svc agent ready)" "1800000/log" "node agent drain"
+# A LiveKit worker is ready once registered, with health ports from 8081 (specs/runtime.md).
+assert_eq "$(svc agent ready_log)/$(svc agent health_port)" "registered worker/8081" "node agent readiness"
 # "main", with scripts.start not a plain node command.
 cat >"$T/node/agent/package.json" <<'JSON'
 {"main": "./src/main.js", "scripts": {"start": "tsc && node dist/agent.js start"},

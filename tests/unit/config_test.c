@@ -313,3 +313,41 @@ Test(config, names_follow_the_manifest_rules)
 	expect_error("[secrets]\nrequired = lower\n", "slipway.ini:2: bad secret name 'lower'");
 	expect_error("[service w]\ncommand = x\nenv = 1X=y\n", "slipway.ini:3: bad env entry");
 }
+
+Test(config, worker_keys_parse_print_and_parse_back)
+{
+	struct pack_config cfg, again;
+	struct err err;
+	char *text;
+	const char *ini = "[app]\nname = a\n"
+	                  "[service agent]\ncommand = node agent.js start\nhealth_port = 8081\n"
+	                  "ready = log   registered worker\nkill_mode = group\n";
+
+	cr_assert_eq(parse(ini, &cfg, &err), 0, "%s", err.msg);
+	cr_assert_eq(cfg.services[0].health_port, 8081);
+	cr_assert_eq(cfg.services[0].ready, READY_LOG);
+	cr_assert_str_eq(cfg.services[0].ready_log, "registered worker");
+	cr_assert_eq(cfg.services[0].kill_mode, KILL_GROUP);
+	text = config_to_ini(&cfg);
+	cr_assert_not_null(strstr(text, "health_port = 8081\n"), "%s", text);
+	cr_assert_not_null(strstr(text, "ready = log registered worker\n"), "%s", text);
+	cr_assert_not_null(strstr(text, "kill_mode = group\n"), "%s", text);
+	config_init(&again);
+	cr_assert_eq(config_parse(text, strlen(text), "printed", &again, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(again.services[0].ready_log, "registered worker");
+	cr_assert_eq(again.services[0].health_port, 8081);
+	cr_assert_eq(again.services[0].kill_mode, KILL_GROUP);
+	free(text);
+	config_release(&again);
+	config_release(&cfg);
+}
+
+Test(config, worker_keys_errors)
+{
+	expect_error("[service w]\ncommand = x\nready = log\n", "'log TEXT'");
+	expect_error("[service w]\ncommand = x\nkill_mode = mixed\n", "bad kill_mode 'mixed'");
+	expect_error("[service w]\ncommand = x\nhealth_port = 0\n", "bad health_port '0'");
+	expect_error("[service w]\ncommand = x\nport = 5000\nhealth_port = 8081\n",
+	             "health_port is for services without a port");
+	expect_error("[service w]\ncommand = x\nready = http /\n", "needs a port or health_port");
+}

@@ -411,6 +411,77 @@ Test(manifest, rejects_inconsistent_services)
 	              "not a directory of the release");
 }
 
+Test(manifest, refuses_two_services_on_one_port)
+{
+	expect_reject("\"port\": 0,", "\"port\": 5000,",
+	              "services web and agent both use port 5000");
+	expect_reject("\"port\": 0,", "\"port\": 0, \"health_port\": 5000,",
+	              "services web and agent both use port 5000");
+}
+
+Test(manifest, worker_readiness_health_port_and_kill_mode)
+{
+	const char *from = "\"ready\": \"none\",";
+	const char *to = "\"health_port\": 8081, \"ready\": \"log\", \"ready_log\": \"registered "
+	                 "worker\", \"kill_mode\": \"group\",";
+	const char *at = strstr(good, from);
+	char *json = malloc(strlen(good) + strlen(to) + 1), *again = NULL;
+	struct manifest *m, *m2 = NULL;
+	const struct manifest_service *agent, *web;
+	struct err err;
+	size_t len;
+
+	memcpy(json, good, (size_t)(at - good));
+	strcpy(json + (at - good), to);
+	strcat(json, at + strlen(from));
+	m = parse_ok(json);
+	agent = manifest_find_service(m, "agent");
+	web = manifest_find_service(m, "web");
+	cr_assert_eq(agent->health_port, 8081);
+	cr_assert_eq(manifest_probe_port(agent), 8081);
+	cr_assert_eq(manifest_probe_port(web), 5000);
+	cr_assert_eq(agent->ready, READY_LOG);
+	cr_assert_str_eq(agent->ready_log, "registered worker");
+	cr_assert_eq(agent->kill_mode, KILL_GROUP);
+	cr_assert_eq(manifest_kill_mode(agent), KILL_GROUP);
+	/* Not set: a worker gets KillMode=mixed semantics, a port service its group. */
+	cr_assert_eq(web->kill_mode, KILL_DEFAULT);
+	cr_assert_eq(manifest_kill_mode(web), KILL_GROUP);
+	agent = NULL;
+	cr_assert_eq(manifest_to_json(m, &again, &len, &err), 0, "%s", err.msg);
+	cr_assert_eq(manifest_parse(again, len, &m2, &err), 0, "%s", err.msg);
+	cr_assert_eq(manifest_find_service(m2, "agent")->ready, READY_LOG);
+	cr_assert_str_eq(manifest_find_service(m2, "agent")->ready_log, "registered worker");
+	cr_assert_eq(manifest_find_service(m2, "agent")->health_port, 8081);
+	cr_assert_eq(manifest_find_service(m2, "agent")->kill_mode, KILL_GROUP);
+	free(again);
+	manifest_free(m2);
+	manifest_free(m);
+	free(json);
+
+	m = parse_ok(good);
+	cr_assert_eq(manifest_kill_mode(manifest_find_service(m, "agent")), KILL_PROCESS);
+	manifest_free(m);
+}
+
+Test(manifest, rejects_bad_worker_readiness)
+{
+	expect_reject("\"ready\": \"none\",", "\"ready\": \"log\",", "missing key \"ready_log\"");
+	expect_reject("\"ready\": \"none\",", "\"ready\": \"none\", \"ready_log\": \"x\",",
+	              "only allowed");
+	expect_reject("\"ready\": \"none\",", "\"ready\": \"log\", \"ready_log\": \"\",",
+	              "ready_log must be");
+	expect_reject("\"ready\": \"none\",", "\"ready\": \"log\", \"ready_log\": \"a\\nb\",",
+	              "ready_log must be");
+	expect_reject("\"ready\": \"none\",", "\"ready\": \"http\", \"ready_path\": \"/\",",
+	              "needs a port or health_port");
+	expect_reject("\"port\": 5000,", "\"port\": 5000, \"health_port\": 8081,",
+	              "health_port is for services without a port");
+	expect_reject("\"port\": 0,", "\"port\": 0, \"health_port\": 65536,", "health_port");
+	expect_reject("\"ready\": \"none\",", "\"ready\": \"none\", \"kill_mode\": \"mixed\",",
+	              "\"kill_mode\" must be");
+}
+
 Test(manifest, app_name_rule)
 {
 	struct err err;

@@ -57,6 +57,52 @@ Test(spawn, child_gets_own_group_cwd_env_and_output_pipe)
 	cr_assert_str_eq(out, want);
 }
 
+/* A spare /dev/null descriptor once leaked into every service (issue 15): the child must
+ * hold nothing but stdin, stdout and stderr, even when slipway itself had stdin closed. */
+static void expect_only_std_fds(void)
+{
+	/* The glob's own directory descriptor is gone once the loop runs, hence the -e. */
+	char *argv[] = {"sh", "-c",
+	                "for f in /proc/$$/fd/*; do [ -e \"$f\" ] && printf '%s ' ${f##*/}; done",
+	                NULL};
+	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+	struct spawn_req req = {argv, envp, "/"};
+	struct err err;
+	char out[512];
+	int fd, status;
+	pid_t pid;
+
+	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
+	read_all(fd, out, sizeof(out));
+	close(fd);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_str_eq(out, "0 1 2 ");
+}
+
+Test(spawn, child_holds_only_stdin_stdout_stderr)
+{
+	expect_only_std_fds();
+}
+
+Test(spawn, child_stdin_is_dev_null_when_ours_is_closed)
+{
+	char *argv[] = {"sh", "-c", "readlink /proc/$$/fd/0", NULL};
+	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+	struct spawn_req req = {argv, envp, "/"};
+	struct err err;
+	char out[512];
+	int fd, status;
+	pid_t pid;
+
+	close(0);
+	expect_only_std_fds();
+	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
+	read_all(fd, out, sizeof(out));
+	close(fd);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_str_eq(out, "/dev/null\n");
+}
+
 Test(spawn, exec_failure_is_reported_not_an_exit)
 {
 	char *argv[] = {"/nonexistent/slipway-no-such-binary", NULL};

@@ -101,3 +101,32 @@ Test(svcspec, refuses_cwd_outside_release)
 	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, &err), -1);
 	cr_assert_not_null(strstr(err.msg, "leaves the release"), "%s", err.msg);
 }
+
+Test(svcspec, worker_health_port_kill_mode_and_log_readiness)
+{
+	struct manifest_service ms = web();
+	struct svc_spec s;
+	struct err err;
+	char *base[] = {"SLIPWAY_HEALTH_PORT=9999", NULL};
+
+	ms.port = 0;
+	ms.health_port = 8081;
+	ms.ready = READY_LOG;
+	ms.ready_path = NULL;
+	ms.ready_log = "registered worker";
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, base, &s, &err), 0, "%s", err.msg);
+	cr_assert_null(svc_env_get(s.envp, "SLIPWAY_HEALTH_PORT"), "never inherited");
+	cr_assert_eq(s.health_base, 8081);
+	cr_assert_eq(s.kill_mode, KILL_PROCESS, "a worker's default: its main process alone");
+	cr_assert_str_eq(s.ready_log, "registered worker");
+	cr_assert_eq(svc_spec_set_env(&s, "SLIPWAY_HEALTH_PORT", "8082", &err), 0);
+	cr_assert_eq(svc_spec_set_env(&s, "SLIPWAY_HEALTH_PORT", "8083", &err), 0);
+	cr_assert_str_eq(svc_env_get(s.envp, "SLIPWAY_HEALTH_PORT"), "8083");
+	svc_spec_release(&s);
+
+	ms = web();
+	cr_assert_eq(svc_spec_build(&ms, "/r", "v", NULL, NULL, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(s.kill_mode, KILL_GROUP, "a port service's default: its group");
+	cr_assert_eq(s.health_base, 0);
+	svc_spec_release(&s);
+}

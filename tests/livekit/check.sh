@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make check-livekit`: slipway's worker handover against the real LiveKit Agents framework.
+# Installs @livekit/agents (about 285 MB, from the npm registry) into DIR once, then:
+#   1. the handover (handover.sh real): back-to-back deploys during live calls;
+#   2. the framework's traps: a worker that hard-codes its health port dies with the
+#      framework's own EADDRINUSE, which slipway diagnoses while the old worker keeps its
+#      call; kill_mode = group lets the SIGTERM reach the job processes, which the default
+#      (process) spares.
+#   check.sh DIR        (environment: SLIPWAY, LIVEKIT_AGENTS version, DEPLOYS)
+set -u
+dir=${1:?usage: check.sh CACHE_DIR}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${SLIPWAY:?set SLIPWAY to the slipway binary}"
+version=${LIVEKIT_AGENTS:-1.9.0}
+
+mkdir -p "$dir"
+have=$(node -p "require('$dir/node_modules/@livekit/agents/package.json').version" 2>/dev/null)
+if [ "$have" != "$version" ]; then
+	echo "check-livekit: installing @livekit/agents@$version into $dir (once; about 285 MB)"
+	[ -f "$dir/package.json" ] || echo '{"name": "slipway-check-livekit", "private": true}' >"$dir/package.json"
+	npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "@livekit/agents@$version" ||
+		{ echo "check-livekit: npm install failed" >&2; exit 1; }
+fi
+echo "check-livekit: @livekit/agents $(node -p "require('$dir/node_modules/@livekit/agents/package.json').version"), node $(node --version)"
+export LK_MODULES=$dir/node_modules
+status=0
+bash "$here/handover.sh" real || status=1
+bash "$here/traps.sh" || status=1
+exit $status
