@@ -146,7 +146,7 @@ static int load_key(struct export_cmd *c)
 	return EXIT_OK;
 }
 
-/* install's checks, into a private directory under $TMPDIR. */
+/* The private directory (0700) that receives the verified tree: $TMPDIR, else /tmp. */
 static int make_staging(struct export_cmd *c)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -269,7 +269,7 @@ static int write_k8s(struct export_cmd *c, struct oci_k8s *k, const char *tag, c
 static int export(struct export_cmd *c)
 {
 	const struct manifest *m;
-	struct oci_export x = {0};
+	struct oci_export x;
 	struct oci_result res;
 	struct oci_k8s k = {0};
 	struct err err;

@@ -171,10 +171,6 @@ static int write_image(struct export_ctx *c, struct err *err)
 	    oci_layout_tag(&c->out, &manifest, x->tag, err) < 0)
 		goto out;
 	strcpy(c->res->digest, manifest.digest);
-	c->res->manifest_size = manifest.size;
-	strcpy(c->res->layer_digest, c->layer.digest);
-	c->res->layer_size = c->layer.size;
-	c->res->base_layers = c->n_layers;
 	rc = 0;
 out:
 	json_object_put(doc);

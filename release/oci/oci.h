@@ -62,11 +62,8 @@ struct oci_export {
 };
 
 struct oci_result {
-	char digest[OCI_DIGEST_LEN + 1];       /* the image manifest's digest */
-	char layer_digest[OCI_DIGEST_LEN + 1]; /* the release layer (gzip) */
-	uint64_t manifest_size, layer_size;
-	uint64_t base_layers;
-	bool layout_created; /* out_layout did not exist before */
+	char digest[OCI_DIGEST_LEN + 1]; /* the image manifest's digest */
+	bool layout_created;             /* out_layout did not exist before */
 };
 
 /* Writes the image (blobs first, then index.json atomically: the tag appears only once the

@@ -56,19 +56,38 @@ json.dump(c, open(path, "w"))
 PY
 }
 
+# oci_runc COMMAND ARGS...: runc, also where a machine (a bare chroot such as
+# shared/freshbox) has no cgroup mount or a root that is not a mount point: runc then gets a
+# cgroup2 mount in a private mount namespace of its own, and `run` gets --no-pivot
+# (pivot_root needs / to be a mount point).
+oci_runc() {
+	local sub=$1 flags=()
+	shift
+	if [ "$sub" = run ] && ! awk '$5 == "/" { f = 1 } END { exit !f }' /proc/self/mountinfo; then
+		flags=(--no-pivot)
+	fi
+	if grep -q ' - cgroup2\? ' /proc/self/mountinfo; then
+		runc "$sub" "${flags[@]}" "$@"
+	else
+		# --propagation private would fail where / is no mount point: /sys is one.
+		unshare -m --propagation unchanged sh -c 'mount --make-rprivate /sys &&
+			mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec runc "$@"' runc "$sub" "${flags[@]}" "$@"
+	fi
+}
+
 OCI_RUNC_IDS=()
 # oci_runc_start ID BUNDLE LOG: `runc run` in the background (killed by oci_cleanup).
 oci_runc_start() {
 	OCI_RUNC_IDS+=("$1")
-	runc run --bundle "$2" "$1" >"$3" 2>&1 </dev/null &
+	oci_runc run --bundle "$2" "$1" >"$3" 2>&1 </dev/null &
 }
 
 # oci_cleanup: kill and delete every container this test started (trap on EXIT).
 oci_cleanup() {
 	local id
 	for id in "${OCI_RUNC_IDS[@]}"; do
-		runc kill "$id" KILL >/dev/null 2>&1
-		runc delete --force "$id" >/dev/null 2>&1
+		oci_runc kill "$id" KILL >/dev/null 2>&1
+		oci_runc delete --force "$id" >/dev/null 2>&1
 	done
 	return 0
 }

@@ -101,7 +101,7 @@ assert_eq "$(stat -c '%a %u:%g' "$rel/bin/tool" "$rel/www/server.js" "$rel/www")
 port=$(free_port)
 oci_host_bundle bundle "$port"
 oci_runc_start "slipway-t-$$-web" bundle web.log
-wait_for 30 curl -fsS "http://127.0.0.1:$port/" || fail "web did not answer: $(cat web.log)"
+poll_for 30 curl -fsS "http://127.0.0.1:$port/" || fail "web did not answer: $(cat web.log)"
 assert_eq "$(curl -fsS "http://127.0.0.1:$port/")" "web 1.0.0 /srv/demo/releases/1.0.0/www hi-from-/srv/demo/releases/1.0.0" "web's page"
 port2=$(free_port)
 mkdir bundle2
@@ -121,7 +121,7 @@ p["env"] = ["%s=%s" % kv for kv in env.items()]
 json.dump(c, open(dst, "w"))
 PY
 oci_runc_start "slipway-t-$$-worker" bundle2 worker.log
-wait_for 30 curl -fsS "http://127.0.0.1:$port2/" || fail "worker did not answer: $(cat worker.log)"
+poll_for 30 curl -fsS "http://127.0.0.1:$port2/" || fail "worker did not answer: $(cat worker.log)"
 assert_eq "$(curl -fsS "http://127.0.0.1:$port2/")" "worker 1.0.0 /srv/demo/releases/1.0.0 -" "worker's page"
 oci_cleanup
 OCI_RUNC_IDS=()

@@ -30,7 +30,7 @@ interrupt() {
 	env --default-signal=INT "$SLIPWAY" export-oci big.tar.zst -p test.pub --base base:node \
 		-o "$out" --tag second >"$T/int.out" 2>"$T/int.err" &
 	pid=$!
-	wait_for 60 unpacking ||
+	poll_for 60 unpacking ||
 		fail "the export never unpacked: $(cat "$T/int.err")"
 	target=$pid
 	[ "$sig" = KILL ] && target=$(pgrep -P "$pid" | head -1) # the worker, not the parent

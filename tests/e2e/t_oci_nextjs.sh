@@ -27,7 +27,7 @@ expect_rc 0 umoci unpack --image img:2.0.0 bundle
 port=$(free_port)
 oci_host_bundle bundle "$port"
 oci_runc_start "slipway-t-$$-next" bundle next.log
-wait_for 60 running_is "$port" 2.0.0 || fail "the page does not show 2.0.0: $(page "$port"; tail -20 next.log)"
+poll_for 60 running_is "$port" 2.0.0 || fail "the page does not show 2.0.0: $(page "$port"; tail -20 next.log)"
 page "$port" | grep -q "Welcome to MediAI" || fail "not the example page"
 css=$(page "$port" | grep -o '/_next/static/[^"]*\.css' | head -1)
 [ -n "$css" ] || fail "no stylesheet link in the page"
