@@ -19,23 +19,7 @@ fail() {
 	[ -f "$W/run.log" ] && tail -30 "$W/run.log" | sed 's/^/    /' >&2
 	exit 1
 }
-cleanup() {
-	[ -n "$RUN_PID" ] && kill -TERM "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
-	[ -n "$LK_PID" ] && kill "$LK_PID" 2>/dev/null && wait "$LK_PID" 2>/dev/null
-	pkill -KILL -f -- "$W/" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-wait_until() {
-	local n=$(($1 * 10))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("",0)); print(s.getsockname()[1])'; }
+source "$here/lib.sh"
 cd "$W" || exit 1
 LK_MODULES=$LK_MODULES PORT_FILE="$W/lk.port" node "$here/standin_server.mjs" >livekit.log 2>&1 &
 LK_PID=$!

@@ -37,22 +37,31 @@ static size_t read_all(int fd, char *buf, size_t cap)
 	return n;
 }
 
+/* Spawns argv (cwd, PATH and envp as given), reads its whole output and reaps it: returns
+ * the pid it had. */
+static pid_t run_to_end(char **argv, char **envp, const char *cwd, char *out, size_t cap)
+{
+	struct spawn_req req = {argv, envp, cwd};
+	struct err err;
+	int fd, status;
+	pid_t pid;
+
+	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
+	read_all(fd, out, cap);
+	close(fd);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return pid;
+}
+
 Test(spawn, child_gets_own_group_cwd_env_and_output_pipe)
 {
 	char *argv[] = {
 	    "sh", "-c",
 	    "echo pg=$(ps -o pgid= -p $$ | tr -d ' ') pid=$$ cwd=$(pwd) v=$V; echo err >&2", NULL};
 	char *envp[] = {"V=42", "PATH=/usr/bin:/bin", NULL};
-	struct spawn_req req = {argv, envp, "/tmp"};
-	struct err err;
 	char out[512], want[128];
-	int fd, status;
-	pid_t pid;
+	pid_t pid = run_to_end(argv, envp, "/tmp", out, sizeof(out));
 
-	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
-	read_all(fd, out, sizeof(out));
-	close(fd);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	snprintf(want, sizeof(want), "pg=%ld pid=%ld cwd=/tmp v=42\nerr\n", (long)pid, (long)pid);
 	cr_assert_str_eq(out, want);
 }
@@ -66,16 +75,9 @@ static void expect_only_std_fds(void)
 	                "for f in /proc/$$/fd/*; do [ -e \"$f\" ] && printf '%s ' ${f##*/}; done",
 	                NULL};
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
-	struct spawn_req req = {argv, envp, "/"};
-	struct err err;
 	char out[512];
-	int fd, status;
-	pid_t pid;
 
-	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
-	read_all(fd, out, sizeof(out));
-	close(fd);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	run_to_end(argv, envp, "/", out, sizeof(out));
 	cr_assert_str_eq(out, "0 1 2 ");
 }
 
@@ -88,18 +90,11 @@ Test(spawn, child_stdin_is_dev_null_when_ours_is_closed)
 {
 	char *argv[] = {"sh", "-c", "readlink /proc/$$/fd/0", NULL};
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
-	struct spawn_req req = {argv, envp, "/"};
-	struct err err;
 	char out[512];
-	int fd, status;
-	pid_t pid;
 
 	close(0);
 	expect_only_std_fds();
-	cr_assert_eq(spawn_service(&req, &pid, &fd, &err), 0, "%s", err.msg);
-	read_all(fd, out, sizeof(out));
-	close(fd);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	run_to_end(argv, envp, "/", out, sizeof(out));
 	cr_assert_str_eq(out, "/dev/null\n");
 }
 
