@@ -1,4 +1,5 @@
 #include "runtime/portowner.h"
+#include "release/base/escape.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -186,8 +187,13 @@ int port_held_by_group(int port, pid_t pgid)
 
 void port_holder_describe(const struct port_holder *h, char *buf, size_t cap)
 {
+	/* Any user names their processes (prctl PR_SET_NAME): the name is escaped like all
+	 * foreign text before it reaches a log line, the state file or `status`. */
+	char comm[4 * sizeof(h->comm) + 1];
+
+	esc_text(comm, sizeof(comm), h->comm, strlen(h->comm));
 	if (h->pid)
-		snprintf(buf, cap, "pid %ld (%s)", (long)h->pid, h->comm);
+		snprintf(buf, cap, "pid %ld (%s)", (long)h->pid, comm);
 	else
 		snprintf(buf, cap, "a process slipway cannot see");
 }

@@ -1,4 +1,5 @@
 #include "cmd/support/run_status.h"
+#include "release/base/escape.h"
 #include "release/base/error.h"
 #include "runtime/statefile.h"
 
@@ -82,8 +83,10 @@ void run_status_print(json_object *o)
 		       get(s, "restarts"));
 		if (*get(s, "health_port") && strcmp(get(s, "health_port"), "0"))
 			printf(", health port %s", get(s, "health_port"));
-		if (*get(s, "last_exit"))
-			printf(", last exit: %s", get(s, "last_exit"));
+		if (*get(s, "last_exit")) {
+			fputs(", last exit: ", stdout);
+			esc_fputs(get(s, "last_exit"), stdout);
+		}
 		if (json_object_get_boolean(json_object_object_get(s, "serving")))
 			printf(", serving port %s", get(s, "port"));
 		if (json_object_get_boolean(json_object_object_get(s, "warm")))
@@ -95,8 +98,12 @@ void run_status_print(json_object *o)
 	if (json_object_object_get_ex(o, "switch", &sw) && strcmp(get(sw, "seq"), "0")) {
 		printf("last switch:  %s -> %s: %s", *get(sw, "from") ? get(sw, "from") : "-",
 		       get(sw, "to"), get(sw, "result"));
-		if (*get(sw, "reason"))
-			printf(" (%s)", get(sw, "reason"));
+		/* A reason can quote what another process is called (the holder of a port). */
+		if (*get(sw, "reason")) {
+			fputs(" (", stdout);
+			esc_fputs(get(sw, "reason"), stdout);
+			fputs(")", stdout);
+		}
 		printf("\n");
 	}
 }
