@@ -9,15 +9,22 @@ done
 source "$REPO/tests/e2e/fixture.sh"
 
 # _oci_fill_base DIR: DIR/layout, an OCI image layout holding DIR/layout:node, one layer with
-# node at /usr/bin/node plus every library ldd lists for it, and PATH in its config.
+# node at /usr/bin/node plus every library ldd lists for it (and, for Debian's node, the
+# files it loads from /usr/share/nodejs), and PATH in its config.
 _oci_fill_base() {
-	local d=$1 root="$1/rootfs" node lib
+	local d=$1 root="$1/rootfs" node lib libs f
 	node=$(readlink -f "$(command -v node)") || return 1
 	find "$d" -mindepth 1 -delete # the fixture cache hands over the example's sources
 	mkdir -p "$root/usr/bin" "$root/tmp" && chmod 1777 "$root/tmp" &&
 		cp "$node" "$root/usr/bin/node" || return 1
-	for lib in $(ldd "$node" | grep -o '/[^ ]*'); do
+	libs=$(ldd "$node" | grep -o '/[^ ]*')
+	for lib in $libs; do
 		mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || return 1
+	done
+	# Debian's node loads some of its internals at start from /usr/share/nodejs (externalized
+	# builtins, whose paths libnode names): the base image needs them too.
+	for f in $(cat "$node" $libs | grep -a -o '/usr/share/nodejs/[A-Za-z0-9_./@-]*\.js' | sort -u); do
+		[ ! -e "$f" ] || { mkdir -p "$root$(dirname "$f")" && cp -L "$f" "$root$f"; } || return 1
 	done
 	{
 		umoci init --layout "$d/layout" &&
@@ -33,7 +40,7 @@ _oci_fill_base() {
 oci_base_node() {
 	local node key
 	node=$(readlink -f "$(command -v node)") || fail "no node on PATH"
-	key=$({ echo oci-base-1; ldd "$node" | grep -o '/[^ ]*'; sha256sum "$node"; } | _fixture_hash)
+	key=$({ echo oci-base-2; ldd "$node" | grep -o '/[^ ]*'; sha256sum "$node"; } | _fixture_hash)
 	_fixture_fill oci-base "$key" _oci_fill_base || fail "umoci could not build the base image"
 	cp -a "$(_fixture_cache)/oci-base-$key/layout" "$1" || fail "cp base image"
 }
@@ -56,23 +63,30 @@ json.dump(c, open(path, "w"))
 PY
 }
 
-# oci_runc COMMAND ARGS...: runc, also where a machine (a bare chroot such as
-# shared/freshbox) has no cgroup mount or a root that is not a mount point: runc then gets a
-# cgroup2 mount in a private mount namespace of its own, and `run` gets --no-pivot
-# (pivot_root needs / to be a mount point).
+# oci_runc COMMAND ARGS...: runc, also in a bare chroot (shared/freshbox) where / is no
+# mount point (runc first makes / rslave, which needs one) or no cgroup is mounted: there
+# runc runs in a private mount namespace of its own, chrooted into the same tree bound
+# recursively onto a directory of the test's (so / is a mount point), with cgroup2 mounted
+# when none is; `run` gets --no-pivot (pivot_root wants the namespace's own root).
 oci_runc() {
-	local sub=$1 flags=()
+	local sub=$1 flags=() root
 	shift
-	if [ "$sub" = run ] && ! awk '$5 == "/" { f = 1 } END { exit !f }' /proc/self/mountinfo; then
-		flags=(--no-pivot)
+	if awk '$5 == "/" { f = 1 } END { exit !f }' /proc/self/mountinfo &&
+		grep -q ' - cgroup2\? ' /proc/self/mountinfo; then
+		runc "$sub" "$@"
+		return
 	fi
-	if grep -q ' - cgroup2\? ' /proc/self/mountinfo; then
-		runc "$sub" "${flags[@]}" "$@"
-	else
-		# --propagation private would fail where / is no mount point: /sys is one.
-		unshare -m --propagation unchanged sh -c 'mount --make-rprivate /sys &&
-			mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec runc "$@"' runc "$sub" "${flags[@]}" "$@"
-	fi
+	[ "$sub" = run ] && flags=(--no-pivot)
+	root=$(mktemp -d "$T/.runc-root.XXXXXX") || return 1
+	# shellcheck disable=SC2016 # expanded by the inner shells
+	unshare -m --propagation unchanged sh -c '
+		root=$1 dir=$2
+		shift 2
+		mount --rbind / "$root" && mount --make-rprivate "$root" || exit 1
+		grep -q " - cgroup2\\? " /proc/self/mountinfo ||
+			mount -t cgroup2 cgroup2 "$root/sys/fs/cgroup" || exit 1
+		exec chroot "$root" sh -c "cd \"\$1\" && shift && exec runc \"\$@\"" - "$dir" "$@"' \
+		- "$root" "$PWD" "$sub" "${flags[@]}" "$@"
 }
 
 OCI_RUNC_IDS=()
