@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,45 +42,6 @@ static const char usage_text[] =
     "Exit: 0 stopped by a signal, 1 the release cannot run (missing secrets, env file\n"
     "owner or mode), 2 usage, 3 system error (store unreadable, already supervised).\n";
 
-/* The health gate's undo, under the store lock: only if `current` still names the release
- * that failed (an operator may have moved it on meanwhile). 1 when left alone. */
-static int flip_back(const char *root, const char *bad, const char *good, struct err *err)
-{
-	struct store st;
-	char *cur = NULL;
-	bool changed = false;
-	int rc = -1;
-
-	if (store_open(root, &st, err) < 0)
-		return -1;
-	if (store_lock(&st, -1, err) < 0 || store_current_version(&st, &cur, err) < 0)
-		goto out;
-	if (!cur || strcmp(cur, bad) != 0) {
-		rc = 1;
-		goto out;
-	}
-	rc = store_activate(&st, good, "rollback", &changed, err);
-out:
-	free(cur);
-	store_close(&st);
-	return rc;
-}
-
-/* A release that never got installed (nothing to mark) is not an error. */
-static int mark_bad(const char *root, const char *version, const char *reason, struct err *err)
-{
-	struct store st;
-	int rc = -1;
-
-	if (store_open(root, &st, err) < 0)
-		return -1;
-	if (store_lock(&st, -1, err) == 0)
-		rc = store_is_installed(&st, version) ? store_mark_bad(&st, version, reason, err)
-		                                      : 0;
-	store_close(&st);
-	return rc;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	struct cmd_parse p = {.cmd = "run", .usage = usage_text, .common = CMD_ROOT};
@@ -108,8 +68,6 @@ int cmd_run(int argc, char **argv)
 	cfg.root = abs_root;
 	cfg.out = stdout;
 	cfg.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	cfg.flip_back = flip_back;
-	cfg.mark_bad = mark_bad;
 	if (supervisor_run(&cfg, &err) < 0)
 		return cmd_error("run", &err);
 	return EXIT_OK;

@@ -10,6 +10,7 @@
 #include "runtime/switch.h"
 #include "release/base/error.h"
 #include "release/base/clock.h"
+#include "release/store/gate.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -548,16 +549,11 @@ static void flip_back(struct sup *sp, const char *bad, const char *reason)
 	struct err err;
 	int r;
 
-	if (sp->cfg->mark_bad && sp->cfg->mark_bad(sp->cfg->root, bad, reason, &err) < 0)
+	if (store_gate_mark_bad(sp->cfg->root, bad, reason, &err) < 0)
 		say(sp, "warning: cannot mark release %s bad: %s", bad, err.msg);
 	if (!sp->active.version)
 		return;
-	if (!sp->cfg->flip_back) {
-		say(sp, "error: cannot point current back at %s: no store hook",
-		    sp->active.version);
-		return;
-	}
-	r = sp->cfg->flip_back(sp->cfg->root, bad, sp->active.version, &err);
+	r = store_gate_undo(sp->cfg->root, bad, sp->active.version, &err);
 	if (r < 0)
 		say(sp, "error: cannot point current back at %s: %s", sp->active.version, err.msg);
 	else if (r > 0)

@@ -24,12 +24,6 @@ struct supervisor_config {
 	uint64_t probe_interval_ms; /* between readiness attempts */
 	uint64_t warm_ms;           /* a demoted web is kept this long for a rollback; 0: never */
 	char warnings[1024];        /* about ignored or clamped settings, logged at start */
-	/* The health gate's undo: under the store lock, if `current` still names `bad`, points
-	 * it at `good`. Returns 0 when flipped, 1 when `current` had moved elsewhere, -1 on
-	 * error (err). */
-	int (*flip_back)(const char *root, const char *bad, const char *good, struct err *err);
-	/* Records in the store that `version` failed its health check. May be NULL. */
-	int (*mark_bad)(const char *root, const char *version, const char *reason, struct err *err);
 };
 
 #define SUP_SETTLE_LIMIT_MS 3600000u  /* the largest SLIPWAY_READY_NONE_MS */

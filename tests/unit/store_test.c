@@ -4,6 +4,7 @@
 #include "release/base/fileio.h"
 #include "release/store/history.h"
 #include "release/manifest/manifest_check.h"
+#include "release/store/gate.h"
 #include "release/store/store.h"
 #include "release/store/store_meta.h"
 
@@ -280,4 +281,53 @@ Test(store, state_round_trips)
 	cr_assert_str_eq(back.high_hash, "0123456789abcdef");
 	cr_assert_eq(back.high_serial, 43);
 	store_state_release(&back);
+}
+
+static char *current(void)
+{
+	struct err err;
+	char *v = NULL;
+
+	cr_assert_eq(store_current_version(&st, &v, &err), 0, "%s", err.msg);
+	return v;
+}
+
+/* The health gate's undo flips `current` back only while it still names the failed
+ * release: an operator who moved on meanwhile is left alone. Each step takes the lock
+ * itself, so the suite's own lock is let go first. */
+Test(store, gate_undo_only_while_current_names_the_failed_release)
+{
+	struct err err;
+	char *v;
+
+	fake_release("a", false);
+	fake_release("b", false);
+	fake_release("c", false);
+	activate("a", "activate");
+	activate("b", "activate");
+	store_unlock(&st);
+	cr_assert_eq(store_gate_undo(dir, "b", "a", &err), 0, "%s", err.msg);
+	cr_assert_str_eq(v = current(), "a");
+	free(v);
+	cr_assert_eq(store_lock(&st, 0, &err), 0, "%s", err.msg);
+	activate("c", "activate");
+	store_unlock(&st);
+	cr_assert_eq(store_gate_undo(dir, "b", "a", &err), 1, "current moved on to c");
+	cr_assert_str_eq(v = current(), "c");
+	free(v);
+}
+
+Test(store, gate_marks_bad_only_what_is_installed)
+{
+	struct err err;
+
+	fake_release("a", false);
+	fake_release("b", false);
+	activate("a", "activate");
+	activate("b", "activate");
+	store_unlock(&st);
+	cr_assert_eq(store_gate_mark_bad(dir, "gone", "crashed", &err), 0, "%s", err.msg);
+	cr_assert_eq(store_gate_mark_bad(dir, "a", "crashed", &err), 0, "%s", err.msg);
+	cr_assert_eq(store_lock(&st, 0, &err), 0, "%s", err.msg);
+	expect_target(NULL); /* a is bad: no rollback target from b */
 }
