@@ -1,6 +1,7 @@
 /* Kubernetes YAML (specs/oci.md "Kubernetes"); see k8s.h. */
 #include "release/oci/k8s.h"
 #include "release/base/error.h"
+#include "release/base/textbuf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -127,112 +128,52 @@ int oci_k8s_image_name_check(const char *name, struct err *err)
 
 /* ---- YAML text ---- */
 
-struct out {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->oom)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = (o->cap ? o->cap * 2 : 4096) + n;
-		char *grown = realloc(o->buf, cap);
-
-		if (!grown) {
-			o->oom = true;
-			return;
-		}
-		o->buf = grown;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-}
-
-static void lit(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct out *o, const char *fmt, ...)
-{
-	char small[512], *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		o->oom = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		put(o, small, (size_t)n);
-		return;
-	}
-	va_start(ap, fmt);
-	n = vasprintf(&big, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		o->oom = true;
-		return;
-	}
-	put(o, big, (size_t)n);
-	free(big);
-}
-
 /* A YAML double-quoted scalar. Everything YAML does not print as itself is escaped: C0 and
  * C1 controls, DEL, and the characters YAML 1.1 treats as line breaks (NEL, LS, PS) or
  * strips (BOM). The input is valid UTF-8 (manifest strings are). */
-static void qstr(struct out *o, const char *s)
+static void qstr(struct textbuf *o, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	lit(o, "\"");
+	textbuf_puts(o, "\"");
 	for (; *p; p++) {
 		if (*p == '"' || *p == '\\') {
-			putf(o, "\\%c", *p);
+			textbuf_printf(o, "\\%c", *p);
 		} else if (*p < 0x20 || *p == 0x7f) {
-			putf(o, "\\x%02x", *p);
+			textbuf_printf(o, "\\x%02x", *p);
 		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			putf(o, "\\x%02x", p[1]);
+			textbuf_printf(o, "\\x%02x", p[1]);
 			p++;
 		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-			putf(o, "\\u20%02x", p[2] == 0xa8 ? 0x28 : 0x29);
+			textbuf_printf(o, "\\u20%02x", p[2] == 0xa8 ? 0x28 : 0x29);
 			p += 2;
 		} else if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
-			lit(o, "\\ufeff");
+			textbuf_puts(o, "\\ufeff");
 			p += 2;
 		} else {
-			put(o, (const char *)p, 1);
+			textbuf_put(o, (const char *)p, 1);
 		}
 	}
-	lit(o, "\"");
+	textbuf_puts(o, "\"");
 }
 
 /* indent, "key: ", quoted value, newline */
-static void kv(struct out *o, int indent, const char *key, const char *value)
+static void kv(struct textbuf *o, int indent, const char *key, const char *value)
 {
-	putf(o, "%*s%s: ", indent, "", key);
+	textbuf_printf(o, "%*s%s: ", indent, "", key);
 	qstr(o, value);
-	lit(o, "\n");
+	textbuf_puts(o, "\n");
 }
 
 /* indent, "- ", quoted value, newline */
-static void item(struct out *o, int indent, const char *value)
+static void item(struct textbuf *o, int indent, const char *value)
 {
-	putf(o, "%*s- ", indent, "");
+	textbuf_printf(o, "%*s- ", indent, "");
 	qstr(o, value);
-	lit(o, "\n");
+	textbuf_puts(o, "\n");
 }
 
-static void labels(struct out *o, int indent, const struct oci_k8s *k, const char *service,
+static void labels(struct textbuf *o, int indent, const struct oci_k8s *k, const char *service,
                    bool selector)
 {
 	kv(o, indent, "app.kubernetes.io/name", k->m->app);
@@ -244,21 +185,22 @@ static void labels(struct out *o, int indent, const struct oci_k8s *k, const cha
 	kv(o, indent, "app.kubernetes.io/managed-by", "slipway");
 }
 
-static void metadata(struct out *o, const struct oci_k8s *k, const char *name, const char *service)
+static void metadata(struct textbuf *o, const struct oci_k8s *k, const char *name,
+                     const char *service)
 {
 	char serial[24];
 
 	snprintf(serial, sizeof(serial), "%llu", (unsigned long long)k->m->serial);
-	lit(o, "metadata:\n");
+	textbuf_puts(o, "metadata:\n");
 	kv(o, 2, "name", name);
-	lit(o, "  labels:\n");
+	textbuf_puts(o, "  labels:\n");
 	labels(o, 4, k, service, false);
-	lit(o, "  annotations:\n");
+	textbuf_puts(o, "  annotations:\n");
 	kv(o, 4, "dev.slipway.version", k->m->version);
 	kv(o, 4, "dev.slipway.serial", serial);
 }
 
-static void secret_refs(struct out *o, const struct oci_k8s *k, const char *secret)
+static void secret_refs(struct textbuf *o, const struct oci_k8s *k, const char *secret)
 {
 	const struct manifest *m = k->m;
 
@@ -268,18 +210,18 @@ static void secret_refs(struct out *o, const struct oci_k8s *k, const char *secr
 
 		for (size_t i = 0; i < n; i++) {
 			kv(o, 12, "- name", names[i]);
-			lit(o, "              valueFrom:\n");
-			lit(o, "                secretKeyRef:\n");
+			textbuf_puts(o, "              valueFrom:\n");
+			textbuf_puts(o, "                secretKeyRef:\n");
 			kv(o, 18, "name", secret);
 			kv(o, 18, "key", names[i]);
 			if (pass)
-				lit(o, "                  optional: true\n");
+				textbuf_puts(o, "                  optional: true\n");
 		}
 	}
 }
 
 /* `name: value` entries of an env list; with `blank`, the value is "". */
-static void env_entries(struct out *o, char *const *envp, char *const *skip, bool blank)
+static void env_entries(struct textbuf *o, char *const *envp, char *const *skip, bool blank)
 {
 	for (char *const *e = envp; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
@@ -297,75 +239,76 @@ static void env_entries(struct out *o, char *const *envp, char *const *skip, boo
 	}
 }
 
-static void container(struct out *o, const struct oci_k8s *k, const struct oci_service *s,
+static void container(struct textbuf *o, const struct oci_k8s *k, const struct oci_service *s,
                       const char *secret)
 {
 	const struct oci_service *dflt = &k->services[k->main];
 
 	kv(o, 8, "- name", s->name);
 	kv(o, 10, "image", k->image);
-	lit(o, "          command:\n");
+	textbuf_puts(o, "          command:\n");
 	for (char *const *a = s->argv; *a; a++)
 		item(o, 12, *a);
 	kv(o, 10, "workingDir", s->workdir);
-	lit(o, "          env:\n");
+	textbuf_puts(o, "          env:\n");
 	env_entries(o, s->envp, NULL, false);
 	/* The image's Env is the default service's: blank what this one does not set. */
 	if (s != dflt)
 		env_entries(o, dflt->envp, s->envp, true);
 	secret_refs(o, k, secret);
 	if (s->port > 0) {
-		lit(o, "          ports:\n");
-		putf(o, "            - containerPort: %d\n", s->port);
-		lit(o, "              protocol: TCP\n");
+		textbuf_puts(o, "          ports:\n");
+		textbuf_printf(o, "            - containerPort: %d\n", s->port);
+		textbuf_puts(o, "              protocol: TCP\n");
 	}
 	if (s->ready == READY_HTTP || s->ready == READY_TCP) {
-		lit(o, "          readinessProbe:\n");
+		textbuf_puts(o, "          readinessProbe:\n");
 		if (s->ready == READY_HTTP) {
-			lit(o, "            httpGet:\n");
+			textbuf_puts(o, "            httpGet:\n");
 			kv(o, 14, "path", s->ready_path);
 		} else {
-			lit(o, "            tcpSocket:\n");
+			textbuf_puts(o, "            tcpSocket:\n");
 		}
-		putf(o, "              port: %d\n", s->port);
-		putf(o, "            periodSeconds: %d\n", PROBE_PERIOD_S);
-		putf(o, "            timeoutSeconds: %d\n", PROBE_TIMEOUT_S);
-		putf(o, "            failureThreshold: %d\n", PROBE_FAILURES);
+		textbuf_printf(o, "              port: %d\n", s->port);
+		textbuf_printf(o, "            periodSeconds: %d\n", PROBE_PERIOD_S);
+		textbuf_printf(o, "            timeoutSeconds: %d\n", PROBE_TIMEOUT_S);
+		textbuf_printf(o, "            failureThreshold: %d\n", PROBE_FAILURES);
 	}
 }
 
-static void deployment(struct out *o, const struct oci_k8s *k, const struct oci_service *s,
+static void deployment(struct textbuf *o, const struct oci_k8s *k, const struct oci_service *s,
                        const char *name, const char *secret)
 {
-	lit(o, "---\napiVersion: apps/v1\nkind: Deployment\n");
+	textbuf_puts(o, "---\napiVersion: apps/v1\nkind: Deployment\n");
 	metadata(o, k, name, s->name);
-	lit(o, "spec:\n  replicas: 1\n  selector:\n    matchLabels:\n");
+	textbuf_puts(o, "spec:\n  replicas: 1\n  selector:\n    matchLabels:\n");
 	labels(o, 6, k, s->name, true);
-	lit(o, "  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n");
-	lit(o, "      maxUnavailable: 0\n      maxSurge: 1\n");
-	lit(o, "  template:\n    metadata:\n      labels:\n");
+	textbuf_puts(o, "  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n");
+	textbuf_puts(o, "      maxUnavailable: 0\n      maxSurge: 1\n");
+	textbuf_puts(o, "  template:\n    metadata:\n      labels:\n");
 	labels(o, 8, k, s->name, false);
-	lit(o, "    spec:\n");
-	putf(o, "      terminationGracePeriodSeconds: %llu\n",
-	     (unsigned long long)((s->stop_timeout_ms + 999) / 1000));
-	lit(o, "      containers:\n");
+	textbuf_puts(o, "    spec:\n");
+	textbuf_printf(o, "      terminationGracePeriodSeconds: %llu\n",
+	               (unsigned long long)((s->stop_timeout_ms + 999) / 1000));
+	textbuf_puts(o, "      containers:\n");
 	container(o, k, s, secret);
 }
 
-static void service(struct out *o, const struct oci_k8s *k, const struct oci_service *s,
+static void service(struct textbuf *o, const struct oci_k8s *k, const struct oci_service *s,
                     const char *name)
 {
-	lit(o, "---\napiVersion: v1\nkind: Service\n");
+	textbuf_puts(o, "---\napiVersion: v1\nkind: Service\n");
 	metadata(o, k, name, s->name);
-	lit(o, "spec:\n  selector:\n");
+	textbuf_puts(o, "spec:\n  selector:\n");
 	labels(o, 4, k, s->name, true);
-	lit(o, "  ports:\n");
-	putf(o, "    - port: %d\n      targetPort: %d\n      protocol: TCP\n", s->port, s->port);
+	textbuf_puts(o, "  ports:\n");
+	textbuf_printf(o, "    - port: %d\n      targetPort: %d\n      protocol: TCP\n", s->port,
+	               s->port);
 }
 
 int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, struct err *err)
 {
-	struct out o = {0};
+	struct textbuf o = {0};
 	char name[2 * MANIFEST_MAX_NAME + 2], secret[MANIFEST_MAX_NAME + 16],
 	    app[MANIFEST_MAX_NAME + 1];
 
@@ -373,10 +316,13 @@ int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, struct err *e
 		return -1;
 	k8s_word(k->m->app, app, sizeof(app));
 	snprintf(secret, sizeof(secret), "%s-secrets", app);
-	putf(&o, "# Kubernetes objects for %s %s (serial %llu), written by slipway export-oci.\n",
-	     k->m->app, k->m->version, (unsigned long long)k->m->serial);
-	putf(&o, "# Secrets come from the Secret \"%s\" (never written here), e.g.\n", secret);
-	putf(&o, "#   kubectl create secret generic %s --from-env-file=shared/env\n", secret);
+	textbuf_printf(
+	    &o, "# Kubernetes objects for %s %s (serial %llu), written by slipway export-oci.\n",
+	    k->m->app, k->m->version, (unsigned long long)k->m->serial);
+	textbuf_printf(&o, "# Secrets come from the Secret \"%s\" (never written here), e.g.\n",
+	               secret);
+	textbuf_printf(&o, "#   kubectl create secret generic %s --from-env-file=shared/env\n",
+	               secret);
 	for (size_t i = 0; i < k->n_services; i++) {
 		object_name(k->m->app, k->services[i].name, name, sizeof(name));
 		deployment(&o, k, &k->services[i], name, secret);
@@ -384,10 +330,10 @@ int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, struct err *e
 			service(&o, k, &k->services[i], name);
 	}
 	if (o.oom) {
-		free(o.buf);
+		free(o.p);
 		return fail_oom(err);
 	}
-	*out = o.buf;
+	*out = o.p;
 	*len = o.len;
 	return 0;
 }
