@@ -124,6 +124,7 @@ fuzz-smoke: deps
 # store -> sig, manifest -> base. Checked on the includes and on the symbols the objects link against.
 check-deps-arrows: $(LIB_OBJ) $(CMD_OBJ)
 	bash tests/arch/check_arrows.sh $(BUILD)
+	bash tests/arch/check_func_length.sh 80
 
 FORMAT_SRC = $(sort $(foreach d,cmd cmd/support $(LAYERS) tests/unit tests/fuzz,$(wildcard $(d)/*.[ch])))
 

@@ -245,7 +245,8 @@ int listeners_gate(int *port, struct err *err)
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, LISTENER_GATE_BACKLOG) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
 		fail_sys(err, "cannot listen on 127.0.0.1 for the health gate");
 		close(fd);

@@ -20,6 +20,9 @@
  * net.core.somaxconn): a listen() without one would reset it to 511. */
 #define LISTENER_BACKLOG 4096
 
+/* The backlog of a generation's private health-gate listener (only probes connect). */
+#define LISTENER_GATE_BACKLOG 64
+
 struct listener {
 	struct listener *next;
 	int fd;

@@ -2,9 +2,7 @@
 #include "runtime/current.h"
 #include "runtime/statefile.h"
 #include "release/base/error.h"
-#include "release/base/json_get.h"
 
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,57 +12,49 @@ struct snapshot {
 	int pid;
 	unsigned seq;
 	int settled;
-	char phase[32], release[256], to[256], result[32], reason[512];
+	enum gen_phase phase;
+	enum gen_result result;
+	char release[GEN_VERSION_MAX], to[GEN_VERSION_MAX], reason[512];
 	char not_ready[512]; /* "web (backoff: exited with status 1)" for live services */
 };
 
 /* The live release's services that are not ready, for the message of a --wait that ends
  * with the release live but not serving. */
-static void note_not_ready(struct snapshot *s, json_object *services)
+static void note_not_ready(struct snapshot *s, const struct state_file *sf)
 {
 	size_t len = 0;
 
-	for (size_t i = 0; i < json_object_array_length(services); i++) {
-		json_object *svc = json_object_array_get_idx(services, i);
-		char name[64], state[32], release[256], last[256];
+	for (size_t i = 0; i < sf->n_services; i++) {
+		const struct state_service *svc = &sf->services[i];
+		const char *last = svc->last_exit;
 
-		if (json_get_bool(svc, "retiring"))
-			continue;
-		json_get_copy(svc, "name", name, sizeof(name));
-		json_get_copy(svc, "state", state, sizeof(state));
-		json_get_copy(svc, "release", release, sizeof(release));
-		json_get_copy(svc, "last_exit", last, sizeof(last));
-		if (!strcmp(state, "ready") || strcmp(release, s->release) ||
+		if (svc->retiring || svc->state == SVC_READY || strcmp(svc->release, s->release) ||
 		    len >= sizeof(s->not_ready))
 			continue;
 		len += (size_t)snprintf(s->not_ready + len, sizeof(s->not_ready) - len,
-		                        "%s%s %s%s%s%s", len ? ", " : "", name, state,
-		                        *last ? " (" : "", last, *last ? ")" : "");
+		                        "%s%s %s%s%s%s", len ? ", " : "", svc->name,
+		                        svc_state_name(svc->state), *last ? " (" : "", last,
+		                        *last ? ")" : "");
 	}
 }
 
 static int read_snapshot(const char *root, struct snapshot *s, struct err *err)
 {
-	json_object *o, *sw = NULL, *v;
+	struct state_file sf;
 
 	memset(s, 0, sizeof(*s));
-	if (statefile_read(root, &o, err) < 0)
+	if (statefile_read(root, &sf, err) < 0)
 		return -1;
-	if (json_object_object_get_ex(o, "pid", &v))
-		s->pid = json_object_get_int(v);
-	json_get_copy(o, "phase", s->phase, sizeof(s->phase));
-	json_get_copy(o, "release", s->release, sizeof(s->release));
-	if (json_object_object_get_ex(o, "switch", &sw)) {
-		if (json_object_object_get_ex(sw, "seq", &v))
-			s->seq = (unsigned)json_object_get_int64(v);
-		s->settled = json_get_bool(sw, "settled");
-		json_get_copy(sw, "to", s->to, sizeof(s->to));
-		json_get_copy(sw, "result", s->result, sizeof(s->result));
-		json_get_copy(sw, "reason", s->reason, sizeof(s->reason));
-	}
-	if (json_object_object_get_ex(o, "services", &v) && json_object_is_type(v, json_type_array))
-		note_not_ready(s, v);
-	json_object_put(o);
+	s->pid = sf.pid;
+	s->phase = sf.phase;
+	snprintf(s->release, sizeof(s->release), "%s", sf.release);
+	s->seq = sf.sw.seq;
+	s->settled = sf.sw.settled;
+	s->result = sf.sw.result;
+	snprintf(s->to, sizeof(s->to), "%s", sf.sw.to);
+	snprintf(s->reason, sizeof(s->reason), "%s", sf.sw.reason);
+	note_not_ready(s, &sf);
+	statefile_free(&sf);
 	return 0;
 }
 
@@ -110,11 +100,11 @@ int run_watch_wait(const char *root, const struct run_watch *w, const char *vers
 		if (s.seq > w->seq && !strcmp(s.to, version)) {
 			if (!s.settled)
 				continue;
-			if (!strcmp(s.result, "rolled_back")) {
+			if (s.result == GEN_ROLLED_BACK) {
 				snprintf(reason, reason_cap, "%s", s.reason);
 				return RUN_OUTCOME_ROLLED_BACK;
 			}
-			if (!strcmp(s.result, "failed")) {
+			if (s.result == GEN_FAILED) {
 				snprintf(reason, reason_cap, "%s", s.reason);
 				return RUN_OUTCOME_FAILED;
 			}
@@ -124,7 +114,7 @@ int run_watch_wait(const char *root, const struct run_watch *w, const char *vers
 			}
 			return RUN_OUTCOME_OK;
 		}
-		if (strcmp(s.phase, "running") || !s.settled)
+		if (s.phase != GEN_RUNNING || !s.settled)
 			continue;
 		/* Idle supervisor: either it already runs `version` (nothing to switch), or
 		 * `current` names another release it is running (ours was superseded). */

@@ -13,8 +13,11 @@
 // and, from here, {"slipway":"listening"} once the app's server listens.
 // Without the IPC channel (plain systemd socket activation) the server accepts on fd 3 at once.
 //
+// The descriptor numbers and backlogs come from slipway's environment (runtime/handover.h
+// is their one home): SLIPWAY_GATE_FD, NODE_CHANNEL_FD, SLIPWAY_BACKLOG for the public socket
+// and SLIPWAY_GATE_BACKLOG for the gate. Fd 3 is the systemd convention (LISTEN_FDS=1).
 // Facts this relies on: listen() on a listening socket resets its backlog to 511 unless one
-// is passed (BACKLOG matches slipway's); SIGUSR1 starts Node's inspector, so control goes
+// is passed (hence the backlogs from slipway); SIGUSR1 starts Node's inspector, so control goes
 // through the IPC channel, never a signal; server.close() drops idle keep-alive connections
 // at once, where a client's next request would be reset, so a draining server never does.
 'use strict';
@@ -23,12 +26,16 @@
 	const env = process.env;
 	if (env.LISTEN_PID !== String(process.pid) || Number(env.LISTEN_FDS) < 1) return;
 	const net = require('net');
-	const BACKLOG = 4096;
+	const num = (v) => (/^[0-9]+$/.test(v || '') ? Number(v) : undefined);
+	const BACKLOG = num(env.SLIPWAY_BACKLOG); // undefined (Node's 511) outside slipway run
+	const GATE_BACKLOG = num(env.SLIPWAY_GATE_BACKLOG);
 	const port = Number(env.PORT);
-	const host = env.HOSTNAME || '0.0.0.0';
-	const gateFd = /^[0-9]+$/.test(env.SLIPWAY_GATE_FD || '') ? Number(env.SLIPWAY_GATE_FD) : -1;
+	const host = env.HOSTNAME; // slipway always sets it (specs/runtime.md, "Environment")
+	const gateFd = num(env.SLIPWAY_GATE_FD) ?? -1;
 	// Ours alone: children the app spawns must not take them for their own.
-	for (const k of ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'SLIPWAY_GATE_FD']) delete env[k];
+	for (const k of ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'SLIPWAY_GATE_FD',
+	                 'SLIPWAY_BACKLOG', 'SLIPWAY_GATE_BACKLOG'])
+		delete env[k];
 
 	const supervised = gateFd >= 0 && typeof process.send === 'function';
 	const send = supervised ? process.send.bind(process) : null;
@@ -124,7 +131,7 @@
 		}
 		srv.address = publicAddress; // the app logs and builds URLs from it, not the gate's
 		srv.once('listening', () => send({slipway: 'listening'}));
-		return origListen.call(srv, {fd: gateFd}, 511, cb);
+		return origListen.call(srv, {fd: gateFd}, GATE_BACKLOG, cb);
 	}
 
 	net.Server.prototype.listen = function listen(...args) {

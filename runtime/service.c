@@ -40,7 +40,6 @@ struct service *service_new(struct svc_spec *spec, unsigned id, unsigned gen,
 	s->id = id;
 	s->gen = gen;
 	s->out_fd = -1;
-	s->ctl_fd = -1;
 	probe_init(&s->probe);
 	s->state_since = clock_mono_ms();
 	return s;
@@ -53,8 +52,6 @@ void service_free(struct service *s)
 	probe_abort(&s->probe);
 	if (s->out_fd >= 0)
 		close(s->out_fd);
-	if (s->ctl_fd >= 0)
-		close(s->ctl_fd);
 	svc_spec_release(&s->spec);
 	free(s->release_dir);
 	free(s->version);
@@ -169,9 +166,4 @@ void service_reaped(struct service *s, int status)
 		         WTERMSIG(status),
 		         sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
 	s->pid = 0;
-	if (s->ctl_fd >= 0)
-		close(s->ctl_fd);
-	s->ctl_fd = -1;
-	s->serving = 0;
-	s->ctl_len = 0;
 }

@@ -1,5 +1,5 @@
 /* One running instance of a service: the s6-style state machine's mechanics
- * (specs/runtime.md, "Service states"). The supervisor (runtime/supervisor.c) decides the
+ * (specs/runtime.md, "Service states"). The lifecycle (runtime/lifecycle.c) decides the
  * policy; these functions only start, signal, reap and read.
  *
  *   stopped  -> starting   service_start succeeded (exec done)
@@ -24,7 +24,7 @@
 #include "runtime/spawn.h"
 #include "runtime/svcspec.h"
 
-struct listener;
+struct handover_inst;
 
 enum svc_state { SVC_STOPPED, SVC_WAITING, SVC_STARTING, SVC_READY, SVC_STOPPING, SVC_BACKOFF };
 
@@ -58,19 +58,8 @@ struct service {
 	int retiring;           /* stop for good: never restart */
 	unsigned handover_from; /* id of the old instance to stop once this one is ready */
 
-	/* Socket ownership (runtime/switch.c). */
-	int sock_mode;             /* enum sock_mode: SOCK_NONE, or the port is slipway's */
-	struct listener *listener; /* the public socket, held while the instance exists */
-	int ctl_fd;                /* slipway's end of the running process's IPC channel, -1 */
-	int gate_port;             /* the running process's private health-gate port */
-	int serving;               /* promoted: the process accepts on the public socket */
-	int app_listening;         /* the process reported that its server listens */
-	unsigned promotions;       /* of the running process; the first one uses fd 3 */
-	uint64_t warm_until;       /* demoted and kept for a rollback until then; 0: not warm */
-	uint64_t warm_checked_at;  /* its last passed readiness check while warm; 0: none yet */
-	unsigned warm_fails;       /* checks failed in a row while warm */
-	char ctl_buf[512];
-	size_t ctl_len;
+	/* Socket handover state (runtime/handover.c): reached only through its functions. */
+	struct handover_inst *ho;
 };
 
 const char *svc_state_name(enum svc_state s);
@@ -78,6 +67,7 @@ const char *svc_state_name(enum svc_state s);
 /* Takes ownership of *spec (left zeroed). NULL when out of memory. */
 struct service *service_new(struct svc_spec *spec, unsigned id, unsigned gen,
                             const char *release_dir, const char *version);
+/* Frees the instance; its handover state must be gone first (handover_forget). */
 void service_free(struct service *s);
 
 void service_set_state(struct service *s, enum svc_state st, uint64_t now);

@@ -1,8 +1,10 @@
 #include "runtime/statefile.h"
+#include "runtime/handover.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/base/lockfile.h"
 #include "release/base/clock.h"
+#include "release/base/json_get.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,53 +60,121 @@ static int write_unsynced(int dfd, const char *text, struct err *err)
 	return rc;
 }
 
-int statefile_write(const char *root, const struct state_snapshot *snap, struct err *err)
+int statefile_snapshot(struct state_file *out, const struct generation *g, int stopping,
+                       const struct service *list, struct err *err)
 {
-	json_object *o = json_object_new_object(), *arr = json_object_new_array(), *sw;
 	const struct service *s;
 	uint64_t mono = clock_mono_ms();
 	time_t wall = time(NULL);
-	char when[CLOCK_ISO_SIZE];
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->format = STATEFILE_FORMAT;
+	out->pid = getpid();
+	clock_iso_utc(wall, out->updated);
+	out->phase = gen_phase(g, stopping);
+	out->generation = g->active;
+	snprintf(out->release, sizeof(out->release), "%s", g->live.version ? g->live.version : "");
+	out->sw.seq = g->seq;
+	snprintf(out->sw.from, sizeof(out->sw.from), "%s", g->from);
+	snprintf(out->sw.to, sizeof(out->sw.to), "%s", g->to);
+	out->sw.result = g->result;
+	snprintf(out->sw.reason, sizeof(out->sw.reason), "%s", g->reason);
+	out->sw.settled = gen_settled(g, stopping);
+	for (s = list; s; s = s->next)
+		n++;
+	if (n && !(out->services = calloc(n, sizeof(*out->services))))
+		return fail_oom(err);
+	for (s = list; s; s = s->next) {
+		struct state_service *o = &out->services[out->n_services++];
+		uint64_t age = mono >= s->state_since ? (mono - s->state_since) / 1000 : 0;
+
+		snprintf(o->name, sizeof(o->name), "%s", s->spec.name);
+		o->generation = s->gen;
+		snprintf(o->release, sizeof(o->release), "%s", s->version);
+		o->state = s->state;
+		o->pid = s->pid;
+		o->port = s->spec.port;
+		o->health_port = s->health_port;
+		o->restarts = s->restarts;
+		o->failures = s->failures;
+		snprintf(o->last_exit, sizeof(o->last_exit), "%s", s->last_exit);
+		clock_iso_utc(wall - (time_t)age, o->since);
+		o->retiring = s->retiring;
+		o->serving = handover_serving(s);
+		o->warm = handover_is_warm(s);
+	}
+	return 0;
+}
+
+void statefile_free(struct state_file *sf)
+{
+	free(sf->services);
+	sf->services = NULL;
+	sf->n_services = 0;
+}
+
+static void add_int(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void add_bool(json_object *o, const char *k, int v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+static json_object *service_to_json(const struct state_service *s)
+{
+	json_object *j = json_object_new_object();
+
+	add_str(j, "name", s->name);
+	add_int(j, "generation", s->generation);
+	add_str(j, "release", s->release);
+	add_str(j, "state", svc_state_name(s->state));
+	add_int(j, "pid", s->pid);
+	add_int(j, "port", s->port);
+	add_int(j, "health_port", s->health_port);
+	add_int(j, "restarts", (int64_t)s->restarts);
+	add_int(j, "failures", (int64_t)s->failures);
+	add_str(j, "last_exit", s->last_exit);
+	add_str(j, "since", s->since);
+	add_bool(j, "retiring", s->retiring);
+	add_bool(j, "serving", s->serving);
+	add_bool(j, "warm", s->warm);
+	return j;
+}
+
+json_object *statefile_to_json(const struct state_file *sf)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	json_object *sw = json_object_new_object();
+
+	add_int(o, "format", sf->format);
+	add_int(o, "pid", sf->pid);
+	add_str(o, "updated", sf->updated);
+	add_str(o, "phase", gen_phase_name(sf->phase));
+	add_int(o, "generation", sf->generation);
+	add_str(o, "release", sf->release);
+	add_int(sw, "seq", sf->sw.seq);
+	add_str(sw, "from", sf->sw.from);
+	add_str(sw, "to", sf->sw.to);
+	add_str(sw, "result", gen_result_name(sf->sw.result));
+	add_str(sw, "reason", sf->sw.reason);
+	add_bool(sw, "settled", sf->sw.settled);
+	json_object_object_add(o, "switch", sw);
+	for (size_t i = 0; i < sf->n_services; i++)
+		json_object_array_add(arr, service_to_json(&sf->services[i]));
+	json_object_object_add(o, "services", arr);
+	return o;
+}
+
+int statefile_write(const char *root, const struct state_file *sf, struct err *err)
+{
+	json_object *o = statefile_to_json(sf);
 	const char *text;
 	int dfd, rc;
 
-	json_object_object_add(o, "format", json_object_new_int(1));
-	json_object_object_add(o, "pid", json_object_new_int(snap->pid));
-	clock_iso_utc(wall, when);
-	add_str(o, "updated", when);
-	add_str(o, "phase", snap->phase);
-	json_object_object_add(o, "generation", json_object_new_int64(snap->generation));
-	add_str(o, "release", snap->release);
-	sw = json_object_new_object();
-	json_object_object_add(sw, "seq", json_object_new_int64(snap->sw.seq));
-	add_str(sw, "from", snap->sw.from);
-	add_str(sw, "to", snap->sw.to);
-	add_str(sw, "result", snap->sw.result);
-	add_str(sw, "reason", snap->sw.reason);
-	json_object_object_add(sw, "settled", json_object_new_boolean(snap->sw.settled));
-	json_object_object_add(o, "switch", sw);
-	for (s = snap->services; s; s = s->next) {
-		json_object *j = json_object_new_object();
-		uint64_t age = mono >= s->state_since ? (mono - s->state_since) / 1000 : 0;
-
-		add_str(j, "name", s->spec.name);
-		json_object_object_add(j, "generation", json_object_new_int64(s->gen));
-		add_str(j, "release", s->version);
-		add_str(j, "state", svc_state_name(s->state));
-		json_object_object_add(j, "pid", json_object_new_int(s->pid));
-		json_object_object_add(j, "port", json_object_new_int(s->spec.port));
-		json_object_object_add(j, "health_port", json_object_new_int(s->health_port));
-		json_object_object_add(j, "restarts", json_object_new_int64(s->restarts));
-		json_object_object_add(j, "failures", json_object_new_int64(s->failures));
-		add_str(j, "last_exit", s->last_exit);
-		clock_iso_utc(wall - (time_t)age, when);
-		add_str(j, "since", when);
-		json_object_object_add(j, "retiring", json_object_new_boolean(s->retiring));
-		json_object_object_add(j, "serving", json_object_new_boolean(s->serving));
-		json_object_object_add(j, "warm", json_object_new_boolean(s->warm_until != 0));
-		json_object_array_add(arr, j);
-	}
-	json_object_object_add(o, "services", arr);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 	dfd = open_run_dir(root, err);
 	if (dfd < 0) {
@@ -117,11 +187,80 @@ int statefile_write(const char *root, const struct state_snapshot *snap, struct 
 	return rc;
 }
 
-int statefile_read(const char *root, json_object **out, struct err *err)
+static unsigned long get_ulong(json_object *o, const char *key)
+{
+	uint64_t v = 0;
+
+	json_get_u64(o, key, &v);
+	return (unsigned long)v;
+}
+
+static int svc_state_parse(const char *name)
+{
+	for (int st = SVC_STOPPED; st <= SVC_BACKOFF; st++)
+		if (name && !strcmp(svc_state_name((enum svc_state)st), name))
+			return st;
+	return SVC_STOPPED;
+}
+
+static void service_from_json(json_object *j, struct state_service *s)
+{
+	json_get_copy(j, "name", s->name, sizeof(s->name));
+	s->generation = (unsigned)get_ulong(j, "generation");
+	json_get_copy(j, "release", s->release, sizeof(s->release));
+	s->state = (enum svc_state)svc_state_parse(json_get_str(j, "state"));
+	s->pid = (int)get_ulong(j, "pid");
+	s->port = (int)get_ulong(j, "port");
+	s->health_port = (int)get_ulong(j, "health_port");
+	s->restarts = get_ulong(j, "restarts");
+	s->failures = get_ulong(j, "failures");
+	json_get_copy(j, "last_exit", s->last_exit, sizeof(s->last_exit));
+	json_get_copy(j, "since", s->since, sizeof(s->since));
+	s->retiring = json_get_bool(j, "retiring");
+	s->serving = json_get_bool(j, "serving");
+	s->warm = json_get_bool(j, "warm");
+}
+
+static int from_json(json_object *o, struct state_file *sf, struct err *err)
+{
+	json_object *sw, *arr;
+	int v;
+
+	sf->format = (int)get_ulong(o, "format");
+	sf->pid = (int)get_ulong(o, "pid");
+	json_get_copy(o, "updated", sf->updated, sizeof(sf->updated));
+	v = gen_phase_parse(json_get_str(o, "phase"));
+	sf->phase = v < 0 ? GEN_RUNNING : (enum gen_phase)v;
+	sf->generation = (unsigned)get_ulong(o, "generation");
+	json_get_copy(o, "release", sf->release, sizeof(sf->release));
+	if (json_object_object_get_ex(o, "switch", &sw)) {
+		sf->sw.seq = (unsigned)get_ulong(sw, "seq");
+		json_get_copy(sw, "from", sf->sw.from, sizeof(sf->sw.from));
+		json_get_copy(sw, "to", sf->sw.to, sizeof(sf->sw.to));
+		v = gen_result_parse(json_get_str(sw, "result"));
+		sf->sw.result = v < 0 ? GEN_PENDING : (enum gen_result)v;
+		json_get_copy(sw, "reason", sf->sw.reason, sizeof(sf->sw.reason));
+		sf->sw.settled = json_get_bool(sw, "settled");
+	}
+	if (!json_object_object_get_ex(o, "services", &arr) ||
+	    !json_object_is_type(arr, json_type_array) || !json_object_array_length(arr))
+		return 0;
+	sf->services = calloc(json_object_array_length(arr), sizeof(*sf->services));
+	if (!sf->services)
+		return fail_oom(err);
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		service_from_json(json_object_array_get_idx(arr, i),
+		                  &sf->services[sf->n_services++]);
+	return 0;
+}
+
+int statefile_read(const char *root, struct state_file *out, struct err *err)
 {
 	char path[PATH_MAX], *text = NULL;
+	json_object *o;
+	int rc;
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
 	snprintf(path, sizeof(path), "%s/%s/%s", root, STATEFILE_DIR, STATEFILE_NAME);
 	if (access(path, F_OK) < 0 && errno == ENOENT)
 		return fail_kind(err, ERR_SYSTEM,
@@ -129,14 +268,17 @@ int statefile_read(const char *root, json_object **out, struct err *err)
 		                 path);
 	if (read_file_at(AT_FDCWD, path, 16u << 20, 1, &text, NULL, err) < 0)
 		return -1;
-	*out = json_tokener_parse(text);
+	o = json_tokener_parse(text);
 	free(text);
-	if (!*out || !json_object_is_type(*out, json_type_object)) {
-		json_object_put(*out);
-		*out = NULL;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
 		return fail_kind(err, ERR_SYSTEM, "%s is not valid JSON", path);
 	}
-	return 0;
+	rc = from_json(o, out, err);
+	json_object_put(o);
+	if (rc < 0)
+		statefile_free(out);
+	return rc;
 }
 
 /* For a caller who may not open the private lock: the process the pid file names is alive

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "release/base/clock.h"
+#include "runtime/generation.h"
 #include "runtime/service.h"
 
 #define STATEFILE_DIR  "run"
@@ -17,30 +19,56 @@
 #define STATEFILE_LOCK "supervisor.lock"
 #define STATEFILE_PID  "supervisor.pid"
 
-struct state_switch {
-	unsigned seq;       /* 0: no switch yet */
-	const char *from;   /* version before, "" for the first start */
-	const char *to;     /* version asked for */
-	const char *result; /* "pending", "ok", "rolled_back" or "failed" */
-	const char *reason; /* why it was rolled back or failed, else "" */
-	int settled;        /* decided, and the live generation is ready or failed anew */
-};
-
-struct state_snapshot {
-	pid_t pid;
-	const char *phase; /* "starting", "running", "switching", "stopping" */
+/* The file's one typed form: what the supervisor writes, and what `status`, `status --json`
+ * and `--wait` read (statefile_read), so a field exists in all of them or in none. */
+struct state_service {
+	char name[64];
 	unsigned generation;
-	const char *release; /* version of the live generation, "" before the first is up */
-	struct state_switch sw;
-	const struct service *services; /* list */
+	char release[GEN_VERSION_MAX];
+	enum svc_state state;
+	int pid, port, health_port;
+	unsigned long restarts, failures;
+	char last_exit[160];
+	char since[CLOCK_ISO_SIZE]; /* when it entered its state, UTC */
+	int retiring, serving, warm;
 };
 
-/* Creates ROOT/run (0755) if needed and writes the snapshot atomically. */
-int statefile_write(const char *root, const struct state_snapshot *snap, struct err *err);
+struct state_file {
+	int format; /* STATEFILE_FORMAT */
+	int pid;
+	char updated[CLOCK_ISO_SIZE];
+	enum gen_phase phase;
+	unsigned generation;
+	char release[GEN_VERSION_MAX]; /* version of the live generation, "" before the first */
+	struct state_switch {
+		unsigned seq; /* 0: no switch yet */
+		char from[GEN_VERSION_MAX], to[GEN_VERSION_MAX];
+		enum gen_result result;
+		char reason[512]; /* why it was rolled back or failed, else "" */
+		int settled;      /* decided, and the live generation is ready or failed anew */
+	} sw;
+	struct state_service *services; /* n_services of them, owned: statefile_free */
+	size_t n_services;
+};
 
-/* The state file, parsed: *out is a JSON object owned by the caller (json_object_put), or
- * -1 with err (missing file: "no state file"; not a JSON object: "... is not valid JSON"). */
-int statefile_read(const char *root, json_object **out, struct err *err);
+#define STATEFILE_FORMAT 1
+
+/* The supervisor's snapshot: its generation's state and every instance of `list`. Fails
+ * only when out of memory. */
+int statefile_snapshot(struct state_file *out, const struct generation *g, int stopping,
+                       const struct service *list, struct err *err);
+
+void statefile_free(struct state_file *sf);
+
+/* The JSON form (specs/runtime.md, "State file"); a new object owned by the caller. */
+json_object *statefile_to_json(const struct state_file *sf);
+
+/* Creates ROOT/run (0755) if needed and writes the file atomically. */
+int statefile_write(const char *root, const struct state_file *sf, struct err *err);
+
+/* The state file, parsed into *out (statefile_free it), or -1 with err (missing file: "no
+ * state file"; not a JSON object: "... is not valid JSON"). Absent fields read as zero. */
+int statefile_read(const char *root, struct state_file *out, struct err *err);
 
 /* 1 when a supervisor holds ROOT/run/supervisor.lock, 0 when none does, -1 on error. A
  * caller who may not open the lock (0600, the store owner's) gets 1 when the pid file names a

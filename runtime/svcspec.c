@@ -121,6 +121,29 @@ static int cwd_escapes(const char *cwd)
 	return 0;
 }
 
+/* name, argv and cwd; -1 when out of memory (what was filled is svc_spec_release's). */
+static int build_command(const struct manifest_service *ms, const char *release_dir,
+                         struct svc_spec *out)
+{
+	out->name = strdup(ms->name);
+	out->argv = calloc(ms->argc + 1, sizeof(char *));
+	if (!out->name || !out->argv)
+		return -1;
+	for (size_t i = 0; i < ms->argc; i++)
+		if (!(out->argv[i] = svc_expand_release(ms->argv[i], release_dir)))
+			return -1;
+	if (ms->cwd && *ms->cwd && strcmp(ms->cwd, ".")) {
+		size_t n = strlen(release_dir) + strlen(ms->cwd) + 2;
+
+		if (!(out->cwd = malloc(n)))
+			return -1;
+		snprintf(out->cwd, n, "%s/%s", release_dir, ms->cwd);
+	} else if (!(out->cwd = strdup(release_dir))) {
+		return -1;
+	}
+	return 0;
+}
+
 int svc_spec_build(const struct manifest_service *ms, const char *release_dir, const char *version,
                    const struct envfile *env, char *const *base, struct svc_spec *out,
                    struct err *err)
@@ -134,22 +157,8 @@ int svc_spec_build(const struct manifest_service *ms, const char *release_dir, c
 	if (ms->cwd && cwd_escapes(ms->cwd))
 		return fail_kind(err, ERR_SYSTEM, "service %s: cwd %s leaves the release", ms->name,
 		                 ms->cwd);
-	out->name = strdup(ms->name);
-	out->argv = calloc(ms->argc + 1, sizeof(char *));
-	if (!out->name || !out->argv)
+	if (build_command(ms, release_dir, out) < 0)
 		goto oom;
-	for (i = 0; i < ms->argc; i++)
-		if (!(out->argv[i] = svc_expand_release(ms->argv[i], release_dir)))
-			goto oom;
-	if (ms->cwd && *ms->cwd && strcmp(ms->cwd, ".")) {
-		size_t n = strlen(release_dir) + strlen(ms->cwd) + 2;
-
-		if (!(out->cwd = malloc(n)))
-			goto oom;
-		snprintf(out->cwd, n, "%s/%s", release_dir, ms->cwd);
-	} else if (!(out->cwd = strdup(release_dir))) {
-		goto oom;
-	}
 	for (; base && *base; base++) {
 		const char *eq = strchr(*base, '=');
 
@@ -182,7 +191,7 @@ int svc_spec_build(const struct manifest_service *ms, const char *release_dir, c
 		goto oom;
 	if (ms->port > 0) {
 		if (!host || !*host)
-			host = "0.0.0.0";
+			host = SVC_DEFAULT_HOST;
 		snprintf(portbuf, sizeof(portbuf), "%d", ms->port);
 		if (envv_set(&e, "PORT", 4, portbuf) < 0 || envv_set(&e, "HOSTNAME", 8, host) < 0 ||
 		    !(out->host = strdup(host)))

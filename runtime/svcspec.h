@@ -5,7 +5,7 @@
  * WATCHDOG_*, LISTEN_*, HOSTNAME and slipway's key/password variables; the manifest
  * service's env; the store's shared/env; SLIPWAY_RELEASE, SLIPWAY_VERSION, SLIPWAY_SERVICE;
  * and for a service with a port, PORT=<port> and HOSTNAME (shared/env's or the manifest's
- * HOSTNAME, else 0.0.0.0). `${RELEASE}` in argv words and manifest env values becomes the
+ * HOSTNAME, else SVC_DEFAULT_HOST). `${RELEASE}` in argv words and manifest env values becomes the
  * release directory. SLIPWAY_HEALTH_PORT is never inherited: the supervisor sets it per
  * instance (svc_spec_set_env) for a service with a health port. */
 #ifndef SLIPWAY_RUNTIME_SVCSPEC_H
@@ -19,6 +19,7 @@
 
 #define SVC_DEFAULT_READY_TIMEOUT_MS 30000
 #define SVC_DEFAULT_STOP_TIMEOUT_MS  30000
+#define SVC_DEFAULT_HOST             "0.0.0.0" /* HOSTNAME of a port service: every interface */
 
 struct svc_spec {
 	char *name;

@@ -7,48 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void copy_keys(json_object *from, json_object *to, const char *const *keys)
-{
-	json_object *v;
-
-	for (; *keys; keys++)
-		if (json_object_object_get_ex(from, *keys, &v))
-			json_object_object_add(to, *keys, json_object_get(v));
-}
-
 json_object *run_status_json(const char *root)
 {
-	static const char *const top[] = {"pid", "phase", "release", "generation", "updated", NULL};
-	static const char *const sw[] = {"seq", "from", "to", "result", "reason", "settled", NULL};
-	static const char *const svc[] = {"name",     "generation", "release",     "state",
-	                                  "pid",      "port",       "health_port", "restarts",
-	                                  "failures", "last_exit",  "since",       "retiring",
-	                                  "serving",  "warm",       NULL};
-	json_object *o = json_object_new_object(), *st, *v, *arr;
+	json_object *o;
+	struct state_file sf;
 	struct err err;
 	int alive = statefile_supervisor_alive(root, &err);
 
-	json_object_object_add(o, "running", json_object_new_boolean(alive == 1));
-	if (statefile_read(root, &st, &err) < 0)
+	if (statefile_read(root, &sf, &err) < 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "running", json_object_new_boolean(alive == 1));
 		return o;
-	copy_keys(st, o, top);
-	if (json_object_object_get_ex(st, "switch", &v)) {
-		json_object *s = json_object_new_object();
-
-		copy_keys(v, s, sw);
-		json_object_object_add(o, "switch", s);
 	}
-	arr = json_object_new_array();
-	if (json_object_object_get_ex(st, "services", &v) &&
-	    json_object_is_type(v, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			json_object *s = json_object_new_object();
-
-			copy_keys(json_object_array_get_idx(v, i), s, svc);
-			json_object_array_add(arr, s);
-		}
-	json_object_object_add(o, "services", arr);
-	json_object_put(st);
+	/* What the supervisor wrote, every field of it, and whether it still runs. */
+	o = statefile_to_json(&sf);
+	statefile_free(&sf);
+	json_object_object_add(o, "running", json_object_new_boolean(alive == 1));
 	return o;
 }
 

@@ -5,8 +5,9 @@
 
 #include <json-c/json.h>
 
-/* A new object: {"running": bool, "pid", "phase", "release", "generation", "switch",
- * "services"} (only "running" when no state file exists). Owned by the caller. */
+/* A new object: the state file as the supervisor wrote it (statefile_to_json: every field
+ * of it) and "running": bool; only "running" when no state file exists. Owned by the
+ * caller. */
 json_object *run_status_json(const char *root);
 
 /* Prints the section for humans, from run_status_json's object. */

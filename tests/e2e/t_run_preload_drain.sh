@@ -29,6 +29,17 @@ run_start store run.log SLIPWAY_WARM_MS=0
 poll_for 20 page_is "$port" "release A" || fail "A not served: $(cat run.log)"
 assert_contains "$(cat run.log)" "(release A) serves port $port"
 
+# The preload listens with the backlogs slipway passes it (runtime/listeners.h, one home):
+# Node's listen() would reset either socket's to 511. ss shows a listener's backlog as
+# Send-Q; the kernel caps it at net.core.somaxconn.
+max=$(sysctl -n net.core.somaxconn)
+capped() { [ "$1" -lt "$max" ] && echo "$1" || echo "$max"; }
+apid=$(sed -n 's/.*web: started pid \([0-9]*\)  release A.*/\1/p' run.log | head -1)
+assert_eq "$(ss -Hltn "sport = :$port" | awk '{print $3}' | sort -u)" "$(capped 4096)" \
+	"backlog of the public socket"
+gate=$(ss -Hltnp | grep "pid=$apid," | awk '$4 ~ /^127\.0\.0\.1:/ {print $3}')
+assert_eq "$gate" "$(capped 64)" "backlog of A's gate socket ($(ss -Hltnp | grep "pid=$apid,"))"
+
 # The client: one keep-alive connection, one slow request; B is activated in between.
 "$PY" - "$port" "$SLIPWAY" >client.out 2>&1 <<'EOF' || fail "client: $(cat client.out) $(tail -20 run.log)"
 import http.client, subprocess, sys, threading

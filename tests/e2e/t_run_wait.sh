@@ -48,6 +48,29 @@ assert s["running"] and s["release"] == "B", s
 assert [x["name"] for x in s["services"]] == ["web"], s
 assert s["services"][0]["state"] == "ready" and s["services"][0]["pid"] > 0, s' "$out" ||
 	fail "status --json: $out"
+# status --json prints what the supervisor wrote: every field of state.json with its value
+# (those that move while it runs aside), plus "running".
+"$PY" - "$out" store/run/state.json <<'EOF' || fail "status --json differs from state.json: $out"
+import json, sys
+shown = json.loads(sys.argv[1])["supervisor"]
+written = json.load(open(sys.argv[2]))
+moving = {"updated", "since"}
+def same(w, s, where):
+    if isinstance(w, dict):
+        assert isinstance(s, dict), where
+        for k in w:
+            assert k in s, "%s.%s missing" % (where, k)
+            if k not in moving:
+                same(w[k], s[k], where + "." + k)
+    elif isinstance(w, list):
+        assert len(w) == len(s), where
+        for i, (a, b) in enumerate(zip(w, s)):
+            same(a, b, "%s[%d]" % (where, i))
+    else:
+        assert w == s, "%s: %r != %r" % (where, w, s)
+same(written, shown, "state")
+assert shown["running"] is True and shown["format"] == 1, shown
+EOF
 
 # rollback --wait to A (B was good, C is bad: the target is A).
 expect_rc 0 "$SLIPWAY" rollback --root store --wait

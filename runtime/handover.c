@@ -1,4 +1,4 @@
-#include "runtime/switch.h"
+#include "runtime/handover.h"
 #include "runtime/preload.h"
 #include "release/base/clock.h"
 #include "release/base/error.h"
@@ -12,13 +12,24 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* What the process finds where (the preload reads these). */
-#define FD_PUBLIC  3
-#define FD_GATE    4
-#define FD_CHANNEL 5
+/* What the handover knows of one instance; reached only through the functions below. */
+struct handover_inst {
+	enum sock_mode mode;
+	struct listener *listener; /* the public socket, held while the instance exists */
+	int ctl_fd;                /* slipway's end of the running process's IPC channel, -1 */
+	int gate_port;             /* the running process's private health-gate port */
+	int serving;               /* promoted: the process accepts on the public socket */
+	int app_listening;         /* the process reported that its server listens */
+	unsigned promotions;       /* of the running process; the first one uses fd 3 */
+	uint64_t warm_until;       /* demoted and kept for a rollback until then; 0: not warm */
+	uint64_t warm_checked_at;  /* its last passed readiness check while warm; 0: none yet */
+	unsigned warm_fails;       /* checks failed in a row while warm */
+	char ctl_buf[512];
+	size_t ctl_len;
+};
 
-static void say(struct switcher *sw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct switcher *sw, const char *fmt, ...)
+static void say(struct handover *sw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct handover *sw, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -27,7 +38,7 @@ static void say(struct switcher *sw, const char *fmt, ...)
 	va_end(ap);
 }
 
-void switch_setup(struct switcher *sw, const char *root)
+void handover_setup(struct handover *sw, const char *root)
 {
 	char note[256];
 	struct err err;
@@ -48,12 +59,12 @@ void switch_setup(struct switcher *sw, const char *root)
 	}
 }
 
-void switch_release(struct switcher *sw)
+void handover_release(struct handover *sw)
 {
 	listeners_release(&sw->ls);
 }
 
-enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spec)
+static enum sock_mode mode_for(const struct handover *sw, const struct svc_spec *spec)
 {
 	const char *want = svc_env_get(spec->envp, "SLIPWAY_SOCKET");
 
@@ -68,19 +79,65 @@ enum sock_mode switch_mode(const struct switcher *sw, const struct svc_spec *spe
 	return preload_is_next_standalone(spec) ? SOCK_PRELOAD : SOCK_NONE;
 }
 
-int switch_probe_port(const struct service *s)
+int handover_attach(struct handover *sw, struct service *s)
 {
-	return s->sock_mode == SOCK_PRELOAD ? s->gate_port : s->spec.port;
+	s->ho = calloc(1, sizeof(*s->ho));
+	if (!s->ho)
+		return -1;
+	s->ho->mode = mode_for(sw, &s->spec);
+	s->ho->ctl_fd = -1;
+	return 0;
 }
 
-int switch_shares_port(const struct service *a, const struct service *b)
+enum sock_mode handover_mode(const struct service *s)
 {
-	return a->sock_mode == SOCK_PRELOAD && b->sock_mode == SOCK_PRELOAD &&
+	return s->ho ? s->ho->mode : SOCK_NONE;
+}
+
+int handover_serving(const struct service *s)
+{
+	return s->ho && s->ho->serving;
+}
+
+int handover_is_warm(const struct service *s)
+{
+	return s->ho && s->ho->warm_until;
+}
+
+int handover_listening(const struct service *s)
+{
+	return s->ho && s->ho->app_listening;
+}
+
+int handover_ctl_fd(const struct service *s)
+{
+	return s->ho ? s->ho->ctl_fd : -1;
+}
+
+void handover_reaped(struct service *s)
+{
+	if (!s->ho)
+		return;
+	if (s->ho->ctl_fd >= 0)
+		close(s->ho->ctl_fd);
+	s->ho->ctl_fd = -1;
+	s->ho->serving = 0;
+	s->ho->ctl_len = 0;
+}
+
+int handover_probe_port(const struct service *s)
+{
+	return handover_mode(s) == SOCK_PRELOAD ? s->ho->gate_port : s->spec.port;
+}
+
+int handover_shares_port(const struct service *a, const struct service *b)
+{
+	return handover_mode(a) == SOCK_PRELOAD && handover_mode(b) == SOCK_PRELOAD &&
 	       a->spec.port == b->spec.port &&
 	       !strcmp(a->spec.host ? a->spec.host : "", b->spec.host ? b->spec.host : "");
 }
 
-int switch_port_busy(struct switcher *sw, struct service *list, struct service *me)
+int handover_port_busy(struct handover *sw, struct service *list, struct service *me)
 {
 	struct listener *l;
 	struct service *s;
@@ -88,13 +145,13 @@ int switch_port_busy(struct switcher *sw, struct service *list, struct service *
 	if (!me->spec.port)
 		return 0;
 	for (s = list; s; s = s->next)
-		if (s != me && s->spec.port == me->spec.port && !switch_shares_port(me, s) &&
+		if (s != me && s->spec.port == me->spec.port && !handover_shares_port(me, s) &&
 		    service_group_alive(s))
 			return 1;
 	l = listeners_find(&sw->ls, me->spec.port);
-	if (!l || l == me->listener)
+	if (!l || (me->ho && l == me->ho->listener))
 		return 0;
-	if (me->sock_mode && listeners_same_host(l, me->spec.host, me->spec.port))
+	if (handover_mode(me) && listeners_same_host(l, me->spec.host, me->spec.port))
 		return 0;
 	if (l->users == 0) {
 		/* Inherited from systemd but not usable here: let the port go. */
@@ -123,17 +180,27 @@ static void start_env_free(struct start_env *e)
 	free(e->node_options);
 }
 
-static int start_env_build(const struct switcher *sw, const struct service *s, struct start_env *e)
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+static int start_env_build(const struct handover *sw, const struct service *s, struct start_env *e)
 {
-	static const char *const ours[] = {"LISTEN_FDS",   "LISTEN_PID",      "LISTEN_FDNAMES",
-	                                   "NODE_OPTIONS", "SLIPWAY_GATE_FD", "NODE_CHANNEL_FD"};
-	int node = s->sock_mode == SOCK_PRELOAD;
-	size_t n = 0, i, k, w = 0, len = strlen(s->spec.name) + 16, nours = node ? 6 : 3;
+	static const char *const ours[] = {
+	    "LISTEN_FDS",      "LISTEN_PID",      "LISTEN_FDNAMES",  "NODE_OPTIONS",
+	    "SLIPWAY_GATE_FD", "NODE_CHANNEL_FD", "SLIPWAY_BACKLOG", "SLIPWAY_GATE_BACKLOG"};
+	static const char *const preload_env[] = {
+	    "SLIPWAY_GATE_FD=" STR(HANDOVER_FD_GATE), "NODE_CHANNEL_FD=" STR(HANDOVER_FD_CHANNEL),
+	    "SLIPWAY_BACKLOG=" STR(LISTENER_BACKLOG),
+	    "SLIPWAY_GATE_BACKLOG=" STR(LISTENER_GATE_BACKLOG)};
+	int node = handover_mode(s) == SOCK_PRELOAD;
+	size_t n = 0, i, k, w = 0, len = strlen(s->spec.name) + 16;
+	size_t nours = node ? sizeof(ours) / sizeof(ours[0]) : 3;
 
 	memset(e, 0, sizeof(*e));
 	while (s->spec.envp[n])
 		n++;
-	e->env = calloc(n + 8, sizeof(char *));
+	/* The spec's, three LISTEN_ variables, NODE_OPTIONS, the preload's and the NULL. */
+	e->env = calloc(n + 5 + sizeof(preload_env) / sizeof(preload_env[0]), sizeof(char *));
 	e->fdnames = malloc(len);
 	e->listen_pid = calloc(1, 40); /* "LISTEN_PID=" and the digits the child writes */
 	if (node)
@@ -160,15 +227,15 @@ static int start_env_build(const struct switcher *sw, const struct service *s, s
 	e->env[w++] = "LISTEN_FDS=1";
 	if (node) {
 		e->env[w++] = e->node_options;
-		e->env[w++] = "SLIPWAY_GATE_FD=4";
-		e->env[w++] = "NODE_CHANNEL_FD=5";
+		for (k = 0; k < sizeof(preload_env) / sizeof(preload_env[0]); k++)
+			e->env[w++] = (char *)preload_env[k];
 	}
 	e->env[w] = NULL;
 	return 0;
 }
 
 /* A server that takes fd 3 itself: the public socket and the systemd variables only. */
-static int start_inherit(struct switcher *sw, struct service *s, uint64_t now, struct err *err)
+static int start_inherit(struct handover *sw, struct service *s, uint64_t now, struct err *err)
 {
 	struct spawn_req req;
 	struct spawn_pass pass;
@@ -180,7 +247,7 @@ static int start_inherit(struct switcher *sw, struct service *s, uint64_t now, s
 	req.argv = s->spec.argv;
 	req.envp = e.env;
 	req.cwd = s->spec.cwd;
-	pass.fds = &s->listener->fd;
+	pass.fds = &s->ho->listener->fd;
 	pass.nfds = 1;
 	pass.listen_pid = e.listen_pid;
 	rc = service_spawn(s, &req, &pass, now, err);
@@ -188,19 +255,19 @@ static int start_inherit(struct switcher *sw, struct service *s, uint64_t now, s
 	return rc;
 }
 
-int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct err *err)
+int handover_start(struct handover *sw, struct service *s, uint64_t now, struct err *err)
 {
 	struct spawn_req req;
 	struct spawn_pass pass;
 	struct start_env e;
 	int fds[3], gate = -1, ch[2] = {-1, -1}, gate_port = 0, rc = -1;
 
-	if (!s->sock_mode)
+	if (!handover_mode(s))
 		return service_start(s, now, err);
-	if (!s->listener &&
-	    !(s->listener = listeners_get(&sw->ls, s->spec.host, s->spec.port, err)))
+	if (!s->ho->listener &&
+	    !(s->ho->listener = listeners_get(&sw->ls, s->spec.host, s->spec.port, err)))
 		return -1;
-	if (s->sock_mode == SOCK_INHERIT)
+	if (s->ho->mode == SOCK_INHERIT)
 		return start_inherit(sw, s, now, err);
 	if ((gate = listeners_gate(&gate_port, err)) < 0)
 		return -1;
@@ -212,9 +279,10 @@ int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct er
 		fail_oom(err);
 		goto out;
 	}
-	fds[FD_PUBLIC - 3] = s->listener->fd;
-	fds[FD_GATE - 3] = gate;
-	fds[FD_CHANNEL - 3] = ch[1];
+	/* spawn passes fds[i] as descriptor 3 + i. */
+	fds[HANDOVER_FD_PUBLIC - 3] = s->ho->listener->fd;
+	fds[HANDOVER_FD_GATE - 3] = gate;
+	fds[HANDOVER_FD_CHANNEL - 3] = ch[1];
 	req.argv = s->spec.argv;
 	req.envp = e.env;
 	req.cwd = s->spec.cwd;
@@ -225,13 +293,13 @@ int switch_start(struct switcher *sw, struct service *s, uint64_t now, struct er
 	start_env_free(&e);
 	if (rc == 0) {
 		fcntl(ch[0], F_SETFL, O_NONBLOCK);
-		s->ctl_fd = ch[0];
+		s->ho->ctl_fd = ch[0];
 		ch[0] = -1;
-		s->gate_port = gate_port;
-		s->serving = 0;
-		s->app_listening = 0;
-		s->promotions = 0;
-		s->ctl_len = 0;
+		s->ho->gate_port = gate_port;
+		s->ho->serving = 0;
+		s->ho->app_listening = 0;
+		s->ho->promotions = 0;
+		s->ho->ctl_len = 0;
 	}
 out:
 	if (gate >= 0)
@@ -256,7 +324,7 @@ static int send_ctl(struct service *s, const char *op, int fd)
 	struct msghdr mh;
 	int n;
 
-	if (s->ctl_fd < 0)
+	if (s->ho->ctl_fd < 0)
 		return -1;
 	if (fd >= 0)
 		n = snprintf(
@@ -283,43 +351,43 @@ static int send_ctl(struct service *s, const char *op, int fd)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
-	while (sendmsg(s->ctl_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+	while (sendmsg(s->ho->ctl_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		if (errno != EINTR)
 			return -1;
 	return 0;
 }
 
-static void demote(struct switcher *sw, struct service *s)
+static void demote(struct handover *sw, struct service *s)
 {
-	if (!s->serving)
+	if (!s->ho->serving)
 		return;
-	s->serving = 0;
+	s->ho->serving = 0;
 	if (send_ctl(s, "demote", -1) < 0)
 		say(sw, "warning: %s: cannot tell pid %ld to stop accepting: %s", s->spec.name,
 		    (long)s->pid, strerror(errno));
 }
 
-void switch_promote(struct switcher *sw, struct service *list, struct service *s)
+void handover_promote(struct handover *sw, struct service *list, struct service *s)
 {
 	struct service *o;
 	char after[64] = "";
 
-	if (s->sock_mode != SOCK_PRELOAD || s->serving || !s->pid)
+	if (handover_mode(s) != SOCK_PRELOAD || s->ho->serving || !s->pid)
 		return;
 	/* The first promotion accepts on fd 3; after a demotion the process has closed its
 	 * copy, so the socket travels with the message. */
-	if (send_ctl(s, "promote", s->promotions ? s->listener->fd : -1) < 0) {
+	if (send_ctl(s, "promote", s->ho->promotions ? s->ho->listener->fd : -1) < 0) {
 		say(sw, "warning: %s: cannot tell pid %ld to accept: %s", s->spec.name,
 		    (long)s->pid, strerror(errno));
 		return;
 	}
-	s->serving = 1;
-	s->promotions++;
-	if (sw->switch_began)
+	s->ho->serving = 1;
+	s->ho->promotions++;
+	if (sw->switch_began && *sw->switch_began)
 		snprintf(after, sizeof(after), ", %llu ms after the switch began",
-		         (unsigned long long)(clock_mono_ms() - sw->switch_began));
+		         (unsigned long long)(clock_mono_ms() - *sw->switch_began));
 	for (o = list; o; o = o->next)
-		if (o != s && o->listener == s->listener && o->serving) {
+		if (o != s && o->ho && o->ho->listener == s->ho->listener && o->ho->serving) {
 			demote(sw, o);
 			say(sw,
 			    "%s: pid %ld (release %s) serves port %d%s; pid %ld (release %s) stops "
@@ -332,34 +400,34 @@ void switch_promote(struct switcher *sw, struct service *list, struct service *s
 	    s->spec.port, after);
 }
 
-void switch_restore(struct switcher *sw, struct service *list, unsigned gen)
+void handover_restore(struct handover *sw, struct service *list, unsigned gen)
 {
 	struct service *s;
 
 	for (s = list; s; s = s->next)
-		if (s->gen == gen && s->sock_mode == SOCK_PRELOAD && !s->retiring &&
+		if (s->gen == gen && handover_mode(s) == SOCK_PRELOAD && !s->retiring &&
 		    s->state == SVC_READY)
-			switch_promote(sw, list, s);
+			handover_promote(sw, list, s);
 }
 
-int switch_keep_warm(struct switcher *sw, struct service *list, struct service *s, uint64_t now)
+int handover_keep_warm(struct handover *sw, struct service *list, struct service *s, uint64_t now)
 {
 	struct service *o;
 	char d[32];
 
-	if (s->sock_mode != SOCK_PRELOAD || !sw->warm_ms || s->state != SVC_READY || !s->pid ||
+	if (handover_mode(s) != SOCK_PRELOAD || !sw->warm_ms || s->state != SVC_READY || !s->pid ||
 	    s->retiring)
 		return 0;
 	for (o = list; o; o = o->next)
-		if (o != s && o->warm_until && o->listener == s->listener) {
-			o->warm_until = 0;
+		if (o != s && handover_is_warm(o) && o->ho->listener == s->ho->listener) {
+			o->ho->warm_until = 0;
 			sw->stop(sw->ctx, o, now, "a newer release is kept warm");
 		}
 	demote(sw, s);
 	s->retiring = 1;
-	s->warm_until = now + sw->warm_ms;
-	s->warm_checked_at = 0;
-	s->warm_fails = 0;
+	s->ho->warm_until = now + sw->warm_ms;
+	s->ho->warm_checked_at = 0;
+	s->ho->warm_fails = 0;
 	s->next_probe_at = now;
 	logsink_fmt_ms(sw->warm_ms, d, sizeof(d));
 	say(sw, "%s: pid %ld (release %s) is kept warm for %s: a rollback to it is a promotion",
@@ -380,21 +448,21 @@ static int same_str(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
-int switch_adopt_warm(struct switcher *sw, struct service *list, struct service *warm,
-                      const struct svc_spec *spec, unsigned gen, uint64_t now)
+int handover_adopt_warm(struct handover *sw, struct service *list, struct service *warm,
+                        const struct svc_spec *spec, unsigned gen, uint64_t now)
 {
 	const struct svc_spec *w = &warm->spec;
-	uint64_t age = warm->warm_checked_at ? now - warm->warm_checked_at : UINT64_MAX;
+	uint64_t age = warm->ho->warm_checked_at ? now - warm->ho->warm_checked_at : UINT64_MAX;
 
 	if (!same_strv(w->argv, spec->argv) || !same_strv(w->envp, spec->envp) ||
 	    !same_str(w->cwd, spec->cwd) || !same_str(w->host, spec->host) ||
 	    w->port != spec->port || w->ready != spec->ready ||
 	    !same_str(w->ready_path, spec->ready_path)) {
-		warm->warm_until = 0;
+		warm->ho->warm_until = 0;
 		sw->stop(sw->ctx, warm, now, "its environment changed since it was started");
 		return 0;
 	}
-	warm->warm_until = 0;
+	warm->ho->warm_until = 0;
 	warm->retiring = 0;
 	warm->gen = gen;
 	warm->started_at = now;
@@ -406,7 +474,7 @@ int switch_adopt_warm(struct switcher *sw, struct service *list, struct service 
 		    warm->spec.name, (long)warm->pid, warm->version, (unsigned long long)age, gen);
 		warm->ready_at = now;
 		service_set_state(warm, SVC_READY, now);
-		switch_promote(sw, list, warm);
+		handover_promote(sw, list, warm);
 		return 1;
 	}
 	service_set_state(warm, SVC_STARTING, now);
@@ -418,31 +486,38 @@ int switch_adopt_warm(struct switcher *sw, struct service *list, struct service 
 	return 1;
 }
 
-static void warm_checked(struct switcher *sw, struct service *s, enum probe_result r, uint64_t now)
+static void warm_checked(struct handover *sw, struct service *s, enum probe_result r, uint64_t now)
 {
 	s->next_probe_at = now + WARM_CHECK_MS;
 	if (r == PROBE_OK) {
-		s->warm_checked_at = now;
-		s->warm_fails = 0;
+		s->ho->warm_checked_at = now;
+		s->ho->warm_fails = 0;
 		return;
 	}
-	if (++s->warm_fails < 3)
+	if (++s->ho->warm_fails < 3)
 		return;
-	s->warm_until = 0;
+	s->ho->warm_until = 0;
 	sw->stop(sw->ctx, s, now, "it failed its readiness check 3 times while warm");
 }
 
-void switch_warm_tick(struct switcher *sw, struct service *s, uint64_t now)
+void handover_warm_tick(struct handover *sw, struct service *s, uint64_t now)
 {
+	if (!handover_is_warm(s))
+		return;
+	if (now >= s->ho->warm_until) {
+		s->ho->warm_until = 0;
+		sw->stop(sw->ctx, s, now, "its warm time is over");
+		return;
+	}
 	if (s->probe.fd >= 0 && now >= s->probe_deadline)
 		warm_checked(sw, s, probe_expire(&s->probe), now);
-	if (s->warm_until && s->probe.fd < 0 && now >= s->next_probe_at) {
-		if (s->sock_mode == SOCK_PRELOAD && s->spec.ready == READY_TCP) {
+	if (s->ho->warm_until && s->probe.fd < 0 && now >= s->next_probe_at) {
+		if (s->ho->mode == SOCK_PRELOAD && s->spec.ready == READY_TCP) {
 			/* The process reported its listen(); nothing to ask it while warm. */
 			warm_checked(sw, s, PROBE_OK, now);
 		} else if (s->spec.ready == READY_NONE) {
 			warm_checked(sw, s, PROBE_OK, now);
-		} else if (probe_begin(&s->probe, s->spec.ready, switch_probe_port(s),
+		} else if (probe_begin(&s->probe, s->spec.ready, handover_probe_port(s),
 		                       s->spec.ready_path) == PROBE_PENDING) {
 			s->probe_deadline = now + 1000;
 		} else {
@@ -451,7 +526,7 @@ void switch_warm_tick(struct switcher *sw, struct service *s, uint64_t now)
 	}
 }
 
-void switch_warm_probe_step(struct switcher *sw, struct service *s, uint64_t now)
+void handover_warm_probe_step(struct handover *sw, struct service *s, uint64_t now)
 {
 	enum probe_result r = probe_step(&s->probe);
 
@@ -459,17 +534,21 @@ void switch_warm_probe_step(struct switcher *sw, struct service *s, uint64_t now
 		warm_checked(sw, s, r, now);
 }
 
-uint64_t switch_warm_wakeup(const struct service *s)
+uint64_t handover_warm_wakeup(const struct service *s)
 {
-	return s->probe.fd >= 0 ? s->probe_deadline : s->next_probe_at;
+	uint64_t t = s->probe.fd >= 0 ? s->probe_deadline : s->next_probe_at;
+
+	if (!handover_is_warm(s))
+		return UINT64_MAX;
+	return t < s->ho->warm_until ? t : s->ho->warm_until;
 }
 
-void switch_read_ctl(struct switcher *sw, struct service *s)
+void handover_read_ctl(struct handover *sw, struct service *s)
 {
 	(void)sw;
-	while (s->ctl_fd >= 0) {
-		ssize_t r =
-		    read(s->ctl_fd, s->ctl_buf + s->ctl_len, sizeof(s->ctl_buf) - s->ctl_len);
+	while (s->ho && s->ho->ctl_fd >= 0) {
+		ssize_t r = read(s->ho->ctl_fd, s->ho->ctl_buf + s->ho->ctl_len,
+		                 sizeof(s->ho->ctl_buf) - s->ho->ctl_len);
 		char *nl;
 
 		if (r < 0 && errno == EINTR)
@@ -477,25 +556,35 @@ void switch_read_ctl(struct switcher *sw, struct service *s)
 		if (r < 0 && errno == EAGAIN)
 			return;
 		if (r <= 0) {
-			close(s->ctl_fd);
-			s->ctl_fd = -1;
+			close(s->ho->ctl_fd);
+			s->ho->ctl_fd = -1;
 			return;
 		}
-		s->ctl_len += (size_t)r;
-		while ((nl = memchr(s->ctl_buf, '\n', s->ctl_len))) {
+		s->ho->ctl_len += (size_t)r;
+		while ((nl = memchr(s->ho->ctl_buf, '\n', s->ho->ctl_len))) {
 			*nl = '\0';
-			if (strstr(s->ctl_buf, "\"slipway\":\"listening\""))
-				s->app_listening = 1;
-			s->ctl_len -= (size_t)(nl + 1 - s->ctl_buf);
-			memmove(s->ctl_buf, nl + 1, s->ctl_len);
+			if (strstr(s->ho->ctl_buf, "\"slipway\":\"listening\""))
+				s->ho->app_listening = 1;
+			s->ho->ctl_len -= (size_t)(nl + 1 - s->ho->ctl_buf);
+			memmove(s->ho->ctl_buf, nl + 1, s->ho->ctl_len);
 		}
-		if (s->ctl_len == sizeof(s->ctl_buf))
-			s->ctl_len = 0; /* a line this long is nothing we asked for */
+		if (s->ho->ctl_len == sizeof(s->ho->ctl_buf))
+			s->ho->ctl_len = 0; /* a line this long is nothing we asked for */
 	}
 }
 
-void switch_forget(struct switcher *sw, struct service *s)
+void handover_forget(struct handover *sw, struct service *s)
 {
-	listeners_put(&sw->ls, s->listener);
-	s->listener = NULL;
+	if (s->ho)
+		listeners_put(&sw->ls, s->ho->listener);
+	handover_detach(s);
+}
+
+void handover_detach(struct service *s)
+{
+	if (!s->ho)
+		return;
+	handover_reaped(s);
+	free(s->ho);
+	s->ho = NULL;
 }
