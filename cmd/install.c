@@ -27,11 +27,8 @@
 	"                          and switching back to an installed older release\n"             \
 	"                          when activating (recorded in the history)\n"                    \
 	"  -x, --sig SIGFILE       the signature (default: ARCHIVE.minisig)\n"                     \
-	"  -p, --pubkey PUBFILE    must be the store's pinned key (a check, never a new trust)\n"  \
-	"      --max-entries N     most archive entries accepted (default 500000)\n"               \
-	"      --max-bytes N       most bytes of files accepted (default 8589934592)\n"            \
-	"      --max-ratio N       most uncompressed bytes per compressed byte (default 200)\n"    \
-	"  -h, --help              show this help\n"                                               \
+	"  -p, --pubkey PUBFILE    must be the store's pinned key (a check, never a new "          \
+	"trust)\n" CMD_LIMITS_HELP "  -h, --help              show this help\n"                    \
 	"\n"                                                                                       \
 	"Exit status: 0 installed (or already installed from the same archive), 1 the archive\n"   \
 	"was refused (signature, downgrade, hostile or inconsistent content), 2 usage,\n"          \

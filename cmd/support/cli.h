@@ -5,6 +5,7 @@
 #define SLIPWAY_CMD_CLI_H
 
 #include "release/base/error.h"
+#include "release/store/extract.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +16,23 @@ enum {
 	EXIT_USAGE = 2, /* bad command line */
 	EXIT_FAIL = 3,  /* the environment failed us: I/O error, disk full, store locked, ... */
 };
+
+#define CMD_STR_(x) #x
+#define CMD_STR(x)  CMD_STR_(x)
+
+/* The --help lines of the extraction limits (install, deploy, export-oci), with the
+ * defaults extract.h defines. */
+#define CMD_LIMITS_HELP                                                                            \
+	"      --max-entries N     most archive entries accepted (default " CMD_STR(               \
+	    EXTRACT_DEFAULT_MAX_ENTRIES) ")\n"                                                     \
+	                                 "      --max-bytes N       most bytes of files accepted " \
+	                                 "(default " CMD_STR(                                      \
+	                                     EXTRACT_DEFAULT_MAX_BYTES) ")\n"                      \
+	                                                                "      --max-ratio N     " \
+	                                                                "  most uncompressed "     \
+	                                                                "bytes per compressed "    \
+	                                                                "byte (default " CMD_STR(  \
+	                                                                    EXTRACT_DEFAULT_MAX_RATIO) ")\n"
 
 /* The common options a command may take besides -h/--help (which every command takes). */
 enum {

@@ -2,6 +2,7 @@
 #include "release/oci/layer.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/store/store.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -224,8 +225,8 @@ static int put_tree(struct layer_ctx *c, struct err *err)
 			goto out;
 		rc = -1;
 	}
-	sprintf(path, "%s/current", c->in->prefix);
-	snprintf(target, sizeof(target), "releases/%s", m->version);
+	sprintf(path, "%s/" STORE_CURRENT, c->in->prefix);
+	snprintf(target, sizeof(target), STORE_RELEASES "/%s", m->version);
 	if (put_symlink(c, path, target, err) < 0)
 		goto out;
 	rc = 0;

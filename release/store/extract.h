@@ -28,9 +28,10 @@ struct extract_limits {
 	uint64_t max_ratio;   /* uncompressed bytes per compressed byte */
 };
 
-#define EXTRACT_DEFAULT_MAX_ENTRIES 500000ull
-#define EXTRACT_DEFAULT_MAX_BYTES   (8ull << 30)
-#define EXTRACT_DEFAULT_MAX_RATIO   200ull
+/* Plain decimal literals, so the commands' --help can print them (cmd/support/cli.h). */
+#define EXTRACT_DEFAULT_MAX_ENTRIES 500000
+#define EXTRACT_DEFAULT_MAX_BYTES   8589934592 /* 8 GiB */
+#define EXTRACT_DEFAULT_MAX_RATIO   200
 
 void extract_limits_default(struct extract_limits *lim);
 
