@@ -48,17 +48,9 @@ assert_file() { [ -f "$1" ] || fail "missing file $1"; }
 assert_no_file() { [ ! -e "$1" ] && [ ! -L "$1" ] || fail "unexpected $1"; }
 assert_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
 
-# poll_for SECONDS CMD...: retries CMD (output discarded) every 0.05 s until it succeeds;
-# returns 1 after SECONDS without success. For callers that say themselves what went wrong.
-poll_for() {
-	local limit=$1 i=0
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt $((limit * 20)) ] || return 1
-		sleep 0.05
-	done
-}
+# poll_for SECONDS CMD... (tests/e2e/poll.sh): retries CMD every 0.05 s until it succeeds;
+# returns 1 after SECONDS without success.
+source "$(dirname "${BASH_SOURCE[0]}")/poll.sh"
 
 # wait_for SECONDS CMD...: as poll_for, but a timeout fails the test, naming CMD.
 wait_for() {

@@ -6,25 +6,16 @@ D="$T/demo"
 # setsid: the demo gets its own process group, like a foreground job on a terminal.
 setsid env DEMO_DIR="$D" SLIPWAY="$SLIPWAY" bash "$REPO/examples/demo.sh" >demo.out 2>&1 &
 pid=$!
-for i in $(seq 3000); do
-	grep -q "Change the page and pack v2" demo.out && break
-	kill -0 "$pid" 2>/dev/null || fail "the demo ended early: $(tail -30 demo.out)"
-	sleep 0.1
-done
+# demo_at TEXT: the demo printed TEXT, or ended (the line after the wait tells which).
+demo_at() { grep -q -- "$1" demo.out || ! kill -0 "$pid" 2>/dev/null; }
+demo_gone() { ! kill -0 "$pid" 2>/dev/null; }
+poll_for 300 demo_at "Change the page and pack v2"
 grep -q "Change the page and pack v2" demo.out || fail "the demo never served v1: $(tail -30 demo.out)"
 # Interrupt while v2 is being packed: once the demo has printed the pack command.
-for i in $(seq 600); do
-	grep -q -- "--serial 2" demo.out && break
-	kill -0 "$pid" 2>/dev/null || fail "the demo ended early: $(tail -30 demo.out)"
-	sleep 0.1
-done
+poll_for 60 demo_at "--serial 2"
 grep -q -- "--serial 2" demo.out || fail "the demo never started packing v2: $(tail -30 demo.out)"
 kill -INT -- "-$pid"
-for i in $(seq 900); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$pid" 2>/dev/null && fail "the demo is still running 90s after SIGINT: $(tail -20 demo.out)"
+poll_for 90 demo_gone || fail "the demo is still running 90s after SIGINT: $(tail -20 demo.out)"
 wait "$pid"
 rc=$?
 [ "$rc" -ne 0 ] || fail "an interrupted demo exited 0"

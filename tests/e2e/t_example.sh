@@ -26,7 +26,7 @@ expect_rc 2 python3 "$agent" frob
 # The stand-in LiveKit server it registers with and takes consultations from.
 python3 "$REPO/tests/e2e/livekit_standin.py" serve --port-file lk.port >livekit.log 2>&1 &
 pids+=("$!")
-for i in $(seq 100); do [ -s lk.port ] && break; sleep 0.1; done
+poll_for 10 test -s lk.port
 lk() { python3 "$REPO/tests/e2e/livekit_standin.py" ctl "$(cat lk.port)" "$1"; }
 export LIVEKIT_URL=ws://127.0.0.1:$(cat lk.port) LIVEKIT_API_KEY=test-key LIVEKIT_API_SECRET=test-secret
 export AGENT_CONNECT_SECONDS=0.5 AGENT_JOB_INIT_SECONDS=0.2
@@ -108,10 +108,7 @@ cp -r app/public app/.next/standalone/public
 port=$(free_port)
 (cd app/.next/standalone && PORT=$port HOSTNAME=127.0.0.1 SLIPWAY_VERSION=vtest exec node server.js) >web.log 2>&1 &
 pids+=("$!")
-for i in $(seq 100); do
-	curl -sf "http://127.0.0.1:$port/api/health" >health.json 2>/dev/null && break
-	sleep 0.1
-done
+poll_for 10 curl -sf -o health.json "http://127.0.0.1:$port/api/health"
 assert_contains "$(cat health.json)" '"status":"ok"' "/api/health"
 version=v1 # fixture_mediai_built builds release v1, as `slipway pack` of a v1 tag does
 assert_contains "$(cat health.json)" "\"release\":\"$version\"" "/api/health"

@@ -53,10 +53,9 @@ mkdir "$T/x" && tar -C "$T/x" -xf "$A" || fail "GNU tar cannot extract"
 port=$(free_port)
 (cd "$T/x/.next/standalone" && exec env -u NODE_OPTIONS PORT="$port" HOSTNAME=127.0.0.1 node server.js) >"$T/server.log" 2>&1 &
 server=$!
-for _ in $(seq 150); do
-	code=$(curl -s -o "$T/page.html" -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null) && [ "$code" = 200 ] && break
-	sleep 0.1
-done
+served() { code=$(curl -s -o "$T/page.html" -w '%{http_code}' "http://127.0.0.1:$port/") && [ "$code" = 200 ]; }
+code=
+poll_for 15 served
 assert_eq "$code" 200 "GET / (server log: $(cat "$T/server.log"))"
 assert_contains "$(cat "$T/page.html")" "id=\"release\">v1<" "page (the build saw SLIPWAY_VERSION)"
 asset=$(grep -o '/_next/static/[^"]*\.js' "$T/page.html" | head -1)

@@ -42,12 +42,7 @@ head -c 120000000 /dev/urandom >"$T/p/public/big.bin"
 mkdir "$T/int"
 "$SLIPWAY" pack "$T/p" -o "$T/int" --unsigned --no-build --allow-dirty >"$T/int.out" 2>&1 &
 pid=$!
-seen=
-for _ in $(seq 600); do
-	if compgen -G "$T/int/.demo-*.tmp-*" >/dev/null; then seen=1; break; fi
-	sleep 0.01
-done
-[ -n "$seen" ] || fail "the temporary archive never appeared: $(cat "$T/int.out")"
+poll_for 6 compgen -G "$T/int/.demo-*.tmp-*" || fail "the temporary archive never appeared: $(cat "$T/int.out")"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

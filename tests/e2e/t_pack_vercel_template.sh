@@ -38,31 +38,31 @@ echo "HOSTNAME=127.0.0.1" >>"$S/shared/env"
 
 cat >serve.sh <<'SH'
 set -u
+source "$POLL_SH"
 ip link set lo up || exit 10
 "$SLIPWAY" run --root "$S" >run.log 2>&1 &
 run=$!
+# page_up: the page answers 200, or slipway run ended (the checks below tell which).
+page_up() {
+	code=$(curl -s -o page.html -w '%{http_code}' --max-time 2 http://127.0.0.1:5000/) &&
+		[ "$code" = 200 ] || ! kill -0 "$run" 2>/dev/null
+}
+status_ready() { "$SLIPWAY" status --root "$S" >status.txt 2>&1; grep -q "web        ready" status.txt; }
+run_gone() { ! kill -0 "$run" 2>/dev/null; }
 code=
-for _ in $(seq 600); do
-	code=$(curl -s -o page.html -w '%{http_code}' --max-time 2 http://127.0.0.1:5000/) && [ "$code" = 200 ] && break
-	kill -0 "$run" 2>/dev/null || break
-	sleep 0.1
-done
+poll_for 60 page_up
 echo "$code" >page.code
 asset=$(grep -o '/_next/static/[^"]*\.js' page.html 2>/dev/null | head -1)
 echo "$asset" >asset.path
 [ -n "$asset" ] && curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:5000$asset" >asset.code
-for _ in $(seq 200); do
-	"$SLIPWAY" status --root "$S" >status.txt 2>&1
-	grep -q "web        ready" status.txt && break
-	sleep 0.1
-done
+poll_for 20 status_ready
 kill -TERM "$run"
-for _ in $(seq 300); do kill -0 "$run" 2>/dev/null || break; sleep 0.1; done
+poll_for 30 run_gone
 kill -KILL "$run" 2>/dev/null
 wait "$run"
 echo $? >run.rc
 SH
-S=$S unshare --net bash serve.sh || fail "serve.sh failed ($?): $(cat run.log 2>/dev/null)"
+S=$S POLL_SH=$REPO/tests/e2e/poll.sh unshare --net bash serve.sh || fail "serve.sh failed ($?): $(cat run.log 2>/dev/null)"
 assert_eq "$(cat page.code)" 200 "GET / (run log: $(cat run.log))"
 assert_contains "$(cat page.html)" "Served by slipway without a slipway.ini" "page"
 [ -n "$(cat asset.path)" ] || fail "the page references no /_next/static script"

@@ -30,11 +30,8 @@ while True:
 }
 SLIPWAY_BACKOFF_MIN_MS=100 SLIPWAY_BACKOFF_MAX_MS=100 "$SLIPWAY" run --root store |
 	slow_reader run.log &
-for i in $(seq 100); do
-	RUN_PID=$(pgrep -f -- "$SLIPWAY run --root store" | head -1)
-	[ -n "$RUN_PID" ] && break
-	sleep 0.05
-done
+run_pid() { RUN_PID=$(pgrep -f -- "$SLIPWAY run --root store" | head -1) && [ -n "$RUN_PID" ]; }
+poll_for 5 run_pid
 [ -n "$RUN_PID" ] || fail "slipway run did not start"
 
 state() { "$PY" -c 'import json,sys
@@ -51,8 +48,8 @@ page_is "$port" "release A" || fail "web does not answer"
 
 t0=$(date +%s%N)
 kill -TERM "$RUN_PID"
-for i in $(seq 200); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.05; done
-kill -0 "$RUN_PID" 2>/dev/null && fail "slipway did not stop within 10 s of SIGTERM"
+gone() { ! kill -0 "$RUN_PID" 2>/dev/null; }
+poll_for 10 gone || fail "slipway did not stop within 10 s of SIGTERM"
 ms=$((($(date +%s%N) - t0) / 1000000))
 wait
 RUN_PID=

@@ -48,7 +48,7 @@ else
 	LK_PID=$!
 	lk() { "$py" "$repo/tests/e2e/livekit_standin.py" ctl "$LK_PORT" "$1"; }
 fi
-wait_until 10 test -s "$W/lk.port" || die "the stand-in LiveKit server did not start"
+poll_for 10 test -s "$W/lk.port" || die "the stand-in LiveKit server did not start"
 LK_PORT=$(cat "$W/lk.port")
 # stat EXPR: a Python expression over the server's stats `s`.
 stat() { lk stats | "$py" -c 'import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
@@ -88,11 +88,11 @@ done
 "$SLIPWAY" deploy v1.tar.zst --root store >/dev/null || die "deploy v1"
 "$SLIPWAY" run --root store >run.log 2>&1 &
 RUN_PID=$!
-wait_until 180 grep -q "release v1 is live" run.log || die "v1 never went live"
+poll_for 180 grep -q "release v1 is live" run.log || die "v1 never went live"
 t0=$(date +%s%N)
 for i in $(seq 2 $((deploys + 1))); do
 	lk dispatch >"dispatch-$i.json" || die "no worker took call $((i - 1))"
-	wait_until 60 calls_live $((i - 1)) || die "call $((i - 1)) never went live"
+	poll_for 60 calls_live $((i - 1)) || die "call $((i - 1)) never went live"
 	ts=$(date +%s%N)
 	"$SLIPWAY" deploy "v$i.tar.zst" --root store --wait >"deploy-$i.out" 2>&1 ||
 		die "deploy v$i --wait failed: $(cat "deploy-$i.out")"
@@ -102,7 +102,7 @@ total_ms=$((($(date +%s%N) - t0) / 1000000))
 lk end >/dev/null || die "could not end the calls"
 # Every replaced worker finishes its drain once its call is over.
 old_left() { [ "$(grep -cE 'agent: stopped \(pid [0-9]+ ' run.log)" -ge "$deploys" ]; }
-wait_until 300 old_left || die "the replaced workers did not all finish their drain"
+poll_for 300 old_left || die "the replaced workers did not all finish their drain"
 kill -TERM "$RUN_PID"
 wait "$RUN_PID"
 run_rc=$?

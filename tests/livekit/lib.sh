@@ -9,15 +9,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_until SECONDS CMD...: retries CMD every 0.1 s.
-wait_until() {
-	local n=$(($1 * 10))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
+# poll_for SECONDS CMD...: the tests' one wait with a deadline.
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e/poll.sh"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("",0)); print(s.getsockname()[1])'; }

@@ -23,7 +23,7 @@ source "$here/lib.sh"
 cd "$W" || exit 1
 LK_MODULES=$LK_MODULES PORT_FILE="$W/lk.port" node "$here/standin_server.mjs" >livekit.log 2>&1 &
 LK_PID=$!
-wait_until 10 test -s lk.port || fail "the stand-in LiveKit server did not start"
+poll_for 10 test -s lk.port || fail "the stand-in LiveKit server did not start"
 LK_PORT=$(cat lk.port)
 minisign -G -W -p test.pub -s test.key -c "slipway TEST KEY" >/dev/null 2>&1 || fail "minisign -G"
 mkdir -p tree
@@ -52,10 +52,10 @@ release F2 2 "{\"CHECK_FIXED_PORT\": \"$fixed\", \"LOG_LEVEL\": \"debug\"}"
 "$SLIPWAY" deploy F1.tar.zst --root store >/dev/null || fail "deploy F1"
 "$SLIPWAY" run --root store >run.log 2>&1 &
 RUN_PID=$!
-wait_until 180 grep -q "release F1 is live" run.log || fail "F1 never went live"
+poll_for 180 grep -q "release F1 is live" run.log || fail "F1 never went live"
 old=$(sed -n 's/.*agent: started pid \([0-9]*\)  release F1.*/\1/p' run.log)
 curl -sf -X POST "http://127.0.0.1:$LK_PORT/dispatch" >/dev/null || fail "dispatch"
-wait_until 60 grep -q "call AJ_1 live" livekit.log || fail "call not live"
+poll_for 60 grep -q "call AJ_1 live" livekit.log || fail "call not live"
 "$SLIPWAY" deploy F2.tar.zst --root store --wait >deploy.out 2>&1
 rc=$?
 [ "$rc" = 1 ] || fail "deploy --wait of F2 exited $rc: $(cat deploy.out)"
@@ -82,9 +82,9 @@ for mode in group process; do
 	"$SLIPWAY" deploy "K$mode.tar.zst" --root store >/dev/null || fail "deploy K$mode"
 	"$SLIPWAY" run --root store >"run-$mode.log" 2>&1 &
 	RUN_PID=$!
-	wait_until 180 grep -q "release K$mode is live" "run-$mode.log" || fail "K$mode never went live"
+	poll_for 180 grep -q "release K$mode is live" "run-$mode.log" || fail "K$mode never went live"
 	# Let the job process finish initialising, as in production between deploys.
-	wait_until 60 grep -q "job runner initialized" "run-$mode.log" ||
+	poll_for 60 grep -q "job runner initialized" "run-$mode.log" ||
 		fail "no job process initialised (K$mode)"
 	kill -TERM "$RUN_PID"
 	wait "$RUN_PID"
