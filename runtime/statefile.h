@@ -10,9 +10,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "release/store/store.h"
 #include "runtime/service.h"
 
-#define STATEFILE_DIR  "run"
+#define STATEFILE_DIR  STORE_RUN
 #define STATEFILE_NAME "state.json"
 #define STATEFILE_LOCK "supervisor.lock"
 #define STATEFILE_PID  "supervisor.pid"
@@ -35,7 +36,8 @@ struct state_snapshot {
 	const struct service *services; /* list */
 };
 
-/* Creates ROOT/run (0755) if needed and writes the snapshot atomically. */
+/* Creates ROOT/run (0755) if needed, checked as every store directory (store_dir_open), and
+ * writes the snapshot atomically. */
 int statefile_write(const char *root, const struct state_snapshot *snap, struct err *err);
 
 /* The state file, parsed: *out is a JSON object owned by the caller (json_object_put), or
