@@ -193,3 +193,14 @@ Test(envfile, many_names_parse_linearly, .timeout = 20)
 	envfile_release(&env);
 	free(text);
 }
+
+/* A FIFO in the secrets file's place is refused at once, never waited for (run and status). */
+Test(envfile, refuses_a_fifo_without_waiting, .timeout = 10)
+{
+	struct envfile env;
+	struct err err;
+
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(envfile_load(path, 1, &env, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
+}
