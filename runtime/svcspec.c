@@ -147,6 +147,8 @@ static int inherited(const char *kv, size_t kl)
 	                                   "WATCHDOG_USEC",
 	                                   "SLIPWAY_HEALTH_PORT",
 	                                   "SLIPWAY_SECRET_KEY_DATA",
+	                                   "SLIPWAY_GATE_FD",
+	                                   "NODE_CHANNEL_FD",
 	                                   NULL};
 	size_t i;
 

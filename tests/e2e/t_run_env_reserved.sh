@@ -32,7 +32,8 @@ done
 # SLIPWAY_SOCKET is the operator's switch: accepted, and the worker starts with no reserved
 # name in its environment, even when slipway's own environment has them.
 printf 'A=1\nSLIPWAY_SOCKET=off\n' >store/shared/env
-run_start store run.log SLIPWAY_READY_NONE_MS=100 SLIPWAY_HEALTH_PORT=4321 LISTEN_FDS=1
+run_start store run.log SLIPWAY_READY_NONE_MS=100 SLIPWAY_HEALTH_PORT=4321 LISTEN_FDS=1 \
+	NODE_CHANNEL_FD=9
 poll_for 10 grep -q "release 1.0 is live" run.log || fail "not live: $(cat run.log)"
 wait_for 5 test -e store/seen
 assert_eq "$(cat store/seen)" "" "reserved names the worker got"
