@@ -33,35 +33,101 @@ static int valid_key(const char *k, size_t n)
 	return 1;
 }
 
+/* FNV-1a: the index that keeps parsing linear in the number of names. */
+static size_t hash_key(const char *k, size_t n)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of `k` in the index: the one holding it, or the empty one where it would go. */
+static size_t *slot_of(const struct envfile *env, const char *k, size_t n)
+{
+	size_t mask = env->index_cap - 1, i = hash_key(k, n) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		size_t *slot = &env->index[i];
+
+		if (*slot == 0)
+			return slot;
+		if (!strncmp(env->vars[*slot - 1].key, k, n) && env->vars[*slot - 1].key[n] == '\0')
+			return slot;
+	}
+}
+
+/* Keeps the index at most half full (slots hold var index + 1; 0 is empty). */
+static int grow_index(struct envfile *env)
+{
+	size_t cap = env->index_cap ? env->index_cap * 2 : 64, *old = env->index;
+
+	if (env->index_cap && env->n + 1 <= env->index_cap / 2)
+		return 0;
+	if (!(env->index = calloc(cap, sizeof(*env->index)))) {
+		env->index = old;
+		return -1;
+	}
+	env->index_cap = cap;
+	for (size_t i = 0; i < env->n; i++)
+		*slot_of(env, env->vars[i].key, strlen(env->vars[i].key)) = i + 1;
+	free(old);
+	return 0;
+}
+
 static int set_var(struct envfile *env, const char *k, size_t kn, const char *v, size_t vn)
 {
-	size_t i;
-	char *key = strndup(k, kn), *value = strndup(v, vn);
-	struct manifest_env *grown;
+	char *key = NULL, *value = strndup(v, vn);
+	size_t *slot;
 
-	if (!key || !value)
+	if (!value || grow_index(env) < 0)
 		goto oom;
-	for (i = 0; i < env->n; i++)
-		if (!strcmp(env->vars[i].key, key)) {
-			wipe(env->vars[i].value);
-			free(env->vars[i].value);
-			env->vars[i].value = value;
-			free(key);
-			return 0;
-		}
-	grown = realloc(env->vars, (env->n + 1) * sizeof(*grown));
-	if (!grown)
+	slot = slot_of(env, k, kn);
+	if (*slot) {
+		struct manifest_env *e = &env->vars[*slot - 1];
+
+		wipe(e->value);
+		free(e->value);
+		e->value = value;
+		return 0;
+	}
+	if (env->n == env->cap) {
+		size_t cap = env->cap ? env->cap * 2 : 16;
+		struct manifest_env *grown = realloc(env->vars, cap * sizeof(*grown));
+
+		if (!grown)
+			goto oom;
+		env->vars = grown;
+		env->cap = cap;
+	}
+	if (!(key = strndup(k, kn)))
 		goto oom;
-	env->vars = grown;
 	env->vars[env->n].key = key;
 	env->vars[env->n].value = value;
-	env->n++;
+	*slot = ++env->n;
 	return 0;
 oom:
 	free(key);
 	wipe(value);
 	free(value);
 	return -1;
+}
+
+/* Names slipway sets or strips itself (specs/runtime.md "Environment"): from shared/env they
+ * would reach services slipway did not mean them for (a health port, a socket, a channel).
+ * SLIPWAY_SOCKET is the one SLIPWAY_ name that is the operator's to set. */
+static const char *reserved(const char *k, size_t n)
+{
+	if (n == 14 && !strncmp(k, "SLIPWAY_SOCKET", 14))
+		return NULL;
+	if (n >= 8 && !strncmp(k, "SLIPWAY_", 8))
+		return "SLIPWAY_*";
+	if (n >= 7 && !strncmp(k, "LISTEN_", 7))
+		return "LISTEN_*";
+	if (n == 15 && !strncmp(k, "NODE_CHANNEL_FD", 15))
+		return "NODE_CHANNEL_FD";
+	return NULL;
 }
 
 int envfile_parse(const char *text, size_t len, struct envfile *out, struct err *err)
@@ -93,6 +159,15 @@ int envfile_parse(const char *text, size_t len, struct envfile *out, struct err 
 			return fail(
 			    err, "line %u: expected KEY=VALUE with KEY made of [A-Za-z0-9_]", line);
 		}
+		if (reserved(k, (size_t)(eq - k))) {
+			const char *what = reserved(k, (size_t)(eq - k));
+
+			envfile_release(out);
+			return fail(err,
+			            "line %u: %.*s is reserved (%s): slipway sets it for the "
+			            "services itself; remove it",
+			            line, (int)(eq - k > 64 ? 64 : eq - k), k, what);
+		}
 		v = eq + 1;
 		if (ve - v >= 2 && (*v == '"' || *v == '\'') && ve[-1] == *v) {
 			v++;
@@ -121,8 +196,8 @@ int envfile_load(const char *path, int missing_ok, struct envfile *out, int *mis
 	memset(out, 0, sizeof(*out));
 	if (missing)
 		*missing = 0;
-	/* Non-blocking: a FIFO in its place is refused below, not waited for. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	/* Never waited for: a FIFO or a device in its place is refused, never opened blocking. */
+	fd = open_regular_at(AT_FDCWD, path, 1, &st, err);
 	if (fd < 0) {
 		if (errno == ENOENT && missing_ok) {
 			if (missing)
@@ -132,15 +207,7 @@ int envfile_load(const char *path, int missing_ok, struct envfile *out, int *mis
 		if (errno == ELOOP)
 			return fail(
 			    err, "%s: is a symlink; refusing to read secrets through a link", path);
-		return fail(err, "cannot open %s: %s", path, strerror(errno));
-	}
-	if (fstat(fd, &st) < 0) {
-		fail(err, "cannot stat %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fail(err, "%s: not a regular file", path);
-		goto out;
+		return fail_recast(err, ERR_REFUSED);
 	}
 	if (st.st_uid != geteuid()) {
 		fail(err, "%s: owned by uid %u, not by the running user (uid %u); refusing secrets",
@@ -172,8 +239,12 @@ out:
 
 const char *envfile_get(const struct envfile *env, const char *key)
 {
-	size_t i;
+	size_t i, *slot;
 
+	if (env->index) {
+		slot = slot_of(env, key, strlen(key));
+		return *slot ? env->vars[*slot - 1].value : NULL;
+	}
 	for (i = 0; i < env->n; i++)
 		if (!strcmp(env->vars[i].key, key))
 			return env->vars[i].value;
@@ -220,6 +291,6 @@ void envfile_release(struct envfile *env)
 		free(env->vars[i].value);
 	}
 	free(env->vars);
-	env->vars = NULL;
-	env->n = 0;
+	free(env->index);
+	memset(env, 0, sizeof(*env));
 }

@@ -17,6 +17,8 @@
 struct envfile {
 	struct manifest_env *vars; /* in file order; a later duplicate key replaces the earlier */
 	size_t n;
+	size_t cap;               /* of vars */
+	size_t *index, index_cap; /* hash index of the keys (var index + 1; 0 empty), or NULL */
 };
 
 /* Loads `path` into *out (zeroed first; release with envfile_release).
@@ -26,7 +28,10 @@ struct envfile {
 int envfile_load(const char *path, int missing_ok, struct envfile *out, int *missing,
                  struct err *err);
 
-/* Parses the text of an env file (no permission checks); used by envfile_load and the tests. */
+/* Parses the text of an env file (no permission checks); used by envfile_load and the tests.
+ * Linear in the file's size. Names slipway sets itself are refused with the line number and
+ * the name: SLIPWAY_* (SLIPWAY_SOCKET excepted, the operator's switch), LISTEN_* and
+ * NODE_CHANNEL_FD. */
 int envfile_parse(const char *text, size_t len, struct envfile *out, struct err *err);
 
 /* The value for key, or NULL. */

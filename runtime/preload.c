@@ -31,9 +31,9 @@ int preload_install(const char *root, char *path, size_t cap, struct err *err)
 	snprintf(dir, sizeof(dir), "%s/%s", root, STATEFILE_DIR);
 	if ((size_t)snprintf(path, cap, "%s/%s", dir, PRELOAD_NAME) >= cap)
 		return fail_kind(err, ERR_SYSTEM, "store path too long for the Node preload");
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	dfd = store_dir_open_path(root, STATEFILE_DIR, true, err);
 	if (dfd < 0)
-		return fail_sys(err, "cannot open %s", dir);
+		return -1;
 	rc = write_file_atomic(dfd, PRELOAD_NAME, slipway_preload_js, strlen(slipway_preload_js),
 	                       0644, 0, err);
 	close(dfd);

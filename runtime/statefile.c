@@ -5,6 +5,7 @@
 #include "release/base/lockfile.h"
 #include "release/base/clock.h"
 #include "release/base/json_get.h"
+#include "release/store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,16 +22,7 @@
 
 static int open_run_dir(const char *root, struct err *err)
 {
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", root, STATEFILE_DIR);
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return fail_sys(err, "cannot create %s", path);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return fail_sys(err, "cannot open %s", path);
-	return fd;
+	return store_dir_open_path(root, STATEFILE_DIR, true, err);
 }
 
 static void add_str(json_object *o, const char *k, const char *v)
@@ -46,7 +38,8 @@ static int write_unsynced(int dfd, const char *text, struct err *err)
 	int fd, rc;
 
 	snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld", STATEFILE_NAME, (long)getpid());
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return fail_sys(err, "cannot create %s", tmp);
 	fchmod(fd, 0644);
@@ -319,11 +312,11 @@ int statefile_supervisor_alive(const char *root, struct err *err)
 	int fd, alive = 0;
 
 	snprintf(path, sizeof(path), "%s/%s/%s", root, STATEFILE_DIR, STATEFILE_LOCK);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open_regular_at(AT_FDCWD, path, 1, NULL, err);
 	if (fd < 0 && errno == EACCES)
 		return supervisor_pid_alive(root);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : fail_sys(err, "cannot open %s", path);
+		return errno == ENOENT ? 0 : -1;
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			alive = 1;

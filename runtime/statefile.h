@@ -12,9 +12,10 @@
 
 #include "release/base/clock.h"
 #include "runtime/generation.h"
+#include "release/store/store.h"
 #include "runtime/service.h"
 
-#define STATEFILE_DIR  "run"
+#define STATEFILE_DIR  STORE_RUN
 #define STATEFILE_NAME "state.json"
 #define STATEFILE_LOCK "supervisor.lock"
 #define STATEFILE_PID  "supervisor.pid"
@@ -63,7 +64,8 @@ void statefile_free(struct state_file *sf);
 /* The JSON form (specs/runtime.md, "State file"); a new object owned by the caller. */
 json_object *statefile_to_json(const struct state_file *sf);
 
-/* Creates ROOT/run (0755) if needed and writes the file atomically. */
+/* Creates ROOT/run (0755) if needed, checked as every store directory (store_dir_open), and
+ * writes the file atomically. */
 int statefile_write(const char *root, const struct state_file *sf, struct err *err);
 
 /* The state file, parsed into *out (statefile_free it), or -1 with err (missing file: "no

@@ -1,13 +1,15 @@
 #include "runtime/svcspec.h"
 #include "release/base/error.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct envv {
 	char **v;
-	size_t n;
+	size_t n, cap;
+	size_t *index, index_cap; /* hash index of the names (entry + 1; 0 empty), or NULL */
 };
 
 static void wipe_free(char *s)
@@ -54,30 +56,83 @@ const char *svc_env_get(char *const *envp, const char *key)
 	return NULL;
 }
 
+static size_t hash_name(const char *k, size_t n)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
+	return h;
+}
+
+static bool same_name(const char *kv, const char *key, size_t kl)
+{
+	return !strncmp(kv, key, kl) && kv[kl] == '=';
+}
+
+/* The index slot of `key`: the one naming it, or the empty one where it would go. */
+static size_t *envv_slot(const struct envv *e, const char *key, size_t kl)
+{
+	size_t mask = e->index_cap - 1, i = hash_name(key, kl) & mask;
+
+	for (; e->index[i] && !same_name(e->v[e->index[i] - 1], key, kl); i = (i + 1) & mask)
+		;
+	return &e->index[i];
+}
+
+/* Keeps the index at most half full, so a file of many names is merged in linear time. */
+static int envv_grow_index(struct envv *e)
+{
+	size_t cap = e->index_cap ? e->index_cap : 64, *old = e->index;
+
+	if (e->index && e->n + 1 <= e->index_cap / 2)
+		return 0;
+	while (e->n + 1 > cap / 2)
+		cap *= 2;
+	if (!(e->index = calloc(cap, sizeof(*e->index)))) {
+		e->index = old;
+		return -1;
+	}
+	e->index_cap = cap;
+	for (size_t i = 0; i < e->n; i++)
+		*envv_slot(e, e->v[i], strcspn(e->v[i], "=")) = i + 1;
+	free(old);
+	return 0;
+}
+
 static int envv_set(struct envv *e, const char *key, size_t kl, const char *value)
 {
-	size_t i;
 	char *kv = malloc(kl + strlen(value) + 2), **grown;
+	size_t *slot;
 
 	if (!kv)
 		return -1;
 	memcpy(kv, key, kl);
 	kv[kl] = '=';
 	strcpy(kv + kl + 1, value);
-	for (i = 0; i < e->n; i++)
-		if (!strncmp(e->v[i], key, kl) && e->v[i][kl] == '=') {
-			wipe_free(e->v[i]);
-			e->v[i] = kv;
-			return 0;
-		}
-	grown = realloc(e->v, (e->n + 2) * sizeof(*grown));
-	if (!grown) {
+	if (envv_grow_index(e) < 0) {
 		wipe_free(kv);
 		return -1;
 	}
-	e->v = grown;
+	slot = envv_slot(e, key, kl);
+	if (*slot) {
+		wipe_free(e->v[*slot - 1]);
+		e->v[*slot - 1] = kv;
+		return 0;
+	}
+	if (e->n + 2 > e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 32;
+
+		if (!(grown = realloc(e->v, cap * sizeof(*grown)))) {
+			wipe_free(kv);
+			return -1;
+		}
+		e->v = grown;
+		e->cap = cap;
+	}
 	e->v[e->n++] = kv;
 	e->v[e->n] = NULL;
+	*slot = e->n;
 	return 0;
 }
 
@@ -92,6 +147,8 @@ static int inherited(const char *kv, size_t kl)
 	                                   "WATCHDOG_USEC",
 	                                   "SLIPWAY_HEALTH_PORT",
 	                                   "SLIPWAY_SECRET_KEY_DATA",
+	                                   "SLIPWAY_GATE_FD",
+	                                   "NODE_CHANNEL_FD",
 	                                   NULL};
 	size_t i;
 
@@ -148,7 +205,7 @@ int svc_spec_build(const struct manifest_service *ms, const char *release_dir, c
                    const struct envfile *env, char *const *base, struct svc_spec *out,
                    struct err *err)
 {
-	struct envv e = {NULL, 0};
+	struct envv e = {0};
 	char portbuf[16];
 	const char *host = NULL;
 	size_t i;
@@ -197,6 +254,8 @@ int svc_spec_build(const struct manifest_service *ms, const char *release_dir, c
 		    !(out->host = strdup(host)))
 			goto oom;
 	}
+	free(e.index);
+	e.index = NULL;
 	if (!e.v && !(e.v = calloc(1, sizeof(char *))))
 		goto oom;
 	out->envp = e.v;
@@ -213,6 +272,7 @@ int svc_spec_build(const struct manifest_service *ms, const char *release_dir, c
 	    ms->stop_timeout_ms ? ms->stop_timeout_ms : SVC_DEFAULT_STOP_TIMEOUT_MS;
 	return 0;
 oom:
+	free(e.index);
 	if (e.v) {
 		for (i = 0; i < e.n; i++)
 			wipe_free(e.v[i]);
@@ -243,11 +303,15 @@ void svc_spec_release(struct svc_spec *s)
 
 int svc_spec_set_env(struct svc_spec *s, const char *key, const char *value, struct err *err)
 {
-	struct envv e = {s->envp, 0};
+	struct envv e = {.v = s->envp};
+	int rc;
 
 	while (e.v && e.v[e.n])
 		e.n++;
-	if (envv_set(&e, key, strlen(key), value) < 0)
+	e.cap = e.n + 1; /* what envp holds, its NULL included */
+	rc = envv_set(&e, key, strlen(key), value);
+	free(e.index);
+	if (rc < 0)
 		return fail_oom(err);
 	s->envp = e.v;
 	return 0;

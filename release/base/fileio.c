@@ -64,15 +64,12 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 	return 0;
 }
 
-int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, struct err *err)
+/* The rest of open_regular: a regular file, then blocking again. Closes fd on failure. */
+static int regular_or_close(int fd, const char *path, struct stat *st, struct err *err)
 {
 	struct stat sb;
-	int fd, flags;
+	int flags;
 
-	fd = openat(dirfd, path,
-	            O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
-	if (fd < 0)
-		return fail_sys(err, "cannot open %s", path);
 	if (fstat(fd, &sb) < 0) {
 		fail_sys(err, "cannot stat %s", path);
 		close(fd);
@@ -80,7 +77,9 @@ int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, 
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		close(fd);
-		return fail(err, "%s: not a regular file", path);
+		fail(err, "%s: not a regular file", path);
+		errno = EINVAL; /* never a stale ENOENT a caller could take for "missing" */
+		return -1;
 	}
 	if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
 		fail_sys(err, "cannot read %s", path);
@@ -90,6 +89,42 @@ int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, 
 	if (st)
 		*st = sb;
 	return fd;
+}
+
+int open_regular(int dirfd, const char *path, int flags, mode_t mode, struct stat *st,
+                 struct err *err)
+{
+	int fd = openat(
+	    dirfd, path,
+	    (flags & (O_ACCMODE | O_NOFOLLOW | O_CREAT)) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, mode);
+
+	if (fd < 0) {
+		int e = errno;
+
+		fail_sys(err, "cannot open %s", path);
+		errno = e;
+		return -1;
+	}
+	return regular_or_close(fd, path, st, err);
+}
+
+int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, struct err *err)
+{
+	return open_regular(dirfd, path, O_RDONLY | (nofollow ? O_NOFOLLOW : 0), 0, st, err);
+}
+
+int open_regular_beneath(int dirfd, const char *path, struct stat *st, struct err *err)
+{
+	int fd = open_beneath(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+
+	if (fd < 0) {
+		int e = errno;
+
+		fail_sys(err, "cannot open %s", path);
+		errno = e;
+		return -1;
+	}
+	return regular_or_close(fd, path, st, err);
 }
 
 int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,

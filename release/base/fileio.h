@@ -8,14 +8,26 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* Opens `path` (relative to dirfd, or AT_FDCWD) for reading without ever blocking: the open
- * itself is non-blocking (a FIFO or a device would otherwise wait for a writer), the file
- * must be a regular file, and only then is O_NONBLOCK cleared. With `nofollow`, a symlink at
- * the last component is refused. Returns the descriptor (*st filled when st is not NULL).
+/* The one way slipway opens a file it reads (tests/arch/check_opens.sh keeps it so):
+ *
+ * Opens `path` (relative to dirfd, or AT_FDCWD) without ever blocking: the open itself is
+ * non-blocking (a FIFO or a device would otherwise wait for a writer, or never end), the
+ * file must be a regular file, and only then is O_NONBLOCK cleared. `flags` is O_RDONLY or
+ * O_RDWR, optionally with O_NOFOLLOW (a symlink at the last component is refused) and
+ * O_CREAT (`mode`, as open(2)). Returns the descriptor (*st filled when st is not NULL).
  * Fails with ERR_REFUSED "<path>: not a regular file" (the input is wrong: retrying cannot
  * help; specs/exit-codes.md) and with ERR_SYSTEM when the system fails (missing, no
- * permission, I/O). Callers reading the store's own files recast to ERR_SYSTEM. */
+ * permission, I/O), errno then being the open's. Callers reading the store's own files
+ * recast to ERR_SYSTEM. */
+int open_regular(int dirfd, const char *path, int flags, mode_t mode, struct stat *st,
+                 struct err *err);
+
+/* open_regular(dirfd, path, O_RDONLY | (nofollow ? O_NOFOLLOW : 0), 0, st, err). */
 int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, struct err *err);
+
+/* As open_regular_at, read-only, but `path` (relative, checked by the caller) is resolved
+ * beneath dirfd with no symlink on any component (open_beneath). */
+int open_regular_beneath(int dirfd, const char *path, struct stat *st, struct err *err);
 
 /* Reads the whole file at `path` (relative to dirfd, or AT_FDCWD) into a NUL-terminated
  * heap buffer that the caller frees. Opens with open_regular_at (same failures); a file

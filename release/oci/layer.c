@@ -136,11 +136,10 @@ static int put_file(struct layer_ctx *c, const char *rel, const char *path,
 	ssize_t n;
 	int fd, rc = -1;
 
-	fd = openat(c->in->treefd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_regular_at(c->in->treefd, rel, 1, &st, err);
 	if (fd < 0)
-		return fail_sys(err, "cannot open %.200s in the verified tree", rel);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (want && (uint64_t)st.st_size != want->size)) {
+		return fail_prefix(err, "the verified tree");
+	if (want && (uint64_t)st.st_size != want->size) {
 		fail(err, "%.200s in the verified tree is not the manifest's file", rel);
 		goto out;
 	}

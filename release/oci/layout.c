@@ -618,15 +618,21 @@ int oci_blob_copy(const struct oci_layout *src, const struct oci_layout *dst,
 	EVP_MD_CTX *h = NULL;
 	uint64_t total = 0;
 	int in = -1, out = -1, rc = -1;
+	struct stat st;
 	ssize_t n;
 
 	if (blob_present(dst, d))
 		return 0;
-	in = openat(src->blobfd, d->digest + 7, O_RDONLY | O_CLOEXEC);
+	/* A FIFO or a device (through a link: /dev/zero) would be waited for or never end. */
+	in = open_regular_at(src->blobfd, d->digest + 7, 0, &st, err);
 	if (in < 0)
 		return errno == ENOENT ? fail(err, "%s: blob %s is missing", src->path, d->digest)
-		                       : fail_sys(err, "cannot open %s/blobs/sha256/%s", src->path,
-		                                  d->digest + 7);
+		                       : fail_prefix(err, "%s/blobs/sha256", src->path);
+	if ((uint64_t)st.st_size != d->size) {
+		close(in);
+		return fail(err, "%s: blob %s has %llu bytes, its descriptor says %llu", src->path,
+		            d->digest, (unsigned long long)st.st_size, (unsigned long long)d->size);
+	}
 	buf = malloc(COPY_BLOCK);
 	h = EVP_MD_CTX_new();
 	if (!buf || !h || !EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {

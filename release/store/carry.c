@@ -1,11 +1,13 @@
 /* Static assets across installed releases (specs/store.md, "Static assets across releases"). */
 #include "release/store/carry.h"
+#include "release/store/reuse.h"
 #include "release/store/seal.h"
 #include "release/store/store_list.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,9 +76,10 @@ static int system_errno(int e)
 }
 
 /* Links the files `from` lists in static directories shared with `to`, and `to` does not
- * list, from fromfd's tree into tofd's. */
-static int carry(int fromfd, const struct manifest *from, int tofd, const struct manifest *to,
-                 unsigned long *linked, struct err *err)
+ * list, from fromfd's tree into tofd's: each one only if the one rule for sharing installed
+ * files accepts it against `from`'s manifest (reuse.h), as a delta install would. */
+static int carry(struct reuse *r, int fromfd, const struct manifest *from, int tofd,
+                 const struct manifest *to, unsigned long *linked, struct err *err)
 {
 	char parent[MANIFEST_MAX_PATH + 1] = "";
 	int sfd = -1, dfd = -1, rc = 0;
@@ -86,6 +89,7 @@ static int carry(int fromfd, const struct manifest *from, int tofd, const struct
 		const char *slash = strrchr(f->path, '/'), *base;
 		struct stat sb;
 		size_t plen;
+		int fd, e;
 
 		if (f->type != MANIFEST_FILE || !slash || manifest_find_file(to, f->path) ||
 		    !shared_static(from, to, f->path))
@@ -106,12 +110,18 @@ static int carry(int fromfd, const struct manifest *from, int tofd, const struct
 		}
 		if (sfd < 0 || dfd < 0)
 			continue;
-		if (fstatat(sfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+		/* A name that exists is left alone (and costs no hashing). */
+		if (fstatat(dfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
 			continue;
-		if (linkat(sfd, base, dfd, base, 0) == 0) {
+		fd = reuse_link(r, fromfd, f, dfd, base, &e, err);
+		if (fd == -2) {
+			rc = -1;
+		} else if (fd >= 0) {
+			close(fd);
 			if (linked)
 				(*linked)++;
-		} else if (system_errno(errno)) {
+		} else if (system_errno(e)) {
+			errno = e;
 			rc = fail_sys(err, "cannot link %s", f->path);
 		}
 	}
@@ -120,6 +130,18 @@ static int carry(int fromfd, const struct manifest *from, int tofd, const struct
 	if (dfd >= 0)
 		close(dfd);
 	return rc;
+}
+
+/* Whether the manifest in release directory dirfd is as install left it: a regular file of
+ * the running user, read-only (0444), with one link. The hashes a carried file is checked
+ * against come from it; a manifest that was made writable is no longer the signed one. */
+static bool manifest_sealed(int dirfd)
+{
+	struct stat sb;
+
+	return fstatat(dirfd, MANIFEST_NAME, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+	       (sb.st_mode & 07777) == seal_file_mode(0644) && sb.st_nlink == 1;
 }
 
 /* Calls fn for every installed release other than `skip` that has a static directory. */
@@ -160,13 +182,16 @@ struct carry_ctx {
 	int fd; /* the new release's tree */
 	const struct manifest *m;
 	unsigned long *linked;
+	struct reuse *reuse;
 };
 
 static int carry_in_one(void *ctx, int dirfd, const struct manifest *other, struct err *err)
 {
 	struct carry_ctx *c = ctx;
 
-	return carry(dirfd, other, c->fd, c->m, c->linked, err);
+	if (!manifest_sealed(dirfd))
+		return 0;
+	return carry(c->reuse, dirfd, other, c->fd, c->m, c->linked, err);
 }
 
 /* An installed release is read-only (specs/store.md "Immutable releases"): its static
@@ -186,7 +211,7 @@ static int carry_out_one(void *ctx, int dirfd, const struct manifest *other, str
 	int rc = static_dirs_writable(dirfd, other, true, err);
 
 	if (rc == 0)
-		rc = carry(c->fd, c->m, dirfd, other, c->linked, err);
+		rc = carry(c->reuse, c->fd, c->m, dirfd, other, c->linked, err);
 	if (static_dirs_writable(dirfd, other, false, rc == 0 ? err : NULL) < 0)
 		rc = -1;
 	return rc;
@@ -195,18 +220,23 @@ static int carry_out_one(void *ctx, int dirfd, const struct manifest *other, str
 int store_carry_in(struct store *st, int stagingfd, const struct manifest *m, unsigned long *linked,
                    struct err *err)
 {
-	struct carry_ctx c = {stagingfd, m, linked};
+	struct carry_ctx c = {stagingfd, m, linked, NULL};
+	int rc;
 
 	if (!has_static_dir(m))
 		return 0;
-	return each_release(st, m->version, carry_in_one, &c, err);
+	if (reuse_new(&c.reuse, err) < 0)
+		return -1;
+	rc = each_release(st, m->version, carry_in_one, &c, err);
+	reuse_free(c.reuse);
+	return rc;
 }
 
 int store_carry_out(struct store *st, const char *version, const struct manifest *m,
                     unsigned long *linked, struct err *err)
 {
 	char path[PATH_MAX];
-	struct carry_ctx c = {-1, m, linked};
+	struct carry_ctx c = {-1, m, linked, NULL};
 	int rc;
 
 	if (!has_static_dir(m))
@@ -215,7 +245,12 @@ int store_carry_out(struct store *st, const char *version, const struct manifest
 	c.fd = openat(st->rootfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c.fd < 0)
 		return fail_sys(err, "cannot open %s/%s", st->root, path);
+	if (reuse_new(&c.reuse, err) < 0) {
+		close(c.fd);
+		return -1;
+	}
 	rc = each_release(st, version, carry_out_one, &c, err);
+	reuse_free(c.reuse);
 	close(c.fd);
 	return rc;
 }

@@ -10,6 +10,9 @@
  *
  * A release's own files are the ones its manifest lists; a carried file is never carried
  * further, so a release holds at most the assets of the releases installed while it is.
+ * A file is carried only when the one rule for sharing installed files (reuse.h: owner,
+ * read-only mode, link count, SHA-256 against its own release's manifest) accepts it, and
+ * only from a release whose manifest is still as install left it (0444, one link, ours).
  * Nothing is ever replaced or removed: a name that exists is left alone.
  * A static directory is a directory named `.next/static` (at any depth) that both releases
  * list at the same path. */
@@ -23,7 +26,7 @@
 /* Before the release described by `m` is renamed into place: links into its staging tree
  * (stagingfd) the static files of every installed release. Requires the lock. Fails only
  * when the system does (no space, I/O error); a file that cannot be linked for another
- * reason (gone, not a regular file, a directory in the way) is skipped. *linked counts the
+ * reason (gone, refused by the reuse rule, a directory in the way) is skipped. *linked counts the
  * links made (may be NULL). */
 int store_carry_in(struct store *st, int stagingfd, const struct manifest *m, unsigned long *linked,
                    struct err *err);

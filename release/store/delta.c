@@ -2,12 +2,11 @@
 #include "release/store/delta.h"
 #include "release/base/fileio.h"
 #include "release/store/extract.h"
-#include "release/store/seal.h"
+#include "release/store/reuse.h"
 #include "release/store/store_meta.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +15,11 @@
 #include <unistd.h>
 
 #define MAX_SOURCES 2
-#define READ_BLOCK  (1u << 20)
 
 struct delta {
 	int root[MAX_SOURCES]; /* releases/<v> of each source */
 	size_t n;
-	unsigned char *buf;
-	EVP_MD_CTX *sha;
+	struct reuse *reuse;
 	uint64_t files, bytes;
 };
 
@@ -59,11 +56,9 @@ int delta_open(struct store *st, const char *installing, struct delta **out, str
 	*out = NULL;
 	if (!d)
 		return fail_oom(err);
-	d->buf = malloc(READ_BLOCK);
-	d->sha = EVP_MD_CTX_new();
-	if (!d->buf || !d->sha) {
+	if (reuse_new(&d->reuse, err) < 0) {
 		delta_free(d);
-		return fail_oom(err);
+		return -1;
 	}
 	/* Sources are an optimisation: a store whose `current` or state cannot be read simply
 	 * links nothing (the install itself reads them again and reports). */
@@ -83,8 +78,7 @@ void delta_free(struct delta *d)
 		return;
 	for (size_t i = 0; i < d->n; i++)
 		close(d->root[i]);
-	free(d->buf);
-	EVP_MD_CTX_free(d->sha);
+	reuse_free(d->reuse);
 	free(d);
 }
 
@@ -94,71 +88,17 @@ void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes)
 	*bytes = d ? d->bytes : 0;
 }
 
-/* Whether fd holds exactly f's bytes: size checked by the caller, SHA-256 here. */
-static bool same_content(struct delta *d, int fd, const struct manifest_file *f)
-{
-	uint8_t digest[32];
-	uint64_t done = 0;
-
-	if (!EVP_DigestInit_ex(d->sha, EVP_sha256(), NULL))
-		return false;
-	while (done < f->size) {
-		ssize_t n = pread(fd, d->buf, READ_BLOCK, (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		EVP_DigestUpdate(d->sha, d->buf, (size_t)n);
-		done += (uint64_t)n;
-	}
-	EVP_DigestFinal_ex(d->sha, digest, NULL);
-	return done == f->size && !memcmp(digest, f->sha256, 32);
-}
-
-/* An open, verified file of source i for f, or -1. */
-static int candidate(struct delta *d, size_t i, const struct manifest_file *f, struct stat *sb)
-{
-	int fd =
-	    open_beneath(d->root[i], f->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
-
-	if (fd < 0)
-		return -1;
-	/* Only a file as this store leaves it: read-only, ours, with the manifest's size and
-	 * mode. A file made writable again, or from an older slipway, is never shared. */
-	if (fstat(fd, sb) < 0 || !S_ISREG(sb->st_mode) || (uint64_t)sb->st_size != f->size ||
-	    (sb->st_mode & 07777) != seal_file_mode(f->mode) || sb->st_uid != geteuid() ||
-	    sb->st_nlink >= DELTA_MAX_LINKS || !same_content(d, fd, f)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 int delta_link(void *ctx, const struct manifest_file *f, int pfd, const char *base, struct err *err)
 {
 	struct delta *d = ctx;
-	struct stat src, placed;
 
 	for (size_t i = 0; i < d->n; i++) {
-		int fd = candidate(d, i, f, &src);
+		int fd = reuse_link(d->reuse, d->root[i], f, pfd, base, NULL, err);
 
+		if (fd == -2)
+			return -2;
 		if (fd < 0)
-			continue;
-		if (linkat(d->root[i], f->path, pfd, base, 0) < 0) {
-			close(fd);
-			continue; /* EMLINK, EXDEV, EPERM (protected_hardlinks): written instead */
-		}
-		/* The name resolved again for linkat: make sure it is the inode verified. */
-		if (fstatat(pfd, base, &placed, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    placed.st_ino != src.st_ino || placed.st_dev != src.st_dev) {
-			close(fd);
-			if (unlinkat(pfd, base, 0) < 0) {
-				fail_sys(err, "cannot remove %.200s from staging", f->path);
-				return -2;
-			}
-			continue;
-		}
+			continue; /* not reusable, or EMLINK, EXDEV, EPERM: written instead */
 		d->files++;
 		d->bytes += f->size;
 		return fd;

@@ -1,10 +1,10 @@
 /* Delta install (specs/store.md "Delta install"): a regular file of the release being
- * installed that an installed release already holds at the same path, with the same size,
- * mode and SHA-256, is hard-linked from it instead of written again. The candidate's bytes
- * are read and hashed before the link is made (the placed bytes are verified against the
- * signed manifest, not assumed from the other release's), and the extractor then compares
- * the archive's data for that entry with them. Releases are read-only, so the shared inode
- * never changes (specs/store.md "Immutable releases"). */
+ * installed that an installed release already holds at the same path, and that the one rule
+ * for sharing installed files accepts against the new, signed manifest (reuse.h: owner,
+ * read-only mode, link count, size and SHA-256 read now), is hard-linked from it instead of
+ * written again; the extractor then compares the archive's data for that entry with it.
+ * Releases are read-only, so the shared inode never changes (specs/store.md "Immutable
+ * releases"). */
 #ifndef SLIPWAY_DELTA_H
 #define SLIPWAY_DELTA_H
 
@@ -13,8 +13,6 @@
 #include "release/store/store.h"
 
 #include <stdint.h>
-
-#define DELTA_MAX_LINKS 60000 /* below ext4's 65,000 links per inode */
 
 struct delta;
 

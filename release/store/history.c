@@ -191,8 +191,10 @@ static int pread_full(int fd, char *buf, size_t len, int64_t off, struct err *er
 	return 0;
 }
 
-/* The offset of the last newline before `pos`, -1 when there is none. */
-static int last_newline(int fd, int64_t pos, int64_t *nl, struct err *err)
+/* The offset of the last newline before `pos`, -1 when there is none. With `bounded`, a
+ * line longer than LINE_MAX_BYTES is an error; without, the search goes back as far as the
+ * file does (a torn tail is as long as whatever reached the disk). */
+static int last_newline(int fd, int64_t pos, bool bounded, int64_t *nl, struct err *err)
 {
 	char buf[CHUNK];
 	int64_t from = pos;
@@ -208,7 +210,7 @@ static int last_newline(int fd, int64_t pos, int64_t *nl, struct err *err)
 				*nl = from + (int64_t)i - 1;
 				return 0;
 			}
-		if (pos - from > (int64_t)LINE_MAX_BYTES)
+		if (bounded && pos - from > (int64_t)LINE_MAX_BYTES)
 			return fail_kind(err, ERR_SYSTEM,
 			                 STORE_HISTORY ": a line longer than %u bytes",
 			                 LINE_MAX_BYTES);
@@ -253,15 +255,16 @@ static int intact_end(int fd, int64_t size, int64_t *end, struct err *err)
 		return 0;
 	if (pread_full(fd, &c, 1, size - 1, err) < 0)
 		return -1;
+	/* Both searches unbounded: a torn line of any length is cut off, never an error. */
 	if (c != '\n') {
-		if (last_newline(fd, size - 1, &nl, err) < 0)
+		if (last_newline(fd, size - 1, false, &nl, err) < 0)
 			return -1;
 		e = nl + 1;
 	}
 	if (e > 0) {
 		struct err e2;
 
-		if (last_newline(fd, e - 1, &nl, err) < 0)
+		if (last_newline(fd, e - 1, false, &nl, err) < 0)
 			return -1;
 		if (parse_at(fd, nl + 1, e, &ev, &e2) < 0)
 			e = nl + 1;
@@ -278,7 +281,7 @@ static int previous_event(int fd, int64_t *pos, struct history_event *ev, struct
 	int64_t nl, p = *pos; /* byte p - 1 is the newline of the line wanted */
 
 	while (p > 0) {
-		if (last_newline(fd, p - 1, &nl, err) < 0)
+		if (last_newline(fd, p - 1, true, &nl, err) < 0)
 			return -1;
 		if (p - 1 > nl + 1) {
 			if (parse_at(fd, nl + 1, p, ev, err) < 0) {
@@ -299,14 +302,11 @@ static int open_history(struct store *st, int flags, int *fd, int64_t *end, stru
 {
 	struct stat sb;
 
-	*fd = openat(st->rootfd, STORE_HISTORY, flags | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (*fd < 0)
-		return fail_sys(err, "cannot open %s/" STORE_HISTORY, st->root);
-	if (fstat(*fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(*fd);
-		*fd = -1;
-		return fail_kind(err, ERR_SYSTEM, "%s/" STORE_HISTORY " is not a regular file",
-		                 st->root);
+	/* Never waited for (a FIFO in its place would hold the lock forever), never followed. */
+	*fd = open_regular(st->rootfd, STORE_HISTORY, flags | O_NOFOLLOW, 0644, &sb, err);
+	if (*fd < 0) {
+		fail_recast(err, ERR_SYSTEM); /* the store's own file: a damaged store */
+		return fail_prefix(err, "%s", st->root);
 	}
 	if (intact_end(*fd, (int64_t)sb.st_size, end, err) < 0) {
 		close(*fd);

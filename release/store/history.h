@@ -4,10 +4,11 @@
  * The file is only ever appended to: an append writes one line at the end and fdatasyncs
  * it, whatever the history's length. A last line that lacks its newline, or does not parse,
  * is what a crash in the middle of an append leaves: readers ignore it and the next append
- * cuts it off. Activate and rollback events also record the activation stack after them as
- * a persistent linked list (`top`, `below`: byte offsets of lines in the file), so that the
- * next switch and the rollback target read a few lines, not the whole file. Only append
- * with the store lock held. */
+ * cuts it off, whatever its length. The file is opened with open_regular: a FIFO in its
+ * place is refused (ERR_SYSTEM), never waited for. Activate and rollback events also record the
+ * activation stack after them as a persistent linked list (`top`, `below`: byte offsets of lines in
+ * the file), so that the next switch and the rollback target read a few lines, not the whole file.
+ * Only append with the store lock held. */
 #ifndef SLIPWAY_HISTORY_H
 #define SLIPWAY_HISTORY_H
 

@@ -15,13 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The store's directories, in the order init creates them (specs/store.md "Layout"). */
+/* The store's directories, in the order init creates them (specs/store.md "Layout"); run/
+ * is created by `slipway run`, not by init. */
 static const struct {
 	const char *name;
 	mode_t mode;
+	bool by_init;
 } layout[] = {
-    {STORE_RELEASES, 0755}, {STORE_META, 0755},   {STORE_STAGING, 0700},
-    {STORE_TRASH, 0700},    {STORE_SHARED, 0750},
+    {STORE_RELEASES, 0755, true}, {STORE_META, 0755, true},   {STORE_STAGING, 0700, true},
+    {STORE_TRASH, 0700, true},    {STORE_SHARED, 0750, true}, {STORE_RUN, 0755, false},
 };
 
 /* A root another user could take over: someone else's, or writable by group or others
@@ -56,41 +58,91 @@ static int not_a_dir(const char *root, const char *name, mode_t mode, struct err
 	                 root, name, S_ISLNK(mode) ? "a symlink" : "not a directory");
 }
 
-/* Every directory of the layout that exists is a real directory: a link in its place is
- * refused, never followed. (Missing ones are the commands' business: init creates them.) */
-static int check_layout(int rootfd, const char *root, struct err *err)
+int store_dir_open(int rootfd, const char *root, const char *name, bool create, struct err *err)
 {
-	struct stat st;
-
-	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++)
-		if (fstatat(rootfd, layout[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    !S_ISDIR(st.st_mode))
-			return not_a_dir(root, layout[i].name, st.st_mode, err);
-	return 0;
-}
-
-/* Creates a layout directory when missing and sets its mode on the directory itself (an
- * O_NOFOLLOW descriptor: never on a link's target). */
-static int make_layout_dir(int rootfd, const char *root, const char *name, mode_t mode,
-                           struct err *err)
-{
-	struct stat st;
+	struct stat top, sb;
+	mode_t mode = 0;
+	size_t i;
 	int fd;
 
-	if (mkdirat(rootfd, name, mode) < 0 && errno != EEXIST)
+	for (i = 0; i < sizeof(layout) / sizeof(layout[0]) && strcmp(layout[i].name, name); i++)
+		;
+	if (i == sizeof(layout) / sizeof(layout[0]))
+		return fail_kind(err, ERR_SYSTEM, "internal error: %s is no store directory", name);
+	mode = layout[i].mode;
+	if (create && mkdirat(rootfd, name, mode) < 0 && errno != EEXIST)
 		return fail_sys(err, "cannot create %s/%s", root, name);
 	fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Another user reading the store (status) may not list staging/ (0700): checked anyway. */
+	if (fd < 0 && errno == EACCES)
+		fd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (fstatat(rootfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
-			return not_a_dir(root, name, st.st_mode, err);
-		return fail_sys(err, "cannot open %s/%s", root, name);
-	}
-	if (fchmod(fd, mode) < 0) {
-		fail_sys(err, "cannot chmod %s/%s", root, name);
-		close(fd);
+		int e = errno;
+
+		if (fstatat(rootfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(sb.st_mode))
+			return not_a_dir(root, name, sb.st_mode, err);
+		errno = e;
+		fail_sys(err, "cannot open %s/%s", root, name);
+		errno = e;
 		return -1;
 	}
+	if (fstat(rootfd, &top) < 0 || fstat(fd, &sb) < 0) {
+		fail_sys(err, "cannot stat %s/%s", root, name);
+		goto refuse;
+	}
+	/* Whoever owns a store directory can replace what slipway writes there (run/ holds the
+	 * Node preload every web server loads): it must be the store owner's. */
+	if (sb.st_uid != top.st_uid) {
+		fail_kind(err, ERR_SYSTEM,
+		          "%s/%s is owned by uid %u, not by the store's owner (uid %u); refusing "
+		          "to work through it (chown it or remove it)",
+		          root, name, (unsigned)sb.st_uid, (unsigned)top.st_uid);
+		goto refuse;
+	}
+	if (sb.st_mode & 022) {
+		/* Ours: repaired, as init sets it. Not ours (a store read by another user):
+		 * refused. */
+		if (sb.st_uid == geteuid() && fchmod(fd, mode) == 0)
+			return fd;
+		fail_kind(err, ERR_SYSTEM,
+		          "%s/%s is writable by others (mode %04o); refusing to work through it "
+		          "(chmod go-w %s/%s)",
+		          root, name, (unsigned)(sb.st_mode & 07777), root, name);
+		goto refuse;
+	}
+	return fd;
+refuse:
 	close(fd);
+	return -1;
+}
+
+int store_dir_open_path(const char *root, const char *name, bool create, struct err *err)
+{
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+
+	if (rootfd < 0)
+		return fail_sys(err, "cannot open store %s", root);
+	fd = store_dir_open(rootfd, root, name, create, err);
+	close(rootfd);
+	return fd;
+}
+
+/* Every directory of the layout that exists passes store_dir_open's check. (Missing ones are
+ * the commands' business: init creates them, run creates run/.) */
+static int check_layout(int rootfd, const char *root, struct err *err)
+{
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++) {
+		int fd;
+
+		if (fstatat(rootfd, layout[i].name, &sb, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno == ENOENT)
+			continue;
+		if ((fd = store_dir_open(rootfd, root, layout[i].name, false, err)) < 0)
+			return -1;
+		close(fd);
+	}
 	return 0;
 }
 
@@ -155,9 +207,21 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 		fail_kind(err, ERR_SYSTEM, "%s is not empty and is not a slipway store", root);
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++)
-		if (make_layout_dir(fd, root, layout[i].name, layout[i].mode, err) < 0)
+	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++) {
+		int dfd;
+
+		if (!layout[i].by_init)
+			continue;
+		if ((dfd = store_dir_open(fd, root, layout[i].name, true, err)) < 0)
 			goto out;
+		/* Modes set on the directory itself (an O_NOFOLLOW descriptor), never on a link. */
+		if (fchmod(dfd, layout[i].mode) < 0) {
+			fail_sys(err, "cannot chmod %s/%s", root, layout[i].name);
+			close(dfd);
+			goto out;
+		}
+		close(dfd);
+	}
 	if (fstatat(fd, STORE_ENV, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISREG(sb.st_mode)) {
 			fail_kind(err, ERR_SYSTEM,

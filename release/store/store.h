@@ -11,6 +11,7 @@
  *   ROOT/trash/                 releases being deleted by prune
  *   ROOT/shared/env             KEY=VALUE secrets, 0600
  *   ROOT/current                symlink -> releases/<version>
+ *   ROOT/run/                   the supervisor's state, lock, pid file and Node preload
  *
  * This header is what other modules (runtime/, cmd/) use: opening the store, the lock,
  * resolving `current`, activating a version and marking a release bad. Errors follow
@@ -38,6 +39,7 @@
 #define STORE_SHARED       "shared"
 #define STORE_ENV          "shared/env"
 #define STORE_CURRENT      "current"
+#define STORE_RUN          "run"
 #define STORE_LOCK_WAIT_MS 10000 /* default bounded wait; $SLIPWAY_LOCK_TIMEOUT (seconds) */
 
 struct store {
@@ -56,6 +58,20 @@ int store_init(const char *root, const char *pubkey_text, size_t pubkey_len, str
  * the marker is missing. Close with store_close (which also releases the lock). */
 int store_open(const char *root, struct store *st, struct err *err);
 void store_close(struct store *st);
+
+/* The one check of a store directory (specs/store.md "Layout"), applied to every one the
+ * store uses: `name` is releases, meta, staging, trash, shared or run. Opens ROOT/name
+ * (rootfd; `root` for messages), creating it with its layout mode first when `create`, and
+ * returns an O_DIRECTORY descriptor. Refused (ERR_SYSTEM, nothing changed): a symlink or
+ * anything but a directory (never followed), a directory owned by anyone but ROOT's owner,
+ * and one writable by group or others that the running user does not own; one that it owns
+ * is repaired (chmod to its layout mode). errno is the open's when the open failed. A
+ * directory the running user may not read (another user's 0700 staging/) is checked through
+ * an O_PATH descriptor, which is what is returned then. */
+int store_dir_open(int rootfd, const char *root, const char *name, bool create, struct err *err);
+
+/* store_dir_open with ROOT given by path (for runtime/, which holds no struct store). */
+int store_dir_open_path(const char *root, const char *name, bool create, struct err *err);
 
 /* The pinned public key (ROOT/trusted.pub). A key that cannot be read or parsed is a
  * damaged store: ERR_SYSTEM, "pinned key ROOT/trusted.pub: <why>". */

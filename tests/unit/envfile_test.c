@@ -136,3 +136,71 @@ Test(envfile, missing_lists_absent_and_empty_required_keys)
 	cr_assert_str_eq(names, "B C");
 	envfile_release(&env);
 }
+
+/* specs/runtime.md "Environment": "SLIPWAY_HEALTH_PORT is never inherited from slipway's
+ * environment nor taken from shared/env"; nor are the other names slipway sets itself. */
+Test(envfile, refuses_reserved_names_naming_them)
+{
+	static const char *const reserved[] = {"SLIPWAY_HEALTH_PORT", "SLIPWAY_GATE_FD",
+	                                       "LISTEN_FDS", "LISTEN_PID", "NODE_CHANNEL_FD"};
+	struct envfile env;
+	struct err err;
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "A=1\n# c\n%s=secret-value\n", reserved[i]);
+		cr_assert_eq(envfile_parse(text, strlen(text), &env, &err), -1, "%s", reserved[i]);
+		cr_assert(strstr(err.msg, "line 3") && strstr(err.msg, reserved[i]) &&
+		              strstr(err.msg, "reserved"),
+		          "%s", err.msg);
+		cr_assert_null(strstr(err.msg, "secret-value"), "%s", err.msg);
+		cr_assert_eq(env.n, 0);
+	}
+	/* The operator's switch, and names that only start alike, are the operator's. */
+	const char *ok = "SLIPWAY_SOCKET=off\nSLIPWAYX=1\nLISTEN=2\nNODE_CHANNEL_FDX=3\n";
+
+	cr_assert_eq(envfile_parse(ok, strlen(ok), &env, &err), 0, "%s", err.msg);
+	cr_assert_eq(env.n, 4);
+	cr_assert_str_eq(envfile_get(&env, "SLIPWAY_SOCKET"), "off");
+	envfile_release(&env);
+}
+
+/* 100,000 names (1 MB, the documented limit), every one defined twice: the later value wins,
+ * file order is kept, and the parse is linear (it took 11-29 s when it was quadratic). */
+Test(envfile, many_names_parse_linearly, .timeout = 20)
+{
+	size_t n = 100000, len = 0;
+	char *text = malloc(n * 2 * 16);
+	struct envfile env;
+	struct err err;
+
+	cr_assert_not_null(text);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)sprintf(text + len, "N%06zu=%d\n", i, round);
+	cr_assert_eq(envfile_parse(text, len, &env, &err), 0, "%s", err.msg);
+	cr_assert_eq(env.n, n);
+	cr_assert_str_eq(env.vars[0].key, "N000000");
+	cr_assert_str_eq(env.vars[n - 1].key, "N099999");
+	for (size_t i = 0; i < n; i += 997) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "N%06zu", i);
+		cr_assert_str_eq(envfile_get(&env, key), "1", "%s", key);
+	}
+	cr_assert_null(envfile_get(&env, "N100000"));
+	envfile_release(&env);
+	free(text);
+}
+
+/* A FIFO in the secrets file's place is refused at once, never waited for (run and status). */
+Test(envfile, refuses_a_fifo_without_waiting, .timeout = 10)
+{
+	struct envfile env;
+	struct err err;
+
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(envfile_load(path, 1, &env, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
+}

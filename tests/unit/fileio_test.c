@@ -3,6 +3,7 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,4 +140,36 @@ Test(fileio, remove_tree_is_bounded_in_descriptors_whatever_the_depth)
 	cr_assert_eq(remove_tree_at(dfd, "deep", &err), 0, "%s", err.msg);
 	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
 	cr_assert_eq(fstatat(dfd, "deep", &st, AT_SYMLINK_NOFOLLOW), -1);
+}
+
+/* The one open of inputs: no wait for a FIFO whatever the access mode, creation allowed,
+ * and below a directory no symlink on any component. */
+Test(fileio, open_regular_never_blocks_nor_follows, .timeout = 10)
+{
+	struct stat sb;
+	struct err err;
+	int fd;
+
+	cr_assert_eq(mkfifoat(dfd, "fifo", 0600), 0);
+	cr_assert_eq(open_regular(dfd, "fifo", O_RDWR | O_NOFOLLOW, 0, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
+	cr_assert_eq(open_regular_beneath(dfd, "fifo", NULL, &err), -1);
+	cr_assert_eq(err.kind, ERR_REFUSED);
+
+	fd = open_regular(dfd, "made", O_RDWR | O_CREAT | O_NOFOLLOW, 0640, &sb, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert_eq(sb.st_mode & 0777, 0640 & ~umask(022));
+	cr_assert_eq(write(fd, "x", 1), 1, "the descriptor blocks and writes again");
+	close(fd);
+
+	cr_assert_eq(symlinkat("made", dfd, "link"), 0);
+	cr_assert_eq(open_regular(dfd, "link", O_RDONLY | O_NOFOLLOW, 0, NULL, &err), -1);
+	cr_assert_eq(mkdirat(dfd, "sub", 0755), 0);
+	cr_assert_eq(symlinkat("..", dfd, "sub/up"), 0);
+	cr_assert_eq(open_regular_beneath(dfd, "sub/up/made", NULL, &err), -1);
+	fd = open_regular_beneath(dfd, "made", &sb, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	close(fd);
+	cr_assert_eq(open_regular_at(dfd, "nothing", 1, NULL, &err), -1);
+	cr_assert_eq(errno, ENOENT, "a missing file keeps the open's errno");
 }

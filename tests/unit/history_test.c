@@ -246,6 +246,69 @@ Test(history, a_torn_last_line_is_ignored_and_cut_off_by_the_next_append)
 	history_release(&h);
 }
 
+/* specs/store.md "History": "Readers ignore a torn last line, and the next append cuts it off
+ * (ftruncate) before writing" -- whatever its length. A tail of 100 KiB without a newline
+ * (longer than any line slipway writes) made every later append fail. */
+Test(history, a_torn_tail_of_any_length_is_cut_off_by_the_next_append)
+{
+	size_t big = 100u << 10, len;
+	char *junk = malloc(big), *text = NULL;
+	struct history h;
+	struct err err;
+
+	cr_assert_not_null(junk);
+	cr_assert_eq(store_activate(&st, "a", "activate", NULL, &err), 0, "%s", err.msg);
+	memset(junk, 'x', big);
+	memcpy(junk, "{\"seq\":2,\"time\":\"", 17);
+	append_bytes(junk, big);
+	cr_assert_eq(history_load(&st, &h, &err), 0, "%s", err.msg);
+	cr_assert_eq(h.n, 1);
+	history_release(&h);
+	cr_assert_eq(store_activate(&st, "b", "activate", NULL, &err), 0, "%s", err.msg);
+
+	/* The other kind of torn tail: ending in a newline, not parsing, here 1 MiB long. */
+	free(junk);
+	big = 1u << 20;
+	junk = malloc(big);
+	cr_assert_not_null(junk);
+	memset(junk, 'y', big);
+	junk[big - 1] = '\n';
+	append_bytes(junk, big);
+	cr_assert_eq(store_activate(&st, "c", "activate", NULL, &err), 0, "%s", err.msg);
+	free(junk);
+
+	cr_assert_eq(read_file_at(st.rootfd, STORE_HISTORY, 4 << 20, 1, &text, &len, &err), 0);
+	cr_assert_lt(len, 4096, "the torn tails are still there (%zu bytes)", len);
+	free(text);
+	cr_assert_eq(history_load(&st, &h, &err), 0, "%s", err.msg);
+	cr_assert_eq(h.n, 3);
+	cr_assert_eq(h.ev[2].seq, 3);
+	cr_assert_str_eq(h.ev[2].to, "c");
+	history_release(&h);
+	assert_stack_matches_replay("after two long torn tails");
+}
+
+/* A FIFO in the history's place is refused at once, not waited for (rollback held the store
+ * lock forever): every reader and the append. */
+Test(history, a_fifo_in_place_of_the_history_is_refused_without_waiting, .timeout = 10)
+{
+	struct history_event ev = {.action = "prune", .version = "a"};
+	struct history h;
+	struct err err;
+	char *t = NULL;
+
+	cr_assert_eq(store_activate(&st, "a", "activate", NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(store_activate(&st, "b", "activate", NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(unlinkat(st.rootfd, STORE_HISTORY, 0), 0);
+	cr_assert_eq(mkfifoat(st.rootfd, STORE_HISTORY, 0644), 0);
+	cr_assert_eq(store_rollback_target(&st, &t, &err), -1);
+	cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
+	cr_assert_eq(err.kind, ERR_SYSTEM);
+	cr_assert_eq(history_load(&st, &h, &err), -1);
+	cr_assert_eq(history_append(&st, &ev, &err), -1);
+	cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
+}
+
 static unsigned long long rchar(void)
 {
 	char buf[512];

@@ -331,3 +331,45 @@ Test(store, gate_marks_bad_only_what_is_installed)
 	cr_assert_eq(store_lock(&st, 0, &err), 0, "%s", err.msg);
 	expect_target(NULL); /* a is bad: no rollback target from b */
 }
+
+/* specs/store.md "Layout": every store directory, run/ included, is the store owner's and
+ * not writable by others; whoever owns run/ could replace the Node preload every web server
+ * loads. Another owner is refused (nothing changed); a mode of ours is repaired. */
+Test(store, every_store_directory_is_checked_run_included)
+{
+	static const char *const dirs[] = {STORE_RUN, STORE_RELEASES, STORE_SHARED};
+	struct store other = {.rootfd = -1, .lockfd = -1};
+	struct stat sb;
+	struct err err;
+	int fd;
+
+	cr_assert_geq(fd = store_dir_open(st.rootfd, dir, STORE_RUN, true, &err), 0, "%s", err.msg);
+	close(fd);
+	cr_assert_eq(fstatat(st.rootfd, STORE_RUN, &sb, 0), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0755);
+
+	/* Writable by others, ours: repaired by the next open of the store. */
+	cr_assert_eq(fchmodat(st.rootfd, STORE_RUN, 0777, 0), 0);
+	cr_assert_eq(store_open(dir, &other, &err), 0, "%s", err.msg);
+	store_close(&other);
+	cr_assert_eq(fstatat(st.rootfd, STORE_RUN, &sb, 0), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0755, "mode %o", sb.st_mode & 07777);
+
+	if (geteuid() != 0)
+		return; /* giving a directory away needs root */
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		cr_assert_eq(fchownat(st.rootfd, dirs[i], 65534, 65534, 0), 0);
+		cr_assert_eq(store_open(dir, &other, &err), -1, "%s owned by another user",
+		             dirs[i]);
+		cr_assert(strstr(err.msg, "owned by uid 65534") && strstr(err.msg, dirs[i]), "%s",
+		          err.msg);
+		cr_assert_eq(err.kind, ERR_SYSTEM);
+		cr_assert_eq(store_dir_open_path(dir, dirs[i], true, &err), -1);
+		cr_assert_eq(fchownat(st.rootfd, dirs[i], 0, 0, 0), 0);
+	}
+	/* A link in run/'s place is never followed. */
+	cr_assert_eq(unlinkat(st.rootfd, STORE_RUN, AT_REMOVEDIR), 0);
+	cr_assert_eq(symlinkat("/tmp", st.rootfd, STORE_RUN), 0);
+	cr_assert_eq(store_dir_open(st.rootfd, dir, STORE_RUN, true, &err), -1);
+	cr_assert(strstr(err.msg, "symlink"), "%s", err.msg);
+}

@@ -1,0 +1,112 @@
+/* The one rule for sharing an installed file between releases (see reuse.h). */
+#include "release/store/reuse.h"
+#include "release/base/fileio.h"
+#include "release/store/seal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_BLOCK (1u << 20)
+
+struct reuse {
+	unsigned char *buf;
+	EVP_MD_CTX *sha;
+};
+
+int reuse_new(struct reuse **out, struct err *err)
+{
+	struct reuse *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r || !(r->buf = malloc(READ_BLOCK)) || !(r->sha = EVP_MD_CTX_new())) {
+		reuse_free(r);
+		return fail_oom(err);
+	}
+	*out = r;
+	return 0;
+}
+
+void reuse_free(struct reuse *r)
+{
+	if (!r)
+		return;
+	free(r->buf);
+	EVP_MD_CTX_free(r->sha);
+	free(r);
+}
+
+/* Whether fd holds exactly f's bytes: size checked by the caller, SHA-256 here. */
+static bool same_content(struct reuse *r, int fd, const struct manifest_file *f)
+{
+	uint8_t digest[32];
+	uint64_t done = 0;
+
+	if (!EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL))
+		return false;
+	while (done < f->size) {
+		ssize_t n = pread(fd, r->buf, READ_BLOCK, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		EVP_DigestUpdate(r->sha, r->buf, (size_t)n);
+		done += (uint64_t)n;
+	}
+	EVP_DigestFinal_ex(r->sha, digest, NULL);
+	return done == f->size && !memcmp(digest, f->sha256, 32);
+}
+
+int reuse_open(struct reuse *r, int relfd, const struct manifest_file *f, struct stat *sb)
+{
+	struct err ignored;
+	int fd;
+
+	if (f->type != MANIFEST_FILE)
+		return -1;
+	fd = open_regular_beneath(relfd, f->path, sb, &ignored);
+	if (fd < 0)
+		return -1;
+	if (sb->st_uid != geteuid() || (sb->st_mode & 07777) != seal_file_mode(f->mode) ||
+	    sb->st_nlink >= REUSE_MAX_LINKS || (uint64_t)sb->st_size != f->size ||
+	    !same_content(r, fd, f)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int reuse_link(struct reuse *r, int relfd, const struct manifest_file *f, int pfd, const char *base,
+               int *link_errno, struct err *err)
+{
+	struct stat src, placed;
+	int fd = reuse_open(r, relfd, f, &src);
+
+	if (link_errno)
+		*link_errno = 0;
+	if (fd < 0)
+		return -1;
+	if (linkat(relfd, f->path, pfd, base, 0) < 0) {
+		if (link_errno)
+			*link_errno = errno;
+		close(fd);
+		return -1;
+	}
+	/* The name resolved again for linkat: make sure it is the inode verified. */
+	if (fstatat(pfd, base, &placed, AT_SYMLINK_NOFOLLOW) < 0 || placed.st_ino != src.st_ino ||
+	    placed.st_dev != src.st_dev) {
+		close(fd);
+		if (unlinkat(pfd, base, 0) < 0) {
+			fail_sys(err, "cannot remove %.200s, linked in place of %.200s", base,
+			         f->path);
+			return -2;
+		}
+		return -1;
+	}
+	return fd;
+}

@@ -1,0 +1,46 @@
+/* Reusing an installed file in another release (specs/store.md "Reusing installed files").
+ *
+ * Delta install (a file of the release being installed, linked from an installed release)
+ * and the static-asset carry (an asset of one installed release, linked into another) share
+ * inodes between releases. Both decide through this one function whether a file may be
+ * shared, because a file that fails any check could carry another release's or another
+ * user's content under a name it does not own. A file qualifies when, now:
+ *   - it is reached below the release's directory with no symlink on the way, and is a
+ *     regular file (opened without ever blocking: release/base/fileio.h);
+ *   - it is owned by the running user, with exactly the installed mode of its manifest mode
+ *     (0444 for 0644, 0555 for 0755): a file made writable again is never shared;
+ *   - it has fewer than REUSE_MAX_LINKS links;
+ *   - it has the manifest entry's size and, read now and hashed, its SHA-256.
+ * The manifest entry is the signed manifest's: the new release's for a delta install, the
+ * owning release's for a carried asset. */
+#ifndef SLIPWAY_STORE_REUSE_H
+#define SLIPWAY_STORE_REUSE_H
+
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#define REUSE_MAX_LINKS 60000 /* below ext4's 65,000 links per inode */
+
+struct reuse;
+
+/* A hashing context (a read buffer and a SHA-256 state), reused across files. */
+int reuse_new(struct reuse **out, struct err *err);
+void reuse_free(struct reuse *r);
+
+/* Opens f->path below relfd (a release's directory) and verifies it as above. Returns a
+ * read-only descriptor (the caller closes it; *sb describes the file), or -1 when the file is
+ * missing or may not be reused. */
+int reuse_open(struct reuse *r, int relfd, const struct manifest_file *f, struct stat *sb);
+
+/* Links f->path of relfd, verified by reuse_open, as `base` in directory pfd, and checks that
+ * the name placed is the inode verified (linkat resolves the name again). Returns the open,
+ * verified descriptor (the caller closes it); -1 when nothing was linked (*link_errno: the
+ * linkat errno, e.g. EEXIST, EMLINK, EXDEV, ENOSPC, or 0 when the file may not be reused;
+ * may be NULL); -2 with err set when a wrong name placed could not be removed. */
+int reuse_link(struct reuse *r, int relfd, const struct manifest_file *f, int pfd, const char *base,
+               int *link_errno, struct err *err);
+
+#endif
