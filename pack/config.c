@@ -90,6 +90,7 @@ void config_release(struct pack_config *cfg)
 	strlist_clear(&cfg->exclude);
 	strlist_clear(&cfg->secrets_required);
 	strlist_clear(&cfg->secrets_optional);
+	strlist_clear(&cfg->blockers);
 	strlist_clear(&cfg->notes);
 	strlist_clear(&cfg->disabled);
 	for (i = 0; i < cfg->n_services; i++)

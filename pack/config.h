@@ -75,6 +75,8 @@ struct pack_config {
 	struct pack_service *services;
 	size_t n_services;
 	struct strlist notes; /* what detection wants said: pack prints them, --print-config too */
+	struct strlist blockers; /* what detection found that no build can fix: pack refuses
+	                          * before building, --print-config shows them */
 	struct strlist disabled; /* detected services that `enabled = no` dropped */
 };
 

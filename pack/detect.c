@@ -150,8 +150,71 @@ static int set_app_name(struct pack_config *cfg, const char *raw, enum app_origi
 	return 0;
 }
 
-static int detect_package_json(int dfd, struct pack_config *cfg, struct project_shape *shape,
-                               struct err *err)
+/* Whether `tool` is an executable file in a directory of $PATH. */
+static bool on_path(const char *tool)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	char file[PATH_MAX];
+
+	for (p = path ? path : ""; *p; p = *colon ? colon + 1 : colon) {
+		colon = strchrnul(p, ':');
+		if (colon > p &&
+		    (size_t)snprintf(file, sizeof(file), "%.*s/%s", (int)(colon - p), p, tool) <
+		        sizeof(file) &&
+		    access(file, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The package manager that owns the project: the nearest lockfile at or above it (a
+ * workspace member's is the root's), else package.json's "packageManager" ("pnpm@9.1.0"). */
+static const char *package_manager(const char *project_dir, json_object *pkg)
+{
+	static const struct {
+		const char *lock, *tool;
+	} locks[] = {{"pnpm-lock.yaml", "pnpm"},
+	             {"yarn.lock", "yarn"},
+	             {"bun.lockb", "bun"},
+	             {"bun.lock", "bun"},
+	             {"package-lock.json", "npm"}};
+	static const char *const tools[] = {"pnpm", "yarn", "bun", "npm"};
+	const char *field = string_at(pkg, "packageManager");
+	char dir[PATH_MAX], file[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (!realpath(project_dir, dir))
+		snprintf(dir, sizeof(dir), "%s", project_dir);
+	for (;;) {
+		for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++)
+			if ((size_t)snprintf(file, sizeof(file), "%s/%s", dir, locks[i].lock) <
+			        sizeof(file) &&
+			    stat(file, &st) == 0)
+				return locks[i].tool;
+		if (!(slash = strrchr(dir, '/')) || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	for (size_t i = 0; field && i < sizeof(tools) / sizeof(tools[0]); i++)
+		if (!strncmp(field, tools[i], strlen(tools[i])) && field[strlen(tools[i])] == '@')
+			return tools[i];
+	return "npm";
+}
+
+/* "<pm> run build", through corepack when the package manager itself is not installed. */
+static char *build_command(const char *project_dir, json_object *pkg)
+{
+	const char *pm = package_manager(project_dir, pkg);
+	char *cmd;
+
+	if (strcmp(pm, "npm") && !on_path(pm) && on_path("corepack"))
+		return asprintf(&cmd, "corepack %s run build", pm) < 0 ? NULL : cmd;
+	return asprintf(&cmd, "%s run build", pm) < 0 ? NULL : cmd;
+}
+
+static int detect_package_json(int dfd, const char *project_dir, struct pack_config *cfg,
+                               struct project_shape *shape, struct err *err)
 {
 	json_object *root = NULL, *scripts = NULL;
 	const char *name;
@@ -170,7 +233,8 @@ static int detect_package_json(int dfd, struct pack_config *cfg, struct project_
 	}
 	json_object_object_get_ex(root, "scripts", &scripts);
 	if (!cfg->build &&
-	    !(cfg->build = strdup(has_key(scripts, "build") ? "npm run build" : ""))) {
+	    !(cfg->build =
+	          has_key(scripts, "build") ? build_command(project_dir, root) : strdup(""))) {
 		fail_oom(err);
 		goto out;
 	}
@@ -242,13 +306,17 @@ static int detect_include(int dfd, struct pack_config *cfg, const struct project
 {
 	struct strlist *inc = &cfg->include;
 
-	if (shape->nextjs) {
-		if (strlist_push(inc, ".next/standalone") < 0 ||
-		    strlist_push(inc, ".next/static") < 0)
-			return fail_oom(err);
-		if (is_dir_at(dfd, "public") && strlist_push(inc, "public") < 0)
-			return fail_oom(err);
-	}
+	if (shape->next == NEXT_STANDALONE_SHAPE &&
+	    (strlist_push(inc, NEXT_STANDALONE) < 0 || strlist_push(inc, NEXT_STATIC) < 0))
+		return fail_oom(err);
+	if (shape->next == NEXT_START_SHAPE &&
+	    (strlist_push(inc, NEXT_BUILD) < 0 || strlist_push(inc, "node_modules") < 0 ||
+	     strlist_push(inc, "package.json") < 0 ||
+	     (shape->next_config[0] && strlist_push(inc, shape->next_config) < 0)))
+		return fail_oom(err);
+	if (shape->next != NEXT_NONE && is_dir_at(dfd, NEXT_PUBLIC) &&
+	    strlist_push(inc, NEXT_PUBLIC) < 0)
+		return fail_oom(err);
 	if (shape->has_agent && strlist_push(inc, AGENT_DIR) < 0)
 		return fail_oom(err);
 	return add_start_scripts(dfd, inc, err);
@@ -397,11 +465,19 @@ static int detected_services(struct pack_config *det, const struct project_shape
 {
 	struct pack_service *s;
 
-	if (shape->nextjs) {
+	if (shape->next != NEXT_NONE) {
+		bool standalone = shape->next == NEXT_STANDALONE_SHAPE;
+
 		s = config_add_service(det, "web");
-		if (!s || set_command(s, "node server.js") < 0 ||
-		    !(s->cwd = strdup(".next/standalone")) || !(s->ready_path = strdup("/")) ||
-		    !(s->detected = strdup("a Next.js project (its standalone server)")))
+		if (!s ||
+		    set_command(s, standalone ? "node " NEXT_SERVER : "node " NEXT_CLI " start") <
+		        0 ||
+		    !(s->cwd = strdup(standalone ? shape->server_dir : ".")) ||
+		    !(s->ready_path = strdup("/")) ||
+		    !(s->detected =
+		          strdup(standalone ? "a Next.js project (its standalone server)"
+		                            : "a Next.js project without standalone output "
+		                              "(next start)")))
 			return -1;
 		s->port = 5000;
 		s->ready = READY_HTTP;
@@ -443,16 +519,69 @@ static int detect_services(struct pack_config *cfg, const struct project_shape *
 	return r;
 }
 
-/* The config file Next.js reads (its own order of CONFIG_FILES), for hints. */
-static void detect_next_config(int dfd, struct project_shape *shape)
+/* How a Next.js app is packed (pack/nextjs.h), and the checks that need no build. */
+static int detect_next_shape(int dfd, const char *project_dir, struct pack_config *cfg,
+                             struct project_shape *shape, struct err *err)
 {
-	static const char *const names[] = {"next.config.js", "next.config.mjs", "next.config.ts"};
+	char real[PATH_MAX];
+
+	nextjs_config_file(dfd, shape->next_config, sizeof(shape->next_config));
+	if (!shape->nextjs)
+		return 0;
+	if (nextjs_wants_standalone(dfd, shape->next_config)) {
+		shape->next = NEXT_STANDALONE_SHAPE;
+		if (!realpath(project_dir, real))
+			return fail_sys(err, "cannot resolve the project directory %s",
+			                project_dir);
+		return nextjs_predict_server_dir(real, shape->server_dir, sizeof(shape->server_dir),
+		                                 err);
+	}
+	shape->next = NEXT_START_SHAPE;
+	/* `next start` runs from the release's own node_modules: a workspace member whose
+	 * modules are hoisted to the root has none to ship. */
+	if (!cfg->include_set && !is_file_at(dfd, NEXT_CLI)) {
+		char *why;
+
+		if (asprintf(
+		        &why,
+		        "%s does not set output: 'standalone', so the app would run as `next "
+		        "start` from its own node_modules, and " NEXT_CLI " is missing: set "
+		        "output: 'standalone' in %s (slipway then packs the standalone server), "
+		        "or install the dependencies here first",
+		        shape->next_config, shape->next_config) < 0)
+			return fail_oom(err);
+		if (strlist_push_owned(&cfg->blockers, why) < 0)
+			return fail_oom(err);
+	}
+	return 0;
+}
+
+/* A detected LiveKit worker cannot register without these (specs/config.md "Defaults"). */
+static int add_livekit_secrets(struct pack_config *cfg, struct err *err)
+{
+	static const char *const names[] = {"LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (is_file_at(dfd, names[i])) {
-			snprintf(shape->next_config, sizeof(shape->next_config), "%s", names[i]);
-			return;
-		}
+		if (!strlist_has(&cfg->secrets_required, names[i]) &&
+		    !strlist_has(&cfg->secrets_optional, names[i]) &&
+		    strlist_push(&cfg->secrets_required, names[i]) < 0)
+			return fail_oom(err);
+	return 0;
+}
+
+/* A Node agent runs from agent/node_modules: without @livekit/agents installed there, the
+ * worker cannot start, and no build of the web app installs it. */
+static int check_node_agent_deps(int dfd, struct pack_config *cfg, struct err *err)
+{
+	if (is_dir_at(dfd, AGENT_DIR "/node_modules/" LIVEKIT_AGENTS))
+		return 0;
+	return strlist_push(&cfg->blockers,
+	                    "the Node agent in " AGENT_DIR "/ has no " AGENT_DIR
+	                    "/node_modules/" LIVEKIT_AGENTS
+	                    ": install its dependencies before packing (cd " AGENT_DIR
+	                    " && npm ci --omit=dev)") < 0
+	           ? fail_oom(err)
+	           : 0;
 }
 
 int detect_defaults(int dfd, const char *project_dir, struct pack_config *cfg,
@@ -460,12 +589,18 @@ int detect_defaults(int dfd, const char *project_dir, struct pack_config *cfg,
 {
 	memset(shape, 0, sizeof(*shape));
 	shape->has_package_json = is_file_at(dfd, "package.json");
-	if (shape->has_package_json && detect_package_json(dfd, cfg, shape, err) < 0)
+	if (shape->has_package_json && detect_package_json(dfd, project_dir, cfg, shape, err) < 0)
 		return -1;
-	if (is_dir_at(dfd, ".next/standalone"))
+	if (is_dir_at(dfd, NEXT_STANDALONE))
 		shape->nextjs = true;
-	detect_next_config(dfd, shape);
-	if (detect_agent(dfd, cfg, shape, err) < 0)
+	if (detect_next_shape(dfd, project_dir, cfg, shape, err) < 0 ||
+	    detect_agent(dfd, cfg, shape, err) < 0)
+		return -1;
+	if (shape->livekit && add_livekit_secrets(cfg, err) < 0)
+		return -1;
+	if (shape->agent == AGENT_NODE &&
+	    (!cfg->include_set || strlist_has(&cfg->include, AGENT_DIR)) &&
+	    check_node_agent_deps(dfd, cfg, err) < 0)
 		return -1;
 	if (!cfg->build && !(cfg->build = strdup("")))
 		return fail_oom(err);
@@ -476,4 +611,136 @@ int detect_defaults(int dfd, const char *project_dir, struct pack_config *cfg,
 	if (detect_services(cfg, shape, err) < 0)
 		return -1;
 	return config_finish(cfg, err);
+}
+
+/* A member directory of the workspace that is an app slipway runs. */
+static bool workspace_app(int dfd, const char *dir)
+{
+	char path[PATH_MAX];
+	struct err err;
+	json_object *pkg = NULL;
+	bool yes;
+
+	snprintf(path, sizeof(path), "%s/" AGENT_DIR "/package.json", dir);
+	if (is_file_at(dfd, path))
+		return true;
+	snprintf(path, sizeof(path), "%s/package.json", dir);
+	if (!is_file_at(dfd, path) || read_package_json(dfd, path, &pkg, &err) < 0)
+		return false;
+	yes = depends_on(pkg, "next");
+	json_object_put(pkg);
+	return yes;
+}
+
+/* The members a pattern names ("apps/web", or "apps/" then a star), relative to the project (dfd).
+ */
+static int add_members(int dfd, const char *pattern, struct strlist *apps, struct err *err)
+{
+	char dir[PATH_MAX], *star;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (!*pattern || pattern[0] == '!' || pattern[0] == '/' || strstr(pattern, ".."))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", pattern);
+	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+		dir[strlen(dir) - 1] = '\0';
+	star = strchr(dir, '*');
+	if (!star) {
+		if (workspace_app(dfd, dir) && !strlist_has(apps, dir) &&
+		    strlist_push(apps, dir) < 0)
+			return fail_oom(err);
+		return 0;
+	}
+	/* One level below a directory ("apps/" then one or two stars): the common shapes. */
+	if (star == dir || star[-1] != '/')
+		return 0;
+	star[-1] = '\0';
+	fd = openat(dfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char member[PATH_MAX];
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "node_modules"))
+			continue;
+		snprintf(member, sizeof(member), "%s/%s", dir, de->d_name);
+		if (is_dir_at(dfd, member) && workspace_app(dfd, member) &&
+		    !strlist_has(apps, member) && strlist_push(apps, member) < 0) {
+			closedir(d);
+			return fail_oom(err);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* pnpm-workspace.yaml's "packages:" list: its lines "  - PATTERN" under it. */
+static int pnpm_members(int dfd, struct strlist *apps, struct err *err)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	bool in_packages = false;
+	int rc = 0;
+
+	if (read_file_at(dfd, "pnpm-workspace.yaml", 1u << 20, 0, &text, &len, err) < 0)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line && rc == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *v = line + strspn(line, " \t"), *end;
+
+		if (line[0] != ' ' && line[0] != '\t' && line[0] != '-') {
+			in_packages = !strncmp(line, "packages:", 9);
+			continue;
+		}
+		if (!in_packages || *v != '-')
+			continue;
+		v += 1 + strspn(v + 1, " \t");
+		if (*v == '\'' || *v == '"') {
+			end = strchr(v + 1, *v);
+			v++;
+		} else {
+			end = v + strcspn(v, " \t#");
+		}
+		if (!end)
+			continue;
+		*end = '\0';
+		rc = add_members(dfd, v, apps, err);
+	}
+	free(text);
+	return rc;
+}
+
+int detect_workspace_apps(int dfd, struct strlist *apps, struct err *err)
+{
+	json_object *pkg = NULL, *ws = NULL, *list = NULL;
+	int rc = 0;
+
+	if (is_file_at(dfd, "pnpm-workspace.yaml") && pnpm_members(dfd, apps, err) < 0)
+		return -1;
+	if (is_file_at(dfd, "package.json") &&
+	    read_package_json(dfd, "package.json", &pkg, err) == 0) {
+		/* npm and yarn: "workspaces": [...], or yarn's {"packages": [...]}. */
+		if (json_object_object_get_ex(pkg, "workspaces", &ws))
+			list =
+			    json_object_is_type(ws, json_type_object)
+			        ? (json_object_object_get_ex(ws, "packages", &list) ? list : NULL)
+			        : ws;
+		for (size_t i = 0; rc == 0 && list && json_object_is_type(list, json_type_array) &&
+		                   i < json_object_array_length(list);
+		     i++) {
+			json_object *v = json_object_array_get_idx(list, i);
+
+			if (json_object_is_type(v, json_type_string))
+				rc = add_members(dfd, json_object_get_string(v), apps, err);
+		}
+		json_object_put(pkg);
+	}
+	if (rc == 0 && apps->n > 1)
+		qsort(apps->v, apps->n, sizeof(char *), cmp_str);
+	return rc;
 }
