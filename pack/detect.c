@@ -556,6 +556,118 @@ static int detect_next_shape(int dfd, const char *project_dir, struct pack_confi
 	return 0;
 }
 
+/* A tsconfig.json pattern ("./" dropped) reaching into agent/: "**" anything, or agent's. */
+static bool ts_pattern_reaches_agent(const char *pat, bool exclude)
+{
+	size_t n = strlen(AGENT_DIR);
+
+	if (!strncmp(pat, "./", 2))
+		pat += 2;
+	if (!strncmp(pat, AGENT_DIR, n) && (pat[n] == '\0' || pat[n] == '/'))
+		return true;
+	return !exclude && !strncmp(pat, "**", 2);
+}
+
+static bool ts_list_reaches_agent(json_object *cfg, const char *key, bool exclude)
+{
+	json_object *list;
+
+	if (!json_object_object_get_ex(cfg, key, &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *v = json_object_array_get_idx(list, i);
+
+		if (json_object_is_type(v, json_type_string) &&
+		    ts_pattern_reaches_agent(json_object_get_string(v), exclude))
+			return true;
+	}
+	return false;
+}
+
+/* A TypeScript Next.js app with agent/ inside: when tsconfig.json's "include" (default:
+ * everything) reaches agent/ and "exclude" does not take it out, `next build` type-checks
+ * the agent's files against the web app's dependencies and fails, minutes in. */
+static int check_tsconfig_agent(int dfd, struct pack_config *cfg, struct err *err)
+{
+	json_object *ts = NULL, *inc;
+	struct err ignored;
+	bool reaches;
+
+	if (!is_file_at(dfd, "tsconfig.json") ||
+	    read_package_json(dfd, "tsconfig.json", &ts, &ignored) < 0)
+		return 0;
+	reaches = (!json_object_object_get_ex(ts, "include", &inc) ||
+	           ts_list_reaches_agent(ts, "include", false)) &&
+	          !ts_list_reaches_agent(ts, "exclude", true);
+	json_object_put(ts);
+	if (!reaches)
+		return 0;
+	return strlist_push(&cfg->blockers,
+	                    "tsconfig.json's \"include\" reaches " AGENT_DIR
+	                    "/, so next build would type-check the agent with the web app's "
+	                    "dependencies and fail: add \"" AGENT_DIR
+	                    "\" to \"exclude\" in tsconfig.json") < 0
+	           ? fail_oom(err)
+	           : 0;
+}
+
+/* The major version in a simple engines range (">=24", "^24.1", "24.x", ">= 22.12"), else
+ * 0. */
+static int engines_major(const char *range)
+{
+	const char *p = range + strspn(range, ">=^~ v");
+
+	return isdigit((unsigned char)*p) && (range[0] == '>' || range[0] == '^' ||
+	                                      range[0] == '~' || isdigit((unsigned char)range[0]))
+	           ? atoi(p)
+	           : 0;
+}
+
+/* The major version of the `node` on PATH here, or 0. */
+static int local_node_major(char *version, size_t cap)
+{
+	FILE *f = popen("node --version 2>/dev/null", "r");
+	int major = 0;
+
+	version[0] = '\0';
+	if (!f)
+		return 0;
+	if (fgets(version, (int)cap, f)) {
+		version[strcspn(version, "\n")] = '\0';
+		major = version[0] == 'v' ? atoi(version + 1) : 0;
+	}
+	pclose(f);
+	return major;
+}
+
+/* A Node agent whose "engines" asks for a newer node than the one here (the starter needs
+ * Node 24 to run .ts files): said before the build, since the server's node must match. */
+static int note_agent_engines(int dfd, struct pack_config *cfg, struct err *err)
+{
+	json_object *pkg = NULL, *engines = NULL;
+	const char *range;
+	char version[64], *note;
+	int want, have, r = 0;
+
+	if (read_package_json(dfd, AGENT_DIR "/package.json", &pkg, err) < 0)
+		return -1;
+	json_object_object_get_ex(pkg, "engines", &engines);
+	range = string_at(engines, "node");
+	if (range && (want = engines_major(range)) > 0 &&
+	    (have = local_node_major(version, sizeof(version))) > 0 && have < want) {
+		if (asprintf(&note,
+		             AGENT_DIR
+		             "/package.json needs node %s (engines.node), and the node here is "
+		             "%s: the server that runs the agent needs node %d or later",
+		             range, version, want) < 0 ||
+		    strlist_push_owned(&cfg->notes, note) < 0)
+			r = fail_oom(err);
+	}
+	json_object_put(pkg);
+	return r;
+}
+
 /* A detected LiveKit worker cannot register without these (specs/config.md "Defaults"). */
 static int add_livekit_secrets(struct pack_config *cfg, struct err *err)
 {
@@ -600,7 +712,10 @@ int detect_defaults(int dfd, const char *project_dir, struct pack_config *cfg,
 		return -1;
 	if (shape->agent == AGENT_NODE &&
 	    (!cfg->include_set || strlist_has(&cfg->include, AGENT_DIR)) &&
-	    check_node_agent_deps(dfd, cfg, err) < 0)
+	    (check_node_agent_deps(dfd, cfg, err) < 0 || note_agent_engines(dfd, cfg, err) < 0))
+		return -1;
+	if (shape->nextjs && shape->has_agent && cfg->build && *cfg->build &&
+	    check_tsconfig_agent(dfd, cfg, err) < 0)
 		return -1;
 	if (!cfg->build && !(cfg->build = strdup("")))
 		return fail_oom(err);
