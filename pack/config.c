@@ -323,6 +323,7 @@ static int bundle_key(struct parse_state *st, const char *name, const char *valu
 	if (!strcmp(name, "exclude")) {
 		if (!claim(st, K_EXCLUDE, name, true))
 			return 0;
+		st->cfg->exclude_set = true;
 		return add_words(st, value, &st->cfg->exclude, check_pattern, "exclude pattern");
 	}
 	return state_fail(st, "unknown key '%s' in [bundle] (known: include, exclude)", name);

@@ -70,6 +70,7 @@ struct pack_config {
 	struct strlist include;
 	bool include_set;
 	struct strlist exclude;
+	bool exclude_set; /* slipway.ini sets exclude (even empty): nothing is added to it */
 	struct strlist secrets_required;
 	struct strlist secrets_optional;
 	struct pack_service *services;

@@ -668,6 +668,65 @@ static int note_agent_engines(int dfd, struct pack_config *cfg, struct err *err)
 	return r;
 }
 
+/* A Node agent's dev dependencies stay out of the release (they are most of a starter's
+ * node_modules): agent/package-lock.json names every package installed only for development
+ * ("dev": true), at any depth; without one, package.json's devDependencies (their own
+ * dependencies then stay). Added to exclude, which --print-config shows; a slipway.ini that
+ * sets exclude (even empty) keeps them. */
+static int exclude_agent_dev_deps(int dfd, struct pack_config *cfg, struct err *err)
+{
+	json_object *lock = NULL, *pkgs = NULL, *pkg = NULL, *dev = NULL;
+	const char *from = AGENT_DIR "/package-lock.json";
+	struct err ignored;
+	size_t before = cfg->exclude.n;
+	char *note;
+	int r = 0;
+
+	if (is_file_at(dfd, from) && read_package_json(dfd, from, &lock, &ignored) == 0 &&
+	    json_object_object_get_ex(lock, "packages", &pkgs) &&
+	    json_object_is_type(pkgs, json_type_object)) {
+		json_object_object_foreach(pkgs, key, val)
+		{
+			json_object *flag;
+			char *path;
+
+			if (r < 0 || strncmp(key, "node_modules/", 13) ||
+			    relpath_check(key, NULL) < 0 ||
+			    !json_object_object_get_ex(val, "dev", &flag) ||
+			    !json_object_get_boolean(flag))
+				continue;
+			if (asprintf(&path, AGENT_DIR "/%s", key) < 0 ||
+			    strlist_push_owned(&cfg->exclude, path) < 0)
+				r = fail_oom(err);
+		}
+	} else if (read_package_json(dfd, AGENT_DIR "/package.json", &pkg, &ignored) == 0 &&
+	           json_object_object_get_ex(pkg, "devDependencies", &dev) &&
+	           json_object_is_type(dev, json_type_object)) {
+		from = AGENT_DIR "/package.json's devDependencies";
+		json_object_object_foreach(dev, key, val)
+		{
+			char *path;
+
+			(void)val;
+			if (r < 0 || relpath_check(key, NULL) < 0)
+				continue;
+			if (asprintf(&path, AGENT_DIR "/node_modules/%s", key) < 0 ||
+			    strlist_push_owned(&cfg->exclude, path) < 0)
+				r = fail_oom(err);
+		}
+	}
+	json_object_put(lock);
+	json_object_put(pkg);
+	if (r == 0 && cfg->exclude.n > before &&
+	    (asprintf(&note,
+	              "the agent's dev dependencies are left out (%zu, from %s): set [bundle] "
+	              "exclude in " CONFIG_NAME " (even empty) to keep them",
+	              cfg->exclude.n - before, from) < 0 ||
+	     strlist_push_owned(&cfg->notes, note) < 0))
+		r = fail_oom(err);
+	return r;
+}
+
 /* A detected LiveKit worker cannot register without these (specs/config.md "Defaults"). */
 static int add_livekit_secrets(struct pack_config *cfg, struct err *err)
 {
@@ -712,7 +771,8 @@ int detect_defaults(int dfd, const char *project_dir, struct pack_config *cfg,
 		return -1;
 	if (shape->agent == AGENT_NODE &&
 	    (!cfg->include_set || strlist_has(&cfg->include, AGENT_DIR)) &&
-	    (check_node_agent_deps(dfd, cfg, err) < 0 || note_agent_engines(dfd, cfg, err) < 0))
+	    (check_node_agent_deps(dfd, cfg, err) < 0 || note_agent_engines(dfd, cfg, err) < 0 ||
+	     (!cfg->exclude_set && exclude_agent_dev_deps(dfd, cfg, err) < 0)))
 		return -1;
 	if (shape->nextjs && shape->has_agent && cfg->build && *cfg->build &&
 	    check_tsconfig_agent(dfd, cfg, err) < 0)

@@ -4,7 +4,7 @@
 # `node src/main.ts start`). What would fail minutes into the build, or at deploy, is said
 # by --print-config and refused before the build, each with its fix; fixed, it packs with
 # zero config: `next start` web, the agent, LIVEKIT_* required, the build's directories
-# declared in the manifest.
+# declared in the manifest, the agent's dev dependencies left out (kept on request).
 source "$(dirname "${BASH_SOURCE[0]}")/pack_lib.sh"
 
 P=$T/starter
@@ -55,12 +55,28 @@ assert_not_contains "$errout" "building:"
 assert_no_file "$T/out"
 
 # The fixes each message gives; then it packs (the build's output stands in for next build).
-mkdir -p "$P/agent/node_modules/@livekit/agents"
+mkdir -p "$P/agent/node_modules/@livekit/agents" "$P/agent/node_modules/globals" \
+	"$P/agent/node_modules/eslint/node_modules/debug"
 echo '{"name": "@livekit/agents"}' >"$P/agent/node_modules/@livekit/agents/package.json"
+echo '{"name": "globals"}' >"$P/agent/node_modules/globals/package.json"
+echo '{"name": "eslint"}' >"$P/agent/node_modules/eslint/package.json"
+echo '{"name": "debug"}' >"$P/agent/node_modules/eslint/node_modules/debug/package.json"
+# npm's lockfile marks what is installed only for development, at any depth.
+cat >"$P/agent/package-lock.json" <<'JSON'
+{"name": "agent-starter-node", "lockfileVersion": 3, "packages": {
+  "": {"name": "agent-starter-node"},
+  "node_modules/@livekit/agents": {"version": "1.0.0"},
+  "node_modules/globals": {"version": "16.0.0", "dev": true},
+  "node_modules/eslint": {"version": "9.0.0", "dev": true},
+  "node_modules/eslint/node_modules/debug": {"version": "4.0.0", "dev": true}}}
+JSON
+git -C "$P" add -A
 sed -i 's/"exclude": \["node_modules"\]/"exclude": ["node_modules", "agent"]/' "$P/tsconfig.json"
 git -C "$P" commit -qam "exclude agent"
 expect_rc 0 "$SLIPWAY" pack "$P" --print-config
 assert_not_contains "$out" "pack refuses"
+assert_contains "$out" "; note: the agent's dev dependencies are left out (3, from agent/package-lock.json)"
+assert_contains "$out" "exclude = agent/node_modules/globals agent/node_modules/eslint"
 mkdir -p "$P/.next/static/chunks" "$P/.next/server" "$P/.next/cache/images"
 echo build-1 >"$P/.next/BUILD_ID"
 echo 'x = 1' >"$P/.next/static/chunks/app.js"
@@ -79,3 +95,15 @@ assert_contains "$paths" "node_modules/next/dist/bin/next"
 assert_contains "$paths" "agent/node_modules/@livekit/agents/package.json"
 assert_contains "$paths" "next.config.ts"
 assert_not_contains "$paths" ".next/cache"
+assert_contains "$paths" "agent/src/main.ts"
+assert_not_contains "$paths" "agent/node_modules/globals"
+assert_not_contains "$paths" "agent/node_modules/eslint"
+# Kept when slipway.ini sets exclude, even empty.
+printf '[bundle]\nexclude =\n' >"$P/slipway.ini"
+git -C "$P" add -A && git -C "$P" commit -qm "keep dev dependencies"
+expect_rc 0 "$SLIPWAY" pack "$P" --unsigned --no-build --version 2 -o "$T/out"
+assert_not_contains "$errout" "dev dependencies are left out"
+manifest_of "$out" >"$M"
+paths=$(json_get "$M" '"\n".join(f["path"] for f in m["files"])')
+assert_contains "$paths" "agent/node_modules/globals/package.json"
+assert_contains "$paths" "agent/node_modules/eslint/node_modules/debug/package.json"
