@@ -727,6 +727,102 @@ static int exclude_agent_dev_deps(int dfd, struct pack_config *cfg, struct err *
 	return r;
 }
 
+/* The words after `next start` when `argv` (from `from` on) is a way to run it through a
+ * wrapper: `npm start` / `pnpm start` / `yarn start` / `bun start` (or `... run start`)
+ * whose scripts.start is a plain `next start ...`, `npx next start ...`, or a bare
+ * `next start ...` (node_modules/.bin is on no PATH at run time). NULL when it is not. */
+static const struct strlist *next_start_args(const struct strlist *argv, const char *start_script,
+                                             struct strlist *script, size_t *from)
+{
+	static const char *const pms[] = {"npm", "pnpm", "yarn", "bun"};
+	const char *a0 = argv->v[0];
+
+	if (argv->n >= 2 && !strcmp(a0, "next") && !strcmp(argv->v[1], "start")) {
+		*from = 2;
+		return argv;
+	}
+	if (argv->n >= 3 && !strcmp(a0, "npx") && !strcmp(argv->v[1], "next") &&
+	    !strcmp(argv->v[2], "start")) {
+		*from = 3;
+		return argv;
+	}
+	for (size_t i = 0; i < sizeof(pms) / sizeof(pms[0]); i++) {
+		bool start =
+		    (argv->n == 2 && !strcmp(argv->v[1], "start")) ||
+		    (argv->n == 3 && !strcmp(argv->v[1], "run") && !strcmp(argv->v[2], "start"));
+
+		if (strcmp(a0, pms[i]) || !start || !start_script ||
+		    strpbrk(start_script, "\"'\\$`;&|<>(){}*?~#\n") ||
+		    words_split(start_script, script, NULL) < 0 || script->n < 2 ||
+		    strcmp(script->v[0], "next") || strcmp(script->v[1], "start"))
+			return NULL;
+		*from = 2;
+		return script;
+	}
+	return NULL;
+}
+
+/* A service that runs `next start` through a wrapper is packed as Next's CLI run by node
+ * itself: the same server in one process, which `slipway run`'s socket handover reaches
+ * (specs/runtime.md "Socket ownership"). Only in the release root, where node_modules is. */
+static int direct_next_start(int dfd, struct pack_config *cfg, struct err *err)
+{
+	json_object *pkg = NULL, *scripts = NULL;
+	struct err ignored;
+	const char *start = NULL;
+	int r = 0;
+
+	if (!is_file_at(dfd, NEXT_CLI))
+		return 0;
+	if (read_package_json(dfd, "package.json", &pkg, &ignored) == 0 &&
+	    json_object_object_get_ex(pkg, "scripts", &scripts))
+		start = string_at(scripts, "start");
+	for (size_t i = 0; r == 0 && i < cfg->n_services; i++) {
+		struct pack_service *s = &cfg->services[i];
+		struct strlist script = {0}, argv = {0};
+		const struct strlist *args;
+		char *command = NULL, *note = NULL;
+		size_t from = 0;
+
+		if (!s->argv.n || (s->cwd && strcmp(s->cwd, ".")) ||
+		    !(args = next_start_args(&s->argv, start, &script, &from))) {
+			strlist_clear(&script);
+			continue;
+		}
+		if (strlist_push(&argv, "node") < 0 || strlist_push(&argv, NEXT_CLI) < 0 ||
+		    strlist_push(&argv, "start") < 0)
+			r = fail_oom(err);
+		for (size_t k = from; r == 0 && k < args->n; k++)
+			if (strlist_push(&argv, args->v[k]) < 0)
+				r = fail_oom(err);
+		if (r == 0 &&
+		    (!(command = words_join(&argv)) ||
+		     asprintf(&note,
+		              "service %s: `%s` runs next start in a child process, which "
+		              "slipway's socket handover does not reach: packed as `%s`, the "
+		              "same server in one process",
+		              s->name, s->command, command) < 0))
+			r = fail_oom(err);
+		if (r == 0 && strlist_push_owned(&cfg->notes, note) < 0)
+			r = fail_oom(err);
+		else if (r == 0) {
+			note = NULL;
+			free(s->command);
+			s->command = command;
+			command = NULL;
+			strlist_clear(&s->argv);
+			s->argv = argv;
+			argv = (struct strlist){0};
+		}
+		free(note);
+		free(command);
+		strlist_clear(&argv);
+		strlist_clear(&script);
+	}
+	json_object_put(pkg);
+	return r;
+}
+
 /* A detected LiveKit worker cannot register without these (specs/config.md "Defaults"). */
 static int add_livekit_secrets(struct pack_config *cfg, struct err *err)
 {
@@ -783,7 +879,8 @@ int detect_defaults(int dfd, const char *project_dir, struct pack_config *cfg,
 		return -1;
 	if (!cfg->include_set && detect_include(dfd, cfg, shape, err) < 0)
 		return -1;
-	if (detect_services(cfg, shape, err) < 0)
+	if (detect_services(cfg, shape, err) < 0 ||
+	    (shape->nextjs && direct_next_start(dfd, cfg, err) < 0))
 		return -1;
 	return config_finish(cfg, err);
 }

@@ -107,3 +107,20 @@ manifest_of "$out" >"$M"
 paths=$(json_get "$M" '"\n".join(f["path"] for f in m["files"])')
 assert_contains "$paths" "agent/node_modules/globals/package.json"
 assert_contains "$paths" "agent/node_modules/eslint/node_modules/debug/package.json"
+
+# `next start` through a wrapper runs the server in a child process the socket handover
+# cannot reach: packed as Next's CLI run by node, and said.
+printf '[service web]\ncommand = npm start\n' >"$P/slipway.ini"
+expect_rc 0 "$SLIPWAY" pack "$P" --print-config
+assert_contains "$out" "; note: service web: \`npm start\` runs next start in a child process, which slipway's socket handover does not reach: packed as \`node node_modules/next/dist/bin/next start\`"
+assert_contains "$out" "command = node node_modules/next/dist/bin/next start"$'\n'
+printf '[service web]\ncommand = npx next start --keepAliveTimeout 70000\n' >"$P/slipway.ini"
+expect_rc 0 "$SLIPWAY" pack "$P" --print-config
+assert_contains "$out" "command = node node_modules/next/dist/bin/next start --keepAliveTimeout 70000"
+# A start script that is not next start is left alone.
+sed -i 's/"start": "next start"/"start": "node server.js"/' "$P/package.json"
+echo 'require("http")' >"$P/server.js"
+printf '[service web]\ncommand = pnpm start\n' >"$P/slipway.ini"
+expect_rc 0 "$SLIPWAY" pack "$P" --print-config
+assert_contains "$out" "command = pnpm start"
+assert_not_contains "$out" "runs next start in a child process"
