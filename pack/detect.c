@@ -519,6 +519,21 @@ static int detect_services(struct pack_config *cfg, const struct project_shape *
 	return r;
 }
 
+/* Whether NEXT_CLI is a file of the project itself, links resolved (a workspace's hoisted or
+ * pnpm-linked node_modules would leave the release). */
+static bool next_cli_inside(const char *project_dir)
+{
+	char root[PATH_MAX], path[PATH_MAX], cli[PATH_MAX];
+	size_t n;
+
+	if (!realpath(project_dir, root) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/" NEXT_CLI, root) >= sizeof(path) ||
+	    !realpath(path, cli))
+		return false;
+	n = strlen(root);
+	return !strncmp(cli, root, n) && cli[n] == '/';
+}
+
 /* How a Next.js app is packed (pack/nextjs.h), and the checks that need no build. */
 static int detect_next_shape(int dfd, const char *project_dir, struct pack_config *cfg,
                              struct project_shape *shape, struct err *err)
@@ -538,17 +553,20 @@ static int detect_next_shape(int dfd, const char *project_dir, struct pack_confi
 	}
 	shape->next = NEXT_START_SHAPE;
 	/* `next start` runs from the release's own node_modules: a workspace member whose
-	 * modules are hoisted to the root has none to ship. */
-	if (!cfg->include_set && !is_file_at(dfd, NEXT_CLI)) {
+	 * modules are hoisted to the root (or linked there, as pnpm does) has none to ship. */
+	if (!cfg->include_set && !next_cli_inside(project_dir)) {
 		char *why;
 
 		if (asprintf(
 		        &why,
 		        "%s does not set output: 'standalone', so the app would run as `next "
-		        "start` from its own node_modules, and " NEXT_CLI " is missing: set "
+		        "start` from its own node_modules, and " NEXT_CLI " is %s: set "
 		        "output: 'standalone' in %s (slipway then packs the standalone server), "
 		        "or install the dependencies here first",
-		        shape->next_config, shape->next_config) < 0)
+		        shape->next_config,
+		        is_file_at(dfd, NEXT_CLI) ? "outside the project (a workspace's)"
+		                                  : "missing",
+		        shape->next_config) < 0)
 			return fail_oom(err);
 		if (strlist_push_owned(&cfg->blockers, why) < 0)
 			return fail_oom(err);

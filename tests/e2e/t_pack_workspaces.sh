@@ -142,3 +142,15 @@ rm "$Y/yarn.lock"
 python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["packageManager"]="pnpm@9.12.0"; json.dump(p, open(sys.argv[1], "w"))' "$Y/apps/web/package.json"
 PATH="$T/bin:$PATH" expect_rc 0 "$SLIPWAY" pack "$Y/apps/web" --print-config
 assert_contains "$out" "build = pnpm run build"
+
+# 5. A member without standalone output would run `next start` from its own node_modules;
+# pnpm links them to the workspace root's store, outside the release: refused before the
+# build, with the fix.
+mkdir -p "$P/node_modules/.pnpm/next/node_modules/next/dist/bin" "$P/apps/admin/node_modules"
+echo '#!/usr/bin/env node' >"$P/node_modules/.pnpm/next/node_modules/next/dist/bin/next"
+ln -s ../../../node_modules/.pnpm/next/node_modules/next "$P/apps/admin/node_modules/next"
+echo 'export default {}' >"$P/apps/admin/next.config.js"
+PATH="$T/bin:$PATH" expect_rc 1 "$SLIPWAY" pack "$P/apps/admin" --unsigned --version 1 -o "$T/out-a"
+assert_contains "$errout" "slipway: pack: next.config.js does not set output: 'standalone', so the app would run as \`next start\` from its own node_modules, and node_modules/next/dist/bin/next is outside the project (a workspace's): set output: 'standalone' in next.config.js"
+assert_not_contains "$errout" "building:"
+assert_no_file "$T/out-a"
