@@ -20,10 +20,11 @@ static const char usage_text[] =
     "                    [--no-build] [--compress zstd|gzip] [--allow-dirty] [--unsigned]\n"
     "                    [--allow-no-services] [--print-config] [--json]\n"
     "\n"
-    "Builds the project (default: the current directory), bundles the Next.js standalone\n"
-    "output, the agent with its vendored Python dependencies and the start scripts,\n"
-    "writes the manifest, and produces OUTDIR/<app>-<version>.tar.zst (or .tar.gz)\n"
-    "plus its minisign signature <archive>.minisig. Prints the archive's path.\n"
+    "Builds the project (default: the current directory), bundles the Next.js app (its\n"
+    "standalone output, or what `next start` needs), the agent with its vendored Python\n"
+    "dependencies and the start scripts, writes the manifest, and produces\n"
+    "OUTDIR/<app>-<version>.tar.zst (or .tar.gz) plus its minisign signature\n"
+    "<archive>.minisig. Prints the archive's path.\n"
     "\n"
     "  -o, --output OUTDIR     where the archive goes (default: the current directory)\n"
     "  -s, --seckey SECFILE    signing key; default $SLIPWAY_SECRET_KEY (a path), else\n"
@@ -45,7 +46,8 @@ static const char usage_text[] =
     "Config: PROJECT_DIR/slipway.ini (specs/config.md). Never packed: .git, .env*, *.pem,\n"
     "*.key, .next/cache and the signing key. Archive timestamps: $SOURCE_DATE_EPOCH,\n"
     "else the commit time. Exit: 0 packed, 1 the build failed or the project was refused\n"
-    "(dirty tree, missing output, no service), 2 usage or slipway.ini error, 3 system error.\n";
+    "(dirty tree, missing output, no service; --print-config shows what is refused before\n"
+    "the build), 2 usage or slipway.ini error, 3 system error.\n";
 
 static double seconds_since(uint64_t ms)
 {

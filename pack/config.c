@@ -90,6 +90,7 @@ void config_release(struct pack_config *cfg)
 	strlist_clear(&cfg->exclude);
 	strlist_clear(&cfg->secrets_required);
 	strlist_clear(&cfg->secrets_optional);
+	strlist_clear(&cfg->blockers);
 	strlist_clear(&cfg->notes);
 	strlist_clear(&cfg->disabled);
 	for (i = 0; i < cfg->n_services; i++)
@@ -322,6 +323,7 @@ static int bundle_key(struct parse_state *st, const char *name, const char *valu
 	if (!strcmp(name, "exclude")) {
 		if (!claim(st, K_EXCLUDE, name, true))
 			return 0;
+		st->cfg->exclude_set = true;
 		return add_words(st, value, &st->cfg->exclude, check_pattern, "exclude pattern");
 	}
 	return state_fail(st, "unknown key '%s' in [bundle] (known: include, exclude)", name);

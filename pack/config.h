@@ -70,11 +70,14 @@ struct pack_config {
 	struct strlist include;
 	bool include_set;
 	struct strlist exclude;
+	bool exclude_set; /* slipway.ini sets exclude (even empty): nothing is added to it */
 	struct strlist secrets_required;
 	struct strlist secrets_optional;
 	struct pack_service *services;
 	size_t n_services;
 	struct strlist notes; /* what detection wants said: pack prints them, --print-config too */
+	struct strlist blockers; /* what detection found that no build can fix: pack refuses
+	                          * before building, --print-config shows them */
 	struct strlist disabled; /* detected services that `enabled = no` dropped */
 };
 

@@ -103,6 +103,26 @@ static void put_service(FILE *f, const struct pack_service *s)
 		fprintf(f, "kill_mode = %s\n", s->kill_mode == KILL_GROUP ? "group" : "process");
 }
 
+/* "; PREFIX TEXT" wrapped at spaces into lines the config reader takes back. */
+static void put_comment(FILE *f, const char *prefix, const char *text)
+{
+	const size_t width = 96;
+	const char *p = text;
+
+	fprintf(f, "; %s", prefix);
+	while (strlen(p) > width) {
+		const char *cut = p + width;
+
+		while (cut > p && *cut != ' ')
+			cut--;
+		if (cut == p)
+			cut = p + width;
+		fprintf(f, "%.*s\n;   ", (int)(cut - p), p);
+		p = *cut == ' ' ? cut + 1 : cut;
+	}
+	fprintf(f, "%s\n", p);
+}
+
 char *config_to_ini(const struct pack_config *cfg)
 {
 	char *buf = NULL;
@@ -115,6 +135,8 @@ char *config_to_ini(const struct pack_config *cfg)
 	        cfg->file ? cfg->file : "no slipway.ini: detected defaults");
 	for (i = 0; i < cfg->notes.n; i++)
 		fprintf(f, "; note: %s\n", cfg->notes.v[i]);
+	for (i = 0; i < cfg->blockers.n; i++)
+		put_comment(f, "pack refuses before building: ", cfg->blockers.v[i]);
 	fprintf(f, "[app]\n");
 	if (cfg->app_origin == APP_FROM_PACKAGE_JSON)
 		fprintf(f, "; name: from package.json\n");

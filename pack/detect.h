@@ -4,9 +4,16 @@
  * show the result before anything is built:
  *   app      "name" in package.json (an npm scope "@x/" is dropped), else the project
  *            directory's name; either made valid when it breaks the manifest's rule
- *   build    "npm run build" when package.json has scripts.build, else none
- *   include  .next/standalone .next/static [public] for a Next.js project (package.json
- *            depends on "next", or .next/standalone exists); [agent]; root files start*.sh
+ *   build    "<pm> run build" when package.json has scripts.build, else none; <pm> is the
+ *            project's package manager: the nearest lockfile at or above the project
+ *            (pnpm-lock.yaml: pnpm, yarn.lock: yarn, bun.lock(b): bun), else package.json's
+ *            "packageManager", else npm; run through corepack when only corepack is on PATH
+ *   include  a Next.js project (package.json depends on "next", or .next/standalone
+ *            exists), by its shape (pack/nextjs.h): .next/standalone .next/static [public],
+ *            or for `next start` .next node_modules package.json next.config.* [public];
+ *            [agent]; root files start*.sh
+ *   secrets  a LiveKit worker adds LIVEKIT_URL LIVEKIT_API_KEY LIVEKIT_API_SECRET to the
+ *            required ones (unless [secrets] lists them)
  *   services web for a Next.js project; agent for a LiveKit agent in agent/: Python
  *            (agent/main.py or agent/agent.py) or Node (agent/package.json depends on
  *            @livekit/agents). A [service NAME] section of the same name changes them key
@@ -17,6 +24,7 @@
 #define SLIPWAY_PACK_DETECT_H
 
 #include "pack/config.h"
+#include "pack/nextjs.h"
 
 #include <stdbool.h>
 
@@ -31,6 +39,8 @@ struct project_shape {
 	bool has_package_json;
 	bool nextjs;             /* depends on next, or has .next/standalone */
 	char next_config[24];    /* the next.config.{js,mjs,ts} Next reads, or "" when none */
+	enum next_shape next;    /* how a Next.js app is packed (pack/nextjs.h) */
+	char server_dir[1024];   /* NEXT_STANDALONE_SHAPE: where server.js is expected */
 	bool has_agent;          /* agent/ is a directory */
 	bool has_requirements;   /* agent/requirements.txt exists */
 	enum agent_kind agent;   /* the agent service detected, if any */
@@ -54,5 +64,10 @@ int detect_livekit_worker(struct pack_service *s);
  * when no app name can be made, and on config_finish's errors. */
 int detect_defaults(int project_fd, const char *project_dir, struct pack_config *cfg,
                     struct project_shape *shape, struct err *err);
+
+/* At a workspace root (package.json "workspaces", or pnpm-workspace.yaml): the members
+ * that are apps slipway would run (they depend on next, or have a LiveKit agent in agent/),
+ * relative paths, sorted, into apps. Nothing when the project is no workspace root. */
+int detect_workspace_apps(int project_fd, struct strlist *apps, struct err *err);
 
 #endif

@@ -1,6 +1,7 @@
 #include "pack/pack.h"
 #include "pack/collect.h"
 #include "pack/hash.h"
+#include "pack/nextjs.h"
 #include "pack/output.h"
 #include "pack/process.h"
 #include "pack/pyvendor.h"
@@ -22,8 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STANDALONE ".next/standalone"
-
 struct pipeline {
 	const struct pack_request *rq;
 	struct pack_result *res;
@@ -32,6 +31,7 @@ struct pipeline {
 	int project_fd;
 	struct pack_config cfg;
 	struct project_shape shape;
+	char server_dir[1024]; /* the standalone server's directory, or "" (pack/nextjs.h) */
 	struct repo_version git;
 	struct minisign_seckey key;
 	bool have_key;
@@ -59,13 +59,6 @@ static void say(const struct pipeline *p, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	p->rq->say(p->rq->ctx, line);
-}
-
-static bool exists_at(int dfd, const char *path)
-{
-	struct stat st;
-
-	return fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 int pack_effective_config(const char *project_dir, struct pack_config *cfg,
@@ -216,39 +209,105 @@ static int vendor_python(struct pipeline *p)
 }
 
 /* Where an include path lands: next to server.js for the standalone server's assets. */
-static char *dest_for(const struct pack_config *cfg, const char *inc)
+static char *dest_for(const struct pipeline *p, const char *inc)
 {
-	char *d;
-	bool standalone = strlist_has(&cfg->include, STANDALONE);
-	size_t n;
-
-	if (standalone) {
-		n = strlen(".next/static");
-		if (!strncmp(inc, ".next/static", n) && (inc[n] == '\0' || inc[n] == '/'))
-			goto map;
-		n = strlen("public");
-		if (!strncmp(inc, "public", n) && (inc[n] == '\0' || inc[n] == '/'))
-			goto map;
-	}
-	return strdup(inc);
-map:
-	return asprintf(&d, STANDALONE "/%s", inc) < 0 ? NULL : d;
+	return nextjs_dest(p->server_dir[0] ? p->server_dir : NULL, inc);
 }
 
+/* The web service that runs the standalone server in `dir`: the one whose cwd it is. */
+static struct pack_service *standalone_service(struct pipeline *p, const char *dir)
+{
+	for (size_t i = 0; i < p->cfg.n_services; i++)
+		if (p->cfg.services[i].cwd && !strcmp(p->cfg.services[i].cwd, dir))
+			return &p->cfg.services[i];
+	return NULL;
+}
+
+/* Before the build: where the standalone server is expected (detection's prediction, or the
+ * cwd of the service that runs it). */
+static void expect_standalone(struct pipeline *p)
+{
+	if (!strlist_has(&p->cfg.include, NEXT_STANDALONE))
+		return;
+	snprintf(p->server_dir, sizeof(p->server_dir), "%s",
+	         p->shape.server_dir[0] ? p->shape.server_dir : NEXT_STANDALONE);
+	for (size_t i = 0; !p->shape.server_dir[0] && i < p->cfg.n_services; i++) {
+		const char *cwd = p->cfg.services[i].cwd;
+
+		if (cwd && !strncmp(cwd, NEXT_STANDALONE "/", sizeof(NEXT_STANDALONE)))
+			snprintf(p->server_dir, sizeof(p->server_dir), "%s", cwd);
+	}
+}
+
+/* After the build: the server.js Next wrote. In a workspace Next traces from the root, so
+ * it may be deeper than expected (.next/standalone/apps/web/server.js): the one found
+ * wins, and the service, .next/static and public follow it. */
 static int check_standalone(struct pipeline *p)
 {
-	if (!strlist_has(&p->cfg.include, STANDALONE))
+	struct strlist found = {0};
+	struct pack_service *web;
+	int r = -1;
+
+	if (!p->server_dir[0])
 		return 0;
-	if (!exists_at(p->project_fd, STANDALONE "/server.js")) {
+	if (nextjs_find_servers(p->project_fd, &found, p->err) < 0)
+		return fail_recast(p->err, ERR_SYSTEM);
+	if (strlist_has(&found, p->server_dir)) {
+		r = 0;
+	} else if (found.n == 1) {
+		web = standalone_service(p, p->server_dir);
+		say(p,
+		    "the standalone server is %s/" NEXT_SERVER "%s; " NEXT_STATIC
+		    " and " NEXT_PUBLIC " go next to it",
+		    found.v[0], web ? ", where the web service runs" : "");
+		if (web) {
+			free(web->cwd);
+			if (!(web->cwd = strdup(found.v[0]))) {
+				fail_oom(p->err);
+				goto out;
+			}
+		}
+		snprintf(p->server_dir, sizeof(p->server_dir), "%s", found.v[0]);
+		r = 0;
+	} else if (found.n == 0) {
 		fail(p->err,
-		     "no Next.js standalone output (" STANDALONE "/server.js)%s: %s output: "
+		     "no Next.js standalone output (%s/" NEXT_SERVER ")%s: %s output: "
 		     "'standalone' in %s and build again",
-		     p->rq->no_build ? " and --no-build was given" : "",
+		     p->server_dir, p->rq->no_build ? " and --no-build was given" : "",
 		     p->shape.next_config[0] ? "set" : "create next.config.js with",
 		     p->shape.next_config[0] ? p->shape.next_config : "it");
-		return -1;
+	} else {
+		fail(p->err,
+		     "%zu standalone servers under " NEXT_STANDALONE
+		     " (%s, %s%s): set [service web] "
+		     "cwd in " CONFIG_NAME " to the one to run",
+		     found.n, found.v[0], found.v[1], found.n > 2 ? ", ..." : "");
 	}
-	return 0;
+out:
+	strlist_clear(&found);
+	return r;
+}
+
+/* At a workspace root, nothing to run here: the refusal names the members that are apps.
+ * 1 when it refused, 0 when the project is no workspace root with apps. */
+static int workspace_hint(struct pipeline *p)
+{
+	struct strlist apps = {0};
+	char list[1024] = "";
+	size_t i, n = 0;
+
+	if (detect_workspace_apps(p->project_fd, &apps, p->err) < 0)
+		return -1;
+	if (!apps.n)
+		return 0;
+	for (i = 0; i < apps.n && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", apps.v[i]);
+	fail(p->err,
+	     "no service to run: %s is a workspace root, and its app%s %s: pack %s "
+	     "(slipway pack %s)",
+	     p->project, apps.n > 1 ? "s are" : " is", list, apps.n > 1 ? "each" : "it", apps.v[0]);
+	strlist_clear(&apps);
+	return 1;
 }
 
 /* What detection decided that the user did not write: said before anything runs. */
@@ -269,6 +328,14 @@ static int tell_and_check_config(struct pipeline *p)
 		    cfg->app, cfg->app_raw);
 	for (i = 0; i < cfg->notes.n; i++)
 		say(p, "note: %s", cfg->notes.v[i]);
+	for (i = 1; i < cfg->blockers.n; i++)
+		say(p, "also: %s", cfg->blockers.v[i]);
+	if (cfg->blockers.n) {
+		fail(p->err, "%s", cfg->blockers.v[0]);
+		return -1;
+	}
+	if (cfg->n_services == 0 && !p->rq->allow_no_services && workspace_hint(p) != 0)
+		return -1;
 	if (cfg->n_services == 0 && !p->rq->allow_no_services) {
 		fail(
 		    p->err,
@@ -352,7 +419,7 @@ static int collect(struct pipeline *p)
 		const char *inc = p->cfg.include.v[i];
 
 		if (asprintf(&srcs[n], "%s/%s", p->project, inc) < 0 ||
-		    !(dests[n] = dest_for(&p->cfg, inc))) {
+		    !(dests[n] = dest_for(p, inc))) {
 			fail_oom(p->err);
 			goto out;
 		}
@@ -441,7 +508,11 @@ static int hash_files(struct pipeline *p)
 
 static int make_manifest(struct pipeline *p)
 {
+	struct strlist writable = {0}, static_dirs = {0};
+	char build_dir[1100] = "";
 	struct release_facts facts = {
+	    .writable_dirs = &writable,
+	    .static_dirs = &static_dirs,
 	    .app = p->cfg.app,
 	    .version = p->res->version,
 	    .serial = p->res->serial,
@@ -450,7 +521,20 @@ static int make_manifest(struct pipeline *p)
 	    .build_time = p->res->source_date_epoch,
 	};
 
-	if (release_manifest_build(&p->cfg, &p->tree, &facts, &p->manifest, p->err) < 0)
+	int r;
+
+	/* The store knows no framework: the manifest says which directories are Next's. */
+	if (p->server_dir[0])
+		snprintf(build_dir, sizeof(build_dir), "%s/" NEXT_BUILD, p->server_dir);
+	else if (p->shape.next == NEXT_START_SHAPE && strlist_has(&p->cfg.include, NEXT_BUILD))
+		snprintf(build_dir, sizeof(build_dir), NEXT_BUILD);
+	if (build_dir[0] && nextjs_release_dirs(&p->tree, build_dir, &writable, &static_dirs) < 0)
+		r = fail_oom(p->err);
+	else
+		r = release_manifest_build(&p->cfg, &p->tree, &facts, &p->manifest, p->err);
+	strlist_clear(&writable);
+	strlist_clear(&static_dirs);
+	if (r < 0)
 		return fail_recast(p->err, ERR_SYSTEM);
 	if (manifest_to_json(p->manifest, &p->manifest_json, &p->manifest_len, p->err) < 0) {
 		fail_prefix(p->err, "the release would not pass its own manifest check");
@@ -566,6 +650,7 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, struct err 
 		goto out;
 	}
 	snprintf(res->app, sizeof(res->app), "%s", p.cfg.app);
+	expect_standalone(&p);
 	if (tell_and_check_config(&p) < 0 || decide_version(&p) < 0 || load_key(&p) < 0 ||
 	    build(&p) < 0 || check_standalone(&p) < 0 || vendor_python(&p) < 0 || collect(&p) < 0 ||
 	    check_service_scripts(&p) < 0 || hash_files(&p) < 0 || make_manifest(&p) < 0)

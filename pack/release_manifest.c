@@ -85,6 +85,16 @@ int release_manifest_build(const struct pack_config *cfg, const struct pack_tree
 	    copy_list(&cfg->secrets_required, &m->secrets_required, &m->n_secrets_required) < 0 ||
 	    copy_list(&cfg->secrets_optional, &m->secrets_optional, &m->n_secrets_optional) < 0)
 		goto oom;
+	if (facts->writable_dirs && facts->writable_dirs->n) {
+		m->writable_declared = true;
+		if (copy_list(facts->writable_dirs, &m->writable_dirs, &m->n_writable_dirs) < 0)
+			goto oom;
+	}
+	if (facts->static_dirs && facts->static_dirs->n) {
+		m->static_declared = true;
+		if (copy_list(facts->static_dirs, &m->static_dirs, &m->n_static_dirs) < 0)
+			goto oom;
+	}
 	m->services = calloc(cfg->n_services + 1, sizeof(*m->services));
 	if (!m->services)
 		goto oom;

@@ -19,6 +19,10 @@ struct release_facts {
 	const char *commit; /* 40 hex or "" */
 	bool dirty;
 	int64_t build_time; /* Unix seconds (SOURCE_DATE_EPOCH) */
+	/* The manifest's writable_dirs and static_dirs (pack/nextjs.h); each declared when not
+	 * empty, else left to format 1's defaults. NULL: none. */
+	const struct strlist *writable_dirs;
+	const struct strlist *static_dirs;
 };
 
 /* A new manifest owned by the caller (manifest_free). */

@@ -1,6 +1,7 @@
 #include "pack/words.h"
 #include "release/base/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,5 +109,28 @@ char *words_quote(const char *word)
 	}
 	out[n++] = '"';
 	out[n] = '\0';
+	return out;
+}
+
+char *words_join(const struct strlist *l)
+{
+	char *out = strdup(""), *q, *grown;
+	size_t len = 0;
+
+	for (size_t i = 0; out && i < l->n; i++) {
+		if (!(q = words_quote(l->v[i]))) {
+			free(out);
+			return NULL;
+		}
+		grown = realloc(out, len + strlen(q) + 2);
+		if (!grown) {
+			free(q);
+			free(out);
+			return NULL;
+		}
+		out = grown;
+		len += (size_t)sprintf(out + len, "%s%s", i ? " " : "", q);
+		free(q);
+	}
 	return out;
 }

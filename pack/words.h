@@ -18,4 +18,8 @@ int words_split(const char *s, struct strlist *out, struct err *err);
  * (bare when it needs no quoting). NULL when out of memory. */
 char *words_quote(const char *word);
 
+/* The words of `l` quoted (words_quote) and joined by single spaces: a command line that
+ * words_split reads back as `l`. Heap string, NULL when out of memory. */
+char *words_join(const struct strlist *l);
+
 #endif

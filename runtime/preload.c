@@ -50,21 +50,57 @@ int preload_is_node(const struct svc_spec *spec)
 	return !strcmp(base, "node") || !strcmp(base, "nodejs");
 }
 
+/* The first argument from argv[from] on that is not an option, or NULL. */
+static const char *first_operand(char *const *argv, size_t from, size_t *at)
+{
+	for (size_t i = from; argv[i]; i++)
+		if (argv[i][0] != '-') {
+			if (at)
+				*at = i;
+			return argv[i];
+		}
+	return NULL;
+}
+
+static const char *base_name(const char *path)
+{
+	return strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+}
+
+/* `next start`: Next's own CLI runs the server in its one process, so the preload loaded into
+ * it sees the server's listen. The CLI is `next` (node_modules/.bin/next, a link to
+ * next/dist/bin/next) run directly or as node's script. A wrapper (npm start, npx) is another
+ * process and is not recognised: the preload would not reach the server. */
+static int is_next_start(const struct svc_spec *spec)
+{
+	const char *cmd, *script;
+	size_t at = 0;
+
+	if (!strcmp(base_name(spec->argv[0]), "next"))
+		cmd = first_operand(spec->argv, 1, NULL);
+	else if (preload_is_node(spec) && (script = first_operand(spec->argv, 1, &at)) &&
+	         !strcmp(base_name(script), "next"))
+		cmd = first_operand(spec->argv, at + 1, NULL);
+	else
+		return 0;
+	return cmd && !strcmp(cmd, "start");
+}
+
 int preload_is_next_standalone(const struct svc_spec *spec)
 {
 	char path[4096], *text = NULL;
 	struct err err;
-	const char *script = NULL;
-	size_t i, len;
+	const char *script;
+	size_t len;
 	int found;
 
+	if (!spec->argv || !spec->argv[0])
+		return 0;
+	if (is_next_start(spec))
+		return 1;
 	if (!preload_is_node(spec))
 		return 0;
-	for (i = 1; spec->argv[i]; i++)
-		if (spec->argv[i][0] != '-') {
-			script = spec->argv[i];
-			break;
-		}
+	script = first_operand(spec->argv, 1, NULL);
 	if (!script)
 		return 0;
 	if (script[0] == '/')

@@ -17,10 +17,17 @@
  * into path. ROOT/run must exist. */
 int preload_install(const char *root, char *path, size_t cap, struct err *err);
 
-/* Whether the service runs a stock Next.js standalone server: argv[0] is `node` or `nodejs`
- * (any directory), and its first argument that is not an option names a file (relative to
- * the service's cwd) that starts the server through next/dist/server/lib/start-server, as
- * the server.js of `output: 'standalone'` does. */
+/* Whether the service runs a stock Next.js server in its own process:
+ *  - the standalone server: argv[0] is `node` or `nodejs` (any directory), and its first
+ *    argument that is not an option names a file (relative to the service's cwd) that starts
+ *    the server through next/dist/server/lib/start-server, as the server.js of
+ *    `output: 'standalone'` does;
+ *  - `next start`: argv[0] is `next` (any directory, e.g. node_modules/.bin/next), or `node`
+ *    whose script is named `next` (node_modules/next/dist/bin/next), and the next argument
+ *    that is not an option is `start`.
+ * Wrappers (`npm start`, `npx next start`) run the server in another process, which the
+ * preload does not reach: not recognised (`slipway pack` packs them as `node .../next start`).
+ * The name is kept from when it recognised the standalone server alone. */
 int preload_is_next_standalone(const struct svc_spec *spec);
 
 /* Whether argv[0] is `node` or `nodejs`. */

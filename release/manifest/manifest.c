@@ -34,6 +34,8 @@ void manifest_free(struct manifest *m)
 	free(m->slipway_version);
 	free_strv(m->secrets_required, m->n_secrets_required);
 	free_strv(m->secrets_optional, m->n_secrets_optional);
+	free_strv(m->writable_dirs, m->n_writable_dirs);
+	free_strv(m->static_dirs, m->n_static_dirs);
 	for (size_t i = 0; i < m->n_services; i++) {
 		struct manifest_service *s = &m->services[i];
 

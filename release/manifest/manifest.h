@@ -32,6 +32,7 @@
 #define MANIFEST_MAX_FILE_SIZE    ((1ull << 53) - 1) /* exact in every JSON reader */
 #define MANIFEST_MAX_SERIAL       ((1ull << 53) - 1)
 #define MANIFEST_MAX_READY_LOG    256 /* bytes of a "log" readiness text */
+#define MANIFEST_MAX_DIRS         64  /* entries of "writable_dirs" and of "static_dirs" */
 
 enum manifest_file_type { MANIFEST_FILE, MANIFEST_DIR, MANIFEST_SYMLINK };
 
@@ -90,6 +91,17 @@ struct manifest {
 	size_t n_services;
 	struct manifest_file *files; /* sorted by path (bytewise), unique */
 	size_t n_files;
+	/* The release's layout (specs/manifest.md "Writable and static directories"): the
+	 * directories the store creates empty and writable, and those whose files it carries
+	 * across releases. Declared by the packer (the *_declared flag set: serialised), or for
+	 * a manifest without the key, filled by manifest_parse with format 1's defaults
+	 * (manifest_dirs_infer). Either way the store reads only these lists. */
+	char **writable_dirs;
+	size_t n_writable_dirs;
+	bool writable_declared;
+	char **static_dirs;
+	size_t n_static_dirs;
+	bool static_declared;
 };
 
 /* A zeroed manifest with format = MANIFEST_FORMAT; NULL when out of memory. */
@@ -124,6 +136,17 @@ enum manifest_kill manifest_kill_mode(const struct manifest_service *s);
 /* The port readiness probes and SLIPWAY_HEALTH_PORT are about: `port`, else `health_port`
  * (0 when the service has neither). */
 int manifest_probe_port(const struct manifest_service *s);
+
+/* Fills the lists a manifest does not declare (writable_dirs, static_dirs) with the defaults
+ * of manifests written before the keys existed: `<D>/cache` for every directory D named
+ * `.next` holding a regular file `BUILD_ID` (unless the manifest lists that path as
+ * something other than a directory), and every directory whose path ends in `.next/static`.
+ * Declared lists are left alone. -1 only when out of memory. */
+int manifest_dirs_infer(struct manifest *m, struct err *err);
+
+/* Whether `path` is one of the manifest's writable (resp. static) directories. */
+bool manifest_is_writable_dir(const struct manifest *m, const char *path);
+bool manifest_is_static_dir(const struct manifest *m, const char *path);
 
 /* build_time as Unix seconds (a validated manifest's; 0 when it cannot be read). */
 int64_t manifest_build_epoch(const struct manifest *m);

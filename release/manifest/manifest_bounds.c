@@ -34,6 +34,7 @@ static const struct slot bool_ = {K_BOOL, NULL, NULL, 0, NULL};
 static const struct slot argv_ = {K_ARRAY, NULL, &string_, MANIFEST_MAX_ARGV, NULL};
 static const struct slot names_ = {K_ARRAY, NULL, &string_, MANIFEST_MAX_SECRETS, NULL};
 static const struct slot env_ = {K_OBJECT, NULL, &string_, MANIFEST_MAX_ENV, NULL};
+static const struct slot dirs_ = {K_ARRAY, NULL, &string_, MANIFEST_MAX_DIRS, NULL};
 
 static const struct field secrets_fields[] = {
     {"required", &names_, true}, {"optional", &names_, true}, {NULL, NULL, false}};
@@ -68,7 +69,8 @@ static const struct field top_fields[] = {
     {"commit", &string_, true},     {"dirty", &bool_, true},
     {"build_time", &string_, true}, {"slipway_version", &string_, true},
     {"secrets", &secrets_, true},   {"services", &services_, true},
-    {"files", &files_, true},       {NULL, NULL, false}};
+    {"files", &files_, true},       {"writable_dirs", &dirs_, false},
+    {"static_dirs", &dirs_, false}, {NULL, NULL, false}};
 static const struct slot top_ = {K_OBJECT, top_fields, NULL, 0, NULL};
 
 struct lexer {

@@ -142,7 +142,19 @@ int manifest_to_json(const struct manifest *m, char **out, size_t *len, struct e
 		textbuf_puts(&b, i ? ",\n" : "\n");
 		put_service(&b, &m->services[i]);
 	}
-	textbuf_puts(&b, m->n_services ? "\n  ],\n  \"files\": [" : "],\n  \"files\": [");
+	textbuf_puts(&b, m->n_services ? "\n  ]," : "],");
+	/* Only when declared, so a manifest without them stays readable by older versions. */
+	if (m->writable_declared) {
+		textbuf_puts(&b, "\n  \"writable_dirs\": ");
+		put_strv(&b, m->writable_dirs, m->n_writable_dirs);
+		textbuf_puts(&b, ",");
+	}
+	if (m->static_declared) {
+		textbuf_puts(&b, "\n  \"static_dirs\": ");
+		put_strv(&b, m->static_dirs, m->n_static_dirs);
+		textbuf_puts(&b, ",");
+	}
+	textbuf_puts(&b, "\n  \"files\": [");
 	for (size_t i = 0; i < m->n_files; i++) {
 		textbuf_puts(&b, i ? ",\n" : "\n");
 		put_file(&b, &m->files[i]);

@@ -342,6 +342,19 @@ static int parse_document(json_object *root, struct manifest *m, struct err *err
 	    get_string_array(secrets, "optional", "secrets", MANIFEST_MAX_SECRETS,
 	                     &m->secrets_optional, &m->n_secrets_optional, err) < 0)
 		return -1;
+	/* Optional: absent, manifest_parse fills them with format 1's defaults. */
+	if (json_object_object_get_ex(root, "writable_dirs", NULL)) {
+		m->writable_declared = true;
+		if (get_string_array(root, "writable_dirs", "manifest", MANIFEST_MAX_DIRS,
+		                     &m->writable_dirs, &m->n_writable_dirs, err) < 0)
+			return -1;
+	}
+	if (json_object_object_get_ex(root, "static_dirs", NULL)) {
+		m->static_declared = true;
+		if (get_string_array(root, "static_dirs", "manifest", MANIFEST_MAX_DIRS,
+		                     &m->static_dirs, &m->n_static_dirs, err) < 0)
+			return -1;
+	}
 
 	if (get_array(root, "services", "manifest", MANIFEST_MAX_SERVICES, &arr, err) < 0)
 		return -1;
@@ -449,7 +462,7 @@ int manifest_parse(const char *json, size_t len, struct manifest **out, struct e
 		goto out;
 	}
 	if (parse_document(root, m, err) < 0 || parse_files(json, &bounds, m, err) < 0 ||
-	    manifest_validate(m, err) < 0)
+	    manifest_validate(m, err) < 0 || manifest_dirs_infer(m, err) < 0)
 		goto out;
 	*out = m;
 	m = NULL;

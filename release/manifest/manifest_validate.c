@@ -251,6 +251,66 @@ static int check_file(const struct manifest *m, size_t idx, struct err *err)
 	return 0;
 }
 
+/* `inner` is `outer` or lies below it. */
+static bool within(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+
+	return !strncmp(inner, outer, n) && (inner[n] == '\0' || inner[n] == '/');
+}
+
+/* A declared list of directories (specs/manifest.md "Writable and static directories"). */
+static int check_dirs(const struct manifest *m, char **v, size_t n, bool writable, struct err *err)
+{
+	const char *what = writable ? "writable_dirs" : "static_dirs";
+
+	if (n > MANIFEST_MAX_DIRS)
+		return fail(err, "manifest: more than %d %s", MANIFEST_MAX_DIRS, what);
+	for (size_t i = 0; i < n; i++) {
+		const struct manifest_file *f;
+		const char *slash;
+
+		if (!v[i] || relpath_check(v[i], err) < 0)
+			return v[i] ? fail_prefix(err, "manifest: %s", what)
+			            : fail(err, "manifest: %s: entry missing", what);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(v[i], v[j]))
+				return fail(err, "manifest: %s: %.200s is listed twice", what,
+				            v[i]);
+		f = manifest_find_file(m, v[i]);
+		if (!writable && (!f || f->type != MANIFEST_DIR))
+			return fail(
+			    err, "manifest: static_dirs: %.200s is not a directory of the release",
+			    v[i]);
+		if (!writable)
+			continue;
+		if (f && f->type != MANIFEST_DIR)
+			return fail(err,
+			            "manifest: writable_dirs: %.200s is a file or a symlink in the "
+			            "release",
+			            v[i]);
+		slash = strrchr(v[i], '/');
+		if (slash) {
+			char parent[MANIFEST_MAX_PATH + 1];
+
+			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - v[i]), v[i]);
+			f = manifest_find_file(m, parent);
+			if (!f || f->type != MANIFEST_DIR)
+				return fail(err,
+				            "manifest: writable_dirs: %.200s: its parent is not a "
+				            "directory of the release",
+				            v[i]);
+		}
+		for (size_t j = 0; j < m->n_static_dirs && m->static_declared; j++)
+			if (within(v[i], m->static_dirs[j]) || within(m->static_dirs[j], v[i]))
+				return fail(err,
+				            "manifest: writable_dirs: %.200s overlaps the static "
+				            "directory %.200s",
+				            v[i], m->static_dirs[j]);
+	}
+	return 0;
+}
+
 int manifest_validate(const struct manifest *m, struct err *err)
 {
 	if (m->format != MANIFEST_FORMAT)
@@ -283,5 +343,11 @@ int manifest_validate(const struct manifest *m, struct err *err)
 	for (size_t i = 0; i < m->n_services; i++)
 		if (check_service(m, i, err) < 0)
 			return -1;
+	/* Lists filled by manifest_dirs_infer are format 1's defaults, not the packer's word. */
+	if ((m->static_declared &&
+	     check_dirs(m, m->static_dirs, m->n_static_dirs, false, err) < 0) ||
+	    (m->writable_declared &&
+	     check_dirs(m, m->writable_dirs, m->n_writable_dirs, true, err) < 0))
+		return -1;
 	return 0;
 }

@@ -14,14 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATIC_DIR ".next/static"
-
-static int is_static_dir(const struct manifest_file *f)
+/* One of the manifest's static directories (specs/manifest.md "Writable and static
+ * directories"). */
+static int is_static_dir(const struct manifest *m, const struct manifest_file *f)
 {
-	size_t n = strlen(f->path), k = sizeof(STATIC_DIR) - 1;
-
-	return f->type == MANIFEST_DIR && n >= k && !strcmp(f->path + n - k, STATIC_DIR) &&
-	       (n == k || f->path[n - k - 1] == '/');
+	return f->type == MANIFEST_DIR && manifest_is_static_dir(m, f->path);
 }
 
 /* Whether the releases share the static directory that holds `path`: the one of `from`'s
@@ -36,7 +33,7 @@ static int shared_static(const struct manifest *from, const struct manifest *to,
 	while ((slash = strrchr(dir, '/'))) {
 		*slash = '\0';
 		d = manifest_find_file(from, dir);
-		if (d && is_static_dir(d)) {
+		if (d && is_static_dir(from, d)) {
 			d = manifest_find_file(to, dir);
 			return d && d->type == MANIFEST_DIR;
 		}
@@ -46,10 +43,7 @@ static int shared_static(const struct manifest *from, const struct manifest *to,
 
 static int has_static_dir(const struct manifest *m)
 {
-	for (size_t i = 0; i < m->n_files; i++)
-		if (is_static_dir(&m->files[i]))
-			return 1;
-	return 0;
+	return m->n_static_dirs > 0;
 }
 
 /* Opens directory `rel` below dirfd, following no symlink; with `create`, makes the missing
@@ -199,7 +193,7 @@ static int carry_in_one(void *ctx, int dirfd, const struct manifest *other, stru
 static int static_dirs_writable(int dirfd, const struct manifest *m, bool writable, struct err *err)
 {
 	for (size_t i = 0; i < m->n_files; i++)
-		if (is_static_dir(&m->files[i]) &&
+		if (is_static_dir(m, &m->files[i]) &&
 		    seal_dirs(dirfd, m->files[i].path, writable, err) < 0)
 			return -1;
 	return 0;

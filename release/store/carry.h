@@ -3,7 +3,7 @@
  *
  * A page served by one release asks for its Next.js assets under /_next/static/ by names
  * that are hashes of their content. After a switch, or a rollback, another release answers
- * those requests: it must have them. So every `.next/static` directory of an installed
+ * those requests: it must have them. So every static directory of an installed
  * release holds, next to its own files, the files every other installed release lists in
  * the same directory and it lacks, as hard links: no disk space, and no name can mean two
  * contents.
@@ -14,8 +14,9 @@
  * read-only mode, link count, SHA-256 against its own release's manifest) accepts it, and
  * only from a release whose manifest is still as install left it (0444, one link, ours).
  * Nothing is ever replaced or removed: a name that exists is left alone.
- * A static directory is a directory named `.next/static` (at any depth) that both releases
- * list at the same path. */
+ * A static directory is one of the manifest's static_dirs (specs/manifest.md "Writable and
+ * static directories"; a Next.js build's `.next/static`) that both releases list at the same
+ * path. */
 #ifndef SLIPWAY_STORE_CARRY_H
 #define SLIPWAY_STORE_CARRY_H
 

@@ -12,57 +12,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NEXT_DIR     ".next"
-#define NEXT_BUILDID "BUILD_ID"
-#define NEXT_CACHE   "cache"
-
 mode_t seal_file_mode(mode_t mode)
 {
 	return mode & 0555;
 }
 
-static bool is_next_build(const struct manifest *m, const struct manifest_file *d)
-{
-	const char *slash = strrchr(d->path, '/');
-	const struct manifest_file *id;
-	char path[MANIFEST_MAX_PATH + 16];
-
-	if (d->type != MANIFEST_DIR || strcmp(slash ? slash + 1 : d->path, NEXT_DIR))
-		return false;
-	snprintf(path, sizeof(path), "%s/" NEXT_BUILDID, d->path);
-	id = manifest_find_file(m, path);
-	return id && id->type == MANIFEST_FILE;
-}
-
-/* Whether `path` is a runtime-writable directory of release m: `<D>/cache`, D a build. */
-static bool is_writable_dir(const struct manifest *m, const char *path)
+/* A writable directory of the manifest: created empty and writable unless it lists that path
+ * (then it is the archive's directory, left writable). Its parent is a directory of the
+ * release (manifest_validate; format 1's defaults are built that way). */
+static int make_writable(int stagingfd, const struct manifest *m, const char *path, struct err *err)
 {
 	const char *slash = strrchr(path, '/');
-	const struct manifest_file *parent;
-	char dir[MANIFEST_MAX_PATH + 1];
-
-	if (!slash || strcmp(slash + 1, NEXT_CACHE) || (size_t)(slash - path) >= sizeof(dir))
-		return false;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = '\0';
-	parent = manifest_find_file(m, dir);
-	return parent && is_next_build(m, parent);
-}
-
-/* `<d>/cache` of a Next.js build: created writable unless the manifest lists that path. */
-static int make_writable(int stagingfd, const struct manifest *m, const struct manifest_file *d,
-                         struct err *err)
-{
-	char path[MANIFEST_MAX_PATH + 16];
+	char parent[MANIFEST_MAX_PATH + 1];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/" NEXT_CACHE, d->path);
 	if (manifest_find_file(m, path))
 		return 0;
-	fd = open_beneath(stagingfd, d->path, O_RDONLY | O_DIRECTORY, 0);
+	if (slash) {
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+		fd = open_beneath(stagingfd, parent, O_RDONLY | O_DIRECTORY, 0);
+	} else {
+		fd = dup(stagingfd);
+	}
 	if (fd < 0)
-		return fail_sys(err, "cannot open %.200s in staging", d->path);
-	if (mkdirat(fd, NEXT_CACHE, 0755) < 0 || fchmodat(fd, NEXT_CACHE, 0755, 0) < 0) {
+		return fail_sys(err, "cannot open the parent of %.200s in staging", path);
+	if (mkdirat(fd, slash ? slash + 1 : path, 0755) < 0 ||
+	    fchmodat(fd, slash ? slash + 1 : path, 0755, 0) < 0) {
 		fail_sys(err, "cannot create %.200s in staging", path);
 		close(fd);
 		return -1;
@@ -129,7 +104,7 @@ static int set_dir_modes(int topfd, const char *top, mode_t mode, const struct m
 			     !S_ISDIR(sb.st_mode)))
 				continue;
 			snprintf(child, sizeof(child), "%s%s%s", dir, *dir ? "/" : "", de->d_name);
-			if (skip && is_writable_dir(skip, child))
+			if (skip && manifest_is_writable_dir(skip, child))
 				continue;
 			rc = walk_push(&w, dir, de->d_name, err);
 		}
@@ -146,9 +121,8 @@ static int set_dir_modes(int topfd, const char *top, mode_t mode, const struct m
 
 int seal_tree(int stagingfd, const struct manifest *m, struct err *err)
 {
-	for (size_t i = 0; i < m->n_files; i++)
-		if (is_next_build(m, &m->files[i]) &&
-		    make_writable(stagingfd, m, &m->files[i], err) < 0)
+	for (size_t i = 0; i < m->n_writable_dirs; i++)
+		if (make_writable(stagingfd, m, m->writable_dirs[i], err) < 0)
 			return -1;
 	/* The tree as it is (the archive's directories and any the static assets brought). */
 	return set_dir_modes(stagingfd, "", 0555, m, err);

@@ -1,9 +1,8 @@
 /* Immutable releases (specs/store.md "Immutable releases"): an installed release is
  * read-only, files 0444 or 0555 and directories 0555, because a file may be shared (hard
  * linked) with other releases by delta installs. The one exception is the runtime-writable
- * directories a framework needs inside its build (a Next.js build's `.next/cache`), created
- * empty and 0755 by the installer: what a service writes there is new files, private to
- * that release. */
+ * directories the manifest declares (a Next.js build's `.next/cache`), created empty and 0755
+ * by the installer: what a service writes there is new files, private to that release. */
 #ifndef SLIPWAY_SEAL_H
 #define SLIPWAY_SEAL_H
 
@@ -22,10 +21,9 @@ mode_t seal_file_mode(mode_t mode);
  * directory of the tree mode 0555 (theirs and any the static assets brought). The top directory is
  * left to the caller: it must stay writable until it is renamed into releases/.
  *
- * Runtime-writable: `<D>/cache` for every directory D named `.next` that holds a regular
- * file `BUILD_ID` (a Next.js build: the server writes its image and fetch caches there).
- * Created when the manifest does not list that path; left writable when it lists it as a
- * directory; nothing when it lists something else there. */
+ * Runtime-writable: the manifest's writable_dirs (specs/manifest.md "Writable and static
+ * directories"), each created empty when the manifest does not list it, left writable when it
+ * lists it as a directory. */
 int seal_tree(int stagingfd, const struct manifest *m, struct err *err);
 
 /* Makes directory `path` below dirfd (a release's, e.g. a static directory) and every

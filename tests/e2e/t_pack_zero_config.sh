@@ -86,7 +86,17 @@ JSON
 git -C "$T/node" add -A && git -C "$T/node" commit -qm "node agent"
 expect_rc 0 "$SLIPWAY" pack "$T/node" --print-config
 assert_contains "$out" "; detected: a LiveKit agent in Node (agent/package.json depends on @livekit/agents; command from its scripts.start)"
+# Its dependencies are not installed: said by --print-config, refused before the build.
+assert_contains "$out" "; pack refuses before building: the Node agent in agent/ has no"
+expect_rc 1 "$SLIPWAY" pack "$T/node" --unsigned --version 1 -o "$T/out-deps"
+assert_contains "$errout" "slipway: pack: the Node agent in agent/ has no agent/node_modules/@livekit/agents: install its dependencies before packing (cd agent && npm ci --omit=dev)"
+assert_not_contains "$errout" "building:"
+[ ! -e "$T/out-deps" ] || fail "a refused pack left $T/out-deps"
+mkdir -p "$T/node/agent/node_modules/@livekit/agents"
+echo '{"name": "@livekit/agents", "version": "1.0.0"}' >"$T/node/agent/node_modules/@livekit/agents/package.json"
 pack_ok "$T/node"
+# A LiveKit worker cannot register without these: required secrets.
+assert_eq "$(json_get "$M" 'm["secrets"]["required"]')" "['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']" "livekit secrets"
 assert_eq "$(svc agent argv)/$(svc agent cwd)" "['node', 'src/main.js', 'start']/agent" "node agent"
 assert_eq "$(svc agent stop_timeout_ms)/$(svc agent ready)" "1800000/log" "node agent drain"
 # A LiveKit worker is ready once registered, with health ports from 8081 (specs/runtime.md).
@@ -124,11 +134,20 @@ assert_contains "$out" "; no service: pack refuses"
 pack_ok "$T/files" --allow-no-services
 assert_eq "$(json_get "$M" 'm["services"]')" "[]" "services with --allow-no-services"
 
-# 6. The standalone hint names the config file the project has.
+# 6. The standalone hint names the config file the project has. A config without standalone
+# output is the `next start` shape, which needs the project's node_modules: refused before
+# the build when they are missing.
 for cfgfile in next.config.ts next.config.mjs next.config.js; do
 	make_project "$T/hint-$cfgfile"
 	echo "export default {}" >"$T/hint-$cfgfile/$cfgfile"
 	git -C "$T/hint-$cfgfile" add -A && git -C "$T/hint-$cfgfile" commit -qm config
+	expect_rc 1 "$SLIPWAY" pack "$T/hint-$cfgfile" --unsigned --version 1 -o "$T/out-hint"
+	assert_contains "$errout" "slipway: pack: $cfgfile does not set output: 'standalone', so the app would run as \`next start\` from its own node_modules, and node_modules/next/dist/bin/next is missing: set output: 'standalone' in $cfgfile"
+	assert_not_contains "$errout" "building:"
+	# A config that asks for it, whose build does not make it: the hint after the build.
+	echo "export default {output: 'standalone'}" >"$T/hint-$cfgfile/$cfgfile"
+	rm -rf "$T/hint-$cfgfile/.next"
+	git -C "$T/hint-$cfgfile" commit -qam standalone
 	expect_rc 1 "$SLIPWAY" pack "$T/hint-$cfgfile" --unsigned --version 1 --no-build -o "$T/out-hint"
 	assert_contains "$errout" "set output: 'standalone' in $cfgfile and build again"
 done

@@ -535,3 +535,120 @@ Test(manifest, serial_parse_is_one_rule_for_comments_and_pack)
 		cr_expect_eq(v, 7, "wrote a value for '%s'", bad[i]);
 	}
 }
+
+/* `good` with the first occurrence of `from` replaced by `to`, parsed; NULL when refused
+ * (the message in err). */
+static struct manifest *parse_edited(const char *from, const char *to, struct err *err)
+{
+	const char *at = strstr(good, from);
+	struct manifest *m = NULL;
+	char *json;
+
+	cr_assert_not_null(at, "fixture lacks %s", from);
+	json = malloc(strlen(good) + strlen(to) + 1);
+	memcpy(json, good, (size_t)(at - good));
+	strcpy(json + (at - good), to);
+	strcat(json, at + strlen(from));
+	if (manifest_parse(json, strlen(json), &m, err) < 0)
+		m = NULL;
+	free(json);
+	return m;
+}
+
+#define FILES_KEY      "  \"files\": [\n"
+#define NEXT_DIR_ENTRY "    {\"path\": \".next\", \"type\": \"dir\", \"mode\": \"0755\"},\n"
+
+Test(manifest, declared_writable_and_static_dirs_round_trip)
+{
+	struct err err;
+	struct manifest *m = parse_edited(FILES_KEY,
+	                                  "  \"writable_dirs\": [\".next/cache\"],\n"
+	                                  "  \"static_dirs\": [\".next/standalone\"],\n" FILES_KEY,
+	                                  &err);
+	char *json = NULL;
+	size_t len;
+
+	cr_assert_not_null(m, "%s", err.msg);
+	cr_assert(m->writable_declared && m->static_declared);
+	cr_assert_eq(m->n_writable_dirs, 1);
+	cr_assert(manifest_is_writable_dir(m, ".next/cache"));
+	cr_assert(manifest_is_static_dir(m, ".next/standalone"));
+	cr_assert_not(manifest_is_static_dir(m, ".next"));
+	cr_assert_eq(manifest_to_json(m, &json, &len, &err), 0, "%s", err.msg);
+	cr_assert_not_null(strstr(json, "  ],\n  \"writable_dirs\": [\".next/cache\"],\n"
+	                                "  \"static_dirs\": [\".next/standalone\"],\n" FILES_KEY));
+	manifest_free(m);
+	free(json);
+	/* Declared empty: nothing, whatever the tree holds. */
+	m = parse_edited(
+	    FILES_KEY NEXT_DIR_ENTRY,
+	    "  \"writable_dirs\": [],\n  \"static_dirs\": [],\n" FILES_KEY NEXT_DIR_ENTRY
+	    "    {\"path\": \".next/BUILD_ID\", \"type\": \"file\", \"mode\": \"0644\", "
+	    "\"size\": 0, \"sha256\": "
+	    "\"0000000000000000000000000000000000000000000000000000000000000000\"},\n",
+	    &err);
+	cr_assert_not_null(m, "%s", err.msg);
+	cr_assert(m->writable_declared && m->static_declared);
+	cr_assert_eq(m->n_writable_dirs + m->n_static_dirs, 0);
+	manifest_free(m);
+}
+
+Test(manifest, without_the_keys_a_nextjs_build_gets_format_1_defaults)
+{
+	struct err err;
+	/* .next/BUILD_ID makes .next a Next.js build; .next/standalone/.next/static a static
+	 * directory at depth; neither key is present. */
+	struct manifest *m = parse_edited(
+	    "    {\"path\": \".next/standalone\", \"type\": \"dir\", \"mode\": \"0755\"},\n",
+	    "    {\"path\": \".next/BUILD_ID\", \"type\": \"file\", \"mode\": \"0644\", \"size\": "
+	    "0, "
+	    "\"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\"},\n"
+	    "    {\"path\": \".next/standalone\", \"type\": \"dir\", \"mode\": \"0755\"},\n"
+	    "    {\"path\": \".next/standalone/.next\", \"type\": \"dir\", \"mode\": \"0755\"},\n"
+	    "    {\"path\": \".next/standalone/.next/static\", \"type\": \"dir\", \"mode\": "
+	    "\"0755\"},\n",
+	    &err);
+	char *json = NULL;
+	size_t len;
+
+	cr_assert_not_null(m, "%s", err.msg);
+	cr_assert_not(m->writable_declared || m->static_declared);
+	cr_assert_eq(m->n_writable_dirs, 1);
+	cr_assert_str_eq(m->writable_dirs[0], ".next/cache");
+	cr_assert_eq(m->n_static_dirs, 1);
+	cr_assert_str_eq(m->static_dirs[0], ".next/standalone/.next/static");
+	/* Defaults are not the packer's word: serialised, the manifest stays without the keys. */
+	cr_assert_eq(manifest_to_json(m, &json, &len, &err), 0, "%s", err.msg);
+	cr_assert_null(strstr(json, "_dirs"));
+	manifest_free(m);
+	free(json);
+	/* A plain manifest: no Next.js build, nothing writable, nothing static. */
+	m = parse_ok(good);
+	cr_assert_eq(m->n_writable_dirs + m->n_static_dirs, 0);
+	manifest_free(m);
+}
+
+Test(manifest, rejects_bad_writable_and_static_dirs)
+{
+	expect_reject(FILES_KEY, "  \"static_dirs\": [\"public\"],\n" FILES_KEY,
+	              "static_dirs: public is not a directory of the release");
+	expect_reject(FILES_KEY, "  \"static_dirs\": [\"agent/main.py\"],\n" FILES_KEY,
+	              "is not a directory of the release");
+	expect_reject(FILES_KEY, "  \"writable_dirs\": [\"agent/main.py\"],\n" FILES_KEY,
+	              "writable_dirs: agent/main.py is a file or a symlink");
+	expect_reject(FILES_KEY, "  \"writable_dirs\": [\"nowhere/cache\"],\n" FILES_KEY,
+	              "its parent is not a directory of the release");
+	expect_reject(FILES_KEY, "  \"writable_dirs\": [\"agent/main.py/x\"],\n" FILES_KEY,
+	              "its parent is not a directory of the release");
+	expect_reject(FILES_KEY, "  \"writable_dirs\": [\"../cache\"],\n" FILES_KEY,
+	              "writable_dirs");
+	expect_reject(FILES_KEY, "  \"writable_dirs\": [\"/tmp\"],\n" FILES_KEY, "writable_dirs");
+	expect_reject(FILES_KEY, "  \"writable_dirs\": [\"agent/x\", \"agent/x\"],\n" FILES_KEY,
+	              "agent/x is listed twice");
+	expect_reject(
+	    FILES_KEY,
+	    "  \"writable_dirs\": [\"agent/cache\"],\n  \"static_dirs\": [\"agent\"],\n" FILES_KEY,
+	    "overlaps the static directory agent");
+	expect_reject(FILES_KEY, "  \"writable_dirs\": [1],\n" FILES_KEY, "writable_dirs");
+	expect_reject(FILES_KEY, "  \"static_dirs\": \"agent\",\n" FILES_KEY, "static_dirs");
+}

@@ -30,7 +30,7 @@ Test(pack_manifest, large_files_and_long_paths_round_trip)
 	struct pack_config cfg;
 	struct pack_tree tree = {0};
 	struct manifest *m = NULL, *back = NULL;
-	struct release_facts facts = {"app", "1.0", 7, "", false, 1700000000};
+	struct release_facts facts = {"app", "1.0", 7, "", false, 1700000000, NULL, NULL};
 	struct err err;
 	char *json = NULL, longname[300];
 	size_t len = 0;

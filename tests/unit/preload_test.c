@@ -64,6 +64,36 @@ Test(preload, detects_a_stock_nextjs_standalone_server, .init = make_dir, .fini 
 	cr_assert_not(detects(missing));
 }
 
+Test(preload, detects_next_start_run_in_its_own_process)
+{
+	char *bin[] = {"node_modules/.bin/next", "start", NULL};
+	char *bare[] = {"next", "start", "-p", "5000", NULL};
+	char *script[] = {"node", "node_modules/next/dist/bin/next", "start", NULL};
+	char *opts[] = {"/usr/bin/node",
+	                "--max-old-space-size=512",
+	                "node_modules/.bin/next",
+	                "start",
+	                "-H",
+	                "0.0.0.0",
+	                NULL};
+	char *dev[] = {"node_modules/.bin/next", "dev", NULL};
+	char *build[] = {"node", "node_modules/next/dist/bin/next", "build", NULL};
+	char *npm[] = {"npm", "start", NULL};
+	char *npx[] = {"npx", "next", "start", NULL};
+	char *nothing[] = {"next", NULL};
+
+	cr_assert(detects(bin));
+	cr_assert(detects(bare));
+	cr_assert(detects(script));
+	cr_assert(detects(opts));
+	cr_assert_not(detects(dev));
+	cr_assert_not(detects(build));
+	/* The server runs in a child of npm's: the preload would not reach it. */
+	cr_assert_not(detects(npm));
+	cr_assert_not(detects(npx));
+	cr_assert_not(detects(nothing));
+}
+
 Test(preload, node_options_put_the_preload_first_quoted)
 {
 	char *o = preload_node_options("/srv/my store/run/\"x\".cjs", "--max-old-space-size=512");

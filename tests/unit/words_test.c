@@ -3,6 +3,7 @@
 #include "pack/words.h"
 #include "release/base/error.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 Test(words, split_with_quotes_and_no_shell)
@@ -46,4 +47,25 @@ Test(words, quote_round_trips)
 		strlist_clear(&w);
 		free(q);
 	}
+}
+
+Test(words, join_reads_back_as_the_same_words)
+{
+	struct strlist in = {0}, back = {0};
+	struct err err;
+	char *line;
+
+	cr_assert_eq(strlist_push(&in, "node"), 0);
+	cr_assert_eq(strlist_push(&in, "two words"), 0);
+	cr_assert_eq(strlist_push(&in, "say \"hi\""), 0);
+	cr_assert_eq(strlist_push(&in, "a;b$X"), 0);
+	line = words_join(&in);
+	cr_assert_not_null(line);
+	cr_assert_eq(words_split(line, &back, &err), 0, "%s", err.msg);
+	cr_assert_eq(back.n, in.n);
+	for (size_t i = 0; i < in.n; i++)
+		cr_assert_str_eq(back.v[i], in.v[i]);
+	free(line);
+	strlist_clear(&in);
+	strlist_clear(&back);
 }
