@@ -14,7 +14,7 @@ DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev
             libarchive-dev libgit2-dev libssl-dev zlib1g-dev libinih-dev \
             libjson-c-dev libcriterion-dev libsodium-dev minisign tar zstd gzip curl \
             python3 python3-pip python3-wheel python3-yaml iproute2 procps strace \
-            skopeo umoci runc e2fsprogs
+            skopeo umoci runc e2fsprogs python3-aiohttp
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
@@ -67,7 +67,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The Node preload is embedded in this object (.incbin), which -MMD cannot see.
-$(BUILD)/runtime/preload.o: runtime/preload.js
+$(BUILD)/runtime/preload.o: runtime/preload.js runtime/sitecustomize.py
 
 $(SLIPWAY): $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

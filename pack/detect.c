@@ -1,4 +1,5 @@
 #include "pack/detect.h"
+#include "pack/drain.h"
 #include "pack/words.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
@@ -898,7 +899,8 @@ int detect_defaults(int dfd, const char *project_dir, struct pack_config *cfg,
 	if (!cfg->include_set && detect_include(dfd, cfg, shape, err) < 0)
 		return -1;
 	if (detect_services(cfg, shape, err) < 0 ||
-	    (shape->nextjs && direct_next_start(dfd, cfg, err) < 0))
+	    (shape->nextjs && direct_next_start(dfd, cfg, err) < 0) ||
+	    drain_default(dfd, cfg, shape, NULL, err) < 0)
 		return -1;
 	return config_finish(cfg, err);
 }

@@ -5,6 +5,7 @@
 #include "pack/output.h"
 #include "pack/process.h"
 #include "pack/pyvendor.h"
+#include "pack/drain.h"
 #include "pack/release_manifest.h"
 #include "pack/version.h"
 #include "release/base/error.h"
@@ -205,7 +206,8 @@ static int vendor_python(struct pipeline *p)
 	r = pyvendor_install(p->project, AGENT_REQUIREMENTS, p->deps_tmp, p->err);
 	if (r < 0)
 		return -1;
-	return 0;
+	/* The drain timeout of the framework version just vendored (pack/drain.h). */
+	return drain_default(p->project_fd, &p->cfg, &p->shape, p->deps_tmp, p->err);
 }
 
 /* Where an include path lands: next to server.js for the standalone server's assets. */

@@ -11,10 +11,17 @@
 
 #include "runtime/svcspec.h"
 
-#define PRELOAD_NAME "node-preload.cjs"
+#define PRELOAD_NAME    "node-preload.cjs"
+#define PRELOAD_PY_DIR  "python" /* under ROOT/run: the directory put on PYTHONPATH */
+#define PRELOAD_PY_NAME "sitecustomize.py"
+/* The fixed port a worker's framework binds, redirected to its SLIPWAY_HEALTH_PORT; a
+ * service whose environment sets it to "off" is left alone. */
+#define PRELOAD_HEALTH_ENV "SLIPWAY_HEALTH_REDIRECT"
 
-/* Writes the preload to ROOT/run/PRELOAD_NAME (atomically, mode 0644) and its absolute path
- * into path. ROOT/run must exist. */
+/* Writes the preload to ROOT/run/PRELOAD_NAME and the Python startup hook
+ * (runtime/sitecustomize.py) to ROOT/run/PRELOAD_PY_DIR/PRELOAD_PY_NAME (atomically, mode
+ * 0644), the preload's absolute path into path, and remembers both places for
+ * preload_health_env. ROOT/run must exist. */
 int preload_install(const char *root, char *path, size_t cap, struct err *err);
 
 /* Whether the service runs a stock Next.js server in its own process:
@@ -29,6 +36,14 @@ int preload_install(const char *root, char *path, size_t cap, struct err *err);
  * preload does not reach: not recognised (`slipway pack` packs them as `node .../next start`).
  * The name is kept from when it recognised the standalone server alone. */
 int preload_is_next_standalone(const struct svc_spec *spec);
+
+/* For a worker with a health port (s->health_base), unless its environment sets
+ * PRELOAD_HEALTH_ENV=off: PRELOAD_HEALTH_ENV=<health_base>, the Node preload first in
+ * NODE_OPTIONS and the Python hook's directory first on PYTHONPATH (each only if
+ * preload_install wrote it, and only once: a restart calls this again). Both redirect a
+ * bind of exactly that port to SLIPWAY_HEALTH_PORT (specs/runtime.md, "Health ports").
+ * Fails only when out of memory. */
+int preload_health_env(struct svc_spec *s, struct err *err);
 
 /* Whether argv[0] is `node` or `nodejs`. */
 int preload_is_node(const struct svc_spec *spec);

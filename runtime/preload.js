@@ -153,3 +153,28 @@
 	process.on('SIGTERM', onTerm);
 	if (supervised) process.on('message', onMessage);
 })();
+
+// A worker's health port (specs/runtime.md, "Health ports"): the framework binds its health
+// server to a fixed port, the service's declared health_port (SLIPWAY_HEALTH_REDIRECT); each
+// instance listens on its own port (SLIPWAY_HEALTH_PORT) instead, so two generations side by
+// side never collide. Only a listen() on exactly that port is changed.
+function slipwayHealthPort() {
+	const env = process.env;
+	const num = (v) => (/^[0-9]{1,5}$/.test(v || '') ? Number(v) : 0);
+	const fixed = num(env.SLIPWAY_HEALTH_REDIRECT);
+	const mine = num(env.SLIPWAY_HEALTH_PORT);
+	if (!fixed || !mine || fixed > 65535 || mine > 65535 || fixed === mine) return;
+	const net = require('net');
+	const origListen = net.Server.prototype.listen;
+	net.Server.prototype.listen = function listen(...args) {
+		const a = args[0];
+		if (typeof a === 'number' || (typeof a === 'string' && /^[0-9]+$/.test(a))) {
+			if (Number(a) === fixed) args[0] = mine;
+		} else if (a && typeof a === 'object' && !Array.isArray(a) && a.fd === undefined &&
+		           a.path === undefined && a._handle === undefined && Number(a.port) === fixed) {
+			args[0] = Object.assign({}, a, {port: mine});
+		}
+		return origListen.apply(this, args);
+	};
+}
+slipwayHealthPort();

@@ -1,4 +1,5 @@
 #include "runtime/service.h"
+#include "runtime/preload.h"
 #include "runtime/spawn.h"
 #include "release/base/error.h"
 #include "release/base/clock.h"
@@ -72,7 +73,8 @@ int service_start(struct service *s, uint64_t now, struct err *err)
 
 	if (s->health_port) {
 		snprintf(port, sizeof(port), "%d", s->health_port);
-		if (svc_spec_set_env(&s->spec, "SLIPWAY_HEALTH_PORT", port, err) < 0)
+		if (svc_spec_set_env(&s->spec, "SLIPWAY_HEALTH_PORT", port, err) < 0 ||
+		    preload_health_env(&s->spec, err) < 0)
 			return -1;
 	}
 	req = (struct spawn_req){s->spec.argv, s->spec.envp, s->spec.cwd};

@@ -4,6 +4,9 @@
 #
 #   handover.sh real      the real @livekit/agents (tests/livekit/agent.cjs; LK_MODULES is
 #                         its node_modules) against tests/livekit/standin_server.mjs
+#   handover.sh stock     the same, with the framework's README worker as users copy it: no
+#                         port line (tests/livekit/agent_stock.cjs), health_port 8081, the
+#                         framework's own port; slipway's preload moves its bind
 #   handover.sh standin   the example's stand-in worker (examples/mediai/agent/main.py)
 #                         against tests/e2e/livekit_standin.py
 #
@@ -15,7 +18,8 @@
 #
 # Environment: SLIPWAY (the binary), DEPLOYS (default 10), LK_MODULES (real only).
 set -u
-kind=${1:?usage: handover.sh real|standin}
+kind=${1:?usage: handover.sh real|stock|standin}
+node_kind=; [ "$kind" = standin ] || node_kind=1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 : "${SLIPWAY:?set SLIPWAY to the slipway binary}"
@@ -33,7 +37,7 @@ die() {
 source "$here/lib.sh"
 
 # --- the stand-in LiveKit server, and how to talk to it
-if [ "$kind" = real ]; then
+if [ -n "$node_kind" ]; then
 	: "${LK_MODULES:?set LK_MODULES to the node_modules holding @livekit/agents}"
 	LK_MODULES=$LK_MODULES PORT_FILE="$W/lk.port" node "$here/standin_server.mjs" >"$W/livekit.log" 2>&1 &
 	LK_PID=$!
@@ -60,7 +64,13 @@ minisign -G -W -p test.pub -s test.key -c "slipway TEST KEY" >/dev/null 2>&1 || 
 "$SLIPWAY" init --root store -p test.pub >/dev/null || die "slipway init"
 mkdir -p tree
 hbase=$(free_port)
-if [ "$kind" = real ]; then
+if [ "$kind" = stock ]; then
+	hbase=8081 # the framework's port; if taken, slipway gives the next and moves the bind
+	cp "$here/agent_stock.cjs" tree/agent.cjs
+	argv='["node", "${RELEASE}/agent.cjs", "start"]'
+	env='{"LOG_LEVEL": "debug"}'
+	extra="NODE_PATH=$LK_MODULES"
+elif [ -n "$node_kind" ]; then
 	cp "$here/agent.cjs" tree/agent.cjs
 	argv='["node", "${RELEASE}/agent.cjs", "start"]'
 	env='{"LOG_LEVEL": "debug"}'
@@ -122,7 +132,7 @@ for p in $pids; do
 	fi
 	prev=$p
 done
-if [ "$kind" = real ]; then
+if [ -n "$node_kind" ]; then
 	# The framework logs each SIGTERM at debug level; a second one would kill it at once.
 	sigterms() { grep -F '"msg":"SIGTERM received in CLI."' run.log | grep -c "\"pid\":$1,"; }
 	job_sigterms=$(grep -cF 'SIGTERM received in job proc' run.log)

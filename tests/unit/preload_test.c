@@ -128,4 +128,80 @@ Test(preload, installs_the_shipped_file, .init = make_dir, .fini = remove_dir)
 	cr_assert_eq(sb.st_mode & 07777, 0644);
 	free(got);
 	free(want);
+	snprintf(path, sizeof(path), "%s/python/sitecustomize.py", run);
+	cr_assert_eq(read_file_at(AT_FDCWD, path, 1 << 20, 1, &got, &gl, &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    read_file_at(AT_FDCWD, "runtime/sitecustomize.py", 1 << 20, 1, &want, &wl, &err), 0,
+	    "%s", err.msg);
+	cr_assert_str_eq(got, want);
+	free(got);
+	free(want);
+}
+
+/* A worker spec with health ports from 8081 and the given environment. */
+static void worker_spec(struct svc_spec *s, const char *const *env)
+{
+	struct err err;
+
+	memset(s, 0, sizeof(*s));
+	s->health_base = 8081;
+	s->envp = calloc(1, sizeof(char *));
+	for (; *env; env += 2)
+		cr_assert_eq(svc_spec_set_env(s, env[0], env[1], &err), 0);
+}
+
+Test(preload, health_env_points_a_worker_at_both_hooks_once, .init = make_dir, .fini = remove_dir)
+{
+	static const char *const env[] = {"NODE_OPTIONS", "--max-old-space-size=512", "PYTHONPATH",
+	                                  "/app/deps", NULL};
+	static const char *const none[] = {NULL};
+	char run[256], path[512], want[1024];
+	struct svc_spec s;
+	struct err err;
+	int i;
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	cr_assert_eq(mkdir(run, 0755), 0);
+	cr_assert_eq(preload_install(dir, path, sizeof(path), &err), 0, "%s", err.msg);
+	worker_spec(&s, env);
+	for (i = 0; i < 2; i++) /* a restart applies it again: nothing doubles */
+		cr_assert_eq(preload_health_env(&s, &err), 0);
+	cr_assert_str_eq(svc_env_get(s.envp, "SLIPWAY_HEALTH_REDIRECT"), "8081");
+	snprintf(want, sizeof(want), "--require \"%s\" --max-old-space-size=512", path);
+	cr_assert_str_eq(svc_env_get(s.envp, "NODE_OPTIONS"), want);
+	snprintf(want, sizeof(want), "%s/python:/app/deps", run);
+	cr_assert_str_eq(svc_env_get(s.envp, "PYTHONPATH"), want);
+	svc_spec_release(&s);
+
+	worker_spec(&s, none);
+	cr_assert_eq(preload_health_env(&s, &err), 0);
+	snprintf(want, sizeof(want), "%s/python", run);
+	cr_assert_str_eq(svc_env_get(s.envp, "PYTHONPATH"), want);
+	svc_spec_release(&s);
+}
+
+Test(preload, health_env_leaves_alone_a_service_that_turns_it_off, .init = make_dir,
+     .fini = remove_dir)
+{
+	static const char *const off[] = {"SLIPWAY_HEALTH_REDIRECT", "off", NULL};
+	static const char *const none[] = {NULL};
+	char run[256], path[512];
+	struct svc_spec s;
+	struct err err;
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	cr_assert_eq(mkdir(run, 0755), 0);
+	cr_assert_eq(preload_install(dir, path, sizeof(path), &err), 0, "%s", err.msg);
+	worker_spec(&s, off);
+	cr_assert_eq(preload_health_env(&s, &err), 0);
+	cr_assert_str_eq(svc_env_get(s.envp, "SLIPWAY_HEALTH_REDIRECT"), "off");
+	cr_assert_null(svc_env_get(s.envp, "NODE_OPTIONS"));
+	cr_assert_null(svc_env_get(s.envp, "PYTHONPATH"));
+	svc_spec_release(&s);
+
+	worker_spec(&s, none);
+	s.health_base = 0; /* no health port: not a worker slipway gives ports to */
+	cr_assert_eq(preload_health_env(&s, &err), 0);
+	cr_assert_null(s.envp[0]);
+	svc_spec_release(&s);
 }
