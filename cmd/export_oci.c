@@ -129,20 +129,9 @@ static int parse_args(struct export_cmd *c, int argc, char **argv)
 static int load_key(struct export_cmd *c)
 {
 	struct err err;
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
 
-	if (read_file_at(AT_FDCWD, c->pub_path, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {
-		fail_prefix(&err, "public key");
+	if (minisign_pubkey_load(c->pub_path, &c->pk, NULL, NULL, &err) < 0)
 		return cmd_error(CMD, &err);
-	}
-	rc = minisign_pubkey_parse(text, len, &c->pk, &err);
-	free(text);
-	if (rc < 0) {
-		fail_prefix(&err, "%s", c->pub_path);
-		return cmd_error(CMD, &err);
-	}
 	return EXIT_OK;
 }
 

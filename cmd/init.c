@@ -37,15 +37,8 @@ int cmd_init(int argc, char **argv)
 	root = cmd_store_root("init", p.root);
 	if (!root)
 		return EXIT_USAGE;
-	if (read_file_at(AT_FDCWD, pub, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {
-		fail_prefix(&err, "public key");
+	if (minisign_pubkey_load(pub, &pk, &text, &len, &err) < 0)
 		return cmd_error("init", &err);
-	}
-	if (minisign_pubkey_parse(text, len, &pk, &err) < 0) {
-		free(text);
-		fail_prefix(&err, "public key %s", pub);
-		return cmd_error("init", &err);
-	}
 	if (store_init(root, text, len, &err) < 0) {
 		free(text);
 		return cmd_error("init", &err);

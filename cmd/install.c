@@ -54,20 +54,9 @@ static int check_pubkey(const char *cmd, struct store *st, const char *path)
 {
 	struct minisign_pubkey given, pinned;
 	struct err err;
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
 
-	if (read_file_at(AT_FDCWD, path, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {
-		fail_prefix(&err, "public key");
+	if (minisign_pubkey_load(path, &given, NULL, NULL, &err) < 0)
 		return cmd_error(cmd, &err);
-	}
-	rc = minisign_pubkey_parse(text, len, &given, &err);
-	free(text);
-	if (rc < 0) {
-		fail_prefix(&err, "public key %s", path);
-		return cmd_error(cmd, &err);
-	}
 	if (store_pinned_key(st, &pinned, &err) < 0)
 		return cmd_error(cmd, &err);
 	if (memcmp(&given, &pinned, sizeof(given)))

@@ -500,7 +500,7 @@ static int write_outputs(struct pipeline *p)
 			fail_recast(p->err, ERR_SYSTEM);
 			goto out;
 		}
-		snprintf(signame, sizeof(signame), "%s.minisig", name);
+		snprintf(signame, sizeof(signame), "%s" MINISIGN_SIG_SUFFIX, name);
 		if (output_open(&p->sig, p->outdir, signame, p->err) < 0 ||
 		    write_all(p->sig.fd, p->sig_text, strlen(p->sig_text), p->err) < 0) {
 			fail_recast(p->err, ERR_SYSTEM);
@@ -524,7 +524,7 @@ static int write_outputs(struct pipeline *p)
 		char stale[PATH_MAX + 16];
 
 		/* A signature left from an earlier signed pack would not match this archive. */
-		snprintf(stale, sizeof(stale), "%s.minisig", p->archive.path);
+		snprintf(stale, sizeof(stale), "%s" MINISIGN_SIG_SUFFIX, p->archive.path);
 		if (unlink(stale) == 0)
 			say(p, "removed %s: it belonged to an earlier archive", stale);
 	}

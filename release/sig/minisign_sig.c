@@ -250,16 +250,24 @@ int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trust
 	return minisign_sign_digest(hash, sk, trusted_comment, untrusted_comment, out, err);
 }
 
+char *minisign_sig_path(const char *file, const char *given)
+{
+	char *out = NULL;
+
+	if (given)
+		return strdup(given);
+	if (asprintf(&out, "%s" MINISIGN_SIG_SUFFIX, file) < 0)
+		return NULL;
+	return out;
+}
+
 int minisign_sign_file(const char *path, const char *sig_path, const struct minisign_seckey *sk,
                        const char *trusted_comment, const char *untrusted_comment, struct err *err)
 {
 	char *sig = NULL, *target = NULL, *dir_copy = NULL, *base_copy = NULL;
 	int fd = -1, dirfd = -1, rc = -1;
 
-	if (sig_path)
-		target = strdup(sig_path);
-	else if (asprintf(&target, "%s.minisig", path) < 0)
-		target = NULL;
+	target = minisign_sig_path(path, sig_path);
 	if (!target)
 		return fail_oom(err);
 	fd = open_regular_at(AT_FDCWD, path, 0, NULL, err);

@@ -131,18 +131,15 @@ static void observe_raw(void *ctx, const void *buf, size_t len)
 
 static int load_signature(struct verified_archive *v, const char *sig_path, struct err *err)
 {
-	char *sig_default = NULL;
+	char *path = minisign_sig_path(v->path, sig_path);
 	int rc;
 
-	if (!sig_path) {
-		if (asprintf(&sig_default, "%s.minisig", v->path) < 0)
-			return fail_oom(err);
-		sig_path = sig_default;
-	}
-	rc = minisign_sig_read(sig_path, &v->sig_text, &v->sig_len, err);
+	if (!path)
+		return fail_oom(err);
+	rc = minisign_sig_read(path, &v->sig_text, &v->sig_len, err);
 	if (rc < 0)
 		fail_prefix(err, "signature");
-	free(sig_default);
+	free(path);
 	return rc;
 }
 
