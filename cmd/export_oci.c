@@ -156,9 +156,11 @@ static int make_staging(struct export_cmd *c)
 /* install's checks, into the private directory. */
 static int verify(struct export_cmd *c)
 {
+	struct keyring kr;
 	struct err err;
 
-	if (verified_open(&c->v, c->archive, c->sig_path, &c->pk, &err) < 0 ||
+	keyring_implicit(&c->pk, &kr);
+	if (verified_open(&c->v, c->archive, c->sig_path, &kr, &err) < 0 ||
 	    verified_read_manifest(&c->v, &c->limits, &err) < 0 ||
 	    verified_unpack(&c->v, c->stagingfd, &err) < 0)
 		return cmd_error(CMD, &err);

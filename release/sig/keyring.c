@@ -333,15 +333,19 @@ int keyring_release_key(const struct keyring *kr, const uint8_t keyid[MINISIGN_K
 
 	minisign_keyid_hex(keyid, id);
 	if (is_revoked(kr, keyid))
-		return fail(err, "signed by key %s, revoked by keyring version %llu", id,
-		            (unsigned long long)kr->version);
+		return fail(
+		    err,
+		    "signature made by a revoked key: key id %s, revoked by keyring version %llu",
+		    id, (unsigned long long)kr->version);
 	for (size_t i = 0; i < kr->n_release; i++)
 		if (!memcmp(kr->release_keys[i].keyid, keyid, MINISIGN_KEYID_BYTES)) {
 			*out = kr->release_keys[i];
 			return 0;
 		}
-	return fail(err, "signed by key %s, which is no release key of keyring version %llu", id,
-	            (unsigned long long)kr->version);
+	return fail(err,
+	            "signature made by another key: key id %s is no release key of keyring "
+	            "version %llu",
+	            id, (unsigned long long)kr->version);
 }
 
 int keyring_judge(const struct keyring *kr, uint64_t serial, time_t now, struct err *err)

@@ -9,6 +9,7 @@
 #include "release/store/seal.h"
 #include "release/store/store_crash.h"
 #include "release/store/store_meta.h"
+#include "release/store/trust.h"
 #include "release/store/verified.h"
 #include "release/base/clock.h"
 
@@ -25,7 +26,7 @@ struct install_ctx {
 	const char *archive;
 	const struct install_opts *o;
 	struct install_result *res;
-	struct minisign_pubkey pk;
+	struct store_trust trust;
 	struct verified_archive v;
 	struct store_state state;
 	char staging[64]; /* name inside ROOT/staging */
@@ -198,6 +199,23 @@ static int place_files(struct install_ctx *c, struct err *err)
 	return 0;
 }
 
+/* The keyring the archive carries, adopted before the archive is judged: a valid newer
+ * version stays adopted whatever the archive turns out to be (specs/trust.md). */
+static int adopt_keyring(struct install_ctx *c, struct err *err)
+{
+	char *path = NULL;
+	int rc;
+
+	if (c->o->keyring_path)
+		return store_trust_adopt_file(c->st, &c->trust, c->o->keyring_path, false,
+		                              &c->res->keyring_adopted, err);
+	if (asprintf(&path, "%s" KEYRING_SUFFIX, c->archive) < 0)
+		return fail_oom(err);
+	rc = store_trust_adopt_file(c->st, &c->trust, path, true, &c->res->keyring_adopted, err);
+	free(path);
+	return rc;
+}
+
 int store_install(struct store *st, const char *archive, const struct install_opts *o,
                   struct install_result *res, struct err *err)
 {
@@ -207,9 +225,10 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	memset(res, 0, sizeof(*res));
 	if (st->lockfd < 0)
 		return fail_kind(err, ERR_SYSTEM, "internal error: install without the store lock");
-	if (store_pinned_key(st, &c.pk, err) < 0)
+	if (store_trust_load(st, &c.trust, err) < 0 || adopt_keyring(&c, err) < 0)
 		goto out;
-	if (verified_open(&c.v, archive, o->sig_path, &c.pk, err) < 0)
+	res->keyring_version = c.trust.kr.version;
+	if (verified_open(&c.v, archive, o->sig_path, &c.trust.kr, err) < 0)
 		goto out;
 	res->serial = c.v.serial;
 	res->version = strdup(c.v.version);
@@ -252,6 +271,7 @@ out:
 		close(c.stagingfd);
 	store_state_release(&c.state);
 	verified_close(&c.v);
+	store_trust_release(&c.trust);
 	delta_free(c.delta);
 	return rc;
 }
