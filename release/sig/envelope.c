@@ -19,29 +19,9 @@ void envelope_release(struct envelope *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* Any canonical base64 text into a heap buffer (NUL-terminated); -1 when it is not one. */
 static int b64_decode(const char *text, size_t len, uint8_t **out, size_t *n)
 {
-	size_t want;
-
-	if (len % 4)
-		return -1;
-	want = len / 4 * 3;
-	if (len && text[len - 1] == '=')
-		want--;
-	if (len > 1 && text[len - 2] == '=')
-		want--;
-	*out = malloc(want + 1);
-	if (!*out)
-		return -1;
-	if (base64_decode_exact(text, len, *out, want) < 0) {
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	(*out)[want] = '\0';
-	*n = want;
-	return 0;
+	return base64_decode_alloc(text, len, out, n);
 }
 
 static char *b64_encode(const void *in, size_t n)
