@@ -33,9 +33,7 @@ static int init_keyring(const char *root, const char *path)
 	size_t len = 0;
 	int rc = EXIT_OK;
 
-	if (read_file_at(AT_FDCWD, path, KEYRING_FILE_MAX, 0, &text, &len, &err) < 0)
-		return cmd_error("init", &err);
-	if (keyring_chain_parse(text, len, path, &c, &err) < 0 ||
+	if (keyring_chain_load(path, &c, &text, &len, &err) < 0 ||
 	    store_init_trust(root, NULL, 0, text, len, &err) < 0) {
 		rc = cmd_error("init", &err);
 	} else {

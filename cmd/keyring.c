@@ -230,19 +230,6 @@ static int do_create(const struct kr_opts *o)
 	return EXIT_OK;
 }
 
-static int load_chain(const char *path, struct keyring_chain *c, struct err *err)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (read_text(path, &text, &len, err) < 0)
-		return -1;
-	rc = keyring_chain_parse(text, len, path, c, err);
-	free(text);
-	return rc;
-}
-
 static int do_next(const char *chain_path, const struct kr_opts *o)
 {
 	struct minisign_pubkey list[KEYRING_KEYS_MAX * 4];
@@ -253,7 +240,7 @@ static int do_next(const char *chain_path, const struct kr_opts *o)
 
 	if (!o->out)
 		return cmd_usage_error(CMD, "next needs -o FILE");
-	if (load_chain(chain_path, &c, &err) < 0)
+	if (keyring_chain_load(chain_path, &c, NULL, NULL, &err) < 0)
 		return cmd_error(CMD, &err);
 	kr = *keyring_chain_newest(&c);
 	keyring_chain_release(&c);

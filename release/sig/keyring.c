@@ -1,10 +1,12 @@
 /* The keyring (specs/trust.md "Keyring"); see keyring.h. */
 #include "release/sig/keyring.h"
 #include "release/base/clock.h"
+#include "release/base/fileio.h"
 #include "release/base/json_strict.h"
 #include "release/base/textbuf.h"
 #include "release/sig/base64.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,5 +472,28 @@ int keyring_chain_newer(const struct keyring *host, const uint8_t *host_payload,
 		prev = &in->links[i].kr;
 	}
 	*count = in->n - *first;
+	return 0;
+}
+
+int keyring_chain_load(const char *path, struct keyring_chain *out, char **text, size_t *len,
+                       struct err *err)
+{
+	char *t = NULL;
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (read_file_at(AT_FDCWD, path, KEYRING_FILE_MAX, 0, &t, &n, err) < 0)
+		return fail_recast(err, ERR_REFUSED);
+	if (keyring_chain_parse(t, n, path, out, err) < 0) {
+		free(t);
+		return -1;
+	}
+	if (text) {
+		*text = t;
+		if (len)
+			*len = n;
+	} else {
+		free(t);
+	}
 	return 0;
 }

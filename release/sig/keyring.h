@@ -91,6 +91,12 @@ int keyring_chain_parse(const char *text, size_t len, const char *what, struct k
                         struct err *err);
 void keyring_chain_release(struct keyring_chain *c);
 
+/* Reads (at most KEYRING_FILE_MAX bytes; a file that cannot be read is a refusal) and parses
+ * the chain file at `path`. *text (may be NULL) receives the file's text (heap, caller
+ * frees) and *len its length. */
+int keyring_chain_load(const char *path, struct keyring_chain *out, char **text, size_t *len,
+                       struct err *err);
+
 /* The newest version of a chain (n > 0). */
 const struct keyring *keyring_chain_newest(const struct keyring_chain *c);
 
