@@ -31,6 +31,8 @@
 	"  -k, --keyring FILE      the keyring chain the archive carries (default:\n"              \
 	"                          ARCHIVE.keyring when it exists); its newer versions are\n"      \
 	"                          adopted before the archive is judged (specs/trust.md)\n"        \
+	"      --provenance FILE   the build provenance (default: ARCHIVE.intoto.jsonl), needed\n"   \
+	"                          when the keyring has a provenance policy\n"                      \
 	"  -p, --pubkey PUBFILE    must be a release key the store trusts (a check, never a\n"     \
 	"                          new trust)\n"                                                   \
 	"      --max-entries N     most archive entries accepted (default 500000)\n"               \
@@ -111,6 +113,7 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 	    {"allow-downgrade", 0, &o.allow_downgrade, NULL},
 	    {"sig", 'x', NULL, &o.sig_path},
 	    {"keyring", 'k', NULL, &o.keyring_path},
+	    {"provenance", 0, NULL, &o.provenance_path},
 	    {"pubkey", 'p', NULL, &pub},
 	    {"max-entries", 0, NULL, &entries},
 	    {"max-bytes", 0, NULL, &bytes},

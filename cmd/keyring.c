@@ -20,11 +20,11 @@
 
 static const char usage_text[] =
     "usage: slipway keyring create -o FILE --keyring-keys PUB[,PUB...] [--release-keys PUB,...]\n"
-    "                              [--threshold K] [--min-serial N] [--expires T]\n"
+    "                              [--threshold K] [--min-serial N] [--expires T] [POLICY]\n"
     "       slipway keyring next CHAIN -o FILE [--add-keyring-keys PUB,...]\n"
     "                              [--remove-keyring-keys KEY,...] [--add-release-keys PUB,...]\n"
     "                              [--remove-release-keys KEY,...] [--revoke KEY,...]\n"
-    "                              [--threshold K] [--min-serial N] [--expires T]\n"
+    "                              [--threshold K] [--min-serial N] [--expires T] [POLICY]\n"
     "       slipway keyring sign FILE -s SECFILE [-x SIGFILE]\n"
     "       slipway keyring attach FILE -x SIGFILE\n"
     "       slipway keyring append CHAIN --from FILE\n"
@@ -48,6 +48,9 @@ static const char usage_text[] =
     "  adopt    make a store trust the newer versions of a chain, as a deploy does\n"
     "\n"
     "  KEY is a public key file or a key id (16 hex digits); T is Unix seconds (0: never)\n"
+    "  POLICY, the provenance every release must have (ARCHIVE.intoto.jsonl; \"\" clears):\n"
+    "    --provenance-repositories URL,...   --provenance-refs PATTERN,... (fnmatch)\n"
+    "    --provenance-builders ID,...\n"
     "  -r, --root DIR   the store (default: $SLIPWAY_ROOT)\n"
     "  -h, --help       show this help\n"
     "\n"
@@ -56,8 +59,29 @@ static const char usage_text[] =
 
 struct kr_opts {
 	const char *out, *kkeys, *rkeys, *add_k, *rm_k, *add_r, *rm_r, *revoke, *threshold,
-	    *min_serial, *expires, *sec, *sig, *from;
+	    *min_serial, *expires, *sec, *sig, *from, *repos, *refs, *builders;
 };
+
+/* A comma-separated policy list into `list` ("" clears it). */
+static int policy_list(const char *opt, const char *in, char (*list)[KEYRING_POLICY_LEN + 1],
+                       size_t *n)
+{
+	char *copy = strdup(in), *save = NULL;
+
+	*n = 0;
+	if (!copy)
+		return cmd_fail(CMD, EXIT_FAIL, "out of memory");
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (*n == KEYRING_POLICY_MAX || strlen(t) > KEYRING_POLICY_LEN) {
+			free(copy);
+			return cmd_usage_error(CMD, "%s: at most %d entries of %d bytes", opt,
+			                       KEYRING_POLICY_MAX, KEYRING_POLICY_LEN);
+		}
+		snprintf(list[(*n)++], KEYRING_POLICY_LEN + 1, "%s", t);
+	}
+	free(copy);
+	return 0;
+}
 
 /* A comma-separated list of keys: public key files, or (ids_ok) key ids. */
 static int key_list(const char *opt, const char *list, bool ids_ok, struct minisign_pubkey *keys,
@@ -202,6 +226,15 @@ static int add_keys(const char *opt, struct minisign_pubkey *keys, size_t *n,
 
 static int apply_numbers(const struct kr_opts *o, struct keyring *kr)
 {
+	struct keyring_policy *pol = &kr->provenance;
+
+	if ((o->repos && policy_list("--provenance-repositories", o->repos, pol->repositories,
+	                             &pol->n_repositories) < 0) ||
+	    (o->refs &&
+	     policy_list("--provenance-refs", o->refs, pol->ref_patterns, &pol->n_ref_patterns) < 0) ||
+	    (o->builders && policy_list("--provenance-builders", o->builders, pol->builder_ids,
+	                                &pol->n_builder_ids) < 0))
+		return -1;
 	if (number("--threshold", o->threshold, 1, &kr->threshold) < 0 ||
 	    number("--min-serial", o->min_serial, 0, &kr->min_serial) < 0 ||
 	    number("--expires", o->expires, 0, &kr->expires) < 0)
@@ -429,6 +462,18 @@ static void print_keyring(const struct keyring *kr, const struct envelope *e)
 		printf(" %s", id);
 	}
 	printf(kr->n_revoked ? "\n" : " none\n");
+	if (keyring_policy_active(kr)) {
+		const struct keyring_policy *p = &kr->provenance;
+
+		printf("  provenance required:");
+		for (size_t i = 0; i < p->n_repositories; i++)
+			printf(" repository=%s", p->repositories[i]);
+		for (size_t i = 0; i < p->n_ref_patterns; i++)
+			printf(" ref=%s", p->ref_patterns[i]);
+		for (size_t i = 0; i < p->n_builder_ids; i++)
+			printf(" builder=%s", p->builder_ids[i]);
+		putchar('\n');
+	}
 	if (e) {
 		printf("  signatures by:");
 		for (size_t i = 0; i < e->n_sigs; i++) {
@@ -535,6 +580,9 @@ int cmd_keyring(int argc, char **argv)
 	    {"seckey", 's', NULL, &o.sec},
 	    {"sig", 'x', NULL, &o.sig},
 	    {"from", 0, NULL, &o.from},
+	    {"provenance-repositories", 0, NULL, &o.repos},
+	    {"provenance-refs", 0, NULL, &o.refs},
+	    {"provenance-builders", 0, NULL, &o.builders},
 	    {0},
 	};
 	struct cmd_parse p = {.cmd = CMD, .usage = usage_text, .common = CMD_ROOT, .opts = opts};

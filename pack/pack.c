@@ -1,4 +1,5 @@
 #include "pack/pack.h"
+#include "pack/provenance.h"
 #include "pack/collect.h"
 #include "pack/hash.h"
 #include "pack/output.h"
@@ -539,6 +540,7 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, struct err 
 	struct pipeline p;
 	const char *project = rq->project_dir ? rq->project_dir : ".";
 	const char *outdir = rq->outdir ? rq->outdir : ".";
+	long long started = (long long)time(NULL);
 	int r = -1;
 
 	memset(&p, 0, sizeof(p));
@@ -581,6 +583,11 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, struct err 
 	}
 	if (write_outputs(&p) < 0)
 		goto out;
+	if (p.have_key && pack_provenance_write(p.project, res->archive, res->commit, p.cfg.build,
+	                                        started, &p.key, err) < 0) {
+		fail_prefix(err, "provenance of %s", res->archive);
+		goto out;
+	}
 	r = 0;
 out:
 	output_abort(&p.archive);

@@ -182,10 +182,16 @@ int envelope_init(struct envelope *e, const char *type, const void *payload, siz
 
 int envelope_pae(const struct envelope *e, uint8_t **out, size_t *len, struct err *err)
 {
+	return dsse_pae(e->type, e->payload, e->payload_len, out, len, err);
+}
+
+int dsse_pae(const char *type, const uint8_t *payload, size_t payload_len, uint8_t **out,
+             size_t *len, struct err *err)
+{
 	struct textbuf b = {0};
 
-	textbuf_printf(&b, "DSSEv1 %zu %s %zu ", strlen(e->type), e->type, e->payload_len);
-	textbuf_put(&b, (const char *)e->payload, e->payload_len);
+	textbuf_printf(&b, "DSSEv1 %zu %s %zu ", strlen(type), type, payload_len);
+	textbuf_put(&b, (const char *)payload, payload_len);
 	if (b.oom) {
 		free(b.p);
 		return fail_oom(err);

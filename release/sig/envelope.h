@@ -51,6 +51,11 @@ void envelope_release(struct envelope *e);
 int envelope_init(struct envelope *e, const char *type, const void *payload, size_t len,
                   struct err *err);
 
+/* DSSE's pre-authentication encoding, "DSSEv1 <len> <type> <len> <payload>": the bytes
+ * every signature of an envelope (and of a plain DSSE envelope, dsse.h) signs. Heap. */
+int dsse_pae(const char *type, const uint8_t *payload, size_t payload_len, uint8_t **out,
+             size_t *len, struct err *err);
+
 /* The bytes every signature signs: PAE(type, payload), heap, owned by the caller. */
 int envelope_pae(const struct envelope *e, uint8_t **out, size_t *len, struct err *err);
 

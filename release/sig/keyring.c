@@ -81,6 +81,54 @@ static bool is_revoked(const struct keyring *kr, const uint8_t *id)
 	return false;
 }
 
+bool keyring_policy_active(const struct keyring *kr)
+{
+	return kr->provenance.n_repositories || kr->provenance.n_ref_patterns ||
+	       kr->provenance.n_builder_ids;
+}
+
+/* The one string rule of canonical JSON (specs/trust.md): printable ASCII, no '"' or '\\'. */
+static bool plain_string(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+			return false;
+	return true;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void put_strings(struct textbuf *b, const char *name,
+                        const char (*list)[KEYRING_POLICY_LEN + 1], size_t n, bool last)
+{
+	char sorted[KEYRING_POLICY_MAX][KEYRING_POLICY_LEN + 1];
+
+	memcpy(sorted, list, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), str_cmp);
+	textbuf_printf(b, "\"%s\":[", name);
+	for (size_t i = 0; i < n; i++)
+		textbuf_printf(b, "%s\"%s\"", i ? "," : "", sorted[i]);
+	textbuf_puts(b, last ? "]" : "],");
+}
+
+static int check_strings(const char *name, const char (*list)[KEYRING_POLICY_LEN + 1], size_t n,
+                         struct err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!list[i][0] || !plain_string(list[i]))
+			return fail(err, "provenance %s: \"%.64s\" is not printable ASCII without "
+			                 "'\"' or '\\'",
+			            name, list[i]);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(list[i], list[j]))
+				return fail(err, "provenance %s lists \"%.64s\" twice", name, list[i]);
+	}
+	return 0;
+}
+
 static int check_rules(const struct keyring *kr, struct err *err)
 {
 	char id[17];
@@ -93,6 +141,13 @@ static int check_rules(const struct keyring *kr, struct err *err)
 	if (kr->threshold < 1 || kr->threshold > kr->n_keyring)
 		return fail(err, "threshold %llu is not between 1 and the %zu keyring keys",
 		            (unsigned long long)kr->threshold, kr->n_keyring);
+	if (check_strings("repositories", kr->provenance.repositories,
+	                  kr->provenance.n_repositories, err) < 0 ||
+	    check_strings("ref_patterns", kr->provenance.ref_patterns,
+	                  kr->provenance.n_ref_patterns, err) < 0 ||
+	    check_strings("builder_ids", kr->provenance.builder_ids, kr->provenance.n_builder_ids,
+	                  err) < 0)
+		return -1;
 	for (size_t i = 0; i < kr->n_release; i++)
 		if (is_revoked(kr, kr->release_keys[i].keyid)) {
 			minisign_keyid_hex(kr->release_keys[i].keyid, id);
@@ -129,7 +184,14 @@ int keyring_payload(const struct keyring *kr, char **out, size_t *len, struct er
 	qsort(revoked, kr->n_revoked, MINISIGN_KEYID_BYTES, rev_cmp);
 	textbuf_printf(&b, "{\"expires\":%llu,", (unsigned long long)kr->expires);
 	put_keys(&b, "keyring_keys", kr->keyring_keys, kr->n_keyring);
-	textbuf_printf(&b, "\"min_serial\":%llu,", (unsigned long long)kr->min_serial);
+	textbuf_printf(&b, "\"min_serial\":%llu,\"provenance\":{", (unsigned long long)kr->min_serial);
+	put_strings(&b, "builder_ids", kr->provenance.builder_ids, kr->provenance.n_builder_ids,
+	            false);
+	put_strings(&b, "ref_patterns", kr->provenance.ref_patterns, kr->provenance.n_ref_patterns,
+	            false);
+	put_strings(&b, "repositories", kr->provenance.repositories, kr->provenance.n_repositories,
+	            true);
+	textbuf_puts(&b, "},");
 	put_keys(&b, "release_keys", kr->release_keys, kr->n_release);
 	textbuf_puts(&b, "\"revoked\":[");
 	for (size_t i = 0; i < kr->n_revoked; i++) {
@@ -199,8 +261,59 @@ static int hex_id(const char *hex, uint8_t id[MINISIGN_KEYID_BYTES])
 	return 0;
 }
 
-static const char *const fields[] = {"expires", "keyring_keys", "min_serial", "release_keys",
-                                     "revoked", "threshold",    "type",       "version"};
+static const char *const fields[] = {"expires",    "keyring_keys", "min_serial",
+                                     "provenance", "release_keys", "revoked",
+                                     "threshold",  "type",         "version"};
+
+static int get_strings(json_object *o, const char *key, char (*list)[KEYRING_POLICY_LEN + 1],
+                       size_t *n, struct err *err)
+{
+	json_object *a;
+	size_t len;
+
+	if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array) ||
+	    (len = json_object_array_length(a)) > KEYRING_POLICY_MAX)
+		return fail(err, "keyring: provenance.%s is not an array of at most %d strings", key,
+		            KEYRING_POLICY_MAX);
+	for (size_t i = 0; i < len; i++) {
+		json_object *s = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(s, json_type_string) ||
+		    json_object_get_string_len(s) > KEYRING_POLICY_LEN)
+			return fail(err,
+			            "keyring: provenance.%s[%zu] is not a string of at most %d bytes",
+			            key, i, KEYRING_POLICY_LEN);
+		snprintf(list[i], KEYRING_POLICY_LEN + 1, "%s", json_object_get_string(s));
+	}
+	*n = len;
+	return 0;
+}
+
+static int get_policy(json_object *o, struct keyring_policy *pol, struct err *err)
+{
+	json_object *v;
+	size_t seen = 0;
+
+	json_object_object_get_ex(o, "provenance", &v);
+	if (!json_object_is_type(v, json_type_object))
+		return fail(err, "keyring: provenance is not an object");
+	json_object_object_foreach(v, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "builder_ids") && strcmp(key, "ref_patterns") &&
+		    strcmp(key, "repositories"))
+			return fail(err, "keyring: provenance: unknown field \"%.64s\"", key);
+		seen++;
+	}
+	if (seen != 3)
+		return fail(err, "keyring: provenance needs builder_ids, ref_patterns and "
+		                 "repositories");
+	if (get_strings(v, "builder_ids", pol->builder_ids, &pol->n_builder_ids, err) < 0 ||
+	    get_strings(v, "ref_patterns", pol->ref_patterns, &pol->n_ref_patterns, err) < 0 ||
+	    get_strings(v, "repositories", pol->repositories, &pol->n_repositories, err) < 0)
+		return -1;
+	return 0;
+}
 
 int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct err *err)
 {
@@ -227,7 +340,7 @@ int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct
 	}
 	if (seen != sizeof(fields) / sizeof(*fields)) {
 		fail(err, "keyring: a field is missing (want all of expires, keyring_keys, "
-		          "min_serial, release_keys, revoked, threshold, type, version)");
+		          "min_serial, provenance, release_keys, revoked, threshold, type, version)");
 		goto out;
 	}
 	json_object_object_get_ex(o, "type", &v);
@@ -241,7 +354,8 @@ int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct
 	    get_number(o, "expires", &kr->expires, err) < 0 ||
 	    get_number(o, "threshold", &kr->threshold, err) < 0 ||
 	    get_keys(o, "keyring_keys", kr->keyring_keys, &kr->n_keyring, err) < 0 ||
-	    get_keys(o, "release_keys", kr->release_keys, &kr->n_release, err) < 0)
+	    get_keys(o, "release_keys", kr->release_keys, &kr->n_release, err) < 0 ||
+	    get_policy(o, &kr->provenance, err) < 0)
 		goto out;
 	if (kr->version < 1) {
 		fail(err, "keyring: version 0 is the implicit one of a pinned key; start at 1");

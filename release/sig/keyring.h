@@ -28,6 +28,21 @@
 #define KEYRING_NUMBER_MAX  9007199254740991ull /* 2^53 - 1: exact in every JSON reader */
 #define KEYRING_SUFFIX      ".keyring"          /* an archive's keyring: ARCHIVE.keyring */
 
+#define KEYRING_POLICY_MAX 8   /* entries in each provenance policy list */
+#define KEYRING_POLICY_LEN 200 /* bytes of one entry */
+
+/* The provenance policy (specs/trust.md "Provenance"): empty lists = no policy. When any list
+ * is non-empty, every release needs ARCHIVE.intoto.jsonl, and each non-empty list must
+ * admit it: the repository exactly, the ref by fnmatch(3) pattern, the builder id exactly. */
+struct keyring_policy {
+	char repositories[KEYRING_POLICY_MAX][KEYRING_POLICY_LEN + 1];
+	size_t n_repositories;
+	char ref_patterns[KEYRING_POLICY_MAX][KEYRING_POLICY_LEN + 1];
+	size_t n_ref_patterns;
+	char builder_ids[KEYRING_POLICY_MAX][KEYRING_POLICY_LEN + 1];
+	size_t n_builder_ids;
+};
+
 struct keyring {
 	uint64_t version;
 	uint64_t min_serial; /* releases with a lower serial are refused */
@@ -39,7 +54,11 @@ struct keyring {
 	size_t n_release;
 	uint8_t revoked[KEYRING_REVOKED_MAX][MINISIGN_KEYID_BYTES];
 	size_t n_revoked;
+	struct keyring_policy provenance;
 };
+
+/* Whether the keyring's provenance policy asks for anything. */
+bool keyring_policy_active(const struct keyring *kr);
 
 /* Version 0 of a store pinned to `pk`: pk signs releases and the keyring, threshold 1,
  * floor 0, no expiry. */

@@ -160,6 +160,14 @@ int minisign_verify_digest(const struct minisign_pubkey *pk, const char *sig_tex
 int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct minisign_sig *sig,
                               const uint8_t digest[64], struct err *err);
 
+/* ---- raw Ed25519 (for DSSE envelopes, which sign the message itself, dsse.h) ---- */
+
+int minisign_ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, size_t len,
+                          uint8_t sig[MINISIGN_SIG_BYTES], struct err *err);
+/* 1 valid, 0 invalid, -1 error (ERR_SYSTEM). */
+int minisign_ed25519_verify(const struct minisign_pubkey *pk, const uint8_t *msg, size_t len,
+                            const uint8_t sig[MINISIGN_SIG_BYTES], struct err *err);
+
 /* ---- trusted comment fields ---- */
 
 /* The value of `key` in a trusted comment made of space- or tab-separated key:value tokens,

@@ -9,6 +9,7 @@
 #include "release/store/seal.h"
 #include "release/store/store_crash.h"
 #include "release/store/store_meta.h"
+#include "release/sig/provenance.h"
 #include "release/store/trust.h"
 #include "release/store/verified.h"
 #include "release/base/clock.h"
@@ -216,6 +217,40 @@ static int adopt_keyring(struct install_ctx *c, struct err *err)
 	return rc;
 }
 
+/* The keyring's provenance policy, when it has one, before libarchive reads a byte. */
+static int check_provenance(struct install_ctx *c, struct err *err)
+{
+	char sha[65], *path = NULL, *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (!keyring_policy_active(&c->trust.kr))
+		return 0;
+	if (c->o->provenance_path)
+		path = strdup(c->o->provenance_path);
+	else if (asprintf(&path, "%s" PROVENANCE_SUFFIX, c->archive) < 0)
+		path = NULL;
+	if (!path)
+		return fail_oom(err);
+	if (read_file_at(AT_FDCWD, path, PROVENANCE_FILE_MAX, 0, &text, &len, err) < 0) {
+		fail_recast(err, ERR_REFUSED);
+		fail_prefix(err, "keyring version %llu requires provenance",
+		            (unsigned long long)c->trust.kr.version);
+		goto out;
+	}
+	if (verified_sha256(&c->v, sha, err) < 0)
+		goto out;
+	if (provenance_check(text, len, &c->trust.kr, sha, err) < 0) {
+		fail_prefix(err, "%s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(text);
+	free(path);
+	return rc;
+}
+
 int store_install(struct store *st, const char *archive, const struct install_opts *o,
                   struct install_result *res, struct err *err)
 {
@@ -228,7 +263,8 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	if (store_trust_load(st, &c.trust, err) < 0 || adopt_keyring(&c, err) < 0)
 		goto out;
 	res->keyring_version = c.trust.kr.version;
-	if (verified_open(&c.v, archive, o->sig_path, &c.trust.kr, err) < 0)
+	if (verified_open(&c.v, archive, o->sig_path, &c.trust.kr, err) < 0 ||
+	    check_provenance(&c, err) < 0)
 		goto out;
 	res->serial = c.v.serial;
 	res->version = strdup(c.v.version);

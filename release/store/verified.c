@@ -57,6 +57,33 @@ int verified_hash_file(struct verified_archive *v, struct err *err)
 	return 0;
 }
 
+int verified_sha256(struct verified_archive *v, char hex[65], struct err *err)
+{
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	unsigned char buf[1 << 16], md[32];
+	off_t off = 0;
+	ssize_t n;
+
+	if (!h || !EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(h);
+		return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
+	}
+	while ((n = pread(v->fd, buf, sizeof(buf), off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			EVP_MD_CTX_free(h);
+			return fail_sys(err, "cannot read %s", v->path);
+		}
+		EVP_DigestUpdate(h, buf, (size_t)n);
+		off += n;
+	}
+	EVP_DigestFinal_ex(h, md, NULL);
+	EVP_MD_CTX_free(h);
+	to_hex(md, sizeof(md), hex);
+	return 0;
+}
+
 /* The archive copied into a sealed memfd while it is hashed: every later read (libarchive's
  * included) then sees exactly the bytes whose digest was verified, whatever happens to the
  * file, and the archive is hashed once instead of twice. 1 when done, 0 when the archive is
