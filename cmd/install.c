@@ -31,8 +31,8 @@
 	"  -k, --keyring FILE      the keyring chain the archive carries (default:\n"              \
 	"                          ARCHIVE.keyring when it exists); its newer versions are\n"      \
 	"                          adopted before the archive is judged (specs/trust.md)\n"        \
-	"      --provenance FILE   the build provenance (default: ARCHIVE.intoto.jsonl), needed\n"   \
-	"                          when the keyring has a provenance policy\n"                      \
+	"      --provenance FILE   the build provenance (default: ARCHIVE.intoto.jsonl), needed\n" \
+	"                          when the keyring has a provenance policy\n"                     \
 	"  -p, --pubkey PUBFILE    must be a release key the store trusts (a check, never a\n"     \
 	"                          new trust)\n"                                                   \
 	"      --max-entries N     most archive entries accepted (default 500000)\n"               \

@@ -230,8 +230,8 @@ static int apply_numbers(const struct kr_opts *o, struct keyring *kr)
 
 	if ((o->repos && policy_list("--provenance-repositories", o->repos, pol->repositories,
 	                             &pol->n_repositories) < 0) ||
-	    (o->refs &&
-	     policy_list("--provenance-refs", o->refs, pol->ref_patterns, &pol->n_ref_patterns) < 0) ||
+	    (o->refs && policy_list("--provenance-refs", o->refs, pol->ref_patterns,
+	                            &pol->n_ref_patterns) < 0) ||
 	    (o->builders && policy_list("--provenance-builders", o->builders, pol->builder_ids,
 	                                &pol->n_builder_ids) < 0))
 		return -1;

@@ -119,12 +119,14 @@ static int check_strings(const char *name, const char (*list)[KEYRING_POLICY_LEN
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!list[i][0] || !plain_string(list[i]))
-			return fail(err, "provenance %s: \"%.64s\" is not printable ASCII without "
-			                 "'\"' or '\\'",
+			return fail(err,
+			            "provenance %s: \"%.64s\" is not printable ASCII without "
+			            "'\"' or '\\'",
 			            name, list[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(list[i], list[j]))
-				return fail(err, "provenance %s lists \"%.64s\" twice", name, list[i]);
+				return fail(err, "provenance %s lists \"%.64s\" twice", name,
+				            list[i]);
 	}
 	return 0;
 }
@@ -184,7 +186,8 @@ int keyring_payload(const struct keyring *kr, char **out, size_t *len, struct er
 	qsort(revoked, kr->n_revoked, MINISIGN_KEYID_BYTES, rev_cmp);
 	textbuf_printf(&b, "{\"expires\":%llu,", (unsigned long long)kr->expires);
 	put_keys(&b, "keyring_keys", kr->keyring_keys, kr->n_keyring);
-	textbuf_printf(&b, "\"min_serial\":%llu,\"provenance\":{", (unsigned long long)kr->min_serial);
+	textbuf_printf(&b, "\"min_serial\":%llu,\"provenance\":{",
+	               (unsigned long long)kr->min_serial);
 	put_strings(&b, "builder_ids", kr->provenance.builder_ids, kr->provenance.n_builder_ids,
 	            false);
 	put_strings(&b, "ref_patterns", kr->provenance.ref_patterns, kr->provenance.n_ref_patterns,
@@ -273,16 +276,16 @@ static int get_strings(json_object *o, const char *key, char (*list)[KEYRING_POL
 
 	if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array) ||
 	    (len = json_object_array_length(a)) > KEYRING_POLICY_MAX)
-		return fail(err, "keyring: provenance.%s is not an array of at most %d strings", key,
-		            KEYRING_POLICY_MAX);
+		return fail(err, "keyring: provenance.%s is not an array of at most %d strings",
+		            key, KEYRING_POLICY_MAX);
 	for (size_t i = 0; i < len; i++) {
 		json_object *s = json_object_array_get_idx(a, i);
 
 		if (!json_object_is_type(s, json_type_string) ||
 		    json_object_get_string_len(s) > KEYRING_POLICY_LEN)
-			return fail(err,
-			            "keyring: provenance.%s[%zu] is not a string of at most %d bytes",
-			            key, i, KEYRING_POLICY_LEN);
+			return fail(
+			    err, "keyring: provenance.%s[%zu] is not a string of at most %d bytes",
+			    key, i, KEYRING_POLICY_LEN);
 		snprintf(list[i], KEYRING_POLICY_LEN + 1, "%s", json_object_get_string(s));
 	}
 	*n = len;
@@ -339,8 +342,9 @@ int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct
 		seen++;
 	}
 	if (seen != sizeof(fields) / sizeof(*fields)) {
-		fail(err, "keyring: a field is missing (want all of expires, keyring_keys, "
-		          "min_serial, provenance, release_keys, revoked, threshold, type, version)");
+		fail(err,
+		     "keyring: a field is missing (want all of expires, keyring_keys, "
+		     "min_serial, provenance, release_keys, revoked, threshold, type, version)");
 		goto out;
 	}
 	json_object_object_get_ex(o, "type", &v);

@@ -140,7 +140,7 @@ out:
 }
 
 int minisign_ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, size_t len,
-                        uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
+                          uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk->seed, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -159,9 +159,8 @@ int minisign_ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, 
 	return rc;
 }
 
-
 int minisign_ed25519_verify(const struct minisign_pubkey *pk, const uint8_t *msg, size_t len,
-                          const uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
+                            const uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk->pk, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();

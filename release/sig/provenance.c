@@ -72,8 +72,8 @@ int provenance_sign(const struct provenance_facts *facts, const struct minisign_
                     char **line, size_t *len, struct err *err)
 {
 	json_object *st = statement(facts);
-	const char *payload = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
-	                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *payload = json_object_to_json_string_ext(
+	    st, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	uint8_t *pae = NULL, sig[MINISIGN_SIG_BYTES];
 	char *p64 = NULL, s64[BASE64_LEN(MINISIGN_SIG_BYTES) + 1], id[17];
 	size_t plen = payload ? strlen(payload) : 0, pae_len = 0;
@@ -213,7 +213,8 @@ static int check_statement(json_object *st, const struct keyring *kr, const char
 	{
 		(void)val;
 		if (strcmp(key, "repository") && strcmp(key, "ref"))
-			return fail(err, "provenance: unrecognised external parameter \"%.64s\"", key);
+			return fail(err, "provenance: unrecognised external parameter \"%.64s\"",
+			            key);
 	}
 	repo = get_s(ext, "repository");
 	ref = get_s(ext, "ref");
@@ -221,19 +222,22 @@ static int check_statement(json_object *st, const struct keyring *kr, const char
 	if (!repo || !ref || !builder)
 		return fail(err, "provenance: repository, ref or builder.id missing");
 	if (pol->n_repositories && !listed(pol->repositories, pol->n_repositories, repo, false))
-		return fail(err, "provenance: repository \"%.200s\" is not allowed by keyring version %llu",
-		            repo, (unsigned long long)kr->version);
+		return fail(
+		    err, "provenance: repository \"%.200s\" is not allowed by keyring version %llu",
+		    repo, (unsigned long long)kr->version);
 	if (pol->n_ref_patterns && !listed(pol->ref_patterns, pol->n_ref_patterns, ref, true))
-		return fail(err, "provenance: ref \"%.200s\" is not allowed by keyring version %llu",
+		return fail(err,
+		            "provenance: ref \"%.200s\" is not allowed by keyring version %llu",
 		            ref, (unsigned long long)kr->version);
 	if (pol->n_builder_ids && !listed(pol->builder_ids, pol->n_builder_ids, builder, false))
-		return fail(err, "provenance: builder \"%.200s\" is not allowed by keyring version %llu",
+		return fail(err,
+		            "provenance: builder \"%.200s\" is not allowed by keyring version %llu",
 		            builder, (unsigned long long)kr->version);
 	return 0;
 }
 
-int provenance_check(const char *text, size_t len, const struct keyring *kr,
-                     const char *sha256_hex, struct err *err)
+int provenance_check(const char *text, size_t len, const struct keyring *kr, const char *sha256_hex,
+                     struct err *err)
 {
 	json_object *env = NULL, *st = NULL;
 	const char *type, *p64;
@@ -252,7 +256,8 @@ int provenance_check(const char *text, size_t len, const struct keyring *kr,
 	json_object_object_foreach(env, key, val)
 	{
 		(void)val;
-		if (strcmp(key, "payload") && strcmp(key, "payloadType") && strcmp(key, "signatures")) {
+		if (strcmp(key, "payload") && strcmp(key, "payloadType") &&
+		    strcmp(key, "signatures")) {
 			fail(err, "provenance: unknown field \"%.64s\"", key);
 			goto out;
 		}

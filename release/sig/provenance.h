@@ -45,7 +45,7 @@ int provenance_sign(const struct provenance_facts *facts, const struct minisign_
  * provenance v1 whose subject has that digest, only the external parameters slipway knows
  * (repository, ref), and the policy of kr (repository, ref pattern, builder id). Every
  * refusal is ERR_REFUSED with the rule in the message. */
-int provenance_check(const char *text, size_t len, const struct keyring *kr,
-                     const char *sha256_hex, struct err *err);
+int provenance_check(const char *text, size_t len, const struct keyring *kr, const char *sha256_hex,
+                     struct err *err);
 
 #endif

@@ -22,7 +22,7 @@ struct install_opts {
 	bool allow_downgrade;
 	bool activate;        /* the release is to become `current` (deploy, install --activate) */
 	const char *sig_path; /* NULL: "<archive>.minisig" */
-	const char *keyring_path; /* NULL: "<archive>.keyring" when it exists */
+	const char *keyring_path;    /* NULL: "<archive>.keyring" when it exists */
 	const char *provenance_path; /* NULL: "<archive>.intoto.jsonl" (when the policy asks) */
 	struct extract_limits limits;
 	extract_progress_fn progress; /* NULL: none */

@@ -8,14 +8,14 @@
 
 Debian 12's securesystemslib 0.26 has no DSSE envelope class, so PAE is computed here as the
 DSSE specification defines it; the signature itself is judged (or made) by securesystemslib's
-Ed25519 code (securesystemslib.signer.SSlibKey, securesystemslib.ed25519_keys).
+Ed25519 code (securesystemslib.signer.SSlibKey). `sign` crafts hostile test input with
+pyca/cryptography, the library that verifier itself uses.
 """
 import base64
 import json
 import sys
 
 sys.path.insert(0, "/usr/lib/python3/dist-packages")  # Debian's package, whatever python runs
-from securesystemslib import ed25519_keys  # noqa: E402
 from securesystemslib.signer import Signature, SSlibKey  # noqa: E402
 
 TYPE = "application/vnd.in-toto+json"
@@ -51,9 +51,12 @@ def main():
         payload = open(sys.argv[2], "rb").read()
         raw = base64.b64decode(open(sys.argv[3]).read().splitlines()[1])
         keyid = "%016X" % int.from_bytes(raw[54:62], "little")
-        seed, pub = raw[62:94], raw[94:126]
+        seed = raw[62:94]
         ptype = sys.argv[5] if len(sys.argv) > 5 else TYPE
-        sig, _ = ed25519_keys.create_signature(pub, seed, pae(ptype, payload), "ed25519")
+        # Crafting test input only (securesystemslib signs with PyNaCl, not in Debian's
+        # dependencies): the same pyca/cryptography its verifier uses.
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        sig = Ed25519PrivateKey.from_private_bytes(seed).sign(pae(ptype, payload))
         env = {"payload": base64.b64encode(payload).decode(), "payloadType": ptype,
                "signatures": [{"keyid": keyid, "sig": base64.b64encode(sig).decode()}]}
         open(sys.argv[4], "w").write(json.dumps(env, separators=(",", ":")) + "\n")
