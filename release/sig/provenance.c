@@ -68,12 +68,10 @@ static json_object *statement(const struct provenance_facts *f)
 	return st;
 }
 
-int provenance_sign(const struct provenance_facts *facts, const struct minisign_seckey *sk,
-                    char **line, size_t *len, struct err *err)
+/* One DSSE line of `payload`, signed by sk (Ed25519 over the PAE). */
+static int dsse_line(const char *payload, const struct minisign_seckey *sk, char **line,
+                     size_t *len, struct err *err)
 {
-	json_object *st = statement(facts);
-	const char *payload = json_object_to_json_string_ext(
-	    st, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	uint8_t *pae = NULL, sig[MINISIGN_SIG_BYTES];
 	char *p64 = NULL, s64[BASE64_LEN(MINISIGN_SIG_BYTES) + 1], id[17];
 	size_t plen = payload ? strlen(payload) : 0, pae_len = 0;
@@ -106,6 +104,48 @@ int provenance_sign(const struct provenance_facts *facts, const struct minisign_
 out:
 	free(pae);
 	free(p64);
+	return rc;
+}
+
+static const char *plain(json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+int provenance_sign(const struct provenance_facts *facts, const struct minisign_seckey *sk,
+                    char **line, size_t *len, struct err *err)
+{
+	json_object *st = statement(facts);
+	int rc = dsse_line(plain(st), sk, line, len, err);
+
+	json_object_put(st);
+	return rc;
+}
+
+int provenance_reproduced(const char *subject_name, const char *sha256_hex, const char *commit,
+                          const char *rebuilder_id, const struct minisign_seckey *sk, char **line,
+                          size_t *len, struct err *err)
+{
+	json_object *st = json_object_new_object(), *subj = json_object_new_object(),
+	            *dig = json_object_new_object(), *subjects = json_object_new_array(),
+	            *pred = json_object_new_object(), *who = json_object_new_object();
+	int rc;
+
+	json_object_object_add(st, "_type", jstr(PROVENANCE_STATEMENT));
+	json_object_object_add(dig, "sha256", jstr(sha256_hex));
+	json_object_object_add(subj, "name", jstr(subject_name));
+	json_object_object_add(subj, "digest", dig);
+	json_object_array_add(subjects, subj);
+	json_object_object_add(st, "subject", subjects);
+	json_object_object_add(st, "predicateType", jstr(REPRODUCED_PREDICATE));
+	json_object_object_add(who, "id", jstr(rebuilder_id));
+	json_object_object_add(pred, "rebuilder", who);
+	json_object_object_add(pred, "gitCommit", jstr(commit));
+	json_object_object_add(pred, "result", jstr("identical"));
+	json_object_object_add(pred, "reproducedOn", iso((long long)time(NULL)));
+	json_object_object_add(st, "predicate", pred);
+	rc = dsse_line(plain(st), sk, line, len, err);
 	json_object_put(st);
 	return rc;
 }

@@ -40,6 +40,17 @@ struct provenance_facts {
 int provenance_sign(const struct provenance_facts *facts, const struct minisign_seckey *sk,
                     char **line, size_t *len, struct err *err);
 
+#define REPRODUCED_SUFFIX    ".reproduced.jsonl"
+#define REPRODUCED_PREDICATE "https://slipway.dev/reproduced/v1"
+
+/* A "reproduced" attestation (specs/trust.md "Reproduction"): a Statement v1 whose subject is
+ * the archive (name, sha256) and whose predicate, of type REPRODUCED_PREDICATE, says that
+ * `rebuilder_id` rebuilt it from `commit` byte for byte; in a DSSE envelope signed by the
+ * rebuilder's own key. *line (with "\n") is heap, owned by the caller. */
+int provenance_reproduced(const char *subject_name, const char *sha256_hex, const char *commit,
+                          const char *rebuilder_id, const struct minisign_seckey *sk, char **line,
+                          size_t *len, struct err *err);
+
 /* Judges an ARCHIVE.intoto.jsonl text against `kr` and the archive's SHA-256 (hex): one
  * envelope, signed by a release key of kr that is not revoked, a Statement v1 of SLSA
  * provenance v1 whose subject has that digest, only the external parameters slipway knows
