@@ -521,8 +521,8 @@ static int parse_link(struct keyring_link *l, const char *line, size_t len, cons
 	return 0;
 }
 
-int keyring_chain_parse(const char *text, size_t len, const char *what, struct keyring_chain *out,
-                        struct err *err)
+static int chain_parse(const char *text, size_t len, const char *what, bool verify,
+                       struct keyring_chain *out, struct err *err)
 {
 	const char *p = text, *end = text + len;
 
@@ -550,10 +550,18 @@ int keyring_chain_parse(const char *text, size_t len, const char *what, struct k
 		out->n++;
 		if (parse_link(&out->links[out->n - 1], p, n, what, out->n, err) < 0)
 			goto bad;
-		if (out->n == 1
-		        ? keyring_self_signed(&out->links[0].kr, &out->links[0].env, err)
-		        : keyring_step(&out->links[out->n - 2].kr, &out->links[out->n - 1].kr,
-		                       &out->links[out->n - 1].env, err)) {
+		if (!verify && out->n > 1 &&
+		    out->links[out->n - 1].kr.version != out->links[out->n - 2].kr.version + 1) {
+			fail(err, "%s: keyring version %llu cannot follow version %llu", what,
+			     (unsigned long long)out->links[out->n - 1].kr.version,
+			     (unsigned long long)out->links[out->n - 2].kr.version);
+			goto bad;
+		}
+		if (verify &&
+		    (out->n == 1
+		         ? keyring_self_signed(&out->links[0].kr, &out->links[0].env, err)
+		         : keyring_step(&out->links[out->n - 2].kr, &out->links[out->n - 1].kr,
+		                        &out->links[out->n - 1].env, err))) {
 			fail_prefix(err, "%s", what);
 			goto bad;
 		}
@@ -565,6 +573,18 @@ int keyring_chain_parse(const char *text, size_t len, const char *what, struct k
 bad:
 	keyring_chain_release(out);
 	return -1;
+}
+
+int keyring_chain_parse(const char *text, size_t len, const char *what, struct keyring_chain *out,
+                        struct err *err)
+{
+	return chain_parse(text, len, what, true, out, err);
+}
+
+int keyring_chain_read(const char *text, size_t len, const char *what, struct keyring_chain *out,
+                       struct err *err)
+{
+	return chain_parse(text, len, what, false, out, err);
 }
 
 int keyring_chain_newer(const struct keyring *host, const uint8_t *host_payload,

@@ -108,6 +108,11 @@ struct keyring_chain {
  * valid (keyring_step), the first self-signed. `what` names the file in errors. */
 int keyring_chain_parse(const char *text, size_t len, const char *what, struct keyring_chain *out,
                         struct err *err);
+/* keyring_chain_parse without the signatures: every line a valid keyring document, versions
+ * consecutive. For a chain checked before it was written (the store's own), or whose newer
+ * part keyring_chain_newer then judges step by step from the host's version. */
+int keyring_chain_read(const char *text, size_t len, const char *what, struct keyring_chain *out,
+                       struct err *err);
 void keyring_chain_release(struct keyring_chain *c);
 
 /* Reads (at most KEYRING_FILE_MAX bytes; a file that cannot be read is a refusal) and parses

@@ -52,7 +52,8 @@ int store_trust_load(struct store *st, struct store_trust *t, struct err *err)
 		fail_recast(err, ERR_SYSTEM);
 		return fail_prefix(err, "keyring %s/" STORE_KEYRING, st->root);
 	}
-	if (keyring_chain_parse(text, len, STORE_KEYRING, &c, err) < 0) {
+	/* Judged, signatures and all, before it was written: read, not judged again. */
+	if (keyring_chain_read(text, len, STORE_KEYRING, &c, err) < 0) {
 		free(text);
 		fail_recast(err, ERR_SYSTEM);
 		return fail_prefix(err, "damaged store %s", st->root);
@@ -76,7 +77,9 @@ int store_trust_adopt(struct store *st, struct store_trust *t, const char *text,
 
 	if (adopted)
 		*adopted = 0;
-	if (keyring_chain_parse(text, len, what, &in, err) < 0)
+	/* Only versions after the host's matter: keyring_chain_newer judges each step from the
+	 * host's own version; older ones are not judged. */
+	if (keyring_chain_read(text, len, what, &in, err) < 0)
 		return -1;
 	if (keyring_chain_newer(&t->kr, t->payload, t->payload_len, &in, &first, &count, err) < 0) {
 		fail_prefix(err, "%s", what);
