@@ -22,5 +22,7 @@ int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_export_oci(int argc, char **argv);
+int cmd_keyring(int argc, char **argv);
+int cmd_rebuild(int argc, char **argv);
 
 #endif

@@ -126,20 +126,9 @@ static int parse_args(struct export_cmd *c, int argc, char **argv)
 static int load_key(struct export_cmd *c)
 {
 	struct err err;
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
 
-	if (read_file_at(AT_FDCWD, c->pub_path, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {
-		fail_prefix(&err, "public key");
+	if (minisign_pubkey_load(c->pub_path, &c->pk, NULL, NULL, &err) < 0)
 		return cmd_error(CMD, &err);
-	}
-	rc = minisign_pubkey_parse(text, len, &c->pk, &err);
-	free(text);
-	if (rc < 0) {
-		fail_prefix(&err, "%s", c->pub_path);
-		return cmd_error(CMD, &err);
-	}
 	return EXIT_OK;
 }
 
@@ -164,9 +153,11 @@ static int make_staging(struct export_cmd *c)
 /* install's checks, into the private directory. */
 static int verify(struct export_cmd *c)
 {
+	struct keyring kr;
 	struct err err;
 
-	if (verified_open(&c->v, c->archive, c->sig_path, &c->pk, &err) < 0 ||
+	keyring_implicit(&c->pk, &kr);
+	if (verified_open(&c->v, c->archive, c->sig_path, &kr, &err) < 0 ||
 	    verified_read_manifest(&c->v, &c->limits, &err) < 0 ||
 	    verified_unpack(&c->v, c->stagingfd, &err) < 0)
 		return cmd_error(CMD, &err);

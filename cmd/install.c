@@ -6,6 +6,7 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/store/install.h"
+#include "release/store/trust.h"
 #include "release/sig/minisign.h"
 
 #include <errno.h>
@@ -27,8 +28,14 @@
 	"                          and switching back to an installed older release\n"             \
 	"                          when activating (recorded in the history)\n"                    \
 	"  -x, --sig SIGFILE       the signature (default: ARCHIVE.minisig)\n"                     \
-	"  -p, --pubkey PUBFILE    must be the store's pinned key (a check, never a new "          \
-	"trust)\n" CMD_LIMITS_HELP "  -h, --help              show this help\n"                    \
+	"  -k, --keyring FILE      the keyring chain the archive carries (default:\n"              \
+	"                          ARCHIVE.keyring when it exists); its newer versions are\n"      \
+	"                          adopted before the archive is judged (specs/trust.md)\n"        \
+	"      --provenance FILE   the build provenance (default: ARCHIVE.intoto.jsonl), needed\n" \
+	"                          when the keyring has a provenance policy\n"                     \
+	"  -p, --pubkey PUBFILE    must be a release key the store trusts (a check, never a\n"     \
+	"                          new trust)\n" CMD_LIMITS_HELP                                   \
+	"  -h, --help              show this help\n"                                               \
 	"\n"                                                                                       \
 	"Exit status: 0 installed (or already installed from the same archive), 1 the archive\n"   \
 	"was refused (signature, downgrade, hostile or inconsistent content), 2 usage,\n"          \
@@ -36,41 +43,35 @@
 
 static const char install_usage[] =
     "usage: slipway install ARCHIVE [--root DIR] [--activate [--wait]] [--allow-downgrade]\n"
-    "                       [-x SIGFILE] [-p PUBFILE] [--max-entries N] [--max-bytes N]\n"
-    "                       [--max-ratio N]\n"
+    "                       [-x SIGFILE] [-k KEYRING] [-p PUBFILE] [--max-entries N]\n"
+    "                       [--max-bytes N] [--max-ratio N]\n"
     "\n"
     "Verifies ARCHIVE against the store's pinned key, unpacks it (hardened) into\n"
     "releases/<version>/ and checks every file against the manifest.\n" OPTIONS_TEXT;
 static const char deploy_usage[] =
-    "usage: slipway deploy ARCHIVE [--root DIR] [--wait] [--allow-downgrade] [-x SIGFILE]\n"
+    "usage: slipway deploy ARCHIVE [--root DIR] [--wait] [--allow-downgrade] [-x SIGFILE] [-k "
+    "KEYRING]\n"
     "                      [-p PUBFILE] [--max-entries N] [--max-bytes N] [--max-ratio N]\n"
     "\n"
     "Installs ARCHIVE like `slipway install` and then activates it.\n" OPTIONS_TEXT;
 
 static int check_pubkey(const char *cmd, struct store *st, const char *path)
 {
-	struct minisign_pubkey given, pinned;
+	struct minisign_pubkey given, trusted;
+	struct store_trust t;
 	struct err err;
-	char *text = NULL;
-	size_t len = 0;
 	int rc;
 
-	if (read_file_at(AT_FDCWD, path, MINISIGN_KEYFILE_MAX, 0, &text, &len, &err) < 0) {
-		fail_prefix(&err, "public key");
+	if (minisign_pubkey_load(path, &given, NULL, NULL, &err) < 0)
 		return cmd_error(cmd, &err);
-	}
-	rc = minisign_pubkey_parse(text, len, &given, &err);
-	free(text);
-	if (rc < 0) {
-		fail_prefix(&err, "public key %s", path);
+	if (store_trust_load(st, &t, &err) < 0)
 		return cmd_error(cmd, &err);
-	}
-	if (store_pinned_key(st, &pinned, &err) < 0)
-		return cmd_error(cmd, &err);
-	if (memcmp(&given, &pinned, sizeof(given)))
+	rc = keyring_release_key(&t.kr, given.keyid, &trusted, &err);
+	store_trust_release(&t);
+	if (rc < 0 || memcmp(&given, &trusted, sizeof(given)))
 		return cmd_fail(cmd, EXIT_NO,
 		                "%s is not the key pinned in %s; the store trusts only its pinned "
-		                "key (re-pin with a fresh slipway init)",
+		                "key or keyring (re-pin with a fresh slipway init)",
 		                path, st->root);
 	return EXIT_OK;
 }
@@ -108,6 +109,8 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 	    {"wait", 0, &wait, NULL},
 	    {"allow-downgrade", 0, &o.allow_downgrade, NULL},
 	    {"sig", 'x', NULL, &o.sig_path},
+	    {"keyring", 'k', NULL, &o.keyring_path},
+	    {"provenance", 0, NULL, &o.provenance_path},
 	    {"pubkey", 'p', NULL, &pub},
 	    {"max-entries", 0, NULL, &entries},
 	    {"max-bytes", 0, NULL, &bytes},
@@ -157,6 +160,10 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 		rc = cmd_error(cmd, &err);
 		goto out;
 	}
+	if (res.keyring_adopted)
+		printf("adopted keyring version%s up to %llu from the archive\n",
+		       res.keyring_adopted == 1 ? "" : "s",
+		       (unsigned long long)res.keyring_version);
 	if (res.already_installed)
 		printf("%s is already installed from this archive\n", res.version);
 	else

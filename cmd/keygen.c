@@ -37,29 +37,7 @@ static const char usage_text[] =
 static int write_key_file(const char *path, const char *text, mode_t mode, int force,
                           struct err *err)
 {
-	char *d = strdup(path), *b = strdup(path);
-	int dirfd = -1, rc = -1;
-
-	if (!d || !b) {
-		fail_oom(err);
-		goto out;
-	}
-	dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		fail_sys(err, "cannot open the directory of %s", path);
-		goto out;
-	}
-	if (write_file_atomic(dirfd, basename(b), text, strlen(text), mode, !force, err) < 0) {
-		fail_prefix(err, "cannot write %s", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (dirfd >= 0)
-		close(dirfd);
-	free(d);
-	free(b);
-	return rc;
+	return write_path_atomic(path, text, strlen(text), mode, !force, err);
 }
 
 /* Whether the directory that will hold `path` exists and is one. */

@@ -17,6 +17,8 @@ static const struct command commands[] = {
     {"sign", cmd_sign, "sign (or re-sign) an archive"},
     {"verify", cmd_verify, "check an archive's signature against a public key"},
     {"inspect", cmd_inspect, "show an archive's manifest"},
+    {"rebuild", cmd_rebuild, "rebuild an archive from its commit and compare byte for byte"},
+    {"keyring", cmd_keyring, "create, rotate, sign, inspect and adopt the signed keyring"},
     {"init", cmd_init, "create a store and pin its trusted public key"},
     {"install", cmd_install, "verify and unpack an archive into the store"},
     {"activate", cmd_activate, "point `current` at an installed release"},

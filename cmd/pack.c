@@ -6,6 +6,8 @@
 #include "release/manifest/manifest_check.h"
 #include "release/base/clock.h"
 #include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/sig/keyring.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -18,7 +20,7 @@
 static const char usage_text[] =
     "usage: slipway pack [PROJECT_DIR] [-o OUTDIR] [-s SECFILE] [--version V] [--serial N]\n"
     "                    [--no-build] [--compress zstd|gzip] [--allow-dirty] [--unsigned]\n"
-    "                    [--allow-no-services] [--print-config] [--json]\n"
+    "                    [--allow-no-services] [--print-config] [--json] [-k KEYRING]\n"
     "\n"
     "Builds the project (default: the current directory), bundles the Next.js app (its\n"
     "standalone output, or what `next start` needs), the agent with its vendored Python\n"
@@ -40,6 +42,9 @@ static const char usage_text[] =
     "      --allow-no-services pack a release that starts no service (refused otherwise)\n"
     "      --print-config      show the effective slipway.ini (file + detected defaults)\n"
     "                          and exit\n"
+    "  -k, --keyring FILE      ship this keyring chain (default $SLIPWAY_KEYRING) as\n"
+    "                          <archive>.keyring: hosts adopt its newer versions before\n"
+    "                          judging the archive (specs/trust.md)\n"
     "      --json              print a JSON summary instead of the path\n"
     "  -h, --help              show this help\n"
     "\n"
@@ -120,10 +125,41 @@ static int print_json(const struct pack_result *res, double seconds)
 	return EXIT_OK;
 }
 
+/* ARCHIVE.keyring (specs/trust.md "Carried with releases"): the chain hosts adopt before
+ * judging the archive; a warning when its newest version does not trust the signer. */
+static int carry_keyring(const struct pack_result *res, const struct keyring_chain *chain,
+                         const char *text, size_t len)
+{
+	struct minisign_pubkey key;
+	struct minisign_sig sig = {0};
+	struct err err;
+	char *path = NULL, *sig_text = NULL;
+	size_t sig_len = 0;
+	int rc = EXIT_OK;
+
+	if (asprintf(&path, "%s" KEYRING_SUFFIX, res->archive) < 0)
+		return cmd_fail("pack", EXIT_FAIL, "out of memory");
+	if (write_path_atomic(path, text, len, 0644, 0, &err) < 0)
+		rc = cmd_error("pack", &err);
+	else if (res->signature[0] &&
+	         minisign_sig_read(res->signature, &sig_text, &sig_len, &err) == 0 &&
+	         minisign_sig_parse(sig_text, sig_len, &sig, &err) == 0 &&
+	         keyring_release_key(keyring_chain_newest(chain), sig.keyid, &key, &err) < 0)
+		cmd_warn("pack", "hosts will refuse %s: %s", res->archive, err.msg);
+	minisign_sig_release(&sig);
+	free(sig_text);
+	free(path);
+	return rc;
+}
+
 int cmd_pack(int argc, char **argv)
 {
 	struct pack_request rq = {.compress = COMPRESS_ZSTD};
-	const char *serial = NULL, *compress = NULL;
+	const char *serial = NULL, *compress = NULL, *keyring = NULL;
+	struct keyring_chain chain = {0};
+	char *chain_text = NULL;
+	size_t chain_len = 0;
+	int rc;
 	bool show_config = false;
 	const struct cmd_option opts[] = {
 	    {"output", 'o', NULL, &rq.outdir},
@@ -136,6 +172,7 @@ int cmd_pack(int argc, char **argv)
 	    {"unsigned", 0, &rq.unsigned_, NULL},
 	    {"allow-no-services", 0, &rq.allow_no_services, NULL},
 	    {"print-config", 0, &show_config, NULL},
+	    {"keyring", 'k', NULL, &keyring},
 	    {0},
 	};
 	struct cmd_parse p = {.cmd = "pack",
@@ -164,6 +201,11 @@ int cmd_pack(int argc, char **argv)
 		return cmd_usage_error("pack", "--unsigned and -s contradict each other");
 	if (show_config)
 		return print_config(rq.project_dir ? rq.project_dir : ".");
+	if (!keyring)
+		keyring = getenv("SLIPWAY_KEYRING");
+	/* Checked before the build: a broken keyring must not cost one. */
+	if (keyring && keyring_chain_load(keyring, &chain, &chain_text, &chain_len, &err) < 0)
+		return cmd_error("pack", &err);
 	progress_init(&ps, "pack", p.json);
 	rq.say = on_say;
 	rq.phase = on_phase;
@@ -172,14 +214,23 @@ int cmd_pack(int argc, char **argv)
 	t0 = clock_mono_ms();
 	if (pack_run(&rq, &res, &err) < 0) {
 		progress_end(&ps);
-		return cmd_error("pack", &err);
+		rc = cmd_error("pack", &err);
+		goto out;
 	}
 	progress_end(&ps);
+	if (keyring && (rc = carry_keyring(&res, &chain, chain_text, chain_len)) != EXIT_OK)
+		goto out;
 	if (!res.signature[0])
 		fprintf(stderr, "slipway: pack: UNSIGNED archive (--unsigned): for local "
 		                "experiments only; the store refuses it\n");
-	if (p.json)
-		return print_json(&res, seconds_since(t0));
+	if (p.json) {
+		rc = print_json(&res, seconds_since(t0));
+		goto out;
+	}
 	printf("%s\n", res.archive);
-	return EXIT_OK;
+	rc = EXIT_OK;
+out:
+	keyring_chain_release(&chain);
+	free(chain_text);
+	return rc;
 }

@@ -120,13 +120,11 @@ int cmd_sign(int argc, char **argv)
 			return rc;
 		tc = tc_default;
 	}
-	if (!sig_path) {
-		if (asprintf(&sig_default, "%s.minisig", archive) < 0) {
-			free(tc_default);
-			return cmd_fail("sign", EXIT_FAIL, "out of memory");
-		}
-		sig_path = sig_default;
+	if (!(sig_default = minisign_sig_path(archive, sig_path))) {
+		free(tc_default);
+		return cmd_fail("sign", EXIT_FAIL, "out of memory");
 	}
+	sig_path = sig_default;
 	if (signing_key_load(sec, &sk, &err) < 0) {
 		rc = cmd_error("sign", &err);
 		goto out;

@@ -40,10 +40,10 @@ int cmd_verify(int argc, char **argv)
 	struct cmd_parse p = {
 	    .cmd = "verify", .usage = usage_text, .opts = opts, .args = "archive"};
 	struct err err;
-	char *sig_default = NULL, *pub_text = NULL, *sig_text = NULL, *tc = NULL;
+	char *sig_default = NULL, *sig_text = NULL, *tc = NULL;
 	char keyid[17];
 	struct minisign_pubkey pk;
-	size_t pub_len = 0, sig_len = 0;
+	size_t sig_len = 0;
 	int fd = -1, rc;
 
 	if (cmd_parse(&p, argc, argv) < 0)
@@ -51,20 +51,11 @@ int cmd_verify(int argc, char **argv)
 	archive = p.operands[0];
 	if (!pub_path)
 		return cmd_usage_error("verify", "no public key given: pass -p PUBFILE");
-	if (!sig_path) {
-		if (asprintf(&sig_default, "%s.minisig", archive) < 0)
-			return cmd_fail("verify", EXIT_FAIL, "out of memory");
-		sig_path = sig_default;
-	}
+	if (!(sig_default = minisign_sig_path(archive, sig_path)))
+		return cmd_fail("verify", EXIT_FAIL, "out of memory");
+	sig_path = sig_default;
 
-	if (read_file_at(AT_FDCWD, pub_path, MINISIGN_KEYFILE_MAX, 0, &pub_text, &pub_len, &err) <
-	    0) {
-		fail_prefix(&err, "public key");
-		rc = cmd_error("verify", &err);
-		goto out;
-	}
-	if (minisign_pubkey_parse(pub_text, pub_len, &pk, &err) < 0) {
-		fail_prefix(&err, "%s", pub_path);
+	if (minisign_pubkey_load(pub_path, &pk, NULL, NULL, &err) < 0) {
 		rc = cmd_error("verify", &err);
 		goto out;
 	}
@@ -100,7 +91,6 @@ out:
 		close(fd);
 	free(tc);
 	free(sig_text);
-	free(pub_text);
 	free(sig_default);
 	return rc;
 }

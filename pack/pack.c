@@ -1,4 +1,5 @@
 #include "pack/pack.h"
+#include "pack/provenance.h"
 #include "pack/collect.h"
 #include "pack/hash.h"
 #include "pack/nextjs.h"
@@ -586,7 +587,7 @@ static int write_outputs(struct pipeline *p)
 			fail_recast(p->err, ERR_SYSTEM);
 			goto out;
 		}
-		snprintf(signame, sizeof(signame), "%s.minisig", name);
+		snprintf(signame, sizeof(signame), "%s" MINISIGN_SIG_SUFFIX, name);
 		if (output_open(&p->sig, p->outdir, signame, p->err) < 0 ||
 		    write_all(p->sig.fd, p->sig_text, strlen(p->sig_text), p->err) < 0) {
 			fail_recast(p->err, ERR_SYSTEM);
@@ -610,7 +611,7 @@ static int write_outputs(struct pipeline *p)
 		char stale[PATH_MAX + 16];
 
 		/* A signature left from an earlier signed pack would not match this archive. */
-		snprintf(stale, sizeof(stale), "%s.minisig", p->archive.path);
+		snprintf(stale, sizeof(stale), "%s" MINISIGN_SIG_SUFFIX, p->archive.path);
 		if (unlink(stale) == 0)
 			say(p, "removed %s: it belonged to an earlier archive", stale);
 	}
@@ -625,6 +626,7 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, struct err 
 	struct pipeline p;
 	const char *project = rq->project_dir ? rq->project_dir : ".";
 	const char *outdir = rq->outdir ? rq->outdir : ".";
+	long long started = (long long)time(NULL);
 	int r = -1;
 
 	memset(&p, 0, sizeof(p));
@@ -668,6 +670,11 @@ int pack_run(const struct pack_request *rq, struct pack_result *res, struct err 
 	}
 	if (write_outputs(&p) < 0)
 		goto out;
+	if (p.have_key && pack_provenance_write(p.project, res->archive, res->commit, p.cfg.build,
+	                                        started, &p.key, err) < 0) {
+		fail_prefix(err, "provenance of %s", res->archive);
+		goto out;
+	}
 	r = 0;
 out:
 	output_abort(&p.archive);

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <stdint.h>
 #include <limits.h>
 #include <sys/syscall.h>
@@ -443,5 +444,33 @@ out:
 		free(lv[i].name);
 	}
 	free(lv);
+	return rc;
+}
+
+int write_path_atomic(const char *path, const void *data, size_t len, mode_t mode, int exclusive,
+                      struct err *err)
+{
+	char *d = strdup(path), *b = strdup(path);
+	int dirfd = -1, rc = -1;
+
+	if (!d || !b) {
+		fail_oom(err);
+		goto out;
+	}
+	dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		fail_sys(err, "cannot open the directory of %s", path);
+		goto out;
+	}
+	if (write_file_atomic(dirfd, basename(b), data, len, mode, exclusive, err) < 0) {
+		fail_prefix(err, "cannot write %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(d);
+	free(b);
 	return rc;
 }

@@ -44,6 +44,11 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err);
 int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                       int exclusive, struct err *err);
 
+/* write_file_atomic for a path given by the user (relative to the working directory or
+ * absolute): the temporary file goes in the directory that holds `path`. */
+int write_path_atomic(const char *path, const void *data, size_t len, mode_t mode, int exclusive,
+                      struct err *err);
+
 /* Writes all of buf to fd, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len, struct err *err);
 

@@ -18,4 +18,9 @@ void base64_encode(const uint8_t *in, size_t n, char *out);
  * bits zero). Returns 0 or -1 (no message: callers say what was being decoded). */
 int base64_decode_exact(const char *text, size_t len, uint8_t *out, size_t want);
 
+/* Decodes canonical base64 text of any length (the same checks as base64_decode_exact) into
+ * a heap buffer, NUL-terminated after its *n bytes, owned by the caller. -1 when the text is
+ * not canonical base64 or memory ran out. */
+int base64_decode_alloc(const char *text, size_t len, uint8_t **out, size_t *n);
+
 #endif

@@ -26,6 +26,7 @@
 #define MINISIGN_KEYFILE_MAX      4096
 
 #define MINISIGN_DEFAULT_SIG_COMMENT "signature from slipway secret key"
+#define MINISIGN_SIG_SUFFIX          ".minisig" /* an archive's signature: ARCHIVE.minisig */
 
 struct minisign_pubkey {
 	uint8_t keyid[MINISIGN_KEYID_BYTES];
@@ -62,7 +63,12 @@ void minisign_keyid_hex(const uint8_t keyid[MINISIGN_KEYID_BYTES], char out[17])
 /* Parses a public key file's contents ("untrusted comment: ..." line, then base64 line). */
 int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out,
                           struct err *err);
-int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, struct err *err);
+/* The one way a command loads a public key file given by the user (-p PUBFILE): read
+ * (bounded, MINISIGN_KEYFILE_MAX) and parse. Fails with "public key: cannot open PATH: <why>"
+ * or "PATH: <why it is not a key>". When text_out is not NULL, *text_out is the file's text
+ * (heap, owned by the caller) and *len_out (may be NULL) its length. */
+int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, char **text_out,
+                         size_t *len_out, struct err *err);
 /* The public key file text, "untrusted comment: minisign public key <KEYID>\n<base64>\n";
  * a heap string owned by the caller. */
 int minisign_pubkey_format(const struct minisign_pubkey *pk, char **out, struct err *err);
@@ -90,6 +96,10 @@ void minisign_seckey_public(const struct minisign_seckey *sk, struct minisign_pu
 void minisign_seckey_wipe(struct minisign_seckey *sk);
 
 /* ---- signatures ---- */
+
+/* The default signature path of `file`, "<file>.minisig" (MINISIGN_SIG_SUFFIX), or a heap copy
+ * of `given` when it is not NULL; owned by the caller. NULL only when out of memory. */
+char *minisign_sig_path(const char *file, const char *given);
 
 /* Reads the signature file at `path` (text into *out, NUL-terminated, caller frees). What
  * makes it unusable as a signature is a refusal (ERR_REFUSED: missing, not a regular file,
@@ -149,6 +159,14 @@ int minisign_verify_digest(const struct minisign_pubkey *pk, const char *sig_tex
  * signature". */
 int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct minisign_sig *sig,
                               const uint8_t digest[64], struct err *err);
+
+/* ---- raw Ed25519 (for DSSE envelopes, which sign the message itself, dsse.h) ---- */
+
+int minisign_ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, size_t len,
+                          uint8_t sig[MINISIGN_SIG_BYTES], struct err *err);
+/* 1 valid, 0 invalid, -1 error (ERR_SYSTEM). */
+int minisign_ed25519_verify(const struct minisign_pubkey *pk, const uint8_t *msg, size_t len,
+                            const uint8_t sig[MINISIGN_SIG_BYTES], struct err *err);
 
 /* ---- trusted comment fields ---- */
 

@@ -95,18 +95,25 @@ int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *
 	return 0;
 }
 
-int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, struct err *err)
+int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, char **text_out,
+                         size_t *len_out, struct err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
-	int rc;
 
 	if (read_file_at(AT_FDCWD, path, MINISIGN_KEYFILE_MAX, 0, &text, &len, err) < 0)
-		return -1;
-	rc = minisign_pubkey_parse(text, len, out, err);
-	free(text);
-	if (rc < 0)
+		return fail_prefix(err, "public key");
+	if (minisign_pubkey_parse(text, len, out, err) < 0) {
+		free(text);
 		return fail_prefix(err, "%s", path);
+	}
+	if (text_out) {
+		*text_out = text;
+		if (len_out)
+			*len_out = len;
+	} else {
+		free(text);
+	}
 	return 0;
 }
 

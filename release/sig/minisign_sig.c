@@ -139,8 +139,8 @@ out:
 	return rc;
 }
 
-static int ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, size_t len,
-                        uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
+int minisign_ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, size_t len,
+                          uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk->seed, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -159,9 +159,8 @@ static int ed25519_sign(const struct minisign_seckey *sk, const uint8_t *msg, si
 	return rc;
 }
 
-/* 1 valid, 0 invalid, -1 error. */
-static int ed25519_verify(const struct minisign_pubkey *pk, const uint8_t *msg, size_t len,
-                          const uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
+int minisign_ed25519_verify(const struct minisign_pubkey *pk, const uint8_t *msg, size_t len,
+                            const uint8_t sig[MINISIGN_SIG_BYTES], struct err *err)
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk->pk, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -219,11 +218,11 @@ int minisign_sign_digest(const uint8_t digest[64], const struct minisign_seckey 
 		return -1;
 	memcpy(raw, "ED", 2);
 	memcpy(raw + 2, sk->keyid, MINISIGN_KEYID_BYTES);
-	if (ed25519_sign(sk, digest, HASH_BYTES, raw + 10, err) < 0)
+	if (minisign_ed25519_sign(sk, digest, HASH_BYTES, raw + 10, err) < 0)
 		return -1;
 	if (!(gm = global_message(raw + 10, trusted_comment, &gm_len)))
 		return fail_oom(err);
-	if (ed25519_sign(sk, gm, gm_len, global, err) < 0)
+	if (minisign_ed25519_sign(sk, gm, gm_len, global, err) < 0)
 		goto out;
 	base64_encode(raw, sizeof(raw), sig_b64);
 	base64_encode(global, sizeof(global), global_b64);
@@ -250,16 +249,24 @@ int minisign_sign_fd(int fd, const struct minisign_seckey *sk, const char *trust
 	return minisign_sign_digest(hash, sk, trusted_comment, untrusted_comment, out, err);
 }
 
+char *minisign_sig_path(const char *file, const char *given)
+{
+	char *out = NULL;
+
+	if (given)
+		return strdup(given);
+	if (asprintf(&out, "%s" MINISIGN_SIG_SUFFIX, file) < 0)
+		return NULL;
+	return out;
+}
+
 int minisign_sign_file(const char *path, const char *sig_path, const struct minisign_seckey *sk,
                        const char *trusted_comment, const char *untrusted_comment, struct err *err)
 {
 	char *sig = NULL, *target = NULL, *dir_copy = NULL, *base_copy = NULL;
 	int fd = -1, dirfd = -1, rc = -1;
 
-	if (sig_path)
-		target = strdup(sig_path);
-	else if (asprintf(&target, "%s.minisig", path) < 0)
-		target = NULL;
+	target = minisign_sig_path(path, sig_path);
 	if (!target)
 		return fail_oom(err);
 	fd = open_regular_at(AT_FDCWD, path, 0, NULL, err);
@@ -318,7 +325,7 @@ static int verify_legacy(const struct minisign_pubkey *pk, int fd,
 		if (map == MAP_FAILED)
 			return fail_sys(err, "cannot map the file");
 	}
-	ok = ed25519_verify(pk, map ? map : empty, (size_t)st.st_size, sig, err);
+	ok = minisign_ed25519_verify(pk, map ? map : empty, (size_t)st.st_size, sig, err);
 	if (map)
 		munmap(map, (size_t)st.st_size);
 	return ok;
@@ -365,7 +372,7 @@ static int verify(const struct minisign_pubkey *pk, const char *sig_text, size_t
 		fail_oom(err);
 		goto out;
 	}
-	ok = ed25519_verify(pk, gm, gm_len, sig.global_sig, err);
+	ok = minisign_ed25519_verify(pk, gm, gm_len, sig.global_sig, err);
 	if (ok < 0)
 		goto out;
 	if (!ok) {
@@ -378,7 +385,7 @@ static int verify(const struct minisign_pubkey *pk, const char *sig_text, size_t
 	} else if (!digest && hash_fd(fd, hash, err) < 0) {
 		ok = -1;
 	} else {
-		ok = ed25519_verify(pk, digest ? digest : hash, HASH_BYTES, sig.sig, err);
+		ok = minisign_ed25519_verify(pk, digest ? digest : hash, HASH_BYTES, sig.sig, err);
 	}
 	if (ok < 0)
 		goto out;
@@ -417,7 +424,7 @@ int minisign_sig_check_digest(const struct minisign_pubkey *pk, const struct min
 
 	if (memcmp(sig->alg, "ED", 2) != 0)
 		return fail(err, "not a prehashed signature (algorithm ED expected)");
-	ok = ed25519_verify(pk, digest, HASH_BYTES, sig->sig, err);
+	ok = minisign_ed25519_verify(pk, digest, HASH_BYTES, sig->sig, err);
 	if (ok < 0)
 		return -1;
 	if (!ok)

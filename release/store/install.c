@@ -9,6 +9,8 @@
 #include "release/store/seal.h"
 #include "release/store/store_crash.h"
 #include "release/store/store_meta.h"
+#include "release/sig/provenance.h"
+#include "release/store/trust.h"
 #include "release/store/verified.h"
 #include "release/base/clock.h"
 
@@ -25,7 +27,7 @@ struct install_ctx {
 	const char *archive;
 	const struct install_opts *o;
 	struct install_result *res;
-	struct minisign_pubkey pk;
+	struct store_trust trust;
 	struct verified_archive v;
 	struct store_state state;
 	char staging[64]; /* name inside ROOT/staging */
@@ -198,6 +200,57 @@ static int place_files(struct install_ctx *c, struct err *err)
 	return 0;
 }
 
+/* The keyring the archive carries, adopted before the archive is judged: a valid newer
+ * version stays adopted whatever the archive turns out to be (specs/trust.md). */
+static int adopt_keyring(struct install_ctx *c, struct err *err)
+{
+	char *path = NULL;
+	int rc;
+
+	if (c->o->keyring_path)
+		return store_trust_adopt_file(c->st, &c->trust, c->o->keyring_path, false,
+		                              &c->res->keyring_adopted, err);
+	if (asprintf(&path, "%s" KEYRING_SUFFIX, c->archive) < 0)
+		return fail_oom(err);
+	rc = store_trust_adopt_file(c->st, &c->trust, path, true, &c->res->keyring_adopted, err);
+	free(path);
+	return rc;
+}
+
+/* The keyring's provenance policy, when it has one, before libarchive reads a byte. */
+static int check_provenance(struct install_ctx *c, struct err *err)
+{
+	char sha[65], *path = NULL, *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (!keyring_policy_active(&c->trust.kr))
+		return 0;
+	if (c->o->provenance_path)
+		path = strdup(c->o->provenance_path);
+	else if (asprintf(&path, "%s" PROVENANCE_SUFFIX, c->archive) < 0)
+		path = NULL;
+	if (!path)
+		return fail_oom(err);
+	if (read_file_at(AT_FDCWD, path, PROVENANCE_FILE_MAX, 0, &text, &len, err) < 0) {
+		fail_recast(err, ERR_REFUSED);
+		fail_prefix(err, "keyring version %llu requires provenance",
+		            (unsigned long long)c->trust.kr.version);
+		goto out;
+	}
+	if (verified_sha256(&c->v, sha, err) < 0)
+		goto out;
+	if (provenance_check(text, len, &c->trust.kr, sha, err) < 0) {
+		fail_prefix(err, "%s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(text);
+	free(path);
+	return rc;
+}
+
 int store_install(struct store *st, const char *archive, const struct install_opts *o,
                   struct install_result *res, struct err *err)
 {
@@ -207,9 +260,11 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	memset(res, 0, sizeof(*res));
 	if (st->lockfd < 0)
 		return fail_kind(err, ERR_SYSTEM, "internal error: install without the store lock");
-	if (store_pinned_key(st, &c.pk, err) < 0)
+	if (store_trust_load(st, &c.trust, err) < 0 || adopt_keyring(&c, err) < 0)
 		goto out;
-	if (verified_open(&c.v, archive, o->sig_path, &c.pk, err) < 0)
+	res->keyring_version = c.trust.kr.version;
+	if (verified_open(&c.v, archive, o->sig_path, &c.trust.kr, err) < 0 ||
+	    check_provenance(&c, err) < 0)
 		goto out;
 	res->serial = c.v.serial;
 	res->version = strdup(c.v.version);
@@ -252,6 +307,7 @@ out:
 		close(c.stagingfd);
 	store_state_release(&c.state);
 	verified_close(&c.v);
+	store_trust_release(&c.trust);
 	delta_free(c.delta);
 	return rc;
 }

@@ -1,10 +1,11 @@
 /* Installing a signed release archive into the store (specs/store.md "Install").
  *
- * Order: open the archive once; verify its minisign signature against the pinned key on that
- * descriptor before libarchive reads a byte; downgrade guard from the authenticated trusted
- * comment; hardened extraction into a private staging directory; the manifest must agree
- * with the trusted comment; the signature is checked again over the bytes actually read;
- * the tree made read-only; syncfs; record and state written; rename into
+ * Order: adopt the newer keyring versions the archive carries (ARCHIVE.keyring,
+ * specs/trust.md), so that it is judged by them; open the archive once; verify its minisign
+ * signature against the pinned key on that descriptor before libarchive reads a byte; downgrade
+ * guard from the authenticated trusted comment; hardened extraction into a private staging
+ * directory; the manifest must agree with the trusted comment; the signature is checked again over
+ * the bytes actually read; the tree made read-only; syncfs; record and state written; rename into
  * releases/<version>; history. Files identical to those of an installed release are hard
  * links to them (delta.h). */
 #ifndef SLIPWAY_INSTALL_H
@@ -21,6 +22,8 @@ struct install_opts {
 	bool allow_downgrade;
 	bool activate;        /* the release is to become `current` (deploy, install --activate) */
 	const char *sig_path; /* NULL: "<archive>.minisig" */
+	const char *keyring_path;    /* NULL: "<archive>.keyring" when it exists */
+	const char *provenance_path; /* NULL: "<archive>.intoto.jsonl" (when the policy asks) */
 	struct extract_limits limits;
 	extract_progress_fn progress; /* NULL: none */
 	void *progress_ctx;
@@ -33,6 +36,8 @@ struct install_result {
 	bool downgrade;         /* accepted below the high-water mark with allow_downgrade */
 	uint64_t entries, bytes;
 	uint64_t linked, linked_bytes; /* of those, files hard-linked from installed releases */
+	size_t keyring_adopted;        /* keyring versions adopted before judging the archive */
+	uint64_t keyring_version;      /* the keyring version the archive was judged by */
 };
 
 /* Requires the store lock. On failure nothing is left under a final name: the staging

@@ -167,15 +167,25 @@ static int dir_is_empty(int fd)
 
 int store_init(const char *root, const char *pub_text, size_t pub_len, struct err *err)
 {
+	return store_init_trust(root, pub_text, pub_len, NULL, 0, err);
+}
+
+int store_init_trust(const char *root, const char *pub_text, size_t pub_len,
+                     const char *keyring_text, size_t keyring_len, struct err *err)
+{
 	struct minisign_pubkey want, have;
 	struct store st = {.lockfd = -1};
+	struct keyring_chain chain = {0};
 	struct stat sb;
-	char *old = NULL;
-	size_t old_len = 0;
+	char *old = NULL, *old_ring = NULL;
+	size_t old_len = 0, old_ring_len = 0;
 	int rc = -1, fd = -1;
 
-	if (minisign_pubkey_parse(pub_text, pub_len, &want, err) < 0)
+	if (pub_text && minisign_pubkey_parse(pub_text, pub_len, &want, err) < 0)
 		return fail_prefix(err, "public key");
+	if (!pub_text && keyring_chain_parse(keyring_text, keyring_len, "keyring", &chain, err) < 0)
+		return -1;
+	keyring_chain_release(&chain);
 	if (mkdir(root, 0755) < 0 && errno != EEXIST)
 		return fail_sys(err, "cannot create %s", root);
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -184,7 +194,27 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 	st.rootfd = fd;
 	if (check_root(fd, root, err) < 0 || check_layout(fd, root, err) < 0)
 		goto out;
-	if (read_file_at(fd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &old, &old_len, err) == 0) {
+	if (read_file_at(fd, STORE_KEYRING, KEYRING_FILE_MAX, 1, &old_ring, &old_ring_len, err) ==
+	    0) {
+		if (pub_text || old_ring_len != keyring_len ||
+		    memcmp(old_ring, keyring_text, keyring_len)) {
+			fail_kind(
+			    err, ERR_SYSTEM,
+			    "%s already trusts another keyring; refusing to replace it (a newer "
+			    "version is adopted with slipway keyring adopt)",
+			    root);
+			goto out;
+		}
+	} else if (read_file_at(fd, STORE_PUBKEY, MINISIGN_KEYFILE_MAX, 1, &old, &old_len, err) ==
+	           0) {
+		if (!pub_text) {
+			fail_kind(
+			    err, ERR_SYSTEM,
+			    "%s is pinned to one key; refusing to replace it (adopt a keyring "
+			    "its key signed with slipway keyring adopt)",
+			    root);
+			goto out;
+		}
 		if (minisign_pubkey_parse(old, old_len, &have, err) < 0) {
 			fail_recast(err, ERR_SYSTEM); /* a damaged store */
 			fail_prefix(err, "%s/" STORE_PUBKEY, root);
@@ -232,7 +262,11 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 	} else if (write_file_atomic(fd, STORE_ENV, "", 0, 0600, 1, err) < 0) {
 		goto out;
 	}
-	if (!old && write_file_atomic(fd, STORE_PUBKEY, pub_text, pub_len, 0644, 0, err) < 0)
+	if (pub_text && !old &&
+	    write_file_atomic(fd, STORE_PUBKEY, pub_text, pub_len, 0644, 0, err) < 0)
+		goto out;
+	if (!pub_text && !old_ring &&
+	    write_file_atomic(fd, STORE_KEYRING, keyring_text, keyring_len, 0644, 0, err) < 0)
 		goto out;
 	if (faccessat(fd, STORE_STATE, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		struct store_state s = {.app = "", .high_hash = "", .high_version = ""};
@@ -250,6 +284,7 @@ int store_init(const char *root, const char *pub_text, size_t pub_len, struct er
 	rc = 0;
 out:
 	free(old);
+	free(old_ring);
 	close(fd);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /* The release store on the VM (layout, lock and recovery rules: specs/store.md).
  *
  *   ROOT/slipway-store          format marker, written last by store_init
- *   ROOT/trusted.pub            the pinned minisign public key
+ *   ROOT/trusted.pub            the pinned minisign public key (a one-key keyring)
+ *   ROOT/keyring.jsonl          or the keyring chain the host trusts (specs/trust.md)
  *   ROOT/state.json             app name and downgrade high-water mark
  *   ROOT/history.jsonl          append-only event log (one line appended and synced per event)
  *   ROOT/lock                   flock(2) target; holds the holder's pid
@@ -21,6 +22,7 @@
 
 #include "release/base/error.h"
 #include "release/manifest/manifest.h"
+#include "release/sig/keyring.h"
 #include "release/sig/minisign.h"
 
 #include <stdbool.h>
@@ -29,6 +31,7 @@
 #define STORE_MARKER       "slipway-store"
 #define STORE_FORMAT_LINE  "slipway store format 1\n"
 #define STORE_PUBKEY       "trusted.pub"
+#define STORE_KEYRING      "keyring.jsonl"
 #define STORE_STATE        "state.json"
 #define STORE_HISTORY      "history.jsonl"
 #define STORE_LOCK         "lock"
@@ -53,6 +56,11 @@ struct store {
  * when the store exists with the same key; fails if it is pinned to another key, or if
  * `root` is a non-empty directory that is not a store. */
 int store_init(const char *root, const char *pubkey_text, size_t pubkey_len, struct err *err);
+/* store_init with either a public key (pub_text) or, when pub_text is NULL, a keyring chain
+ * (keyring.h; checked, written as ROOT/keyring.jsonl). A store keeps the kind of trust it was
+ * made with: re-running with the same text is harmless, anything else is refused. */
+int store_init_trust(const char *root, const char *pub_text, size_t pub_len,
+                     const char *keyring_text, size_t keyring_len, struct err *err);
 
 /* Opens an existing store; fails with "... is not a slipway store (run slipway init)" when
  * the marker is missing. Close with store_close (which also releases the lock). */

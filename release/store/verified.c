@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define COPY_CHUNK (1u << 20)
@@ -53,6 +54,33 @@ int verified_hash_file(struct verified_archive *v, struct err *err)
 	EVP_DigestFinal_ex(h, digest, NULL);
 	EVP_MD_CTX_free(h);
 	to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+	return 0;
+}
+
+int verified_sha256(struct verified_archive *v, char hex[65], struct err *err)
+{
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	unsigned char buf[1 << 16], md[32];
+	off_t off = 0;
+	ssize_t n;
+
+	if (!h || !EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(h);
+		return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
+	}
+	while ((n = pread(v->fd, buf, sizeof(buf), off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			EVP_MD_CTX_free(h);
+			return fail_sys(err, "cannot read %s", v->path);
+		}
+		EVP_DigestUpdate(h, buf, (size_t)n);
+		off += n;
+	}
+	EVP_DigestFinal_ex(h, md, NULL);
+	EVP_MD_CTX_free(h);
+	to_hex(md, sizeof(md), hex);
 	return 0;
 }
 
@@ -131,18 +159,15 @@ static void observe_raw(void *ctx, const void *buf, size_t len)
 
 static int load_signature(struct verified_archive *v, const char *sig_path, struct err *err)
 {
-	char *sig_default = NULL;
+	char *path = minisign_sig_path(v->path, sig_path);
 	int rc;
 
-	if (!sig_path) {
-		if (asprintf(&sig_default, "%s.minisig", v->path) < 0)
-			return fail_oom(err);
-		sig_path = sig_default;
-	}
-	rc = minisign_sig_read(sig_path, &v->sig_text, &v->sig_len, err);
+	if (!path)
+		return fail_oom(err);
+	rc = minisign_sig_read(path, &v->sig_text, &v->sig_len, err);
 	if (rc < 0)
 		fail_prefix(err, "signature");
-	free(sig_default);
+	free(path);
 	return rc;
 }
 
@@ -163,9 +188,9 @@ static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 		return -1;
 	if (r > 0) {
 		to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
-		r = minisign_verify_digest(v->pk, v->sig_text, v->sig_len, digest, &v->tc, err);
+		r = minisign_verify_digest(&v->key, v->sig_text, v->sig_len, digest, &v->tc, err);
 	} else {
-		r = minisign_verify_fd(v->pk, v->sig_text, v->sig_len, v->fd, 0, &v->tc, err);
+		r = minisign_verify_fd(&v->key, v->sig_text, v->sig_len, v->fd, 0, &v->tc, err);
 	}
 	if (r < 0)
 		return fail_prefix(err, "%s", v->path);
@@ -189,17 +214,27 @@ static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 }
 
 int verified_open(struct verified_archive *v, const char *path, const char *sig_path,
-                  const struct minisign_pubkey *pk, struct err *err)
+                  const struct keyring *kr, struct err *err)
 {
 	memset(v, 0, sizeof(*v));
 	v->path = path;
-	v->pk = pk;
 	v->fd = open_regular_at(AT_FDCWD, path, 0, NULL, err);
 	if (v->fd < 0)
 		return -1;
 	if (load_signature(v, sig_path, err) < 0)
 		return -1;
-	return verify_and_read_comment(v, err);
+	/* The key the signature names, if the keyring trusts it: minisign_verify_* then checks
+	 * that the signature is that key's. */
+	if (minisign_sig_parse(v->sig_text, v->sig_len, &v->sig, err) < 0)
+		return fail_prefix(err, "%s", path);
+	if (keyring_release_key(kr, v->sig.keyid, &v->key, err) < 0)
+		return fail_prefix(err, "%s", path);
+	minisign_sig_release(&v->sig);
+	if (verify_and_read_comment(v, err) < 0)
+		return -1;
+	if (keyring_judge(kr, v->serial, time(NULL), err) < 0)
+		return fail_prefix(err, "%s", path);
+	return 0;
 }
 
 int verified_read_manifest(struct verified_archive *v, const struct extract_limits *lim,
@@ -244,7 +279,7 @@ int verified_unpack(struct verified_archive *v, int stagingfd, struct err *err)
 	 * been rewritten in place after the first check. */
 	EVP_DigestFinal_ex(v->stream_hash, digest, NULL);
 	to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
-	if (minisign_sig_check_digest(v->pk, &v->sig, digest, &e2) < 0)
+	if (minisign_sig_check_digest(&v->key, &v->sig, digest, &e2) < 0)
 		return fail(err, "%s changed while it was being installed (%s)", v->path, e2.msg);
 	return 0;
 }

@@ -25,6 +25,7 @@
 
 #include "release/base/error.h"
 #include "release/manifest/manifest.h"
+#include "release/sig/keyring.h"
 #include "release/sig/minisign.h"
 #include "release/store/extract.h"
 
@@ -47,7 +48,7 @@ struct verified_archive {
 	char hash_hex[2 * VERIFIED_HASH_BYTES + 1]; /* BLAKE2b-512 of the archive, "" until known */
 
 	/* Private. */
-	const struct minisign_pubkey *pk;
+	struct minisign_pubkey key; /* the release key that signed it */
 	char *sig_text;
 	size_t sig_len;
 	struct minisign_sig sig;
@@ -57,13 +58,19 @@ struct verified_archive {
 };
 
 /* Opens `path`, reads the signature (`sig_path`, NULL: "<path>.minisig") and verifies it
- * against `pk` (borrowed until verified_close). On success app/version/serial are set. */
+ * against the release key of `kr` it names (a revoked or unknown key is refused), then
+ * judges the signed serial by kr's floor and expiry (keyring_judge), all before libarchive
+ * reads a byte. On success app/version/serial are set. */
 int verified_open(struct verified_archive *v, const char *path, const char *sig_path,
-                  const struct minisign_pubkey *pk, struct err *err);
+                  const struct keyring *kr, struct err *err);
 
 /* Fills hash_hex with the BLAKE2b-512 of the whole file (pread: the position is untouched).
  * Only for callers that need the digest before unpacking. */
 int verified_hash_file(struct verified_archive *v, struct err *err);
+
+/* The SHA-256 of the verified bytes (pread, the position untouched), 64 hex digits: the
+ * digest provenance names its subject by (specs/trust.md "Provenance"). */
+int verified_sha256(struct verified_archive *v, char hex[65], struct err *err);
 
 /* Starts the hardened reader with `lim` and reads the manifest, which must say the signed
  * app, version and serial. */

@@ -9,7 +9,7 @@ ct=$(commit_time "$T/p")
 expect_rc 0 "$SLIPWAY" pack "$T/p" -o "$T/out" -s "$T/k/test.key"
 assert_eq "$out" "$T/out/demo-v1.0.tar.zst" "stdout"
 assert_contains "$errout" "fake next build done" "build output streamed to stderr"
-assert_eq "$(ls -A "$T/out" | tr '\n' ' ')" "demo-v1.0.tar.zst demo-v1.0.tar.zst.minisig " "OUTDIR"
+assert_eq "$(ls -A "$T/out" | tr '\n' ' ')" "demo-v1.0.tar.zst demo-v1.0.tar.zst.intoto.jsonl demo-v1.0.tar.zst.minisig " "OUTDIR"
 A=$T/out/demo-v1.0.tar.zst
 
 # GNU tar lists it; the manifest comes first, then the sorted release tree.
