@@ -7,12 +7,12 @@ BUILD      ?= build
 CC         ?= cc
 CFLAGS     ?= -O2 -g
 WERROR     ?= -Werror
-PKGS       := libarchive libgit2 libcrypto inih json-c zlib libsodium
+PKGS       := libarchive libgit2 libcrypto inih json-c zlib libsodium libzstd
 
 # Debian packages the build, the tests, the fuzzers and the benchmarks need.
 DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev \
             libarchive-dev libgit2-dev libssl-dev zlib1g-dev libinih-dev \
-            libjson-c-dev libcriterion-dev libsodium-dev minisign tar zstd gzip curl \
+            libjson-c-dev libcriterion-dev libsodium-dev libzstd-dev minisign tar zstd gzip curl \
             python3 python3-pip python3-wheel python3-yaml iproute2 procps strace \
             skopeo umoci runc e2fsprogs python3-aiohttp \
             python3-securesystemslib python3-cryptography

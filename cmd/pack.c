@@ -49,10 +49,10 @@ static const char usage_text[] =
     "  -h, --help              show this help\n"
     "\n"
     "Config: PROJECT_DIR/slipway.ini (specs/config.md). Never packed: .git, .env*, *.pem,\n"
-    "*.key, .next/cache and the signing key. Archive timestamps: $SOURCE_DATE_EPOCH,\n"
-    "else the commit time. Exit: 0 packed, 1 the build failed or the project was refused\n"
-    "(dirty tree, missing output, no service; --print-config shows what is refused before\n"
-    "the build), 2 usage or slipway.ini error, 3 system error.\n";
+    "*.key, .next/cache and the signing key. Build time: $SOURCE_DATE_EPOCH, else the\n"
+    "commit time (entry mtimes are the constant 1). Exit: 0 packed, 1 the build failed or\n"
+    "the project was refused (dirty tree, missing output, no service; --print-config shows\n"
+    "what is refused before the build), 2 usage or slipway.ini error, 3 system error.\n";
 
 static double seconds_since(uint64_t ms)
 {

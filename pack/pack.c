@@ -551,7 +551,6 @@ static int write_outputs(struct pipeline *p)
 	struct tarball_opts ao = {
 	    .compress = p->rq->compress,
 	    .threads = cpu_count(),
-	    .mtime = p->res->source_date_epoch,
 	    .progress = p->rq->progress,
 	    .ctx = p->rq->ctx,
 	};

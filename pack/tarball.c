@@ -1,4 +1,5 @@
 #include "pack/tarball.h"
+#include "pack/frames.h"
 #include "pack/sink.h"
 #include "release/base/error.h"
 
@@ -12,9 +13,20 @@
 #include <unistd.h>
 
 #define BYTES_PER_BLOCK (64 * 1024)
-static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf, size_t len)
+#define TAR_BLOCK       512
+
+/* Where libarchive's output goes: the sink (gzip), or, for zstd, the open frame. */
+struct out {
+	struct sink *sink;
+	struct framer *framer; /* NULL for gzip */
+};
+
+static la_ssize_t out_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
-	if (sink_push(ctx, buf, len) < 0) {
+	struct out *o = ctx;
+	int r = o->framer ? framer_add(o->framer, buf, len) : sink_push(o->sink, buf, len);
+
+	if (r < 0) {
 		archive_set_error(a, errno, "%s", strerror(errno));
 		return -1;
 	}
@@ -36,12 +48,14 @@ static int tarball_fail(struct archive *a, struct err *err, const char *what, co
 	return fail_kind(err, ERR_SYSTEM, "%s: %s", what, msg ? msg : "libarchive error");
 }
 
+/* zstd: no libarchive filter and no blocking (bytes per block 0), so each byte reaches
+ * out_write when libarchive is handed it and a frame can be cut between two entries. */
 static int setup(struct archive *a, const struct tarball_opts *opts, struct err *err)
 {
-	char threads[16];
+	int block = opts->compress == COMPRESS_GZIP ? BYTES_PER_BLOCK : 0;
 
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_per_block(a, BYTES_PER_BLOCK) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(a, block) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
 		return tarball_fail(a, err, "cannot set up the tar writer", NULL);
 	if (opts->compress == COMPRESS_GZIP) {
@@ -52,25 +66,64 @@ static int setup(struct archive *a, const struct tarball_opts *opts, struct err 
 			return tarball_fail(a, err, "cannot set up gzip", NULL);
 		return 0;
 	}
-	snprintf(threads, sizeof(threads), "%u", opts->threads ? opts->threads : 1);
-	if (archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
-	    archive_write_set_filter_option(a, "zstd", "compression-level", "3") != ARCHIVE_OK ||
-	    archive_write_set_filter_option(a, "zstd", "threads", threads) != ARCHIVE_OK)
-		return tarball_fail(a, err, "cannot set up zstd", NULL);
 	return 0;
 }
 
-static void entry_common(struct archive_entry *ae, const char *path, int64_t mtime)
+/* Closes the open frame (after the previous entry's padding) when the next entry, of about
+ * `next` bytes, would take it past FRAME_TARGET: small entries share a frame, a large one
+ * starts its own. Depends only on the entries' sizes, so the cuts are reproducible. */
+static int cut_before(struct archive *a, struct framer *fr, uint64_t next, struct err *err)
+{
+	size_t pending;
+
+	if (!fr)
+		return 0;
+	if (archive_write_finish_entry(a) != ARCHIVE_OK)
+		return tarball_fail(a, err, "cannot write", "an entry's padding");
+	pending = framer_pending(fr);
+	if (pending > 0 && pending + next > FRAME_TARGET)
+		return framer_cut(fr, err);
+	return 0;
+}
+
+/* Writes n bytes of file data, cutting the frame each time it reaches FRAME_TARGET (a file
+ * larger than a frame spans several; the cut points depend on sizes alone). */
+static int write_data(struct archive *a, struct framer *fr, const char *p, size_t n,
+                      const char *path, struct err *err)
+{
+	while (n > 0) {
+		size_t room = n;
+
+		if (fr) {
+			size_t pending = framer_pending(fr);
+
+			if (pending >= FRAME_TARGET) {
+				if (framer_cut(fr, err) < 0)
+					return -1;
+				pending = 0;
+			}
+			if (room > FRAME_TARGET - pending)
+				room = FRAME_TARGET - pending;
+		}
+		if (archive_write_data(a, p, room) != (la_ssize_t)room)
+			return tarball_fail(a, err, "cannot write", path);
+		p += room;
+		n -= room;
+	}
+	return 0;
+}
+
+static void entry_common(struct archive_entry *ae, const char *path)
 {
 	archive_entry_clear(ae);
 	archive_entry_set_pathname(ae, path);
 	archive_entry_set_uid(ae, 0);
 	archive_entry_set_gid(ae, 0);
-	archive_entry_set_mtime(ae, (time_t)mtime, 0);
+	archive_entry_set_mtime(ae, (time_t)TARBALL_ENTRY_MTIME, 0);
 }
 
-static int write_file_data(struct archive *a, const struct pack_entry *e, char *buf,
-                           uint64_t *bytes, struct err *err)
+static int write_file_data(struct archive *a, struct framer *fr, const struct pack_entry *e,
+                           char *buf, uint64_t *bytes, struct err *err)
 {
 	uint64_t left = e->size;
 	int fd = pack_entry_open_checked(e, err);
@@ -93,9 +146,9 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
 			return fail_kind(err, ERR_SYSTEM, "cannot read %s: %s", e->src,
 			                 strerror(saved));
 		}
-		if (archive_write_data(a, buf, (size_t)n) != n) {
+		if (write_data(a, fr, buf, (size_t)n, e->path, err) < 0) {
 			close(fd);
-			return tarball_fail(a, err, "cannot write", e->path);
+			return -1;
 		}
 		left -= (uint64_t)n;
 		*bytes += (uint64_t)n;
@@ -104,11 +157,18 @@ static int write_file_data(struct archive *a, const struct pack_entry *e, char *
 	return 0;
 }
 
+static uint64_t entry_bytes(const struct pack_entry *e)
+{
+	uint64_t data = e->type == MANIFEST_FILE ? e->size : 0;
+
+	return TAR_BLOCK + (data + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
+}
+
 int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
                   size_t manifest_len, const struct pack_tree *tree,
                   uint8_t blake2b[TARBALL_HASH_BYTES], struct err *err)
 {
-	struct sink *sink = NULL;
+	struct out o = {0};
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
 	char *buf = malloc(READ_CHUNK);
@@ -120,13 +180,16 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 		fail_oom(err);
 		goto out;
 	}
-	if (setup(a, opts, err) < 0 || sink_start(fd, &sink, err) < 0)
+	if (setup(a, opts, err) < 0 || sink_start(fd, &o.sink, err) < 0)
 		goto out;
-	if (archive_write_open2(a, sink, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
+	if (opts->compress == COMPRESS_ZSTD &&
+	    framer_start(o.sink, opts->threads, &o.framer, err) < 0)
+		goto out;
+	if (archive_write_open2(a, &o, NULL, out_write, NULL, NULL) != ARCHIVE_OK) {
 		tarball_fail(a, err, "cannot start the archive", NULL);
 		goto out;
 	}
-	entry_common(ae, MANIFEST_NAME, opts->mtime);
+	entry_common(ae, MANIFEST_NAME);
 	archive_entry_set_filetype(ae, AE_IFREG);
 	archive_entry_set_perm(ae, 0644);
 	archive_entry_set_size(ae, (la_int64_t)manifest_len);
@@ -135,10 +198,15 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 		tarball_fail(a, err, "cannot write", MANIFEST_NAME);
 		goto out;
 	}
+	/* The manifest has frame 0 to itself: a reader fetches it alone. */
+	if (cut_before(a, o.framer, FRAME_TARGET, err) < 0)
+		goto out;
 	for (i = 0; i < tree->n; i++) {
 		const struct pack_entry *e = &tree->v[i];
 
-		entry_common(ae, e->path, opts->mtime);
+		if (cut_before(a, o.framer, entry_bytes(e), err) < 0)
+			goto out;
+		entry_common(ae, e->path);
 		archive_entry_set_perm(ae, e->mode);
 		switch (e->type) {
 		case MANIFEST_FILE:
@@ -160,7 +228,7 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 			goto out;
 		}
 		if (e->type == MANIFEST_FILE) {
-			if (write_file_data(a, e, buf, &bytes, err) < 0)
+			if (write_file_data(a, o.framer, e, buf, &bytes, err) < 0)
 				goto out;
 			files++;
 			if (opts->progress)
@@ -171,13 +239,21 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 		tarball_fail(a, err, "cannot finish the archive", NULL);
 		goto out;
 	}
-	r = sink_finish(sink, blake2b, err);
-	sink = NULL;
+	if (o.framer) {
+		struct framer *fr = o.framer;
+
+		o.framer = NULL;
+		if (framer_finish(fr, err) < 0)
+			goto out;
+	}
+	r = sink_finish(o.sink, blake2b, err);
+	o.sink = NULL;
 out:
 	archive_entry_free(ae);
 	if (a)
 		archive_write_free(a);
-	sink_abort(sink);
+	framer_abort(o.framer);
+	sink_abort(o.sink);
 	free(buf);
 	return r;
 }

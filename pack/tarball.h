@@ -2,10 +2,10 @@
  *
  * A pax_restricted tar stream written with libarchive: the manifest first, at
  * MANIFEST_NAME, then every tree entry in the tree's (sorted) order. Every entry has
- * uid/gid 0 without names, the tree's normalised mode, and mtime = opts->mtime; no
- * atime/ctime. Compression: zstd level 3 with opts->threads worker threads (zstd's output
- * does not depend on the number of workers once there is at least one), or gzip level 6
- * without a timestamp. The same inputs give the same bytes. */
+ * uid/gid 0 without names, the tree's normalised mode, and mtime = TARBALL_ENTRY_MTIME; no
+ * atime/ctime. Compression: zstd level 3 in file-aligned frames compressed by opts->threads
+ * threads and a seek table (pack/frames.h; the bytes do not depend on the number of
+ * threads), or gzip level 6 without a timestamp. The same inputs give the same bytes. */
 #ifndef SLIPWAY_PACK_TARBALL_H
 #define SLIPWAY_PACK_TARBALL_H
 
@@ -21,12 +21,15 @@ enum pack_compress { COMPRESS_ZSTD, COMPRESS_GZIP };
 struct tarball_opts {
 	enum pack_compress compress;
 	unsigned threads; /* zstd workers, >= 1 */
-	int64_t mtime;    /* every entry's mtime (SOURCE_DATE_EPOCH) */
 	progress_fn progress;
 	void *ctx;
 };
 
 #define TARBALL_HASH_BYTES 64 /* = SINK_HASH_BYTES */
+
+/* Every entry's mtime, whatever the release: an unchanged file gives unchanged header bytes
+ * from one release to the next. 1 rather than 0, which some tools read as "no time". */
+#define TARBALL_ENTRY_MTIME 1
 
 /* Writes the archive to fd (an open, empty file at offset 0; not closed) and gives the
  * BLAKE2b-512 of the bytes written (what a minisign signature signs), computed on the way.
