@@ -14,7 +14,7 @@ DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev
             libarchive-dev libgit2-dev libssl-dev zlib1g-dev libinih-dev \
             libjson-c-dev libcriterion-dev libsodium-dev minisign tar zstd gzip curl \
             python3 python3-pip python3-wheel python3-yaml iproute2 procps strace \
-            skopeo umoci runc
+            skopeo umoci runc docker-registry podman
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
