@@ -9,7 +9,8 @@
 #   agent: tests/livekit/handover.sh real, the real @livekit/agents worker (Node) handed
 #          over during live calls (DEPLOYS, default 3): 0 calls cut.
 # Prints one line per version and part; exit 1 if any fails.
-#   node.sh CACHE     (environment: SLIPWAY, NODE_MAJORS, DEPLOYS, LIVEKIT_CACHE, LIVEKIT_AGENTS, FIXTURE_CACHE)
+# The example app is built by each Node (npm ci, next build) in CACHE/fixture-cache.
+#   node.sh CACHE     (environment: SLIPWAY, NODE_MAJORS, DEPLOYS, LIVEKIT_CACHE, LIVEKIT_AGENTS)
 set -u
 cache=${1:?usage: node.sh CACHE_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +22,10 @@ mkdir -p "$cache"
 lk=${LIVEKIT_CACHE:-$cache/livekit}
 lk_install "$lk" "${LIVEKIT_AGENTS:-1.9.0}" || exit 1
 export DEPLOYS=${DEPLOYS:-3} LK_MODULES=$lk/node_modules
+# The example's npm ci and next build are keyed by the Node version (tests/e2e/fixture.sh),
+# so each version builds its own, in a cache of the matrix's: a shared cache keeps one entry
+# per kind and would lose the suite's.
+export FIXTURE_CACHE=$cache/fixture-cache
 
 status=0 results=()
 for major in ${NODE_MAJORS:-18 20 22 24 26}; do
