@@ -161,6 +161,12 @@ check-node-matrix: deps
 	SLIPWAY=$(abspath $(SLIPWAY)) LIVEKIT_CACHE=$(or $(LIVEKIT_CACHE),$(abspath $(BUILD))/livekit) \
 	  bash tests/matrix/node.sh $(abspath $(BUILD))/matrix
 
+# Next.js 14.2, 15 and 16 (newest of each line, with its React) from the npm registry, cached
+# under build/matrix; NEXT_LINES picks the lines.
+check-next-matrix: deps
+	$(MAKE) all
+	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/matrix/next.sh $(abspath $(BUILD))/matrix
+
 demo: deps
 	$(MAKE) all
 	SLIPWAY=$(abspath $(SLIPWAY)) bash examples/demo.sh
