@@ -8,9 +8,10 @@
 #          assets, a killed new generation;
 #   agent: tests/livekit/handover.sh real, the real @livekit/agents worker (Node) handed
 #          over during live calls (DEPLOYS, default 3): 0 calls cut.
+# and for every major in NODE_REFUSED (default 16) the preload's refusal at start.
 # Prints one line per version and part; exit 1 if any fails.
 # The example app is built by each Node (npm ci, next build) in CACHE/fixture-cache.
-#   node.sh CACHE     (environment: SLIPWAY, NODE_MAJORS, DEPLOYS, LIVEKIT_CACHE, LIVEKIT_AGENTS)
+#   node.sh CACHE     (environment: SLIPWAY, NODE_MAJORS, NODE_REFUSED, DEPLOYS, LIVEKIT_CACHE, LIVEKIT_AGENTS)
 set -u
 cache=${1:?usage: node.sh CACHE_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,6 +48,22 @@ for major in ${NODE_MAJORS:-18 20 22 24 26}; do
 		[ $rc = 0 ] || { status=1; sed 's/^/    /' "$log" | tail -40; }
 		rm -f "$log"
 	done
+done
+# An older line must be refused at start, by the real preload, in one line.
+for major in ${NODE_REFUSED:-16}; do
+	dir=$(matrix_node "$major" "$cache") || { results+=("node $major: cannot fetch"); status=1; continue; }
+	v=$("$dir/bin/node" --version)
+	err=$(cd "$repo" && sh -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@"' - \
+		"$dir/bin/node" -r ./runtime/preload.js -e 'console.log("the app ran")' 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [ "$err" = "slipway-preload: Node $v is not supported: Node 18 or later is needed; refusing to start (slipway's zero-downtime switch relies on it, specs/runtime.md \"The Node preload\")" ]; then
+		line="node $v: refused at start ok"
+	else
+		line="node $v: refused at start FAILED (exit $rc: $err)"
+		status=1
+	fi
+	echo "$line"
+	results+=("$line")
 done
 echo "== check-node-matrix"
 printf '%s\n' "${results[@]}"
