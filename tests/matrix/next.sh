@@ -34,7 +34,7 @@ next_src() {
 
 status=0 results=()
 mkdir -p "$cache"
-for line in ${NEXT_LINES:-14.2 15 16}; do
+for line in ${NEXT_LINES-14.2 15 16}; do
 	src=$cache/next-$line/src
 	next_src "$line" "$src" || { results+=("next $line: cannot prepare"); status=1; continue; }
 	v=$(node -p "const l=require('$src/package-lock.json').packages; l['node_modules/next'].version + ' (react ' + l['node_modules/react'].version + ')'")

@@ -29,7 +29,7 @@ export DEPLOYS=${DEPLOYS:-3} LK_MODULES=$lk/node_modules
 export FIXTURE_CACHE=$cache/fixture-cache
 
 status=0 results=()
-for major in ${NODE_MAJORS:-18 20 22 24 26}; do
+for major in ${NODE_MAJORS-18 20 22 24 26}; do
 	dir=$(matrix_node "$major" "$cache") || { results+=("node $major: cannot fetch"); status=1; continue; }
 	v=$("$dir/bin/node" --version)
 	[ "$(PATH="$dir/bin:$PATH" node --version)" = "$v" ] || { echo "node $major: not first on PATH" >&2; exit 1; }
@@ -50,7 +50,7 @@ for major in ${NODE_MAJORS:-18 20 22 24 26}; do
 	done
 done
 # An older line must be refused at start, by the real preload, in one line.
-for major in ${NODE_REFUSED:-16}; do
+for major in ${NODE_REFUSED-16}; do
 	dir=$(matrix_node "$major" "$cache") || { results+=("node $major: cannot fetch"); status=1; continue; }
 	v=$("$dir/bin/node" --version)
 	err=$(cd "$repo" && sh -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@"' - \
