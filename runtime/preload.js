@@ -20,12 +20,43 @@
 // is passed (hence the backlogs from slipway); SIGUSR1 starts Node's inspector, so control goes
 // through the IPC channel, never a signal; server.close() drops idle keep-alive connections
 // at once, where a client's next request would be reset, so a draining server never does.
+//
+// Node internals this relies on (undocumented; checked at start by supportGap(), which
+// refuses to run rather than fall back silently, and by `make check-node-matrix` on each
+// Node line from 18 to 26):
+//   net.Server#_connections  the count of a server's open connections that close() waits
+//                            for: a connection accepted on the public socket is moved to
+//                            the app's server by moving one count;
+//   net.Socket#_server       the server a connection counts against (its close decrements
+//                            that server's _connections): set to the app's server;
+//   http.Server#close()      calls this.closeIdleConnections() (Node 19 and later), which
+//                            the preload replaces on the app's server while it drains.
+// Documented, but load-bearing: listen({fd}), listen(handle) with a handle received over
+// the IPC channel, and emitting 'connection' on an http.Server to hand it a socket.
 'use strict';
 
 (function slipwayPreload() {
 	const env = process.env;
 	if (env.LISTEN_PID !== String(process.pid) || Number(env.LISTEN_FDS) < 1) return;
 	const net = require('net');
+	const MIN_MAJOR = 18;
+	// What this Node lacks of the above, or null: a gap means refusing to start, since the
+	// switch would otherwise lose or cut connections without a word.
+	function supportGap() {
+		const major = Number(process.versions.node.split('.')[0]);
+		if (!(major >= MIN_MAJOR)) return `Node ${MIN_MAJOR} or later is needed`;
+		if (typeof new net.Server()._connections !== 'number') return 'net.Server#_connections is gone';
+		if (!Object.prototype.hasOwnProperty.call(new net.Socket(), '_server'))
+			return 'net.Socket#_server is gone';
+		return null;
+	}
+	const gap = supportGap();
+	if (gap) {
+		process.stderr.write(`slipway-preload: Node v${process.versions.node} is not supported: ${gap}; ` +
+		                     'refusing to start (slipway\'s zero-downtime switch relies on it, ' +
+		                     'specs/runtime.md "The Node preload")\n');
+		process.exit(1);
+	}
 	const num = (v) => (/^[0-9]+$/.test(v || '') ? Number(v) : undefined);
 	const BACKLOG = num(env.SLIPWAY_BACKLOG); // undefined (Node's 511) outside slipway run
 	const GATE_BACKLOG = num(env.SLIPWAY_GATE_BACKLOG);

@@ -103,10 +103,37 @@ oci_cleanup() {
 		oci_runc kill "$id" KILL >/dev/null 2>&1
 		oci_runc delete --force "$id" >/dev/null 2>&1
 	done
+	[ -z "${OCI_REGISTRY_PID:-}" ] || { kill "$OCI_REGISTRY_PID" && wait "$OCI_REGISTRY_PID"; } 2>/dev/null
 	return 0
 }
 
 # oci_digest LAYOUT TAG: the image manifest digest skopeo reports.
 oci_digest() {
 	skopeo inspect --format '{{.Digest}}' "oci:$1:$2"
+}
+
+# oci_registry_start DIR: Debian's docker-registry (the CNCF distribution registry) serving
+# on a free loopback port from DIR/data, plain HTTP, no auth; sets OCI_REGISTRY=127.0.0.1:PORT
+# once /v2/ answers (killed by oci_cleanup).
+OCI_REGISTRY_PID=
+oci_registry_start() {
+	local d=$1 port
+	command -v docker-registry >/dev/null || fail "docker-registry is missing (make deps installs it)"
+	port=$(free_port)
+	mkdir -p "$d/data"
+	cat >"$d/config.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $d/data
+http:
+  addr: 127.0.0.1:$port
+YML
+	docker-registry serve "$d/config.yml" >"$d/registry.log" 2>&1 </dev/null &
+	OCI_REGISTRY_PID=$!
+	OCI_REGISTRY=127.0.0.1:$port
+	poll_for 30 curl -fsS "http://$OCI_REGISTRY/v2/" ||
+		fail "docker-registry did not answer on $OCI_REGISTRY: $(cat "$d/registry.log")"
 }

@@ -17,14 +17,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${SLIPWAY:?set SLIPWAY to the slipway binary}"
 version=${LIVEKIT_AGENTS:-1.9.0}
 
-mkdir -p "$dir"
-have=$(node -p "require('$dir/node_modules/@livekit/agents/package.json').version" 2>/dev/null)
-if [ "$have" != "$version" ]; then
-	echo "check-livekit: installing @livekit/agents@$version into $dir (once; about 285 MB)"
-	[ -f "$dir/package.json" ] || echo '{"name": "slipway-check-livekit", "private": true}' >"$dir/package.json"
-	npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "@livekit/agents@$version" ||
-		{ echo "check-livekit: npm install failed" >&2; exit 1; }
-fi
+source "$here/install.sh"
+lk_install "$dir" "$version" || exit 1
 echo "check-livekit: @livekit/agents $(node -p "require('$dir/node_modules/@livekit/agents/package.json').version"), node $(node --version)"
 export LK_MODULES=$dir/node_modules
 status=0
