@@ -27,7 +27,8 @@ int current_version(const char *root, char *buf, size_t cap, struct err *err)
 	if (rc < 0)
 		return -1;
 	if (strlen(v) >= cap)
-		rc = fail_kind(err, ERR_SYSTEM, "%s/" STORE_CURRENT ": version name too long", root);
+		rc =
+		    fail_kind(err, ERR_SYSTEM, "%s/" STORE_CURRENT ": version name too long", root);
 	else
 		strcpy(buf, v);
 	free(v);
