@@ -12,6 +12,7 @@
 
 #include "release/base/clock.h"
 #include "runtime/generation.h"
+#include "runtime/outtail.h"
 #include "release/store/store.h"
 #include "runtime/service.h"
 
@@ -32,6 +33,20 @@ struct state_service {
 	char last_exit[160];
 	char since[CLOCK_ISO_SIZE]; /* when it entered its state, UTC */
 	int retiring, serving, warm;
+	unsigned restarts_last_minute; /* failures (each one a restart) within the last 60 s */
+	int crash_looping;             /* crashlog_looping when the file was written */
+	struct outtail last_output;    /* what its last failed process printed, escaped */
+};
+
+/* The last instance failure the supervisor saw, of any release: it outlives the instance
+ * (a release rolled back is gone from `services`), so `--wait` can show its output. */
+struct state_failure {
+	char service[64]; /* "" when none yet */
+	char release[GEN_VERSION_MAX];
+	unsigned generation;
+	char reason[160];        /* the instance's last_exit */
+	char at[CLOCK_ISO_SIZE]; /* UTC */
+	struct outtail output;   /* what that process printed last, escaped */
 };
 
 struct state_file {
@@ -50,14 +65,16 @@ struct state_file {
 	} sw;
 	struct state_service *services; /* n_services of them, owned: statefile_free */
 	size_t n_services;
+	struct state_failure last_failure;
 };
 
 #define STATEFILE_FORMAT 1
 
-/* The supervisor's snapshot: its generation's state and every instance of `list`. Fails
- * only when out of memory. */
+/* The supervisor's snapshot: its generation's state, every instance of `list` and the last
+ * failure (NULL: none). Fails only when out of memory. */
 int statefile_snapshot(struct state_file *out, const struct generation *g, int stopping,
-                       const struct service *list, struct err *err);
+                       const struct service *list, const struct state_failure *last,
+                       struct err *err);
 
 void statefile_free(struct state_file *sf);
 

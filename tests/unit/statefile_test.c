@@ -1,6 +1,7 @@
 /* The state file's one typed form: what the writer writes is what the reader (status,
  * status --json, --wait) gets, field by field. */
 #include "runtime/statefile.h"
+#include "runtime/outtail.h"
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
@@ -26,6 +27,8 @@ static void remove_root(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	cr_assert_eq(system(cmd), 0);
 }
+
+#define ESC_LINE "C:\\app \x1b[31mUnknown file extension \".ts\""
 
 /* Every field set, none to its zero value, so a field the reader drops shows. */
 static void full(struct state_file *sf, struct state_service *svc)
@@ -58,6 +61,17 @@ static void full(struct state_file *sf, struct state_service *svc)
 	svc->retiring = 1;
 	svc->serving = 1;
 	svc->warm = 1;
+	svc->restarts_last_minute = 4;
+	svc->crash_looping = 1;
+	outtail_add(&svc->last_output, "node:internal/modules/esm/get_format:218",
+	            strlen("node:internal/modules/esm/get_format:218"));
+	outtail_add(&svc->last_output, ESC_LINE, strlen(ESC_LINE));
+	snprintf(sf->last_failure.service, sizeof(sf->last_failure.service), "agent");
+	snprintf(sf->last_failure.release, sizeof(sf->last_failure.release), "1.2.3");
+	sf->last_failure.generation = 7;
+	snprintf(sf->last_failure.reason, sizeof(sf->last_failure.reason), "exited with status 1");
+	snprintf(sf->last_failure.at, sizeof(sf->last_failure.at), "2026-01-02T03:04:03Z");
+	outtail_add(&sf->last_failure.output, "Error [ERR_UNKNOWN_FILE_EXTENSION]", 34);
 	sf->services = svc;
 	sf->n_services = 1;
 }
@@ -137,6 +151,90 @@ Test(statefile, missing_and_malformed_files_fail_clearly)
 	cr_assert_eq(out.phase, GEN_RUNNING);
 	cr_assert_eq(out.sw.result, GEN_PENDING);
 	cr_assert_eq(out.n_services, 0);
+	statefile_free(&out);
+	remove_root();
+}
+
+static void write_text(const char *text)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/run", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/run/state.json", root);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int has_control_byte(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* The tail as the writer keeps it: escaped control bytes, round trip unchanged (a backslash
+ * is not doubled on the way back). */
+Test(statefile, output_tail_keeps_escapes_through_a_round_trip)
+{
+	struct state_file in, out;
+	struct state_service svc;
+	struct err err;
+
+	make_root();
+	full(&in, &svc);
+	cr_assert_str_eq(outtail_line(&svc.last_output, 1),
+	                 "C:\\\\app \\x1b[31mUnknown file extension \".ts\"");
+	cr_assert_eq(statefile_write(root, &in, &err), 0, "%s", err.msg);
+	cr_assert_eq(statefile_read(root, &out, &err), 0, "%s", err.msg);
+	cr_assert_eq(out.services[0].last_output.n, 2);
+	cr_assert_str_eq(outtail_line(&out.services[0].last_output, 1),
+	                 outtail_line(&svc.last_output, 1));
+	cr_assert_eq(out.services[0].crash_looping, 1);
+	cr_assert_eq(out.services[0].restarts_last_minute, 4);
+	cr_assert_str_eq(out.last_failure.service, "agent");
+	cr_assert_str_eq(outtail_line(&out.last_failure.output, 0),
+	                 "Error [ERR_UNKNOWN_FILE_EXTENSION]");
+	statefile_free(&out);
+	remove_root();
+}
+
+/* A state file written by hand (or by a hostile local user) cannot make `status` print a
+ * control byte or more than the bounds. */
+Test(statefile, reader_bounds_and_escapes_output_it_did_not_write)
+{
+	struct state_file out;
+	struct err err;
+	char text[8192], big[1001];
+	const struct outtail *t;
+
+	make_root();
+	memset(big, 'A', 1000);
+	big[1000] = '\0';
+	snprintf(text, sizeof(text),
+	         "{\"services\": [{\"name\": \"web\", \"last_output\": [\"one\", \"two\", "
+	         "\"three\", \"four\", \"\\u001b]0;evil\\u0007\", \"%s\", 7, "
+	         "\"\\u202eabc\", \"last\"]}], "
+	         "\"last_failure\": {\"service\": \"web\", \"output\": [\"\\r\\nx\"]}}",
+	         big);
+	write_text(text);
+	cr_assert_eq(statefile_read(root, &out, &err), 0, "%s", err.msg);
+	t = &out.services[0].last_output;
+	cr_assert_eq(t->n, OUTTAIL_LINES, "%u lines", t->n);
+	for (unsigned i = 0; i < t->n; i++) {
+		cr_assert_leq(strlen(outtail_line(t, i)), OUTTAIL_LINE_MAX);
+		cr_assert(!has_control_byte(outtail_line(t, i)), "%s", outtail_line(t, i));
+	}
+	cr_assert_str_eq(outtail_line(t, 0), "four");
+	cr_assert_str_eq(outtail_line(t, 1), "\\x1b]0;evil\\x07");
+	cr_assert_eq(strspn(outtail_line(t, 2), "A"), OUTTAIL_LINE_MAX);
+	cr_assert_str_eq(outtail_line(t, 3), "\\xe2\\x80\\xaeabc");
+	cr_assert_str_eq(outtail_line(t, 4), "last");
+	cr_assert_str_eq(outtail_line(&out.last_failure.output, 0), "\\r\\nx");
 	statefile_free(&out);
 	remove_root();
 }
