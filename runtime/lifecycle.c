@@ -101,18 +101,19 @@ void lifecycle_read_output(struct sup *sp, struct service *s)
  * and `--wait`, and the failure counts for the crash-loop rule. */
 static void note_failure(struct sup *sp, struct service *s, uint64_t now)
 {
-	struct state_failure *f = &sp->last_failure;
+	struct state_failure f = {0};
 
 	for (int i = 0; i < DRAIN_READS && read_chunk(sp, s); i++)
 		;
 	crashlog_add(&s->crashes, now);
 	s->exit_tail = s->tail;
-	snprintf(f->service, sizeof(f->service), "%s", s->spec.name);
-	snprintf(f->release, sizeof(f->release), "%s", s->version);
-	f->generation = s->gen;
-	snprintf(f->reason, sizeof(f->reason), "%s", s->last_exit);
-	clock_iso_utc(time(NULL), f->at);
-	f->output = s->tail;
+	snprintf(f.service, sizeof(f.service), "%s", s->spec.name);
+	snprintf(f.release, sizeof(f.release), "%s", s->version);
+	f.generation = s->gen;
+	snprintf(f.reason, sizeof(f.reason), "%s", s->last_exit);
+	clock_iso_utc(time(NULL), f.at);
+	f.output = s->tail;
+	statefile_note_failure(sp->failures, &sp->n_failures, &f);
 	sp->dirty = 1;
 }
 

@@ -28,7 +28,8 @@ struct sup {
 	uint64_t next_extend;
 	int sfd, ifd;
 	struct handover sw; /* socket ownership and the zero-downtime moves (runtime/handover.c) */
-	struct state_failure last_failure; /* for the state file (specs/runtime.md) */
+	struct state_failure failures[STATEFILE_FAILURES]; /* for the state file, recent first */
+	size_t n_failures;
 };
 
 /* A log line of slipway's own, and an sd_notify message (a failure is logged). */

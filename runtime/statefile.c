@@ -54,9 +54,25 @@ static int write_unsynced(int dfd, const char *text, struct err *err)
 	return rc;
 }
 
+void statefile_note_failure(struct state_failure *list, size_t *n, const struct state_failure *f)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(list[i].service, f->service) && !strcmp(list[i].release, f->release))
+			break;
+	if (i == *n) {
+		if (*n < STATEFILE_FAILURES)
+			(*n)++;
+		i = *n - 1;
+	}
+	memmove(&list[1], &list[0], i * sizeof(*list));
+	list[0] = *f;
+}
+
 int statefile_snapshot(struct state_file *out, const struct generation *g, int stopping,
-                       const struct service *list, const struct state_failure *last,
-                       struct err *err)
+                       const struct service *list, const struct state_failure *failures,
+                       size_t n_failures, struct err *err)
 {
 	const struct service *s;
 	uint64_t mono = clock_mono_ms();
@@ -76,8 +92,9 @@ int statefile_snapshot(struct state_file *out, const struct generation *g, int s
 	out->sw.result = g->result;
 	snprintf(out->sw.reason, sizeof(out->sw.reason), "%s", g->reason);
 	out->sw.settled = gen_settled(g, stopping);
-	if (last)
-		out->last_failure = *last;
+	out->n_failures = n_failures < STATEFILE_FAILURES ? n_failures : STATEFILE_FAILURES;
+	if (out->n_failures)
+		memcpy(out->failures, failures, out->n_failures * sizeof(*failures));
 	for (s = list; s; s = s->next)
 		n++;
 	if (n && !(out->services = calloc(n, sizeof(*out->services))))
@@ -173,7 +190,7 @@ static json_object *service_to_json(const struct state_service *s)
 json_object *statefile_to_json(const struct state_file *sf)
 {
 	json_object *o = json_object_new_object(), *arr = json_object_new_array();
-	json_object *sw = json_object_new_object();
+	json_object *sw = json_object_new_object(), *fl;
 
 	add_int(o, "format", sf->format);
 	add_int(o, "pid", sf->pid);
@@ -191,7 +208,10 @@ json_object *statefile_to_json(const struct state_file *sf)
 	for (size_t i = 0; i < sf->n_services; i++)
 		json_object_array_add(arr, service_to_json(&sf->services[i]));
 	json_object_object_add(o, "services", arr);
-	json_object_object_add(o, "last_failure", failure_to_json(&sf->last_failure));
+	fl = json_object_new_array();
+	for (size_t i = 0; i < sf->n_failures; i++)
+		json_object_array_add(fl, failure_to_json(&sf->failures[i]));
+	json_object_object_add(o, "failures", fl);
 	return o;
 }
 
@@ -246,13 +266,8 @@ static void tail_from_json(json_object *o, const char *key, struct outtail *t)
 	}
 }
 
-static void failure_from_json(json_object *o, struct state_failure *f)
+static void failure_from_json(json_object *j, struct state_failure *f)
 {
-	json_object *j;
-
-	if (!json_object_object_get_ex(o, "last_failure", &j) ||
-	    !json_object_is_type(j, json_type_object))
-		return;
 	json_get_copy(j, "service", f->service, sizeof(f->service));
 	json_get_copy(j, "release", f->release, sizeof(f->release));
 	f->generation = (unsigned)get_ulong(j, "generation");
@@ -303,7 +318,15 @@ static int from_json(json_object *o, struct state_file *sf, struct err *err)
 		json_get_copy(sw, "reason", sf->sw.reason, sizeof(sf->sw.reason));
 		sf->sw.settled = json_get_bool(sw, "settled");
 	}
-	failure_from_json(o, &sf->last_failure);
+	if (json_object_object_get_ex(o, "failures", &arr) &&
+	    json_object_is_type(arr, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(arr) && i < STATEFILE_FAILURES;
+		     i++) {
+			json_object *j = json_object_array_get_idx(arr, i);
+
+			if (json_object_is_type(j, json_type_object))
+				failure_from_json(j, &sf->failures[sf->n_failures++]);
+		}
 	if (!json_object_object_get_ex(o, "services", &arr) ||
 	    !json_object_is_type(arr, json_type_array) || !json_object_array_length(arr))
 		return 0;

@@ -60,7 +60,7 @@ static void print_failure(json_object *s)
 	int looping = json_object_get_boolean(json_object_object_get(s, "crash_looping"));
 
 	if (looping) {
-		printf("  !! %s is CRASH-LOOPING: %s restarts in the last minute, last exit: ",
+		printf("  !! %s is CRASH-LOOPING: %s failures in the last minute, last exit: ",
 		       get(s, "name"), get(s, "restarts_last_minute"));
 		esc_fputs(get(s, "last_exit"), stdout);
 		printf("\n");
@@ -94,7 +94,7 @@ void run_status_print(json_object *o)
 		       get(s, "state"), get(s, "pid"), get(s, "release"), get(s, "generation"),
 		       get(s, "restarts"));
 		if (*get(s, "restarts_last_minute") && strcmp(get(s, "restarts_last_minute"), "0"))
-			printf(" (%s in the last minute)", get(s, "restarts_last_minute"));
+			printf(" (%s failures in the last minute)", get(s, "restarts_last_minute"));
 		if (*get(s, "health_port") && strcmp(get(s, "health_port"), "0"))
 			printf(", health port %s", get(s, "health_port"));
 		if (*get(s, "last_exit")) {

@@ -18,17 +18,20 @@ int run_wait_begin(const char *cmd, struct store *st, struct run_watch *w)
 	return EXIT_OK;
 }
 
-/* After a failed --wait: what the failed service of `version` printed last (the state
- * file's last failure), so the reason is on screen, not only in the supervisor's log. */
+/* After a failed --wait: what the failed services of `version` printed last (the state
+ * file's failures), so the reason is on screen, not only in the supervisor's log. */
 static void print_failure_output(const char *cmd, const char *root, const char *version)
 {
 	struct state_file sf;
-	struct state_failure *f = &sf.last_failure;
 	struct err err;
 
 	if (statefile_read(root, &sf, &err) < 0)
 		return;
-	if (*f->service && !strcmp(f->release, version) && f->output.n) {
+	for (size_t k = 0; k < sf.n_failures; k++) {
+		const struct state_failure *f = &sf.failures[k];
+
+		if (strcmp(f->release, version) || !f->output.n)
+			continue;
 		fprintf(stderr, "slipway: %s: %s of %s printed last, before it failed (%s):\n", cmd,
 		        f->service, f->release, f->at);
 		for (unsigned i = 0; i < f->output.n; i++)

@@ -66,12 +66,13 @@ static void full(struct state_file *sf, struct state_service *svc)
 	outtail_add(&svc->last_output, "node:internal/modules/esm/get_format:218",
 	            strlen("node:internal/modules/esm/get_format:218"));
 	outtail_add(&svc->last_output, ESC_LINE, strlen(ESC_LINE));
-	snprintf(sf->last_failure.service, sizeof(sf->last_failure.service), "agent");
-	snprintf(sf->last_failure.release, sizeof(sf->last_failure.release), "1.2.3");
-	sf->last_failure.generation = 7;
-	snprintf(sf->last_failure.reason, sizeof(sf->last_failure.reason), "exited with status 1");
-	snprintf(sf->last_failure.at, sizeof(sf->last_failure.at), "2026-01-02T03:04:03Z");
-	outtail_add(&sf->last_failure.output, "Error [ERR_UNKNOWN_FILE_EXTENSION]", 34);
+	snprintf(sf->failures[0].service, sizeof(sf->failures[0].service), "agent");
+	snprintf(sf->failures[0].release, sizeof(sf->failures[0].release), "1.2.3");
+	sf->failures[0].generation = 7;
+	snprintf(sf->failures[0].reason, sizeof(sf->failures[0].reason), "exited with status 1");
+	snprintf(sf->failures[0].at, sizeof(sf->failures[0].at), "2026-01-02T03:04:03Z");
+	outtail_add(&sf->failures[0].output, "Error [ERR_UNKNOWN_FILE_EXTENSION]", 34);
+	sf->n_failures = 1;
 	sf->services = svc;
 	sf->n_services = 1;
 }
@@ -196,8 +197,8 @@ Test(statefile, output_tail_keeps_escapes_through_a_round_trip)
 	                 outtail_line(&svc.last_output, 1));
 	cr_assert_eq(out.services[0].crash_looping, 1);
 	cr_assert_eq(out.services[0].restarts_last_minute, 4);
-	cr_assert_str_eq(out.last_failure.service, "agent");
-	cr_assert_str_eq(outtail_line(&out.last_failure.output, 0),
+	cr_assert_str_eq(out.failures[0].service, "agent");
+	cr_assert_str_eq(outtail_line(&out.failures[0].output, 0),
 	                 "Error [ERR_UNKNOWN_FILE_EXTENSION]");
 	statefile_free(&out);
 	remove_root();
@@ -219,7 +220,7 @@ Test(statefile, reader_bounds_and_escapes_output_it_did_not_write)
 	         "{\"services\": [{\"name\": \"web\", \"last_output\": [\"one\", \"two\", "
 	         "\"three\", \"four\", \"\\u001b]0;evil\\u0007\", \"%s\", 7, "
 	         "\"\\u202eabc\", \"last\"]}], "
-	         "\"last_failure\": {\"service\": \"web\", \"output\": [\"\\r\\nx\"]}}",
+	         "\"failures\": [{\"service\": \"web\", \"output\": [\"\\r\\nx\"]}]}",
 	         big);
 	write_text(text);
 	cr_assert_eq(statefile_read(root, &out, &err), 0, "%s", err.msg);
@@ -234,7 +235,47 @@ Test(statefile, reader_bounds_and_escapes_output_it_did_not_write)
 	cr_assert_eq(strspn(outtail_line(t, 2), "A"), OUTTAIL_LINE_MAX);
 	cr_assert_str_eq(outtail_line(t, 3), "\\xe2\\x80\\xaeabc");
 	cr_assert_str_eq(outtail_line(t, 4), "last");
-	cr_assert_str_eq(outtail_line(&out.last_failure.output, 0), "\\r\\nx");
+	cr_assert_str_eq(outtail_line(&out.failures[0].output, 0), "\\r\\nx");
 	statefile_free(&out);
 	remove_root();
+}
+
+static struct state_failure failure(const char *service, const char *release, const char *why)
+{
+	struct state_failure f;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(f.service, sizeof(f.service), "%s", service);
+	snprintf(f.release, sizeof(f.release), "%s", release);
+	snprintf(f.reason, sizeof(f.reason), "%s", why);
+	return f;
+}
+
+/* A crash-looping service of one release must not push out the failure of another: each
+ * (service, release) keeps one entry, the most recent first, at most STATEFILE_FAILURES. */
+Test(statefile, failures_keep_one_entry_per_service_and_release)
+{
+	struct state_failure list[STATEFILE_FAILURES], f;
+	size_t n = 0;
+
+	f = failure("web", "B", "exited with status 1");
+	statefile_note_failure(list, &n, &f);
+	for (int i = 0; i < 10; i++) {
+		f = failure("agent", "A", i % 2 ? "exited with status 1" : "exited with status 2");
+		statefile_note_failure(list, &n, &f);
+	}
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(list[0].service, "agent");
+	cr_assert_str_eq(list[0].reason, "exited with status 1");
+	cr_assert_str_eq(list[1].release, "B");
+	for (int i = 0; i < 5; i++) {
+		char r[8];
+
+		snprintf(r, sizeof(r), "r%d", i);
+		f = failure("web", r, "x");
+		statefile_note_failure(list, &n, &f);
+	}
+	cr_assert_eq(n, STATEFILE_FAILURES);
+	cr_assert_str_eq(list[0].release, "r4");
+	cr_assert_str_eq(list[STATEFILE_FAILURES - 1].release, "r1");
 }
