@@ -23,7 +23,8 @@
 	"      --activate          switch `current` to the release once installed\n"               \
 	"      --wait              with --activate (deploy): wait for `slipway run` to bring\n"    \
 	"                          the release up; exit 1 if it failed its health check and\n"     \
-	"                          was rolled back\n"                                              \
+	"                          was rolled back (the last lines the failed service\n"           \
+	"                          printed follow the reason)\n"                                   \
 	"      --allow-downgrade   accept a serial at or below the highest installed one,\n"       \
 	"                          and switching back to an installed older release\n"             \
 	"                          when activating (recorded in the history)\n"                    \

@@ -16,7 +16,8 @@ static const char usage_text[] =
     "\n"
     "  -r, --root DIR   the store (default: $SLIPWAY_ROOT)\n"
     "      --wait       wait for `slipway run` to bring the release up; exit 1 if its\n"
-    "                   health check failed and it was rolled back\n"
+    "                   health check failed and it was rolled back (the last lines the\n"
+    "                   failed service printed follow the reason)\n"
     "  -h, --help       show this help\n";
 
 int cmd_rollback(int argc, char **argv)

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#define READ_CHUNK 4096 /* output read per service per wake-up (issue 15 item 3) */
+#define READ_CHUNK  4096 /* output read per service per wake-up (issue 15 item 3) */
+#define DRAIN_READS 16   /* at a failure: up to a pipe's 64 KiB, so the tail has the reason */
 
 void sup_say(struct sup *sp, const char *fmt, ...)
 {
@@ -39,6 +41,7 @@ static void emit_service_line(void *ctx, const char *line, size_t len)
 	int port = 0;
 
 	logsink_line(&c->sp->log, s->spec.name, s->id, line, len);
+	outtail_add(&s->tail, line, len);
 	if (ports_addr_in_use(line, len, &port)) {
 		s->addr_in_use = 1;
 		if (port)
@@ -63,27 +66,66 @@ void sup_notify(struct sup *sp, const char *fmt, ...)
 }
 
 /* One read of at most READ_CHUNK bytes: a service that prints faster than slipway can log
- * must not keep the loop from signals, timers and probes (it waits in write(2) instead). */
-void lifecycle_read_output(struct sup *sp, struct service *s)
+ * must not keep the loop from signals, timers and probes (it waits in write(2) instead).
+ * Returns 1 when it read something. */
+static int read_chunk(struct sup *sp, struct service *s)
 {
 	struct emit_ctx c = {sp, s};
 	char buf[READ_CHUNK];
 	ssize_t r;
 
 	if (s->out_fd < 0)
-		return;
+		return 0;
 	do
 		r = read(s->out_fd, buf, sizeof(buf));
 	while (r < 0 && errno == EINTR);
 	if (r < 0 && errno == EAGAIN)
-		return;
+		return 0;
 	if (r <= 0) {
 		linebuf_flush(&s->lb, emit_service_line, &c);
 		close(s->out_fd);
 		s->out_fd = -1;
-		return;
+		return 0;
 	}
 	linebuf_feed(&s->lb, buf, (size_t)r, emit_service_line, &c);
+	return 1;
+}
+
+void lifecycle_read_output(struct sup *sp, struct service *s)
+{
+	read_chunk(sp, s);
+}
+
+/* An instance failed (exited unexpectedly, did not start, or was not ready in time): what it
+ * printed last, read to the end of the pipe (bounded), is kept with the failure for `status`
+ * and `--wait`, and the failure counts for the crash-loop rule. */
+static void note_failure(struct sup *sp, struct service *s, uint64_t now)
+{
+	struct state_failure f = {0};
+
+	for (int i = 0; i < DRAIN_READS && read_chunk(sp, s); i++)
+		;
+	crashlog_add(&s->crashes, now);
+	s->exit_tail = s->tail;
+	snprintf(f.service, sizeof(f.service), "%s", s->spec.name);
+	snprintf(f.release, sizeof(f.release), "%s", s->version);
+	f.generation = s->gen;
+	snprintf(f.reason, sizeof(f.reason), "%s", s->last_exit);
+	clock_iso_utc(time(NULL), f.at);
+	f.output = s->tail;
+	statefile_note_failure(sp->failures, &sp->n_failures, &f);
+	sp->dirty = 1;
+}
+
+/* The state file says how many failures are in the last minute: rewritten when one leaves. */
+static void note_crash_window(struct sup *sp, struct service *s, uint64_t now)
+{
+	unsigned recent = crashlog_recent(&s->crashes, now);
+
+	if (recent != s->crashes_noted) {
+		s->crashes_noted = recent;
+		sp->dirty = 1;
+	}
 }
 
 static struct service *find_id(struct sup *sp, unsigned id)
@@ -155,6 +197,7 @@ static void do_start(struct sup *sp, struct service *s, uint64_t now)
 		snprintf(s->last_exit, sizeof(s->last_exit), "start failed: %s", err.msg);
 		sup_say(sp, "%s: %s", s->spec.name, s->last_exit);
 		s->started_at = now;
+		note_failure(sp, s, now);
 		if (!gen_instance_failed(&sp->gen, s, now, "%s: %s", s->spec.name, s->last_exit))
 			lifecycle_backoff(sp, s, now);
 		return;
@@ -342,6 +385,7 @@ void lifecycle_probe_passed(struct sup *sp, struct service *s, uint64_t now)
 
 static void on_exit_unexpected(struct sup *sp, struct service *s, uint64_t now)
 {
+	note_failure(sp, s, now);
 	if (s->addr_in_use) {
 		char advice[512];
 
@@ -436,6 +480,7 @@ static void not_ready_in_time(struct sup *sp, struct service *s, uint64_t now)
 
 	logsink_fmt_ms(s->spec.ready_timeout_ms, d, sizeof(d));
 	snprintf(s->last_exit, sizeof(s->last_exit), "not ready within %s%s", d, s->foreign);
+	note_failure(sp, s, now);
 	if (gen_instance_failed(&sp->gen, s, now, "%s %s", s->spec.name, s->last_exit))
 		return;
 	sup_say(sp, "%s: not ready within %s; killing it", s->spec.name, d);
@@ -534,6 +579,7 @@ static void extend_stop_timeout(struct sup *sp, uint64_t now)
 void lifecycle_tick(struct sup *sp, uint64_t now)
 {
 	for (struct service *s = sp->list; s; s = s->next) {
+		note_crash_window(sp, s, now);
 		switch (s->state) {
 		case SVC_WAITING:
 			start_when_free(sp, s, now);
@@ -571,6 +617,7 @@ int64_t lifecycle_next_wakeup(struct sup *sp, uint64_t now)
 			t = (x);                                                                   \
 	} while (0)
 	for (s = sp->list; s; s = s->next) {
+		AT(crashlog_next_change(&s->crashes, now));
 		switch (s->state) {
 		case SVC_WAITING:
 			AT(now + 20);

@@ -14,6 +14,7 @@
 #include "runtime/handover.h"
 #include "runtime/logsink.h"
 #include "runtime/service.h"
+#include "runtime/statefile.h"
 #include "runtime/supervisor.h"
 
 /* The supervisor's state, shared by the loop (supervisor.c) and the lifecycle. */
@@ -27,6 +28,8 @@ struct sup {
 	uint64_t next_extend;
 	int sfd, ifd;
 	struct handover sw; /* socket ownership and the zero-downtime moves (runtime/handover.c) */
+	struct state_failure failures[STATEFILE_FAILURES]; /* for the state file, recent first */
+	size_t n_failures;
 };
 
 /* A log line of slipway's own, and an sd_notify message (a failure is logged). */
@@ -49,7 +52,8 @@ void lifecycle_stop_cb(void *ctx, struct service *s, uint64_t now, const char *w
 /* Schedules the restart of a failed instance after the backoff delay. */
 void lifecycle_backoff(struct sup *sp, struct service *s, uint64_t now);
 
-/* One read of the instance's output (at most READ_CHUNK bytes), logged line by line. */
+/* One read of the instance's output (at most READ_CHUNK bytes), logged line by line and
+ * kept in its tail (runtime/outtail.h). */
 void lifecycle_read_output(struct sup *sp, struct service *s);
 
 /* A readiness probe of `s` answered: ready if its own process group holds the port. */

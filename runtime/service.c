@@ -92,6 +92,7 @@ int service_spawn(struct service *s, const struct spawn_req *req, const struct s
 		s->out_fd = -1;
 	}
 	s->lb.n = 0;
+	outtail_reset(&s->tail);
 	if (spawn_service_passing(req, pass, &pid, &fd, err) < 0)
 		return -1;
 	s->pid = pid;

@@ -19,7 +19,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "runtime/crashloop.h"
 #include "runtime/linebuf.h"
+#include "runtime/outtail.h"
 #include "runtime/probe.h"
 #include "runtime/spawn.h"
 #include "runtime/svcspec.h"
@@ -55,8 +57,12 @@ struct service {
 	unsigned failures; /* unexpected exits in a row (backoff) */
 	unsigned restarts; /* restarts after unexpected exits, for status */
 	char last_exit[160];
-	int retiring;           /* stop for good: never restart */
-	unsigned handover_from; /* id of the old instance to stop once this one is ready */
+	struct outtail tail;      /* what the current (or last) process printed */
+	struct outtail exit_tail; /* what the last process that failed printed */
+	struct crashlog crashes;  /* its failures, for the crash-loop rule */
+	unsigned crashes_noted;   /* crashlog_recent when the state file last heard of it */
+	int retiring;             /* stop for good: never restart */
+	unsigned handover_from;   /* id of the old instance to stop once this one is ready */
 
 	/* Socket handover state (runtime/handover.c): reached only through its functions. */
 	struct handover_inst *ho;

@@ -1,4 +1,5 @@
 #include "runtime/statefile.h"
+#include "runtime/crashloop.h"
 #include "runtime/handover.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
@@ -53,8 +54,25 @@ static int write_unsynced(int dfd, const char *text, struct err *err)
 	return rc;
 }
 
+void statefile_note_failure(struct state_failure *list, size_t *n, const struct state_failure *f)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(list[i].service, f->service) && !strcmp(list[i].release, f->release))
+			break;
+	if (i == *n) {
+		if (*n < STATEFILE_FAILURES)
+			(*n)++;
+		i = *n - 1;
+	}
+	memmove(&list[1], &list[0], i * sizeof(*list));
+	list[0] = *f;
+}
+
 int statefile_snapshot(struct state_file *out, const struct generation *g, int stopping,
-                       const struct service *list, struct err *err)
+                       const struct service *list, const struct state_failure *failures,
+                       size_t n_failures, struct err *err)
 {
 	const struct service *s;
 	uint64_t mono = clock_mono_ms();
@@ -74,6 +92,9 @@ int statefile_snapshot(struct state_file *out, const struct generation *g, int s
 	out->sw.result = g->result;
 	snprintf(out->sw.reason, sizeof(out->sw.reason), "%s", g->reason);
 	out->sw.settled = gen_settled(g, stopping);
+	out->n_failures = n_failures < STATEFILE_FAILURES ? n_failures : STATEFILE_FAILURES;
+	if (out->n_failures)
+		memcpy(out->failures, failures, out->n_failures * sizeof(*failures));
 	for (s = list; s; s = s->next)
 		n++;
 	if (n && !(out->services = calloc(n, sizeof(*out->services))))
@@ -96,6 +117,9 @@ int statefile_snapshot(struct state_file *out, const struct generation *g, int s
 		o->retiring = s->retiring;
 		o->serving = handover_serving(s);
 		o->warm = handover_is_warm(s);
+		o->restarts_last_minute = crashlog_recent(&s->crashes, mono);
+		o->crash_looping = crashlog_looping(&s->crashes, mono);
+		o->last_output = s->exit_tail;
 	}
 	return 0;
 }
@@ -117,6 +141,28 @@ static void add_bool(json_object *o, const char *k, int v)
 	json_object_object_add(o, k, json_object_new_boolean(v));
 }
 
+static json_object *tail_to_json(const struct outtail *t)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < t->n; i++)
+		json_object_array_add(a, json_object_new_string(outtail_line(t, i)));
+	return a;
+}
+
+static json_object *failure_to_json(const struct state_failure *f)
+{
+	json_object *j = json_object_new_object();
+
+	add_str(j, "service", f->service);
+	add_str(j, "release", f->release);
+	add_int(j, "generation", f->generation);
+	add_str(j, "reason", f->reason);
+	add_str(j, "at", f->at);
+	json_object_object_add(j, "output", tail_to_json(&f->output));
+	return j;
+}
+
 static json_object *service_to_json(const struct state_service *s)
 {
 	json_object *j = json_object_new_object();
@@ -135,13 +181,16 @@ static json_object *service_to_json(const struct state_service *s)
 	add_bool(j, "retiring", s->retiring);
 	add_bool(j, "serving", s->serving);
 	add_bool(j, "warm", s->warm);
+	add_int(j, "restarts_last_minute", s->restarts_last_minute);
+	add_bool(j, "crash_looping", s->crash_looping);
+	json_object_object_add(j, "last_output", tail_to_json(&s->last_output));
 	return j;
 }
 
 json_object *statefile_to_json(const struct state_file *sf)
 {
 	json_object *o = json_object_new_object(), *arr = json_object_new_array();
-	json_object *sw = json_object_new_object();
+	json_object *sw = json_object_new_object(), *fl;
 
 	add_int(o, "format", sf->format);
 	add_int(o, "pid", sf->pid);
@@ -159,6 +208,10 @@ json_object *statefile_to_json(const struct state_file *sf)
 	for (size_t i = 0; i < sf->n_services; i++)
 		json_object_array_add(arr, service_to_json(&sf->services[i]));
 	json_object_object_add(o, "services", arr);
+	fl = json_object_new_array();
+	for (size_t i = 0; i < sf->n_failures; i++)
+		json_object_array_add(fl, failure_to_json(&sf->failures[i]));
+	json_object_object_add(o, "failures", fl);
 	return o;
 }
 
@@ -196,6 +249,33 @@ static int svc_state_parse(const char *name)
 	return SVC_STOPPED;
 }
 
+/* The last OUTTAIL_LINES strings, each made safe again (outtail_add_escaped): the file is
+ * read by other users' `status` too. */
+static void tail_from_json(json_object *o, const char *key, struct outtail *t)
+{
+	json_object *a;
+
+	outtail_reset(t);
+	if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *v = json_object_array_get_idx(a, i);
+
+		if (json_object_is_type(v, json_type_string))
+			outtail_add_escaped(t, json_object_get_string(v));
+	}
+}
+
+static void failure_from_json(json_object *j, struct state_failure *f)
+{
+	json_get_copy(j, "service", f->service, sizeof(f->service));
+	json_get_copy(j, "release", f->release, sizeof(f->release));
+	f->generation = (unsigned)get_ulong(j, "generation");
+	json_get_copy(j, "reason", f->reason, sizeof(f->reason));
+	json_get_copy(j, "at", f->at, sizeof(f->at));
+	tail_from_json(j, "output", &f->output);
+}
+
 static void service_from_json(json_object *j, struct state_service *s)
 {
 	json_get_copy(j, "name", s->name, sizeof(s->name));
@@ -212,6 +292,9 @@ static void service_from_json(json_object *j, struct state_service *s)
 	s->retiring = json_get_bool(j, "retiring");
 	s->serving = json_get_bool(j, "serving");
 	s->warm = json_get_bool(j, "warm");
+	s->restarts_last_minute = (unsigned)get_ulong(j, "restarts_last_minute");
+	s->crash_looping = json_get_bool(j, "crash_looping");
+	tail_from_json(j, "last_output", &s->last_output);
 }
 
 static int from_json(json_object *o, struct state_file *sf, struct err *err)
@@ -235,6 +318,15 @@ static int from_json(json_object *o, struct state_file *sf, struct err *err)
 		json_get_copy(sw, "reason", sf->sw.reason, sizeof(sf->sw.reason));
 		sf->sw.settled = json_get_bool(sw, "settled");
 	}
+	if (json_object_object_get_ex(o, "failures", &arr) &&
+	    json_object_is_type(arr, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(arr) && i < STATEFILE_FAILURES;
+		     i++) {
+			json_object *j = json_object_array_get_idx(arr, i);
+
+			if (json_object_is_type(j, json_type_object))
+				failure_from_json(j, &sf->failures[sf->n_failures++]);
+		}
 	if (!json_object_object_get_ex(o, "services", &arr) ||
 	    !json_object_is_type(arr, json_type_array) || !json_object_array_length(arr))
 		return 0;

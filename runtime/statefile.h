@@ -12,6 +12,7 @@
 
 #include "release/base/clock.h"
 #include "runtime/generation.h"
+#include "runtime/outtail.h"
 #include "release/store/store.h"
 #include "runtime/service.h"
 
@@ -32,7 +33,24 @@ struct state_service {
 	char last_exit[160];
 	char since[CLOCK_ISO_SIZE]; /* when it entered its state, UTC */
 	int retiring, serving, warm;
+	unsigned restarts_last_minute; /* failures (each one a restart) within the last 60 s */
+	int crash_looping;             /* crashlog_looping when the file was written */
+	struct outtail last_output;    /* what its last failed process printed, escaped */
 };
+
+/* A recent instance failure, kept by the supervisor for each (service, release) apart: it
+ * outlives the instance (a release rolled back is gone from `services`), so `--wait` can
+ * show its output even while another release's service keeps failing. */
+struct state_failure {
+	char service[64]; /* "" when none yet */
+	char release[GEN_VERSION_MAX];
+	unsigned generation;
+	char reason[160];        /* the instance's last_exit */
+	char at[CLOCK_ISO_SIZE]; /* UTC */
+	struct outtail output;   /* what that process printed last, escaped */
+};
+
+#define STATEFILE_FAILURES 4
 
 struct state_file {
 	int format; /* STATEFILE_FORMAT */
@@ -50,14 +68,22 @@ struct state_file {
 	} sw;
 	struct state_service *services; /* n_services of them, owned: statefile_free */
 	size_t n_services;
+	struct state_failure failures[STATEFILE_FAILURES]; /* most recent first */
+	size_t n_failures;
 };
 
 #define STATEFILE_FORMAT 1
 
-/* The supervisor's snapshot: its generation's state and every instance of `list`. Fails
- * only when out of memory. */
+/* The supervisor's snapshot: its generation's state, every instance of `list` and its
+ * recent failures (n_failures <= STATEFILE_FAILURES, most recent first). Fails only when out of
+ * memory. */
 int statefile_snapshot(struct state_file *out, const struct generation *g, int stopping,
-                       const struct service *list, struct err *err);
+                       const struct service *list, const struct state_failure *failures, size_t n,
+                       struct err *err);
+
+/* Puts `f` first in list[*n] (at most STATEFILE_FAILURES): it replaces the entry of the same
+ * service and release, else the oldest goes when the list is full. */
+void statefile_note_failure(struct state_failure *list, size_t *n, const struct state_failure *f);
 
 void statefile_free(struct state_file *sf);
 

@@ -28,7 +28,8 @@ static void write_state(struct sup *sp)
 	struct state_file sf;
 	struct err err;
 
-	if (statefile_snapshot(&sf, &sp->gen, sp->stopping, sp->list, &err) < 0 ||
+	if (statefile_snapshot(&sf, &sp->gen, sp->stopping, sp->list, sp->failures, sp->n_failures,
+	                       &err) < 0 ||
 	    statefile_write(sp->cfg->root, &sf, &err) < 0)
 		sup_say(sp, "warning: cannot write the state file: %s", err.msg);
 	statefile_free(&sf);

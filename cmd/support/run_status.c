@@ -33,6 +33,44 @@ static const char *get(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
 }
 
+/* The lines a failed process printed last: already escaped by the state file's reader. */
+static void print_output(json_object *s, const char *key, const char *indent)
+{
+	json_object *arr;
+
+	if (!json_object_object_get_ex(s, key, &arr) || !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		printf("%s| %s\n", indent,
+		       json_object_get_string(json_object_array_get_idx(arr, i)));
+}
+
+static int has_output(json_object *s)
+{
+	json_object *arr;
+
+	return json_object_object_get_ex(s, "last_output", &arr) &&
+	       json_object_is_type(arr, json_type_array) && json_object_array_length(arr) > 0;
+}
+
+/* Loud for a crash loop (runtime/crashloop.h); the output of its last failure whenever the
+ * service is not ready, so the reason is on screen, not only in the log. */
+static void print_failure(json_object *s)
+{
+	int looping = json_object_get_boolean(json_object_object_get(s, "crash_looping"));
+
+	if (looping) {
+		printf("  !! %s is CRASH-LOOPING: %s failures in the last minute, last exit: ",
+		       get(s, "name"), get(s, "restarts_last_minute"));
+		esc_fputs(get(s, "last_exit"), stdout);
+		printf("\n");
+	}
+	if (has_output(s) && (looping || strcmp(get(s, "state"), "ready"))) {
+		printf("     %s printed last, before it failed:\n", get(s, "name"));
+		print_output(s, "last_output", "       ");
+	}
+}
+
 void run_status_print(json_object *o)
 {
 	json_object *arr, *sw;
@@ -55,6 +93,8 @@ void run_status_print(json_object *o)
 		printf("  %-10s %-9s pid %-7s release %s (gen %s), restarts %s", get(s, "name"),
 		       get(s, "state"), get(s, "pid"), get(s, "release"), get(s, "generation"),
 		       get(s, "restarts"));
+		if (*get(s, "restarts_last_minute") && strcmp(get(s, "restarts_last_minute"), "0"))
+			printf(" (%s failures in the last minute)", get(s, "restarts_last_minute"));
 		if (*get(s, "health_port") && strcmp(get(s, "health_port"), "0"))
 			printf(", health port %s", get(s, "health_port"));
 		if (*get(s, "last_exit")) {
@@ -68,6 +108,7 @@ void run_status_print(json_object *o)
 		else if (json_object_get_boolean(json_object_object_get(s, "retiring")))
 			printf(", retiring");
 		printf(", since %s\n", get(s, "since"));
+		print_failure(s);
 	}
 	if (json_object_object_get_ex(o, "switch", &sw) && strcmp(get(sw, "seq"), "0")) {
 		printf("last switch:  %s -> %s: %s", *get(sw, "from") ? get(sw, "from") : "-",

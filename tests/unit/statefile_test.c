@@ -1,6 +1,7 @@
 /* The state file's one typed form: what the writer writes is what the reader (status,
  * status --json, --wait) gets, field by field. */
 #include "runtime/statefile.h"
+#include "runtime/outtail.h"
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
@@ -26,6 +27,8 @@ static void remove_root(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	cr_assert_eq(system(cmd), 0);
 }
+
+#define ESC_LINE "C:\\app \x1b[31mUnknown file extension \".ts\""
 
 /* Every field set, none to its zero value, so a field the reader drops shows. */
 static void full(struct state_file *sf, struct state_service *svc)
@@ -58,6 +61,18 @@ static void full(struct state_file *sf, struct state_service *svc)
 	svc->retiring = 1;
 	svc->serving = 1;
 	svc->warm = 1;
+	svc->restarts_last_minute = 4;
+	svc->crash_looping = 1;
+	outtail_add(&svc->last_output, "node:internal/modules/esm/get_format:218",
+	            strlen("node:internal/modules/esm/get_format:218"));
+	outtail_add(&svc->last_output, ESC_LINE, strlen(ESC_LINE));
+	snprintf(sf->failures[0].service, sizeof(sf->failures[0].service), "agent");
+	snprintf(sf->failures[0].release, sizeof(sf->failures[0].release), "1.2.3");
+	sf->failures[0].generation = 7;
+	snprintf(sf->failures[0].reason, sizeof(sf->failures[0].reason), "exited with status 1");
+	snprintf(sf->failures[0].at, sizeof(sf->failures[0].at), "2026-01-02T03:04:03Z");
+	outtail_add(&sf->failures[0].output, "Error [ERR_UNKNOWN_FILE_EXTENSION]", 34);
+	sf->n_failures = 1;
 	sf->services = svc;
 	sf->n_services = 1;
 }
@@ -139,4 +154,128 @@ Test(statefile, missing_and_malformed_files_fail_clearly)
 	cr_assert_eq(out.n_services, 0);
 	statefile_free(&out);
 	remove_root();
+}
+
+static void write_text(const char *text)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/run", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/run/state.json", root);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int has_control_byte(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* The tail as the writer keeps it: escaped control bytes, round trip unchanged (a backslash
+ * is not doubled on the way back). */
+Test(statefile, output_tail_keeps_escapes_through_a_round_trip)
+{
+	struct state_file in, out;
+	struct state_service svc;
+	struct err err;
+
+	make_root();
+	full(&in, &svc);
+	cr_assert_str_eq(outtail_line(&svc.last_output, 1),
+	                 "C:\\\\app \\x1b[31mUnknown file extension \".ts\"");
+	cr_assert_eq(statefile_write(root, &in, &err), 0, "%s", err.msg);
+	cr_assert_eq(statefile_read(root, &out, &err), 0, "%s", err.msg);
+	cr_assert_eq(out.services[0].last_output.n, 2);
+	cr_assert_str_eq(outtail_line(&out.services[0].last_output, 1),
+	                 outtail_line(&svc.last_output, 1));
+	cr_assert_eq(out.services[0].crash_looping, 1);
+	cr_assert_eq(out.services[0].restarts_last_minute, 4);
+	cr_assert_str_eq(out.failures[0].service, "agent");
+	cr_assert_str_eq(outtail_line(&out.failures[0].output, 0),
+	                 "Error [ERR_UNKNOWN_FILE_EXTENSION]");
+	statefile_free(&out);
+	remove_root();
+}
+
+/* A state file written by hand (or by a hostile local user) cannot make `status` print a
+ * control byte or more than the bounds. */
+Test(statefile, reader_bounds_and_escapes_output_it_did_not_write)
+{
+	struct state_file out;
+	struct err err;
+	char text[8192], big[1001];
+	const struct outtail *t;
+
+	make_root();
+	memset(big, 'A', 1000);
+	big[1000] = '\0';
+	snprintf(text, sizeof(text),
+	         "{\"services\": [{\"name\": \"web\", \"last_output\": [\"one\", \"two\", "
+	         "\"three\", \"four\", \"\\u001b]0;evil\\u0007\", \"%s\", 7, "
+	         "\"\\u202eabc\", \"last\"]}], "
+	         "\"failures\": [{\"service\": \"web\", \"output\": [\"\\r\\nx\"]}]}",
+	         big);
+	write_text(text);
+	cr_assert_eq(statefile_read(root, &out, &err), 0, "%s", err.msg);
+	t = &out.services[0].last_output;
+	cr_assert_eq(t->n, OUTTAIL_LINES, "%u lines", t->n);
+	for (unsigned i = 0; i < t->n; i++) {
+		cr_assert_leq(strlen(outtail_line(t, i)), OUTTAIL_LINE_MAX);
+		cr_assert(!has_control_byte(outtail_line(t, i)), "%s", outtail_line(t, i));
+	}
+	cr_assert_str_eq(outtail_line(t, 0), "four");
+	cr_assert_str_eq(outtail_line(t, 1), "\\x1b]0;evil\\x07");
+	cr_assert_eq(strspn(outtail_line(t, 2), "A"), OUTTAIL_LINE_MAX);
+	cr_assert_str_eq(outtail_line(t, 3), "\\xe2\\x80\\xaeabc");
+	cr_assert_str_eq(outtail_line(t, 4), "last");
+	cr_assert_str_eq(outtail_line(&out.failures[0].output, 0), "\\r\\nx");
+	statefile_free(&out);
+	remove_root();
+}
+
+static struct state_failure failure(const char *service, const char *release, const char *why)
+{
+	struct state_failure f;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(f.service, sizeof(f.service), "%s", service);
+	snprintf(f.release, sizeof(f.release), "%s", release);
+	snprintf(f.reason, sizeof(f.reason), "%s", why);
+	return f;
+}
+
+/* A crash-looping service of one release must not push out the failure of another: each
+ * (service, release) keeps one entry, the most recent first, at most STATEFILE_FAILURES. */
+Test(statefile, failures_keep_one_entry_per_service_and_release)
+{
+	struct state_failure list[STATEFILE_FAILURES], f;
+	size_t n = 0;
+
+	f = failure("web", "B", "exited with status 1");
+	statefile_note_failure(list, &n, &f);
+	for (int i = 0; i < 10; i++) {
+		f = failure("agent", "A", i % 2 ? "exited with status 1" : "exited with status 2");
+		statefile_note_failure(list, &n, &f);
+	}
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(list[0].service, "agent");
+	cr_assert_str_eq(list[0].reason, "exited with status 1");
+	cr_assert_str_eq(list[1].release, "B");
+	for (int i = 0; i < 5; i++) {
+		char r[8];
+
+		snprintf(r, sizeof(r), "r%d", i);
+		f = failure("web", r, "x");
+		statefile_note_failure(list, &n, &f);
+	}
+	cr_assert_eq(n, STATEFILE_FAILURES);
+	cr_assert_str_eq(list[0].release, "r4");
+	cr_assert_str_eq(list[STATEFILE_FAILURES - 1].release, "r1");
 }
