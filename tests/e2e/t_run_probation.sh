@@ -12,6 +12,8 @@
 #  - `current` points at A again, B is marked bad, the switch is recorded rolled_back;
 #  - the workers' calls are kept: B's worker gets its one SIGTERM only once A's new worker
 #    is up and drains to the end; A's old worker drained too; nothing is SIGKILLed.
+# Without a warm A (SLIPWAY_WARM_MS=0) the same crash loop is reported, not flipped: B stays
+# live and current, its web keeps restarting, and `activate --wait` exits 1 saying so.
 # The crash comes 6 s after the switch (the issue's 20 s, shortened) and SLIPWAY_STABLE_MS is
 # 20 s so that --wait is still waiting; the crash-loop count itself is the default one.
 source "$REPO/tests/e2e/run_helpers.sh"
@@ -128,4 +130,17 @@ up=$(grep -n "agent: ready after" run.log | tail -1 | cut -d: -f1)
 term=$(grep -n "sent SIGTERM to pid .* (release B, its successor is up)" run.log | cut -d: -f1)
 [ -n "$term" ] && [ "$term" -gt "$up" ] || fail "B's worker stopped before its successor: $(cat run.log)"
 assert_not_contains "$(cat run.log)" "sending SIGKILL"
+
+# No warm A: no flip, the crash loop is reported once, B stays current.
+kill -TERM "$RUN_PID"
+wait "$RUN_PID" || fail "slipway run exited $?"
+RUN_PID=
+rm -f "$T/crashed"
+run_start store cold.log SLIPWAY_STABLE_MS=20000 SLIPWAY_READY_NONE_MS=300 SLIPWAY_WARM_MS=0
+poll_for 30 shows A || fail "A not served: $(tail -20 cold.log)"
+expect_rc 1 "$SLIPWAY" activate B --root store --wait
+assert_contains "$errout" "B is live, but not every service is ready: web"
+assert_eq "$(grep -c "web crash-looped on probation: 3 unexpected exits within 60 s (last: exited with status 1); release A is no longer warm, so B stays live and web keeps restarting" cold.log)" 1 "the report"
+assert_eq "$(readlink store/current)" "releases/B" "current without a warm A"
+assert_not_contains "$(cat cold.log)" "goes back to"
 true
