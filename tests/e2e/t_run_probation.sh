@@ -136,7 +136,7 @@ kill -TERM "$RUN_PID"
 wait "$RUN_PID" || fail "slipway run exited $?"
 RUN_PID=
 rm -f "$T/crashed"
-run_start store cold.log SLIPWAY_STABLE_MS=20000 SLIPWAY_READY_NONE_MS=300 SLIPWAY_WARM_MS=0
+run_start store cold.log SLIPWAY_STABLE_MS=12000 SLIPWAY_READY_NONE_MS=300 SLIPWAY_WARM_MS=0
 poll_for 30 shows A || fail "A not served: $(tail -20 cold.log)"
 expect_rc 1 "$SLIPWAY" activate B --root store --wait
 assert_contains "$errout" "B is live, but not every service is ready: web"
