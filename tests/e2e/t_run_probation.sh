@@ -14,11 +14,14 @@
 #    is up and drains to the end; A's old worker drained too; nothing is SIGKILLed.
 # Without a warm A (SLIPWAY_WARM_MS=0) the same crash loop is reported, not flipped: B stays
 # live and current, its web keeps restarting, and `activate --wait` exits 1 saying so.
-# The crash comes 6 s after the switch (the issue's 20 s, shortened) and SLIPWAY_STABLE_MS is
-# 20 s so that --wait is still waiting; the crash-loop count itself is the default one.
+# The crash comes 6 s after the switch (the issue's 20 s, shortened; CRASH_AFTER_MS=20000 runs
+# the issue's case) and SLIPWAY_STABLE_MS 14 s later, so that --wait is still waiting; the
+# crash-loop count and the backoff are the defaults.
 source "$REPO/tests/e2e/run_helpers.sh"
 trap run_cleanup EXIT
 
+crash_ms=${CRASH_AFTER_MS:-6000}
+stable_ms=$((crash_ms + 14000))
 port=$(free_port)
 run_store store
 mkdir -p tree/www
@@ -65,17 +68,17 @@ worker='{"name": "agent", "argv": ["'"$PY"'", "-u", "worker.py"], "cwd": "", "en
   "port": 0, "ready": "none", "ready_timeout_ms": 10000, "stop_timeout_ms": 10000}'
 run_install store A tree --service "$(web "")" --service "$worker"
 "$PY" "$REPO/tests/e2e/make_release.py" --tree tree --version B --serial 10 --out "$T/B.tar.zst" \
-	--sign "$T/test.key" --service "$(web ", \"CRASH_MARK\": \"$T/crashed\", \"CRASH_AFTER_MS\": \"6000\"")" \
+	--sign "$T/test.key" --service "$(web ", \"CRASH_MARK\": \"$T/crashed\", \"CRASH_AFTER_MS\": \"$crash_ms\"")" \
 	--service "$worker" >/dev/null || fail "make_release.py failed for B"
 run_activate store A
 
 shows() { curl -fsS --max-time 2 "http://127.0.0.1:$port/" 2>/dev/null | grep -q "id=\"running\">$1<"; }
-run_start store run.log SLIPWAY_STABLE_MS=20000 SLIPWAY_READY_NONE_MS=300
+run_start store run.log SLIPWAY_STABLE_MS=$stable_ms SLIPWAY_READY_NONE_MS=300
 poll_for 30 shows A || fail "A not served: $(tail -20 run.log)"
 rm -f stop
 "$PY" "$REPO/tests/e2e/loadgen.py" --port "$port" --rate 120 --keepalive 0 --timeout 10 \
 	--stop-file stop \
-	--max-seconds 120 >load.json &
+	--max-seconds $((crash_ms / 1000 + 120)) >load.json &
 load=$!
 sleep 1 # load before the switch
 
@@ -84,7 +87,7 @@ waiter=$!
 poll_for 20 shows B || fail "B never served: $(tail -20 run.log)"
 assert_file store/run/state.json
 decided() { grep -q "crash-looped on probation" run.log; }
-poll_for 40 decided || fail "no crash loop decision: $(tail -30 run.log)"
+poll_for $((crash_ms / 1000 + 40)) decided || fail "no crash loop decision: $(tail -30 run.log)"
 t0=$(date +%s%N)
 poll_for 5 shows A || fail "A not served within 5 s of the decision: $(tail -30 run.log)"
 back_ms=$((($(date +%s%N) - t0) / 1000000))
@@ -136,7 +139,7 @@ kill -TERM "$RUN_PID"
 wait "$RUN_PID" || fail "slipway run exited $?"
 RUN_PID=
 rm -f "$T/crashed"
-run_start store cold.log SLIPWAY_STABLE_MS=12000 SLIPWAY_READY_NONE_MS=300 SLIPWAY_WARM_MS=0
+run_start store cold.log SLIPWAY_STABLE_MS=$((crash_ms + 6000)) SLIPWAY_READY_NONE_MS=300 SLIPWAY_WARM_MS=0
 poll_for 30 shows A || fail "A not served: $(tail -20 cold.log)"
 expect_rc 1 "$SLIPWAY" activate B --root store --wait
 assert_contains "$errout" "B is live, but not every service is ready: web"
