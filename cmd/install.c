@@ -22,8 +22,10 @@
 	"  -r, --root DIR          the store (default: $SLIPWAY_ROOT)\n"                           \
 	"      --activate          switch `current` to the release once installed\n"               \
 	"      --wait              with --activate (deploy): wait for `slipway run` to bring\n"    \
-	"                          the release up; exit 1 if it failed its health check and\n"     \
-	"                          was rolled back (the last lines the failed service\n"           \
+	"                          the release up, and then a stability window\n"                  \
+	"                          ($SLIPWAY_STABLE_MS of slipway run, 10 s); exit 1 if it\n"      \
+	"                          failed its health check, or crash-looped on probation,\n"       \
+	"                          and was rolled back (the last lines the failed service\n"       \
 	"                          printed follow the reason)\n"                                   \
 	"      --allow-downgrade   accept a serial at or below the highest installed one,\n"       \
 	"                          and switching back to an installed older release\n"             \

@@ -1,4 +1,5 @@
 #include "runtime/generation.h"
+#include "runtime/crashloop.h"
 #include "runtime/handover.h"
 
 #include <stdarg.h>
@@ -93,6 +94,35 @@ static void note_served(struct generation *g, const char *version)
 		snprintf(g->served[g->n_served++ % GEN_SERVED_MAX], GEN_VERSION_MAX, "%s", version);
 }
 
+/* A release that failed its probation is forgotten as served: an operator's activate of it
+ * later is gated like a new release's. */
+static void unserve(struct generation *g, const char *version)
+{
+	for (unsigned i = 0; i < g->n_served && i < GEN_SERVED_MAX; i++)
+		if (!strcmp(g->served[i], version))
+			g->served[i][0] = '\0';
+}
+
+static void end_probation(struct generation *g)
+{
+	g->probation_until = 0;
+	g->stable_at = 0;
+	g->probation_noted = 0;
+	g->dirty = 1;
+}
+
+/* At the commit of a gated switch to a release new to this supervisor. */
+static void begin_probation(struct generation *g, uint64_t now)
+{
+	uint64_t stable = g->stable_ms < g->probation_ms ? g->stable_ms : g->probation_ms;
+
+	end_probation(g);
+	if (!g->probation_ms)
+		return;
+	g->probation_until = now + g->probation_ms;
+	g->stable_at = now + stable;
+}
+
 static const char *live_version(const struct generation *g)
 {
 	return g->live.version ? g->live.version : NULL;
@@ -112,7 +142,8 @@ static void begin(struct generation *g, const char *version, uint64_t now)
 	g->reason[0] = '\0';
 	g->pending = ++g->counter;
 	g->gated = g->active != 0;
-	g->dirty = 1;
+	g->fallback = 0;
+	end_probation(g);
 }
 
 int gen_first(struct generation *g, const char *version, struct loaded_release *rel, uint64_t now,
@@ -174,6 +205,7 @@ static struct service *successor_pending(struct generation *g, const struct serv
 static void commit(struct generation *g, uint64_t now)
 {
 	struct service *s, *next;
+	int fresh = g->gated && g->result == GEN_PENDING && !is_served(g, g->to);
 
 	for (s = *g->list; s; s = s->next) {
 		if (s->gen == g->pending || s->retiring)
@@ -190,8 +222,11 @@ static void commit(struct generation *g, uint64_t now)
 	g->active = g->pending;
 	g->pending = 0;
 	g->gated = 0;
+	g->fallback = 0;
 	g->decided_after = g->failures_seen;
 	g->began = 0;
+	if (fresh)
+		begin_probation(g, now);
 	if (g->result == GEN_PENDING) {
 		g->result = GEN_OK;
 		note_served(g, g->live.version);
@@ -213,7 +248,9 @@ static void commit(struct generation *g, uint64_t now)
  * the release is not marked bad; its failed instance restarts with backoff. */
 static void switch_failed(struct generation *g, struct service *s, uint64_t now, const char *reason)
 {
-	if (!is_served(g, g->to)) {
+	const char *target = g->next.version ? g->next.version : g->to;
+
+	if (!is_served(g, target)) {
 		if (s && !s->pid)
 			g->ops->drop(g->ctx, s, now);
 		roll_back(g, now, reason);
@@ -222,9 +259,11 @@ static void switch_failed(struct generation *g, struct service *s, uint64_t now,
 	say(g,
 	    "release %s did not come up: %s; it served before, so current stays on it (not "
 	    "turned around, not marked bad) and its services keep restarting",
-	    g->to, reason);
-	g->result = GEN_FAILED;
-	snprintf(g->reason, sizeof(g->reason), "%s", reason);
+	    target, reason);
+	if (!g->fallback) { /* a flip back keeps the record of the release that failed */
+		g->result = GEN_FAILED;
+		snprintf(g->reason, sizeof(g->reason), "%s", reason);
+	}
 	commit(g, now);
 	/* After the decision, so the failure counts as "failed again" for --wait. */
 	if (s && s->state != SVC_BACKOFF)
@@ -236,13 +275,15 @@ int gen_gates(const struct generation *g, const struct service *s)
 	return g->pending && s->gen == g->pending && g->gated && !s->was_ready;
 }
 
+static int on_probation(struct generation *g, struct service *s, uint64_t now);
+
 int gen_instance_failed(struct generation *g, struct service *s, uint64_t now, const char *fmt, ...)
 {
 	char reason[512];
 	va_list ap;
 
 	if (!gen_gates(g, s))
-		return 0;
+		return on_probation(g, s, now);
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
@@ -292,6 +333,76 @@ static void begin_switch(struct generation *g, const char *version, uint64_t now
 		g->deadline = g->ops->deadline(g->ctx, g->pending, now);
 }
 
+/* A crash loop on probation with the previous release warm: the live release is marked bad,
+ * `current` points back, and the previous release becomes live again through a gated switch
+ * that keeps this switch's record (to, seq) with the result rolled_back. Its warm web is
+ * adopted and promoted at once; its workers start next to the failed release's, which
+ * drain once their successors are ready. 0 when the previous release cannot be loaded. */
+static int fall_back(struct generation *g, struct service *s, uint64_t now, const char *reason)
+{
+	char bad[GEN_VERSION_MAX], back[GEN_VERSION_MAX];
+	struct err err;
+
+	snprintf(bad, sizeof(bad), "%s", g->live.version);
+	snprintf(back, sizeof(back), "%s", g->previous.version);
+	if (load_next(g, back, &err) < 0) {
+		say(g, "%s; cannot go back to %s: %s; %s stays live", reason, back, err.msg, bad);
+		end_probation(g);
+		return 0;
+	}
+	say(g, "%s; release %s goes back to %s (kept warm) and is marked bad", reason, bad, back);
+	end_probation(g);
+	g->result = GEN_ROLLED_BACK;
+	snprintf(g->reason, sizeof(g->reason), "%s", reason);
+	snprintf(g->failed, sizeof(g->failed), "%s", bad);
+	unserve(g, bad);
+	if (s->pid)
+		g->ops->stop(g->ctx, s, now, "its release crash-looped on probation");
+	else
+		g->ops->drop(g->ctx, s, now);
+	g->ops->flip_back(g->ctx, bad, back, reason);
+	g->pending = ++g->counter;
+	g->gated = 1;
+	g->fallback = 1;
+	g->began = now;
+	g->decided_after = g->failures_seen;
+	if (g->ops->populate(g->ctx, &g->next, g->pending, now, &err) < 0)
+		say(g, "error: cannot start release %s again: %s", back, err.msg);
+	g->deadline = g->ops->deadline(g->ctx, g->pending, now);
+	notify(g, "STATUS=switching back to %s (%s)", back, reason);
+	return 1;
+}
+
+/* An unexpected exit of an instance of the live release (specs/runtime.md, "Probation after
+ * the switch"): 1 when it went back, else 0 (a restart with backoff). */
+static int on_probation(struct generation *g, struct service *s, uint64_t now)
+{
+	char reason[512];
+	unsigned n;
+
+	if (!g->probation_until || g->pending || s->gen != g->active || s->retiring)
+		return 0;
+	if (now >= g->probation_until) {
+		end_probation(g);
+		return 0;
+	}
+	/* The one crash-loop rule (runtime/crashloop.h): the caller counted this failure. */
+	if (!crashlog_looping(&s->crashes, now))
+		return 0;
+	n = crashlog_recent(&s->crashes, now);
+	snprintf(reason, sizeof(reason),
+	         "%s crash-looped on probation: %u unexpected exits within %u s (last: %s)",
+	         s->spec.name, n, CRASHLOOP_WINDOW_MS / 1000, s->last_exit);
+	if (g->previous.version && g->ops->warm(g->ctx, g->previous.version))
+		return fall_back(g, s, now, reason);
+	if (!g->probation_noted)
+		say(g, "%s; release %s is no longer warm, so %s stays live and %s keeps restarting",
+		    reason, g->previous.version ? g->previous.version : "(none)", g->live.version,
+		    s->spec.name);
+	g->probation_noted = 1;
+	return 0;
+}
+
 void gen_check(struct generation *g, const char *version, uint64_t now, int stopping)
 {
 	if (stopping)
@@ -320,12 +431,26 @@ void gen_explicit_change(struct generation *g)
 	g->failed[0] = '\0';
 }
 
+/* --wait's stability window and the end of probation. */
+static void tick_probation(struct generation *g, uint64_t now)
+{
+	if (g->stable_at && now >= g->stable_at) {
+		g->stable_at = 0;
+		g->dirty = 1;
+	}
+	if (g->probation_until && now >= g->probation_until) {
+		say(g, "release %s passed its probation", g->live.version);
+		end_probation(g);
+	}
+}
+
 void gen_tick(struct generation *g, uint64_t now)
 {
 	struct service *s;
 	int all = 1, any = 0;
 	char late[256] = "";
 
+	tick_probation(g, now);
 	if (!g->pending)
 		return;
 	for (s = *g->list; s; s = s->next)
@@ -351,7 +476,13 @@ void gen_tick(struct generation *g, uint64_t now)
 
 uint64_t gen_wakeup(const struct generation *g)
 {
-	return g->pending && g->gated ? g->deadline : UINT64_MAX;
+	uint64_t t = g->pending && g->gated ? g->deadline : UINT64_MAX;
+
+	if (g->stable_at && g->stable_at < t)
+		t = g->stable_at;
+	if (g->probation_until && g->probation_until < t)
+		t = g->probation_until;
+	return t;
 }
 
 int gen_serves(const struct generation *g, const struct service *s)
@@ -369,7 +500,7 @@ int gen_settled(const struct generation *g, int stopping)
 {
 	const struct service *s;
 
-	if (g->result == GEN_PENDING || g->pending || stopping)
+	if (g->result == GEN_PENDING || g->pending || g->stable_at || stopping)
 		return 0;
 	for (s = *g->list; s; s = s->next)
 		if (s->gen == g->active && !s->retiring && s->state != SVC_READY &&

@@ -10,6 +10,14 @@
  *                                 under this supervisor: `current` is flipped back
  *   pending  -> idle/failed       the same on a release that served before (an operator's
  *                                 rollback): committed anyway, its instance restarts
+ *   idle/ok  -> probation         a gated switch to a release that never served here
+ *                                 committed: for probation_ms it is on probation, and --wait's
+ *                                 answer waits stable_ms (at most probation_ms) of it
+ *   probation -> pending/rolled_back  an instance of it crash-loops (runtime/crashloop.h: the
+ *                                 failures its lifecycle counted) while the previous release
+ *                                 is still warm: marked bad, `current` flipped back, and the
+ *                                 previous release becomes live again (a switch that keeps
+ *                                 this record: to, seq, reason)
  *
  * It acts on instances and on the store only through the ops table, so the poll loop and
  * the lifecycle (runtime/supervisor.c, runtime/lifecycle.c) sit above it with no circle
@@ -65,6 +73,8 @@ struct gen_ops {
 	int (*keep_warm)(void *ctx, struct service *s, uint64_t now);
 	/* After a failed gate: generation `gen`'s ready instances serve again. */
 	void (*restore)(void *ctx, unsigned gen);
+	/* 1 while an instance of release `version` is kept warm (a flip back promotes it). */
+	int (*warm)(void *ctx, const char *version);
 	/* The store's undo: `bad` is marked bad and, when `good` is not NULL, `current` points
 	 * back at it if it still names `bad`. */
 	void (*flip_back)(void *ctx, const char *bad, const char *good, const char *reason);
@@ -93,9 +103,16 @@ struct generation {
 	 * them is never turned around by the gate (specs/runtime.md, "Health gate"). */
 	char served[GEN_SERVED_MAX][GEN_VERSION_MAX];
 	unsigned n_served;
-	int ready_notified; /* READY=1 was sent */
-	int dirty;          /* changed since the caller last wrote the state file */
-	int recheck;        /* `current` must be read again (gen_check) */
+	/* Probation (specs/runtime.md, "Probation after the switch"); set by the caller. */
+	uint64_t probation_ms;    /* how long a new release is on probation; 0: never */
+	uint64_t stable_ms;       /* how long --wait's answer waits on probation (settled) */
+	uint64_t probation_until; /* the live release is on probation until then, 0: not */
+	uint64_t stable_at;       /* not settled before then (an ok switch on probation), 0 */
+	int probation_noted;      /* a crash loop without a warm previous release was reported */
+	int fallback;             /* the pending switch goes back from a failed probation */
+	int ready_notified;       /* READY=1 was sent */
+	int dirty;                /* changed since the caller last wrote the state file */
+	int recheck;              /* `current` must be read again (gen_check) */
 };
 
 void gen_init(struct generation *g, const struct gen_ops *ops, void *ctx,
@@ -116,17 +133,20 @@ void gen_check(struct generation *g, const char *version, uint64_t now, int stop
 void gen_explicit_change(struct generation *g);
 
 /* Commits the pending generation once all of its instances are ready, or fails a gated
- * switch whose deadline has passed. */
+ * switch whose deadline has passed; ends the stability window and probation in time. */
 void gen_tick(struct generation *g, uint64_t now);
 
-/* When gen_tick must run next; UINT64_MAX when nothing waits on a deadline. */
+/* When gen_tick must run next (a gated switch's deadline, the end of the stability window
+ * or of probation); UINT64_MAX when nothing waits on a deadline. */
 uint64_t gen_wakeup(const struct generation *g);
 
 /* The one decision about a failed instance (its start failed, it exited, it was not ready
  * in time, its port is held): while a gated switch is underway and `s` belongs to it
  * without having been ready, the failure is the switch's. Then the switch is decided here
- * (rolled back, or failed for a release that served) and 1 is returned; else 0, and the
- * caller applies the restart policy (backoff, or starting anyway after a port wait). */
+ * (rolled back, or failed for a release that served) and 1 is returned. On probation, the
+ * failure that makes `s` crash-loop while the previous release is warm sends the live
+ * release back (s is stopped or dropped) and 1 is returned. Else 0, and the caller applies
+ * the restart policy (backoff, or starting anyway after a port wait). */
 int gen_instance_failed(struct generation *g, struct service *s, uint64_t now, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -141,8 +161,9 @@ int gen_serves(const struct generation *g, const struct service *s);
 /* The number of the next unexpected exit, recorded as s->failure_no. */
 unsigned long gen_count_failure(struct generation *g);
 
-/* Decided, and every instance of the live generation is ready or failed again since the
- * decision: what `--wait` waits for. */
+/* Decided, past the stability window of a release on probation (stable_at), and every
+ * instance of the live generation is ready or failed again since the decision: what
+ * `--wait` waits for. */
 int gen_settled(const struct generation *g, int stopping);
 
 enum gen_phase gen_phase(const struct generation *g, int stopping);

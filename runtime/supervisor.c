@@ -108,6 +108,8 @@ void supervisor_config_defaults(struct supervisor_config *cfg)
 	cfg->settle_ms = envnum_ms("SLIPWAY_READY_NONE_MS", 1000, 0, SUP_SETTLE_LIMIT_MS, w, cap);
 	cfg->probe_interval_ms = envnum_ms("SLIPWAY_PROBE_INTERVAL_MS", 50, 10, 60000, w, cap);
 	cfg->warm_ms = envnum_ms("SLIPWAY_WARM_MS", 600000, 0, SUP_WARM_LIMIT_MS, w, cap);
+	cfg->probation_ms = envnum_ms("SLIPWAY_PROBATION_MS", 600000, 0, SUP_WARM_LIMIT_MS, w, cap);
+	cfg->stable_ms = envnum_ms("SLIPWAY_STABLE_MS", 10000, 0, SUP_STABLE_LIMIT_MS, w, cap);
 }
 
 static void sup_release(struct sup *sp)
@@ -195,6 +197,14 @@ static void op_restore(void *ctx, unsigned gen)
 	handover_restore(&sp->sw, sp->list, gen);
 }
 
+static int op_warm(void *ctx, const char *version)
+{
+	for (struct service *s = ((struct sup *)ctx)->list; s; s = s->next)
+		if (handover_is_warm(s) && s->pid && !strcmp(s->version, version))
+			return 1;
+	return 0;
+}
+
 static void op_flip_back(void *ctx, const char *bad, const char *good, const char *reason)
 {
 	struct sup *sp = ctx;
@@ -234,6 +244,7 @@ static const struct gen_ops sup_gen_ops = {
     .backoff = op_backoff,
     .keep_warm = op_keep_warm,
     .restore = op_restore,
+    .warm = op_warm,
     .flip_back = op_flip_back,
     .say = op_say,
     .notify = op_notify,
@@ -364,6 +375,8 @@ static void sup_init(struct sup *sp, const struct supervisor_config *cfg)
 	sp->sw.stop = lifecycle_stop_cb;
 	sp->sw.ctx = sp;
 	gen_init(&sp->gen, &sup_gen_ops, sp, &sp->list);
+	sp->gen.probation_ms = cfg->probation_ms;
+	sp->gen.stable_ms = cfg->stable_ms;
 	sp->sw.switch_began = &sp->gen.began;
 }
 

@@ -23,15 +23,20 @@ struct supervisor_config {
 	uint64_t settle_ms;         /* "ready none": up after running this long */
 	uint64_t probe_interval_ms; /* between readiness attempts */
 	uint64_t warm_ms;           /* a demoted web is kept this long for a rollback; 0: never */
+	uint64_t probation_ms;      /* a new release is on probation this long; 0: never */
+	uint64_t stable_ms;         /* --wait's answer waits this long of probation */
 	char warnings[1024];        /* about ignored or clamped settings, logged at start */
 };
 
 #define SUP_SETTLE_LIMIT_MS 3600000u  /* the largest SLIPWAY_READY_NONE_MS */
-#define SUP_WARM_LIMIT_MS   86400000u /* the largest SLIPWAY_WARM_MS */
+#define SUP_WARM_LIMIT_MS   86400000u /* the largest SLIPWAY_WARM_MS, SLIPWAY_PROBATION_MS */
+#define SUP_STABLE_LIMIT_MS 3600000u  /* the largest SLIPWAY_STABLE_MS */
 
 /* Fills the defaults: backoff from the environment, SLIPWAY_READY_NONE_MS (default 1000,
  * 0..SUP_SETTLE_LIMIT_MS), SLIPWAY_PROBE_INTERVAL_MS (default 50, 10..60000) and
- * SLIPWAY_WARM_MS (default 600000, 10 minutes; 0..SUP_WARM_LIMIT_MS); values outside are
+ * SLIPWAY_WARM_MS (default 600000, 10 minutes; 0..SUP_WARM_LIMIT_MS), SLIPWAY_PROBATION_MS
+ * (default 600000; 0..SUP_WARM_LIMIT_MS) and SLIPWAY_STABLE_MS (default 10000;
+ * 0..SUP_STABLE_LIMIT_MS); values outside are
  * clamped or ignored with a line in cfg->warnings (runtime/envnum.h). */
 void supervisor_config_defaults(struct supervisor_config *cfg);
 

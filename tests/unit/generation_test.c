@@ -1,6 +1,7 @@
 /* The switch between generations driven through a fake ops table: no process, no store.
  * Each fake release has one service, "web"; the fake records what the switch asked for. */
 #include "runtime/generation.h"
+#include "runtime/crashloop.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@ struct fake {
 	unsigned next_id;
 	char log[4096];     /* "op arg; " per call */
 	int warm;           /* keep_warm keeps instances warm */
+	int warm_gone;      /* the warm instances are no longer warm (warm time over) */
+	char said[4096];    /* the log lines */
 	int foreign;        /* a foreign process holds the new release's port */
 	const char *broken; /* load fails for this version */
 };
@@ -147,6 +150,18 @@ static void fk_restore(void *ctx, unsigned gen)
 	note(ctx, "restore %s; ", g, "");
 }
 
+static int fk_warm(void *ctx, const char *version)
+{
+	struct fake *f = ctx;
+
+	if (!f->warm || f->warm_gone)
+		return 0;
+	for (struct service *s = f->list; s; s = s->next)
+		if (s->retiring && s->state == SVC_READY && !strcmp(s->version, version))
+			return 1;
+	return 0;
+}
+
 static void fk_flip_back(void *ctx, const char *bad, const char *good, const char *reason)
 {
 	(void)reason;
@@ -155,8 +170,10 @@ static void fk_flip_back(void *ctx, const char *bad, const char *good, const cha
 
 static void fk_say(void *ctx, const char *line)
 {
-	(void)ctx;
-	(void)line;
+	struct fake *f = ctx;
+	size_t len = strlen(f->said);
+
+	snprintf(f->said + len, sizeof(f->said) - len, "%s\n", line);
 }
 
 static void fk_notify(void *ctx, const char *msg)
@@ -175,6 +192,7 @@ static const struct gen_ops fake_ops = {
     .backoff = fk_backoff,
     .keep_warm = fk_keep_warm,
     .restore = fk_restore,
+    .warm = fk_warm,
     .flip_back = fk_flip_back,
     .say = fk_say,
     .notify = fk_notify,
@@ -184,6 +202,8 @@ static void fake_init(struct fake *f)
 {
 	memset(f, 0, sizeof(*f));
 	gen_init(&f->g, &fake_ops, f, &f->list);
+	f->g.probation_ms = 600000;
+	f->g.stable_ms = 10000;
 }
 
 static void fake_free(struct fake *f)
@@ -451,4 +471,190 @@ Test(generation, result_and_phase_names_round_trip)
 	cr_assert_str_eq(gen_result_name(GEN_ROLLED_BACK), "rolled_back");
 	cr_assert_eq(gen_result_parse("rolled back"), -1);
 	cr_assert_eq(gen_result_parse(NULL), -1);
+}
+
+/* An unexpected exit of `s` (exited with status 1): the generation's decision, then, when
+ * it is only a restart, backoff and a restart that is ready again. Returns the decision. */
+static int crash(struct fake *f, struct service *s, uint64_t now)
+{
+	int r;
+
+	s->pid = 0;
+	snprintf(s->last_exit, sizeof(s->last_exit), "exited with status 1");
+	crashlog_add(&s->crashes, now); /* as the lifecycle counts every failure */
+	r = gen_instance_failed(&f->g, s, now, "web exited");
+	if (!r) {
+		fk_backoff(f, s, now);
+		s->pid = 2000 + (int)now;
+		ready(s);
+	}
+	return r;
+}
+
+/* A live, B switched to and committed at `at` (A kept warm when f->warm). */
+static struct service *b_live(struct fake *f, uint64_t at)
+{
+	start_live(f, "A", 0);
+	gen_check(&f->g, "B", at - 100, 0);
+	ready(find(f, "B", 2));
+	gen_tick(&f->g, at);
+	cr_assert_eq(f->g.result, GEN_OK);
+	cr_assert_str_eq(f->g.live.version, "B");
+	f->log[0] = '\0';
+	return find(f, "B", 2);
+}
+
+Test(generation, new_release_is_on_probation_and_wait_settles_after_the_stable_window)
+{
+	struct fake f;
+
+	fake_init(&f);
+	f.warm = 1;
+	b_live(&f, 1000);
+	cr_assert_eq(f.g.probation_until, 601000);
+	cr_assert_eq(f.g.stable_at, 11000);
+	cr_assert_eq(gen_wakeup(&f.g), 11000, "woken for the end of the stable window");
+	cr_assert_not(gen_settled(&f.g, 0), "--wait waits out the stable window");
+	gen_tick(&f.g, 10999);
+	cr_assert_not(gen_settled(&f.g, 0));
+	f.g.dirty = 0;
+	gen_tick(&f.g, 11000);
+	cr_assert(gen_settled(&f.g, 0));
+	cr_assert(f.g.dirty, "the state file says settled when the window ends");
+	cr_assert_eq(gen_wakeup(&f.g), 601000, "woken for the end of probation");
+	gen_tick(&f.g, 601000);
+	cr_assert_eq(f.g.probation_until, 0);
+	cr_assert(strstr(f.said, "release B passed its probation"), "%s", f.said);
+	fake_free(&f);
+}
+
+Test(generation, crash_loop_on_probation_with_warm_previous_flips_back)
+{
+	struct fake f;
+	struct service *b;
+
+	fake_init(&f);
+	f.warm = 1;
+	b = b_live(&f, 1000);
+	cr_assert_eq(crash(&f, b, 20000), 0, "one exit: a restart");
+	cr_assert_eq(crash(&f, b, 22000), 0, "two exits: a restart");
+	cr_assert_null(strstr(f.log, "flip_back"), "%s", f.log);
+	cr_assert_eq(crash(&f, b, 25000), 1, "the third exit within 60 s is a crash loop");
+	cr_assert_eq(f.g.result, GEN_ROLLED_BACK);
+	cr_assert_str_eq(f.g.reason, "web crash-looped on probation: 3 unexpected exits within 60 "
+	                             "s (last: exited with status 1)");
+	cr_assert_eq(f.g.seq, 1, "the switch to B keeps its record");
+	cr_assert_str_eq(f.g.to, "B");
+	cr_assert(strstr(f.log, "drop B; "), "the looping instance is dropped: %s", f.log);
+	cr_assert(strstr(f.log, "flip_back B -> A; "), "%s", f.log);
+	cr_assert(strstr(f.log, "load-env A; "), "A's manifest is reused: %s", f.log);
+	cr_assert_eq(f.g.pending, 3);
+	cr_assert(f.g.gated);
+	cr_assert_eq(find(&f, "A", 0)->gen, 3, "the warm A is adopted, nothing starts");
+	cr_assert_eq(f.next_id, 2);
+	cr_assert(gen_serves(&f.g, find(&f, "A", 3)), "and promoted");
+	cr_assert_not(gen_settled(&f.g, 0));
+	gen_check(&f.g, "A", 25001, 0); /* current points at A again: nothing new */
+	cr_assert_eq(f.g.pending, 3);
+	gen_tick(&f.g, 25002);
+	cr_assert_eq(f.g.active, 3);
+	cr_assert_str_eq(f.g.live.version, "A");
+	cr_assert_eq(f.g.result, GEN_ROLLED_BACK, "the record stays rolled back");
+	cr_assert_eq(f.g.probation_until, 0, "A served before: no probation");
+	cr_assert(gen_settled(&f.g, 0), "--wait answers: B rolled back");
+	/* B is not retried until an operator asks, and then it is gated as a new release. */
+	f.log[0] = '\0';
+	gen_check(&f.g, "B", 26000, 0);
+	cr_assert_str_eq(f.log, "");
+	gen_explicit_change(&f.g);
+	gen_check(&f.g, "B", 27000, 0);
+	cr_assert_eq(gen_instance_failed(&f.g, find(&f, "B", 4), 27100, "web exited"), 1);
+	cr_assert_eq(f.g.result, GEN_ROLLED_BACK, "B no longer counts as served");
+	fake_free(&f);
+}
+
+Test(generation, crash_loop_after_probation_only_backs_off)
+{
+	struct fake f;
+	struct service *b;
+
+	fake_init(&f);
+	f.warm = 1;
+	f.g.probation_ms = 5000;
+	b = b_live(&f, 1000);
+	for (uint64_t t = 6000; t < 6300; t += 100)
+		cr_assert_eq(crash(&f, b, t), 0);
+	cr_assert_null(strstr(f.log, "flip_back"), "%s", f.log);
+	cr_assert_eq(f.g.result, GEN_OK);
+	cr_assert_str_eq(f.g.live.version, "B");
+	cr_assert_eq(f.g.probation_until, 0);
+	fake_free(&f);
+}
+
+Test(generation, single_crash_or_slow_crashes_on_probation_are_restarts)
+{
+	struct fake f;
+	struct service *b;
+
+	fake_init(&f);
+	f.warm = 1;
+	b = b_live(&f, 1000);
+	cr_assert_eq(crash(&f, b, 2000), 0);
+	cr_assert(strstr(f.log, "backoff B; "), "%s", f.log);
+	/* Three exits, but never three within 60 s. */
+	cr_assert_eq(crash(&f, b, 62000), 0);
+	cr_assert_eq(crash(&f, b, 122000), 0);
+	cr_assert_eq(crash(&f, b, 182001), 0);
+	cr_assert_null(strstr(f.log, "flip_back"), "%s", f.log);
+	cr_assert_eq(f.g.result, GEN_OK);
+	gen_tick(&f.g, 182002);
+	cr_assert(gen_settled(&f.g, 0));
+	fake_free(&f);
+}
+
+Test(generation, operator_rollback_during_probation_is_not_turned_around)
+{
+	struct fake f;
+	struct service *a;
+
+	fake_init(&f);
+	f.warm = 1;
+	b_live(&f, 1000);
+	gen_check(&f.g, "A", 2000, 0); /* the operator's rollback */
+	cr_assert_eq(f.g.probation_until, 0, "a new switch ends probation");
+	a = find(&f, "A", 3);
+	cr_assert_not_null(a, "the warm A is adopted");
+	gen_tick(&f.g, 2001);
+	cr_assert_eq(f.g.result, GEN_OK);
+	cr_assert_str_eq(f.g.live.version, "A");
+	cr_assert_eq(f.g.probation_until, 0, "A served before: no probation");
+	cr_assert(gen_settled(&f.g, 0), "no stable window for a release that served");
+	for (uint64_t t = 3000; t < 3300; t += 100)
+		cr_assert_eq(crash(&f, a, t), 0, "A's crashes are restarts");
+	cr_assert_null(strstr(f.log, "flip_back"), "never turned around: %s", f.log);
+	cr_assert_str_eq(f.g.live.version, "A");
+	fake_free(&f);
+}
+
+Test(generation, crash_loop_without_a_warm_previous_is_reported_not_flipped)
+{
+	struct fake f;
+	struct service *b;
+
+	fake_init(&f);
+	f.warm = 1;
+	b = b_live(&f, 1000);
+	f.warm_gone = 1; /* A's warm time is over, or it failed its checks */
+	for (uint64_t t = 2000; t < 2500; t += 100)
+		cr_assert_eq(crash(&f, b, t), 0, "a restart with backoff");
+	cr_assert_null(strstr(f.log, "flip_back"), "%s", f.log);
+	cr_assert_eq(f.g.result, GEN_OK);
+	cr_assert_str_eq(f.g.live.version, "B");
+	cr_assert(strstr(f.said, "web crash-looped on probation: 3 unexpected exits within 60 s "
+	                         "(last: exited with status 1); release A is no longer warm, so B "
+	                         "stays live and web keeps restarting"),
+	          "%s", f.said);
+	cr_assert_null(strstr(strstr(f.said, "no longer warm") + 1, "no longer warm"),
+	               "reported once: %s", f.said);
+	fake_free(&f);
 }
