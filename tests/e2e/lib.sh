@@ -15,6 +15,11 @@
 # sources only when the test is about that change.
 # Each test's duration is printed; keep one under 30 s unless it needs the time.
 
+# `deploy --wait` of a new release waits out slipway run's stability window (10 s by default,
+# specs/runtime.md "Probation after the switch"); the suite's many deploys use 1 s, and the
+# tests about the window (t_run_probation) set their own.
+export SLIPWAY_STABLE_MS=${SLIPWAY_STABLE_MS:-1000}
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # run CMD...: runs a command, capturing $out (stdout), $errout (stderr) and $rc.
