@@ -38,22 +38,27 @@ static int sha256_file(const char *path, char hex[65], struct err *err)
 	return 0;
 }
 
-/* The origin remote's URL and the branch HEAD is on, from the project's repository. */
+/* The origin remote's URL and the branch HEAD is on, from the project's repository. The
+ * URL is read from the configuration as written: git_remote_lookup would also apply
+ * url.*.insteadOf, and Debian's libgit2 1.5 leaks pcre2 match data on each config key
+ * that rule's pattern does not match (git_regexp_match returns before freeing it). */
 static void git_facts(const char *project, char *repo, size_t repo_n, char *ref, size_t ref_n)
 {
 	git_repository *r = NULL;
-	git_remote *origin = NULL;
+	git_config *cfg = NULL;
 	git_reference *head = NULL;
+	const char *url = NULL;
 
 	git_libgit2_init();
 	if (git_repository_open_ext(&r, project, 0, NULL) == 0) {
-		if (git_remote_lookup(&origin, r, "origin") == 0 && git_remote_url(origin))
-			snprintf(repo, repo_n, "%s", git_remote_url(origin));
+		if (git_repository_config_snapshot(&cfg, r) == 0 &&
+		    git_config_get_string(&url, cfg, "remote.origin.url") == 0 && url)
+			snprintf(repo, repo_n, "%s", url);
 		if (git_repository_head(&head, r) == 0 && !git_repository_head_detached(r))
 			snprintf(ref, ref_n, "%s", git_reference_name(head));
 	}
 	git_reference_free(head);
-	git_remote_free(origin);
+	git_config_free(cfg);
 	git_repository_free(r);
 	git_error_clear();
 	git_libgit2_shutdown();
