@@ -36,6 +36,9 @@
 	"                          adopted before the archive is judged (specs/trust.md)\n"        \
 	"      --provenance FILE   the build provenance (default: ARCHIVE.intoto.jsonl), needed\n" \
 	"                          when the keyring has a provenance policy\n"                     \
+	"      --reproduced FILE   the rebuilders' attestations (default:\n"                       \
+	"                          ARCHIVE.reproduced.jsonl), needed when the keyring requires\n"  \
+	"                          reproductions (slipway rebuild)\n"                              \
 	"  -p, --pubkey PUBFILE    must be a release key the store trusts (a check, never a\n"     \
 	"                          new trust)\n" CMD_LIMITS_HELP                                   \
 	"  -h, --help              show this help\n"                                               \
@@ -114,6 +117,7 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 	    {"sig", 'x', NULL, &o.sig_path},
 	    {"keyring", 'k', NULL, &o.keyring_path},
 	    {"provenance", 0, NULL, &o.provenance_path},
+	    {"reproduced", 0, NULL, &o.reproduced_path},
 	    {"pubkey", 'p', NULL, &pub},
 	    {"max-entries", 0, NULL, &entries},
 	    {"max-bytes", 0, NULL, &bytes},

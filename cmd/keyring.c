@@ -21,10 +21,12 @@
 static const char usage_text[] =
     "usage: slipway keyring create -o FILE --keyring-keys PUB[,PUB...] [--release-keys PUB,...]\n"
     "                              [--threshold K] [--min-serial N] [--expires T] [POLICY]\n"
+    "                              [REPRODUCTIONS]\n"
     "       slipway keyring next CHAIN -o FILE [--add-keyring-keys PUB,...]\n"
     "                              [--remove-keyring-keys KEY,...] [--add-release-keys PUB,...]\n"
     "                              [--remove-release-keys KEY,...] [--revoke KEY,...]\n"
     "                              [--threshold K] [--min-serial N] [--expires T] [POLICY]\n"
+    "                              [REPRODUCTIONS]\n"
     "       slipway keyring sign FILE -s SECFILE [-x SIGFILE]\n"
     "       slipway keyring attach FILE -x SIGFILE\n"
     "       slipway keyring append CHAIN --from FILE\n"
@@ -51,6 +53,9 @@ static const char usage_text[] =
     "  POLICY, the provenance every release must have (ARCHIVE.intoto.jsonl; \"\" clears):\n"
     "    --provenance-repositories URL,...   --provenance-refs PATTERN,... (fnmatch)\n"
     "    --provenance-builders ID,...\n"
+    "  REPRODUCTIONS, the independent rebuilds every release must have (slipway rebuild;\n"
+    "  ARCHIVE.reproduced.jsonl): --reproductions N (0 clears) distinct keys of\n"
+    "    --rebuilder-keys PUB,... (\"\" clears; no release key, no revoked key)\n"
     "  -r, --root DIR   the store (default: $SLIPWAY_ROOT)\n"
     "  -h, --help       show this help\n"
     "\n"
@@ -59,7 +64,8 @@ static const char usage_text[] =
 
 struct kr_opts {
 	const char *out, *kkeys, *rkeys, *add_k, *rm_k, *add_r, *rm_r, *revoke, *threshold,
-	    *min_serial, *expires, *sec, *sig, *from, *repos, *refs, *builders;
+	    *min_serial, *expires, *sec, *sig, *from, *repos, *refs, *builders, *reproductions,
+	    *rebuilders;
 };
 
 /* A comma-separated policy list into `list` ("" clears it). */
@@ -224,6 +230,22 @@ static int add_keys(const char *opt, struct minisign_pubkey *keys, size_t *n,
 	return 0;
 }
 
+/* --rebuilder-keys replaces the list ("" empties it); --reproductions 0 drops the policy. */
+static int apply_reproductions(const struct kr_opts *o, struct keyring *kr)
+{
+	struct keyring_reproductions *r = &kr->reproductions;
+	struct err err;
+
+	if (o->rebuilders && key_list("--rebuilder-keys", o->rebuilders, false, r->rebuilder_keys,
+	                              KEYRING_KEYS_MAX, &r->n_keys, &err) < 0)
+		return cmd_error(CMD, &err);
+	if (number("--reproductions", o->reproductions, 0, &r->required) < 0)
+		return EXIT_USAGE;
+	if (o->reproductions && !r->required)
+		r->n_keys = 0;
+	return 0;
+}
+
 static int apply_numbers(const struct kr_opts *o, struct keyring *kr)
 {
 	struct keyring_policy *pol = &kr->provenance;
@@ -246,6 +268,7 @@ static int do_create(const struct kr_opts *o)
 {
 	struct keyring kr = {.version = 1, .threshold = 1};
 	struct err err;
+	int rc;
 
 	if (!o->out || !o->kkeys)
 		return cmd_usage_error(CMD, "create needs -o FILE and --keyring-keys PUB[,PUB...]");
@@ -256,6 +279,8 @@ static int do_create(const struct kr_opts *o)
 		return cmd_error(CMD, &err);
 	if (apply_numbers(o, &kr) < 0)
 		return EXIT_USAGE;
+	if ((rc = apply_reproductions(o, &kr)) != 0)
+		return rc;
 	if (write_proposal(o->out, &kr, &err) < 0)
 		return cmd_error(CMD, &err);
 	printf("wrote %s: keyring version 1 (unsigned: needs %llu signature%s)\n", o->out,
@@ -270,6 +295,7 @@ static int do_next(const char *chain_path, const struct kr_opts *o)
 	struct keyring kr;
 	struct err err;
 	size_t n;
+	int rc;
 
 	if (!o->out)
 		return cmd_usage_error(CMD, "next needs -o FILE");
@@ -315,6 +341,8 @@ static int do_next(const char *chain_path, const struct kr_opts *o)
 	}
 	if (apply_numbers(o, &kr) < 0)
 		return EXIT_USAGE;
+	if ((rc = apply_reproductions(o, &kr)) != 0)
+		return rc;
 	if (write_proposal(o->out, &kr, &err) < 0)
 		return cmd_error(CMD, &err);
 	printf("wrote %s: keyring version %llu (unsigned)\n", o->out,
@@ -474,6 +502,12 @@ static void print_keyring(const struct keyring *kr, const struct envelope *e)
 			printf(" builder=%s", p->builder_ids[i]);
 		putchar('\n');
 	}
+	if (kr->reproductions.required) {
+		printf("  reproductions required: %llu of the rebuilder keys\n",
+		       (unsigned long long)kr->reproductions.required);
+		print_ids("rebuilder keys", kr->reproductions.rebuilder_keys,
+		          kr->reproductions.n_keys);
+	}
 	if (e) {
 		printf("  signatures by:");
 		for (size_t i = 0; i < e->n_sigs; i++) {
@@ -583,6 +617,8 @@ int cmd_keyring(int argc, char **argv)
 	    {"provenance-repositories", 0, NULL, &o.repos},
 	    {"provenance-refs", 0, NULL, &o.refs},
 	    {"provenance-builders", 0, NULL, &o.builders},
+	    {"reproductions", 0, NULL, &o.reproductions},
+	    {"rebuilder-keys", 0, NULL, &o.rebuilders},
 	    {0},
 	};
 	struct cmd_parse p = {.cmd = CMD, .usage = usage_text, .common = CMD_ROOT, .opts = opts};

@@ -272,26 +272,47 @@ int envelope_add_sig(struct envelope *e, const char *text, size_t len, struct er
 	return rc;
 }
 
-size_t envelope_count(const struct envelope *e, const struct minisign_pubkey *keys, size_t n)
+size_t threshold_count(const struct minisign_pubkey *keys, size_t n,
+                       bool (*signed_by)(const struct minisign_pubkey *key, void *ctx), void *ctx)
 {
-	uint8_t digest[64];
-	struct err err;
 	size_t count = 0;
 
-	if (pae_digest(e, digest, &err) < 0)
-		return 0;
 	for (size_t k = 0; k < n; k++) {
-		bool dup = false, ok = false;
+		bool dup = false;
 
 		for (size_t j = 0; j < k && !dup; j++)
 			dup = !memcmp(keys[j].keyid, keys[k].keyid, MINISIGN_KEYID_BYTES);
-		for (size_t i = 0; i < e->n_sigs && !dup && !ok; i++)
-			ok = !memcmp(e->sigs[i].keyid, keys[k].keyid, MINISIGN_KEYID_BYTES) &&
-			     minisign_verify_digest(&keys[k], e->sigs[i].text, e->sigs[i].len,
-			                            digest, NULL, &err) == 0;
-		count += ok;
+		count += !dup && signed_by(&keys[k], ctx);
 	}
 	return count;
+}
+
+struct pae_sigs {
+	const struct envelope *e;
+	uint8_t digest[64];
+};
+
+static bool minisign_signed(const struct minisign_pubkey *key, void *ctx)
+{
+	const struct pae_sigs *p = ctx;
+	struct err err;
+
+	for (size_t i = 0; i < p->e->n_sigs; i++)
+		if (!memcmp(p->e->sigs[i].keyid, key->keyid, MINISIGN_KEYID_BYTES) &&
+		    minisign_verify_digest(key, p->e->sigs[i].text, p->e->sigs[i].len, p->digest,
+		                           NULL, &err) == 0)
+			return true;
+	return false;
+}
+
+size_t envelope_count(const struct envelope *e, const struct minisign_pubkey *keys, size_t n)
+{
+	struct pae_sigs p = {.e = e};
+	struct err err;
+
+	if (pae_digest(e, p.digest, &err) < 0)
+		return 0;
+	return threshold_count(keys, n, minisign_signed, &p);
 }
 
 static int sig_cmp(const void *a, const void *b)

@@ -18,6 +18,7 @@
 #include "release/base/error.h"
 #include "release/sig/minisign.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,7 +70,14 @@ int envelope_sign(struct envelope *e, const struct minisign_seckey *sk, const ch
  * old one). Checks its form only; envelope_count judges it. */
 int envelope_add_sig(struct envelope *e, const char *text, size_t len, struct err *err);
 
-/* The number of distinct keys of `keys` (n of them) with a valid signature. */
+/* The threshold rule (specs/trust.md "Thresholds"), the one count every threshold uses: the
+ * number of distinct keys of `keys` (n of them; a key id listed twice counts once) for which
+ * `signed_by(key, ctx)` says there is a valid signature. Keys outside the set are never asked. */
+size_t threshold_count(const struct minisign_pubkey *keys, size_t n,
+                       bool (*signed_by)(const struct minisign_pubkey *key, void *ctx), void *ctx);
+
+/* The number of distinct keys of `keys` (n of them) with a valid signature in `e`
+ * (threshold_count over the envelope's minisign signatures). */
 size_t envelope_count(const struct envelope *e, const struct minisign_pubkey *keys, size_t n);
 
 /* The envelope as one line of JSON with "\n", signatures in key-id order; heap. */

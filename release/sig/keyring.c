@@ -131,6 +131,38 @@ static int check_strings(const char *name, const char (*list)[KEYRING_POLICY_LEN
 	return 0;
 }
 
+/* A reproduction vouches for a build only if someone else did it: no rebuilder key signs
+ * releases, none is revoked. */
+static int check_reproductions(const struct keyring *kr, struct err *err)
+{
+	const struct keyring_reproductions *r = &kr->reproductions;
+	char id[17];
+
+	if (r->required > r->n_keys)
+		return fail(err, "reproductions: %llu required of %zu rebuilder keys",
+		            (unsigned long long)r->required, r->n_keys);
+	if (r->n_keys > KEYRING_KEYS_MAX)
+		return fail(err, "reproductions: more than %d rebuilder keys", KEYRING_KEYS_MAX);
+	if (!r->required && r->n_keys)
+		return fail(err, "reproductions: rebuilder keys but no reproduction required");
+	for (size_t i = 0; i < r->n_keys; i++) {
+		const uint8_t *k = r->rebuilder_keys[i].keyid;
+
+		minisign_keyid_hex(k, id);
+		if (has_id(r->rebuilder_keys, i, k))
+			return fail(err, "reproductions: rebuilder key %s listed twice", id);
+		if (is_revoked(kr, k))
+			return fail(err, "key %s is both a rebuilder key and revoked", id);
+		if (has_id(kr->release_keys, kr->n_release, k))
+			return fail(
+			    err,
+			    "key %s is both a release key and a rebuilder key (a reproduction "
+			    "must be independent of the build)",
+			    id);
+	}
+	return 0;
+}
+
 static int check_rules(const struct keyring *kr, struct err *err)
 {
 	char id[17];
@@ -155,7 +187,7 @@ static int check_rules(const struct keyring *kr, struct err *err)
 			minisign_keyid_hex(kr->release_keys[i].keyid, id);
 			return fail(err, "key %s is both a release key and revoked", id);
 		}
-	return 0;
+	return check_reproductions(kr, err);
 }
 
 static void put_keys(struct textbuf *b, const char *name, const struct minisign_pubkey *keys,
@@ -196,6 +228,13 @@ int keyring_payload(const struct keyring *kr, char **out, size_t *len, struct er
 	            true);
 	textbuf_puts(&b, "},");
 	put_keys(&b, "release_keys", kr->release_keys, kr->n_release);
+	if (kr->reproductions.required) {
+		textbuf_puts(&b, "\"reproductions\":{");
+		put_keys(&b, "rebuilder_keys", kr->reproductions.rebuilder_keys,
+		         kr->reproductions.n_keys);
+		textbuf_printf(&b, "\"required\":%llu},",
+		               (unsigned long long)kr->reproductions.required);
+	}
 	textbuf_puts(&b, "\"revoked\":[");
 	for (size_t i = 0; i < kr->n_revoked; i++) {
 		minisign_keyid_hex(revoked[i], id);
@@ -264,9 +303,10 @@ static int hex_id(const char *hex, uint8_t id[MINISIGN_KEYID_BYTES])
 	return 0;
 }
 
-static const char *const fields[] = {"expires",    "keyring_keys", "min_serial",
-                                     "provenance", "release_keys", "revoked",
-                                     "threshold",  "type",         "version"};
+static const char *const fields[] = {"expires",      "keyring_keys", "min_serial", "provenance",
+                                     "release_keys", "revoked",      "threshold",  "type",
+                                     "version",      "reproductions"};
+#define FIELDS_REQUIRED 9 /* all but "reproductions", present only with a policy */
 
 static int get_strings(json_object *o, const char *key, char (*list)[KEYRING_POLICY_LEN + 1],
                        size_t *n, struct err *err)
@@ -289,6 +329,33 @@ static int get_strings(json_object *o, const char *key, char (*list)[KEYRING_POL
 		snprintf(list[i], KEYRING_POLICY_LEN + 1, "%s", json_object_get_string(s));
 	}
 	*n = len;
+	return 0;
+}
+
+static int get_reproductions(json_object *o, struct keyring_reproductions *r, struct err *err)
+{
+	json_object *v;
+	size_t seen = 0;
+
+	if (!json_object_object_get_ex(o, "reproductions", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return fail(err, "keyring: reproductions is not an object");
+	json_object_object_foreach(v, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "rebuilder_keys") && strcmp(key, "required"))
+			return fail(err, "keyring: reproductions: unknown field \"%.64s\"", key);
+		seen++;
+	}
+	if (seen != 2)
+		return fail(err, "keyring: reproductions needs rebuilder_keys and required");
+	if (get_keys(v, "rebuilder_keys", r->rebuilder_keys, &r->n_keys, err) < 0 ||
+	    get_number(v, "required", &r->required, err) < 0)
+		return -1;
+	if (r->required < 1)
+		return fail(err, "keyring: reproductions.required is 0 (no policy: leave the "
+		                 "field out)");
 	return 0;
 }
 
@@ -339,9 +406,9 @@ int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct
 			fail(err, "keyring: unknown field \"%.64s\"", key);
 			goto out;
 		}
-		seen++;
+		seen += i < FIELDS_REQUIRED;
 	}
-	if (seen != sizeof(fields) / sizeof(*fields)) {
+	if (seen != FIELDS_REQUIRED) {
 		fail(err,
 		     "keyring: a field is missing (want all of expires, keyring_keys, "
 		     "min_serial, provenance, release_keys, revoked, threshold, type, version)");
@@ -359,7 +426,8 @@ int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct
 	    get_number(o, "threshold", &kr->threshold, err) < 0 ||
 	    get_keys(o, "keyring_keys", kr->keyring_keys, &kr->n_keyring, err) < 0 ||
 	    get_keys(o, "release_keys", kr->release_keys, &kr->n_release, err) < 0 ||
-	    get_policy(o, &kr->provenance, err) < 0)
+	    get_policy(o, &kr->provenance, err) < 0 ||
+	    get_reproductions(o, &kr->reproductions, err) < 0)
 		goto out;
 	if (kr->version < 1) {
 		fail(err, "keyring: version 0 is the implicit one of a pinned key; start at 1");

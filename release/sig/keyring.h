@@ -43,6 +43,15 @@ struct keyring_policy {
 	size_t n_builder_ids;
 };
 
+/* The reproduction policy (specs/trust.md "Reproduction policy"): `required` distinct keys of
+ * `rebuilder_keys` must each have signed a "reproduced" attestation of a release before it is
+ * installed. required 0: no policy (and no keys); the payload then has no such field. */
+struct keyring_reproductions {
+	struct minisign_pubkey rebuilder_keys[KEYRING_KEYS_MAX];
+	size_t n_keys;
+	uint64_t required; /* 1 to n_keys, or 0 */
+};
+
 struct keyring {
 	uint64_t version;
 	uint64_t min_serial; /* releases with a lower serial are refused */
@@ -55,6 +64,7 @@ struct keyring {
 	uint8_t revoked[KEYRING_REVOKED_MAX][MINISIGN_KEYID_BYTES];
 	size_t n_revoked;
 	struct keyring_policy provenance;
+	struct keyring_reproductions reproductions;
 };
 
 /* Whether the keyring's provenance policy asks for anything. */

@@ -181,31 +181,94 @@ static int keyid_bytes(const char *hex, uint8_t id[MINISIGN_KEYID_BYTES])
 	return 0;
 }
 
-/* At least one signature by a release key of kr verifies over the PAE. */
-static int check_signatures(json_object *env, const uint8_t *pae, size_t pae_len,
-                            const struct keyring *kr, struct err *err)
+void dsse_plain_release(struct dsse_plain *d)
 {
-	json_object *sigs = get(env, "signatures", json_type_array);
-	struct err why = {.msg = "no signature"};
-	size_t n = sigs ? json_object_array_length(sigs) : 0;
+	free(d->payload);
+	free(d->pae);
+	memset(d, 0, sizeof(*d));
+}
 
-	if (!sigs || n == 0 || n > ENVELOPE_SIGS_MAX)
-		return fail(err, "provenance: signatures is not an array of 1 to %d signatures",
-		            ENVELOPE_SIGS_MAX);
-	for (size_t i = 0; i < n; i++) {
+int dsse_plain_parse(const char *line, size_t len, const char *what, struct dsse_plain *d,
+                     struct err *err)
+{
+	json_object *env = NULL, *sigs;
+	const char *type, *p64;
+	int rc = -1;
+
+	memset(d, 0, sizeof(*d));
+	if (json_strict_parse(line, len, what, &env, err) < 0)
+		return -1;
+	json_object_object_foreach(env, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "payload") && strcmp(key, "payloadType") &&
+		    strcmp(key, "signatures")) {
+			fail(err, "%s: unknown field \"%.64s\"", what, key);
+			goto out;
+		}
+	}
+	type = get_s(env, "payloadType");
+	p64 = get_s(env, "payload");
+	if (!type || strcmp(type, PROVENANCE_PAYLOAD_TYPE)) {
+		fail(err, "%s: payloadType is not " PROVENANCE_PAYLOAD_TYPE, what);
+		goto out;
+	}
+	if (!p64 || base64_decode_alloc(p64, strlen(p64), &d->payload, &d->payload_len) < 0) {
+		fail(err, "%s: payload is not base64", what);
+		goto out;
+	}
+	sigs = get(env, "signatures", json_type_array);
+	d->n_sigs = sigs ? json_object_array_length(sigs) : 0;
+	if (!sigs || d->n_sigs == 0 || d->n_sigs > ENVELOPE_SIGS_MAX) {
+		d->n_sigs = 0;
+		fail(err, "%s: signatures is not an array of 1 to %d signatures", what,
+		     ENVELOPE_SIGS_MAX);
+		goto out;
+	}
+	for (size_t i = 0; i < d->n_sigs; i++) {
 		json_object *s = json_object_array_get_idx(sigs, i);
 		const char *sig64 = get_s(s, "sig");
-		uint8_t id[MINISIGN_KEYID_BYTES], sig[MINISIGN_SIG_BYTES];
+
+		d->sigs[i].well_formed = keyid_bytes(get_s(s, "keyid"), d->sigs[i].keyid) == 0 &&
+		                         sig64 &&
+		                         base64_decode_exact(sig64, strlen(sig64), d->sigs[i].sig,
+		                                             sizeof(d->sigs[i].sig)) == 0;
+	}
+	if (dsse_pae(type, d->payload, d->payload_len, &d->pae, &d->pae_len, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	json_object_put(env);
+	return rc;
+}
+
+bool dsse_plain_signed_by(const struct dsse_plain *d, const struct minisign_pubkey *key)
+{
+	struct err err;
+
+	for (size_t i = 0; i < d->n_sigs; i++)
+		if (d->sigs[i].well_formed &&
+		    !memcmp(d->sigs[i].keyid, key->keyid, MINISIGN_KEYID_BYTES) &&
+		    minisign_ed25519_verify(key, d->pae, d->pae_len, d->sigs[i].sig, &err) == 1)
+			return true;
+	return false;
+}
+
+/* At least one signature by a release key of kr verifies over the PAE. */
+static int check_signatures(const struct dsse_plain *d, const struct keyring *kr, struct err *err)
+{
+	struct err why = {.msg = "no signature"};
+
+	for (size_t i = 0; i < d->n_sigs; i++) {
 		struct minisign_pubkey key;
 
-		if (keyid_bytes(get_s(s, "keyid"), id) < 0 || !sig64 ||
-		    base64_decode_exact(sig64, strlen(sig64), sig, sizeof(sig)) < 0) {
+		if (!d->sigs[i].well_formed) {
 			fail(&why, "a signature is not a keyid and a base64 Ed25519 signature");
 			continue;
 		}
-		if (keyring_release_key(kr, id, &key, &why) < 0)
+		if (keyring_release_key(kr, d->sigs[i].keyid, &key, &why) < 0)
 			continue;
-		if (minisign_ed25519_verify(&key, pae, pae_len, sig, &why) == 1)
+		if (dsse_plain_signed_by(d, &key))
 			return 0;
 		fail(&why, "the signature does not match the statement");
 	}
@@ -279,10 +342,8 @@ static int check_statement(json_object *st, const struct keyring *kr, const char
 int provenance_check(const char *text, size_t len, const struct keyring *kr, const char *sha256_hex,
                      struct err *err)
 {
-	json_object *env = NULL, *st = NULL;
-	const char *type, *p64;
-	uint8_t *payload = NULL, *pae = NULL;
-	size_t plen = 0, pae_len = 0;
+	struct dsse_plain d;
+	json_object *st = NULL;
 	int rc = -1;
 
 	if (len > PROVENANCE_FILE_MAX)
@@ -291,38 +352,16 @@ int provenance_check(const char *text, size_t len, const struct keyring *kr, con
 		len--;
 	if (memchr(text, '\n', len))
 		return fail(err, "provenance: more than one envelope (slipway writes one)");
-	if (json_strict_parse(text, len, "provenance", &env, err) < 0)
-		return -1;
-	json_object_object_foreach(env, key, val)
-	{
-		(void)val;
-		if (strcmp(key, "payload") && strcmp(key, "payloadType") &&
-		    strcmp(key, "signatures")) {
-			fail(err, "provenance: unknown field \"%.64s\"", key);
-			goto out;
-		}
-	}
-	type = get_s(env, "payloadType");
-	p64 = get_s(env, "payload");
-	if (!type || strcmp(type, PROVENANCE_PAYLOAD_TYPE)) {
-		fail(err, "provenance: payloadType is not " PROVENANCE_PAYLOAD_TYPE);
+	if (dsse_plain_parse(text, len, "provenance", &d, err) < 0 ||
+	    check_signatures(&d, kr, err) < 0)
 		goto out;
-	}
-	if (!p64 || base64_decode_alloc(p64, strlen(p64), &payload, &plen) < 0) {
-		fail(err, "provenance: payload is not base64");
-		goto out;
-	}
-	if (dsse_pae(type, payload, plen, &pae, &pae_len, err) < 0 ||
-	    check_signatures(env, pae, pae_len, kr, err) < 0)
-		goto out;
-	if (json_strict_parse((const char *)payload, plen, "provenance statement", &st, err) < 0 ||
+	if (json_strict_parse((const char *)d.payload, d.payload_len, "provenance statement", &st,
+	                      err) < 0 ||
 	    check_statement(st, kr, sha256_hex, err) < 0)
 		goto out;
 	rc = 0;
 out:
 	json_object_put(st);
-	json_object_put(env);
-	free(payload);
-	free(pae);
+	dsse_plain_release(&d);
 	return rc;
 }

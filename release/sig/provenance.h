@@ -14,7 +14,9 @@
 #include "release/sig/keyring.h"
 #include "release/sig/minisign.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define PROVENANCE_SUFFIX       ".intoto.jsonl"
 #define PROVENANCE_PAYLOAD_TYPE "application/vnd.in-toto+json"
@@ -39,6 +41,34 @@ struct provenance_facts {
 /* The envelope line (with "\n") for `facts`, signed by `sk`: heap, owned by the caller. */
 int provenance_sign(const struct provenance_facts *facts, const struct minisign_seckey *sk,
                     char **line, size_t *len, struct err *err);
+
+/* A plain DSSE envelope of type PROVENANCE_PAYLOAD_TYPE as read (provenance and reproduced
+ * attestations): one line, strict JSON, exactly payload, payloadType and signatures (1 to
+ * ENVELOPE_SIGS_MAX objects). A signature object that is not a key id and a base64 Ed25519
+ * signature is kept with well_formed false: it counts for nothing, it is no error. */
+struct dsse_plain_sig {
+	uint8_t keyid[MINISIGN_KEYID_BYTES];
+	uint8_t sig[MINISIGN_SIG_BYTES];
+	bool well_formed;
+};
+
+struct dsse_plain {
+	uint8_t *payload; /* decoded (heap) */
+	size_t payload_len;
+	uint8_t *pae; /* PAE(payloadType, payload), what every signature signs (heap) */
+	size_t pae_len;
+	struct dsse_plain_sig sigs[ENVELOPE_SIGS_MAX];
+	size_t n_sigs;
+};
+
+/* Parses one line; `what` begins every error ("provenance: unknown field ..."). Release with
+ * dsse_plain_release (also after a failure). */
+int dsse_plain_parse(const char *line, size_t len, const char *what, struct dsse_plain *d,
+                     struct err *err);
+void dsse_plain_release(struct dsse_plain *d);
+
+/* Whether a signature of d by `key` verifies (Ed25519 over the PAE). */
+bool dsse_plain_signed_by(const struct dsse_plain *d, const struct minisign_pubkey *key);
 
 #define REPRODUCED_SUFFIX    ".reproduced.jsonl"
 #define REPRODUCED_PREDICATE "https://slipway.dev/reproduced/v1"

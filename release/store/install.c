@@ -10,6 +10,7 @@
 #include "release/store/store_crash.h"
 #include "release/store/store_meta.h"
 #include "release/sig/provenance.h"
+#include "release/sig/reproduced.h"
 #include "release/store/trust.h"
 #include "release/store/verified.h"
 #include "release/base/clock.h"
@@ -251,6 +252,40 @@ out:
 	return rc;
 }
 
+/* The keyring's reproduction policy, when it has one, before libarchive reads a byte. */
+static int check_reproductions(struct install_ctx *c, struct err *err)
+{
+	const struct keyring *kr = &c->trust.kr;
+	char sha[65], *path = NULL, *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (!kr->reproductions.required)
+		return 0;
+	if (c->o->reproduced_path)
+		path = strdup(c->o->reproduced_path);
+	else if (asprintf(&path, "%s" REPRODUCED_SUFFIX, c->archive) < 0)
+		path = NULL;
+	if (!path)
+		return fail_oom(err);
+	if (read_file_at(AT_FDCWD, path, REPRODUCED_FILE_MAX, 0, &text, &len, err) < 0) {
+		fail_recast(err, ERR_REFUSED);
+		fail_prefix(err, "keyring version %llu requires %llu reproduction%s",
+		            (unsigned long long)kr->version,
+		            (unsigned long long)kr->reproductions.required,
+		            kr->reproductions.required == 1 ? "" : "s");
+		goto out;
+	}
+	if (verified_sha256(&c->v, sha, err) < 0 ||
+	    reproduced_check(text, len, path, kr, sha, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(text);
+	free(path);
+	return rc;
+}
+
 int store_install(struct store *st, const char *archive, const struct install_opts *o,
                   struct install_result *res, struct err *err)
 {
@@ -264,7 +299,7 @@ int store_install(struct store *st, const char *archive, const struct install_op
 		goto out;
 	res->keyring_version = c.trust.kr.version;
 	if (verified_open(&c.v, archive, o->sig_path, &c.trust.kr, err) < 0 ||
-	    check_provenance(&c, err) < 0)
+	    check_provenance(&c, err) < 0 || check_reproductions(&c, err) < 0)
 		goto out;
 	res->serial = c.v.serial;
 	res->version = strdup(c.v.version);

@@ -2,7 +2,8 @@
  *
  * Order: adopt the newer keyring versions the archive carries (ARCHIVE.keyring,
  * specs/trust.md), so that it is judged by them; open the archive once; verify its minisign
- * signature against the pinned key on that descriptor before libarchive reads a byte; downgrade
+ * signature against the pinned key on that descriptor before libarchive reads a byte, then the
+ * keyring's provenance and reproduction policies (specs/trust.md); downgrade
  * guard from the authenticated trusted comment; hardened extraction into a private staging
  * directory; the manifest must agree with the trusted comment; the signature is checked again over
  * the bytes actually read; the tree made read-only; syncfs; record and state written; rename into
@@ -24,6 +25,7 @@ struct install_opts {
 	const char *sig_path; /* NULL: "<archive>.minisig" */
 	const char *keyring_path;    /* NULL: "<archive>.keyring" when it exists */
 	const char *provenance_path; /* NULL: "<archive>.intoto.jsonl" (when the policy asks) */
+	const char *reproduced_path; /* NULL: "<archive>.reproduced.jsonl" (when the policy asks) */
 	struct extract_limits limits;
 	extract_progress_fn progress; /* NULL: none */
 	void *progress_ctx;

@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct minisign_seckey sk[3];
-static struct minisign_pubkey pk[3];
+static struct minisign_seckey sk[5];
+static struct minisign_pubkey pk[5]; /* 0, 1 keyring; 2 release; 3, 4 rebuilders */
 
 static void keys(void)
 {
 	struct err err;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5; i++) {
 		cr_assert_eq(minisign_keygen(&sk[i], &err), 0, "%s", err.msg);
 		minisign_seckey_public(&sk[i], &pk[i]);
 	}
@@ -189,4 +189,167 @@ Test(keyring, envelope_signs_the_pae_and_round_trips)
 	envelope_release(&e);
 	free(pae);
 	free(line);
+}
+
+/* ring(1, 0) requiring 2 reproductions by keys 3 and 4. */
+static struct keyring ring_repro(void)
+{
+	struct keyring kr = ring(1, 0);
+
+	kr.reproductions.rebuilder_keys[0] = pk[4];
+	kr.reproductions.rebuilder_keys[1] = pk[3];
+	kr.reproductions.n_keys = 2;
+	kr.reproductions.required = 2;
+	return kr;
+}
+
+/* The payload of kr with the first `from` replaced by `to` (heap). */
+static char *edited(const struct keyring *kr, const char *from, const char *to)
+{
+	struct err err;
+	char *p = NULL, *q = NULL, *at;
+	size_t len = 0;
+
+	cr_assert_eq(keyring_payload(kr, &p, &len, &err), 0, "%s", err.msg);
+	at = strstr(p, from);
+	cr_assert(at, "%s not in %s", from, p);
+	cr_assert(asprintf(&q, "%.*s%s%s", (int)(at - p), p, to, at + strlen(from)) > 0);
+	free(p);
+	return q;
+}
+
+static void refused(const char *payload, const char *why)
+{
+	struct keyring back;
+	struct err err;
+
+	cr_assert_eq(keyring_parse((const uint8_t *)payload, strlen(payload), &back, &err), -1,
+	             "accepted: %s", payload);
+	cr_assert(strstr(err.msg, why), "%s (wanted %s)", err.msg, why);
+}
+
+Test(keyring, reproductions_round_trip_in_canonical_form)
+{
+	struct keyring kr = ring_repro(), plain = ring(1, 0), back;
+	struct err err;
+	char *p = NULL, *q, *at;
+	size_t len = 0;
+
+	cr_assert_eq(keyring_payload(&kr, &p, &len, &err), 0, "%s", err.msg);
+	at = strstr(p, "],\"reproductions\":{\"rebuilder_keys\":[\"");
+	cr_assert(at && strstr(at, "],\"required\":2},\"revoked\":["), "%s", p);
+	cr_assert_eq(keyring_parse((uint8_t *)p, len, &back, &err), 0, "%s", err.msg);
+	cr_assert_eq(back.reproductions.required, 2);
+	cr_assert_eq(back.reproductions.n_keys, 2);
+	/* Sorted by key id as printed, whatever order they were given in. */
+	{
+		char x[17], y[17];
+		const struct minisign_pubkey *first;
+
+		minisign_keyid_hex(pk[3].keyid, x);
+		minisign_keyid_hex(pk[4].keyid, y);
+		first = strcmp(x, y) < 0 ? &pk[3] : &pk[4];
+		cr_assert_eq(memcmp(back.reproductions.rebuilder_keys[0].keyid, first->keyid,
+		                    MINISIGN_KEYID_BYTES),
+		             0);
+	}
+	free(p);
+	/* No policy: no field, so every keyring written before the field stays canonical. */
+	cr_assert_eq(keyring_payload(&plain, &p, &len, &err), 0);
+	cr_assert_null(strstr(p, "reproductions"), "%s", p);
+	free(p);
+	/* The keys in the other order: another spelling, refused. */
+	{
+		char a[57], b[57];
+		char *s;
+
+		cr_assert_eq(keyring_payload(&kr, &p, &len, &err), 0);
+		s = strstr(p, "\"rebuilder_keys\":[\"") + strlen("\"rebuilder_keys\":[\"");
+		memcpy(a, s, 56);
+		a[56] = '\0';
+		memcpy(b, s + 59, 56);
+		b[56] = '\0';
+		memcpy(s, b, 56);
+		memcpy(s + 59, a, 56);
+		refused(p, "not in canonical form");
+		free(p);
+	}
+	/* required 0 written out: no policy is spelled by leaving the field out. */
+	q = edited(&kr, "\"required\":2", "\"required\":0");
+	refused(q, "reproductions.required is 0");
+	free(q);
+}
+
+Test(keyring, reproductions_refuses_unknown_duplicate_and_oversized)
+{
+	struct keyring kr = ring_repro(), both = ring_repro();
+	struct err err;
+	char *q, *p = NULL, big[17 * 60 + 32], key[57];
+	size_t len = 0;
+
+	q = edited(&kr, "\"required\":2", "\"required\":2,\"extra\":1");
+	refused(q, "reproductions: unknown field \"extra\"");
+	free(q);
+	q = edited(&kr, "\"required\":2", "\"required\":2,\"required\":1");
+	refused(q, "duplicate key \"required\"");
+	free(q);
+	q = edited(&kr, "\"required\":2", "\"required\":3");
+	refused(q, "3 required of 2 rebuilder keys");
+	free(q);
+	q = edited(&kr, "\"required\":2", "\"required\":9007199254740992");
+	refused(q, "required is not an integer");
+	free(q);
+	/* One key twice, and 17 keys. */
+	cr_assert_eq(keyring_payload(&kr, &p, &len, &err), 0);
+	memcpy(key, strstr(p, "\"rebuilder_keys\":[\"") + strlen("\"rebuilder_keys\":[\""), 56);
+	key[56] = '\0';
+	free(p);
+	snprintf(big, sizeof(big), "\"rebuilder_keys\":[\"%s\",\"%s\"]", key, key);
+	{
+		char *s = NULL;
+		size_t at;
+
+		cr_assert_eq(keyring_payload(&kr, &p, &len, &err), 0);
+		s = strstr(p, "\"rebuilder_keys\":[");
+		at = (size_t)(s - p);
+		cr_assert(
+		    asprintf(&q, "%.*s%s%s", (int)at, p, big, strstr(s, "],\"required\"") + 1) > 0);
+		refused(q, "rebuilder_keys lists a key twice");
+		free(q);
+		len = (size_t)snprintf(big, sizeof(big), "\"rebuilder_keys\":[");
+		for (int i = 0; i < 17; i++)
+			len += (size_t)snprintf(big + len, sizeof(big) - len, "%s\"%s\"",
+			                        i ? "," : "", key);
+		snprintf(big + len, sizeof(big) - len, "]");
+		cr_assert(
+		    asprintf(&q, "%.*s%s%s", (int)at, p, big, strstr(s, "],\"required\"") + 1) > 0);
+		refused(q, "rebuilder_keys has more than 16 keys");
+		free(q);
+		free(p);
+	}
+	/* A rebuilder key that signs releases, or is revoked, vouches for nothing. */
+	both.reproductions.rebuilder_keys[1] = pk[2];
+	cr_assert_eq(keyring_payload(&both, &p, &len, &err), -1);
+	cr_assert(strstr(err.msg, "both a release key and a rebuilder key"), "%s", err.msg);
+	both = ring_repro();
+	memcpy(both.revoked[0], pk[3].keyid, MINISIGN_KEYID_BYTES);
+	both.n_revoked = 1;
+	cr_assert_eq(keyring_payload(&both, &p, &len, &err), -1);
+	cr_assert(strstr(err.msg, "both a rebuilder key and revoked"), "%s", err.msg);
+}
+
+static bool signed_by_all(const struct minisign_pubkey *key, void *ctx)
+{
+	(void)key;
+	(*(int *)ctx)++;
+	return true;
+}
+
+Test(keyring, threshold_count_counts_a_key_once)
+{
+	const struct minisign_pubkey keys[] = {pk[3], pk[3], pk[4]};
+	int asked = 0;
+
+	cr_assert_eq(threshold_count(keys, 3, signed_by_all, &asked), 2);
+	cr_assert_eq(asked, 2, "a listed-twice key is asked once");
 }
