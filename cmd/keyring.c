@@ -49,7 +49,8 @@ static const char usage_text[] =
     "  inspect  print a chain, a proposal, or the keyring a store trusts\n"
     "  adopt    make a store trust the newer versions of a chain, as a deploy does\n"
     "\n"
-    "  KEY is a public key file or a key id (16 hex digits); T is Unix seconds (0: never)\n"
+    "  KEY is a public key file or a key id (up to 16 hex digits, as minisign prints it)\n"
+    "  T is Unix seconds (0: never)\n"
     "  POLICY, the provenance every release must have (ARCHIVE.intoto.jsonl; \"\" clears):\n"
     "    --provenance-repositories URL,...   --provenance-refs PATTERN,... (fnmatch)\n"
     "    --provenance-builders ID,...\n"
@@ -105,12 +106,9 @@ static int key_list(const char *opt, const char *list, bool ids_ok, struct minis
 			goto out;
 		}
 		memset(&keys[*n], 0, sizeof(keys[*n]));
-		if (ids_ok && strlen(t) == 16 && strspn(t, "0123456789ABCDEF") == 16) {
-			uint64_t v = strtoull(t, NULL, 16);
+		bool is_id = ids_ok && minisign_keyid_parse_user(t, keys[*n].keyid) == 0;
 
-			for (int i = 0; i < MINISIGN_KEYID_BYTES; i++)
-				keys[*n].keyid[i] = (uint8_t)(v >> (8 * i));
-		} else if (minisign_pubkey_load(t, &keys[*n], NULL, NULL, err) < 0) {
+		if (!is_id && minisign_pubkey_load(t, &keys[*n], NULL, NULL, err) < 0) {
 			fail_recast(err, ERR_USAGE);
 			goto out;
 		}

@@ -33,19 +33,6 @@ static char *b64_encode(const void *in, size_t n)
 	return out;
 }
 
-static int keyid_parse(const char *hex, uint8_t keyid[MINISIGN_KEYID_BYTES])
-{
-	uint64_t v = 0;
-
-	if (strlen(hex) != 16 || strspn(hex, "0123456789ABCDEF") != 16)
-		return -1;
-	for (int i = 0; i < 16; i++)
-		v = v << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'A' + 10);
-	for (int i = 0; i < MINISIGN_KEYID_BYTES; i++)
-		keyid[i] = (uint8_t)(v >> (8 * i));
-	return 0;
-}
-
 /* Exactly the keys `want` (n of them), each present: the rule of every object here. */
 static int exact_keys(json_object *o, const char *const *want, size_t n, const char *what,
                       struct err *err)
@@ -85,7 +72,7 @@ static int parse_sig(struct envelope *e, json_object *s, const char *what, struc
 	json_object_object_get_ex(s, "keyid", &jk);
 	json_object_object_get_ex(s, "sig", &js);
 	if (!json_object_is_type(jk, json_type_string) ||
-	    keyid_parse(json_object_get_string(jk), keyid) < 0)
+	    minisign_keyid_parse(json_object_get_string(jk), keyid) < 0)
 		return fail(err, "%s: a signature's keyid is not 16 upper-case hex digits", what);
 	if (!json_object_is_type(js, json_type_string) ||
 	    b64_decode(json_object_get_string(js), (size_t)json_object_get_string_len(js), &text,

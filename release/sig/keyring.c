@@ -290,19 +290,6 @@ static int get_keys(json_object *o, const char *key, struct minisign_pubkey *key
 	return 0;
 }
 
-static int hex_id(const char *hex, uint8_t id[MINISIGN_KEYID_BYTES])
-{
-	uint64_t v = 0;
-
-	if (strlen(hex) != 16 || strspn(hex, "0123456789ABCDEF") != 16)
-		return -1;
-	for (int i = 0; i < 16; i++)
-		v = v << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'A' + 10);
-	for (int i = 0; i < MINISIGN_KEYID_BYTES; i++)
-		id[i] = (uint8_t)(v >> (8 * i));
-	return 0;
-}
-
 static const char *const fields[] = {"expires",      "keyring_keys", "min_serial", "provenance",
                                      "release_keys", "revoked",      "threshold",  "type",
                                      "version",      "reproductions"};
@@ -444,7 +431,7 @@ int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct
 		json_object *s = json_object_array_get_idx(v, i);
 
 		if (!json_object_is_type(s, json_type_string) ||
-		    hex_id(json_object_get_string(s), kr->revoked[i]) < 0) {
+		    minisign_keyid_parse(json_object_get_string(s), kr->revoked[i]) < 0) {
 			fail(err, "keyring: revoked[%zu] is not a key id", i);
 			goto out;
 		}

@@ -55,8 +55,15 @@ enum {
 	MINISIGN_ALLOW_LEGACY = 1, /* accept "Ed" signatures (raw file signed) */
 };
 
-/* The key id as minisign prints it: the 8 bytes read as a little-endian u64, "%016llX". */
+/* The key id in slipway's canonical form: the 8 bytes read as a little-endian u64, "%016llX".
+ * (minisign itself prints "%llX", dropping leading zeros.) */
 void minisign_keyid_hex(const uint8_t keyid[MINISIGN_KEYID_BYTES], char out[17]);
+/* The reverse of minisign_keyid_hex, for file formats: exactly 16 upper-case hex digits, or -1. */
+int minisign_keyid_parse(const char *hex, uint8_t keyid[MINISIGN_KEYID_BYTES]);
+/* A key id typed by a user: 1 to 16 hex digits of either case, so that the id minisign
+ * prints (leading zeros dropped, "minisign public key 28EACE222673DB6") is accepted as is.
+ * -1 for anything else (NULL, empty, a sign, a space, 17 digits). */
+int minisign_keyid_parse_user(const char *s, uint8_t keyid[MINISIGN_KEYID_BYTES]);
 
 /* ---- public keys ---- */
 

@@ -69,6 +69,36 @@ void minisign_keyid_hex(const uint8_t keyid[MINISIGN_KEYID_BYTES], char out[17])
 	snprintf(out, 17, "%016llX", (unsigned long long)le64_load(keyid));
 }
 
+static int keyid_from_digits(const char *s, size_t max_len, const char *digits,
+                             uint8_t keyid[MINISIGN_KEYID_BYTES])
+{
+	size_t len = s ? strlen(s) : 0;
+	uint64_t v = 0;
+
+	if (len == 0 || len > max_len || strspn(s, digits) != len)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int c = s[i];
+
+		v = v << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	for (int i = 0; i < MINISIGN_KEYID_BYTES; i++)
+		keyid[i] = (uint8_t)(v >> (8 * i));
+	return 0;
+}
+
+int minisign_keyid_parse(const char *hex, uint8_t keyid[MINISIGN_KEYID_BYTES])
+{
+	if (!hex || strlen(hex) != 16)
+		return -1;
+	return keyid_from_digits(hex, 16, "0123456789ABCDEF", keyid);
+}
+
+int minisign_keyid_parse_user(const char *s, uint8_t keyid[MINISIGN_KEYID_BYTES])
+{
+	return keyid_from_digits(s, 16, "0123456789ABCDEFabcdef", keyid);
+}
+
 /* ---- public keys ---- */
 
 int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out,

@@ -168,19 +168,6 @@ static const char *get_s(json_object *o, const char *key)
 	return v ? json_object_get_string(v) : NULL;
 }
 
-static int keyid_bytes(const char *hex, uint8_t id[MINISIGN_KEYID_BYTES])
-{
-	uint64_t v = 0;
-
-	if (!hex || strlen(hex) != 16 || strspn(hex, "0123456789ABCDEF") != 16)
-		return -1;
-	for (int i = 0; i < 16; i++)
-		v = v << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'A' + 10);
-	for (int i = 0; i < MINISIGN_KEYID_BYTES; i++)
-		id[i] = (uint8_t)(v >> (8 * i));
-	return 0;
-}
-
 void dsse_plain_release(struct dsse_plain *d)
 {
 	free(d->payload);
@@ -229,10 +216,10 @@ int dsse_plain_parse(const char *line, size_t len, const char *what, struct dsse
 		json_object *s = json_object_array_get_idx(sigs, i);
 		const char *sig64 = get_s(s, "sig");
 
-		d->sigs[i].well_formed = keyid_bytes(get_s(s, "keyid"), d->sigs[i].keyid) == 0 &&
-		                         sig64 &&
-		                         base64_decode_exact(sig64, strlen(sig64), d->sigs[i].sig,
-		                                             sizeof(d->sigs[i].sig)) == 0;
+		d->sigs[i].well_formed =
+		    minisign_keyid_parse(get_s(s, "keyid"), d->sigs[i].keyid) == 0 && sig64 &&
+		    base64_decode_exact(sig64, strlen(sig64), d->sigs[i].sig,
+		                        sizeof(d->sigs[i].sig)) == 0;
 	}
 	if (dsse_pae(type, d->payload, d->payload_len, &d->pae, &d->pae_len, err) < 0)
 		goto out;

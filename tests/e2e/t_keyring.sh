@@ -10,7 +10,10 @@ for k in a b c r1 r2; do
 	minisign -G -W -p "$T/$k.pub" -s "$T/$k.key" -c "slipway TEST KEY $k" >/dev/null 2>&1 ||
 		fail "minisign -G $k"
 done
+# id_of KEY: the key id as stock minisign prints it (leading zeros dropped, 1 key in 16);
+# canon_id KEY: slipway's 16-digit form of it.
 id_of() { sed -n 1p "$T/$1.pub" | sed 's/.*public key //'; }
+canon_id() { printf '%016s' "$(id_of "$1")" | tr ' ' 0; }
 
 # rel VERSION SERIAL KEY [CHAIN]: $T/rel-VERSION.tar.zst signed by KEY (stock minisign),
 # carrying CHAIN as its .keyring when given.
@@ -100,16 +103,17 @@ assert_eq "$(current_of "$T/f2")" "releases/5.0" "fresh host at the floor"
 expect_rc 1 "$SLIPWAY" deploy "$T/rel-3.0.tar.zst" --root "$T/f2" --allow-downgrade
 assert_contains "$errout" "below the floor 5"
 
-# ---- version 3 rotates the release key: r2 added, r1 revoked.
+# ---- version 3 rotates the release key: r2 added, r1 revoked, named by the id minisign printed
+# in lower case (the id is a hex number: case and leading zeros do not matter).
 expect_rc 0 "$SLIPWAY" keyring next "$T/chain" -o "$T/p3" --add-release-keys "$T/r2.pub" \
-	--revoke "$(id_of r1)"
+	--revoke "$(id_of r1 | tr A-F a-f)"
 expect_rc 0 "$SLIPWAY" keyring sign "$T/p3" -s "$T/b.key"
 expect_rc 0 "$SLIPWAY" keyring sign "$T/p3" -s "$T/a.key"
 expect_rc 0 "$SLIPWAY" keyring append "$T/chain" --from "$T/p3"
 cp "$T/chain" "$T/chain3"
 expect_rc 0 "$SLIPWAY" keyring inspect "$T/chain3"
 assert_contains "$out" "a valid chain of 3 versions"
-assert_contains "$out" "revoked: $(id_of r1)"
+assert_contains "$out" "revoked: $(canon_id r1)"
 
 # Convergence: hosts at versions 1 and 2 (and the pinned-key host below) meet archives that
 # carry chain 2 or chain 3 in either order; all end at version 3 with the same file.

@@ -78,6 +78,40 @@ Test(minisign, pubkey_parse_reads_keyid_like_minisign)
 	cr_assert_str_eq(hex, "B5692C9FD517C092");
 }
 
+/* The id of the failing CI run: minisign printed 28EACE222673DB6 for 028EACE222673DB6. */
+Test(minisign, keyid_parse_takes_the_canonical_form_and_what_minisign_prints)
+{
+	static const uint8_t want[MINISIGN_KEYID_BYTES] = {0xB6, 0x3D, 0x67, 0x22,
+	                                                   0xE2, 0xAC, 0x8E, 0x02};
+	uint8_t id[MINISIGN_KEYID_BYTES];
+	char hex[17];
+
+	cr_assert_eq(minisign_keyid_parse("028EACE222673DB6", id), 0);
+	cr_assert_arr_eq(id, want, sizeof(want));
+	minisign_keyid_hex(id, hex);
+	cr_assert_str_eq(hex, "028EACE222673DB6");
+	/* the file formats' form is strict: 16 upper-case digits */
+	cr_assert_eq(minisign_keyid_parse("28EACE222673DB6", id), -1);
+	cr_assert_eq(minisign_keyid_parse("028eace222673db6", id), -1);
+	cr_assert_eq(minisign_keyid_parse(NULL, id), -1);
+	/* a user's id: minisign's print, either case, or the canonical form */
+	memset(id, 0, sizeof(id));
+	cr_assert_eq(minisign_keyid_parse_user("28EACE222673DB6", id), 0);
+	cr_assert_arr_eq(id, want, sizeof(want));
+	memset(id, 0, sizeof(id));
+	cr_assert_eq(minisign_keyid_parse_user("028eace222673db6", id), 0);
+	cr_assert_arr_eq(id, want, sizeof(want));
+	cr_assert_eq(minisign_keyid_parse_user("1", id), 0);
+	cr_assert_eq(id[0], 1);
+	cr_assert_eq(id[7], 0);
+	const char *bad[] = {
+	    NULL,   "",      "0028EACE222673DB6", "+28EACE222673DB6", " 28EA", "28EA ", "0x28EA",
+	    "28EG", "r1.pub"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(minisign_keyid_parse_user(bad[i], id), -1, "%s",
+		             bad[i] ? bad[i] : "NULL");
+}
+
 Test(minisign, pubkey_format_round_trips_to_minisign_text)
 {
 	struct minisign_pubkey pk = fixture_pubkey();
