@@ -1,6 +1,7 @@
 /* Renders the effective config as slipway.ini text: what --print-config shows, so nothing
  * that detection decided is hidden. The output parses back to the same config. */
 #include "pack/config.h"
+#include "pack/nextjs.h"
 #include "pack/words.h"
 
 #include <stdbool.h>
@@ -146,9 +147,12 @@ char *config_to_ini(const struct pack_config *cfg)
 		fprintf(f, "; name: from the directory name '%s' (package.json has no \"name\")\n",
 		        cfg->app_raw);
 	fprintf(f, "name = %s\n", cfg->app ? cfg->app : "");
-	if (cfg->build && *cfg->build)
+	if (cfg->build && *cfg->build) {
+		fprintf(f,
+		        "; build environment: NEXT_TELEMETRY_DISABLED=1 SLIPWAY_VERSION=<version> "
+		        "SLIPWAY_SERIAL=<serial> " NEXT_DEPLOYMENT_ID_ENV "=<version>\n");
 		fprintf(f, "build = %s\n", cfg->build);
-	else
+	} else
 		fprintf(f, "; build: none\nbuild =\n");
 	fprintf(f, "\n[bundle]\n");
 	put_words(f, "include", &cfg->include, true);

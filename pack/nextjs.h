@@ -28,6 +28,12 @@
 #define NEXT_CLI        "node_modules/next/dist/bin/next"
 #define NEXT_SERVER     "server.js"
 
+/* Next's skew protection (specs/runtime.md "Skew protection"): a build with this variable set
+ * makes `deploymentId` that value; the client then tags its asset URLs `?dpl=<id>` and its
+ * RSC and Server Action fetches `x-deployment-id: <id>`. pack sets it to the release version
+ * for every build, so each release's pages name their release. */
+#define NEXT_DEPLOYMENT_ID_ENV "NEXT_DEPLOYMENT_ID"
+
 enum next_shape { NEXT_NONE, NEXT_STANDALONE_SHAPE, NEXT_START_SHAPE };
 
 /* The next.config.{js,mjs,ts} Next reads (its own order), into out; "" when none. */

@@ -117,7 +117,7 @@ fixture_mediai() {
 fixture_mediai_built() {
 	local dest=${1:?fixture_mediai_built: DEST missing}
 	fixture_mediai "$dest" || return 1
-	(cd "$dest" && unset APP_RELEASE && SLIPWAY_VERSION=v1 NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
+	(cd "$dest" && unset APP_RELEASE && SLIPWAY_VERSION=v1 NEXT_DEPLOYMENT_ID=v1 NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
 		return 1
 	rm -rf "$dest/.next/cache"
 }
@@ -136,7 +136,7 @@ fixture_mediai_v2_change() {
 fixture_mediai_built_v2() {
 	local dest=${1:?fixture_mediai_built_v2: DEST missing}
 	fixture_mediai "$dest" && fixture_mediai_v2_change "$dest" || return 1
-	(cd "$dest" && unset APP_RELEASE && SLIPWAY_VERSION=v2 NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
+	(cd "$dest" && unset APP_RELEASE && SLIPWAY_VERSION=v2 NEXT_DEPLOYMENT_ID=v2 NEXT_TELEMETRY_DISABLED=1 example_build .) >&2 ||
 		return 1
 	rm -rf "$dest/.next/cache"
 }
@@ -145,12 +145,14 @@ fixture_mediai_built_v2() {
 # makes each distinct build once. A build is keyed by what it reads: the node version, the
 # project's files except node_modules, .next, .git and those Next never reads (slipway.ini,
 # .gitignore, shared-env.example, agent/), and the variables its next.config.js bakes in
-# (APP_RELEASE, SLIPWAY_VERSION, NEXT_PUBLIC_*, NODE_ENV).
+# (APP_RELEASE, SLIPWAY_VERSION, NEXT_PUBLIC_*, NODE_ENV) and NEXT_DEPLOYMENT_ID (pack sets it
+# to the release version: Next stamps it into the client and the server's config).
 _example_build_key() {
 	{
 		node --version
-		printf 'APP_RELEASE=%s\nSLIPWAY_VERSION=%s\nNODE_ENV=%s\n' "${APP_RELEASE-(unset)}" \
-			"${SLIPWAY_VERSION-(unset)}" "${NODE_ENV-(unset)}"
+		printf 'APP_RELEASE=%s\nSLIPWAY_VERSION=%s\nNODE_ENV=%s\nNEXT_DEPLOYMENT_ID=%s\n' \
+			"${APP_RELEASE-(unset)}" "${SLIPWAY_VERSION-(unset)}" "${NODE_ENV-(unset)}" \
+			"${NEXT_DEPLOYMENT_ID-(unset)}"
 		env | grep '^NEXT_PUBLIC_' | LC_ALL=C sort
 		(cd "$1" && find . \( -path ./node_modules -o -path ./.next -o -path ./.git -o -path ./agent \) -prune \
 			-o -type f ! -path ./slipway.ini ! -path ./.gitignore ! -path ./shared-env.example -print0 |

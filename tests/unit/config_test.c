@@ -351,3 +351,22 @@ Test(config, worker_keys_errors)
 	             "health_port is for services without a port");
 	expect_error("[service w]\ncommand = x\nready = http /\n", "needs a port or health_port");
 }
+
+Test(config, print_names_the_build_environment_with_the_deployment_id)
+{
+	struct pack_config cfg;
+	char *text;
+
+	config_init(&cfg);
+	cfg.app = strdup("a");
+	cfg.build = strdup("npm run build");
+	text = config_to_ini(&cfg);
+	cr_assert_not_null(text);
+	cr_assert_not_null(strstr(text, "NEXT_DEPLOYMENT_ID=<version>"), "%s", text);
+	free(text);
+	cfg.build[0] = '\0';
+	text = config_to_ini(&cfg);
+	cr_assert_null(strstr(text, "NEXT_DEPLOYMENT_ID"), "%s", text);
+	free(text);
+	config_release(&cfg);
+}
