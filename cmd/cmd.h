@@ -24,5 +24,6 @@ int cmd_run(int argc, char **argv);
 int cmd_export_oci(int argc, char **argv);
 int cmd_keyring(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 
 #endif

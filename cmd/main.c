@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"verify", cmd_verify, "check an archive's signature against a public key"},
     {"inspect", cmd_inspect, "show an archive's manifest"},
     {"rebuild", cmd_rebuild, "rebuild an archive from its commit and compare byte for byte"},
+    {"publish", cmd_publish, "write the static release channel (archive, signature, signed index)"},
     {"keyring", cmd_keyring, "create, rotate, sign, inspect and adopt the signed keyring"},
     {"init", cmd_init, "create a store and pin its trusted public key"},
     {"install", cmd_install, "verify and unpack an archive into the store"},

@@ -61,8 +61,8 @@ static int comment_from_manifest(const char *archive, char **out)
 		              archive, err.msg);
 		goto out;
 	}
-	if (minisign_trusted_comment(m->app, m->version, m->serial, basename(copy), out, &err) <
-	    0) {
+	if (minisign_trusted_comment(m->app, m->version, m->serial, basename(copy), NULL, out,
+	                             &err) < 0) {
 		fail_prefix(&err, "%s", archive);
 		rc = cmd_error("sign", &err);
 		goto out;

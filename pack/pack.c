@@ -12,6 +12,7 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/manifest/manifest_check.h"
+#include "release/manifest/manifest_digest.h"
 #include "release/sig/minisign.h"
 #include "release/sig/signing_key.h"
 
@@ -170,8 +171,8 @@ static int load_key(struct pipeline *p)
 
 static int build(struct pipeline *p)
 {
-	char version[300], serial[64];
-	char *env[] = {"NEXT_TELEMETRY_DISABLED=1", version, serial, NULL};
+	char version[300], serial[64], deployment[300];
+	char *env[] = {"NEXT_TELEMETRY_DISABLED=1", version, serial, deployment, NULL};
 	int r;
 
 	if (p->rq->no_build || !p->cfg.build || !*p->cfg.build)
@@ -179,6 +180,7 @@ static int build(struct pipeline *p)
 	/* The build may stamp the release it is building (the example app shows it). */
 	snprintf(version, sizeof(version), "SLIPWAY_VERSION=%s", p->res->version);
 	snprintf(serial, sizeof(serial), "SLIPWAY_SERIAL=%llu", (unsigned long long)p->res->serial);
+	snprintf(deployment, sizeof(deployment), NEXT_DEPLOYMENT_ID_ENV "=%s", p->res->version);
 	say(p, "building: %s", p->cfg.build);
 	r = pack_run_command_line(p->project, p->cfg.build, env, p->err);
 	if (r < 0) {
@@ -554,7 +556,7 @@ static int write_outputs(struct pipeline *p)
 	    .progress = p->rq->progress,
 	    .ctx = p->rq->ctx,
 	};
-	char name[512], *comment = NULL;
+	char name[512], mdigest[2 * MANIFEST_DIGEST_BYTES + 1], *comment = NULL;
 	uint8_t digest[TARBALL_HASH_BYTES];
 	struct stat st;
 	int r = -1;
@@ -578,8 +580,11 @@ static int write_outputs(struct pipeline *p)
 	if (p->have_key) {
 		char signame[600];
 
+		/* The manifest's digest too: a host can then trust the manifest with the minisig
+		 * alone, before it has the archive (specs/channel.md). */
+		manifest_digest_hex(p->manifest_json, p->manifest_len, mdigest);
 		if (minisign_trusted_comment(p->cfg.app, p->res->version, p->res->serial, name,
-		                             &comment, p->err) < 0 ||
+		                             mdigest, &comment, p->err) < 0 ||
 		    minisign_sign_digest(digest, &p->key, comment, NULL, &p->sig_text, p->err) <
 		        0) {
 			fail_prefix(p->err, "cannot sign %s", name);

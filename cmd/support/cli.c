@@ -21,6 +21,24 @@ static int operands(struct cmd_parse *p, int argc, char **argv)
 	int n = argc - optind, max = a ? 1 : 0;
 	char what[64];
 
+	/* "archive dir": several operands, each required. */
+	for (const char *s = a && !optional ? strchr(a, ' ') : NULL; s; s = strchr(s + 1, ' '))
+		max++;
+	if (max > 1 && n < max) {
+		const char *w = a;
+
+		for (int i = 0; i < n; i++)
+			w = strchr(w, ' ') + 1;
+		snprintf(what, sizeof(what), "%.*s", (int)strcspn(w, " "), w);
+		p->exit = cmd_usage_error(p->cmd, "no %s given", what);
+		return -1;
+	}
+	if (max > 1 && n > max) {
+		p->exit = cmd_usage_error(p->cmd, "unexpected argument '%s'", argv[optind + max]);
+		return -1;
+	}
+	if (max > 1)
+		return 0;
 	snprintf(what, sizeof(what), "%.*s", a ? (int)strcspn(a + optional, "]") : 0,
 	         a ? a + optional : "");
 	if (n < max && !optional)

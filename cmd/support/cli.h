@@ -57,6 +57,7 @@ struct cmd_parse {
 	unsigned common;               /* CMD_ROOT | CMD_JSON: which common options it takes */
 	const struct cmd_option *opts; /* its own options, {0}-terminated, may be NULL */
 	const char *args;              /* its operands: NULL none, "archive" exactly one,
+	                                  "archive dir" exactly these (words),
 	                                  "[version]" at most one */
 
 	char **operands; /* after cmd_parse: n_operands of them */

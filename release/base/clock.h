@@ -19,4 +19,8 @@ uint64_t clock_deadline_ms(uint64_t now, uint64_t ms);
  * outside the years 0000-9999. */
 bool clock_iso_utc(time_t t, char out[CLOCK_ISO_SIZE]);
 
+/* Parses exactly "YYYY-MM-DDTHH:MM:SSZ" (clock_iso_utc's form, years 1970-9999, a real date
+ * and time) into Unix seconds. False for anything else. */
+bool clock_parse_iso_utc(const char *s, time_t *out);
+
 #endif

@@ -152,6 +152,13 @@ int minisign_sign_file(const char *path, const char *sig_path, const struct mini
 int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
                        int fd, unsigned flags, char **trusted_comment, struct err *err);
 
+/* Only the trusted comment's global signature (line 4) of an "ED" signature by `pk`: what a
+ * host can check with the minisig alone, without the signed file (specs/channel.md). The
+ * file signature is NOT checked: trust nothing but the comment's fields. Messages as
+ * minisign_verify_fd's. */
+int minisign_verify_comment(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                            char **trusted_comment, struct err *err);
+
 /* minisign_verify_fd for a file whose BLAKE2b-512 the caller computed (e.g. while copying
  * it): the same checks and messages; a legacy "Ed" signature is refused (it signs the raw
  * file, which is not at hand). */
@@ -183,10 +190,16 @@ int minisign_ed25519_verify(const struct minisign_pubkey *pk, const uint8_t *msg
 int minisign_comment_get(const char *trusted_comment, const char *key, char **value,
                          struct err *err);
 
-/* Builds slipway's trusted comment "app:<app> version:<version> serial:<serial> file:<file>".
+/* Builds slipway's trusted comment "app:<app> version:<version> serial:<serial> file:<file>",
+ * followed by " manifest:<manifest_sha256>" when that is not NULL (64 lower-case hex digits:
+ * the SHA-256 of the manifest entry's data, specs/channel.md "The chain").
  * Fails if a value is empty or contains whitespace, control characters or ':' in app.
  * Heap string owned by the caller. */
 int minisign_trusted_comment(const char *app, const char *version, uint64_t serial,
-                             const char *file, char **out, struct err *err);
+                             const char *file, const char *manifest_sha256, char **out,
+                             struct err *err);
+
+/* The name of the trusted comment field holding the manifest's SHA-256. */
+#define MINISIGN_MANIFEST_FIELD "manifest"
 
 #endif

@@ -65,14 +65,20 @@ static int check_value(const char *name, const char *v, int allow_colon, struct 
 }
 
 int minisign_trusted_comment(const char *app, const char *version, uint64_t serial,
-                             const char *file, char **out, struct err *err)
+                             const char *file, const char *manifest_sha256, char **out,
+                             struct err *err)
 {
 	*out = NULL;
 	if (check_value("app", app, 0, err) < 0 || check_value("version", version, 0, err) < 0 ||
 	    check_value("file", file, 1, err) < 0)
 		return -1;
-	if (asprintf(out, "app:%s version:%s serial:%" PRIu64 " file:%s", app, version, serial,
-	             file) < 0) {
+	if (manifest_sha256 &&
+	    (strlen(manifest_sha256) != 64 || strspn(manifest_sha256, "0123456789abcdef") != 64))
+		return fail(err, "trusted comment field '" MINISIGN_MANIFEST_FIELD
+		                 "' is not 64 lower-case hex digits");
+	if (asprintf(out, "app:%s version:%s serial:%" PRIu64 " file:%s%s%s", app, version, serial,
+	             file, manifest_sha256 ? " " MINISIGN_MANIFEST_FIELD ":" : "",
+	             manifest_sha256 ? manifest_sha256 : "") < 0) {
 		*out = NULL;
 		return fail_oom(err);
 	}

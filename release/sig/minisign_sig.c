@@ -331,6 +331,8 @@ static int verify_legacy(const struct minisign_pubkey *pk, int fd,
 	return ok;
 }
 
+#define VERIFY_COMMENT_ONLY (1u << 8) /* internal: stop after the global signature */
+
 /* Both verifications of minisign_verify_fd; `fd` is read only for a legacy signature,
  * `digest` (the file's BLAKE2b-512, or NULL: read fd) serves a prehashed one. */
 static int verify(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len, int fd,
@@ -362,7 +364,8 @@ static int verify(const struct minisign_pubkey *pk, const char *sig_text, size_t
 		fail(err, "signature made by another key: key id %s, trusted key id %s", got, want);
 		goto out;
 	}
-	if (legacy && (!(flags & MINISIGN_ALLOW_LEGACY) || fd < 0)) {
+	if (legacy &&
+	    (!(flags & MINISIGN_ALLOW_LEGACY) || fd < 0 || (flags & VERIFY_COMMENT_ONLY))) {
 		fail(err, "legacy signature refused: algorithm Ed signs the raw file; "
 		          "re-sign it, or allow legacy signatures explicitly");
 		goto out;
@@ -380,7 +383,9 @@ static int verify(const struct minisign_pubkey *pk, const char *sig_text, size_t
 		          "the signature is forged");
 		goto out;
 	}
-	if (legacy) {
+	if (flags & VERIFY_COMMENT_ONLY) {
+		ok = 1;
+	} else if (legacy) {
 		ok = verify_legacy(pk, fd, sig.sig, err);
 	} else if (!digest && hash_fd(fd, hash, err) < 0) {
 		ok = -1;
@@ -409,6 +414,12 @@ int minisign_verify_fd(const struct minisign_pubkey *pk, const char *sig_text, s
                        int fd, unsigned flags, char **trusted_comment, struct err *err)
 {
 	return verify(pk, sig_text, sig_len, fd, NULL, flags, trusted_comment, err);
+}
+
+int minisign_verify_comment(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,
+                            char **trusted_comment, struct err *err)
+{
+	return verify(pk, sig_text, sig_len, -1, NULL, VERIFY_COMMENT_ONLY, trusted_comment, err);
 }
 
 int minisign_verify_digest(const struct minisign_pubkey *pk, const char *sig_text, size_t sig_len,

@@ -46,6 +46,7 @@ struct extractor {
 	const void *last_block; /* the last block handed to it */
 	size_t last_block_len;
 	struct manifest *manifest;
+	char manifest_sha256[65];
 	bool *seen;
 	uint64_t entries, bytes;
 	EVP_MD_CTX *sha;
@@ -501,6 +502,20 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, stru
 			            (unsigned long long)x->lim.max_ratio);
 		}
 	}
+	{
+		unsigned char md[32];
+		static const char hex[] = "0123456789abcdef";
+
+		if (!EVP_Digest(json, (size_t)size, md, NULL, EVP_sha256(), NULL)) {
+			free(json);
+			return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
+		}
+		for (size_t i = 0; i < sizeof(md); i++) {
+			x->manifest_sha256[2 * i] = hex[md[i] >> 4];
+			x->manifest_sha256[2 * i + 1] = hex[md[i] & 15];
+		}
+		x->manifest_sha256[64] = '\0';
+	}
 	r = manifest_parse(json, (size_t)size, &x->manifest, err);
 	free(json);
 	if (r < 0)
@@ -522,6 +537,11 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, stru
 		return fail_oom(err);
 	*m = x->manifest;
 	return 0;
+}
+
+const char *extractor_manifest_sha256(const struct extractor *x)
+{
+	return x->manifest_sha256;
 }
 
 /* A descriptor for the directory holding `path` (cached: archives list siblings together). */
@@ -659,9 +679,16 @@ static int write_entry(struct extractor *x, int stagingfd, struct archive_entry 
 		close(fd);
 		return -1;
 	}
-	if (archive_entry_mtime_is_set(e)) {
+	/* The release's build time, not the archive's constant entry mtime: servers derive
+	 * ETags and Last-Modified from size and mtime, so a changed file of the same size must
+	 * not keep the time stamp of the one it replaces. */
+	int64_t when = manifest_build_epoch(x->manifest);
+
+	if (when <= 1 && archive_entry_mtime_is_set(e))
+		when = archive_entry_mtime(e);
+	if (when > 1) {
 		struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
-		                         {.tv_sec = archive_entry_mtime(e), .tv_nsec = 0}};
+		                         {.tv_sec = (time_t)when, .tv_nsec = 0}};
 
 		futimens(fd, ts);
 	}

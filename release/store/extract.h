@@ -78,6 +78,10 @@ void extractor_free(struct extractor *x);
  * the manifest's totals against the limits before anything is written. */
 int extractor_read_manifest(struct extractor *x, const struct manifest **m, struct err *err);
 
+/* The SHA-256 of the manifest entry's data as read (64 hex digits and a NUL), valid after
+ * extractor_read_manifest. */
+const char *extractor_manifest_sha256(const struct extractor *x);
+
 /* Sets how the next extractor_unpack places files (copied; hooks and contexts borrowed). */
 void extractor_set_placement(struct extractor *x, const struct extract_placement *p);
 

@@ -1,5 +1,6 @@
 /* Verifying an archive as install does (specs/store.md "Install"); see verified.h. */
 #include "release/store/verified.h"
+#include "release/store/signed_release.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/manifest/manifest_check.h"
@@ -57,7 +58,7 @@ int verified_hash_file(struct verified_archive *v, struct err *err)
 	return 0;
 }
 
-int verified_sha256(struct verified_archive *v, char hex[65], struct err *err)
+int sha256_fd(int fd, const char *path, char hex[65], struct err *err)
 {
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	unsigned char buf[1 << 16], md[32];
@@ -68,12 +69,12 @@ int verified_sha256(struct verified_archive *v, char hex[65], struct err *err)
 		EVP_MD_CTX_free(h);
 		return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
 	}
-	while ((n = pread(v->fd, buf, sizeof(buf), off)) != 0) {
+	while ((n = pread(fd, buf, sizeof(buf), off)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			EVP_MD_CTX_free(h);
-			return fail_sys(err, "cannot read %s", v->path);
+			return fail_sys(err, "cannot read %s", path);
 		}
 		EVP_DigestUpdate(h, buf, (size_t)n);
 		off += n;
@@ -82,6 +83,47 @@ int verified_sha256(struct verified_archive *v, char hex[65], struct err *err)
 	EVP_MD_CTX_free(h);
 	to_hex(md, sizeof(md), hex);
 	return 0;
+}
+
+int verified_sha256(struct verified_archive *v, char hex[65], struct err *err)
+{
+	return sha256_fd(v->fd, v->path, hex, err);
+}
+
+int archive_head_read(int fd, const char *path, struct archive_head *out, struct err *err)
+{
+	struct extract_limits lim;
+	struct extractor *x = NULL;
+	const struct manifest *m;
+	int rc = -1;
+
+	extract_limits_default(&lim);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return fail_sys(err, "cannot read %s", path);
+	if (extractor_new(fd, &lim, NULL, NULL, &x, err) < 0 ||
+	    extractor_read_manifest(x, &m, err) < 0) {
+		fail_prefix(err, "%s", path);
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out->manifest_sha256, extractor_manifest_sha256(x), 65);
+	out->serial = m->serial;
+	if (!(out->app = strdup(m->app)) || !(out->version = strdup(m->version))) {
+		archive_head_release(out);
+		fail_oom(err);
+		goto out;
+	}
+	rc = 0;
+out:
+	extractor_free(x);
+	return rc;
+}
+
+void archive_head_release(struct archive_head *h)
+{
+	free(h->app);
+	free(h->version);
+	h->app = h->version = NULL;
 }
 
 /* The archive copied into a sealed memfd while it is hashed: every later read (libarchive's
@@ -173,9 +215,6 @@ static int load_signature(struct verified_archive *v, const char *sig_path, stru
 
 static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 {
-	struct err e2;
-	char *serial = NULL;
-
 	uint8_t digest[VERIFIED_HASH_BYTES];
 	struct stat sb;
 	int r;
@@ -196,21 +235,7 @@ static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 		return fail_prefix(err, "%s", v->path);
 	if (minisign_sig_parse(v->sig_text, v->sig_len, &v->sig, err) < 0)
 		return -1;
-	if (minisign_comment_get(v->tc, "app", &v->app, &e2) < 0 ||
-	    minisign_comment_get(v->tc, "version", &v->version, &e2) < 0 ||
-	    minisign_comment_get(v->tc, "serial", &serial, &e2) < 0) {
-		free(serial);
-		return fail(err,
-		            "the signed trusted comment lacks app:, version: or serial: (%s); "
-		            "sign releases with slipway pack or slipway sign -t",
-		            e2.msg);
-	}
-	if (serial_parse(serial, &v->serial, &e2) < 0 || version_check(v->version, &e2) < 0) {
-		free(serial);
-		return fail(err, "the signed trusted comment has an invalid version or serial");
-	}
-	free(serial);
-	return 0;
+	return signed_comment_fields(v->tc, &v->app, &v->version, &v->serial, err);
 }
 
 int verified_open(struct verified_archive *v, const char *path, const char *sig_path,
@@ -240,8 +265,6 @@ int verified_open(struct verified_archive *v, const char *path, const char *sig_
 int verified_read_manifest(struct verified_archive *v, const struct extract_limits *lim,
                            struct err *err)
 {
-	const struct manifest *m;
-
 	if (!v->sealed) {
 		v->stream_hash = EVP_MD_CTX_new();
 		if (!v->stream_hash || !EVP_DigestInit_ex(v->stream_hash, EVP_blake2b512(), NULL))
@@ -251,16 +274,7 @@ int verified_read_manifest(struct verified_archive *v, const struct extract_limi
 	    extractor_read_manifest(v->x, &v->m, err) < 0) {
 		return fail_prefix(err, "%s", v->path);
 	}
-	m = v->m;
-	if (strcmp(m->app, v->app))
-		return fail(err, "the manifest says app %s, the signature says %s", m->app, v->app);
-	if (strcmp(m->version, v->version))
-		return fail(err, "the manifest says version %s, the signature says %s", m->version,
-		            v->version);
-	if (m->serial != v->serial)
-		return fail(err, "the manifest says serial %llu, the signature says %llu",
-		            (unsigned long long)m->serial, (unsigned long long)v->serial);
-	return 0;
+	return signed_manifest_agrees(v->m, v->app, v->version, v->serial, err);
 }
 
 int verified_unpack(struct verified_archive *v, int stagingfd, struct err *err)

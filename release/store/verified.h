@@ -72,6 +72,26 @@ int verified_hash_file(struct verified_archive *v, struct err *err);
  * digest provenance names its subject by (specs/trust.md "Provenance"). */
 int verified_sha256(struct verified_archive *v, char hex[65], struct err *err);
 
+/* The SHA-256 of the whole file open on `fd` (pread from 0, the position untouched), 64 hex
+ * digits; `path` names it in errors. */
+int sha256_fd(int fd, const char *path, char hex[65], struct err *err);
+
+/* What a channel names an archive by (specs/channel.md): its manifest's app, version and
+ * serial, and the SHA-256 of the manifest entry's data (`manifest_sha256`).  */
+struct archive_head {
+	char *app; /* heap */
+	char *version;
+	uint64_t serial;
+	char manifest_sha256[65];
+};
+
+/* Reads the manifest of the archive open on `fd` with the hardened reader and the default
+ * limits (the first entry must be the manifest and parse). Reads from offset 0 (the position
+ * moves). Not a verification: nothing has authenticated these bytes yet. Release with
+ * archive_head_release. */
+int archive_head_read(int fd, const char *path, struct archive_head *out, struct err *err);
+void archive_head_release(struct archive_head *h);
+
 /* Starts the hardened reader with `lim` and reads the manifest, which must say the signed
  * app, version and serial. */
 int verified_read_manifest(struct verified_archive *v, const struct extract_limits *lim,

@@ -57,7 +57,7 @@ def tree_entries(root):
 
 
 def manifest_for(entries, app, version, serial, services=None, required=(), optional=(),
-                 commit=""):
+                 commit="", build_time="2026-11-25T06:00:00Z"):
     files = []
     for e in sorted(entries, key=lambda e: e.path.encode()):
         if e.kind == "file":
@@ -70,7 +70,7 @@ def manifest_for(entries, app, version, serial, services=None, required=(), opti
                           "target": e.target})
     return {
         "format": 1, "app": app, "version": version, "serial": serial, "commit": commit,
-        "dirty": False, "build_time": "2026-11-25T06:00:00Z", "slipway_version": "0.1.0",
+        "dirty": False, "build_time": build_time, "slipway_version": "0.1.0",
         "secrets": {"required": list(required), "optional": list(optional)},
         "services": services or [], "files": files,
     }
@@ -146,11 +146,12 @@ def main():
     ap.add_argument("--required", nargs="*", default=[])
     ap.add_argument("--optional", nargs="*", default=[])
     ap.add_argument("--commit", default="", help="40 lowercase hex digits")
+    ap.add_argument("--build-time", default="2026-11-25T06:00:00Z", help="RFC 3339 UTC")
     ap.add_argument("--sign", metavar="SECKEY")
     a = ap.parse_args()
     entries = tree_entries(a.tree)
     m = manifest_for(entries, a.app, a.version, a.serial, [json.loads(s) for s in a.service],
-                     a.required, a.optional, a.commit)
+                     a.required, a.optional, a.commit, a.build_time)
     members = [Entry(MANIFEST_NAME, "file", manifest_json(m))] + entries
     write_archive(a.out, members, a.compress)
     if a.sign:

@@ -60,8 +60,12 @@ assert_contains "$out" "already active"
 expect_rc 1 "$SLIPWAY" rollback --root "$S"
 assert_contains "$errout" "nothing to roll back to"
 
-release 1.1.0 11
+release 1.1.0 11 --build-time 2026-11-26T07:00:00Z
 expect_rc 0 "$SLIPWAY" deploy "$T/rel-1.1.0.tar.zst" --root "$S"
+# A written file's mtime is its release's build_time, not the archive's constant 1: web
+# servers' ETags are size + mtime, and app/index.txt has the same size in both releases.
+assert_eq "$(stat -c %Y "$S/releases/1.0.0/app/index.txt")" "$(date -d 2026-11-25T06:00:00Z +%s)" "mtime of 1.0.0's file"
+assert_eq "$(stat -c %Y "$S/releases/1.1.0/app/index.txt")" "$(date -d 2026-11-26T07:00:00Z +%s)" "mtime of 1.1.0's changed file"
 assert_contains "$out" "activated 1.1.0 (was 1.0.0)"
 assert_eq "$(cat "$S/current/app/index.txt")" "hello 1.1.0" "content through current"
 release 1.2.0 12

@@ -382,17 +382,17 @@ Test(minisign, trusted_comment_builder_round_trips_and_refuses_spaces)
 	struct err err;
 	char *tc = NULL, *v = NULL;
 
-	cr_assert_eq(
-	    minisign_trusted_comment("mediai", "1.4.0", 42, "mediai-1.4.0.tar.zst", &tc, &err), 0,
-	    "%s", err.msg);
+	cr_assert_eq(minisign_trusted_comment("mediai", "1.4.0", 42, "mediai-1.4.0.tar.zst", NULL,
+	                                      &tc, &err),
+	             0, "%s", err.msg);
 	cr_assert_str_eq(tc, "app:mediai version:1.4.0 serial:42 file:mediai-1.4.0.tar.zst");
 	cr_assert_eq(minisign_comment_get(tc, "app", &v, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(v, "mediai");
 	free(v);
 	free(tc);
-	cr_assert_eq(minisign_trusted_comment("a b", "1", 1, "f", &tc, &err), -1);
-	cr_assert_eq(minisign_trusted_comment("a", "1\n", 1, "f", &tc, &err), -1);
-	cr_assert_eq(minisign_trusted_comment("a", "", 1, "f", &tc, &err), -1);
+	cr_assert_eq(minisign_trusted_comment("a b", "1", 1, "f", NULL, &tc, &err), -1);
+	cr_assert_eq(minisign_trusted_comment("a", "1\n", 1, "f", NULL, &tc, &err), -1);
+	cr_assert_eq(minisign_trusted_comment("a", "", 1, "f", NULL, &tc, &err), -1);
 	cr_assert_null(tc);
 }
 

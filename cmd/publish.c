@@ -1,0 +1,303 @@
+/* slipway publish ARCHIVE DIR: the static release channel (specs/channel.md "The channel"). */
+#include "cmd/cmd.h"
+#include "release/base/clock.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/base/seektable.h"
+#include "release/sig/channel.h"
+#include "release/sig/envelope.h"
+#include "release/sig/keyring.h"
+#include "release/sig/signing_key.h"
+#include "release/store/verified.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CMD              "publish"
+#define DEFAULT_EXPIRY_S (7 * 86400)
+#define EXPIRY_MAX_DAYS  3660
+
+static const char usage_text[] =
+    "usage: slipway publish ARCHIVE DIR [-s SECFILE] [-x SIGFILE] [--expires WHEN] [--json]\n"
+    "\n"
+    "Writes the static release channel into DIR (any static HTTP host serves it; hosts\n"
+    "follow it with `slipway pull URL`): the archive, its signature, its keyring when it\n"
+    "has one, then DIR/index.json, an envelope signed by the release key naming the latest\n"
+    "release, its digests, the index's serial (max(previous + 1, now)) and its expiry.\n"
+    "Every file is written to a temporary name, synced and renamed; the index last.\n"
+    "\n"
+    "  -s, --seckey SECFILE  the release key that signs the index; default\n"
+    "                        $SLIPWAY_SECRET_KEY (a path), else $SLIPWAY_SECRET_KEY_DATA\n"
+    "  -x, --sig SIGFILE     the archive's signature (default: ARCHIVE.minisig)\n"
+    "      --expires WHEN    when hosts stop accepting this index: Nd or Nh from now, or\n"
+    "                        a UTC time YYYY-MM-DDTHH:MM:SSZ (default: 7d)\n"
+    "      --json            print a summary as JSON\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit status: 0 published, 1 refused (an archive that is not a slipway archive, a\n"
+    "previous index of another app or from the future), 2 usage, 3 system error.\n";
+
+/* Nd, Nh (from now) or an RFC 3339 UTC time; -1 after a usage message. */
+static int parse_expires(const char *s, time_t now, time_t *out)
+{
+	uint64_t n;
+	char unit;
+	int used = 0;
+
+	if (clock_parse_iso_utc(s, out)) {
+		if (*out <= now)
+			return cmd_usage_error(CMD, "--expires %s is in the past", s), -1;
+		return 0;
+	}
+	if (sscanf(s, "%llu%c%n", (unsigned long long *)&n, &unit, &used) == 2 &&
+	    (size_t)used == strlen(s) && s[0] >= '0' && s[0] <= '9' && n >= 1 &&
+	    (unit == 'd' || unit == 'h') && n <= (unit == 'd' ? 1 : 24) * EXPIRY_MAX_DAYS) {
+		*out = now + (time_t)n * (unit == 'd' ? 86400 : 3600);
+		return 0;
+	}
+	cmd_usage_error(CMD, "--expires needs Nd, Nh or YYYY-MM-DDTHH:MM:SSZ, not '%s'", s);
+	return -1;
+}
+
+/* The seek table's size from the archive's last bytes; 0 when it has none. */
+static uint64_t seek_table_size(int fd, off_t size)
+{
+	uint8_t footer[SEEKTABLE_FOOTER_BYTES];
+	struct err err;
+	size_t n;
+
+	if (size < (off_t)sizeof(footer) ||
+	    pread(fd, footer, sizeof(footer), size - (off_t)sizeof(footer)) != sizeof(footer) ||
+	    seektable_footer(footer, &n, &err) < 0 || seektable_size(n) >= (uint64_t)size)
+		return 0;
+	return seektable_size(n);
+}
+
+/* The previous index's serial (0 without one). Its signature is not judged: the publisher
+ * replaces it, and hosts judge the new one. */
+static int previous_serial(int dirfd, const char *dir, const char *app, uint64_t *serial)
+{
+	struct channel_index prev;
+	struct envelope e = {0};
+	struct err err;
+	char *text = NULL;
+	size_t len;
+	int rc = EXIT_OK;
+
+	*serial = 0;
+	if (read_file_at(dirfd, CHANNEL_INDEX, CHANNEL_INDEX_MAX, 1, &text, &len, &err) < 0) {
+		if (err.kind == ERR_SYSTEM && errno == ENOENT)
+			return EXIT_OK;
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s/%s: %s", dir, CHANNEL_INDEX, err.msg);
+	}
+	if (len && text[len - 1] == '\n')
+		len--;
+	if (envelope_parse(text, len, "channel index", &e, &err) < 0 ||
+	    channel_parse(e.payload, e.payload_len, &prev, &err) < 0)
+		rc = cmd_fail(CMD, EXIT_NO, "%s/%s: %s (remove it to start the channel anew)", dir,
+		              CHANNEL_INDEX, err.msg);
+	else if (strcmp(prev.app, app))
+		rc = cmd_fail(CMD, EXIT_NO, "%s/%s is the channel of app %s, not %s", dir,
+		              CHANNEL_INDEX, prev.app, app);
+	else
+		*serial = prev.serial;
+	envelope_release(&e);
+	free(text);
+	return rc;
+}
+
+/* Copies the small file at `path` (at most `max` bytes) into dirfd as `name`. With
+ * `optional`, a missing file is no error (*copied false). */
+static int copy_small(const char *path, int dirfd, const char *name, size_t max, bool optional,
+                      bool *copied)
+{
+	struct err err;
+	char *text = NULL;
+	size_t len;
+
+	*copied = false;
+	if (read_file_at(AT_FDCWD, path, max, 0, &text, &len, &err) < 0) {
+		if (optional && err.kind == ERR_SYSTEM && errno == ENOENT)
+			return EXIT_OK;
+		return cmd_error(CMD, &err);
+	}
+	if (write_file_atomic(dirfd, name, text, len, 0644, 0, &err) < 0) {
+		free(text);
+		return cmd_error(CMD, &err);
+	}
+	free(text);
+	*copied = true;
+	return EXIT_OK;
+}
+
+struct publish {
+	const char *archive, *dir, *sig, *sec;
+	time_t now, expires;
+	int fd, dirfd;
+	struct stat st;
+	struct archive_head head;
+	struct channel_index ci;
+	char name[CHANNEL_NAME_MAX + 1 + 32];
+	bool keyring;
+};
+
+static int write_archive(struct publish *p)
+{
+	char path[4096 + CHANNEL_NAME_MAX + 32];
+	struct err err;
+	void *map;
+	bool copied;
+	int rc;
+
+	map = p->st.st_size ? mmap(NULL, (size_t)p->st.st_size, PROT_READ, MAP_PRIVATE, p->fd, 0)
+	                    : NULL;
+	if (map == MAP_FAILED)
+		return cmd_fail(CMD, EXIT_FAIL, "cannot map %s: %s", p->archive, strerror(errno));
+	rc = write_file_atomic(p->dirfd, p->ci.latest.archive, map, (size_t)p->st.st_size, 0644, 0,
+	                       &err);
+	munmap(map, (size_t)p->st.st_size);
+	if (rc < 0)
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", p->dir, err.msg);
+	snprintf(path, sizeof(path), "%s.minisig", p->archive);
+	snprintf(p->name, sizeof(p->name), "%s.minisig", p->ci.latest.archive);
+	rc = copy_small(p->sig ? p->sig : path, p->dirfd, p->name, MINISIGN_SIGFILE_MAX, false,
+	                &copied);
+	if (rc != EXIT_OK)
+		return rc;
+	snprintf(path, sizeof(path), "%s" KEYRING_SUFFIX, p->archive);
+	snprintf(p->name, sizeof(p->name), "%s" KEYRING_SUFFIX, p->ci.latest.archive);
+	rc = copy_small(path, p->dirfd, p->name, KEYRING_FILE_MAX, true, &p->keyring);
+	return rc;
+}
+
+static int write_index(struct publish *p)
+{
+	struct minisign_seckey sk;
+	struct envelope e = {0};
+	struct err err;
+	char tc[64], *payload = NULL, *line = NULL;
+	size_t len, line_len;
+	int rc = EXIT_OK;
+
+	if (channel_payload(&p->ci, &payload, &len, &err) < 0)
+		return cmd_error(CMD, &err);
+	if (envelope_init(&e, CHANNEL_TYPE, payload, len, &err) < 0) {
+		free(payload);
+		return cmd_error(CMD, &err);
+	}
+	free(payload);
+	if (signing_key_load(p->sec, &sk, &err) < 0) {
+		envelope_release(&e);
+		return cmd_error(CMD, &err);
+	}
+	snprintf(tc, sizeof(tc), "slipway channel serial:%llu", (unsigned long long)p->ci.serial);
+	if (envelope_sign(&e, &sk, tc, NULL, &err) < 0 ||
+	    envelope_format(&e, &line, &line_len, &err) < 0 ||
+	    write_file_atomic(p->dirfd, CHANNEL_INDEX, line, line_len, 0644, 0, &err) < 0)
+		rc = cmd_error(CMD, &err);
+	minisign_seckey_wipe(&sk);
+	free(line);
+	envelope_release(&e);
+	return rc;
+}
+
+static int publish(struct publish *p)
+{
+	struct channel_latest *l = &p->ci.latest;
+	struct err err;
+	uint64_t prev;
+	int rc;
+
+	p->fd = open_regular_at(AT_FDCWD, p->archive, 0, &p->st, &err);
+	if (p->fd < 0)
+		return cmd_error(CMD, &err);
+	p->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->dirfd < 0)
+		return cmd_fail(CMD, EXIT_FAIL, "cannot open %s: %s", p->dir, strerror(errno));
+	if (archive_head_read(p->fd, p->archive, &p->head, &err) < 0)
+		return cmd_fail(CMD, EXIT_NO, "%s is not a slipway archive: %s", p->archive,
+		                err.msg);
+	if ((rc = previous_serial(p->dirfd, p->dir, p->head.app, &prev)) != EXIT_OK)
+		return rc;
+	if (prev >= KEYRING_NUMBER_MAX)
+		return cmd_fail(CMD, EXIT_NO, "%s/%s: serial %llu cannot grow", p->dir,
+		                CHANNEL_INDEX, (unsigned long long)prev);
+	snprintf(p->ci.app, sizeof(p->ci.app), "%s", p->head.app);
+	p->ci.serial = prev + 1 > (uint64_t)p->now ? prev + 1 : (uint64_t)p->now;
+	p->ci.expires = p->expires;
+	snprintf(l->version, sizeof(l->version), "%s", p->head.version);
+	l->serial = p->head.serial;
+	if (snprintf(l->archive, sizeof(l->archive), "%s-%s.tar.zst", p->head.app,
+	             p->head.version) >= (int)sizeof(l->archive))
+		return cmd_fail(CMD, EXIT_NO, "%s-%s.tar.zst: name longer than %d bytes",
+		                p->head.app, p->head.version, CHANNEL_NAME_MAX);
+	l->size = (uint64_t)p->st.st_size;
+	memcpy(l->manifest_sha256, p->head.manifest_sha256, 65);
+	l->seek_table_size = seek_table_size(p->fd, p->st.st_size);
+	if (sha256_fd(p->fd, p->archive, l->sha256, &err) < 0)
+		return cmd_error(CMD, &err);
+	if ((rc = write_archive(p)) != EXIT_OK)
+		return rc;
+	return write_index(p);
+}
+
+int cmd_publish(int argc, char **argv)
+{
+	const char *expires = NULL;
+	struct publish p = {.fd = -1, .dirfd = -1};
+	const struct cmd_option opts[] = {
+	    {"seckey", 's', NULL, &p.sec},
+	    {"sig", 'x', NULL, &p.sig},
+	    {"expires", 0, NULL, &expires},
+	    {0},
+	};
+	struct cmd_parse cp = {.cmd = CMD,
+	                       .usage = usage_text,
+	                       .common = CMD_JSON,
+	                       .opts = opts,
+	                       .args = "archive dir"};
+	char when[CLOCK_ISO_SIZE];
+	int rc;
+
+	if (cmd_parse(&cp, argc, argv) < 0)
+		return cp.exit;
+	p.archive = cp.operands[0];
+	p.dir = cp.operands[1];
+	p.now = time(NULL);
+	p.expires = p.now + DEFAULT_EXPIRY_S;
+	if (expires && parse_expires(expires, p.now, &p.expires) < 0)
+		return EXIT_USAGE;
+	if (!signing_key_source(p.sec))
+		return cmd_usage_error(CMD, "no secret key: pass -s SECFILE or set "
+		                            "SLIPWAY_SECRET_KEY or SLIPWAY_SECRET_KEY_DATA");
+	rc = publish(&p);
+	if (rc == EXIT_OK) {
+		clock_iso_utc(p.ci.expires, when);
+		if (cp.json)
+			printf(
+			    "{\"app\":\"%s\",\"version\":\"%s\",\"serial\":%llu,\"expires\":\"%s\","
+			    "\"archive\":\"%s\",\"size\":%llu,\"sha256\":\"%s\","
+			    "\"manifest_sha256\":\"%s\",\"keyring\":%s}\n",
+			    p.ci.app, p.ci.latest.version, (unsigned long long)p.ci.serial, when,
+			    p.ci.latest.archive, (unsigned long long)p.ci.latest.size,
+			    p.ci.latest.sha256, p.ci.latest.manifest_sha256,
+			    p.keyring ? "true" : "false");
+		else
+			printf("published %s %s to %s/%s (index serial %llu, expires %s)\n",
+			       p.ci.app, p.ci.latest.version, p.dir, CHANNEL_INDEX,
+			       (unsigned long long)p.ci.serial, when);
+	}
+	archive_head_release(&p.head);
+	if (p.fd >= 0)
+		close(p.fd);
+	if (p.dirfd >= 0)
+		close(p.dirfd);
+	return rc;
+}

@@ -1,0 +1,223 @@
+#include "release/sig/channel.h"
+
+#include "release/base/clock.h"
+#include "release/base/json_strict.h"
+#include "release/base/textbuf.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const top_fields[] = {"app", "expires", "latest", "serial"};
+static const char *const latest_fields[] = {
+    "archive", "manifest_sha256", "seek_table_size", "serial", "sha256", "size", "version"};
+
+/* Letters, digits and ._+~- : no escape in JSON, nothing a path or a shell reads. */
+static bool safe_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > CHANNEL_NAME_MAX)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._+~-", *p)))
+			return false;
+	return true;
+}
+
+static bool hex64(const char *s)
+{
+	if (strlen(s) != 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+static int check(const struct channel_index *ci, struct err *err)
+{
+	const struct channel_latest *l = &ci->latest;
+
+	if (!safe_name(ci->app))
+		return fail(err, "channel index: app is not 1 to %d of [A-Za-z0-9._+~-]",
+		            CHANNEL_NAME_MAX);
+	if (!safe_name(l->version))
+		return fail(err, "channel index: latest.version is not 1 to %d of [A-Za-z0-9._+~-]",
+		            CHANNEL_NAME_MAX);
+	if (!safe_name(l->archive) || l->archive[0] == '.')
+		return fail(err,
+		            "channel index: latest.archive is not one file name of [A-Za-z0-9._+~-]"
+		            " (not starting with a dot)");
+	if (!hex64(l->sha256) || !hex64(l->manifest_sha256))
+		return fail(err, "channel index: a digest is not 64 lowercase hex digits");
+	if (ci->serial > KEYRING_NUMBER_MAX || l->serial > KEYRING_NUMBER_MAX ||
+	    l->size > KEYRING_NUMBER_MAX || l->seek_table_size > KEYRING_NUMBER_MAX)
+		return fail(err, "channel index: a number is above %llu", KEYRING_NUMBER_MAX);
+	if (l->seek_table_size >= l->size)
+		return fail(err, "channel index: latest.seek_table_size is not below latest.size");
+	return 0;
+}
+
+int channel_payload(const struct channel_index *ci, char **out, size_t *len, struct err *err)
+{
+	const struct channel_latest *l = &ci->latest;
+	char expires[CLOCK_ISO_SIZE];
+	struct textbuf b = {0};
+
+	*out = NULL;
+	if (check(ci, err) < 0)
+		return -1;
+	if (!clock_iso_utc(ci->expires, expires) || ci->expires < 0)
+		return fail(err, "channel index: expiry outside the years 1970-9999");
+	textbuf_printf(&b,
+	               "{\"app\":\"%s\",\"expires\":\"%s\",\"latest\":{\"archive\":\"%s\","
+	               "\"manifest_sha256\":\"%s\",\"seek_table_size\":%llu,\"serial\":%llu,"
+	               "\"sha256\":\"%s\",\"size\":%llu,\"version\":\"%s\"},\"serial\":%llu}",
+	               ci->app, expires, l->archive, l->manifest_sha256,
+	               (unsigned long long)l->seek_table_size, (unsigned long long)l->serial,
+	               l->sha256, (unsigned long long)l->size, l->version,
+	               (unsigned long long)ci->serial);
+	if (b.oom) {
+		free(b.p);
+		return fail_oom(err);
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
+
+static int exact_fields(json_object *o, const char *what, const char *const *fields, size_t n,
+                        struct err *err)
+{
+	size_t seen = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return fail(err, "channel index: %s is not an object", what);
+	json_object_object_foreach(o, key, val)
+	{
+		size_t i;
+
+		(void)val;
+		for (i = 0; i < n && strcmp(key, fields[i]); i++)
+			;
+		if (i == n)
+			return fail(err, "channel index: unknown field \"%.64s\" in %s", key, what);
+		seen++;
+	}
+	if (seen != n)
+		return fail(err, "channel index: a field of %s is missing", what);
+	return 0;
+}
+
+static int get_number(json_object *o, const char *key, uint64_t *out, struct err *err)
+{
+	json_object *v;
+
+	json_object_object_get_ex(o, key, &v);
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+	    (uint64_t)json_object_get_int64(v) > KEYRING_NUMBER_MAX)
+		return fail(err, "channel index: %s is not an integer from 0 to %llu", key,
+		            KEYRING_NUMBER_MAX);
+	*out = (uint64_t)json_object_get_int64(v);
+	return 0;
+}
+
+static int get_string(json_object *o, const char *key, char *out, size_t size, struct err *err)
+{
+	json_object *v;
+
+	json_object_object_get_ex(o, key, &v);
+	if (!json_object_is_type(v, json_type_string) ||
+	    (size_t)json_object_get_string_len(v) >= size)
+		return fail(err, "channel index: %s is not a string of at most %zu bytes", key,
+		            size - 1);
+	memcpy(out, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
+	return 0;
+}
+
+int channel_parse(const uint8_t *payload, size_t len, struct channel_index *ci, struct err *err)
+{
+	struct channel_latest *l = &ci->latest;
+	json_object *o = NULL, *lo;
+	char expires[CLOCK_ISO_SIZE + 1], *canon = NULL;
+	size_t canon_len = 0;
+	int rc = -1;
+
+	memset(ci, 0, sizeof(*ci));
+	if (json_strict_parse((const char *)payload, len, "channel index", &o, err) < 0)
+		return -1;
+	if (exact_fields(o, "the index", top_fields, sizeof(top_fields) / sizeof(*top_fields),
+	                 err) < 0)
+		goto out;
+	json_object_object_get_ex(o, "latest", &lo);
+	if (exact_fields(lo, "latest", latest_fields,
+	                 sizeof(latest_fields) / sizeof(*latest_fields), err) < 0)
+		goto out;
+	if (get_string(o, "app", ci->app, sizeof(ci->app), err) < 0 ||
+	    get_number(o, "serial", &ci->serial, err) < 0 ||
+	    get_string(o, "expires", expires, sizeof(expires), err) < 0 ||
+	    get_string(lo, "version", l->version, sizeof(l->version), err) < 0 ||
+	    get_number(lo, "serial", &l->serial, err) < 0 ||
+	    get_string(lo, "archive", l->archive, sizeof(l->archive), err) < 0 ||
+	    get_number(lo, "size", &l->size, err) < 0 ||
+	    get_string(lo, "sha256", l->sha256, sizeof(l->sha256), err) < 0 ||
+	    get_string(lo, "manifest_sha256", l->manifest_sha256, sizeof(l->manifest_sha256), err) <
+	        0 ||
+	    get_number(lo, "seek_table_size", &l->seek_table_size, err) < 0)
+		goto out;
+	if (!clock_parse_iso_utc(expires, &ci->expires)) {
+		fail(err, "channel index: expires is not a UTC time YYYY-MM-DDTHH:MM:SSZ");
+		goto out;
+	}
+	if (channel_payload(ci, &canon, &canon_len, err) < 0)
+		goto out;
+	if (canon_len != len || memcmp(canon, payload, len)) {
+		fail(err, "channel index: not in canonical form (specs/trust.md)");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(canon);
+	json_object_put(o);
+	return rc;
+}
+
+int channel_verify(const char *text, size_t len, const struct keyring *kr, time_t now,
+                   struct channel_index *ci, struct err *err)
+{
+	struct envelope e = {0};
+	char when[CLOCK_ISO_SIZE];
+	int rc = -1;
+
+	if (len > CHANNEL_INDEX_MAX)
+		return fail(err, "channel index: larger than %d bytes", CHANNEL_INDEX_MAX);
+	if (len && text[len - 1] == '\n')
+		len--;
+	if (envelope_parse(text, len, "channel index", &e, err) < 0)
+		goto out;
+	if (strcmp(e.type, CHANNEL_TYPE)) {
+		fail(err, "channel index: payloadType is not " CHANNEL_TYPE);
+		goto out;
+	}
+	if (envelope_count(&e, kr->release_keys, kr->n_release) < 1) {
+		fail(err,
+		     "channel index: not signed by a release key the host trusts (keyring "
+		     "version %llu)",
+		     (unsigned long long)kr->version);
+		goto out;
+	}
+	if (channel_parse(e.payload, e.payload_len, ci, err) < 0)
+		goto out;
+	if (now >= ci->expires) {
+		clock_iso_utc(ci->expires, when);
+		fail(err, "channel index: expired at %s (serial %llu)", when,
+		     (unsigned long long)ci->serial);
+		goto out;
+	}
+	rc = 0;
+out:
+	envelope_release(&e);
+	return rc;
+}

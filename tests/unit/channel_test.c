@@ -1,0 +1,196 @@
+/* The channel index (specs/channel.md): canonical payload, strict parse, bounds, and the
+ * host's verdict (signed by a release key, not expired). Keys are generated per test: TEST
+ * KEYS ONLY. */
+#include <criterion/criterion.h>
+
+#include "release/base/clock.h"
+#include "release/sig/channel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct minisign_seckey sk[2];
+static struct minisign_pubkey pk[2]; /* 0 the release key, 1 an outsider */
+
+static void keys(void)
+{
+	struct err err;
+
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(minisign_keygen(&sk[i], &err), 0, "%s", err.msg);
+		minisign_seckey_public(&sk[i], &pk[i]);
+	}
+}
+
+TestSuite(channel, .init = keys);
+
+#define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HEX_B "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static struct channel_index sample(void)
+{
+	struct channel_index ci = {.serial = 1796480116, .expires = 1797000000};
+
+	strcpy(ci.app, "mediai");
+	strcpy(ci.latest.version, "1.4.0+g1a2b3c4");
+	ci.latest.serial = 42;
+	strcpy(ci.latest.archive, "mediai-1.4.0+g1a2b3c4.tar.zst");
+	ci.latest.size = 123456;
+	strcpy(ci.latest.sha256, HEX_A);
+	strcpy(ci.latest.manifest_sha256, HEX_B);
+	ci.latest.seek_table_size = 1234;
+	return ci;
+}
+
+static char *payload_of(const struct channel_index *ci)
+{
+	struct err err;
+	char *p;
+	size_t len;
+
+	cr_assert_eq(channel_payload(ci, &p, &len, &err), 0, "%s", err.msg);
+	cr_assert_eq(strlen(p), len);
+	return p;
+}
+
+static int parse_text(const char *text, struct channel_index *out, struct err *err)
+{
+	return channel_parse((const uint8_t *)text, strlen(text), out, err);
+}
+
+Test(channel, payload_is_canonical_sorted_and_round_trips)
+{
+	struct channel_index ci = sample(), back;
+	struct err err;
+	char *p = payload_of(&ci);
+
+	cr_assert_str_eq(
+	    p, "{\"app\":\"mediai\",\"expires\":\"2026-12-11T14:40:00Z\",\"latest\":{\"archive\":"
+	       "\"mediai-1.4.0+g1a2b3c4.tar.zst\",\"manifest_sha256\":\"" HEX_B
+	       "\",\"seek_table_size\":1234,\"serial\":42,\"sha256\":\"" HEX_A
+	       "\",\"size\":123456,\"version\":\"1.4.0+g1a2b3c4\"},\"serial\":1796480116}");
+	cr_assert_eq(parse_text(p, &back, &err), 0, "%s", err.msg);
+	cr_assert_eq(memcmp(&back, &ci, sizeof(ci)), 0);
+	free(p);
+}
+
+/* Replaces the first `from` in the canonical payload with `to` and parses. */
+static void refused(const char *from, const char *to, const char *why)
+{
+	struct channel_index ci = sample(), back;
+	struct err err;
+	char *p = payload_of(&ci), buf[4096], *at = strstr(p, from);
+
+	cr_assert_not_null(at, "%s not in %s", from, p);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - p), p, to, at + strlen(from));
+	cr_assert_eq(parse_text(buf, &back, &err), -1, "accepted: %s", buf);
+	cr_assert_eq(err.kind, ERR_REFUSED);
+	cr_assert(strstr(err.msg, why), "message '%s' lacks '%s'", err.msg, why);
+	free(p);
+}
+
+Test(channel, parse_refuses_unknown_missing_and_mistyped_fields)
+{
+	refused("{\"app\"", "{\"zzz\":1,\"app\"", "unknown field \"zzz\"");
+	refused("\"serial\":42,", "", "a field of latest is missing");
+	refused("\"size\":123456", "\"size\":\"123456\"", "size is not an integer");
+	refused("\"serial\":1796480116", "\"serial\":-1", "serial is not an integer");
+	refused("\"serial\":1796480116", "\"serial\":9007199254740992", "serial is not an integer");
+	refused("\"latest\":{", "\"latest\":[],\"x\":{", "unknown field");
+}
+
+Test(channel, parse_refuses_what_is_not_canonical)
+{
+	refused("{\"app\":\"mediai\",", "{ \"app\":\"mediai\",", "canonical");
+	refused("\"serial\":42", "\"serial\":42.0", "serial is not an integer");
+	refused("\"app\":\"mediai\"", "\"app\":\"medi\\u0061i\"", "canonical");
+	refused("2026-12-11T14:40:00Z", "2026-12-11T14:40:00+00:00", "expires is not");
+	refused("2026-12-11T14:40:00Z", "2026-02-30T14:40:00Z", "expires is not a UTC time");
+}
+
+Test(channel, parse_refuses_unsafe_names_and_bad_digests)
+{
+	refused("mediai-1.4.0+g1a2b3c4.tar.zst", "../x.tar.zst", "latest.archive");
+	refused("mediai-1.4.0+g1a2b3c4.tar.zst", ".hidden", "latest.archive");
+	refused("\"app\":\"mediai\"", "\"app\":\"a b\"", "app is not");
+	refused("\"app\":\"mediai\"", "\"app\":\"\"", "app is not");
+	refused(HEX_A, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	        "digest");
+	refused(HEX_B, "0123", "digest");
+	refused("\"seek_table_size\":1234", "\"seek_table_size\":123456", "seek_table_size");
+}
+
+Test(channel, payload_refuses_a_name_over_the_bound)
+{
+	struct channel_index ci = sample();
+	struct err err;
+	char *p = NULL;
+	size_t len;
+
+	memset(ci.latest.version, 'v', CHANNEL_NAME_MAX);
+	ci.latest.version[CHANNEL_NAME_MAX] = '\0';
+	cr_assert_eq(channel_payload(&ci, &p, &len, &err), 0, "%s", err.msg);
+	free(p);
+	refused("\"version\":\"1.4.0+g1a2b3c4\"",
+	        "\"version\":\""
+	        "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"
+	        "vvvvvv"
+	        "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\"",
+	        "version");
+}
+
+/* The envelope line signed by key `k`, of `type`. */
+static char *signed_line(const struct channel_index *ci, int k, const char *type)
+{
+	struct envelope e = {0};
+	struct err err;
+	char *p = payload_of(ci), *line;
+	size_t len;
+
+	cr_assert_eq(envelope_init(&e, type, p, strlen(p), &err), 0, "%s", err.msg);
+	cr_assert_eq(envelope_sign(&e, &sk[k], "slipway channel TEST", NULL, &err), 0, "%s",
+	             err.msg);
+	cr_assert_eq(envelope_format(&e, &line, &len, &err), 0, "%s", err.msg);
+	envelope_release(&e);
+	free(p);
+	return line;
+}
+
+Test(channel, verify_needs_a_release_key_the_type_and_time)
+{
+	struct channel_index ci = sample(), out;
+	struct keyring kr;
+	struct err err;
+	char *good = signed_line(&ci, 0, CHANNEL_TYPE),
+	     *outsider = signed_line(&ci, 1, CHANNEL_TYPE),
+	     *keyring_type = signed_line(&ci, 0, KEYRING_TYPE);
+
+	keyring_implicit(&pk[0], &kr);
+	cr_assert_eq(channel_verify(good, strlen(good), &kr, ci.expires - 1, &out, &err), 0, "%s",
+	             err.msg);
+	cr_assert_eq(out.serial, ci.serial);
+	cr_assert_eq(channel_verify(good, strlen(good), &kr, ci.expires, &out, &err), -1);
+	cr_assert(strstr(err.msg, "expired at 2026-12-11T14:40:00Z"), "%s", err.msg);
+	cr_assert_eq(channel_verify(outsider, strlen(outsider), &kr, 0, &out, &err), -1);
+	cr_assert(strstr(err.msg, "not signed by a release key"), "%s", err.msg);
+	cr_assert_eq(channel_verify(keyring_type, strlen(keyring_type), &kr, 0, &out, &err), -1);
+	cr_assert(strstr(err.msg, "payloadType"), "%s", err.msg);
+	free(good);
+	free(outsider);
+	free(keyring_type);
+}
+
+Test(channel, iso_time_round_trips_and_refuses_loose_forms)
+{
+	time_t t;
+
+	cr_assert(clock_parse_iso_utc("1970-01-01T00:00:00Z", &t) && t == 0);
+	cr_assert(clock_parse_iso_utc("2026-12-11T14:40:00Z", &t) && t == 1797000000);
+	cr_assert(!clock_parse_iso_utc("2026-12-11 14:40:00Z", &t));
+	cr_assert(!clock_parse_iso_utc("2026-12-11T14:40:00z", &t));
+	cr_assert(!clock_parse_iso_utc("2026-13-01T00:00:00Z", &t));
+	cr_assert(!clock_parse_iso_utc("2026-12-11T24:00:00Z", &t));
+	cr_assert(!clock_parse_iso_utc("+026-12-11T14:40:00Z", &t));
+	cr_assert(!clock_parse_iso_utc("1969-12-31T23:59:59Z", &t));
+}
