@@ -5,6 +5,7 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/manifest/manifest_check.h"
+#include "release/manifest/manifest_digest.h"
 #include "release/store/blockpipe.h"
 #include "release/store/seal.h"
 #include "release/store/store_crash.h"
@@ -46,7 +47,7 @@ struct extractor {
 	const void *last_block; /* the last block handed to it */
 	size_t last_block_len;
 	struct manifest *manifest;
-	char manifest_sha256[65];
+	char manifest_sha256[2 * MANIFEST_DIGEST_BYTES + 1];
 	bool *seen;
 	uint64_t entries, bytes;
 	EVP_MD_CTX *sha;
@@ -502,20 +503,7 @@ int extractor_read_manifest(struct extractor *x, const struct manifest **m, stru
 			            (unsigned long long)x->lim.max_ratio);
 		}
 	}
-	{
-		unsigned char md[32];
-		static const char hex[] = "0123456789abcdef";
-
-		if (!EVP_Digest(json, (size_t)size, md, NULL, EVP_sha256(), NULL)) {
-			free(json);
-			return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
-		}
-		for (size_t i = 0; i < sizeof(md); i++) {
-			x->manifest_sha256[2 * i] = hex[md[i] >> 4];
-			x->manifest_sha256[2 * i + 1] = hex[md[i] & 15];
-		}
-		x->manifest_sha256[64] = '\0';
-	}
+	manifest_digest_hex(json, (size_t)size, x->manifest_sha256);
 	r = manifest_parse(json, (size_t)size, &x->manifest, err);
 	free(json);
 	if (r < 0)
