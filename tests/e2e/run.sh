@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs end-to-end tests: every tests/e2e/t_*.sh (or the ones named as arguments), each in
 # a fresh temporary directory, against the binary in $SLIPWAY. Exit 1 if any fails.
+# E2E_JOBS tests run at once (default 2, the machine's cores); a test whose file has the line
+# "# e2e: alone" (it measures latency under load) runs with no other test beside it.
+# Results are printed as tests finish, with the log of each failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${SLIPWAY:?set SLIPWAY to the slipway binary}"
@@ -8,24 +11,44 @@ export SLIPWAY
 # `npm run build` of the example app is built once and shared (tests/e2e/fixture.sh).
 export PATH="$here/shim:$PATH"
 if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
-pass=0 failed=() durations=() run_start=$(date +%s)
+jobs=${E2E_JOBS:-2}
+[[ $jobs =~ ^[1-9][0-9]?$ ]] || { echo "E2E_JOBS must be 1 to 99, not '$jobs'" >&2; exit 2; }
+pass=0 failed=() durations=() run_start=$(date +%s) running=0
+declare -A job_name job_dir job_start
+
+# Waits for one running test and reports it.
+reap() {
+	local pid rc name T secs
+	wait -n -p pid
+	rc=$?
+	name=${job_name[$pid]} T=${job_dir[$pid]} secs=$(($(date +%s) - ${job_start[$pid]}))
+	unset "job_name[$pid]" "job_dir[$pid]" "job_start[$pid]"
+	running=$((running - 1))
+	if [ "$rc" -eq 0 ]; then
+		echo "ok   $name (${secs}s)"
+		durations+=("$secs $name")
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name (${secs}s); log:"
+		sed 's/^/    /' "$T.log" | tail -60
+		failed+=("$name")
+	fi
+	rm -rf "$T" "$T.log"
+}
+
 for t in "${tests[@]}"; do
 	[ -f "$t" ] || t="$here/$t"
 	name=$(basename "$t" .sh)
+	alone=0
+	grep -qx '# e2e: alone' "$t" 2>/dev/null && alone=1
+	while [ $running -gt 0 ] && { [ $alone -eq 1 ] || [ $running -ge "$jobs" ]; }; do reap; done
 	T=$(mktemp -d "${TMPDIR:-/tmp}/slipway-e2e.XXXXXX")
-	start=$(date +%s)
-	if (cd "$T" && export T && exec bash -c 'source "$1/lib.sh"; source "$2"' _ "$here" "$t") >"$T.log" 2>&1; then
-		echo "ok   $name ($(($(date +%s) - start))s)"
-		durations+=("$(($(date +%s) - start)) $name")
-		pass=$((pass + 1))
-		rm -rf "$T" "$T.log"
-	else
-		echo "FAIL $name ($(($(date +%s) - start))s); log:"
-		sed 's/^/    /' "$T.log" | tail -60
-		failed+=("$name")
-		rm -rf "$T" "$T.log"
-	fi
+	(cd "$T" && export T && exec bash -c 'source "$1/lib.sh"; source "$2"' _ "$here" "$t") >"$T.log" 2>&1 &
+	job_name[$!]=$name job_dir[$!]=$T job_start[$!]=$(date +%s)
+	running=$((running + 1))
+	[ $alone -eq 1 ] && reap
 done
+while [ $running -gt 0 ]; do reap; done
 [ ${#durations[@]} -gt 1 ] && echo "slowest: $(printf '%s\n' "${durations[@]}" | sort -rn | head -5 |
 	awk '{printf "%s%s (%ss)", (NR > 1 ? ", " : ""), $2, $1}')"
 echo "e2e: $pass passed, ${#failed[@]} failed in $(($(date +%s) - run_start))s"

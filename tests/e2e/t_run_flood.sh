@@ -1,3 +1,4 @@
+# e2e: alone
 # A service that prints faster than slipway can log (issue 15 item 3) must not freeze the
 # supervisor: with `yes` flooding its pipe, another service still becomes ready, a crashing
 # one is still restarted with backoff, and SIGTERM still stops everything promptly.

@@ -1,3 +1,4 @@
+# e2e: alone
 # Probation after the switch (specs/runtime.md): release B's web serves, then dies a few
 # seconds after the switch and at once at every restart (its "database" is gone), under a
 # steady loopback load of 120 requests/s (tests/e2e/loadgen.py, the load of switch_load.py).

@@ -1,3 +1,4 @@
+# e2e: alone
 # Zero-downtime web switch (specs/runtime.md, "Socket ownership"), on the real Next.js
 # example app under a steady loopback load (tests/e2e/loadgen.py: 120 requests/s, half on
 # keep-alive connections, half on fresh ones):
