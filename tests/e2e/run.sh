@@ -2,7 +2,8 @@
 # Runs end-to-end tests: every tests/e2e/t_*.sh (or the ones named as arguments), each in
 # a fresh temporary directory, against the binary in $SLIPWAY. Exit 1 if any fails.
 # E2E_JOBS tests run at once (default 2, the machine's cores); a test whose file has the line
-# "# e2e: alone" (it measures latency under load) runs with no other test beside it.
+# "# e2e: alone" (it measures latency under load) runs with no other test beside it; tests
+# with the same line "# e2e: uses THING" (a fixed port the product defaults to) never overlap.
 # Results are printed as tests finish, with the log of each failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +15,15 @@ if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
 jobs=${E2E_JOBS:-2}
 [[ $jobs =~ ^[1-9][0-9]?$ ]] || { echo "E2E_JOBS must be 1 to 99, not '$jobs'" >&2; exit 2; }
 pass=0 failed=() durations=() run_start=$(date +%s) running=0
-declare -A job_name job_dir job_start
+declare -A job_name job_dir job_start job_uses
+
+# Whether a running test declared "uses $1".
+in_use() {
+	local pid
+	[ -n "$1" ] || return 1
+	for pid in "${!job_uses[@]}"; do [ "${job_uses[$pid]}" = "$1" ] && return 0; done
+	return 1
+}
 
 # Waits for one running test and reports it.
 reap() {
@@ -22,7 +31,7 @@ reap() {
 	wait -n -p pid
 	rc=$?
 	name=${job_name[$pid]} T=${job_dir[$pid]} secs=$(($(date +%s) - ${job_start[$pid]}))
-	unset "job_name[$pid]" "job_dir[$pid]" "job_start[$pid]"
+	unset "job_name[$pid]" "job_dir[$pid]" "job_start[$pid]" "job_uses[$pid]"
 	running=$((running - 1))
 	if [ "$rc" -eq 0 ]; then
 		echo "ok   $name (${secs}s)"
@@ -41,10 +50,13 @@ for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	alone=0
 	grep -qx '# e2e: alone' "$t" 2>/dev/null && alone=1
-	while [ $running -gt 0 ] && { [ $alone -eq 1 ] || [ $running -ge "$jobs" ]; }; do reap; done
+	uses=$(sed -n 's/^# e2e: uses //p' "$t" 2>/dev/null | head -1)
+	while [ $running -gt 0 ] && { [ $alone -eq 1 ] || [ $running -ge "$jobs" ] || in_use "$uses"; }; do
+		reap
+	done
 	T=$(mktemp -d "${TMPDIR:-/tmp}/slipway-e2e.XXXXXX")
 	(cd "$T" && export T && exec bash -c 'source "$1/lib.sh"; source "$2"' _ "$here" "$t") >"$T.log" 2>&1 &
-	job_name[$!]=$name job_dir[$!]=$T job_start[$!]=$(date +%s)
+	job_name[$!]=$name job_dir[$!]=$T job_start[$!]=$(date +%s) job_uses[$!]=$uses
 	running=$((running + 1))
 	[ $alone -eq 1 ] && reap
 done

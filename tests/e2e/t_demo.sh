@@ -1,3 +1,4 @@
+# e2e: uses the demo's fixed ports (the example agent's health_port 8081)
 # `make demo` end to end (examples/demo.sh): v1 is served, then v2, then v1 again after the
 # rollback; the archives verify with stock minisign; the secrets stay out of the logs; and
 # when it ends no process is left running and nothing listens on its port.

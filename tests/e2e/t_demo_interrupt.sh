@@ -1,3 +1,4 @@
+# e2e: uses the demo's fixed ports (the example agent's health_port 8081)
 # Ctrl-C in the middle of `make demo` (SIGINT to its whole process group, as a terminal
 # sends it) while v1 is being served and v2 is being packed: the demo stops the supervisor,
 # says it stopped, and leaves no process behind and nothing on its port.
