@@ -16,7 +16,7 @@ DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev
             python3 python3-pip python3-wheel python3-yaml iproute2 procps strace \
             skopeo umoci runc e2fsprogs python3-aiohttp \
             python3-securesystemslib python3-cryptography \
-            docker-registry podman catatonit
+            docker-registry podman catatonit libcurl4-openssl-dev nginx
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
@@ -25,6 +25,10 @@ override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(
 # once per make, and an error that says what to do instead of 686 undefined references.
 LDLIBS    = $(eval LDLIBS := $$(call pkg_libs))$(LDLIBS)
 pkg_libs  = $(or $(shell pkg-config --libs $(PKGS)),$(error pkg-config --libs $(PKGS) failed; run 'make deps' first))
+# libcurl is linked into the slipway binary alone: only cmd/support/fetch.c uses it (the unit
+# tests and fuzzers link the release/ objects, which never touch the network).
+CURL_LIBS = $(eval CURL_LIBS := $$(call curl_libs))$(CURL_LIBS)
+curl_libs = $(or $(shell pkg-config --libs libcurl),$(error pkg-config --libs libcurl failed; run 'make deps' first))
 
 # release/ has one sub-folder per spec (base, sig, manifest, store, oci); pack/ and runtime/ are flat.
 LAYERS   := release/base release/sig release/manifest release/store release/oci pack runtime
@@ -76,7 +80,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/runtime/preload.o: runtime/preload.js runtime/sitecustomize.py
 
 $(SLIPWAY): $(CMD_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CURL_LIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -17,6 +17,19 @@ int cmd_install(int argc, char **argv);
 int cmd_activate(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_deploy(int argc, char **argv); /* in cmd/install.c: install --activate */
+int cmd_pull(int argc, char **argv);
+
+struct install_opts;
+struct install_result;
+struct store;
+/* In cmd/install.c: the verified path of install and deploy, shared with pull. Installs
+ * `archive` into the open, locked store (store_install: signature, keyring, provenance,
+ * downgrade guard, hardened extraction, per-file hashes) with the progress display, and
+ * reports it on stdout ("installed ..."). It does not switch `current`: the caller does, with
+ * cmd_switch_to (o->activate tells store_install it will). Returns the exit code; res as
+ * store_install fills it (res->version is the caller's to free). */
+int cmd_install_archive(const char *cmd, struct store *st, const char *archive,
+                        struct install_opts *o, struct install_result *res);
 int cmd_list(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);

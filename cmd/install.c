@@ -104,6 +104,38 @@ static void on_unpack(void *ctx, const struct extract_progress *u)
 	progress_update(ps, u->files, u->bytes, u->linked ? note : NULL);
 }
 
+int cmd_install_archive(const char *cmd, struct store *st, const char *archive,
+                        struct install_opts *o, struct install_result *res)
+{
+	struct progress ps;
+	struct err err;
+	int rc;
+
+	progress_init(&ps, cmd, false);
+	o->progress = on_unpack;
+	o->progress_ctx = &ps;
+	rc = store_install(st, archive, o, res, &err);
+	progress_end(&ps);
+	o->progress = NULL;
+	o->progress_ctx = NULL;
+	if (rc < 0)
+		return cmd_error(cmd, &err);
+	if (res->keyring_adopted)
+		printf("adopted keyring version%s up to %llu from the archive\n",
+		       res->keyring_adopted == 1 ? "" : "s",
+		       (unsigned long long)res->keyring_version);
+	if (res->already_installed)
+		printf("%s is already installed from this archive\n", res->version);
+	else
+		printf("installed %s (serial %llu, %llu entries, %llu bytes%s%s)%s\n", res->version,
+		       (unsigned long long)res->serial, (unsigned long long)res->entries,
+		       (unsigned long long)res->bytes, res->linked ? ", " : "",
+		       res->linked ? linked_note(res) : "",
+		       res->downgrade ? ", downgrade allowed by --allow-downgrade" : "");
+	fflush(stdout);
+	return EXIT_OK;
+}
+
 /* install and deploy: one implementation; `activate` is deploy's default. */
 static int install_main(const char *cmd, int argc, char **argv, bool activate)
 {
@@ -130,10 +162,8 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 	                      .opts = opts,
 	                      .args = "archive"};
 	struct install_result res = {0};
-	struct progress ps;
 	struct store st;
 	struct run_watch w;
-	struct err err;
 	int rc;
 
 	extract_limits_default(&o.limits);
@@ -158,28 +188,9 @@ static int install_main(const char *cmd, int argc, char **argv, bool activate)
 	if (wait && (rc = run_wait_begin(cmd, &st, &w)) != EXIT_OK)
 		goto out;
 	o.activate = activate;
-	progress_init(&ps, cmd, false);
-	o.progress = on_unpack;
-	o.progress_ctx = &ps;
-	rc = store_install(&st, p.operands[0], &o, &res, &err);
-	progress_end(&ps);
-	if (rc < 0) {
-		rc = cmd_error(cmd, &err);
+	rc = cmd_install_archive(cmd, &st, p.operands[0], &o, &res);
+	if (rc != EXIT_OK)
 		goto out;
-	}
-	if (res.keyring_adopted)
-		printf("adopted keyring version%s up to %llu from the archive\n",
-		       res.keyring_adopted == 1 ? "" : "s",
-		       (unsigned long long)res.keyring_version);
-	if (res.already_installed)
-		printf("%s is already installed from this archive\n", res.version);
-	else
-		printf("installed %s (serial %llu, %llu entries, %llu bytes%s%s)%s\n", res.version,
-		       (unsigned long long)res.serial, (unsigned long long)res.entries,
-		       (unsigned long long)res.bytes, res.linked ? ", " : "",
-		       res.linked ? linked_note(&res) : "",
-		       res.downgrade ? ", downgrade allowed by --allow-downgrade" : "");
-	fflush(stdout);
 	rc = activate ? cmd_switch_to(cmd, &st, res.version, "activate") : EXIT_OK;
 	if (wait && rc == EXIT_OK)
 		rc = run_wait_finish(cmd, &st, &w, res.version);

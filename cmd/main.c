@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"activate", cmd_activate, "point `current` at an installed release"},
     {"rollback", cmd_rollback, "point `current` back at the previous release"},
     {"deploy", cmd_deploy, "install and activate an archive"},
+    {"pull", cmd_pull, "install and activate the latest release of a published channel"},
     {"list", cmd_list, "list the installed releases"},
     {"status", cmd_status, "show the store and the services"},
     {"prune", cmd_prune, "remove old releases"},

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 /* The store's directories, in the order init creates them (specs/store.md "Layout"); run/
- * is created by `slipway run`, not by init. */
+ * is created by `slipway run` and tmp/ by `slipway pull`, not by init. */
 static const struct {
 	const char *name;
 	mode_t mode;
@@ -24,6 +24,7 @@ static const struct {
 } layout[] = {
     {STORE_RELEASES, 0755, true}, {STORE_META, 0755, true},   {STORE_STAGING, 0700, true},
     {STORE_TRASH, 0700, true},    {STORE_SHARED, 0750, true}, {STORE_RUN, 0755, false},
+    {STORE_TMP, 0700, false},
 };
 
 /* A root another user could take over: someone else's, or writable by group or others

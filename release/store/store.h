@@ -13,6 +13,8 @@
  *   ROOT/shared/env             KEY=VALUE secrets, 0600
  *   ROOT/current                symlink -> releases/<version>
  *   ROOT/run/                   the supervisor's state, lock, pid file and Node preload
+ *   ROOT/channel.json           the last channel index `pull` accepted (channel_state.h)
+ *   ROOT/tmp/                   `pull`'s downloads, kept between pulls to resume them
  *
  * This header is what other modules (runtime/, cmd/) use: opening the store, the lock,
  * resolving `current`, activating a version and marking a release bad. Errors follow
@@ -43,6 +45,8 @@
 #define STORE_ENV          "shared/env"
 #define STORE_CURRENT      "current"
 #define STORE_RUN          "run"
+#define STORE_CHANNEL      "channel.json"
+#define STORE_TMP          "tmp"
 #define STORE_LOCK_WAIT_MS 10000 /* default bounded wait; $SLIPWAY_LOCK_TIMEOUT (seconds) */
 
 struct store {
@@ -68,7 +72,7 @@ int store_open(const char *root, struct store *st, struct err *err);
 void store_close(struct store *st);
 
 /* The one check of a store directory (specs/store.md "Layout"), applied to every one the
- * store uses: `name` is releases, meta, staging, trash, shared or run. Opens ROOT/name
+ * store uses: `name` is releases, meta, staging, trash, shared, run or tmp. Opens ROOT/name
  * (rootfd; `root` for messages), creating it with its layout mode first when `create`, and
  * returns an O_DIRECTORY descriptor. Refused (ERR_SYSTEM, nothing changed): a symlink or
  * anything but a directory (never followed), a directory owned by anyone but ROOT's owner,

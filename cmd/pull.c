@@ -1,0 +1,329 @@
+/* slipway pull URL: install and activate the latest release of a static channel
+ * (specs/channel.md "`slipway pull URL` (the host)"). */
+#include "cmd/cmd.h"
+#include "cmd/support/fetch.h"
+#include "cmd/support/run_wait.h"
+#include "cmd/support/store_open.h"
+#include "release/base/error.h"
+#include "release/base/fileio.h"
+#include "release/sig/channel.h"
+#include "release/sig/keyring.h"
+#include "release/sig/minisign.h"
+#include "release/store/channel_state.h"
+#include "release/store/install.h"
+#include "release/store/trust.h"
+#include "release/store/verified.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CMD     "pull"
+#define URL_MAX 4096
+
+static const char usage_text[] =
+    "usage: slipway pull URL [--root DIR] [--wait] [--json]\n"
+    "\n"
+    "Installs and activates the latest release of the channel at URL (http or https: the\n"
+    "directory `slipway publish` wrote, or its index.json). The index must be signed by a\n"
+    "release key the store trusts, unexpired, for the store's app, and newer than the last\n"
+    "index accepted (ROOT/channel.json); the same index again means up to date (exit 0,\n"
+    "nothing downloaded). The archive, its signature and keyring are downloaded into\n"
+    "ROOT/tmp/ (a partial archive left there is resumed with an HTTP Range request), the\n"
+    "archive must have the index's size and sha256, and it is installed exactly as\n"
+    "`slipway deploy` installs a file (signature, keyring, downgrade guard, per-file hashes).\n"
+    "\n"
+    "  -r, --root DIR   the store (default: $SLIPWAY_ROOT)\n"
+    "      --wait       wait for `slipway run` to bring the release up, as deploy --wait\n"
+    "      --json       print one JSON object on stdout (the progress lines go to stderr)\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "Environment: $SLIPWAY_STALL_TIMEOUT, seconds (default 30) a connection may take to open\n"
+    "or a transfer may move less than one byte per second before it is abandoned. Proxies\n"
+    "come from http_proxy, https_proxy and no_proxy; TLS is checked against the system CAs.\n"
+    "\n"
+    "Exit status: 0 installed and activated, or up to date; 1 refused (index signature,\n"
+    "expiry, app, replayed serial; an archive longer than the index says or whose digest\n"
+    "differs; the archive refused by install); 2 usage; 3 system or network error (cannot\n"
+    "connect, HTTP error status, stall, disk full, store locked).\n";
+
+struct pull {
+	const char *url;
+	bool json, wait;
+	long stall_s;
+	char index_url[URL_MAX], base[URL_MAX], shown[URL_MAX];
+	struct store st;
+	struct store_trust t;
+	char *index;
+	size_t index_len;
+	struct channel_index ci;
+	bool same, up_to_date;
+	int tmpfd, fd;
+	char name[STORE_DOWNLOAD_NAME_MAX], sig[STORE_DOWNLOAD_NAME_MAX],
+	    kr[STORE_DOWNLOAD_NAME_MAX];
+	bool keyring;
+	uint64_t resumed_from;
+	struct fetch_result fr;
+	struct install_result res;
+};
+
+/* The index's URL and the base the archive's name is relative to. */
+static int urls(struct pull *p)
+{
+	size_t n = strlen(p->url);
+	const char *slash;
+
+	if (strncmp(p->url, "http://", 7) && strncmp(p->url, "https://", 8))
+		return cmd_usage_error(CMD, "URL must start with http:// or https://");
+	if (n >= URL_MAX - sizeof(CHANNEL_INDEX) - 1 || strpbrk(p->url, "?#"))
+		return cmd_usage_error(CMD, "URL must be at most %d bytes, without ? or #",
+		                       URL_MAX - 32);
+	if (n > 5 && !strcmp(p->url + n - 5, ".json"))
+		snprintf(p->index_url, sizeof(p->index_url), "%s", p->url);
+	else
+		snprintf(p->index_url, sizeof(p->index_url), "%s%s" CHANNEL_INDEX, p->url,
+		         p->url[n - 1] == '/' ? "" : "/");
+	slash = strrchr(p->index_url, '/');
+	snprintf(p->base, sizeof(p->base), "%.*s", (int)(slash + 1 - p->index_url), p->index_url);
+	fetch_url_shown(p->index_url, p->shown, sizeof(p->shown));
+	return EXIT_OK;
+}
+
+static int fetch_index(struct pull *p)
+{
+	struct err err;
+	int rc;
+
+	rc = fetch_small(p->index_url, CHANNEL_INDEX_MAX, p->stall_s, &p->index, &p->index_len,
+	                 &err);
+	if (rc == 1)
+		return cmd_fail(CMD, EXIT_FAIL, "%s: no index there (HTTP status 404)", p->shown);
+	if (rc < 0)
+		return cmd_error(CMD, &err);
+	if (store_channel_judge(&p->st, &p->t.kr, p->index, p->index_len, time(NULL), &p->ci,
+	                        &p->same, &err) < 0)
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", p->shown, err.msg);
+	return EXIT_OK;
+}
+
+/* A small file of the release (signature, keyring) into ROOT/tmp/name; *found false on 404
+ * when `optional`. */
+static int fetch_beside(struct pull *p, const char *suffix, size_t max, const char *name,
+                        bool optional, bool *found)
+{
+	char url[URL_MAX + 2 * CHANNEL_NAME_MAX];
+	struct err err;
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	snprintf(url, sizeof(url), "%s%s%s", p->base, p->ci.latest.archive, suffix);
+	*found = false;
+	unlinkat(p->tmpfd, name, 0);
+	rc = fetch_small(url, max, p->stall_s, &text, &len, &err);
+	if (rc == 1 && optional)
+		return EXIT_OK;
+	if (rc == 1)
+		return cmd_fail(CMD, EXIT_FAIL, "%s%s%s: not there (HTTP status 404)", p->base,
+		                p->ci.latest.archive, suffix);
+	if (rc < 0)
+		return cmd_error(CMD, &err);
+	rc = write_file_atomic(p->tmpfd, name, text, len, 0600, 0, &err);
+	free(text);
+	if (rc < 0)
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s/%s: %s", p->st.root, STORE_TMP,
+		                err.msg);
+	*found = true;
+	return EXIT_OK;
+}
+
+/* The archive into ROOT/tmp/<sha256>.tar.zst, resumed when a part is there, then hashed. */
+static int fetch_archive(struct pull *p)
+{
+	const struct channel_latest *l = &p->ci.latest;
+	char url[URL_MAX + CHANNEL_NAME_MAX], hex[65];
+	struct stat sb;
+	struct err err;
+	uint64_t have;
+
+	p->fd = open_regular(p->tmpfd, p->name, O_RDWR | O_CREAT | O_NOFOLLOW, 0600, &sb, &err);
+	if (p->fd < 0)
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s/%s: %s", p->st.root, STORE_TMP,
+		                err.msg);
+	have = (uint64_t)sb.st_size;
+	if (have > l->size) {
+		if (ftruncate(p->fd, 0) < 0)
+			return cmd_fail(CMD, EXIT_FAIL, "cannot truncate %s/%s/%s: %s", p->st.root,
+			                STORE_TMP, p->name, strerror(errno));
+		have = 0;
+	}
+	snprintf(url, sizeof(url), "%s%s", p->base, l->archive);
+	if (have < l->size && fetch_file(url, p->fd, have, l->size, p->stall_s, &p->fr, &err) < 0) {
+		/* A stall or a broken connection keeps the part for the next pull; bytes a
+		 * server sent against the bounds are not kept. */
+		if (err.kind == ERR_REFUSED)
+			unlinkat(p->tmpfd, p->name, 0);
+		return cmd_error(CMD, &err);
+	}
+	p->resumed_from = p->fr.resumed ? have : 0;
+	if (sha256_fd(p->fd, p->name, hex, &err) < 0)
+		return cmd_error(CMD, &err);
+	if (strcmp(hex, l->sha256)) {
+		unlinkat(p->tmpfd, p->name, 0);
+		return cmd_fail(CMD, EXIT_NO,
+		                "%s: sha256 %s of the download is not the index's %s; nothing "
+		                "installed",
+		                url, hex, l->sha256);
+	}
+	return EXIT_OK;
+}
+
+/* Installs the downloads through deploy's verified path, records the index, switches. */
+static int install(struct pull *p)
+{
+	char path[3][4096 + 8 + STORE_DOWNLOAD_NAME_MAX];
+	struct install_opts o = {0};
+	struct err err;
+	int rc;
+
+	snprintf(path[0], sizeof(path[0]), "%s/" STORE_TMP "/%s", p->st.root, p->name);
+	snprintf(path[1], sizeof(path[1]), "%s/" STORE_TMP "/%s", p->st.root, p->sig);
+	snprintf(path[2], sizeof(path[2]), "%s/" STORE_TMP "/%s", p->st.root, p->kr);
+	extract_limits_default(&o.limits);
+	o.activate = true;
+	o.sig_path = path[1];
+	o.keyring_path = p->keyring ? path[2] : NULL;
+	rc = cmd_install_archive(CMD, &p->st, path[0], &o, &p->res);
+	unlinkat(p->tmpfd, p->name, 0);
+	unlinkat(p->tmpfd, p->sig, 0);
+	unlinkat(p->tmpfd, p->kr, 0);
+	if (rc != EXIT_OK)
+		return rc;
+	if (strcmp(p->res.version, p->ci.latest.version))
+		return cmd_fail(CMD, EXIT_NO, "the archive is version %s, the index names %s",
+		                p->res.version, p->ci.latest.version);
+	if (store_channel_accept(&p->st, p->index, p->index_len, &err) < 0)
+		return cmd_error(CMD, &err);
+	return cmd_switch_to(CMD, &p->st, p->res.version, "activate");
+}
+
+static int download(struct pull *p)
+{
+	struct err err;
+	bool found;
+	int rc;
+
+	p->tmpfd = store_tmp_open(&p->st, &err);
+	if (p->tmpfd < 0)
+		return cmd_error(CMD, &err);
+	store_download_name(p->ci.latest.sha256, "", p->name);
+	store_download_name(p->ci.latest.sha256, ".minisig", p->sig);
+	store_download_name(p->ci.latest.sha256, KEYRING_SUFFIX, p->kr);
+	printf("index serial %llu: %s %s (%llu bytes)\n", (unsigned long long)p->ci.serial,
+	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.latest.size);
+	fflush(stdout);
+	if ((rc = fetch_beside(p, ".minisig", MINISIGN_SIGFILE_MAX, p->sig, false, &found)) !=
+	        EXIT_OK ||
+	    (rc = fetch_beside(p, KEYRING_SUFFIX, KEYRING_FILE_MAX, p->kr, true, &p->keyring)) !=
+	        EXIT_OK ||
+	    (rc = fetch_archive(p)) != EXIT_OK)
+		return rc;
+	if (p->resumed_from)
+		printf("downloaded %llu bytes, resumed from byte %llu\n",
+		       (unsigned long long)p->fr.received, (unsigned long long)p->resumed_from);
+	else
+		printf("downloaded %llu bytes\n", (unsigned long long)p->fr.received);
+	fflush(stdout);
+	return install(p);
+}
+
+static void report_json(const struct pull *p, bool up_to_date)
+{
+	printf("{\"app\":\"%s\",\"version\":\"%s\",\"serial\":%llu,\"index_serial\":%llu,"
+	       "\"up_to_date\":%s,\"downloaded\":%llu,\"resumed_from\":%llu}\n",
+	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.latest.serial,
+	       (unsigned long long)p->ci.serial, up_to_date ? "true" : "false",
+	       (unsigned long long)p->fr.received, (unsigned long long)p->resumed_from);
+}
+
+static int pull(struct pull *p, struct run_watch *w)
+{
+	struct err err;
+	int rc;
+
+	if (p->wait && (rc = run_wait_begin(CMD, &p->st, w)) != EXIT_OK)
+		return rc;
+	if (store_trust_load(&p->st, &p->t, &err) < 0)
+		return cmd_error(CMD, &err);
+	if ((rc = fetch_index(p)) != EXIT_OK)
+		return rc;
+	if (p->same && store_is_installed(&p->st, p->ci.latest.version)) {
+		printf("up to date: %s %s (index serial %llu), nothing downloaded\n", p->ci.app,
+		       p->ci.latest.version, (unsigned long long)p->ci.serial);
+		p->up_to_date = true;
+		return EXIT_OK;
+	}
+	if ((rc = download(p)) != EXIT_OK)
+		return rc;
+	if (p->wait)
+		return run_wait_finish(CMD, &p->st, w, p->res.version);
+	return EXIT_OK;
+}
+
+int cmd_pull(int argc, char **argv)
+{
+	struct pull p = {.tmpfd = -1, .fd = -1};
+	const struct cmd_option opts[] = {
+	    {"wait", 0, &p.wait, NULL},
+	    {0},
+	};
+	struct cmd_parse cp = {.cmd = CMD,
+	                       .usage = usage_text,
+	                       .common = CMD_ROOT | CMD_JSON,
+	                       .opts = opts,
+	                       .args = "url"};
+	struct run_watch w;
+	struct err err;
+	int rc, saved = -1;
+
+	if (cmd_parse(&cp, argc, argv) < 0)
+		return cp.exit;
+	p.url = cp.operands[0];
+	p.json = cp.json;
+	if ((rc = urls(&p)) != EXIT_OK)
+		return rc;
+	if (fetch_stall_seconds(&p.stall_s, &err) < 0)
+		return cmd_usage_error(CMD, "%s", err.msg);
+	signal(SIGXFSZ, SIG_IGN);
+	rc = cmd_store_open(CMD, cp.root, true, &p.st);
+	if (rc != EXIT_OK)
+		return rc;
+	/* With --json the lines install and activate print go to stderr: stdout is the JSON. */
+	if (p.json) {
+		fflush(stdout);
+		saved = dup(STDOUT_FILENO);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+	}
+	rc = pull(&p, &w);
+	if (saved >= 0) {
+		fflush(stdout);
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	}
+	if (rc == EXIT_OK && p.json)
+		report_json(&p, p.up_to_date);
+	free(p.index);
+	free(p.res.version);
+	store_trust_release(&p.t);
+	if (p.fd >= 0)
+		close(p.fd);
+	if (p.tmpfd >= 0)
+		close(p.tmpfd);
+	store_close(&p.st);
+	return rc;
+}

@@ -1,0 +1,316 @@
+/* HTTP(S) downloads through libcurl (cmd/support/fetch.h). */
+#include "cmd/support/fetch.h"
+#include "release/base/http_range.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int fetch_stall_seconds(long *out, struct err *err)
+{
+	const char *s = getenv(FETCH_STALL_ENV);
+	char *end;
+	unsigned long v;
+
+	*out = FETCH_STALL_DEFAULT;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < 1 || v > FETCH_STALL_MAX)
+		return fail_kind(err, ERR_USAGE, "%s needs seconds from 1 to %d, not '%s'",
+		                 FETCH_STALL_ENV, FETCH_STALL_MAX, s);
+	*out = (long)v;
+	return 0;
+}
+
+void fetch_url_shown(const char *url, char *buf, size_t cap)
+{
+	const char *scheme = strstr(url, "://"), *host = scheme ? scheme + 3 : url, *at;
+	size_t hostlen = strcspn(host, "/?#"), n;
+
+	at = memchr(host, '@', hostlen);
+	n = (size_t)(host - url);
+	snprintf(buf, cap, "%.*s%.*s", (int)n, url, (int)strcspn(at ? at + 1 : host, "?#"),
+	         at ? at + 1 : host);
+}
+
+static int setup(CURL *c, const char *url, long stall_s, char *errbuf)
+{
+	bool https = strncmp(url, "https://", 8) == 0;
+
+	errbuf[0] = 0;
+	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https") !=
+	        CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, stall_s) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "slipway/" SLIPWAY_VERSION) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK)
+		return -1;
+	return 0;
+}
+
+/* A failed transfer: the write callback's own reason first, else libcurl's. */
+static int transfer_failed(const char *url, CURLcode rc, const char *why, enum err_kind kind,
+                           const char *errbuf, long stall_s, struct err *err)
+{
+	char u[1024];
+
+	fetch_url_shown(url, u, sizeof(u));
+	if (why[0])
+		return fail_kind(err, kind, "%s: %s", u, why);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return fail_kind(err, ERR_SYSTEM, "%s: stalled: no progress for %ld s (%s)", u,
+		                 stall_s, FETCH_STALL_ENV);
+	return fail_kind(err, ERR_SYSTEM, "%s: %s", u, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+}
+
+struct small {
+	CURL *c;
+	size_t max;
+	char *buf;
+	size_t len, cap;
+	bool started;
+	long status;
+	enum err_kind kind;
+	char why[256];
+};
+
+static int small_start(struct small *s)
+{
+	curl_off_t cl = -1;
+
+	s->started = true;
+	curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);
+	if (s->status != 200) {
+		s->kind = ERR_SYSTEM;
+		snprintf(s->why, sizeof(s->why), "HTTP status %ld", s->status);
+		return -1;
+	}
+	curl_easy_getinfo(s->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	if (cl > (curl_off_t)s->max) {
+		s->kind = ERR_REFUSED;
+		snprintf(s->why, sizeof(s->why), "Content-Length %lld is more than %zu bytes",
+		         (long long)cl, s->max);
+		return -1;
+	}
+	s->cap = cl >= 0 ? (size_t)cl : (s->max < 4096 ? s->max : 4096);
+	s->buf = malloc(s->cap + 1);
+	if (!s->buf) {
+		s->kind = ERR_SYSTEM;
+		snprintf(s->why, sizeof(s->why), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static size_t small_write(char *data, size_t size, size_t n, void *p)
+{
+	struct small *s = p;
+	size_t k = size * n;
+
+	if (!s->started && small_start(s) < 0)
+		return 0;
+	if (k > s->max - s->len) {
+		s->kind = ERR_REFUSED;
+		snprintf(s->why, sizeof(s->why), "more than %zu bytes", s->max);
+		return 0;
+	}
+	if (s->len + k > s->cap) {
+		size_t cap = s->cap * 2 > s->len + k ? s->cap * 2 : s->len + k;
+		char *b;
+
+		cap = cap > s->max ? s->max : cap;
+		if (!(b = realloc(s->buf, cap + 1))) {
+			s->kind = ERR_SYSTEM;
+			snprintf(s->why, sizeof(s->why), "out of memory");
+			return 0;
+		}
+		s->buf = b;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, data, k);
+	s->len += k;
+	return k;
+}
+
+int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *len, struct err *err)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct small s = {.max = max, .why = ""};
+	CURLcode rc;
+	int ret = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (!(s.c = curl_easy_init()))
+		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
+	if (setup(s.c, url, stall_s, errbuf) < 0 ||
+	    curl_easy_setopt(s.c, CURLOPT_WRITEFUNCTION, small_write) != CURLE_OK ||
+	    curl_easy_setopt(s.c, CURLOPT_WRITEDATA, &s) != CURLE_OK) {
+		fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
+		goto out;
+	}
+	rc = curl_easy_perform(s.c);
+	if (rc == CURLE_OK && !s.started)
+		small_start(&s); /* an empty body: the status still counts */
+	if (s.status == 404 && (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)) {
+		ret = 1;
+		goto out;
+	}
+	if (rc != CURLE_OK || s.why[0]) {
+		transfer_failed(url, rc, s.why, s.kind, errbuf, stall_s, err);
+		goto out;
+	}
+	s.buf[s.len] = 0;
+	*out = s.buf;
+	*len = s.len;
+	s.buf = NULL;
+	ret = 0;
+out:
+	free(s.buf);
+	curl_easy_cleanup(s.c);
+	return ret;
+}
+
+struct file {
+	CURL *c;
+	int fd;
+	uint64_t have, total, got;
+	bool started, range_sent, resumed;
+	enum err_kind kind;
+	char why[512];
+};
+
+static int file_refuse(struct file *f, enum err_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int file_refuse(struct file *f, enum err_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->why, sizeof(f->why), fmt, ap);
+	va_end(ap);
+	f->kind = kind;
+	return -1;
+}
+
+/* The answer's status and headers, before its first byte is placed. */
+static int file_start(struct file *f)
+{
+	struct curl_header *h = NULL;
+	struct http_range r;
+	struct err e;
+	curl_off_t cl = -1;
+	long status = 0;
+
+	f->started = true;
+	curl_easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 206 && f->range_sent) {
+		if (curl_easy_header(f->c, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+			return file_refuse(f, ERR_REFUSED, "206 answer without Content-Range");
+		if (http_range_parse(h->value, &r, &e) < 0)
+			return file_refuse(f, ERR_REFUSED, "%s", e.msg);
+		if (r.first != f->have || !r.has_total || r.total != f->total ||
+		    r.last != f->total - 1)
+			return file_refuse(
+			    f, ERR_REFUSED, "Content-Range '%s' is not bytes %llu-%llu/%llu",
+			    h->value, (unsigned long long)f->have, (unsigned long long)f->total - 1,
+			    (unsigned long long)f->total);
+		f->resumed = true;
+	} else if (status == 200) {
+		/* Ranges ignored: the whole file comes again, from its first byte. */
+		if (f->have && ftruncate(f->fd, 0) < 0)
+			return file_refuse(f, ERR_SYSTEM, "cannot truncate the partial file: %s",
+			                   strerror(errno));
+		f->have = 0;
+	} else {
+		return file_refuse(f, ERR_SYSTEM, "HTTP status %ld", status);
+	}
+	curl_easy_getinfo(f->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	if (cl >= 0 && (uint64_t)cl != f->total - f->have)
+		return file_refuse(f, ERR_REFUSED, "Content-Length %lld, expected %llu",
+		                   (long long)cl, (unsigned long long)(f->total - f->have));
+	return 0;
+}
+
+static size_t file_write(char *data, size_t size, size_t n, void *p)
+{
+	struct file *f = p;
+	size_t k = size * n, done = 0;
+
+	if (!f->started && file_start(f) < 0)
+		return 0;
+	if (k > f->total - f->have - f->got) {
+		file_refuse(f, ERR_REFUSED, "more than the index's %llu bytes",
+		            (unsigned long long)f->total);
+		return 0;
+	}
+	while (done < k) {
+		ssize_t w = pwrite(f->fd, data + done, k - done, (off_t)(f->have + f->got + done));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			file_refuse(f, ERR_SYSTEM, "cannot write the download: %s",
+			            w < 0 ? strerror(errno) : "short write");
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	f->got += k;
+	return k;
+}
+
+int fetch_file(const char *url, int fd, uint64_t have, uint64_t total, long stall_s,
+               struct fetch_result *res, struct err *err)
+{
+	char errbuf[CURL_ERROR_SIZE], range[32];
+	struct file f = {.fd = fd, .have = have, .total = total, .range_sent = have > 0};
+	CURLcode rc;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (!(f.c = curl_easy_init()))
+		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
+	snprintf(range, sizeof(range), "%llu-", (unsigned long long)have);
+	if (setup(f.c, url, stall_s, errbuf) < 0 ||
+	    curl_easy_setopt(f.c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
+	    curl_easy_setopt(f.c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
+	    (have && curl_easy_setopt(f.c, CURLOPT_RANGE, range) != CURLE_OK)) {
+		fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
+		goto out;
+	}
+	rc = curl_easy_perform(f.c);
+	if (rc == CURLE_OK && !f.started)
+		file_start(&f);
+	if (rc != CURLE_OK || f.why[0]) {
+		transfer_failed(url, rc, f.why, f.kind, errbuf, stall_s, err);
+		goto out;
+	}
+	if (f.have + f.got != total) {
+		char u[1024];
+
+		fetch_url_shown(url, u, sizeof(u));
+		fail(err, "%s: the answer ended after %llu of %llu bytes", u,
+		     (unsigned long long)(f.have + f.got), (unsigned long long)total);
+		goto out;
+	}
+	ret = 0;
+out:
+	res->range_sent = f.range_sent;
+	res->resumed = f.resumed;
+	res->received = f.got;
+	curl_easy_cleanup(f.c);
+	return ret;
+}

@@ -1,0 +1,61 @@
+/* HTTP(S) downloads for `slipway pull` (specs/channel.md "`slipway pull URL` (the host)"):
+ * the one file that links libcurl. It lives in cmd/support because only commands fetch and
+ * so libcurl is linked into the slipway binary alone (the unit tests and fuzzers link the
+ * release/ objects, which never touch the network). It moves bytes and enforces the
+ * transport's bounds; what the bytes mean (signatures, digests, serials) is judged by the
+ * caller through release/.
+ *
+ * Every transfer: http and https only, redirects too (at most 5, never from https to http),
+ * TLS verified against the system CA store (libcurl's default), proxies from the environment
+ * (http_proxy, https_proxy, no_proxy: libcurl's default), no compression asked for, and a
+ * stall deadline: a connection that takes longer than `stall_s` seconds, or a transfer that
+ * moves less than one byte per second for `stall_s` seconds, is abandoned.
+ * Errors follow release/base/error.h: the transport failing (cannot connect, stall, an HTTP
+ * error status) is ERR_SYSTEM, a server breaking the bounds it was given (more bytes, a
+ * Content-Length or Content-Range that disagrees) is ERR_REFUSED. */
+#ifndef SLIPWAY_CMD_FETCH_H
+#define SLIPWAY_CMD_FETCH_H
+
+#include "release/base/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FETCH_STALL_ENV     "SLIPWAY_STALL_TIMEOUT" /* seconds */
+#define FETCH_STALL_DEFAULT 30
+#define FETCH_STALL_MAX     3600
+
+/* The stall deadline: $SLIPWAY_STALL_TIMEOUT (1 to 3600 seconds), else 30. -1 with a
+ * message (ERR_USAGE) when it is set to anything else. */
+int fetch_stall_seconds(long *out, struct err *err);
+
+/* `url` as messages show it (into buf, truncated to cap - 1): without user:password@ and
+ * without the query (signed URLs carry tokens there). */
+void fetch_url_shown(const char *url, char *buf, size_t cap);
+
+/* GETs `url` (at most `max` bytes: a Content-Length above it is refused before anything is
+ * allocated, a longer body is cut and refused) into a NUL-terminated heap buffer owned by the
+ * caller. Returns 0 on a 200 answer, 1 on a 404 (nothing allocated, *out NULL): the caller
+ * decides whether a missing file is an error. */
+int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *len,
+                struct err *err);
+
+struct fetch_result {
+	bool range_sent;   /* a partial file was there: `Range: bytes=<have>-` was asked */
+	bool resumed;      /* the server answered 206 and the bytes were appended */
+	uint64_t received; /* body bytes received by this call */
+};
+
+/* Completes the file open on `fd` (read-write), which holds `have` bytes of a file of exactly
+ * `total` bytes (have < total). With have > 0 it asks `Range: bytes=<have>-`: a 206 must carry
+ * Content-Range <have>-<total-1>/<total> and its bytes are appended; a 200 means the server
+ * ignores ranges, and the file is restarted from zero (truncated). More bytes than `total`, a
+ * Content-Length other than what remains, a body that ends short, or a stall: -1. After a stall
+ * or a broken connection the bytes received so far stay in the file (a later call resumes);
+ * after a refusal they are not to be trusted (the caller removes the file). On 0 the file
+ * holds exactly `total` bytes (not yet hashed: the caller's job). */
+int fetch_file(const char *url, int fd, uint64_t have, uint64_t total, long stall_s,
+               struct fetch_result *res, struct err *err);
+
+#endif
