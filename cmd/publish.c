@@ -7,6 +7,8 @@
 #include "release/sig/channel.h"
 #include "release/sig/envelope.h"
 #include "release/sig/keyring.h"
+#include "release/sig/provenance.h"
+#include "release/sig/reproduced.h"
 #include "release/sig/signing_key.h"
 #include "release/store/verified.h"
 
@@ -28,8 +30,9 @@ static const char usage_text[] =
     "usage: slipway publish ARCHIVE DIR [-s SECFILE] [-x SIGFILE] [--expires WHEN] [--json]\n"
     "\n"
     "Writes the static release channel into DIR (any static HTTP host serves it; hosts\n"
-    "follow it with `slipway pull URL`): the archive, its signature, its keyring when it\n"
-    "has one, then DIR/index.json, an envelope signed by the release key naming the latest\n"
+    "follow it with `slipway pull URL`): the archive, its signature, its keyring,\n"
+    "provenance (.intoto.jsonl) and reproductions (.reproduced.jsonl) when it has them, then\n"
+    "DIR/index.json, an envelope signed by the release key naming the latest\n"
     "release, its digests, the index's serial (max(previous + 1, now)) and its expiry.\n"
     "Every file is written to a temporary name, synced and renamed; the index last.\n"
     "\n"
@@ -148,6 +151,16 @@ struct publish {
 	bool keyring;
 };
 
+/* The files published beside the archive when pack (or rebuild) wrote them; the keyring first. */
+static const struct sidecar {
+	const char *suffix;
+	size_t max;
+} optional_sidecars[] = {
+    {KEYRING_SUFFIX, KEYRING_FILE_MAX},
+    {PROVENANCE_SUFFIX, PROVENANCE_FILE_MAX},
+    {REPRODUCED_SUFFIX, REPRODUCED_FILE_MAX},
+};
+
 static int write_archive(struct publish *p)
 {
 	char path[4096 + CHANNEL_NAME_MAX + 32];
@@ -171,10 +184,22 @@ static int write_archive(struct publish *p)
 	                &copied);
 	if (rc != EXIT_OK)
 		return rc;
-	snprintf(path, sizeof(path), "%s" KEYRING_SUFFIX, p->archive);
-	snprintf(p->name, sizeof(p->name), "%s" KEYRING_SUFFIX, p->ci.latest.archive);
-	rc = copy_small(path, p->dirfd, p->name, KEYRING_FILE_MAX, true, &p->keyring);
-	return rc;
+	for (size_t i = 0; i < sizeof(optional_sidecars) / sizeof(optional_sidecars[0]); i++) {
+		const struct sidecar *c = &optional_sidecars[i];
+
+		snprintf(path, sizeof(path), "%s%s", p->archive, c->suffix);
+		snprintf(p->name, sizeof(p->name), "%s%s", p->ci.latest.archive, c->suffix);
+		rc = copy_small(path, p->dirfd, p->name, c->max, true, &copied);
+		if (rc != EXIT_OK)
+			return rc;
+		/* A file left by an earlier publish of this name would be taken for this one's. */
+		if (!copied && unlinkat(p->dirfd, p->name, 0) < 0 && errno != ENOENT)
+			return cmd_fail(CMD, EXIT_FAIL, "cannot remove %s/%s: %s", p->dir, p->name,
+			                strerror(errno));
+		if (i == 0)
+			p->keyring = copied;
+	}
+	return EXIT_OK;
 }
 
 static int write_index(struct publish *p)

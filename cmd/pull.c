@@ -8,6 +8,8 @@
 #include "release/base/fileio.h"
 #include "release/sig/channel.h"
 #include "release/sig/keyring.h"
+#include "release/sig/provenance.h"
+#include "release/sig/reproduced.h"
 #include "release/sig/minisign.h"
 #include "release/store/channel_state.h"
 #include "release/store/install.h"
@@ -33,7 +35,8 @@ static const char usage_text[] =
     "directory `slipway publish` wrote, or its index.json). The index must be signed by a\n"
     "release key the store trusts, unexpired, for the store's app, and newer than the last\n"
     "index accepted (ROOT/channel.json); the same index again means up to date (exit 0,\n"
-    "nothing downloaded). The archive, its signature and keyring are downloaded into\n"
+    "nothing downloaded). The archive, its signature and what was published beside it\n"
+    "(keyring, provenance, reproductions) are downloaded into\n"
     "ROOT/tmp/ (a partial archive left there is resumed with an HTTP Range request), the\n"
     "archive must have the index's size and sha256, and it is installed exactly as\n"
     "`slipway deploy` installs a file (signature, keyring, downgrade guard, per-file hashes).\n"
@@ -65,8 +68,9 @@ struct pull {
 	bool same, up_to_date;
 	int tmpfd, fd;
 	char name[STORE_DOWNLOAD_NAME_MAX], sig[STORE_DOWNLOAD_NAME_MAX],
-	    kr[STORE_DOWNLOAD_NAME_MAX];
-	bool keyring;
+	    kr[STORE_DOWNLOAD_NAME_MAX], prov[STORE_DOWNLOAD_NAME_MAX],
+	    repro[STORE_DOWNLOAD_NAME_MAX];
+	bool keyring, provenance, reproduced;
 	uint64_t resumed_from;
 	struct fetch_result fr;
 	struct install_result res;
@@ -186,7 +190,7 @@ static int fetch_archive(struct pull *p)
 /* Installs the downloads through deploy's verified path, records the index, switches. */
 static int install(struct pull *p)
 {
-	char path[3][4096 + 8 + STORE_DOWNLOAD_NAME_MAX];
+	char path[5][4096 + 8 + STORE_DOWNLOAD_NAME_MAX];
 	struct install_opts o = {0};
 	struct err err;
 	int rc;
@@ -194,14 +198,20 @@ static int install(struct pull *p)
 	snprintf(path[0], sizeof(path[0]), "%s/" STORE_TMP "/%s", p->st.root, p->name);
 	snprintf(path[1], sizeof(path[1]), "%s/" STORE_TMP "/%s", p->st.root, p->sig);
 	snprintf(path[2], sizeof(path[2]), "%s/" STORE_TMP "/%s", p->st.root, p->kr);
+	snprintf(path[3], sizeof(path[3]), "%s/" STORE_TMP "/%s", p->st.root, p->prov);
+	snprintf(path[4], sizeof(path[4]), "%s/" STORE_TMP "/%s", p->st.root, p->repro);
 	extract_limits_default(&o.limits);
 	o.activate = true;
 	o.sig_path = path[1];
 	o.keyring_path = p->keyring ? path[2] : NULL;
+	o.provenance_path = path[3]; /* read only when the keyring's policy asks; absent: refused */
+	o.reproduced_path = path[4];
 	rc = cmd_install_archive(CMD, &p->st, path[0], &o, &p->res);
 	unlinkat(p->tmpfd, p->name, 0);
 	unlinkat(p->tmpfd, p->sig, 0);
 	unlinkat(p->tmpfd, p->kr, 0);
+	unlinkat(p->tmpfd, p->prov, 0);
+	unlinkat(p->tmpfd, p->repro, 0);
 	if (rc != EXIT_OK)
 		return rc;
 	if (strcmp(p->res.version, p->ci.latest.version))
@@ -224,6 +234,8 @@ static int download(struct pull *p)
 	store_download_name(p->ci.latest.sha256, "", p->name);
 	store_download_name(p->ci.latest.sha256, ".minisig", p->sig);
 	store_download_name(p->ci.latest.sha256, KEYRING_SUFFIX, p->kr);
+	store_download_name(p->ci.latest.sha256, PROVENANCE_SUFFIX, p->prov);
+	store_download_name(p->ci.latest.sha256, REPRODUCED_SUFFIX, p->repro);
 	printf("index serial %llu: %s %s (%llu bytes)\n", (unsigned long long)p->ci.serial,
 	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.latest.size);
 	fflush(stdout);
@@ -231,6 +243,10 @@ static int download(struct pull *p)
 	        EXIT_OK ||
 	    (rc = fetch_beside(p, KEYRING_SUFFIX, KEYRING_FILE_MAX, p->kr, true, &p->keyring)) !=
 	        EXIT_OK ||
+	    (rc = fetch_beside(p, PROVENANCE_SUFFIX, PROVENANCE_FILE_MAX, p->prov, true,
+	                       &p->provenance)) != EXIT_OK ||
+	    (rc = fetch_beside(p, REPRODUCED_SUFFIX, REPRODUCED_FILE_MAX, p->repro, true,
+	                       &p->reproduced)) != EXIT_OK ||
 	    (rc = fetch_archive(p)) != EXIT_OK)
 		return rc;
 	if (p->resumed_from)

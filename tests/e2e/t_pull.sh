@@ -41,11 +41,24 @@ assert_eq "$(tail -n +$((before + 1)) "$NGINX_LOG" | grep -c tar.zst)" "0" "arch
 expect_rc 0 "$SLIPWAY" pull "$NGINX_URL/" --root "$S"
 assert_contains "$out" "up to date: testapp 1.0.0"
 
-# publish v2, pull upgrades
+# publish v2 with its provenance and reproductions beside it (stand-ins: this store has no
+# policy that reads them): published and fetched with the archive; pull upgrades
 big_release 2.0.0 20
+echo '{"stand-in":"provenance"}' >"$T/rel-2.0.0.tar.zst.intoto.jsonl"
+echo '{"stand-in":"reproduced"}' >"$T/rel-2.0.0.tar.zst.reproduced.jsonl"
 expect_rc 0 "$SLIPWAY" publish "$T/rel-2.0.0.tar.zst" "$C" -s "$T/test.key"
+for x in intoto reproduced; do
+	cmp -s "$T/rel-2.0.0.tar.zst.$x.jsonl" "$C/testapp-2.0.0.tar.zst.$x.jsonl" ||
+		fail "publish did not copy the .$x.jsonl"
+done
+before=$(wc -l <"$NGINX_LOG")
 expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S"
 assert_contains "$out" "activated 2.0.0 (was 1.0.0)"
+for x in intoto reproduced; do
+	tail -n +$((before + 1)) "$NGINX_LOG" | grep -q "^200 \"GET /testapp-2.0.0.tar.zst.$x.jsonl " ||
+		fail "pull did not fetch the .$x.jsonl: $(tail -n +$((before + 1)) "$NGINX_LOG")"
+done
+assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a pull with provenance"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after the upgrade"
 cp "$C/index.json" "$T/index-v2.json"
 
