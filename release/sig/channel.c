@@ -111,19 +111,6 @@ static int exact_fields(json_object *o, const char *what, const char *const *fie
 	return 0;
 }
 
-static int get_number(json_object *o, const char *key, uint64_t *out, struct err *err)
-{
-	json_object *v;
-
-	json_object_object_get_ex(o, key, &v);
-	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-	    (uint64_t)json_object_get_int64(v) > KEYRING_NUMBER_MAX)
-		return fail(err, "channel index: %s is not an integer from 0 to %llu", key,
-		            KEYRING_NUMBER_MAX);
-	*out = (uint64_t)json_object_get_int64(v);
-	return 0;
-}
-
 static int get_string(json_object *o, const char *key, char *out, size_t size, struct err *err)
 {
 	json_object *v;
@@ -156,16 +143,17 @@ int channel_parse(const uint8_t *payload, size_t len, struct channel_index *ci, 
 	                 sizeof(latest_fields) / sizeof(*latest_fields), err) < 0)
 		goto out;
 	if (get_string(o, "app", ci->app, sizeof(ci->app), err) < 0 ||
-	    get_number(o, "serial", &ci->serial, err) < 0 ||
+	    keyring_get_number(o, "serial", "channel index", &ci->serial, err) < 0 ||
 	    get_string(o, "expires", expires, sizeof(expires), err) < 0 ||
 	    get_string(lo, "version", l->version, sizeof(l->version), err) < 0 ||
-	    get_number(lo, "serial", &l->serial, err) < 0 ||
+	    keyring_get_number(lo, "serial", "channel index", &l->serial, err) < 0 ||
 	    get_string(lo, "archive", l->archive, sizeof(l->archive), err) < 0 ||
-	    get_number(lo, "size", &l->size, err) < 0 ||
+	    keyring_get_number(lo, "size", "channel index", &l->size, err) < 0 ||
 	    get_string(lo, "sha256", l->sha256, sizeof(l->sha256), err) < 0 ||
 	    get_string(lo, "manifest_sha256", l->manifest_sha256, sizeof(l->manifest_sha256), err) <
 	        0 ||
-	    get_number(lo, "seek_table_size", &l->seek_table_size, err) < 0)
+	    keyring_get_number(lo, "seek_table_size", "channel index", &l->seek_table_size, err) <
+	        0)
 		goto out;
 	if (!clock_parse_iso_utc(expires, &ci->expires)) {
 		fail(err, "channel index: expires is not a UTC time YYYY-MM-DDTHH:MM:SSZ");

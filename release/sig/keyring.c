@@ -252,14 +252,15 @@ int keyring_payload(const struct keyring *kr, char **out, size_t *len, struct er
 	return 0;
 }
 
-static int get_number(json_object *o, const char *key, uint64_t *out, struct err *err)
+int keyring_get_number(json_object *o, const char *key, const char *doc, uint64_t *out,
+                       struct err *err)
 {
 	json_object *v;
 
 	json_object_object_get_ex(o, key, &v);
 	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
 	    (uint64_t)json_object_get_int64(v) > KEYRING_NUMBER_MAX)
-		return fail(err, "keyring: %s is not an integer from 0 to %llu", key,
+		return fail(err, "%s: %s is not an integer from 0 to %llu", doc, key,
 		            KEYRING_NUMBER_MAX);
 	*out = (uint64_t)json_object_get_int64(v);
 	return 0;
@@ -338,7 +339,7 @@ static int get_reproductions(json_object *o, struct keyring_reproductions *r, st
 	if (seen != 2)
 		return fail(err, "keyring: reproductions needs rebuilder_keys and required");
 	if (get_keys(v, "rebuilder_keys", r->rebuilder_keys, &r->n_keys, err) < 0 ||
-	    get_number(v, "required", &r->required, err) < 0)
+	    keyring_get_number(v, "required", "keyring", &r->required, err) < 0)
 		return -1;
 	if (r->required < 1)
 		return fail(err, "keyring: reproductions.required is 0 (no policy: leave the "
@@ -407,10 +408,10 @@ int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct
 		fail(err, "keyring: type is not \"" KEYRING_DOC_TYPE "\"");
 		goto out;
 	}
-	if (get_number(o, "version", &kr->version, err) < 0 ||
-	    get_number(o, "min_serial", &kr->min_serial, err) < 0 ||
-	    get_number(o, "expires", &kr->expires, err) < 0 ||
-	    get_number(o, "threshold", &kr->threshold, err) < 0 ||
+	if (keyring_get_number(o, "version", "keyring", &kr->version, err) < 0 ||
+	    keyring_get_number(o, "min_serial", "keyring", &kr->min_serial, err) < 0 ||
+	    keyring_get_number(o, "expires", "keyring", &kr->expires, err) < 0 ||
+	    keyring_get_number(o, "threshold", "keyring", &kr->threshold, err) < 0 ||
 	    get_keys(o, "keyring_keys", kr->keyring_keys, &kr->n_keyring, err) < 0 ||
 	    get_keys(o, "release_keys", kr->release_keys, &kr->n_release, err) < 0 ||
 	    get_policy(o, &kr->provenance, err) < 0 ||

@@ -78,6 +78,12 @@ void keyring_implicit(const struct minisign_pubkey *pk, struct keyring *kr);
  * writes its canonical JSON payload (heap, owned by the caller). */
 int keyring_payload(const struct keyring *kr, char **out, size_t *len, struct err *err);
 
+/* The integer at `key` of a signed document's payload object (a keyring's, the channel
+ * index's): 0 to KEYRING_NUMBER_MAX, else refused as "<doc>: <key> is not an integer ...". */
+struct json_object;
+int keyring_get_number(struct json_object *o, const char *key, const char *doc, uint64_t *out,
+                       struct err *err);
+
 /* Parses a payload strictly: exactly the fields of the format, each of its type and within
  * its limits, and the bytes equal to keyring_payload's (canonical form). */
 int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct err *err);
