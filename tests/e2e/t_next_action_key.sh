@@ -1,0 +1,164 @@
+# Issue 20: the Next.js Server Actions encryption key never lands in an archive, and every
+# release of a store runs with the store's own key. The real example app (examples/mediai)
+# packed by `slipway pack`: the key its build generated (read from the build's own
+# .next/server/server-reference-manifest.json) is nowhere in the archive (GNU tar extracts,
+# grep looks) and a second pack gives the same bytes; under `slipway run`, a Server Action
+# called as the browser calls it (POST with the Next-Action id from the release's
+# server-reference-manifest.json) answers and runs; the Next.js process has
+# NEXT_SERVER_ACTIONS_ENCRYPTION_KEY = ROOT/shared/next-action-key (0600, stable across a
+# second deploy), which neither status --json nor the logs show. shared/env's own value wins.
+source "$REPO/tests/e2e/fixture.sh"
+source "$REPO/tests/e2e/pack_lib.sh"
+source "$REPO/tests/e2e/run_helpers.sh"
+trap run_cleanup EXIT
+
+port=$(free_port)
+fixture_mediai "$T/app" || fail "fixture_mediai"
+cd "$T/app"
+# The web service alone, on a free port (neither slipway.ini nor agent/ is part of the build's
+# key; without agent/ no agent service is detected).
+rm -rf agent
+cat >slipway.ini <<INI
+[app]
+name = mediai
+build = npm run build
+[bundle]
+include = .next/standalone .next/static public
+exclude = .next/cache
+[service web]
+command = node server.js
+cwd = .next/standalone
+port = $port
+ready = http /api/health
+ready_timeout = 60s
+stop_timeout = 10s
+env = NEXT_TELEMETRY_DISABLED=1
+INI
+printf 'node_modules/\n.next/\n' >.gitignore
+git init -q && git add -A && git commit -qm "mediai" && git tag v1 || fail "git"
+test_key "$T"
+
+expect_rc 0 "$SLIPWAY" pack -o "$T/out" -s "$T/test.key"
+A=$T/out/mediai-v1.tar.zst
+assert_contains "$errout" "removed the Next.js Server Actions encryption key from .next/standalone/.next/server/server-reference-manifest.json"
+built=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["encryptionKey"])' \
+	.next/server/server-reference-manifest.json) || fail "the build wrote no encryptionKey"
+[ "$(printf '%s' "$built" | base64 -d | wc -c)" = 32 ] || fail "not a 32-byte key: ${#built} chars"
+# The user's build directory keeps its files as they were.
+grep -qF "$built" .next/standalone/.next/server/server-reference-manifest.json ||
+	fail "pack changed the project's build output"
+
+# GNU tar extracts; the key is in no file, and in no byte of the tar stream.
+mkdir "$T/x" && tar -C "$T/x" -xf "$A" || fail "GNU tar cannot extract"
+! grep -rlF "$built" "$T/x" || fail "the archive carries the build's key: $(grep -rlF "$built" "$T/x")"
+! zstd -dc "$A" | grep -qF "$built" || fail "the key is in the tar stream"
+srm=$T/x/.next/standalone/.next/server/server-reference-manifest.json
+assert_eq "$(json_get "$srm" '("encryptionKey" in m, sorted(v["exportedName"] for v in m["node"].values()))')" \
+	"(False, ['saveNote', 'saveNoteText'])" "the packed server-reference-manifest.json"
+# The manifest's hash of the file is the hash of the bytes packed.
+manifest_of "$A" >"$T/m.json"
+assert_eq "$(json_get "$T/m.json" '[f["sha256"] for f in m["files"] if f["path"] == ".next/standalone/.next/server/server-reference-manifest.json"][0]')" \
+	"$(sha256sum "$srm" | cut -d' ' -f1)" "manifest sha256 of the rewritten file"
+
+# Same input, same bytes.
+expect_rc 0 "$SLIPWAY" pack -o "$T/out2" -s "$T/test.key"
+cmp -s "$A" "$T/out2/mediai-v1.tar.zst" || fail "a second pack gives other bytes"
+
+# Under slipway run.
+cd "$T"
+run_store store
+echo HOSTNAME=127.0.0.1 >>store/shared/env
+expect_rc 0 "$SLIPWAY" deploy "$A" --root store
+assert_no_file store/shared/next-action-key
+run_start store run.log
+sup=$RUN_PID
+served() { curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$port/api/health"; }
+poll_for 60 served || fail "web not served: $(tail -30 run.log)"
+
+# The key file: made by run, 0600, the store owner's, 32 random bytes in base64.
+keyfile=store/shared/next-action-key
+assert_file "$keyfile"
+assert_eq "$(stat -c '%a %U' "$keyfile")" "600 $(stat -c %U store)" "key file mode and owner"
+key=$(cat "$keyfile")
+[ "$(printf '%s' "$key" | base64 -d | wc -c)" = 32 ] || fail "the key file holds no 32-byte key"
+[ "$key" != "$built" ] || fail "the store key is the build's"
+
+# The Next.js server process runs with it.
+env_of() { tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | sed -n "s/^$2=//p"; }
+# The web service's process of release VERSION (Next renames itself next-server: found by its
+# environment).
+web_pid() {
+	local p
+	for p in $(descendants "$RUN_PID"); do
+		[ "$(env_of "$p" SLIPWAY_SERVICE)" = web ] && [ "$(env_of "$p" SLIPWAY_VERSION)" = "$1" ] &&
+			[ "$(readlink "/proc/$p/exe")" = "$(readlink -f "$(command -v node)")" ] &&
+			{ echo "$p"; return; }
+	done
+}
+pid=$(web_pid v1)
+[ -n "$pid" ] || fail "no node server.js process"
+assert_eq "$(env_of "$pid" NEXT_SERVER_ACTIONS_ENCRYPTION_KEY)" "$key" "the server's key"
+
+# A Server Action, as the browser calls it: POST to the page with the Next-Action id.
+action_id() {
+	python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))
+print([k for k, v in m["node"].items() if v["exportedName"] == "saveNoteText"][0])' \
+		store/current/.next/standalone/.next/server/server-reference-manifest.json
+}
+call_action() { # NOTE: prints the HTTP status, the body in $T/action.out
+	curl -sS --max-time 10 -o "$T/action.out" -w '%{http_code}' -X POST \
+		-H "Next-Action: $(action_id)" -H 'Accept: text/x-component' \
+		-H 'Content-Type: text/plain;charset=UTF-8' --data "[\"$1\"]" \
+		"http://127.0.0.1:$port/notes"
+}
+assert_eq "$(call_action "note one")" 200 "Server Action call (body: $(cat "$T/action.out" 2>/dev/null | head -c 300))"
+assert_contains "$(cat "$T/action.out")" "saved by"
+assert_contains "$(cat store/shared/notes.log)" "call"
+assert_contains "$(cat store/shared/notes.log)" "note one"
+
+# A second deploy (v2, the fixture's second build: its own build key and action ids) keeps
+# the store's key.
+v1_id=$(action_id)
+fixture_mediai_v2_change "$T/app" && git -C "$T/app" commit -qam v2 && git -C "$T/app" tag v2 ||
+	fail "v2"
+expect_rc 0 "$SLIPWAY" pack "$T/app" --serial "$(($(commit_time "$T/app") + 1))" -o "$T/out" -s "$T/test.key"
+expect_rc 0 "$SLIPWAY" deploy "$T/out/mediai-v2.tar.zst" --root store --wait
+assert_eq "$(readlink store/current)" "releases/v2" "current after the second deploy"
+[ "$(action_id)" != "$v1_id" ] || fail "v2 has v1's action id"
+assert_eq "$(cat "$keyfile")" "$key" "the key after a second deploy"
+pid2=$(web_pid v2)
+[ -n "$pid2" ] && [ "$pid2" != "$pid" ] || fail "the web service was not replaced ($pid, $pid2)"
+assert_eq "$(env_of "$pid2" NEXT_SERVER_ACTIONS_ENCRYPTION_KEY)" "$key" "v2's key"
+assert_eq "$(call_action "note two")" 200 "Server Action call on v2"
+assert_contains "$(cat store/shared/notes.log)" "note two"
+
+# Never shown.
+expect_rc 0 "$SLIPWAY" status --root store --json
+assert_not_contains "$out$errout" "$key" "status --json"
+expect_rc 0 "$SLIPWAY" status --root store
+assert_not_contains "$out$errout" "$key" "status"
+assert_not_contains "$(cat run.log)" "$key" "the run log"
+assert_not_contains "$(cat run.log)" "$built" "the run log"
+
+# The operator's own key in shared/env wins over the store's (after a restart of run).
+kill -TERM "$sup"
+wait "$sup"
+RUN_PID=
+own=$(head -c 32 /dev/urandom | base64)
+echo "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY=$own" >>store/shared/env
+run_start store run2.log
+poll_for 60 served || fail "web not served again: $(tail -30 run2.log)"
+assert_eq "$(env_of "$(web_pid v2)" NEXT_SERVER_ACTIONS_ENCRYPTION_KEY)" "$own" "shared/env's key"
+assert_eq "$(cat "$keyfile")" "$key" "the key file after a restart"
+assert_eq "$(call_action "note three")" 200 "Server Action call with the operator's key"
+
+# A key file others may read is refused, with one line that names it and shows no key.
+kill -TERM "$RUN_PID"
+wait "$RUN_PID"
+RUN_PID=
+chmod 644 "$keyfile"
+run timeout 20 "$SLIPWAY" run --root store
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "run started with a 0644 key file (exit $rc)"
+assert_contains "$errout" "shared/next-action-key must be a regular file of the store's owner with mode 0600"
+assert_not_contains "$out$errout" "$key"
+assert_eq "$(readlink store/current)" "releases/v2" "current after the refusal"
