@@ -64,6 +64,16 @@ assert_eq "$(json_get "$T/m.json" '[f["sha256"] for f in m["files"] if f["path"]
 expect_rc 0 "$SLIPWAY" pack -o "$T/out2" -s "$T/test.key"
 cmp -s "$A" "$T/out2/mediai-v1.tar.zst" || fail "a second pack gives other bytes"
 
+# A copy of the key anywhere else in the release refuses the pack: one line naming the file,
+# never the key, and nothing in OUTDIR (--no-build: a new file in public/ would make a new
+# build, with a new key).
+printf 'key=%s\n' "$built" >public/leak.txt
+expect_rc 1 "$SLIPWAY" pack --no-build -o "$T/out3" -s "$T/test.key"
+assert_contains "$errout" ".next/standalone/public/leak.txt carries this build's Next.js Server Actions encryption key"
+assert_not_contains "$out$errout" "$built"
+[ -z "$(ls -A "$T/out3" 2>/dev/null)" ] || fail "the refused pack left $(ls -A "$T/out3")"
+rm public/leak.txt
+
 # Under slipway run.
 cd "$T"
 run_store store
@@ -158,7 +168,7 @@ wait "$RUN_PID"
 RUN_PID=
 chmod 644 "$keyfile"
 run timeout 20 "$SLIPWAY" run --root store
-[ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "run started with a 0644 key file (exit $rc)"
+assert_eq "$rc" 3 "run's exit status with a 0644 key file"
 assert_contains "$errout" "shared/next-action-key must be a regular file of the store's owner with mode 0600"
 assert_not_contains "$out$errout" "$key"
 assert_eq "$(readlink store/current)" "releases/v2" "current after the refusal"
