@@ -1,12 +1,16 @@
 # Issue 20: the Next.js Server Actions encryption key never lands in an archive, and every
 # release of a store runs with the store's own key. The real example app (examples/mediai)
-# packed by `slipway pack`: the key its build generated (read from the build's own
+# plus one page with a Server Action closure (its captured variable travels encrypted in the
+# page), packed by `slipway pack`: the key the build generated (read from the build's own
 # .next/server/server-reference-manifest.json) is nowhere in the archive (GNU tar extracts,
-# grep looks) and a second pack gives the same bytes; under `slipway run`, a Server Action
-# called as the browser calls it (POST with the Next-Action id from the release's
-# server-reference-manifest.json) answers and runs; the Next.js process has
-# NEXT_SERVER_ACTIONS_ENCRYPTION_KEY = ROOT/shared/next-action-key (0600, stable across a
-# second deploy), which neither status --json nor the logs show. shared/env's own value wins.
+# grep looks), a second pack gives the same bytes, and a copy of the key elsewhere refuses
+# the pack. Under `slipway run`: ROOT/shared/next-action-key (0600, the store owner's) is the
+# Next.js process's NEXT_SERVER_ACTIONS_ENCRYPTION_KEY; a Server Action called as the browser
+# calls it (POST with the Next-Action id from the release's server-reference-manifest.json)
+# runs; the closure in the page decrypts with that key (Node's WebCrypto, not Next) and its
+# form post runs; a second deploy (v2) keeps the key; neither status --json nor the logs show
+# it. shared/env's own key wins, and then a form encrypted with the store's key is refused; a
+# key file others can read stops run.
 source "$REPO/tests/e2e/fixture.sh"
 source "$REPO/tests/e2e/pack_lib.sh"
 source "$REPO/tests/e2e/run_helpers.sh"
@@ -18,6 +22,32 @@ cd "$T/app"
 # The web service alone, on a free port (neither slipway.ini nor agent/ is part of the build's
 # key; without agent/ no agent service is detected).
 rm -rf agent
+# A closure: Next encrypts `patient` into the page with the Server Actions key (a new page, so
+# this build is the test's own: 20 to 40 s once, then cached).
+mkdir -p app/notes/closure
+cat >app/notes/closure/page.js <<'JS'
+import { appendFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export const dynamic = 'force-dynamic';
+
+export default function ClosureNote() {
+	const patient = 'patient-7';
+
+	async function save(formData) {
+		'use server';
+		const log = path.join(process.env.SLIPWAY_RELEASE || '.', '..', '..', 'shared', 'notes.log');
+		await appendFile(log, `closure ${patient} ${String(formData.get('note') || '')}\n`);
+	}
+
+	return (
+		<form action={save}>
+			<input name="note" defaultValue="" />
+			<button type="submit">Save</button>
+		</form>
+	);
+}
+JS
 cat >slipway.ini <<INI
 [app]
 name = mediai
@@ -54,7 +84,7 @@ mkdir "$T/x" && tar -C "$T/x" -xf "$A" || fail "GNU tar cannot extract"
 ! zstd -dc "$A" | grep -qF "$built" || fail "the key is in the tar stream"
 srm=$T/x/.next/standalone/.next/server/server-reference-manifest.json
 assert_eq "$(json_get "$srm" '("encryptionKey" in m, sorted(v["exportedName"] for v in m["node"].values()))')" \
-	"(False, ['saveNote', 'saveNoteText'])" "the packed server-reference-manifest.json"
+	"(False, ['\$\$RSC_SERVER_ACTION_0', 'saveNote', 'saveNoteText'])" "the packed server-reference-manifest.json"
 # The manifest's hash of the file is the hash of the bytes packed.
 manifest_of "$A" >"$T/m.json"
 assert_eq "$(json_get "$T/m.json" '[f["sha256"] for f in m["files"] if f["path"] == ".next/standalone/.next/server/server-reference-manifest.json"][0]')" \
@@ -126,11 +156,60 @@ assert_contains "$(cat "$T/action.out")" "saved by"
 assert_contains "$(cat store/shared/notes.log)" "call"
 assert_contains "$(cat store/shared/notes.log)" "note one"
 
+# The closure: the page's hidden form fields (the browser's no-JavaScript post). The
+# encrypted field decrypts with the store's key (AES-GCM, 16-byte IV first, the plaintext
+# starting with the action id: next/dist/server/app-render/encryption.js), and posting the
+# form runs the action with the captured value.
+closure_form() { # FILE: the hidden fields of /notes/closure, one JSON [name, value] a line
+	curl -fsS --max-time 10 "http://127.0.0.1:$port/notes/closure" | python3 -c '
+import html.parser, json, sys
+class P(html.parser.HTMLParser):
+	def handle_starttag(self, tag, a):
+		a = dict(a)
+		if tag == "input" and a.get("type") == "hidden":
+			print(json.dumps([a["name"], a.get("value") or ""]))
+P().feed(sys.stdin.read())' >"$1"
+}
+post_form() { # FILE NOTE: posts the fields of FILE plus note=NOTE; prints the HTTP status
+	local args=() name value
+	while IFS= read -r line; do
+		name=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])[0])' "$line")
+		value=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])[1])' "$line")
+		args+=(--form-string "$name=$value")
+	done <"$1"
+	curl -sS --max-time 10 -o "$T/form.out" -w '%{http_code}' "${args[@]}" --form-string "note=$2" \
+		"http://127.0.0.1:$port/notes/closure"
+}
+closure_form "$T/form1"
+blob=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+	n, v = json.loads(l)
+	if v.startswith("\""): print(json.loads(v))' "$T/form1")
+[ -n "$blob" ] || fail "no encrypted field in the closure's form: $(cat "$T/form1")"
+closure_id=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+	n, v = json.loads(l)
+	if v.startswith("{"): print(json.loads(v)["id"])' "$T/form1")
+decrypt() { # KEY BLOB: the plaintext, by Node's WebCrypto
+	node -e '
+const [key, blob] = process.argv.slice(1);
+const raw = Buffer.from(blob, "base64");
+crypto.subtle.importKey("raw", Buffer.from(key, "base64"), "AES-GCM", false, ["decrypt"])
+	.then((k) => crypto.subtle.decrypt({ name: "AES-GCM", iv: raw.subarray(0, 16) }, k, raw.subarray(16)))
+	.then((p) => process.stdout.write(Buffer.from(p).toString()), () => process.exit(1));' "$1" "$2"
+}
+plain=$(decrypt "$key" "$blob") || fail "the closure does not decrypt with the store's key"
+case "$plain" in "$closure_id"*patient-7*) ;; *) fail "closure plaintext: $plain" ;; esac
+! decrypt "$built" "$blob" >/dev/null || fail "the closure decrypts with the build's key"
+assert_eq "$(post_form "$T/form1" first)" 200 "closure form post ($(head -c 300 "$T/form.out"))"
+assert_contains "$(cat store/shared/notes.log)" "closure patient-7 first"
+
 # A second deploy (v2, the fixture's second build: its own build key and action ids) keeps
 # the store's key.
 v1_id=$(action_id)
-fixture_mediai_v2_change "$T/app" && git -C "$T/app" commit -qam v2 && git -C "$T/app" tag v2 ||
-	fail "v2"
+rm -r "$T/app/app/notes/closure" # v2 is the shared build of the fixture's second version
+fixture_mediai_v2_change "$T/app" && git -C "$T/app" add -A && git -C "$T/app" commit -qm v2 &&
+	git -C "$T/app" tag v2 || fail "v2"
 expect_rc 0 "$SLIPWAY" pack "$T/app" --serial "$(($(commit_time "$T/app") + 1))" -o "$T/out" -s "$T/test.key"
 expect_rc 0 "$SLIPWAY" deploy "$T/out/mediai-v2.tar.zst" --root store --wait
 assert_eq "$(readlink store/current)" "releases/v2" "current after the second deploy"
@@ -150,17 +229,25 @@ assert_not_contains "$out$errout" "$key" "status"
 assert_not_contains "$(cat run.log)" "$key" "the run log"
 assert_not_contains "$(cat run.log)" "$built" "the run log"
 
-# The operator's own key in shared/env wins over the store's (after a restart of run).
+# The operator's own key in shared/env wins over the store's (run restarted, rolled back to
+# v1): a form encrypted with the store's key is refused now, a fresh one works.
 kill -TERM "$sup"
 wait "$sup"
 RUN_PID=
 own=$(head -c 32 /dev/urandom | base64)
 echo "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY=$own" >>store/shared/env
+expect_rc 0 "$SLIPWAY" rollback --root store
 run_start store run2.log
 poll_for 60 served || fail "web not served again: $(tail -30 run2.log)"
-assert_eq "$(env_of "$(web_pid v2)" NEXT_SERVER_ACTIONS_ENCRYPTION_KEY)" "$own" "shared/env's key"
+assert_eq "$(env_of "$(web_pid v1)" NEXT_SERVER_ACTIONS_ENCRYPTION_KEY)" "$own" "shared/env's key"
 assert_eq "$(cat "$keyfile")" "$key" "the key file after a restart"
 assert_eq "$(call_action "note three")" 200 "Server Action call with the operator's key"
+[ "$(post_form "$T/form1" stale)" != 200 ] || fail "a form encrypted with the store's key passed"
+assert_not_contains "$(cat store/shared/notes.log)" "stale"
+closure_form "$T/form2"
+assert_eq "$(post_form "$T/form2" fresh)" 200 "fresh closure form post"
+assert_contains "$(cat store/shared/notes.log)" "closure patient-7 fresh"
+assert_not_contains "$(cat run2.log)" "$own" "the run log"
 
 # A key file others may read is refused, with one line that names it and shows no key.
 kill -TERM "$RUN_PID"
@@ -171,4 +258,4 @@ run timeout 20 "$SLIPWAY" run --root store
 assert_eq "$rc" 3 "run's exit status with a 0644 key file"
 assert_contains "$errout" "shared/next-action-key must be a regular file of the store's owner with mode 0600"
 assert_not_contains "$out$errout" "$key"
-assert_eq "$(readlink store/current)" "releases/v2" "current after the refusal"
+assert_eq "$(readlink store/current)" "releases/v1" "current after the refusal"
