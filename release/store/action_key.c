@@ -21,26 +21,23 @@ static int read_key(struct store *st, int dirfd, uid_t owner, char *out, struct 
 	char buf[STORE_ACTION_KEY_LEN + 2];
 	uint8_t raw[STORE_ACTION_KEY_BYTES];
 	struct stat sb;
+	struct err oerr;
 	ssize_t n;
-	int fd = openat(dirfd, STORE_ACTION_KEY, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), r;
+	int fd = open_regular_at(dirfd, STORE_ACTION_KEY, 1, &sb, &oerr), r;
 
 	if (fd < 0 && errno == ENOENT)
 		return 1;
 	if (fd < 0)
 		return fail_kind(err, ERR_SYSTEM, "cannot open %s/" KEY_PATH ": %s", st->root,
-		                 errno == ELOOP ? "a symlink" : strerror(errno));
-	if (fstat(fd, &sb) < 0) {
-		r = fail_sys(err, "cannot read %s/" KEY_PATH, st->root);
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode) || (sb.st_mode & 077) ||
-	    (sb.st_uid != owner && sb.st_uid != geteuid())) {
+		                 errno == ELOOP    ? "it is a symlink"
+		                 : errno == EINVAL ? "not a regular file"
+		                                   : strerror(errno));
+	if ((sb.st_mode & 077) || (sb.st_uid != owner && sb.st_uid != geteuid())) {
 		r = fail_kind(err, ERR_SYSTEM,
 		              "%s/" KEY_PATH
 		              " must be a regular file of the store's owner with mode "
-		              "0600 (it is %s, mode %04o, uid %u)",
-		              st->root, S_ISREG(sb.st_mode) ? "a file" : "not a regular file",
-		              (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid);
+		              "0600 (it has mode %04o, uid %u)",
+		              st->root, (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid);
 		goto out;
 	}
 	n = read(fd, buf, sizeof(buf));
