@@ -50,10 +50,12 @@ done
 # Over HTTP: the assets of the release just left answer 200, byte for byte.
 assets() { page "$port" | grep -o '/_next/static/[^"\\]*' | sort -u; }
 check_assets() { # LIST TREE
-	local a n=0
+	local a f n=0
 	for a in $1; do
 		curl -fsS --max-time 5 -o got "http://127.0.0.1:$port$a" || fail "$a: not served"
-		cmp -s got "$2/.next/standalone/.next/static/${a#/_next/static/}" || fail "$a: wrong bytes"
+		f=${a#/_next/static/}
+		f=${f%%\?*} # the build's deployment id tags asset URLs ?dpl=<id>
+		cmp -s got "$2/.next/standalone/.next/static/$f" || fail "$a: wrong bytes"
 		n=$((n + 1))
 	done
 	[ $n -ge 3 ] || fail "only $n assets on the page"
