@@ -287,6 +287,7 @@ static void entry_release(struct pack_entry *e)
 	free(e->path);
 	free(e->src);
 	free(e->target);
+	free(e->data);
 }
 
 static int dedupe(struct pack_tree *t, struct err *err)

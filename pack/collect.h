@@ -33,7 +33,10 @@ struct pack_entry {
 	ino_t ino;
 	int64_t mtime_sec;
 	long mtime_nsec;
-	bool secret;   /* set by the hash pass: looks like a secret key; dropped */
+	bool secret; /* set by the hash pass: looks like a secret key; dropped */
+	/* The entry's content when it is not the source's (a rewritten file, pack/nextkey.h):
+	 * `size` bytes, heap, owned by the tree. NULL: read from src. */
+	char *data;
 	unsigned root; /* index of the root it came from: the earlier root wins duplicates */
 };
 

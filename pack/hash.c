@@ -21,7 +21,68 @@ struct hash_job {
 	progress_fn progress;
 	void *ctx;
 	pthread_t main;
+	const struct strlist *forbidden;
+	size_t forbidden_max; /* the longest forbidden string's length */
 };
+
+/* Whether a forbidden string occurs in tail[0..tail_n) + buf[0..n), with tail the end of the
+ * previous chunk (forbidden_max - 1 bytes at most), so no occurrence across chunks escapes.
+ * Updates tail for the next chunk. */
+static bool carries_forbidden(const struct hash_job *job, char *tail, size_t *tail_n,
+                              const unsigned char *buf, size_t n)
+{
+	size_t keep = job->forbidden_max - 1, head = n < keep ? n : keep, i;
+	char window[2 * 256];
+	bool found = false;
+
+	for (i = 0; i < job->forbidden->n && !found; i++) {
+		const char *f = job->forbidden->v[i];
+		size_t fl = strlen(f);
+
+		found = memmem(buf, n, f, fl) != NULL;
+		if (!found && *tail_n) {
+			memcpy(window, tail, *tail_n);
+			memcpy(window + *tail_n, buf, head);
+			found = memmem(window, *tail_n + head, f, fl) != NULL;
+		}
+	}
+	if (n >= keep) {
+		memcpy(tail, buf + n - keep, keep);
+		*tail_n = keep;
+	} else {
+		size_t drop = *tail_n + n > keep ? *tail_n + n - keep : 0;
+
+		memmove(tail, tail + drop, *tail_n - drop);
+		memcpy(tail + *tail_n - drop, buf, n);
+		*tail_n = *tail_n - drop + n;
+	}
+	return found;
+}
+
+static int refuse_forbidden(const struct pack_entry *e, struct err *err)
+{
+	return fail_kind(err, ERR_REFUSED,
+	                 "%s carries this build's Next.js Server Actions encryption key (the "
+	                 "value slipway removed from the server manifests): a secret, never "
+	                 "packed; exclude the file or build with the key from the environment",
+	                 e->path);
+}
+
+static int hash_data(struct hash_job *job, struct pack_entry *e, EVP_MD_CTX *md, struct err *err)
+{
+	char tail[256];
+	size_t tail_n = 0;
+
+	if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+		return fail_kind(err, ERR_SYSTEM, "SHA-256 is not available");
+	if (job->forbidden_max &&
+	    carries_forbidden(job, tail, &tail_n, (const unsigned char *)e->data, e->size))
+		return refuse_forbidden(e, err);
+	EVP_DigestUpdate(md, e->data, e->size);
+	EVP_DigestFinal_ex(md, e->sha256, NULL);
+	atomic_fetch_add(&job->bytes, e->size);
+	return 0;
+}
 
 /* A minisign secret key file, whatever its name and comment: "untrusted comment: ..." then
  * base64 of "Ed" + kdf ("Sc" or two zero bytes) + "B2", i.e. "RWRTY0Iy" or "RWQAAEIy". */
@@ -45,8 +106,12 @@ static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *b
 {
 	struct stat st;
 	uint64_t total = 0;
+	char tail[256];
+	size_t tail_n = 0;
 	int fd, r = -1;
 
+	if (e->data)
+		return hash_data(job, e, md, err);
 	fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fail_sys(err, "cannot open %s", e->src);
@@ -81,6 +146,10 @@ static int hash_one(struct hash_job *job, struct pack_entry *e, unsigned char *b
 			break;
 		if (total == 0 && looks_like_secret_key(buf, (size_t)n))
 			e->secret = true;
+		if (job->forbidden_max && carries_forbidden(job, tail, &tail_n, buf, (size_t)n)) {
+			refuse_forbidden(e, err);
+			goto out;
+		}
 		EVP_DigestUpdate(md, buf, (size_t)n);
 		total += (uint64_t)n;
 		atomic_fetch_add(&job->bytes, (uint64_t)n);
@@ -136,8 +205,8 @@ out:
 	return NULL;
 }
 
-int pack_tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progress, void *ctx,
-                   struct err *err)
+int pack_tree_hash(struct pack_tree *tree, unsigned threads, const struct strlist *forbidden,
+                   progress_fn progress, void *ctx, struct err *err)
 {
 	struct hash_job job;
 	pthread_t tids[16];
@@ -148,6 +217,15 @@ int pack_tree_hash(struct pack_tree *tree, unsigned threads, progress_fn progres
 	job.progress = progress;
 	job.ctx = ctx;
 	job.main = pthread_self();
+	job.forbidden = forbidden;
+	for (i = 0; forbidden && i < forbidden->n; i++) {
+		size_t fl = strlen(forbidden->v[i]);
+
+		if (fl == 0 || fl > 256)
+			return fail_kind(err, ERR_SYSTEM, "a forbidden value of %zu bytes", fl);
+		if (fl > job.forbidden_max)
+			job.forbidden_max = fl;
+	}
 	pthread_mutex_init(&job.lock, NULL);
 	if (threads < 1)
 		threads = 1;

@@ -3,6 +3,7 @@
 #include "pack/collect.h"
 #include "pack/hash.h"
 #include "pack/nextjs.h"
+#include "pack/nextkey.h"
 #include "pack/output.h"
 #include "pack/process.h"
 #include "pack/pyvendor.h"
@@ -17,6 +18,7 @@
 #include "release/sig/signing_key.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@ struct pipeline {
 	bool have_key;
 	char deps_tmp[PATH_MAX]; /* vendored Python deps, outside the project */
 	struct pack_tree tree;
+	struct strlist action_keys; /* Next.js Server Actions keys removed (pack/nextkey.h) */
 	struct manifest *manifest;
 	char *manifest_json;
 	size_t manifest_len;
@@ -477,6 +480,22 @@ static unsigned cpu_count(void)
 	return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
 }
 
+/* The build's Server Actions key leaves the Next.js manifests (pack/nextkey.h); the hash
+ * pass then refuses any other file that still carries it. */
+static int strip_action_keys(struct pipeline *p)
+{
+	struct strlist paths = {0};
+	int r = nextkey_strip_tree(&p->tree, &paths, &p->action_keys, p->err);
+
+	for (size_t i = 0; i < paths.n; i++)
+		say(p,
+		    "removed the Next.js Server Actions encryption key from %s (the host gives "
+		    "every release its store's key: " NEXT_ACTION_KEY_ENV ")",
+		    paths.v[i]);
+	strlist_clear(&paths);
+	return r;
+}
+
 static int hash_files(struct pipeline *p)
 {
 	uint64_t files = 0, bytes = 0;
@@ -492,10 +511,17 @@ static int hash_files(struct pipeline *p)
 		     p->project);
 		return -1;
 	}
+	if (strip_action_keys(p) < 0)
+		return -1;
 	if (p->rq->phase)
 		p->rq->phase(p->rq->ctx, "hashing", files, bytes);
-	if (pack_tree_hash(&p->tree, cpu_count(), p->rq->progress, p->rq->ctx, p->err) < 0 ||
-	    pack_tree_drop_secrets(&p->tree, p->err) < 0)
+	if (pack_tree_hash(&p->tree, cpu_count(), &p->action_keys, p->rq->progress, p->rq->ctx,
+	                   p->err) < 0) {
+		if (p->err->kind != ERR_REFUSED)
+			fail_recast(p->err, ERR_SYSTEM);
+		return -1;
+	}
+	if (pack_tree_drop_secrets(&p->tree, p->err) < 0)
 		return fail_recast(p->err, ERR_SYSTEM);
 	for (i = 0; i < p->tree.skipped.n; i++)
 		say(p, "never packed: %s", p->tree.skipped.v[i]);
@@ -692,6 +718,9 @@ out:
 	}
 	if (p.have_key)
 		minisign_seckey_wipe(&p.key);
+	for (size_t i = 0; i < p.action_keys.n; i++)
+		OPENSSL_cleanse(p.action_keys.v[i], strlen(p.action_keys.v[i]));
+	strlist_clear(&p.action_keys);
 	free(p.manifest_json);
 	manifest_free(p.manifest);
 	pack_tree_release(&p.tree);

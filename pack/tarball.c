@@ -126,8 +126,15 @@ static int write_file_data(struct archive *a, struct framer *fr, const struct pa
                            char *buf, uint64_t *bytes, struct err *err)
 {
 	uint64_t left = e->size;
-	int fd = pack_entry_open_checked(e, err);
+	int fd;
 
+	if (e->data) {
+		if (write_data(a, fr, e->data, (size_t)e->size, e->path, err) < 0)
+			return -1;
+		*bytes += e->size;
+		return 0;
+	}
+	fd = pack_entry_open_checked(e, err);
 	if (fd < 0)
 		return -1;
 	while (left > 0) {

@@ -33,9 +33,9 @@ struct tarball_opts {
 
 /* Writes the archive to fd (an open, empty file at offset 0; not closed) and gives the
  * BLAKE2b-512 of the bytes written (what a minisign signature signs), computed on the way.
- * Writeback of the file is started as it grows; the caller's fsync is the barrier. Each
- * file is re-opened with pack_entry_open_checked, so one that changed since hashing fails
- * the write. */
+ * Writeback of the file is started as it grows; the caller's fsync is the barrier. An entry
+ * with `data` is written from memory; every other file is re-opened with
+ * pack_entry_open_checked, so one that changed since hashing fails the write. */
 int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
                   size_t manifest_len, const struct pack_tree *tree,
                   uint8_t blake2b[TARBALL_HASH_BYTES], struct err *err);

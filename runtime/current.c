@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,12 @@ int release_load(const char *root, const char *version, struct loaded_release *o
 		fail(err, "release %s declares no service to run", version);
 		goto out;
 	}
+	for (size_t i = 0; i < out->m->n_services; i++)
+		if (manifest_service_runs_nextjs(out->m, &out->m->services[i])) {
+			if (store_action_key(&st, out->action_key, err) < 0)
+				goto out;
+			break;
+		}
 	rc = load_env(&st, out, err);
 out:
 	store_close(&st);
@@ -106,5 +113,6 @@ void loaded_release_clear(struct loaded_release *r)
 	if (r->m)
 		manifest_free(r->m);
 	envfile_release(&r->env);
+	OPENSSL_cleanse(r->action_key, sizeof(r->action_key));
 	memset(r, 0, sizeof(*r));
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "release/manifest/manifest.h"
+#include "release/store/store.h"
 #include "runtime/envfile.h"
 
 struct loaded_release {
@@ -15,6 +16,10 @@ struct loaded_release {
 	char *version; /* the directory name */
 	struct manifest *m;
 	struct envfile env;
+	/* The store's Next.js Server Actions key (store_action_key), NUL-terminated, when the
+	 * release has a Next.js service (manifest_service_runs_nextjs); "" otherwise. A secret:
+	 * wiped by loaded_release_clear, never printed. */
+	char action_key[STORE_ACTION_KEY_LEN + 1];
 };
 
 /* The version `current` names into buf, by the store's rule (store_current_release: the
@@ -25,7 +30,9 @@ int current_version(const char *root, char *buf, size_t cap, struct err *err);
 /* Loads release `version` of the store at `root` (absolute). Returns 0, or -1 with err's
  * kind ERR_SYSTEM on a system error and ERR_REFUSED when a check says no: env file with a
  * wrong owner or mode, malformed env file, required secrets missing or empty (err names the
- * keys, never a value), or a manifest that declares no service. *out is owned by the
+ * keys, never a value), or a manifest that declares no service. A release with a Next.js
+ * service gets the store's Server Actions key (made on first need); a key file that cannot
+ * be made or is not right fails with ERR_SYSTEM. *out is owned by the
  * caller; free with loaded_release_clear. */
 int release_load(const char *root, const char *version, struct loaded_release *out,
                  struct err *err);

@@ -301,6 +301,11 @@ int lifecycle_populate(struct sup *sp, const struct loaded_release *rel, unsigne
 		}
 		if (svc_spec_build(ms, rel->dir, rel->version, &rel->env, environ, &spec, err) < 0)
 			return -1;
+		if (svc_spec_add_action_key(&spec, rel->m, ms, &rel->env, rel->action_key, err) <
+		    0) {
+			svc_spec_release(&spec);
+			return -1;
+		}
 		if (warm && handover_adopt_warm(&sp->sw, sp->list, warm, &spec, gen, now)) {
 			/* Counts once it is ready in this generation (promoted at once, or after
 			 * its probe), not for having been ready before. */

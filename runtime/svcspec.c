@@ -316,3 +316,13 @@ int svc_spec_set_env(struct svc_spec *s, const char *key, const char *value, str
 	s->envp = e.v;
 	return 0;
 }
+
+int svc_spec_add_action_key(struct svc_spec *s, const struct manifest *m,
+                            const struct manifest_service *ms, const struct envfile *env,
+                            const char *key, struct err *err)
+{
+	if (!key || !*key || !manifest_service_runs_nextjs(m, ms) ||
+	    (env && envfile_get(env, NEXT_ACTION_KEY_ENV)))
+		return 0;
+	return svc_spec_set_env(s, NEXT_ACTION_KEY_ENV, key, err);
+}

@@ -7,7 +7,8 @@
  * and for a service with a port, PORT=<port> and HOSTNAME (shared/env's or the manifest's
  * HOSTNAME, else SVC_DEFAULT_HOST). `${RELEASE}` in argv words and manifest env values becomes the
  * release directory. SLIPWAY_HEALTH_PORT is never inherited: the supervisor sets it per
- * instance (svc_spec_set_env) for a service with a health port. */
+ * instance (svc_spec_set_env) for a service with a health port. The supervisor adds
+ * NEXT_SERVER_ACTIONS_ENCRYPTION_KEY to a Next.js service (svc_spec_add_action_key). */
 #ifndef SLIPWAY_RUNTIME_SVCSPEC_H
 #define SLIPWAY_RUNTIME_SVCSPEC_H
 
@@ -47,6 +48,14 @@ void svc_spec_release(struct svc_spec *s);
 
 /* Sets (or replaces) `key` in s->envp. Fails only when out of memory. */
 int svc_spec_set_env(struct svc_spec *s, const char *key, const char *value, struct err *err);
+
+/* For a Next.js service (manifest_service_runs_nextjs of `m`), sets NEXT_ACTION_KEY_ENV to
+ * `key` (the store's, store_action_key) unless the store's env file `env` (may be NULL)
+ * defines that name: the operator's own key wins. Nothing for another service or an empty
+ * key. Fails only when out of memory. */
+int svc_spec_add_action_key(struct svc_spec *s, const struct manifest *m,
+                            const struct manifest_service *ms, const struct envfile *env,
+                            const char *key, struct err *err);
 
 /* `s` with every "${RELEASE}" replaced by release_dir; heap string owned by the caller. */
 char *svc_expand_release(const char *s, const char *release_dir);

@@ -144,6 +144,16 @@ int manifest_probe_port(const struct manifest_service *s);
  * Declared lists are left alone. -1 only when out of memory. */
 int manifest_dirs_infer(struct manifest *m, struct err *err);
 
+/* The variable Next.js reads its Server Actions key from (specs/runtime.md "Skew
+ * protection"): pack strips the build's key from the archive (pack/nextkey.h), the runtime
+ * gives the store's (store_action_key). */
+#define NEXT_ACTION_KEY_ENV "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY"
+
+/* Whether service `s` runs a Next.js server: the manifest lists a regular file
+ * `<cwd>/.next/BUILD_ID` (`.next/BUILD_ID` for a service in the release root), the rule
+ * manifest_dirs_infer knows a Next.js build by. */
+bool manifest_service_runs_nextjs(const struct manifest *m, const struct manifest_service *s);
+
 /* Whether `path` is one of the manifest's writable (resp. static) directories. */
 bool manifest_is_writable_dir(const struct manifest *m, const char *path);
 bool manifest_is_static_dir(const struct manifest *m, const char *path);

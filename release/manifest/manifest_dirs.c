@@ -86,3 +86,16 @@ int manifest_dirs_infer(struct manifest *m, struct err *err)
 	}
 	return 0;
 }
+
+bool manifest_service_runs_nextjs(const struct manifest *m, const struct manifest_service *s)
+{
+	char path[MANIFEST_MAX_PATH + 32];
+	const struct manifest_file *id;
+	bool root = !s->cwd || !*s->cwd || !strcmp(s->cwd, ".");
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s" LEGACY_NEXT_DIR "/" LEGACY_NEXT_ID,
+	                     root ? "" : s->cwd, root ? "" : "/") >= sizeof(path))
+		return false;
+	id = manifest_find_file(m, path);
+	return id && id->type == MANIFEST_FILE;
+}

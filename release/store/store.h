@@ -11,6 +11,7 @@
  *   ROOT/staging/               private (0700) extraction directories
  *   ROOT/trash/                 releases being deleted by prune
  *   ROOT/shared/env             KEY=VALUE secrets, 0600
+ *   ROOT/shared/next-action-key the Next.js Server Actions key of every release, 0600
  *   ROOT/current                symlink -> releases/<version>
  *   ROOT/run/                   the supervisor's state, lock, pid file and Node preload
  *   ROOT/channel.json           the last channel index `pull` accepted (channel_state.h)
@@ -43,6 +44,7 @@
 #define STORE_TRASH        "trash"
 #define STORE_SHARED       "shared"
 #define STORE_ENV          "shared/env"
+#define STORE_ACTION_KEY   "next-action-key" /* in shared/ */
 #define STORE_CURRENT      "current"
 #define STORE_RUN          "run"
 #define STORE_CHANNEL      "channel.json"
@@ -108,6 +110,19 @@ char *store_release_dir(const struct store *st, const char *version);
 
 /* Absolute path of shared/env (heap, caller frees). The file may not exist. */
 char *store_env_path(const struct store *st);
+
+/* The store's Next.js Server Actions key (specs/store.md "shared/next-action-key"): the
+ * base64 of 32 random bytes, the form NEXT_SERVER_ACTIONS_ENCRYPTION_KEY takes, in
+ * ROOT/shared/next-action-key (one line). Created on first call, atomically and without
+ * replacing (concurrent first calls agree on one key): mode 0600, owned by ROOT's owner.
+ * Needs no lock: the file is never replaced, only created. Read back: refused (ERR_SYSTEM)
+ * when it is a symlink or not a regular file, has group or other permission bits, belongs
+ * to neither ROOT's owner nor the running user, or is not exactly such a key; no message ever
+ * shows its content. Writes the key, NUL-terminated, into out (at least
+ * STORE_ACTION_KEY_LEN + 1 bytes); the caller wipes it. */
+#define STORE_ACTION_KEY_BYTES 32
+#define STORE_ACTION_KEY_LEN   44 /* BASE64_LEN(32) */
+int store_action_key(struct store *st, char *out, struct err *err);
 
 /* The manifest of an installed release (read from releases/<version>/MANIFEST_NAME and
  * parsed strictly). *out is owned by the caller (manifest_free). */

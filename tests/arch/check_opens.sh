@@ -18,6 +18,7 @@ allow=(
 	"runtime/portowner.c|fopen(table|/proc/net/tcp{,6}: the kernel's listening sockets"
 	"runtime/portowner.c|open(path|/proc/PID/stat: the kernel's, read to name a port's holder"
 	"release/base/lockfile.c|O_RDWR | O_CREAT|a lock file: O_RDWR never waits on a FIFO (fifo(7)), nothing is read, and anything but a private regular file is replaced"
+	"release/store/action_key.c|O_TMPFILE|an unnamed new file (the store's Server Actions key, written, then linked in): nothing is read"
 	"pack/hash.c|open(e->src|the project's files while packing: the same non-blocking, no-follow open with the regular-file check (pack/'s to move onto open_regular)"
 )
 

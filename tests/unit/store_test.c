@@ -7,6 +7,7 @@
 #include "release/store/gate.h"
 #include "release/store/store.h"
 #include "release/store/store_meta.h"
+#include "release/sig/base64.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -372,4 +373,53 @@ Test(store, every_store_directory_is_checked_run_included)
 	cr_assert_eq(symlinkat("/tmp", st.rootfd, STORE_RUN), 0);
 	cr_assert_eq(store_dir_open(st.rootfd, dir, STORE_RUN, true, &err), -1);
 	cr_assert(strstr(err.msg, "symlink"), "%s", err.msg);
+}
+
+Test(store, action_key_is_made_once_private_and_stable)
+{
+	char a[STORE_ACTION_KEY_LEN + 1], b[STORE_ACTION_KEY_LEN + 1], path[256];
+	uint8_t raw[STORE_ACTION_KEY_BYTES];
+	struct stat sb;
+	struct err err;
+
+	cr_assert_eq(store_action_key(&st, a, &err), 0, "%s", err.msg);
+	cr_assert_eq(strlen(a), STORE_ACTION_KEY_LEN);
+	cr_assert_eq(base64_decode_exact(a, STORE_ACTION_KEY_LEN, raw, sizeof(raw)), 0);
+	snprintf(path, sizeof(path), STORE_SHARED "/" STORE_ACTION_KEY);
+	cr_assert_eq(fstatat(st.rootfd, path, &sb, AT_SYMLINK_NOFOLLOW), 0);
+	cr_assert(S_ISREG(sb.st_mode));
+	cr_assert_eq(sb.st_mode & 07777, 0600);
+	cr_assert_eq(sb.st_uid, geteuid());
+	cr_assert_eq(sb.st_size, STORE_ACTION_KEY_LEN + 1);
+	cr_assert_eq(store_action_key(&st, b, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(a, b, "the key changed between two calls");
+}
+
+Test(store, action_key_refuses_a_shared_or_linked_or_damaged_file)
+{
+	char key[STORE_ACTION_KEY_LEN + 1], path[256], outside[300];
+	struct err err;
+	int fd;
+
+	cr_assert_eq(store_action_key(&st, key, &err), 0, "%s", err.msg);
+	snprintf(path, sizeof(path), STORE_SHARED "/" STORE_ACTION_KEY);
+	cr_assert_eq(fchmodat(st.rootfd, path, 0644, 0), 0);
+	cr_assert_eq(store_action_key(&st, key, &err), -1);
+	cr_assert(strstr(err.msg, "mode 0600"), "%s", err.msg);
+
+	cr_assert_eq(unlinkat(st.rootfd, path, 0), 0);
+	fd = openat(st.rootfd, path, O_CREAT | O_WRONLY, 0600);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, "not-a-key-but-a-secret\n", 23), 23);
+	close(fd);
+	cr_assert_eq(store_action_key(&st, key, &err), -1);
+	cr_assert(strstr(err.msg, "is not a key"), "%s", err.msg);
+	cr_assert_null(strstr(err.msg, "not-a-key-but-a-secret"), "content in the message");
+
+	cr_assert_eq(unlinkat(st.rootfd, path, 0), 0);
+	snprintf(outside, sizeof(outside), "%s/../outside-key", dir);
+	cr_assert_eq(symlinkat(outside, st.rootfd, path), 0);
+	cr_assert_eq(store_action_key(&st, key, &err), -1);
+	cr_assert(strstr(err.msg, "symlink"), "%s", err.msg);
+	cr_assert_neq(access(outside, F_OK), 0, "a file was made through the link");
 }

@@ -130,3 +130,69 @@ Test(svcspec, worker_health_port_kill_mode_and_log_readiness)
 	cr_assert_eq(s.health_base, 0);
 	svc_spec_release(&s);
 }
+
+/* A manifest whose only file is `path`, of `type` (stack-owned; not for manifest_free). */
+static struct manifest with_file(struct manifest_file *f, const char *path,
+                                 enum manifest_file_type type)
+{
+	struct manifest m;
+
+	memset(&m, 0, sizeof(m));
+	memset(f, 0, sizeof(*f));
+	f->path = (char *)path;
+	f->type = type;
+	m.files = f;
+	m.n_files = 1;
+	return m;
+}
+
+#define TEST_ACTION_KEY "GMzemgJnxIfXtXB95GbJv0RqgXxBPcroPMuv6XrKOaI=" /* tests only */
+
+Test(svcspec, nextjs_service_gets_the_store_action_key_unless_the_env_file_sets_it)
+{
+	struct manifest_service ms = web(), worker = web();
+	struct manifest_file f;
+	struct manifest m = with_file(&f, ".next/standalone/.next/BUILD_ID", MANIFEST_FILE);
+	static const char own[] = "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY=operators-own\n";
+	struct envfile env;
+	struct svc_spec s;
+	struct err err;
+
+	cr_assert(manifest_service_runs_nextjs(&m, &ms));
+	cr_assert_eq(svc_spec_build(&ms, "/r", "1", NULL, NULL, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(svc_spec_add_action_key(&s, &m, &ms, NULL, TEST_ACTION_KEY, &err), 0);
+	cr_assert_str_eq(svc_env_get(s.envp, NEXT_ACTION_KEY_ENV), TEST_ACTION_KEY);
+	svc_spec_release(&s);
+
+	cr_assert_eq(envfile_parse(own, strlen(own), &env, &err), 0, "%s", err.msg);
+	cr_assert_eq(svc_spec_build(&ms, "/r", "1", &env, NULL, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(svc_spec_add_action_key(&s, &m, &ms, &env, TEST_ACTION_KEY, &err), 0);
+	cr_assert_str_eq(svc_env_get(s.envp, NEXT_ACTION_KEY_ENV), "operators-own");
+	svc_spec_release(&s);
+	envfile_release(&env);
+
+	/* A service whose cwd holds no Next.js build gets nothing. */
+	worker.cwd = "agent";
+	cr_assert_not(manifest_service_runs_nextjs(&m, &worker));
+	cr_assert_eq(svc_spec_build(&worker, "/r", "1", NULL, NULL, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(svc_spec_add_action_key(&s, &m, &worker, NULL, TEST_ACTION_KEY, &err), 0);
+	cr_assert_null(svc_env_get(s.envp, NEXT_ACTION_KEY_ENV));
+	svc_spec_release(&s);
+}
+
+Test(svcspec, runs_nextjs_needs_a_build_id_file_in_the_service_cwd)
+{
+	struct manifest_service ms = web();
+	struct manifest_file f;
+	struct manifest root = with_file(&f, ".next/BUILD_ID", MANIFEST_FILE);
+
+	ms.cwd = "";
+	cr_assert(manifest_service_runs_nextjs(&root, &ms), "next start in the release root");
+	ms.cwd = ".";
+	cr_assert(manifest_service_runs_nextjs(&root, &ms));
+	ms.cwd = ".next/standalone";
+	cr_assert_not(manifest_service_runs_nextjs(&root, &ms));
+	root = with_file(&f, ".next/BUILD_ID", MANIFEST_DIR);
+	ms.cwd = "";
+	cr_assert_not(manifest_service_runs_nextjs(&root, &ms), "a directory is no build id");
+}
