@@ -77,7 +77,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The Node preload is embedded in this object (.incbin), which -MMD cannot see.
-$(BUILD)/runtime/preload.o: runtime/preload.js runtime/sitecustomize.py
+$(BUILD)/runtime/preload.o: runtime/preload.js runtime/preload_skew.js runtime/sitecustomize.py
 
 $(SLIPWAY): $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CURL_LIBS)

@@ -311,32 +311,21 @@ out:
 	return rc;
 }
 
-/* One message on the instance's Node IPC channel (JSON, one line), with the listening
- * socket attached when given: Node hands such a "net.Native" handle to the message. */
-static int send_ctl(struct service *s, const char *op, int fd)
+/* One line on the instance's Node IPC channel, with `fd` attached when >= 0. */
+static int send_line(struct service *s, const char *line, size_t n, int fd)
 {
-	char line[160];
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} control;
 	struct iovec iov;
 	struct msghdr mh;
-	int n;
 
 	if (s->ho->ctl_fd < 0)
 		return -1;
-	if (fd >= 0)
-		n = snprintf(
-		    line, sizeof(line),
-		    "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"slipway\":"
-		    "\"%s\"}}\n",
-		    op);
-	else
-		n = snprintf(line, sizeof(line), "{\"slipway\":\"%s\"}\n", op);
 	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = line;
-	iov.iov_len = (size_t)n;
+	iov.iov_base = (void *)line;
+	iov.iov_len = n;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	if (fd >= 0) {
@@ -355,6 +344,68 @@ static int send_ctl(struct service *s, const char *op, int fd)
 		if (errno != EINTR)
 			return -1;
 	return 0;
+}
+
+/* One message on the instance's Node IPC channel (JSON, one line), with the listening
+ * socket attached when given: Node hands such a "net.Native" handle to the message. */
+static int send_ctl(struct service *s, const char *op, int fd)
+{
+	char line[160];
+	int n;
+
+	if (fd >= 0)
+		n = snprintf(
+		    line, sizeof(line),
+		    "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"slipway\":"
+		    "\"%s\"}}\n",
+		    op);
+	else
+		n = snprintf(line, sizeof(line), "{\"slipway\":\"%s\"}\n", op);
+	return send_line(s, line, (size_t)n, fd);
+}
+
+/* Whether o is a live instance whose server listens on its gate, on socket l. */
+static int is_peer(const struct service *o, const struct listener *l)
+{
+	return handover_mode(o) == SOCK_PRELOAD && o->ho->listener == l && o->pid &&
+	       o->ho->ctl_fd >= 0 && o->ho->app_listening && o->version;
+}
+
+void handover_announce(struct handover *sw, struct service *list, const struct service *s)
+{
+	const struct listener *l = s->ho ? s->ho->listener : NULL;
+	struct service *to, *o;
+	char line[4096];
+
+	if (handover_mode(s) != SOCK_PRELOAD || !l)
+		return;
+	for (to = list; to; to = to->next) {
+		size_t n;
+		int first = 1;
+
+		if (handover_mode(to) != SOCK_PRELOAD || to->ho->listener != l ||
+		    to->ho->ctl_fd < 0)
+			continue;
+		n = (size_t)snprintf(line, sizeof(line), "{\"slipway\":\"peers\",\"peers\":[");
+		for (o = list; o; o = o->next) {
+			/* Versions are [A-Za-z0-9._+-] (version_check): nothing to escape. */
+			int k;
+
+			if (o == to || !is_peer(o, l))
+				continue;
+			k = snprintf(line + n, sizeof(line) - n,
+			             "%s{\"release\":\"%s\",\"port\":%d}", first ? "" : ",",
+			             o->version, o->ho->gate_port);
+			if (k < 0 || (size_t)k >= sizeof(line) - n - 4)
+				break; /* more peers than fit: the rest are not routed to */
+			n += (size_t)k;
+			first = 0;
+		}
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "]}\n");
+		if (send_line(to, line, n, -1) < 0)
+			say(sw, "warning: %s: cannot tell pid %ld its peers: %s", to->spec.name,
+			    (long)to->pid, strerror(errno));
+	}
 }
 
 static void demote(struct handover *sw, struct service *s)
@@ -394,10 +445,12 @@ void handover_promote(struct handover *sw, struct service *list, struct service 
 			    "accepting and drains",
 			    s->spec.name, (long)s->pid, s->version, s->spec.port, after,
 			    (long)o->pid, o->version);
+			handover_announce(sw, list, s);
 			return;
 		}
 	say(sw, "%s: pid %ld (release %s) serves port %d%s", s->spec.name, (long)s->pid, s->version,
 	    s->spec.port, after);
+	handover_announce(sw, list, s);
 }
 
 void handover_restore(struct handover *sw, struct service *list, unsigned gen)
@@ -432,6 +485,7 @@ int handover_keep_warm(struct handover *sw, struct service *list, struct service
 	logsink_fmt_ms(sw->warm_ms, d, sizeof(d));
 	say(sw, "%s: pid %ld (release %s) is kept warm for %s: a rollback to it is a promotion",
 	    s->spec.name, (long)s->pid, s->version, d);
+	handover_announce(sw, list, s);
 	return 1;
 }
 
@@ -543,9 +597,8 @@ uint64_t handover_warm_wakeup(const struct service *s)
 	return t < s->ho->warm_until ? t : s->ho->warm_until;
 }
 
-void handover_read_ctl(struct handover *sw, struct service *s)
+void handover_read_ctl(struct handover *sw, struct service *list, struct service *s)
 {
-	(void)sw;
 	while (s->ho && s->ho->ctl_fd >= 0) {
 		ssize_t r = read(s->ho->ctl_fd, s->ho->ctl_buf + s->ho->ctl_len,
 		                 sizeof(s->ho->ctl_buf) - s->ho->ctl_len);
@@ -563,8 +616,11 @@ void handover_read_ctl(struct handover *sw, struct service *s)
 		s->ho->ctl_len += (size_t)r;
 		while ((nl = memchr(s->ho->ctl_buf, '\n', s->ho->ctl_len))) {
 			*nl = '\0';
-			if (strstr(s->ho->ctl_buf, "\"slipway\":\"listening\""))
+			if (strstr(s->ho->ctl_buf, "\"slipway\":\"listening\"") &&
+			    !s->ho->app_listening) {
 				s->ho->app_listening = 1;
+				handover_announce(sw, list, s);
+			}
 			s->ho->ctl_len -= (size_t)(nl + 1 - s->ho->ctl_buf);
 			memmove(s->ho->ctl_buf, nl + 1, s->ho->ctl_len);
 		}

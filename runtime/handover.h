@@ -119,8 +119,15 @@ void handover_warm_tick(struct handover *sw, struct service *s, uint64_t now);
 void handover_warm_probe_step(struct handover *sw, struct service *s, uint64_t now);
 uint64_t handover_warm_wakeup(const struct service *s);
 
-/* Reads what the instance's process reported on its channel (its server listens). */
-void handover_read_ctl(struct handover *sw, struct service *s);
+/* Reads what the instance's process reported on its channel (its server listens: the
+ * instances on its socket hear of it). */
+void handover_read_ctl(struct handover *sw, struct service *list, struct service *s);
+
+/* Tells every instance on s's socket (s included) which other live instances listen there,
+ * with their releases and gate ports: {"slipway":"peers","peers":[{"release","port"}]}. The
+ * preload routes a request of another release to it (specs/runtime.md, "Skew protection").
+ * Called whenever that set changes: a server listens, a promotion, a warm keep, a reap. */
+void handover_announce(struct handover *sw, struct service *list, const struct service *s);
 
 /* Before the instance is freed: lets go of its socket and frees its handover state. */
 void handover_forget(struct handover *sw, struct service *s);

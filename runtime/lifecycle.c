@@ -418,6 +418,7 @@ void lifecycle_reap(struct sup *sp)
 			continue; /* an orphaned grandchild we adopted as subreaper */
 		service_reaped(s, status);
 		handover_reaped(s);
+		handover_announce(&sp->sw, sp->list, s);
 		lifecycle_read_output(sp, s);
 		sp->dirty = 1;
 		switch (s->state) {

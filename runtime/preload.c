@@ -21,6 +21,16 @@ __asm__(".pushsection .rodata\n"
         ".popsection\n");
 extern const char slipway_preload_js[];
 
+/* The skew router the preload requires from next to itself, embedded the same way. */
+__asm__(".pushsection .rodata\n"
+        ".global slipway_preload_skew_js\n"
+        ".type slipway_preload_skew_js, @object\n"
+        "slipway_preload_skew_js:\n"
+        ".incbin \"runtime/preload_skew.js\"\n"
+        ".byte 0\n"
+        ".popsection\n");
+extern const char slipway_preload_skew_js[];
+
 /* The Python startup hook, embedded the same way. */
 __asm__(".pushsection .rodata\n"
         ".global slipway_sitecustomize_py\n"
@@ -50,8 +60,11 @@ int preload_install(const char *root, char *path, size_t cap, struct err *err)
 	dfd = store_dir_open_path(root, STATEFILE_DIR, true, err);
 	if (dfd < 0)
 		return -1;
-	rc = write_file_atomic(dfd, PRELOAD_NAME, slipway_preload_js, strlen(slipway_preload_js),
-	                       0644, 0, err);
+	rc = write_file_atomic(dfd, PRELOAD_SKEW_NAME, slipway_preload_skew_js,
+	                       strlen(slipway_preload_skew_js), 0644, 0, err);
+	if (rc == 0)
+		rc = write_file_atomic(dfd, PRELOAD_NAME, slipway_preload_js,
+		                       strlen(slipway_preload_js), 0644, 0, err);
 	close(dfd);
 	if (rc < 0)
 		return rc;

@@ -11,9 +11,10 @@
 
 #include "runtime/svcspec.h"
 
-#define PRELOAD_NAME    "node-preload.cjs"
-#define PRELOAD_PY_DIR  "python" /* under ROOT/run: the directory put on PYTHONPATH */
-#define PRELOAD_PY_NAME "sitecustomize.py"
+#define PRELOAD_NAME      "node-preload.cjs"
+#define PRELOAD_SKEW_NAME "node-skew.cjs" /* runtime/preload_skew.js, required by the preload */
+#define PRELOAD_PY_DIR    "python"        /* under ROOT/run: the directory put on PYTHONPATH */
+#define PRELOAD_PY_NAME   "sitecustomize.py"
 /* The fixed port a worker's framework binds, redirected to its SLIPWAY_HEALTH_PORT; a
  * service whose environment sets it to "off" is left alone. */
 #define PRELOAD_HEALTH_ENV "SLIPWAY_HEALTH_REDIRECT"

@@ -10,6 +10,10 @@
 //                          listening socket handed over with the message
 //   {"slipway":"demote"}   stop accepting public traffic and drain: answers get
 //                          `Connection: close`, idle keep-alive connections end by timeout
+//   {"slipway":"peers","peers":[{"release":V,"port":P}]}
+//                          the other live instances on the same socket and their gate
+//                          ports, for skew protection (runtime/preload_skew.js, loaded from
+//                          next to this file: requests of another release go to it)
 // and, from here, {"slipway":"listening"} once the app's server listens.
 // Without the IPC channel (plain systemd socket activation) the server accepts on fd 3 at once.
 //
@@ -78,6 +82,7 @@
 	let fd3Used = false;
 	let draining = false;
 	const live = new Set(); // responses not finished yet
+	let skew = null; // the skew router, once the app's server is adopted (supervised only)
 
 	function log(msg) {
 		process.stderr.write(`slipway-preload: ${msg}\n`);
@@ -115,6 +120,7 @@
 			s._connections--;
 			sock._server = app;
 			sock.server = app;
+			sock.slipwayPublic = true; // skew routing applies to public requests only
 			app._connections++;
 			app.emit('connection', sock);
 		});
@@ -145,17 +151,52 @@
 		}
 		if (msg.slipway === 'promote') promote(handle);
 		else if (msg.slipway === 'demote') demote();
+		else if (msg.slipway === 'peers') {
+			peers = msg.peers;
+			if (skew) skew.setPeers(peers);
+		}
 		else if (handle) handle.close();
+	}
+
+	let peers = [];
+	function loadSkew() {
+		if (env.SLIPWAY_SKEW === 'off') return null;
+		try {
+			return require(require('path').join(__dirname, 'node-skew.cjs'))(log);
+		} catch (e) {
+			log(`skew protection is off: ${e.message}`);
+			return null;
+		}
+	}
+
+	// Every request passes here before the app's listeners: it is counted (draining answers
+	// get `Connection: close`), and, under `slipway run`, one that belongs to another release
+	// goes there (runtime/preload_skew.js) instead of to the app.
+	function interceptRequests(srv) {
+		const emit = srv.emit;
+		srv.emit = function (ev, req, res) {
+			if (ev !== 'request') return emit.apply(this, arguments);
+			if (draining) res.setHeader('Connection', 'close');
+			live.add(res);
+			res.on('close', () => live.delete(res));
+			if (skew) {
+				const args = arguments;
+				const toApp = () => emit.apply(srv, args);
+				const routed = req.socket && req.socket.slipwayPublic
+				                   ? skew.routePublic(req, res, toApp)
+				                   : skew.checkGate(req, res);
+				if (routed) return true;
+			}
+			return emit.apply(this, arguments);
+		};
 	}
 
 	function adopt(srv, args) {
 		app = srv;
 		const cb = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
-		srv.prependListener('request', (req, res) => {
-			if (draining) res.setHeader('Connection', 'close');
-			live.add(res);
-			res.on('close', () => live.delete(res));
-		});
+		interceptRequests(srv);
+		if (supervised) skew = loadSkew();
+		if (skew) skew.setPeers(peers);
 		if (!supervised) {
 			fd3Used = true;
 			return origListen.call(srv, {fd: 3}, BACKLOG, cb);

@@ -321,7 +321,7 @@ static void poll_dispatch(struct sup *sp, const struct poll_set *ps, uint64_t no
 		else if (fd == s->out_fd)
 			lifecycle_read_output(sp, s);
 		else if (fd == handover_ctl_fd(s))
-			handover_read_ctl(&sp->sw, s);
+			handover_read_ctl(&sp->sw, sp->list, s);
 		else if (fd == s->probe.fd && handover_is_warm(s))
 			handover_warm_probe_step(&sp->sw, s, now);
 		else if (fd == s->probe.fd && s->state == SVC_STARTING) {

@@ -41,6 +41,7 @@ reap() {
 		echo "FAIL $name (${secs}s); log:"
 		sed 's/^/    /' "$T.log" | tail -60
 		failed+=("$name")
+		[ -n "${E2E_KEEP:-}" ] && echo "     kept: $T" && return
 	fi
 	rm -rf "$T" "$T.log"
 }
