@@ -181,3 +181,19 @@ code=$(curl -sS --max-time 10 -D "$d/h" -o /dev/null -w '%{http_code}' -X POST \
 	-H "Next-Action: 40$(printf '%040d' 0)" -H 'Content-Type: text/plain;charset=UTF-8' \
 	--data '["x"]' "$base/notes")
 ! grep -qi '^x-action-redirect' "$d/h" || fail "an unknown action got a reload"
+
+# Hostile requests get nothing they should not: a path out of a release's static folder (the
+# preload reads other releases' trees), a forged hop header, a large form with no action id
+# (read only up to the peek bound, then the app's, no hang).
+for evil in "..%2f..%2fserver.js?dpl=v2" "%2e%2e/%2e%2e/server.js?dpl=v2" "..%2F..%2F..%2Fslipway-manifest.json"; do
+	curl -sS --path-as-is --max-time 5 -o "$T/evil" "$base/_next/static/$evil" || true
+	! cmp -s "$T/evil" store/releases/v2/.next/standalone/server.js || fail "$evil served server.js"
+	! cmp -s "$T/evil" store/releases/v2/slipway-manifest.json || fail "$evil served the manifest"
+done
+assert_eq "$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H 'x-slipway-route: v2' "$base/api/health")" 200 \
+	"a public request with a forged x-slipway-route"
+head -c 3000000 /dev/zero | tr '\0' a >"$T/big"
+code=$(curl -sS --max-time 20 -o /dev/null -w '%{http_code}' -F "note=<$T/big" "$base/notes") ||
+	fail "a 3 MB form post got no answer"
+[ "$code" != 000 ] || fail "a 3 MB form post got no answer"
+served || fail "the server stopped answering after the hostile requests"
