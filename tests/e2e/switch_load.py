@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from loadgen import Closed, Load, RUNNING, read_response  # noqa: E402
+import skew_tabs  # noqa: E402
 
 ASSET = re.compile(rb'(/_next/static/[^"\'\s<>?\\]+)')
 
@@ -134,8 +135,31 @@ async def main():
     ap.add_argument("--switch-timeout", type=float, default=60.0)
     ap.add_argument("--timeout", type=float, default=5.0,
                     help="seconds a request may take before it counts as failed")
+    ap.add_argument("--tabs", action="store_true",
+                    help="before each switch open a tab of /notes; after it, use it "
+                         "(skew_tabs.py): the example app's Server Actions, chunks, streams")
     a = ap.parse_args()
     a.command_ms = []
+    tabs = {"opened": 0, "failures": [], "tags": [], "streams": 0, "streams_cut": []}
+
+    async def tab_open(version):
+        if not a.tabs:
+            return None
+        tab = await asyncio.to_thread(skew_tabs.Tab, a.port, a.root, version)
+        tab.start_stream()
+        tabs["opened"] += 1
+        return tab
+
+    async def tab_use(tab, tag):
+        if not tab:
+            return
+        bad, tags = await asyncio.to_thread(tab.act, tag)
+        tabs["failures"] += [f"{tag}: {b}" for b in bad]
+        tabs["tags"] += tags
+        tabs["streams"] += 1
+        cut = await asyncio.to_thread(tab.stream_result)
+        if cut:
+            tabs["streams_cut"].append(f"{tag}: {cut}")
 
     v, _ = await page_version(a.port)
     if v != a.a:
@@ -145,16 +169,27 @@ async def main():
     load.start()
     await asyncio.sleep(a.settle)
     activate_ms, rollback_ms, skew, checked = [], [], [], []
-    for _ in range(a.cycles):
+    for cycle in range(a.cycles):
         assets_a = await assets_of(a.port)
+        tab = await tab_open(a.a)
         activate_ms.append(await switch(a, ["activate", a.b], a.b))
         await check_assets(a.port, assets_a, skew, checked, a.timeout)
+        await tab_use(tab, f"c{cycle}-{a.a}-after-activate")
         await asyncio.sleep(a.settle)
         assets_b = await assets_of(a.port)
+        tab = await tab_open(a.b)
         rollback_ms.append(await switch(a, ["rollback"], a.a))
         await check_assets(a.port, assets_b, skew, checked, a.timeout)
+        await tab_use(tab, f"c{cycle}-{a.b}-after-rollback")
         await asyncio.sleep(a.settle)
     summary = await load.stop()
+    if a.tabs:
+        counts = skew_tabs.count_notes(__import__("os").path.join(a.root, "shared", "notes.log"),
+                                       tabs["tags"])
+        tabs["actions"] = len(counts)
+        tabs["lost_actions"] = sorted(t for t, n in counts.items() if n == 0)
+        tabs["repeated_actions"] = sorted(t for t, n in counts.items() if n > 1)
+        del tabs["tags"]
     print(json.dumps({
         "cycles": a.cycles,
         "switches": 2 * a.cycles,
@@ -169,6 +204,7 @@ async def main():
         "never_served": sum(1 for x in activate_ms + rollback_ms if x is None),
         "assets_checked": len(checked),
         "asset_failures": skew,
+        **({"tabs": tabs} if a.tabs else {}),
     }), flush=True)
 
 
