@@ -212,7 +212,7 @@ module.exports = function skewRouter(log) {
 		const headers = [];
 		for (let i = 0; i < req.rawHeaders.length; i += 2) {
 			const k = req.rawHeaders[i].toLowerCase();
-			if (k !== ROUTE_HEADER && k !== 'connection' && k !== 'keep-alive')
+			if (k !== ROUTE_HEADER && k !== 'connection' && k !== 'keep-alive' && k !== 'expect')
 				headers.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
 		}
 		headers.push(ROUTE_HEADER, peer.version);
@@ -221,11 +221,18 @@ module.exports = function skewRouter(log) {
 		const up = http.request({host: '127.0.0.1', port: peer.port, method: req.method,
 		                         path: req.url, headers, agent: false, setHost: false});
 		let answered = false;
+		// Before any answer: the rest of the request is read and dropped (Node would leave it
+		// unread on a connection it keeps), and the fallback answers.
+		const fallBack = () => {
+			req.unpipe(up);
+			req.resume();
+			lost();
+		};
 		up.on('response', (pres) => {
 			if (pres.headers[MISROUTED_HEADER]) {
 				pres.resume();
 				answered = true;
-				return lost();
+				return fallBack();
 			}
 			answered = true;
 			const out = [];
@@ -238,7 +245,7 @@ module.exports = function skewRouter(log) {
 			pres.on('error', () => res.destroy());
 		});
 		up.on('error', () => {
-			if (!answered) lost();
+			if (!answered) fallBack();
 			else res.destroy();
 		});
 		res.on('close', () => {
