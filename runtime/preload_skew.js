@@ -66,8 +66,23 @@ function loadRelease(dir, version) {
 	for (const side of ['node', 'edge'])
 		if (manifest && manifest[side] && typeof manifest[side] === 'object')
 			for (const id of Object.keys(manifest[side])) actions.add(id);
-	const id = rsf.config && typeof rsf.config.deploymentId === 'string' ? rsf.config.deploymentId : '';
-	return {version, dir, id, actions, staticDir: path.join(dir, '.next', 'static')};
+	const config = rsf.config && typeof rsf.config === 'object' ? rsf.config : {};
+	const id = typeof config.deploymentId === 'string' ? config.deploymentId : '';
+	let buildId = '';
+	try {
+		buildId = fs.readFileSync(path.join(dir, '.next', 'BUILD_ID'), 'utf8').trim();
+	} catch (e) {
+		// no pages-router data routes to tell apart
+	}
+	const basePath = typeof config.basePath === 'string' ? config.basePath.replace(/\/+$/, '') : '';
+	return {version, dir, id, buildId, basePath, actions, staticDir: path.join(dir, '.next', 'static')};
+}
+
+// The Next.js directory of this process: server.js's (standalone), else the working
+// directory (`next start`).
+function ownAppDir() {
+	const dirs = [path.dirname(path.resolve(process.argv[1])), process.cwd()];
+	return dirs.find((d) => fs.existsSync(path.join(d, '.next', 'required-server-files.json')));
 }
 
 module.exports = function skewRouter(log) {
@@ -75,7 +90,8 @@ module.exports = function skewRouter(log) {
 	const own = env.SLIPWAY_VERSION;
 	const releaseDir = env.SLIPWAY_RELEASE;
 	if (!own || !releaseDir || !process.argv[1]) return null;
-	const appDir = path.dirname(path.resolve(process.argv[1]));
+	const appDir = ownAppDir();
+	if (!appDir) return null;
 	const rel = path.relative(releaseDir, appDir);
 	if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
 	const releasesDir = path.dirname(releaseDir);
@@ -182,7 +198,7 @@ module.exports = function skewRouter(log) {
 		if (req.method !== 'GET' && req.method !== 'HEAD') return false;
 		let rest;
 		try {
-			rest = decodeURIComponent(url.pathname.slice('/_next/static/'.length));
+			rest = decodeURIComponent(url.pathname.slice((self.basePath + '/_next/static/').length));
 		} catch (e) {
 			return false;
 		}
@@ -199,6 +215,19 @@ module.exports = function skewRouter(log) {
 			}
 		}
 		return false;
+	}
+
+	// The pages router's data requests name their build: /_next/data/<BUILD_ID>/<page>.json.
+	function routeData(req, res, url) {
+		const build = url.pathname.slice((self.basePath + '/_next/data/').length).split('/')[0];
+		if (!build || build === self.buildId) return false;
+		const peer = livePeer((r) => r.buildId === build);
+		if (!peer) return false; // Next's 404 makes its client load the page in full
+		hop(req, res, peer, null, () => {
+			res.writeHead(404, {'Content-Length': 0, 'Cache-Control': 'no-store'});
+			res.end();
+		});
+		return true;
 	}
 
 	// --- the hop to a peer --------------------------------------------------------------
@@ -365,7 +394,9 @@ module.exports = function skewRouter(log) {
 		} catch (e) {
 			return false;
 		}
-		if (url.pathname.startsWith('/_next/static/')) return routeStatic(req, res, url);
+		const next = self.basePath + '/_next/';
+		if (url.pathname.startsWith(next + 'static/')) return routeStatic(req, res, url);
+		if (url.pathname.startsWith(next + 'data/')) return routeData(req, res, url);
 		const deploy = req.headers['x-deployment-id'];
 		const action = req.headers['next-action'];
 		if (typeof action === 'string' && req.method === 'POST')
