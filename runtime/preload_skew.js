@@ -327,8 +327,9 @@ module.exports = function skewRouter(log) {
 			return true;
 		}
 		const r = installedRelease((x) => x.actions.has(id));
-		if (!r) return false; // nobody's: Next answers it as it would
-		reloadAction(req, res, r.version);
+		if (r) reloadAction(req, res, r.version);
+		else if (deploy && deploy !== self.id) reloadAction(req, res, `of deployment ${deploy}`);
+		else return false; // nobody's: Next answers it as it would
 		return true;
 	}
 

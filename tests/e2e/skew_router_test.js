@@ -148,6 +148,9 @@ function request(port, method, url, headers = {}, data) {
 	                       [200, `${BASE}/page;replace`, 'text/plain'], 'action of a release not live: reload');
 	r = await action('40' + 'f'.repeat(40));
 	assert.strictEqual(r.json.who, 'app', "an action nobody has: Next's answer");
+	r = await action('40' + 'f'.repeat(40), {'x-deployment-id': 'dpl-pruned'});
+	assert.deepStrictEqual([r.status, r.headers['x-action-redirect']], [200, `${BASE}/page;replace`],
+	                       'an action of a deployment no longer installed: reload');
 	r = await action(ids.v3);
 	assert.deepStrictEqual([r.status, r.headers['x-action-redirect']], [200, `${BASE}/page;replace`],
 	                       "v3's port answered by another release (misrouted): not run there, a reload");
