@@ -151,3 +151,21 @@ int json_strict_parse(const char *text, size_t len, const char *what, json_objec
 	*obj = o;
 	return 0;
 }
+
+const char *json_unknown_field(json_object *o, const char *const *names, size_t n, size_t required,
+                               size_t *required_seen)
+{
+	*required_seen = 0;
+	json_object_object_foreach(o, key, val)
+	{
+		size_t i;
+
+		(void)val;
+		for (i = 0; i < n && strcmp(key, names[i]); i++)
+			;
+		if (i == n)
+			return key;
+		*required_seen += i < required;
+	}
+	return NULL;
+}

@@ -21,4 +21,11 @@
 int json_strict_parse(const char *text, size_t len, const char *what, json_object **obj,
                       struct err *err);
 
+/* The rule of a format with a closed set of fields, for its reader to word the error: the
+ * first key of object o that is not one of names[0..n), or NULL when there is none; then
+ * *required_seen counts how many of names[0..required) o has (each key once: the parser
+ * refused duplicates). */
+const char *json_unknown_field(json_object *o, const char *const *names, size_t n, size_t required,
+                               size_t *required_seen);
+
 #endif

@@ -91,21 +91,13 @@ int channel_payload(const struct channel_index *ci, char **out, size_t *len, str
 static int exact_fields(json_object *o, const char *what, const char *const *fields, size_t n,
                         struct err *err)
 {
-	size_t seen = 0;
+	size_t seen;
+	const char *unknown;
 
 	if (!json_object_is_type(o, json_type_object))
 		return fail(err, "channel index: %s is not an object", what);
-	json_object_object_foreach(o, key, val)
-	{
-		size_t i;
-
-		(void)val;
-		for (i = 0; i < n && strcmp(key, fields[i]); i++)
-			;
-		if (i == n)
-			return fail(err, "channel index: unknown field \"%.64s\" in %s", key, what);
-		seen++;
-	}
+	if ((unknown = json_unknown_field(o, fields, n, n, &seen)))
+		return fail(err, "channel index: unknown field \"%.64s\" in %s", unknown, what);
 	if (seen != n)
 		return fail(err, "channel index: a field of %s is missing", what);
 	return 0;

@@ -37,19 +37,11 @@ static char *b64_encode(const void *in, size_t n)
 static int exact_keys(json_object *o, const char *const *want, size_t n, const char *what,
                       struct err *err)
 {
-	size_t seen = 0;
+	size_t seen;
+	const char *unknown = json_unknown_field(o, want, n, n, &seen);
 
-	json_object_object_foreach(o, key, val)
-	{
-		size_t i;
-
-		(void)val;
-		for (i = 0; i < n && strcmp(key, want[i]); i++)
-			;
-		if (i == n)
-			return fail(err, "%s: unknown field \"%.64s\"", what, key);
-		seen++;
-	}
+	if (unknown)
+		return fail(err, "%s: unknown field \"%.64s\"", what, unknown);
 	if (seen != n)
 		return fail(err, "%s: missing field (want %s)", what, want[0]);
 	return 0;

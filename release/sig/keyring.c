@@ -322,20 +322,17 @@ static int get_strings(json_object *o, const char *key, char (*list)[KEYRING_POL
 
 static int get_reproductions(json_object *o, struct keyring_reproductions *r, struct err *err)
 {
+	static const char *const names[] = {"rebuilder_keys", "required"};
 	json_object *v;
-	size_t seen = 0;
+	const char *unknown;
+	size_t seen;
 
 	if (!json_object_object_get_ex(o, "reproductions", &v))
 		return 0;
 	if (!json_object_is_type(v, json_type_object))
 		return fail(err, "keyring: reproductions is not an object");
-	json_object_object_foreach(v, key, val)
-	{
-		(void)val;
-		if (strcmp(key, "rebuilder_keys") && strcmp(key, "required"))
-			return fail(err, "keyring: reproductions: unknown field \"%.64s\"", key);
-		seen++;
-	}
+	if ((unknown = json_unknown_field(v, names, 2, 2, &seen)))
+		return fail(err, "keyring: reproductions: unknown field \"%.64s\"", unknown);
 	if (seen != 2)
 		return fail(err, "keyring: reproductions needs rebuilder_keys and required");
 	if (get_keys(v, "rebuilder_keys", r->rebuilder_keys, &r->n_keys, err) < 0 ||
@@ -349,20 +346,16 @@ static int get_reproductions(json_object *o, struct keyring_reproductions *r, st
 
 static int get_policy(json_object *o, struct keyring_policy *pol, struct err *err)
 {
+	static const char *const names[] = {"builder_ids", "ref_patterns", "repositories"};
 	json_object *v;
-	size_t seen = 0;
+	const char *unknown;
+	size_t seen;
 
 	json_object_object_get_ex(o, "provenance", &v);
 	if (!json_object_is_type(v, json_type_object))
 		return fail(err, "keyring: provenance is not an object");
-	json_object_object_foreach(v, key, val)
-	{
-		(void)val;
-		if (strcmp(key, "builder_ids") && strcmp(key, "ref_patterns") &&
-		    strcmp(key, "repositories"))
-			return fail(err, "keyring: provenance: unknown field \"%.64s\"", key);
-		seen++;
-	}
+	if ((unknown = json_unknown_field(v, names, 3, 3, &seen)))
+		return fail(err, "keyring: provenance: unknown field \"%.64s\"", unknown);
 	if (seen != 3)
 		return fail(err, "keyring: provenance needs builder_ids, ref_patterns and "
 		                 "repositories");
@@ -377,24 +370,17 @@ int keyring_parse(const uint8_t *payload, size_t len, struct keyring *kr, struct
 {
 	json_object *o = NULL, *v;
 	char *canon = NULL;
+	const char *unknown;
 	size_t canon_len = 0, n, seen = 0;
 	int rc = -1;
 
 	memset(kr, 0, sizeof(*kr));
 	if (json_strict_parse((const char *)payload, len, "keyring", &o, err) < 0)
 		return -1;
-	json_object_object_foreach(o, key, val)
-	{
-		size_t i;
-
-		(void)val;
-		for (i = 0; i < sizeof(fields) / sizeof(*fields) && strcmp(key, fields[i]); i++)
-			;
-		if (i == sizeof(fields) / sizeof(*fields)) {
-			fail(err, "keyring: unknown field \"%.64s\"", key);
-			goto out;
-		}
-		seen += i < FIELDS_REQUIRED;
+	if ((unknown = json_unknown_field(o, fields, sizeof(fields) / sizeof(*fields),
+	                                  FIELDS_REQUIRED, &seen))) {
+		fail(err, "keyring: unknown field \"%.64s\"", unknown);
+		goto out;
 	}
 	if (seen != FIELDS_REQUIRED) {
 		fail(err,
