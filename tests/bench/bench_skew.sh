@@ -16,14 +16,7 @@ CYCLES=${BENCH_SKEW_CYCLES:-10}
 trap run_cleanup EXIT
 
 bench_init
-next_store
-run_next_tree app2 v2
-next_archive A 1 app
-next_archive B 2 app2
-for v in A B; do
-	"$SLIPWAY" install "$T/$v.tar.zst" --root store >/dev/null || exit 1
-done
-"$SLIPWAY" activate A --root store >/dev/null || exit 1
+bench_next_ab
 run_start store run.log
 poll_for 60 running_is "$port" A || { echo "A never served"; tail -20 run.log; exit 1; }
 "$PY" "$REPO/tests/e2e/switch_load.py" --port "$port" --root store --slipway "$SLIPWAY" \

@@ -20,14 +20,7 @@ PEER_CYCLES=${BENCH_WEB_PEER_CYCLES:-3}
 trap run_cleanup EXIT
 
 bench_init
-next_store
-run_next_tree app2 v2
-next_archive A 1 app
-next_archive B 2 app2
-for v in A B; do
-	"$SLIPWAY" install "$T/$v.tar.zst" --root store >/dev/null || exit 1
-done
-"$SLIPWAY" activate A --root store >/dev/null || exit 1
+bench_next_ab
 
 # mode LABEL CYCLES [ENV...]: one supervisor with ENV, CYCLES cycles under load, a summary.
 mode() {

@@ -79,3 +79,16 @@ bench_init() {
 bench_done() {
 	echo "load average at the end: $(load_avg)"
 }
+
+# bench_next_ab: ./store (next_store) with the example app's two builds installed as releases A
+# and B (Next.js on $port) and A active. Needs run_env.sh.
+bench_next_ab() {
+	next_store
+	run_next_tree app2 v2
+	next_archive A 1 app
+	next_archive B 2 app2
+	for v in A B; do
+		"$SLIPWAY" install "$T/$v.tar.zst" --root store >/dev/null || exit 1
+	done
+	"$SLIPWAY" activate A --root store >/dev/null || exit 1
+}
