@@ -48,3 +48,14 @@ void strlist_clear(struct strlist *l)
 	l->v = NULL;
 	l->n = l->cap = 0;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strlist_sort(struct strlist *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(char *), cmp_str);
+}

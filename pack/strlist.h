@@ -18,5 +18,7 @@ int strlist_push_owned(struct strlist *l, char *s);
 int strlist_has(const struct strlist *l, const char *s);
 /* Frees every string and resets the list to empty. */
 void strlist_clear(struct strlist *l);
+/* Sorts the strings by strcmp. */
+void strlist_sort(struct strlist *l);
 
 #endif
