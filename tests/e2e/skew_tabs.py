@@ -1,6 +1,6 @@
 """Browser tabs across a switch, for switch_load.py --tabs (bench_skew.sh): what a tab keeps
 of the example app's /notes page (its hidden form fields, its chunk URLs with ?dpl=, the
-release's action id and build id), and what it does after the switch: the form post without
+release's action id and the release the page shows), and what it does after the switch: the form post without
 JavaScript, the Server Action call, a navigation fetch, every chunk, and a stream (SSE)
 started before the switch. Each note carries a tag of its own, so notes.log (the app writes
 one line per action run, in ROOT/shared/) tells whether each ran exactly once.
@@ -59,11 +59,11 @@ class Tab:
         with open(release_file(root, version, "server/server-reference-manifest.json")) as f:
             m = json.load(f)
         self.action = [k for k, v in m["node"].items() if v["exportedName"] == "saveNoteText"][0]
-        with open(release_file(root, version, "BUILD_ID")) as f:
-            self.build_id = f.read().strip()
         with open(release_file(root, version, "required-server-files.json")) as f:
             self.deployment = json.load(f)["config"].get("deploymentId") or ""
         self.stream = None
+        m = re.search(r'id="release">([^<]*)<', page)  # the page's release (APP_RELEASE)
+        self.release = m.group(1) if m else ""
 
     def start_stream(self, events=20, gap_ms=100):
         """An SSE answer of events * gap_ms, read in a thread; stream_result() joins it."""
@@ -131,8 +131,11 @@ class Tab:
         if self.deployment:
             headers["x-deployment-id"] = self.deployment
         status, h, out = request(self.port, "GET", "/notes?_rsc=tab", headers)
+        if status in (307, 308) and h.get("location", "").startswith("/"):
+            # Next 16: a _rsc that is not the hash of the router headers; fetch follows it.
+            status, h, out = request(self.port, "GET", h["location"], headers)
         if (status != 200 or not h.get("content-type", "").startswith("text/x-component")
-                or f'"b":"{self.build_id}"'.encode() not in out):
+                or f'"id":"release","children":"{self.release}"'.encode() not in out):
             bad.append(f"navigation: {status} {h.get('content-type')}, not {self.version}'s build")
         return bad, [form_tag, call_tag]
 

@@ -8,7 +8,9 @@
 #   pack:   tests/e2e/t_pack_mediai.sh, `slipway pack` runs that Next's build, GNU tar and
 #           minisign judge the archive, its server.js serves the page and an asset;
 #   web:    tests/e2e/t_run_web_switch.sh, activate/rollback cycles under 120 req/s: 0 failed
-#           requests, warm rollback, the old release's assets.
+#           requests, warm rollback, the old release's assets;
+#   skew:   tests/e2e/t_run_skew.sh, a tab left open across a deploy and a rollback: its form,
+#           Server Action, navigation, chunks and a stream reach the release that rendered it.
 # Both tests run on that copy (_FIXTURE_SRC) with a fixture cache of their own
 # (CACHE/next-<line>/fixture-cache): builds of one line are shared by its tests, never mixed
 # with the suite's. Prints one line per line and part; exit 1 if any fails.
@@ -38,7 +40,7 @@ for line in ${NEXT_LINES-14.2 15 16}; do
 	src=$cache/next-$line/src
 	next_src "$line" "$src" || { results+=("next $line: cannot prepare"); status=1; continue; }
 	v=$(node -p "const l=require('$src/package-lock.json').packages; l['node_modules/next'].version + ' (react ' + l['node_modules/react'].version + ')'")
-	for part in detect pack web; do
+	for part in detect pack web skew; do
 		t0=$(date +%s) log=$(mktemp "${TMPDIR:-/tmp}/slipway-next-matrix.XXXXXX")
 		case $part in
 		detect)
@@ -60,9 +62,10 @@ PY
 			rc=$?
 			rm -rf "$zc"
 			;;
-		pack | web)
+		pack | web | skew)
 			t=t_pack_mediai.sh
 			[ $part = web ] && t=t_run_web_switch.sh
+			[ $part = skew ] && t=t_run_skew.sh
 			_FIXTURE_SRC=$src FIXTURE_CACHE=$cache/next-$line/fixture-cache \
 				bash "$repo/tests/e2e/run.sh" "$t" >"$log" 2>&1
 			rc=$?
