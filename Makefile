@@ -103,7 +103,7 @@ test: deps
 # The same suite, built into its own directory with the sanitizers on.
 check-asan: deps
 	LSAN_OPTIONS=suppressions=$(abspath tests/sanitizers/lsan.supp):print_suppressions=0 \
-	$(MAKE) BUILD=build-asan CC=clang \
+	E2E_SANITIZERS=1 $(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" all unit e2e
 

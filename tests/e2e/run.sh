@@ -4,6 +4,9 @@
 # E2E_JOBS tests run at once (default 2, the machine's cores); a test whose file has the line
 # "# e2e: alone" (it measures latency under load) runs with no other test beside it; tests
 # with the same line "# e2e: uses THING" (a fixed port the product defaults to) never overlap.
+# With E2E_SANITIZERS=1 (the sanitizer pass of `make check-asan`), a test with the line
+# "# e2e: not under sanitizers: WHY" is skipped and listed: it checks code that is not
+# slipway's C (a Node module, a framework's build) whose C paths other tests run.
 # Results are printed as tests finish, with the log of each failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +17,7 @@ export PATH="$here/shim:$PATH"
 if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
 jobs=${E2E_JOBS:-2}
 [[ $jobs =~ ^[1-9][0-9]?$ ]] || { echo "E2E_JOBS must be 1 to 99, not '$jobs'" >&2; exit 2; }
-pass=0 failed=() durations=() run_start=$(date +%s) running=0
+pass=0 failed=() skipped=() durations=() run_start=$(date +%s) running=0
 declare -A job_name job_dir job_start job_uses
 
 # Whether a running test declared "uses $1".
@@ -49,6 +52,11 @@ reap() {
 for t in "${tests[@]}"; do
 	[ -f "$t" ] || t="$here/$t"
 	name=$(basename "$t" .sh)
+	if [ "${E2E_SANITIZERS:-}" = 1 ] && why=$(sed -n 's/^# e2e: not under sanitizers: //p' "$t" 2>/dev/null | grep .); then
+		echo "skip $name (not under sanitizers: $why)"
+		skipped+=("$name")
+		continue
+	fi
 	alone=0
 	grep -qx '# e2e: alone' "$t" 2>/dev/null && alone=1
 	uses=$(sed -n 's/^# e2e: uses //p' "$t" 2>/dev/null | head -1)
@@ -64,5 +72,5 @@ done
 while [ $running -gt 0 ]; do reap; done
 [ ${#durations[@]} -gt 1 ] && echo "slowest: $(printf '%s\n' "${durations[@]}" | sort -rn | head -5 |
 	awk '{printf "%s%s (%ss)", (NR > 1 ? ", " : ""), $2, $1}')"
-echo "e2e: $pass passed, ${#failed[@]} failed in $(($(date +%s) - run_start))s"
+echo "e2e: $pass passed, ${#failed[@]} failed$([ ${#skipped[@]} -gt 0 ] && echo ", ${#skipped[@]} skipped") in $(($(date +%s) - run_start))s"
 [ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }

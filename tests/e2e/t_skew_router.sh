@@ -1,3 +1,4 @@
+# e2e: not under sanitizers: it runs the skew router (runtime/preload_skew.js) in Node alone, no slipway
 # The skew router (runtime/preload_skew.js, specs/runtime.md "Skew protection") on its own:
 # fake release trees and plain HTTP servers as the app and its peers, every routing rule
 # including those the example app cannot show (basePath, the pages router's /_next/data, a
