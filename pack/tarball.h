@@ -12,6 +12,7 @@
 #include "release/base/error.h"
 #include "pack/collect.h"
 #include "pack/hash.h"
+#include "release/store/tarlayout.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,9 +28,8 @@ struct tarball_opts {
 
 #define TARBALL_HASH_BYTES 64 /* = SINK_HASH_BYTES */
 
-/* Every entry's mtime, whatever the release: an unchanged file gives unchanged header bytes
- * from one release to the next. 1 rather than 0, which some tools read as "no time". */
-#define TARBALL_ENTRY_MTIME 1
+/* Every entry's mtime (release/store/tarlayout.h, the one rule for an entry's header). */
+#define TARBALL_ENTRY_MTIME TAR_ENTRY_MTIME
 
 /* Writes the archive to fd (an open, empty file at offset 0; not closed) and gives the
  * BLAKE2b-512 of the bytes written (what a minisign signature signs), computed on the way.

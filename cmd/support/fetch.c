@@ -187,6 +187,9 @@ struct file {
 	CURL *c;
 	int fd;
 	uint64_t have, total, got;
+	uint64_t end;    /* the bytes wanted are [have, end) of the file */
+	bool range_only; /* a 200 answer is not taken: the transfer stops at its headers */
+	bool ignored;    /* it came (the server ignores Range) */
 	bool started, range_sent, resumed;
 	enum err_kind kind;
 	char why[512];
@@ -222,12 +225,15 @@ static int file_start(struct file *f)
 		if (http_range_parse(h->value, &r, &e) < 0)
 			return file_refuse(f, ERR_REFUSED, "%s", e.msg);
 		if (r.first != f->have || !r.has_total || r.total != f->total ||
-		    r.last != f->total - 1)
+		    r.last != f->end - 1)
 			return file_refuse(
 			    f, ERR_REFUSED, "Content-Range '%s' is not bytes %llu-%llu/%llu",
-			    h->value, (unsigned long long)f->have, (unsigned long long)f->total - 1,
+			    h->value, (unsigned long long)f->have, (unsigned long long)f->end - 1,
 			    (unsigned long long)f->total);
 		f->resumed = true;
+	} else if (status == 200 && f->range_only) {
+		f->ignored = true;
+		return -1;
 	} else if (status == 200) {
 		/* Ranges ignored: the whole file comes again, from its first byte. */
 		if (f->have && ftruncate(f->fd, 0) < 0)
@@ -238,9 +244,9 @@ static int file_start(struct file *f)
 		return file_refuse(f, ERR_SYSTEM, "HTTP status %ld", status);
 	}
 	curl_easy_getinfo(f->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-	if (cl >= 0 && (uint64_t)cl != f->total - f->have)
+	if (cl >= 0 && (uint64_t)cl != f->end - f->have)
 		return file_refuse(f, ERR_REFUSED, "Content-Length %lld, expected %llu",
-		                   (long long)cl, (unsigned long long)(f->total - f->have));
+		                   (long long)cl, (unsigned long long)(f->end - f->have));
 	return 0;
 }
 
@@ -251,9 +257,13 @@ static size_t file_write(char *data, size_t size, size_t n, void *p)
 
 	if (!f->started && file_start(f) < 0)
 		return 0;
-	if (k > f->total - f->have - f->got) {
-		file_refuse(f, ERR_REFUSED, "more than the index's %llu bytes",
-		            (unsigned long long)f->total);
+	if (k > f->end - f->have - f->got) {
+		if (f->range_only)
+			file_refuse(f, ERR_REFUSED, "more than the %llu bytes asked for",
+			            (unsigned long long)(f->end - f->have));
+		else
+			file_refuse(f, ERR_REFUSED, "more than the index's %llu bytes",
+			            (unsigned long long)f->total);
 		return 0;
 	}
 	while (done < k) {
@@ -276,7 +286,8 @@ int fetch_file(const char *url, int fd, uint64_t have, uint64_t total, long stal
                struct fetch_result *res, struct err *err)
 {
 	char errbuf[CURL_ERROR_SIZE], range[32];
-	struct file f = {.fd = fd, .have = have, .total = total, .range_sent = have > 0};
+	struct file f = {
+	    .fd = fd, .have = have, .total = total, .end = total, .range_sent = have > 0};
 	CURLcode rc;
 	int ret = -1;
 
@@ -313,4 +324,77 @@ out:
 	res->received = f.got;
 	curl_easy_cleanup(f.c);
 	return ret;
+}
+
+struct fetch_session {
+	CURL *c;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+int fetch_session_new(struct fetch_session **out, struct err *err)
+{
+	struct fetch_session *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return fail_oom(err);
+	if (!(s->c = curl_easy_init())) {
+		free(s);
+		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
+	}
+	*out = s;
+	return 0;
+}
+
+void fetch_session_free(struct fetch_session *s)
+{
+	if (!s)
+		return;
+	curl_easy_cleanup(s->c);
+	free(s);
+}
+
+int fetch_range(struct fetch_session *s, const char *url, int fd, uint64_t offset, uint64_t length,
+                uint64_t total, long stall_s, uint64_t *received, struct err *err)
+{
+	char range[64];
+	struct file f = {.c = s->c,
+	                 .fd = fd,
+	                 .have = offset,
+	                 .total = total,
+	                 .end = offset + length,
+	                 .range_only = true,
+	                 .range_sent = true};
+	CURLcode rc;
+
+	*received = 0;
+	if (length == 0 || offset > total || length > total - offset)
+		return fail_kind(err, ERR_SYSTEM, "internal error: range %llu+%llu of %llu",
+		                 (unsigned long long)offset, (unsigned long long)length,
+		                 (unsigned long long)total);
+	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)offset,
+	         (unsigned long long)(offset + length - 1));
+	/* One handle for every range of a pull: libcurl keeps the connection alive. */
+	curl_easy_reset(s->c);
+	if (setup(s->c, url, stall_s, s->errbuf) < 0 ||
+	    curl_easy_setopt(s->c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
+	    curl_easy_setopt(s->c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
+	    curl_easy_setopt(s->c, CURLOPT_RANGE, range) != CURLE_OK)
+		return fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
+	rc = curl_easy_perform(s->c);
+	if (rc == CURLE_OK && !f.started)
+		file_start(&f);
+	*received = f.got;
+	if (f.ignored)
+		return 1;
+	if (rc != CURLE_OK || f.why[0])
+		return transfer_failed(url, rc, f.why, f.kind, s->errbuf, stall_s, err);
+	if (f.got != length) {
+		char u[1024];
+
+		fetch_url_shown(url, u, sizeof(u));
+		return fail(err, "%s: the answer to bytes %s ended after %llu bytes", u, range,
+		            (unsigned long long)f.got);
+	}
+	return 0;
 }
