@@ -18,8 +18,10 @@
 #ifndef FRAME_TARGET
 #define FRAME_TARGET (256u << 10)
 #endif
-#define FRAME_LARGE (8u << 20)
-#define FRAME_LEVEL 3
+#define FRAME_LARGE      (8u << 20)
+#define FRAME_TARGET_MIN (64u << 10) /* pack --frame-size's range */
+#define FRAME_TARGET_MAX FRAME_LARGE
+#define FRAME_LEVEL      3
 
 struct framer;
 

@@ -69,9 +69,10 @@ static int setup(struct archive *a, const struct tarball_opts *opts, struct err 
 }
 
 /* Closes the open frame (after the previous entry's padding) when the next entry, of about
- * `next` bytes, would take it past FRAME_TARGET: small entries share a frame, a large one
- * starts its own. Depends only on the entries' sizes, so the cuts are reproducible. */
-static int cut_before(struct archive *a, struct framer *fr, uint64_t next, struct err *err)
+ * `next` bytes, would take it past `target` (FRAME_TARGET by default): small entries share a frame,
+ * a large one starts its own. Depends only on the entries' sizes, so the cuts are reproducible. */
+static int cut_before(struct archive *a, struct framer *fr, uint64_t next, uint64_t target,
+                      struct err *err)
 {
 	size_t pending;
 
@@ -80,7 +81,7 @@ static int cut_before(struct archive *a, struct framer *fr, uint64_t next, struc
 	if (archive_write_finish_entry(a) != ARCHIVE_OK)
 		return tarball_fail(a, err, "cannot write", "an entry's padding");
 	pending = framer_pending(fr);
-	if (pending > 0 && pending + next > FRAME_TARGET)
+	if (pending > 0 && pending + next > target)
 		return framer_cut(fr, err);
 	return 0;
 }
@@ -170,6 +171,7 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 	struct archive_entry *ae = archive_entry_new();
 	char *buf = malloc(READ_CHUNK);
 	uint64_t bytes = 0, files = 0;
+	uint64_t target = opts->frame_target ? opts->frame_target : FRAME_TARGET;
 	size_t i;
 	int r = -1;
 
@@ -193,12 +195,12 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 		goto out;
 	}
 	/* The manifest has frame 0 to itself: a reader fetches it alone. */
-	if (cut_before(a, o.framer, FRAME_TARGET, err) < 0)
+	if (cut_before(a, o.framer, target, target, err) < 0)
 		goto out;
 	for (i = 0; i < tree->n; i++) {
 		const struct pack_entry *e = &tree->v[i];
 
-		if (cut_before(a, o.framer, entry_bytes(e), err) < 0)
+		if (cut_before(a, o.framer, entry_bytes(e), target, err) < 0)
 			goto out;
 		tar_entry_set(ae, e->path, e->type, e->mode, e->size, e->target);
 		if (archive_write_header(a, ae) < ARCHIVE_WARN) {

@@ -21,7 +21,8 @@ enum pack_compress { COMPRESS_ZSTD, COMPRESS_GZIP };
 
 struct tarball_opts {
 	enum pack_compress compress;
-	unsigned threads; /* zstd workers, >= 1 */
+	unsigned threads;      /* zstd workers, >= 1 */
+	uint32_t frame_target; /* FRAME_TARGET_MIN..FRAME_TARGET_MAX; 0: FRAME_TARGET */
 	progress_fn progress;
 	void *ctx;
 };
