@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 int frame_map_build(const struct seek_frame *v, size_t n, uint64_t archive_size, uint64_t tail_size,
                     struct frame_map *out, struct err *err)
@@ -19,7 +20,10 @@ int frame_map_build(const struct seek_frame *v, size_t n, uint64_t archive_size,
 	out->n = n;
 	out->coff[0] = out->doff[0] = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (v[i].csize == 0 || v[i].dsize == 0 || v[i].dsize > FRAME_DSIZE_MAX) {
+		/* A frame is never larger than zstd's bound for its content: what is fetched for
+		 * it is bounded by what it decompresses to. */
+		if (v[i].csize == 0 || v[i].dsize == 0 || v[i].dsize > FRAME_DSIZE_MAX ||
+		    v[i].csize > ZSTD_compressBound(v[i].dsize)) {
 			frame_map_release(out);
 			return fail(err,
 			            "seek table: frame %zu of %u bytes decompresses to %u (1..%u)",

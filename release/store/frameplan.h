@@ -27,7 +27,8 @@ struct frame_map {
 
 /* From the seek table's n entries of an archive of `archive_size` bytes whose table (and
  * anything after the frames) is `tail_size` bytes: the compressed sizes must sum to
- * archive_size - tail_size, every frame decompress to 1..FRAME_DSIZE_MAX bytes. */
+ * archive_size - tail_size, every frame decompress to 1..FRAME_DSIZE_MAX bytes and be at most
+ * ZSTD_compressBound of that. */
 int frame_map_build(const struct seek_frame *v, size_t n, uint64_t archive_size, uint64_t tail_size,
                     struct frame_map *out, struct err *err);
 void frame_map_release(struct frame_map *fm);

@@ -5,6 +5,9 @@ archive (the file named ARCHIVE), which it answers according to MODE:
     extra     the real bytes followed by 4096 more, without Content-Length (connection close)
     badlen    the real bytes with a Content-Length one byte short of them
     stall     the first half of the bytes (Content-Length the real size), then nothing for 60 s
+    rangeextra   a Range request: 206, the right Content-Range, the bytes and 4096 more
+                 (no Content-Length, connection close); other requests as they are
+    rangeshift   a Range request: 206 with the range one byte later than asked, and its bytes
 
     pull_hostile_server.py DIR ARCHIVE MODE PORT
 """
@@ -29,8 +32,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
             return
         data = open(path, "rb").read()
+        rng = self.headers.get("Range")
+        if name == ARCHIVE and rng and MODE.startswith("range"):
+            first, last = map(int, rng.split("=", 1)[1].split("-"))
+            shift = 1 if MODE == "rangeshift" else 0
+            body = data[first + shift:last + 1 + shift]
+            self.send_response(206)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (first + shift, last + shift, len(data)))
+            if MODE == "rangeshift":
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body + (b"\0" * 4096 if MODE == "rangeextra" else b""))
+            return
         self.send_response(200)
-        if name != ARCHIVE:
+        if name != ARCHIVE or MODE.startswith("range"):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

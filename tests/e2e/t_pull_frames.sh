@@ -94,9 +94,28 @@ assert_no_file "$S/releases/3.0.0"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after a rewritten frame"
 assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a refused pull"
 
-# A server without Range support: the whole archive, then installed as deploy does.
+# A host whose 206 answers break the bounds asked for: refused, nothing installed.
 cp "$T/out/fr-3.0.0.tar.zst" "$C/fr-3.0.0.tar.zst"
 resign_index "$T/index-3.json" "$C/index.json" "$T/test.key" "p['serial'] += 2"
+for mode in rangeextra rangeshift; do
+	port=$(free_port)
+	python3 "$REPO/tests/e2e/pull_hostile_server.py" "$C" fr-3.0.0.tar.zst "$mode" "$port" \
+		2>"$T/hostile-$mode.log" &
+	hostile=$!
+	wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$port/index.json"
+	expect_rc 1 "$SLIPWAY" pull "http://127.0.0.1:$port" --root "$S"
+	kill $hostile; wait $hostile 2>/dev/null
+	assert_eq "$(echo "$errout" | wc -l)" "1" "lines of the refusal ($mode): $errout"
+	case $mode in
+	rangeextra) assert_contains "$errout" "more than the" ;;
+	rangeshift) assert_contains "$errout" "Content-Range" ;;
+	esac
+	assert_no_file "$S/releases/3.0.0"
+	assert_eq "$(current_of "$S")" "releases/2.0.0" "current after $mode"
+	assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after $mode"
+done
+
+# A server without Range support: the whole archive, then installed as deploy does.
 http_serve "$C"
 expect_rc 0 "$SLIPWAY" pull "$PY_URL" --root "$S" --json
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["partial"] is False and d["downloaded"] == int(sys.argv[2]), d' \
