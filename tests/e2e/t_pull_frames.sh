@@ -43,18 +43,18 @@ expect_rc 0 "$SLIPWAY" publish "$T/out/fr-2.0.0.tar.zst" "$C" -s "$T/test.key"
 size=$(stat -c %s "$C/fr-2.0.0.tar.zst")
 before=$(wc -l <"$NGINX_BYTES_LOG")
 expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S" --json
-python3 - "$out" "$size" <<'PY' || fail "pull --json: $out"
+downloaded=$(python3 - "$out" "$size" <<'PY') || fail "pull --json: $out"
 import json, sys
 d = json.loads(sys.argv[1]); size = int(sys.argv[2])
 assert d["partial"] is True and d["version"] == "2.0.0", d
 assert d["archive_size"] == size and 0 < d["downloaded"] < size // 2, d
 assert 1 < d["frames_fetched"] < d["frames_total"] and d["ranges"] >= 3, d
 assert d["received"] > d["downloaded"] and d["files_linked"] >= 140, d
+print(d["downloaded"])
 PY
 archive_log=$(tail -n +$((before + 1)) "$NGINX_BYTES_LOG" | grep ' "GET /fr-2.0.0.tar.zst ')
 assert_eq "$(echo "$archive_log" | grep -vc '^206 ')" "0" "archive answers other than 206"
 sent=$(echo "$archive_log" | awk '{ s += $2 } END { print s }')
-downloaded=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["downloaded"])' "$out")
 assert_eq "$sent" "$downloaded" "bytes nginx sent for the archive"
 [ "$sent" -lt $((size / 2)) ] || fail "nginx sent $sent bytes of a $size-byte archive"
 echo "partial pull: nginx sent $sent of $size archive bytes"
@@ -94,9 +94,10 @@ assert_no_file "$S/releases/3.0.0"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after a rewritten frame"
 assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a refused pull"
 
-# A host whose 206 answers break the bounds asked for: refused, nothing installed.
+# A host whose 206 answers break the bounds asked for: refused, nothing installed. (The index
+# publish wrote for release 3 again: it was never accepted.)
 cp "$T/out/fr-3.0.0.tar.zst" "$C/fr-3.0.0.tar.zst"
-resign_index "$T/index-3.json" "$C/index.json" "$T/test.key" "p['serial'] += 2"
+cp "$T/index-3.json" "$C/index.json"
 for mode in rangeextra rangeshift; do
 	port=$(free_port)
 	python3 "$REPO/tests/e2e/pull_hostile_server.py" "$C" fr-3.0.0.tar.zst "$mode" "$port" \
