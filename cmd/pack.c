@@ -39,7 +39,7 @@ static const char usage_text[] =
     "      --no-build          skip the build command\n"
     "      --compress ALG      zstd (default, multi-threaded) or gzip\n"
     "      --frame-size SIZE   zstd: group files into frames of about SIZE (64K to 8M,\n"
-    "                          default 256K); smaller frames let `slipway pull` fetch less\n"
+    "                          default 64K); smaller frames let `slipway pull` fetch less\n"
     "                          of a new release, larger ones compress better\n"
     "      --allow-dirty       pack a work tree with uncommitted changes (marked dirty)\n"
     "      --unsigned          no signature: for local experiments only; the store\n"

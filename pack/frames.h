@@ -16,7 +16,7 @@
  * moves little; an entry larger than that has frames of its own, its data cut every
  * FRAME_LARGE bytes (large files gain nothing from small frames, and lose ratio). */
 #ifndef FRAME_TARGET
-#define FRAME_TARGET (256u << 10)
+#define FRAME_TARGET (64u << 10)
 #endif
 #define FRAME_LARGE      (8u << 20)
 #define FRAME_TARGET_MIN (64u << 10) /* pack --frame-size's range */

@@ -14,7 +14,7 @@ S=$T/store C=$T/channel
 mkdir -p "$C"
 new_store "$S"
 
-# Three releases of a 3 MB tree of 150 files (about a dozen 256 KiB frames); each next one
+# Three releases of a 3 MB tree of 150 files (about fifty 64 KiB frames); each next one
 # appends a line to three files.
 mkdir -p "$T/p1"
 GEN_TREE_MB=3 GEN_TREE_FILES=150 python3 "$REPO/tests/bench/gen_tree.py" "$T/p1/tree" >/dev/null
