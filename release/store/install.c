@@ -472,8 +472,6 @@ static int frames_manifest(struct frames_ctx *f, struct err *err)
 	}
 	r = 0;
 out:
-	if (r < 0)
-		fail_prefix(err, "frame 0");
 	free(tail);
 	free(frame0);
 	return r;
