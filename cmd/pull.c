@@ -91,6 +91,7 @@ struct pull {
 	bool partial;
 	struct install_frames_stats fst;
 	uint64_t frames_received; /* body bytes of the Range answers */
+	uint64_t requests;        /* Range requests */
 	uint64_t small_received;  /* index, signature, keyring, provenance, reproductions */
 };
 
@@ -221,17 +222,32 @@ static void remove_downloads(struct pull *p)
 	unlinkat(p->tmpfd, p->repro, 0);
 }
 
-/* store_install_frames' fetch: one Range request on the session's connection. */
-static int fetch_frames(void *ctx, int fd, uint64_t offset, uint64_t length, struct err *err)
+/* store_install_frames' fetch: requests of up to FETCH_SPANS_MAX ranges each, one after the
+ * other on the session's connection. */
+static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t n, struct err *err)
 {
 	struct pull *p = ctx;
-	uint64_t got = 0;
-	int r = fetch_range(p->sess, p->archive_url, fd, offset, length, p->ci.latest.size,
-	                    p->stall_s, &got, err);
+	struct fetch_span sp[FETCH_SPANS_MAX];
 
-	p->frames_received += got;
-	progress_update(&p->ps, 0, p->frames_received, NULL);
-	return r;
+	for (size_t i = 0; i < n;) {
+		size_t k = n - i < FETCH_SPANS_MAX ? n - i : FETCH_SPANS_MAX;
+		uint64_t got = 0;
+		int r;
+
+		for (size_t j = 0; j < k; j++) {
+			sp[j].offset = v[i + j].offset;
+			sp[j].length = v[i + j].length;
+		}
+		r = fetch_ranges(p->sess, p->archive_url, fd, sp, k, p->ci.latest.size, p->stall_s,
+		                 &got, err);
+		p->frames_received += got;
+		p->requests++;
+		progress_update(&p->ps, 0, p->frames_received, NULL);
+		if (r != 0)
+			return r;
+		i += k;
+	}
+	return 0;
 }
 
 /* Installs from the frames the host lacks (store_install_frames): EXIT_OK installed, WHOLE
@@ -289,10 +305,11 @@ static int try_frames(struct pull *p)
 		printf("adopted keyring version%s up to %llu\n",
 		       p->res.keyring_adopted == 1 ? "" : "s",
 		       (unsigned long long)p->res.keyring_version);
-	printf("fetched %llu of %llu frames in %llu ranges: %llu of %llu bytes (%.1f%%)\n",
+	printf("fetched %llu of %llu frames in %llu ranges, %llu requests: %llu of %llu bytes "
+	       "(%.1f%%)\n",
 	       (unsigned long long)p->fst.frames_fetched, (unsigned long long)p->fst.frames,
-	       (unsigned long long)p->fst.ranges, (unsigned long long)p->frames_received,
-	       (unsigned long long)l->size,
+	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
+	       (unsigned long long)p->frames_received, (unsigned long long)l->size,
 	       l->size ? 100.0 * (double)p->frames_received / (double)l->size : 0.0);
 	printf("installed %s (serial %llu, %llu entries, %llu bytes, %llu files linked, %llu bytes "
 	       "written from frames)\n",
@@ -388,14 +405,15 @@ static void report_json(const struct pull *p, bool up_to_date)
 	printf("{\"app\":\"%s\",\"version\":\"%s\",\"serial\":%llu,\"index_serial\":%llu,"
 	       "\"up_to_date\":%s,\"downloaded\":%llu,\"resumed_from\":%llu,"
 	       "\"received\":%llu,\"archive_size\":%llu,\"partial\":%s,\"frames_fetched\":%llu,"
-	       "\"frames_total\":%llu,\"ranges\":%llu,\"files_linked\":%llu}\n",
+	       "\"frames_total\":%llu,\"ranges\":%llu,\"requests\":%llu,\"files_linked\":%llu}\n",
 	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.latest.serial,
 	       (unsigned long long)p->ci.serial, up_to_date ? "true" : "false",
 	       (unsigned long long)archive, (unsigned long long)p->resumed_from,
 	       (unsigned long long)(archive + p->small_received),
 	       (unsigned long long)p->ci.latest.size, p->partial ? "true" : "false",
 	       (unsigned long long)p->fst.frames_fetched, (unsigned long long)p->fst.frames,
-	       (unsigned long long)p->fst.ranges, (unsigned long long)p->res.linked);
+	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
+	       (unsigned long long)p->res.linked);
 }
 
 static int pull(struct pull *p, struct run_watch *w)

@@ -73,4 +73,20 @@ void fetch_session_free(struct fetch_session *s);
 int fetch_range(struct fetch_session *s, const char *url, int fd, uint64_t offset, uint64_t length,
                 uint64_t total, long stall_s, uint64_t *received, struct err *err);
 
+/* A byte range of a file. */
+struct fetch_span {
+	uint64_t offset, length;
+};
+
+#define FETCH_SPANS_MAX 64 /* ranges in one request (the Range header stays below 2 KiB) */
+
+/* As fetch_range for n (1..FETCH_SPANS_MAX) spans, increasing and not overlapping, in one
+ * request: `Range: bytes=a-b,c-d,...`. A multipart/byteranges 206 must carry exactly those
+ * parts, in that order, each with its exact Content-Range and length (a part line above 1 KiB,
+ * more than 4 KiB of headers in a part, or more than 1 KiB around the parts is refused); a
+ * single-part 206 must be the one span asked for, or one range covering them all (a server may
+ * coalesce) of at most their extent. 1 on a 200 (Range ignored). */
+int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct fetch_span *sp,
+                 size_t n, uint64_t total, long stall_s, uint64_t *received, struct err *err);
+
 #endif

@@ -386,14 +386,22 @@ static int whole(struct frames_ctx *f, const char *why)
 	return 1;
 }
 
+static int fetch_ranges(struct frames_ctx *f, const struct install_range *v, size_t n,
+                        struct err *err)
+{
+	int r = n ? f->o->fetch(f->o->fetch_ctx, f->o->fd, v, n, err) : 0;
+
+	f->fs->ranges += n;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		f->fs->bytes_fetched += v[i].length;
+	return r;
+}
+
 static int fetch_range(struct frames_ctx *f, uint64_t offset, uint64_t length, struct err *err)
 {
-	int r = f->o->fetch(f->o->fetch_ctx, f->o->fd, offset, length, err);
+	struct install_range one = {offset, length};
 
-	f->fs->ranges++;
-	if (r == 0)
-		f->fs->bytes_fetched += length;
-	return r;
+	return fetch_ranges(f, &one, 1, err);
 }
 
 /* The downgrade guard of a release known by its signature: 1 when the whole archive is to be
@@ -479,17 +487,22 @@ out:
 
 static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
 {
+	struct install_range *v;
 	int r;
 
 	if (frame_plan_make(&f->l, &f->fm, f->need, &f->plan, err) < 0)
 		return -1;
+	if (!(v = calloc(f->plan.n_runs + 1, sizeof(*v))))
+		return fail_oom(err);
 	for (size_t i = 0; i < f->plan.n_runs; i++) {
-		const struct frame_run *run = &f->plan.run[i];
-
-		if ((r = fetch_range(f, run->offset, run->length, err)) != 0)
-			return r > 0 ? whole(f, "the server ignores HTTP Range") : -1;
-		f->fs->frames_fetched += run->count - (run->first == 0);
+		v[i].offset = f->plan.run[i].offset;
+		v[i].length = f->plan.run[i].length;
+		f->fs->frames_fetched += f->plan.run[i].count - (f->plan.run[i].first == 0);
 	}
+	r = fetch_ranges(f, v, f->plan.n_runs, err);
+	free(v);
+	if (r != 0)
+		return r > 0 ? whole(f, "the server ignores HTTP Range") : -1;
 	return frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, f->c.stagingfd,
 	                         &f->fs->written_bytes, err);
 }

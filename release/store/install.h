@@ -59,9 +59,15 @@ int store_install(struct store *st, const char *archive, const struct install_op
  * store_install. The record's archive digest is "manifest-sha256:<hex>" (the whole archive's
  * BLAKE2b-512 is unknown). */
 
-/* Writes bytes [offset, offset + length) of the archive into fd at that offset. 0 done; 1 the
- * source cannot serve ranges (the caller delivers the whole archive instead); -1 with err. */
-typedef int (*install_fetch_fn)(void *ctx, int fd, uint64_t offset, uint64_t length,
+/* A byte range of the archive. */
+struct install_range {
+	uint64_t offset, length;
+};
+
+/* Writes the n ranges of the archive (increasing, not overlapping, non-empty) into fd, each
+ * at its offset. 0 done; 1 the source cannot serve ranges (the caller delivers the whole
+ * archive instead); -1 with err. */
+typedef int (*install_fetch_fn)(void *ctx, int fd, const struct install_range *r, size_t n,
                                 struct err *err);
 
 #define INSTALL_RECORD_MANIFEST_PREFIX "manifest-sha256:"
@@ -79,7 +85,7 @@ struct install_frames_opts {
 struct install_frames_stats {
 	uint64_t frames, frames_fetched; /* of the archive; fetched (frame 0 included) */
 	uint64_t bytes_fetched;          /* archive bytes asked for: seek table, frames */
-	uint64_t ranges;                 /* fetch calls */
+	uint64_t ranges;                 /* ranges asked for */
 	uint64_t written_bytes;          /* file bytes written from frames */
 	char whole_why[256];             /* when 1 is returned */
 };
