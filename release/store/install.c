@@ -10,6 +10,7 @@
 #include "release/store/frameplan.h"
 #include "release/store/signed_release.h"
 #include "release/store/tarlayout.h"
+#include "release/base/checked.h"
 #include "release/base/seektable.h"
 #include "release/store/seal.h"
 #include "release/store/store_crash.h"
@@ -429,6 +430,24 @@ static int frames_guard(struct frames_ctx *f, struct err *err)
 	            c->state.high_version);
 }
 
+/* The extractor's default limits (extract.h), before the layout is computed: entries and
+ * the sum of the files' sizes. */
+static int frames_limits(const struct manifest *m, struct err *err)
+{
+	uint64_t total = 0;
+
+	if (m->n_files + 1 > EXTRACT_DEFAULT_MAX_ENTRIES)
+		return fail(err, "the manifest lists %zu entries, more than the limit %llu",
+		            m->n_files, (unsigned long long)EXTRACT_DEFAULT_MAX_ENTRIES);
+	for (size_t i = 0; i < m->n_files; i++)
+		total = sat_add(total, m->files[i].size);
+	if (total > EXTRACT_DEFAULT_MAX_BYTES)
+		return fail(err, "the manifest lists %llu bytes of files, more than the limit %llu",
+		            (unsigned long long)total,
+		            (unsigned long long)EXTRACT_DEFAULT_MAX_BYTES);
+	return 0;
+}
+
 /* The seek table from the archive's tail, then frame 0 and the manifest it holds, which
  * must be the one the signed comment names. 1: not an archive this reader can split. */
 static int frames_manifest(struct frames_ctx *f, struct err *err)
@@ -470,9 +489,8 @@ static int frames_manifest(struct frames_ctx *f, struct err *err)
 	f->fs->frames_fetched = 1;
 	if (frame_decode(f->o->fd, &f->fm, 0, &frame0, &len, err) < 0 ||
 	    frame_manifest(frame0, len, &f->json, &f->json_len, err) < 0 ||
-	    signed_release_manifest(&f->sr, f->json, f->json_len, &f->m, err) < 0)
-		goto out;
-	if (tar_layout_compute(f->m, f->json_len, &f->l, err) < 0)
+	    signed_release_manifest(&f->sr, f->json, f->json_len, &f->m, err) < 0 ||
+	    frames_limits(f->m, err) < 0 || tar_layout_compute(f->m, f->json_len, &f->l, err) < 0)
 		goto out;
 	if (f->l.total != f->fm.doff[f->fm.n]) {
 		r = whole(f, "the archive's tar layout is not this reader's");
