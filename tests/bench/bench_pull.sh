@@ -85,7 +85,7 @@ for mode in append replace; do
 	size=$(json_field "$j" archive_size) got=$(json_field "$j" downloaded)
 	(cd "v2-$mode" && tar --sort=name -cf - -T "../v2-$mode.changed" | zstd -3 -q -c) >"changed-$mode.tar.zst"
 	alone=$(stat -c %s "changed-$mode.tar.zst")
-	echo "partial pull, 5% of files $( [ $mode = append ] && echo 'a line appended' || echo 'replaced'): $got of $size archive bytes = $(awk -v a="$got" -v b="$size" 'BEGIN { printf "%.1f", 100 * a / b }')%, frames $(json_field "$j" frames_fetched) of $(json_field "$j" frames_total) in $(json_field "$j" ranges) ranges, $(json_field "$j" files_linked) files linked"
+	echo "partial pull, 5% of files $( [ $mode = append ] && echo 'a line appended' || echo 'replaced'): $got of $size archive bytes = $(awk -v a="$got" -v b="$size" 'BEGIN { printf "%.1f", 100 * a / b }')%, frames $(json_field "$j" frames_fetched) of $(json_field "$j" frames_total) in $(json_field "$j" ranges) ranges ($(json_field "$j" requests) requests), $(json_field "$j" files_linked) files linked"
 	echo "  for comparison: tar | zstd -3 of the $(wc -l <"v2-$mode.changed") changed files alone: $alone bytes = $(awk -v a="$alone" -v b="$size" 'BEGIN { printf "%.1f", 100 * a / b }')% of the archive; partial / that: $(ratio "$got" "$alone")"
 	report "slipway pull, partial ($mode)" "pull-$mode"
 done
