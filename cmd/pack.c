@@ -2,6 +2,7 @@
  * (specs/cli.md "pack"). Prints the archive's path on stdout (or --json). */
 #include "cmd/cmd.h"
 #include "cmd/support/progress.h"
+#include "pack/frames.h"
 #include "pack/pack.h"
 #include "release/manifest/manifest_check.h"
 #include "release/base/clock.h"
@@ -21,6 +22,7 @@ static const char usage_text[] =
     "usage: slipway pack [PROJECT_DIR] [-o OUTDIR] [-s SECFILE] [--version V] [--serial N]\n"
     "                    [--no-build] [--compress zstd|gzip] [--allow-dirty] [--unsigned]\n"
     "                    [--allow-no-services] [--print-config] [--json] [-k KEYRING]\n"
+    "                    [--frame-size SIZE]\n"
     "\n"
     "Builds the project (default: the current directory), bundles the Next.js app (its\n"
     "standalone output, or what `next start` needs), the agent with its vendored Python\n"
@@ -36,6 +38,9 @@ static const char usage_text[] =
     "      --serial N          release serial (default: the commit time, Unix seconds)\n"
     "      --no-build          skip the build command\n"
     "      --compress ALG      zstd (default, multi-threaded) or gzip\n"
+    "      --frame-size SIZE   zstd: group files into frames of about SIZE (64K to 8M,\n"
+    "                          default 64K); smaller frames let `slipway pull` fetch less\n"
+    "                          of a new release, larger ones compress better\n"
     "      --allow-dirty       pack a work tree with uncommitted changes (marked dirty)\n"
     "      --unsigned          no signature: for local experiments only; the store\n"
     "                          refuses unsigned archives\n"
@@ -53,6 +58,28 @@ static const char usage_text[] =
     "commit time (entry mtimes are the constant 1). Exit: 0 packed, 1 the build failed or\n"
     "the project was refused (dirty tree, missing output, no service; --print-config shows\n"
     "what is refused before the build), 2 usage or slipway.ini error, 3 system error.\n";
+
+/* N, NK or NM (KiB, MiB) within FRAME_TARGET_MIN..FRAME_TARGET_MAX. */
+static int parse_frame_size(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v > FRAME_TARGET_MAX)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	if (*end || v < FRAME_TARGET_MIN || v > FRAME_TARGET_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
 
 static double seconds_since(uint64_t ms)
 {
@@ -155,7 +182,7 @@ static int carry_keyring(const struct pack_result *res, const struct keyring_cha
 int cmd_pack(int argc, char **argv)
 {
 	struct pack_request rq = {.compress = COMPRESS_ZSTD};
-	const char *serial = NULL, *compress = NULL, *keyring = NULL;
+	const char *serial = NULL, *compress = NULL, *keyring = NULL, *frame_size = NULL;
 	struct keyring_chain chain = {0};
 	char *chain_text = NULL;
 	size_t chain_len = 0;
@@ -168,6 +195,7 @@ int cmd_pack(int argc, char **argv)
 	    {"serial", 0, NULL, &serial},
 	    {"no-build", 0, &rq.no_build, NULL},
 	    {"compress", 0, NULL, &compress},
+	    {"frame-size", 0, NULL, &frame_size},
 	    {"allow-dirty", 0, &rq.allow_dirty, NULL},
 	    {"unsigned", 0, &rq.unsigned_, NULL},
 	    {"allow-no-services", 0, &rq.allow_no_services, NULL},
@@ -195,6 +223,9 @@ int cmd_pack(int argc, char **argv)
 	else if (compress && strcmp(compress, "zstd"))
 		return cmd_usage_error("pack", "bad --compress '%s': expected zstd or gzip",
 		                       compress);
+	if (frame_size && parse_frame_size(frame_size, &rq.frame_size) < 0)
+		return cmd_usage_error("pack", "bad --frame-size '%s': expected 64K to 8M",
+		                       frame_size);
 	if (p.n_operands > 0)
 		rq.project_dir = p.operands[0];
 	if (rq.unsigned_ && rq.key_opt)

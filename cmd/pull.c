@@ -2,6 +2,7 @@
  * (specs/channel.md "`slipway pull URL` (the host)"). */
 #include "cmd/cmd.h"
 #include "cmd/support/fetch.h"
+#include "cmd/support/progress.h"
 #include "cmd/support/run_wait.h"
 #include "cmd/support/store_open.h"
 #include "release/base/error.h"
@@ -35,15 +36,23 @@ static const char usage_text[] =
     "directory `slipway publish` wrote, or its index.json). The index must be signed by a\n"
     "release key the store trusts, unexpired, for the store's app, and newer than the last\n"
     "index accepted (ROOT/channel.json); the same index again means up to date (exit 0,\n"
-    "nothing downloaded). The archive, its signature and what was published beside it\n"
-    "(keyring, provenance, reproductions) are downloaded into\n"
-    "ROOT/tmp/ (a partial archive left there is resumed with an HTTP Range request), the\n"
-    "archive must have the index's size and sha256, and it is installed exactly as\n"
-    "`slipway deploy` installs a file (signature, keyring, downgrade guard, per-file hashes).\n"
+    "nothing downloaded). The signature and what was published beside the archive (keyring,\n"
+    "provenance, reproductions) are downloaded into ROOT/tmp/.\n"
+    "\n"
+    "With a release installed, only part of the archive is fetched, with HTTP Range\n"
+    "requests: its seek table, frame 0 (the manifest, whose SHA-256 the signature's trusted\n"
+    "comment names) and the frames holding the files no installed release has; the others are\n"
+    "linked from the installed release, and every file written is checked against the signed\n"
+    "manifest's SHA-256. Otherwise (no release installed, a server that ignores Range, a\n"
+    "keyring policy asking for provenance or reproductions, an archive without a seek table)\n"
+    "the whole archive is downloaded (a partial archive left in ROOT/tmp/ is resumed), must\n"
+    "have the index's size and sha256, and is installed exactly as `slipway deploy` installs\n"
+    "a file (signature, keyring, downgrade guard, per-file hashes).\n"
     "\n"
     "  -r, --root DIR   the store (default: $SLIPWAY_ROOT)\n"
     "      --wait       wait for `slipway run` to bring the release up, as deploy --wait\n"
-    "      --json       print one JSON object on stdout (the progress lines go to stderr)\n"
+    "      --json       print one JSON object on stdout: bytes received, frames fetched of the\n"
+    "                   archive's (the progress lines go to stderr)\n"
     "  -h, --help       show this help\n"
     "\n"
     "Environment: $SLIPWAY_STALL_TIMEOUT, seconds (default 30) a connection may take to open\n"
@@ -52,8 +61,9 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 installed and activated, or up to date; 1 refused (index signature,\n"
     "expiry, app, replayed serial; an archive longer than the index says or whose digest\n"
-    "differs; the archive refused by install); 2 usage; 3 system or network error (cannot\n"
-    "connect, HTTP error status, stall, disk full, store locked).\n";
+    "differs; a fetched frame that does not hold the manifest's hashes; the archive refused by\n"
+    "install); 2 usage; 3 system or network error (cannot connect, HTTP error status, stall,\n"
+    "disk full, store locked).\n";
 
 struct pull {
 	const char *url;
@@ -74,7 +84,18 @@ struct pull {
 	uint64_t resumed_from;
 	struct fetch_result fr;
 	struct install_result res;
+	/* A partial pull (specs/channel.md "Partial pull"). */
+	char frames[STORE_DOWNLOAD_NAME_MAX], archive_url[URL_MAX + CHANNEL_NAME_MAX];
+	struct fetch_session *sess;
+	struct progress ps;
+	bool partial;
+	struct install_frames_stats fst;
+	uint64_t frames_received; /* body bytes of the Range answers */
+	uint64_t requests;        /* Range requests */
+	uint64_t small_received;  /* index, signature, keyring, provenance, reproductions */
 };
+
+#define WHOLE (-1) /* try_frames: deliver the whole archive instead */
 
 /* The index's URL and the base the archive's name is relative to. */
 static int urls(struct pull *p)
@@ -109,6 +130,7 @@ static int fetch_index(struct pull *p)
 		return cmd_fail(CMD, EXIT_FAIL, "%s: no index there (HTTP status 404)", p->shown);
 	if (rc < 0)
 		return cmd_error(CMD, &err);
+	p->small_received += p->index_len;
 	if (store_channel_judge(&p->st, &p->t.kr, p->index, p->index_len, time(NULL), &p->ci,
 	                        &p->same, &err) < 0)
 		return cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", p->shown, err.msg);
@@ -137,6 +159,7 @@ static int fetch_beside(struct pull *p, const char *suffix, size_t max, const ch
 		                p->ci.latest.archive, suffix);
 	if (rc < 0)
 		return cmd_error(CMD, &err);
+	p->small_received += len;
 	rc = write_file_atomic(p->tmpfd, name, text, len, 0600, 0, &err);
 	free(text);
 	if (rc < 0)
@@ -187,12 +210,121 @@ static int fetch_archive(struct pull *p)
 	return EXIT_OK;
 }
 
+static int finish(struct pull *p);
+
+static void remove_downloads(struct pull *p)
+{
+	unlinkat(p->tmpfd, p->name, 0);
+	unlinkat(p->tmpfd, p->frames, 0);
+	unlinkat(p->tmpfd, p->sig, 0);
+	unlinkat(p->tmpfd, p->kr, 0);
+	unlinkat(p->tmpfd, p->prov, 0);
+	unlinkat(p->tmpfd, p->repro, 0);
+}
+
+/* store_install_frames' fetch: requests of up to FETCH_SPANS_MAX ranges each, one after the
+ * other on the session's connection. */
+static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t n, struct err *err)
+{
+	struct pull *p = ctx;
+	struct fetch_span sp[FETCH_SPANS_MAX];
+
+	for (size_t i = 0; i < n;) {
+		size_t k = n - i < FETCH_SPANS_MAX ? n - i : FETCH_SPANS_MAX;
+		uint64_t got = 0;
+		int r;
+
+		for (size_t j = 0; j < k; j++) {
+			sp[j].offset = v[i + j].offset;
+			sp[j].length = v[i + j].length;
+		}
+		r = fetch_ranges(p->sess, p->archive_url, fd, sp, k, p->ci.latest.size, p->stall_s,
+		                 &got, err);
+		p->frames_received += got;
+		p->requests++;
+		progress_update(&p->ps, 0, p->frames_received, NULL);
+		if (r != 0)
+			return r;
+		i += k;
+	}
+	return 0;
+}
+
+/* Installs from the frames the host lacks (store_install_frames): EXIT_OK installed, WHOLE
+ * when the whole archive is to be downloaded instead, else an exit code. */
+static int try_frames(struct pull *p)
+{
+	char path[2][4096 + 8 + STORE_DOWNLOAD_NAME_MAX];
+	struct install_frames_opts o = {0};
+	const struct channel_latest *l = &p->ci.latest;
+	struct stat sb;
+	struct err err;
+	int r, fd;
+
+	if (!l->seek_table_size)
+		return WHOLE;
+	snprintf(path[0], sizeof(path[0]), "%s/" STORE_TMP "/%s", p->st.root, p->sig);
+	snprintf(path[1], sizeof(path[1]), "%s/" STORE_TMP "/%s", p->st.root, p->kr);
+	unlinkat(p->tmpfd, p->frames, 0);
+	fd = open_regular(p->tmpfd, p->frames, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, &sb,
+	                  &err);
+	if (fd < 0)
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s/%s: %s", p->st.root, STORE_TMP,
+		                err.msg);
+	if (fetch_session_new(&p->sess, &err) < 0) {
+		close(fd);
+		return cmd_error(CMD, &err);
+	}
+	snprintf(p->archive_url, sizeof(p->archive_url), "%s%s", p->base, l->archive);
+	o.sig_path = path[0];
+	o.keyring_path = p->keyring ? path[1] : NULL;
+	o.archive_size = l->size;
+	o.seek_table_size = l->seek_table_size;
+	o.fd = fd;
+	o.fetch = fetch_frames;
+	o.fetch_ctx = p;
+	progress_init(&p->ps, CMD, p->json);
+	progress_phase(&p->ps, "fetching frames", 0, l->size);
+	r = store_install_frames(&p->st, &o, &p->res, &p->fst, &err);
+	progress_end(&p->ps);
+	close(fd);
+	unlinkat(p->tmpfd, p->frames, 0);
+	if (r < 0) {
+		remove_downloads(p);
+		return cmd_error(CMD, &err);
+	}
+	if (r > 0) {
+		printf("fetching the whole archive: %s\n", p->fst.whole_why);
+		free(p->res.version);
+		p->res.version = NULL;
+		return WHOLE;
+	}
+	remove_downloads(p);
+	p->partial = true;
+	if (p->res.keyring_adopted)
+		printf("adopted keyring version%s up to %llu\n",
+		       p->res.keyring_adopted == 1 ? "" : "s",
+		       (unsigned long long)p->res.keyring_version);
+	printf("fetched %llu of %llu frames in %llu ranges, %llu requests: %llu of %llu bytes "
+	       "(%.1f%%)\n",
+	       (unsigned long long)p->fst.frames_fetched, (unsigned long long)p->fst.frames,
+	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
+	       (unsigned long long)p->frames_received, (unsigned long long)l->size,
+	       l->size ? 100.0 * (double)p->frames_received / (double)l->size : 0.0);
+	printf("installed %s (serial %llu, %llu entries, %llu bytes, %llu files linked, %llu bytes "
+	       "written from frames)\n",
+	       p->res.version, (unsigned long long)p->res.serial,
+	       (unsigned long long)p->res.entries, (unsigned long long)p->res.bytes,
+	       (unsigned long long)p->res.linked, (unsigned long long)p->fst.written_bytes);
+	fflush(stdout);
+	return finish(p);
+}
+
 /* Installs the downloads through deploy's verified path, records the index, switches. */
 static int install(struct pull *p)
 {
 	char path[5][4096 + 8 + STORE_DOWNLOAD_NAME_MAX];
 	struct install_opts o = {0};
-	struct err err;
 	int rc;
 
 	snprintf(path[0], sizeof(path[0]), "%s/" STORE_TMP "/%s", p->st.root, p->name);
@@ -207,13 +339,17 @@ static int install(struct pull *p)
 	o.provenance_path = path[3]; /* read only when the keyring's policy asks; absent: refused */
 	o.reproduced_path = path[4];
 	rc = cmd_install_archive(CMD, &p->st, path[0], &o, &p->res);
-	unlinkat(p->tmpfd, p->name, 0);
-	unlinkat(p->tmpfd, p->sig, 0);
-	unlinkat(p->tmpfd, p->kr, 0);
-	unlinkat(p->tmpfd, p->prov, 0);
-	unlinkat(p->tmpfd, p->repro, 0);
+	remove_downloads(p);
 	if (rc != EXIT_OK)
 		return rc;
+	return finish(p);
+}
+
+/* After an install: the archive must be the index's version; the index recorded, switch. */
+static int finish(struct pull *p)
+{
+	struct err err;
+
 	if (strcmp(p->res.version, p->ci.latest.version))
 		return cmd_fail(CMD, EXIT_NO, "the archive is version %s, the index names %s",
 		                p->res.version, p->ci.latest.version);
@@ -232,6 +368,7 @@ static int download(struct pull *p)
 	if (p->tmpfd < 0)
 		return cmd_error(CMD, &err);
 	store_download_name(p->ci.latest.sha256, "", p->name);
+	store_download_name(p->ci.latest.sha256, ".frames", p->frames);
 	store_download_name(p->ci.latest.sha256, ".minisig", p->sig);
 	store_download_name(p->ci.latest.sha256, KEYRING_SUFFIX, p->kr);
 	store_download_name(p->ci.latest.sha256, PROVENANCE_SUFFIX, p->prov);
@@ -246,8 +383,11 @@ static int download(struct pull *p)
 	    (rc = fetch_beside(p, PROVENANCE_SUFFIX, PROVENANCE_FILE_MAX, p->prov, true,
 	                       &p->provenance)) != EXIT_OK ||
 	    (rc = fetch_beside(p, REPRODUCED_SUFFIX, REPRODUCED_FILE_MAX, p->repro, true,
-	                       &p->reproduced)) != EXIT_OK ||
-	    (rc = fetch_archive(p)) != EXIT_OK)
+	                       &p->reproduced)) != EXIT_OK)
+		return rc;
+	if ((rc = try_frames(p)) != WHOLE)
+		return rc;
+	if ((rc = fetch_archive(p)) != EXIT_OK)
 		return rc;
 	if (p->resumed_from)
 		printf("downloaded %llu bytes, resumed from byte %llu\n",
@@ -260,11 +400,20 @@ static int download(struct pull *p)
 
 static void report_json(const struct pull *p, bool up_to_date)
 {
+	uint64_t archive = p->fr.received + p->frames_received;
+
 	printf("{\"app\":\"%s\",\"version\":\"%s\",\"serial\":%llu,\"index_serial\":%llu,"
-	       "\"up_to_date\":%s,\"downloaded\":%llu,\"resumed_from\":%llu}\n",
+	       "\"up_to_date\":%s,\"downloaded\":%llu,\"resumed_from\":%llu,"
+	       "\"received\":%llu,\"archive_size\":%llu,\"partial\":%s,\"frames_fetched\":%llu,"
+	       "\"frames_total\":%llu,\"ranges\":%llu,\"requests\":%llu,\"files_linked\":%llu}\n",
 	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.latest.serial,
 	       (unsigned long long)p->ci.serial, up_to_date ? "true" : "false",
-	       (unsigned long long)p->fr.received, (unsigned long long)p->resumed_from);
+	       (unsigned long long)archive, (unsigned long long)p->resumed_from,
+	       (unsigned long long)(archive + p->small_received),
+	       (unsigned long long)p->ci.latest.size, p->partial ? "true" : "false",
+	       (unsigned long long)p->fst.frames_fetched, (unsigned long long)p->fst.frames,
+	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
+	       (unsigned long long)p->res.linked);
 }
 
 static int pull(struct pull *p, struct run_watch *w)
@@ -336,6 +485,7 @@ int cmd_pull(int argc, char **argv)
 	free(p.index);
 	free(p.res.version);
 	store_trust_release(&p.t);
+	fetch_session_free(p.sess);
 	if (p.fd >= 0)
 		close(p.fd);
 	if (p.tmpfd >= 0)

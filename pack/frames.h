@@ -11,9 +11,17 @@
 
 #include <stddef.h>
 
-/* The uncompressed size at which the writer closes a frame (pack/tarball.c's policy). */
-#define FRAME_TARGET (8u << 20)
-#define FRAME_LEVEL  3
+/* pack/tarball.c's policy (specs/archive.md "Frames"): entries are grouped into a frame up to
+ * FRAME_TARGET uncompressed bytes, so that a host fetching the frames of the files it lacks
+ * moves little; an entry larger than that has frames of its own, its data cut every
+ * FRAME_LARGE bytes (large files gain nothing from small frames, and lose ratio). */
+#ifndef FRAME_TARGET
+#define FRAME_TARGET (64u << 10)
+#endif
+#define FRAME_LARGE      (8u << 20)
+#define FRAME_TARGET_MIN (64u << 10) /* pack --frame-size's range */
+#define FRAME_TARGET_MAX FRAME_LARGE
+#define FRAME_LEVEL      3
 
 struct framer;
 

@@ -579,6 +579,7 @@ static int write_outputs(struct pipeline *p)
 	struct tarball_opts ao = {
 	    .compress = p->rq->compress,
 	    .threads = cpu_count(),
+	    .frame_target = p->rq->frame_size,
 	    .progress = p->rq->progress,
 	    .ctx = p->rq->ctx,
 	};

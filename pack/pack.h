@@ -27,6 +27,7 @@ struct pack_request {
 	bool no_build, allow_dirty, unsigned_;
 	bool allow_no_services; /* else a release that starts nothing is refused */
 	enum pack_compress compress;
+	uint32_t frame_size; /* zstd frames' grouping target (pack/frames.h); 0: FRAME_TARGET */
 	void (*say)(void *ctx, const char *line);
 	/* Before each pass over the files ("hashing", "writing"), with the totals to expect. */
 	void (*phase)(void *ctx, const char *name, uint64_t files, uint64_t bytes);

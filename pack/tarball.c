@@ -2,6 +2,7 @@
 #include "pack/frames.h"
 #include "pack/sink.h"
 #include "release/base/error.h"
+#include "release/store/tarlayout.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -54,10 +55,8 @@ static int setup(struct archive *a, const struct tarball_opts *opts, struct err 
 {
 	int block = opts->compress == COMPRESS_GZIP ? BYTES_PER_BLOCK : 0;
 
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_per_block(a, block) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
-		return tarball_fail(a, err, "cannot set up the tar writer", NULL);
+	if (tar_format_setup(a, block, err) < 0)
+		return -1;
 	if (opts->compress == COMPRESS_GZIP) {
 		if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 		    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
@@ -70,9 +69,10 @@ static int setup(struct archive *a, const struct tarball_opts *opts, struct err 
 }
 
 /* Closes the open frame (after the previous entry's padding) when the next entry, of about
- * `next` bytes, would take it past FRAME_TARGET: small entries share a frame, a large one
- * starts its own. Depends only on the entries' sizes, so the cuts are reproducible. */
-static int cut_before(struct archive *a, struct framer *fr, uint64_t next, struct err *err)
+ * `next` bytes, would take it past `target` (FRAME_TARGET by default): small entries share a frame,
+ * a large one starts its own. Depends only on the entries' sizes, so the cuts are reproducible. */
+static int cut_before(struct archive *a, struct framer *fr, uint64_t next, uint64_t target,
+                      struct err *err)
 {
 	size_t pending;
 
@@ -81,13 +81,13 @@ static int cut_before(struct archive *a, struct framer *fr, uint64_t next, struc
 	if (archive_write_finish_entry(a) != ARCHIVE_OK)
 		return tarball_fail(a, err, "cannot write", "an entry's padding");
 	pending = framer_pending(fr);
-	if (pending > 0 && pending + next > FRAME_TARGET)
+	if (pending > 0 && pending + next > target)
 		return framer_cut(fr, err);
 	return 0;
 }
 
-/* Writes n bytes of file data, cutting the frame each time it reaches FRAME_TARGET (a file
- * larger than a frame spans several; the cut points depend on sizes alone). */
+/* Writes n bytes of file data, cutting the frame each time it reaches FRAME_LARGE (a file
+ * larger than that spans several; the cut points depend on sizes alone). */
 static int write_data(struct archive *a, struct framer *fr, const char *p, size_t n,
                       const char *path, struct err *err)
 {
@@ -97,13 +97,13 @@ static int write_data(struct archive *a, struct framer *fr, const char *p, size_
 		if (fr) {
 			size_t pending = framer_pending(fr);
 
-			if (pending >= FRAME_TARGET) {
+			if (pending >= FRAME_LARGE) {
 				if (framer_cut(fr, err) < 0)
 					return -1;
 				pending = 0;
 			}
-			if (room > FRAME_TARGET - pending)
-				room = FRAME_TARGET - pending;
+			if (room > FRAME_LARGE - pending)
+				room = FRAME_LARGE - pending;
 		}
 		if (archive_write_data(a, p, room) != (la_ssize_t)room)
 			return tarball_fail(a, err, "cannot write", path);
@@ -111,15 +111,6 @@ static int write_data(struct archive *a, struct framer *fr, const char *p, size_
 		n -= room;
 	}
 	return 0;
-}
-
-static void entry_common(struct archive_entry *ae, const char *path)
-{
-	archive_entry_clear(ae);
-	archive_entry_set_pathname(ae, path);
-	archive_entry_set_uid(ae, 0);
-	archive_entry_set_gid(ae, 0);
-	archive_entry_set_mtime(ae, (time_t)TARBALL_ENTRY_MTIME, 0);
 }
 
 static int write_file_data(struct archive *a, struct framer *fr, const struct pack_entry *e,
@@ -180,6 +171,7 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 	struct archive_entry *ae = archive_entry_new();
 	char *buf = malloc(READ_CHUNK);
 	uint64_t bytes = 0, files = 0;
+	uint64_t target = opts->frame_target ? opts->frame_target : FRAME_TARGET;
 	size_t i;
 	int r = -1;
 
@@ -196,40 +188,21 @@ int tarball_write(int fd, const struct tarball_opts *opts, const char *manifest,
 		tarball_fail(a, err, "cannot start the archive", NULL);
 		goto out;
 	}
-	entry_common(ae, MANIFEST_NAME);
-	archive_entry_set_filetype(ae, AE_IFREG);
-	archive_entry_set_perm(ae, 0644);
-	archive_entry_set_size(ae, (la_int64_t)manifest_len);
+	tar_entry_set(ae, MANIFEST_NAME, MANIFEST_FILE, 0644, manifest_len, NULL);
 	if (archive_write_header(a, ae) != ARCHIVE_OK ||
 	    archive_write_data(a, manifest, manifest_len) != (la_ssize_t)manifest_len) {
 		tarball_fail(a, err, "cannot write", MANIFEST_NAME);
 		goto out;
 	}
 	/* The manifest has frame 0 to itself: a reader fetches it alone. */
-	if (cut_before(a, o.framer, FRAME_TARGET, err) < 0)
+	if (cut_before(a, o.framer, target, target, err) < 0)
 		goto out;
 	for (i = 0; i < tree->n; i++) {
 		const struct pack_entry *e = &tree->v[i];
 
-		if (cut_before(a, o.framer, entry_bytes(e), err) < 0)
+		if (cut_before(a, o.framer, entry_bytes(e), target, err) < 0)
 			goto out;
-		entry_common(ae, e->path);
-		archive_entry_set_perm(ae, e->mode);
-		switch (e->type) {
-		case MANIFEST_FILE:
-			archive_entry_set_filetype(ae, AE_IFREG);
-			archive_entry_set_size(ae, (la_int64_t)e->size);
-			break;
-		case MANIFEST_DIR:
-			archive_entry_set_filetype(ae, AE_IFDIR);
-			archive_entry_set_size(ae, 0);
-			break;
-		case MANIFEST_SYMLINK:
-			archive_entry_set_filetype(ae, AE_IFLNK);
-			archive_entry_set_symlink(ae, e->target);
-			archive_entry_set_size(ae, 0);
-			break;
-		}
+		tar_entry_set(ae, e->path, e->type, e->mode, e->size, e->target);
 		if (archive_write_header(a, ae) < ARCHIVE_WARN) {
 			tarball_fail(a, err, "cannot write", e->path);
 			goto out;

@@ -12,6 +12,7 @@
 #include "release/base/error.h"
 #include "pack/collect.h"
 #include "pack/hash.h"
+#include "release/store/tarlayout.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,16 +21,16 @@ enum pack_compress { COMPRESS_ZSTD, COMPRESS_GZIP };
 
 struct tarball_opts {
 	enum pack_compress compress;
-	unsigned threads; /* zstd workers, >= 1 */
+	unsigned threads;      /* zstd workers, >= 1 */
+	uint32_t frame_target; /* FRAME_TARGET_MIN..FRAME_TARGET_MAX; 0: FRAME_TARGET */
 	progress_fn progress;
 	void *ctx;
 };
 
 #define TARBALL_HASH_BYTES 64 /* = SINK_HASH_BYTES */
 
-/* Every entry's mtime, whatever the release: an unchanged file gives unchanged header bytes
- * from one release to the next. 1 rather than 0, which some tools read as "no time". */
-#define TARBALL_ENTRY_MTIME 1
+/* Every entry's mtime (release/store/tarlayout.h, the one rule for an entry's header). */
+#define TARBALL_ENTRY_MTIME TAR_ENTRY_MTIME
 
 /* Writes the archive to fd (an open, empty file at offset 0; not closed) and gives the
  * BLAKE2b-512 of the bytes written (what a minisign signature signs), computed on the way.

@@ -58,4 +58,35 @@ struct fetch_result {
 int fetch_file(const char *url, int fd, uint64_t have, uint64_t total, long stall_s,
                struct fetch_result *res, struct err *err);
 
+/* A connection kept across fetch_range calls (libcurl's connection cache). */
+struct fetch_session;
+int fetch_session_new(struct fetch_session **out, struct err *err);
+void fetch_session_free(struct fetch_session *s);
+
+/* GETs bytes [offset, offset + length) of the file at url, exactly `total` bytes long, with
+ * `Range: bytes=<offset>-<offset+length-1>` and writes them into fd at `offset`. The answer
+ * must be a 206 whose Content-Range is exactly that range of `total` and whose body is exactly
+ * `length` bytes (more is cut and refused). Returns 0; 1 when the server answered 200 (it
+ * ignores Range): the transfer is abandoned at its headers, nothing is written; -1 with err
+ * (ERR_REFUSED for a server breaking the bounds, ERR_SYSTEM for the transport). *received: body
+ * bytes taken. */
+int fetch_range(struct fetch_session *s, const char *url, int fd, uint64_t offset, uint64_t length,
+                uint64_t total, long stall_s, uint64_t *received, struct err *err);
+
+/* A byte range of a file. */
+struct fetch_span {
+	uint64_t offset, length;
+};
+
+#define FETCH_SPANS_MAX 64 /* ranges in one request (the Range header stays below 2 KiB) */
+
+/* As fetch_range for n (1..FETCH_SPANS_MAX) spans, increasing and not overlapping, in one
+ * request: `Range: bytes=a-b,c-d,...`. A multipart/byteranges 206 must carry exactly those
+ * parts, in that order, each with its exact Content-Range and length (a part line above 1 KiB,
+ * more than 4 KiB of headers in a part, or more than 1 KiB around the parts is refused); a
+ * single-part 206 must be the one span asked for, or one range covering them all (a server may
+ * coalesce) of at most their extent. 1 on a 200 (Range ignored). */
+int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct fetch_span *sp,
+                 size_t n, uint64_t total, long stall_s, uint64_t *received, struct err *err);
+
 #endif

@@ -33,13 +33,16 @@ void progress_update(struct progress *p, uint64_t files, uint64_t bytes, const c
 
 	if (!p->on)
 		return;
-	if (p->last_ms && seconds_since(p->last_ms) < 0.1 && files < p->total_files)
+	if (p->last_ms && seconds_since(p->last_ms) < 0.1 &&
+	    (files < p->total_files || !p->total_files))
 		return;
 	p->last_ms = clock_mono_ms();
 	elapsed = seconds_since(p->start_ms);
-	fprintf(stderr, "\r\033[Kslipway: %s: %s %llu/%llu files, %.1f/%.1f MB, %.1f MB/s%s%s",
-	        p->cmd, p->phase ? p->phase : "", (unsigned long long)files,
-	        (unsigned long long)p->total_files, (double)bytes / 1e6,
+	fprintf(stderr, "\r\033[Kslipway: %s: %s", p->cmd, p->phase ? p->phase : "");
+	if (p->total_files)
+		fprintf(stderr, " %llu/%llu files,", (unsigned long long)files,
+		        (unsigned long long)p->total_files);
+	fprintf(stderr, " %.1f/%.1f MB, %.1f MB/s%s%s", (double)bytes / 1e6,
 	        (double)p->total_bytes / 1e6, elapsed > 0 ? (double)bytes / 1e6 / elapsed : 0.0,
 	        note ? ", " : "", note ? note : "");
 	p->shown = true;

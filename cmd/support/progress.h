@@ -19,7 +19,8 @@ struct progress {
 /* `json`: the command prints --json (then no progress either). */
 void progress_init(struct progress *p, const char *cmd, bool json);
 
-/* A new phase ("hashing", "unpacking 1.4.0") over `files` files of `bytes` bytes. */
+/* A new phase ("hashing", "unpacking 1.4.0") over `files` files (0: bytes alone are shown)
+ * of `bytes` bytes. */
 void progress_phase(struct progress *p, const char *phase, uint64_t files, uint64_t bytes);
 
 /* Redraws the line; `note` (may be NULL) is appended, e.g. "9500 linked". */

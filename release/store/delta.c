@@ -82,6 +82,11 @@ void delta_free(struct delta *d)
 	free(d);
 }
 
+size_t delta_sources(const struct delta *d)
+{
+	return d ? d->n : 0;
+}
+
 void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes)
 {
 	*files = d ? d->files : 0;

@@ -29,6 +29,9 @@ void delta_free(struct delta *d);
 int delta_link(void *ctx, const struct manifest_file *f, int pfd, const char *base,
                struct err *err);
 
+/* How many installed releases it links from (0: it links nothing). */
+size_t delta_sources(const struct delta *d);
+
 /* Files linked and their bytes so far. */
 void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes);
 

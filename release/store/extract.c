@@ -554,17 +554,17 @@ static int parent_dir(struct extractor *x, int stagingfd, const char *path, cons
 	return x->parent_fd;
 }
 
-static int write_manifest_file(struct extractor *x, int stagingfd, struct err *err)
+int extract_write_manifest(const struct manifest *m, int stagingfd, bool read_only, struct err *err)
 {
 	char *json = NULL;
 	size_t len = 0;
 	int fd, rc;
 
 	/* The canonical form of what was read: the manifest parsed, not the raw bytes. */
-	if (manifest_to_json(x->manifest, &json, &len, err) < 0)
+	if (manifest_to_json(m, &json, &len, err) < 0)
 		return -1;
 	fd = openat(stagingfd, MANIFEST_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	            x->place.read_only ? seal_file_mode(0644) : 0644);
+	            read_only ? seal_file_mode(0644) : 0644);
 	if (fd < 0) {
 		free(json);
 		return fail_sys(err, "cannot create " MANIFEST_NAME " in staging");
@@ -766,7 +766,7 @@ int extractor_unpack(struct extractor *x, int stagingfd, struct err *err)
 		return fail(err, "internal error: unpack before the manifest");
 	/* Modes are exactly the manifest's; no umask may weaken or change them. */
 	old_umask = umask(022);
-	if (write_manifest_file(x, stagingfd, err) < 0)
+	if (extract_write_manifest(x->manifest, stagingfd, x->place.read_only, err) < 0)
 		goto out;
 	memset(&x->progress, 0, sizeof(x->progress));
 	for (size_t i = 0; i < x->manifest->n_files; i++)

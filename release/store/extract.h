@@ -91,6 +91,11 @@ void extractor_set_placement(struct extractor *x, const struct extract_placement
  * On failure the staging directory holds a partial tree that the caller removes. */
 int extractor_unpack(struct extractor *x, int stagingfd, struct err *err);
 
+/* Writes the canonical form of m (manifest_to_json) as MANIFEST_NAME in stagingfd, mode 0644,
+ * or 0444 when read_only. */
+int extract_write_manifest(const struct manifest *m, int stagingfd, bool read_only,
+                           struct err *err);
+
 /* Statistics after extractor_unpack: entries written, file bytes written. */
 void extractor_stats(const struct extractor *x, uint64_t *entries, uint64_t *bytes);
 

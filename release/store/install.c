@@ -6,6 +6,12 @@
 #include "release/store/history.h"
 #include "release/sig/minisign.h"
 #include "release/store/delta.h"
+#include "release/store/framefiles.h"
+#include "release/store/frameplan.h"
+#include "release/store/signed_release.h"
+#include "release/store/tarlayout.h"
+#include "release/base/checked.h"
+#include "release/base/seektable.h"
 #include "release/store/seal.h"
 #include "release/store/store_crash.h"
 #include "release/store/store_meta.h"
@@ -31,6 +37,11 @@ struct install_ctx {
 	struct store_trust trust;
 	struct verified_archive v;
 	struct store_state state;
+	/* What the record and history say: from the verified archive, or from the signature
+	 * and manifest of a release installed from frames. */
+	char *app, *version, *hash; /* borrowed */
+	uint64_t serial;
+	const struct manifest *m;
 	char staging[64]; /* name inside ROOT/staging */
 	int stagingfd;
 	struct delta *delta;
@@ -128,7 +139,7 @@ static int commit(struct install_ctx *c, struct err *err)
 {
 	struct release_record r = {0};
 	struct history_event ev = {.action = "install"};
-	const struct manifest *m = c->v.m;
+	const struct manifest *m = c->m;
 	char now[CLOCK_ISO_SIZE], final[512];
 	int rc;
 
@@ -138,29 +149,29 @@ static int commit(struct install_ctx *c, struct err *err)
 		return fail_sys(err, "cannot sync %s", c->st->root);
 	crashpoint("install-after-sync");
 	clock_iso_utc(time(NULL), now);
-	r.version = c->v.version;
-	r.app = c->v.app;
-	r.serial = c->v.serial;
+	r.version = c->version;
+	r.app = c->app;
+	r.serial = c->serial;
 	r.commit = m->commit;
-	r.archive_hash = c->v.hash_hex;
+	r.archive_hash = c->hash;
 	r.installed_at = now;
 	r.downgrade = c->res->downgrade;
 	r.bad_reason = "";
 	if (store_record_write(c->st, &r, err) < 0)
 		return -1;
 	crashpoint("install-after-record");
-	if (!c->state.has_high || c->v.serial > c->state.high_serial) {
-		struct store_state s = {.app = c->v.app,
+	if (!c->state.has_high || c->serial > c->state.high_serial) {
+		struct store_state s = {.app = c->app,
 		                        .has_high = true,
-		                        .high_serial = c->v.serial,
-		                        .high_hash = c->v.hash_hex,
-		                        .high_version = c->v.version};
+		                        .high_serial = c->serial,
+		                        .high_hash = c->hash,
+		                        .high_version = c->version};
 
 		if (store_state_write(c->st, &s, err) < 0)
 			return -1;
 	}
 	crashpoint("install-after-state");
-	snprintf(final, sizeof(final), STORE_RELEASES "/%s", c->v.version);
+	snprintf(final, sizeof(final), STORE_RELEASES "/%s", c->version);
 	rc = renameat2(c->st->rootfd, c->staging, c->st->rootfd, final, RENAME_NOREPLACE);
 	if (rc < 0)
 		return fail_sys(err, "cannot rename staging to %s/%s", c->st->root, final);
@@ -171,13 +182,13 @@ static int commit(struct install_ctx *c, struct err *err)
 	 * write permission on it). Lost in a crash, the sweep does it again. */
 	if (fchmod(c->stagingfd, 0555) < 0)
 		return fail_sys(err, "cannot make %s/%s read-only", c->st->root, final);
-	ev.version = c->v.version;
-	ev.serial = c->v.serial;
-	ev.archive_hash = c->v.hash_hex;
+	ev.version = c->version;
+	ev.serial = c->serial;
+	ev.archive_hash = c->hash;
 	ev.downgrade = c->res->downgrade;
 	if (history_append(c->st, &ev, err) < 0)
 		return fail_prefix(err, "%s is installed but the history was not written",
-		                   c->v.version);
+		                   c->version);
 	crashpoint("install-after-history");
 	return 0;
 }
@@ -317,6 +328,10 @@ int store_install(struct store *st, const char *archive, const struct install_op
 		goto out;
 	if (verified_read_manifest(&c.v, &o->limits, err) < 0)
 		goto out;
+	c.app = c.v.app;
+	c.version = c.v.version;
+	c.serial = c.v.serial;
+	c.m = c.v.m;
 	if (place_files(&c, err) < 0)
 		goto out;
 	crashpoint("install-before-unpack");
@@ -327,6 +342,7 @@ int store_install(struct store *st, const char *archive, const struct install_op
 		goto out;
 	extractor_stats(c.v.x, &res->entries, &res->bytes);
 	delta_stats(c.delta, &res->linked, &res->linked_bytes);
+	c.hash = c.v.hash_hex; /* known once the unpack has read every byte */
 	if (commit(&c, err) < 0)
 		goto out;
 	/* Installed: lending its assets to the other releases is best effort (store_carry_out). */
@@ -344,5 +360,267 @@ out:
 	verified_close(&c.v);
 	store_trust_release(&c.trust);
 	delta_free(c.delta);
+	return rc;
+}
+
+/* ---- from a partial set of frames (install.h) ---- */
+
+struct frames_ctx {
+	struct install_ctx c;
+	const struct install_frames_opts *o;
+	struct install_frames_stats *fs;
+	struct signed_release sr;
+	char *sig_text, *json;
+	size_t sig_len, json_len;
+	struct manifest *m;
+	struct seek_frame *table;
+	struct frame_map fm;
+	struct tar_layout l;
+	struct frame_plan plan;
+	bool *need;
+	char hash[sizeof(INSTALL_RECORD_MANIFEST_PREFIX) + 2 * MANIFEST_DIGEST_BYTES];
+};
+
+static int whole(struct frames_ctx *f, const char *why)
+{
+	snprintf(f->fs->whole_why, sizeof(f->fs->whole_why), "%s", why);
+	return 1;
+}
+
+static int fetch_ranges(struct frames_ctx *f, const struct install_range *v, size_t n,
+                        struct err *err)
+{
+	int r = n ? f->o->fetch(f->o->fetch_ctx, f->o->fd, v, n, err) : 0;
+
+	f->fs->ranges += n;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		f->fs->bytes_fetched += v[i].length;
+	return r;
+}
+
+static int fetch_range(struct frames_ctx *f, uint64_t offset, uint64_t length, struct err *err)
+{
+	struct install_range one = {offset, length};
+
+	return fetch_ranges(f, &one, 1, err);
+}
+
+/* The downgrade guard of a release known by its signature: 1 when the whole archive is to be
+ * judged by store_install (its version or serial is installed: the same archive again or
+ * another, which only the whole archive's digest tells). */
+static int frames_guard(struct frames_ctx *f, struct err *err)
+{
+	struct install_ctx *c = &f->c;
+
+	if (store_state_read(c->st, &c->state, err) < 0)
+		return -1;
+	if (c->state.app[0] && strcmp(c->state.app, f->sr.app))
+		return fail(err, "the archive is for app %s, this store holds app %s", f->sr.app,
+		            c->state.app);
+	if (store_is_installed(c->st, f->sr.version))
+		return whole(f, "this version is installed already");
+	if (!c->state.has_high || f->sr.serial > c->state.high_serial)
+		return 0;
+	if (f->sr.serial == c->state.high_serial)
+		return whole(f, "this serial is installed already");
+	return fail(err,
+	            "downgrade refused: serial %llu is below the highest installed serial %llu "
+	            "(version %s)",
+	            (unsigned long long)f->sr.serial, (unsigned long long)c->state.high_serial,
+	            c->state.high_version);
+}
+
+/* The extractor's default limits (extract.h), before the layout is computed: entries and
+ * the sum of the files' sizes. */
+static int frames_limits(const struct manifest *m, struct err *err)
+{
+	uint64_t total = 0;
+
+	if (m->n_files + 1 > EXTRACT_DEFAULT_MAX_ENTRIES)
+		return fail(err, "the manifest lists %zu entries, more than the limit %llu",
+		            m->n_files, (unsigned long long)EXTRACT_DEFAULT_MAX_ENTRIES);
+	for (size_t i = 0; i < m->n_files; i++)
+		total = sat_add(total, m->files[i].size);
+	if (total > EXTRACT_DEFAULT_MAX_BYTES)
+		return fail(err, "the manifest lists %llu bytes of files, more than the limit %llu",
+		            (unsigned long long)total,
+		            (unsigned long long)EXTRACT_DEFAULT_MAX_BYTES);
+	return 0;
+}
+
+/* The seek table from the archive's tail, then frame 0 and the manifest it holds, which
+ * must be the one the signed comment names. 1: not an archive this reader can split. */
+static int frames_manifest(struct frames_ctx *f, struct err *err)
+{
+	uint64_t size = f->o->archive_size, tsize = f->o->seek_table_size;
+	uint8_t *tail = NULL, *frame0 = NULL;
+	size_t n, len;
+	int r = -1;
+
+	if (tsize < seektable_size(1) || tsize >= size ||
+	    (tsize - seektable_size(0)) % SEEKTABLE_ENTRY_BYTES)
+		return whole(f, "the archive has no seek table");
+	n = (size_t)((tsize - seektable_size(0)) / SEEKTABLE_ENTRY_BYTES);
+	if (n > SEEKTABLE_MAX_FRAMES)
+		return fail(err, "the index's seek table names %zu frames (at most %u)", n,
+		            SEEKTABLE_MAX_FRAMES);
+	if ((r = fetch_range(f, size - tsize, tsize, err)) != 0)
+		return r > 0 ? whole(f, "the server ignores HTTP Range") : -1;
+	r = -1;
+	tail = malloc(tsize);
+	f->table = calloc(n, sizeof(*f->table));
+	if (!tail || !f->table) {
+		fail_oom(err);
+		goto out;
+	}
+	if (pread(f->o->fd, tail, tsize, (off_t)(size - tsize)) != (ssize_t)tsize) {
+		fail_sys(err, "cannot read the seek table");
+		goto out;
+	}
+	if (seektable_parse(tail, tsize, n, f->table, err) < 0 ||
+	    frame_map_build(f->table, n, size, tsize, &f->fm, err) < 0)
+		goto out;
+	f->fs->frames = n;
+	if ((r = fetch_range(f, 0, f->fm.coff[1], err)) != 0) {
+		r = r > 0 ? whole(f, "the server ignores HTTP Range") : -1;
+		goto out;
+	}
+	r = -1;
+	f->fs->frames_fetched = 1;
+	if (frame_decode(f->o->fd, &f->fm, 0, &frame0, &len, err) < 0 ||
+	    frame_manifest(frame0, len, &f->json, &f->json_len, err) < 0 ||
+	    signed_release_manifest(&f->sr, f->json, f->json_len, &f->m, err) < 0 ||
+	    frames_limits(f->m, err) < 0 || tar_layout_compute(f->m, f->json_len, &f->l, err) < 0)
+		goto out;
+	if (f->l.total != f->fm.doff[f->fm.n]) {
+		r = whole(f, "the archive's tar layout is not this reader's");
+		goto out;
+	}
+	r = 0;
+out:
+	free(tail);
+	free(frame0);
+	return r;
+}
+
+static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
+{
+	struct install_range *v;
+	int r;
+
+	if (frame_plan_make(&f->l, &f->fm, f->need, &f->plan, err) < 0)
+		return -1;
+	if (!(v = calloc(f->plan.n_runs + 1, sizeof(*v))))
+		return fail_oom(err);
+	for (size_t i = 0; i < f->plan.n_runs; i++) {
+		v[i].offset = f->plan.run[i].offset;
+		v[i].length = f->plan.run[i].length;
+		f->fs->frames_fetched += f->plan.run[i].count - (f->plan.run[i].first == 0);
+	}
+	r = fetch_ranges(f, v, f->plan.n_runs, err);
+	free(v);
+	if (r != 0)
+		return r > 0 ? whole(f, "the server ignores HTTP Range") : -1;
+	return frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, f->c.stagingfd,
+	                         &f->fs->written_bytes, err);
+}
+
+int store_install_frames(struct store *st, const struct install_frames_opts *o,
+                         struct install_result *res, struct install_frames_stats *fs,
+                         struct err *err)
+{
+	struct frames_ctx f = {.c = {.st = st, .res = res, .stagingfd = -1}, .o = o, .fs = fs};
+	struct install_ctx *c = &f.c;
+	int rc = -1, r;
+
+	memset(res, 0, sizeof(*res));
+	memset(fs, 0, sizeof(*fs));
+	if (st->lockfd < 0)
+		return fail_kind(err, ERR_SYSTEM, "internal error: install without the store lock");
+	if (store_trust_load(st, &c->trust, err) < 0)
+		goto out;
+	if (o->keyring_path && store_trust_adopt_file(st, &c->trust, o->keyring_path, false,
+	                                              &res->keyring_adopted, err) < 0)
+		goto out;
+	res->keyring_version = c->trust.kr.version;
+	if (keyring_policy_active(&c->trust.kr) || c->trust.kr.reproductions.required) {
+		rc = whole(&f, "the keyring's policy judges the whole archive's digest");
+		goto out;
+	}
+	if (minisign_sig_read(o->sig_path, &f.sig_text, &f.sig_len, err) < 0 ||
+	    signed_release_open(&c->trust.kr, f.sig_text, f.sig_len, NULL, &f.sr, err) < 0) {
+		fail_prefix(err, "%s", o->sig_path);
+		goto out;
+	}
+	res->serial = f.sr.serial;
+	if (!(res->version = strdup(f.sr.version))) {
+		fail_oom(err);
+		goto out;
+	}
+	if ((r = frames_guard(&f, err)) != 0) {
+		rc = r;
+		goto out;
+	}
+	if (delta_open(st, f.sr.version, &c->delta, err) < 0)
+		goto out;
+	if (delta_sources(c->delta) == 0) {
+		rc = whole(&f, "no installed release to reuse files from");
+		goto out;
+	}
+	if ((r = frames_manifest(&f, err)) != 0) {
+		rc = r;
+		goto out;
+	}
+	if (!(f.need = calloc(f.l.n, sizeof(bool)))) {
+		fail_oom(err);
+		goto out;
+	}
+	crashpoint("install-before-unpack");
+	if (make_staging(c, err) < 0 || frame_tree_place(c->stagingfd, f.m, c->delta, f.need,
+	                                                 &res->linked, &res->linked_bytes, err) < 0)
+		goto out;
+	if ((r = frames_fetch_and_write(&f, err)) != 0) {
+		rc = r;
+		goto out;
+	}
+	if (store_carry_in(st, c->stagingfd, f.m, NULL, err) < 0 ||
+	    seal_tree(c->stagingfd, f.m, err) < 0)
+		goto out;
+	res->entries = f.m->n_files + 1;
+	for (size_t i = 0; i < f.m->n_files; i++)
+		res->bytes += f.m->files[i].size;
+	snprintf(f.hash, sizeof(f.hash), INSTALL_RECORD_MANIFEST_PREFIX "%s", "");
+	for (size_t i = 0; i < MANIFEST_DIGEST_BYTES; i++)
+		sprintf(f.hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX) + 2 * i, "%02x",
+		        f.sr.manifest_sha256[i]);
+	c->app = f.sr.app;
+	c->version = f.sr.version;
+	c->serial = f.sr.serial;
+	c->m = f.m;
+	c->hash = f.hash;
+	if (commit(c, err) < 0)
+		goto out;
+	store_carry_out(st, f.sr.version, f.m, NULL, &(struct err){0});
+	rc = 0;
+out:
+	if (rc != 0 && c->stagingfd >= 0) {
+		struct err e2;
+
+		remove_tree_at(st->rootfd, c->staging, &e2);
+	}
+	if (c->stagingfd >= 0)
+		close(c->stagingfd);
+	store_state_release(&c->state);
+	store_trust_release(&c->trust);
+	delta_free(c->delta);
+	signed_release_release(&f.sr);
+	manifest_free(f.m);
+	free(f.sig_text);
+	free(f.json);
+	free(f.table);
+	free(f.need);
+	frame_map_release(&f.fm);
+	tar_layout_release(&f.l);
+	frame_plan_release(&f.plan);
 	return rc;
 }

@@ -47,4 +47,59 @@ struct install_result {
 int store_install(struct store *st, const char *archive, const struct install_opts *opts,
                   struct install_result *res, struct err *err);
 
+/* ---- Installing from a partial set of frames (specs/channel.md "Partial pull") ----
+ * For deliveries that move only what the host lacks (pull, push). The release is trusted
+ * through its minisig's authenticated trusted comment (signed_release.h: app, version, serial,
+ * manifest:<sha256>), not through the whole archive's signature, which needs every byte:
+ * keyring adoption, the keyring's floor and expiry, the downgrade guard, then frame 0 (the
+ * manifest, whose SHA-256 must be the comment's), the tar layout of that manifest
+ * (tarlayout.h), the files an installed release holds linked (reuse.h), the frames holding
+ * the others fetched (frameplan.h) and every file written from them checked against the
+ * manifest's SHA-256 (framefiles.h); then carry, seal, record, rename, history as
+ * store_install. The record's archive digest is "manifest-sha256:<hex>" (the whole archive's
+ * BLAKE2b-512 is unknown). */
+
+/* A byte range of the archive. */
+struct install_range {
+	uint64_t offset, length;
+};
+
+/* Writes the n ranges of the archive (increasing, not overlapping, non-empty) into fd, each
+ * at its offset. 0 done; 1 the source cannot serve ranges (the caller delivers the whole
+ * archive instead); -1 with err. */
+typedef int (*install_fetch_fn)(void *ctx, int fd, const struct install_range *r, size_t n,
+                                struct err *err);
+
+#define INSTALL_RECORD_MANIFEST_PREFIX "manifest-sha256:"
+
+struct install_frames_opts {
+	const char *sig_path;     /* the archive's minisig */
+	const char *keyring_path; /* the keyring published beside it; NULL: none */
+	uint64_t archive_size;    /* the archive's size and its seek table's, from a signed index */
+	uint64_t seek_table_size;
+	int fd; /* read-write, empty: where the fetched ranges are placed */
+	install_fetch_fn fetch;
+	void *fetch_ctx;
+};
+
+struct install_frames_stats {
+	uint64_t frames, frames_fetched; /* of the archive; fetched (frame 0 included) */
+	uint64_t bytes_fetched;          /* archive bytes asked for: seek table, frames */
+	uint64_t ranges;                 /* ranges asked for */
+	uint64_t written_bytes;          /* file bytes written from frames */
+	char whole_why[256];             /* when 1 is returned */
+};
+
+/* Requires the store lock. Returns 0 installed (not activated; res as store_install's), 1 when
+ * the archive is to be delivered whole instead, with the reason in fs->whole_why and nothing
+ * installed: no installed release to link from, the version or the serial already installed,
+ * a keyring policy that asks for provenance or reproductions (they name the whole archive's
+ * digest), a seek table or tar layout this rule did not write, a source that ignores ranges.
+ * -1 refused (ERR_REFUSED: signature, manifest, a frame that does not decode to the
+ * manifest's hashes, downgrade) or failed; nothing left under a final name, `current`
+ * untouched. */
+int store_install_frames(struct store *st, const struct install_frames_opts *o,
+                         struct install_result *res, struct install_frames_stats *fs,
+                         struct err *err);
+
 #endif

@@ -5,6 +5,12 @@ archive (the file named ARCHIVE), which it answers according to MODE:
     extra     the real bytes followed by 4096 more, without Content-Length (connection close)
     badlen    the real bytes with a Content-Length one byte short of them
     stall     the first half of the bytes (Content-Length the real size), then nothing for 60 s
+    rangeextra   a Range request: 206, the right Content-Range, the bytes and 4096 more
+                 (no Content-Length, connection close); other requests as they are
+    rangeshift   a Range request: 206 with the range one byte later than asked, and its bytes
+    multibad     a request for one range as asked; for several, multipart/byteranges whose
+                 last part says (and carries) the range one byte later than asked
+    multiextra   the same, with every range as asked, but 10 bytes more in the last part
 
     pull_hostile_server.py DIR ARCHIVE MODE PORT
 """
@@ -29,8 +35,45 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
             return
         data = open(path, "rb").read()
+        rng = self.headers.get("Range")
+        if name == ARCHIVE and rng and MODE.startswith("multi") and "," in rng:
+            spans = [tuple(map(int, r.split("-"))) for r in rng.split("=", 1)[1].split(",")]
+            out = b""
+            for i, (first, last) in enumerate(spans):
+                end = i == len(spans) - 1
+                shift = 1 if MODE == "multibad" and end else 0
+                extra = b"0123456789" if MODE == "multiextra" and end else b""
+                out += b"\r\n--XYZ\r\nContent-Type: application/octet-stream\r\n"
+                out += b"Content-Range: bytes %d-%d/%d\r\n\r\n" % (first + shift, last + shift, len(data))
+                out += data[first + shift:last + 1 + shift] + extra
+            out += b"\r\n--XYZ--\r\n"
+            self.send_response(206)
+            self.send_header("Content-Type", "multipart/byteranges; boundary=XYZ")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+            return
+        if name == ARCHIVE and rng and MODE.startswith("multi"):
+            first, last = map(int, rng.split("=", 1)[1].split("-"))
+            self.send_response(206)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (first, last, len(data)))
+            self.send_header("Content-Length", str(last + 1 - first))
+            self.end_headers()
+            self.wfile.write(data[first:last + 1])
+            return
+        if name == ARCHIVE and rng and MODE.startswith("range"):
+            first, last = map(int, rng.split("=", 1)[1].split("-"))
+            shift = 1 if MODE == "rangeshift" else 0
+            body = data[first + shift:last + 1 + shift]
+            self.send_response(206)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (first + shift, last + shift, len(data)))
+            if MODE == "rangeshift":
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body + (b"\0" * 4096 if MODE == "rangeextra" else b""))
+            return
         self.send_response(200)
-        if name != ARCHIVE:
+        if name != ARCHIVE or MODE.startswith("range") or MODE.startswith("multi"):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

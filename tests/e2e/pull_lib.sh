@@ -1,13 +1,15 @@
 # Helpers for the pull tests (t_pull*.sh): a channel served on loopback. Source after lib.sh.
 
 # nginx_serve DIR: serves DIR on a free loopback port with Debian's nginx (Range requests
-# supported), in the foreground of a background job; sets $NGINX_URL, $NGINX_PID and
-# $NGINX_LOG (the access log: "<status> <request> range=<Range header>" per line).
+# supported), in the foreground of a background job; sets $NGINX_URL, $NGINX_PID,
+# $NGINX_LOG (the access log: "<status> <request> range=<Range header>" per line) and
+# $NGINX_BYTES_LOG ("<status> <body bytes sent> <request>" per line).
 nginx_serve() {
 	local port conf=$T/nginx/nginx.conf
 	port=$(free_port)
 	mkdir -p "$T/nginx"
 	NGINX_LOG=$T/nginx/access.log
+	NGINX_BYTES_LOG=$T/nginx/bytes.log
 	cat >"$conf" <<CONF
 daemon off;
 master_process off;
@@ -17,7 +19,9 @@ error_log $T/nginx/error.log;
 events { worker_connections 64; }
 http {
 	log_format ranges '\$status "\$request" range=\$http_range';
+	log_format bytes '\$status \$body_bytes_sent "\$request"';
 	access_log $NGINX_LOG ranges;
+	access_log $NGINX_BYTES_LOG bytes;
 	client_body_temp_path $T/nginx/body;
 	proxy_temp_path $T/nginx/proxy;
 	fastcgi_temp_path $T/nginx/fastcgi;

@@ -1,0 +1,110 @@
+/* The tar entry rule and the layout it gives (see tarlayout.h). */
+#include "release/store/tarlayout.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int tar_format_setup(struct archive *a, int block, struct err *err)
+{
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(a, block) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
+		return fail_kind(err, ERR_SYSTEM, "cannot set up the tar writer: %s",
+		                 archive_error_string(a) ? archive_error_string(a)
+		                                         : "libarchive error");
+	return 0;
+}
+
+void tar_entry_set(struct archive_entry *ae, const char *path, enum manifest_file_type type,
+                   unsigned mode, uint64_t size, const char *target)
+{
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, path);
+	archive_entry_set_uid(ae, 0);
+	archive_entry_set_gid(ae, 0);
+	archive_entry_set_mtime(ae, (time_t)TAR_ENTRY_MTIME, 0);
+	archive_entry_set_perm(ae, mode);
+	switch (type) {
+	case MANIFEST_FILE:
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_size(ae, (la_int64_t)size);
+		break;
+	case MANIFEST_DIR:
+		archive_entry_set_filetype(ae, AE_IFDIR);
+		archive_entry_set_size(ae, 0);
+		break;
+	case MANIFEST_SYMLINK:
+		archive_entry_set_filetype(ae, AE_IFLNK);
+		archive_entry_set_symlink(ae, target);
+		archive_entry_set_size(ae, 0);
+		break;
+	}
+}
+
+static la_ssize_t count_write(struct archive *a, void *ctx, const void *buf, size_t len)
+{
+	(void)a;
+	(void)buf;
+	*(uint64_t *)ctx += len;
+	return (la_ssize_t)len;
+}
+
+int tar_layout_compute(const struct manifest *m, uint64_t manifest_len, struct tar_layout *out,
+                       struct err *err)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae = archive_entry_new();
+	uint64_t pos = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->n = m->n_files + 1;
+	out->header = calloc(out->n, sizeof(uint64_t));
+	out->data = calloc(out->n, sizeof(uint64_t));
+	if (!a || !ae || !out->header || !out->data) {
+		fail_oom(err);
+		goto out;
+	}
+	if (tar_format_setup(a, 0, err) < 0)
+		goto out;
+	if (archive_write_open2(a, &pos, NULL, count_write, NULL, NULL) != ARCHIVE_OK)
+		goto lib;
+	for (size_t i = 0; i < out->n; i++) {
+		const struct manifest_file *f = i ? &m->files[i - 1] : NULL;
+
+		if (f)
+			tar_entry_set(ae, f->path, f->type, f->mode, f->size, f->target);
+		else
+			tar_entry_set(ae, MANIFEST_NAME, MANIFEST_FILE, 0644, manifest_len, NULL);
+		out->header[i] = pos;
+		if (archive_write_header(a, ae) < ARCHIVE_WARN)
+			goto lib;
+		out->data[i] = pos;
+		/* The data as the zeros libarchive pads an unwritten entry with. */
+		if (archive_write_finish_entry(a) != ARCHIVE_OK)
+			goto lib;
+	}
+	out->trailer = pos;
+	if (archive_write_close(a) != ARCHIVE_OK)
+		goto lib;
+	out->total = pos;
+	rc = 0;
+	goto out;
+lib:
+	fail_kind(err, ERR_SYSTEM, "cannot compute the tar layout: %s",
+	          archive_error_string(a) ? archive_error_string(a) : "libarchive error");
+out:
+	archive_entry_free(ae);
+	if (a)
+		archive_write_free(a);
+	if (rc < 0)
+		tar_layout_release(out);
+	return rc;
+}
+
+void tar_layout_release(struct tar_layout *l)
+{
+	free(l->header);
+	free(l->data);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Benchmark: what a partial `slipway pull` moves (specs/channel.md "Partial pull"). A host with
+# release 1 installed pulls release 2 from nginx on loopback; release 2 differs in 5 % of the
+# files (a deterministic choice), either by a line appended to each or by new content (the
+# file's bytes reversed: same size, same compressibility, nothing in common). Prints the
+# archive bytes received as a percentage of the archive, the frames fetched, and for
+# comparison a `tar | zstd -3` of the changed files alone. Checks the installed tree is
+# release 2 byte for byte. Quick run: GEN_TREE_MB=30 GEN_TREE_FILES=1000 make bench
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+bench_init
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+minisign -G -W -p test.pub -s test.key >/dev/null 2>&1 # TEST key
+mkdir -p v1
+python3 "$here/gen_tree.py" v1/tree
+printf '[app]\nname = bench\nbuild =\n[bundle]\ninclude = tree\n' >v1/slipway.ini
+# edit_tree DIR MODE: 5 % of the files of DIR/tree, chosen by a fixed seed, appended to or
+# replaced; their paths (relative to DIR) listed in DIR.changed.
+edit_tree() {
+	python3 - "$1" "$2" <<'PY'
+import os, random, sys
+top, mode = sys.argv[1], sys.argv[2]
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(top, "tree")) for f in fs)
+rng = random.Random(23)
+picked = [f for f in files if rng.random() < 0.05]
+for f in picked:
+    data = open(f, "rb").read()
+    data = data + b"\n// changed in release 2\n" if mode == "append" else data[::-1]
+    open(f, "wb").write(data)
+open(top + ".changed", "w").write("".join(os.path.relpath(f, top) + "\n" for f in picked))
+PY
+}
+for mode in append replace; do
+	cp -a v1 "v2-$mode"
+	edit_tree "v2-$mode" "$mode"
+done
+"$SLIPWAY" pack v1 --no-build --allow-no-services -s test.key --version 1.0.0 --serial 1 -o out >/dev/null
+for mode in append replace; do
+	"$SLIPWAY" pack "v2-$mode" --no-build --allow-no-services -s test.key --version "2.0.0-$mode" --serial 2 \
+		-o out >/dev/null
+done
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p ng ch
+cat >ng/nginx.conf <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $PWD/ng/nginx.pid;
+error_log $PWD/ng/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $PWD/ng/body;
+	proxy_temp_path $PWD/ng/proxy;
+	fastcgi_temp_path $PWD/ng/fastcgi;
+	uwsgi_temp_path $PWD/ng/uwsgi;
+	scgi_temp_path $PWD/ng/scgi;
+	default_type application/octet-stream;
+	server { listen 127.0.0.1:$port; root $PWD/ch; }
+}
+CONF
+nginx -c "$PWD/ng/nginx.conf" -p "$PWD/ng" &
+ngx=$!
+trap 'kill $ngx 2>/dev/null; wait 2>/dev/null' EXIT
+for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+
+json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+for mode in append replace; do
+	"$SLIPWAY" init --root "st-$mode" -p test.pub >/dev/null
+	"$SLIPWAY" deploy out/bench-1.0.0.tar.zst --root "st-$mode" >/dev/null
+	"$SLIPWAY" publish "out/bench-2.0.0-$mode.tar.zst" ch -s test.key >/dev/null
+	timed "pull-$mode" "$SLIPWAY" pull "http://127.0.0.1:$port/" --root "st-$mode" --json
+	diff -r "v2-$mode/tree" "st-$mode/releases/2.0.0-$mode/tree" >/dev/null ||
+		{ echo "the pulled tree differs from release 2 ($mode)"; exit 1; }
+done
+# The JSON of each pull, again (timed discards stdout): from a fresh store each time.
+for mode in append replace; do
+	rm -rf "st-$mode"
+	"$SLIPWAY" init --root "st-$mode" -p test.pub >/dev/null
+	"$SLIPWAY" deploy out/bench-1.0.0.tar.zst --root "st-$mode" >/dev/null
+	"$SLIPWAY" publish "out/bench-2.0.0-$mode.tar.zst" ch -s test.key >/dev/null
+	j=$("$SLIPWAY" pull "http://127.0.0.1:$port/" --root "st-$mode" --json 2>/dev/null)
+	size=$(json_field "$j" archive_size) got=$(json_field "$j" downloaded)
+	(cd "v2-$mode" && tar --sort=name -cf - -T "../v2-$mode.changed" | zstd -3 -q -c) >"changed-$mode.tar.zst"
+	alone=$(stat -c %s "changed-$mode.tar.zst")
+	echo "partial pull, 5% of files $( [ $mode = append ] && echo 'a line appended' || echo 'replaced'): $got of $size archive bytes = $(awk -v a="$got" -v b="$size" 'BEGIN { printf "%.1f", 100 * a / b }')%, frames $(json_field "$j" frames_fetched) of $(json_field "$j" frames_total) in $(json_field "$j" ranges) ranges ($(json_field "$j" requests) requests), $(json_field "$j" files_linked) files linked"
+	echo "  for comparison: tar | zstd -3 of the $(wc -l <"v2-$mode.changed") changed files alone: $alone bytes = $(awk -v a="$alone" -v b="$size" 'BEGIN { printf "%.1f", 100 * a / b }')% of the archive; partial / that: $(ratio "$got" "$alone")"
+	report "slipway pull, partial ($mode)" "pull-$mode"
+done
+bench_done
