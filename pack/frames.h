@@ -12,13 +12,14 @@
 #include <stddef.h>
 
 /* pack/tarball.c's policy (specs/archive.md "Frames"): entries are grouped into a frame up to
- * FRAME_TARGET uncompressed bytes, so that a host fetching the frames of the files it lacks
- * moves little; an entry larger than that has frames of its own, its data cut every
- * FRAME_LARGE bytes (large files gain nothing from small frames, and lose ratio). */
+ * FRAME_TARGET uncompressed bytes; an entry larger than that has frames of its own, its data
+ * cut every FRAME_LARGE bytes. The default keeps the archive within 1% of one zstd stream
+ * (the archive size goal); `pack --frame-size` down to 64 KiB lets a host fetching the frames
+ * of the files it lacks move less, at a cost in size (specs/archive.md "Frames"). */
+#define FRAME_LARGE (8u << 20)
 #ifndef FRAME_TARGET
-#define FRAME_TARGET (64u << 10)
+#define FRAME_TARGET FRAME_LARGE
 #endif
-#define FRAME_LARGE      (8u << 20)
 #define FRAME_TARGET_MIN (64u << 10) /* pack --frame-size's range */
 #define FRAME_TARGET_MAX FRAME_LARGE
 #define FRAME_LEVEL      3

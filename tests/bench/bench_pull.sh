@@ -5,8 +5,11 @@
 # file's bytes reversed: same size, same compressibility, nothing in common). Prints the
 # archive bytes received as a percentage of the archive, the frames fetched, and for
 # comparison a `tar | zstd -3` of the changed files alone. Checks the installed tree is
-# release 2 byte for byte. Quick run: GEN_TREE_MB=30 GEN_TREE_FILES=1000 make bench
+# release 2 byte for byte. Both packed with frames of $BENCH_PULL_FRAMES (default 64K: pack's
+# default, 8M, keeps the archive size goal and makes a spread-out change touch every frame;
+# specs/archive.md "Frames"). Quick run: GEN_TREE_MB=30 GEN_TREE_FILES=1000 make bench
 set -euo pipefail
+FRAMES=${BENCH_PULL_FRAMES:-64K}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 bench_init
@@ -35,9 +38,9 @@ for mode in append replace; do
 	cp -a v1 "v2-$mode"
 	edit_tree "v2-$mode" "$mode"
 done
-"$SLIPWAY" pack v1 --no-build --allow-no-services -s test.key --version 1.0.0 --serial 1 -o out >/dev/null
+"$SLIPWAY" pack v1 --no-build --allow-no-services -s test.key --frame-size "$FRAMES" --version 1.0.0 --serial 1 -o out >/dev/null
 for mode in append replace; do
-	"$SLIPWAY" pack "v2-$mode" --no-build --allow-no-services -s test.key --version "2.0.0-$mode" --serial 2 \
+	"$SLIPWAY" pack "v2-$mode" --no-build --allow-no-services -s test.key --frame-size "$FRAMES" --version "2.0.0-$mode" --serial 2 \
 		-o out >/dev/null
 done
 

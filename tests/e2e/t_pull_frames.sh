@@ -28,7 +28,7 @@ release() { # N: project p<N> from p<N-1>, packed as N.0.0, serial N
 			while read -r f; do printf '// changed in release %s\n' "$n" >>"$f"; done
 	fi
 	expect_rc 0 "$SLIPWAY" pack "$T/p$n" --no-build --allow-no-services -s "$T/test.key" \
-		--version "$n.0.0" --serial "$n" -o "$T/out"
+		--frame-size 64K --version "$n.0.0" --serial "$n" -o "$T/out"
 }
 release 1 && release 2 && release 3
 
