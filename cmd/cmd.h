@@ -41,5 +41,7 @@ int cmd_export_oci(int argc, char **argv);
 int cmd_keyring(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_receive(int argc, char **argv); /* hidden: the host's end of push */
 
 #endif
