@@ -1,13 +1,12 @@
 /* slipway push [user@]host ARCHIVE: deploy over ssh (specs/cli.md "push"). Runs the system's
- * OpenSSH client twice at most: `slipway list --json` on the host (does it have this
- * version?), then `slipway receive --wait` with the push stream (cmd/support/push_stream.h)
- * on its stdin, or `slipway activate VERSION --wait` when the host has the release already.
+ * OpenSSH client once: `slipway receive --wait` on the host, offered the archive's version
+ * and hash first; it answers "have" (nothing is sent: it decides as deploy would for that
+ * archive) or "send" (the push stream follows, cmd/support/push_stream.h).
  * The host's answer is printed as it comes; the exit code is the host's. */
 #include "cmd/cmd.h"
 #include "cmd/support/push_stream.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
-#include "release/base/json_get.h"
 #include "release/sig/minisign.h"
 
 #include <errno.h>
@@ -24,9 +23,8 @@
 #define CMD        "push"
 #define ARGV_MAX   32
 #define REMOTE_MAX 8192
-#define LIST_MAX   (4u << 20) /* the host's `list --json` */
-#define SSH_FAILED 255        /* ssh's own failure (OpenSSH: connection, authentication) */
-#define NOT_FOUND  127        /* the remote shell found no such program */
+#define SSH_FAILED 255 /* ssh's own failure (OpenSSH: connection, authentication) */
+#define NOT_FOUND  127 /* the remote shell found no such program */
 
 static const char usage_text[] =
     "usage: slipway push [user@]host ARCHIVE [--root DIR] [-p PORT] [-i KEY] [-F CONFIG]\n"
@@ -34,13 +32,14 @@ static const char usage_text[] =
     "\n"
     "Deploys ARCHIVE on a host over ssh, as `slipway deploy ARCHIVE --wait` would there. It\n"
     "runs the system's OpenSSH client (BatchMode=yes: keys or an agent, never a password\n"
-    "prompt) and `slipway` on the host: first `slipway list --json`; when the host already\n"
-    "has the archive's version (its signature's trusted comment says which), nothing is sent\n"
-    "and the host runs `slipway activate VERSION --wait` (nothing at all when it is current);\n"
-    "otherwise the archive, ARCHIVE.minisig and the ARCHIVE.keyring, .intoto.jsonl and\n"
-    ".reproduced.jsonl beside it go over the ssh channel to `slipway receive --wait`, which\n"
-    "installs and activates them exactly as deploy does (signature, keyring, provenance,\n"
-    "downgrade guard, per-file hashes). The host's output is printed as it comes.\n"
+    "prompt) and `slipway receive` on the host, in one ssh session. It first offers the\n"
+    "archive's version (its signature's trusted comment says which) and BLAKE2b-512: when\n"
+    "the host has that release, nothing is sent and the host decides as deploy would for\n"
+    "that archive (the same archive it was installed from, downgrade guard), then activates\n"
+    "it; otherwise the archive, ARCHIVE.minisig and the ARCHIVE.keyring, .intoto.jsonl and\n"
+    ".reproduced.jsonl beside it go over the ssh channel, and the host installs and\n"
+    "activates them exactly as deploy does (signature, keyring, provenance, downgrade guard,\n"
+    "per-file hashes). The host's output is printed as it comes.\n"
     "\n"
     "  -r, --root DIR          the store on the host (default: the host's $SLIPWAY_ROOT)\n"
     "  -p, --port PORT         ssh port\n"
@@ -63,6 +62,7 @@ struct push {
 	const char *dest, *archive, *root, *port, *key, *config, *remote;
 	bool json, allow_downgrade, no_wait;
 	char *version;
+	char hash[129]; /* the archive's BLAKE2b-512, hex */
 	uint64_t sent;
 	bool skipped;
 	int fd[PUSH_KINDS];
@@ -130,15 +130,21 @@ static int ssh_argv(const struct push *p, const char *const *words, char **argv,
 	return 0;
 }
 
-/* Starts argv with stdin from in_fd (-1: /dev/null) and stdout on out_fd (-1: ours). */
+/* Starts argv with stdin from in_fd (-1: empty) and stdout on out_fd (-1: ours). */
 static pid_t start(char **argv, int in_fd, int out_fd)
 {
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid;
-	if (in_fd < 0)
-		in_fd = open("/dev/null", O_RDONLY);
+	if (in_fd < 0) {
+		int e[2]; /* an empty stdin: ssh must not read ours */
+
+		if (pipe(e) == 0) {
+			close(e[1]);
+			in_fd = e[0];
+		}
+	}
 	if (in_fd >= 0 && in_fd != STDIN_FILENO)
 		dup2(in_fd, STDIN_FILENO);
 	if (out_fd >= 0 && out_fd != STDOUT_FILENO)
@@ -203,6 +209,7 @@ static int open_files(struct push *p)
 	char path[4096];
 	struct stat sb;
 	struct err err;
+	uint8_t h[64];
 
 	for (int k = 0; k < PUSH_KINDS; k++) {
 		snprintf(path, sizeof(path), "%s%s", p->archive, push_kind_suffix(k));
@@ -217,96 +224,113 @@ static int open_files(struct push *p)
 			    (long long)sb.st_size, (unsigned long long)push_kind_max(k));
 		p->size[k] = (uint64_t)sb.st_size;
 	}
+	if (minisign_prehash_fd(p->fd[PUSH_ARCHIVE], h, &err) < 0)
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", p->archive, err.msg);
+	for (int i = 0; i < 64; i++)
+		snprintf(p->hash + 2 * i, 3, "%02x", h[i]);
 	snprintf(path, sizeof(path), "%s.minisig", p->archive);
 	return archive_version(p, path);
 }
 
-/* Asks the host: 1 when it has the version installed (*current: it is current), 0 when not,
- * or an exit code + 2 (host or ssh failure) in *rc. */
-static int host_has(struct push *p, bool *current, int *rc)
+/* The host's first stdout line, its answer to the offer: into line (without "\n"). 0, or -1
+ * when the host said nothing (it failed: its message is on stderr already). */
+static int read_answer(int fd, char *line, size_t cap)
 {
-	const char *words[] = {"list", "--json", NULL};
-	char *argv[ARGV_MAX], remote[REMOTE_MAX];
-	int pfd[2], ws, found = 0;
-	char *text = NULL;
-	size_t len = 0;
-	struct err err;
-	json_object *o, *arr;
-	pid_t pid;
+	size_t n = 0;
 
-	*current = false;
-	if (ssh_argv(p, words, argv, remote) < 0)
-		return *rc = cmd_usage_error(CMD, "the host command line is too long"), -1;
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return *rc = cmd_fail(CMD, EXIT_FAIL, "cannot create a pipe: %s", strerror(errno)),
-		       -1;
-	pid = start(argv, -1, pfd[1]);
-	close(pfd[1]);
-	if (pid < 0) {
-		close(pfd[0]);
-		return *rc = cmd_fail(CMD, EXIT_FAIL, "cannot fork: %s", strerror(errno)), -1;
+	while (n + 1 < cap) {
+		ssize_t r = read(fd, line + n, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		if (line[n] == '\n') {
+			line[n] = '\0';
+			return 0;
+		}
+		n++;
 	}
-	if (read_fd_all(pfd[0], LIST_MAX, &text, &len, &err) < 0)
-		text = NULL;
-	close(pfd[0]);
-	ws = wait_for(pid);
-	if ((*rc = host_code(p, ws)) != EXIT_OK) {
-		free(text);
-		return -1;
-	}
-	o = text ? json_tokener_parse(text) : NULL;
-	free(text);
-	if (!o || !json_object_object_get_ex(o, "releases", &arr) ||
-	    !json_object_is_type(arr, json_type_array)) {
-		json_object_put(o);
-		*rc = cmd_fail(CMD, EXIT_FAIL,
-		               "%s: `slipway list --json` did not answer a release list", p->dest);
-		return -1;
-	}
-	for (size_t i = 0; i < json_object_array_length(arr); i++)
-		if (!strcmp(json_get_str(json_object_array_get_idx(arr, i), "version"), p->version))
-			found = 1;
-	*current = found && !strcmp(json_get_str(o, "current"), p->version);
-	json_object_put(o);
-	return found;
+	return -1;
 }
 
-/* Runs `slipway WORDS` on the host with the push stream on its stdin when `send`. */
-static int run_host(struct push *p, const char *const *words, bool send)
+/* What the host prints after its answer, to our stdout (stderr with --json), until it ends. */
+static void relay(int from, int to)
 {
-	char *argv[ARGV_MAX], remote[REMOTE_MAX];
-	int in[2] = {-1, -1}, out = p->json ? STDERR_FILENO : -1;
+	char buf[4096];
+	ssize_t r;
 	struct err err;
-	pid_t pid;
+
+	while ((r = read(from, buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || write_all(to, buf, (size_t)r, &err) < 0)
+			break;
+	}
+}
+
+/* The files, after the host answered "send". A write that fails because the host stopped
+ * reading is not reported: the host has said why, and its exit code is the answer. */
+static void send_files(struct push *p, int fd)
+{
+	struct err err;
 	int rc = 0;
 
-	if (ssh_argv(p, words, argv, remote) < 0)
-		return cmd_usage_error(CMD, "the host command line is too long");
-	if (send && pipe2(in, O_CLOEXEC) < 0)
+	printf("sending %s (%llu bytes) to %s\n", p->version,
+	       (unsigned long long)p->size[PUSH_ARCHIVE], p->dest);
+	fflush(stdout);
+	for (int k = 0; rc == 0 && k < PUSH_KINDS; k++)
+		if (p->fd[k] >= 0)
+			rc = push_send_file(fd, k, p->fd[k], p->size[k], &p->sent, &err);
+	if (rc == 0 && write_all(fd, PUSH_END, strlen(PUSH_END), &err) == 0)
+		p->sent += strlen(PUSH_END);
+	else if (errno != EPIPE)
+		cmd_warn(CMD, "%s", err.msg);
+}
+
+/* One ssh session: `slipway receive` on the host, the offer, its answer, the files when it
+ * asks for them, then what it prints. Returns the host's exit code. */
+static int session(struct push *p)
+{
+	const char *words[8] = {"receive"};
+	char *argv[ARGV_MAX], remote[REMOTE_MAX], offer[PUSH_LINE_MAX + 2], answer[16];
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, n = 1, len;
+	struct err err;
+	pid_t pid;
+
+	if (!p->no_wait)
+		words[n++] = "--wait";
+	if (p->allow_downgrade)
+		words[n++] = "--allow-downgrade";
+	len = snprintf(offer, sizeof(offer), PUSH_MAGIC "\noffer %s %s\n", p->version, p->hash);
+	if (len >= (int)sizeof(offer) || ssh_argv(p, words, argv, remote) < 0)
+		return cmd_fail(CMD, EXIT_USAGE,
+		                "the version or the host command line is too long");
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		return cmd_fail(CMD, EXIT_FAIL, "cannot create a pipe: %s", strerror(errno));
 	fflush(stdout);
-	pid = start(argv, in[0], out);
-	if (in[0] >= 0)
-		close(in[0]);
+	pid = start(argv, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
 	if (pid < 0) {
-		if (in[1] >= 0)
-			close(in[1]);
+		close(in[1]);
+		close(out[0]);
 		return cmd_fail(CMD, EXIT_FAIL, "cannot fork: %s", strerror(errno));
 	}
-	if (send) {
-		rc = write_all(in[1], PUSH_MAGIC "\n", sizeof(PUSH_MAGIC), &err);
-		for (int k = 0; rc == 0 && k < PUSH_KINDS; k++)
-			if (p->fd[k] >= 0)
-				rc = push_send_file(in[1], k, p->fd[k], p->size[k], &p->sent, &err);
-		if (rc == 0)
-			rc = write_all(in[1], "end\n", 4, &err);
-		if (rc == 0)
-			p->sent += sizeof(PUSH_MAGIC) + 4;
-		close(in[1]);
+	if (write_all(in[1], offer, (size_t)len, &err) == 0 &&
+	    read_answer(out[0], answer, sizeof(answer)) == 0) {
+		if (!strcmp(answer, PUSH_HAVE)) {
+			p->skipped = true;
+			printf("%s has %s installed: nothing sent\n", p->dest, p->version);
+		} else if (!strcmp(answer, PUSH_SEND)) {
+			send_files(p, in[1]);
+		}
 	}
-	/* A host that stopped reading (it refused the stream) has said why: its code wins. */
-	rc = host_code(p, wait_for(pid));
-	return rc;
+	close(in[1]);
+	fflush(stdout);
+	relay(out[0], p->json ? STDERR_FILENO : STDOUT_FILENO);
+	close(out[0]);
+	return host_code(p, wait_for(pid));
 }
 
 static void report_json(const struct push *p, int rc)
@@ -324,33 +348,9 @@ static void report_json(const struct push *p, int rc)
 
 static int push(struct push *p)
 {
-	const char *receive[4] = {"receive"}, *activate[4] = {"activate", p->version};
-	bool current;
-	int rc, has, n = 1;
+	int rc = session(p);
 
-	has = host_has(p, &current, &rc);
-	if (has < 0)
-		return rc;
-	if (has && current) {
-		p->skipped = true;
-		printf("%s already runs %s: nothing sent\n", p->dest, p->version);
-		return EXIT_OK;
-	}
-	if (has) {
-		p->skipped = true;
-		printf("%s has %s installed: nothing sent; activating it there\n", p->dest,
-		       p->version);
-		activate[2] = p->no_wait ? NULL : "--wait";
-		return run_host(p, activate, false);
-	}
-	if (!p->no_wait)
-		receive[n++] = "--wait";
-	if (p->allow_downgrade)
-		receive[n++] = "--allow-downgrade";
-	printf("sending %s (%llu bytes) to %s\n", p->version,
-	       (unsigned long long)p->size[PUSH_ARCHIVE], p->dest);
-	rc = run_host(p, receive, true);
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK && !p->skipped)
 		printf("sent %llu bytes\n", (unsigned long long)p->sent);
 	return rc;
 }

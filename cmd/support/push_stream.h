@@ -1,5 +1,7 @@
-/* The stream `slipway push` sends over ssh to `slipway receive` on the host (specs/cli.md,
- * "push"; the one home of its format): a line "slipway-push 1\n", then per file a line
+/* The exchange of `slipway push` with `slipway receive` on the host over one ssh session
+ * (specs/cli.md, "push"; the one home of its format). Push writes "slipway-push 1\n" and
+ * "offer <version> <blake2b-512 hex>\n"; the host's first stdout line answers "have" (it has
+ * that release: nothing more is read) or "send". After "send", per file a line
  * "<kind> <size>\n" followed by exactly <size> bytes, then "end\n". Kinds, each at most once:
  * archive (required), minisig (required), keyring, intoto, reproduced; each bounded before
  * anything is written (PUSH_ARCHIVE_MAX, and the bound of its own format for the others).
@@ -18,7 +20,10 @@
 
 #define PUSH_MAGIC       "slipway-push 1"
 #define PUSH_ARCHIVE_MAX (64ull << 30) /* 64 GiB */
-#define PUSH_LINE_MAX    64
+#define PUSH_LINE_MAX    320           /* "offer", a version (at most 128) and 128 hex digits fit */
+#define PUSH_HAVE        "have"
+#define PUSH_SEND        "send"
+#define PUSH_END         "end\n"
 
 enum push_kind {
 	PUSH_ARCHIVE,

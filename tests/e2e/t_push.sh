@@ -1,6 +1,7 @@
 # slipway push over ssh to Debian's sshd on loopback (throwaway TEST keys): v1 to a host
 # with no supervisor yet (--no-wait), v2 with --wait while `slipway run` serves (curl sees
-# it), v2 again sends nothing, a tampered archive is refused with the host's exit code 1 and
+# it), v2 again sends nothing (the host checks it is the same archive), v1 again is the
+# host's downgrade refusal, a tampered archive is refused with the host's exit code 1 and
 # current unchanged, a stream cut short installs nothing, an unreachable host is exit 3.
 source "$REPO/tests/e2e/run_helpers.sh"
 source "$REPO/tests/e2e/ssh_lib.sh"
@@ -41,11 +42,24 @@ assert_contains "$out" "sending 2.0.0"
 assert_contains "$out" "2.0.0 is live: every service is ready"
 page_is "$port" "release 2.0.0" || fail "2.0.0 not served after push --wait"
 
-# v2 again: the host has it and runs it, nothing sent
+# v2 again: the host has it and runs it; nothing sent, the host decides as deploy would
 expect_rc 0 push "$T/rel-2.0.0.tar.zst" --json
 echo "$out" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); assert d["skipped"] and d["sent"]==0 and d["exit"]==0, d' ||
 	fail "second push of 2.0.0: $out"
-assert_contains "$errout" "already runs 2.0.0: nothing sent"
+assert_contains "$errout" "has 2.0.0 installed: nothing sent"
+assert_contains "$errout" "2.0.0 is already installed from this archive"
+# v1 again (installed, older, not current): nothing sent, the host's downgrade guard says no
+expect_rc 1 push "$T/rel-1.0.0.tar.zst" --no-wait
+assert_contains "$out" "has 1.0.0 installed: nothing sent"
+assert_contains "$errout" "slipway: receive: downgrade refused: 1.0.0 (serial 1) is installed"
+# another archive claiming the installed 2.0.0: refused without a byte sent
+mv "$T/rel-2.0.0.tar.zst" "$T/rel-2.0.0.tar.zst.good" && mv "$T/rel-2.0.0.tar.zst.minisig" "$T/rel-2.0.0.tar.zst.minisig.good"
+echo other >"$T/tree-2.0.0/www/other.txt"
+push_release 2.0.0 2
+expect_rc 1 push "$T/rel-2.0.0.tar.zst"
+assert_contains "$errout" "version 2.0.0 is already installed from a different archive"
+mv "$T/rel-2.0.0.tar.zst.good" "$T/rel-2.0.0.tar.zst" && mv "$T/rel-2.0.0.tar.zst.minisig.good" "$T/rel-2.0.0.tar.zst.minisig"
+assert_eq "$(readlink "$H/current")" "releases/2.0.0" "current after refused re-pushes"
 
 # a tampered archive (one byte flipped, its signature kept): the host refuses, exit 1
 push_release 3.0.0 3
@@ -62,13 +76,18 @@ page_is "$port" "release 2.0.0" || fail "2.0.0 no longer served after a refused 
 # a stream cut short (the archive's length announced, half of it sent) is exit 3, an
 # oversized announcement is refused before a byte is written; nothing left in ROOT/tmp
 half=$(($(stat -c %s "$T/rel-2.0.0.tar.zst") / 2))
-expect_rc 3 sh -c '{ printf "slipway-push 1\narchive %s\n" "$1"; head -c "$2" "$3"; } |
-	"$4" receive --root "$5"' _ $((half * 2 + 1)) "$half" "$T/rel-2.0.0.tar.zst" "$SLIPWAY" "$H"
+offer="slipway-push 1\noffer 9.9.9 $(printf '%0128d' 0)\n"
+expect_rc 3 sh -c '{ printf "$1archive %s\n" "$2"; head -c "$3" "$4"; } |
+	"$5" receive --root "$6"' _ "$offer" $((half * 2 + 1)) "$half" "$T/rel-2.0.0.tar.zst" "$SLIPWAY" "$H"
+assert_eq "$out" "send" "the host's answer to an offer of a release it lacks"
 assert_eq "$errout" "slipway: receive: archive: the stream ended after $half of $((half * 2 + 1)) bytes; nothing installed" "the cut stream's message"
-expect_rc 1 sh -c 'printf "slipway-push 1\nminisig 99999999\n" | "$1" receive --root "$2"' _ "$SLIPWAY" "$H"
+expect_rc 1 sh -c 'printf "$1minisig 99999999\n" | "$2" receive --root "$3"' _ "$offer" "$SLIPWAY" "$H"
 assert_contains "$errout" "the minisig is 99999999 bytes, more than the 16384 accepted"
 expect_rc 1 sh -c 'printf "GET / HTTP/1.1\r\n\r\n" | "$1" receive --root "$2"' _ "$SLIPWAY" "$H"
 assert_contains "$errout" "not a slipway push stream"
+expect_rc 1 sh -c 'printf "slipway-push 1\noffer ../../etc %0128d\n" 0 | "$1" receive --root "$2"' _ "$SLIPWAY" "$H"
+assert_contains "$errout" "bad offer"
+assert_eq "$out" "" "the answer to an offer of an invalid version"
 assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after hostile streams"
 assert_eq "$(readlink "$H/current")" "releases/2.0.0" "current after hostile streams"
 
