@@ -102,6 +102,8 @@ static int ssh_argv(const struct push *p, const char *const *words, char **argv,
 	argv[n++] = "BatchMode=yes";
 	argv[n++] = "-o";
 	argv[n++] = "ConnectTimeout=10";
+	argv[n++] = "-o"; /* a host that stops answering is given up after about a minute */
+	argv[n++] = "ServerAliveInterval=15";
 	if (p->config) {
 		argv[n++] = "-F";
 		argv[n++] = (char *)p->config;

@@ -85,7 +85,7 @@ static int answer(const char *word)
 	return EXIT_OK;
 }
 
-/* The files into ROOT/tmp/push-<pid><suffix>, one file per kind. */
+/* The files into ROOT/tmp/push.archive, push.minisig, ..., one file per kind. */
 static int read_stream(struct receive *r, struct push_reader *rd)
 {
 	char line[PUSH_LINE_MAX + 1];
@@ -106,7 +106,9 @@ static int read_stream(struct receive *r, struct push_reader *rd)
 		if (r->have[k])
 			return cmd_fail(CMD, EXIT_NO, "the stream has two %s files",
 			                push_kind_name(k));
-		snprintf(r->name[k], sizeof(r->name[k]), "push-%ld%s", (long)getpid(),
+		/* Under the store lock: one receive at a time, so fixed names (a file a killed
+		 * receive left is overwritten by the next). */
+		snprintf(r->name[k], sizeof(r->name[k]), "push%s",
 		         k == PUSH_ARCHIVE ? ".archive" : push_kind_suffix(k));
 		fd = open_regular(r->tmpfd, r->name[k], O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
 		                  0600, &sb, &err);
