@@ -1,6 +1,7 @@
 # slipway run --follow URL: a fresh store pulls the channel nginx serves on loopback and
 # serves it; a release published there later is pulled on the timer and switched to through
-# the readiness gate (curl sees it, status shows the check); an index edited after signing
+# the readiness gate (curl sees it, status shows the check); one whose web crashes is rolled
+# back by the gate and not retried by later checks; an index edited after signing
 # is refused with one log line however many checks see it, and the release before keeps
 # serving. Keys are TEST KEYS.
 source "$REPO/tests/e2e/run_helpers.sh"
@@ -59,6 +60,26 @@ wait_for 10 grep -q '"result": "ok"' "$S/run/state.json"
 assert_eq "$(readlink "$S/current")" "releases/2.0.0" "current"
 assert_contains "$(cat run.log)" "follow: installed and activated testapp 2.0.0 (index serial"
 poll_for 10 live_release_is 2.0.0 || fail "the supervisor's live release is not 2.0.0"
+
+# a published release whose web crashes at once: pulled, switched to through the gate,
+# rolled back and marked bad; 2.0.0 keeps serving and later checks do not retry it
+mkdir -p "$T/empty"
+"$PY" "$REPO/tests/e2e/make_release.py" --tree "$T/empty" --app testapp --version 3.0.0 \
+	--serial 3 --out "$T/rel-3.0.0.tar.zst" --sign "$T/test.key" \
+	--service "$(svc web '["sh", "-c", "echo boom; exit 4"]' "$port" http)" >/dev/null ||
+	fail "make_release.py failed for 3.0.0"
+"$SLIPWAY" publish "$T/rel-3.0.0.tar.zst" "$C" -s "$T/test.key" >/dev/null || fail "publish 3.0.0"
+switch_is() {
+	"$PY" -c 'import json,sys; s=json.load(open(sys.argv[1]))["switch"]; sys.exit(s["to"]+"/"+s["result"] != sys.argv[2])' \
+		"$S/run/state.json" "$1"
+}
+poll_for 20 switch_is 3.0.0/rolled_back || fail "3.0.0 not rolled back: $(cat run.log)"
+assert_eq "$(readlink "$S/current")" "releases/2.0.0" "current after the gate refused 3.0.0"
+page_is "$port" "release 2.0.0" || fail "2.0.0 not served after 3.0.0 was rolled back"
+assert_contains "$(cat run.log)" "follow: installed and activated testapp 3.0.0"
+poll_for 10 follow_is result "up to date: testapp 3.0.0 (index serial $(index_field "$C/index.json" serial))" ||
+	fail "no up-to-date check after the rollback: $(cat run.log)"
+assert_eq "$(grep -c 'current changed: .* -> 3.0.0' run.log)" "1" "switches to the bad 3.0.0"
 
 # an index whose payload was edited after signing (a newer serial, 1.0.0 again): refused at
 # every check, logged once, 2.0.0 keeps serving
