@@ -4,6 +4,7 @@
  * archive) or "send" (the push stream follows, cmd/support/push_stream.h).
  * The host's answer is printed as it comes; the exit code is the host's. */
 #include "cmd/cmd.h"
+#include "cmd/support/progress.h"
 #include "cmd/support/push_stream.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
@@ -39,7 +40,8 @@ static const char usage_text[] =
     "it; otherwise the archive, ARCHIVE.minisig and the ARCHIVE.keyring, .intoto.jsonl and\n"
     ".reproduced.jsonl beside it go over the ssh channel, and the host installs and\n"
     "activates them exactly as deploy does (signature, keyring, provenance, downgrade guard,\n"
-    "per-file hashes). The host's output is printed as it comes.\n"
+    "per-file hashes), with a progress line on a terminal. The host's output is printed as\n"
+    "it comes.\n"
     "\n"
     "  -r, --root DIR          the store on the host (default: the host's $SLIPWAY_ROOT)\n"
     "  -p, --port PORT         ssh port\n"
@@ -271,19 +273,46 @@ static void relay(int from, int to)
 	}
 }
 
-/* The files, after the host answered "send". A write that fails because the host stopped
- * reading is not reported: the host has said why, and its exit code is the answer. */
+struct send_progress {
+	struct progress ps;
+	const struct push *p;
+	uint64_t files;
+};
+
+static void on_sent(void *ctx)
+{
+	struct send_progress *sp = ctx;
+
+	progress_update(&sp->ps, sp->files, sp->p->sent, NULL);
+}
+
+/* The files, after the host answered "send", with a progress line on a terminal. A write that
+ * fails because the host stopped reading is not reported: the host has said why, and its
+ * exit code is the answer. */
 static void send_files(struct push *p, int fd)
 {
+	struct send_progress sp = {.p = p};
+	uint64_t files = 0, bytes = 0;
 	struct err err;
 	int rc = 0;
 
+	for (int k = 0; k < PUSH_KINDS; k++)
+		if (p->fd[k] >= 0) {
+			files++;
+			bytes += p->size[k];
+		}
 	printf("sending %s (%llu bytes) to %s\n", p->version,
 	       (unsigned long long)p->size[PUSH_ARCHIVE], p->dest);
 	fflush(stdout);
+	progress_init(&sp.ps, CMD, p->json);
+	progress_phase(&sp.ps, "sending", files, bytes);
 	for (int k = 0; rc == 0 && k < PUSH_KINDS; k++)
-		if (p->fd[k] >= 0)
-			rc = push_send_file(fd, k, p->fd[k], p->size[k], &p->sent, &err);
+		if (p->fd[k] >= 0) {
+			rc = push_send_file(fd, k, p->fd[k], p->size[k], &p->sent, on_sent, &sp,
+			                    &err);
+			sp.files += rc == 0;
+		}
+	progress_end(&sp.ps);
 	if (rc == 0 && write_all(fd, PUSH_END, strlen(PUSH_END), &err) == 0)
 		p->sent += strlen(PUSH_END);
 	else if (errno != EPIPE)

@@ -40,7 +40,7 @@ uint64_t push_kind_max(enum push_kind k)
 }
 
 int push_send_file(int out, enum push_kind k, int in, uint64_t size, uint64_t *sent,
-                   struct err *err)
+                   void (*tick)(void *ctx), void *ctx, struct err *err)
 {
 	char line[PUSH_LINE_MAX + 2], buf[65536];
 	uint64_t left = size;
@@ -64,6 +64,8 @@ int push_send_file(int out, enum push_kind k, int in, uint64_t size, uint64_t *s
 			return -1;
 		left -= (uint64_t)r;
 		*sent += (uint64_t)r;
+		if (tick)
+			tick(ctx);
 	}
 	return 0;
 }

@@ -41,9 +41,10 @@ const char *push_kind_suffix(enum push_kind k);
 uint64_t push_kind_max(enum push_kind k);
 
 /* Sender: the header line of a file, then `size` bytes copied from `in` (the size must not
- * change meanwhile). *sent grows by what was written. */
+ * change meanwhile). *sent grows by what was written; `tick` (may be NULL) is called with
+ * ctx after each chunk (a progress display). */
 int push_send_file(int out, enum push_kind k, int in, uint64_t size, uint64_t *sent,
-                   struct err *err);
+                   void (*tick)(void *ctx), void *ctx, struct err *err);
 
 /* Receiver: reads from fd with a stall deadline (no byte for stall_s seconds fails). */
 struct push_reader {
