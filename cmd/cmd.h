@@ -18,6 +18,9 @@ int cmd_activate(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_deploy(int argc, char **argv); /* in cmd/install.c: install --activate */
 int cmd_pull(int argc, char **argv);
+/* In cmd/pull.c: pull's rule for URL (http or https, bounded, no ? or #), for run --follow
+ * too. EXIT_OK, or EXIT_USAGE after a usage message under `cmd`. */
+int cmd_pull_url_check(const char *cmd, const char *url);
 
 struct install_opts;
 struct install_result;
@@ -38,5 +41,7 @@ int cmd_export_oci(int argc, char **argv);
 int cmd_keyring(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_receive(int argc, char **argv); /* hidden: the host's end of push */
 
 #endif

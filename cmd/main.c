@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"rollback", cmd_rollback, "point `current` back at the previous release"},
     {"deploy", cmd_deploy, "install and activate an archive"},
     {"pull", cmd_pull, "install and activate the latest release of a published channel"},
+    {"push", cmd_push, "deploy an archive on a host over ssh (deploy --wait there)"},
     {"list", cmd_list, "list the installed releases"},
     {"status", cmd_status, "show the store and the services"},
     {"prune", cmd_prune, "remove old releases"},
@@ -68,6 +69,9 @@ int main(int argc, char **argv)
 		printf("slipway %s\n", SLIPWAY_VERSION);
 		return cmd_check_stdout(EXIT_OK);
 	}
+	/* Not listed: run by `slipway push` on the host, over ssh. */
+	if (!strcmp(argv[1], "receive"))
+		return cmd_check_stdout(cmd_receive(argc - 1, argv + 1));
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return cmd_check_stdout(commands[i].fn(argc - 1, argv + 1));

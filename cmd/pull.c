@@ -97,17 +97,25 @@ struct pull {
 
 #define WHOLE (-1) /* try_frames: deliver the whole archive instead */
 
+int cmd_pull_url_check(const char *cmd, const char *url)
+{
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		return cmd_usage_error(cmd, "URL must start with http:// or https://");
+	if (strlen(url) >= URL_MAX - sizeof(CHANNEL_INDEX) - 1 || strpbrk(url, "?#"))
+		return cmd_usage_error(cmd, "URL must be at most %d bytes, without ? or #",
+		                       URL_MAX - 32);
+	return EXIT_OK;
+}
+
 /* The index's URL and the base the archive's name is relative to. */
 static int urls(struct pull *p)
 {
 	size_t n = strlen(p->url);
 	const char *slash;
+	int rc;
 
-	if (strncmp(p->url, "http://", 7) && strncmp(p->url, "https://", 8))
-		return cmd_usage_error(CMD, "URL must start with http:// or https://");
-	if (n >= URL_MAX - sizeof(CHANNEL_INDEX) - 1 || strpbrk(p->url, "?#"))
-		return cmd_usage_error(CMD, "URL must be at most %d bytes, without ? or #",
-		                       URL_MAX - 32);
+	if ((rc = cmd_pull_url_check(CMD, p->url)) != EXIT_OK)
+		return rc;
 	if (n > 5 && !strcmp(p->url + n - 5, ".json"))
 		snprintf(p->index_url, sizeof(p->index_url), "%s", p->url);
 	else

@@ -414,8 +414,12 @@ void lifecycle_reap(struct sup *sp)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct service *s = find_pid(sp, pid);
 
-		if (!s)
-			continue; /* an orphaned grandchild we adopted as subreaper */
+		if (!s) {
+			/* run --follow's job, or an orphaned grandchild we adopted as subreaper */
+			if (periodic_reaped(&sp->follow, pid, status, &sp->log))
+				sp->dirty = 1;
+			continue;
+		}
 		service_reaped(s, status);
 		handover_reaped(s);
 		handover_announce(&sp->sw, sp->list, s);

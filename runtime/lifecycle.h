@@ -13,6 +13,7 @@
 #include "runtime/generation.h"
 #include "runtime/handover.h"
 #include "runtime/logsink.h"
+#include "runtime/periodic.h"
 #include "runtime/service.h"
 #include "runtime/statefile.h"
 #include "runtime/supervisor.h"
@@ -30,6 +31,7 @@ struct sup {
 	struct handover sw; /* socket ownership and the zero-downtime moves (runtime/handover.c) */
 	struct state_failure failures[STATEFILE_FAILURES]; /* for the state file, recent first */
 	size_t n_failures;
+	struct periodic follow; /* run --follow's job (runtime/periodic.h) */
 };
 
 /* A log line of slipway's own, and an sd_notify message (a failure is logged). */

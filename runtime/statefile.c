@@ -212,6 +212,17 @@ json_object *statefile_to_json(const struct state_file *sf)
 	for (size_t i = 0; i < sf->n_failures; i++)
 		json_object_array_add(fl, failure_to_json(&sf->failures[i]));
 	json_object_object_add(o, "failures", fl);
+	if (sf->follow.source[0]) {
+		json_object *f = json_object_new_object();
+
+		add_str(f, "source", sf->follow.source);
+		add_int(f, "every", (int64_t)sf->follow.every_s);
+		add_int(f, "checks", (int64_t)sf->follow.last.checks);
+		add_str(f, "last_check", sf->follow.last.at);
+		add_bool(f, "ok", sf->follow.last.ok);
+		add_str(f, "result", sf->follow.last.summary);
+		json_object_object_add(o, "follow", f);
+	}
 	return o;
 }
 
@@ -327,6 +338,16 @@ static int from_json(json_object *o, struct state_file *sf, struct err *err)
 			if (json_object_is_type(j, json_type_object))
 				failure_from_json(j, &sf->failures[sf->n_failures++]);
 		}
+	if (json_object_object_get_ex(o, "follow", &arr) &&
+	    json_object_is_type(arr, json_type_object)) {
+		json_get_copy(arr, "source", sf->follow.source, sizeof(sf->follow.source));
+		sf->follow.every_s = get_ulong(arr, "every");
+		sf->follow.last.checks = get_ulong(arr, "checks");
+		json_get_copy(arr, "last_check", sf->follow.last.at, sizeof(sf->follow.last.at));
+		sf->follow.last.ok = json_get_bool(arr, "ok");
+		json_get_copy(arr, "result", sf->follow.last.summary,
+		              sizeof(sf->follow.last.summary));
+	}
 	if (!json_object_object_get_ex(o, "services", &arr) ||
 	    !json_object_is_type(arr, json_type_array) || !json_object_array_length(arr))
 		return 0;

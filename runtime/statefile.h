@@ -13,6 +13,7 @@
 #include "release/base/clock.h"
 #include "runtime/generation.h"
 #include "runtime/outtail.h"
+#include "runtime/periodic.h"
 #include "release/store/store.h"
 #include "runtime/service.h"
 
@@ -70,6 +71,11 @@ struct state_file {
 	size_t n_services;
 	struct state_failure failures[STATEFILE_FAILURES]; /* most recent first */
 	size_t n_failures;
+	struct state_follow { /* run --follow; source "" when not following */
+		char source[PERIODIC_SOURCE_MAX];
+		unsigned long every_s;
+		struct periodic_result last; /* last.checks 0: no check finished yet */
+	} follow;
 };
 
 #define STATEFILE_FORMAT 1

@@ -27,10 +27,16 @@ static void write_state(struct sup *sp)
 {
 	struct state_file sf;
 	struct err err;
+	int rc;
 
-	if (statefile_snapshot(&sf, &sp->gen, sp->stopping, sp->list, sp->failures, sp->n_failures,
-	                       &err) < 0 ||
-	    statefile_write(sp->cfg->root, &sf, &err) < 0)
+	rc = statefile_snapshot(&sf, &sp->gen, sp->stopping, sp->list, sp->failures, sp->n_failures,
+	                        &err);
+	if (rc == 0 && sp->follow.spec) {
+		snprintf(sf.follow.source, sizeof(sf.follow.source), "%s", sp->follow.spec->source);
+		sf.follow.every_s = sp->follow.spec->every_ms / 1000;
+		sf.follow.last = sp->follow.result;
+	}
+	if (rc < 0 || statefile_write(sp->cfg->root, &sf, &err) < 0)
 		sup_say(sp, "warning: cannot write the state file: %s", err.msg);
 	statefile_free(&sf);
 	sp->dirty = 0;
@@ -65,6 +71,7 @@ static void handle_signals(struct sup *sp)
 		case SIGTERM:
 		case SIGINT:
 			lifecycle_stop_all(sp);
+			periodic_stop(&sp->follow);
 			break;
 		case SIGHUP:
 			sp->check_release = 1;
@@ -122,6 +129,7 @@ static void sup_release(struct sup *sp)
 		service_free(s);
 	}
 	gen_release(&sp->gen);
+	periodic_release(&sp->follow);
 	handover_release(&sp->sw);
 	if (sp->sfd >= 0)
 		close(sp->sfd);
@@ -296,6 +304,8 @@ static void poll_fill(struct sup *sp, struct poll_set *ps)
 	poll_add(ps, sp->sfd, POLLIN, NULL);
 	if (sp->ifd >= 0)
 		poll_add(ps, sp->ifd, POLLIN, NULL);
+	if (periodic_fd(&sp->follow) >= 0)
+		poll_add(ps, periodic_fd(&sp->follow), POLLIN, NULL);
 	for (struct service *s = sp->list; s && ps->n < MAX_FDS - 2; s = s->next) {
 		if (s->out_fd >= 0)
 			poll_add(ps, s->out_fd, POLLIN, s);
@@ -316,6 +326,8 @@ static void poll_dispatch(struct sup *sp, const struct poll_set *ps, uint64_t no
 			continue;
 		if (!s && fd == sp->sfd)
 			handle_signals(sp);
+		else if (!s && fd == periodic_fd(&sp->follow))
+			periodic_read(&sp->follow);
 		else if (!s)
 			handle_inotify(sp);
 		else if (fd == s->out_fd)
@@ -347,14 +359,22 @@ static int sup_loop(struct sup *sp, struct err *err)
 		int timeout;
 
 		lifecycle_tick(sp, now);
+		if (periodic_tick(&sp->follow, now, sp->stopping, &sp->log))
+			sp->dirty = 1;
 		if (sp->check_release || sp->gen.recheck)
 			check_release(sp, now);
 		if (sp->dirty || sp->gen.dirty)
 			write_state(sp);
-		if (sp->stopping && !sp->list)
+		if (sp->stopping && !sp->list && !periodic_running(&sp->follow))
 			return 0;
 		poll_fill(sp, &ps);
 		wake = lifecycle_next_wakeup(sp, now);
+		if (!sp->stopping) {
+			int64_t f = periodic_next_wakeup(&sp->follow, now);
+
+			if (f >= 0 && (wake < 0 || f < wake))
+				wake = f;
+		}
 		timeout = wake < 0 ? -1 : (wake > 60000 ? 60000 : (int)wake);
 		if (poll(ps.pfd, (nfds_t)ps.n, timeout) < 0 && errno != EINTR)
 			return fail_sys(err, "poll failed");
@@ -378,6 +398,7 @@ static void sup_init(struct sup *sp, const struct supervisor_config *cfg)
 	sp->gen.probation_ms = cfg->probation_ms;
 	sp->gen.stable_ms = cfg->stable_ms;
 	sp->sw.switch_began = &sp->gen.began;
+	periodic_init(&sp->follow, cfg->follow, clock_mono_ms());
 }
 
 int supervisor_run(const struct supervisor_config *cfg, struct err *err)

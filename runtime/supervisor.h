@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "runtime/backoff.h"
+#include "runtime/periodic.h"
 
 struct supervisor_config {
 	const char *root; /* absolute store root */
@@ -26,6 +27,7 @@ struct supervisor_config {
 	uint64_t probation_ms;      /* a new release is on probation this long; 0: never */
 	uint64_t stable_ms;         /* --wait's answer waits this long of probation */
 	char warnings[1024];        /* about ignored or clamped settings, logged at start */
+	const struct periodic_spec *follow; /* run --follow: the job on a timer, or NULL */
 };
 
 #define SUP_SETTLE_LIMIT_MS 3600000u  /* the largest SLIPWAY_READY_NONE_MS */

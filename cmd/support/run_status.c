@@ -121,4 +121,19 @@ void run_status_print(json_object *o)
 		}
 		printf("\n");
 	}
+	if (json_object_object_get_ex(o, "follow", &sw)) {
+		fputs("follow:       ", stdout);
+		esc_fputs(get(sw, "source"), stdout);
+		printf(" every %ss", get(sw, "every"));
+		if (strcmp(get(sw, "checks"), "0")) {
+			printf(", last check %s: %s: ", get(sw, "last_check"),
+			       json_object_get_boolean(json_object_object_get(sw, "ok"))
+			           ? "ok"
+			           : "failed");
+			esc_fputs(get(sw, "result"), stdout);
+		} else {
+			fputs(", no check finished yet", stdout);
+		}
+		printf("\n");
+	}
 }

@@ -119,6 +119,10 @@ int minisign_sig_read(const char *path, char **out, size_t *len, struct err *err
  * base64 of exactly 74 and 64 bytes, line lengths within minisign's limits. Does not check
  * the algorithm tag (verify does, to give a precise reason). */
 int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, struct err *err);
+
+/* The BLAKE2b-512 of everything readable from fd (pread from offset 0, constant memory): what
+ * an "ED" signature signs, and the archive hash a store records (release_record). */
+int minisign_prehash_fd(int fd, uint8_t hash[64], struct err *err);
 void minisign_sig_release(struct minisign_sig *sig);
 
 /* Signs the contents of `fd` (read with pread from offset 0 to EOF, streamed through

@@ -95,6 +95,13 @@ int minisign_sig_parse(const char *text, size_t len, struct minisign_sig *out, s
 }
 
 /* BLAKE2b-512 of everything readable from fd, from offset 0, in constant memory. */
+static int hash_fd(int fd, uint8_t hash[HASH_BYTES], struct err *err);
+
+int minisign_prehash_fd(int fd, uint8_t hash[64], struct err *err)
+{
+	return hash_fd(fd, hash, err);
+}
+
 static int hash_fd(int fd, uint8_t hash[HASH_BYTES], struct err *err)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();

@@ -50,17 +50,17 @@ struct install_ctx {
 /* Deploying an archive that is still installed switches back to it: through the delivery
  * path that is a downgrade like any other (specs/store.md "Install", guard 4). Allowed when
  * nothing would move (it is `current`), for the newest serial, or with --allow-downgrade. */
-static int reactivation_guard(struct install_ctx *c, struct err *err)
+static int guard(struct store *st, const struct store_state *state, const char *version,
+                 uint64_t serial, struct err *err)
 {
 	char *cur = NULL;
 	bool is_current;
 
-	if (!c->o->activate || c->o->allow_downgrade || !c->state.has_high ||
-	    c->v.serial >= c->state.high_serial)
+	if (!state->has_high || serial >= state->high_serial)
 		return 0;
-	if (store_current_version(c->st, &cur, err) < 0)
+	if (store_current_version(st, &cur, err) < 0)
 		return -1;
-	is_current = cur && !strcmp(cur, c->v.version);
+	is_current = cur && !strcmp(cur, version);
 	free(cur);
 	if (is_current)
 		return 0;
@@ -68,8 +68,37 @@ static int reactivation_guard(struct install_ctx *c, struct err *err)
 	            "downgrade refused: %s (serial %llu) is installed, but below the highest "
 	            "installed serial %llu (version %s); activate it by name (slipway activate "
 	            "%s) or pass --allow-downgrade",
-	            c->v.version, (unsigned long long)c->v.serial,
-	            (unsigned long long)c->state.high_serial, c->state.high_version, c->v.version);
+	            version, (unsigned long long)serial, (unsigned long long)state->high_serial,
+	            state->high_version, version);
+}
+
+static int reactivation_guard(struct install_ctx *c, struct err *err)
+{
+	if (!c->o->activate || c->o->allow_downgrade)
+		return 0;
+	return guard(c->st, &c->state, c->v.version, c->v.serial, err);
+}
+
+int store_install_reactivate(struct store *st, const char *version, const char *archive_hash,
+                             bool allow_downgrade, struct err *err)
+{
+	struct store_state state = {0};
+	struct release_record r = {0};
+	int rc = -1;
+
+	if (store_state_read(st, &state, err) < 0)
+		return -1;
+	if (store_record_read(st, version, &r, err) < 0)
+		goto out;
+	if (strcmp(r.archive_hash, archive_hash)) {
+		fail(err, "version %s is already installed from a different archive", version);
+		goto out;
+	}
+	rc = allow_downgrade ? 0 : guard(st, &state, version, r.serial, err);
+out:
+	store_record_release(&r);
+	store_state_release(&state);
+	return rc;
 }
 
 /* Returns 1 when the same archive is already installed (nothing to do), 0 to go on. */

@@ -102,4 +102,14 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
                          struct install_result *res, struct install_frames_stats *fs,
                          struct err *err);
 
+/* What store_install with `activate` decides for an archive whose version is installed
+ * already, without the archive: its BLAKE2b-512 (`archive_hash`, 128 hex digits) must be the
+ * one the release was installed from, and activating it must pass the downgrade guard (a
+ * serial below the high-water mark is refused unless it is current or allow_downgrade).
+ * 0 when the caller may switch `current` to it; -1 with err (ERR_REFUSED for a refusal, "<v>
+ * is not installed" when it is not). Requires the lock. For `slipway push`, which sends
+ * nothing when the host has the release. */
+int store_install_reactivate(struct store *st, const char *version, const char *archive_hash,
+                             bool allow_downgrade, struct err *err);
+
 #endif

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 /* The store's directories, in the order init creates them (specs/store.md "Layout"); run/
- * is created by `slipway run` and tmp/ by `slipway pull`, not by init. */
+ * is created by `slipway run` and tmp/ by `slipway pull` and `receive`, not by init. */
 static const struct {
 	const char *name;
 	mode_t mode;

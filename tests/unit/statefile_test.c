@@ -75,6 +75,13 @@ static void full(struct state_file *sf, struct state_service *svc)
 	sf->n_failures = 1;
 	sf->services = svc;
 	sf->n_services = 1;
+	snprintf(sf->follow.source, sizeof(sf->follow.source), "https://releases.example/app");
+	sf->follow.every_s = 60;
+	sf->follow.last.checks = 12;
+	snprintf(sf->follow.last.at, sizeof(sf->follow.last.at), "2026-01-02T03:04:01Z");
+	sf->follow.last.ok = 1;
+	snprintf(sf->follow.last.summary, sizeof(sf->follow.last.summary),
+	         "up to date: mediai 1.2.3 (index serial 9)");
 }
 
 Test(statefile, every_field_written_is_read_back)
