@@ -122,14 +122,7 @@ fuzz: $(FUZZ_BIN)
 # (and its wildcards) before the packages were there.
 fuzz-smoke: deps
 	$(MAKE) fuzz
-	@for f in $(FUZZ_BIN); do \
-	  name=$$(basename $$f); corpus=tests/fuzz/corpus/$$name; work=$$(mktemp -d); \
-	  [ -d $$corpus ] && cp -r $$corpus/. $$work/; \
-	  echo "== fuzz: $$name for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$work >/tmp/fuzz-$$name.log 2>&1 \
-	    || { tail -40 /tmp/fuzz-$$name.log; exit 1; }; \
-	  tail -1 /tmp/fuzz-$$name.log; rm -rf $$work; \
-	done
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/smoke.sh $(FUZZ_BIN)
 
 # cmd -> pack, release, runtime; pack -> release; runtime -> release; inside release/, oci ->
 # store -> sig, manifest -> base. Checked on the includes and on the symbols the objects link against.

@@ -1,3 +1,4 @@
+# e2e: not under sanitizers: mostly npm and a Next.js build; the pack paths it takes run under the sanitizers in t_pack_zero_config and t_pack_mediai
 # Vercel's deploy-google-cloud-run template (tests/e2e/fixtures: Next 15, TypeScript,
 # next.config.ts with standalone output, no "name" in package.json, no public/) packs,
 # deploys and serves with no slipway.ini: the name comes from the directory, the web service
