@@ -180,6 +180,9 @@ example_build() {
 			rm -rf "$dir/.next" && cp -a "$entry/.next" "$dir/.next" || exit 1
 		else
 			echo "example_build: building the example app (kept for later builds of the same key in $entry)" >&2
+			# From scratch: a .next/cache left by an earlier build in DIR would lend this build
+			# that build's Server Actions key, hence its action ids (which tests tell apart).
+			rm -rf "$dir/.next" || exit 1
 			(cd "$dir" && PATH=$(_path_without_shim) exec npm run build) || exit 1
 			tmp=$(mktemp -d "$cache/.tmp-next.XXXXXX") || exit 1
 			if ! cp -a "$dir/.next" "$tmp/.next" || ! rm -rf "$tmp/.next/cache" || ! mv "$tmp" "$entry"; then

@@ -185,6 +185,7 @@ Test(minisign_comment, manifest_field_written_last_and_checked)
 	cr_assert_eq(minisign_trusted_comment("a", "1", 1, "a-1.tar.zst", hex, &tc, &err), 0);
 	cr_assert_eq(minisign_comment_get(tc, "manifest", &v, &err), 0);
 	cr_assert_str_eq(v, hex);
+	free(v);
 	cr_assert_eq(minisign_comment_get(tc, "file", &v, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(v, "a-1.tar.zst");
 	free(v);
