@@ -215,8 +215,7 @@ static int add_start_scripts(int dfd, struct strlist *include, struct err *err)
 			return fail_oom(err);
 		}
 	closedir(d);
-	if (found.n)
-		strlist_sort(&found);
+	strlist_sort(&found);
 	for (i = 0; i < found.n; i++)
 		if (!strlist_has(include, found.v[i]) && strlist_push(include, found.v[i]) < 0) {
 			strlist_clear(&found);

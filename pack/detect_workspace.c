@@ -145,7 +145,7 @@ int detect_workspace_apps(int dfd, struct strlist *apps, struct err *err)
 		}
 		json_object_put(pkg);
 	}
-	if (rc == 0 && apps->n > 1)
+	if (rc == 0)
 		strlist_sort(apps);
 	return rc;
 }

@@ -175,7 +175,8 @@ module.exports = function skewRouter(log) {
 		if (!file.startsWith(r.staticDir + path.sep)) return null;
 		try {
 			const real = fs.realpathSync(file);
-			if (!real.startsWith(fs.realpathSync(r.staticDir) + path.sep)) return null;
+			if (r.realStaticDir === undefined) r.realStaticDir = fs.realpathSync(r.staticDir); // read-only tree
+			if (!real.startsWith(r.realStaticDir + path.sep)) return null;
 			const st = fs.statSync(real);
 			return st.isFile() ? {file: real, size: st.size} : null;
 		} catch (e) {
@@ -389,20 +390,23 @@ module.exports = function skewRouter(log) {
 	function routePublic(req, res, toApp) {
 		delete req.headers[ROUTE_HEADER];
 		if (req.headers.upgrade) return false;
-		let url;
-		try {
-			url = new URL(req.url, 'http://x');
-		} catch (e) {
-			return false;
+		if (req.url.includes('/_next/')) { // parsed only for Next's own paths
+			let url;
+			try {
+				url = new URL(req.url, 'http://x');
+			} catch (e) {
+				return false;
+			}
+			const next = self.basePath + '/_next/';
+			if (url.pathname.startsWith(next + 'static/')) return routeStatic(req, res, url);
+			if (url.pathname.startsWith(next + 'data/')) return routeData(req, res, url);
 		}
-		const next = self.basePath + '/_next/';
-		if (url.pathname.startsWith(next + 'static/')) return routeStatic(req, res, url);
-		if (url.pathname.startsWith(next + 'data/')) return routeData(req, res, url);
 		const deploy = req.headers['x-deployment-id'];
 		const action = req.headers['next-action'];
 		if (typeof action === 'string' && req.method === 'POST')
 			return routeAction(req, res, action, deploy);
-		if (isForm(req) && req.headers['content-length'] !== '0' && (peers.length || others().length)) return routeForm(req, res, toApp);
+		if (isForm(req) && req.headers['content-length'] !== '0' && (peers.length || others().length))
+			return routeForm(req, res, toApp);
 		if (req.headers.rsc === '1' && typeof deploy === 'string' && deploy && deploy !== self.id) {
 			const peer = livePeer((r) => r.id === deploy);
 			if (peer) hop(req, res, peer, null, () => reloadNavigation(req, res, peer.version));

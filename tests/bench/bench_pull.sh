@@ -44,37 +44,21 @@ for mode in append replace; do
 		-o out >/dev/null
 done
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p ng ch
-cat >ng/nginx.conf <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $PWD/ng/nginx.pid;
-error_log $PWD/ng/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $PWD/ng/body;
-	proxy_temp_path $PWD/ng/proxy;
-	fastcgi_temp_path $PWD/ng/fastcgi;
-	uwsgi_temp_path $PWD/ng/uwsgi;
-	scgi_temp_path $PWD/ng/scgi;
-	default_type application/octet-stream;
-	server { listen 127.0.0.1:$port; root $PWD/ch; }
-}
-CONF
-nginx -c "$PWD/ng/nginx.conf" -p "$PWD/ng" &
-ngx=$!
-trap 'kill $ngx 2>/dev/null; wait 2>/dev/null' EXIT
-for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+mkdir -p ch
+# Debian's nginx on loopback, as the pull tests serve a channel (tests/e2e/pull_lib.sh).
+T=$PWD REPO=$(cd "$here/../.." && pwd)
+source "$REPO/tests/e2e/lib.sh"
+source "$REPO/tests/e2e/pull_lib.sh"
+"$SLIPWAY" publish out/bench-1.0.0.tar.zst ch -s test.key >/dev/null # nginx_serve waits for an index
+nginx_serve "$PWD/ch"
+trap 'kill $NGINX_PID 2>/dev/null; wait 2>/dev/null' EXIT
 
 json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 for mode in append replace; do
 	"$SLIPWAY" init --root "st-$mode" -p test.pub >/dev/null
 	"$SLIPWAY" deploy out/bench-1.0.0.tar.zst --root "st-$mode" >/dev/null
 	"$SLIPWAY" publish "out/bench-2.0.0-$mode.tar.zst" ch -s test.key >/dev/null
-	timed "pull-$mode" "$SLIPWAY" pull "http://127.0.0.1:$port/" --root "st-$mode" --json
+	timed "pull-$mode" "$SLIPWAY" pull "$NGINX_URL/" --root "st-$mode" --json
 	diff -r "v2-$mode/tree" "st-$mode/releases/2.0.0-$mode/tree" >/dev/null ||
 		{ echo "the pulled tree differs from release 2 ($mode)"; exit 1; }
 done
@@ -84,7 +68,7 @@ for mode in append replace; do
 	"$SLIPWAY" init --root "st-$mode" -p test.pub >/dev/null
 	"$SLIPWAY" deploy out/bench-1.0.0.tar.zst --root "st-$mode" >/dev/null
 	"$SLIPWAY" publish "out/bench-2.0.0-$mode.tar.zst" ch -s test.key >/dev/null
-	j=$("$SLIPWAY" pull "http://127.0.0.1:$port/" --root "st-$mode" --json 2>/dev/null)
+	j=$("$SLIPWAY" pull "$NGINX_URL/" --root "st-$mode" --json 2>/dev/null)
 	size=$(json_field "$j" archive_size) got=$(json_field "$j" downloaded)
 	(cd "v2-$mode" && tar --sort=name -cf - -T "../v2-$mode.changed" | zstd -3 -q -c) >"changed-$mode.tar.zst"
 	alone=$(stat -c %s "changed-$mode.tar.zst")

@@ -7,7 +7,8 @@
 # With E2E_SANITIZERS=1 (the sanitizer pass of `make check-asan`), a test with the line
 # "# e2e: not under sanitizers: WHY" is skipped and listed: it checks code that is not
 # slipway's C (a Node module, a framework's build) whose C paths other tests run.
-# Results are printed as tests finish, with the log of each failure.
+# Results are printed as tests finish, with the log of each failure; with E2E_KEEP=1 a failed
+# test's directory is kept (and named) instead of removed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${SLIPWAY:?set SLIPWAY to the slipway binary}"
