@@ -14,6 +14,7 @@
 
 #include "release/base/error.h"
 #include "release/store/extract.h"
+#include "release/store/patchset.h"
 #include "release/store/store.h"
 
 #include <stdbool.h>
@@ -72,6 +73,21 @@ typedef int (*install_fetch_fn)(void *ctx, int fd, const struct install_range *r
 
 #define INSTALL_RECORD_MANIFEST_PREFIX "manifest-sha256:"
 
+/* What a host asks of a patch set source (patchset.h), after linking what it has. */
+struct install_patch_request {
+	const struct manifest *m;         /* the signed target manifest */
+	const char *manifest_sha256;      /* hex, of its entry's data */
+	const struct patchset_want *want; /* m->n_files: send = the host lacks the file; has_base:
+	                                   * the file at the same path in base_version, hashed */
+	const char *base_version;         /* the installed release bases come from (current, else
+	                                   * the newest); NULL: none */
+};
+
+/* Writes a patch set for req into fd (read-write, empty) and returns 0; 1 when the source has
+ * none (the frames serve every file); -1 with err. What it writes is applied untrusted. */
+typedef int (*install_patches_fn)(void *ctx, const struct install_patch_request *req, int fd,
+                                  struct err *err);
+
 struct install_frames_opts {
 	const char *sig_path;     /* the archive's minisig */
 	const char *keyring_path; /* the keyring published beside it; NULL: none */
@@ -80,14 +96,18 @@ struct install_frames_opts {
 	int fd; /* read-write, empty: where the fetched ranges are placed */
 	install_fetch_fn fetch;
 	void *fetch_ctx;
+	install_patches_fn patches; /* NULL: none; asked once, before any frame is fetched */
+	void *patches_ctx;
+	int patches_fd; /* read-write, empty: where the patch set is written (when patches) */
 };
 
 struct install_frames_stats {
-	uint64_t frames, frames_fetched; /* of the archive; fetched (frame 0 included) */
-	uint64_t bytes_fetched;          /* archive bytes asked for: seek table, frames */
-	uint64_t ranges;                 /* ranges asked for */
-	uint64_t written_bytes;          /* file bytes written from frames */
-	char whole_why[256];             /* when 1 is returned */
+	uint64_t frames, frames_fetched;     /* of the archive; fetched (frame 0 included) */
+	uint64_t bytes_fetched;              /* archive bytes asked for: seek table, frames */
+	uint64_t ranges;                     /* ranges asked for */
+	uint64_t written_bytes;              /* file bytes written from frames */
+	struct patchset_apply_stats patched; /* files written from the patch set */
+	char whole_why[256];                 /* when 1 is returned */
 };
 
 /* Requires the store lock. Returns 0 installed (not activated; res as store_install's), 1 when
