@@ -212,9 +212,6 @@ static int to_buf(void *ctx, const uint8_t *buf, size_t n, struct err *err)
 static int apply_full(struct apply *a, const struct manifest_file *f, uint64_t size,
                       struct err *err)
 {
-	if (size != f->size)
-		return fail(err, "patch set: %.200s: %llu bytes, the manifest's size is %llu",
-		            f->path, (unsigned long long)size, (unsigned long long)f->size);
 	if (stage_file_open(&a->file, &a->dir, a->stagingfd, f, err) < 0 ||
 	    rd_take(&a->r, size, to_file, &a->file, f->path, err) < 0 ||
 	    stage_file_close(&a->file, a->when, FROM_PATCHES, err) < 0)
@@ -274,9 +271,6 @@ static int apply_zpatch(struct apply *a, const struct manifest_file *f, const st
 	uint8_t *z = NULL, *out = NULL, *p;
 	int r = -1;
 
-	if (rec->len == 0 || rec->len > ZSTD_compressBound(PATCHSET_FILE_MAX) ||
-	    f->size > PATCHSET_FILE_MAX)
-		return fail(err, "patch set: %.200s: a zpatch out of bounds", f->path);
 	if (!(p = z = malloc((size_t)rec->len)))
 		return fail_oom(err);
 	if (rd_take(&a->r, rec->len, to_buf, &p, f->path, err) < 0)
@@ -315,6 +309,12 @@ static int apply_record(struct apply *a, const struct record *rec, struct err *e
 
 	if (f->type != MANIFEST_FILE)
 		return fail(err, "patch set: %.200s is not a regular file", f->path);
+	if (!rec->zpatch && rec->len != f->size)
+		return fail(err, "patch set: %.200s: %llu bytes, the manifest's size is %llu",
+		            f->path, (unsigned long long)rec->len, (unsigned long long)f->size);
+	if (rec->zpatch && (rec->len == 0 || rec->len > ZSTD_compressBound(PATCHSET_FILE_MAX) ||
+	                    f->size > PATCHSET_FILE_MAX))
+		return fail(err, "patch set: %.200s: a zpatch out of bounds", f->path);
 	if (!a->need[rec->i + 1]) {
 		a->st->skipped++;
 		return rd_take(&a->r, rec->len, NULL, NULL, f->path, err);
