@@ -178,7 +178,7 @@ static int try_zpatch(struct writer *w, size_t i, const struct patchset_want *wa
 	char sha[65];
 	int r = 1;
 
-	if (!want->has_base || f->size == 0 || f->size > PATCHSET_FILE_MAX ||
+	if (!want->has_base || !w->n_bases || f->size == 0 || f->size > PATCHSET_FILE_MAX ||
 	    !(bf = bsearch(want->base_sha256, w->bases, w->n_bases, sizeof(*bf), by_sha_only)) ||
 	    archive_files_manifest(w->base)->files[bf->i].size > PATCHSET_FILE_MAX)
 		return 1;

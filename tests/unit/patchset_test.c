@@ -319,6 +319,26 @@ Test(patchset, an_appended_file_goes_as_a_zpatch_far_smaller_than_the_file)
 	pair_free(&p);
 }
 
+Test(patchset, without_a_base_every_file_goes_whole)
+{
+	struct pair p;
+	struct patchset_stats st;
+	struct patchset_want *w;
+	struct err err;
+	int fd = memfd_create("patches", MFD_CLOEXEC);
+
+	pair_make(&p);
+	w = wants(p.target, p.base);
+	cr_assert_eq(patchset_write(fd, p.target, w, NULL, &st, &err), 0, "%s", err.msg);
+	cr_assert_eq(st.files_patched, 0);
+	cr_assert_eq(st.files_full, 4);
+	cr_assert_eq(st.bytes_full, APP + MORE + 100000 + 11);
+	cr_assert_gt(st.out_bytes, APP, "%llu bytes", (unsigned long long)st.out_bytes);
+	free(w);
+	close(fd);
+	pair_free(&p);
+}
+
 Test(patchset, the_same_inputs_give_the_same_bytes)
 {
 	struct pair p;
