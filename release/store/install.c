@@ -4,6 +4,7 @@
 #include "release/base/fileio.h"
 #include "release/store/carry.h"
 #include "release/store/history.h"
+#include "release/store/install_patches.h"
 #include "release/sig/minisign.h"
 #include "release/store/delta.h"
 #include "release/store/framefiles.h"
@@ -478,7 +479,8 @@ static int frames_limits(const struct manifest *m, struct err *err)
 }
 
 /* The seek table from the archive's tail, then frame 0 and the manifest it holds, which
- * must be the one the signed comment names. 1: not an archive this reader can split. */
+ * must be the one the signed comment names (f->hash: the record's digest of it). 1: not an
+ * archive this reader can split. */
 static int frames_manifest(struct frames_ctx *f, struct err *err)
 {
 	uint64_t size = f->o->archive_size, tsize = f->o->seek_table_size;
@@ -525,6 +527,10 @@ static int frames_manifest(struct frames_ctx *f, struct err *err)
 		r = whole(f, "the archive's tar layout is not this reader's");
 		goto out;
 	}
+	snprintf(f->hash, sizeof(f->hash), INSTALL_RECORD_MANIFEST_PREFIX "%s", "");
+	for (size_t i = 0; i < MANIFEST_DIGEST_BYTES; i++)
+		sprintf(f->hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX) + 2 * i, "%02x",
+		        f->sr.manifest_sha256[i]);
 	r = 0;
 out:
 	free(tail);
@@ -605,8 +611,11 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 		goto out;
 	}
 	crashpoint("install-before-unpack");
-	if (make_staging(c, err) < 0 || frame_tree_place(c->stagingfd, f.m, c->delta, f.need,
-	                                                 &res->linked, &res->linked_bytes, err) < 0)
+	if (make_staging(c, err) < 0 ||
+	    frame_tree_place(c->stagingfd, f.m, c->delta, f.need, &res->linked, &res->linked_bytes,
+	                     err) < 0 ||
+	    install_patches_apply(o, f.m, f.hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX), c->delta,
+	                          f.need, c->stagingfd, &fs->patched, err) < 0)
 		goto out;
 	if ((r = frames_fetch_and_write(&f, err)) != 0) {
 		rc = r;
@@ -618,10 +627,6 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 	res->entries = f.m->n_files + 1;
 	for (size_t i = 0; i < f.m->n_files; i++)
 		res->bytes += f.m->files[i].size;
-	snprintf(f.hash, sizeof(f.hash), INSTALL_RECORD_MANIFEST_PREFIX "%s", "");
-	for (size_t i = 0; i < MANIFEST_DIGEST_BYTES; i++)
-		sprintf(f.hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX) + 2 * i, "%02x",
-		        f.sr.manifest_sha256[i]);
 	c->app = f.sr.app;
 	c->version = f.sr.version;
 	c->serial = f.sr.serial;
