@@ -560,6 +560,28 @@ static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
 	                         &f->fs->written_bytes, err);
 }
 
+/* The tree is complete: carry, seal, record, rename, history (as store_install). */
+static int frames_commit(struct frames_ctx *f, struct err *err)
+{
+	struct install_ctx *c = &f->c;
+
+	if (store_carry_in(c->st, c->stagingfd, f->m, NULL, err) < 0 ||
+	    seal_tree(c->stagingfd, f->m, err) < 0)
+		return -1;
+	c->res->entries = f->m->n_files + 1;
+	for (size_t i = 0; i < f->m->n_files; i++)
+		c->res->bytes += f->m->files[i].size;
+	c->app = f->sr.app;
+	c->version = f->sr.version;
+	c->serial = f->sr.serial;
+	c->m = f->m;
+	c->hash = f->hash;
+	if (commit(c, err) < 0)
+		return -1;
+	store_carry_out(c->st, f->sr.version, f->m, NULL, &(struct err){0});
+	return 0;
+}
+
 int store_install_frames(struct store *st, const struct install_frames_opts *o,
                          struct install_result *res, struct install_frames_stats *fs,
                          struct err *err)
@@ -621,20 +643,8 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 		rc = r;
 		goto out;
 	}
-	if (store_carry_in(st, c->stagingfd, f.m, NULL, err) < 0 ||
-	    seal_tree(c->stagingfd, f.m, err) < 0)
+	if (frames_commit(&f, err) < 0)
 		goto out;
-	res->entries = f.m->n_files + 1;
-	for (size_t i = 0; i < f.m->n_files; i++)
-		res->bytes += f.m->files[i].size;
-	c->app = f.sr.app;
-	c->version = f.sr.version;
-	c->serial = f.sr.serial;
-	c->m = f.m;
-	c->hash = f.hash;
-	if (commit(c, err) < 0)
-		goto out;
-	store_carry_out(st, f.sr.version, f.m, NULL, &(struct err){0});
 	rc = 0;
 out:
 	if (rc != 0 && c->stagingfd >= 0) {
