@@ -479,8 +479,8 @@ static int frames_limits(const struct manifest *m, struct err *err)
 }
 
 /* The seek table from the archive's tail, then frame 0 and the manifest it holds, which
- * must be the one the signed comment names (f->hash: the record's digest of it). 1: not an
- * archive this reader can split. */
+ * must be the one the signed comment names (f->hash: the record's digest of it; f->need
+ * allocated for its layout). 1: not an archive this reader can split. */
 static int frames_manifest(struct frames_ctx *f, struct err *err)
 {
 	uint64_t size = f->o->archive_size, tsize = f->o->seek_table_size;
@@ -525,6 +525,10 @@ static int frames_manifest(struct frames_ctx *f, struct err *err)
 		goto out;
 	if (f->l.total != f->fm.doff[f->fm.n]) {
 		r = whole(f, "the archive's tar layout is not this reader's");
+		goto out;
+	}
+	if (!(f->need = calloc(f->l.n, sizeof(bool)))) {
+		fail_oom(err);
 		goto out;
 	}
 	snprintf(f->hash, sizeof(f->hash), INSTALL_RECORD_MANIFEST_PREFIX "%s", "");
@@ -626,10 +630,6 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 	}
 	if ((r = frames_manifest(&f, err)) != 0) {
 		rc = r;
-		goto out;
-	}
-	if (!(f.need = calloc(f.l.n, sizeof(bool)))) {
-		fail_oom(err);
 		goto out;
 	}
 	crashpoint("install-before-unpack");
