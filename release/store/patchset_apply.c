@@ -30,7 +30,7 @@ static int rd_fill(struct rd *r, struct err *err)
 	r->pos = r->len = 0;
 	for (;;) {
 		ZSTD_outBuffer ob = {r->out, r->out_cap, 0};
-		size_t ret;
+		size_t ret, before;
 
 		if (r->ib.pos == r->ib.size && !r->eof) {
 			ssize_t n = read(r->fd, r->in, r->in_cap);
@@ -42,12 +42,15 @@ static int rd_fill(struct rd *r, struct err *err)
 			r->eof = n == 0;
 			r->ib = (ZSTD_inBuffer){r->in, (size_t)n, 0};
 		}
+		before = r->ib.pos;
 		ret = ZSTD_decompressStream(r->dc, &ob, &r->ib);
 		if (ZSTD_isError(ret))
 			return fail(err,
 			            "patch set: not a zstd stream of at most a %u-bit window: %s",
 			            PATCHSET_WINDOW_LOG_MAX, ZSTD_getErrorName(ret));
-		r->last = ret;
+		/* A call that moved nothing says nothing about the frame: keep the last hint. */
+		if (r->ib.pos != before || ob.pos)
+			r->last = ret;
 		if (ob.pos) {
 			r->len = ob.pos;
 			return 1;
@@ -235,6 +238,10 @@ static int zpatch_decode(struct apply *a, const struct manifest_file *f, const u
 	if (bsize > PATCHSET_FILE_MAX) {
 		fail(err, "patch set: %.200s: its base is larger than %u bytes", f->path,
 		     PATCHSET_FILE_MAX);
+		goto out;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		fail_sys(err, "patch set: %.200s: cannot read its base", f->path);
 		goto out;
 	}
 	if (read_fd_all(fd, PATCHSET_FILE_MAX, &base, &blen, err) < 0) {
