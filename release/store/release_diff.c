@@ -36,7 +36,9 @@ int release_diff_want(const struct manifest *target, const struct manifest *base
 			continue;
 		want[i].send = true;
 		(*n_send)++;
-		b = bsearch(f->path, base->files, base->n_files, sizeof(*base->files), path_cmp);
+		b = base->n_files ? bsearch(f->path, base->files, base->n_files,
+		                            sizeof(*base->files), path_cmp)
+		                  : NULL;
 		if (b && b->type == MANIFEST_FILE) {
 			want[i].has_base = true;
 			memcpy(want[i].base_sha256, b->sha256, 32);
