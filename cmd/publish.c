@@ -161,6 +161,7 @@ struct publish {
 	struct channel_index prev;
 	bool has_prev;
 	struct patchset_stats patched; /* of latest.patches, when written */
+	bool patches_kept;             /* the previous index's, for the same archive */
 };
 
 /* The files published beside the archive when pack (or rebuild) wrote them; the keyring first. */
@@ -266,6 +267,29 @@ out:
 	return rc;
 }
 
+/* The same archive published again keeps the patch set the previous index named, when the
+ * file in DIR still has its digest. */
+static int keep_patches(struct publish *p)
+{
+	const struct channel_latest *old = &p->prev.latest;
+	struct err err;
+	char hex[65];
+	int fd;
+
+	if (!old->has_patches || strcmp(old->sha256, p->ci.latest.sha256))
+		return EXIT_OK;
+	fd = open_regular_at(p->dirfd, old->patches.file, 1, NULL, &err);
+	if (fd < 0)
+		return EXIT_OK;
+	if (sha256_fd(fd, old->patches.file, hex, &err) == 0 && !strcmp(hex, old->patches.sha256)) {
+		p->ci.latest.patches = old->patches;
+		p->ci.latest.has_patches = true;
+		p->patches_kept = true;
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
 /* latest.patches: when the previous index's latest archive is in DIR, of another version, and
  * both archives have a seek table (specs/channel.md "The channel"). */
 static int write_patches(struct publish *p)
@@ -277,8 +301,10 @@ static int write_patches(struct publish *p)
 	struct err err = {0};
 	int r, rc = EXIT_OK;
 
-	if (p->no_patches || !p->has_prev || !strcmp(old->version, p->ci.latest.version))
+	if (p->no_patches || !p->has_prev)
 		return EXIT_OK;
+	if (!strcmp(old->version, p->ci.latest.version))
+		return keep_patches(p);
 	if (faccessat(p->dirfd, old->archive, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return EXIT_OK;
 	snprintf(path, sizeof(path), "%s/%s", p->dir, old->archive);
@@ -396,12 +422,13 @@ static void print_json(const struct publish *p, const char *when)
 		printf("null}\n");
 		return;
 	}
-	printf("{\"file\":\"%s\",\"from\":\"%s\",\"size\":%llu,\"sha256\":\"%s\","
+	printf("{\"file\":\"%s\",\"from\":\"%s\",\"size\":%llu,\"sha256\":\"%s\",\"kept\":%s,"
 	       "\"files_patched\":%llu,\"files_full\":%llu,\"bytes_patched\":%llu,"
 	       "\"bytes_full\":%llu}}\n",
 	       cp->file, cp->from, (unsigned long long)cp->size, cp->sha256,
-	       (unsigned long long)st->files_patched, (unsigned long long)st->files_full,
-	       (unsigned long long)st->bytes_patched, (unsigned long long)st->bytes_full);
+	       p->patches_kept ? "true" : "false", (unsigned long long)st->files_patched,
+	       (unsigned long long)st->files_full, (unsigned long long)st->bytes_patched,
+	       (unsigned long long)st->bytes_full);
 }
 
 static void print_text(const struct publish *p, const char *when)
@@ -411,7 +438,10 @@ static void print_text(const struct publish *p, const char *when)
 
 	printf("published %s %s to %s/%s (index serial %llu, expires %s)\n", p->ci.app,
 	       p->ci.latest.version, p->dir, CHANNEL_INDEX, (unsigned long long)p->ci.serial, when);
-	if (p->ci.latest.has_patches)
+	if (p->patches_kept)
+		printf("patch set %s against %s kept (%llu bytes)\n", cp->file, cp->from,
+		       (unsigned long long)cp->size);
+	else if (p->ci.latest.has_patches)
 		printf("patch set %s against %s: %llu files patched, %llu whole, %llu bytes\n",
 		       cp->file, cp->from, (unsigned long long)st->files_patched,
 		       (unsigned long long)st->files_full, (unsigned long long)cp->size);

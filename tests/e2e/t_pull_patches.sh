@@ -63,6 +63,11 @@ assert_eq "$(index_field "$C/index.json" latest.patches.from)" "1.0.0" "latest.p
 assert_eq "$(index_field "$C/index.json" latest.patches.sha256)" \
 	"$(sha256sum "$C/$patches" | cut -d' ' -f1)" "latest.patches.sha256"
 
+# The same archive published again (a later expiry) keeps its patch set.
+expect_rc 0 "$SLIPWAY" publish "$T/out/pp-2.0.0.tar.zst" "$C" -s "$T/test.key"
+assert_contains "$out" "patch set $patches against 1.0.0 kept"
+assert_eq "$(index_field "$C/index.json" latest.patches.file)" "$patches" "kept latest.patches"
+
 size=$(stat -c %s "$C/pp-2.0.0.tar.zst")
 expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S" --json
 python3 -c '
