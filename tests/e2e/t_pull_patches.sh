@@ -3,7 +3,8 @@
 # index; a host holding v1 pulls v2 by the patch set (files with a line appended as patches,
 # a new and a replaced file whole), fetching no data frame, far below the archive's size; the
 # tree installed is GNU tar's extraction of the v2 archive (an independent judge). A host
-# without the release the patch set is made against pulls by frames. Hostile: a patch set
+# without the release the patch set is made against pulls by frames; one whose base file is a
+# symlink never reads through it (the frames serve that file). Hostile: a patch set
 # whose bytes are not the index's sha256, and one altered with a re-signed index to match,
 # are refused with one line, nothing installed, `current` unchanged; a patch set missing on
 # the server (404) leaves the frames to serve. Keys are TEST KEYS.
@@ -78,12 +79,34 @@ assert d["files_patched"] >= 3 and d["files_patched_whole"] >= 1, d
 assert d["patches_received"] > 0 and d["frames_fetched"] == 1, d  # frame 0 only
 got = d["downloaded"] + d["patches_received"]
 assert got * 100 < size * 5, ("bytes received", got, "archive", size)
-print("pulled by patch set:", got, "of", size, "archive bytes")' "$out" "$size" ||
-	fail "pull --json: $out"
+print(d["files_patched"])' "$out" "$size" >"$T/patched" || fail "pull --json: $out"
+patched=$(cat "$T/patched")
 assert_contains "$errout" "patch set $patches: "
 diff -r "$(extracted 2)" "$S/releases/2.0.0/tree" || fail "the pulled tree is not release 2"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after a pull by patch set"
 assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a pull by patch set"
+
+# A host whose release 1 has, at the path of a patched file, a symlink to a copy of that
+# file's old bytes: the base is never read through it (its zpatch is left to the frames), and
+# the tree is release 2's all the same.
+S2=$T/store2
+new_store "$S2"
+expect_rc 0 "$SLIPWAY" deploy "$T/out/pp-1.0.0.tar.zst" --root "$S2"
+rel=$(cd "$T/p1" && find tree -type f -size +1k | sort | sed -n 4p)
+planted=$S2/releases/1.0.0/$rel
+cp "$planted" "$T/outside-copy"
+chmod u+w "$(dirname "$planted")"
+rm -f "$planted" && ln -s "$T/outside-copy" "$planted"
+chmod u-w "$(dirname "$planted")"
+expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S2" --json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["version"] == "2.0.0" and d["patches_received"] > 0, d
+assert d["files_patched"] == int(sys.argv[2]) - 1 and d["frames_fetched"] > 1, d
+' "$out" "$patched" || fail "pull --json with a planted base: $out"
+diff -r "$(extracted 2)" "$S2/releases/2.0.0/tree" || fail "store2's tree is not release 2"
+cmp -s "$T/outside-copy" "$T/p1/$rel" || fail "the symlink's target changed"
 
 # Release 3 on a host that holds release 1 only: the patch set is against 2.0.0, the frames
 # serve.
