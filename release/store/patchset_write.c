@@ -113,7 +113,9 @@ static int patch_window_log(size_t total)
 	return w;
 }
 
-/* t as one zstd frame with b as its raw prefix, content size written; NULL when it fails. */
+/* t as one zstd frame with b as its raw prefix, content size written; NULL when it fails.
+ * Long-distance matching: level 3's tables alone lose most of a multi-MiB base (7 MB of text
+ * with 100 edits: 57 KB without, 2.7 KB with, faster; level 19 makes 2.0 KB in 10 s). */
 static uint8_t *zpatch_make(const uint8_t *b, size_t blen, const uint8_t *t, size_t tlen,
                             size_t *len)
 {
@@ -125,6 +127,7 @@ static uint8_t *zpatch_make(const uint8_t *b, size_t blen, const uint8_t *t, siz
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, PATCH_LEVEL)) ||
 	    ZSTD_isError(
 	        ZSTD_CCtx_setParameter(cc, ZSTD_c_windowLog, patch_window_log(blen + tlen))) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_enableLongDistanceMatching, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_refPrefix(cc, b, blen)) ||
 	    ZSTD_isError(r = ZSTD_compress2(cc, out, cap, t, tlen))) {

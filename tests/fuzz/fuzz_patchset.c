@@ -1,8 +1,8 @@
-/* libFuzzer target: patchset_apply on untrusted patch set bytes for a fixed manifest (two
- * directories, two files). Whatever the input, nothing may be created outside the staging
- * directory, and a patch set accepted must have left exactly the manifest's bytes; the staging
- * directory is removed after each run. The host has one base: "hello\n" (app/index.txt's own
- * bytes). */
+/* libFuzzer target: patchset_apply on untrusted patch set bytes (all but the first byte, which
+ * says which files the host lacks) for a fixed manifest (two directories, two files). Whatever the
+ * input, nothing may be created outside the staging directory, and a patch set accepted must have
+ * left exactly the manifest's bytes; the staging directory is removed after each run. The host has
+ * one base: "hello\n" (app/index.txt's own bytes). */
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/manifest/manifest_digest.h"
@@ -57,21 +57,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* After a patch set is accepted, a file no longer needed holds the manifest's bytes and a
- * file still needed is not there. */
-static void check_applied(int stagingfd, const bool *need)
+/* After a patch set is accepted, a file it wrote (needed before, no longer) holds the
+ * manifest's bytes, and no other file is there. */
+static void check_applied(int stagingfd, const bool *before, const bool *need)
 {
 	static const char *const want[] = {"hello\n", "#!/bin/sh\n"};
 	static const size_t entry[] = {2, 4};
 
 	for (int i = 0; i < 2; i++) {
+		size_t e = entry[i], len = 0;
 		char *got = NULL;
-		size_t len = 0;
-		int r =
-		    read_file_at(stagingfd, m->files[entry[i] - 1].path, 64, 1, &got, &len, NULL);
+		int r = read_file_at(stagingfd, m->files[e - 1].path, 64, 1, &got, &len, NULL);
 
-		if (need[entry[i]] ? r == 0
-		                   : r < 0 || len != strlen(want[i]) || memcmp(got, want[i], len))
+		if (before[e] && !need[e]
+		        ? r < 0 || len != strlen(want[i]) || memcmp(got, want[i], len)
+		        : r == 0)
 			abort();
 		free(got);
 	}
@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char base[] = "/tmp/slipway-fuzz-patchset-XXXXXX";
 	static int basefd = -1;
 	struct patchset_apply_stats st;
-	bool need[5] = {false, false, true, false, true};
+	bool need[5] = {false}, before[5];
 	struct err err;
 	int fd, stagingfd;
 
@@ -91,8 +91,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		basefd = open(base, O_RDONLY | O_DIRECTORY);
 	}
+	if (size == 0)
+		return 0;
+	/* The first byte says which files the host lacks (the others are read past). */
+	need[2] = data[0] & 1;
+	need[4] = data[0] & 2;
+	memcpy(before, need, sizeof(need));
 	fd = memfd_create("patches", MFD_CLOEXEC);
-	if (fd < 0 || write_all(fd, data, size, &err) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+	if (fd < 0 || write_all(fd, data + 1, size - 1, &err) < 0 || lseek(fd, 0, SEEK_SET) < 0)
 		abort();
 	if (mkdirat(basefd, "staging", 0700) < 0)
 		abort();
@@ -100,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mkdirat(stagingfd, "app", 0755) < 0 || mkdirat(stagingfd, "bin", 0755) < 0)
 		abort();
 	if (patchset_apply(fd, m, sha, need, stagingfd, base_fn, NULL, &st, &err) == 0)
-		check_applied(stagingfd, need);
+		check_applied(stagingfd, before, need);
 	close(stagingfd);
 	close(fd);
 	if (remove_tree_at(basefd, "staging", &err) < 0)
