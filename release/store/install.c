@@ -102,6 +102,26 @@ out:
 	return rc;
 }
 
+/* 1 when an installed release's record names this archive: its BLAKE2b-512, or, for a release
+ * installed from frames (INSTALL_RECORD_MANIFEST_PREFIX), the manifest the archive's
+ * authenticated comment names: one signed manifest pins every file, so it is the same tree.
+ * 0 when it names another; -1 with err. */
+static int record_names_archive(const char *record, struct verified_archive *v, struct err *err)
+{
+	size_t pl = strlen(INSTALL_RECORD_MANIFEST_PREFIX);
+	char hex[65];
+	int r;
+
+	if (!strncmp(record, INSTALL_RECORD_MANIFEST_PREFIX, pl)) {
+		if ((r = verified_signed_manifest(v, hex, err)) != 0)
+			return r < 0 ? -1 : 0;
+		return !strcmp(record + pl, hex);
+	}
+	if (!v->hash_hex[0] && verified_hash_file(v, err) < 0)
+		return -1;
+	return !strcmp(record, v->hash_hex);
+}
+
 /* Returns 1 when the same archive is already installed (nothing to do), 0 to go on. */
 static int downgrade_guard(struct install_ctx *c, struct err *err)
 {
@@ -114,13 +134,12 @@ static int downgrade_guard(struct install_ctx *c, struct err *err)
 		struct release_record r;
 		int same;
 
-		if (store_record_read(c->st, c->v.version, &r, err) < 0 ||
-		    verified_hash_file(&c->v, err) < 0) {
-			store_record_release(&r);
+		if (store_record_read(c->st, c->v.version, &r, err) < 0)
 			return -1;
-		}
-		same = !strcmp(r.archive_hash, c->v.hash_hex);
+		same = record_names_archive(r.archive_hash, &c->v, err);
 		store_record_release(&r);
+		if (same < 0)
+			return -1;
 		if (!same)
 			return fail(err, "version %s is already installed from a different archive",
 			            c->v.version);
@@ -130,9 +149,11 @@ static int downgrade_guard(struct install_ctx *c, struct err *err)
 	if (!c->state.has_high || c->v.serial > c->state.high_serial)
 		return 0;
 	if (c->v.serial == c->state.high_serial) {
-		if (!c->v.hash_hex[0] && verified_hash_file(&c->v, err) < 0)
+		int same = record_names_archive(c->state.high_hash, &c->v, err);
+
+		if (same < 0)
 			return -1;
-		if (!strcmp(c->v.hash_hex, c->state.high_hash))
+		if (same)
 			return 0; /* the same archive again, e.g. after an interrupted install */
 	}
 	if (!c->o->allow_downgrade)

@@ -58,12 +58,26 @@ static int hex_digest(const char *hex, uint8_t out[MANIFEST_DIGEST_BYTES])
 	return 0;
 }
 
+int signed_comment_manifest(const char *tc, uint8_t out[MANIFEST_DIGEST_BYTES], struct err *err)
+{
+	char *mhex = NULL;
+	struct err none;
+	int r = 0;
+
+	if (minisign_comment_get(tc, MINISIGN_MANIFEST_FIELD, &mhex, &none) < 0)
+		return 1;
+	if (hex_digest(mhex, out) < 0)
+		r = fail(err,
+		         "the signed trusted comment's manifest: is not 64 lower-case hex digits");
+	free(mhex);
+	return r;
+}
+
 int signed_release_open(const struct keyring *kr, const char *sig_text, size_t sig_len,
                         const uint8_t *archive_digest, struct signed_release *out, struct err *err)
 {
 	struct minisign_sig sig;
 	struct minisign_pubkey key;
-	char *mhex = NULL;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -82,21 +96,17 @@ int signed_release_open(const struct keyring *kr, const char *sig_text, size_t s
 	out->file_checked = archive_digest != NULL;
 	if (signed_comment_fields(out->tc, &out->app, &out->version, &out->serial, err) < 0)
 		goto fail;
-	if (minisign_comment_get(out->tc, MINISIGN_MANIFEST_FIELD, &mhex, err) < 0) {
-		fail(err, "the signed trusted comment has no manifest: field (an archive packed "
-		          "before slipway knew it): deliver the whole archive with deploy");
+	if ((r = signed_comment_manifest(out->tc, out->manifest_sha256, err)) != 0) {
+		if (r > 0)
+			fail(err, "the signed trusted comment has no manifest: field (an archive "
+			          "packed before slipway knew it): deliver the whole archive with "
+			          "deploy");
 		goto fail;
 	}
-	if (hex_digest(mhex, out->manifest_sha256) < 0) {
-		fail(err, "the signed trusted comment's manifest: is not 64 lower-case hex digits");
-		goto fail;
-	}
-	free(mhex);
 	if (keyring_judge(kr, out->serial, time(NULL), err) < 0)
 		goto fail;
 	return 0;
 fail:
-	free(mhex);
 	signed_release_release(out);
 	return fail_recast(err, ERR_REFUSED);
 }

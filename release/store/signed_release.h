@@ -44,5 +44,8 @@ int signed_comment_fields(const char *tc, char **app, char **version, uint64_t *
                           struct err *err);
 int signed_manifest_agrees(const struct manifest *m, const char *app, const char *version,
                            uint64_t serial, struct err *err);
+/* The comment's manifest: (the SHA-256 of the manifest entry's data): 0; 1 when it has none;
+ * -1 with err when it is not 64 lower-case hex digits. */
+int signed_comment_manifest(const char *tc, uint8_t out[MANIFEST_DIGEST_BYTES], struct err *err);
 
 #endif

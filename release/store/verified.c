@@ -85,6 +85,16 @@ int sha256_fd(int fd, const char *path, char hex[65], struct err *err)
 	return 0;
 }
 
+int verified_signed_manifest(const struct verified_archive *v, char hex[65], struct err *err)
+{
+	uint8_t d[MANIFEST_DIGEST_BYTES];
+	int r = v->tc ? signed_comment_manifest(v->tc, d, err) : 1;
+
+	if (r == 0)
+		to_hex(d, sizeof(d), hex);
+	return r;
+}
+
 int verified_sha256(struct verified_archive *v, char hex[65], struct err *err)
 {
 	return sha256_fd(v->fd, v->path, hex, err);

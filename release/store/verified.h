@@ -68,6 +68,10 @@ int verified_open(struct verified_archive *v, const char *path, const char *sig_
  * Only for callers that need the digest before unpacking. */
 int verified_hash_file(struct verified_archive *v, struct err *err);
 
+/* The authenticated trusted comment's manifest: as 64 hex digits (after verified_open): 0;
+ * 1 when the comment has none; -1 with err. */
+int verified_signed_manifest(const struct verified_archive *v, char hex[65], struct err *err);
+
 /* The SHA-256 of the verified bytes (pread, the position untouched), 64 hex digits: the
  * digest provenance names its subject by (specs/trust.md "Provenance"). */
 int verified_sha256(struct verified_archive *v, char hex[65], struct err *err);

@@ -86,6 +86,16 @@ diff -r "$(extracted 2)" "$S/releases/2.0.0/tree" || fail "the pulled tree is no
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after a pull by patch set"
 assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a pull by patch set"
 
+# The whole archive of the release pulled by parts is the same release (its signed comment
+# names the manifest the record names); another archive of that version is not.
+expect_rc 0 "$SLIPWAY" deploy "$T/out/pp-2.0.0.tar.zst" --root "$S"
+assert_contains "$out" "2.0.0 is already installed from this archive"
+expect_rc 0 "$SLIPWAY" pack "$T/p3" --no-build --allow-no-services -s "$T/test.key" \
+	--version 2.0.0 --serial 2 -o "$T/other"
+expect_rc 1 "$SLIPWAY" deploy "$T/other/pp-2.0.0.tar.zst" --root "$S"
+assert_contains "$errout" "version 2.0.0 is already installed from a different archive"
+assert_eq "$(current_of "$S")" "releases/2.0.0" "current after deploying release 2 again"
+
 # A host whose release 1 has, at the path of a patched file, a symlink to a copy of that
 # file's old bytes: the base is never read through it (its zpatch is left to the frames), and
 # the tree is release 2's all the same.
