@@ -1,19 +1,24 @@
 /* slipway push [user@]host ARCHIVE: deploy over ssh (specs/cli.md "push"). Runs the system's
  * OpenSSH client once: `slipway receive --wait` on the host, offered the archive's version
  * and hash first; it answers "have" (nothing is sent: it decides as deploy would for that
- * archive) or "send" (the push stream follows, cmd/support/push_stream.h).
- * The host's answer is printed as it comes; the exit code is the host's. */
+ * archive), "send" (the push stream follows, cmd/support/push_stream.h) or "partial" (the
+ * small files, then push serves the host's requests for ranges of the archive until it says
+ * "done"). The host's output is printed as it comes; the exit code is the host's. */
 #include "cmd/cmd.h"
 #include "cmd/support/progress.h"
 #include "cmd/support/push_stream.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/base/seektable.h"
 #include "release/sig/minisign.h"
+#include "release/store/install.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +71,10 @@ struct push {
 	char *version;
 	char hash[129]; /* the archive's BLAKE2b-512, hex */
 	uint64_t sent;
-	bool skipped;
+	bool skipped, partial;
 	int fd[PUSH_KINDS];
 	uint64_t size[PUSH_KINDS];
+	uint64_t seek_table_size; /* 0: the archive has none (it goes whole) */
 };
 
 /* `s` single-quoted for the host's shell (ssh passes one command line to it). */
@@ -228,6 +234,7 @@ static int open_files(struct push *p)
 			    (long long)sb.st_size, (unsigned long long)push_kind_max(k));
 		p->size[k] = (uint64_t)sb.st_size;
 	}
+	p->seek_table_size = seektable_file_tail(p->fd[PUSH_ARCHIVE], p->size[PUSH_ARCHIVE]);
 	if (minisign_prehash_fd(p->fd[PUSH_ARCHIVE], h, &err) < 0)
 		return cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", p->archive, err.msg);
 	for (int i = 0; i < 64; i++)
@@ -286,37 +293,172 @@ static void on_sent(void *ctx)
 	progress_update(&sp->ps, sp->files, sp->p->sent, NULL);
 }
 
-/* The files, after the host answered "send", with a progress line on a terminal. A write that
- * fails because the host stopped reading is not reported: the host has said why, and its
- * exit code is the answer. */
-static void send_files(struct push *p, int fd)
+/* A write that fails because the host stopped reading is not reported: the host has said
+ * why, and its exit code is the answer. */
+static void send_failed(const struct err *err)
 {
-	struct send_progress sp = {.p = p};
+	if (errno != EPIPE)
+		cmd_warn(CMD, "%s", err->msg);
+}
+
+/* The files, after the host answered "send" (all) or "partial" (all but the archive), with
+ * a progress line on a terminal. 0, or -1 after send_failed. */
+static int send_files(struct push *p, int fd, bool archive, struct send_progress *sp)
+{
 	uint64_t files = 0, bytes = 0;
 	struct err err;
 	int rc = 0;
 
-	for (int k = 0; k < PUSH_KINDS; k++)
+	for (int k = archive ? 0 : 1; k < PUSH_KINDS; k++)
 		if (p->fd[k] >= 0) {
 			files++;
 			bytes += p->size[k];
 		}
-	printf("sending %s (%llu bytes) to %s\n", p->version,
-	       (unsigned long long)p->size[PUSH_ARCHIVE], p->dest);
+	progress_phase(&sp->ps, "sending", files, bytes);
+	for (int k = archive ? 0 : 1; rc == 0 && k < PUSH_KINDS; k++)
+		if (p->fd[k] >= 0) {
+			rc = push_send_file(fd, k, p->fd[k], p->size[k], &p->sent, on_sent, sp,
+			                    &err);
+			sp->files += rc == 0;
+		}
+	if (rc == 0 && write_all(fd, PUSH_END, strlen(PUSH_END), &err) == 0) {
+		p->sent += strlen(PUSH_END);
+		return 0;
+	}
+	send_failed(&err);
+	return -1;
+}
+
+/* A reply's header line, counted as sent. */
+static int send_line(struct push *p, int fd, struct err *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int send_line(struct push *p, int fd, struct err *err, const char *fmt, ...)
+{
+	char line[PUSH_LINE_MAX + 2];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (write_all(fd, line, (size_t)n, err) < 0)
+		return -1;
+	p->sent += (uint64_t)n;
+	return 0;
+}
+
+/* "ranges <n>": the n ranges read and checked (inside the archive, increasing, not
+ * overlapping), then their bytes. */
+static int send_ranges(struct push *p, int fd, struct push_reader *rd, uint64_t n,
+                       struct send_progress *sp, struct err *err)
+{
+	struct install_range *v = calloc(n, sizeof(*v));
+	char line[PUSH_LINE_MAX + 1];
+	uint64_t end = 0, total = 0, size = p->size[PUSH_ARCHIVE];
+	int rc = -1;
+
+	if (!v)
+		return fail_oom(err);
+	for (uint64_t i = 0; i < n; i++) {
+		if (push_read_line(rd, line, sizeof(line), err) < 0 ||
+		    push_parse_range(line, &v[i].offset, &v[i].length, err) < 0)
+			goto out;
+		if (v[i].offset < end || v[i].offset > size || v[i].length > size - v[i].offset) {
+			fail(err,
+			     "the host asked for bytes %" PRIu64 "+%" PRIu64 " of a %" PRIu64
+			     "-byte archive",
+			     v[i].offset, v[i].length, size);
+			goto out;
+		}
+		end = v[i].offset + v[i].length;
+		total += v[i].length;
+	}
+	if (send_line(p, fd, err, PUSH_RANGES " %" PRIu64 "\n", total) < 0)
+		goto out;
+	for (uint64_t i = 0; i < n; i++)
+		if (push_send_bytes(fd, p->fd[PUSH_ARCHIVE], v[i].offset, v[i].length, &p->sent,
+		                    on_sent, sp, err) < 0)
+			goto out;
+	rc = 0;
+out:
+	free(v);
+	return rc;
+}
+
+/* "patches ...": the file lines read and checked; no patch set (the frames serve them). */
+static int send_patches(struct push *p, int fd, struct push_reader *rd,
+                        const struct push_request *q, struct err *err)
+{
+	char line[PUSH_LINE_MAX + 1];
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		uint8_t sha[32];
+		uint64_t idx;
+		bool has_base;
+
+		if (push_read_line(rd, line, sizeof(line), err) < 0 ||
+		    push_parse_want(line, &idx, &has_base, sha, err) < 0)
+			return -1;
+	}
+	return send_line(p, fd, err, PUSH_PATCHES " 0\n");
+}
+
+/* After "partial": the host's requests, each answered, until "done" or the end of its
+ * stdout (it failed: its message is on stderr). Anything else ends the exchange here; the
+ * host then sees its stream end. */
+static void serve(struct push *p, int fd, struct push_reader *rd, struct send_progress *sp)
+{
+	char line[PUSH_LINE_MAX + 1];
+	struct push_request q;
+	struct err err;
+	int rc = 0;
+
+	progress_phase(&sp->ps, "sending", 0, p->size[PUSH_ARCHIVE]);
+	while (rc == 0) {
+		if (push_read_line(rd, line, sizeof(line), &err) < 0) {
+			if (!rd->eof)
+				cmd_warn(CMD, "%s: %s", p->dest, err.msg);
+			return;
+		}
+		if (push_parse_request(line, &q, &err) < 0) {
+			cmd_warn(CMD, "%s: %s", p->dest, err.msg);
+			return;
+		}
+		switch (q.kind) {
+		case PUSH_REQ_DONE:
+			return;
+		case PUSH_REQ_WHOLE:
+			progress_phase(&sp->ps, "sending", 1, p->size[PUSH_ARCHIVE]);
+			rc = push_send_file(fd, PUSH_ARCHIVE, p->fd[PUSH_ARCHIVE],
+			                    p->size[PUSH_ARCHIVE], &p->sent, on_sent, sp, &err);
+			break;
+		case PUSH_REQ_RANGES:
+			rc = send_ranges(p, fd, rd, q.n, sp, &err);
+			break;
+		case PUSH_REQ_PATCHES:
+			rc = send_patches(p, fd, rd, &q, &err);
+			break;
+		}
+	}
+	send_failed(&err);
+}
+
+/* What the host lacks, after its answer ("send" or "partial"), then its stdout. */
+static void deliver(struct push *p, int in, struct push_reader *rd, bool partial)
+{
+	struct send_progress sp = {.p = p};
+
+	if (partial)
+		printf("sending %s to %s: what it lacks of the %llu-byte archive\n", p->version,
+		       p->dest, (unsigned long long)p->size[PUSH_ARCHIVE]);
+	else
+		printf("sending %s (%llu bytes) to %s\n", p->version,
+		       (unsigned long long)p->size[PUSH_ARCHIVE], p->dest);
 	fflush(stdout);
 	progress_init(&sp.ps, CMD, p->json);
-	progress_phase(&sp.ps, "sending", files, bytes);
-	for (int k = 0; rc == 0 && k < PUSH_KINDS; k++)
-		if (p->fd[k] >= 0) {
-			rc = push_send_file(fd, k, p->fd[k], p->size[k], &p->sent, on_sent, &sp,
-			                    &err);
-			sp.files += rc == 0;
-		}
+	if (send_files(p, in, !partial, &sp) == 0 && partial)
+		serve(p, in, rd, &sp);
 	progress_end(&sp.ps);
-	if (rc == 0 && write_all(fd, PUSH_END, strlen(PUSH_END), &err) == 0)
-		p->sent += strlen(PUSH_END);
-	else if (errno != EPIPE)
-		cmd_warn(CMD, "%s", err.msg);
 }
 
 /* One ssh session: `slipway receive` on the host, the offer, its answer, the files when it
@@ -326,6 +468,7 @@ static int session(struct push *p)
 	const char *words[8] = {"receive"};
 	char *argv[ARGV_MAX], remote[REMOTE_MAX], offer[PUSH_LINE_MAX + 2], answer[16];
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, n = 1, len;
+	struct push_reader rd = {.stall_s = 0}; /* the host may work a while between requests */
 	struct err err;
 	pid_t pid;
 
@@ -333,7 +476,8 @@ static int session(struct push *p)
 		words[n++] = "--wait";
 	if (p->allow_downgrade)
 		words[n++] = "--allow-downgrade";
-	len = snprintf(offer, sizeof(offer), PUSH_MAGIC "\noffer %s %s\n", p->version, p->hash);
+	len = snprintf(offer, sizeof(offer), PUSH_MAGIC "\noffer %s %s %" PRIu64 " %" PRIu64 "\n",
+	               p->version, p->hash, p->size[PUSH_ARCHIVE], p->seek_table_size);
 	if (len >= (int)sizeof(offer) || ssh_argv(p, words, argv, remote) < 0)
 		return cmd_fail(CMD, EXIT_USAGE,
 		                "the version or the host command line is too long");
@@ -353,12 +497,18 @@ static int session(struct push *p)
 		if (!strcmp(answer, PUSH_HAVE)) {
 			p->skipped = true;
 			printf("%s has %s installed: nothing sent\n", p->dest, p->version);
-		} else if (!strcmp(answer, PUSH_SEND)) {
-			send_files(p, in[1]);
+		} else if (!strcmp(answer, PUSH_SEND) || !strcmp(answer, PUSH_PARTIAL)) {
+			p->partial = !strcmp(answer, PUSH_PARTIAL);
+			rd.fd = out[0];
+			deliver(p, in[1], &rd, p->partial);
 		}
 	}
 	close(in[1]);
 	fflush(stdout);
+	/* What the host printed after "done" and the reader holds already, then the rest. */
+	if (rd.pos < rd.len)
+		write_all(p->json ? STDERR_FILENO : STDOUT_FILENO, rd.buf + rd.pos, rd.len - rd.pos,
+		          &err);
 	relay(out[0], p->json ? STDERR_FILENO : STDOUT_FILENO);
 	close(out[0]);
 	return host_code(p, wait_for(pid));
@@ -372,6 +522,7 @@ static void report_json(const struct push *p, int rc)
 	json_object_object_add(o, "version", json_object_new_string(p->version ? p->version : ""));
 	json_object_object_add(o, "sent", json_object_new_int64((int64_t)p->sent));
 	json_object_object_add(o, "skipped", json_object_new_boolean(p->skipped));
+	json_object_object_add(o, "partial", json_object_new_boolean(p->partial));
 	json_object_object_add(o, "exit", json_object_new_int(rc));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
