@@ -10,6 +10,8 @@
 #include "release/sig/provenance.h"
 #include "release/sig/reproduced.h"
 #include "release/sig/signing_key.h"
+#include "release/store/patchset.h"
+#include "release/store/release_diff.h"
 #include "release/store/verified.h"
 
 #include <errno.h>
@@ -27,13 +29,17 @@
 #define EXPIRY_MAX_DAYS  3660
 
 static const char usage_text[] =
-    "usage: slipway publish ARCHIVE DIR [-s SECFILE] [-x SIGFILE] [--expires WHEN] [--json]\n"
+    "usage: slipway publish ARCHIVE DIR [-s SECFILE] [-x SIGFILE] [--expires WHEN]\n"
+    "                       [--no-patches] [--json]\n"
     "\n"
     "Writes the static release channel into DIR (any static HTTP host serves it; hosts\n"
     "follow it with `slipway pull URL`): the archive, its signature, its keyring,\n"
     "provenance (.intoto.jsonl) and reproductions (.reproduced.jsonl) when it has them, then\n"
     "DIR/index.json, an envelope signed by the release key naming the latest\n"
     "release, its digests, the index's serial (max(previous + 1, now)) and its expiry.\n"
+    "When DIR holds the previous index's archive (another version, both with seek\n"
+    "tables), a patch set of the files a host holding it lacks is written too,\n"
+    "<app>-<version>.from-<previous>.patches, and the index names it.\n"
     "Every file is written to a temporary name, synced and renamed; the index last.\n"
     "\n"
     "  -s, --seckey SECFILE  the release key that signs the index; default\n"
@@ -41,6 +47,7 @@ static const char usage_text[] =
     "  -x, --sig SIGFILE     the archive's signature (default: ARCHIVE.minisig)\n"
     "      --expires WHEN    when hosts stop accepting this index: Nd or Nh from now, or\n"
     "                        a UTC time YYYY-MM-DDTHH:MM:SSZ (default: 7d)\n"
+    "      --no-patches      write no patch set (hosts fetch the frames they lack)\n"
     "      --json            print a summary as JSON\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -83,18 +90,19 @@ static uint64_t seek_table_size(int fd, off_t size)
 	return seektable_size(n);
 }
 
-/* The previous index's serial (0 without one). Its signature is not judged: the publisher
- * replaces it, and hosts judge the new one. */
-static int previous_serial(int dirfd, const char *dir, const char *app, uint64_t *serial)
+/* The previous index (prev->serial 0 and *has false without one). Its signature is not
+ * judged: the publisher replaces it, and hosts judge the new one. */
+static int previous_index(int dirfd, const char *dir, const char *app, struct channel_index *prev,
+                          bool *has)
 {
-	struct channel_index prev;
 	struct envelope e = {0};
 	struct err err;
 	char *text = NULL;
 	size_t len;
 	int rc = EXIT_OK;
 
-	*serial = 0;
+	memset(prev, 0, sizeof(*prev));
+	*has = false;
 	if (read_file_at(dirfd, CHANNEL_INDEX, CHANNEL_INDEX_MAX, 1, &text, &len, &err) < 0) {
 		if (err.kind == ERR_SYSTEM && errno == ENOENT)
 			return EXIT_OK;
@@ -103,14 +111,14 @@ static int previous_serial(int dirfd, const char *dir, const char *app, uint64_t
 	if (len && text[len - 1] == '\n')
 		len--;
 	if (envelope_parse(text, len, "channel index", &e, &err) < 0 ||
-	    channel_parse(e.payload, e.payload_len, &prev, &err) < 0)
+	    channel_parse(e.payload, e.payload_len, prev, &err) < 0)
 		rc = cmd_fail(CMD, EXIT_NO, "%s/%s: %s (remove it to start the channel anew)", dir,
 		              CHANNEL_INDEX, err.msg);
-	else if (strcmp(prev.app, app))
+	else if (strcmp(prev->app, app))
 		rc = cmd_fail(CMD, EXIT_NO, "%s/%s is the channel of app %s, not %s", dir,
-		              CHANNEL_INDEX, prev.app, app);
+		              CHANNEL_INDEX, prev->app, app);
 	else
-		*serial = prev.serial;
+		*has = true;
 	envelope_release(&e);
 	free(text);
 	return rc;
@@ -149,6 +157,11 @@ struct publish {
 	struct channel_index ci;
 	char name[CHANNEL_NAME_MAX + 1 + 32];
 	bool keyring;
+	bool no_patches;
+	struct channel_index prev;
+	bool has_prev;
+	struct patchset_stats patched; /* of latest.patches, when written */
+	bool patches_kept;             /* the previous index's, for the same archive */
 };
 
 /* The files published beside the archive when pack (or rebuild) wrote them; the keyring first. */
@@ -202,6 +215,126 @@ static int write_archive(struct publish *p)
 	return EXIT_OK;
 }
 
+/* The patch set of the new archive against the old one into dirfd as `name`: temporary
+ * name, synced, renamed, the directory synced. Fills size and sha256 of *cp. 1: the new
+ * release has no file the old one lacks (nothing written). */
+static int patches_file(struct publish *p, struct archive_files *target, struct archive_files *base,
+                        const char *name, struct channel_patches *cp, struct err *err)
+{
+	const struct manifest *m = archive_files_manifest(target);
+	struct patchset_want *want = calloc(m->n_files ? m->n_files : 1, sizeof(*want));
+	char tmp[CHANNEL_FILE_MAX + 32];
+	struct stat st;
+	size_t n_send;
+	int fd = -1, rc = -1;
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld", name, (long)getpid());
+	if (!want) {
+		fail_oom(err);
+		goto out;
+	}
+	if (release_diff_want(m, archive_files_manifest(base), want, &n_send, err) < 0)
+		goto out;
+	if (n_send == 0) {
+		rc = 1;
+		goto out;
+	}
+	unlinkat(p->dirfd, tmp, 0);
+	fd = openat(p->dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fail_sys(err, "cannot create %s/%s", p->dir, tmp);
+		goto out;
+	}
+	if (patchset_write(fd, target, want, base, &p->patched, err) < 0 ||
+	    sha256_fd(fd, tmp, cp->sha256, err) < 0)
+		goto out;
+	if (fsync(fd) < 0 || fstat(fd, &st) < 0) {
+		fail_sys(err, "cannot write %s/%s", p->dir, tmp);
+		goto out;
+	}
+	cp->size = (uint64_t)st.st_size;
+	if (renameat(p->dirfd, tmp, p->dirfd, name) < 0 || fsync(p->dirfd) < 0) {
+		fail_sys(err, "cannot rename %s/%s", p->dir, name);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlinkat(p->dirfd, tmp, 0);
+	free(want);
+	return rc;
+}
+
+/* The same archive published again keeps the patch set the previous index named, when the
+ * file in DIR still has its digest. */
+static int keep_patches(struct publish *p)
+{
+	const struct channel_latest *old = &p->prev.latest;
+	struct err err;
+	char hex[65];
+	int fd;
+
+	if (!old->has_patches || strcmp(old->sha256, p->ci.latest.sha256))
+		return EXIT_OK;
+	fd = open_regular_at(p->dirfd, old->patches.file, 1, NULL, &err);
+	if (fd < 0)
+		return EXIT_OK;
+	if (sha256_fd(fd, old->patches.file, hex, &err) == 0 && !strcmp(hex, old->patches.sha256)) {
+		p->ci.latest.patches = old->patches;
+		p->ci.latest.has_patches = true;
+		p->patches_kept = true;
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
+/* latest.patches: when the previous index's latest archive is in DIR, of another version, and
+ * both archives have a seek table (specs/channel.md "The channel"). */
+static int write_patches(struct publish *p)
+{
+	const struct channel_latest *old = &p->prev.latest;
+	struct channel_patches *cp = &p->ci.latest.patches;
+	struct archive_files *target = NULL, *base = NULL;
+	char path[4096 + CHANNEL_NAME_MAX + 2];
+	struct err err = {0};
+	int r, rc = EXIT_OK;
+
+	if (p->no_patches || !p->has_prev)
+		return EXIT_OK;
+	if (!strcmp(old->version, p->ci.latest.version))
+		return keep_patches(p);
+	if (faccessat(p->dirfd, old->archive, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return EXIT_OK;
+	snprintf(path, sizeof(path), "%s/%s", p->dir, old->archive);
+	if ((r = archive_files_open(path, &base, &err)) != 0) {
+		if (r < 0)
+			fprintf(stderr, "slipway: %s: no patch set against %s: %s\n", CMD,
+			        old->version, err.msg);
+		return EXIT_OK;
+	}
+	if ((r = archive_files_open(p->archive, &target, &err)) != 0) {
+		rc = r < 0 ? cmd_error(CMD, &err) : EXIT_OK;
+		goto out;
+	}
+	if (strcmp(archive_files_manifest(base)->app, p->ci.app))
+		goto out;
+	snprintf(cp->from, sizeof(cp->from), "%s", old->version);
+	if (snprintf(cp->file, sizeof(cp->file), "%.*s.from-%s.patches",
+	             (int)(strlen(p->ci.latest.archive) - strlen(".tar.zst")), p->ci.latest.archive,
+	             old->version) >= (int)sizeof(cp->file))
+		goto out; /* a name this long is not published; the frames serve */
+	if ((r = patches_file(p, target, base, cp->file, cp, &err)) < 0)
+		rc = cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", p->dir, err.msg);
+	else
+		p->ci.latest.has_patches = r == 0;
+out:
+	archive_files_close(target);
+	archive_files_close(base);
+	return rc;
+}
+
 static int write_index(struct publish *p)
 {
 	struct minisign_seckey sk;
@@ -249,8 +382,9 @@ static int publish(struct publish *p)
 	if (archive_head_read(p->fd, p->archive, &p->head, &err) < 0)
 		return cmd_fail(CMD, EXIT_NO, "%s is not a slipway archive: %s", p->archive,
 		                err.msg);
-	if ((rc = previous_serial(p->dirfd, p->dir, p->head.app, &prev)) != EXIT_OK)
+	if ((rc = previous_index(p->dirfd, p->dir, p->head.app, &p->prev, &p->has_prev)) != EXIT_OK)
 		return rc;
+	prev = p->prev.serial;
 	if (prev >= KEYRING_NUMBER_MAX)
 		return cmd_fail(CMD, EXIT_NO, "%s/%s: serial %llu cannot grow", p->dir,
 		                CHANNEL_INDEX, (unsigned long long)prev);
@@ -268,9 +402,49 @@ static int publish(struct publish *p)
 	l->seek_table_size = seek_table_size(p->fd, p->st.st_size);
 	if (sha256_fd(p->fd, p->archive, l->sha256, &err) < 0)
 		return cmd_error(CMD, &err);
-	if ((rc = write_archive(p)) != EXIT_OK)
+	if ((rc = write_archive(p)) != EXIT_OK || (rc = write_patches(p)) != EXIT_OK)
 		return rc;
 	return write_index(p);
+}
+
+static void print_json(const struct publish *p, const char *when)
+{
+	const struct channel_patches *cp = &p->ci.latest.patches;
+	const struct patchset_stats *st = &p->patched;
+
+	printf("{\"app\":\"%s\",\"version\":\"%s\",\"serial\":%llu,\"expires\":\"%s\","
+	       "\"archive\":\"%s\",\"size\":%llu,\"sha256\":\"%s\","
+	       "\"manifest_sha256\":\"%s\",\"keyring\":%s,\"patches\":",
+	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.serial, when,
+	       p->ci.latest.archive, (unsigned long long)p->ci.latest.size, p->ci.latest.sha256,
+	       p->ci.latest.manifest_sha256, p->keyring ? "true" : "false");
+	if (!p->ci.latest.has_patches) {
+		printf("null}\n");
+		return;
+	}
+	printf("{\"file\":\"%s\",\"from\":\"%s\",\"size\":%llu,\"sha256\":\"%s\",\"kept\":%s,"
+	       "\"files_patched\":%llu,\"files_full\":%llu,\"bytes_patched\":%llu,"
+	       "\"bytes_full\":%llu}}\n",
+	       cp->file, cp->from, (unsigned long long)cp->size, cp->sha256,
+	       p->patches_kept ? "true" : "false", (unsigned long long)st->files_patched,
+	       (unsigned long long)st->files_full, (unsigned long long)st->bytes_patched,
+	       (unsigned long long)st->bytes_full);
+}
+
+static void print_text(const struct publish *p, const char *when)
+{
+	const struct channel_patches *cp = &p->ci.latest.patches;
+	const struct patchset_stats *st = &p->patched;
+
+	printf("published %s %s to %s/%s (index serial %llu, expires %s)\n", p->ci.app,
+	       p->ci.latest.version, p->dir, CHANNEL_INDEX, (unsigned long long)p->ci.serial, when);
+	if (p->patches_kept)
+		printf("patch set %s against %s kept (%llu bytes)\n", cp->file, cp->from,
+		       (unsigned long long)cp->size);
+	else if (p->ci.latest.has_patches)
+		printf("patch set %s against %s: %llu files patched, %llu whole, %llu bytes\n",
+		       cp->file, cp->from, (unsigned long long)st->files_patched,
+		       (unsigned long long)st->files_full, (unsigned long long)cp->size);
 }
 
 int cmd_publish(int argc, char **argv)
@@ -281,6 +455,7 @@ int cmd_publish(int argc, char **argv)
 	    {"seckey", 's', NULL, &p.sec},
 	    {"sig", 'x', NULL, &p.sig},
 	    {"expires", 0, NULL, &expires},
+	    {"no-patches", 0, &p.no_patches, NULL},
 	    {0},
 	};
 	struct cmd_parse cp = {.cmd = CMD,
@@ -306,18 +481,9 @@ int cmd_publish(int argc, char **argv)
 	if (rc == EXIT_OK) {
 		clock_iso_utc(p.ci.expires, when);
 		if (cp.json)
-			printf(
-			    "{\"app\":\"%s\",\"version\":\"%s\",\"serial\":%llu,\"expires\":\"%s\","
-			    "\"archive\":\"%s\",\"size\":%llu,\"sha256\":\"%s\","
-			    "\"manifest_sha256\":\"%s\",\"keyring\":%s}\n",
-			    p.ci.app, p.ci.latest.version, (unsigned long long)p.ci.serial, when,
-			    p.ci.latest.archive, (unsigned long long)p.ci.latest.size,
-			    p.ci.latest.sha256, p.ci.latest.manifest_sha256,
-			    p.keyring ? "true" : "false");
+			print_json(&p, when);
 		else
-			printf("published %s %s to %s/%s (index serial %llu, expires %s)\n",
-			       p.ci.app, p.ci.latest.version, p.dir, CHANNEL_INDEX,
-			       (unsigned long long)p.ci.serial, when);
+			print_text(&p, when);
 	}
 	archive_head_release(&p.head);
 	if (p.fd >= 0)

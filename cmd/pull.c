@@ -43,7 +43,10 @@ static const char usage_text[] =
     "requests: its seek table, frame 0 (the manifest, whose SHA-256 the signature's trusted\n"
     "comment names) and the frames holding the files no installed release has; the others are\n"
     "linked from the installed release, and every file written is checked against the signed\n"
-    "manifest's SHA-256. Otherwise (no release installed, a server that ignores Range, a\n"
+    "manifest's SHA-256. When the index names a patch set made against a release the store\n"
+    "holds, it is downloaded first (it must have the index's size and sha256) and the files\n"
+    "it carries, patched or whole, are not fetched from the frames. Otherwise (no release "
+    "installed, a server that ignores Range, a\n"
     "keyring policy asking for provenance or reproductions, an archive without a seek table)\n"
     "the whole archive is downloaded (a partial archive left in ROOT/tmp/ is resumed), must\n"
     "have the index's size and sha256, and is installed exactly as `slipway deploy` installs\n"
@@ -93,6 +96,8 @@ struct pull {
 	uint64_t frames_received; /* body bytes of the Range answers */
 	uint64_t requests;        /* Range requests */
 	uint64_t small_received;  /* index, signature, keyring, provenance, reproductions */
+	char patches[STORE_DOWNLOAD_NAME_MAX];
+	uint64_t patches_received; /* body bytes of the patch set (specs/channel.md) */
 };
 
 #define WHOLE (-1) /* try_frames: deliver the whole archive instead */
@@ -224,6 +229,7 @@ static void remove_downloads(struct pull *p)
 {
 	unlinkat(p->tmpfd, p->name, 0);
 	unlinkat(p->tmpfd, p->frames, 0);
+	unlinkat(p->tmpfd, p->patches, 0);
 	unlinkat(p->tmpfd, p->sig, 0);
 	unlinkat(p->tmpfd, p->kr, 0);
 	unlinkat(p->tmpfd, p->prov, 0);
@@ -258,6 +264,85 @@ static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t
 	return 0;
 }
 
+/* store_install_frames' patch set source: the file latest.patches names, beside the index,
+ * of exactly its size and SHA-256 (else refused); 1 (the frames serve) when the release it
+ * is made against is not installed or the server has no such file. */
+static int fetch_patches(void *ctx, const struct install_patch_request *req, int fd,
+                         struct err *err)
+{
+	struct pull *p = ctx;
+	const struct channel_patches *cp = &p->ci.latest.patches;
+	char url[URL_MAX + CHANNEL_FILE_MAX], shown[URL_MAX], hex[65];
+	struct fetch_result fr;
+	int r;
+
+	(void)req;
+	if (!store_is_installed(&p->st, cp->from) || !cp->size)
+		return 1;
+	snprintf(url, sizeof(url), "%s%s", p->base, cp->file);
+	fetch_url_shown(url, shown, sizeof(shown));
+	r = fetch_file(url, fd, 0, cp->size, p->stall_s, &fr, err);
+	p->patches_received += fr.received;
+	if (r < 0 && fr.status == 404)
+		return 1;
+	if (r < 0 || sha256_fd(fd, cp->file, hex, err) < 0)
+		return -1;
+	if (strcmp(hex, cp->sha256))
+		return fail(err, "%s: sha256 %s of the patch set is not the index's %s", shown, hex,
+		            cp->sha256);
+	return 0;
+}
+
+/* The patch set's download file, when the index names one whose base is installed. */
+static int patches_open(struct pull *p, struct install_frames_opts *o)
+{
+	const struct channel_latest *l = &p->ci.latest;
+	struct stat sb;
+	struct err err;
+
+	o->patches_fd = -1;
+	if (!l->has_patches || !store_is_installed(&p->st, l->patches.from))
+		return EXIT_OK;
+	unlinkat(p->tmpfd, p->patches, 0);
+	o->patches_fd = open_regular(p->tmpfd, p->patches, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW,
+	                             0600, &sb, &err);
+	if (o->patches_fd < 0)
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s/%s: %s", p->st.root, STORE_TMP,
+		                err.msg);
+	o->patches = fetch_patches;
+	o->patches_ctx = p;
+	return EXIT_OK;
+}
+
+/* The lines of a partial pull; the bytes received are the frames' and the patch set's. */
+static void report_frames(const struct pull *p)
+{
+	const struct patchset_apply_stats *ps = &p->fst.patched;
+	uint64_t size = p->ci.latest.size, got = p->frames_received + p->patches_received;
+
+	if (p->res.keyring_adopted)
+		printf("adopted keyring version%s up to %llu\n",
+		       p->res.keyring_adopted == 1 ? "" : "s",
+		       (unsigned long long)p->res.keyring_version);
+	if (p->patches_received)
+		printf("patch set %s: %llu files patched, %llu whole, %llu bytes\n",
+		       p->ci.latest.patches.file, (unsigned long long)ps->files_patched,
+		       (unsigned long long)ps->files_full, (unsigned long long)p->patches_received);
+	printf("fetched %llu of %llu frames in %llu ranges, %llu requests: %llu of %llu bytes "
+	       "(%.1f%%)\n",
+	       (unsigned long long)p->fst.frames_fetched, (unsigned long long)p->fst.frames,
+	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
+	       (unsigned long long)got, (unsigned long long)size,
+	       size ? 100.0 * (double)got / (double)size : 0.0);
+	printf("installed %s (serial %llu, %llu entries, %llu bytes, %llu files linked, %llu bytes "
+	       "written from frames, %llu from the patch set)\n",
+	       p->res.version, (unsigned long long)p->res.serial,
+	       (unsigned long long)p->res.entries, (unsigned long long)p->res.bytes,
+	       (unsigned long long)p->res.linked, (unsigned long long)p->fst.written_bytes,
+	       (unsigned long long)ps->bytes_written);
+	fflush(stdout);
+}
+
 /* Installs from the frames the host lacks (store_install_frames): EXIT_OK installed, WHOLE
  * when the whole archive is to be downloaded instead, else an exit code. */
 static int try_frames(struct pull *p)
@@ -279,8 +364,14 @@ static int try_frames(struct pull *p)
 	if (fd < 0)
 		return cmd_fail(CMD, cmd_exit_code(&err), "%s/%s: %s", p->st.root, STORE_TMP,
 		                err.msg);
+	if ((r = patches_open(p, &o)) != EXIT_OK) {
+		close(fd);
+		return r;
+	}
 	if (fetch_session_new(&p->sess, &err) < 0) {
 		close(fd);
+		if (o.patches_fd >= 0)
+			close(o.patches_fd);
 		return cmd_error(CMD, &err);
 	}
 	snprintf(p->archive_url, sizeof(p->archive_url), "%s%s", p->base, l->archive);
@@ -296,7 +387,10 @@ static int try_frames(struct pull *p)
 	r = store_install_frames(&p->st, &o, &p->res, &p->fst, &err);
 	progress_end(&p->ps);
 	close(fd);
+	if (o.patches_fd >= 0)
+		close(o.patches_fd);
 	unlinkat(p->tmpfd, p->frames, 0);
+	unlinkat(p->tmpfd, p->patches, 0);
 	if (r < 0) {
 		remove_downloads(p);
 		return cmd_error(CMD, &err);
@@ -309,22 +403,7 @@ static int try_frames(struct pull *p)
 	}
 	remove_downloads(p);
 	p->partial = true;
-	if (p->res.keyring_adopted)
-		printf("adopted keyring version%s up to %llu\n",
-		       p->res.keyring_adopted == 1 ? "" : "s",
-		       (unsigned long long)p->res.keyring_version);
-	printf("fetched %llu of %llu frames in %llu ranges, %llu requests: %llu of %llu bytes "
-	       "(%.1f%%)\n",
-	       (unsigned long long)p->fst.frames_fetched, (unsigned long long)p->fst.frames,
-	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
-	       (unsigned long long)p->frames_received, (unsigned long long)l->size,
-	       l->size ? 100.0 * (double)p->frames_received / (double)l->size : 0.0);
-	printf("installed %s (serial %llu, %llu entries, %llu bytes, %llu files linked, %llu bytes "
-	       "written from frames)\n",
-	       p->res.version, (unsigned long long)p->res.serial,
-	       (unsigned long long)p->res.entries, (unsigned long long)p->res.bytes,
-	       (unsigned long long)p->res.linked, (unsigned long long)p->fst.written_bytes);
-	fflush(stdout);
+	report_frames(p);
 	return finish(p);
 }
 
@@ -377,6 +456,7 @@ static int download(struct pull *p)
 		return cmd_error(CMD, &err);
 	store_download_name(p->ci.latest.sha256, "", p->name);
 	store_download_name(p->ci.latest.sha256, ".frames", p->frames);
+	store_download_name(p->ci.latest.sha256, ".patches", p->patches);
 	store_download_name(p->ci.latest.sha256, ".minisig", p->sig);
 	store_download_name(p->ci.latest.sha256, KEYRING_SUFFIX, p->kr);
 	store_download_name(p->ci.latest.sha256, PROVENANCE_SUFFIX, p->prov);
@@ -413,15 +493,18 @@ static void report_json(const struct pull *p, bool up_to_date)
 	printf("{\"app\":\"%s\",\"version\":\"%s\",\"serial\":%llu,\"index_serial\":%llu,"
 	       "\"up_to_date\":%s,\"downloaded\":%llu,\"resumed_from\":%llu,"
 	       "\"received\":%llu,\"archive_size\":%llu,\"partial\":%s,\"frames_fetched\":%llu,"
-	       "\"frames_total\":%llu,\"ranges\":%llu,\"requests\":%llu,\"files_linked\":%llu}\n",
+	       "\"frames_total\":%llu,\"ranges\":%llu,\"requests\":%llu,\"files_linked\":%llu,"
+	       "\"patches_received\":%llu,\"files_patched\":%llu,\"files_patched_whole\":%llu}\n",
 	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.latest.serial,
 	       (unsigned long long)p->ci.serial, up_to_date ? "true" : "false",
 	       (unsigned long long)archive, (unsigned long long)p->resumed_from,
-	       (unsigned long long)(archive + p->small_received),
+	       (unsigned long long)(archive + p->patches_received + p->small_received),
 	       (unsigned long long)p->ci.latest.size, p->partial ? "true" : "false",
 	       (unsigned long long)p->fst.frames_fetched, (unsigned long long)p->fst.frames,
 	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
-	       (unsigned long long)p->res.linked);
+	       (unsigned long long)p->res.linked, (unsigned long long)p->patches_received,
+	       (unsigned long long)p->fst.patched.files_patched,
+	       (unsigned long long)p->fst.patched.files_full);
 }
 
 static int pull(struct pull *p, struct run_watch *w)

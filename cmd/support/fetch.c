@@ -323,6 +323,7 @@ out:
 	res->range_sent = f.range_sent;
 	res->resumed = f.resumed;
 	res->received = f.got;
+	curl_easy_getinfo(f.c, CURLINFO_RESPONSE_CODE, &res->status);
 	curl_easy_cleanup(f.c);
 	return ret;
 }

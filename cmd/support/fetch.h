@@ -45,6 +45,7 @@ struct fetch_result {
 	bool range_sent;   /* a partial file was there: `Range: bytes=<have>-` was asked */
 	bool resumed;      /* the server answered 206 and the bytes were appended */
 	uint64_t received; /* body bytes received by this call */
+	long status;       /* the answer's HTTP status (0: none came), e.g. 404 on a -1 */
 };
 
 /* Completes the file open on `fd` (read-write), which holds `have` bytes of a file of exactly

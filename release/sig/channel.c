@@ -9,21 +9,30 @@
 #include <string.h>
 
 static const char *const top_fields[] = {"app", "expires", "latest", "serial"};
-static const char *const latest_fields[] = {
-    "archive", "manifest_sha256", "seek_table_size", "serial", "sha256", "size", "version"};
+/* The required fields first, then the optional one. */
+static const char *const latest_fields[] = {"archive", "manifest_sha256", "seek_table_size",
+                                            "serial",  "sha256",          "size",
+                                            "version", "patches"};
+static const char *const patches_fields[] = {"file", "from", "sha256", "size"};
+#define N_LATEST_REQUIRED 7
 
 /* Letters, digits and ._+~- : no escape in JSON, nothing a path or a shell reads. */
-static bool safe_name(const char *s)
+static bool safe_name_max(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
-	if (!n || n > CHANNEL_NAME_MAX)
+	if (!n || n > max)
 		return false;
 	for (const char *p = s; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || strchr("._+~-", *p)))
 			return false;
 	return true;
+}
+
+static bool safe_name(const char *s)
+{
+	return safe_name_max(s, CHANNEL_NAME_MAX);
 }
 
 static bool hex64(const char *s)
@@ -34,6 +43,24 @@ static bool hex64(const char *s)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
 			return false;
 	return true;
+}
+
+static int check_patches(const struct channel_patches *p, struct err *err)
+{
+	if (!safe_name(p->from))
+		return fail(err,
+		            "channel index: latest.patches.from is not 1 to %d of [A-Za-z0-9._+~-]",
+		            CHANNEL_NAME_MAX);
+	if (!safe_name_max(p->file, CHANNEL_FILE_MAX) || p->file[0] == '.')
+		return fail(err,
+		            "channel index: latest.patches.file is not one file name of 1 to %d of "
+		            "[A-Za-z0-9._+~-] (not starting with a dot)",
+		            CHANNEL_FILE_MAX);
+	if (!hex64(p->sha256))
+		return fail(err, "channel index: a digest is not 64 lowercase hex digits");
+	if (p->size > KEYRING_NUMBER_MAX)
+		return fail(err, "channel index: a number is above %llu", KEYRING_NUMBER_MAX);
+	return 0;
 }
 
 static int check(const struct channel_index *ci, struct err *err)
@@ -57,7 +84,7 @@ static int check(const struct channel_index *ci, struct err *err)
 		return fail(err, "channel index: a number is above %llu", KEYRING_NUMBER_MAX);
 	if (l->seek_table_size >= l->size)
 		return fail(err, "channel index: latest.seek_table_size is not below latest.size");
-	return 0;
+	return l->has_patches ? check_patches(&l->patches, err) : 0;
 }
 
 int channel_payload(const struct channel_index *ci, char **out, size_t *len, struct err *err)
@@ -73,9 +100,17 @@ int channel_payload(const struct channel_index *ci, char **out, size_t *len, str
 		return fail(err, "channel index: expiry outside the years 1970-9999");
 	textbuf_printf(&b,
 	               "{\"app\":\"%s\",\"expires\":\"%s\",\"latest\":{\"archive\":\"%s\","
-	               "\"manifest_sha256\":\"%s\",\"seek_table_size\":%llu,\"serial\":%llu,"
-	               "\"sha256\":\"%s\",\"size\":%llu,\"version\":\"%s\"},\"serial\":%llu}",
-	               ci->app, expires, l->archive, l->manifest_sha256,
+	               "\"manifest_sha256\":\"%s\",",
+	               ci->app, expires, l->archive, l->manifest_sha256);
+	if (l->has_patches)
+		textbuf_printf(&b,
+		               "\"patches\":{\"file\":\"%s\",\"from\":\"%s\",\"sha256\":\"%s\","
+		               "\"size\":%llu},",
+		               l->patches.file, l->patches.from, l->patches.sha256,
+		               (unsigned long long)l->patches.size);
+	textbuf_printf(&b,
+	               "\"seek_table_size\":%llu,\"serial\":%llu,\"sha256\":\"%s\",\"size\":%llu,"
+	               "\"version\":\"%s\"},\"serial\":%llu}",
 	               (unsigned long long)l->seek_table_size, (unsigned long long)l->serial,
 	               l->sha256, (unsigned long long)l->size, l->version,
 	               (unsigned long long)ci->serial);
@@ -88,19 +123,26 @@ int channel_payload(const struct channel_index *ci, char **out, size_t *len, str
 	return 0;
 }
 
-static int exact_fields(json_object *o, const char *what, const char *const *fields, size_t n,
-                        struct err *err)
+/* o has fields[0..required) and no field outside fields[0..n). */
+static int known_fields(json_object *o, const char *what, const char *const *fields, size_t n,
+                        size_t required, struct err *err)
 {
 	size_t seen;
 	const char *unknown;
 
 	if (!json_object_is_type(o, json_type_object))
 		return fail(err, "channel index: %s is not an object", what);
-	if ((unknown = json_unknown_field(o, fields, n, n, &seen)))
+	if ((unknown = json_unknown_field(o, fields, n, required, &seen)))
 		return fail(err, "channel index: unknown field \"%.64s\" in %s", unknown, what);
-	if (seen != n)
+	if (seen != required)
 		return fail(err, "channel index: a field of %s is missing", what);
 	return 0;
+}
+
+static int exact_fields(json_object *o, const char *what, const char *const *fields, size_t n,
+                        struct err *err)
+{
+	return known_fields(o, what, fields, n, n, err);
 }
 
 static int get_string(json_object *o, const char *key, char *out, size_t size, struct err *err)
@@ -113,6 +155,25 @@ static int get_string(json_object *o, const char *key, char *out, size_t size, s
 		return fail(err, "channel index: %s is not a string of at most %zu bytes", key,
 		            size - 1);
 	memcpy(out, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
+	return 0;
+}
+
+/* latest.patches, when the index has it. */
+static int parse_patches(json_object *lo, struct channel_latest *l, struct err *err)
+{
+	struct channel_patches *p = &l->patches;
+	json_object *po;
+
+	if (!json_object_object_get_ex(lo, "patches", &po))
+		return 0;
+	l->has_patches = true;
+	if (exact_fields(po, "latest.patches", patches_fields,
+	                 sizeof(patches_fields) / sizeof(*patches_fields), err) < 0 ||
+	    get_string(po, "file", p->file, sizeof(p->file), err) < 0 ||
+	    get_string(po, "from", p->from, sizeof(p->from), err) < 0 ||
+	    get_string(po, "sha256", p->sha256, sizeof(p->sha256), err) < 0 ||
+	    keyring_get_number(po, "size", "channel index", &p->size, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -131,8 +192,10 @@ int channel_parse(const uint8_t *payload, size_t len, struct channel_index *ci, 
 	                 err) < 0)
 		goto out;
 	json_object_object_get_ex(o, "latest", &lo);
-	if (exact_fields(lo, "latest", latest_fields,
-	                 sizeof(latest_fields) / sizeof(*latest_fields), err) < 0)
+	if (known_fields(lo, "latest", latest_fields,
+	                 sizeof(latest_fields) / sizeof(*latest_fields), N_LATEST_REQUIRED,
+	                 err) < 0 ||
+	    parse_patches(lo, l, err) < 0)
 		goto out;
 	if (get_string(o, "app", ci->app, sizeof(ci->app), err) < 0 ||
 	    keyring_get_number(o, "serial", "channel index", &ci->serial, err) < 0 ||

@@ -14,6 +14,7 @@
 #include "release/sig/envelope.h"
 #include "release/sig/keyring.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -21,6 +22,16 @@
 #define CHANNEL_INDEX     "index.json"
 #define CHANNEL_INDEX_MAX 65536 /* bytes of index.json, checked before allocation */
 #define CHANNEL_NAME_MAX  128   /* app, version and archive name */
+#define CHANNEL_FILE_MAX  255   /* a patch set's file name (longer: it names two versions) */
+
+/* A patch set published beside the archive (specs/channel.md "Patch sets"): the files of the
+ * latest release a host holding release `from` lacks. */
+struct channel_patches {
+	char from[CHANNEL_NAME_MAX + 1]; /* the version it is made against */
+	char file[CHANNEL_FILE_MAX + 1]; /* one path component, relative to the index */
+	uint64_t size;
+	char sha256[65]; /* of the whole file, lowercase hex */
+};
 
 struct channel_latest {
 	char version[CHANNEL_NAME_MAX + 1];
@@ -30,6 +41,8 @@ struct channel_latest {
 	char sha256[65];          /* of the whole archive, lowercase hex */
 	char manifest_sha256[65]; /* of the manifest entry's data */
 	uint64_t seek_table_size;
+	bool has_patches; /* the optional latest.patches object */
+	struct channel_patches patches;
 };
 
 struct channel_index {

@@ -18,6 +18,7 @@
 
 struct delta {
 	int root[MAX_SOURCES]; /* releases/<v> of each source */
+	char *version[MAX_SOURCES];
 	size_t n;
 	struct reuse *reuse;
 	uint64_t files, bytes;
@@ -42,6 +43,10 @@ static void add_source(struct delta *d, struct store *st, const char *v, const c
 			close(fd);
 			return;
 		}
+	}
+	if (!(d->version[d->n] = strdup(v))) {
+		close(fd);
+		return;
 	}
 	d->root[d->n++] = fd;
 }
@@ -76,8 +81,10 @@ void delta_free(struct delta *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++) {
 		close(d->root[i]);
+		free(d->version[i]);
+	}
 	reuse_free(d->reuse);
 	free(d);
 }
@@ -85,6 +92,32 @@ void delta_free(struct delta *d)
 size_t delta_sources(const struct delta *d)
 {
 	return d ? d->n : 0;
+}
+
+const char *delta_base_version(const struct delta *d)
+{
+	return d && d->n ? d->version[0] : NULL;
+}
+
+int delta_base_open(struct delta *d, const char *path, uint64_t max, uint64_t *size,
+                    uint8_t sha256[32])
+{
+	struct err ignored;
+	struct stat sb;
+	int fd;
+
+	if (!d || !d->n)
+		return -1;
+	fd = open_regular_beneath(d->root[0], path, &sb, &ignored);
+	if (fd < 0)
+		return -1;
+	if ((uint64_t)sb.st_size > max ||
+	    reuse_sha256(d->reuse, fd, (uint64_t)sb.st_size, sha256) < 0) {
+		close(fd);
+		return -1;
+	}
+	*size = (uint64_t)sb.st_size;
+	return fd;
 }
 
 void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes)

@@ -12,6 +12,7 @@
 #include "release/manifest/manifest.h"
 #include "release/store/store.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct delta;
@@ -31,6 +32,18 @@ int delta_link(void *ctx, const struct manifest_file *f, int pfd, const char *ba
 
 /* How many installed releases it links from (0: it links nothing). */
 size_t delta_sources(const struct delta *d);
+
+/* The version of the first source (current, else the newest): the release a patch set's
+ * bases come from (install.h, struct install_patch_request); NULL when there is none. */
+const char *delta_base_version(const struct delta *d);
+
+/* Opens `path` (a manifest path) below the first source's directory, with no symlink on the
+ * way (open_regular_beneath), a regular file of at most `max` bytes, and hashes it now.
+ * Returns a read-only descriptor (the caller closes it) with its size and SHA-256, or -1
+ * when there is no such file. What it reads is a hint: whatever is made from it is checked
+ * against the signed manifest. */
+int delta_base_open(struct delta *d, const char *path, uint64_t max, uint64_t *size,
+                    uint8_t sha256[32]);
 
 /* Files linked and their bytes so far. */
 void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes);

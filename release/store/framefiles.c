@@ -2,45 +2,18 @@
 #include "release/store/framefiles.h"
 #include "release/base/fileio.h"
 #include "release/store/extract.h"
-#include "release/store/seal.h"
+#include "release/store/stagefile.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
-
-/* The directory holding `path` below stagingfd (cached: the manifest lists siblings
- * together); *base its last component. */
-struct parent {
-	int fd;
-	char path[MANIFEST_MAX_PATH + 1];
-};
-
-static int parent_open(struct parent *p, int stagingfd, const char *path, const char **base,
-                       struct err *err)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
-
-	*base = slash ? slash + 1 : path;
-	if (p->fd >= 0 && strlen(p->path) == n && !memcmp(p->path, path, n))
-		return p->fd;
-	if (p->fd >= 0)
-		close(p->fd);
-	memcpy(p->path, path, n);
-	p->path[n] = '\0';
-	p->fd = n ? open_beneath(stagingfd, p->path, O_RDONLY | O_DIRECTORY, 0) : dup(stagingfd);
-	if (p->fd < 0)
-		return fail_sys(err, "cannot open directory %.200s in staging", p->path);
-	return p->fd;
-}
 
 int frame_decode(int fd, const struct frame_map *fm, size_t f, uint8_t **out, size_t *len,
                  struct err *err)
@@ -143,7 +116,7 @@ out:
 int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, bool *need,
                      uint64_t *linked, uint64_t *linked_bytes, struct err *err)
 {
-	struct parent p = {.fd = -1};
+	struct stage_dir p = {.fd = -1};
 	int rc = -1;
 	mode_t old_umask = umask(022);
 
@@ -154,7 +127,7 @@ int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, b
 	for (size_t i = 0; i < m->n_files; i++) {
 		const struct manifest_file *f = &m->files[i];
 		const char *base;
-		int pfd = parent_open(&p, stagingfd, f->path, &base, err), fd;
+		int pfd = stage_dir_open(&p, stagingfd, f->path, &base, err), fd;
 
 		need[i + 1] = false;
 		if (pfd < 0)
@@ -189,64 +162,18 @@ int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, b
 	rc = 0;
 out:
 	umask(old_umask);
-	if (p.fd >= 0)
-		close(p.fd);
+	stage_dir_release(&p);
 	return rc;
 }
 
-/* The file being written: entry `entry` of the layout, `done` of its bytes so far. */
-struct open_file {
-	size_t entry;
-	const struct manifest_file *f;
-	int fd;
-	uint64_t done;
-	EVP_MD_CTX *sha;
-};
-
-static int file_open(struct open_file *o, struct parent *p, int stagingfd, struct err *err)
-{
-	const char *base;
-	int pfd = parent_open(p, stagingfd, o->f->path, &base, err);
-
-	if (pfd < 0)
-		return -1;
-	o->fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	               seal_file_mode(o->f->mode));
-	if (o->fd < 0)
-		return fail_sys(err, "cannot create %.200s", o->f->path);
-	o->done = 0;
-	if (!EVP_DigestInit_ex(o->sha, EVP_sha256(), NULL))
-		return fail_kind(err, ERR_SYSTEM, "SHA-256 unavailable");
-	return 0;
-}
-
-/* The file is complete: its digest must be the manifest's. */
-static int file_close(struct open_file *o, int64_t when, struct err *err)
-{
-	uint8_t digest[32];
-	int fd = o->fd;
-
-	o->fd = -1;
-	EVP_DigestFinal_ex(o->sha, digest, NULL);
-	if (when > 1) {
-		struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_sec = (time_t)when}};
-
-		futimens(fd, ts);
-	}
-	if (close(fd) < 0)
-		return fail_sys(err, "cannot write %.200s", o->f->path);
-	if (memcmp(digest, o->f->sha256, 32))
-		return fail(err, "%.200s: the fetched frames do not hold the manifest's SHA-256",
-		            o->f->path);
-	return 0;
-}
+#define FETCHED "the fetched frames"
 
 int frame_files_write(int fd, const struct frame_map *fm, const struct frame_plan *p,
                       const struct tar_layout *l, const struct manifest *m, const bool *need,
                       int stagingfd, uint64_t *written_bytes, struct err *err)
 {
-	struct parent par = {.fd = -1};
-	struct open_file o = {.fd = -1, .sha = EVP_MD_CTX_new()};
+	struct stage_dir par = {.fd = -1};
+	struct stage_file o;
 	int64_t when = manifest_build_epoch(m);
 	size_t e = 1; /* the next entry to look at */
 	uint8_t *buf = NULL;
@@ -254,8 +181,8 @@ int frame_files_write(int fd, const struct frame_map *fm, const struct frame_pla
 	int rc = -1;
 
 	*written_bytes = 0;
-	if (!o.sha)
-		return fail_oom(err);
+	if (stage_file_init(&o, err) < 0)
+		return -1;
 	for (size_t f = 0; f < fm->n; f++) {
 		uint64_t lo = fm->doff[f], hi = fm->doff[f + 1];
 
@@ -284,25 +211,19 @@ int frame_files_write(int fd, const struct frame_map *fm, const struct frame_pla
 					     mf->path);
 					goto out;
 				}
-				o.entry = e;
-				o.f = mf;
-				if (file_open(&o, &par, stagingfd, err) < 0)
+				if (stage_file_open(&o, &par, stagingfd, mf, err) < 0)
 					goto out;
 			}
 			from = l->data[e] + o.done;
 			to = l->data[e] + mf->size;
 			if (to > hi)
 				to = hi;
-			if (write_all(o.fd, buf + (from - lo), (size_t)(to - from), err) < 0) {
-				fail_prefix(err, "cannot write %.200s", mf->path);
+			if (stage_file_write(&o, buf + (from - lo), (size_t)(to - from), err) < 0)
 				goto out;
-			}
-			EVP_DigestUpdate(o.sha, buf + (from - lo), (size_t)(to - from));
-			o.done += to - from;
 			*written_bytes += to - from;
 			if (o.done < mf->size)
 				break; /* continues in the next frame */
-			if (file_close(&o, when, err) < 0)
+			if (stage_file_close(&o, when, FETCHED, err) < 0)
 				goto out;
 		}
 	}
@@ -316,17 +237,14 @@ int frame_files_write(int fd, const struct frame_map *fm, const struct frame_pla
 
 		if (!need[i] || mf->size != 0)
 			continue;
-		o.f = mf;
-		if (file_open(&o, &par, stagingfd, err) < 0 || file_close(&o, when, err) < 0)
+		if (stage_file_open(&o, &par, stagingfd, mf, err) < 0 ||
+		    stage_file_close(&o, when, FETCHED, err) < 0)
 			goto out;
 	}
 	rc = 0;
 out:
-	if (o.fd >= 0)
-		close(o.fd);
-	if (par.fd >= 0)
-		close(par.fd);
-	EVP_MD_CTX_free(o.sha);
+	stage_file_release(&o);
+	stage_dir_release(&par);
 	free(buf);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include "release/base/fileio.h"
 #include "release/store/carry.h"
 #include "release/store/history.h"
+#include "release/store/install_patches.h"
 #include "release/sig/minisign.h"
 #include "release/store/delta.h"
 #include "release/store/framefiles.h"
@@ -478,7 +479,8 @@ static int frames_limits(const struct manifest *m, struct err *err)
 }
 
 /* The seek table from the archive's tail, then frame 0 and the manifest it holds, which
- * must be the one the signed comment names. 1: not an archive this reader can split. */
+ * must be the one the signed comment names (f->hash: the record's digest of it; f->need
+ * allocated for its layout). 1: not an archive this reader can split. */
 static int frames_manifest(struct frames_ctx *f, struct err *err)
 {
 	uint64_t size = f->o->archive_size, tsize = f->o->seek_table_size;
@@ -525,6 +527,14 @@ static int frames_manifest(struct frames_ctx *f, struct err *err)
 		r = whole(f, "the archive's tar layout is not this reader's");
 		goto out;
 	}
+	if (!(f->need = calloc(f->l.n, sizeof(bool)))) {
+		fail_oom(err);
+		goto out;
+	}
+	snprintf(f->hash, sizeof(f->hash), INSTALL_RECORD_MANIFEST_PREFIX "%s", "");
+	for (size_t i = 0; i < MANIFEST_DIGEST_BYTES; i++)
+		sprintf(f->hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX) + 2 * i, "%02x",
+		        f->sr.manifest_sha256[i]);
 	r = 0;
 out:
 	free(tail);
@@ -552,6 +562,28 @@ static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
 		return r > 0 ? whole(f, "the server ignores HTTP Range") : -1;
 	return frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, f->c.stagingfd,
 	                         &f->fs->written_bytes, err);
+}
+
+/* The tree is complete: carry, seal, record, rename, history (as store_install). */
+static int frames_commit(struct frames_ctx *f, struct err *err)
+{
+	struct install_ctx *c = &f->c;
+
+	if (store_carry_in(c->st, c->stagingfd, f->m, NULL, err) < 0 ||
+	    seal_tree(c->stagingfd, f->m, err) < 0)
+		return -1;
+	c->res->entries = f->m->n_files + 1;
+	for (size_t i = 0; i < f->m->n_files; i++)
+		c->res->bytes += f->m->files[i].size;
+	c->app = f->sr.app;
+	c->version = f->sr.version;
+	c->serial = f->sr.serial;
+	c->m = f->m;
+	c->hash = f->hash;
+	if (commit(c, err) < 0)
+		return -1;
+	store_carry_out(c->st, f->sr.version, f->m, NULL, &(struct err){0});
+	return 0;
 }
 
 int store_install_frames(struct store *st, const struct install_frames_opts *o,
@@ -600,36 +632,19 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 		rc = r;
 		goto out;
 	}
-	if (!(f.need = calloc(f.l.n, sizeof(bool)))) {
-		fail_oom(err);
-		goto out;
-	}
 	crashpoint("install-before-unpack");
-	if (make_staging(c, err) < 0 || frame_tree_place(c->stagingfd, f.m, c->delta, f.need,
-	                                                 &res->linked, &res->linked_bytes, err) < 0)
+	if (make_staging(c, err) < 0 ||
+	    frame_tree_place(c->stagingfd, f.m, c->delta, f.need, &res->linked, &res->linked_bytes,
+	                     err) < 0 ||
+	    install_patches_apply(o, f.m, f.hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX), c->delta,
+	                          f.need, c->stagingfd, &fs->patched, err) < 0)
 		goto out;
 	if ((r = frames_fetch_and_write(&f, err)) != 0) {
 		rc = r;
 		goto out;
 	}
-	if (store_carry_in(st, c->stagingfd, f.m, NULL, err) < 0 ||
-	    seal_tree(c->stagingfd, f.m, err) < 0)
+	if (frames_commit(&f, err) < 0)
 		goto out;
-	res->entries = f.m->n_files + 1;
-	for (size_t i = 0; i < f.m->n_files; i++)
-		res->bytes += f.m->files[i].size;
-	snprintf(f.hash, sizeof(f.hash), INSTALL_RECORD_MANIFEST_PREFIX "%s", "");
-	for (size_t i = 0; i < MANIFEST_DIGEST_BYTES; i++)
-		sprintf(f.hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX) + 2 * i, "%02x",
-		        f.sr.manifest_sha256[i]);
-	c->app = f.sr.app;
-	c->version = f.sr.version;
-	c->serial = f.sr.serial;
-	c->m = f.m;
-	c->hash = f.hash;
-	if (commit(c, err) < 0)
-		goto out;
-	store_carry_out(st, f.sr.version, f.m, NULL, &(struct err){0});
 	rc = 0;
 out:
 	if (rc != 0 && c->stagingfd >= 0) {

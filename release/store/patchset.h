@@ -61,6 +61,12 @@ const char *archive_files_manifest_sha256(const struct archive_files *af);
  * size, checked against its SHA-256 (else ERR_REFUSED). */
 int archive_files_read(struct archive_files *af, size_t i, uint8_t **out, size_t *len,
                        struct err *err);
+/* File i's content handed to fn in order, in pieces of at most one frame (a file of any size
+ * in bounded memory), then checked against its SHA-256 (else ERR_REFUSED, after fn saw the
+ * bytes). fn returns 0 or -1 with err, which stops the walk. */
+typedef int (*archive_files_fn)(void *ctx, const uint8_t *buf, size_t len, struct err *err);
+int archive_files_stream(struct archive_files *af, size_t i, archive_files_fn fn, void *ctx,
+                         struct err *err);
 
 /* ---- Writing ---- */
 

@@ -40,26 +40,33 @@ void reuse_free(struct reuse *r)
 	free(r);
 }
 
-/* Whether fd holds exactly f's bytes: size checked by the caller, SHA-256 here. */
-static bool same_content(struct reuse *r, int fd, const struct manifest_file *f)
+int reuse_sha256(struct reuse *r, int fd, uint64_t size, uint8_t out[32])
 {
-	uint8_t digest[32];
 	uint64_t done = 0;
 
 	if (!EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL))
-		return false;
-	while (done < f->size) {
-		ssize_t n = pread(fd, r->buf, READ_BLOCK, (off_t)done);
+		return -1;
+	while (done < size) {
+		size_t want = size - done < READ_BLOCK ? (size_t)(size - done) : READ_BLOCK;
+		ssize_t n = pread(fd, r->buf, want, (off_t)done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return false;
+			return -1;
 		EVP_DigestUpdate(r->sha, r->buf, (size_t)n);
 		done += (uint64_t)n;
 	}
-	EVP_DigestFinal_ex(r->sha, digest, NULL);
-	return done == f->size && !memcmp(digest, f->sha256, 32);
+	EVP_DigestFinal_ex(r->sha, out, NULL);
+	return 0;
+}
+
+/* Whether fd holds exactly f's bytes: size checked by the caller, SHA-256 here. */
+static bool same_content(struct reuse *r, int fd, const struct manifest_file *f)
+{
+	uint8_t digest[32];
+
+	return reuse_sha256(r, fd, f->size, digest) == 0 && !memcmp(digest, f->sha256, 32);
 }
 
 int reuse_open(struct reuse *r, int relfd, const struct manifest_file *f, struct stat *sb)

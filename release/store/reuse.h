@@ -30,6 +30,10 @@ struct reuse;
 int reuse_new(struct reuse **out, struct err *err);
 void reuse_free(struct reuse *r);
 
+/* The SHA-256 of the first `size` bytes of the file open on fd (pread from 0); -1 when it is
+ * shorter or cannot be read. */
+int reuse_sha256(struct reuse *r, int fd, uint64_t size, uint8_t out[32]);
+
 /* Opens f->path below relfd (a release's directory) and verifies it as above. Returns a
  * read-only descriptor (the caller closes it; *sb describes the file), or -1 when the file is
  * missing or may not be reused. */

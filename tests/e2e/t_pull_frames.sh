@@ -33,14 +33,14 @@ release() { # N: project p<N> from p<N-1>, packed as N.0.0, serial N
 release 1 && release 2 && release 3
 
 # No release installed: the whole archive.
-expect_rc 0 "$SLIPWAY" publish "$T/out/fr-1.0.0.tar.zst" "$C" -s "$T/test.key"
+expect_rc 0 "$SLIPWAY" publish "$T/out/fr-1.0.0.tar.zst" "$C" -s "$T/test.key" --no-patches
 nginx_serve "$C"
 expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S"
 assert_contains "$out" "fetching the whole archive: no installed release to reuse files from"
 assert_eq "$(current_of "$S")" "releases/1.0.0" "current after the first pull"
 
 # Release 2: only the frames of the three changed files, through 206 answers.
-expect_rc 0 "$SLIPWAY" publish "$T/out/fr-2.0.0.tar.zst" "$C" -s "$T/test.key"
+expect_rc 0 "$SLIPWAY" publish "$T/out/fr-2.0.0.tar.zst" "$C" -s "$T/test.key" --no-patches
 size=$(stat -c %s "$C/fr-2.0.0.tar.zst")
 before=$(wc -l <"$NGINX_BYTES_LOG")
 expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S" --json
@@ -69,7 +69,7 @@ cmp -s "$S/channel.json" "$C/index.json" || fail "channel.json is not the accept
 expect_rc 0 "$SLIPWAY" status --root "$S"
 
 # Release 3 with bytes flipped in the frame of a changed file: refused, nothing installed.
-expect_rc 0 "$SLIPWAY" publish "$T/out/fr-3.0.0.tar.zst" "$C" -s "$T/test.key"
+expect_rc 0 "$SLIPWAY" publish "$T/out/fr-3.0.0.tar.zst" "$C" -s "$T/test.key" --no-patches
 cp "$C/index.json" "$T/index-3.json"
 frames_tool() { python3 "$REPO/tests/e2e/frames_tool.py" "$@"; }
 frames_tool flip "$C/fr-3.0.0.tar.zst" "changed in release 3" || fail "frames_tool flip"

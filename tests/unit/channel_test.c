@@ -75,10 +75,24 @@ Test(channel, payload_is_canonical_sorted_and_round_trips)
 	free(p);
 }
 
-/* Replaces the first `from` in the canonical payload with `to` and parses. */
-static void refused(const char *from, const char *to, const char *why)
+#define HEX_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+static struct channel_index sample_patched(void)
 {
-	struct channel_index ci = sample(), back;
+	struct channel_index ci = sample();
+
+	ci.latest.has_patches = true;
+	strcpy(ci.latest.patches.from, "1.3.9");
+	strcpy(ci.latest.patches.file, "mediai-1.4.0+g1a2b3c4.from-1.3.9.patches");
+	ci.latest.patches.size = 777;
+	strcpy(ci.latest.patches.sha256, HEX_C);
+	return ci;
+}
+
+/* Replaces the first `from` in the canonical payload of ci with `to` and parses. */
+static void refused_in(struct channel_index ci, const char *from, const char *to, const char *why)
+{
+	struct channel_index back;
 	struct err err;
 	char *p = payload_of(&ci), buf[4096], *at = strstr(p, from);
 
@@ -88,6 +102,11 @@ static void refused(const char *from, const char *to, const char *why)
 	cr_assert_eq(err.kind, ERR_REFUSED);
 	cr_assert(strstr(err.msg, why), "message '%s' lacks '%s'", err.msg, why);
 	free(p);
+}
+
+static void refused(const char *from, const char *to, const char *why)
+{
+	refused_in(sample(), from, to, why);
 }
 
 Test(channel, parse_refuses_unknown_missing_and_mistyped_fields)
@@ -138,6 +157,57 @@ Test(channel, payload_refuses_a_name_over_the_bound)
 	        "vvvvvv"
 	        "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\"",
 	        "version");
+}
+
+Test(channel, patches_sort_between_manifest_and_seek_table_and_round_trip)
+{
+	struct channel_index ci = sample_patched(), back;
+	struct err err;
+	char *p = payload_of(&ci);
+
+	cr_assert_str_eq(
+	    p, "{\"app\":\"mediai\",\"expires\":\"2026-12-11T14:40:00Z\",\"latest\":{\"archive\":"
+	       "\"mediai-1.4.0+g1a2b3c4.tar.zst\",\"manifest_sha256\":\"" HEX_B
+	       "\",\"patches\":{\"file\":\"mediai-1.4.0+g1a2b3c4.from-1.3.9.patches\",\"from\":"
+	       "\"1.3.9\",\"sha256\":\"" HEX_C "\",\"size\":777},"
+	       "\"seek_table_size\":1234,\"serial\":42,\"sha256\":\"" HEX_A
+	       "\",\"size\":123456,\"version\":\"1.4.0+g1a2b3c4\"},\"serial\":1796480116}");
+	cr_assert_eq(parse_text(p, &back, &err), 0, "%s", err.msg);
+	cr_assert(back.latest.has_patches);
+	cr_assert_eq(memcmp(&back, &ci, sizeof(ci)), 0);
+	free(p);
+}
+
+Test(channel, parse_refuses_bad_patches)
+{
+	struct channel_index ci = sample_patched();
+
+	refused_in(ci, "\"from\":\"1.3.9\",", "", "a field of latest.patches is missing");
+	refused_in(ci, "\"size\":777", "\"size\":777,\"zzz\":1", "unknown field \"zzz\"");
+	refused_in(ci, "mediai-1.4.0+g1a2b3c4.from-1.3.9.patches", "../x.patches",
+	           "latest.patches.file");
+	refused_in(ci, "mediai-1.4.0+g1a2b3c4.from-1.3.9.patches", ".x", "latest.patches.file");
+	refused_in(ci, "\"from\":\"1.3.9\"", "\"from\":\"1 3\"", "latest.patches.from");
+	refused_in(ci, HEX_C, "0123", "digest");
+	refused_in(ci, "\"size\":777", "\"size\":-1", "size is not an integer");
+	refused_in(ci, "\"patches\":{", "\"patches\":[],\"x\":{", "unknown field");
+}
+
+Test(channel, patches_file_name_has_its_own_bound)
+{
+	struct channel_index ci = sample_patched();
+	struct err err;
+	char *p = NULL;
+	size_t len;
+
+	memset(ci.latest.patches.file, 'f', CHANNEL_FILE_MAX);
+	ci.latest.patches.file[CHANNEL_FILE_MAX] = '\0';
+	cr_assert_gt(CHANNEL_FILE_MAX, CHANNEL_NAME_MAX);
+	cr_assert_eq(channel_payload(&ci, &p, &len, &err), 0, "%s", err.msg);
+	free(p);
+	ci.latest.patches.file[0] = '\0';
+	cr_assert_eq(channel_payload(&ci, &p, &len, &err), -1);
+	cr_assert(strstr(err.msg, "latest.patches.file"), "%s", err.msg);
 }
 
 /* The envelope line signed by key `k`, of `type`. */
