@@ -10,8 +10,10 @@
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/base/seektable.h"
+#include "release/manifest/manifest_check.h"
 #include "release/sig/minisign.h"
 #include "release/store/install.h"
+#include "release/store/patchset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,7 +68,7 @@ static const char usage_text[] =
     "printed above) or the host has no slipway.\n";
 
 struct push {
-	const char *dest, *archive, *root, *port, *key, *config, *remote;
+	const char *dest, *archive, *root, *port, *key, *config, *remote, *base;
 	bool json, allow_downgrade, no_wait;
 	char *version;
 	char hash[129]; /* the archive's BLAKE2b-512, hex */
@@ -74,7 +76,9 @@ struct push {
 	bool skipped, partial;
 	int fd[PUSH_KINDS];
 	uint64_t size[PUSH_KINDS];
-	uint64_t seek_table_size; /* 0: the archive has none (it goes whole) */
+	uint64_t seek_table_size;     /* 0: the archive has none (it goes whole) */
+	struct archive_files *target; /* ARCHIVE read file by file, for a patch set */
+	bool target_tried;
 };
 
 /* `s` single-quoted for the host's shell (ssh passes one command line to it). */
@@ -385,12 +389,82 @@ out:
 	return rc;
 }
 
-/* "patches ...": the file lines read and checked; no patch set (the frames serve them). */
+/* The base of a patch set: --base, else <app>-<base version>.tar.zst beside ARCHIVE when
+ * the host named its base and that file exists; NULL when none can be read file by file. */
+static struct archive_files *open_base(const struct push *p, const char *base_version)
+{
+	const char *slash = strrchr(p->archive, '/');
+	struct archive_files *af = NULL;
+	char path[4096 + 2 * MANIFEST_MAX_NAME + 16];
+	struct err err;
+
+	if (p->base)
+		snprintf(path, sizeof(path), "%s", p->base);
+	else if (*base_version && version_check(base_version, &err) == 0)
+		snprintf(path, sizeof(path), "%.*s%s-%s.tar.zst",
+		         slash ? (int)(slash - p->archive + 1) : 0, p->archive,
+		         archive_files_manifest(p->target)->app, base_version);
+	else
+		return NULL;
+	if (!p->base && access(path, F_OK) < 0)
+		return NULL;
+	if (archive_files_open(path, &af, &err) < 0)
+		cmd_warn(CMD, "no base for the patch set: %s: %s", path, err.msg);
+	return af;
+}
+
+/* The patch set of `want` into a temporary file: its descriptor, or -1 (none: the frames
+ * serve those files). */
+static int make_patches(struct push *p, const struct push_request *q,
+                        const struct patchset_want *want)
+{
+	struct archive_files *base = open_base(p, q->base_version);
+	struct patchset_stats st = {0};
+	FILE *f = tmpfile();
+	struct err err;
+	int fd = -1;
+
+	if (!f)
+		cmd_warn(CMD, "no patch set: cannot create a temporary file: %s", strerror(errno));
+	else if (patchset_write(fileno(f), p->target, want, base, &st, &err) < 0)
+		cmd_warn(CMD, "no patch set: %s", err.msg);
+	else if ((fd = dup(fileno(f))) >= 0)
+		printf("patch set against %s: %llu files patched, %llu whole, %llu bytes\n",
+		       base ? (*q->base_version ? q->base_version : "--base") : "nothing",
+		       (unsigned long long)st.files_patched, (unsigned long long)st.files_full,
+		       (unsigned long long)st.out_bytes);
+	fflush(stdout);
+	if (f)
+		fclose(f);
+	archive_files_close(base);
+	return fd;
+}
+
+/* "patches ...": the file lines read and checked (indices of ARCHIVE's manifest, increasing),
+ * then a patch set of those files, or none ("patches 0") when ARCHIVE cannot be read file by
+ * file, is not the manifest the host names, or the writing fails. */
 static int send_patches(struct push *p, int fd, struct push_reader *rd,
-                        const struct push_request *q, struct err *err)
+                        const struct push_request *q, struct send_progress *sp, struct err *err)
 {
 	char line[PUSH_LINE_MAX + 1];
+	struct patchset_want *want = NULL;
+	size_t files = 0;
+	uint64_t next = 0, size = 0;
+	int tfd = -1, rc = -1;
 
+	if (!p->target_tried) {
+		p->target_tried = true;
+		if (archive_files_open(p->archive, &p->target, err) < 0)
+			cmd_warn(CMD, "no patch set: %s", err->msg);
+	}
+	if (p->target && strcmp(archive_files_manifest_sha256(p->target), q->manifest_sha256))
+		cmd_warn(CMD, "no patch set: the host names another manifest");
+	else if (p->target)
+		files = archive_files_manifest(p->target)->n_files;
+	if (q->n > files && files)
+		return fail(err, "the host asked for %" PRIu64 " of %zu files", q->n, files);
+	if (files && !(want = calloc(files, sizeof(*want))))
+		return fail_oom(err);
 	for (uint64_t i = 0; i < q->n; i++) {
 		uint8_t sha[32];
 		uint64_t idx;
@@ -398,9 +472,29 @@ static int send_patches(struct push *p, int fd, struct push_reader *rd,
 
 		if (push_read_line(rd, line, sizeof(line), err) < 0 ||
 		    push_parse_want(line, &idx, &has_base, sha, err) < 0)
-			return -1;
+			goto out;
+		if (idx < next || (want && idx >= files)) {
+			fail(err, "the host asked for file %" PRIu64 " out of order or range", idx);
+			goto out;
+		}
+		next = idx + 1;
+		if (want) {
+			want[idx].send = true;
+			want[idx].has_base = has_base;
+			memcpy(want[idx].base_sha256, sha, sizeof(sha));
+		}
 	}
-	return send_line(p, fd, err, PUSH_PATCHES " 0\n");
+	if (want && q->n && (tfd = make_patches(p, q, want)) >= 0)
+		size = (uint64_t)lseek(tfd, 0, SEEK_END);
+	if (send_line(p, fd, err, PUSH_PATCHES " %" PRIu64 "\n", size) < 0 ||
+	    (size && push_send_bytes(fd, tfd, 0, size, &p->sent, on_sent, sp, err) < 0))
+		goto out;
+	rc = 0;
+out:
+	if (tfd >= 0)
+		close(tfd);
+	free(want);
+	return rc;
 }
 
 /* After "partial": the host's requests, each answered, until "done" or the end of its
@@ -436,7 +530,7 @@ static void serve(struct push *p, int fd, struct push_reader *rd, struct send_pr
 			rc = send_ranges(p, fd, rd, q.n, sp, &err);
 			break;
 		case PUSH_REQ_PATCHES:
-			rc = send_patches(p, fd, rd, &q, &err);
+			rc = send_patches(p, fd, rd, &q, sp, &err);
 			break;
 		}
 	}
@@ -547,6 +641,7 @@ int cmd_push(int argc, char **argv)
 	    {"slipway", 0, NULL, &p.remote},
 	    {"allow-downgrade", 0, &p.allow_downgrade, NULL},
 	    {"no-wait", 0, &p.no_wait, NULL},
+	    {"base", 0, NULL, &p.base},
 	    {0},
 	};
 	struct cmd_parse cp = {.cmd = CMD,
@@ -571,6 +666,8 @@ int cmd_push(int argc, char **argv)
 		return EXIT_USAGE;
 	if (!*p.remote)
 		return cmd_usage_error(CMD, "--slipway needs a path");
+	if (p.base && access(p.base, R_OK) < 0)
+		return cmd_usage_error(CMD, "--base %s: %s", p.base, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 	/* With --json the lines of ours go to stderr too: stdout is the JSON. */
 	if (p.json) {
@@ -591,6 +688,7 @@ int cmd_push(int argc, char **argv)
 	for (int k = 0; k < PUSH_KINDS; k++)
 		if (p.fd[k] >= 0)
 			close(p.fd[k]);
+	archive_files_close(p.target);
 	free(p.version);
 	return rc;
 }

@@ -45,7 +45,8 @@ static const char usage_text[] =
     "      --allow-downgrade as deploy --allow-downgrade\n"
     "  -h, --help            show this help\n";
 
-#define FRAMES_NAME "push.frames" /* the ranges asked for, each at its offset */
+#define FRAMES_NAME  "push.frames"  /* the ranges asked for, each at its offset */
+#define PATCHES_NAME "push.patches" /* the patch set push wrote */
 
 struct offer {
 	char version[256], hash[129];
@@ -57,11 +58,12 @@ struct receive {
 	int tmpfd;
 	char name[PUSH_KINDS][64];
 	bool have[PUSH_KINDS];
-	bool frames; /* FRAMES_NAME was created */
+	bool frames; /* FRAMES_NAME and PATCHES_NAME were created */
 	struct install_result res;
 	struct install_frames_stats fs;
 	struct push_reader *rd;
-	uint64_t received; /* bytes of push's replies (partial) */
+	uint64_t received;    /* bytes of push's replies (partial) */
+	uint64_t patch_bytes; /* of those, the patch set's */
 };
 
 static void remove_files(struct receive *r)
@@ -69,8 +71,10 @@ static void remove_files(struct receive *r)
 	for (int k = 0; k < PUSH_KINDS; k++)
 		if (r->have[k])
 			unlinkat(r->tmpfd, r->name[k], 0);
-	if (r->frames)
+	if (r->frames) {
 		unlinkat(r->tmpfd, FRAMES_NAME, 0);
+		unlinkat(r->tmpfd, PATCHES_NAME, 0);
+	}
 }
 
 static int read_offer(struct push_reader *rd, struct offer *of)
@@ -279,6 +283,41 @@ static int ask_ranges(void *ctx, int fd, const struct install_range *v, size_t n
 	return 0;
 }
 
+/* store_install_frames' patch set source: the files the host lacks with the SHA-256 of the
+ * file at the same path in its base; push answers with a patch set or none (1). */
+static int ask_patches(void *ctx, const struct install_patch_request *req, int fd, struct err *err)
+{
+	struct receive *r = ctx;
+	char line[PUSH_LINE_MAX + 1], hex[65];
+	uint64_t n = 0, size;
+
+	for (size_t i = 0; i < req->m->n_files; i++)
+		n += req->want[i].send;
+	if (!n)
+		return 1;
+	if (ask(err, PUSH_PATCHES " %s %s %" PRIu64 "\n", req->manifest_sha256,
+	        req->base_version ? req->base_version : "-", n) < 0)
+		return -1;
+	for (size_t i = 0; i < req->m->n_files; i++) {
+		if (!req->want[i].send)
+			continue;
+		for (size_t j = 0; j < 32; j++)
+			snprintf(hex + 2 * j, 3, "%02x", req->want[i].base_sha256[j]);
+		if (ask(err, "%zu %s\n", i, req->want[i].has_base ? hex : "-") < 0)
+			return -1;
+	}
+	if (flush_asks(err) < 0 || push_read_line(r->rd, line, sizeof(line), err) < 0 ||
+	    push_parse_reply(line, PUSH_PATCHES, PUSH_ARCHIVE_MAX, &size, err) < 0)
+		return -1;
+	if (!size)
+		return 1;
+	if (push_read_body(r->rd, fd, size, err) < 0)
+		return -1;
+	r->received += size;
+	r->patch_bytes = size;
+	return 0;
+}
+
 /* "whole": the archive after all, into ROOT/tmp/push.archive. */
 static int ask_whole(struct receive *r)
 {
@@ -320,11 +359,17 @@ static void report_partial(const struct receive *r, const struct offer *of)
 	       (unsigned long long)fs->ranges, (unsigned long long)r->received,
 	       (unsigned long long)of->size,
 	       of->size ? 100.0 * (double)r->received / (double)of->size : 0.0);
+	if (r->patch_bytes)
+		printf("applied a %llu-byte patch set: %llu files patched, %llu whole\n",
+		       (unsigned long long)r->patch_bytes,
+		       (unsigned long long)fs->patched.files_patched,
+		       (unsigned long long)fs->patched.files_full);
 	printf("installed %s (serial %llu, %llu entries, %llu bytes, %llu files linked, %llu bytes "
-	       "written from frames)\n",
+	       "written from the patch set, %llu from frames)\n",
 	       r->res.version, (unsigned long long)r->res.serial,
 	       (unsigned long long)r->res.entries, (unsigned long long)r->res.bytes,
-	       (unsigned long long)r->res.linked, (unsigned long long)fs->written_bytes);
+	       (unsigned long long)r->res.linked, (unsigned long long)fs->patched.bytes_written,
+	       (unsigned long long)fs->written_bytes);
 }
 
 /* After "partial": store_install_frames with push as the source of ranges; when it cannot,
@@ -337,7 +382,7 @@ static int install_partial(struct receive *r, const struct offer *of, bool wait,
 	struct run_watch w;
 	struct stat sb;
 	struct err err;
-	int fd, x, rc;
+	int fd, pfd, x, rc;
 
 	if (wait && (rc = run_wait_begin(CMD, &r->st, &w)) != EXIT_OK)
 		return rc;
@@ -348,6 +393,12 @@ static int install_partial(struct receive *r, const struct offer *of, bool wait,
 	if (fd < 0)
 		return cmd_fail(CMD, EXIT_FAIL, "%s/%s: %s", r->st.root, STORE_TMP, err.msg);
 	r->frames = true;
+	pfd = open_regular(r->tmpfd, PATCHES_NAME, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600,
+	                   &sb, &err);
+	if (pfd < 0) {
+		close(fd);
+		return cmd_fail(CMD, EXIT_FAIL, "%s/%s: %s", r->st.root, STORE_TMP, err.msg);
+	}
 	o.sig_path = sig;
 	o.keyring_path = r->have[PUSH_KEYRING] ? kr : NULL;
 	o.archive_size = of->size;
@@ -355,9 +406,14 @@ static int install_partial(struct receive *r, const struct offer *of, bool wait,
 	o.fd = fd;
 	o.fetch = ask_ranges;
 	o.fetch_ctx = r;
+	o.patches = ask_patches;
+	o.patches_ctx = r;
+	o.patches_fd = pfd;
 	x = store_install_frames(&r->st, &o, &r->res, &r->fs, &err);
 	close(fd);
+	close(pfd);
 	unlinkat(r->tmpfd, FRAMES_NAME, 0);
+	unlinkat(r->tmpfd, PATCHES_NAME, 0);
 	r->frames = false;
 	if (x < 0)
 		return cmd_error(CMD, &err);
