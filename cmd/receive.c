@@ -1,6 +1,9 @@
 /* slipway receive: the host's end of `slipway push` (hidden; specs/cli.md "push"). Reads the
  * push stream (cmd/support/push_stream.h) from stdin into ROOT/tmp, then installs and
- * activates it exactly as `slipway deploy FILE` does (cmd_install_archive), with --wait. */
+ * activates it exactly as `slipway deploy FILE` does (cmd_install_archive), with --wait.
+ * When it has a release to link files from and the archive has a seek table, it answers
+ * "partial" and installs through store_install_frames, asking push for the ranges it lacks;
+ * until its "done" line, its stdout carries only the exchange. */
 #include "cmd/cmd.h"
 #include "cmd/support/fetch.h"
 #include "cmd/support/push_stream.h"
@@ -10,11 +13,14 @@
 #include "release/base/fileio.h"
 #include "release/manifest/manifest_check.h"
 #include "release/store/channel_state.h"
+#include "release/store/delta.h"
 #include "release/store/install.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +35,8 @@ static const char usage_text[] =
     "The host's end of `slipway push` (run by push over ssh; not for people): reads push's\n"
     "offer on stdin and answers on stdout whether it has that release (\"have\": it then\n"
     "activates it as deploy would that archive) or not (\"send\": it reads the files into\n"
-    "ROOT/tmp, then installs and activates them as `slipway deploy` does). Exit status as\n"
+    "ROOT/tmp, then installs and activates them as `slipway deploy` does; \"partial\": it\n"
+    "asks push for the parts it lacks, then does the same). Exit status as\n"
     "deploy's; a stream that ends early or stalls ($SLIPWAY_STALL_TIMEOUT, 30 s) is 3, a\n"
     "malformed or oversized one 1.\n"
     "\n"
@@ -38,12 +45,25 @@ static const char usage_text[] =
     "      --allow-downgrade as deploy --allow-downgrade\n"
     "  -h, --help            show this help\n";
 
+#define FRAMES_NAME  "push.frames"  /* the ranges asked for, each at its offset */
+#define PATCHES_NAME "push.patches" /* the patch set push wrote */
+
+struct offer {
+	char version[256], hash[129];
+	uint64_t size, seek_table_size;
+};
+
 struct receive {
 	struct store st;
 	int tmpfd;
 	char name[PUSH_KINDS][64];
 	bool have[PUSH_KINDS];
+	bool frames; /* FRAMES_NAME and PATCHES_NAME were created */
 	struct install_result res;
+	struct install_frames_stats fs;
+	struct push_reader *rd;
+	uint64_t received;    /* bytes of push's replies (partial) */
+	uint64_t patch_bytes; /* of those, the patch set's */
 };
 
 static void remove_files(struct receive *r)
@@ -51,12 +71,15 @@ static void remove_files(struct receive *r)
 	for (int k = 0; k < PUSH_KINDS; k++)
 		if (r->have[k])
 			unlinkat(r->tmpfd, r->name[k], 0);
+	if (r->frames) {
+		unlinkat(r->tmpfd, FRAMES_NAME, 0);
+		unlinkat(r->tmpfd, PATCHES_NAME, 0);
+	}
 }
 
-/* The offer: "offer <version> <hash>" into version and hash (validated by their users). */
-static int read_offer(struct push_reader *rd, char *version, size_t vcap, char *hash, size_t hcap)
+static int read_offer(struct push_reader *rd, struct offer *of)
 {
-	char line[PUSH_LINE_MAX + 1], *sp;
+	char line[PUSH_LINE_MAX + 1];
 	struct err err;
 
 	if (push_read_line(rd, line, sizeof(line), &err) < 0)
@@ -65,15 +88,24 @@ static int read_offer(struct push_reader *rd, char *version, size_t vcap, char *
 		return cmd_fail(CMD, EXIT_NO, "not a slipway push stream (bad first line)");
 	if (push_read_line(rd, line, sizeof(line), &err) < 0)
 		return cmd_error(CMD, &err);
-	sp = strchr(line, ' ') ? strchr(strchr(line, ' ') + 1, ' ') : NULL;
-	if (strncmp(line, "offer ", 6) || !sp || (size_t)(sp - line - 6) >= vcap ||
-	    strlen(sp + 1) != 128 || strspn(sp + 1, "0123456789abcdef") != 128)
-		return cmd_fail(CMD, EXIT_NO, "not a slipway push stream (bad offer)");
-	snprintf(version, vcap, "%.*s", (int)(sp - line - 6), line + 6);
-	snprintf(hash, hcap, "%s", sp + 1);
-	if (version_check(version, &err) < 0)
+	if (push_parse_offer(line, of->version, sizeof(of->version), of->hash, &of->size,
+	                     &of->seek_table_size, &err) < 0)
+		return cmd_error(CMD, &err);
+	if (version_check(of->version, &err) < 0)
 		return cmd_fail(CMD, EXIT_NO, "not a slipway push stream (bad offer: %s)", err.msg);
 	return EXIT_OK;
+}
+
+/* store_install_frames' own first test (it returns 1 without one): a release to link
+ * from. */
+static bool can_link(struct receive *r, const char *version)
+{
+	struct delta *d = NULL;
+	struct err err;
+	bool yes = delta_open(&r->st, version, &d, &err) == 0 && delta_sources(d) > 0;
+
+	delta_free(d);
+	return yes;
 }
 
 /* The answer, push's cue: the first line of stdout. */
@@ -85,8 +117,36 @@ static int answer(const char *word)
 	return EXIT_OK;
 }
 
-/* The files into ROOT/tmp/push.archive, push.minisig, ..., one file per kind. */
-static int read_stream(struct receive *r, struct push_reader *rd)
+/* One file of the stream, its header parsed, into ROOT/tmp/push.archive, push.minisig, ... */
+static int read_file(struct receive *r, struct push_reader *rd, enum push_kind k, uint64_t size)
+{
+	struct stat sb;
+	struct err err;
+	int fd, rc;
+
+	if (r->have[k])
+		return cmd_fail(CMD, EXIT_NO, "the stream has two %s files", push_kind_name(k));
+	/* Under the store lock: one receive at a time, so fixed names (a file a killed
+	 * receive left is overwritten by the next). */
+	snprintf(r->name[k], sizeof(r->name[k]), "push%s",
+	         k == PUSH_ARCHIVE ? ".archive" : push_kind_suffix(k));
+	fd = open_regular(r->tmpfd, r->name[k], O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600,
+	                  &sb, &err);
+	if (fd < 0)
+		return cmd_fail(CMD, EXIT_FAIL, "%s/%s: %s", r->st.root, STORE_TMP, err.msg);
+	r->have[k] = true;
+	rc = push_read_body(rd, fd, size, &err);
+	if (close(fd) < 0 && rc == 0)
+		rc = fail_sys(&err, "cannot write %s/%s/%s", r->st.root, STORE_TMP, r->name[k]);
+	if (rc < 0)
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s: %s; nothing installed",
+		                push_kind_name(k), err.msg);
+	return EXIT_OK;
+}
+
+/* The files up to "end", one per kind; the archive is required, or with `partial` refused
+ * (it is asked for). */
+static int read_stream(struct receive *r, struct push_reader *rd, bool partial)
 {
 	char line[PUSH_LINE_MAX + 1];
 	struct err err;
@@ -94,39 +154,23 @@ static int read_stream(struct receive *r, struct push_reader *rd)
 	for (;;) {
 		enum push_kind k;
 		uint64_t size;
-		struct stat sb;
 		bool end;
-		int fd, rc;
+		int rc;
 
 		if (push_read_line(rd, line, sizeof(line), &err) < 0 ||
 		    push_parse_header(line, &k, &size, &end, &err) < 0)
 			return cmd_error(CMD, &err);
 		if (end)
 			break;
-		if (r->have[k])
-			return cmd_fail(CMD, EXIT_NO, "the stream has two %s files",
-			                push_kind_name(k));
-		/* Under the store lock: one receive at a time, so fixed names (a file a killed
-		 * receive left is overwritten by the next). */
-		snprintf(r->name[k], sizeof(r->name[k]), "push%s",
-		         k == PUSH_ARCHIVE ? ".archive" : push_kind_suffix(k));
-		fd = open_regular(r->tmpfd, r->name[k], O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
-		                  0600, &sb, &err);
-		if (fd < 0)
-			return cmd_fail(CMD, EXIT_FAIL, "%s/%s: %s", r->st.root, STORE_TMP,
-			                err.msg);
-		r->have[k] = true;
-		rc = push_read_body(rd, fd, size, &err);
-		if (close(fd) < 0 && rc == 0)
-			rc = fail_sys(&err, "cannot write %s/%s/%s", r->st.root, STORE_TMP,
-			              r->name[k]);
-		if (rc < 0)
-			return cmd_fail(CMD, cmd_exit_code(&err), "%s: %s; nothing installed",
-			                push_kind_name(k), err.msg);
+		if (partial && k == PUSH_ARCHIVE)
+			return cmd_fail(CMD, EXIT_NO,
+			                "the stream has an archive after \"partial\"");
+		if ((rc = read_file(r, rd, k, size)) != EXIT_OK)
+			return rc;
 	}
-	if (!r->have[PUSH_ARCHIVE] || !r->have[PUSH_MINISIG])
+	if (!r->have[PUSH_MINISIG] || (!partial && !r->have[PUSH_ARCHIVE]))
 		return cmd_fail(CMD, EXIT_NO, "the stream has no %s; nothing installed",
-		                r->have[PUSH_ARCHIVE] ? "signature" : "archive");
+		                r->have[PUSH_MINISIG] ? "archive" : "signature");
 	return EXIT_OK;
 }
 
@@ -149,18 +193,21 @@ static int reactivate(struct receive *r, const char *version, const char *hash, 
 	return rc;
 }
 
-static int install(struct receive *r, bool wait, bool allow_downgrade)
+static void tmp_path(const struct receive *r, enum push_kind k, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/" STORE_TMP "/%s", r->st.root,
+	         r->have[k] ? r->name[k] : "push-absent");
+}
+
+/* Installs ROOT/tmp/push.archive as deploy does, then switches; w: --wait, begun. */
+static int install(struct receive *r, struct run_watch *w, bool allow_downgrade)
 {
 	char path[PUSH_KINDS][4096 + 80];
 	struct install_opts o = {0};
-	struct run_watch w;
 	int rc;
 
 	for (int k = 0; k < PUSH_KINDS; k++)
-		snprintf(path[k], sizeof(path[k]), "%s/" STORE_TMP "/%s", r->st.root,
-		         r->have[k] ? r->name[k] : "push-absent");
-	if (wait && (rc = run_wait_begin(CMD, &r->st, &w)) != EXIT_OK)
-		return rc;
+		tmp_path(r, k, path[k], sizeof(path[k]));
 	extract_limits_default(&o.limits);
 	o.activate = true;
 	o.allow_downgrade = allow_downgrade;
@@ -171,6 +218,216 @@ static int install(struct receive *r, bool wait, bool allow_downgrade)
 	rc = cmd_install_archive(CMD, &r->st, path[PUSH_ARCHIVE], &o, &r->res);
 	if (rc != EXIT_OK)
 		return rc;
+	rc = cmd_switch_to(CMD, &r->st, r->res.version, "activate");
+	if (w && rc == EXIT_OK)
+		rc = run_wait_finish(CMD, &r->st, w, r->res.version);
+	return rc;
+}
+
+/* A request line of the exchange on stdout, the only thing there until "done". */
+static int ask(struct err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ask(struct err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintf(fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return fail_sys(err, "cannot write to push");
+	return 0;
+}
+
+static int flush_asks(struct err *err)
+{
+	if (fflush(stdout) != 0)
+		return fail_sys(err, "cannot write to push");
+	return 0;
+}
+
+/* store_install_frames' fetch: requests of at most PUSH_RANGES_MAX ranges, each answered
+ * with exactly their bytes. */
+static int ask_ranges(void *ctx, int fd, const struct install_range *v, size_t n, struct err *err)
+{
+	struct receive *r = ctx;
+	char line[PUSH_LINE_MAX + 1];
+
+	for (size_t i = 0; i < n;) {
+		size_t k = n - i < PUSH_RANGES_MAX ? n - i : PUSH_RANGES_MAX;
+		uint64_t total = 0, size;
+
+		if (ask(err, PUSH_RANGES " %zu\n", k) < 0)
+			return -1;
+		for (size_t j = i; j < i + k; j++) {
+			if (ask(err, "%" PRIu64 " %" PRIu64 "\n", v[j].offset, v[j].length) < 0)
+				return -1;
+			total += v[j].length;
+		}
+		if (flush_asks(err) < 0 || push_read_line(r->rd, line, sizeof(line), err) < 0 ||
+		    push_parse_reply(line, PUSH_RANGES, PUSH_ARCHIVE_MAX, &size, err) < 0)
+			return -1;
+		if (size != total)
+			return fail(
+			    err, "push answered %" PRIu64 " bytes for %" PRIu64 " bytes of ranges",
+			    size, total);
+		for (size_t j = i; j < i + k; j++) {
+			if (lseek(fd, (off_t)v[j].offset, SEEK_SET) < 0)
+				return fail_sys(err, "cannot seek in %s", FRAMES_NAME);
+			if (push_read_body(r->rd, fd, v[j].length, err) < 0)
+				return -1;
+		}
+		r->received += total;
+		i += k;
+	}
+	return 0;
+}
+
+/* store_install_frames' patch set source: the files the host lacks with the SHA-256 of the
+ * file at the same path in its base; push answers with a patch set or none (1). */
+static int ask_patches(void *ctx, const struct install_patch_request *req, int fd, struct err *err)
+{
+	struct receive *r = ctx;
+	char line[PUSH_LINE_MAX + 1], hex[65];
+	uint64_t n = 0, size;
+
+	for (size_t i = 0; i < req->m->n_files; i++)
+		n += req->want[i].send;
+	if (!n)
+		return 1;
+	if (ask(err, PUSH_PATCHES " %s %s %" PRIu64 "\n", req->manifest_sha256,
+	        req->base_version ? req->base_version : "-", n) < 0)
+		return -1;
+	for (size_t i = 0; i < req->m->n_files; i++) {
+		if (!req->want[i].send)
+			continue;
+		for (size_t j = 0; j < 32; j++)
+			snprintf(hex + 2 * j, 3, "%02x", req->want[i].base_sha256[j]);
+		if (ask(err, "%zu %s\n", i, req->want[i].has_base ? hex : "-") < 0)
+			return -1;
+	}
+	if (flush_asks(err) < 0 || push_read_line(r->rd, line, sizeof(line), err) < 0 ||
+	    push_parse_reply(line, PUSH_PATCHES, PUSH_ARCHIVE_MAX, &size, err) < 0)
+		return -1;
+	if (!size)
+		return 1;
+	if (push_read_body(r->rd, fd, size, err) < 0)
+		return -1;
+	r->received += size;
+	r->patch_bytes = size;
+	return 0;
+}
+
+/* "whole": the archive after all, into ROOT/tmp/push.archive. */
+static int ask_whole(struct receive *r)
+{
+	char line[PUSH_LINE_MAX + 1];
+	enum push_kind k;
+	uint64_t size;
+	struct err err;
+	bool end;
+
+	if (ask(&err, PUSH_WHOLE "\n") < 0 || flush_asks(&err) < 0 ||
+	    push_read_line(r->rd, line, sizeof(line), &err) < 0 ||
+	    push_parse_header(line, &k, &size, &end, &err) < 0)
+		return cmd_error(CMD, &err);
+	if (end || k != PUSH_ARCHIVE)
+		return cmd_fail(CMD, EXIT_NO, "push answered \"whole\" with no archive");
+	return read_file(r, r->rd, k, size);
+}
+
+static int say_done(void)
+{
+	struct err err;
+
+	if (ask(&err, PUSH_DONE "\n") < 0 || flush_asks(&err) < 0)
+		return cmd_error(CMD, &err);
+	return EXIT_OK;
+}
+
+static void report_partial(const struct receive *r, const struct offer *of)
+{
+	const struct install_frames_stats *fs = &r->fs;
+
+	if (r->res.keyring_adopted)
+		printf("adopted keyring version%s up to %llu\n",
+		       r->res.keyring_adopted == 1 ? "" : "s",
+		       (unsigned long long)r->res.keyring_version);
+	printf("received %llu of %llu frames in %llu ranges: %llu of %llu archive bytes "
+	       "(%.1f%%)\n",
+	       (unsigned long long)fs->frames_fetched, (unsigned long long)fs->frames,
+	       (unsigned long long)fs->ranges, (unsigned long long)r->received,
+	       (unsigned long long)of->size,
+	       of->size ? 100.0 * (double)r->received / (double)of->size : 0.0);
+	if (r->patch_bytes)
+		printf("applied a %llu-byte patch set: %llu files patched, %llu whole\n",
+		       (unsigned long long)r->patch_bytes,
+		       (unsigned long long)fs->patched.files_patched,
+		       (unsigned long long)fs->patched.files_full);
+	printf("installed %s (serial %llu, %llu entries, %llu bytes, %llu files linked, %llu bytes "
+	       "written from the patch set, %llu from frames)\n",
+	       r->res.version, (unsigned long long)r->res.serial,
+	       (unsigned long long)r->res.entries, (unsigned long long)r->res.bytes,
+	       (unsigned long long)r->res.linked, (unsigned long long)fs->patched.bytes_written,
+	       (unsigned long long)fs->written_bytes);
+}
+
+/* After "partial": store_install_frames with push as the source of ranges; when it cannot,
+ * the whole archive in the same session. Then the switch, as install. */
+static int install_partial(struct receive *r, const struct offer *of, bool wait,
+                           bool allow_downgrade)
+{
+	char sig[4096 + 80], kr[4096 + 80];
+	struct install_frames_opts o = {0};
+	struct run_watch w;
+	struct stat sb;
+	struct err err;
+	int fd, pfd, x, rc;
+
+	if (wait && (rc = run_wait_begin(CMD, &r->st, &w)) != EXIT_OK)
+		return rc;
+	tmp_path(r, PUSH_MINISIG, sig, sizeof(sig));
+	tmp_path(r, PUSH_KEYRING, kr, sizeof(kr));
+	fd = open_regular(r->tmpfd, FRAMES_NAME, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600, &sb,
+	                  &err);
+	if (fd < 0)
+		return cmd_fail(CMD, EXIT_FAIL, "%s/%s: %s", r->st.root, STORE_TMP, err.msg);
+	r->frames = true;
+	pfd = open_regular(r->tmpfd, PATCHES_NAME, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600,
+	                   &sb, &err);
+	if (pfd < 0) {
+		close(fd);
+		return cmd_fail(CMD, EXIT_FAIL, "%s/%s: %s", r->st.root, STORE_TMP, err.msg);
+	}
+	o.sig_path = sig;
+	o.keyring_path = r->have[PUSH_KEYRING] ? kr : NULL;
+	o.archive_size = of->size;
+	o.seek_table_size = of->seek_table_size;
+	o.fd = fd;
+	o.fetch = ask_ranges;
+	o.fetch_ctx = r;
+	o.patches = ask_patches;
+	o.patches_ctx = r;
+	o.patches_fd = pfd;
+	x = store_install_frames(&r->st, &o, &r->res, &r->fs, &err);
+	close(fd);
+	close(pfd);
+	unlinkat(r->tmpfd, FRAMES_NAME, 0);
+	unlinkat(r->tmpfd, PATCHES_NAME, 0);
+	r->frames = false;
+	if (x < 0)
+		return cmd_error(CMD, &err);
+	if (x > 0) {
+		free(r->res.version);
+		r->res.version = NULL;
+		if ((rc = ask_whole(r)) != EXIT_OK || (rc = say_done()) != EXIT_OK)
+			return rc;
+		printf("received the whole archive: %s\n", r->fs.whole_why);
+		return install(r, wait ? &w : NULL, allow_downgrade);
+	}
+	if ((rc = say_done()) != EXIT_OK)
+		return rc;
+	report_partial(r, of);
 	rc = cmd_switch_to(CMD, &r->st, r->res.version, "activate");
 	if (wait && rc == EXIT_OK)
 		rc = run_wait_finish(CMD, &r->st, &w, r->res.version);
@@ -186,9 +443,11 @@ int cmd_receive(int argc, char **argv)
 	    {0},
 	};
 	struct push_reader rd = {.fd = STDIN_FILENO};
-	char version[256], hash[129];
+	struct run_watch w;
+	struct offer of;
+	bool partial;
 	struct cmd_parse p = {.cmd = CMD, .usage = usage_text, .common = CMD_ROOT, .opts = opts};
-	struct receive r = {.tmpfd = -1};
+	struct receive r = {.tmpfd = -1, .rd = &rd};
 	struct err err;
 	long stall_s;
 	int rc;
@@ -207,18 +466,21 @@ int cmd_receive(int argc, char **argv)
 		rc = cmd_error(CMD, &err);
 		goto out;
 	}
-	if ((rc = read_offer(&rd, version, sizeof(version), hash, sizeof(hash))) != EXIT_OK)
+	if ((rc = read_offer(&rd, &of)) != EXIT_OK)
 		goto out;
-	if (store_is_installed(&r.st, version)) {
+	if (store_is_installed(&r.st, of.version)) {
 		if ((rc = answer(PUSH_HAVE)) == EXIT_OK)
-			rc = reactivate(&r, version, hash, wait, allow_downgrade);
+			rc = reactivate(&r, of.version, of.hash, wait, allow_downgrade);
 		goto out;
 	}
-	if ((rc = answer(PUSH_SEND)) != EXIT_OK)
+	partial = of.seek_table_size && can_link(&r, of.version);
+	if ((rc = answer(partial ? PUSH_PARTIAL : PUSH_SEND)) != EXIT_OK)
 		goto out;
-	rc = read_stream(&r, &rd);
-	if (rc == EXIT_OK)
-		rc = install(&r, wait, allow_downgrade);
+	rc = read_stream(&r, &rd, partial);
+	if (rc == EXIT_OK && partial)
+		rc = install_partial(&r, &of, wait, allow_downgrade);
+	else if (rc == EXIT_OK && (!wait || (rc = run_wait_begin(CMD, &r.st, &w)) == EXIT_OK))
+		rc = install(&r, wait ? &w : NULL, allow_downgrade);
 	remove_files(&r);
 out:
 	free(r.res.version);

@@ -1,6 +1,8 @@
 /* The seek table (see seektable.h). */
 #include "release/base/seektable.h"
 
+#include <unistd.h>
+
 static void put32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;
@@ -77,4 +79,18 @@ int seektable_parse(const uint8_t *buf, size_t len, size_t n, struct seek_frame 
 			return fail(err, "seek table: frame %zu is empty", i);
 	}
 	return 0;
+}
+
+uint64_t seektable_file_tail(int fd, uint64_t size)
+{
+	uint8_t footer[SEEKTABLE_FOOTER_BYTES];
+	struct err err;
+	size_t n;
+
+	if (size < sizeof(footer) ||
+	    pread(fd, footer, sizeof(footer), (off_t)(size - sizeof(footer))) !=
+	        (ssize_t)sizeof(footer) ||
+	    seektable_footer(footer, &n, &err) < 0 || seektable_size(n) >= size)
+		return 0;
+	return seektable_size(n);
 }

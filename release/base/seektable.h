@@ -43,4 +43,9 @@ int seektable_footer(const uint8_t footer[SEEKTABLE_FOOTER_BYTES], size_t *n, st
 int seektable_parse(const uint8_t *buf, size_t len, size_t n, struct seek_frame *v,
                     struct err *err);
 
+/* The size of the seek table that ends a file of `size` bytes open on fd (its footer read
+ * with pread and checked as seektable_footer does); 0 when it has none or it cannot be
+ * read. The table itself is parsed by its user. */
+uint64_t seektable_file_tail(int fd, uint64_t size);
+
 #endif

@@ -1,6 +1,7 @@
 #include "release/base/seektable.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 static const struct seek_frame two[2] = {{.csize = 100, .dsize = 512}, {.csize = 7, .dsize = 1}};
@@ -65,4 +66,23 @@ Test(seektable, parse_refuses_disagreeing_sizes_and_empty_frames)
 	memset(b + 8, 0, 4);
 	cr_assert_eq(seektable_parse(b, seektable_size(2), 2, v, &err), -1);
 	cr_assert(strstr(err.msg, "empty"));
+}
+
+Test(seektable, file_tail_is_the_table_size_or_zero)
+{
+	uint8_t b[200];
+	FILE *f = tmpfile();
+	size_t end = 100 + seektable_size(2);
+
+	cr_assert(f);
+	memset(b, 0x11, sizeof(b));
+	seektable_encode(two, 2, b + 100);
+	cr_assert_eq(fwrite(b, 1, end, f), end);
+	fflush(f);
+	cr_assert_eq(seektable_file_tail(fileno(f), end), seektable_size(2));
+	/* a table as large as the file, a cut footer, a file shorter than a footer: none */
+	cr_assert_eq(seektable_file_tail(fileno(f), end - 1), 0);
+	cr_assert_eq(seektable_file_tail(fileno(f), 5), 0);
+	cr_assert_eq(seektable_file_tail(fileno(f), 0), 0);
+	fclose(f);
 }
