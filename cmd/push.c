@@ -14,6 +14,7 @@
 #include "release/sig/minisign.h"
 #include "release/store/install.h"
 #include "release/store/patchset.h"
+#include "release/store/signed_release.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,7 +80,8 @@ struct push {
 	const char *dest, *archive, *root, *port, *key, *config, *remote, *base;
 	bool json, allow_downgrade, no_wait;
 	char *version;
-	char hash[129]; /* the archive's BLAKE2b-512, hex */
+	char hash[129];    /* the archive's BLAKE2b-512, hex */
+	char manifest[65]; /* the manifest digest its trusted comment names, hex; "-": none */
 	uint64_t sent;
 	bool skipped, partial;
 	int fd[PUSH_KINDS];
@@ -207,10 +209,12 @@ static int wait_for(pid_t pid)
 	return ws;
 }
 
-/* The archive's version, from its signature's trusted comment (the host verifies it). */
+/* The archive's version and manifest digest, from its signature's trusted comment (the host
+ * verifies it). */
 static int archive_version(struct push *p, const char *sig_path)
 {
 	struct minisign_sig sig = {0};
+	uint8_t d[MANIFEST_DIGEST_BYTES];
 	struct err err;
 	char *text = NULL;
 	size_t len;
@@ -220,6 +224,10 @@ static int archive_version(struct push *p, const char *sig_path)
 	    minisign_sig_parse(text, len, &sig, &err) < 0 ||
 	    minisign_comment_get(sig.trusted_comment, "version", &p->version, &err) < 0)
 		rc = cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", sig_path, err.msg);
+	strcpy(p->manifest, "-");
+	if (rc == EXIT_OK && signed_comment_manifest(sig.trusted_comment, d, &err) == 0)
+		for (int i = 0; i < MANIFEST_DIGEST_BYTES; i++)
+			snprintf(p->manifest + 2 * i, 3, "%02x", d[i]);
 	minisign_sig_release(&sig);
 	free(text);
 	return rc;
@@ -578,8 +586,9 @@ static int session(struct push *p)
 		words[n++] = "--wait";
 	if (p->allow_downgrade)
 		words[n++] = "--allow-downgrade";
-	len = snprintf(offer, sizeof(offer), PUSH_MAGIC "\noffer %s %s %" PRIu64 " %" PRIu64 "\n",
-	               p->version, p->hash, p->size[PUSH_ARCHIVE], p->seek_table_size);
+	len =
+	    snprintf(offer, sizeof(offer), PUSH_MAGIC "\noffer %s %s %" PRIu64 " %" PRIu64 " %s\n",
+	             p->version, p->hash, p->size[PUSH_ARCHIVE], p->seek_table_size, p->manifest);
 	if (len >= (int)sizeof(offer) || ssh_argv(p, words, argv, remote) < 0)
 		return cmd_fail(CMD, EXIT_USAGE,
 		                "the version or the host command line is too long");

@@ -49,7 +49,7 @@ static const char usage_text[] =
 #define PATCHES_NAME "push.patches" /* the patch set push wrote */
 
 struct offer {
-	char version[256], hash[129];
+	char version[256], hash[129], manifest[65];
 	uint64_t size, seek_table_size;
 };
 
@@ -89,7 +89,7 @@ static int read_offer(struct push_reader *rd, struct offer *of)
 	if (push_read_line(rd, line, sizeof(line), &err) < 0)
 		return cmd_error(CMD, &err);
 	if (push_parse_offer(line, of->version, sizeof(of->version), of->hash, &of->size,
-	                     &of->seek_table_size, &err) < 0)
+	                     &of->seek_table_size, of->manifest, &err) < 0)
 		return cmd_error(CMD, &err);
 	if (version_check(of->version, &err) < 0)
 		return cmd_fail(CMD, EXIT_NO, "not a slipway push stream (bad offer: %s)", err.msg);
@@ -175,8 +175,7 @@ static int read_stream(struct receive *r, struct push_reader *rd, bool partial)
 }
 
 /* Deploy's decision for an archive whose release is installed, without the archive. */
-static int reactivate(struct receive *r, const char *version, const char *hash, bool wait,
-                      bool allow_downgrade)
+static int reactivate(struct receive *r, const struct offer *of, bool wait, bool allow_downgrade)
 {
 	struct run_watch w;
 	struct err err;
@@ -184,12 +183,13 @@ static int reactivate(struct receive *r, const char *version, const char *hash, 
 
 	if (wait && (rc = run_wait_begin(CMD, &r->st, &w)) != EXIT_OK)
 		return rc;
-	if (store_install_reactivate(&r->st, version, hash, allow_downgrade, &err) < 0)
+	if (store_install_reactivate(&r->st, of->version, of->hash, of->manifest, allow_downgrade,
+	                             &err) < 0)
 		return cmd_error(CMD, &err);
-	printf("%s is already installed from this archive\n", version);
-	rc = cmd_switch_to(CMD, &r->st, version, "activate");
+	printf("%s is already installed from this archive\n", of->version);
+	rc = cmd_switch_to(CMD, &r->st, of->version, "activate");
 	if (wait && rc == EXIT_OK)
-		rc = run_wait_finish(CMD, &r->st, &w, version);
+		rc = run_wait_finish(CMD, &r->st, &w, of->version);
 	return rc;
 }
 
@@ -470,7 +470,7 @@ int cmd_receive(int argc, char **argv)
 		goto out;
 	if (store_is_installed(&r.st, of.version)) {
 		if ((rc = answer(PUSH_HAVE)) == EXIT_OK)
-			rc = reactivate(&r, of.version, of.hash, wait, allow_downgrade);
+			rc = reactivate(&r, &of, wait, allow_downgrade);
 		goto out;
 	}
 	partial = of.seek_table_size && can_link(&r, of.version);

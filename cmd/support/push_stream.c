@@ -322,16 +322,19 @@ int push_parse_reply(const char *line, const char *word, uint64_t max, uint64_t 
 }
 
 int push_parse_offer(const char *line, char *version, size_t vcap, char *hash, uint64_t *size,
-                     uint64_t *seek_table_size, struct err *err)
+                     uint64_t *seek_table_size, char *manifest, struct err *err)
 {
-	const char *w[5];
-	size_t len[5];
+	const char *w[6];
+	size_t len[6];
 
-	if (words(line, w, len, 5) != 5 || !is_word(w[0], len[0], "offer") || len[1] >= vcap ||
+	if (words(line, w, len, 6) != 6 || !is_word(w[0], len[0], "offer") || len[1] >= vcap ||
 	    !is_hex(w[2], len[2], 128) || push_parse_u64(w[3], len[3], size) < 0 ||
 	    push_parse_u64(w[4], len[4], seek_table_size) < 0 || *size > PUSH_ARCHIVE_MAX ||
-	    (*seek_table_size && *seek_table_size >= *size))
+	    (*seek_table_size && *seek_table_size >= *size) ||
+	    !(is_word(w[5], len[5], "-") || is_hex(w[5], len[5], 64)))
 		return fail(err, "not a slipway push stream (bad offer)");
+	memcpy(manifest, w[5], len[5] == 1 ? 0 : 64);
+	manifest[len[5] == 1 ? 0 : 64] = '\0';
 	memcpy(version, w[1], len[1]);
 	version[len[1]] = '\0';
 	memcpy(hash, w[2], 128);

@@ -1,8 +1,10 @@
 /* The exchange of `slipway push` with `slipway receive` on the host over one ssh session
  * (specs/cli.md, "push"; the one home of its format). Push writes "slipway-push 2\n" and
- * "offer <version> <blake2b-512 hex> <size> <seek table size>\n" (0: the archive has none);
- * the host's first stdout line answers "have" (it has that release: nothing more is read),
- * "send" or "partial".
+ * "offer <version> <blake2b-512 hex> <size> <seek table size> <manifest sha256|->\n" (seek
+ * table size 0: the archive has none; the manifest digest its signature's trusted comment
+ * names, "-": none); the host's first stdout line answers "have" (it has that release: the
+ * archive's BLAKE2b-512, or for a release it installed from frames, that manifest digest, is
+ * its record's; nothing more is read), "send" or "partial".
  *
  * After "send", per file a line "<kind> <size>\n" followed by exactly <size> bytes, then
  * "end\n". Kinds, each at most once: archive (required), minisig (required), keyring,
@@ -37,7 +39,7 @@
 
 #define PUSH_MAGIC       "slipway-push 2"
 #define PUSH_ARCHIVE_MAX (64ull << 30) /* 64 GiB */
-#define PUSH_LINE_MAX    320 /* "offer", a version (at most 128), 128 hex digits, 2 sizes fit */
+#define PUSH_LINE_MAX    400 /* "offer", a version (at most 128), 128 + 64 hex digits, 2 sizes */
 #define PUSH_HAVE        "have"
 #define PUSH_SEND        "send"
 #define PUSH_PARTIAL     "partial"
@@ -96,11 +98,12 @@ int push_read_body(struct push_reader *r, int out, uint64_t size, struct err *er
 int push_send_bytes(int out, int in, uint64_t offset, uint64_t size, uint64_t *sent,
                     void (*tick)(void *ctx), void *ctx, struct err *err);
 
-/* "offer <version> <hash> <size> <seek table size>": version (one word, shorter than vcap;
- * its syntax is its user's to check), hash (128 lowercase hex digits, into 129 bytes), size
- * at most PUSH_ARCHIVE_MAX, the seek table's size 0 or below size. ERR_REFUSED otherwise. */
+/* "offer <version> <hash> <size> <seek table size> <manifest>": version (one word, shorter
+ * than vcap; its syntax is its user's to check), hash (128 lowercase hex digits, into 129
+ * bytes), size at most PUSH_ARCHIVE_MAX, the seek table's size 0 or below size, manifest 64
+ * lowercase hex digits (into 65 bytes) or "-" ("" then). ERR_REFUSED otherwise. */
 int push_parse_offer(const char *line, char *version, size_t vcap, char *hash, uint64_t *size,
-                     uint64_t *seek_table_size, struct err *err);
+                     uint64_t *seek_table_size, char *manifest, struct err *err);
 
 /* ---- The partial exchange ---- */
 

@@ -80,8 +80,18 @@ static int reactivation_guard(struct install_ctx *c, struct err *err)
 	return guard(c->st, &c->state, c->v.version, c->v.serial, err);
 }
 
+/* Whether the record of a release installed from frames names this manifest digest (hex). */
+static bool record_names_manifest(const char *record, const char *manifest_sha256)
+{
+	size_t pl = strlen(INSTALL_RECORD_MANIFEST_PREFIX);
+
+	return manifest_sha256 && manifest_sha256[0] &&
+	       !strncmp(record, INSTALL_RECORD_MANIFEST_PREFIX, pl) &&
+	       !strcmp(record + pl, manifest_sha256);
+}
+
 int store_install_reactivate(struct store *st, const char *version, const char *archive_hash,
-                             bool allow_downgrade, struct err *err)
+                             const char *manifest_sha256, bool allow_downgrade, struct err *err)
 {
 	struct store_state state = {0};
 	struct release_record r = {0};
@@ -91,7 +101,8 @@ int store_install_reactivate(struct store *st, const char *version, const char *
 		return -1;
 	if (store_record_read(st, version, &r, err) < 0)
 		goto out;
-	if (strcmp(r.archive_hash, archive_hash)) {
+	if (strcmp(r.archive_hash, archive_hash) &&
+	    !record_names_manifest(r.archive_hash, manifest_sha256)) {
 		fail(err, "version %s is already installed from a different archive", version);
 		goto out;
 	}
@@ -108,14 +119,14 @@ out:
  * 0 when it names another; -1 with err. */
 static int record_names_archive(const char *record, struct verified_archive *v, struct err *err)
 {
-	size_t pl = strlen(INSTALL_RECORD_MANIFEST_PREFIX);
 	char hex[65];
 	int r;
 
-	if (!strncmp(record, INSTALL_RECORD_MANIFEST_PREFIX, pl)) {
+	if (!strncmp(record, INSTALL_RECORD_MANIFEST_PREFIX,
+	             strlen(INSTALL_RECORD_MANIFEST_PREFIX))) {
 		if ((r = verified_signed_manifest(v, hex, err)) != 0)
 			return r < 0 ? -1 : 0;
-		return !strcmp(record + pl, hex);
+		return record_names_manifest(record, hex);
 	}
 	if (!v->hash_hex[0] && verified_hash_file(v, err) < 0)
 		return -1;

@@ -124,12 +124,14 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 
 /* What store_install with `activate` decides for an archive whose version is installed
  * already, without the archive: its BLAKE2b-512 (`archive_hash`, 128 hex digits) must be the
- * one the release was installed from, and activating it must pass the downgrade guard (a
+ * one the release was installed from, or, for a release installed from frames, the manifest
+ * digest its record names must be `manifest_sha256` (64 hex digits, what the archive's
+ * signature names; NULL or "": none); and activating it must pass the downgrade guard (a
  * serial below the high-water mark is refused unless it is current or allow_downgrade).
  * 0 when the caller may switch `current` to it; -1 with err (ERR_REFUSED for a refusal, "<v>
  * is not installed" when it is not). Requires the lock. For `slipway push`, which sends
  * nothing when the host has the release. */
 int store_install_reactivate(struct store *st, const char *version, const char *archive_hash,
-                             bool allow_downgrade, struct err *err);
+                             const char *manifest_sha256, bool allow_downgrade, struct err *err);
 
 #endif

@@ -76,7 +76,7 @@ page_is "$port" "release 2.0.0" || fail "2.0.0 no longer served after a refused 
 # a stream cut short (the archive's length announced, half of it sent) is exit 3, an
 # oversized announcement is refused before a byte is written; nothing left in ROOT/tmp
 half=$(($(stat -c %s "$T/rel-2.0.0.tar.zst") / 2))
-offer="slipway-push 2\noffer 9.9.9 $(printf '%0128d' 0) 1000 0\n"
+offer="slipway-push 2\noffer 9.9.9 $(printf '%0128d' 0) 1000 0 -\n"
 expect_rc 3 sh -c '{ printf "$1archive %s\n" "$2"; head -c "$3" "$4"; } |
 	"$5" receive --root "$6"' _ "$offer" $((half * 2 + 1)) "$half" "$T/rel-2.0.0.tar.zst" "$SLIPWAY" "$H"
 assert_eq "$out" "send" "the host's answer to an offer of a release it lacks"
@@ -85,7 +85,7 @@ expect_rc 1 sh -c 'printf "$1minisig 99999999\n" | "$2" receive --root "$3"' _ "
 assert_contains "$errout" "the minisig is 99999999 bytes, more than the 16384 accepted"
 expect_rc 1 sh -c 'printf "GET / HTTP/1.1\r\n\r\n" | "$1" receive --root "$2"' _ "$SLIPWAY" "$H"
 assert_contains "$errout" "not a slipway push stream"
-expect_rc 1 sh -c 'printf "slipway-push 2\noffer ../../etc %0128d 1000 0\n" 0 | "$1" receive --root "$2"' _ "$SLIPWAY" "$H"
+expect_rc 1 sh -c 'printf "slipway-push 2\noffer ../../etc %0128d 1000 0 -\n" 0 | "$1" receive --root "$2"' _ "$SLIPWAY" "$H"
 assert_contains "$errout" "bad offer"
 assert_eq "$out" "" "the answer to an offer of an invalid version"
 assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after hostile streams"

@@ -85,6 +85,13 @@ same_tree 4
 assert_eq "$(current_of "$H")" "releases/4.0.0" "current after patched pushes"
 assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after patched pushes"
 
+# v4 pushed again (a re-run CI job): the host has it from frames, and the offer's manifest
+# digest is the one its record names: nothing is sent, the host's tree is still v4's.
+expect_rc 0 push "$T/out/fr-4.0.0.tar.zst" --json
+json_check "$out" 'd["skipped"] and d["exit"] == 0 and d["sent"] < 2000' 0 >/dev/null
+assert_contains "$errout" "4.0.0 is already installed from this archive"
+same_tree 4
+
 # v5 through a host whose stdin ends halfway through what a partial push sends: exit 3.
 # (dd passes on what it reads at once; head -c would hold it in its stdio buffer)
 printf '#!/bin/sh\ndd iflag=count_bytes count=%s bs=4096 status=none | "%s" "$@"\n' \
@@ -104,7 +111,7 @@ hash=$(printf '%0128d' 0)
 tsize=$(python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(); n=struct.unpack("<I",b[-9:-5])[0]; print(17+8*n)' "$T/out/fr-5.0.0.tar.zst")
 size5=$(stat -c %s "$T/out/fr-5.0.0.tar.zst")
 sig=$(stat -c %s "$T/out/fr-5.0.0.tar.zst.minisig")
-expect_rc 1 sh -c '{ printf "slipway-push 2\noffer 5.0.0 %s %s %s\nminisig %s\n" "$1" "$2" "$3" "$4";
+expect_rc 1 sh -c '{ printf "slipway-push 2\noffer 5.0.0 %s %s %s -\nminisig %s\n" "$1" "$2" "$3" "$4";
 	cat "$5"; printf "end\nranges 1\n"; } | "$6" receive --root "$7"' _ "$hash" "$size5" "$tsize" "$sig" \
 	"$T/out/fr-5.0.0.tar.zst.minisig" "$SLIPWAY" "$H"
 assert_eq "$out" "$(printf 'partial\nranges 1\n%s %s' $((size5 - tsize)) "$tsize")" "the host's answer and request"
