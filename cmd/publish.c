@@ -76,20 +76,6 @@ static int parse_expires(const char *s, time_t now, time_t *out)
 	return -1;
 }
 
-/* The seek table's size from the archive's last bytes; 0 when it has none. */
-static uint64_t seek_table_size(int fd, off_t size)
-{
-	uint8_t footer[SEEKTABLE_FOOTER_BYTES];
-	struct err err;
-	size_t n;
-
-	if (size < (off_t)sizeof(footer) ||
-	    pread(fd, footer, sizeof(footer), size - (off_t)sizeof(footer)) != sizeof(footer) ||
-	    seektable_footer(footer, &n, &err) < 0 || seektable_size(n) >= (uint64_t)size)
-		return 0;
-	return seektable_size(n);
-}
-
 /* The previous index (prev->serial 0 and *has false without one). Its signature is not
  * judged: the publisher replaces it, and hosts judge the new one. */
 static int previous_index(int dirfd, const char *dir, const char *app, struct channel_index *prev,
@@ -399,7 +385,7 @@ static int publish(struct publish *p)
 		                p->head.app, p->head.version, CHANNEL_NAME_MAX);
 	l->size = (uint64_t)p->st.st_size;
 	memcpy(l->manifest_sha256, p->head.manifest_sha256, 65);
-	l->seek_table_size = seek_table_size(p->fd, p->st.st_size);
+	l->seek_table_size = seektable_file_tail(p->fd, (uint64_t)p->st.st_size);
 	if (sha256_fd(p->fd, p->archive, l->sha256, &err) < 0)
 		return cmd_error(CMD, &err);
 	if ((rc = write_archive(p)) != EXIT_OK || (rc = write_patches(p)) != EXIT_OK)
