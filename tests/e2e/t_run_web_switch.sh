@@ -32,7 +32,9 @@ zero() {
 import json, sys
 d = json.load(open(sys.argv[1]))
 l = d["load"]
-assert l["requests"] >= 100 * 0.8 * l["seconds"], "load below 100 req/s: %s" % l
+# The load ran throughout: a quarter of the 120 req/s offered (a loaded machine answers
+# slower, which is not what this test judges).
+assert l["requests"] >= 30 * l["seconds"], "load below 30 req/s: %s" % l
 assert l["failed"] == 0 and l["refused"] == 0, l
 assert l["idle_closed"] == 0, l
 assert d["never_served"] == 0, d
