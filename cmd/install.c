@@ -82,14 +82,20 @@ static int check_pubkey(const char *cmd, struct store *st, const char *path)
 	return EXIT_OK;
 }
 
-/* "N files linked from installed releases" (static buffer). */
+/* "N files linked from installed releases[, the rest decoded from F of T frames]" (static
+ * buffer). */
 static const char *linked_note(const struct install_result *res)
 {
-	static char note[96];
+	static char note[160];
+	int n =
+	    snprintf(note, sizeof(note), "%llu file%s (%llu bytes) linked from installed releases",
+	             (unsigned long long)res->linked, res->linked == 1 ? "" : "s",
+	             (unsigned long long)res->linked_bytes);
 
-	snprintf(note, sizeof(note), "%llu file%s (%llu bytes) linked from installed releases",
-	         (unsigned long long)res->linked, res->linked == 1 ? "" : "s",
-	         (unsigned long long)res->linked_bytes);
+	if (res->frames && n > 0 && (size_t)n < sizeof(note))
+		snprintf(note + n, sizeof(note) - (size_t)n,
+		         ", the rest decoded from %llu of %llu frames",
+		         (unsigned long long)res->frames_decoded, (unsigned long long)res->frames);
 	return note;
 }
 

@@ -2,12 +2,15 @@
 #include "release/store/framefiles.h"
 #include "release/base/fileio.h"
 #include "release/store/extract.h"
+#include "release/store/framestream.h"
 #include "release/store/stagefile.h"
+#include "release/store/store_crash.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,57 +18,42 @@
 #include <unistd.h>
 #include <zstd.h>
 
+struct into_buffer {
+	uint8_t *buf;
+};
+
+static int copy_out(void *ctx, uint64_t at, const uint8_t *buf, size_t n, struct err *err)
+{
+	(void)err;
+	memcpy(((struct into_buffer *)ctx)->buf + at, buf, n);
+	return 0;
+}
+
 int frame_decode(int fd, const struct frame_map *fm, size_t f, uint8_t **out, size_t *len,
                  struct err *err)
 {
-	uint64_t csize = fm->coff[f + 1] - fm->coff[f], dsize = fm->doff[f + 1] - fm->doff[f];
-	uint8_t *in = NULL, *buf = NULL;
-	size_t got = 0, r;
+	uint64_t dsize = fm->doff[f + 1] - fm->doff[f];
+	struct into_buffer b = {NULL};
+	struct frame_stream *s = NULL;
 	int rc = -1;
 
 	*out = NULL;
 	*len = 0;
-	/* Sizes bounded by frame_map_build; a frame compresses to at most its bound. */
-	if (csize > ZSTD_compressBound(dsize))
-		return fail(err, "frame %zu: %llu bytes for %llu of data", f,
-		            (unsigned long long)csize, (unsigned long long)dsize);
-	if (!(in = malloc(csize)) || !(buf = malloc(dsize))) {
+	if (frame_stream_new(&s, err) < 0)
+		return -1;
+	if (!(b.buf = malloc(dsize ? dsize : 1))) {
 		fail_oom(err);
 		goto out;
 	}
-	while (got < csize) {
-		ssize_t n = pread(fd, in + got, csize - got, (off_t)(fm->coff[f] + got));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				fail_sys(err, "cannot read frame %zu", f);
-			else
-				fail(err, "frame %zu is missing from the download", f);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	if (ZSTD_findFrameCompressedSize(in, csize) != csize ||
-	    ZSTD_getFrameContentSize(in, csize) != dsize) {
-		fail(err, "frame %zu is not one zstd frame of %llu bytes decompressing to %llu", f,
-		     (unsigned long long)csize, (unsigned long long)dsize);
+	if (frame_stream_decode(s, fd, fm, f, dsize, copy_out, &b, err) < 0)
 		goto out;
-	}
-	r = ZSTD_decompress(buf, dsize, in, csize);
-	if (ZSTD_isError(r) || r != dsize) {
-		fail(err, "frame %zu does not decompress: %s", f,
-		     ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong size");
-		goto out;
-	}
-	*out = buf;
+	*out = b.buf;
 	*len = dsize;
-	buf = NULL;
+	b.buf = NULL;
 	rc = 0;
 out:
-	free(in);
-	free(buf);
+	free(b.buf);
+	frame_stream_free(s);
 	return rc;
 }
 
@@ -113,8 +101,61 @@ out:
 	return rc;
 }
 
+void place_progress_init(struct place_progress *pp)
+{
+	pthread_mutex_init(&pp->mu, NULL);
+	pthread_cond_init(&pp->cv, NULL);
+	pp->placed = 0;
+	pp->failed = false;
+}
+
+void place_progress_destroy(struct place_progress *pp)
+{
+	pthread_mutex_destroy(&pp->mu);
+	pthread_cond_destroy(&pp->cv);
+}
+
+void place_progress_fail(struct place_progress *pp)
+{
+	pthread_mutex_lock(&pp->mu);
+	pp->failed = true;
+	pthread_cond_broadcast(&pp->cv);
+	pthread_mutex_unlock(&pp->mu);
+}
+
+#define PLACE_BATCH 32 /* entries placed between two reports */
+
+/* Reports `placed`; false when the other side has failed. */
+static bool place_report(struct place_progress *pp, size_t placed)
+{
+	bool ok;
+
+	pthread_mutex_lock(&pp->mu);
+	pp->placed = placed;
+	ok = !pp->failed;
+	pthread_cond_broadcast(&pp->cv);
+	pthread_mutex_unlock(&pp->mu);
+	return ok;
+}
+
+/* Waits until entries below `upto` are placed; false when the placer failed. */
+static bool place_wait(struct place_progress *pp, size_t upto)
+{
+	bool ok;
+
+	if (!pp)
+		return true;
+	pthread_mutex_lock(&pp->mu);
+	while (pp->placed < upto && !pp->failed)
+		pthread_cond_wait(&pp->cv, &pp->mu);
+	ok = !pp->failed;
+	pthread_mutex_unlock(&pp->mu);
+	return ok;
+}
+
 int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, bool *need,
-                     uint64_t *linked, uint64_t *linked_bytes, struct err *err)
+                     uint64_t *linked, uint64_t *linked_bytes, struct place_progress *pp,
+                     struct err *err)
 {
 	struct stage_dir p = {.fd = -1};
 	int rc = -1;
@@ -158,9 +199,17 @@ int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, b
 			}
 			break;
 		}
+		if (pp && (i + 1) % PLACE_BATCH == 0 && !place_report(pp, i + 2)) {
+			fail(err, "stopped: the frames' writer failed");
+			goto out;
+		}
 	}
+	if (pp)
+		place_report(pp, m->n_files + 1);
 	rc = 0;
 out:
+	if (rc < 0 && pp)
+		place_progress_fail(pp);
 	umask(old_umask);
 	stage_dir_release(&p);
 	return rc;
@@ -168,67 +217,134 @@ out:
 
 #define FETCHED "the fetched frames"
 
+/* The files of the layout being written from one frame's data, in order. */
+struct file_sink {
+	const struct tar_layout *l;
+	const struct manifest *m;
+	const bool *need;
+	int stagingfd;
+	int64_t when;
+	struct stage_dir par;
+	struct stage_file o;
+	size_t e;    /* the next entry to look at */
+	uint64_t lo; /* where the frame's data starts in the tar stream */
+	uint64_t written, closed;
+};
+
+static bool wanted(const struct file_sink *s, size_t e)
+{
+	const struct manifest_file *mf = &s->m->files[e - 1];
+
+	return s->need[e] && mf->type == MANIFEST_FILE && mf->size > 0;
+}
+
+/* How much of frame [lo, hi) the files being written need: up to the end of the last of
+ * them that starts in it, the whole frame when one goes on past it. */
+static uint64_t frame_need(const struct file_sink *s, uint64_t lo, uint64_t hi)
+{
+	uint64_t stop = s->o.fd >= 0 ? 1 : 0;
+
+	for (size_t e = s->e; e < s->l->n && s->l->data[e] < hi; e++) {
+		uint64_t end = s->l->data[e] + s->m->files[e - 1].size;
+
+		if (!wanted(s, e))
+			continue;
+		if (end > hi)
+			return hi - lo;
+		if (end - lo > stop)
+			stop = end - lo;
+	}
+	return stop;
+}
+
+static int files_sink(void *ctx, uint64_t at, const uint8_t *buf, size_t n, struct err *err)
+{
+	struct file_sink *s = ctx;
+	uint64_t lo = s->lo + at, hi = lo + n;
+
+	for (; s->e < s->l->n && s->l->data[s->e] < hi; s->e++) {
+		const struct manifest_file *mf = &s->m->files[s->e - 1];
+		uint64_t from, to;
+
+		if (!wanted(s, s->e))
+			continue;
+		if (s->o.fd < 0 && stage_file_open(&s->o, &s->par, s->stagingfd, mf, err) < 0)
+			return -1;
+		from = s->l->data[s->e] + s->o.done;
+		to = s->l->data[s->e] + mf->size;
+		if (from < lo)
+			return fail(err, "internal error: %.200s starts in a frame not fetched",
+			            mf->path);
+		if (to > hi)
+			to = hi;
+		if (stage_file_write(&s->o, buf + (from - lo), (size_t)(to - from), err) < 0)
+			return -1;
+		s->written += to - from;
+		if (s->o.done < mf->size)
+			break; /* continues in the next piece */
+		if (stage_file_close(&s->o, s->when, FETCHED, err) < 0)
+			return -1;
+		if (++s->closed == 8)
+			crashpoint("install-mid-unpack");
+	}
+	return 0;
+}
+
+/* The first entry whose data starts at or after `hi`, from e on. */
+static size_t entries_before(const struct tar_layout *l, size_t e, uint64_t hi)
+{
+	while (e < l->n && l->data[e] < hi)
+		e++;
+	return e;
+}
+
 int frame_files_write(int fd, const struct frame_map *fm, const struct frame_plan *p,
                       const struct tar_layout *l, const struct manifest *m, const bool *need,
-                      int stagingfd, uint64_t *written_bytes, struct err *err)
+                      struct place_progress *pp, int stagingfd, struct frame_write_stats *st,
+                      struct err *err)
 {
-	struct stage_dir par = {.fd = -1};
-	struct stage_file o;
-	int64_t when = manifest_build_epoch(m);
-	size_t e = 1; /* the next entry to look at */
-	uint8_t *buf = NULL;
-	size_t len;
+	struct file_sink s = {.l = l,
+	                      .m = m,
+	                      .need = need,
+	                      .stagingfd = stagingfd,
+	                      .when = manifest_build_epoch(m),
+	                      .par = {.fd = -1},
+	                      .e = 1};
+	struct frame_stream *fs = NULL;
 	int rc = -1;
 
-	*written_bytes = 0;
-	if (stage_file_init(&o, err) < 0)
+	memset(st, 0, sizeof(*st));
+	if (stage_file_init(&s.o, err) < 0)
 		return -1;
+	if (frame_stream_new(&fs, err) < 0)
+		goto out;
 	for (size_t f = 0; f < fm->n; f++) {
-		uint64_t lo = fm->doff[f], hi = fm->doff[f + 1];
+		uint64_t stop;
 
 		if (!p->frame[f]) {
-			if (o.fd >= 0) {
+			if (s.o.fd >= 0) {
 				fail(err, "internal error: %s spans a frame not fetched",
-				     o.f->path);
+				     s.o.f->path);
 				goto out;
 			}
 			continue;
 		}
-		free(buf);
-		buf = NULL;
-		if (frame_decode(fd, fm, f, &buf, &len, err) < 0)
+		if (!place_wait(pp, entries_before(l, s.e, fm->doff[f + 1]))) {
+			fail(err, "stopped: placing the tree failed");
 			goto out;
-		for (; e < l->n && l->data[e] < hi; e++) {
-			const struct manifest_file *mf = &m->files[e - 1];
-			uint64_t from, to;
-
-			if (!need[e] || mf->type != MANIFEST_FILE || mf->size == 0)
-				continue;
-			if (o.fd < 0) {
-				if (l->data[e] < lo) {
-					fail(err,
-					     "internal error: %s starts in a frame not fetched",
-					     mf->path);
-					goto out;
-				}
-				if (stage_file_open(&o, &par, stagingfd, mf, err) < 0)
-					goto out;
-			}
-			from = l->data[e] + o.done;
-			to = l->data[e] + mf->size;
-			if (to > hi)
-				to = hi;
-			if (stage_file_write(&o, buf + (from - lo), (size_t)(to - from), err) < 0)
-				goto out;
-			*written_bytes += to - from;
-			if (o.done < mf->size)
-				break; /* continues in the next frame */
-			if (stage_file_close(&o, when, FETCHED, err) < 0)
-				goto out;
 		}
+		s.lo = fm->doff[f];
+		stop = frame_need(&s, fm->doff[f], fm->doff[f + 1]);
+		if (stop && frame_stream_decode(fs, fd, fm, f, stop, files_sink, &s, err) < 0)
+			goto out;
+		st->frames_decoded += stop > 0;
+		/* Past the frame: entries before its end that were not needed. */
+		while (s.o.fd < 0 && s.e < l->n && l->data[s.e] < fm->doff[f + 1] &&
+		       !wanted(&s, s.e))
+			s.e++;
 	}
-	if (o.fd >= 0) {
-		fail(err, "%.200s: the archive's frames end inside it", o.f->path);
+	if (s.o.fd >= 0) {
+		fail(err, "%.200s: the archive's frames end inside it", s.o.f->path);
 		goto out;
 	}
 	/* Empty files need no frame. */
@@ -237,14 +353,17 @@ int frame_files_write(int fd, const struct frame_map *fm, const struct frame_pla
 
 		if (!need[i] || mf->size != 0)
 			continue;
-		if (stage_file_open(&o, &par, stagingfd, mf, err) < 0 ||
-		    stage_file_close(&o, when, FETCHED, err) < 0)
+		if (stage_file_open(&s.o, &s.par, stagingfd, mf, err) < 0 ||
+		    stage_file_close(&s.o, s.when, FETCHED, err) < 0)
 			goto out;
 	}
 	rc = 0;
 out:
-	stage_file_release(&o);
-	stage_dir_release(&par);
-	free(buf);
+	if (rc < 0 && pp)
+		place_progress_fail(pp);
+	st->written_bytes = s.written;
+	frame_stream_free(fs);
+	stage_file_release(&s.o);
+	stage_dir_release(&s.par);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include "release/store/frameplan.h"
 #include "release/store/tarlayout.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,17 +33,41 @@ int frame_decode(int fd, const struct frame_map *fm, size_t f, uint8_t **out, si
  * regular file MANIFEST_NAME of at most MANIFEST_MAX_BYTES; its data (heap, the caller's). */
 int frame_manifest(const uint8_t *buf, size_t len, char **json, size_t *json_len, struct err *err);
 
+/* How far frame_tree_place has got, for a frame_files_write running beside it on another
+ * thread (a local delta install: one core hashes the files it links while the other decodes
+ * the frames): need[e] is final for every layout entry e < placed. */
+struct place_progress {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t placed;
+	bool failed; /* either side failed: the other stops (its error says so) */
+};
+
+void place_progress_init(struct place_progress *pp);
+void place_progress_destroy(struct place_progress *pp);
+/* Marks a failure and wakes the other side. */
+void place_progress_fail(struct place_progress *pp);
+
 /* Places every entry of m in stagingfd (an empty directory): the manifest (canonical form),
  * directories, symlinks, and the regular files delta_link finds in an installed release.
  * need[i + 1] (entry i + 1 of the layout is m->files[i]) is set for the files left to write;
- * need[0] (the manifest) false. Counts files and bytes linked. */
+ * need[0] (the manifest) false. Counts files and bytes linked. pp (NULL: none) is told as
+ * entries are placed. */
 int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, bool *need,
-                     uint64_t *linked, uint64_t *linked_bytes, struct err *err);
+                     uint64_t *linked, uint64_t *linked_bytes, struct place_progress *pp,
+                     struct err *err);
+
+struct frame_write_stats {
+	uint64_t written_bytes;  /* file bytes written */
+	uint64_t frames_decoded; /* frames decoded, whole or up to the last byte needed */
+};
 
 /* Writes every file with need[] set from the frames of plan p in fd, read-only, dated with
- * the manifest's build time, each checked against its SHA-256. */
+ * the manifest's build time, each checked against its SHA-256. With pp (NULL: need[] is
+ * complete) it waits for each frame's entries to be placed. */
 int frame_files_write(int fd, const struct frame_map *fm, const struct frame_plan *p,
                       const struct tar_layout *l, const struct manifest *m, const bool *need,
-                      int stagingfd, uint64_t *written_bytes, struct err *err);
+                      struct place_progress *pp, int stagingfd, struct frame_write_stats *st,
+                      struct err *err);
 
 #endif

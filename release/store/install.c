@@ -2,6 +2,7 @@
 #include "release/store/install.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/store/archive_digest.h"
 #include "release/store/carry.h"
 #include "release/store/history.h"
 #include "release/store/install_patches.h"
@@ -24,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,21 +259,18 @@ static int commit(struct install_ctx *c, struct err *err)
 
 /* Read-only files, writeback as each is closed, links to identical files of installed
  * releases (specs/store.md "Install", "Delta install", "Immutable releases"). */
-static int place_files(struct install_ctx *c, struct err *err)
+static void place_files(struct install_ctx *c)
 {
 	struct extract_placement p = {
 	    .read_only = true,
 	    .writeback = true,
 	    .progress = c->o->progress,
 	    .progress_ctx = c->o->progress_ctx,
+	    .link = delta_link,
+	    .link_ctx = c->delta,
 	};
 
-	if (delta_open(c->st, c->v.version, &c->delta, err) < 0)
-		return -1;
-	p.link = delta_link;
-	p.link_ctx = c->delta;
 	extractor_set_placement(c->v.x, &p);
-	return 0;
 }
 
 /* The keyring the archive carries, adopted before the archive is judged: a valid newer
@@ -359,6 +358,8 @@ out:
 	return rc;
 }
 
+static int local_frames(struct install_ctx *c, struct err *err);
+
 int store_install(struct store *st, const char *archive, const struct install_opts *o,
                   struct install_result *res, struct err *err)
 {
@@ -371,6 +372,10 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	if (store_trust_load(st, &c.trust, err) < 0 || adopt_keyring(&c, err) < 0)
 		goto out;
 	res->keyring_version = c.trust.kr.version;
+	if ((r = local_frames(&c, err)) <= 0) {
+		rc = r;
+		goto out;
+	}
 	if (verified_open(&c.v, archive, o->sig_path, &c.trust.kr, err) < 0 ||
 	    check_provenance(&c, err) < 0 || check_reproductions(&c, err) < 0)
 		goto out;
@@ -386,6 +391,8 @@ int store_install(struct store *st, const char *archive, const struct install_op
 		rc = r > 0 ? 0 : -1;
 		goto out;
 	}
+	if (delta_open(st, c.v.version, &c.delta, err) < 0)
+		goto out;
 	if (make_staging(&c, err) < 0)
 		goto out;
 	if (verified_read_manifest(&c.v, &o->limits, err) < 0)
@@ -394,8 +401,7 @@ int store_install(struct store *st, const char *archive, const struct install_op
 	c.version = c.v.version;
 	c.serial = c.v.serial;
 	c.m = c.v.m;
-	if (place_files(&c, err) < 0)
-		goto out;
+	place_files(&c);
 	crashpoint("install-before-unpack");
 	/* Static assets carried in while the tree is still writable, then sealed. */
 	if (verified_unpack(&c.v, c.stagingfd, err) < 0 ||
@@ -428,8 +434,9 @@ out:
 /* ---- from a partial set of frames (install.h) ---- */
 
 struct frames_ctx {
-	struct install_ctx c;
+	struct install_ctx *c;
 	const struct install_frames_opts *o;
+	const struct extract_limits *limits;
 	struct install_frames_stats *fs;
 	struct signed_release sr;
 	char *sig_text, *json;
@@ -441,6 +448,8 @@ struct frames_ctx {
 	struct frame_plan plan;
 	bool *need;
 	char hash[sizeof(INSTALL_RECORD_MANIFEST_PREFIX) + 2 * MANIFEST_DIGEST_BYTES];
+	const char *record_hash; /* what the record names: hash, or the whole archive's digest */
+	struct frame_write_stats written;
 };
 
 static int whole(struct frames_ctx *f, const char *why)
@@ -452,7 +461,7 @@ static int whole(struct frames_ctx *f, const char *why)
 static int fetch_ranges(struct frames_ctx *f, const struct install_range *v, size_t n,
                         struct err *err)
 {
-	int r = n ? f->o->fetch(f->o->fetch_ctx, f->o->fd, v, n, err) : 0;
+	int r = n && f->o->fetch ? f->o->fetch(f->o->fetch_ctx, f->o->fd, v, n, err) : 0;
 
 	f->fs->ranges += n;
 	for (size_t i = 0; r == 0 && i < n; i++)
@@ -472,7 +481,7 @@ static int fetch_range(struct frames_ctx *f, uint64_t offset, uint64_t length, s
  * another, which only the whole archive's digest tells). */
 static int frames_guard(struct frames_ctx *f, struct err *err)
 {
-	struct install_ctx *c = &f->c;
+	struct install_ctx *c = f->c;
 
 	if (store_state_read(c->st, &c->state, err) < 0)
 		return -1;
@@ -492,21 +501,27 @@ static int frames_guard(struct frames_ctx *f, struct err *err)
 	            c->state.high_version);
 }
 
-/* The extractor's default limits (extract.h), before the layout is computed: entries and
- * the sum of the files' sizes. */
-static int frames_limits(const struct manifest *m, struct err *err)
+/* The extractor's limits (extract.h), before the layout is computed: entries, the sum of
+ * the files' sizes, and what they come to per byte of the archive. */
+static int frames_limits(const struct manifest *m, const struct extract_limits *lim,
+                         uint64_t archive_size, struct err *err)
 {
 	uint64_t total = 0;
 
-	if (m->n_files + 1 > EXTRACT_DEFAULT_MAX_ENTRIES)
+	if (m->n_files + 1 > lim->max_entries)
 		return fail(err, "the manifest lists %zu entries, more than the limit %llu",
-		            m->n_files, (unsigned long long)EXTRACT_DEFAULT_MAX_ENTRIES);
+		            m->n_files + 1, (unsigned long long)lim->max_entries);
 	for (size_t i = 0; i < m->n_files; i++)
 		total = sat_add(total, m->files[i].size);
-	if (total > EXTRACT_DEFAULT_MAX_BYTES)
+	if (total > lim->max_bytes)
 		return fail(err, "the manifest lists %llu bytes of files, more than the limit %llu",
-		            (unsigned long long)total,
-		            (unsigned long long)EXTRACT_DEFAULT_MAX_BYTES);
+		            (unsigned long long)total, (unsigned long long)lim->max_bytes);
+	if (total / (lim->max_ratio ? lim->max_ratio : 1) > archive_size)
+		return fail(err,
+		            "the manifest lists %llu bytes of files in an archive of %llu bytes, "
+		            "more than %llu times its size",
+		            (unsigned long long)total, (unsigned long long)archive_size,
+		            (unsigned long long)lim->max_ratio);
 	return 0;
 }
 
@@ -553,7 +568,8 @@ static int frames_manifest(struct frames_ctx *f, struct err *err)
 	if (frame_decode(f->o->fd, &f->fm, 0, &frame0, &len, err) < 0 ||
 	    frame_manifest(frame0, len, &f->json, &f->json_len, err) < 0 ||
 	    signed_release_manifest(&f->sr, f->json, f->json_len, &f->m, err) < 0 ||
-	    frames_limits(f->m, err) < 0 || tar_layout_compute(f->m, f->json_len, &f->l, err) < 0)
+	    frames_limits(f->m, f->limits, size, err) < 0 ||
+	    tar_layout_compute(f->m, f->json_len, &f->l, err) < 0)
 		goto out;
 	if (f->l.total != f->fm.doff[f->fm.n]) {
 		r = whole(f, "the archive's tar layout is not this reader's");
@@ -592,14 +608,16 @@ static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
 	free(v);
 	if (r != 0)
 		return r > 0 ? whole(f, "the server ignores HTTP Range") : -1;
-	return frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, f->c.stagingfd,
-	                         &f->fs->written_bytes, err);
+	r = frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, NULL,
+	                      f->c->stagingfd, &f->written, err);
+	f->fs->written_bytes = f->written.written_bytes;
+	return r;
 }
 
 /* The tree is complete: carry, seal, record, rename, history (as store_install). */
 static int frames_commit(struct frames_ctx *f, struct err *err)
 {
-	struct install_ctx *c = &f->c;
+	struct install_ctx *c = f->c;
 
 	if (store_carry_in(c->st, c->stagingfd, f->m, NULL, err) < 0 ||
 	    seal_tree(c->stagingfd, f->m, err) < 0)
@@ -611,23 +629,61 @@ static int frames_commit(struct frames_ctx *f, struct err *err)
 	c->version = f->sr.version;
 	c->serial = f->sr.serial;
 	c->m = f->m;
-	c->hash = f->hash;
+	c->hash = f->record_hash ? (char *)f->record_hash : f->hash;
 	if (commit(c, err) < 0)
 		return -1;
 	store_carry_out(c->st, f->sr.version, f->m, NULL, &(struct err){0});
 	return 0;
 }
 
+/* From frame 0 to the record: the manifest, the tree placed (links, patch set), the frames of
+ * the files still missing fetched and written, then carry, seal, record, rename, history.
+ * 1: deliver the whole archive instead (nothing staged). The caller removes a staging
+ * directory left by a failure. */
+static int frames_build(struct frames_ctx *f, struct err *err)
+{
+	struct install_ctx *c = f->c;
+	int r;
+
+	if ((r = frames_manifest(f, err)) != 0)
+		return r;
+	crashpoint("install-before-unpack");
+	if (make_staging(c, err) < 0 ||
+	    frame_tree_place(c->stagingfd, f->m, c->delta, f->need, &c->res->linked,
+	                     &c->res->linked_bytes, NULL, err) < 0 ||
+	    install_patches_apply(f->o, f->m, f->hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX),
+	                          c->delta, f->need, c->stagingfd, &f->fs->patched, err) < 0)
+		return -1;
+	if ((r = frames_fetch_and_write(f, err)) != 0)
+		return r;
+	return frames_commit(f, err);
+}
+
+static void frames_release(struct frames_ctx *f)
+{
+	signed_release_release(&f->sr);
+	manifest_free(f->m);
+	free(f->sig_text);
+	free(f->json);
+	free(f->table);
+	free(f->need);
+	frame_map_release(&f->fm);
+	tar_layout_release(&f->l);
+	frame_plan_release(&f->plan);
+}
+
 int store_install_frames(struct store *st, const struct install_frames_opts *o,
                          struct install_result *res, struct install_frames_stats *fs,
                          struct err *err)
 {
-	struct frames_ctx f = {.c = {.st = st, .res = res, .stagingfd = -1}, .o = o, .fs = fs};
-	struct install_ctx *c = &f.c;
+	struct install_ctx ctx = {.st = st, .res = res, .stagingfd = -1}, *c = &ctx;
+	struct extract_limits lim;
+	struct frames_ctx f = {.c = c, .o = o, .fs = fs, .limits = &lim};
 	int rc = -1, r;
 
 	memset(res, 0, sizeof(*res));
 	memset(fs, 0, sizeof(*fs));
+	extract_limits_default(&lim);
 	if (st->lockfd < 0)
 		return fail_kind(err, ERR_SYSTEM, "internal error: install without the store lock");
 	if (store_trust_load(st, &c->trust, err) < 0)
@@ -660,24 +716,7 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 		rc = whole(&f, "no installed release to reuse files from");
 		goto out;
 	}
-	if ((r = frames_manifest(&f, err)) != 0) {
-		rc = r;
-		goto out;
-	}
-	crashpoint("install-before-unpack");
-	if (make_staging(c, err) < 0 ||
-	    frame_tree_place(c->stagingfd, f.m, c->delta, f.need, &res->linked, &res->linked_bytes,
-	                     err) < 0 ||
-	    install_patches_apply(o, f.m, f.hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX), c->delta,
-	                          f.need, c->stagingfd, &fs->patched, err) < 0)
-		goto out;
-	if ((r = frames_fetch_and_write(&f, err)) != 0) {
-		rc = r;
-		goto out;
-	}
-	if (frames_commit(&f, err) < 0)
-		goto out;
-	rc = 0;
+	rc = frames_build(&f, err);
 out:
 	if (rc != 0 && c->stagingfd >= 0) {
 		struct err e2;
@@ -689,14 +728,185 @@ out:
 	store_state_release(&c->state);
 	store_trust_release(&c->trust);
 	delta_free(c->delta);
-	signed_release_release(&f.sr);
-	manifest_free(f.m);
-	free(f.sig_text);
-	free(f.json);
-	free(f.table);
-	free(f.need);
-	frame_map_release(&f.fm);
-	tar_layout_release(&f.l);
-	frame_plan_release(&f.plan);
+	frames_release(&f);
 	return rc;
+}
+
+/* ---- a local archive, from its frames ---- */
+
+/* The whole route judges anything but a release newer than every installed one. */
+static int local_guard(struct install_ctx *c, const struct signed_release *sr, struct err *err)
+{
+	if (store_state_read(c->st, &c->state, err) < 0)
+		return -1;
+	if ((!c->state.app[0] || !strcmp(c->state.app, sr->app)) &&
+	    !store_is_installed(c->st, sr->version) &&
+	    (!c->state.has_high || sr->serial > c->state.high_serial))
+		return 0;
+	return 1;
+}
+
+/* The file signature over the whole archive's digest, refused as verified_open refuses it. */
+static int local_signature(struct install_ctx *c, const struct frames_ctx *f,
+                           const uint8_t digest[ARCHIVE_DIGEST_BYTES], struct err *err)
+{
+	struct minisign_sig sig;
+	struct minisign_pubkey key;
+	char *tc = NULL;
+	int r;
+
+	if (minisign_sig_parse(f->sig_text, f->sig_len, &sig, err) < 0)
+		return fail_prefix(err, "%s", c->archive);
+	r = keyring_release_key(&c->trust.kr, sig.keyid, &key, err);
+	minisign_sig_release(&sig);
+	if (r == 0)
+		r = minisign_verify_digest(&key, f->sig_text, f->sig_len, digest, &tc, err);
+	free(tc);
+	return r < 0 ? fail_prefix(err, "%s", c->archive) : 0;
+}
+
+struct local_placer {
+	struct frames_ctx *f;
+	struct place_progress pp;
+	int rc;
+	struct err err;
+};
+
+static void *local_place(void *arg)
+{
+	struct local_placer *p = arg;
+	struct install_ctx *c = p->f->c;
+
+	p->rc = frame_tree_place(c->stagingfd, p->f->m, c->delta, p->f->need, &c->res->linked,
+	                         &c->res->linked_bytes, &p->pp, &p->err);
+	return NULL;
+}
+
+/* Links on one thread (reuse.h hashes every linked file) while this one decodes the frames
+ * of the files left to write; the error is the side that failed first. */
+static int local_tree(struct frames_ctx *f, struct err *err)
+{
+	struct local_placer p = {.f = f};
+	struct err werr;
+	bool *all;
+	pthread_t t;
+	int rw, e;
+
+	/* Every frame is here: the plan covers them all, the writer skips what is linked. */
+	if (!(all = malloc(f->l.n)))
+		return fail_oom(err);
+	memset(all, 1, f->l.n);
+	rw = frame_plan_make(&f->l, &f->fm, all, &f->plan, err);
+	free(all);
+	if (rw < 0)
+		return -1;
+	place_progress_init(&p.pp);
+	if ((e = pthread_create(&t, NULL, local_place, &p)) != 0) {
+		place_progress_destroy(&p.pp);
+		errno = e;
+		return fail_sys(err, "cannot start a thread");
+	}
+	rw = frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, &p.pp,
+	                       f->c->stagingfd, &f->written, &werr);
+	pthread_join(t, NULL);
+	place_progress_destroy(&p.pp);
+	if (p.rc < 0 && (rw == 0 || !strncmp(werr.msg, "stopped:", 8))) {
+		*err = p.err;
+		return -1;
+	}
+	if (rw < 0) {
+		*err = werr;
+		return -1;
+	}
+	return 0;
+}
+
+/* store_install's delta route (specs/store.md "Delta install"). With an installed release to
+ * link from, an archive with a seek table and a signature whose trusted comment names the
+ * manifest, only the frames holding files the host lacks are decoded, and only up to the
+ * last byte needed, while another thread links the others: the comment's signature first,
+ * then the manifest from frame 0 (its SHA-256 the comment's), every file written checked
+ * against the manifest, and the whole archive's BLAKE2b-512, hashed meanwhile on a thread of
+ * its own, checked against the file signature before the release gets a name: a tampered
+ * archive is refused as on the whole route, and the record names the same digest. 1: the
+ * whole route installs it (and says what is wrong, when something is): a keyring policy, no
+ * release to link from, a version or serial not above every installed one, an old
+ * signature, no seek table, a layout this reader did not write. */
+static int local_frames(struct install_ctx *c, struct err *err)
+{
+	struct install_frames_opts o = {.fd = -1};
+	struct install_frames_stats fs;
+	struct frames_ctx f = {.c = c, .o = &o, .fs = &fs, .limits = &c->o->limits};
+	struct archive_digest *dg = NULL;
+	uint8_t digest[ARCHIVE_DIGEST_BYTES];
+	char hex[2 * ARCHIVE_DIGEST_BYTES + 1], *sig_path = NULL;
+	struct err ignored;
+	struct stat sb;
+	mode_t old_umask;
+	int r = 1;
+
+	memset(&fs, 0, sizeof(fs));
+	if (keyring_policy_active(&c->trust.kr) || c->trust.kr.reproductions.required)
+		return 1;
+	if (!(sig_path = minisign_sig_path(c->archive, c->o->sig_path)))
+		return fail_oom(err);
+	if (minisign_sig_read(sig_path, &f.sig_text, &f.sig_len, &ignored) < 0 ||
+	    signed_release_open(&c->trust.kr, f.sig_text, f.sig_len, NULL, &f.sr, &ignored) < 0 ||
+	    (r = local_guard(c, &f.sr, err)) != 0)
+		goto out;
+	r = 1;
+	if ((o.fd = open_regular_at(AT_FDCWD, c->archive, 0, NULL, &ignored)) < 0 ||
+	    fstat(o.fd, &sb) < 0)
+		goto out;
+	o.archive_size = (uint64_t)sb.st_size;
+	if (!(o.seek_table_size = seektable_file_tail(o.fd, o.archive_size)))
+		goto out;
+	if (delta_open(c->st, f.sr.version, &c->delta, err) < 0) {
+		r = -1;
+		goto out;
+	}
+	if (delta_sources(c->delta) == 0)
+		goto out;
+	if (archive_digest_start(o.fd, c->archive, &dg, err) < 0) {
+		r = -1;
+		goto out;
+	}
+	crashpoint("install-after-verify");
+	if ((r = frames_manifest(&f, err)) != 0)
+		goto out;
+	r = -1;
+	crashpoint("install-before-unpack");
+	old_umask = umask(022);
+	if (make_staging(c, err) == 0 && local_tree(&f, err) == 0)
+		r = 0;
+	umask(old_umask);
+	if (r < 0)
+		goto out;
+	r = archive_digest_finish(dg, digest, err);
+	dg = NULL;
+	if (r < 0 || (r = local_signature(c, &f, digest, err)) < 0)
+		goto out;
+	archive_digest_hex(digest, ARCHIVE_DIGEST_BYTES, hex);
+	f.record_hash = hex;
+	c->res->serial = f.sr.serial;
+	c->res->frames = f.fm.n;
+	c->res->frames_decoded = f.written.frames_decoded;
+	if (!(c->res->version = strdup(f.sr.version))) {
+		r = fail_oom(err);
+		goto out;
+	}
+	r = frames_commit(&f, err);
+out:
+	if (r > 0) { /* the whole route starts afresh */
+		delta_free(c->delta);
+		c->delta = NULL;
+		store_state_release(&c->state);
+		memset(&c->state, 0, sizeof(c->state));
+	}
+	archive_digest_cancel(dg);
+	if (o.fd >= 0)
+		close(o.fd);
+	free(sig_path);
+	frames_release(&f);
+	return r;
 }

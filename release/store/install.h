@@ -38,9 +38,11 @@ struct install_result {
 	bool already_installed; /* the same archive was installed before: nothing was done */
 	bool downgrade;         /* accepted below the high-water mark with allow_downgrade */
 	uint64_t entries, bytes;
-	uint64_t linked, linked_bytes; /* of those, files hard-linked from installed releases */
-	size_t keyring_adopted;        /* keyring versions adopted before judging the archive */
-	uint64_t keyring_version;      /* the keyring version the archive was judged by */
+	uint64_t linked, linked_bytes;   /* of those, files hard-linked from installed releases */
+	uint64_t frames, frames_decoded; /* a delta install from the archive's frames: how many
+	                                  * it has, how many were decoded; 0 otherwise */
+	size_t keyring_adopted;          /* keyring versions adopted before judging the archive */
+	uint64_t keyring_version;        /* the keyring version the archive was judged by */
 };
 
 /* Requires the store lock. On failure nothing is left under a final name: the staging

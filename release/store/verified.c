@@ -1,5 +1,6 @@
 /* Verifying an archive as install does (specs/store.md "Install"); see verified.h. */
 #include "release/store/verified.h"
+#include "release/store/archive_digest.h"
 #include "release/store/signed_release.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
@@ -17,44 +18,15 @@
 
 #define COPY_CHUNK (1u << 20)
 
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int verified_hash_file(struct verified_archive *v, struct err *err)
 {
-	EVP_MD_CTX *h;
-	unsigned char buf[1 << 16], digest[VERIFIED_HASH_BYTES];
-	off_t off = 0;
-	ssize_t n;
+	uint8_t digest[VERIFIED_HASH_BYTES];
 
 	if (v->sealed)
 		return 0; /* known since verified_open, and the copy cannot change */
-	h = EVP_MD_CTX_new();
-	if (!h || !EVP_DigestInit_ex(h, EVP_blake2b512(), NULL)) {
-		EVP_MD_CTX_free(h);
-		return fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
-	}
-	while ((n = pread(v->fd, buf, sizeof(buf), off)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			EVP_MD_CTX_free(h);
-			return fail_sys(err, "cannot read %s", v->path);
-		}
-		EVP_DigestUpdate(h, buf, (size_t)n);
-		off += n;
-	}
-	EVP_DigestFinal_ex(h, digest, NULL);
-	EVP_MD_CTX_free(h);
-	to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+	if (archive_digest_fd(v->fd, v->path, NULL, digest, err) < 0)
+		return -1;
+	archive_digest_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
 	return 0;
 }
 
@@ -81,7 +53,7 @@ int sha256_fd(int fd, const char *path, char hex[65], struct err *err)
 	}
 	EVP_DigestFinal_ex(h, md, NULL);
 	EVP_MD_CTX_free(h);
-	to_hex(md, sizeof(md), hex);
+	archive_digest_hex(md, sizeof(md), hex);
 	return 0;
 }
 
@@ -91,8 +63,30 @@ int verified_signed_manifest(const struct verified_archive *v, char hex[65], str
 	int r = v->tc ? signed_comment_manifest(v->tc, d, err) : 1;
 
 	if (r == 0)
-		to_hex(d, sizeof(d), hex);
+		archive_digest_hex(d, sizeof(d), hex);
 	return r;
+}
+
+int verified_signed_release(const struct verified_archive *v, struct signed_release *out,
+                            struct err *err)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!v->tc)
+		return 1;
+	if ((r = signed_comment_manifest(v->tc, out->manifest_sha256, err)) != 0)
+		return r;
+	out->app = strdup(v->app);
+	out->version = strdup(v->version);
+	out->tc = strdup(v->tc);
+	out->serial = v->serial;
+	out->file_checked = true;
+	if (!out->app || !out->version || !out->tc) {
+		signed_release_release(out);
+		return fail_oom(err);
+	}
+	return 0;
 }
 
 int verified_sha256(struct verified_archive *v, char hex[65], struct err *err)
@@ -236,7 +230,7 @@ static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 	if (r < 0)
 		return -1;
 	if (r > 0) {
-		to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+		archive_digest_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
 		r = minisign_verify_digest(&v->key, v->sig_text, v->sig_len, digest, &v->tc, err);
 	} else {
 		r = minisign_verify_fd(&v->key, v->sig_text, v->sig_len, v->fd, 0, &v->tc, err);
@@ -302,7 +296,7 @@ int verified_unpack(struct verified_archive *v, int stagingfd, struct err *err)
 	/* The signature, once more, over the bytes libarchive actually read: the file may have
 	 * been rewritten in place after the first check. */
 	EVP_DigestFinal_ex(v->stream_hash, digest, NULL);
-	to_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+	archive_digest_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
 	if (minisign_sig_check_digest(&v->key, &v->sig, digest, &e2) < 0)
 		return fail(err, "%s changed while it was being installed (%s)", v->path, e2.msg);
 	return 0;

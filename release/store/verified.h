@@ -28,6 +28,7 @@
 #include "release/sig/keyring.h"
 #include "release/sig/minisign.h"
 #include "release/store/extract.h"
+#include "release/store/signed_release.h"
 
 #include <openssl/evp.h>
 #include <stdbool.h>
@@ -71,6 +72,12 @@ int verified_hash_file(struct verified_archive *v, struct err *err);
 /* The authenticated trusted comment's manifest: as 64 hex digits (after verified_open): 0;
  * 1 when the comment has none; -1 with err. */
 int verified_signed_manifest(const struct verified_archive *v, char hex[65], struct err *err);
+
+/* The verified archive as a signed release (signed_release.h; heap, signed_release_release):
+ * the authenticated comment's app, version, serial and manifest digest, file_checked set.
+ * 0; 1 when the comment names no manifest; -1 with err. */
+int verified_signed_release(const struct verified_archive *v, struct signed_release *out,
+                            struct err *err);
 
 /* The SHA-256 of the verified bytes (pread, the position untouched), 64 hex digits: the
  * digest provenance names its subject by (specs/trust.md "Provenance"). */

@@ -1,0 +1,124 @@
+/* The archive's BLAKE2b-512, inline or on a thread (see archive_digest.h). */
+#include "release/store/archive_digest.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DIGEST_CHUNK (1u << 20)
+
+int archive_digest_fd(int fd, const char *path, atomic_bool *stop,
+                      uint8_t out[ARCHIVE_DIGEST_BYTES], struct err *err)
+{
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	uint8_t *buf = malloc(DIGEST_CHUNK);
+	off_t off = 0;
+	ssize_t n;
+	int rc = -1;
+
+	if (!h || !buf) {
+		fail_oom(err);
+		goto out;
+	}
+	if (!EVP_DigestInit_ex(h, EVP_blake2b512(), NULL)) {
+		fail_kind(err, ERR_SYSTEM, "BLAKE2b-512 unavailable");
+		goto out;
+	}
+	while ((n = pread(fd, buf, DIGEST_CHUNK, off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail_sys(err, "cannot read %s", path);
+			goto out;
+		}
+		if (stop && atomic_load(stop)) {
+			fail(err, "stopped");
+			goto out;
+		}
+		EVP_DigestUpdate(h, buf, (size_t)n);
+		off += n;
+	}
+	EVP_DigestFinal_ex(h, out, NULL);
+	rc = 0;
+out:
+	free(buf);
+	EVP_MD_CTX_free(h);
+	return rc;
+}
+
+void archive_digest_hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+struct archive_digest {
+	pthread_t thread;
+	int fd;
+	const char *path;
+	atomic_bool stop;
+	int rc;
+	uint8_t digest[ARCHIVE_DIGEST_BYTES];
+	struct err err;
+};
+
+static void *digest_main(void *arg)
+{
+	struct archive_digest *d = arg;
+
+	d->rc = archive_digest_fd(d->fd, d->path, &d->stop, d->digest, &d->err);
+	return NULL;
+}
+
+int archive_digest_start(int fd, const char *path, struct archive_digest **out, struct err *err)
+{
+	struct archive_digest *d = calloc(1, sizeof(*d));
+	int e;
+
+	*out = NULL;
+	if (!d)
+		return fail_oom(err);
+	d->fd = fd;
+	d->path = path;
+	atomic_init(&d->stop, false);
+	if ((e = pthread_create(&d->thread, NULL, digest_main, d)) != 0) {
+		free(d);
+		errno = e;
+		return fail_sys(err, "cannot start a thread");
+	}
+	*out = d;
+	return 0;
+}
+
+int archive_digest_finish(struct archive_digest *d, uint8_t out[ARCHIVE_DIGEST_BYTES],
+                          struct err *err)
+{
+	int rc;
+
+	pthread_join(d->thread, NULL);
+	rc = d->rc;
+	if (rc == 0)
+		memcpy(out, d->digest, ARCHIVE_DIGEST_BYTES);
+	else if (err)
+		*err = d->err;
+	free(d);
+	return rc;
+}
+
+void archive_digest_cancel(struct archive_digest *d)
+{
+	if (!d)
+		return;
+	uint8_t ignored[ARCHIVE_DIGEST_BYTES];
+
+	atomic_store(&d->stop, true);
+	archive_digest_finish(d, ignored, NULL);
+}
