@@ -231,7 +231,7 @@ static int patches_file(struct publish *p, struct archive_files *target, struct 
 		fail_sys(err, "cannot create %s/%s", p->dir, tmp);
 		goto out;
 	}
-	if (patchset_write(fd, target, want, base, &p->patched, err) < 0 ||
+	if (patchset_write(fd, target, want, base, NULL, &p->patched, err) < 0 ||
 	    sha256_fd(fd, tmp, cp->sha256, err) < 0)
 		goto out;
 	if (fsync(fd) < 0 || fstat(fd, &st) < 0) {

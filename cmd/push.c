@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "cmd/support/progress.h"
 #include "cmd/support/push_stream.h"
+#include "release/base/clock.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/base/seektable.h"
@@ -429,12 +430,44 @@ static struct archive_files *open_base(const struct push *p, const char *base_ve
 	return af;
 }
 
+/* While the patch set is built, a "wait" line at most every PUSH_WAIT_MS: the host's stall
+ * deadline covers silence, not work. */
+struct waiting {
+	struct push *p;
+	int fd;
+	uint64_t last_ms;
+	long test_delay_ms; /* $SLIPWAY_TEST_PATCH_DELAY_MS: a slow build, for the tests */
+	bool failed;
+};
+
+static void wait_tick(void *ctx)
+{
+	struct waiting *w = ctx;
+	struct err ignored;
+	uint64_t now;
+
+	if (w->test_delay_ms > 0)
+		usleep((useconds_t)w->test_delay_ms * 1000);
+	now = clock_mono_ms();
+	if (w->failed || now - w->last_ms < PUSH_WAIT_MS)
+		return;
+	/* A write that fails now fails again with the reply, which reports it. */
+	w->failed = send_line(w->p, w->fd, &ignored, PUSH_WAIT "\n") < 0;
+	w->last_ms = now;
+}
+
 /* The patch set of `want` into a temporary file: its descriptor, or -1 (none: the frames
  * serve those files). */
-static int make_patches(struct push *p, const struct push_request *q,
+static int make_patches(struct push *p, int out, const struct push_request *q,
                         const struct patchset_want *want)
 {
 	struct archive_files *base = open_base(p, q->base_version);
+	const char *delay = getenv("SLIPWAY_TEST_PATCH_DELAY_MS");
+	struct waiting w = {.p = p,
+	                    .fd = out,
+	                    .last_ms = clock_mono_ms(),
+	                    .test_delay_ms = delay ? atol(delay) : 0};
+	struct patchset_progress pr = {wait_tick, &w};
 	struct patchset_stats st = {0};
 	FILE *f = tmpfile();
 	struct err err;
@@ -442,7 +475,7 @@ static int make_patches(struct push *p, const struct push_request *q,
 
 	if (!f)
 		cmd_warn(CMD, "no patch set: cannot create a temporary file: %s", strerror(errno));
-	else if (patchset_write(fileno(f), p->target, want, base, &st, &err) < 0)
+	else if (patchset_write(fileno(f), p->target, want, base, &pr, &st, &err) < 0)
 		cmd_warn(CMD, "no patch set: %s", err.msg);
 	else if ((fd = dup(fileno(f))) >= 0)
 		printf("patch set against %s: %llu files patched, %llu whole, %llu bytes\n",
@@ -500,7 +533,7 @@ static int send_patches(struct push *p, int fd, struct push_reader *rd,
 			memcpy(want[idx].base_sha256, sha, sizeof(sha));
 		}
 	}
-	if (want && q->n && (tfd = make_patches(p, q, want)) >= 0)
+	if (want && q->n && (tfd = make_patches(p, fd, q, want)) >= 0)
 		size = (uint64_t)lseek(tfd, 0, SEEK_END);
 	if (send_line(p, fd, err, PUSH_PATCHES " %" PRIu64 "\n", size) < 0 ||
 	    (size && push_send_bytes(fd, tfd, 0, size, &p->sent, on_sent, sp, err) < 0))

@@ -306,7 +306,7 @@ static int ask_patches(void *ctx, const struct install_patch_request *req, int f
 		if (ask(err, "%zu %s\n", i, req->want[i].has_base ? hex : "-") < 0)
 			return -1;
 	}
-	if (flush_asks(err) < 0 || push_read_line(r->rd, line, sizeof(line), err) < 0 ||
+	if (flush_asks(err) < 0 || push_read_reply(r->rd, line, sizeof(line), err) < 0 ||
 	    push_parse_reply(line, PUSH_PATCHES, PUSH_ARCHIVE_MAX, &size, err) < 0)
 		return -1;
 	if (!size)

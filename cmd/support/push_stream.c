@@ -137,6 +137,15 @@ int push_read_line(struct push_reader *r, char *line, size_t cap, struct err *er
 	return 0;
 }
 
+int push_read_reply(struct push_reader *r, char *line, size_t cap, struct err *err)
+{
+	do {
+		if (push_read_line(r, line, cap, err) < 0)
+			return -1;
+	} while (!strcmp(line, PUSH_WAIT));
+	return 0;
+}
+
 int push_parse_header(const char *line, enum push_kind *k, uint64_t *size, bool *end,
                       struct err *err)
 {

@@ -21,7 +21,9 @@
  *       target manifest's file index, increasing; the SHA-256 of the file the host has at
  *       that path)
  *       -> "patches <size>\n" + a patch set (release/store/patchset.h) of size bytes; 0:
- *       none (the host fetches ranges for those files instead);
+ *       none (the host fetches ranges for those files instead). While push builds it,
+ *       "wait\n" lines come first, at most one a second (PUSH_WAIT_MS): work goes on, and
+ *       the host's stall deadline starts again with each;
  *   "whole" -> "archive <size>\n" + the archive (the host cannot install from frames);
  *   "done": the host needs nothing more; what follows on its stdout is for people.
  * The end of the host's stdout before "done" ends the exchange too (the host failed, and
@@ -49,6 +51,8 @@
 #define PUSH_PATCHES     "patches"
 #define PUSH_WHOLE       "whole"
 #define PUSH_DONE        "done"
+#define PUSH_WAIT        "wait"
+#define PUSH_WAIT_MS     1000 /* the most often a "wait" line is sent */
 
 enum push_kind {
 	PUSH_ARCHIVE,
@@ -126,6 +130,9 @@ int push_parse_range(const char *line, uint64_t *offset, uint64_t *length, struc
 /* "<i> <sha256 hex|->": *has_base false for "-". */
 int push_parse_want(const char *line, uint64_t *i, bool *has_base, uint8_t sha256[32],
                     struct err *err);
+
+/* A reply's header line (host's side): push_read_line past any "wait" lines. */
+int push_read_reply(struct push_reader *r, char *line, size_t cap, struct err *err);
 
 /* A reply's header "<word> <size>" (host's side): ERR_REFUSED unless it is that word and
  * size is at most max. */

@@ -82,13 +82,21 @@ struct patchset_stats {
 	uint64_t out_bytes;                 /* the patch set's size */
 };
 
+/* Called after each file written (NULL: none): a writer whose reader waits for the whole
+ * patch set can tell it that work goes on (push's "wait" lines). */
+struct patchset_progress {
+	void (*tick)(void *ctx);
+	void *ctx;
+};
+
 /* Writes into fd the patch set of the files of `target` with want[i].send (want has one entry
  * per target manifest file; only regular files are sent). A file whose base is found in
  * `base` (any file of that archive with want[i].base_sha256; base may be NULL) and whose base
  * and target are within PATCHSET_FILE_MAX is sent as a zpatch when that is smaller than
  * compressing it alone; else whole. Deterministic for the same inputs. */
 int patchset_write(int fd, struct archive_files *target, const struct patchset_want *want,
-                   struct archive_files *base, struct patchset_stats *st, struct err *err);
+                   struct archive_files *base, const struct patchset_progress *pr,
+                   struct patchset_stats *st, struct err *err);
 
 /* ---- Applying (the host) ---- */
 

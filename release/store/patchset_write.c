@@ -229,7 +229,8 @@ out:
 }
 
 int patchset_write(int fd, struct archive_files *target, const struct patchset_want *want,
-                   struct archive_files *base, struct patchset_stats *st, struct err *err)
+                   struct archive_files *base, const struct patchset_progress *pr,
+                   struct patchset_stats *st, struct err *err)
 {
 	const struct manifest *m = archive_files_manifest(target);
 	struct writer w = {.o = {.fd = fd}, .target = target, .base = base, .st = st};
@@ -249,10 +250,14 @@ int patchset_write(int fd, struct archive_files *target, const struct patchset_w
 	if (base_index(base, &w.bases, &w.n_bases, err) < 0 ||
 	    out_line(&w.o, err, PATCHSET_MAGIC " %s\n", archive_files_manifest_sha256(target)) < 0)
 		goto out;
-	for (size_t i = 0; i < m->n_files; i++)
-		if (want[i].send && m->files[i].type == MANIFEST_FILE &&
-		    write_file(&w, i, &want[i], err) < 0)
+	for (size_t i = 0; i < m->n_files; i++) {
+		if (!want[i].send || m->files[i].type != MANIFEST_FILE)
+			continue;
+		if (write_file(&w, i, &want[i], err) < 0)
 			goto out;
+		if (pr && pr->tick)
+			pr->tick(pr->ctx);
+	}
 	if (out_push(&w.o, "end\n", 4, ZSTD_e_end, err) < 0)
 		goto out;
 	st->out_bytes = w.o.written;

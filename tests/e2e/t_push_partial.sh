@@ -119,3 +119,22 @@ assert_contains "$errout" "push answered 1 bytes for $tsize bytes of ranges"
 assert_no_file "$H/releases/5.0.0"
 assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a bad reply"
 assert_eq "$(current_of "$H")" "releases/4.0.0" "current at the end"
+
+# A patch set that takes longer to build than the host's stall deadline (2 s here; a test hook
+# makes each of the three files take 1.2 s): push's "wait" lines keep the host waiting, and v5
+# installs. A single file slower than the deadline is a stall: exit 3, nothing installed.
+printf '#!/bin/sh\nSLIPWAY_STALL_TIMEOUT=2 exec "%s" "$@"\n' "$SLIPWAY" >"$T/impatient.sh"
+chmod +x "$T/impatient.sh"
+slow_push() { # MS
+	SLIPWAY_TEST_PATCH_DELAY_MS=$1 "$SLIPWAY" push 127.0.0.1 "$T/out/fr-5.0.0.tar.zst" \
+		-p "$SSH_PORT" -F "$SSH_CONFIG" --slipway "$T/impatient.sh" --root "$H" --no-wait
+}
+expect_rc 3 slow_push 2600
+assert_contains "$errout" "slipway: receive: "
+assert_no_file "$H/releases/5.0.0"
+assert_eq "$(current_of "$H")" "releases/4.0.0" "current after a stalled push"
+expect_rc 0 slow_push 1200
+assert_contains "$out" "patch set against 4.0.0: 3 files patched, 0 whole"
+assert_contains "$out$errout" "activated 5.0.0"
+same_tree 5
+assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a slow patch set"

@@ -253,7 +253,7 @@ static int patchset_of(struct pair *p, struct patchset_stats *st)
 	int fd = memfd_create("patches", MFD_CLOEXEC);
 	struct err err;
 
-	cr_assert_eq(patchset_write(fd, p->target, w, p->base, st, &err), 0, "%s", err.msg);
+	cr_assert_eq(patchset_write(fd, p->target, w, p->base, NULL, st, &err), 0, "%s", err.msg);
 	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
 	free(w);
 	return fd;
@@ -309,7 +309,7 @@ Test(patchset, an_appended_file_goes_as_a_zpatch_far_smaller_than_the_file)
 	w = wants(p.target, p.base);
 	for (size_t i = 2; i < 7; i++)
 		w[i].send = false; /* app.js alone */
-	cr_assert_eq(patchset_write(fd, p.target, w, p.base, &st, &err), 0, "%s", err.msg);
+	cr_assert_eq(patchset_write(fd, p.target, w, p.base, NULL, &st, &err), 0, "%s", err.msg);
 	cr_assert_eq(st.files_patched, 1);
 	cr_assert_eq(st.files_full, 0);
 	/* 201,000 incompressible bytes: the patch holds the 1,000 appended and little else. */
@@ -329,7 +329,7 @@ Test(patchset, without_a_base_every_file_goes_whole)
 
 	pair_make(&p);
 	w = wants(p.target, p.base);
-	cr_assert_eq(patchset_write(fd, p.target, w, NULL, &st, &err), 0, "%s", err.msg);
+	cr_assert_eq(patchset_write(fd, p.target, w, NULL, NULL, &st, &err), 0, "%s", err.msg);
 	cr_assert_eq(st.files_patched, 0);
 	cr_assert_eq(st.files_full, 4);
 	cr_assert_eq(st.bytes_full, APP + MORE + 100000 + 11);
