@@ -3,6 +3,7 @@
 #include "cmd/cmd.h"
 #include "cmd/support/fetch.h"
 #include "cmd/support/progress.h"
+#include "cmd/support/resume_ranges.h"
 #include "cmd/support/run_wait.h"
 #include "cmd/support/store_open.h"
 #include "release/base/error.h"
@@ -45,12 +46,14 @@ static const char usage_text[] =
     "linked from the installed release, and every file written is checked against the signed\n"
     "manifest's SHA-256. When the index names a patch set made against a release the store\n"
     "holds, it is downloaded first (it must have the index's size and sha256) and the files\n"
-    "it carries, patched or whole, are not fetched from the frames. Otherwise (no release "
-    "installed, a server that ignores Range, a\n"
-    "keyring policy asking for provenance or reproductions, an archive without a seek table)\n"
-    "the whole archive is downloaded (a partial archive left in ROOT/tmp/ is resumed), must\n"
-    "have the index's size and sha256, and is installed exactly as `slipway deploy` installs\n"
-    "a file (signature, keyring, downgrade guard, per-file hashes).\n"
+    "it carries, patched or whole, are not fetched from the frames. A partial pull cut short\n"
+    "(a stall, a broken connection) keeps the frames it received in ROOT/tmp/, and the next\n"
+    "pull of the same archive fetches only the others. Otherwise (no release installed, a\n"
+    "server that ignores Range, a keyring policy asking for provenance or reproductions, an\n"
+    "archive without a seek table) the whole archive is downloaded (a partial archive left\n"
+    "in ROOT/tmp/ is resumed), must have the index's size and sha256, and is installed\n"
+    "exactly as `slipway deploy` installs a file (signature, keyring, downgrade guard,\n"
+    "per-file hashes).\n"
     "\n"
     "  -r, --root DIR   the store (default: $SLIPWAY_ROOT)\n"
     "      --wait       wait for `slipway run` to bring the release up, as deploy --wait\n"
@@ -98,6 +101,9 @@ struct pull {
 	uint64_t small_received;  /* index, signature, keyring, provenance, reproductions */
 	char patches[STORE_DOWNLOAD_NAME_MAX];
 	uint64_t patches_received; /* body bytes of the patch set (specs/channel.md) */
+	char frames_done[STORE_DOWNLOAD_NAME_MAX];
+	struct resume_ranges rr; /* what an earlier, interrupted partial pull placed */
+	uint64_t frames_resumed; /* archive bytes found there instead of fetched */
 };
 
 #define WHOLE (-1) /* try_frames: deliver the whole archive instead */
@@ -229,6 +235,7 @@ static void remove_downloads(struct pull *p)
 {
 	unlinkat(p->tmpfd, p->name, 0);
 	unlinkat(p->tmpfd, p->frames, 0);
+	unlinkat(p->tmpfd, p->frames_done, 0);
 	unlinkat(p->tmpfd, p->patches, 0);
 	unlinkat(p->tmpfd, p->sig, 0);
 	unlinkat(p->tmpfd, p->kr, 0);
@@ -236,22 +243,29 @@ static void remove_downloads(struct pull *p)
 	unlinkat(p->tmpfd, p->repro, 0);
 }
 
-/* store_install_frames' fetch: requests of up to FETCH_SPANS_MAX ranges each, one after the
- * other on the session's connection. */
+/* store_install_frames' fetch: the ranges an interrupted pull placed already are skipped;
+ * the others in requests of up to FETCH_SPANS_MAX ranges each, one after the other on the
+ * session's connection, each recorded once it is in the file. */
 static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t n, struct err *err)
 {
 	struct pull *p = ctx;
 	struct fetch_span sp[FETCH_SPANS_MAX];
 
 	for (size_t i = 0; i < n;) {
-		size_t k = n - i < FETCH_SPANS_MAX ? n - i : FETCH_SPANS_MAX;
+		size_t k = 0;
 		uint64_t got = 0;
 		int r;
 
-		for (size_t j = 0; j < k; j++) {
-			sp[j].offset = v[i + j].offset;
-			sp[j].length = v[i + j].length;
+		for (; i < n && k < FETCH_SPANS_MAX; i++) {
+			if (resume_ranges_has(&p->rr, v[i].offset, v[i].length)) {
+				p->frames_resumed += v[i].length;
+				continue;
+			}
+			sp[k].offset = v[i].offset;
+			sp[k++].length = v[i].length;
 		}
+		if (!k)
+			continue;
 		r = fetch_ranges(p->sess, p->archive_url, fd, sp, k, p->ci.latest.size, p->stall_s,
 		                 &got, err);
 		p->frames_received += got;
@@ -259,7 +273,8 @@ static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t
 		progress_update(&p->ps, 0, p->frames_received, NULL);
 		if (r != 0)
 			return r;
-		i += k;
+		if (resume_ranges_add(&p->rr, fd, sp, k, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -328,6 +343,9 @@ static void report_frames(const struct pull *p)
 		printf("patch set %s: %llu files patched, %llu whole, %llu bytes\n",
 		       p->ci.latest.patches.file, (unsigned long long)ps->files_patched,
 		       (unsigned long long)ps->files_full, (unsigned long long)p->patches_received);
+	if (p->frames_resumed)
+		printf("resumed: %llu bytes of frames were here from an interrupted pull\n",
+		       (unsigned long long)p->frames_resumed);
 	printf("fetched %llu of %llu frames in %llu ranges, %llu requests: %llu of %llu bytes "
 	       "(%.1f%%)\n",
 	       (unsigned long long)p->fst.frames_fetched, (unsigned long long)p->fst.frames,
@@ -358,17 +376,23 @@ static int try_frames(struct pull *p)
 		return WHOLE;
 	snprintf(path[0], sizeof(path[0]), "%s/" STORE_TMP "/%s", p->st.root, p->sig);
 	snprintf(path[1], sizeof(path[1]), "%s/" STORE_TMP "/%s", p->st.root, p->kr);
-	unlinkat(p->tmpfd, p->frames, 0);
-	fd = open_regular(p->tmpfd, p->frames, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, &sb,
-	                  &err);
+	/* A frames file and its list left by an interrupted pull of this archive are resumed. */
+	fd = open_regular(p->tmpfd, p->frames, O_RDWR | O_CREAT | O_NOFOLLOW, 0600, &sb, &err);
 	if (fd < 0)
 		return cmd_fail(CMD, cmd_exit_code(&err), "%s/%s: %s", p->st.root, STORE_TMP,
 		                err.msg);
+	if (resume_ranges_open(&p->rr, p->tmpfd, p->frames_done, fd, l->size, &err) < 0) {
+		close(fd);
+		return cmd_fail(CMD, cmd_exit_code(&err), "%s/%s: %s", p->st.root, STORE_TMP,
+		                err.msg);
+	}
 	if ((r = patches_open(p, &o)) != EXIT_OK) {
+		resume_ranges_close(&p->rr);
 		close(fd);
 		return r;
 	}
 	if (fetch_session_new(&p->sess, &err) < 0) {
+		resume_ranges_close(&p->rr);
 		close(fd);
 		if (o.patches_fd >= 0)
 			close(o.patches_fd);
@@ -386,15 +410,21 @@ static int try_frames(struct pull *p)
 	progress_phase(&p->ps, "fetching frames", 0, l->size);
 	r = store_install_frames(&p->st, &o, &p->res, &p->fst, &err);
 	progress_end(&p->ps);
+	resume_ranges_close(&p->rr);
 	close(fd);
 	if (o.patches_fd >= 0)
 		close(o.patches_fd);
-	unlinkat(p->tmpfd, p->frames, 0);
 	unlinkat(p->tmpfd, p->patches, 0);
 	if (r < 0) {
-		remove_downloads(p);
+		/* A stall or a broken connection keeps the frames for the next pull; anything
+		 * refused (a server breaking the bounds, bytes not the manifest's) starts afresh.
+		 */
+		if (err.kind == ERR_REFUSED)
+			remove_downloads(p);
 		return cmd_error(CMD, &err);
 	}
+	unlinkat(p->tmpfd, p->frames, 0);
+	unlinkat(p->tmpfd, p->frames_done, 0);
 	if (r > 0) {
 		printf("fetching the whole archive: %s\n", p->fst.whole_why);
 		free(p->res.version);
@@ -456,6 +486,7 @@ static int download(struct pull *p)
 		return cmd_error(CMD, &err);
 	store_download_name(p->ci.latest.sha256, "", p->name);
 	store_download_name(p->ci.latest.sha256, ".frames", p->frames);
+	store_download_name(p->ci.latest.sha256, RESUME_SUFFIX, p->frames_done);
 	store_download_name(p->ci.latest.sha256, ".patches", p->patches);
 	store_download_name(p->ci.latest.sha256, ".minisig", p->sig);
 	store_download_name(p->ci.latest.sha256, KEYRING_SUFFIX, p->kr);
@@ -494,7 +525,8 @@ static void report_json(const struct pull *p, bool up_to_date)
 	       "\"up_to_date\":%s,\"downloaded\":%llu,\"resumed_from\":%llu,"
 	       "\"received\":%llu,\"archive_size\":%llu,\"partial\":%s,\"frames_fetched\":%llu,"
 	       "\"frames_total\":%llu,\"ranges\":%llu,\"requests\":%llu,\"files_linked\":%llu,"
-	       "\"patches_received\":%llu,\"files_patched\":%llu,\"files_patched_whole\":%llu}\n",
+	       "\"patches_received\":%llu,\"files_patched\":%llu,\"files_patched_whole\":%llu,"
+	       "\"frames_resumed\":%llu}\n",
 	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.latest.serial,
 	       (unsigned long long)p->ci.serial, up_to_date ? "true" : "false",
 	       (unsigned long long)archive, (unsigned long long)p->resumed_from,
@@ -504,7 +536,8 @@ static void report_json(const struct pull *p, bool up_to_date)
 	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
 	       (unsigned long long)p->res.linked, (unsigned long long)p->patches_received,
 	       (unsigned long long)p->fst.patched.files_patched,
-	       (unsigned long long)p->fst.patched.files_full);
+	       (unsigned long long)p->fst.patched.files_full,
+	       (unsigned long long)p->frames_resumed);
 }
 
 static int pull(struct pull *p, struct run_watch *w)

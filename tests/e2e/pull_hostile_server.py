@@ -11,6 +11,8 @@ archive (the file named ARCHIVE), which it answers according to MODE:
     multibad     a request for one range as asked; for several, multipart/byteranges whose
                  last part says (and carries) the range one byte later than asked
     multiextra   the same, with every range as asked, but 10 bytes more in the last part
+    rangecut     Range requests answered as asked (multipart for several), but the third
+                 one: its headers, then half its body, and the connection closes
 
     pull_hostile_server.py DIR ARCHIVE MODE PORT
 """
@@ -22,8 +24,18 @@ import time
 DIR, ARCHIVE, MODE, PORT = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
 
+RANGE_REQUESTS = [0]
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
+
+    def answer(self, out):
+        """Writes out, or half of it on rangecut's third Range request."""
+        RANGE_REQUESTS[0] += 1
+        if MODE == "rangecut" and RANGE_REQUESTS[0] == 3:
+            out = out[: len(out) // 2]
+        self.wfile.write(out)
 
     def log_message(self, fmt, *args):
         sys.stderr.write("%s range=%s\n" % (self.requestline, self.headers.get("Range")))
@@ -36,7 +48,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         data = open(path, "rb").read()
         rng = self.headers.get("Range")
-        if name == ARCHIVE and rng and MODE.startswith("multi") and "," in rng:
+        if name == ARCHIVE and rng and (MODE.startswith("multi") or MODE == "rangecut") and "," in rng:
             spans = [tuple(map(int, r.split("-"))) for r in rng.split("=", 1)[1].split(",")]
             out = b""
             for i, (first, last) in enumerate(spans):
@@ -51,15 +63,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", "multipart/byteranges; boundary=XYZ")
             self.send_header("Content-Length", str(len(out)))
             self.end_headers()
-            self.wfile.write(out)
+            self.answer(out)
             return
-        if name == ARCHIVE and rng and MODE.startswith("multi"):
+        if name == ARCHIVE and rng and (MODE.startswith("multi") or MODE == "rangecut"):
             first, last = map(int, rng.split("=", 1)[1].split("-"))
             self.send_response(206)
             self.send_header("Content-Range", "bytes %d-%d/%d" % (first, last, len(data)))
             self.send_header("Content-Length", str(last + 1 - first))
             self.end_headers()
-            self.wfile.write(data[first:last + 1])
+            self.answer(data[first:last + 1])
             return
         if name == ARCHIVE and rng and MODE.startswith("range"):
             first, last = map(int, rng.split("=", 1)[1].split("-"))

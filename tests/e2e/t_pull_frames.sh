@@ -30,7 +30,7 @@ release() { # N: project p<N> from p<N-1>, packed as N.0.0, serial N
 	expect_rc 0 "$SLIPWAY" pack "$T/p$n" --no-build --allow-no-services -s "$T/test.key" \
 		--frame-size 64K --version "$n.0.0" --serial "$n" -o "$T/out"
 }
-release 1 && release 2 && release 3
+release 1 && release 2 && release 3 && release 4
 
 # No release installed: the whole archive.
 expect_rc 0 "$SLIPWAY" publish "$T/out/fr-1.0.0.tar.zst" "$C" -s "$T/test.key" --no-patches
@@ -131,3 +131,46 @@ assert_contains "$errout" "fetching the whole archive: the server ignores HTTP R
 assert_eq "$(current_of "$S")" "releases/3.0.0" "current after a pull without Range"
 diff -r "$T/p3/tree" "$S/releases/3.0.0/tree" || fail "the tree is not release 3"
 assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a whole pull"
+
+# Release 4 through a server that cuts its third Range answer (the frames, after the seek
+# table and frame 0) halfway: exit 3, nothing installed, what was received kept in ROOT/tmp.
+expect_rc 0 "$SLIPWAY" publish "$T/out/fr-4.0.0.tar.zst" "$C" -s "$T/test.key" --no-patches
+sha=$(index_field "$C/index.json" latest.sha256)
+cut_pull() {
+	local port hostile
+	port=$(free_port)
+	python3 "$REPO/tests/e2e/pull_hostile_server.py" "$C" fr-4.0.0.tar.zst rangecut "$port" \
+		2>>"$T/hostile-cut.log" &
+	hostile=$!
+	wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$port/index.json"
+	expect_rc 3 "$SLIPWAY" pull "http://127.0.0.1:$port" --root "$S"
+	kill $hostile
+	wait $hostile 2>/dev/null
+	assert_eq "$(echo "$errout" | wc -l)" "1" "lines of the cut pull: $errout"
+	assert_no_file "$S/releases/4.0.0"
+	assert_eq "$(current_of "$S")" "releases/3.0.0" "current after a cut pull"
+	assert_file "$S/tmp/$sha.tar.zst.frames"
+	assert_file "$S/tmp/$sha.tar.zst.frames.done"
+}
+cut_pull
+# Kept bytes altered before the next pull (frame 0's): refused, and both files removed.
+printf 'XXXXXXXX' | dd of="$S/tmp/$sha.tar.zst.frames" bs=1 seek=40 conv=notrunc 2>/dev/null
+expect_rc 1 "$SLIPWAY" pull "$NGINX_URL" --root "$S"
+assert_eq "$(echo "$errout" | wc -l)" "1" "lines of the refusal: $errout"
+assert_no_file "$S/releases/4.0.0"
+assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a refused resume"
+# Cut again, then resumed from nginx: the seek table and frame 0 are not fetched again.
+cut_pull
+kept=$(python3 -c 'import struct,sys
+b = open(sys.argv[1], "rb").read(); n = struct.unpack("<I", b[-9:-5])[0]
+print(17 + 8 * n + struct.unpack("<I", b[-(17 + 8 * n) + 8:-(17 + 8 * n) + 12])[0])' \
+	"$T/out/fr-4.0.0.tar.zst")
+expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S" --json
+python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+assert d["partial"] and d["version"] == "4.0.0" and d["frames_resumed"] == int(sys.argv[2]), d' \
+	"$out" "$kept" || fail "resumed pull --json (expected frames_resumed $kept): $out"
+assert_contains "$errout" "resumed: $kept bytes of frames were here from an interrupted pull"
+diff -r "$T/p4/tree" "$S/releases/4.0.0/tree" || fail "the resumed tree is not release 4"
+assert_eq "$(current_of "$S")" "releases/4.0.0" "current after a resumed pull"
+assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a resumed pull"
