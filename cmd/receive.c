@@ -409,6 +409,7 @@ static int install_partial(struct receive *r, const struct offer *of, bool wait,
 	o.patches = ask_patches;
 	o.patches_ctx = r;
 	o.patches_fd = pfd;
+	o.allow_downgrade = allow_downgrade;
 	x = store_install_frames(&r->st, &o, &r->res, &r->fs, &err);
 	close(fd);
 	close(pfd);

@@ -494,6 +494,8 @@ static int frames_guard(struct frames_ctx *f, struct err *err)
 		return 0;
 	if (f->sr.serial == c->state.high_serial)
 		return whole(f, "this serial is installed already");
+	if (f->o->allow_downgrade)
+		return whole(f, "a downgrade, allowed: judged on the whole archive");
 	return fail(err,
 	            "downgrade refused: serial %llu is below the highest installed serial %llu "
 	            "(version %s)",

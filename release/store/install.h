@@ -100,7 +100,9 @@ struct install_frames_opts {
 	void *fetch_ctx;
 	install_patches_fn patches; /* NULL: none; asked once, before any frame is fetched */
 	void *patches_ctx;
-	int patches_fd; /* read-write, empty: where the patch set is written (when patches) */
+	int patches_fd;       /* read-write, empty: where the patch set is written (when patches) */
+	bool allow_downgrade; /* a serial below the high-water mark: 1 (the whole archive, which
+	                       * store_install judges with allow_downgrade), not refused */
 };
 
 struct install_frames_stats {
@@ -115,6 +117,7 @@ struct install_frames_stats {
 /* Requires the store lock. Returns 0 installed (not activated; res as store_install's), 1 when
  * the archive is to be delivered whole instead, with the reason in fs->whole_why and nothing
  * installed: no installed release to link from, the version or the serial already installed,
+ * a downgrade with allow_downgrade,
  * a keyring policy that asks for provenance or reproductions (they name the whole archive's
  * digest), a seek table or tar layout this rule did not write, a source that ignores ranges.
  * -1 refused (ERR_REFUSED: signature, manifest, a frame that does not decode to the

@@ -138,3 +138,19 @@ assert_contains "$out" "patch set against 4.0.0: 3 files patched, 0 whole"
 assert_contains "$out$errout" "activated 5.0.0"
 same_tree 5
 assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a slow patch set"
+
+# An older release the host no longer has (pruned): refused as a downgrade; with
+# --allow-downgrade the frames path hands over to the whole archive ("whole"), which the host
+# installs as deploy --allow-downgrade does.
+expect_rc 0 "$SLIPWAY" prune --keep 0 --root "$H"
+assert_no_file "$H/releases/2.0.0"
+expect_rc 1 push "$T/out/fr-2.0.0.tar.zst"
+assert_contains "$errout" "downgrade refused"
+assert_no_file "$H/releases/2.0.0"
+expect_rc 0 push "$T/out/fr-2.0.0.tar.zst" --allow-downgrade --json
+json_check "$out" 'd["exit"] == 0 and size < d["sent"] < size + 3000' "$size2" >/dev/null
+assert_contains "$errout" "received the whole archive: a downgrade, allowed"
+assert_contains "$errout" "downgrade allowed by --allow-downgrade"
+same_tree 2
+assert_eq "$(current_of "$H")" "releases/2.0.0" "current after an allowed downgrade"
+assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a whole fallback"
