@@ -1,0 +1,192 @@
+/* store_install's delta route from a local archive's frames (specs/store.md "Delta
+ * install", "From the frames"); see install_ctx.h. */
+#include "release/store/install_ctx.h"
+#include "release/base/fileio.h"
+#include "release/sig/minisign.h"
+#include "release/store/archive_digest.h"
+#include "release/store/store_crash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The whole route judges anything but a release newer than every installed one. */
+static int local_guard(struct install_ctx *c, const struct signed_release *sr, struct err *err)
+{
+	if (store_state_read(c->st, &c->state, err) < 0)
+		return -1;
+	if ((!c->state.app[0] || !strcmp(c->state.app, sr->app)) &&
+	    !store_is_installed(c->st, sr->version) &&
+	    (!c->state.has_high || sr->serial > c->state.high_serial))
+		return 0;
+	return 1;
+}
+
+/* The file signature over the whole archive's digest, refused as verified_open refuses it. */
+static int local_signature(struct install_ctx *c, const struct frames_ctx *f,
+                           const uint8_t digest[ARCHIVE_DIGEST_BYTES], struct err *err)
+{
+	struct minisign_sig sig;
+	struct minisign_pubkey key;
+	char *tc = NULL;
+	int r;
+
+	if (minisign_sig_parse(f->sig_text, f->sig_len, &sig, err) < 0)
+		return fail_prefix(err, "%s", c->archive);
+	r = keyring_release_key(&c->trust.kr, sig.keyid, &key, err);
+	minisign_sig_release(&sig);
+	if (r == 0)
+		r = minisign_verify_digest(&key, f->sig_text, f->sig_len, digest, &tc, err);
+	free(tc);
+	return r < 0 ? fail_prefix(err, "%s", c->archive) : 0;
+}
+
+struct local_placer {
+	struct frames_ctx *f;
+	struct place_progress pp;
+	int rc;
+	struct err err;
+};
+
+static void *local_place(void *arg)
+{
+	struct local_placer *p = arg;
+	struct install_ctx *c = p->f->c;
+
+	p->rc = frame_tree_place(c->stagingfd, p->f->m, c->delta, p->f->need, &c->res->linked,
+	                         &c->res->linked_bytes, &p->pp, &p->err);
+	return NULL;
+}
+
+/* Links on one thread (reuse.h hashes every linked file) while this one decodes the frames
+ * of the files left to write; the error is the side that failed first. */
+static int local_tree(struct frames_ctx *f, struct err *err)
+{
+	struct local_placer p = {.f = f};
+	struct err werr;
+	bool *all;
+	pthread_t t;
+	int rw, e;
+
+	/* Every frame is here: the plan covers them all, the writer skips what is linked. */
+	if (!(all = malloc(f->l.n)))
+		return fail_oom(err);
+	memset(all, 1, f->l.n);
+	rw = frame_plan_make(&f->l, &f->fm, all, &f->plan, err);
+	free(all);
+	if (rw < 0)
+		return -1;
+	place_progress_init(&p.pp);
+	if ((e = pthread_create(&t, NULL, local_place, &p)) != 0) {
+		place_progress_destroy(&p.pp);
+		errno = e;
+		return fail_sys(err, "cannot start a thread");
+	}
+	rw = frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, &p.pp,
+	                       f->c->stagingfd, &f->written, &werr);
+	pthread_join(t, NULL);
+	place_progress_destroy(&p.pp);
+	if (p.rc < 0 && (rw == 0 || !strncmp(werr.msg, "stopped:", 8))) {
+		*err = p.err;
+		return -1;
+	}
+	if (rw < 0) {
+		*err = werr;
+		return -1;
+	}
+	return 0;
+}
+
+/* store_install's delta route (specs/store.md "Delta install"). With an installed release to
+ * link from, an archive with a seek table and a signature whose trusted comment names the
+ * manifest, only the frames holding files the host lacks are decoded, and only up to the
+ * last byte needed, while another thread links the others: the comment's signature first,
+ * then the manifest from frame 0 (its SHA-256 the comment's), every file written checked
+ * against the manifest, and the whole archive's BLAKE2b-512, hashed meanwhile on a thread of
+ * its own, checked against the file signature before the release gets a name: a tampered
+ * archive is refused as on the whole route, and the record names the same digest. 1: the
+ * whole route installs it (and says what is wrong, when something is): a keyring policy, no
+ * release to link from, a version or serial not above every installed one, an old
+ * signature, no seek table, a layout this reader did not write. */
+int install_local_frames(struct install_ctx *c, struct err *err)
+{
+	struct install_frames_opts o = {.fd = -1};
+	struct install_frames_stats fs;
+	struct frames_ctx f = {.c = c, .o = &o, .fs = &fs, .limits = &c->o->limits};
+	struct archive_digest *dg = NULL;
+	uint8_t digest[ARCHIVE_DIGEST_BYTES];
+	char hex[2 * ARCHIVE_DIGEST_BYTES + 1], *sig_path = NULL;
+	struct err ignored;
+	struct stat sb;
+	mode_t old_umask;
+	int r = 1;
+
+	memset(&fs, 0, sizeof(fs));
+	if (keyring_policy_active(&c->trust.kr) || c->trust.kr.reproductions.required)
+		return 1;
+	if (!(sig_path = minisign_sig_path(c->archive, c->o->sig_path)))
+		return fail_oom(err);
+	if (minisign_sig_read(sig_path, &f.sig_text, &f.sig_len, &ignored) < 0 ||
+	    signed_release_open(&c->trust.kr, f.sig_text, f.sig_len, NULL, &f.sr, &ignored) < 0 ||
+	    (r = local_guard(c, &f.sr, err)) != 0)
+		goto out;
+	r = 1;
+	if ((o.fd = open_regular_at(AT_FDCWD, c->archive, 0, NULL, &ignored)) < 0 ||
+	    fstat(o.fd, &sb) < 0)
+		goto out;
+	o.archive_size = (uint64_t)sb.st_size;
+	if (!(o.seek_table_size = seektable_file_tail(o.fd, o.archive_size)))
+		goto out;
+	if (delta_open(c->st, f.sr.version, &c->delta, err) < 0) {
+		r = -1;
+		goto out;
+	}
+	if (delta_sources(c->delta) == 0)
+		goto out;
+	if (archive_digest_start(o.fd, c->archive, &dg, err) < 0) {
+		r = -1;
+		goto out;
+	}
+	crashpoint("install-after-verify");
+	if ((r = frames_manifest(&f, err)) != 0)
+		goto out;
+	r = -1;
+	crashpoint("install-before-unpack");
+	old_umask = umask(022);
+	if (install_make_staging(c, err) == 0 && local_tree(&f, err) == 0)
+		r = 0;
+	umask(old_umask);
+	if (r < 0)
+		goto out;
+	r = archive_digest_finish(dg, digest, err);
+	dg = NULL;
+	if (r < 0 || (r = local_signature(c, &f, digest, err)) < 0)
+		goto out;
+	archive_digest_hex(digest, ARCHIVE_DIGEST_BYTES, hex);
+	f.record_hash = hex;
+	c->res->serial = f.sr.serial;
+	c->res->frames = f.fm.n;
+	c->res->frames_decoded = f.written.frames_decoded;
+	if (!(c->res->version = strdup(f.sr.version))) {
+		r = fail_oom(err);
+		goto out;
+	}
+	r = frames_commit(&f, err);
+out:
+	if (r > 0) { /* the whole route starts afresh */
+		delta_free(c->delta);
+		c->delta = NULL;
+		store_state_release(&c->state);
+		memset(&c->state, 0, sizeof(c->state));
+	}
+	archive_digest_cancel(dg);
+	if (o.fd >= 0)
+		close(o.fd);
+	free(sig_path);
+	frames_release(&f);
+	return r;
+}
