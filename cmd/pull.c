@@ -62,7 +62,7 @@ static const char usage_text[] =
     "  -h, --help       show this help\n"
     "\n"
     "Environment: $SLIPWAY_STALL_TIMEOUT, seconds (default 30) a connection may take to open\n"
-    "or a transfer may move less than one byte per second before it is abandoned. Proxies\n"
+    "or a transfer may move less than 4096 bytes a second before it is abandoned. Proxies\n"
     "come from http_proxy, https_proxy and no_proxy; TLS is checked against the system CAs.\n"
     "\n"
     "Exit status: 0 installed and activated, or up to date; 1 refused (index signature,\n"

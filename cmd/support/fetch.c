@@ -53,7 +53,7 @@ static int setup(CURL *c, const char *url, long stall_s, char *errbuf)
 	    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, stall_s) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)FETCH_MIN_RATE) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_USERAGENT, "slipway/" SLIPWAY_VERSION) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK)
@@ -71,8 +71,9 @@ static int transfer_failed(const char *url, CURLcode rc, const char *why, enum e
 	if (why[0])
 		return fail_kind(err, kind, "%s: %s", u, why);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return fail_kind(err, ERR_SYSTEM, "%s: stalled: no progress for %ld s (%s)", u,
-		                 stall_s, FETCH_STALL_ENV);
+		return fail_kind(err, ERR_SYSTEM,
+		                 "%s: stalled: less than %d bytes a second for %ld s (%s)", u,
+		                 FETCH_MIN_RATE, stall_s, FETCH_STALL_ENV);
 	return fail_kind(err, ERR_SYSTEM, "%s: %s", u, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 }
 

@@ -9,7 +9,8 @@
  * TLS verified against the system CA store (libcurl's default), proxies from the environment
  * (http_proxy, https_proxy, no_proxy: libcurl's default), no compression asked for, and a
  * stall deadline: a connection that takes longer than `stall_s` seconds, or a transfer that
- * moves less than one byte per second for `stall_s` seconds, is abandoned.
+ * moves less than FETCH_MIN_RATE bytes a second for `stall_s` seconds, is abandoned (a server
+ * that drips bytes holds a pull, and the store lock, no longer than one that sends none).
  * Errors follow release/base/error.h: the transport failing (cannot connect, stall, an HTTP
  * error status) is ERR_SYSTEM, a server breaking the bounds it was given (more bytes, a
  * Content-Length or Content-Range that disagrees) is ERR_REFUSED. */
@@ -25,6 +26,7 @@
 #define FETCH_STALL_ENV     "SLIPWAY_STALL_TIMEOUT" /* seconds */
 #define FETCH_STALL_DEFAULT 30
 #define FETCH_STALL_MAX     3600
+#define FETCH_MIN_RATE      4096 /* bytes a second, on average over the stall deadline */
 
 /* The stall deadline: $SLIPWAY_STALL_TIMEOUT (1 to 3600 seconds), else 30. -1 with a
  * message (ERR_USAGE) when it is set to anything else. */

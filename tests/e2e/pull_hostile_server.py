@@ -5,6 +5,7 @@ archive (the file named ARCHIVE), which it answers according to MODE:
     extra     the real bytes followed by 4096 more, without Content-Length (connection close)
     badlen    the real bytes with a Content-Length one byte short of them
     stall     the first half of the bytes (Content-Length the real size), then nothing for 60 s
+    drip      the bytes (Content-Length the real size), 100 every 0.1 s: about 1 KB a second
     rangeextra   a Range request: 206, the right Content-Range, the bytes and 4096 more
                  (no Content-Length, connection close); other requests as they are
     rangeshift   a Range request: 206 with the range one byte later than asked, and its bytes
@@ -96,6 +97,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data) - 1))
             self.end_headers()
             self.wfile.write(data[:-1])
+        elif MODE == "drip":
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for i in range(0, len(data), 100):
+                self.wfile.write(data[i:i + 100])
+                self.wfile.flush()
+                time.sleep(0.1)
         elif MODE == "stall":
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

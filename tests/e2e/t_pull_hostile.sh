@@ -1,5 +1,6 @@
 # slipway pull against hostile hosts (tests/e2e/pull_hostile_server.py): more bytes than the
-# index's size, a Content-Length that disagrees, a stall (SLIPWAY_STALL_TIMEOUT=2), each one
+# index's size, a Content-Length that disagrees, a stall and a slow drip of about 1 KB a
+# second (SLIPWAY_STALL_TIMEOUT=2), each one
 # clear line, nothing installed, `current` untouched; a stalled part is kept and the next
 # pull, from a server without Range support (python's http.server), restarts from zero.
 # Keys are TEST KEYS.
@@ -52,11 +53,23 @@ hostile stall
 start=$(date +%s)
 SLIPWAY_STALL_TIMEOUT=2 expect_rc 3 "$SLIPWAY" pull "$URL" --root "$S"
 took=$(($(date +%s) - start))
-assert_contains "$errout" "stalled: no progress for 2 s (SLIPWAY_STALL_TIMEOUT)"
+assert_contains "$errout" "stalled: less than 4096 bytes a second for 2 s (SLIPWAY_STALL_TIMEOUT)"
 [ "$took" -lt 15 ] || fail "a 2 s stall deadline took $took s"
 untouched "a stall"
 # The part received stays for the next pull.
 assert_eq "$(stat -c %s "$S/tmp/$sha.tar.zst")" "$((size / 2))" "part kept after a stall"
+
+# A slow drip (about 1 KB a second, never silent for a second): cut as a stall, the part kept.
+rm -f "$S/tmp/$sha.tar.zst"
+hostile drip
+start=$(date +%s)
+SLIPWAY_STALL_TIMEOUT=2 expect_rc 3 "$SLIPWAY" pull "$URL" --root "$S"
+took=$(($(date +%s) - start))
+assert_contains "$errout" "stalled: less than 4096 bytes a second for 2 s (SLIPWAY_STALL_TIMEOUT)"
+[ "$took" -lt 15 ] || fail "a drip against a 2 s stall deadline took $took s"
+untouched "a slow drip"
+kept=$(stat -c %s "$S/tmp/$sha.tar.zst")
+[ "$kept" -gt 0 ] && [ "$kept" -lt $((size / 10)) ] || fail "drip: $kept of $size bytes kept"
 SLIPWAY_STALL_TIMEOUT=0 expect_rc 2 "$SLIPWAY" pull "$URL" --root "$S"
 assert_contains "$errout" "SLIPWAY_STALL_TIMEOUT needs seconds from 1 to 3600, not '0'"
 
