@@ -82,7 +82,10 @@ $(BUILD)/runtime/preload.o: runtime/preload.js runtime/preload_skew.js runtime/s
 $(SLIPWAY): $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CURL_LIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
+# The parts of cmd/support that need nothing beyond the library (no libcurl): unit-tested.
+CMD_UNIT_OBJ := $(BUILD)/cmd/support/push_stream.o $(BUILD)/cmd/support/resume_ranges.o
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ) $(CMD_UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 

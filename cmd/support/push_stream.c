@@ -289,7 +289,7 @@ int push_parse_range(const char *line, uint64_t *offset, uint64_t *length, struc
 	size_t len[2];
 
 	if (words(line, w, len, 2) != 2 || push_parse_u64(w[0], len[0], offset) < 0 ||
-	    push_parse_u64(w[1], len[1], length) < 0 || !*length)
+	    push_parse_u64(w[1], len[1], length) < 0 || !*length || *length > UINT64_MAX - *offset)
 		return fail(err, "not a range: '%.64s'", line);
 	return 0;
 }

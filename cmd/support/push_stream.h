@@ -124,7 +124,8 @@ struct push_request {
  * PUSH_RANGES_MAX for ranges. The base version is a word here; its user checks it. */
 int push_parse_request(const char *line, struct push_request *q, struct err *err);
 
-/* "<offset> <length>", length non-zero. */
+/* "<offset> <length>", length non-zero, the range's end within 2^64 (its user checks it
+ * against the archive). */
 int push_parse_range(const char *line, uint64_t *offset, uint64_t *length, struct err *err);
 
 /* "<i> <sha256 hex|->": *has_base false for "-". */
