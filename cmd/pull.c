@@ -484,6 +484,7 @@ static int download(struct pull *p)
 	p->tmpfd = store_tmp_open(&p->st, &err);
 	if (p->tmpfd < 0)
 		return cmd_error(CMD, &err);
+	store_downloads_sweep(p->tmpfd, p->ci.latest.sha256);
 	store_download_name(p->ci.latest.sha256, "", p->name);
 	store_download_name(p->ci.latest.sha256, ".frames", p->frames);
 	store_download_name(p->ci.latest.sha256, RESUME_SUFFIX, p->frames_done);

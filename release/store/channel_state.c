@@ -4,11 +4,13 @@
 #include "release/sig/envelope.h"
 #include "release/store/store_meta.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The last accepted index: *text (heap) and *prev, or *text NULL when there is none. */
 static int last_accepted(struct store *st, char **text, size_t *len, struct channel_index *prev,
@@ -102,6 +104,36 @@ int store_channel_accept(struct store *st, const char *text, size_t len, struct 
 void store_download_name(const char *sha256, const char *suffix, char out[STORE_DOWNLOAD_NAME_MAX])
 {
 	snprintf(out, STORE_DOWNLOAD_NAME_MAX, "%.64s.tar.zst%s", sha256, suffix);
+}
+
+/* "<64 lower-case hex digits>.tar.zst", then anything. */
+static bool download_name(const char *name)
+{
+	for (int i = 0; i < 64; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return !strncmp(name + 64, ".tar.zst", 8);
+}
+
+size_t store_downloads_sweep(int tmpfd, const char *keep_sha256)
+{
+	int fd = dup(tmpfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	size_t removed = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)))
+		if (download_name(e->d_name) && strncmp(e->d_name, keep_sha256, 64) &&
+		    unlinkat(tmpfd, e->d_name, 0) == 0)
+			removed++;
+	closedir(d);
+	return removed;
 }
 
 int store_tmp_open(struct store *st, struct err *err)

@@ -41,6 +41,11 @@ int store_channel_accept(struct store *st, const char *text, size_t len, struct 
  * "<sha256>.tar.zst<suffix>", into out[STORE_DOWNLOAD_NAME_MAX]. */
 void store_download_name(const char *sha256, const char *suffix, char out[STORE_DOWNLOAD_NAME_MAX]);
 
+/* Removes from ROOT/tmp (tmpfd) the downloads of every archive but `keep_sha256`: the parts
+ * an interrupted pull of an older index left (store_download_name's names only). Requires the
+ * lock. Best effort: what cannot be removed stays. Returns how many were removed. */
+size_t store_downloads_sweep(int tmpfd, const char *keep_sha256);
+
 /* Opens ROOT/tmp (store_dir_open), creating it. Returns the descriptor or -1. */
 int store_tmp_open(struct store *st, struct err *err);
 
