@@ -2,8 +2,9 @@
 # previous release installed, `deploy` links the unchanged files and decodes only the frames
 # holding the others (it says how many), the tree is GNU tar's extraction of the archive, and
 # the record names the archive's BLAKE2b-512 (b2sum). The whole archive is still judged:
-# a byte flipped in a frame that holds only unchanged files (never decoded) is refused by the
-# file signature, nothing installed, `current` unchanged. An installed file altered behind the
+# bytes flipped in a frame that holds only unchanged files (never decoded), or in the frames
+# of changed files (decoded), are refused by the file signature, nothing installed, `current`
+# unchanged. An installed file altered behind the
 # store's back is not linked but written from the frames. A kill mid-way leaves a store the
 # next deploy completes. Keys are TEST KEYS.
 source "$REPO/tests/e2e/store_lib.sh"
@@ -65,6 +66,18 @@ assert_contains "$errout" "signature does not match the file"
 assert_eq "$(grep -c . <<<"$errout")" 1 "lines of the refusal"
 assert_no_file "$S2/releases/2.0.0"
 assert_no_file "$S2/meta/2.0.0.json"
+assert_eq "$(ls -A "$S2/staging")" "" "staging after the refusal"
+assert_eq "$(current_of "$S2")" "releases/1.0.0" "current after the refusal"
+
+# Bytes flipped in the frames of the changed files, which the route decodes: refused for the
+# signature too, not for whichever file broke first.
+rm -rf "$T/bad" && mkdir "$T/bad" && cp "$A2" "$A2.minisig" "$T/bad/"
+python3 "$REPO/tests/e2e/frames_tool.py" flip "$T/bad/fr-2.0.0.tar.zst" "changed in release 2" ||
+	fail "frames_tool flip"
+expect_rc 1 "$SLIPWAY" deploy "$T/bad/fr-2.0.0.tar.zst" --root "$S2"
+assert_contains "$errout" "signature does not match the file"
+assert_eq "$(grep -c . <<<"$errout")" 1 "lines of the refusal"
+assert_no_file "$S2/releases/2.0.0"
 assert_eq "$(ls -A "$S2/staging")" "" "staging after the refusal"
 assert_eq "$(current_of "$S2")" "releases/1.0.0" "current after the refusal"
 
