@@ -47,7 +47,8 @@ static bool parse(const char *text, size_t len, uint64_t limit, struct resume_ra
 		rr->v[rr->n++] = sp;
 		s = e + 1;
 	}
-	qsort(rr->v, rr->n, sizeof(*rr->v), by_offset);
+	if (rr->n > 1)
+		qsort(rr->v, rr->n, sizeof(*rr->v), by_offset);
 	return true;
 }
 

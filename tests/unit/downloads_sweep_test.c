@@ -10,8 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define KEEP "1111111111111111111111111111111111111111111111111111111111111111"
-#define OLD  "2222222222222222222222222222222222222222222222222222222222222222"
+#define KEEP  "1111111111111111111111111111111111111111111111111111111111111111"
+#define OLD   "2222222222222222222222222222222222222222222222222222222222222222"
+#define UPPER "2222222222222222222222222222222222222222222222222222222222222AAA" /* not a name */
 
 static void touch(int dfd, const char *name)
 {
@@ -24,13 +25,8 @@ static void touch(int dfd, const char *name)
 Test(downloads_sweep, removes_the_parts_of_other_archives_only)
 {
 	char dir[] = "/tmp/downloads_sweep_test.XXXXXX";
-	const char *stays[] = {KEEP ".tar.zst",
-	                       KEEP ".tar.zst.frames",
-	                       KEEP ".tar.zst.minisig",
-	                       "push.archive",
-	                       "notes.tar.zst",
-	                       "2222222222222222222222222222222222222222222222222222222222222AAA"
-	                       ".tar.zst"};
+	const char *stays[] = {KEEP ".tar.zst", KEEP ".tar.zst.frames", KEEP ".tar.zst.minisig",
+	                       "push.archive",  "notes.tar.zst",        UPPER ".tar.zst"};
 	const char *goes[] = {OLD ".tar.zst", OLD ".tar.zst.frames", OLD ".tar.zst.frames.done",
 	                      OLD ".tar.zst.minisig"};
 	int dfd;
