@@ -245,14 +245,16 @@ static void remove_downloads(struct pull *p)
 
 /* store_install_frames' fetch: the ranges an interrupted pull placed already are skipped;
  * the others in requests of up to FETCH_SPANS_MAX ranges each, one after the other on the
- * session's connection, each recorded once it is in the file. */
+ * session's connection. The ranges wholly received are recorded after each request, also
+ * when its answer broke off: a pull cut short resumes after the last range it completed. */
 static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t n, struct err *err)
 {
 	struct pull *p = ctx;
 	struct fetch_span sp[FETCH_SPANS_MAX];
+	struct err ignored; /* recording a broken answer's ranges is best effort */
 
 	for (size_t i = 0; i < n;) {
-		size_t k = 0;
+		size_t k = 0, complete = 0;
 		uint64_t got = 0;
 		int r;
 
@@ -267,14 +269,15 @@ static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t
 		if (!k)
 			continue;
 		r = fetch_ranges(p->sess, p->archive_url, fd, sp, k, p->ci.latest.size, p->stall_s,
-		                 &got, err);
+		                 &got, &complete, err);
 		p->frames_received += got;
 		p->requests++;
 		progress_update(&p->ps, 0, p->frames_received, NULL);
+		if (complete &&
+		    resume_ranges_add(&p->rr, fd, sp, complete, r ? &ignored : err) < 0 && r == 0)
+			return -1;
 		if (r != 0)
 			return r;
-		if (resume_ranges_add(&p->rr, fd, sp, k, err) < 0)
-			return -1;
 	}
 	return 0;
 }

@@ -655,18 +655,36 @@ static size_t multi_write(char *data, size_t size, size_t nmemb, void *p)
 	return k;
 }
 
+/* The first spans wholly written by the answer so far. */
+static size_t multi_complete(const struct multi *m)
+{
+	size_t k = 0;
+
+	if (!m->single)
+		return m->idx;
+	while (k < m->n && m->sp[k].offset + m->sp[k].length <= m->first + m->got)
+		k++;
+	return k;
+}
+
 int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct fetch_span *sp,
-                 size_t n, uint64_t total, long stall_s, uint64_t *received, struct err *err)
+                 size_t n, uint64_t total, long stall_s, uint64_t *received, size_t *complete,
+                 struct err *err)
 {
 	char range[32 + FETCH_SPANS_MAX * 42];
 	struct multi m = {.fd = fd, .sp = sp, .n = n, .total = total, .c = s->c};
 	size_t used = 0;
 	CURLcode rc;
+	int r;
 
 	*received = 0;
-	if (n == 1)
-		return fetch_range(s, url, fd, sp[0].offset, sp[0].length, total, stall_s, received,
-		                   err);
+	*complete = 0;
+	if (n == 1) {
+		r = fetch_range(s, url, fd, sp[0].offset, sp[0].length, total, stall_s, received,
+		                err);
+		*complete = r == 0;
+		return r;
+	}
 	if (n == 0 || n > FETCH_SPANS_MAX)
 		return fail_kind(err, ERR_SYSTEM, "internal error: %zu ranges", n);
 	for (size_t i = 0; i < n; i++) {
@@ -690,6 +708,7 @@ int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct 
 	*received = m.got;
 	if (m.ignored)
 		return 1;
+	*complete = multi_complete(&m);
 	if (rc != CURLE_OK || m.why[0])
 		return transfer_failed(url, rc, m.why, m.kind, s->errbuf, stall_s, err);
 	if (m.single ? m.got != m.last - m.first + 1 : m.st != MP_DONE) {

@@ -88,8 +88,11 @@ struct fetch_span {
  * parts, in that order, each with its exact Content-Range and length (a part line above 1 KiB,
  * more than 4 KiB of headers in a part, or more than 1 KiB around the parts is refused); a
  * single-part 206 must be the one span asked for, or one range covering them all (a server may
- * coalesce) of at most their extent. 1 on a 200 (Range ignored). */
+ * coalesce) of at most their extent. 1 on a 200 (Range ignored). *complete: how many of the
+ * first spans are wholly in fd, also when the answer broke off after them (a pull cut short
+ * keeps them: cmd/support/resume_ranges.h); n on success. */
 int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct fetch_span *sp,
-                 size_t n, uint64_t total, long stall_s, uint64_t *received, struct err *err);
+                 size_t n, uint64_t total, long stall_s, uint64_t *received, size_t *complete,
+                 struct err *err);
 
 #endif

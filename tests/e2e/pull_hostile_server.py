@@ -13,7 +13,8 @@ archive (the file named ARCHIVE), which it answers according to MODE:
                  last part says (and carries) the range one byte later than asked
     multiextra   the same, with every range as asked, but 10 bytes more in the last part
     rangecut     Range requests answered as asked (multipart for several), but the third
-                 one: its headers, then half its body, and the connection closes
+                 one: its headers, then half its body, and the connection closes; the log
+                 gets "cut: N bytes of whole ranges sent" (the parts whose data was all sent)
 
     pull_hostile_server.py DIR ARCHIVE MODE PORT
 """
@@ -31,11 +32,15 @@ RANGE_REQUESTS = [0]
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
 
-    def answer(self, out):
-        """Writes out, or half of it on rangecut's third Range request."""
+    def answer(self, out, parts=()):
+        """Writes out, or half of it on rangecut's third Range request. parts: (end of the
+        part's data in out, its length) for a multipart answer."""
         RANGE_REQUESTS[0] += 1
         if MODE == "rangecut" and RANGE_REQUESTS[0] == 3:
             out = out[: len(out) // 2]
+            whole = sum(length for end, length in parts if end <= len(out))
+            sys.stderr.write("cut: %d bytes of whole ranges sent\n" % whole)
+            sys.stderr.flush()
         self.wfile.write(out)
 
     def log_message(self, fmt, *args):
@@ -52,6 +57,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if name == ARCHIVE and rng and (MODE.startswith("multi") or MODE == "rangecut") and "," in rng:
             spans = [tuple(map(int, r.split("-"))) for r in rng.split("=", 1)[1].split(",")]
             out = b""
+            parts = []
             for i, (first, last) in enumerate(spans):
                 end = i == len(spans) - 1
                 shift = 1 if MODE == "multibad" and end else 0
@@ -59,12 +65,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 out += b"\r\n--XYZ\r\nContent-Type: application/octet-stream\r\n"
                 out += b"Content-Range: bytes %d-%d/%d\r\n\r\n" % (first + shift, last + shift, len(data))
                 out += data[first + shift:last + 1 + shift] + extra
+                parts.append((len(out), last + 1 - first))
             out += b"\r\n--XYZ--\r\n"
             self.send_response(206)
             self.send_header("Content-Type", "multipart/byteranges; boundary=XYZ")
             self.send_header("Content-Length", str(len(out)))
             self.end_headers()
-            self.answer(out)
+            self.answer(out, parts)
             return
         if name == ARCHIVE and rng and (MODE.startswith("multi") or MODE == "rangecut"):
             first, last = map(int, rng.split("=", 1)[1].split("-"))

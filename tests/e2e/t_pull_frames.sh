@@ -133,14 +133,15 @@ diff -r "$T/p3/tree" "$S/releases/3.0.0/tree" || fail "the tree is not release 3
 assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a whole pull"
 
 # Release 4 through a server that cuts its third Range answer (the frames, after the seek
-# table and frame 0) halfway: exit 3, nothing installed, what was received kept in ROOT/tmp.
+# table and frame 0) halfway: exit 3, nothing installed, what was received kept in ROOT/tmp,
+# with the list of the ranges wholly received (those of the cut answer too).
 expect_rc 0 "$SLIPWAY" publish "$T/out/fr-4.0.0.tar.zst" "$C" -s "$T/test.key" --no-patches
 sha=$(index_field "$C/index.json" latest.sha256)
 cut_pull() {
 	local port hostile
 	port=$(free_port)
 	python3 "$REPO/tests/e2e/pull_hostile_server.py" "$C" fr-4.0.0.tar.zst rangecut "$port" \
-		2>>"$T/hostile-cut.log" &
+		2>"$T/hostile-cut.log" &
 	hostile=$!
 	wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$port/index.json"
 	expect_rc 3 "$SLIPWAY" pull "http://127.0.0.1:$port" --root "$S"
@@ -163,10 +164,14 @@ assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a refused resume"
 # part of an archive the index no longer names goes.
 cut_pull
 touch "$S/tmp/$(printf '%064d' 0).tar.zst.frames"
+# Kept: the seek table, frame 0, and the frames whose ranges the cut answer sent whole (the
+# server counts them).
+whole=$(sed -n 's/^cut: \([0-9]*\) bytes of whole ranges sent$/\1/p' "$T/hostile-cut.log")
+[ -n "$whole" ] && [ "$whole" -gt 0 ] || fail "the cut answer sent no whole range: $(cat "$T/hostile-cut.log")"
 kept=$(python3 -c 'import struct,sys
 b = open(sys.argv[1], "rb").read(); n = struct.unpack("<I", b[-9:-5])[0]
-print(17 + 8 * n + struct.unpack("<I", b[-(17 + 8 * n) + 8:-(17 + 8 * n) + 12])[0])' \
-	"$T/out/fr-4.0.0.tar.zst")
+print(17 + 8 * n + struct.unpack("<I", b[-(17 + 8 * n) + 8:-(17 + 8 * n) + 12])[0] + int(sys.argv[2]))' \
+	"$T/out/fr-4.0.0.tar.zst" "$whole")
 expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S" --json
 python3 -c 'import json, sys
 d = json.loads(sys.argv[1])
