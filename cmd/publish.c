@@ -24,22 +24,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CMD              "publish"
-#define DEFAULT_EXPIRY_S (7 * 86400)
-#define EXPIRY_MAX_DAYS  3660
+#define CMD                 "publish"
+#define DEFAULT_EXPIRY_S    (7 * 86400)
+#define EXPIRY_MAX_DAYS     3660
+#define PATCH_DEPTH_DEFAULT 3
+#define PATCH_DEPTH_MAX     (1 + CHANNEL_OLDER_MAX)
 
 static const char usage_text[] =
     "usage: slipway publish ARCHIVE DIR [-s SECFILE] [-x SIGFILE] [--expires WHEN]\n"
-    "                       [--no-patches] [--json]\n"
+    "                       [--patch-depth N] [--no-patches] [--json]\n"
     "\n"
     "Writes the static release channel into DIR (any static HTTP host serves it; hosts\n"
     "follow it with `slipway pull URL`): the archive, its signature, its keyring,\n"
     "provenance (.intoto.jsonl) and reproductions (.reproduced.jsonl) when it has them, then\n"
     "DIR/index.json, an envelope signed by the release key naming the latest\n"
     "release, its digests, the index's serial (max(previous + 1, now)) and its expiry.\n"
-    "When DIR holds the previous index's archive (another version, both with seek\n"
-    "tables), a patch set of the files a host holding it lacks is written too,\n"
-    "<app>-<version>.from-<previous>.patches, and the index names it.\n"
+    "Patch sets are written too, and the index names them: against each of the\n"
+    "releases the previous index names (its latest, then the releases its patch sets\n"
+    "were made against) whose archive DIR holds, newest first, up to --patch-depth, the\n"
+    "files a host holding that release lacks, <app>-<version>.from-<base>.patches.\n"
     "Every file is written to a temporary name, synced and renamed; the index last.\n"
     "\n"
     "  -s, --seckey SECFILE  the release key that signs the index; default\n"
@@ -47,7 +50,10 @@ static const char usage_text[] =
     "  -x, --sig SIGFILE     the archive's signature (default: ARCHIVE.minisig)\n"
     "      --expires WHEN    when hosts stop accepting this index: Nd or Nh from now, or\n"
     "                        a UTC time YYYY-MM-DDTHH:MM:SSZ (default: 7d)\n"
-    "      --no-patches      write no patch set (hosts fetch the frames they lack)\n"
+    "      --patch-depth N   patch sets against up to N earlier releases, 0 to 8\n"
+    "                        (default 3): a host that missed releases still gets one\n"
+    "      --no-patches      write no patch set, as --patch-depth 0 (hosts fetch the\n"
+    "                        frames they lack)\n"
     "      --json            print a summary as JSON\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -143,12 +149,44 @@ struct publish {
 	struct channel_index ci;
 	char name[CHANNEL_NAME_MAX + 1 + 32];
 	bool keyring;
-	bool no_patches;
+	unsigned depth; /* --patch-depth */
 	struct channel_index prev;
 	bool has_prev;
-	struct patchset_stats patched; /* of latest.patches, when written */
-	bool patches_kept;             /* the previous index's, for the same archive */
+	/* Of each patch set written, in the index's order: latest.patches (when it has one),
+	 * then latest.older_patches. */
+	struct patchset_stats patched[PATCH_DEPTH_MAX];
+	bool patches_kept; /* the previous index's, for the same archive */
 };
+
+/* The archive's name in DIR: <app>-<version>.tar.zst; -1 when longer than CHANNEL_NAME_MAX. */
+static int archive_name(const char *app, const char *version, char out[CHANNEL_NAME_MAX + 1])
+{
+	return snprintf(out, CHANNEL_NAME_MAX + 1, "%s-%s.tar.zst", app, version) > CHANNEL_NAME_MAX
+	           ? -1
+	           : 0;
+}
+
+/* The patch sets of l in the index's order (n_sets of them). */
+static const struct channel_patches *patch_set(const struct channel_latest *l, size_t i)
+{
+	return l->has_patches ? (i == 0 ? &l->patches : &l->older[i - 1]) : &l->older[i];
+}
+
+static size_t n_sets(const struct channel_latest *l)
+{
+	return (l->has_patches ? 1 : 0) + l->n_older;
+}
+
+/* Adds a patch set to l: latest.patches first, then latest.older_patches. */
+static void add_set(struct channel_latest *l, const struct channel_patches *cp)
+{
+	if (!l->has_patches && !l->n_older) {
+		l->patches = *cp;
+		l->has_patches = true;
+	} else {
+		l->older[l->n_older++] = *cp;
+	}
+}
 
 /* The files published beside the archive when pack (or rebuild) wrote them; the keyring first. */
 static const struct sidecar {
@@ -205,7 +243,8 @@ static int write_archive(struct publish *p)
  * name, synced, renamed, the directory synced. Fills size and sha256 of *cp. 1: the new
  * release has no file the old one lacks (nothing written). */
 static int patches_file(struct publish *p, struct archive_files *target, struct archive_files *base,
-                        const char *name, struct channel_patches *cp, struct err *err)
+                        const char *name, struct channel_patches *cp, struct patchset_stats *stats,
+                        struct err *err)
 {
 	const struct manifest *m = archive_files_manifest(target);
 	struct patchset_want *want = calloc(m->n_files ? m->n_files : 1, sizeof(*want));
@@ -231,7 +270,7 @@ static int patches_file(struct publish *p, struct archive_files *target, struct 
 		fail_sys(err, "cannot create %s/%s", p->dir, tmp);
 		goto out;
 	}
-	if (patchset_write(fd, target, want, base, NULL, &p->patched, err) < 0 ||
+	if (patchset_write(fd, target, want, base, NULL, stats, err) < 0 ||
 	    sha256_fd(fd, tmp, cp->sha256, err) < 0)
 		goto out;
 	if (fsync(fd) < 0 || fstat(fd, &st) < 0) {
@@ -253,8 +292,8 @@ out:
 	return rc;
 }
 
-/* The same archive published again keeps the patch set the previous index named, when the
- * file in DIR still has its digest. */
+/* The same archive published again keeps the patch sets the previous index named whose file
+ * in DIR still has its digest. */
 static int keep_patches(struct publish *p)
 {
 	const struct channel_latest *old = &p->prev.latest;
@@ -262,62 +301,100 @@ static int keep_patches(struct publish *p)
 	char hex[65];
 	int fd;
 
-	if (!old->has_patches || strcmp(old->sha256, p->ci.latest.sha256))
+	if (strcmp(old->sha256, p->ci.latest.sha256))
 		return EXIT_OK;
-	fd = open_regular_at(p->dirfd, old->patches.file, 1, NULL, &err);
-	if (fd < 0)
-		return EXIT_OK;
-	if (sha256_fd(fd, old->patches.file, hex, &err) == 0 && !strcmp(hex, old->patches.sha256)) {
-		p->ci.latest.patches = old->patches;
-		p->ci.latest.has_patches = true;
-		p->patches_kept = true;
+	for (size_t i = 0; i < n_sets(old) && i < p->depth; i++) {
+		const struct channel_patches *cp = patch_set(old, i);
+
+		if ((fd = open_regular_at(p->dirfd, cp->file, 1, NULL, &err)) < 0)
+			continue;
+		if (sha256_fd(fd, cp->file, hex, &err) == 0 && !strcmp(hex, cp->sha256)) {
+			add_set(&p->ci.latest, cp);
+			p->patches_kept = true;
+		}
+		close(fd);
 	}
-	close(fd);
 	return EXIT_OK;
 }
 
-/* latest.patches: when the previous index's latest archive is in DIR, of another version, and
- * both archives have a seek table (specs/channel.md "The channel"). */
-static int write_patches(struct publish *p)
+/* The releases the previous index names, newest first: its latest, then the bases of its
+ * patch sets; none twice, never the version published. Returns how many (at most max). */
+static size_t previous_releases(const struct publish *p, const char **v, size_t max)
 {
 	const struct channel_latest *old = &p->prev.latest;
-	struct channel_patches *cp = &p->ci.latest.patches;
-	struct archive_files *target = NULL, *base = NULL;
-	char path[4096 + CHANNEL_NAME_MAX + 2];
+	size_t n = 0;
+
+	for (size_t i = 0; i <= n_sets(old) && n < max; i++) {
+		const char *from = i == 0 ? old->version : patch_set(old, i - 1)->from;
+		bool seen = !strcmp(from, p->ci.latest.version);
+
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = !strcmp(v[j], from);
+		if (!seen)
+			v[n++] = from;
+	}
+	return n;
+}
+
+/* One patch set of the new archive (target) against release `from`, when its archive is in
+ * DIR, of the same app, with a seek table; added to the index. */
+static int patches_against(struct publish *p, struct archive_files *target, const char *from)
+{
+	struct channel_latest *l = &p->ci.latest;
+	struct channel_patches cp = {0};
+	struct archive_files *base = NULL;
+	char name[CHANNEL_NAME_MAX + 1], path[4096 + CHANNEL_NAME_MAX + 2];
 	struct err err = {0};
 	int r, rc = EXIT_OK;
 
-	if (p->no_patches || !p->has_prev)
+	if (archive_name(p->ci.app, from, name) < 0 ||
+	    faccessat(p->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return EXIT_OK;
-	if (!strcmp(old->version, p->ci.latest.version))
-		return keep_patches(p);
-	if (faccessat(p->dirfd, old->archive, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		return EXIT_OK;
-	snprintf(path, sizeof(path), "%s/%s", p->dir, old->archive);
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
 	if ((r = archive_files_open(path, &base, &err)) != 0) {
 		if (r < 0)
-			fprintf(stderr, "slipway: %s: no patch set against %s: %s\n", CMD,
-			        old->version, err.msg);
+			fprintf(stderr, "slipway: %s: no patch set against %s: %s\n", CMD, from,
+			        err.msg);
 		return EXIT_OK;
-	}
-	if ((r = archive_files_open(p->archive, &target, &err)) != 0) {
-		rc = r < 0 ? cmd_error(CMD, &err) : EXIT_OK;
-		goto out;
 	}
 	if (strcmp(archive_files_manifest(base)->app, p->ci.app))
 		goto out;
-	snprintf(cp->from, sizeof(cp->from), "%s", old->version);
-	if (snprintf(cp->file, sizeof(cp->file), "%.*s.from-%s.patches",
-	             (int)(strlen(p->ci.latest.archive) - strlen(".tar.zst")), p->ci.latest.archive,
-	             old->version) >= (int)sizeof(cp->file))
+	snprintf(cp.from, sizeof(cp.from), "%s", from);
+	if (snprintf(cp.file, sizeof(cp.file), "%.*s.from-%s.patches",
+	             (int)(strlen(l->archive) - strlen(".tar.zst")), l->archive,
+	             from) >= (int)sizeof(cp.file))
 		goto out; /* a name this long is not published; the frames serve */
-	if ((r = patches_file(p, target, base, cp->file, cp, &err)) < 0)
+	r = patches_file(p, target, base, cp.file, &cp, &p->patched[n_sets(l)], &err);
+	if (r < 0)
 		rc = cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", p->dir, err.msg);
-	else
-		p->ci.latest.has_patches = r == 0;
+	else if (r == 0)
+		add_set(l, &cp);
 out:
-	archive_files_close(target);
 	archive_files_close(base);
+	return rc;
+}
+
+/* latest.patches and latest.older_patches: against the releases the previous index names
+ * whose archive is in DIR, up to --patch-depth (specs/channel.md "The channel"). */
+static int write_patches(struct publish *p)
+{
+	const char *from[PATCH_DEPTH_MAX];
+	struct archive_files *target = NULL;
+	struct err err = {0};
+	size_t n;
+	int r, rc = EXIT_OK;
+
+	if (!p->depth || !p->has_prev)
+		return EXIT_OK;
+	if (!strcmp(p->prev.latest.version, p->ci.latest.version))
+		return keep_patches(p);
+	if (!(n = previous_releases(p, from, PATCH_DEPTH_MAX)))
+		return EXIT_OK;
+	if ((r = archive_files_open(p->archive, &target, &err)) != 0)
+		return r < 0 ? cmd_error(CMD, &err) : EXIT_OK;
+	for (size_t i = 0; i < n && n_sets(&p->ci.latest) < p->depth && rc == EXIT_OK; i++)
+		rc = patches_against(p, target, from[i]);
+	archive_files_close(target);
 	return rc;
 }
 
@@ -379,8 +456,7 @@ static int publish(struct publish *p)
 	p->ci.expires = p->expires;
 	snprintf(l->version, sizeof(l->version), "%s", p->head.version);
 	l->serial = p->head.serial;
-	if (snprintf(l->archive, sizeof(l->archive), "%s-%s.tar.zst", p->head.app,
-	             p->head.version) >= (int)sizeof(l->archive))
+	if (archive_name(p->head.app, p->head.version, l->archive) < 0)
 		return cmd_fail(CMD, EXIT_NO, "%s-%s.tar.zst: name longer than %d bytes",
 		                p->head.app, p->head.version, CHANNEL_NAME_MAX);
 	l->size = (uint64_t)p->st.st_size;
@@ -393,56 +469,84 @@ static int publish(struct publish *p)
 	return write_index(p);
 }
 
-static void print_json(const struct publish *p, const char *when)
+/* Patch set i of the index as a JSON object. */
+static void print_json_set(const struct publish *p, size_t i)
 {
-	const struct channel_patches *cp = &p->ci.latest.patches;
-	const struct patchset_stats *st = &p->patched;
+	const struct channel_patches *cp = patch_set(&p->ci.latest, i);
+	const struct patchset_stats *st = &p->patched[i];
 
-	printf("{\"app\":\"%s\",\"version\":\"%s\",\"serial\":%llu,\"expires\":\"%s\","
-	       "\"archive\":\"%s\",\"size\":%llu,\"sha256\":\"%s\","
-	       "\"manifest_sha256\":\"%s\",\"keyring\":%s,\"patches\":",
-	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.serial, when,
-	       p->ci.latest.archive, (unsigned long long)p->ci.latest.size, p->ci.latest.sha256,
-	       p->ci.latest.manifest_sha256, p->keyring ? "true" : "false");
-	if (!p->ci.latest.has_patches) {
-		printf("null}\n");
-		return;
-	}
 	printf("{\"file\":\"%s\",\"from\":\"%s\",\"size\":%llu,\"sha256\":\"%s\",\"kept\":%s,"
 	       "\"files_patched\":%llu,\"files_full\":%llu,\"bytes_patched\":%llu,"
-	       "\"bytes_full\":%llu}}\n",
+	       "\"bytes_full\":%llu}",
 	       cp->file, cp->from, (unsigned long long)cp->size, cp->sha256,
 	       p->patches_kept ? "true" : "false", (unsigned long long)st->files_patched,
 	       (unsigned long long)st->files_full, (unsigned long long)st->bytes_patched,
 	       (unsigned long long)st->bytes_full);
 }
 
+static void print_json(const struct publish *p, const char *when)
+{
+	const struct channel_latest *l = &p->ci.latest;
+
+	printf("{\"app\":\"%s\",\"version\":\"%s\",\"serial\":%llu,\"expires\":\"%s\","
+	       "\"archive\":\"%s\",\"size\":%llu,\"sha256\":\"%s\","
+	       "\"manifest_sha256\":\"%s\",\"keyring\":%s,\"patches\":",
+	       p->ci.app, l->version, (unsigned long long)p->ci.serial, when, l->archive,
+	       (unsigned long long)l->size, l->sha256, l->manifest_sha256,
+	       p->keyring ? "true" : "false");
+	if (l->has_patches)
+		print_json_set(p, 0);
+	else
+		printf("null");
+	printf(",\"older_patches\":[");
+	for (size_t i = l->has_patches ? 1 : 0; i < n_sets(l); i++) {
+		printf("%s", i > (l->has_patches ? 1u : 0u) ? "," : "");
+		print_json_set(p, i);
+	}
+	printf("]}\n");
+}
+
 static void print_text(const struct publish *p, const char *when)
 {
-	const struct channel_patches *cp = &p->ci.latest.patches;
-	const struct patchset_stats *st = &p->patched;
+	const struct channel_latest *l = &p->ci.latest;
 
-	printf("published %s %s to %s/%s (index serial %llu, expires %s)\n", p->ci.app,
-	       p->ci.latest.version, p->dir, CHANNEL_INDEX, (unsigned long long)p->ci.serial, when);
-	if (p->patches_kept)
-		printf("patch set %s against %s kept (%llu bytes)\n", cp->file, cp->from,
-		       (unsigned long long)cp->size);
-	else if (p->ci.latest.has_patches)
-		printf("patch set %s against %s: %llu files patched, %llu whole, %llu bytes\n",
-		       cp->file, cp->from, (unsigned long long)st->files_patched,
-		       (unsigned long long)st->files_full, (unsigned long long)cp->size);
+	printf("published %s %s to %s/%s (index serial %llu, expires %s)\n", p->ci.app, l->version,
+	       p->dir, CHANNEL_INDEX, (unsigned long long)p->ci.serial, when);
+	for (size_t i = 0; i < n_sets(l); i++) {
+		const struct channel_patches *cp = patch_set(l, i);
+		const struct patchset_stats *st = &p->patched[i];
+
+		if (p->patches_kept)
+			printf("patch set %s against %s kept (%llu bytes)\n", cp->file, cp->from,
+			       (unsigned long long)cp->size);
+		else
+			printf("patch set %s against %s: %llu files patched, %llu whole, %llu "
+			       "bytes\n",
+			       cp->file, cp->from, (unsigned long long)st->files_patched,
+			       (unsigned long long)st->files_full, (unsigned long long)cp->size);
+	}
+}
+
+/* --patch-depth N: 0 to PATCH_DEPTH_MAX. */
+static int parse_depth(const char *s, unsigned *out)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] || (unsigned)(s[0] - '0') > PATCH_DEPTH_MAX)
+		return cmd_usage_error(CMD, "--patch-depth needs 0 to %d, not '%s'",
+		                       PATCH_DEPTH_MAX, s),
+		       -1;
+	*out = (unsigned)(s[0] - '0');
+	return 0;
 }
 
 int cmd_publish(int argc, char **argv)
 {
-	const char *expires = NULL;
-	struct publish p = {.fd = -1, .dirfd = -1};
+	const char *expires = NULL, *depth = NULL;
+	bool no_patches = false;
+	struct publish p = {.fd = -1, .dirfd = -1, .depth = PATCH_DEPTH_DEFAULT};
 	const struct cmd_option opts[] = {
-	    {"seckey", 's', NULL, &p.sec},
-	    {"sig", 'x', NULL, &p.sig},
-	    {"expires", 0, NULL, &expires},
-	    {"no-patches", 0, &p.no_patches, NULL},
-	    {0},
+	    {"seckey", 's', NULL, &p.sec},        {"sig", 'x', NULL, &p.sig},
+	    {"expires", 0, NULL, &expires},       {"patch-depth", 0, NULL, &depth},
+	    {"no-patches", 0, &no_patches, NULL}, {0},
 	};
 	struct cmd_parse cp = {.cmd = CMD,
 	                       .usage = usage_text,
@@ -460,6 +564,12 @@ int cmd_publish(int argc, char **argv)
 	p.expires = p.now + DEFAULT_EXPIRY_S;
 	if (expires && parse_expires(expires, p.now, &p.expires) < 0)
 		return EXIT_USAGE;
+	if (depth && no_patches)
+		return cmd_usage_error(CMD, "--patch-depth and --no-patches together");
+	if ((depth && parse_depth(depth, &p.depth) < 0))
+		return EXIT_USAGE;
+	if (no_patches)
+		p.depth = 0;
 	if (!signing_key_source(p.sec))
 		return cmd_usage_error(CMD, "no secret key: pass -s SECFILE or set "
 		                            "SLIPWAY_SECRET_KEY or SLIPWAY_SECRET_KEY_DATA");

@@ -101,6 +101,7 @@ struct pull {
 	uint64_t small_received;  /* index, signature, keyring, provenance, reproductions */
 	char patches[STORE_DOWNLOAD_NAME_MAX];
 	uint64_t patches_received; /* body bytes of the patch set (specs/channel.md) */
+	const struct channel_patches *patch_set; /* the one fetched, of ci.latest's */
 	char frames_done[STORE_DOWNLOAD_NAME_MAX];
 	struct resume_ranges rr; /* what an earlier, interrupted partial pull placed */
 	uint64_t frames_resumed; /* archive bytes found there instead of fetched */
@@ -282,21 +283,39 @@ static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t
 	return 0;
 }
 
-/* store_install_frames' patch set source: the file latest.patches names, beside the index,
- * of exactly its size and SHA-256 (else refused); 1 (the frames serve) when the release it
- * is made against is not installed or the server has no such file. */
+/* The index's patch set for this host: the one made against the release its bases come
+ * from (base_version: current, else the newest; NULL: not known yet), else the first, newest
+ * first, made against a release it has installed; NULL when none is. */
+static const struct channel_patches *patch_set_for(struct pull *p, const char *base_version)
+{
+	const struct channel_latest *l = &p->ci.latest;
+	const struct channel_patches *cp;
+
+	if (base_version && (cp = channel_patches_from(l, base_version)))
+		return cp;
+	if (l->has_patches && store_is_installed(&p->st, l->patches.from))
+		return &l->patches;
+	for (size_t i = 0; i < l->n_older; i++)
+		if (store_is_installed(&p->st, l->older[i].from))
+			return &l->older[i];
+	return NULL;
+}
+
+/* store_install_frames' patch set source: the file the index names for this host (beside the
+ * index), of exactly its size and SHA-256 (else refused); 1 (the frames serve) when no release
+ * a patch set is made against is installed or the server has no such file. */
 static int fetch_patches(void *ctx, const struct install_patch_request *req, int fd,
                          struct err *err)
 {
 	struct pull *p = ctx;
-	const struct channel_patches *cp = &p->ci.latest.patches;
+	const struct channel_patches *cp = patch_set_for(p, req->base_version);
 	char url[URL_MAX + CHANNEL_FILE_MAX], shown[URL_MAX], hex[65];
 	struct fetch_result fr;
 	int r;
 
-	(void)req;
-	if (!store_is_installed(&p->st, cp->from) || !cp->size)
+	if (!cp || !cp->size)
 		return 1;
+	p->patch_set = cp;
 	snprintf(url, sizeof(url), "%s%s", p->base, cp->file);
 	fetch_url_shown(url, shown, sizeof(shown));
 	r = fetch_file(url, fd, 0, cp->size, p->stall_s, &fr, err);
@@ -314,12 +333,11 @@ static int fetch_patches(void *ctx, const struct install_patch_request *req, int
 /* The patch set's download file, when the index names one whose base is installed. */
 static int patches_open(struct pull *p, struct install_frames_opts *o)
 {
-	const struct channel_latest *l = &p->ci.latest;
 	struct stat sb;
 	struct err err;
 
 	o->patches_fd = -1;
-	if (!l->has_patches || !store_is_installed(&p->st, l->patches.from))
+	if (!patch_set_for(p, NULL))
 		return EXIT_OK;
 	unlinkat(p->tmpfd, p->patches, 0);
 	o->patches_fd = open_regular(p->tmpfd, p->patches, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW,
@@ -344,7 +362,7 @@ static void report_frames(const struct pull *p)
 		       (unsigned long long)p->res.keyring_version);
 	if (p->patches_received)
 		printf("patch set %s: %llu files patched, %llu whole, %llu bytes\n",
-		       p->ci.latest.patches.file, (unsigned long long)ps->files_patched,
+		       p->patch_set->file, (unsigned long long)ps->files_patched,
 		       (unsigned long long)ps->files_full, (unsigned long long)p->patches_received);
 	if (p->frames_resumed)
 		printf("resumed: %llu bytes of frames were here from an interrupted pull\n",
@@ -530,7 +548,7 @@ static void report_json(const struct pull *p, bool up_to_date)
 	       "\"received\":%llu,\"archive_size\":%llu,\"partial\":%s,\"frames_fetched\":%llu,"
 	       "\"frames_total\":%llu,\"ranges\":%llu,\"requests\":%llu,\"files_linked\":%llu,"
 	       "\"patches_received\":%llu,\"files_patched\":%llu,\"files_patched_whole\":%llu,"
-	       "\"frames_resumed\":%llu}\n",
+	       "\"frames_resumed\":%llu,\"patches_from\":%s%s%s}\n",
 	       p->ci.app, p->ci.latest.version, (unsigned long long)p->ci.latest.serial,
 	       (unsigned long long)p->ci.serial, up_to_date ? "true" : "false",
 	       (unsigned long long)archive, (unsigned long long)p->resumed_from,
@@ -540,8 +558,9 @@ static void report_json(const struct pull *p, bool up_to_date)
 	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
 	       (unsigned long long)p->res.linked, (unsigned long long)p->patches_received,
 	       (unsigned long long)p->fst.patched.files_patched,
-	       (unsigned long long)p->fst.patched.files_full,
-	       (unsigned long long)p->frames_resumed);
+	       (unsigned long long)p->fst.patched.files_full, (unsigned long long)p->frames_resumed,
+	       p->patch_set ? "\"" : "", p->patch_set ? p->patch_set->from : "null",
+	       p->patch_set ? "\"" : "");
 }
 
 static int pull(struct pull *p, struct run_watch *w)

@@ -5,14 +5,15 @@
 #include "release/base/textbuf.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const top_fields[] = {"app", "expires", "latest", "serial"};
-/* The required fields first, then the optional one. */
+/* The required fields first, then the optional ones. */
 static const char *const latest_fields[] = {"archive", "manifest_sha256", "seek_table_size",
                                             "serial",  "sha256",          "size",
-                                            "version", "patches"};
+                                            "version", "patches",         "older_patches"};
 static const char *const patches_fields[] = {"file", "from", "sha256", "size"};
 #define N_LATEST_REQUIRED 7
 
@@ -45,22 +46,69 @@ static bool hex64(const char *s)
 	return true;
 }
 
-static int check_patches(const struct channel_patches *p, struct err *err)
+/* One patch set, `what` naming it (latest.patches, latest.older_patches[i]). */
+static int check_patches(const struct channel_patches *p, const char *what, struct err *err)
 {
 	if (!safe_name(p->from))
-		return fail(err,
-		            "channel index: latest.patches.from is not 1 to %d of [A-Za-z0-9._+~-]",
+		return fail(err, "channel index: %s.from is not 1 to %d of [A-Za-z0-9._+~-]", what,
 		            CHANNEL_NAME_MAX);
 	if (!safe_name_max(p->file, CHANNEL_FILE_MAX) || p->file[0] == '.')
 		return fail(err,
-		            "channel index: latest.patches.file is not one file name of 1 to %d of "
+		            "channel index: %s.file is not one file name of 1 to %d of "
 		            "[A-Za-z0-9._+~-] (not starting with a dot)",
-		            CHANNEL_FILE_MAX);
+		            what, CHANNEL_FILE_MAX);
 	if (!hex64(p->sha256))
 		return fail(err, "channel index: a digest is not 64 lowercase hex digits");
 	if (p->size > KEYRING_NUMBER_MAX)
 		return fail(err, "channel index: a number is above %llu", KEYRING_NUMBER_MAX);
 	return 0;
+}
+
+/* Every patch set on its own, then against the ones before it: two sets against one release,
+ * one against the latest itself, or two sharing a file name would leave a host unsure which
+ * it fetches. */
+static int check_patch_sets(const struct channel_latest *l, struct err *err)
+{
+	const struct channel_patches *seen[1 + CHANNEL_OLDER_MAX];
+	size_t n = 0;
+	char what[48];
+
+	if (l->n_older > CHANNEL_OLDER_MAX)
+		return fail(err, "channel index: latest.older_patches has more than %d entries",
+		            CHANNEL_OLDER_MAX);
+	if (l->has_patches) {
+		if (check_patches(&l->patches, "latest.patches", err) < 0)
+			return -1;
+		seen[n++] = &l->patches;
+	}
+	for (size_t i = 0; i < l->n_older; i++) {
+		snprintf(what, sizeof(what), "latest.older_patches[%zu]", i);
+		if (check_patches(&l->older[i], what, err) < 0)
+			return -1;
+		seen[n++] = &l->older[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(seen[i]->from, l->version))
+			return fail(err,
+			            "channel index: a patch set is made against latest.version");
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(seen[i]->from, seen[j]->from) ||
+			    !strcmp(seen[i]->file, seen[j]->file))
+				return fail(
+				    err, "channel index: two patch sets name release %s or file %s",
+				    seen[i]->from, seen[i]->file);
+	}
+	return 0;
+}
+
+const struct channel_patches *channel_patches_from(const struct channel_latest *l, const char *from)
+{
+	if (l->has_patches && !strcmp(l->patches.from, from))
+		return &l->patches;
+	for (size_t i = 0; i < l->n_older && i < CHANNEL_OLDER_MAX; i++)
+		if (!strcmp(l->older[i].from, from))
+			return &l->older[i];
+	return NULL;
 }
 
 static int check(const struct channel_index *ci, struct err *err)
@@ -84,7 +132,13 @@ static int check(const struct channel_index *ci, struct err *err)
 		return fail(err, "channel index: a number is above %llu", KEYRING_NUMBER_MAX);
 	if (l->seek_table_size >= l->size)
 		return fail(err, "channel index: latest.seek_table_size is not below latest.size");
-	return l->has_patches ? check_patches(&l->patches, err) : 0;
+	return check_patch_sets(l, err);
+}
+
+static void patches_json(struct textbuf *b, const struct channel_patches *p)
+{
+	textbuf_printf(b, "{\"file\":\"%s\",\"from\":\"%s\",\"sha256\":\"%s\",\"size\":%llu}",
+	               p->file, p->from, p->sha256, (unsigned long long)p->size);
 }
 
 int channel_payload(const struct channel_index *ci, char **out, size_t *len, struct err *err)
@@ -102,12 +156,19 @@ int channel_payload(const struct channel_index *ci, char **out, size_t *len, str
 	               "{\"app\":\"%s\",\"expires\":\"%s\",\"latest\":{\"archive\":\"%s\","
 	               "\"manifest_sha256\":\"%s\",",
 	               ci->app, expires, l->archive, l->manifest_sha256);
-	if (l->has_patches)
-		textbuf_printf(&b,
-		               "\"patches\":{\"file\":\"%s\",\"from\":\"%s\",\"sha256\":\"%s\","
-		               "\"size\":%llu},",
-		               l->patches.file, l->patches.from, l->patches.sha256,
-		               (unsigned long long)l->patches.size);
+	if (l->n_older) {
+		textbuf_printf(&b, "\"older_patches\":[");
+		for (size_t i = 0; i < l->n_older; i++) {
+			textbuf_printf(&b, "%s", i ? "," : "");
+			patches_json(&b, &l->older[i]);
+		}
+		textbuf_printf(&b, "],");
+	}
+	if (l->has_patches) {
+		textbuf_printf(&b, "\"patches\":");
+		patches_json(&b, &l->patches);
+		textbuf_printf(&b, ",");
+	}
 	textbuf_printf(&b,
 	               "\"seek_table_size\":%llu,\"serial\":%llu,\"sha256\":\"%s\",\"size\":%llu,"
 	               "\"version\":\"%s\"},\"serial\":%llu}",
@@ -158,22 +219,44 @@ static int get_string(json_object *o, const char *key, char *out, size_t size, s
 	return 0;
 }
 
-/* latest.patches, when the index has it. */
-static int parse_patches(json_object *lo, struct channel_latest *l, struct err *err)
+/* One patch set object. */
+static int parse_patch_set(json_object *po, const char *what, struct channel_patches *p,
+                           struct err *err)
 {
-	struct channel_patches *p = &l->patches;
-	json_object *po;
-
-	if (!json_object_object_get_ex(lo, "patches", &po))
-		return 0;
-	l->has_patches = true;
-	if (exact_fields(po, "latest.patches", patches_fields,
-	                 sizeof(patches_fields) / sizeof(*patches_fields), err) < 0 ||
+	if (exact_fields(po, what, patches_fields, sizeof(patches_fields) / sizeof(*patches_fields),
+	                 err) < 0 ||
 	    get_string(po, "file", p->file, sizeof(p->file), err) < 0 ||
 	    get_string(po, "from", p->from, sizeof(p->from), err) < 0 ||
 	    get_string(po, "sha256", p->sha256, sizeof(p->sha256), err) < 0 ||
 	    keyring_get_number(po, "size", "channel index", &p->size, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* latest.patches and latest.older_patches, when the index has them. */
+static int parse_patches(json_object *lo, struct channel_latest *l, struct err *err)
+{
+	json_object *po, *ao;
+	char what[48];
+	size_t n;
+
+	if (json_object_object_get_ex(lo, "patches", &po)) {
+		l->has_patches = true;
+		if (parse_patch_set(po, "latest.patches", &l->patches, err) < 0)
+			return -1;
+	}
+	if (!json_object_object_get_ex(lo, "older_patches", &ao))
+		return 0;
+	if (!json_object_is_type(ao, json_type_array) || (n = json_object_array_length(ao)) < 1 ||
+	    n > CHANNEL_OLDER_MAX)
+		return fail(err, "channel index: latest.older_patches is not an array of 1 to %d",
+		            CHANNEL_OLDER_MAX);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "latest.older_patches[%zu]", i);
+		if (parse_patch_set(json_object_array_get_idx(ao, i), what, &l->older[i], err) < 0)
+			return -1;
+	}
+	l->n_older = n;
 	return 0;
 }
 

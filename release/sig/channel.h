@@ -23,6 +23,7 @@
 #define CHANNEL_INDEX_MAX 65536 /* bytes of index.json, checked before allocation */
 #define CHANNEL_NAME_MAX  128   /* app, version and archive name */
 #define CHANNEL_FILE_MAX  255   /* a patch set's file name (longer: it names two versions) */
+#define CHANNEL_OLDER_MAX 7     /* latest.older_patches: with latest.patches, 8 releases */
 
 /* A patch set published beside the archive (specs/channel.md "Patch sets"): the files of the
  * latest release a host holding release `from` lacks. */
@@ -41,8 +42,13 @@ struct channel_latest {
 	char sha256[65];          /* of the whole archive, lowercase hex */
 	char manifest_sha256[65]; /* of the manifest entry's data */
 	uint64_t seek_table_size;
-	bool has_patches; /* the optional latest.patches object */
+	bool has_patches; /* the optional latest.patches object: against the newest base */
 	struct channel_patches patches;
+	/* The optional latest.older_patches array (1..CHANNEL_OLDER_MAX entries when present):
+	 * patch sets against releases published before, newest first. Every `from` differs from
+	 * the others, from patches.from and from version; every file from the others'. */
+	size_t n_older;
+	struct channel_patches older[CHANNEL_OLDER_MAX];
 };
 
 struct channel_index {
@@ -51,6 +57,11 @@ struct channel_index {
 	time_t expires; /* Unix seconds, written as RFC 3339 UTC */
 	struct channel_latest latest;
 };
+
+/* The patch set of l made against release `from` (latest.patches, else one of
+ * latest.older_patches); NULL when l names none. */
+const struct channel_patches *channel_patches_from(const struct channel_latest *l,
+                                                   const char *from);
 
 /* Checks the fields (alphabet, bounds, hex digests) and writes the canonical payload (heap,
  * owned by the caller, no trailing newline). */

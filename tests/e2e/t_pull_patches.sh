@@ -118,11 +118,26 @@ assert d["files_patched"] == int(sys.argv[2]) - 1 and d["frames_fetched"] > 1, d
 diff -r "$(extracted 2)" "$S2/releases/2.0.0/tree" || fail "store2's tree is not release 2"
 cmp -s "$T/outside-copy" "$T/p1/$rel" || fail "the symlink's target changed"
 
-# Release 3 on a host that holds release 1 only: the patch set is against 2.0.0, the frames
-# serve.
-expect_rc 0 "$SLIPWAY" publish "$T/out/pp-3.0.0.tar.zst" "$C" -s "$T/test.key"
+# Release 3: patch sets against 2.0.0 (latest.patches) and against 1.0.0, the release the
+# previous index's patch set was made against (latest.older_patches).
+expect_rc 0 "$SLIPWAY" publish "$T/out/pp-3.0.0.tar.zst" "$C" -s "$T/test.key" --json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["patches"]["from"] == "2.0.0" and [o["from"] for o in d["older_patches"]] == ["1.0.0"], d
+' "$out" || fail "publish --json of release 3: $out"
+assert_eq "$(index_field "$C/index.json" latest.patches.from)" "2.0.0" "latest.patches.from"
+older=pp-3.0.0.from-1.0.0.patches
+assert_eq "$(python3 -c 'import json,sys,base64
+e = json.loads(open(sys.argv[1]).read())
+o = json.loads(base64.b64decode(e["payload"]))["latest"]["older_patches"]
+print(" ".join("%s %s %s %d" % (x["from"], x["file"], x["sha256"], x["size"]) for x in o))' "$C/index.json")" \
+	"1.0.0 $older $(sha256sum "$C/$older" | cut -d' ' -f1) $(stat -c %s "$C/$older")" \
+	"latest.older_patches"
 cp "$C/index.json" "$T/index-3.json"
 cp "$C/pp-3.0.0.from-2.0.0.patches" "$T/good.patches"
+# A host that holds release 1 only (it missed release 2) pulls release 3 by the patch set
+# made against 1.0.0: frame 0 is the only frame fetched.
 S1=$T/store1
 new_store "$S1"
 expect_rc 0 "$SLIPWAY" deploy "$T/out/pp-1.0.0.tar.zst" --root "$S1"
@@ -130,9 +145,27 @@ expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S1" --json
 python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
-assert d["partial"] is True and d["patches_received"] == 0 and d["files_patched"] == 0, d
-assert d["frames_fetched"] > 1, d' "$out" || fail "pull --json without 2.0.0: $out"
+assert d["partial"] is True and d["patches_from"] == "1.0.0" and d["patches_received"] > 0, d
+assert d["frames_fetched"] == 1, d' "$out" || fail "pull --json without 2.0.0: $out"
+assert_contains "$errout" "patch set $older: "
 diff -r "$(extracted 3)" "$S1/releases/3.0.0/tree" || fail "store1's tree is not release 3"
+# --patch-depth 1 (the same archive published again keeps one patch set): such a host has
+# no patch set for it, and the frames serve.
+expect_rc 0 "$SLIPWAY" publish "$T/out/pp-3.0.0.tar.zst" "$C" -s "$T/test.key" --patch-depth 1
+assert_eq "$(index_field "$C/index.json" latest | python3 -c 'import ast,sys
+print(sorted(k for k in ast.literal_eval(sys.stdin.read()) if "patches" in k))')" "['patches']" \
+	"the patch sets of the index at depth 1"
+S1b=$T/store1b
+new_store "$S1b"
+expect_rc 0 "$SLIPWAY" deploy "$T/out/pp-1.0.0.tar.zst" --root "$S1b"
+expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S1b" --json
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["partial"] is True and d["patches_received"] == 0 and d["patches_from"] is None, d
+assert d["frames_fetched"] > 1, d' "$out" || fail "pull --json at depth 1 without 2.0.0: $out"
+diff -r "$(extracted 3)" "$S1b/releases/3.0.0/tree" || fail "store1b's tree is not release 3"
+cp "$T/index-3.json" "$C/index.json"
 
 # refused WHAT: the pull on $S exits 1 with one line and leaves nothing.
 refused() {

@@ -210,6 +210,100 @@ Test(channel, patches_file_name_has_its_own_bound)
 	cr_assert(strstr(err.msg, "latest.patches.file"), "%s", err.msg);
 }
 
+/* A patch set against the previous release and two against older ones. */
+static struct channel_index sample_older(void)
+{
+	struct channel_index ci = sample_patched();
+	const char *from[] = {"1.3.8", "1.3.7"};
+
+	ci.latest.n_older = 2;
+	for (size_t i = 0; i < 2; i++) {
+		struct channel_patches *o = &ci.latest.older[i];
+
+		strcpy(o->from, from[i]);
+		snprintf(o->file, sizeof(o->file), "mediai-1.4.0+g1a2b3c4.from-%s.patches",
+		         from[i]);
+		o->size = 1000 + i;
+		strcpy(o->sha256, HEX_A);
+	}
+	return ci;
+}
+
+Test(channel, older_patches_sort_before_patches_and_round_trip)
+{
+	struct channel_index ci = sample_older(), back;
+	struct err err;
+	char *p = payload_of(&ci);
+
+	cr_assert(strstr(p, "\"manifest_sha256\":\"" HEX_B "\",\"older_patches\":[{\"file\":"
+	                    "\"mediai-1.4.0+g1a2b3c4.from-1.3.8.patches\",\"from\":\"1.3.8\","
+	                    "\"sha256\":\"" HEX_A "\",\"size\":1000},{\"file\":"
+	                    "\"mediai-1.4.0+g1a2b3c4.from-1.3.7.patches\",\"from\":\"1.3.7\","
+	                    "\"sha256\":\"" HEX_A "\",\"size\":1001}],\"patches\":{"),
+	          "%s", p);
+	cr_assert_eq(parse_text(p, &back, &err), 0, "%s", err.msg);
+	cr_assert_eq(back.latest.n_older, 2);
+	cr_assert_eq(memcmp(&back, &ci, sizeof(ci)), 0);
+	cr_assert_eq(channel_patches_from(&back.latest, "1.3.9"), &back.latest.patches);
+	cr_assert_eq(channel_patches_from(&back.latest, "1.3.7"), &back.latest.older[1]);
+	cr_assert_null(channel_patches_from(&back.latest, "1.3.6"));
+	free(p);
+}
+
+Test(channel, parse_refuses_bad_older_patches)
+{
+	struct channel_index ci = sample_older();
+	struct err err;
+	char *p;
+	size_t len;
+
+	refused_in(ci, "\"older_patches\":[", "\"older_patches\":[],\"x\":[", "unknown field");
+	refused_in(ci, "\"older_patches\":[", "\"older_patches\":[[],", "not an object");
+	refused_in(ci, "\"from\":\"1.3.7\"", "\"from\":\"1.3.9\"", "two patch sets");
+	refused_in(ci, "\"from\":\"1.3.7\"", "\"from\":\"1.4.0+g1a2b3c4\"",
+	           "made against latest.version");
+	refused_in(ci, "from-1.3.7.patches", "from-1.3.8.patches", "two patch sets");
+	refused_in(ci, "\"from\":\"1.3.7\"", "\"from\":\"1/3\"", "latest.older_patches[1].from");
+	refused_in(ci, "\"size\":1001}", "\"size\":1001,\"kept\":true}", "unknown field");
+	/* At most CHANNEL_OLDER_MAX entries, written or read. */
+	ci.latest.n_older = CHANNEL_OLDER_MAX + 1;
+	cr_assert_eq(channel_payload(&ci, &p, &len, &err), -1);
+	cr_assert(strstr(err.msg, "more than"), "%s", err.msg);
+}
+
+Test(channel, parse_refuses_older_patches_that_are_no_array_of_1_to_7)
+{
+	struct channel_index ci = sample_older(), back;
+	struct err err;
+	char *p = payload_of(&ci), buf[8192];
+	char *a = strstr(p, "\"older_patches\":["), *z = strstr(p, "],\"patches\":");
+	const char *bad[] = {"7", "{}", "[]", "\"x\""};
+
+	cr_assert(a && z);
+	a += strlen("\"older_patches\":");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(a - p), p, bad[i], z + 1);
+		cr_assert_eq(parse_text(buf, &back, &err), -1, "accepted: %s", buf);
+		cr_assert(strstr(err.msg, "not an array of 1 to 7"), "%s", err.msg);
+	}
+	free(p);
+}
+
+Test(channel, an_index_of_older_patches_alone_is_valid)
+{
+	struct channel_index ci = sample_older(), back;
+	struct err err;
+	char *p;
+
+	ci.latest.has_patches = false;
+	memset(&ci.latest.patches, 0, sizeof(ci.latest.patches));
+	p = payload_of(&ci);
+	cr_assert_null(strstr(p, "\"patches\":{"));
+	cr_assert_eq(parse_text(p, &back, &err), 0, "%s", err.msg);
+	cr_assert_eq(memcmp(&back, &ci, sizeof(ci)), 0);
+	free(p);
+}
+
 /* The envelope line signed by key `k`, of `type`. */
 static char *signed_line(const struct channel_index *ci, int k, const char *type)
 {
