@@ -30,17 +30,9 @@ static int local_guard(struct install_ctx *c, const struct signed_release *sr, s
 static int local_signature(struct install_ctx *c, const struct frames_ctx *f,
                            const uint8_t digest[ARCHIVE_DIGEST_BYTES], struct err *err)
 {
-	struct minisign_sig sig;
-	struct minisign_pubkey key;
-	char *tc = NULL;
-	int r;
+	char *tc;
+	int r = signed_release_verify(&c->trust.kr, f->sig_text, f->sig_len, digest, &tc, err);
 
-	if (minisign_sig_parse(f->sig_text, f->sig_len, &sig, err) < 0)
-		return fail_prefix(err, "%s", c->archive);
-	r = keyring_release_key(&c->trust.kr, sig.keyid, &key, err);
-	minisign_sig_release(&sig);
-	if (r == 0)
-		r = minisign_verify_digest(&key, f->sig_text, f->sig_len, digest, &tc, err);
 	free(tc);
 	return r < 0 ? fail_prefix(err, "%s", c->archive) : 0;
 }

@@ -73,25 +73,32 @@ int signed_comment_manifest(const char *tc, uint8_t out[MANIFEST_DIGEST_BYTES], 
 	return r;
 }
 
-int signed_release_open(const struct keyring *kr, const char *sig_text, size_t sig_len,
-                        const uint8_t *archive_digest, struct signed_release *out, struct err *err)
+int signed_release_verify(const struct keyring *kr, const char *sig_text, size_t sig_len,
+                          const uint8_t *archive_digest, char **tc, struct err *err)
 {
 	struct minisign_sig sig;
 	struct minisign_pubkey key;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	*tc = NULL;
 	if (minisign_sig_parse(sig_text, sig_len, &sig, err) < 0)
-		return fail_prefix(err, "signature");
+		return -1;
 	r = keyring_release_key(kr, sig.keyid, &key, err);
 	minisign_sig_release(&sig);
 	if (r < 0)
-		return fail_prefix(err, "signature");
+		return -1;
 	if (archive_digest)
-		r = minisign_verify_digest(&key, sig_text, sig_len, archive_digest, &out->tc, err);
-	else
-		r = minisign_verify_comment(&key, sig_text, sig_len, &out->tc, err);
-	if (r < 0)
+		return minisign_verify_digest(&key, sig_text, sig_len, archive_digest, tc, err);
+	return minisign_verify_comment(&key, sig_text, sig_len, tc, err);
+}
+
+int signed_release_open(const struct keyring *kr, const char *sig_text, size_t sig_len,
+                        const uint8_t *archive_digest, struct signed_release *out, struct err *err)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (signed_release_verify(kr, sig_text, sig_len, archive_digest, &out->tc, err) < 0)
 		return fail_prefix(err, "signature");
 	out->file_checked = archive_digest != NULL;
 	if (signed_comment_fields(out->tc, &out->app, &out->version, &out->serial, err) < 0)

@@ -32,6 +32,13 @@ struct signed_release {
 int signed_release_open(const struct keyring *kr, const char *sig_text, size_t sig_len,
                         const uint8_t *archive_digest, struct signed_release *out, struct err *err);
 
+/* The first steps of signed_release_open, for a caller that words its own refusal: the
+ * release key the signature names from kr, then the file signature over archive_digest (NULL:
+ * the comment's global signature only). *tc (heap, the caller's) is the authenticated
+ * comment. err carries no prefix. */
+int signed_release_verify(const struct keyring *kr, const char *sig_text, size_t sig_len,
+                          const uint8_t *archive_digest, char **tc, struct err *err);
+
 /* *m (heap, manifest_free) is the parsed manifest of `len` bytes at `bytes`. */
 int signed_release_manifest(const struct signed_release *s, const char *bytes, size_t len,
                             struct manifest **m, struct err *err);
