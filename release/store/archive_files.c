@@ -17,6 +17,7 @@
 
 struct archive_files {
 	int fd;
+	struct frame_stream *fs; /* decodes every frame read */
 	struct frame_map fm;
 	struct tar_layout l;
 	struct manifest *m;
@@ -90,7 +91,7 @@ static int read_manifest(struct archive_files *af, struct err *err)
 	size_t len, json_len;
 	int r = -1;
 
-	if (frame_decode(af->fd, &af->fm, 0, &frame0, &len, err) < 0 ||
+	if (frame_decode(af->fs, af->fd, &af->fm, 0, &frame0, &len, err) < 0 ||
 	    frame_manifest(frame0, len, &json, &json_len, err) < 0)
 		goto out;
 	manifest_digest_hex(json, json_len, af->sha256);
@@ -117,7 +118,8 @@ int archive_files_open(const char *path, struct archive_files **out, struct err 
 	*out = NULL;
 	if (!af)
 		return fail_oom(err);
-	if ((af->fd = open_regular_at(AT_FDCWD, path, 0, &st, err)) < 0)
+	if ((af->fd = open_regular_at(AT_FDCWD, path, 0, &st, err)) < 0 ||
+	    frame_stream_new(&af->fs, err) < 0)
 		goto out;
 	if ((r = read_table(af, (uint64_t)st.st_size, err)) != 0 ||
 	    (r = read_manifest(af, err)) != 0)
@@ -138,6 +140,7 @@ void archive_files_close(struct archive_files *af)
 		return;
 	if (af->fd >= 0)
 		close(af->fd);
+	frame_stream_free(af->fs);
 	frame_map_release(&af->fm);
 	tar_layout_release(&af->l);
 	manifest_free(af->m);
@@ -163,7 +166,7 @@ static int load_frame(struct archive_files *af, size_t f, struct err *err)
 	free(af->buf);
 	af->buf = NULL;
 	af->frame = af->fm.n;
-	if (frame_decode(af->fd, &af->fm, f, &af->buf, &af->len, err) < 0)
+	if (frame_decode(af->fs, af->fd, &af->fm, f, &af->buf, &af->len, err) < 0)
 		return -1;
 	af->frame = f;
 	return 0;

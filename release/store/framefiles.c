@@ -29,32 +29,23 @@ static int copy_out(void *ctx, uint64_t at, const uint8_t *buf, size_t n, struct
 	return 0;
 }
 
-int frame_decode(int fd, const struct frame_map *fm, size_t f, uint8_t **out, size_t *len,
-                 struct err *err)
+int frame_decode(struct frame_stream *s, int fd, const struct frame_map *fm, size_t f,
+                 uint8_t **out, size_t *len, struct err *err)
 {
 	uint64_t dsize = fm->doff[f + 1] - fm->doff[f];
 	struct into_buffer b = {NULL};
-	struct frame_stream *s = NULL;
-	int rc = -1;
 
 	*out = NULL;
 	*len = 0;
-	if (frame_stream_new(&s, err) < 0)
+	if (!(b.buf = malloc(dsize ? dsize : 1)))
+		return fail_oom(err);
+	if (frame_stream_decode(s, fd, fm, f, dsize, copy_out, &b, err) < 0) {
+		free(b.buf);
 		return -1;
-	if (!(b.buf = malloc(dsize ? dsize : 1))) {
-		fail_oom(err);
-		goto out;
 	}
-	if (frame_stream_decode(s, fd, fm, f, dsize, copy_out, &b, err) < 0)
-		goto out;
 	*out = b.buf;
 	*len = dsize;
-	b.buf = NULL;
-	rc = 0;
-out:
-	free(b.buf);
-	frame_stream_free(s);
-	return rc;
+	return 0;
 }
 
 int frame_manifest(const uint8_t *buf, size_t len, char **json, size_t *json_len, struct err *err)

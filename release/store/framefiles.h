@@ -17,6 +17,7 @@
 #include "release/manifest/manifest.h"
 #include "release/store/delta.h"
 #include "release/store/frameplan.h"
+#include "release/store/framestream.h"
 #include "release/store/tarlayout.h"
 
 #include <pthread.h>
@@ -25,9 +26,10 @@
 #include <stdint.h>
 
 /* Decodes frame f of the file open on fd (its bytes at fm->coff[f]) into a heap buffer of
- * exactly its seek-table size (the caller frees it). */
-int frame_decode(int fd, const struct frame_map *fm, size_t f, uint8_t **out, size_t *len,
-                 struct err *err);
+ * exactly its seek-table size (the caller frees it), with the caller's stream s (reused
+ * frame after frame: framestream.h). */
+int frame_decode(struct frame_stream *s, int fd, const struct frame_map *fm, size_t f,
+                 uint8_t **out, size_t *len, struct err *err);
 
 /* The manifest entry at the start of a decoded frame 0: the first tar entry must be the
  * regular file MANIFEST_NAME of at most MANIFEST_MAX_BYTES; its data (heap, the caller's). */

@@ -95,6 +95,7 @@ int frames_manifest(struct frames_ctx *f, struct err *err)
 {
 	uint64_t size = f->o->archive_size, tsize = f->o->seek_table_size;
 	uint8_t *tail = NULL, *frame0 = NULL;
+	struct frame_stream *fs = NULL;
 	size_t n, len;
 	int r = -1;
 
@@ -128,7 +129,8 @@ int frames_manifest(struct frames_ctx *f, struct err *err)
 	}
 	r = -1;
 	f->fs->frames_fetched = 1;
-	if (frame_decode(f->o->fd, &f->fm, 0, &frame0, &len, err) < 0 ||
+	if (frame_stream_new(&fs, err) < 0 ||
+	    frame_decode(fs, f->o->fd, &f->fm, 0, &frame0, &len, err) < 0 ||
 	    frame_manifest(frame0, len, &f->json, &f->json_len, err) < 0 ||
 	    signed_release_manifest(&f->sr, f->json, f->json_len, &f->m, err) < 0 ||
 	    frames_limits(f->m, f->limits, size, err) < 0 ||
@@ -150,6 +152,7 @@ int frames_manifest(struct frames_ctx *f, struct err *err)
 out:
 	free(tail);
 	free(frame0);
+	frame_stream_free(fs);
 	return r;
 }
 

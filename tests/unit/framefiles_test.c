@@ -30,20 +30,31 @@ static int one_frame(const void *data, size_t n, uint32_t dsize, struct frame_ma
 	return fd;
 }
 
+/* Frame 0 of fd decodes, with s, to the n bytes at data. */
+static void decodes_to(struct frame_stream *s, int fd, const struct frame_map *fm, const void *data,
+                       size_t n)
+{
+	uint8_t *buf;
+	size_t len;
+
+	cr_assert_eq(frame_decode(s, fd, fm, 0, &buf, &len, NULL), 0);
+	cr_assert_eq(len, n);
+	cr_assert_eq(memcmp(buf, data, len), 0);
+	free(buf);
+}
+
 Test(framefiles, decodes_a_frame_of_its_sizes)
 {
 	char data[3000];
+	struct frame_stream *s;
 	struct frame_map fm;
-	uint8_t *buf;
-	size_t len;
 	int fd;
 
 	memset(data, 'q', sizeof(data));
 	fd = one_frame(data, sizeof(data), sizeof(data), &fm);
-	cr_assert_eq(frame_decode(fd, &fm, 0, &buf, &len, NULL), 0);
-	cr_assert_eq(len, sizeof(data));
-	cr_assert_eq(memcmp(buf, data, len), 0);
-	free(buf);
+	cr_assert_eq(frame_stream_new(&s, NULL), 0);
+	decodes_to(s, fd, &fm, data, sizeof(data));
+	frame_stream_free(s);
 	frame_map_release(&fm);
 	close(fd);
 }
@@ -51,6 +62,7 @@ Test(framefiles, decodes_a_frame_of_its_sizes)
 Test(framefiles, refuses_a_frame_whose_content_size_is_not_the_tables)
 {
 	char data[3000];
+	struct frame_stream *s;
 	struct frame_map fm;
 	struct err err;
 	uint8_t *buf;
@@ -59,9 +71,11 @@ Test(framefiles, refuses_a_frame_whose_content_size_is_not_the_tables)
 
 	memset(data, 'q', sizeof(data));
 	fd = one_frame(data, sizeof(data), sizeof(data) + 1, &fm);
-	cr_assert_eq(frame_decode(fd, &fm, 0, &buf, &len, &err), -1);
+	cr_assert_eq(frame_stream_new(&s, NULL), 0);
+	cr_assert_eq(frame_decode(s, fd, &fm, 0, &buf, &len, &err), -1);
 	cr_assert_eq(err.kind, ERR_REFUSED);
 	cr_assert(strstr(err.msg, "is not one zstd frame"), "%s", err.msg);
+	frame_stream_free(s);
 	frame_map_release(&fm);
 	close(fd);
 }
@@ -69,6 +83,7 @@ Test(framefiles, refuses_a_frame_whose_content_size_is_not_the_tables)
 Test(framefiles, refuses_a_frame_missing_from_the_download)
 {
 	char data[3000];
+	struct frame_stream *s;
 	struct frame_map fm;
 	struct err err;
 	uint8_t *buf;
@@ -78,10 +93,36 @@ Test(framefiles, refuses_a_frame_missing_from_the_download)
 	memset(data, 'q', sizeof(data));
 	fd = one_frame(data, sizeof(data), sizeof(data), &fm);
 	cr_assert_eq(ftruncate(fd, 5), 0);
-	cr_assert_eq(frame_decode(fd, &fm, 0, &buf, &len, &err), -1);
+	cr_assert_eq(frame_stream_new(&s, NULL), 0);
+	cr_assert_eq(frame_decode(s, fd, &fm, 0, &buf, &len, &err), -1);
 	cr_assert(strstr(err.msg, "missing from the download"), "%s", err.msg);
+	frame_stream_free(s);
 	frame_map_release(&fm);
 	close(fd);
+}
+
+Test(framefiles, one_stream_decodes_frame_after_frame_past_a_refusal)
+{
+	char data[3000];
+	struct frame_stream *s;
+	struct frame_map bad, good;
+	struct err err;
+	uint8_t *buf;
+	size_t len;
+	int badfd, goodfd;
+
+	memset(data, 'q', sizeof(data));
+	badfd = one_frame(data, sizeof(data), sizeof(data) + 1, &bad);
+	goodfd = one_frame(data, sizeof(data), sizeof(data), &good);
+	cr_assert_eq(frame_stream_new(&s, NULL), 0);
+	cr_assert_eq(frame_decode(s, badfd, &bad, 0, &buf, &len, &err), -1);
+	decodes_to(s, goodfd, &good, data, sizeof(data));
+	decodes_to(s, goodfd, &good, data, sizeof(data));
+	frame_stream_free(s);
+	frame_map_release(&bad);
+	frame_map_release(&good);
+	close(badfd);
+	close(goodfd);
 }
 
 static size_t tar_of(const char *name, const char *data, unsigned char *out, size_t cap)
