@@ -18,14 +18,10 @@
 #include <unistd.h>
 #include <zstd.h>
 
-struct into_buffer {
-	uint8_t *buf;
-};
-
 static int copy_out(void *ctx, uint64_t at, const uint8_t *buf, size_t n, struct err *err)
 {
 	(void)err;
-	memcpy(((struct into_buffer *)ctx)->buf + at, buf, n);
+	memcpy((uint8_t *)ctx + at, buf, n);
 	return 0;
 }
 
@@ -33,17 +29,17 @@ int frame_decode(struct frame_stream *s, int fd, const struct frame_map *fm, siz
                  uint8_t **out, size_t *len, struct err *err)
 {
 	uint64_t dsize = fm->doff[f + 1] - fm->doff[f];
-	struct into_buffer b = {NULL};
+	uint8_t *buf;
 
 	*out = NULL;
 	*len = 0;
-	if (!(b.buf = malloc(dsize ? dsize : 1)))
+	if (!(buf = malloc(dsize ? dsize : 1)))
 		return fail_oom(err);
-	if (frame_stream_decode(s, fd, fm, f, dsize, copy_out, &b, err) < 0) {
-		free(b.buf);
+	if (frame_stream_decode(s, fd, fm, f, dsize, copy_out, buf, err) < 0) {
+		free(buf);
 		return -1;
 	}
-	*out = b.buf;
+	*out = buf;
 	*len = dsize;
 	return 0;
 }
