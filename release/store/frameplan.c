@@ -67,26 +67,9 @@ size_t frame_map_find(const struct frame_map *fm, uint64_t pos)
 	return lo;
 }
 
-int frame_plan_make(const struct tar_layout *l, const struct frame_map *fm, const bool *need,
-                    struct frame_plan *out, struct err *err)
+/* Counts the frames out->frame marks and groups them into runs. */
+static int plan_runs(const struct frame_map *fm, struct frame_plan *out, struct err *err)
 {
-	memset(out, 0, sizeof(*out));
-	if (l->total != fm->doff[fm->n])
-		return fail(err,
-		            "the archive's tar stream is %llu bytes, its manifest's layout %llu: "
-		            "not written by this tar rule",
-		            (unsigned long long)fm->doff[fm->n], (unsigned long long)l->total);
-	out->frame = calloc(fm->n, sizeof(bool));
-	if (!out->frame)
-		return fail_oom(err);
-	for (size_t i = 0; i < l->n; i++) {
-		uint64_t end = i + 1 < l->n ? l->header[i + 1] : l->trailer;
-
-		if (!need[i] || end == l->data[i])
-			continue;
-		for (size_t f = frame_map_find(fm, l->data[i]); f < fm->n && fm->doff[f] < end; f++)
-			out->frame[f] = true;
-	}
 	for (size_t f = 0; f < fm->n; f++) {
 		if (!out->frame[f])
 			continue;
@@ -115,6 +98,40 @@ int frame_plan_make(const struct tar_layout *l, const struct frame_map *fm, cons
 		run->length = fm->coff[f + 1] - run->offset;
 	}
 	return 0;
+}
+
+int frame_plan_make(const struct tar_layout *l, const struct frame_map *fm, const bool *need,
+                    struct frame_plan *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (l->total != fm->doff[fm->n])
+		return fail(err,
+		            "the archive's tar stream is %llu bytes, its manifest's layout %llu: "
+		            "not written by this tar rule",
+		            (unsigned long long)fm->doff[fm->n], (unsigned long long)l->total);
+	out->frame = calloc(fm->n, sizeof(bool));
+	if (!out->frame)
+		return fail_oom(err);
+	for (size_t i = 0; i < l->n; i++) {
+		uint64_t end = i + 1 < l->n ? l->header[i + 1] : l->trailer;
+
+		if (!need[i] || end == l->data[i])
+			continue;
+		for (size_t f = frame_map_find(fm, l->data[i]); f < fm->n && fm->doff[f] < end; f++)
+			out->frame[f] = true;
+	}
+	return plan_runs(fm, out, err);
+}
+
+int frame_plan_all(const struct frame_map *fm, struct frame_plan *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->frame = malloc(fm->n * sizeof(bool));
+	if (!out->frame)
+		return fail_oom(err);
+	for (size_t f = 0; f < fm->n; f++)
+		out->frame[f] = true;
+	return plan_runs(fm, out, err);
 }
 
 void frame_plan_release(struct frame_plan *p)

@@ -81,17 +81,11 @@ static int local_tree(struct frames_ctx *f, struct err *err)
 {
 	struct local_placer p = {.f = f};
 	struct err werr;
-	bool *all;
 	pthread_t t;
 	int rw, e;
 
 	/* Every frame is here: the plan covers them all, the writer skips what is linked. */
-	if (!(all = malloc(f->l.n)))
-		return fail_oom(err);
-	memset(all, 1, f->l.n);
-	rw = frame_plan_make(&f->l, &f->fm, all, &f->plan, err);
-	free(all);
-	if (rw < 0)
+	if (frame_plan_all(&f->fm, &f->plan, err) < 0)
 		return -1;
 	place_progress_init(&p.pp);
 	if ((e = pthread_create(&t, NULL, local_place, &p)) != 0) {

@@ -140,6 +140,17 @@ Test(frameplan, selects_the_frames_holding_the_needed_data_in_runs)
 	frame_map_release(&fm);
 }
 
+/* p fetches frames first .. first + count - 1, bytes offset .. offset + length - 1, as one run. */
+static void assert_one_run(const struct frame_plan *p, size_t first, size_t count, uint64_t offset,
+                           uint64_t length)
+{
+	cr_assert_eq(p->n_runs, 1);
+	cr_assert_eq(p->run[0].first, first);
+	cr_assert_eq(p->run[0].count, count);
+	cr_assert_eq(p->run[0].offset, offset);
+	cr_assert_eq(p->run[0].length, length);
+}
+
 Test(frameplan, a_file_across_frames_takes_them_all_as_one_run)
 {
 	struct tar_layout l = layout6();
@@ -150,11 +161,7 @@ Test(frameplan, a_file_across_frames_takes_them_all_as_one_run)
 	cr_assert_eq(frame_map_build(frames5, 5, 1500, 0, &fm, NULL), 0);
 	cr_assert_eq(frame_plan_make(&l, &fm, need, &p, NULL), 0);
 	cr_assert(!p.frame[0] && !p.frame[1] && p.frame[2] && p.frame[3] && p.frame[4]);
-	cr_assert_eq(p.n_runs, 1);
-	cr_assert_eq(p.run[0].first, 2);
-	cr_assert_eq(p.run[0].count, 3);
-	cr_assert_eq(p.run[0].offset, 300);
-	cr_assert_eq(p.run[0].length, 1200);
+	assert_one_run(&p, 2, 3, 300, 1200);
 	frame_plan_release(&p);
 	frame_map_release(&fm);
 }
@@ -171,6 +178,22 @@ Test(frameplan, entries_without_data_and_nothing_needed_fetch_nothing)
 	cr_assert_eq(p.frames, 0);
 	cr_assert_eq(p.n_runs, 0);
 	cr_assert_eq(p.bytes, 0);
+	frame_plan_release(&p);
+	frame_map_release(&fm);
+}
+
+Test(frameplan, all_covers_every_frame_as_one_run)
+{
+	struct frame_map fm;
+	struct frame_plan p;
+
+	cr_assert_eq(frame_map_build(frames5, 5, 1500 + 33, 33, &fm, NULL), 0);
+	cr_assert_eq(frame_plan_all(&fm, &p, NULL), 0);
+	for (size_t f = 0; f < fm.n; f++)
+		cr_assert(p.frame[f], "frame %zu", f);
+	cr_assert_eq(p.frames, 5);
+	cr_assert_eq(p.bytes, 1500);
+	assert_one_run(&p, 0, 5, 0, 1500);
 	frame_plan_release(&p);
 	frame_map_release(&fm);
 }
