@@ -6,6 +6,10 @@ frames_tool.py flip ARCHIVE TEXT           flips a byte in the middle of every f
 frames_tool.py rewrite ARCHIVE OLD NEW     replaces OLD by NEW (same length) in the frames
                                            holding it, recompresses them with zstd -3, and
                                            writes a seek table to match.
+frames_tool.py shift ARCHIVE N             moves N bytes of decompressed size from frame 1's
+                                           seek-table entry to frame 0's: the sizes still sum
+                                           to the tar stream, but frame 0 is not one frame of
+                                           its entry's size. Frames untouched; same size.
 Frames and the seek table are read as specs/archive.md describes them; zstd does the rest."""
 import struct
 import subprocess
@@ -41,7 +45,18 @@ def main():
     fs = frames(b)
     plain = [zstd(["-d"], f) for f in fs]
     hit = 0
-    if mode == "flip":
+    if mode == "shift":
+        n = int(sys.argv[3])
+        sizes = [len(p) for p in plain]
+        if len(fs) < 2 or sizes[1] <= n:
+            sys.exit("frame 1 has no %d bytes to give" % n)
+        assert b.endswith(seek_table(fs, sizes)), "an unexpected seek table"
+        sizes[0] += n
+        sizes[1] -= n
+        table = seek_table(fs, sizes)
+        open(path, "wb").write(b[:len(b) - len(table)] + table)
+        hit = 1
+    elif mode == "flip":
         old = sys.argv[3].encode()
         out = bytearray(b)
         off = 0

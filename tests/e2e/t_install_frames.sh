@@ -6,7 +6,8 @@
 # of changed files (decoded), are refused by the file signature, nothing installed, `current`
 # unchanged. An installed file altered behind the
 # store's back is not linked but written from the frames. A kill mid-way leaves a store the
-# next deploy completes. Keys are TEST KEYS.
+# next deploy completes. A seek table the frames do not fit sends the archive to the whole
+# route, which installs it when signed as it is and refuses it otherwise. Keys are TEST KEYS.
 source "$REPO/tests/e2e/store_lib.sh"
 test_key
 
@@ -105,3 +106,30 @@ assert_contains "$out" "decoded from"
 diff -r --no-dereference -x slipway-manifest.json "$T/ref" "$S3/releases/2.0.0" ||
 	fail "2.0.0 differs from tar -x after the kill"
 assert_eq "$(ls -A "$S3/staging")" "" "staging after the recovery"
+
+# The seek table says frame 0 decompresses to 512 bytes more than it does (frame 1 to 512
+# fewer): the delta route cannot read the manifest from frame 0 and leaves the archive to
+# the whole route, which judges the file signature and unpacks the zstd stream (the table
+# is a skippable frame). Unsigned as it now is, it is refused for its signature.
+S4=$T/store4
+new_store "$S4"
+expect_rc 0 "$SLIPWAY" deploy "$A1" --root "$S4"
+rm -rf "$T/bad" && mkdir "$T/bad" && cp "$A2" "$A2.minisig" "$T/bad/"
+B=$T/bad/fr-2.0.0.tar.zst
+python3 "$REPO/tests/e2e/frames_tool.py" shift "$B" 512 || fail "frames_tool shift"
+expect_rc 1 "$SLIPWAY" deploy "$B" --root "$S4"
+assert_contains "$errout" "signature does not match the file"
+assert_eq "$(grep -c . <<<"$errout")" 1 "lines of the refusal"
+assert_no_file "$S4/releases/2.0.0"
+assert_eq "$(current_of "$S4")" "releases/1.0.0" "current after the refusal"
+# Signed again as it is, with the same trusted comment: installed by the whole route.
+tc=$(sed -n 's/^trusted comment: //p' "$B.minisig")
+minisign -S -s "$T/test.key" -m "$B" -t "$tc" >/dev/null || fail "minisign -S"
+expect_rc 0 "$SLIPWAY" deploy "$B" --root "$S4"
+assert_contains "$out" "activated 2.0.0"
+assert_not_contains "$out" "decoded from" "the whole route's output"
+assert_eq "$(current_of "$S4")" "releases/2.0.0" "current after the whole route"
+diff -r --no-dereference -x slipway-manifest.json "$T/ref" "$S4/releases/2.0.0" ||
+	fail "2.0.0 from the whole route differs from tar -x"
+assert_contains "$(cat "$S4/meta/2.0.0.json")" "$(b2sum "$B" | cut -c1-128)" \
+	"the record's digest of the archive installed"
