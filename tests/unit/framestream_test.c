@@ -89,47 +89,49 @@ Test(framestream, hands_over_a_prefix_in_order_and_stops_there)
 	free(data);
 }
 
-Test(framestream, refuses_bytes_after_the_frame_when_decoded_whole)
+/* Decodes whole the frame one_frame makes of pattern() with `extra` junk bytes, after
+ * damage (NULL: none) altered the file: it must be refused; the error. */
+static struct err refused_whole(size_t extra, void (*damage)(int fd, const struct frame_map *fm))
 {
 	uint8_t *data = pattern();
 	struct collected c = {.buf = calloc(1, DATA_BYTES)};
 	struct frame_stream *s;
 	struct frame_map fm;
 	struct err err;
-	int fd = one_frame(data, DATA_BYTES, 3, &fm);
+	int fd = one_frame(data, DATA_BYTES, extra, &fm);
 
+	if (damage)
+		damage(fd, &fm);
 	cr_assert_eq(frame_stream_new(&s, NULL), 0);
 	cr_assert_eq(frame_stream_decode(s, fd, &fm, 0, UINT64_MAX, collect, &c, &err), -1);
-	cr_assert_eq(err.kind, ERR_REFUSED);
-	cr_assert(strstr(err.msg, "is not one zstd frame"), "%s", err.msg);
 	frame_stream_free(s);
 	frame_map_release(&fm);
 	close(fd);
 	free(c.buf);
 	free(data);
+	return err;
+}
+
+Test(framestream, refuses_bytes_after_the_frame_when_decoded_whole)
+{
+	struct err err = refused_whole(3, NULL);
+
+	cr_assert_eq(err.kind, ERR_REFUSED);
+	cr_assert(strstr(err.msg, "is not one zstd frame"), "%s", err.msg);
+}
+
+/* One byte flipped in the middle: the checksum (or the block structure) says no. */
+static void flip_a_middle_byte(int fd, const struct frame_map *fm)
+{
+	off_t mid = (off_t)(fm->coff[1] / 2);
+	uint8_t byte;
+
+	cr_assert_eq(pread(fd, &byte, 1, mid), 1);
+	byte ^= 0x20;
+	cr_assert_eq(pwrite(fd, &byte, 1, mid), 1);
 }
 
 Test(framestream, refuses_a_frame_that_decodes_to_other_bytes)
 {
-	uint8_t *data = pattern();
-	struct collected c = {.buf = calloc(1, DATA_BYTES)};
-	struct frame_stream *s;
-	struct frame_map fm;
-	struct err err;
-	int fd = one_frame(data, DATA_BYTES, 0, &fm);
-	uint8_t byte;
-	off_t mid = (off_t)(fm.coff[1] / 2);
-
-	/* One byte flipped in the middle: the checksum (or the block structure) says no. */
-	cr_assert_eq(pread(fd, &byte, 1, mid), 1);
-	byte ^= 0x20;
-	cr_assert_eq(pwrite(fd, &byte, 1, mid), 1);
-	cr_assert_eq(frame_stream_new(&s, NULL), 0);
-	cr_assert_eq(frame_stream_decode(s, fd, &fm, 0, UINT64_MAX, collect, &c, &err), -1);
-	cr_assert_eq(err.kind, ERR_REFUSED);
-	frame_stream_free(s);
-	frame_map_release(&fm);
-	close(fd);
-	free(c.buf);
-	free(data);
+	cr_assert_eq(refused_whole(0, flip_a_middle_byte).kind, ERR_REFUSED);
 }
