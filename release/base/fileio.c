@@ -69,7 +69,6 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 static int regular_or_close(int fd, const char *path, struct stat *st, struct err *err)
 {
 	struct stat sb;
-	int flags;
 
 	if (fstat(fd, &sb) < 0) {
 		fail_sys(err, "cannot stat %s", path);
@@ -82,7 +81,9 @@ static int regular_or_close(int fd, const char *path, struct stat *st, struct er
 		errno = EINVAL; /* never a stale ENOENT a caller could take for "missing" */
 		return -1;
 	}
-	if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+	/* Every opener here sets O_NONBLOCK as the only status flag F_SETFL changes (access mode
+	 * and creation flags it ignores): 0 clears it without asking first. */
+	if (fcntl(fd, F_SETFL, 0) < 0) {
 		fail_sys(err, "cannot read %s", path);
 		close(fd);
 		return -1;

@@ -16,6 +16,7 @@
 struct reuse {
 	unsigned char *buf;
 	EVP_MD_CTX *sha;
+	uid_t euid; /* the running user, asked once */
 };
 
 int reuse_new(struct reuse **out, struct err *err)
@@ -27,6 +28,7 @@ int reuse_new(struct reuse **out, struct err *err)
 		reuse_free(r);
 		return fail_oom(err);
 	}
+	r->euid = geteuid();
 	*out = r;
 	return 0;
 }
@@ -79,7 +81,7 @@ int reuse_open(struct reuse *r, int relfd, const struct manifest_file *f, struct
 	fd = open_regular_beneath(relfd, f->path, sb, &ignored);
 	if (fd < 0)
 		return -1;
-	if (sb->st_uid != geteuid() || (sb->st_mode & 07777) != seal_file_mode(f->mode) ||
+	if (sb->st_uid != r->euid || (sb->st_mode & 07777) != seal_file_mode(f->mode) ||
 	    sb->st_nlink >= REUSE_MAX_LINKS || (uint64_t)sb->st_size != f->size ||
 	    !same_content(r, fd, f)) {
 		close(fd);
