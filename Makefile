@@ -7,6 +7,8 @@ BUILD      ?= build
 CC         ?= cc
 CFLAGS     ?= -O2 -g
 WERROR     ?= -Werror
+# Compilers at once in the build steps of test, check-asan and fuzz-smoke.
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PKGS       := libarchive libgit2 libcrypto inih json-c zlib libsodium libzstd
 
 # Debian packages the build, the tests, the fuzzers and the benchmarks need.
@@ -42,7 +44,7 @@ CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 SLIPWAY  := $(BUILD)/slipway
 
-.PHONY: FORCE all help deps test unit e2e check-asan fuzz fuzz-smoke check-deps-arrows \
+.PHONY: FORCE all help deps test unit unit-bin e2e check-asan fuzz fuzz-smoke check-deps-arrows \
         format format-check install uninstall clean bench demo check-livekit \
         check-engines check-node-matrix check-next-matrix
 
@@ -89,6 +91,9 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ) $(CMD_UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
+# The unit-test binaries, built JOBS at once (running them stays one binary at a time).
+unit-bin: $(UNIT_BIN)
+
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
 	  echo "== unit: $$t"; s=$$(date +%s); $$t --jobs=2 || fail=1; \
@@ -99,16 +104,19 @@ e2e: $(SLIPWAY)
 	SLIPWAY=$(abspath $(SLIPWAY)) bash tests/e2e/run.sh $(E2E)
 
 test: deps
-	$(MAKE) all check-deps-arrows
+	$(MAKE) -j$(JOBS) all check-deps-arrows
+	$(MAKE) -j$(JOBS) unit-bin
 	$(MAKE) unit
 	$(MAKE) e2e
 
 # The same suite, built into its own directory with the sanitizers on.
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 check-asan: deps
+	$(MAKE) BUILD=build-asan CC=clang CFLAGS="$(ASAN_CFLAGS)" \
+	  LDFLAGS="-fsanitize=address,undefined" -j$(JOBS) all unit-bin
 	LSAN_OPTIONS=suppressions=$(abspath tests/sanitizers/lsan.supp):print_suppressions=0 \
-	E2E_SANITIZERS=1 $(MAKE) BUILD=build-asan CC=clang \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=address,undefined" all unit e2e
+	E2E_SANITIZERS=1 $(MAKE) BUILD=build-asan CC=clang CFLAGS="$(ASAN_CFLAGS)" \
+	  LDFLAGS="-fsanitize=address,undefined" unit e2e
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
@@ -124,6 +132,7 @@ fuzz: $(FUZZ_BIN)
 # Targets that start with `deps` build in a second make: the first one read this Makefile
 # (and its wildcards) before the packages were there.
 fuzz-smoke: deps
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" -j$(JOBS) $(LIB_SRC:%.c=build-fuzz/%.o)
 	$(MAKE) fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/smoke.sh $(FUZZ_BIN)
 
