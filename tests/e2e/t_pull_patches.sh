@@ -136,12 +136,16 @@ print(" ".join("%s %s %s %d" % (x["from"], x["file"], x["sha256"], x["size"]) fo
 	"latest.older_patches"
 cp "$C/index.json" "$T/index-3.json"
 cp "$C/pp-3.0.0.from-2.0.0.patches" "$T/good.patches"
+# pull_holding_1 STORE: a new store that holds release 1 only, then `pull --json`.
+pull_holding_1() {
+	new_store "$1"
+	expect_rc 0 "$SLIPWAY" deploy "$T/out/pp-1.0.0.tar.zst" --root "$1"
+	expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$1" --json
+}
 # A host that holds release 1 only (it missed release 2) pulls release 3 by the patch set
 # made against 1.0.0: frame 0 is the only frame fetched.
 S1=$T/store1
-new_store "$S1"
-expect_rc 0 "$SLIPWAY" deploy "$T/out/pp-1.0.0.tar.zst" --root "$S1"
-expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S1" --json
+pull_holding_1 "$S1"
 python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
@@ -156,9 +160,7 @@ assert_eq "$(index_field "$C/index.json" latest | python3 -c 'import ast,sys
 print(sorted(k for k in ast.literal_eval(sys.stdin.read()) if "patches" in k))')" "['patches']" \
 	"the patch sets of the index at depth 1"
 S1b=$T/store1b
-new_store "$S1b"
-expect_rc 0 "$SLIPWAY" deploy "$T/out/pp-1.0.0.tar.zst" --root "$S1b"
-expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S1b" --json
+pull_holding_1 "$S1b"
 python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
