@@ -10,6 +10,7 @@
 #include "release/base/clock.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/base/hex.h"
 #include "release/base/seektable.h"
 #include "release/manifest/manifest_check.h"
 #include "release/sig/minisign.h"
@@ -227,8 +228,7 @@ static int archive_version(struct push *p, const char *sig_path)
 		rc = cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", sig_path, err.msg);
 	strcpy(p->manifest, "-");
 	if (rc == EXIT_OK && signed_comment_manifest(sig.trusted_comment, d, &err) == 0)
-		for (int i = 0; i < MANIFEST_DIGEST_BYTES; i++)
-			snprintf(p->manifest + 2 * i, 3, "%02x", d[i]);
+		hex_encode(d, MANIFEST_DIGEST_BYTES, p->manifest);
 	minisign_sig_release(&sig);
 	free(text);
 	return rc;
@@ -258,8 +258,7 @@ static int open_files(struct push *p)
 	p->seek_table_size = seektable_file_tail(p->fd[PUSH_ARCHIVE], p->size[PUSH_ARCHIVE]);
 	if (minisign_prehash_fd(p->fd[PUSH_ARCHIVE], h, &err) < 0)
 		return cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", p->archive, err.msg);
-	for (int i = 0; i < 64; i++)
-		snprintf(p->hash + 2 * i, 3, "%02x", h[i]);
+	hex_encode(h, 64, p->hash);
 	snprintf(path, sizeof(path), "%s.minisig", p->archive);
 	return archive_version(p, path);
 }

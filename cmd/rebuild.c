@@ -8,6 +8,7 @@
 #include "release/base/error.h"
 #include "release/base/escape.h"
 #include "release/base/fileio.h"
+#include "release/base/hex.h"
 #include "release/manifest/manifest.h"
 #include "release/sig/provenance.h"
 #include "release/sig/signing_key.h"
@@ -182,8 +183,7 @@ static int sha256_hex(const char *path, char hex[65], struct err *err)
 	fclose(f);
 	EVP_DigestFinal_ex(h, md, NULL);
 	EVP_MD_CTX_free(h);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 32, hex);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "cmd/support/store_open.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/base/hex.h"
 #include "release/manifest/manifest_check.h"
 #include "release/store/channel_state.h"
 #include "release/store/delta.h"
@@ -301,8 +302,7 @@ static int ask_patches(void *ctx, const struct install_patch_request *req, int f
 	for (size_t i = 0; i < req->m->n_files; i++) {
 		if (!req->want[i].send)
 			continue;
-		for (size_t j = 0; j < 32; j++)
-			snprintf(hex + 2 * j, 3, "%02x", req->want[i].base_sha256[j]);
+		hex_encode(req->want[i].base_sha256, 32, hex);
 		if (ask(err, "%zu %s\n", i, req->want[i].has_base ? hex : "-") < 0)
 			return -1;
 	}

@@ -1,6 +1,7 @@
 /* pack's provenance; see provenance.h. */
 #include "pack/provenance.h"
 #include "release/base/fileio.h"
+#include "release/base/hex.h"
 #include "release/sig/provenance.h"
 
 #include <fcntl.h>
@@ -33,8 +34,7 @@ static int sha256_file(const char *path, char hex[65], struct err *err)
 	EVP_MD_CTX_free(h);
 	if (n < 0)
 		return fail_sys(err, "cannot read %s", path);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 32, hex);
 	return 0;
 }
 

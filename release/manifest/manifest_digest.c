@@ -1,4 +1,5 @@
 /* See manifest_digest.h. */
+#include "release/base/hex.h"
 #include "release/manifest/manifest_digest.h"
 
 #include <openssl/evp.h>
@@ -14,6 +15,5 @@ void manifest_digest_hex(const void *data, size_t len, char hex[2 * MANIFEST_DIG
 	uint8_t d[MANIFEST_DIGEST_BYTES];
 
 	manifest_digest(data, len, d);
-	for (size_t i = 0; i < MANIFEST_DIGEST_BYTES; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	hex_encode(d, MANIFEST_DIGEST_BYTES, hex);
 }

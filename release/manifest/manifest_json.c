@@ -1,6 +1,7 @@
 /* manifest_to_json: the deterministic serialisation described in specs/manifest.md
  * ("Canonical form"): fixed key order, two-space indentation, one file per line. */
 #include "release/base/error.h"
+#include "release/base/hex.h"
 #include "release/base/textbuf.h"
 #include "release/manifest/manifest.h"
 
@@ -86,19 +87,13 @@ static void put_service(struct textbuf *b, const struct manifest_service *s)
 
 static void put_file(struct textbuf *b, const struct manifest_file *f)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	textbuf_puts(b, "    {\"path\": ");
 	put_str(b, f->path);
 	switch (f->type) {
 	case MANIFEST_FILE: {
 		char digest[65];
 
-		for (int i = 0; i < 32; i++) {
-			digest[2 * i] = hex[f->sha256[i] >> 4];
-			digest[2 * i + 1] = hex[f->sha256[i] & 15];
-		}
-		digest[64] = '\0';
+		hex_encode(f->sha256, 32, digest);
 		textbuf_printf(
 		    b,
 		    ", \"type\": \"file\", \"mode\": \"%04o\", \"size\": %llu, \"sha256\": \"%s\"}",

@@ -2,6 +2,7 @@
 #include "release/oci/layout.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/base/hex.h"
 #include "release/base/json_strict.h"
 
 #include <dirent.h>
@@ -28,14 +29,8 @@
 
 void oci_digest_format(const unsigned char raw[32], char *out)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	memcpy(out, "sha256:", 7);
-	for (int i = 0; i < 32; i++) {
-		out[7 + 2 * i] = hex[raw[i] >> 4];
-		out[7 + 2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[OCI_DIGEST_LEN] = '\0';
+	hex_encode(raw, 32, out + 7);
 }
 
 void oci_sha256_digest(const void *data, size_t len, char *out)

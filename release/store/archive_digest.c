@@ -49,17 +49,6 @@ out:
 	return rc;
 }
 
-void archive_digest_hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 struct archive_digest {
 	pthread_t thread;
 	int fd;

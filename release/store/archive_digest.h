@@ -20,9 +20,6 @@
 int archive_digest_fd(int fd, const char *path, atomic_bool *stop,
                       uint8_t out[ARCHIVE_DIGEST_BYTES], struct err *err);
 
-/* Lower-case hex of n bytes (out: 2n + 1). */
-void archive_digest_hex(const uint8_t *b, size_t n, char *out);
-
 /* archive_digest_fd on a thread of its own. fd and path stay the caller's and must outlive
  * the thread (until finish or cancel). */
 struct archive_digest;

@@ -2,6 +2,7 @@
 #include "release/store/install_ctx.h"
 #include "release/base/checked.h"
 #include "release/base/fileio.h"
+#include "release/base/hex.h"
 #include "release/sig/minisign.h"
 #include "release/store/carry.h"
 #include "release/store/install_patches.h"
@@ -144,10 +145,9 @@ int frames_manifest(struct frames_ctx *f, struct err *err)
 		fail_oom(err);
 		goto out;
 	}
-	snprintf(f->hash, sizeof(f->hash), INSTALL_RECORD_MANIFEST_PREFIX "%s", "");
-	for (size_t i = 0; i < MANIFEST_DIGEST_BYTES; i++)
-		sprintf(f->hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX) + 2 * i, "%02x",
-		        f->sr.manifest_sha256[i]);
+	memcpy(f->hash, INSTALL_RECORD_MANIFEST_PREFIX, strlen(INSTALL_RECORD_MANIFEST_PREFIX));
+	hex_encode(f->sr.manifest_sha256, MANIFEST_DIGEST_BYTES,
+	           f->hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX));
 	r = 0;
 out:
 	free(tail);

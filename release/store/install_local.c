@@ -2,6 +2,7 @@
  * install", "From the frames"); see install_ctx.h. */
 #include "release/store/install_ctx.h"
 #include "release/base/fileio.h"
+#include "release/base/hex.h"
 #include "release/sig/minisign.h"
 #include "release/store/archive_digest.h"
 #include "release/store/store_crash.h"
@@ -172,7 +173,7 @@ int install_local_frames(struct install_ctx *c, struct err *err)
 	dg = NULL;
 	if (r < 0)
 		goto out;
-	archive_digest_hex(digest, ARCHIVE_DIGEST_BYTES, hex);
+	hex_encode(digest, ARCHIVE_DIGEST_BYTES, hex);
 	f.record_hash = hex;
 	c->res->serial = f.sr.serial;
 	c->res->frames = f.fm.n;

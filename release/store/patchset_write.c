@@ -2,6 +2,7 @@
  * each wanted file as a zpatch against its base when that is smaller, else whole. */
 #include "release/store/patchset.h"
 #include "release/base/fileio.h"
+#include "release/base/hex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -160,12 +161,6 @@ struct writer {
 	struct patchset_stats *st;
 };
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
 /* File i as a zpatch against its base: 1 when not smaller than whole (*t then holds the
  * file's bytes when it was read), 0 written. */
 static int try_zpatch(struct writer *w, size_t i, const struct patchset_want *want, uint8_t **t,
@@ -190,7 +185,7 @@ static int try_zpatch(struct writer *w, size_t i, const struct patchset_want *wa
 	z = zpatch_make(b, blen, *t, *tlen, &zlen);
 	if (!z || zlen >= alone_size(*t, *tlen))
 		goto out;
-	hex(want->base_sha256, 32, sha);
+	hex_encode(want->base_sha256, 32, sha);
 	if (out_line(&w->o, err, "%zu zpatch %s %zu\n", i, sha, zlen) < 0 ||
 	    out_push(&w->o, z, zlen, ZSTD_e_continue, err) < 0) {
 		r = -1;

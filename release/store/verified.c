@@ -1,10 +1,11 @@
 /* Verifying an archive as install does (specs/store.md "Install"); see verified.h. */
 #include "release/store/verified.h"
-#include "release/store/archive_digest.h"
-#include "release/store/signed_release.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/base/hex.h"
 #include "release/manifest/manifest_check.h"
+#include "release/store/archive_digest.h"
+#include "release/store/signed_release.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,7 @@ int verified_hash_file(struct verified_archive *v, struct err *err)
 		return 0; /* known since verified_open, and the copy cannot change */
 	if (archive_digest_fd(v->fd, v->path, NULL, digest, err) < 0)
 		return -1;
-	archive_digest_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+	hex_encode(digest, VERIFIED_HASH_BYTES, v->hash_hex);
 	return 0;
 }
 
@@ -53,7 +54,7 @@ int sha256_fd(int fd, const char *path, char hex[65], struct err *err)
 	}
 	EVP_DigestFinal_ex(h, md, NULL);
 	EVP_MD_CTX_free(h);
-	archive_digest_hex(md, sizeof(md), hex);
+	hex_encode(md, sizeof(md), hex);
 	return 0;
 }
 
@@ -63,7 +64,7 @@ int verified_signed_manifest(const struct verified_archive *v, char hex[65], str
 	int r = v->tc ? signed_comment_manifest(v->tc, d, err) : 1;
 
 	if (r == 0)
-		archive_digest_hex(d, sizeof(d), hex);
+		hex_encode(d, sizeof(d), hex);
 	return r;
 }
 
@@ -230,7 +231,7 @@ static int verify_and_read_comment(struct verified_archive *v, struct err *err)
 	if (r < 0)
 		return -1;
 	if (r > 0) {
-		archive_digest_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+		hex_encode(digest, VERIFIED_HASH_BYTES, v->hash_hex);
 		r = minisign_verify_digest(&v->key, v->sig_text, v->sig_len, digest, &v->tc, err);
 	} else {
 		r = minisign_verify_fd(&v->key, v->sig_text, v->sig_len, v->fd, 0, &v->tc, err);
@@ -296,7 +297,7 @@ int verified_unpack(struct verified_archive *v, int stagingfd, struct err *err)
 	/* The signature, once more, over the bytes libarchive actually read: the file may have
 	 * been rewritten in place after the first check. */
 	EVP_DigestFinal_ex(v->stream_hash, digest, NULL);
-	archive_digest_hex(digest, VERIFIED_HASH_BYTES, v->hash_hex);
+	hex_encode(digest, VERIFIED_HASH_BYTES, v->hash_hex);
 	if (minisign_sig_check_digest(&v->key, &v->sig, digest, &e2) < 0)
 		return fail(err, "%s changed while it was being installed (%s)", v->path, e2.msg);
 	return 0;
