@@ -33,6 +33,12 @@ struct store;
  * store_install fills it (res->version is the caller's to free). */
 int cmd_install_archive(const char *cmd, struct store *st, const char *archive,
                         struct install_opts *o, struct install_result *res);
+struct install_frames_stats;
+/* In cmd/install.c: the lines of an install built from parts (store_install_frames, for pull
+ * and receive): the keyring versions adopted, if any, then "installed V (serial S, E entries,
+ * B bytes, L files linked, F bytes written from frames, P from the patch set)". */
+void cmd_report_installed_parts(const struct install_result *res,
+                                const struct install_frames_stats *fs);
 int cmd_list(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);

@@ -110,6 +110,15 @@ static void on_unpack(void *ctx, const struct extract_progress *u)
 	progress_update(ps, u->files, u->bytes, u->linked ? note : NULL);
 }
 
+/* "adopted keyring version(s) up to N<where>", when the install adopted any. */
+static void report_adopted(const struct install_result *res, const char *where)
+{
+	if (res->keyring_adopted)
+		printf("adopted keyring version%s up to %llu%s\n",
+		       res->keyring_adopted == 1 ? "" : "s",
+		       (unsigned long long)res->keyring_version, where);
+}
+
 int cmd_install_archive(const char *cmd, struct store *st, const char *archive,
                         struct install_opts *o, struct install_result *res)
 {
@@ -126,10 +135,7 @@ int cmd_install_archive(const char *cmd, struct store *st, const char *archive,
 	o->progress_ctx = NULL;
 	if (rc < 0)
 		return cmd_error(cmd, &err);
-	if (res->keyring_adopted)
-		printf("adopted keyring version%s up to %llu from the archive\n",
-		       res->keyring_adopted == 1 ? "" : "s",
-		       (unsigned long long)res->keyring_version);
+	report_adopted(res, " from the archive");
 	if (res->already_installed)
 		printf("%s is already installed from this archive\n", res->version);
 	else
@@ -140,6 +146,18 @@ int cmd_install_archive(const char *cmd, struct store *st, const char *archive,
 		       res->downgrade ? ", downgrade allowed by --allow-downgrade" : "");
 	fflush(stdout);
 	return EXIT_OK;
+}
+
+void cmd_report_installed_parts(const struct install_result *res,
+                                const struct install_frames_stats *fs)
+{
+	report_adopted(res, "");
+	printf("installed %s (serial %llu, %llu entries, %llu bytes, %llu files linked, %llu bytes "
+	       "written from frames, %llu from the patch set)\n",
+	       res->version, (unsigned long long)res->serial, (unsigned long long)res->entries,
+	       (unsigned long long)res->bytes, (unsigned long long)res->linked,
+	       (unsigned long long)fs->written_bytes,
+	       (unsigned long long)fs->patched.bytes_written);
 }
 
 /* install and deploy: one implementation; `activate` is deploy's default. */

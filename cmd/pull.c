@@ -356,10 +356,6 @@ static void report_frames(const struct pull *p)
 	const struct patchset_apply_stats *ps = &p->fst.patched;
 	uint64_t size = p->ci.latest.size, got = p->frames_received + p->patches_received;
 
-	if (p->res.keyring_adopted)
-		printf("adopted keyring version%s up to %llu\n",
-		       p->res.keyring_adopted == 1 ? "" : "s",
-		       (unsigned long long)p->res.keyring_version);
 	if (p->patches_received)
 		printf("patch set %s: %llu files patched, %llu whole, %llu bytes\n",
 		       p->patch_set->file, (unsigned long long)ps->files_patched,
@@ -373,12 +369,7 @@ static void report_frames(const struct pull *p)
 	       (unsigned long long)p->fst.ranges, (unsigned long long)p->requests,
 	       (unsigned long long)got, (unsigned long long)size,
 	       size ? 100.0 * (double)got / (double)size : 0.0);
-	printf("installed %s (serial %llu, %llu entries, %llu bytes, %llu files linked, %llu bytes "
-	       "written from frames, %llu from the patch set)\n",
-	       p->res.version, (unsigned long long)p->res.serial,
-	       (unsigned long long)p->res.entries, (unsigned long long)p->res.bytes,
-	       (unsigned long long)p->res.linked, (unsigned long long)p->fst.written_bytes,
-	       (unsigned long long)ps->bytes_written);
+	cmd_report_installed_parts(&p->res, &p->fst);
 	fflush(stdout);
 }
 

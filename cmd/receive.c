@@ -349,10 +349,6 @@ static void report_partial(const struct receive *r, const struct offer *of)
 {
 	const struct install_frames_stats *fs = &r->fs;
 
-	if (r->res.keyring_adopted)
-		printf("adopted keyring version%s up to %llu\n",
-		       r->res.keyring_adopted == 1 ? "" : "s",
-		       (unsigned long long)r->res.keyring_version);
 	printf("received %llu of %llu frames in %llu ranges: %llu of %llu archive bytes "
 	       "(%.1f%%)\n",
 	       (unsigned long long)fs->frames_fetched, (unsigned long long)fs->frames,
@@ -364,12 +360,7 @@ static void report_partial(const struct receive *r, const struct offer *of)
 		       (unsigned long long)r->patch_bytes,
 		       (unsigned long long)fs->patched.files_patched,
 		       (unsigned long long)fs->patched.files_full);
-	printf("installed %s (serial %llu, %llu entries, %llu bytes, %llu files linked, %llu bytes "
-	       "written from the patch set, %llu from frames)\n",
-	       r->res.version, (unsigned long long)r->res.serial,
-	       (unsigned long long)r->res.entries, (unsigned long long)r->res.bytes,
-	       (unsigned long long)r->res.linked, (unsigned long long)fs->patched.bytes_written,
-	       (unsigned long long)fs->written_bytes);
+	cmd_report_installed_parts(&r->res, fs);
 }
 
 /* After "partial": store_install_frames with push as the source of ranges; when it cannot,
