@@ -14,7 +14,9 @@ echo data >tree/file
 run_install store 1.0 tree --service "$(svc worker '["sleep", "600"]')"
 run_activate store 1.0
 run_start store run.log
-supervising() { "$SLIPWAY" status --root store | grep -q "supervisor:   running"; }
+# Running with its state written (pid and services): before that, status says "running (no
+# state yet)" to everyone, which is not what this test is about.
+supervising() { "$SLIPWAY" status --root store | grep -q "supervisor:   running (pid $RUN_PID)"; }
 poll_for 20 supervising || fail "the owner never saw the supervisor running: $(cat run.log)"
 
 expect_rc 0 as_nobody "$SLIPWAY" status --root "$T/store"
