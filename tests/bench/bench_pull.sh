@@ -8,7 +8,7 @@
 # archive, the files patched, and for comparison a `tar | zstd -3` of the changed files
 # alone, with the goals: appended, received <= 2 % of the archive; replaced, received <= 1.1
 # times that tar | zstd -3 plus 1 % of the archive. Checks the installed tree is release 2
-# byte for byte. Packed with frames of $BENCH_PULL_FRAMES (default 8M, pack's default: the
+# byte for byte; then what a host that missed release 2 receives for release 3. Packed with frames of $BENCH_PULL_FRAMES (default 8M, pack's default: the
 # patch set carries what changed, so the frames need not be small; specs/archive.md
 # "Frames"). Quick run: GEN_TREE_MB=30 GEN_TREE_FILES=1000 make bench
 set -euo pipefail
@@ -90,4 +90,18 @@ for mode in append replace; do
 	fi
 	report "slipway pull, partial ($mode)" "pull-$mode"
 done
+# A host that missed a release: release 3 (the same files appended to again) published in the
+# append channel after release 2, with patch sets against 2.0.0 and, from the previous
+# index, 1.0.0 (latest.older_patches); a host that still holds release 1 pulls it.
+cp -a v2-append v3-append
+edit_tree v3-append append
+"$SLIPWAY" pack v3-append --no-build --allow-no-services -s test.key --frame-size "$FRAMES" --version 3.0.0-append --serial 3 \
+	-o out >/dev/null
+"$SLIPWAY" publish out/bench-3.0.0-append.tar.zst chs/append -s test.key >publish-3.out
+fresh_store append
+j=$("$SLIPWAY" pull "$NGINX_URL/append/" --root st-append --json 2>/dev/null)
+diff -r v3-append/tree st-append/releases/3.0.0-append/tree >/dev/null ||
+	{ echo "the pulled tree differs from release 3"; exit 1; }
+size=$(json_field "$j" archive_size) got=$(json_field "$j" received)
+echo "a host that missed release 2 pulls release 3 (appended to twice) by the patch set against $(json_field "$j" patches_from): $got of $size archive bytes received = $(awk -v a="$got" -v b="$size" 'BEGIN { printf "%.2f", 100 * a / b }')% ($(json_field "$j" files_patched) files patched, frames $(json_field "$j" frames_fetched) of $(json_field "$j" frames_total))"
 bench_done
