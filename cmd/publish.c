@@ -166,17 +166,6 @@ static int archive_name(const char *app, const char *version, char out[CHANNEL_N
 	           : 0;
 }
 
-/* The patch sets of l in the index's order (n_sets of them). */
-static const struct channel_patches *patch_set(const struct channel_latest *l, size_t i)
-{
-	return l->has_patches ? (i == 0 ? &l->patches : &l->older[i - 1]) : &l->older[i];
-}
-
-static size_t n_sets(const struct channel_latest *l)
-{
-	return (l->has_patches ? 1 : 0) + l->n_older;
-}
-
 /* Adds a patch set to l: latest.patches first, then latest.older_patches. */
 static void add_set(struct channel_latest *l, const struct channel_patches *cp)
 {
@@ -303,8 +292,8 @@ static int keep_patches(struct publish *p)
 
 	if (strcmp(old->sha256, p->ci.latest.sha256))
 		return EXIT_OK;
-	for (size_t i = 0; i < n_sets(old) && i < p->depth; i++) {
-		const struct channel_patches *cp = patch_set(old, i);
+	for (size_t i = 0; i < channel_patch_sets(old) && i < p->depth; i++) {
+		const struct channel_patches *cp = channel_patch_set(old, i);
 
 		if ((fd = open_regular_at(p->dirfd, cp->file, 1, NULL, &err)) < 0)
 			continue;
@@ -324,8 +313,8 @@ static size_t previous_releases(const struct publish *p, const char **v, size_t 
 	const struct channel_latest *old = &p->prev.latest;
 	size_t n = 0;
 
-	for (size_t i = 0; i <= n_sets(old) && n < max; i++) {
-		const char *from = i == 0 ? old->version : patch_set(old, i - 1)->from;
+	for (size_t i = 0; i <= channel_patch_sets(old) && n < max; i++) {
+		const char *from = i == 0 ? old->version : channel_patch_set(old, i - 1)->from;
 		bool seen = !strcmp(from, p->ci.latest.version);
 
 		for (size_t j = 0; j < n && !seen; j++)
@@ -364,7 +353,7 @@ static int patches_against(struct publish *p, struct archive_files *target, cons
 	             (int)(strlen(l->archive) - strlen(".tar.zst")), l->archive,
 	             from) >= (int)sizeof(cp.file))
 		goto out; /* a name this long is not published; the frames serve */
-	r = patches_file(p, target, base, cp.file, &cp, &p->patched[n_sets(l)], &err);
+	r = patches_file(p, target, base, cp.file, &cp, &p->patched[channel_patch_sets(l)], &err);
 	if (r < 0)
 		rc = cmd_fail(CMD, cmd_exit_code(&err), "%s: %s", p->dir, err.msg);
 	else if (r == 0)
@@ -392,7 +381,8 @@ static int write_patches(struct publish *p)
 		return EXIT_OK;
 	if ((r = archive_files_open(p->archive, &target, &err)) != 0)
 		return r < 0 ? cmd_error(CMD, &err) : EXIT_OK;
-	for (size_t i = 0; i < n && n_sets(&p->ci.latest) < p->depth && rc == EXIT_OK; i++)
+	for (size_t i = 0; i < n && channel_patch_sets(&p->ci.latest) < p->depth && rc == EXIT_OK;
+	     i++)
 		rc = patches_against(p, target, from[i]);
 	archive_files_close(target);
 	return rc;
@@ -472,7 +462,7 @@ static int publish(struct publish *p)
 /* Patch set i of the index as a JSON object. */
 static void print_json_set(const struct publish *p, size_t i)
 {
-	const struct channel_patches *cp = patch_set(&p->ci.latest, i);
+	const struct channel_patches *cp = channel_patch_set(&p->ci.latest, i);
 	const struct patchset_stats *st = &p->patched[i];
 
 	printf("{\"file\":\"%s\",\"from\":\"%s\",\"size\":%llu,\"sha256\":\"%s\",\"kept\":%s,"
@@ -499,7 +489,7 @@ static void print_json(const struct publish *p, const char *when)
 	else
 		printf("null");
 	printf(",\"older_patches\":[");
-	for (size_t i = l->has_patches ? 1 : 0; i < n_sets(l); i++) {
+	for (size_t i = l->has_patches ? 1 : 0; i < channel_patch_sets(l); i++) {
 		printf("%s", i > (l->has_patches ? 1u : 0u) ? "," : "");
 		print_json_set(p, i);
 	}
@@ -512,8 +502,8 @@ static void print_text(const struct publish *p, const char *when)
 
 	printf("published %s %s to %s/%s (index serial %llu, expires %s)\n", p->ci.app, l->version,
 	       p->dir, CHANNEL_INDEX, (unsigned long long)p->ci.serial, when);
-	for (size_t i = 0; i < n_sets(l); i++) {
-		const struct channel_patches *cp = patch_set(l, i);
+	for (size_t i = 0; i < channel_patch_sets(l); i++) {
+		const struct channel_patches *cp = channel_patch_set(l, i);
 		const struct patchset_stats *st = &p->patched[i];
 
 		if (p->patches_kept)

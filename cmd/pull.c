@@ -293,11 +293,9 @@ static const struct channel_patches *patch_set_for(struct pull *p, const char *b
 
 	if (base_version && (cp = channel_patches_from(l, base_version)))
 		return cp;
-	if (l->has_patches && store_is_installed(&p->st, l->patches.from))
-		return &l->patches;
-	for (size_t i = 0; i < l->n_older; i++)
-		if (store_is_installed(&p->st, l->older[i].from))
-			return &l->older[i];
+	for (size_t i = 0; i < channel_patch_sets(l); i++)
+		if (store_is_installed(&p->st, channel_patch_set(l, i)->from))
+			return channel_patch_set(l, i);
 	return NULL;
 }
 

@@ -101,13 +101,22 @@ static int check_patch_sets(const struct channel_latest *l, struct err *err)
 	return 0;
 }
 
+size_t channel_patch_sets(const struct channel_latest *l)
+{
+	return (l->has_patches ? 1 : 0) +
+	       (l->n_older < CHANNEL_OLDER_MAX ? l->n_older : CHANNEL_OLDER_MAX);
+}
+
+const struct channel_patches *channel_patch_set(const struct channel_latest *l, size_t i)
+{
+	return l->has_patches ? (i == 0 ? &l->patches : &l->older[i - 1]) : &l->older[i];
+}
+
 const struct channel_patches *channel_patches_from(const struct channel_latest *l, const char *from)
 {
-	if (l->has_patches && !strcmp(l->patches.from, from))
-		return &l->patches;
-	for (size_t i = 0; i < l->n_older && i < CHANNEL_OLDER_MAX; i++)
-		if (!strcmp(l->older[i].from, from))
-			return &l->older[i];
+	for (size_t i = 0; i < channel_patch_sets(l); i++)
+		if (!strcmp(channel_patch_set(l, i)->from, from))
+			return channel_patch_set(l, i);
 	return NULL;
 }
 

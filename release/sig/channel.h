@@ -58,8 +58,12 @@ struct channel_index {
 	struct channel_latest latest;
 };
 
-/* The patch set of l made against release `from` (latest.patches, else one of
- * latest.older_patches); NULL when l names none. */
+/* The patch sets of l in the index's order, newest base first: latest.patches (when l has
+ * it), then latest.older_patches. channel_patch_set(l, i) for i < channel_patch_sets(l). */
+size_t channel_patch_sets(const struct channel_latest *l);
+const struct channel_patches *channel_patch_set(const struct channel_latest *l, size_t i);
+
+/* The patch set of l made against release `from`; NULL when l names none. */
 const struct channel_patches *channel_patches_from(const struct channel_latest *l,
                                                    const char *from);
 
