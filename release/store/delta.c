@@ -126,20 +126,27 @@ void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes)
 	*bytes = d ? d->bytes : 0;
 }
 
+int delta_link_using(struct delta *d, struct reuse *r, const struct manifest_file *f, int pfd,
+                     const char *base, struct err *err)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		int fd = reuse_link(r, d->root[i], f, pfd, base, NULL, err);
+
+		if (fd != -1)
+			return fd; /* linked, or -2 */
+		/* not reusable, or EMLINK, EXDEV, EPERM: the next source, else written */
+	}
+	return -1;
+}
+
 int delta_link(void *ctx, const struct manifest_file *f, int pfd, const char *base, struct err *err)
 {
 	struct delta *d = ctx;
+	int fd = delta_link_using(d, d->reuse, f, pfd, base, err);
 
-	for (size_t i = 0; i < d->n; i++) {
-		int fd = reuse_link(d->reuse, d->root[i], f, pfd, base, NULL, err);
-
-		if (fd == -2)
-			return -2;
-		if (fd < 0)
-			continue; /* not reusable, or EMLINK, EXDEV, EPERM: written instead */
+	if (fd >= 0) {
 		d->files++;
 		d->bytes += f->size;
-		return fd;
 	}
-	return -1;
+	return fd;
 }

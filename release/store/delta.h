@@ -10,6 +10,7 @@
 
 #include "release/base/error.h"
 #include "release/manifest/manifest.h"
+#include "release/store/reuse.h"
 #include "release/store/store.h"
 
 #include <stddef.h>
@@ -29,6 +30,11 @@ void delta_free(struct delta *d);
  * set when the staging directory could not be put back in order. */
 int delta_link(void *ctx, const struct manifest_file *f, int pfd, const char *base,
                struct err *err);
+
+/* delta_link with the hashing context r (reuse_new), for a caller linking on several threads
+ * at once; nothing is added to delta_stats. */
+int delta_link_using(struct delta *d, struct reuse *r, const struct manifest_file *f, int pfd,
+                     const char *base, struct err *err);
 
 /* How many installed releases it links from (0: it links nothing). */
 size_t delta_sources(const struct delta *d);

@@ -10,7 +10,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,121 +88,102 @@ out:
 	return rc;
 }
 
-void place_progress_init(struct place_progress *pp)
+int frame_tree_skeleton(int stagingfd, const struct manifest *m, struct err *err)
 {
-	pthread_mutex_init(&pp->mu, NULL);
-	pthread_cond_init(&pp->cv, NULL);
-	pp->placed = 0;
-	pp->failed = false;
-}
-
-void place_progress_destroy(struct place_progress *pp)
-{
-	pthread_mutex_destroy(&pp->mu);
-	pthread_cond_destroy(&pp->cv);
-}
-
-void place_progress_fail(struct place_progress *pp)
-{
-	pthread_mutex_lock(&pp->mu);
-	pp->failed = true;
-	pthread_cond_broadcast(&pp->cv);
-	pthread_mutex_unlock(&pp->mu);
-}
-
-#define PLACE_BATCH 32 /* entries placed between two reports */
-
-/* Reports `placed`; false when the other side has failed. */
-static bool place_report(struct place_progress *pp, size_t placed)
-{
-	bool ok;
-
-	pthread_mutex_lock(&pp->mu);
-	pp->placed = placed;
-	ok = !pp->failed;
-	pthread_cond_broadcast(&pp->cv);
-	pthread_mutex_unlock(&pp->mu);
-	return ok;
-}
-
-/* Waits until entries below `upto` are placed; false when the placer failed. */
-static bool place_wait(struct place_progress *pp, size_t upto)
-{
-	bool ok;
-
-	if (!pp)
-		return true;
-	pthread_mutex_lock(&pp->mu);
-	while (pp->placed < upto && !pp->failed)
-		pthread_cond_wait(&pp->cv, &pp->mu);
-	ok = !pp->failed;
-	pthread_mutex_unlock(&pp->mu);
-	return ok;
-}
-
-int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, bool *need,
-                     uint64_t *linked, uint64_t *linked_bytes, struct place_progress *pp,
-                     struct err *err)
-{
-	struct stage_dir p = {.fd = -1};
 	int rc = -1;
 	mode_t old_umask = umask(022);
 
-	*linked = *linked_bytes = 0;
-	need[0] = false;
-	if (extract_write_manifest(m, stagingfd, true, err) < 0)
-		goto out;
+	/* By whole path from the staging directory, one call each: the signed manifest lists
+	 * every parent as a directory before its children (specs/manifest.md), so each walk
+	 * passes only through directories made here, and no symlink exists before the last one
+	 * is made. */
 	for (size_t i = 0; i < m->n_files; i++) {
 		const struct manifest_file *f = &m->files[i];
-		const char *base;
-		int pfd = stage_dir_open(&p, stagingfd, f->path, &base, err), fd;
 
-		need[i + 1] = false;
-		if (pfd < 0)
-			goto out;
-		switch (f->type) {
-		case MANIFEST_DIR:
-			if (mkdirat(pfd, base, 0755) < 0) {
-				fail_sys(err, "cannot create directory %.200s", f->path);
-				goto out;
-			}
-			break;
-		case MANIFEST_SYMLINK:
-			if (symlinkat(f->target, pfd, base) < 0) {
-				fail_sys(err, "cannot create symlink %.200s", f->path);
-				goto out;
-			}
-			break;
-		case MANIFEST_FILE:
-			fd = d ? delta_link(d, f, pfd, base, err) : -1;
-			if (fd == -2)
-				goto out;
-			if (fd >= 0) {
-				close(fd);
-				(*linked)++;
-				*linked_bytes += f->size;
-			} else {
-				need[i + 1] = true;
-			}
-			break;
-		}
-		if (pp && (i + 1) % PLACE_BATCH == 0 && !place_report(pp, i + 2)) {
-			fail(err, "stopped: the frames' writer failed");
+		if (f->type == MANIFEST_DIR && mkdirat(stagingfd, f->path, 0755) < 0) {
+			fail_sys(err, "cannot create directory %.200s", f->path);
 			goto out;
 		}
 	}
-	if (pp)
-		place_report(pp, m->n_files + 1);
+	for (size_t i = 0; i < m->n_files; i++) {
+		const struct manifest_file *f = &m->files[i];
+		struct stage_dir p = {.fd = -1};
+		const char *base;
+		int pfd;
+
+		if (f->type != MANIFEST_SYMLINK)
+			continue;
+		/* A symlink's parent opened with none followed: one made before is never walked. */
+		pfd = stage_dir_open(&p, stagingfd, f->path, &base, err);
+		if (pfd < 0)
+			goto out;
+		if (symlinkat(f->target, pfd, base) < 0) {
+			fail_sys(err, "cannot create symlink %.200s", f->path);
+			stage_dir_release(&p);
+			goto out;
+		}
+		stage_dir_release(&p);
+	}
 	rc = 0;
 out:
-	if (rc < 0 && pp)
-		place_progress_fail(pp);
 	umask(old_umask);
+	return rc;
+}
+
+int frame_tree_link(int stagingfd, const struct manifest *m, struct delta *d, struct reuse *r,
+                    size_t from, size_t to, bool *need, uint64_t *linked, uint64_t *linked_bytes,
+                    struct err *err)
+{
+	struct stage_dir p = {.fd = -1};
+	int rc = -1;
+
+	for (size_t e = from ? from : 1; e < to; e++) {
+		const struct manifest_file *f = &m->files[e - 1];
+		const char *base;
+		int pfd, fd;
+
+		need[e] = false;
+		if (f->type != MANIFEST_FILE)
+			continue;
+		if ((pfd = stage_dir_open(&p, stagingfd, f->path, &base, err)) < 0)
+			goto out;
+		fd = d ? delta_link_using(d, r, f, pfd, base, err) : -1;
+		if (fd == -2)
+			goto out;
+		if (fd >= 0) {
+			close(fd);
+			(*linked)++;
+			*linked_bytes += f->size;
+		} else {
+			need[e] = true;
+		}
+	}
+	rc = 0;
+out:
 	stage_dir_release(&p);
 	return rc;
 }
 
+int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, bool *need,
+                     uint64_t *linked, uint64_t *linked_bytes, struct err *err)
+{
+	struct reuse *r = NULL;
+	int rc = -1;
+
+	*linked = *linked_bytes = 0;
+	need[0] = false;
+	if (reuse_new(&r, err) == 0 && extract_write_manifest(m, stagingfd, true, err) == 0 &&
+	    frame_tree_skeleton(stagingfd, m, err) == 0 &&
+	    frame_tree_link(stagingfd, m, d, r, 1, m->n_files + 1, need, linked, linked_bytes,
+	                    err) == 0)
+		rc = 0;
+	reuse_free(r);
+	return rc;
+}
+
 #define FETCHED "the fetched frames"
+
+static atomic_uint files_closed; /* files written from frames by this process */
 
 /* The files of the layout being written from one frame's data, in order. */
 struct file_sink {
@@ -215,7 +196,7 @@ struct file_sink {
 	struct stage_file o;
 	size_t e;    /* the next entry to look at */
 	uint64_t lo; /* where the frame's data starts in the tar stream */
-	uint64_t written, closed;
+	uint64_t written;
 };
 
 static bool wanted(const struct file_sink *s, size_t e)
@@ -271,86 +252,129 @@ static int files_sink(void *ctx, uint64_t at, const uint8_t *buf, size_t n, stru
 			break; /* continues in the next piece */
 		if (stage_file_close(&s->o, s->when, FETCHED, err) < 0)
 			return -1;
-		if (++s->closed == 8)
+		/* The eighth file written by any of the writers (tests/e2e/t_install_frames.sh). */
+		if (atomic_fetch_add(&files_closed, 1) + 1 == 8)
 			crashpoint("install-mid-unpack");
 	}
 	return 0;
 }
 
-/* The first entry whose data starts at or after `hi`, from e on. */
-static size_t entries_before(const struct tar_layout *l, size_t e, uint64_t hi)
+struct frame_writer {
+	int fd;
+	const struct frame_map *fm;
+	struct file_sink s;
+	struct frame_stream *fs;
+	uint64_t frames_decoded;
+};
+
+int frame_writer_new(struct frame_writer **out, int fd, const struct frame_map *fm,
+                     const struct tar_layout *l, const struct manifest *m, const bool *need,
+                     int stagingfd, struct err *err)
 {
-	while (e < l->n && l->data[e] < hi)
-		e++;
-	return e;
+	struct frame_writer *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (!w)
+		return fail_oom(err);
+	w->fd = fd;
+	w->fm = fm;
+	w->s = (struct file_sink){.l = l,
+	                          .m = m,
+	                          .need = need,
+	                          .stagingfd = stagingfd,
+	                          .when = manifest_build_epoch(m),
+	                          .par = {.fd = -1},
+	                          .o = {.fd = -1},
+	                          .e = 1};
+	if (stage_file_init(&w->s.o, err) < 0 || frame_stream_new(&w->fs, err) < 0) {
+		frame_writer_free(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+void frame_writer_free(struct frame_writer *w)
+{
+	if (!w)
+		return;
+	frame_stream_free(w->fs);
+	stage_file_release(&w->s.o);
+	stage_dir_release(&w->s.par);
+	free(w);
+}
+
+int frame_writer_frames(struct frame_writer *w, const struct frame_plan *p, size_t first,
+                        size_t end, struct err *err)
+{
+	const struct frame_map *fm = w->fm;
+	struct file_sink *s = &w->s;
+
+	if (first >= end)
+		return 0;
+	s->e = tar_layout_first_at(s->l, fm->doff[first]);
+	if (s->e == 0)
+		s->e = 1; /* entry 0, the manifest, is never written here */
+	for (size_t f = first; f < end; f++) {
+		uint64_t stop;
+
+		if (p && !p->frame[f]) {
+			if (s->o.fd >= 0)
+				return fail(err, "internal error: %s spans a frame not fetched",
+				            s->o.f->path);
+			continue;
+		}
+		s->lo = fm->doff[f];
+		stop = frame_need(s, fm->doff[f], fm->doff[f + 1]);
+		if (stop && frame_stream_decode(w->fs, w->fd, fm, f, stop, files_sink, s, err) < 0)
+			return -1;
+		w->frames_decoded += stop > 0;
+		/* Past the frame: entries before its end that were not needed. */
+		while (s->o.fd < 0 && s->e < s->l->n && s->l->data[s->e] < fm->doff[f + 1] &&
+		       !wanted(s, s->e))
+			s->e++;
+	}
+	if (s->o.fd >= 0)
+		return fail(err, "%.200s: the archive's frames end inside it", s->o.f->path);
+	return 0;
+}
+
+int frame_writer_empty(struct frame_writer *w, size_t from, size_t to, struct err *err)
+{
+	struct file_sink *s = &w->s;
+
+	for (size_t e = from ? from : 1; e < to && e < s->l->n; e++) {
+		const struct manifest_file *mf = &s->m->files[e - 1];
+
+		if (!s->need[e] || mf->type != MANIFEST_FILE || mf->size != 0)
+			continue;
+		if (stage_file_open(&s->o, &s->par, s->stagingfd, mf, err) < 0 ||
+		    stage_file_close(&s->o, s->when, FETCHED, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void frame_writer_add_stats(const struct frame_writer *w, struct frame_write_stats *st)
+{
+	st->written_bytes += w->s.written;
+	st->frames_decoded += w->frames_decoded;
 }
 
 int frame_files_write(int fd, const struct frame_map *fm, const struct frame_plan *p,
                       const struct tar_layout *l, const struct manifest *m, const bool *need,
-                      struct place_progress *pp, int stagingfd, struct frame_write_stats *st,
-                      struct err *err)
+                      int stagingfd, struct frame_write_stats *st, struct err *err)
 {
-	struct file_sink s = {.l = l,
-	                      .m = m,
-	                      .need = need,
-	                      .stagingfd = stagingfd,
-	                      .when = manifest_build_epoch(m),
-	                      .par = {.fd = -1},
-	                      .e = 1};
-	struct frame_stream *fs = NULL;
+	struct frame_writer *w;
 	int rc = -1;
 
 	memset(st, 0, sizeof(*st));
-	if (stage_file_init(&s.o, err) < 0)
+	if (frame_writer_new(&w, fd, fm, l, m, need, stagingfd, err) < 0)
 		return -1;
-	if (frame_stream_new(&fs, err) < 0)
-		goto out;
-	for (size_t f = 0; f < fm->n; f++) {
-		uint64_t stop;
-
-		if (!p->frame[f]) {
-			if (s.o.fd >= 0) {
-				fail(err, "internal error: %s spans a frame not fetched",
-				     s.o.f->path);
-				goto out;
-			}
-			continue;
-		}
-		if (!place_wait(pp, entries_before(l, s.e, fm->doff[f + 1]))) {
-			fail(err, "stopped: placing the tree failed");
-			goto out;
-		}
-		s.lo = fm->doff[f];
-		stop = frame_need(&s, fm->doff[f], fm->doff[f + 1]);
-		if (stop && frame_stream_decode(fs, fd, fm, f, stop, files_sink, &s, err) < 0)
-			goto out;
-		st->frames_decoded += stop > 0;
-		/* Past the frame: entries before its end that were not needed. */
-		while (s.o.fd < 0 && s.e < l->n && l->data[s.e] < fm->doff[f + 1] &&
-		       !wanted(&s, s.e))
-			s.e++;
-	}
-	if (s.o.fd >= 0) {
-		fail(err, "%.200s: the archive's frames end inside it", s.o.f->path);
-		goto out;
-	}
-	/* Empty files need no frame. */
-	for (size_t i = 1; i < l->n; i++) {
-		const struct manifest_file *mf = &m->files[i - 1];
-
-		if (!need[i] || mf->size != 0)
-			continue;
-		if (stage_file_open(&s.o, &s.par, stagingfd, mf, err) < 0 ||
-		    stage_file_close(&s.o, s.when, FETCHED, err) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	if (rc < 0 && pp)
-		place_progress_fail(pp);
-	st->written_bytes = s.written;
-	frame_stream_free(fs);
-	stage_file_release(&s.o);
-	stage_dir_release(&s.par);
+	if (frame_writer_frames(w, p, 0, fm->n, err) == 0 &&
+	    frame_writer_empty(w, 1, l->n, err) == 0)
+		rc = 0;
+	frame_writer_add_stats(w, st);
+	frame_writer_free(w);
 	return rc;
 }

@@ -18,9 +18,9 @@
 #include "release/store/delta.h"
 #include "release/store/frameplan.h"
 #include "release/store/framestream.h"
+#include "release/store/reuse.h"
 #include "release/store/tarlayout.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,41 +35,54 @@ int frame_decode(struct frame_stream *s, int fd, const struct frame_map *fm, siz
  * regular file MANIFEST_NAME of at most MANIFEST_MAX_BYTES; its data (heap, the caller's). */
 int frame_manifest(const uint8_t *buf, size_t len, char **json, size_t *json_len, struct err *err);
 
-/* How far frame_tree_place has got, for a frame_files_write running beside it on another
- * thread (a local delta install: one core hashes the files it links while the other decodes
- * the frames): need[e] is final for every layout entry e < placed. */
-struct place_progress {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t placed;
-	bool failed; /* either side failed: the other stops (its error says so) */
-};
+/* Places the directories and the symlinks of m in stagingfd (an empty directory, or one
+ * holding only the manifest), with umask 022: directories in the manifest's order (parents
+ * first), then symlinks. */
+int frame_tree_skeleton(int stagingfd, const struct manifest *m, struct err *err);
 
-void place_progress_init(struct place_progress *pp);
-void place_progress_destroy(struct place_progress *pp);
-/* Marks a failure and wakes the other side. */
-void place_progress_fail(struct place_progress *pp);
+/* For every regular file among layout entries [from, to) (entry e >= 1 is m->files[e - 1];
+ * their directories placed by frame_tree_skeleton): links it when delta_link_using finds it
+ * in an installed release (need[e] false), or leaves it to be written (need[e] true). r is
+ * the caller's hashing context (reuse.h), one per thread. Adds to the files and bytes
+ * linked. */
+int frame_tree_link(int stagingfd, const struct manifest *m, struct delta *d, struct reuse *r,
+                    size_t from, size_t to, bool *need, uint64_t *linked, uint64_t *linked_bytes,
+                    struct err *err);
 
-/* Places every entry of m in stagingfd (an empty directory): the manifest (canonical form),
- * directories, symlinks, and the regular files delta_link finds in an installed release.
- * need[i + 1] (entry i + 1 of the layout is m->files[i]) is set for the files left to write;
- * need[0] (the manifest) false. Counts files and bytes linked. pp (NULL: none) is told as
- * entries are placed. */
+/* The manifest (canonical form, extract.h), frame_tree_skeleton, then frame_tree_link of
+ * every entry on this thread; need[0] (the manifest) false. */
 int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, bool *need,
-                     uint64_t *linked, uint64_t *linked_bytes, struct place_progress *pp,
-                     struct err *err);
+                     uint64_t *linked, uint64_t *linked_bytes, struct err *err);
 
 struct frame_write_stats {
 	uint64_t written_bytes;  /* file bytes written */
 	uint64_t frames_decoded; /* frames decoded, whole or up to the last byte needed */
 };
 
-/* Writes every file with need[] set from the frames of plan p in fd, read-only, dated with
- * the manifest's build time, each checked against its SHA-256. With pp (NULL: need[] is
- * complete) it waits for each frame's entries to be placed. */
+/* Writes files with need[] set from the frames in fd, read-only, dated with the manifest's
+ * build time, each checked against its SHA-256 (stagefile.h). One writer per thread. */
+struct frame_writer;
+
+int frame_writer_new(struct frame_writer **out, int fd, const struct frame_map *fm,
+                     const struct tar_layout *l, const struct manifest *m, const bool *need,
+                     int stagingfd, struct err *err);
+void frame_writer_free(struct frame_writer *w);
+
+/* Writes the needed files whose data starts in frames [first, end), decoding each frame only
+ * up to the last byte they take from it; none may go on past frame end - 1. p (NULL: every
+ * frame is in fd) names the frames fetched: one a needed file takes bytes from must be. */
+int frame_writer_frames(struct frame_writer *w, const struct frame_plan *p, size_t first,
+                        size_t end, struct err *err);
+
+/* Creates the needed empty files among layout entries [from, to): they need no frame. */
+int frame_writer_empty(struct frame_writer *w, size_t from, size_t to, struct err *err);
+
+/* Adds what w has written and decoded to *st. */
+void frame_writer_add_stats(const struct frame_writer *w, struct frame_write_stats *st);
+
+/* The whole of a partial delivery: every file with need[] set, from the frames of plan p. */
 int frame_files_write(int fd, const struct frame_map *fm, const struct frame_plan *p,
                       const struct tar_layout *l, const struct manifest *m, const bool *need,
-                      struct place_progress *pp, int stagingfd, struct frame_write_stats *st,
-                      struct err *err);
+                      int stagingfd, struct frame_write_stats *st, struct err *err);
 
 #endif

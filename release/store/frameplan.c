@@ -123,17 +123,6 @@ int frame_plan_make(const struct tar_layout *l, const struct frame_map *fm, cons
 	return plan_runs(fm, out, err);
 }
 
-int frame_plan_all(const struct frame_map *fm, struct frame_plan *out, struct err *err)
-{
-	memset(out, 0, sizeof(*out));
-	out->frame = malloc(fm->n * sizeof(bool));
-	if (!out->frame)
-		return fail_oom(err);
-	for (size_t f = 0; f < fm->n; f++)
-		out->frame[f] = true;
-	return plan_runs(fm, out, err);
-}
-
 void frame_plan_release(struct frame_plan *p)
 {
 	free(p->frame);

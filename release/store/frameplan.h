@@ -54,9 +54,6 @@ struct frame_plan {
  * archive was not written by this layout rule). */
 int frame_plan_make(const struct tar_layout *l, const struct frame_map *fm, const bool *need,
                     struct frame_plan *out, struct err *err);
-/* Every frame of fm, as one run: for a host that has the whole archive (a local delta
- * install), where what to decode is left to the writer. */
-int frame_plan_all(const struct frame_map *fm, struct frame_plan *out, struct err *err);
 void frame_plan_release(struct frame_plan *p);
 
 #endif

@@ -174,8 +174,8 @@ static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
 	free(v);
 	if (r != 0)
 		return r > 0 ? frames_whole(f, "the server ignores HTTP Range") : -1;
-	r = frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, NULL,
-	                      f->c->stagingfd, &f->written, err);
+	r = frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, f->c->stagingfd,
+	                      &f->written, err);
 	f->fs->written_bytes = f->written.written_bytes;
 	return r;
 }
@@ -216,7 +216,7 @@ static int frames_build(struct frames_ctx *f, struct err *err)
 	crashpoint("install-before-unpack");
 	if (install_make_staging(c, err) < 0 ||
 	    frame_tree_place(c->stagingfd, f->m, c->delta, f->need, &c->res->linked,
-	                     &c->res->linked_bytes, NULL, err) < 0 ||
+	                     &c->res->linked_bytes, err) < 0 ||
 	    install_patches_apply(f->o, f->m, f->hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX),
 	                          c->delta, f->need, c->stagingfd, &f->fs->patched, err) < 0)
 		return -1;

@@ -5,11 +5,11 @@
 #include "release/base/hex.h"
 #include "release/sig/minisign.h"
 #include "release/store/archive_digest.h"
+#include "release/store/framebuild.h"
 #include "release/store/store_crash.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,61 +59,26 @@ static int local_verdict(struct install_ctx *c, const struct frames_ctx *f,
 	return built;
 }
 
-struct local_placer {
-	struct frames_ctx *f;
-	struct place_progress pp;
-	int rc;
-	struct err err;
-};
-
-static void *local_place(void *arg)
-{
-	struct local_placer *p = arg;
-	struct install_ctx *c = p->f->c;
-
-	p->rc = frame_tree_place(c->stagingfd, p->f->m, c->delta, p->f->need, &c->res->linked,
-	                         &c->res->linked_bytes, &p->pp, &p->err);
-	return NULL;
-}
-
-/* Links on one thread (reuse.h hashes every linked file) while this one decodes the frames
- * of the files left to write; the error is the side that failed first. */
+/* As many workers as there are cores: linking (hashing) and decoding share them all. */
 static int local_tree(struct frames_ctx *f, struct err *err)
 {
-	struct local_placer p = {.f = f};
-	struct err werr;
-	pthread_t t;
-	int rw, e;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct frame_build_stats st;
+	int r;
 
-	/* Every frame is here: the plan covers them all, the writer skips what is linked. */
-	if (frame_plan_all(&f->fm, &f->plan, err) < 0)
-		return -1;
-	place_progress_init(&p.pp);
-	if ((e = pthread_create(&t, NULL, local_place, &p)) != 0) {
-		place_progress_destroy(&p.pp);
-		errno = e;
-		return fail_sys(err, "cannot start a thread");
-	}
-	rw = frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, &p.pp,
-	                       f->c->stagingfd, &f->written, &werr);
-	pthread_join(t, NULL);
-	place_progress_destroy(&p.pp);
-	if (p.rc < 0 && (rw == 0 || !strncmp(werr.msg, "stopped:", 8))) {
-		*err = p.err;
-		return -1;
-	}
-	if (rw < 0) {
-		*err = werr;
-		return -1;
-	}
-	return 0;
+	r = frame_tree_build(f->o->fd, &f->fm, &f->l, f->m, f->c->delta, f->need, f->c->stagingfd,
+	                     cores > 1 ? (unsigned)cores : 1, &st, err);
+	f->c->res->linked = st.linked;
+	f->c->res->linked_bytes = st.linked_bytes;
+	f->written = st.written;
+	return r;
 }
 
 /* store_install's delta route (specs/store.md "Delta install"). With an installed release to
  * link from, an archive with a seek table and a signature whose trusted comment names the
  * manifest, only the frames holding files the host lacks are decoded, and only up to the
- * last byte needed, while another thread links the others: the comment's signature first,
- * then the manifest from frame 0 (its SHA-256 the comment's), every file written checked
+ * last byte needed, while the same workers link the others (framebuild.h): the comment's signature
+ * first, then the manifest from frame 0 (its SHA-256 the comment's), every file written checked
  * against the manifest, and the whole archive's BLAKE2b-512, hashed meanwhile on a thread of
  * its own, checked against the file signature before the release gets a name: a tampered
  * archive is refused as on the whole route, and the record names the same digest. 1: the

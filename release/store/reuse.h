@@ -26,7 +26,7 @@
 
 struct reuse;
 
-/* A hashing context (a read buffer and a SHA-256 state), reused across files. */
+/* A hashing context (a read buffer and a SHA-256 state), reused across files by one thread. */
 int reuse_new(struct reuse **out, struct err *err);
 void reuse_free(struct reuse *r);
 
@@ -39,8 +39,9 @@ int reuse_sha256(struct reuse *r, int fd, uint64_t size, uint8_t out[32]);
  * missing or may not be reused. */
 int reuse_open(struct reuse *r, int relfd, const struct manifest_file *f, struct stat *sb);
 
-/* Links f->path of relfd, verified by reuse_open, as `base` in directory pfd, and checks that
- * the name placed is the inode verified (linkat resolves the name again). Returns the open,
+/* Links f->path of relfd, verified by reuse_open, as `base` in directory pfd: the descriptor
+ * verified itself where the kernel allows it (linkat AT_EMPTY_PATH), else by name, checking
+ * that the name placed is the inode verified (linkat resolves the name again). Returns the open,
  * verified descriptor (the caller closes it); -1 when nothing was linked (*link_errno: the
  * linkat errno, e.g. EEXIST, EMLINK, EXDEV, ENOSPC, or 0 when the file may not be reused;
  * may be NULL); -2 with err set when a wrong name placed could not be removed. */

@@ -108,3 +108,18 @@ void tar_layout_release(struct tar_layout *l)
 	free(l->data);
 	memset(l, 0, sizeof(*l));
 }
+
+size_t tar_layout_first_at(const struct tar_layout *l, uint64_t pos)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->data[mid] < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

@@ -47,4 +47,7 @@ int tar_layout_compute(const struct manifest *m, uint64_t manifest_len, struct t
                        struct err *err);
 void tar_layout_release(struct tar_layout *l);
 
+/* The first entry whose data starts at or after pos (l->n: none). */
+size_t tar_layout_first_at(const struct tar_layout *l, uint64_t pos);
+
 #endif

@@ -182,22 +182,6 @@ Test(frameplan, entries_without_data_and_nothing_needed_fetch_nothing)
 	frame_map_release(&fm);
 }
 
-Test(frameplan, all_covers_every_frame_as_one_run)
-{
-	struct frame_map fm;
-	struct frame_plan p;
-
-	cr_assert_eq(frame_map_build(frames5, 5, 1500 + 33, 33, &fm, NULL), 0);
-	cr_assert_eq(frame_plan_all(&fm, &p, NULL), 0);
-	for (size_t f = 0; f < fm.n; f++)
-		cr_assert(p.frame[f], "frame %zu", f);
-	cr_assert_eq(p.frames, 5);
-	cr_assert_eq(p.bytes, 1500);
-	assert_one_run(&p, 0, 5, 0, 1500);
-	frame_plan_release(&p);
-	frame_map_release(&fm);
-}
-
 Test(frameplan, refuses_a_layout_other_than_the_seek_tables)
 {
 	struct tar_layout l = layout6();

@@ -1,0 +1,214 @@
+/* A local delta install's tree, built by workers taking groups of frames (see framebuild.h). */
+#include "release/store/framebuild.h"
+#include "release/store/extract.h"
+#include "release/store/reuse.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+int frame_groups(const struct frame_map *fm, const struct tar_layout *l, const struct manifest *m,
+                 size_t **first, size_t *n_groups, struct err *err)
+{
+	bool *cont = calloc(fm->n + 1, sizeof(bool));
+	size_t *g, n = 0, f = 0;
+
+	*first = NULL;
+	*n_groups = 0;
+	if (!cont)
+		return fail_oom(err);
+	/* Entry 0, the manifest, is never written by a worker: only files' data counts. */
+	for (size_t e = 1; e < l->n; e++) {
+		uint64_t size = m->files[e - 1].type == MANIFEST_FILE ? m->files[e - 1].size : 0;
+		uint64_t end = l->data[e] + size;
+
+		if (size == 0)
+			continue;
+		if (end > fm->doff[fm->n]) {
+			free(cont);
+			return fail(err, "%.200s ends past the archive's frames",
+			            m->files[e - 1].path);
+		}
+		while (fm->doff[f + 1] <= l->data[e])
+			f++;
+		for (size_t k = f + 1; k < fm->n && fm->doff[k] < end; k++)
+			cont[k] = true;
+	}
+	if (!(g = calloc(fm->n + 1, sizeof(*g)))) {
+		free(cont);
+		return fail_oom(err);
+	}
+	for (size_t k = 0; k < fm->n; k++)
+		if (!cont[k])
+			g[n++] = k;
+	g[n] = fm->n;
+	free(cont);
+	*first = g;
+	*n_groups = n;
+	return 0;
+}
+
+struct build_job {
+	int fd, stagingfd;
+	const struct frame_map *fm;
+	const struct tar_layout *l;
+	const struct manifest *m;
+	struct delta *d;
+	bool *need;
+	const size_t *group;
+	size_t n_groups;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool manifest_taken; /* a worker writes the manifest file while the skeleton is made */
+	bool skeleton_done;  /* directories and symlinks are there: groups may start */
+	size_t next;         /* the next group to take */
+	bool failed;         /* a worker failed: the others stop */
+	struct err err;      /* the first failure */
+	struct frame_build_stats st;
+};
+
+static void job_fail(struct build_job *j, const struct err *err)
+{
+	pthread_mutex_lock(&j->mu);
+	if (!j->failed) {
+		j->failed = true;
+		j->err = *err;
+	}
+	pthread_cond_broadcast(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+}
+
+/* The first worker here writes the manifest file; every worker then waits for the skeleton.
+ * False when a worker failed. */
+static bool job_start(struct build_job *j, struct err *err)
+{
+	bool mine, ok;
+
+	pthread_mutex_lock(&j->mu);
+	mine = !j->manifest_taken;
+	j->manifest_taken = true;
+	pthread_mutex_unlock(&j->mu);
+	if (mine && extract_write_manifest(j->m, j->stagingfd, true, err) < 0)
+		return false;
+	pthread_mutex_lock(&j->mu);
+	while (!j->skeleton_done && !j->failed)
+		pthread_cond_wait(&j->cv, &j->mu);
+	ok = !j->failed;
+	pthread_mutex_unlock(&j->mu);
+	if (!ok)
+		fail(err, "stopped: another worker failed");
+	return ok;
+}
+
+/* The next group to build; false when none is left or a worker failed. */
+static bool take_group(struct build_job *j, size_t *g)
+{
+	bool ok;
+
+	pthread_mutex_lock(&j->mu);
+	ok = !j->failed && j->next < j->n_groups;
+	if (ok)
+		*g = j->next++;
+	pthread_mutex_unlock(&j->mu);
+	return ok;
+}
+
+static int build_groups(struct build_job *j, struct reuse *r, struct frame_writer *w,
+                        struct frame_build_stats *st, struct err *err)
+{
+	size_t g;
+
+	while (take_group(j, &g)) {
+		size_t f0 = j->group[g], f1 = j->group[g + 1];
+		size_t e0 = tar_layout_first_at(j->l, j->fm->doff[f0]);
+		size_t e1 = f1 < j->fm->n ? tar_layout_first_at(j->l, j->fm->doff[f1]) : j->l->n;
+
+		if (frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->need, &st->linked,
+		                    &st->linked_bytes, err) < 0 ||
+		    frame_writer_frames(w, NULL, f0, f1, err) < 0 ||
+		    frame_writer_empty(w, e0, e1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void *build_worker(void *arg)
+{
+	struct build_job *j = arg;
+	struct frame_build_stats st = {0};
+	struct frame_writer *w = NULL;
+	struct reuse *r = NULL;
+	struct err err;
+	int rc = -1;
+
+	if (job_start(j, &err) && reuse_new(&r, &err) == 0 &&
+	    frame_writer_new(&w, j->fd, j->fm, j->l, j->m, j->need, j->stagingfd, &err) == 0)
+		rc = build_groups(j, r, w, &st, &err);
+	if (rc < 0)
+		job_fail(j, &err);
+	pthread_mutex_lock(&j->mu);
+	j->st.linked += st.linked;
+	j->st.linked_bytes += st.linked_bytes;
+	if (w)
+		frame_writer_add_stats(w, &j->st.written);
+	pthread_mutex_unlock(&j->mu);
+	frame_writer_free(w);
+	reuse_free(r);
+	return NULL;
+}
+
+/* Each worker decodes with a window as large as a frame (8 MiB as packed) and hashes through
+ * a 1 MiB buffer: four keep a host's peak memory under 64 MB. */
+#define MAX_WORKERS 4
+
+int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
+                     const struct manifest *m, struct delta *d, bool *need, int stagingfd,
+                     unsigned workers, struct frame_build_stats *st, struct err *err)
+{
+	struct build_job j = {
+	    .fd = fd, .stagingfd = stagingfd, .fm = fm, .l = l, .m = m, .d = d, .need = need};
+	pthread_t t[MAX_WORKERS];
+	size_t *group = NULL, started = 0;
+	struct err serr;
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	need[0] = false;
+	if (frame_groups(fm, l, m, &group, &j.n_groups, err) < 0)
+		return -1;
+	j.group = group;
+	if (workers < 1)
+		workers = 1;
+	if (workers > MAX_WORKERS)
+		workers = MAX_WORKERS;
+	pthread_mutex_init(&j.mu, NULL);
+	pthread_cond_init(&j.cv, NULL);
+	while (started + 1 < workers) {
+		int e = pthread_create(&t[started], NULL, build_worker, &j);
+
+		if (e != 0)
+			break; /* fewer threads: the groups are shared by those there are */
+		started++;
+	}
+	/* The directories here while a worker writes the manifest file. */
+	if (frame_tree_skeleton(stagingfd, m, &serr) < 0) {
+		job_fail(&j, &serr);
+	} else {
+		pthread_mutex_lock(&j.mu);
+		j.skeleton_done = true;
+		pthread_cond_broadcast(&j.cv);
+		pthread_mutex_unlock(&j.mu);
+	}
+	build_worker(&j);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	pthread_cond_destroy(&j.cv);
+	pthread_mutex_destroy(&j.mu);
+	free(group);
+	*st = j.st;
+	if (j.failed)
+		*err = j.err;
+	else
+		rc = 0;
+	return rc;
+}

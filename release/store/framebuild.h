@@ -1,0 +1,40 @@
+/* The tree of a local delta install (specs/store.md "From the frames"), built by worker
+ * threads that take the archive's frames a group at a time: a group is a frame and the frames
+ * a file's data runs on into. For the entries whose data starts in its group, a worker links
+ * the files an installed release holds (reuse.h hashes each one: the expensive half) and
+ * writes the others from the group's frames, decoded up to the last byte needed (framefiles.h).
+ * Linking and decoding thus share every core, whatever the proportion of changed files. */
+#ifndef SLIPWAY_FRAMEBUILD_H
+#define SLIPWAY_FRAMEBUILD_H
+
+#include "release/base/error.h"
+#include "release/manifest/manifest.h"
+#include "release/store/delta.h"
+#include "release/store/framefiles.h"
+#include "release/store/frameplan.h"
+#include "release/store/tarlayout.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct frame_build_stats {
+	uint64_t linked, linked_bytes;
+	struct frame_write_stats written;
+};
+
+/* The group each frame of fm belongs to, by its first frame: *first (heap, n_groups + 1
+ * entries, the last fm->n). A file's data that runs past its frame's end keeps the frames it
+ * runs into in its group. */
+int frame_groups(const struct frame_map *fm, const struct tar_layout *l, const struct manifest *m,
+                 size_t **first, size_t *n_groups, struct err *err);
+
+/* Builds the whole tree of m in stagingfd (an empty directory) from the archive open on fd
+ * (every frame there), with `workers` threads, the caller's among them: the skeleton
+ * (frame_tree_skeleton) on this thread while another writes the manifest file, then the
+ * groups. need has l->n entries. The error is the first a worker met; the others stop at
+ * their next group. */
+int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
+                     const struct manifest *m, struct delta *d, bool *need, int stagingfd,
+                     unsigned workers, struct frame_build_stats *st, struct err *err);
+
+#endif
