@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int frame_groups(const struct frame_map *fm, const struct tar_layout *l, const struct manifest *m,
                  size_t **first, size_t *n_groups, struct err *err)
@@ -48,6 +49,12 @@ int frame_groups(const struct frame_map *fm, const struct tar_layout *l, const s
 	return 0;
 }
 
+/* Linking alone, the entries a worker takes at a time: enough to make taking one cheap, few
+ * enough that the workers finish together. */
+#define LINK_CHUNK 64
+
+/* The units of work: groups of frames (frame_tree_build), or chunks of LINK_CHUNK entries
+ * (fm NULL: frame_tree_link_all). */
 struct build_job {
 	int fd, stagingfd;
 	const struct frame_map *fm;
@@ -119,10 +126,21 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 	size_t g;
 
 	while (take_group(j, &g)) {
-		size_t f0 = j->group[g], f1 = j->group[g + 1];
-		size_t e0 = tar_layout_first_at(j->l, j->fm->doff[f0]);
-		size_t e1 = f1 < j->fm->n ? tar_layout_first_at(j->l, j->fm->doff[f1]) : j->l->n;
+		size_t f0, f1, e0, e1;
 
+		if (!w) { /* linking alone: LINK_CHUNK entries at a time */
+			e0 = 1 + g * LINK_CHUNK;
+			e1 = e0 + LINK_CHUNK < j->m->n_files + 1 ? e0 + LINK_CHUNK
+			                                         : j->m->n_files + 1;
+			if (frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->need,
+			                    &st->linked, &st->linked_bytes, err) < 0)
+				return -1;
+			continue;
+		}
+		f0 = j->group[g];
+		f1 = j->group[g + 1];
+		e0 = tar_layout_first_at(j->l, j->fm->doff[f0]);
+		e1 = f1 < j->fm->n ? tar_layout_first_at(j->l, j->fm->doff[f1]) : j->l->n;
 		if (frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->need, &st->linked,
 		                    &st->linked_bytes, err) < 0 ||
 		    frame_writer_frames(w, NULL, f0, f1, err) < 0 ||
@@ -142,7 +160,8 @@ static void *build_worker(void *arg)
 	int rc = -1;
 
 	if (job_start(j, &err) && reuse_new(&r, &err) == 0 &&
-	    frame_writer_new(&w, j->fd, j->fm, j->l, j->m, j->need, j->stagingfd, &err) == 0)
+	    (!j->fm ||
+	     frame_writer_new(&w, j->fd, j->fm, j->l, j->m, j->need, j->stagingfd, &err) == 0))
 		rc = build_groups(j, r, w, &st, &err);
 	if (rc < 0)
 		job_fail(j, &err);
@@ -161,54 +180,80 @@ static void *build_worker(void *arg)
  * a 1 MiB buffer: four keep a host's peak memory under 64 MB. */
 #define MAX_WORKERS 4
 
+/* One per core, at most MAX_WORKERS. */
+static unsigned worker_count(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cores < 1 ? 1 : cores > MAX_WORKERS ? MAX_WORKERS : (unsigned)cores;
+}
+
+/* Starts the workers, makes the skeleton on this thread while one of them writes the manifest
+ * file, then works beside them until every unit is done. */
+static int run_job(struct build_job *j, struct err *err)
+{
+	unsigned workers = worker_count();
+	pthread_t t[MAX_WORKERS];
+	size_t started = 0;
+	struct err serr;
+
+	j->need[0] = false;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->cv, NULL);
+	while (started + 1 < workers) {
+		int e = pthread_create(&t[started], NULL, build_worker, j);
+
+		if (e != 0)
+			break; /* fewer threads: the units are shared by those there are */
+		started++;
+	}
+	if (frame_tree_skeleton(j->stagingfd, j->m, &serr) < 0) {
+		job_fail(j, &serr);
+	} else {
+		pthread_mutex_lock(&j->mu);
+		j->skeleton_done = true;
+		pthread_cond_broadcast(&j->cv);
+		pthread_mutex_unlock(&j->mu);
+	}
+	build_worker(j);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	pthread_cond_destroy(&j->cv);
+	pthread_mutex_destroy(&j->mu);
+	if (!j->failed)
+		return 0;
+	*err = j->err;
+	return -1;
+}
+
 int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
                      const struct manifest *m, struct delta *d, bool *need, int stagingfd,
-                     unsigned workers, struct frame_build_stats *st, struct err *err)
+                     struct frame_build_stats *st, struct err *err)
 {
 	struct build_job j = {
 	    .fd = fd, .stagingfd = stagingfd, .fm = fm, .l = l, .m = m, .d = d, .need = need};
-	pthread_t t[MAX_WORKERS];
-	size_t *group = NULL, started = 0;
-	struct err serr;
-	int rc = -1;
+	size_t *group = NULL;
+	int rc;
 
 	memset(st, 0, sizeof(*st));
-	need[0] = false;
 	if (frame_groups(fm, l, m, &group, &j.n_groups, err) < 0)
 		return -1;
 	j.group = group;
-	if (workers < 1)
-		workers = 1;
-	if (workers > MAX_WORKERS)
-		workers = MAX_WORKERS;
-	pthread_mutex_init(&j.mu, NULL);
-	pthread_cond_init(&j.cv, NULL);
-	while (started + 1 < workers) {
-		int e = pthread_create(&t[started], NULL, build_worker, &j);
-
-		if (e != 0)
-			break; /* fewer threads: the groups are shared by those there are */
-		started++;
-	}
-	/* The directories here while a worker writes the manifest file. */
-	if (frame_tree_skeleton(stagingfd, m, &serr) < 0) {
-		job_fail(&j, &serr);
-	} else {
-		pthread_mutex_lock(&j.mu);
-		j.skeleton_done = true;
-		pthread_cond_broadcast(&j.cv);
-		pthread_mutex_unlock(&j.mu);
-	}
-	build_worker(&j);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
-	pthread_cond_destroy(&j.cv);
-	pthread_mutex_destroy(&j.mu);
+	rc = run_job(&j, err);
 	free(group);
 	*st = j.st;
-	if (j.failed)
-		*err = j.err;
-	else
-		rc = 0;
+	return rc;
+}
+
+int frame_tree_link_all(const struct manifest *m, struct delta *d, bool *need, int stagingfd,
+                        uint64_t *linked, uint64_t *linked_bytes, struct err *err)
+{
+	struct build_job j = {.fd = -1, .stagingfd = stagingfd, .m = m, .d = d, .need = need};
+	int rc;
+
+	j.n_groups = (m->n_files + LINK_CHUNK - 1) / LINK_CHUNK;
+	rc = run_job(&j, err);
+	*linked = j.st.linked;
+	*linked_bytes = j.st.linked_bytes;
 	return rc;
 }

@@ -29,12 +29,19 @@ int frame_groups(const struct frame_map *fm, const struct tar_layout *l, const s
                  size_t **first, size_t *n_groups, struct err *err);
 
 /* Builds the whole tree of m in stagingfd (an empty directory) from the archive open on fd
- * (every frame there), with `workers` threads, the caller's among them: the skeleton
- * (frame_tree_skeleton) on this thread while another writes the manifest file, then the
- * groups. need has l->n entries. The error is the first a worker met; the others stop at
- * their next group. */
+ * (every frame there), with one worker per core (at most 4: memory), the caller's thread
+ * among them: the skeleton (frame_tree_skeleton) on this thread while another writes the
+ * manifest file, then the groups. need has l->n entries. The error is the first a worker
+ * met; the others stop at their next group. */
 int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
                      const struct manifest *m, struct delta *d, bool *need, int stagingfd,
-                     unsigned workers, struct frame_build_stats *st, struct err *err);
+                     struct frame_build_stats *st, struct err *err);
+
+/* For a delivery whose frames come after the tree is placed (pull, push, specs/channel.md
+ * "Partial pull"): the manifest file, the skeleton and the files an installed release holds,
+ * linked by the same workers taking the entries a few at a time; need[e] set for the files
+ * left to write (need has m->n_files + 1 entries, need[0] the manifest's, false). */
+int frame_tree_link_all(const struct manifest *m, struct delta *d, bool *need, int stagingfd,
+                        uint64_t *linked, uint64_t *linked_bytes, struct err *err);
 
 #endif

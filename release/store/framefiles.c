@@ -1,7 +1,6 @@
 /* A release tree from the manifest and a partial set of frames (see framefiles.h). */
 #include "release/store/framefiles.h"
 #include "release/base/fileio.h"
-#include "release/store/extract.h"
 #include "release/store/framestream.h"
 #include "release/store/stagefile.h"
 #include "release/store/store_crash.h"
@@ -161,23 +160,6 @@ int frame_tree_link(int stagingfd, const struct manifest *m, struct delta *d, st
 	rc = 0;
 out:
 	stage_dir_release(&p);
-	return rc;
-}
-
-int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, bool *need,
-                     uint64_t *linked, uint64_t *linked_bytes, struct err *err)
-{
-	struct reuse *r = NULL;
-	int rc = -1;
-
-	*linked = *linked_bytes = 0;
-	need[0] = false;
-	if (reuse_new(&r, err) == 0 && extract_write_manifest(m, stagingfd, true, err) == 0 &&
-	    frame_tree_skeleton(stagingfd, m, err) == 0 &&
-	    frame_tree_link(stagingfd, m, d, r, 1, m->n_files + 1, need, linked, linked_bytes,
-	                    err) == 0)
-		rc = 0;
-	reuse_free(r);
 	return rc;
 }
 

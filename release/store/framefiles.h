@@ -49,11 +49,6 @@ int frame_tree_link(int stagingfd, const struct manifest *m, struct delta *d, st
                     size_t from, size_t to, bool *need, uint64_t *linked, uint64_t *linked_bytes,
                     struct err *err);
 
-/* The manifest (canonical form, extract.h), frame_tree_skeleton, then frame_tree_link of
- * every entry on this thread; need[0] (the manifest) false. */
-int frame_tree_place(int stagingfd, const struct manifest *m, struct delta *d, bool *need,
-                     uint64_t *linked, uint64_t *linked_bytes, struct err *err);
-
 struct frame_write_stats {
 	uint64_t written_bytes;  /* file bytes written */
 	uint64_t frames_decoded; /* frames decoded, whole or up to the last byte needed */

@@ -1,5 +1,6 @@
 /* store_install_frames (install.h): a release from a partial set of frames. */
 #include "release/store/install_ctx.h"
+#include "release/store/framebuild.h"
 #include "release/base/checked.h"
 #include "release/base/fileio.h"
 #include "release/base/hex.h"
@@ -215,8 +216,8 @@ static int frames_build(struct frames_ctx *f, struct err *err)
 		return r;
 	crashpoint("install-before-unpack");
 	if (install_make_staging(c, err) < 0 ||
-	    frame_tree_place(c->stagingfd, f->m, c->delta, f->need, &c->res->linked,
-	                     &c->res->linked_bytes, err) < 0 ||
+	    frame_tree_link_all(f->m, c->delta, f->need, c->stagingfd, &c->res->linked,
+	                        &c->res->linked_bytes, err) < 0 ||
 	    install_patches_apply(f->o, f->m, f->hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX),
 	                          c->delta, f->need, c->stagingfd, &f->fs->patched, err) < 0)
 		return -1;

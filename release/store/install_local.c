@@ -59,15 +59,14 @@ static int local_verdict(struct install_ctx *c, const struct frames_ctx *f,
 	return built;
 }
 
-/* As many workers as there are cores: linking (hashing) and decoding share them all. */
+/* Linking (hashing) and decoding share every core (framebuild.h). */
 static int local_tree(struct frames_ctx *f, struct err *err)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	struct frame_build_stats st;
 	int r;
 
 	r = frame_tree_build(f->o->fd, &f->fm, &f->l, f->m, f->c->delta, f->need, f->c->stagingfd,
-	                     cores > 1 ? (unsigned)cores : 1, &st, err);
+	                     &st, err);
 	f->c->res->linked = st.linked;
 	f->c->res->linked_bytes = st.linked_bytes;
 	f->written = st.written;
