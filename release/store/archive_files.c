@@ -92,8 +92,10 @@ static int read_manifest(struct archive_files *af, struct err *err)
 	int r = -1;
 
 	if (frame_decode(af->fs, af->fd, &af->fm, 0, &frame0, &len, err) < 0 ||
-	    frame_manifest(frame0, len, &json, &json_len, err) < 0)
+	    frame_manifest(frame0, len, &json_len, err) < 0)
 		goto out;
+	json = (char *)frame0;
+	frame0 = NULL;
 	manifest_digest_hex(json, json_len, af->sha256);
 	if (manifest_parse(json, json_len, &af->m, err) < 0) {
 		fail_prefix(err, "manifest");

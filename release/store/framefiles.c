@@ -17,41 +17,21 @@
 #include <unistd.h>
 #include <zstd.h>
 
-static int copy_out(void *ctx, uint64_t at, const uint8_t *buf, size_t n, struct err *err)
-{
-	(void)err;
-	memcpy((uint8_t *)ctx + at, buf, n);
-	return 0;
-}
-
 int frame_decode(struct frame_stream *s, int fd, const struct frame_map *fm, size_t f,
                  uint8_t **out, size_t *len, struct err *err)
 {
-	uint64_t dsize = fm->doff[f + 1] - fm->doff[f];
-	uint8_t *buf;
-
-	*out = NULL;
-	*len = 0;
-	if (!(buf = malloc(dsize ? dsize : 1)))
-		return fail_oom(err);
-	if (frame_stream_decode(s, fd, fm, f, dsize, copy_out, buf, err) < 0) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	*len = dsize;
-	return 0;
+	return frame_stream_decode_whole(s, fd, fm, f, out, len, err);
 }
 
-int frame_manifest(const uint8_t *buf, size_t len, char **json, size_t *json_len, struct err *err)
+int frame_manifest(uint8_t *buf, size_t len, size_t *json_len, struct err *err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
-	la_int64_t size;
-	char *data = NULL;
-	int rc = -1;
+	la_int64_t size, offset;
+	const void *block;
+	size_t at = 0, n;
+	int rc = -1, r;
 
-	*json = NULL;
 	if (!a)
 		return fail_oom(err);
 	/* The tar format alone, no filter: the frame is already decompressed. */
@@ -64,25 +44,28 @@ int frame_manifest(const uint8_t *buf, size_t len, char **json, size_t *json_len
 	size = archive_entry_size(e);
 	if (strcmp(archive_entry_pathname(e) ? archive_entry_pathname(e) : "", MANIFEST_NAME) ||
 	    archive_entry_filetype(e) != AE_IFREG || !archive_entry_size_is_set(e) || size < 0 ||
-	    (uint64_t)size > MANIFEST_MAX_BYTES || (uint64_t)size > len) {
+	    (uint64_t)size > MANIFEST_MAX_BYTES || (uint64_t)size >= len) {
 		fail(err, "frame 0 does not hold the manifest " MANIFEST_NAME);
 		goto out;
 	}
-	if (!(data = malloc((size_t)size + 1))) {
-		fail_oom(err);
-		goto out;
+	/* The blocks of a reader from memory lie in buf, after the header: moved down in turn,
+	 * each lands before the next one starts. */
+	while ((r = archive_read_data_block(a, &block, &n, &offset)) == ARCHIVE_OK) {
+		if ((uint64_t)offset != at || at + n > (uint64_t)size) {
+			fail(err, "frame 0: the manifest's data is not in one piece");
+			goto out;
+		}
+		memmove(buf + at, block, n);
+		at += n;
 	}
-	if (archive_read_data(a, data, (size_t)size) != size) {
+	if (r != ARCHIVE_EOF || at != (uint64_t)size) {
 		fail(err, "frame 0: the manifest is truncated");
 		goto out;
 	}
-	data[size] = 0;
-	*json = data;
-	*json_len = (size_t)size;
-	data = NULL;
+	buf[at] = 0;
+	*json_len = at;
 	rc = 0;
 out:
-	free(data);
 	archive_read_free(a);
 	return rc;
 }

@@ -31,9 +31,11 @@
 int frame_decode(struct frame_stream *s, int fd, const struct frame_map *fm, size_t f,
                  uint8_t **out, size_t *len, struct err *err);
 
-/* The manifest entry at the start of a decoded frame 0: the first tar entry must be the
- * regular file MANIFEST_NAME of at most MANIFEST_MAX_BYTES; its data (heap, the caller's). */
-int frame_manifest(const uint8_t *buf, size_t len, char **json, size_t *json_len, struct err *err);
+/* The manifest entry at the start of a decoded frame 0 (buf, len bytes): the first tar entry
+ * must be the regular file MANIFEST_NAME of at most MANIFEST_MAX_BYTES. Its data is moved to
+ * the start of buf and NUL-terminated (the header before it leaves room): buf then holds the
+ * manifest, *json_len bytes; on failure buf's content is unspecified. */
+int frame_manifest(uint8_t *buf, size_t len, size_t *json_len, struct err *err);
 
 /* Places the directories and the symlinks of m in stagingfd (an empty directory, or one
  * holding only the manifest), with umask 022: directories in the manifest's order (parents

@@ -119,3 +119,47 @@ int frame_stream_decode(struct frame_stream *s, int fd, const struct frame_map *
 		return not_one_frame(f, csize, dsize, err);
 	return 0;
 }
+
+int frame_stream_decode_whole(struct frame_stream *s, int fd, const struct frame_map *fm, size_t f,
+                              uint8_t **out, size_t *len, struct err *err)
+{
+	uint64_t csize = fm->coff[f + 1] - fm->coff[f], dsize = fm->doff[f + 1] - fm->doff[f];
+	uint8_t *in = NULL, *buf = NULL;
+	size_t got;
+
+	*out = NULL;
+	*len = 0;
+	/* Sizes bounded by frame_map_build; a frame compresses to at most its bound. */
+	if (csize > ZSTD_compressBound(dsize))
+		return fail(err, "frame %zu: %llu bytes for %llu of data", f,
+		            (unsigned long long)csize, (unsigned long long)dsize);
+	if (!(in = malloc(csize ? csize : 1)) || !(buf = malloc(dsize ? dsize : 1))) {
+		free(in);
+		return fail_oom(err);
+	}
+	if (read_exact(fd, in, csize, fm->coff[f], f, err) < 0)
+		goto fail;
+	/* One frame, exactly the table's sizes, nothing after it. */
+	if (ZSTD_getFrameContentSize(in, csize) != dsize ||
+	    ZSTD_findFrameCompressedSize(in, csize) != csize) {
+		not_one_frame(f, csize, dsize, err);
+		goto fail;
+	}
+	got = ZSTD_decompressDCtx(s->d, buf, dsize, in, csize);
+	if (ZSTD_isError(got)) {
+		fail(err, "frame %zu does not decompress: %s", f, ZSTD_getErrorName(got));
+		goto fail;
+	}
+	if (got != dsize) {
+		not_one_frame(f, csize, dsize, err);
+		goto fail;
+	}
+	free(in);
+	*out = buf;
+	*len = dsize;
+	return 0;
+fail:
+	free(in);
+	free(buf);
+	return -1;
+}

@@ -133,8 +133,11 @@ int frames_manifest(struct frames_ctx *f, struct err *err)
 	f->fs->frames_fetched = 1;
 	if (frame_stream_new(&fs, err) < 0 ||
 	    frame_decode(fs, f->o->fd, &f->fm, 0, &frame0, &len, err) < 0 ||
-	    frame_manifest(frame0, len, &f->json, &f->json_len, err) < 0 ||
-	    signed_release_manifest(&f->sr, f->json, f->json_len, &f->m, err) < 0 ||
+	    frame_manifest(frame0, len, &f->json_len, err) < 0)
+		goto out;
+	f->json = (char *)frame0; /* frame 0 now holds the manifest alone */
+	frame0 = NULL;
+	if (signed_release_manifest(&f->sr, f->json, f->json_len, &f->m, err) < 0 ||
 	    frames_limits(f->m, f->limits, size, err) < 0 ||
 	    tar_layout_compute(f->m, f->json_len, &f->l, err) < 0)
 		goto out;
