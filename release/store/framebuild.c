@@ -72,6 +72,9 @@ struct build_job {
 	bool failed;         /* a worker failed: the others stop */
 	struct err err;      /* the first failure */
 	struct frame_build_stats st;
+	extract_progress_fn progress; /* after each group, under mu (NULL: none) */
+	void *progress_ctx;
+	struct extract_progress done; /* regular files placed so far, of the manifest's */
 };
 
 static void job_fail(struct build_job *j, const struct err *err)
@@ -120,6 +123,23 @@ static bool take_group(struct build_job *j, size_t *g)
 	return ok;
 }
 
+/* Entries [e0, e1) are placed: the progress line moves on (one caller at a time). */
+static void report_group(struct build_job *j, size_t e0, size_t e1)
+{
+	pthread_mutex_lock(&j->mu);
+	for (size_t e = e0 ? e0 : 1; e < e1; e++) {
+		const struct manifest_file *f = &j->m->files[e - 1];
+
+		if (f->type != MANIFEST_FILE)
+			continue;
+		j->done.files++;
+		j->done.bytes += f->size;
+		j->done.linked += !j->need[e];
+	}
+	j->progress(j->progress_ctx, &j->done);
+	pthread_mutex_unlock(&j->mu);
+}
+
 static int build_groups(struct build_job *j, struct reuse *r, struct frame_writer *w,
                         struct frame_build_stats *st, struct err *err)
 {
@@ -146,6 +166,8 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 		    frame_writer_frames(w, NULL, f0, f1, err) < 0 ||
 		    frame_writer_empty(w, e0, e1, err) < 0)
 			return -1;
+		if (j->progress)
+			report_group(j, e0, e1);
 	}
 	return 0;
 }
@@ -228,10 +250,24 @@ static int run_job(struct build_job *j, struct err *err)
 
 int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
                      const struct manifest *m, struct delta *d, bool *need, int stagingfd,
-                     struct frame_build_stats *st, struct err *err)
+                     extract_progress_fn progress, void *progress_ctx, struct frame_build_stats *st,
+                     struct err *err)
 {
-	struct build_job j = {
-	    .fd = fd, .stagingfd = stagingfd, .fm = fm, .l = l, .m = m, .d = d, .need = need};
+	struct build_job j = {.fd = fd,
+	                      .stagingfd = stagingfd,
+	                      .fm = fm,
+	                      .l = l,
+	                      .m = m,
+	                      .d = d,
+	                      .need = need,
+	                      .progress = progress,
+	                      .progress_ctx = progress_ctx};
+
+	for (size_t i = 0; i < m->n_files; i++)
+		if (m->files[i].type == MANIFEST_FILE) {
+			j.done.files_total++;
+			j.done.bytes_total += m->files[i].size;
+		}
 	size_t *group = NULL;
 	int rc;
 

@@ -10,6 +10,7 @@
 #include "release/base/error.h"
 #include "release/manifest/manifest.h"
 #include "release/store/delta.h"
+#include "release/store/extract.h"
 #include "release/store/framefiles.h"
 #include "release/store/frameplan.h"
 #include "release/store/tarlayout.h"
@@ -31,11 +32,13 @@ int frame_groups(const struct frame_map *fm, const struct tar_layout *l, const s
 /* Builds the whole tree of m in stagingfd (an empty directory) from the archive open on fd
  * (every frame there), with one worker per core (at most 4: memory), the caller's thread
  * among them: the skeleton (frame_tree_skeleton) on this thread while another writes the
- * manifest file, then the groups. need has l->n entries. The error is the first a worker
+ * manifest file, then the groups. need has l->n entries. progress (NULL: none) is told after
+ * each group, by the worker that placed it, one at a time. The error is the first a worker
  * met; the others stop at their next group. */
 int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
                      const struct manifest *m, struct delta *d, bool *need, int stagingfd,
-                     struct frame_build_stats *st, struct err *err);
+                     extract_progress_fn progress, void *progress_ctx, struct frame_build_stats *st,
+                     struct err *err);
 
 /* For a delivery whose frames come after the tree is placed (pull, push, specs/channel.md
  * "Partial pull"): the manifest file, the skeleton and the files an installed release holds,

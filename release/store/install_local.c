@@ -66,7 +66,7 @@ static int local_tree(struct frames_ctx *f, struct err *err)
 	int r;
 
 	r = frame_tree_build(f->o->fd, &f->fm, &f->l, f->m, f->c->delta, f->need, f->c->stagingfd,
-	                     &st, err);
+	                     f->c->o->progress, f->c->o->progress_ctx, &st, err);
 	f->c->res->linked = st.linked;
 	f->c->res->linked_bytes = st.linked_bytes;
 	f->written = st.written;

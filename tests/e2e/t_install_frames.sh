@@ -1,7 +1,8 @@
 # Delta install of a local archive from its frames (specs/store.md "Delta install"): with the
 # previous release installed, `deploy` links the unchanged files and decodes only the frames
 # holding the others (it says how many), the tree is GNU tar's extraction of the archive, and
-# the record names the archive's BLAKE2b-512 (b2sum). The whole archive is still judged:
+# the record names the archive's BLAKE2b-512 (b2sum); on a terminal it draws the progress
+# line. The whole archive is still judged:
 # bytes flipped in a frame that holds only unchanged files (never decoded), or in the frames
 # of changed files (decoded), are refused by the file signature, nothing installed, `current`
 # unchanged. An installed file altered behind the
@@ -53,6 +54,16 @@ assert_contains "$(cat "$S/meta/2.0.0.json")" "$(b2sum "$A2" | cut -c1-128)" \
 	"the record's archive digest"
 assert_eq "$(find "$S/releases/2.0.0" -type f -links 1 ! -name slipway-manifest.json | wc -l)" \
 	12 "files of 2.0.0 not shared with 1.0.0"
+
+# On a terminal the route draws the install's progress line too (specs/store.md "Install"),
+# up to every file placed, the linked ones counted.
+S5=$T/store5
+new_store "$S5"
+expect_rc 0 "$SLIPWAY" deploy "$A1" --root "$S5"
+expect_rc 0 script -qefc "'$SLIPWAY' deploy '$A2' --root '$S5'" /dev/null
+assert_contains "$out" "slipway: deploy: unpacking $files/$files files" "progress on a terminal"
+assert_contains "$out" "$((files - 12)) linked" "progress on a terminal"
+assert_contains "$out" "the rest decoded from" "the frames route drew it"
 
 # A byte flipped in the big file's frame, which the delta route never decodes: the whole
 # archive's signature refuses it.
