@@ -53,12 +53,13 @@ int frame_groups(const struct frame_map *fm, const struct tar_layout *l, const s
  * enough that the workers finish together. */
 #define LINK_CHUNK 64
 
-/* The units of work: groups of frames (frame_tree_build), or chunks of LINK_CHUNK entries
- * (fm NULL: frame_tree_link_all). */
+/* The units of work: groups of frames (frame_tree_build; with plan, frame_tree_write_all), or
+ * chunks of LINK_CHUNK entries (fm NULL: frame_tree_link_all). */
 struct build_job {
 	int fd, stagingfd;
 	const struct frame_map *fm;
 	const struct tar_layout *l;
+	const struct frame_plan *plan; /* the tree is placed: only write, from these frames */
 	const struct manifest *m;
 	struct delta *d;
 	bool *need;
@@ -161,9 +162,9 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 		f1 = j->group[g + 1];
 		e0 = tar_layout_first_at(j->l, j->fm->doff[f0]);
 		e1 = f1 < j->fm->n ? tar_layout_first_at(j->l, j->fm->doff[f1]) : j->l->n;
-		if (frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->need, &st->linked,
-		                    &st->linked_bytes, err) < 0 ||
-		    frame_writer_frames(w, NULL, f0, f1, err) < 0 ||
+		if ((!j->plan && frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->need,
+		                                 &st->linked, &st->linked_bytes, err) < 0) ||
+		    frame_writer_frames(w, j->plan, f0, f1, err) < 0 ||
 		    frame_writer_empty(w, e0, e1, err) < 0)
 			return -1;
 		if (j->progress)
@@ -219,7 +220,10 @@ static int run_job(struct build_job *j, struct err *err)
 	size_t started = 0;
 	struct err serr;
 
-	j->need[0] = false;
+	if (!j->plan)
+		j->need[0] = false;
+	/* Writing alone: the manifest, the skeleton and the links are there already. */
+	j->manifest_taken = j->skeleton_done = j->plan != NULL;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);
 	while (started + 1 < workers) {
@@ -229,7 +233,9 @@ static int run_job(struct build_job *j, struct err *err)
 			break; /* fewer threads: the units are shared by those there are */
 		started++;
 	}
-	if (frame_tree_skeleton(j->stagingfd, j->m, &serr) < 0) {
+	if (j->plan) {
+		/* nothing to place */
+	} else if (frame_tree_skeleton(j->stagingfd, j->m, &serr) < 0) {
 		job_fail(j, &serr);
 	} else {
 		pthread_mutex_lock(&j->mu);
@@ -291,5 +297,24 @@ int frame_tree_link_all(const struct manifest *m, struct delta *d, bool *need, i
 	rc = run_job(&j, err);
 	*linked = j.st.linked;
 	*linked_bytes = j.st.linked_bytes;
+	return rc;
+}
+
+int frame_tree_write_all(int fd, const struct frame_map *fm, const struct frame_plan *p,
+                         const struct tar_layout *l, const struct manifest *m, bool *need,
+                         int stagingfd, struct frame_write_stats *st, struct err *err)
+{
+	struct build_job j = {
+	    .fd = fd, .stagingfd = stagingfd, .fm = fm, .l = l, .plan = p, .m = m, .need = need};
+	size_t *group = NULL;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if (frame_groups(fm, l, m, &group, &j.n_groups, err) < 0)
+		return -1;
+	j.group = group;
+	rc = run_job(&j, err);
+	free(group);
+	*st = j.st.written;
 	return rc;
 }

@@ -47,4 +47,13 @@ int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout
 int frame_tree_link_all(const struct manifest *m, struct delta *d, bool *need, int stagingfd,
                         uint64_t *linked, uint64_t *linked_bytes, struct err *err);
 
+/* The files with need[] set of a tree frame_tree_link_all placed (and a patch set may have
+ * completed), written from the frames of plan p, fetched into fd at their offsets, by the
+ * same workers a group of frames each: each frame decoded up to the last byte needed, every
+ * file checked against the manifest's SHA-256 (framefiles.h). A frame a needed file takes
+ * bytes from must be in the plan. */
+int frame_tree_write_all(int fd, const struct frame_map *fm, const struct frame_plan *p,
+                         const struct tar_layout *l, const struct manifest *m, bool *need,
+                         int stagingfd, struct frame_write_stats *st, struct err *err);
+
 #endif

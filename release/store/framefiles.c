@@ -325,21 +325,3 @@ void frame_writer_add_stats(const struct frame_writer *w, struct frame_write_sta
 	st->written_bytes += w->s.written;
 	st->frames_decoded += w->frames_decoded;
 }
-
-int frame_files_write(int fd, const struct frame_map *fm, const struct frame_plan *p,
-                      const struct tar_layout *l, const struct manifest *m, const bool *need,
-                      int stagingfd, struct frame_write_stats *st, struct err *err)
-{
-	struct frame_writer *w;
-	int rc = -1;
-
-	memset(st, 0, sizeof(*st));
-	if (frame_writer_new(&w, fd, fm, l, m, need, stagingfd, err) < 0)
-		return -1;
-	if (frame_writer_frames(w, p, 0, fm->n, err) == 0 &&
-	    frame_writer_empty(w, 1, l->n, err) == 0)
-		rc = 0;
-	frame_writer_add_stats(w, st);
-	frame_writer_free(w);
-	return rc;
-}

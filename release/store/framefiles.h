@@ -77,9 +77,4 @@ int frame_writer_empty(struct frame_writer *w, size_t from, size_t to, struct er
 /* Adds what w has written and decoded to *st. */
 void frame_writer_add_stats(const struct frame_writer *w, struct frame_write_stats *st);
 
-/* The whole of a partial delivery: every file with need[] set, from the frames of plan p. */
-int frame_files_write(int fd, const struct frame_map *fm, const struct frame_plan *p,
-                      const struct tar_layout *l, const struct manifest *m, const bool *need,
-                      int stagingfd, struct frame_write_stats *st, struct err *err);
-
 #endif

@@ -178,8 +178,8 @@ static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
 	free(v);
 	if (r != 0)
 		return r > 0 ? frames_whole(f, "the server ignores HTTP Range") : -1;
-	r = frame_files_write(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, f->c->stagingfd,
-	                      &f->written, err);
+	r = frame_tree_write_all(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, f->c->stagingfd,
+	                         &f->written, err);
 	f->fs->written_bytes = f->written.written_bytes;
 	return r;
 }
