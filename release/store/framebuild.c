@@ -1,4 +1,4 @@
-/* A local delta install's tree, built by workers taking groups of frames (see framebuild.h). */
+/* A release tree placed and written by workers, one per core (see framebuild.h). */
 #include "release/store/framebuild.h"
 #include "release/store/extract.h"
 #include "release/store/reuse.h"
@@ -199,8 +199,8 @@ static void *build_worker(void *arg)
 	return NULL;
 }
 
-/* Each worker decodes with a window as large as a frame (8 MiB as packed) and hashes through
- * a 1 MiB buffer: four keep a host's peak memory under 64 MB. */
+/* Each worker decodes with a window of up to a frame's size (2 MiB for pack's 8 MiB frames at
+ * level 3) and hashes through a 1 MiB buffer: four keep a host's peak memory under 64 MB. */
 #define MAX_WORKERS 4
 
 /* One per core, at most MAX_WORKERS. */

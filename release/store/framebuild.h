@@ -1,9 +1,12 @@
-/* The tree of a local delta install (specs/store.md "From the frames"), built by worker
- * threads that take the archive's frames a group at a time: a group is a frame and the frames
- * a file's data runs on into. For the entries whose data starts in its group, a worker links
- * the files an installed release holds (reuse.h hashes each one: the expensive half) and
- * writes the others from the group's frames, decoded up to the last byte needed (framefiles.h).
- * Linking and decoding thus share every core, whatever the proportion of changed files. */
+/* A release tree built by worker threads, one per core (at most 4), the caller's among them.
+ * A local delta install (specs/store.md "From the frames") gives them the archive's frames a
+ * group at a time: a group is a frame and the frames a file's data runs on into. For the
+ * entries whose data starts in its group, a worker links the files an installed release holds
+ * (reuse.h hashes each one: the expensive half) and writes the others from the group's
+ * frames, decoded up to the last byte needed (framefiles.h). Linking and decoding thus share
+ * every core, whatever the proportion of changed files. A partial delivery (pull, push:
+ * specs/channel.md "Partial pull") uses the same workers twice: to link, before it knows
+ * which frames to fetch, and to write the fetched frames. */
 #ifndef SLIPWAY_FRAMEBUILD_H
 #define SLIPWAY_FRAMEBUILD_H
 
