@@ -254,6 +254,20 @@ static int run_job(struct build_job *j, struct err *err)
 	return -1;
 }
 
+/* run_job over the groups of j's frames. */
+static int run_groups(struct build_job *j, struct err *err)
+{
+	size_t *group = NULL;
+	int rc;
+
+	if (frame_groups(j->fm, j->l, j->m, &group, &j->n_groups, err) < 0)
+		return -1;
+	j->group = group;
+	rc = run_job(j, err);
+	free(group);
+	return rc;
+}
+
 int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
                      const struct manifest *m, struct delta *d, bool *need, int stagingfd,
                      extract_progress_fn progress, void *progress_ctx, struct frame_build_stats *st,
@@ -269,20 +283,14 @@ int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout
 	                      .progress = progress,
 	                      .progress_ctx = progress_ctx};
 
+	int rc;
+
 	for (size_t i = 0; i < m->n_files; i++)
 		if (m->files[i].type == MANIFEST_FILE) {
 			j.done.files_total++;
 			j.done.bytes_total += m->files[i].size;
 		}
-	size_t *group = NULL;
-	int rc;
-
-	memset(st, 0, sizeof(*st));
-	if (frame_groups(fm, l, m, &group, &j.n_groups, err) < 0)
-		return -1;
-	j.group = group;
-	rc = run_job(&j, err);
-	free(group);
+	rc = run_groups(&j, err);
 	*st = j.st;
 	return rc;
 }
@@ -306,15 +314,8 @@ int frame_tree_write_all(int fd, const struct frame_map *fm, const struct frame_
 {
 	struct build_job j = {
 	    .fd = fd, .stagingfd = stagingfd, .fm = fm, .l = l, .plan = p, .m = m, .need = need};
-	size_t *group = NULL;
-	int rc;
+	int rc = run_groups(&j, err);
 
-	memset(st, 0, sizeof(*st));
-	if (frame_groups(fm, l, m, &group, &j.n_groups, err) < 0)
-		return -1;
-	j.group = group;
-	rc = run_job(&j, err);
-	free(group);
 	*st = j.st.written;
 	return rc;
 }
