@@ -86,16 +86,12 @@ out:
 /* Frame 0's manifest, and the layout it gives. 1: not this reader's layout. */
 static int read_manifest(struct archive_files *af, struct err *err)
 {
-	uint8_t *frame0 = NULL;
 	char *json = NULL;
-	size_t len, json_len;
+	size_t json_len;
 	int r = -1;
 
-	if (frame_decode(af->fs, af->fd, &af->fm, 0, &frame0, &len, err) < 0 ||
-	    frame_manifest(frame0, len, &json_len, err) < 0)
+	if (frame_read_manifest(af->fs, af->fd, &af->fm, &json, &json_len, err) < 0)
 		goto out;
-	json = (char *)frame0;
-	frame0 = NULL;
 	manifest_digest_hex(json, json_len, af->sha256);
 	if (manifest_parse(json, json_len, &af->m, err) < 0) {
 		fail_prefix(err, "manifest");
@@ -106,7 +102,6 @@ static int read_manifest(struct archive_files *af, struct err *err)
 		goto out;
 	r = af->l.total == af->fm.doff[af->fm.n] ? 0 : 1;
 out:
-	free(frame0);
 	free(json);
 	return r;
 }
@@ -168,7 +163,7 @@ static int load_frame(struct archive_files *af, size_t f, struct err *err)
 	free(af->buf);
 	af->buf = NULL;
 	af->frame = af->fm.n;
-	if (frame_decode(af->fs, af->fd, &af->fm, f, &af->buf, &af->len, err) < 0)
+	if (frame_stream_decode_whole(af->fs, af->fd, &af->fm, f, &af->buf, &af->len, err) < 0)
 		return -1;
 	af->frame = f;
 	return 0;

@@ -128,7 +128,7 @@ static bool take_group(struct build_job *j, size_t *g)
 static void report_group(struct build_job *j, size_t e0, size_t e1)
 {
 	pthread_mutex_lock(&j->mu);
-	for (size_t e = e0 ? e0 : 1; e < e1; e++) {
+	for (size_t e = e0; e < e1; e++) {
 		const struct manifest_file *f = &j->m->files[e - 1];
 
 		if (f->type != MANIFEST_FILE)
@@ -161,6 +161,7 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 		f0 = j->group[g];
 		f1 = j->group[g + 1];
 		e0 = tar_layout_first_at(j->l, j->fm->doff[f0]);
+		e0 = e0 ? e0 : 1; /* entry 0, the manifest, is never a worker's */
 		e1 = f1 < j->fm->n ? tar_layout_first_at(j->l, j->fm->doff[f1]) : j->l->n;
 		if ((!j->plan && frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->need,
 		                                 &st->linked, &st->linked_bytes, err) < 0) ||
@@ -282,7 +283,6 @@ int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout
 	                      .need = need,
 	                      .progress = progress,
 	                      .progress_ctx = progress_ctx};
-
 	int rc;
 
 	for (size_t i = 0; i < m->n_files; i++)

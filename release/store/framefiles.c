@@ -17,12 +17,6 @@
 #include <unistd.h>
 #include <zstd.h>
 
-int frame_decode(struct frame_stream *s, int fd, const struct frame_map *fm, size_t f,
-                 uint8_t **out, size_t *len, struct err *err)
-{
-	return frame_stream_decode_whole(s, fd, fm, f, out, len, err);
-}
-
 int frame_manifest(uint8_t *buf, size_t len, size_t *json_len, struct err *err)
 {
 	struct archive *a = archive_read_new();
@@ -68,6 +62,23 @@ int frame_manifest(uint8_t *buf, size_t len, size_t *json_len, struct err *err)
 out:
 	archive_read_free(a);
 	return rc;
+}
+
+int frame_read_manifest(struct frame_stream *s, int fd, const struct frame_map *fm, char **json,
+                        size_t *json_len, struct err *err)
+{
+	uint8_t *frame0;
+	size_t len;
+
+	*json = NULL;
+	if (frame_stream_decode_whole(s, fd, fm, 0, &frame0, &len, err) < 0)
+		return -1;
+	if (frame_manifest(frame0, len, json_len, err) < 0) {
+		free(frame0);
+		return -1;
+	}
+	*json = (char *)frame0; /* frame 0 now holds the manifest alone */
+	return 0;
 }
 
 int frame_tree_skeleton(int stagingfd, const struct manifest *m, struct err *err)
@@ -119,7 +130,7 @@ int frame_tree_link(int stagingfd, const struct manifest *m, struct delta *d, st
 	struct stage_dir p = {.fd = -1};
 	int rc = -1;
 
-	for (size_t e = from ? from : 1; e < to; e++) {
+	for (size_t e = from; e < to; e++) {
 		const struct manifest_file *f = &m->files[e - 1];
 		const char *base;
 		int pfd, fd;
@@ -308,7 +319,7 @@ int frame_writer_empty(struct frame_writer *w, size_t from, size_t to, struct er
 {
 	struct file_sink *s = &w->s;
 
-	for (size_t e = from ? from : 1; e < to && e < s->l->n; e++) {
+	for (size_t e = from; e < to && e < s->l->n; e++) {
 		const struct manifest_file *mf = &s->m->files[e - 1];
 
 		if (!s->need[e] || mf->type != MANIFEST_FILE || mf->size != 0)

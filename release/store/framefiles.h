@@ -25,24 +25,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Decodes frame f of the file open on fd (its bytes at fm->coff[f]) into a heap buffer of
- * exactly its seek-table size (the caller frees it), with the caller's stream s (reused
- * frame after frame: framestream.h). */
-int frame_decode(struct frame_stream *s, int fd, const struct frame_map *fm, size_t f,
-                 uint8_t **out, size_t *len, struct err *err);
-
 /* The manifest entry at the start of a decoded frame 0 (buf, len bytes): the first tar entry
  * must be the regular file MANIFEST_NAME of at most MANIFEST_MAX_BYTES. Its data is moved to
  * the start of buf and NUL-terminated (the header before it leaves room): buf then holds the
  * manifest, *json_len bytes; on failure buf's content is unspecified. */
 int frame_manifest(uint8_t *buf, size_t len, size_t *json_len, struct err *err);
 
+/* Frame 0 of the file open on fd decoded whole (frame_stream_decode_whole, with the caller's
+ * stream s) and its manifest taken out (frame_manifest): *json (heap, NUL-terminated, the
+ * caller frees it) of *json_len bytes. */
+int frame_read_manifest(struct frame_stream *s, int fd, const struct frame_map *fm, char **json,
+                        size_t *json_len, struct err *err);
+
 /* Places the directories and the symlinks of m in stagingfd (an empty directory, or one
  * holding only the manifest), with umask 022: directories in the manifest's order (parents
  * first), then symlinks. */
 int frame_tree_skeleton(int stagingfd, const struct manifest *m, struct err *err);
 
-/* For every regular file among layout entries [from, to) (entry e >= 1 is m->files[e - 1];
+/* For every regular file among layout entries [from, to), from >= 1 (entry e is m->files[e - 1];
  * their directories placed by frame_tree_skeleton): links it when delta_link_using finds it
  * in an installed release (need[e] false), or leaves it to be written (need[e] true). r is
  * the caller's hashing context (reuse.h), one per thread. Adds to the files and bytes
@@ -71,7 +71,8 @@ void frame_writer_free(struct frame_writer *w);
 int frame_writer_frames(struct frame_writer *w, const struct frame_plan *p, size_t first,
                         size_t end, struct err *err);
 
-/* Creates the needed empty files among layout entries [from, to): they need no frame. */
+/* Creates the needed empty files among layout entries [from, to), from >= 1: they need no
+ * frame. */
 int frame_writer_empty(struct frame_writer *w, size_t from, size_t to, struct err *err);
 
 /* Adds what w has written and decoded to *st. */

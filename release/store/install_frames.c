@@ -96,9 +96,9 @@ static int frames_limits(const struct manifest *m, const struct extract_limits *
 int frames_manifest(struct frames_ctx *f, struct err *err)
 {
 	uint64_t size = f->o->archive_size, tsize = f->o->seek_table_size;
-	uint8_t *tail = NULL, *frame0 = NULL;
+	uint8_t *tail = NULL;
 	struct frame_stream *fs = NULL;
-	size_t n, len;
+	size_t n;
 	int r = -1;
 
 	if (tsize < seektable_size(1) || tsize >= size ||
@@ -132,12 +132,8 @@ int frames_manifest(struct frames_ctx *f, struct err *err)
 	r = -1;
 	f->fs->frames_fetched = 1;
 	if (frame_stream_new(&fs, err) < 0 ||
-	    frame_decode(fs, f->o->fd, &f->fm, 0, &frame0, &len, err) < 0 ||
-	    frame_manifest(frame0, len, &f->json_len, err) < 0)
-		goto out;
-	f->json = (char *)frame0; /* frame 0 now holds the manifest alone */
-	frame0 = NULL;
-	if (signed_release_manifest(&f->sr, f->json, f->json_len, &f->m, err) < 0 ||
+	    frame_read_manifest(fs, f->o->fd, &f->fm, &f->json, &f->json_len, err) < 0 ||
+	    signed_release_manifest(&f->sr, f->json, f->json_len, &f->m, err) < 0 ||
 	    frames_limits(f->m, f->limits, size, err) < 0 ||
 	    tar_layout_compute(f->m, f->json_len, &f->l, err) < 0)
 		goto out;
@@ -155,7 +151,6 @@ int frames_manifest(struct frames_ctx *f, struct err *err)
 	r = 0;
 out:
 	free(tail);
-	free(frame0);
 	frame_stream_free(fs);
 	return r;
 }

@@ -1,5 +1,5 @@
-/* Decoding fetched frames (framefiles.h): a frame must be one zstd frame of exactly its
- * seek-table sizes, and frame 0 must start with the manifest entry. */
+/* Decoding fetched frames (framestream.h, framefiles.h): a frame must be one zstd frame of exactly
+ * its seek-table sizes, and frame 0 must start with the manifest entry. */
 #include "release/store/framefiles.h"
 
 #include <archive.h>
@@ -37,7 +37,7 @@ static void decodes_to(struct frame_stream *s, int fd, const struct frame_map *f
 	uint8_t *buf;
 	size_t len;
 
-	cr_assert_eq(frame_decode(s, fd, fm, 0, &buf, &len, NULL), 0);
+	cr_assert_eq(frame_stream_decode_whole(s, fd, fm, 0, &buf, &len, NULL), 0);
 	cr_assert_eq(len, n);
 	cr_assert_eq(memcmp(buf, data, len), 0);
 	free(buf);
@@ -72,7 +72,7 @@ Test(framefiles, refuses_a_frame_whose_content_size_is_not_the_tables)
 	memset(data, 'q', sizeof(data));
 	fd = one_frame(data, sizeof(data), sizeof(data) + 1, &fm);
 	cr_assert_eq(frame_stream_new(&s, NULL), 0);
-	cr_assert_eq(frame_decode(s, fd, &fm, 0, &buf, &len, &err), -1);
+	cr_assert_eq(frame_stream_decode_whole(s, fd, &fm, 0, &buf, &len, &err), -1);
 	cr_assert_eq(err.kind, ERR_REFUSED);
 	cr_assert(strstr(err.msg, "is not one zstd frame"), "%s", err.msg);
 	frame_stream_free(s);
@@ -94,7 +94,7 @@ Test(framefiles, refuses_a_frame_missing_from_the_download)
 	fd = one_frame(data, sizeof(data), sizeof(data), &fm);
 	cr_assert_eq(ftruncate(fd, 5), 0);
 	cr_assert_eq(frame_stream_new(&s, NULL), 0);
-	cr_assert_eq(frame_decode(s, fd, &fm, 0, &buf, &len, &err), -1);
+	cr_assert_eq(frame_stream_decode_whole(s, fd, &fm, 0, &buf, &len, &err), -1);
 	cr_assert(strstr(err.msg, "missing from the download"), "%s", err.msg);
 	frame_stream_free(s);
 	frame_map_release(&fm);
@@ -115,7 +115,7 @@ Test(framefiles, one_stream_decodes_frame_after_frame_past_a_refusal)
 	badfd = one_frame(data, sizeof(data), sizeof(data) + 1, &bad);
 	goodfd = one_frame(data, sizeof(data), sizeof(data), &good);
 	cr_assert_eq(frame_stream_new(&s, NULL), 0);
-	cr_assert_eq(frame_decode(s, badfd, &bad, 0, &buf, &len, &err), -1);
+	cr_assert_eq(frame_stream_decode_whole(s, badfd, &bad, 0, &buf, &len, &err), -1);
 	decodes_to(s, goodfd, &good, data, sizeof(data));
 	decodes_to(s, goodfd, &good, data, sizeof(data));
 	frame_stream_free(s);
