@@ -53,7 +53,8 @@ static const char usage_text[] =
     "archive without a seek table) the whole archive is downloaded (a partial archive left\n"
     "in ROOT/tmp/ is resumed), must have the index's size and sha256, and is installed\n"
     "exactly as `slipway deploy` installs a file (signature, keyring, downgrade guard,\n"
-    "per-file hashes).\n"
+    "per-file hashes). Everything is downloaded before the store lock is taken, for the\n"
+    "install and the switch alone; ROOT/tmp/pull.lock keeps a second pull waiting.\n"
     "\n"
     "  -r, --root DIR   the store (default: $SLIPWAY_ROOT)\n"
     "      --wait       wait for `slipway run` to bring the release up, as deploy --wait\n"
@@ -69,7 +70,7 @@ static const char usage_text[] =
     "expiry, app, replayed serial; an archive longer than the index says or whose digest\n"
     "differs; a fetched frame that does not hold the manifest's hashes; the archive refused by\n"
     "install); 2 usage; 3 system or network error (cannot connect, HTTP error status, stall,\n"
-    "disk full, store locked).\n";
+    "disk full, store locked, another pull running).\n";
 
 struct pull {
 	const char *url;
@@ -83,6 +84,7 @@ struct pull {
 	struct channel_index ci;
 	bool same, up_to_date;
 	int tmpfd, fd;
+	int dllock; /* ROOT/tmp/pull.lock (store_downloads_lock) */
 	char name[STORE_DOWNLOAD_NAME_MAX], sig[STORE_DOWNLOAD_NAME_MAX],
 	    kr[STORE_DOWNLOAD_NAME_MAX], prov[STORE_DOWNLOAD_NAME_MAX],
 	    repro[STORE_DOWNLOAD_NAME_MAX];
@@ -105,6 +107,8 @@ struct pull {
 	char frames_done[STORE_DOWNLOAD_NAME_MAX];
 	struct resume_ranges rr; /* what an earlier, interrupted partial pull placed */
 	uint64_t frames_resumed; /* archive bytes found there instead of fetched */
+	bool looked_ahead;       /* the look ahead fetched; the install under the lock runs */
+	bool patches_fetched;    /* patch_set is in the patches file, checked */
 };
 
 #define WHOLE (-1) /* try_frames: deliver the whole archive instead */
@@ -261,7 +265,9 @@ static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t
 
 		for (; i < n && k < FETCH_SPANS_MAX; i++) {
 			if (resume_ranges_has(&p->rr, v[i].offset, v[i].length)) {
-				p->frames_resumed += v[i].length;
+				/* After the look ahead, what it placed is no resumption. */
+				if (!p->looked_ahead)
+					p->frames_resumed += v[i].length;
 				continue;
 			}
 			sp[k].offset = v[i].offset;
@@ -313,6 +319,11 @@ static int fetch_patches(void *ctx, const struct install_patch_request *req, int
 
 	if (!cp || !cp->size)
 		return 1;
+	if (cp == p->patch_set && p->patches_fetched)
+		return 0; /* by the look ahead; the install reads it again from the start */
+	p->patches_fetched = false;
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return fail_sys(err, "cannot write the patch set");
 	p->patch_set = cp;
 	snprintf(url, sizeof(url), "%s%s", p->base, cp->file);
 	fetch_url_shown(url, shown, sizeof(shown));
@@ -325,6 +336,7 @@ static int fetch_patches(void *ctx, const struct install_patch_request *req, int
 	if (strcmp(hex, cp->sha256))
 		return fail(err, "%s: sha256 %s of the patch set is not the index's %s", shown, hex,
 		            cp->sha256);
+	p->patches_fetched = true;
 	return 0;
 }
 
@@ -380,7 +392,7 @@ static int try_frames(struct pull *p)
 	const struct channel_latest *l = &p->ci.latest;
 	struct stat sb;
 	struct err err;
-	int r, fd;
+	int r, fd, lock_rc = EXIT_OK;
 
 	if (!l->seek_table_size)
 		return WHOLE;
@@ -418,13 +430,24 @@ static int try_frames(struct pull *p)
 	o.fetch_ctx = p;
 	progress_init(&p->ps, CMD, p->json);
 	progress_phase(&p->ps, "fetching frames", 0, l->size);
+	/* The frames are fetched by a look ahead without the store lock, then installed under it
+	 * (install.h, prefetch; specs/channel.md "Locks"). */
+	o.prefetch = true;
 	r = store_install_frames(&p->st, &o, &p->res, &p->fst, &err);
+	if (r == 0 && (lock_rc = cmd_store_lock(CMD, &p->st)) == EXIT_OK) {
+		free(p->res.version);
+		p->looked_ahead = true;
+		o.prefetch = false;
+		r = store_install_frames(&p->st, &o, &p->res, &p->fst, &err);
+	}
 	progress_end(&p->ps);
 	resume_ranges_close(&p->rr);
 	close(fd);
 	if (o.patches_fd >= 0)
 		close(o.patches_fd);
 	unlinkat(p->tmpfd, p->patches, 0);
+	if (lock_rc != EXIT_OK)
+		return lock_rc; /* the frames stay for the next pull */
 	if (r < 0) {
 		/* A stall or a broken connection keeps the frames for the next pull; anything
 		 * refused (a server breaking the bounds, bytes not the manifest's) starts afresh.
@@ -439,6 +462,7 @@ static int try_frames(struct pull *p)
 		printf("fetching the whole archive: %s\n", p->fst.whole_why);
 		free(p->res.version);
 		p->res.version = NULL;
+		store_unlock(&p->st); /* not held while the archive downloads */
 		return WHOLE;
 	}
 	remove_downloads(p);
@@ -459,6 +483,8 @@ static int install(struct pull *p)
 	snprintf(path[2], sizeof(path[2]), "%s/" STORE_TMP "/%s", p->st.root, p->kr);
 	snprintf(path[3], sizeof(path[3]), "%s/" STORE_TMP "/%s", p->st.root, p->prov);
 	snprintf(path[4], sizeof(path[4]), "%s/" STORE_TMP "/%s", p->st.root, p->repro);
+	if ((rc = cmd_store_lock(CMD, &p->st)) != EXIT_OK)
+		return rc;
 	extract_limits_default(&o.limits);
 	o.activate = true;
 	o.sig_path = path[1];
@@ -487,13 +513,9 @@ static int finish(struct pull *p)
 
 static int download(struct pull *p)
 {
-	struct err err;
 	bool found;
 	int rc;
 
-	p->tmpfd = store_tmp_open(&p->st, &err);
-	if (p->tmpfd < 0)
-		return cmd_error(CMD, &err);
 	store_downloads_sweep(p->tmpfd, p->ci.latest.sha256);
 	store_download_name(p->ci.latest.sha256, "", p->name);
 	store_download_name(p->ci.latest.sha256, ".frames", p->frames);
@@ -559,7 +581,9 @@ static int pull(struct pull *p, struct run_watch *w)
 
 	if (p->wait && (rc = run_wait_begin(CMD, &p->st, w)) != EXIT_OK)
 		return rc;
-	if (store_trust_load(&p->st, &p->t, &err) < 0)
+	p->tmpfd = store_tmp_open(&p->st, &err);
+	if (p->tmpfd < 0 || (p->dllock = store_downloads_lock(&p->st, p->tmpfd, &err)) < 0 ||
+	    store_trust_load(&p->st, &p->t, &err) < 0)
 		return cmd_error(CMD, &err);
 	if ((rc = fetch_index(p)) != EXIT_OK)
 		return rc;
@@ -571,6 +595,8 @@ static int pull(struct pull *p, struct run_watch *w)
 	}
 	if ((rc = download(p)) != EXIT_OK)
 		return rc;
+	store_downloads_unlock(p->dllock); /* the next pull may start while this one waits */
+	p->dllock = -1;
 	if (p->wait)
 		return run_wait_finish(CMD, &p->st, w, p->res.version);
 	return EXIT_OK;
@@ -578,7 +604,7 @@ static int pull(struct pull *p, struct run_watch *w)
 
 int cmd_pull(int argc, char **argv)
 {
-	struct pull p = {.tmpfd = -1, .fd = -1};
+	struct pull p = {.tmpfd = -1, .fd = -1, .dllock = -1};
 	const struct cmd_option opts[] = {
 	    {"wait", 0, &p.wait, NULL},
 	    {0},
@@ -601,7 +627,8 @@ int cmd_pull(int argc, char **argv)
 	if (fetch_stall_seconds(&p.stall_s, &err) < 0)
 		return cmd_usage_error(CMD, "%s", err.msg);
 	signal(SIGXFSZ, SIG_IGN);
-	rc = cmd_store_open(CMD, cp.root, true, &p.st);
+	/* The store lock is taken only to install and switch (specs/channel.md "Locks"). */
+	rc = cmd_store_open(CMD, cp.root, false, &p.st);
 	if (rc != EXIT_OK)
 		return rc;
 	/* With --json the lines install and activate print go to stderr: stdout is the JSON. */
@@ -624,6 +651,7 @@ int cmd_pull(int argc, char **argv)
 	fetch_session_free(p.sess);
 	if (p.fd >= 0)
 		close(p.fd);
+	store_downloads_unlock(p.dllock);
 	if (p.tmpfd >= 0)
 		close(p.tmpfd);
 	store_close(&p.st);

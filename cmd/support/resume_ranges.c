@@ -18,6 +18,30 @@ static int by_offset(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* Sorts the ranges and joins those that overlap or touch, so that a span inside their union
+ * lies inside one. */
+static void normalize(struct resume_ranges *rr)
+{
+	size_t k = 0;
+
+	if (rr->n < 2)
+		return;
+	qsort(rr->v, rr->n, sizeof(*rr->v), by_offset);
+	for (size_t i = 1; i < rr->n; i++) {
+		struct fetch_span *last = &rr->v[k];
+
+		if (rr->v[i].offset <= last->offset + last->length) {
+			uint64_t end = rr->v[i].offset + rr->v[i].length;
+
+			if (end > last->offset + last->length)
+				last->length = end - last->offset;
+		} else {
+			rr->v[++k] = rr->v[i];
+		}
+	}
+	rr->n = k + 1;
+}
+
 /* "<offset> <length>\n" lines, decimal without leading zeros, inside [0, limit). */
 static bool parse(const char *text, size_t len, uint64_t limit, struct resume_ranges *rr)
 {
@@ -47,8 +71,7 @@ static bool parse(const char *text, size_t len, uint64_t limit, struct resume_ra
 		rr->v[rr->n++] = sp;
 		s = e + 1;
 	}
-	if (rr->n > 1)
-		qsort(rr->v, rr->n, sizeof(*rr->v), by_offset);
+	normalize(rr);
 	return true;
 }
 
@@ -103,6 +126,7 @@ bool resume_ranges_has(const struct resume_ranges *rr, uint64_t offset, uint64_t
 int resume_ranges_add(struct resume_ranges *rr, int frames_fd, const struct fetch_span *sp,
                       size_t n, struct err *err)
 {
+	struct fetch_span *v;
 	char line[48];
 
 	if (fdatasync(frames_fd) < 0)
@@ -114,6 +138,14 @@ int resume_ranges_add(struct resume_ranges *rr, int frames_fd, const struct fetc
 		if (write_all(rr->fd, line, (size_t)k, err) < 0)
 			return -1;
 	}
+	/* And in memory: a later request of this pull skips them too. */
+	v = realloc(rr->v, (rr->n + n) * sizeof(*v));
+	if (!v)
+		return fail_oom(err);
+	memcpy(v + rr->n, sp, n * sizeof(*v));
+	rr->v = v;
+	rr->n += n;
+	normalize(rr);
 	return 0;
 }
 

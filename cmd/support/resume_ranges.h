@@ -31,10 +31,12 @@ struct resume_ranges {
 int resume_ranges_open(struct resume_ranges *rr, int dirfd, const char *name, int frames_fd,
                        uint64_t archive_size, struct err *err);
 
-/* Whether [offset, offset + length) lies inside one recorded range. */
+/* Whether [offset, offset + length) lies inside the recorded ranges (those that overlap or
+ * touch are joined). */
 bool resume_ranges_has(const struct resume_ranges *rr, uint64_t offset, uint64_t length);
 
-/* Records n spans the frames file now holds: frames_fd synced first, then the lines. */
+/* Records n spans the frames file now holds: frames_fd synced first, then the lines; from
+ * then on resume_ranges_has finds them. */
 int resume_ranges_add(struct resume_ranges *rr, int frames_fd, const struct fetch_span *sp,
                       size_t n, struct err *err);
 

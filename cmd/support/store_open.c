@@ -6,6 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+static void store_sweep_warn(const char *cmd, struct store *st)
+{
+	struct err err;
+
+	if (store_sweep(st, &err) < 0)
+		cmd_warn(cmd, "cleaning up after an interrupted command: %s", err.msg);
+}
+
 int cmd_store_open(const char *cmd, const char *root_opt, bool lock, struct store *st)
 {
 	const char *root = cmd_store_root(cmd, root_opt);
@@ -24,8 +32,17 @@ int cmd_store_open(const char *cmd, const char *root_opt, bool lock, struct stor
 		store_close(st);
 		return cmd_error(cmd, &err);
 	}
-	if (store_sweep(st, &err) < 0)
-		cmd_warn(cmd, "cleaning up after an interrupted command: %s", err.msg);
+	store_sweep_warn(cmd, st);
+	return EXIT_OK;
+}
+
+int cmd_store_lock(const char *cmd, struct store *st)
+{
+	struct err err;
+
+	if (store_lock(st, -1, &err) < 0)
+		return cmd_error(cmd, &err);
+	store_sweep_warn(cmd, st);
 	return EXIT_OK;
 }
 

@@ -43,7 +43,8 @@ void store_download_name(const char *sha256, const char *suffix, char out[STORE_
 
 /* Removes from ROOT/tmp (tmpfd) the downloads of every archive but `keep_sha256`: the parts
  * an interrupted pull of an older index left (store_download_name's names only). Requires the
- * lock. Best effort: what cannot be removed stays. Returns how many were removed. */
+ * downloads' lock (store_downloads_lock). Best effort: what cannot be removed stays. Returns how
+ * many were removed. */
 size_t store_downloads_sweep(int tmpfd, const char *keep_sha256);
 
 /* Opens ROOT/tmp (store_dir_open), creating it. Returns the descriptor or -1. */

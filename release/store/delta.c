@@ -20,6 +20,9 @@ struct delta {
 	int root[MAX_SOURCES]; /* releases/<v> of each source */
 	char *version[MAX_SOURCES];
 	size_t n;
+	struct store *st;
+	struct manifest *m[MAX_SOURCES]; /* delta_probe's, read on its first call */
+	bool probed;
 	struct reuse *reuse;
 	uint64_t files, bytes;
 };
@@ -61,6 +64,7 @@ int delta_open(struct store *st, const char *installing, struct delta **out, str
 	*out = NULL;
 	if (!d)
 		return fail_oom(err);
+	d->st = st;
 	if (reuse_new(&d->reuse, err) < 0) {
 		delta_free(d);
 		return -1;
@@ -84,6 +88,7 @@ void delta_free(struct delta *d)
 	for (size_t i = 0; i < d->n; i++) {
 		close(d->root[i]);
 		free(d->version[i]);
+		manifest_free(d->m[i]);
 	}
 	reuse_free(d->reuse);
 	free(d);
@@ -118,6 +123,29 @@ int delta_base_open(struct delta *d, const char *path, uint64_t max, uint64_t *s
 	}
 	*size = (uint64_t)sb.st_size;
 	return fd;
+}
+
+bool delta_probe(struct delta *d, const struct manifest_file *f)
+{
+	if (!d || f->type != MANIFEST_FILE)
+		return false;
+	if (!d->probed) {
+		struct err ignored; /* a source whose manifest cannot be read offers nothing */
+
+		d->probed = true;
+		for (size_t i = 0; i < d->n; i++)
+			if (store_read_manifest(d->st, d->version[i], &d->m[i], &ignored) < 0)
+				d->m[i] = NULL;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		const struct manifest_file *g =
+		    d->m[i] ? manifest_find_file(d->m[i], f->path) : NULL;
+
+		if (g && g->type == MANIFEST_FILE && g->mode == f->mode && g->size == f->size &&
+		    !memcmp(g->sha256, f->sha256, 32))
+			return true;
+	}
+	return false;
 }
 
 void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes)

@@ -51,6 +51,12 @@ const char *delta_base_version(const struct delta *d);
 int delta_base_open(struct delta *d, const char *path, uint64_t max, uint64_t *size,
                     uint8_t sha256[32]);
 
+/* Whether a source's manifest lists f as it is (a regular file at the same path, of the same
+ * mode, size and SHA-256): what delta_link will most likely find, judged from the manifests
+ * alone (read on the first call), without reading the files. A hint for a look ahead
+ * (install.h, prefetch): only delta_link's checks decide. */
+bool delta_probe(struct delta *d, const struct manifest_file *f);
+
 /* Files linked and their bytes so far. */
 void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes);
 

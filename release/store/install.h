@@ -103,6 +103,7 @@ struct install_frames_opts {
 	int patches_fd;       /* read-write, empty: where the patch set is written (when patches) */
 	bool allow_downgrade; /* a serial below the high-water mark: 1 (the whole archive, which
 	                       * store_install judges with allow_downgrade), not refused */
+	bool prefetch;        /* a look ahead, without the lock: below */
 };
 
 struct install_frames_stats {
@@ -122,7 +123,16 @@ struct install_frames_stats {
  * digest), a seek table or tar layout this rule did not write, a source that ignores ranges.
  * -1 refused (ERR_REFUSED: signature, manifest, a frame that does not decode to the
  * manifest's hashes, downgrade) or failed; nothing left under a final name, `current`
- * untouched. */
+ * untouched.
+ *
+ * With o->prefetch, a look ahead that needs no lock and changes nothing in the store: the
+ * same judgement (a keyring beside the archive adopted in memory only), then what the
+ * install would fetch is fetched: the seek table, frame 0, the patch set, and the frames of
+ * the files no installed release's manifest lists as they are (delta_probe) and the patch
+ * set does not carry. 0 then means fetched, nothing installed; the install that follows
+ * under the lock with the same fetch callback finds them placed (a callback skips what it
+ * holds) and fetches only what the look ahead misjudged. So a slow transfer does not hold
+ * the store lock (specs/channel.md "Locks"). */
 int store_install_frames(struct store *st, const struct install_frames_opts *o,
                          struct install_result *res, struct install_frames_stats *fs,
                          struct err *err);

@@ -155,7 +155,8 @@ out:
 	return r;
 }
 
-static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
+/* Plans and fetches the frames of the files with need[] set. */
+static int frames_fetch(struct frames_ctx *f, struct err *err)
 {
 	struct install_range *v;
 	int r;
@@ -171,8 +172,15 @@ static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
 	}
 	r = fetch_ranges(f, v, f->plan.n_runs, err);
 	free(v);
-	if (r != 0)
-		return r > 0 ? frames_whole(f, "the server ignores HTTP Range") : -1;
+	return r > 0 ? frames_whole(f, "the server ignores HTTP Range") : r;
+}
+
+static int frames_fetch_and_write(struct frames_ctx *f, struct err *err)
+{
+	int r;
+
+	if ((r = frames_fetch(f, err)) != 0)
+		return r;
 	r = frame_tree_write_all(f->o->fd, &f->fm, &f->plan, &f->l, f->m, f->need, f->c->stagingfd,
 	                         &f->written, err);
 	f->fs->written_bytes = f->written.written_bytes;
@@ -224,6 +232,23 @@ static int frames_build(struct frames_ctx *f, struct err *err)
 	return frames_commit(f, err);
 }
 
+/* The look ahead (install.h, prefetch): what frames_build would fetch, judged from the
+ * manifests and the patch set, fetched with nothing staged. */
+static int frames_prefetch(struct frames_ctx *f, struct err *err)
+{
+	int r;
+
+	if ((r = frames_manifest(f, err)) != 0)
+		return r;
+	for (size_t i = 0; i < f->m->n_files; i++)
+		f->need[i + 1] = f->m->files[i].type == MANIFEST_FILE &&
+		                 !delta_probe(f->c->delta, &f->m->files[i]);
+	if (install_patches_apply(f->o, f->m, f->hash + strlen(INSTALL_RECORD_MANIFEST_PREFIX),
+	                          f->c->delta, f->need, -1, &f->fs->patched, err) < 0)
+		return -1;
+	return frames_fetch(f, err);
+}
+
 void frames_release(struct frames_ctx *f)
 {
 	signed_release_release(&f->sr);
@@ -249,12 +274,13 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 	memset(res, 0, sizeof(*res));
 	memset(fs, 0, sizeof(*fs));
 	extract_limits_default(&lim);
-	if (st->lockfd < 0)
+	if (st->lockfd < 0 && !o->prefetch)
 		return fail_kind(err, ERR_SYSTEM, "internal error: install without the store lock");
 	if (store_trust_load(st, &c->trust, err) < 0)
 		goto out;
-	if (o->keyring_path && store_trust_adopt_file(st, &c->trust, o->keyring_path, false,
-	                                              &res->keyring_adopted, err) < 0)
+	if (o->keyring_path &&
+	    store_trust_adopt_file(o->prefetch ? NULL : st, &c->trust, o->keyring_path, false,
+	                           &res->keyring_adopted, err) < 0)
 		goto out;
 	res->keyring_version = c->trust.kr.version;
 	if (keyring_policy_active(&c->trust.kr) || c->trust.kr.reproductions.required) {
@@ -281,7 +307,7 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 		rc = frames_whole(&f, "no installed release to reuse files from");
 		goto out;
 	}
-	rc = frames_build(&f, err);
+	rc = o->prefetch ? frames_prefetch(&f, err) : frames_build(&f, err);
 out:
 	if (rc != 0 && c->stagingfd >= 0) {
 		struct err e2;

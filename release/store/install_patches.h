@@ -19,7 +19,7 @@
  * o->patches_fd: each file written into stagingfd has need[i + 1] cleared; *st counts them.
  * 0 done (also when the source has no patch set); -1 with err: the source failed, or the
  * patch set was refused (ERR_REFUSED; files it wrote stay in staging, which the caller
- * removes). */
+ * removes). stagingfd -1: a look ahead (patchset_apply), the set fetched, nothing written. */
 int install_patches_apply(const struct install_frames_opts *o, const struct manifest *m,
                           const char *manifest_sha256, struct delta *d, bool *need, int stagingfd,
                           struct patchset_apply_stats *st, struct err *err);

@@ -1,4 +1,5 @@
-/* The store lock (specs/store.md "Lock"): flock(2) on ROOT/lock, bounded wait. */
+/* The store's locks (specs/store.md "Lock"): flock(2) on ROOT/lock, and on ROOT/tmp/pull.lock
+ * for pull's downloads; bounded wait. */
 #include "release/base/error.h"
 #include "release/base/lockfile.h"
 #include "release/store/store.h"
@@ -29,26 +30,27 @@ static int wait_budget_ms(int wait_ms)
 	return STORE_LOCK_WAIT_MS;
 }
 
-int store_lock(struct store *st, int wait_ms, struct err *err)
+/* flock(LOCK_EX) on `name` in dirfd (`where` names it in errors), polling every 10 ms for at
+ * most budget ms; on timeout "<held> pid N (waited ...)". Writes our pid into it. Returns the
+ * descriptor or -1. */
+static int take(int dirfd, const char *name, const char *where, const char *held, int budget,
+                struct err *err)
 {
-	long long deadline;
-	int fd, budget = wait_budget_ms(wait_ms);
+	long long deadline = (long long)clock_mono_ms() + budget;
 	char pid[32];
+	int fd;
 
-	if (st->lockfd >= 0)
-		return 0;
-	deadline = (long long)clock_mono_ms() + budget;
 again:
-	fd = lockfile_open(st->rootfd, STORE_LOCK, err);
+	fd = lockfile_open(dirfd, name, err);
 	if (fd < 0)
-		return fail_prefix(err, "%s", st->root);
+		return fail_prefix(err, "%s", where);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			int e = errno;
 
 			close(fd);
-			return fail_kind(err, ERR_SYSTEM, "cannot lock %s/" STORE_LOCK ": %s",
-			                 st->root, strerror(e));
+			return fail_kind(err, ERR_SYSTEM, "cannot lock %s/%s: %s", where, name,
+			                 strerror(e));
 		}
 		if ((long long)clock_mono_ms() >= deadline) {
 			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
@@ -56,16 +58,14 @@ again:
 			close(fd);
 			pid[n > 0 ? n : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
-			return fail_kind(err, ERR_SYSTEM,
-			                 "store is locked by pid %s (waited %d.%d s; see "
-			                 "SLIPWAY_LOCK_TIMEOUT)",
-			                 *pid ? pid : "unknown", budget / 1000,
-			                 (budget % 1000) / 100);
+			return fail_kind(
+			    err, ERR_SYSTEM, "%s pid %s (waited %d.%d s; see SLIPWAY_LOCK_TIMEOUT)",
+			    held, *pid ? pid : "unknown", budget / 1000, (budget % 1000) / 100);
 		}
 		usleep(10000);
 	}
 	/* The file locked may have been replaced by a private one meanwhile (lockfile.h). */
-	if (!lockfile_still_named(st->rootfd, STORE_LOCK, fd)) {
+	if (!lockfile_still_named(dirfd, name, fd)) {
 		close(fd);
 		goto again;
 	}
@@ -73,18 +73,51 @@ again:
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
 		/* The pid is only informative; the flock is what excludes. */
 	}
+	return fd;
+}
+
+int store_lock(struct store *st, int wait_ms, struct err *err)
+{
+	int fd;
+
+	if (st->lockfd >= 0)
+		return 0;
+	fd = take(st->rootfd, STORE_LOCK, st->root, "store is locked by", wait_budget_ms(wait_ms),
+	          err);
+	if (fd < 0)
+		return -1;
 	st->lockfd = fd;
 	return 0;
+}
+
+/* Clears the pid first, so that a waiter never names a process that is gone. */
+static void let_go(int fd)
+{
+	if (ftruncate(fd, 0) < 0) {
+		/* Informative only: a stale pid misleads, it does not break the lock. */
+	}
+	close(fd);
 }
 
 void store_unlock(struct store *st)
 {
 	if (st->lockfd < 0)
 		return;
-	/* Clear the pid first, so that a waiter never names a process that is gone. */
-	if (ftruncate(st->lockfd, 0) < 0) {
-		/* Informative only: a stale pid misleads, it does not break the lock. */
-	}
-	close(st->lockfd);
+	let_go(st->lockfd);
 	st->lockfd = -1;
+}
+
+int store_downloads_lock(struct store *st, int tmpfd, struct err *err)
+{
+	char where[4200];
+
+	snprintf(where, sizeof(where), "%s/" STORE_TMP, st->root);
+	return take(tmpfd, STORE_DOWNLOADS_LOCK, where,
+	            "another pull is running:", wait_budget_ms(-1), err);
+}
+
+void store_downloads_unlock(int fd)
+{
+	if (fd >= 0)
+		let_go(fd);
 }

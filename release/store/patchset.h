@@ -118,7 +118,9 @@ struct patchset_apply_stats {
  * record whose base base_fn cannot open leaves the file needed (the frames serve it).
  * Anything malformed, out of bounds, or a file whose bytes are not the manifest's:
  * ERR_REFUSED with one line naming the file, and the files written so far stay in staging
- * (the caller removes the staging directory). */
+ * (the caller removes the staging directory). With stagingfd -1, a look ahead: the records
+ * are read and need[] cleared for the files the set would write, without decoding or writing
+ * them (what it reads is checked when the set is applied). */
 int patchset_apply(int fd, const struct manifest *m, const char *manifest_sha256, bool *need,
                    int stagingfd, patchset_base_fn base_fn, void *base_ctx,
                    struct patchset_apply_stats *st, struct err *err);

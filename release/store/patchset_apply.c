@@ -309,6 +309,30 @@ out:
 	return r;
 }
 
+/* Without a staging directory: whether the record would write its file (a zpatch needs its
+ * base), nothing decoded or written. */
+static int look_ahead(struct apply *a, const struct manifest_file *f, const struct record *rec,
+                      struct err *err)
+{
+	uint64_t bsize;
+	int fd = rec->zpatch ? a->base_fn(a->base_ctx, rec->base, &bsize) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (rd_take(&a->r, rec->len, NULL, NULL, f->path, err) < 0)
+		return -1;
+	if (rec->zpatch && fd < 0) {
+		a->st->no_base++;
+		return 0;
+	}
+	a->need[rec->i + 1] = false;
+	if (rec->zpatch)
+		a->st->files_patched++;
+	else
+		a->st->files_full++;
+	return 0;
+}
+
 static int apply_record(struct apply *a, const struct record *rec, struct err *err)
 {
 	const struct manifest_file *f = &a->m->files[rec->i];
@@ -326,6 +350,8 @@ static int apply_record(struct apply *a, const struct record *rec, struct err *e
 		a->st->skipped++;
 		return rd_take(&a->r, rec->len, NULL, NULL, f->path, err);
 	}
+	if (a->stagingfd < 0)
+		return look_ahead(a, f, rec, err);
 	r = rec->zpatch ? apply_zpatch(a, f, rec, err) : apply_full(a, f, rec->len, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;

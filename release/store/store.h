@@ -16,6 +16,7 @@
  *   ROOT/run/                   the supervisor's state, lock, pid file and Node preload
  *   ROOT/channel.json           the last channel index `pull` accepted (channel_state.h)
  *   ROOT/tmp/                   `pull`'s downloads, kept between pulls to resume them
+ *   ROOT/tmp/pull.lock          flock(2) target of `pull` while it downloads; the holder's pid
  *
  * This header is what other modules (runtime/, cmd/) use: opening the store, the lock,
  * resolving `current`, activating a version and marking a release bad. Errors follow
@@ -31,25 +32,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define STORE_MARKER       "slipway-store"
-#define STORE_FORMAT_LINE  "slipway store format 1\n"
-#define STORE_PUBKEY       "trusted.pub"
-#define STORE_KEYRING      "keyring.jsonl"
-#define STORE_STATE        "state.json"
-#define STORE_HISTORY      "history.jsonl"
-#define STORE_LOCK         "lock"
-#define STORE_RELEASES     "releases"
-#define STORE_META         "meta"
-#define STORE_STAGING      "staging"
-#define STORE_TRASH        "trash"
-#define STORE_SHARED       "shared"
-#define STORE_ENV          "shared/env"
-#define STORE_ACTION_KEY   "next-action-key" /* in shared/ */
-#define STORE_CURRENT      "current"
-#define STORE_RUN          "run"
-#define STORE_CHANNEL      "channel.json"
-#define STORE_TMP          "tmp"
-#define STORE_LOCK_WAIT_MS 10000 /* default bounded wait; $SLIPWAY_LOCK_TIMEOUT (seconds) */
+#define STORE_MARKER         "slipway-store"
+#define STORE_FORMAT_LINE    "slipway store format 1\n"
+#define STORE_PUBKEY         "trusted.pub"
+#define STORE_KEYRING        "keyring.jsonl"
+#define STORE_STATE          "state.json"
+#define STORE_HISTORY        "history.jsonl"
+#define STORE_LOCK           "lock"
+#define STORE_RELEASES       "releases"
+#define STORE_META           "meta"
+#define STORE_STAGING        "staging"
+#define STORE_TRASH          "trash"
+#define STORE_SHARED         "shared"
+#define STORE_ENV            "shared/env"
+#define STORE_ACTION_KEY     "next-action-key" /* in shared/ */
+#define STORE_CURRENT        "current"
+#define STORE_RUN            "run"
+#define STORE_CHANNEL        "channel.json"
+#define STORE_TMP            "tmp"
+#define STORE_DOWNLOADS_LOCK "pull.lock" /* in STORE_TMP */
+#define STORE_LOCK_WAIT_MS   10000       /* default bounded wait; $SLIPWAY_LOCK_TIMEOUT (seconds) */
 
 struct store {
 	char *root; /* the path given, heap */
@@ -96,6 +98,13 @@ int store_pinned_key(struct store *st, struct minisign_pubkey *pk, struct err *e
  * "store is locked by pid N". The kernel drops the lock when the process dies. */
 int store_lock(struct store *st, int wait_ms, struct err *err);
 void store_unlock(struct store *st);
+
+/* The downloads' lock (specs/store.md "Lock"): ROOT/tmp/pull.lock (tmpfd: store_tmp_open),
+ * held by `pull` for the whole command, so that two pulls never share a download, while the
+ * store lock is taken only to install and switch. Waits as store_lock; on timeout "another
+ * pull is running: pid N". Returns the descriptor (store_downloads_unlock lets go) or -1. */
+int store_downloads_lock(struct store *st, int tmpfd, struct err *err);
+void store_downloads_unlock(int fd);
 
 /* Removes what interrupted commands left behind: staging and trash entries, temporary
  * links and files, records without a release. Requires the lock. Not fatal to skip. */

@@ -110,7 +110,7 @@ int store_trust_adopt(struct store *st, struct store_trust *t, const char *text,
 		total += in.links[i].line_len;
 	}
 	next[total] = '\0';
-	if (write_file_atomic(st->rootfd, STORE_KEYRING, next, total, 0644, 0, err) < 0)
+	if (st && write_file_atomic(st->rootfd, STORE_KEYRING, next, total, 0644, 0, err) < 0)
 		goto out;
 	if (take_chain(t, next, total, &in, err) < 0)
 		goto out;

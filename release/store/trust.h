@@ -26,7 +26,8 @@ int store_trust_load(struct store *st, struct store_trust *t, struct err *err);
 void store_trust_release(struct store_trust *t);
 
 /* Adopts the versions of the chain `text` newer than t's (keyring_chain_newer): writes
- * ROOT/keyring.jsonl atomically and updates t. Requires the lock. `what` names the chain in
+ * ROOT/keyring.jsonl atomically and updates t. Requires the lock; st NULL: t alone is
+ * updated (a look ahead that changes nothing in the store). `what` names the chain in
  * errors. *adopted (may be NULL) is the number of versions adopted; on a refusal nothing is
  * changed. */
 int store_trust_adopt(struct store *st, struct store_trust *t, const char *text, size_t len,

@@ -12,6 +12,8 @@ archive (the file named ARCHIVE), which it answers according to MODE:
     multibad     a request for one range as asked; for several, multipart/byteranges whose
                  last part says (and carries) the range one byte later than asked
     multiextra   the same, with every range as asked, but 10 bytes more in the last part
+    rangedrip    Range requests answered as asked (multipart for several), every body sent
+                 1,000 bytes every 0.1 s: about 10 KB a second, a slow but live transfer
     rangecut     Range requests answered as asked (multipart for several), but the third
                  one: its headers, then half its body, and the connection closes; the log
                  gets "cut: N bytes of whole ranges sent" (the parts whose data was all sent)
@@ -33,9 +35,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
 
     def answer(self, out, parts=()):
-        """Writes out, or half of it on rangecut's third Range request. parts: (end of the
+        """Writes out (slowly for rangedrip), or half of it on rangecut's third Range request. parts: (end of the
         part's data in out, its length) for a multipart answer."""
         RANGE_REQUESTS[0] += 1
+        if MODE == "rangedrip":
+            for i in range(0, len(out), 1000):
+                self.wfile.write(out[i:i + 1000])
+                self.wfile.flush()
+                time.sleep(0.1)
+            return
         if MODE == "rangecut" and RANGE_REQUESTS[0] == 3:
             out = out[: len(out) // 2]
             whole = sum(length for end, length in parts if end <= len(out))
@@ -54,7 +62,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         data = open(path, "rb").read()
         rng = self.headers.get("Range")
-        if name == ARCHIVE and rng and (MODE.startswith("multi") or MODE == "rangecut") and "," in rng:
+        if name == ARCHIVE and rng and (MODE.startswith("multi") or MODE in ("rangecut", "rangedrip")) and "," in rng:
             spans = [tuple(map(int, r.split("-"))) for r in rng.split("=", 1)[1].split(",")]
             out = b""
             parts = []
@@ -73,7 +81,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.answer(out, parts)
             return
-        if name == ARCHIVE and rng and (MODE.startswith("multi") or MODE == "rangecut"):
+        if name == ARCHIVE and rng and (MODE.startswith("multi") or MODE in ("rangecut", "rangedrip")):
             first, last = map(int, rng.split("=", 1)[1].split("-"))
             self.send_response(206)
             self.send_header("Content-Range", "bytes %d-%d/%d" % (first, last, len(data)))

@@ -29,7 +29,7 @@ expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S"
 assert_contains "$out" "installed 1.0.0"
 assert_eq "$(current_of "$S")" "releases/1.0.0" "current after the first pull"
 cmp -s "$S/channel.json" "$C/index.json" || fail "channel.json is not the accepted index"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a pull"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a pull"
 cmp -s "$S/releases/1.0.0/app/blob.bin" "$T/tree-1.0.0/app/blob.bin" || fail "blob differs"
 
 # the same index again: up to date, only the index fetched
@@ -58,7 +58,7 @@ for x in intoto reproduced; do
 	tail -n +$((before + 1)) "$NGINX_LOG" | grep -q "^200 \"GET /testapp-2.0.0.tar.zst.$x.jsonl " ||
 		fail "pull did not fetch the .$x.jsonl: $(tail -n +$((before + 1)) "$NGINX_LOG")"
 done
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a pull with provenance"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a pull with provenance"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after the upgrade"
 cp "$C/index.json" "$T/index-v2.json"
 
@@ -112,4 +112,4 @@ tail -n +$((before + 1)) "$NGINX_LOG" | grep -q "^206 \"GET /testapp-3.0.0.tar.z
 	fail "no Range request in nginx's log: $(tail -n +$((before + 1)) "$NGINX_LOG")"
 assert_eq "$(current_of "$S")" "releases/3.0.0" "current after a resumed pull"
 cmp -s "$S/releases/3.0.0/app/blob.bin" "$T/tree-3.0.0/app/blob.bin" || fail "resumed blob differs"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a resumed pull"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a resumed pull"

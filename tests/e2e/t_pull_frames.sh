@@ -8,7 +8,8 @@
 # ignores Range (Python's http.server) gets a whole download. Keys are TEST KEYS.
 source "$REPO/tests/e2e/store_lib.sh"
 source "$REPO/tests/e2e/pull_lib.sh"
-trap 'kill $NGINX_PID $PY_PID 2>/dev/null; wait 2>/dev/null' EXIT
+PIDS=
+trap 'kill $NGINX_PID $PY_PID $PIDS 2>/dev/null; wait 2>/dev/null' EXIT
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 test_key
 S=$T/store C=$T/channel
@@ -64,7 +65,7 @@ read -r downloaded ranges <<<"$downloaded"
 echo "partial pull: nginx sent $sent of $size archive bytes"
 diff -r "$T/p2/tree" "$S/releases/2.0.0/tree" || fail "the pulled tree is not release 2"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after a partial pull"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a partial pull"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a partial pull"
 cmp -s "$S/channel.json" "$C/index.json" || fail "channel.json is not the accepted index"
 expect_rc 0 "$SLIPWAY" status --root "$S"
 
@@ -78,7 +79,7 @@ assert_eq "$(echo "$errout" | wc -l)" "1" "lines of the refusal: $errout"
 assert_contains "$errout" "slipway: pull: "
 assert_no_file "$S/releases/3.0.0"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after a flipped frame"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a refused pull"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a refused pull"
 assert_eq "$(ls -A "$S/staging")" "" "staging after a refused pull"
 
 # Recompressed so that it decodes (seek table and signed index to match): the files it holds
@@ -96,7 +97,7 @@ assert_eq "$(echo "$errout" | wc -l)" "1" "lines of the refusal: $errout"
 assert_contains "$errout" "the fetched frames do not hold the manifest's SHA-256"
 assert_no_file "$S/releases/3.0.0"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after a rewritten frame"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a refused pull"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a refused pull"
 
 # A host whose 206 answers break the bounds asked for: refused, nothing installed. (The index
 # publish wrote for release 3 again: it was never accepted.)
@@ -119,7 +120,7 @@ for mode in rangeextra rangeshift multibad multiextra; do
 	esac
 	assert_no_file "$S/releases/3.0.0"
 	assert_eq "$(current_of "$S")" "releases/2.0.0" "current after $mode"
-	assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after $mode"
+	assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after $mode"
 done
 
 # A server without Range support: the whole archive, then installed as deploy does.
@@ -130,13 +131,34 @@ python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["partial"] is F
 assert_contains "$errout" "fetching the whole archive: the server ignores HTTP Range"
 assert_eq "$(current_of "$S")" "releases/3.0.0" "current after a pull without Range"
 diff -r "$T/p3/tree" "$S/releases/3.0.0/tree" || fail "the tree is not release 3"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a whole pull"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a whole pull"
 
 # Release 4 through a server that cuts its third Range answer (the frames, after the seek
 # table and frame 0) halfway: exit 3, nothing installed, what was received kept in ROOT/tmp,
 # with the list of the ranges wholly received (those of the cut answer too).
 expect_rc 0 "$SLIPWAY" publish "$T/out/fr-4.0.0.tar.zst" "$C" -s "$T/test.key" --no-patches
 sha=$(index_field "$C/index.json" latest.sha256)
+# A slow transfer does not hold the store (specs/channel.md "Locks"): while the frames drip at
+# about 10 KB a second, after the seek table and frame 0 were fetched, `current` can be moved
+# at once, without waiting for the lock.
+port=$(free_port)
+python3 "$REPO/tests/e2e/pull_hostile_server.py" "$C" fr-4.0.0.tar.zst rangedrip "$port" \
+	2>"$T/hostile-drip.log" &
+hostile=$!
+wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$port/index.json"
+SLIPWAY_STALL_TIMEOUT=120 "$SLIPWAY" pull "http://127.0.0.1:$port" --root "$S" >"$T/slow.out" 2>&1 &
+slow=$!
+PIDS="$hostile $slow"
+# The request for the frames' ranges (several, after the seek table's and frame 0's).
+poll_for 30 grep -q 'range=bytes=.*,' "$T/hostile-drip.log" ||
+	fail "the frames were not fetched: $(cat "$T/slow.out" "$T/hostile-drip.log")"
+SLIPWAY_LOCK_TIMEOUT=0 expect_rc 0 "$SLIPWAY" activate 2.0.0 --root "$S"
+SLIPWAY_LOCK_TIMEOUT=0 expect_rc 0 "$SLIPWAY" activate 3.0.0 --root "$S"
+kill -0 "$slow" || fail "the dripping pull ended early: $(cat "$T/slow.out")"
+kill -TERM "$slow" $hostile
+wait "$slow" $hostile 2>/dev/null
+assert_no_file "$S/releases/4.0.0"
+rm -f "$S/tmp/$sha".*
 cut_pull() {
 	local port hostile
 	port=$(free_port)
@@ -159,7 +181,7 @@ printf 'XXXXXXXX' | dd of="$S/tmp/$sha.tar.zst.frames" bs=1 seek=40 conv=notrunc
 expect_rc 1 "$SLIPWAY" pull "$NGINX_URL" --root "$S"
 assert_eq "$(echo "$errout" | wc -l)" "1" "lines of the refusal: $errout"
 assert_no_file "$S/releases/4.0.0"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a refused resume"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a refused resume"
 # Cut again, then resumed from nginx: the seek table and frame 0 are not fetched again. A
 # part of an archive the index no longer names goes.
 cut_pull
@@ -180,4 +202,4 @@ assert d["partial"] and d["version"] == "4.0.0" and d["frames_resumed"] == int(s
 assert_contains "$errout" "resumed: $kept bytes of frames were here from an interrupted pull"
 diff -r "$T/p4/tree" "$S/releases/4.0.0/tree" || fail "the resumed tree is not release 4"
 assert_eq "$(current_of "$S")" "releases/4.0.0" "current after a resumed pull"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a resumed pull"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a resumed pull"

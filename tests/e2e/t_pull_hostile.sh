@@ -73,6 +73,26 @@ kept=$(stat -c %s "$S/tmp/$sha.tar.zst")
 SLIPWAY_STALL_TIMEOUT=0 expect_rc 2 "$SLIPWAY" pull "$URL" --root "$S"
 assert_contains "$errout" "SLIPWAY_STALL_TIMEOUT needs seconds from 1 to 3600, not '0'"
 
+# A slow download does not hold the store (specs/channel.md "Locks"): while a pull drips,
+# deploy and rollback take the store lock at once, and a second pull is told which one runs.
+rm -f "$S/tmp/$sha.tar.zst"
+release 1.5.0 15
+SLIPWAY_STALL_TIMEOUT=120 "$SLIPWAY" pull "$URL" --root "$S" >"$T/slow.out" 2>&1 &
+slow=$!
+PIDS="$PIDS $slow"
+part_grows() { [ "$(stat -c %s "$S/tmp/$sha.tar.zst" 2>/dev/null || echo 0)" -gt 0 ]; }
+wait_for 20 part_grows
+SLIPWAY_LOCK_TIMEOUT=0 expect_rc 0 "$SLIPWAY" deploy "$T/rel-1.5.0.tar.zst" --root "$S"
+SLIPWAY_LOCK_TIMEOUT=0 expect_rc 0 "$SLIPWAY" rollback --root "$S"
+assert_eq "$(current_of "$S")" "releases/1.0.0" "current after a rollback during a pull"
+SLIPWAY_LOCK_TIMEOUT=0 expect_rc 3 "$SLIPWAY" pull "$URL" --root "$S"
+assert_contains "$errout" "another pull is running: pid $slow (waited 0.0 s; see SLIPWAY_LOCK_TIMEOUT)"
+kill -0 "$slow" || fail "the dripping pull ended early: $(cat "$T/slow.out")"
+kill -TERM "$slow"
+wait "$slow" 2>/dev/null || true
+assert_eq "$(current_of "$S")" "releases/1.0.0" "current after the dripping pull was stopped"
+assert_no_file "$S/releases/2.0.0"
+
 # A server without Range support: the 200 answer restarts the download from zero.
 http_serve "$C"
 PIDS="$PIDS $PY_PID"
@@ -80,7 +100,7 @@ expect_rc 0 "$SLIPWAY" pull "$PY_URL" --root "$S"
 assert_contains "$out" "downloaded $size bytes"
 assert_not_contains "$out" "resumed"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after the restarted download"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after the pull"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after the pull"
 
 # Not a URL slipway fetches: usage errors, before the store is touched.
 expect_rc 2 "$SLIPWAY" pull "file:///etc/passwd" --root "$S"

@@ -84,7 +84,7 @@ patched=$(cat "$T/patched")
 assert_contains "$errout" "patch set $patches: "
 diff -r "$(extracted 2)" "$S/releases/2.0.0/tree" || fail "the pulled tree is not release 2"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after a pull by patch set"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a pull by patch set"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a pull by patch set"
 
 # The whole archive of the release pulled by parts is the same release (its signed comment
 # names the manifest the record names); another archive of that version is not.
@@ -176,7 +176,7 @@ refused() {
 	assert_contains "$errout" "slipway: pull: "
 	assert_no_file "$S/releases/3.0.0"
 	assert_eq "$(current_of "$S")" "releases/2.0.0" "current after $1"
-	assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after $1"
+	assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after $1"
 	assert_eq "$(ls -A "$S/staging")" "" "staging after $1"
 }
 # A byte of the patch set altered on the server: not the index's sha256.
@@ -202,4 +202,4 @@ assert d["version"] == "3.0.0" and d["patches_received"] == 0 and d["frames_fetc
 	"$out" || fail "pull --json without the patch set: $out"
 diff -r "$(extracted 3)" "$S/releases/3.0.0/tree" || fail "the pulled tree is not release 3"
 assert_eq "$(current_of "$S")" "releases/3.0.0" "current after a pull by frames"
-assert_eq "$(ls -A "$S/tmp")" "" "ROOT/tmp after a pull by frames"
+assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a pull by frames"

@@ -392,6 +392,53 @@ Test(patchset, a_base_the_host_lacks_leaves_the_file_needed)
 	pair_free(&p);
 }
 
+/* Without a staging directory (a pull's look ahead, install.h prefetch): the same files are
+ * judged covered as an apply writes, nothing is written. */
+Test(patchset, a_look_ahead_clears_what_an_apply_would_write)
+{
+	struct pair p;
+	struct patchset_stats ws;
+	struct patchset_apply_stats ahead, as;
+	const struct manifest *m;
+	bool need[8], need2[8], orig[8];
+	struct err err;
+	int fd, sfd;
+
+	pair_make(&p);
+	m = archive_files_manifest(p.target);
+	fd = patchset_of(&p, &ws);
+	sfd = staging(m, need);
+	need[4] = false;
+	memcpy(orig, need, sizeof(need));
+	memcpy(need2, need, sizeof(need));
+	cr_assert_eq(patchset_apply(fd, m, archive_files_manifest_sha256(p.target), need, -1,
+	                            no_base, NULL, &ahead, &err),
+	             0, "%s", err.msg);
+	cr_assert_eq(ahead.no_base, 1);
+	cr_assert_eq(ahead.files_full, 3);
+	cr_assert_eq(ahead.files_patched, 0);
+	cr_assert(need[2], "a/app.js: its zpatch has no base here, so the frames serve it");
+	cr_assert(!need[3] && !need[6] && !need[7]);
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	cr_assert_eq(patchset_apply(fd, m, archive_files_manifest_sha256(p.target), need2, -1,
+	                            base_from, p.base, &ahead, &err),
+	             0, "%s", err.msg);
+	cr_assert_eq(ahead.files_patched, 1);
+	for (size_t i = 0; i < 8; i++)
+		cr_assert(!need2[i], "entry %zu still needed after the look ahead", i);
+	cr_assert_eq(faccessat(sfd, "a/lib.bin", F_OK, AT_SYMLINK_NOFOLLOW), -1, "nothing written");
+	/* The apply that follows writes what the look ahead counted. */
+	memcpy(need2, orig, sizeof(orig));
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	cr_assert_eq(patchset_apply(fd, m, archive_files_manifest_sha256(p.target), need2, sfd,
+	                            base_from, p.base, &as, &err),
+	             0, "%s", err.msg);
+	cr_assert_eq(as.files_patched + as.files_full, 4);
+	close(sfd);
+	close(fd);
+	pair_free(&p);
+}
+
 Test(patchset, records_for_files_the_host_has_are_read_past)
 {
 	struct pair p;

@@ -69,6 +69,31 @@ Test(resume_ranges, what_is_recorded_is_found_by_the_next_pull)
 	close(fd);
 }
 
+/* The install after a pull's look ahead asks again for what the look ahead fetched, in runs
+ * that may span several of its requests. */
+Test(resume_ranges, what_is_recorded_is_found_in_the_same_pull_and_joined)
+{
+	struct resume_ranges rr;
+	struct fetch_span a[2] = {{100, 50}, {0, 100}}, b[1] = {{150, 50}}, c[1] = {{300, 10}};
+	int fd = frames_of(1000);
+
+	cr_assert_eq(resume_ranges_open(&rr, dfd, "a.frames.done", fd, 1000, NULL), 0);
+	cr_assert_eq(resume_ranges_add(&rr, fd, a, 2, NULL), 0);
+	cr_assert(resume_ranges_has(&rr, 0, 150), "two touching ranges of one request");
+	cr_assert_eq(resume_ranges_add(&rr, fd, b, 1, NULL), 0);
+	cr_assert_eq(resume_ranges_add(&rr, fd, c, 1, NULL), 0);
+	cr_assert_eq(rr.n, 2, "[0, 200) and [300, 310)");
+	cr_assert(resume_ranges_has(&rr, 120, 60), "across two requests");
+	cr_assert(resume_ranges_has(&rr, 300, 10));
+	cr_assert_not(resume_ranges_has(&rr, 190, 20), "into the gap");
+	resume_ranges_close(&rr);
+	cr_assert_eq(resume_ranges_open(&rr, dfd, "a.frames.done", fd, 1000, NULL), 0);
+	cr_assert_eq(rr.n, 2, "joined when read again");
+	cr_assert(resume_ranges_has(&rr, 0, 200));
+	resume_ranges_close(&rr);
+	close(fd);
+}
+
 Test(resume_ranges, a_bad_list_is_dropped_with_the_frames)
 {
 	const char *bad[] = {
