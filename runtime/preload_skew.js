@@ -317,21 +317,24 @@ module.exports = function skewRouter(log) {
 		if (self.actions.has(id)) return false;
 		const peer = livePeer((r) => r.actions.has(id)) ||
 		             (deploy && deploy !== self.id ? livePeer((r) => r.id === deploy) : null);
-		const gone = () => {
+		// No live release runs it: the page reloads when its release, or at least its
+		// deployment, is known to be another one's.
+		const reload = () => {
 			const r = installedRelease((x) => x.actions.has(id));
-			if (r) return reloadAction(req, res, r.version);
-			res.writeHead(503, {'Content-Type': 'text/plain', 'Retry-After': '1'});
-			res.end('the release this action belongs to has just stopped\n');
+			if (r) reloadAction(req, res, r.version);
+			else if (deploy && deploy !== self.id) reloadAction(req, res, `of deployment ${deploy}`);
+			else return false;
+			return true;
 		};
 		if (peer) {
-			hop(req, res, peer, null, gone);
+			hop(req, res, peer, null, () => {
+				if (reload()) return;
+				res.writeHead(503, {'Content-Type': 'text/plain', 'Retry-After': '1'});
+				res.end('the release this action belongs to has just stopped\n');
+			});
 			return true;
 		}
-		const r = installedRelease((x) => x.actions.has(id));
-		if (r) reloadAction(req, res, r.version);
-		else if (deploy && deploy !== self.id) reloadAction(req, res, `of deployment ${deploy}`);
-		else return false; // nobody's: Next answers it as it would
-		return true;
+		return reload(); // false: nobody's, Next answers it as it would
 	}
 
 	function isForm(req) {

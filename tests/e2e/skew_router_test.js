@@ -159,6 +159,9 @@ function request(port, method, url, headers = {}, data) {
 	r = await action(ids.v1);
 	assert.deepStrictEqual([r.status, r.headers['x-action-redirect']], [200, `${BASE}/page;replace`],
 	                       'a peer that is gone: reload');
+	r = await action('40' + 'e'.repeat(40), {'x-deployment-id': 'dpl-v1'});
+	assert.deepStrictEqual([r.status, r.headers['x-action-redirect']], [200, `${BASE}/page;replace`],
+	                       'an unknown id with the deployment id of a peer that is gone: reload');
 	router.setPeers([{release: 'v1', port: p1}]);
 	r = await action('40' + 'e'.repeat(40), {'x-deployment-id': 'dpl-v1'});
 	assert.strictEqual(r.json.who, 'peer-v1', 'an unknown id with the deployment id of a live peer');
