@@ -74,6 +74,12 @@ static int transfer_failed(const char *url, CURLcode rc, const char *why, enum e
 		return fail_kind(err, ERR_SYSTEM,
 		                 "%s: stalled: less than %d bytes a second for %ld s (%s)", u,
 		                 FETCH_MIN_RATE, stall_s, FETCH_STALL_ENV);
+	/* The URL's own scheme was checked before: only a redirect gets here. */
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL)
+		return fail_kind(err, ERR_REFUSED,
+		                 "%s: redirected to a URL that is not followed (from https only to "
+		                 "https, from http to http or https)",
+		                 u);
 	return fail_kind(err, ERR_SYSTEM, "%s: %s", u, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 }
 
