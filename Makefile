@@ -18,7 +18,7 @@ DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev
             python3 python3-pip python3-wheel python3-yaml iproute2 procps strace \
             skopeo umoci runc e2fsprogs python3-aiohttp \
             python3-securesystemslib python3-cryptography \
-            docker-registry podman catatonit libcurl4-openssl-dev nginx openssh-server
+            docker-registry podman catatonit libcurl4-openssl-dev nginx openssh-server openssl
 
 override CPPFLAGS += -I. -D_GNU_SOURCE -DSLIPWAY_VERSION=\"$(VERSION)\"
 override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(CC)),,-Wno-format-truncation) -fno-strict-aliasing
