@@ -228,21 +228,20 @@ static int write_archive(struct publish *p)
 	return EXIT_OK;
 }
 
-/* The patch set of the new archive against the old one into dirfd as `name`: temporary
- * name, synced, renamed, the directory synced. Fills size and sha256 of *cp. 1: the new
- * release has no file the old one lacks (nothing written). */
+/* The patch set of the new archive against the old one into dirfd as `name`, atomically
+ * (atomic_file). Fills size and sha256 of *cp. 1: the new release has no file the old one
+ * lacks (nothing written). */
 static int patches_file(struct publish *p, struct archive_files *target, struct archive_files *base,
                         const char *name, struct channel_patches *cp, struct patchset_stats *stats,
                         struct err *err)
 {
 	const struct manifest *m = archive_files_manifest(target);
 	struct patchset_want *want = calloc(m->n_files ? m->n_files : 1, sizeof(*want));
-	char tmp[CHANNEL_FILE_MAX + 32];
+	struct atomic_file af = {.fd = -1};
 	struct stat st;
 	size_t n_send;
-	int fd = -1, rc = -1;
+	int rc = -1;
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld", name, (long)getpid());
 	if (!want) {
 		fail_oom(err);
 		goto out;
@@ -253,30 +252,20 @@ static int patches_file(struct publish *p, struct archive_files *target, struct 
 		rc = 1;
 		goto out;
 	}
-	unlinkat(p->dirfd, tmp, 0);
-	fd = openat(p->dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fail_sys(err, "cannot create %s/%s", p->dir, tmp);
+	if (atomic_file_open(&af, p->dirfd, name, 0644, 0, err) < 0 ||
+	    patchset_write(af.fd, target, want, base, NULL, stats, err) < 0 ||
+	    sha256_fd(af.fd, af.tmp, cp->sha256, err) < 0)
 		goto out;
-	}
-	if (patchset_write(fd, target, want, base, NULL, stats, err) < 0 ||
-	    sha256_fd(fd, tmp, cp->sha256, err) < 0)
-		goto out;
-	if (fsync(fd) < 0 || fstat(fd, &st) < 0) {
-		fail_sys(err, "cannot write %s/%s", p->dir, tmp);
+	if (fstat(af.fd, &st) < 0) {
+		fail_sys(err, "cannot write %s", af.tmp);
 		goto out;
 	}
 	cp->size = (uint64_t)st.st_size;
-	if (renameat(p->dirfd, tmp, p->dirfd, name) < 0 || fsync(p->dirfd) < 0) {
-		fail_sys(err, "cannot rename %s/%s", p->dir, name);
-		goto out;
-	}
-	rc = 0;
+	rc = atomic_file_commit(&af, err);
 out:
-	if (fd >= 0)
-		close(fd);
+	atomic_file_abort(&af);
 	if (rc < 0)
-		unlinkat(p->dirfd, tmp, 0);
+		fail_prefix(err, "%s", p->dir);
 	free(want);
 	return rc;
 }

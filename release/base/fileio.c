@@ -182,73 +182,98 @@ int fsync_dir_at(int dirfd, const char *path, struct err *err)
 	return rc;
 }
 
-int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                      int exclusive, struct err *err)
+int atomic_file_open(struct atomic_file *af, int dirfd, const char *name, mode_t mode,
+                     int exclusive, struct err *err)
 {
-	char tmp[4096];
 	const char *slash = strrchr(name, '/');
-	char dir[4096];
-	int fd = -1, rc = -1;
 
-	if (slash) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - name), name);
-		if (dir[0] == '\0')
-			snprintf(dir, sizeof(dir), "/");
-	} else {
-		snprintf(dir, sizeof(dir), ".");
-	}
+	af->fd = -1;
+	af->dirfd = dirfd;
+	af->mode = mode;
+	af->exclusive = exclusive;
 	/* The temp name must live beside `name` so that rename(2) stays on one filesystem. */
-	if (strlen(name) > sizeof(tmp) - 64)
+	if (strlen(name) > sizeof(af->tmp) - 64)
 		return fail_kind(err, ERR_SYSTEM, "path too long: %s", name);
-	if (slash)
-		snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-%ld", dir, slash + 1, (long)getpid());
-	else
-		snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld", name, (long)getpid());
-
+	snprintf(af->name, sizeof(af->name), "%s", name);
+	if (slash) {
+		snprintf(af->dir, sizeof(af->dir), "%.*s", (int)(slash - name), name);
+		if (af->dir[0] == '\0')
+			snprintf(af->dir, sizeof(af->dir), "/");
+		snprintf(af->tmp, sizeof(af->tmp), "%s/.%s.tmp-%ld", af->dir, slash + 1,
+		         (long)getpid());
+	} else {
+		snprintf(af->dir, sizeof(af->dir), ".");
+		snprintf(af->tmp, sizeof(af->tmp), ".%s.tmp-%ld", name, (long)getpid());
+	}
 	if (exclusive && faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return fail_kind(err, ERR_SYSTEM, "%s already exists", name);
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return fail_sys(err, "cannot create %s", tmp);
-	if (write_all(fd, data, len, err) < 0) {
-		fail_prefix(err, "%s", tmp);
-		goto out;
-	}
-	if (fchmod(fd, mode) < 0) {
-		fail_sys(err, "cannot chmod %s", tmp);
-		goto out;
+	unlinkat(dirfd, af->tmp, 0);
+	af->fd = openat(dirfd, af->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (af->fd < 0)
+		return fail_sys(err, "cannot create %s", af->tmp);
+	return 0;
+}
+
+int atomic_file_commit(struct atomic_file *af, struct err *err)
+{
+	int fd = af->fd;
+
+	af->fd = -1;
+	if (fchmod(fd, af->mode) < 0) {
+		fail_sys(err, "cannot chmod %s", af->tmp);
+		goto fail;
 	}
 	if (fsync(fd) < 0) {
-		fail_sys(err, "cannot fsync %s", tmp);
-		goto out;
+		fail_sys(err, "cannot fsync %s", af->tmp);
+		goto fail;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		fail_sys(err, "cannot close %s", tmp);
-		goto out;
+		fail_sys(err, "cannot close %s", af->tmp);
+		goto fail;
 	}
 	fd = -1;
-	if (exclusive) {
+	if (af->exclusive) {
 		/* link(2) fails if the name appeared meanwhile; rename(2) would replace it. */
-		if (linkat(dirfd, tmp, dirfd, name, 0) < 0) {
-			fail_sys(err, "cannot create %s", name);
-			goto out;
+		if (linkat(af->dirfd, af->tmp, af->dirfd, af->name, 0) < 0) {
+			fail_sys(err, "cannot create %s", af->name);
+			goto fail;
 		}
-		unlinkat(dirfd, tmp, 0);
-	} else if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		fail_sys(err, "cannot rename %s to %s", tmp, name);
-		goto out;
+		unlinkat(af->dirfd, af->tmp, 0);
+	} else if (renameat(af->dirfd, af->tmp, af->dirfd, af->name) < 0) {
+		fail_sys(err, "cannot rename %s to %s", af->tmp, af->name);
+		goto fail;
 	}
-	if (fsync_dir_at(dirfd, dir, err) < 0)
-		goto out;
-	rc = 0;
-out:
+	return fsync_dir_at(af->dirfd, af->dir, err);
+fail:
 	if (fd >= 0)
 		close(fd);
-	if (rc < 0)
-		unlinkat(dirfd, tmp, 0);
-	return rc;
+	unlinkat(af->dirfd, af->tmp, 0);
+	return -1;
+}
+
+void atomic_file_abort(struct atomic_file *af)
+{
+	if (af->fd < 0)
+		return;
+	close(af->fd);
+	af->fd = -1;
+	unlinkat(af->dirfd, af->tmp, 0);
+}
+
+int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                      int exclusive, struct err *err)
+{
+	struct atomic_file af;
+
+	if (atomic_file_open(&af, dirfd, name, mode, exclusive, err) < 0)
+		return -1;
+	if (write_all(af.fd, data, len, err) < 0) {
+		fail_prefix(err, "%s", af.tmp);
+		atomic_file_abort(&af);
+		return -1;
+	}
+	return atomic_file_commit(&af, err);
 }
 
 int open_beneath(int dirfd, const char *path, int flags, mode_t mode)

@@ -38,6 +38,22 @@ int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **o
 /* Reads up to `max` bytes from an open descriptor until EOF into a NUL-terminated heap buffer. */
 int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err);
 
+/* A file written atomically in pieces (write_file_atomic writes a buffer through it):
+ * atomic_file_open creates ".<base>.tmp-<pid>" beside `name` in dirfd (mode 0600, read-write,
+ * af->fd); the caller writes af->fd; atomic_file_commit applies `mode` exactly (no umask),
+ * fsyncs, renames it over `name` (with `exclusive`, links it, failing when `name` appeared)
+ * and fsyncs the directory; atomic_file_abort removes it. On a commit's failure the
+ * temporary is removed. */
+struct atomic_file {
+	int dirfd, fd, exclusive;
+	mode_t mode;
+	char name[4096], tmp[4096], dir[4096];
+};
+int atomic_file_open(struct atomic_file *af, int dirfd, const char *name, mode_t mode,
+                     int exclusive, struct err *err);
+int atomic_file_commit(struct atomic_file *af, struct err *err);
+void atomic_file_abort(struct atomic_file *af);
+
 /* Writes `len` bytes to `name` inside dirfd atomically: temp file in the same directory,
  * fsync, rename over `name`, fsync the directory. `mode` is applied exactly (no umask).
  * With `exclusive`, fails with EEXIST semantics ("already exists") if `name` exists. */

@@ -61,6 +61,48 @@ Test(fileio, exclusive_write_refuses_existing_file)
 	free(buf);
 }
 
+/* A file written in pieces: nothing under its name until the commit, nothing at all after an
+ * abort, and an exclusive commit fails when the name appeared meanwhile. */
+Test(fileio, atomic_file_appears_whole_at_commit_or_not_at_all)
+{
+	struct atomic_file af;
+	struct err err;
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd;
+
+	cr_assert_eq(atomic_file_open(&af, dfd, "sub/f", 0640, 0, &err), -1, "no sub/ yet");
+	cr_assert_eq(mkdirat(dfd, "sub", 0755), 0);
+	cr_assert_eq(atomic_file_open(&af, dfd, "sub/f", 0640, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(write(af.fd, "one ", 4), 4);
+	cr_assert_eq(faccessat(dfd, "sub/f", F_OK, 0), -1, "visible before the commit");
+	cr_assert_eq(write(af.fd, "two", 3), 3);
+	cr_assert_eq(atomic_file_commit(&af, &err), 0, "%s", err.msg);
+	cr_assert_eq(read_file_at(dfd, "sub/f", 100, 0, &buf, &len, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(buf, "one two");
+	free(buf);
+	cr_assert_eq(fstatat(dfd, "sub/f", &st, 0), 0);
+	cr_assert_eq(st.st_mode & 07777, 0640);
+
+	cr_assert_eq(atomic_file_open(&af, dfd, "sub/g", 0644, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(write(af.fd, "x", 1), 1);
+	atomic_file_abort(&af);
+	atomic_file_abort(&af); /* twice is harmless */
+	cr_assert_eq(faccessat(dfd, "sub/g", F_OK, 0), -1);
+	cr_assert_eq(faccessat(dfd, af.tmp, F_OK, 0), -1, "the temporary is left");
+
+	cr_assert_eq(atomic_file_open(&af, dfd, "sub/h", 0644, 1, &err), 0, "%s", err.msg);
+	fd = openat(dfd, "sub/h", O_WRONLY | O_CREAT | O_EXCL, 0644); /* someone else's */
+	cr_assert_eq(write(fd, "first", 5), 5);
+	close(fd);
+	cr_assert_eq(atomic_file_commit(&af, &err), -1, "an exclusive commit replaced a new name");
+	cr_assert_eq(faccessat(dfd, af.tmp, F_OK, 0), -1, "the temporary is left");
+	cr_assert_eq(read_file_at(dfd, "sub/h", 100, 0, &buf, &len, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(buf, "first");
+	free(buf);
+}
+
 Test(fileio, read_refuses_oversized_and_symlinked_files)
 {
 	struct err err;
