@@ -70,7 +70,7 @@ static const char usage_text[] =
     "expiry, app, replayed serial; an archive longer than the index says or whose digest\n"
     "differs; a fetched frame that does not hold the manifest's hashes; the archive refused by\n"
     "install); 2 usage; 3 system or network error (cannot connect, HTTP error status, stall,\n"
-    "disk full, store locked, another pull running).\n";
+    "disk full, store locked, another pull or push running).\n";
 
 struct pull {
 	const char *url;

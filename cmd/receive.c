@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "cmd/support/fetch.h"
 #include "cmd/support/push_stream.h"
+#include "cmd/support/resume_ranges.h"
 #include "cmd/support/run_wait.h"
 #include "cmd/support/store_open.h"
 #include "release/base/error.h"
@@ -46,8 +47,9 @@ static const char usage_text[] =
     "      --allow-downgrade as deploy --allow-downgrade\n"
     "  -h, --help            show this help\n";
 
-#define FRAMES_NAME  "push.frames"  /* the ranges asked for, each at its offset */
-#define PATCHES_NAME "push.patches" /* the patch set push wrote */
+#define FRAMES_NAME  "push.frames"      /* the ranges asked for, each at its offset */
+#define FRAMES_DONE  "push.frames.done" /* which (resume_ranges.h) */
+#define PATCHES_NAME "push.patches"     /* the patch set push wrote */
 
 struct offer {
 	char version[256], hash[129], manifest[65];
@@ -57,14 +59,17 @@ struct offer {
 struct receive {
 	struct store st;
 	int tmpfd;
+	int dllock; /* ROOT/tmp/pull.lock (store_downloads_lock): the fixed names below are ours */
 	char name[PUSH_KINDS][64];
 	bool have[PUSH_KINDS];
 	bool frames; /* FRAMES_NAME and PATCHES_NAME were created */
 	struct install_result res;
 	struct install_frames_stats fs;
 	struct push_reader *rd;
-	uint64_t received;    /* bytes of push's replies (partial) */
-	uint64_t patch_bytes; /* of those, the patch set's */
+	uint64_t received;       /* bytes of push's replies (partial) */
+	uint64_t patch_bytes;    /* of those, the patch set's */
+	struct resume_ranges rr; /* the ranges FRAMES_NAME holds: the look ahead's */
+	bool patches_received;   /* PATCHES_NAME holds push's answer (the look ahead's) */
 };
 
 static void remove_files(struct receive *r)
@@ -74,6 +79,7 @@ static void remove_files(struct receive *r)
 			unlinkat(r->tmpfd, r->name[k], 0);
 	if (r->frames) {
 		unlinkat(r->tmpfd, FRAMES_NAME, 0);
+		unlinkat(r->tmpfd, FRAMES_DONE, 0);
 		unlinkat(r->tmpfd, PATCHES_NAME, 0);
 	}
 }
@@ -127,7 +133,7 @@ static int read_file(struct receive *r, struct push_reader *rd, enum push_kind k
 
 	if (r->have[k])
 		return cmd_fail(CMD, EXIT_NO, "the stream has two %s files", push_kind_name(k));
-	/* Under the store lock: one receive at a time, so fixed names (a file a killed
+	/* Under the downloads' lock: one receive at a time, so fixed names (a file a killed
 	 * receive left is overwritten by the next). */
 	snprintf(r->name[k], sizeof(r->name[k]), "push%s",
 	         k == PUSH_ARCHIVE ? ".archive" : push_kind_suffix(k));
@@ -247,11 +253,49 @@ static int flush_asks(struct err *err)
 	return 0;
 }
 
+static int ask_for(struct receive *r, int fd, const struct install_range *v, size_t n,
+                   struct err *err);
+
+/* The n ranges v received into FRAMES_NAME, noted in r->rr. */
+static int record(struct receive *r, int fd, const struct install_range *v, size_t n,
+                  struct err *err)
+{
+	struct fetch_span *sp = calloc(n ? n : 1, sizeof(*sp));
+	int rc;
+
+	if (!sp)
+		return fail_oom(err);
+	for (size_t i = 0; i < n; i++)
+		sp[i] = (struct fetch_span){v[i].offset, v[i].length};
+	rc = resume_ranges_add(&r->rr, fd, sp, n, err);
+	free(sp);
+	return rc;
+}
+
 /* store_install_frames' fetch: requests of at most PUSH_RANGES_MAX ranges, each answered
  * with exactly their bytes. */
 static int ask_ranges(void *ctx, int fd, const struct install_range *v, size_t n, struct err *err)
 {
 	struct receive *r = ctx;
+	struct install_range *want = calloc(n ? n : 1, sizeof(*want));
+	size_t m = 0;
+	int rc;
+
+	if (!want)
+		return fail_oom(err);
+	/* What the look ahead received is not asked again. */
+	for (size_t i = 0; i < n; i++)
+		if (!resume_ranges_has(&r->rr, v[i].offset, v[i].length))
+			want[m++] = v[i];
+	rc = ask_for(r, fd, want, m, err);
+	free(want);
+	return rc;
+}
+
+/* The n ranges v from push, in requests of at most PUSH_RANGES_MAX, recorded in r->rr. */
+static int ask_for(struct receive *r, int fd, const struct install_range *v, size_t n,
+                   struct err *err)
+{
 	char line[PUSH_LINE_MAX + 1];
 
 	for (size_t i = 0; i < n;) {
@@ -278,6 +322,8 @@ static int ask_ranges(void *ctx, int fd, const struct install_range *v, size_t n
 			if (push_read_body(r->rd, fd, v[j].length, err) < 0)
 				return -1;
 		}
+		if (record(r, fd, v + i, k, err) < 0)
+			return -1;
 		r->received += total;
 		i += k;
 	}
@@ -292,6 +338,8 @@ static int ask_patches(void *ctx, const struct install_patch_request *req, int f
 	char line[PUSH_LINE_MAX + 1], hex[65];
 	uint64_t n = 0, size;
 
+	if (r->patches_received)
+		return r->patch_bytes ? 0 : 1; /* asked by the look ahead; read again from 0 */
 	for (size_t i = 0; i < req->m->n_files; i++)
 		n += req->want[i].send;
 	if (!n)
@@ -309,6 +357,7 @@ static int ask_patches(void *ctx, const struct install_patch_request *req, int f
 	if (flush_asks(err) < 0 || push_read_reply(r->rd, line, sizeof(line), err) < 0 ||
 	    push_parse_reply(line, PUSH_PATCHES, PUSH_ARCHIVE_MAX, &size, err) < 0)
 		return -1;
+	r->patches_received = true;
 	if (!size)
 		return 1;
 	if (push_read_body(r->rd, fd, size, err) < 0)
@@ -373,7 +422,7 @@ static int install_partial(struct receive *r, const struct offer *of, bool wait,
 	struct run_watch w;
 	struct stat sb;
 	struct err err;
-	int fd, pfd, x, rc;
+	int fd, pfd, x, rc, lock_rc = EXIT_OK;
 
 	if (wait && (rc = run_wait_begin(CMD, &r->st, &w)) != EXIT_OK)
 		return rc;
@@ -401,18 +450,33 @@ static int install_partial(struct receive *r, const struct offer *of, bool wait,
 	o.patches_ctx = r;
 	o.patches_fd = pfd;
 	o.allow_downgrade = allow_downgrade;
-	x = store_install_frames(&r->st, &o, &r->res, &r->fs, &err);
+	/* A look ahead receives without the store lock, then the install runs under it
+	 * (install.h, prefetch; specs/channel.md "Locks"). */
+	o.prefetch = true;
+	x = resume_ranges_open(&r->rr, r->tmpfd, FRAMES_DONE, fd, of->size, &err) < 0
+	        ? -1
+	        : store_install_frames(&r->st, &o, &r->res, &r->fs, &err);
+	if (x == 0 && (lock_rc = cmd_store_lock(CMD, &r->st)) == EXIT_OK) {
+		free(r->res.version);
+		o.prefetch = false;
+		x = store_install_frames(&r->st, &o, &r->res, &r->fs, &err);
+	}
+	resume_ranges_close(&r->rr);
 	close(fd);
 	close(pfd);
 	unlinkat(r->tmpfd, FRAMES_NAME, 0);
+	unlinkat(r->tmpfd, FRAMES_DONE, 0);
 	unlinkat(r->tmpfd, PATCHES_NAME, 0);
 	r->frames = false;
+	if (lock_rc != EXIT_OK)
+		return lock_rc;
 	if (x < 0)
 		return cmd_error(CMD, &err);
 	if (x > 0) {
 		free(r->res.version);
 		r->res.version = NULL;
-		if ((rc = ask_whole(r)) != EXIT_OK || (rc = say_done()) != EXIT_OK)
+		if ((rc = ask_whole(r)) != EXIT_OK || (rc = say_done()) != EXIT_OK ||
+		    (rc = cmd_store_lock(CMD, &r->st)) != EXIT_OK)
 			return rc;
 		printf("received the whole archive: %s\n", r->fs.whole_why);
 		return install(r, wait ? &w : NULL, allow_downgrade);
@@ -439,7 +503,7 @@ int cmd_receive(int argc, char **argv)
 	struct offer of;
 	bool partial;
 	struct cmd_parse p = {.cmd = CMD, .usage = usage_text, .common = CMD_ROOT, .opts = opts};
-	struct receive r = {.tmpfd = -1, .rd = &rd};
+	struct receive r = {.tmpfd = -1, .dllock = -1, .rd = &rd};
 	struct err err;
 	long stall_s;
 	int rc;
@@ -450,18 +514,21 @@ int cmd_receive(int argc, char **argv)
 		return cmd_usage_error(CMD, "%s", err.msg);
 	rd.stall_s = stall_s;
 	signal(SIGXFSZ, SIG_IGN);
-	rc = cmd_store_open(CMD, p.root, true, &r.st);
+	/* The store lock is taken only to install and switch, the files received first under
+	 * the downloads' lock (specs/channel.md "Locks"). */
+	rc = cmd_store_open(CMD, p.root, false, &r.st);
 	if (rc != EXIT_OK)
 		return rc;
 	r.tmpfd = store_tmp_open(&r.st, &err);
-	if (r.tmpfd < 0) {
+	if (r.tmpfd < 0 || (r.dllock = store_downloads_lock(&r.st, r.tmpfd, &err)) < 0) {
 		rc = cmd_error(CMD, &err);
 		goto out;
 	}
 	if ((rc = read_offer(&rd, &of)) != EXIT_OK)
 		goto out;
 	if (store_is_installed(&r.st, of.version)) {
-		if ((rc = answer(PUSH_HAVE)) == EXIT_OK)
+		if ((rc = answer(PUSH_HAVE)) == EXIT_OK &&
+		    (rc = cmd_store_lock(CMD, &r.st)) == EXIT_OK)
 			rc = reactivate(&r, &of, wait, allow_downgrade);
 		goto out;
 	}
@@ -471,11 +538,13 @@ int cmd_receive(int argc, char **argv)
 	rc = read_stream(&r, &rd, partial);
 	if (rc == EXIT_OK && partial)
 		rc = install_partial(&r, &of, wait, allow_downgrade);
-	else if (rc == EXIT_OK && (!wait || (rc = run_wait_begin(CMD, &r.st, &w)) == EXIT_OK))
+	else if (rc == EXIT_OK && (rc = cmd_store_lock(CMD, &r.st)) == EXIT_OK &&
+	         (!wait || (rc = run_wait_begin(CMD, &r.st, &w)) == EXIT_OK))
 		rc = install(&r, wait ? &w : NULL, allow_downgrade);
 	remove_files(&r);
 out:
 	free(r.res.version);
+	store_downloads_unlock(r.dllock);
 	if (r.tmpfd >= 0)
 		close(r.tmpfd);
 	store_close(&r.st);

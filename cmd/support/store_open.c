@@ -40,6 +40,8 @@ int cmd_store_lock(const char *cmd, struct store *st)
 {
 	struct err err;
 
+	if (st->lockfd >= 0)
+		return EXIT_OK;
 	if (store_lock(st, -1, &err) < 0)
 		return cmd_error(cmd, &err);
 	store_sweep_warn(cmd, st);

@@ -113,7 +113,7 @@ int store_downloads_lock(struct store *st, int tmpfd, struct err *err)
 
 	snprintf(where, sizeof(where), "%s/" STORE_TMP, st->root);
 	return take(tmpfd, STORE_DOWNLOADS_LOCK, where,
-	            "another pull is running:", wait_budget_ms(-1), err);
+	            "another pull or push is running:", wait_budget_ms(-1), err);
 }
 
 void store_downloads_unlock(int fd)

@@ -16,7 +16,7 @@
  *   ROOT/run/                   the supervisor's state, lock, pid file and Node preload
  *   ROOT/channel.json           the last channel index `pull` accepted (channel_state.h)
  *   ROOT/tmp/                   `pull`'s downloads, kept between pulls to resume them
- *   ROOT/tmp/pull.lock          flock(2) target of `pull` while it downloads; the holder's pid
+ *   ROOT/tmp/pull.lock          flock(2) target of `pull`, `receive` while they download
  *
  * This header is what other modules (runtime/, cmd/) use: opening the store, the lock,
  * resolving `current`, activating a version and marking a release bad. Errors follow
@@ -100,9 +100,10 @@ int store_lock(struct store *st, int wait_ms, struct err *err);
 void store_unlock(struct store *st);
 
 /* The downloads' lock (specs/store.md "Lock"): ROOT/tmp/pull.lock (tmpfd: store_tmp_open),
- * held by `pull` for the whole command, so that two pulls never share a download, while the
- * store lock is taken only to install and switch. Waits as store_lock; on timeout "another
- * pull is running: pid N". Returns the descriptor (store_downloads_unlock lets go) or -1. */
+ * held by `pull` and `receive` for the whole command, so that two never share a download,
+ * while the store lock is taken only to install and switch. Waits as store_lock; on timeout
+ * "another pull or push is running: pid N". Returns the descriptor (store_downloads_unlock
+ * lets go) or -1. */
 int store_downloads_lock(struct store *st, int tmpfd, struct err *err);
 void store_downloads_unlock(int fd);
 

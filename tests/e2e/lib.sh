@@ -78,3 +78,9 @@ free_port() {
 
 # Repository root, for fixtures.
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# downloads_left STORE: what ROOT/tmp holds besides pull.lock (the downloads' lock stays,
+# as ROOT/lock does).
+downloads_left() {
+	ls -A "$1/tmp" | grep -vx pull.lock || true
+}

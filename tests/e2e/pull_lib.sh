@@ -88,9 +88,3 @@ open(sys.argv[1], "w").write(json.dumps(p, sort_keys=True, separators=(",", ":")
 	python3 "$REPO/tests/e2e/envelope_tool.py" make application/vnd.slipway.channel+json \
 		"$d/payload" "$2" "$d/pae.minisig" || fail "make envelope"
 }
-
-# downloads_left STORE: what ROOT/tmp holds besides pull.lock (the downloads' lock stays,
-# as ROOT/lock does).
-downloads_left() {
-	ls -A "$1/tmp" | grep -vx pull.lock || true
-}

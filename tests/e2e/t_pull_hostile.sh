@@ -86,7 +86,7 @@ SLIPWAY_LOCK_TIMEOUT=0 expect_rc 0 "$SLIPWAY" deploy "$T/rel-1.5.0.tar.zst" --ro
 SLIPWAY_LOCK_TIMEOUT=0 expect_rc 0 "$SLIPWAY" rollback --root "$S"
 assert_eq "$(current_of "$S")" "releases/1.0.0" "current after a rollback during a pull"
 SLIPWAY_LOCK_TIMEOUT=0 expect_rc 3 "$SLIPWAY" pull "$URL" --root "$S"
-assert_contains "$errout" "another pull is running: pid $slow (waited 0.0 s; see SLIPWAY_LOCK_TIMEOUT)"
+assert_contains "$errout" "another pull or push is running: pid $slow (waited 0.0 s; see SLIPWAY_LOCK_TIMEOUT)"
 kill -0 "$slow" || fail "the dripping pull ended early: $(cat "$T/slow.out")"
 kill -TERM "$slow"
 wait "$slow" 2>/dev/null || true

@@ -31,7 +31,7 @@ size=$(($(stat -c %s "$T/rel-1.0.0.tar.zst") + $(stat -c %s "$T/rel-1.0.0.tar.zs
 assert_contains "$errout" "installed 1.0.0"
 assert_contains "$errout" "activated 1.0.0"
 assert_eq "$(readlink "$H/current")" "releases/1.0.0" "current after push 1.0.0"
-assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a push"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after a push"
 
 run_start "$H" run.log SLIPWAY_STABLE_MS=500
 poll_for 20 page_is "$port" "release 1.0.0" || fail "1.0.0 never served; log: $(cat run.log)"
@@ -69,7 +69,7 @@ assert_contains "$errout" "slipway: receive:"
 assert_eq "$(grep -c '^slipway: receive:' <<<"$errout")" "1" "lines of the host's refusal"
 assert_eq "$(readlink "$H/current")" "releases/2.0.0" "current after a tampered push"
 assert_no_file "$H/releases/3.0.0"
-assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a refused push"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after a refused push"
 page_is "$port" "release 2.0.0" || fail "2.0.0 no longer served after a refused push"
 
 # the host's end fed directly (no ssh: the same bytes it would read from the channel):
@@ -88,8 +88,27 @@ assert_contains "$errout" "not a slipway push stream"
 expect_rc 1 sh -c 'printf "slipway-push 2\noffer ../../etc %0128d 1000 0 -\n" 0 | "$1" receive --root "$2"' _ "$SLIPWAY" "$H"
 assert_contains "$errout" "bad offer"
 assert_eq "$out" "" "the answer to an offer of an invalid version"
-assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after hostile streams"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after hostile streams"
 assert_eq "$(readlink "$H/current")" "releases/2.0.0" "current after hostile streams"
+
+# A push whose bytes come slowly does not hold the store (specs/channel.md "Locks"): while
+# receive waits in the middle of the archive, a command that takes the store lock gets it at
+# once; the stream then cut installs nothing.
+mkfifo "$T/slow.in"
+"$SLIPWAY" receive --root "$H" <"$T/slow.in" >"$T/slow.out" 2>"$T/slow.err" &
+slow=$!
+exec 7>"$T/slow.in"
+printf "${offer}archive %s\n" $((half * 2 + 1)) >&7
+head -c "$half" "$T/rel-2.0.0.tar.zst" >&7
+archive_half() { [ "$(stat -c %s "$H/tmp/push.archive" 2>/dev/null || echo 0)" -ge "$half" ]; }
+poll_for 10 archive_half || fail "receive did not read the half sent: $(cat "$T/slow.err")"
+SLIPWAY_LOCK_TIMEOUT=0 expect_rc 0 "$SLIPWAY" activate 2.0.0 --root "$H"
+assert_contains "$out" "2.0.0 is already active"
+kill -0 "$slow" || fail "receive ended early: $(cat "$T/slow.err")"
+exec 7>&-
+wait "$slow"
+assert_eq "$?" "3" "exit of receive when the held stream ends"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after a held stream"
 
 # an unreachable host: ssh's own message, then one line of ours, exit 3
 dead=$(free_port)

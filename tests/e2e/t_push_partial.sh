@@ -63,7 +63,7 @@ assert_contains "$errout" "activated 2.0.0"
 assert_not_contains "$errout" "slipway: push:"
 same_tree 2
 assert_eq "$(current_of "$H")" "releases/2.0.0" "current after a partial push"
-assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a partial push"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after a partial push"
 expect_rc 0 "$SLIPWAY" status --root "$H"
 
 # v3 with --base (v2's archive, which the host runs): the three files as zpatches against
@@ -83,7 +83,7 @@ sent4=$(json_check "$out" 'd["partial"] and d["exit"] == 0 and 0 < d["sent"] < s
 assert_contains "$errout" "patch set against 3.0.0: 3 files patched, 0 whole"
 same_tree 4
 assert_eq "$(current_of "$H")" "releases/4.0.0" "current after patched pushes"
-assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after patched pushes"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after patched pushes"
 
 # v4 pushed again (a re-run CI job): the host has it from frames, and the offer's manifest
 # digest is the one its record names: nothing is sent, the host's tree is still v4's.
@@ -103,7 +103,7 @@ assert_contains "$errout" "slipway: receive: "
 assert_contains "$errout" "the stream ended"
 assert_no_file "$H/releases/5.0.0"
 assert_eq "$(current_of "$H")" "releases/4.0.0" "current after a cut push"
-assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a cut push"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after a cut push"
 
 # The host's end fed by hand: after "partial" it asks for the seek table first; a reply
 # of another length is refused before a byte is written, and nothing is installed.
@@ -117,7 +117,7 @@ expect_rc 1 sh -c '{ printf "slipway-push 2\noffer 5.0.0 %s %s %s -\nminisig %s\
 assert_eq "$out" "$(printf 'partial\nranges 1\n%s %s' $((size5 - tsize)) "$tsize")" "the host's answer and request"
 assert_contains "$errout" "push answered 1 bytes for $tsize bytes of ranges"
 assert_no_file "$H/releases/5.0.0"
-assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a bad reply"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after a bad reply"
 assert_eq "$(current_of "$H")" "releases/4.0.0" "current at the end"
 
 # A patch set that takes longer to build than the host's stall deadline (2 s here; a test hook
@@ -137,7 +137,7 @@ expect_rc 0 slow_push 1200
 assert_contains "$out" "patch set against 4.0.0: 3 files patched, 0 whole"
 assert_contains "$out$errout" "activated 5.0.0"
 same_tree 5
-assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a slow patch set"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after a slow patch set"
 
 # An older release the host no longer has (pruned): refused as a downgrade; with
 # --allow-downgrade the frames path hands over to the whole archive ("whole"), which the host
@@ -153,4 +153,4 @@ assert_contains "$errout" "received the whole archive: a downgrade, allowed"
 assert_contains "$errout" "downgrade allowed by --allow-downgrade"
 same_tree 2
 assert_eq "$(current_of "$H")" "releases/2.0.0" "current after an allowed downgrade"
-assert_eq "$(ls -A "$H/tmp")" "" "ROOT/tmp after a whole fallback"
+assert_eq "$(downloads_left "$H")" "" "ROOT/tmp after a whole fallback"
