@@ -252,10 +252,10 @@ static void remove_downloads(struct pull *p)
  * the others in requests of up to FETCH_SPANS_MAX ranges each, one after the other on the
  * session's connection. The ranges wholly received are recorded after each request, also
  * when its answer broke off: a pull cut short resumes after the last range it completed. */
-static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t n, struct err *err)
+static int fetch_frames(void *ctx, int fd, const struct byte_range *v, size_t n, struct err *err)
 {
 	struct pull *p = ctx;
-	struct fetch_span sp[FETCH_SPANS_MAX];
+	struct byte_range sp[FETCH_SPANS_MAX];
 	struct err ignored; /* recording a broken answer's ranges is best effort */
 
 	for (size_t i = 0; i < n;) {
@@ -270,8 +270,7 @@ static int fetch_frames(void *ctx, int fd, const struct install_range *v, size_t
 					p->frames_resumed += v[i].length;
 				continue;
 			}
-			sp[k].offset = v[i].offset;
-			sp[k++].length = v[i].length;
+			sp[k++] = v[i];
 		}
 		if (!k)
 			continue;

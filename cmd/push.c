@@ -372,7 +372,7 @@ static int send_line(struct push *p, int fd, struct err *err, const char *fmt, .
 static int send_ranges(struct push *p, int fd, struct push_reader *rd, uint64_t n,
                        struct send_progress *sp, struct err *err)
 {
-	struct install_range *v = calloc(n, sizeof(*v));
+	struct byte_range *v = calloc(n, sizeof(*v));
 	char line[PUSH_LINE_MAX + 1];
 	uint64_t end = 0, total = 0, size = p->size[PUSH_ARCHIVE];
 	int rc = -1;

@@ -253,31 +253,15 @@ static int flush_asks(struct err *err)
 	return 0;
 }
 
-static int ask_for(struct receive *r, int fd, const struct install_range *v, size_t n,
+static int ask_for(struct receive *r, int fd, const struct byte_range *v, size_t n,
                    struct err *err);
-
-/* The n ranges v received into FRAMES_NAME, noted in r->rr. */
-static int record(struct receive *r, int fd, const struct install_range *v, size_t n,
-                  struct err *err)
-{
-	struct fetch_span *sp = calloc(n ? n : 1, sizeof(*sp));
-	int rc;
-
-	if (!sp)
-		return fail_oom(err);
-	for (size_t i = 0; i < n; i++)
-		sp[i] = (struct fetch_span){v[i].offset, v[i].length};
-	rc = resume_ranges_add(&r->rr, fd, sp, n, err);
-	free(sp);
-	return rc;
-}
 
 /* store_install_frames' fetch: requests of at most PUSH_RANGES_MAX ranges, each answered
  * with exactly their bytes. */
-static int ask_ranges(void *ctx, int fd, const struct install_range *v, size_t n, struct err *err)
+static int ask_ranges(void *ctx, int fd, const struct byte_range *v, size_t n, struct err *err)
 {
 	struct receive *r = ctx;
-	struct install_range *want = calloc(n ? n : 1, sizeof(*want));
+	struct byte_range *want = calloc(n ? n : 1, sizeof(*want));
 	size_t m = 0;
 	int rc;
 
@@ -293,8 +277,7 @@ static int ask_ranges(void *ctx, int fd, const struct install_range *v, size_t n
 }
 
 /* The n ranges v from push, in requests of at most PUSH_RANGES_MAX, recorded in r->rr. */
-static int ask_for(struct receive *r, int fd, const struct install_range *v, size_t n,
-                   struct err *err)
+static int ask_for(struct receive *r, int fd, const struct byte_range *v, size_t n, struct err *err)
 {
 	char line[PUSH_LINE_MAX + 1];
 
@@ -322,7 +305,7 @@ static int ask_for(struct receive *r, int fd, const struct install_range *v, siz
 			if (push_read_body(r->rd, fd, v[j].length, err) < 0)
 				return -1;
 		}
-		if (record(r, fd, v + i, k, err) < 0)
+		if (resume_ranges_add(&r->rr, fd, v + i, k, err) < 0)
 			return -1;
 		r->received += total;
 		i += k;

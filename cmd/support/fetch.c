@@ -419,7 +419,7 @@ enum mp_state { MP_START, MP_HEADERS, MP_BODY, MP_BETWEEN, MP_DONE };
 struct multi {
 	CURL *c;
 	int fd;
-	const struct fetch_span *sp;
+	const struct byte_range *sp;
 	size_t n, idx;
 	uint64_t total, got;
 	bool started, ignored, single;
@@ -673,7 +673,7 @@ static size_t multi_complete(const struct multi *m)
 	return k;
 }
 
-int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct fetch_span *sp,
+int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct byte_range *sp,
                  size_t n, uint64_t total, long stall_s, uint64_t *received, size_t *complete,
                  struct err *err)
 {

@@ -17,6 +17,7 @@
 #ifndef SLIPWAY_CMD_FETCH_H
 #define SLIPWAY_CMD_FETCH_H
 
+#include "release/base/byte_range.h"
 #include "release/base/error.h"
 
 #include <stdbool.h>
@@ -76,11 +77,6 @@ void fetch_session_free(struct fetch_session *s);
 int fetch_range(struct fetch_session *s, const char *url, int fd, uint64_t offset, uint64_t length,
                 uint64_t total, long stall_s, uint64_t *received, struct err *err);
 
-/* A byte range of a file. */
-struct fetch_span {
-	uint64_t offset, length;
-};
-
 #define FETCH_SPANS_MAX 64 /* ranges in one request (the Range header stays below 2 KiB) */
 
 /* As fetch_range for n (1..FETCH_SPANS_MAX) spans, increasing and not overlapping, in one
@@ -91,7 +87,7 @@ struct fetch_span {
  * coalesce) of at most their extent. 1 on a 200 (Range ignored). *complete: how many of the
  * first spans are wholly in fd, also when the answer broke off after them (a pull cut short
  * keeps them: cmd/support/resume_ranges.h); n on success. */
-int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct fetch_span *sp,
+int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct byte_range *sp,
                  size_t n, uint64_t total, long stall_s, uint64_t *received, size_t *complete,
                  struct err *err);
 

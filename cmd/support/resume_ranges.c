@@ -13,7 +13,7 @@
 
 static int by_offset(const void *a, const void *b)
 {
-	const struct fetch_span *x = a, *y = b;
+	const struct byte_range *x = a, *y = b;
 
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
@@ -28,7 +28,7 @@ static void normalize(struct resume_ranges *rr)
 		return;
 	qsort(rr->v, rr->n, sizeof(*rr->v), by_offset);
 	for (size_t i = 1; i < rr->n; i++) {
-		struct fetch_span *last = &rr->v[k];
+		struct byte_range *last = &rr->v[k];
 
 		if (rr->v[i].offset <= last->offset + last->length) {
 			uint64_t end = rr->v[i].offset + rr->v[i].length;
@@ -48,7 +48,7 @@ static bool parse(const char *text, size_t len, uint64_t limit, struct resume_ra
 	size_t cap = 0;
 
 	for (const char *s = text, *end = text + len; s < end;) {
-		struct fetch_span sp;
+		struct byte_range sp;
 		char *e;
 
 		if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] != ' '))
@@ -61,7 +61,7 @@ static bool parse(const char *text, size_t len, uint64_t limit, struct resume_ra
 		if (errno || *e != '\n' || sp.length > limit || sp.offset > limit - sp.length)
 			return false;
 		if (rr->n == cap) {
-			struct fetch_span *v =
+			struct byte_range *v =
 			    realloc(rr->v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
 
 			if (!v)
@@ -123,10 +123,10 @@ bool resume_ranges_has(const struct resume_ranges *rr, uint64_t offset, uint64_t
 	return lo > 0 && offset + length <= rr->v[lo - 1].offset + rr->v[lo - 1].length;
 }
 
-int resume_ranges_add(struct resume_ranges *rr, int frames_fd, const struct fetch_span *sp,
+int resume_ranges_add(struct resume_ranges *rr, int frames_fd, const struct byte_range *sp,
                       size_t n, struct err *err)
 {
-	struct fetch_span *v;
+	struct byte_range *v;
 	char line[48];
 
 	if (fdatasync(frames_fd) < 0)

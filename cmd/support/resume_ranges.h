@@ -20,7 +20,7 @@
 #define RESUME_FILE_MAX (16u << 20) /* 262,146 ranges of two 19-digit numbers fit */
 
 struct resume_ranges {
-	struct fetch_span *v; /* sorted by offset */
+	struct byte_range *v; /* sorted by offset */
 	size_t n;
 	int fd; /* the list, open for appending */
 };
@@ -37,7 +37,7 @@ bool resume_ranges_has(const struct resume_ranges *rr, uint64_t offset, uint64_t
 
 /* Records n spans the frames file now holds: frames_fd synced first, then the lines; from
  * then on resume_ranges_has finds them. */
-int resume_ranges_add(struct resume_ranges *rr, int frames_fd, const struct fetch_span *sp,
+int resume_ranges_add(struct resume_ranges *rr, int frames_fd, const struct byte_range *sp,
                       size_t n, struct err *err);
 
 void resume_ranges_close(struct resume_ranges *rr);

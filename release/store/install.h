@@ -12,6 +12,7 @@
 #ifndef SLIPWAY_INSTALL_H
 #define SLIPWAY_INSTALL_H
 
+#include "release/base/byte_range.h"
 #include "release/base/error.h"
 #include "release/store/extract.h"
 #include "release/store/patchset.h"
@@ -62,15 +63,10 @@ int store_install(struct store *st, const char *archive, const struct install_op
  * store_install. The record's archive digest is "manifest-sha256:<hex>" (the whole archive's
  * BLAKE2b-512 is unknown). */
 
-/* A byte range of the archive. */
-struct install_range {
-	uint64_t offset, length;
-};
-
 /* Writes the n ranges of the archive (increasing, not overlapping, non-empty) into fd, each
  * at its offset. 0 done; 1 the source cannot serve ranges (the caller delivers the whole
  * archive instead); -1 with err. */
-typedef int (*install_fetch_fn)(void *ctx, int fd, const struct install_range *r, size_t n,
+typedef int (*install_fetch_fn)(void *ctx, int fd, const struct byte_range *r, size_t n,
                                 struct err *err);
 
 #define INSTALL_RECORD_MANIFEST_PREFIX "manifest-sha256:"

@@ -21,8 +21,7 @@ static int frames_whole(struct frames_ctx *f, const char *why)
 	return 1;
 }
 
-static int fetch_ranges(struct frames_ctx *f, const struct install_range *v, size_t n,
-                        struct err *err)
+static int fetch_ranges(struct frames_ctx *f, const struct byte_range *v, size_t n, struct err *err)
 {
 	int r = n && f->o->fetch ? f->o->fetch(f->o->fetch_ctx, f->o->fd, v, n, err) : 0;
 
@@ -34,7 +33,7 @@ static int fetch_ranges(struct frames_ctx *f, const struct install_range *v, siz
 
 static int fetch_range(struct frames_ctx *f, uint64_t offset, uint64_t length, struct err *err)
 {
-	struct install_range one = {offset, length};
+	struct byte_range one = {offset, length};
 
 	return fetch_ranges(f, &one, 1, err);
 }
@@ -158,7 +157,7 @@ out:
 /* Plans and fetches the frames of the files with need[] set. */
 static int frames_fetch(struct frames_ctx *f, struct err *err)
 {
-	struct install_range *v;
+	struct byte_range *v;
 	int r;
 
 	if (frame_plan_make(&f->l, &f->fm, f->need, &f->plan, err) < 0)

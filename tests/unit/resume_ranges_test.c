@@ -50,7 +50,7 @@ TestSuite(resume_ranges, .init = setup, .fini = teardown);
 Test(resume_ranges, what_is_recorded_is_found_by_the_next_pull)
 {
 	struct resume_ranges rr;
-	struct fetch_span sp[2] = {{900, 100}, {0, 64}};
+	struct byte_range sp[2] = {{900, 100}, {0, 64}};
 	int fd = frames_of(1000);
 
 	cr_assert_eq(resume_ranges_open(&rr, dfd, "a.frames.done", fd, 1000, NULL), 0);
@@ -74,7 +74,7 @@ Test(resume_ranges, what_is_recorded_is_found_by_the_next_pull)
 Test(resume_ranges, what_is_recorded_is_found_in_the_same_pull_and_joined)
 {
 	struct resume_ranges rr;
-	struct fetch_span a[2] = {{100, 50}, {0, 100}}, b[1] = {{150, 50}}, c[1] = {{300, 10}};
+	struct byte_range a[2] = {{100, 50}, {0, 100}}, b[1] = {{150, 50}}, c[1] = {{300, 10}};
 	int fd = frames_of(1000);
 
 	cr_assert_eq(resume_ranges_open(&rr, dfd, "a.frames.done", fd, 1000, NULL), 0);
