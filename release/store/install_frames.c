@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -306,7 +307,15 @@ int store_install_frames(struct store *st, const struct install_frames_opts *o,
 		rc = frames_whole(&f, "no installed release to reuse files from");
 		goto out;
 	}
-	rc = o->prefetch ? frames_prefetch(&f, err) : frames_build(&f, err);
+	if (o->prefetch) {
+		rc = frames_prefetch(&f, err);
+	} else {
+		/* Modes exactly the manifest's, whatever the caller's umask (as install_local). */
+		mode_t old_umask = umask(022);
+
+		rc = frames_build(&f, err);
+		umask(old_umask);
+	}
 out:
 	if (rc != 0 && c->stagingfd >= 0) {
 		struct err e2;

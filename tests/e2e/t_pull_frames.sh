@@ -44,7 +44,9 @@ assert_eq "$(current_of "$S")" "releases/1.0.0" "current after the first pull"
 expect_rc 0 "$SLIPWAY" publish "$T/out/fr-2.0.0.tar.zst" "$C" -s "$T/test.key" --no-patches
 size=$(stat -c %s "$C/fr-2.0.0.tar.zst")
 before=$(wc -l <"$NGINX_BYTES_LOG")
+umask 077 # a hardened shell's: the files written from frames are still 0444 like those linked
 expect_rc 0 "$SLIPWAY" pull "$NGINX_URL" --root "$S" --json
+umask 022
 downloaded=$(python3 -c '
 import json, sys
 d = json.loads(sys.argv[1]); size = int(sys.argv[2])
@@ -64,6 +66,8 @@ read -r downloaded ranges <<<"$downloaded"
 [ "$sent" -lt $((size / 2)) ] || fail "nginx sent $sent bytes of a $size-byte archive"
 echo "partial pull: nginx sent $sent of $size archive bytes"
 diff -r "$T/p2/tree" "$S/releases/2.0.0/tree" || fail "the pulled tree is not release 2"
+odd=$(find "$S/releases/2.0.0/tree" \( -type f ! -perm 0444 ! -perm 0555 \) -o \( -type d ! -perm 0555 \) | head -3)
+assert_eq "$odd" "" "files not 0444 or 0555, directories not 0555, pulled with umask 077"
 assert_eq "$(current_of "$S")" "releases/2.0.0" "current after a partial pull"
 assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a partial pull"
 cmp -s "$S/channel.json" "$C/index.json" || fail "channel.json is not the accepted index"
