@@ -96,9 +96,6 @@ int stage_file_close(struct stage_file *o, int64_t when, const char *from, struc
 
 		futimens(fd, ts);
 	}
-	/* Its data on its way to disk now, while the other files are placed: the syncfs before
-	 * the rename then has little left to wait for. Advisory; that syncfs reports errors. */
-	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(fd) < 0)
 		return fail_sys(err, "cannot write %.200s", o->f->path);
 	if (o->done != o->f->size || memcmp(digest, o->f->sha256, 32))
