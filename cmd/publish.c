@@ -3,6 +3,7 @@
 #include "release/base/clock.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
+#include "release/base/lockfile.h"
 #include "release/base/seektable.h"
 #include "release/sig/channel.h"
 #include "release/sig/envelope.h"
@@ -29,6 +30,9 @@
 #define EXPIRY_MAX_DAYS     3660
 #define PATCH_DEPTH_DEFAULT 3
 #define PATCH_DEPTH_MAX     (1 + CHANNEL_OLDER_MAX)
+/* Another publish into DIR is waited for this long ($SLIPWAY_LOCK_TIMEOUT): a pipeline's
+ * publish with its patch sets takes seconds, not minutes. */
+#define PUBLISH_LOCK_WAIT_MS (300 * 1000)
 
 static const char usage_text[] =
     "usage: slipway publish ARCHIVE DIR [-s SECFILE] [-x SIGFILE] [--expires WHEN]\n"
@@ -44,6 +48,8 @@ static const char usage_text[] =
     "were made against) whose archive DIR holds, newest first, up to --patch-depth, the\n"
     "files a host holding that release lacks, <app>-<version>.from-<base>.patches.\n"
     "Every file is written to a temporary name, synced and renamed; the index last.\n"
+    "One publish at a time writes DIR (a lock on DIR itself): another waits up to\n"
+    "$SLIPWAY_LOCK_TIMEOUT seconds (default 300), then exits 3.\n"
     "\n"
     "  -s, --seckey SECFILE  the release key that signs the index; default\n"
     "                        $SLIPWAY_SECRET_KEY (a path), else $SLIPWAY_SECRET_KEY_DATA\n"
@@ -408,6 +414,28 @@ static int write_index(struct publish *p)
 	return rc;
 }
 
+/* One publish at a time in DIR (specs/channel.md "The channel"): a flock on the directory
+ * itself, so that nothing is added to what the host serves, held until exit. The previous
+ * index is read under it, so serials grow even when two pipelines publish at once. */
+static int lock_dir(struct publish *p)
+{
+	int budget = lockfile_budget_ms(PUBLISH_LOCK_WAIT_MS);
+	int r = lockfile_wait(p->dirfd, budget);
+
+	if (r > 0)
+		return cmd_fail(CMD, EXIT_FAIL,
+		                "another publish is writing %s (waited %d.%d s; see "
+		                "SLIPWAY_LOCK_TIMEOUT)",
+		                p->dir, budget / 1000, (budget % 1000) / 100);
+	if (r < 0)
+		fprintf(stderr,
+		        "slipway: publish: warning: %s cannot be locked (%s): another publish "
+		        "writing it at the same time is not kept out\n",
+		        p->dir, strerror(errno));
+	p->now = time(NULL); /* after the wait: the serial is max(previous + 1, now) */
+	return EXIT_OK;
+}
+
 static int publish(struct publish *p)
 {
 	struct channel_latest *l = &p->ci.latest;
@@ -421,6 +449,8 @@ static int publish(struct publish *p)
 	p->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dirfd < 0)
 		return cmd_fail(CMD, EXIT_FAIL, "cannot open %s: %s", p->dir, strerror(errno));
+	if ((rc = lock_dir(p)) != EXIT_OK)
+		return rc;
 	if (archive_head_read(p->fd, p->archive, &p->head, &err) < 0)
 		return cmd_fail(CMD, EXIT_NO, "%s is not a slipway archive: %s", p->archive,
 		                err.msg);

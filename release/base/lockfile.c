@@ -1,10 +1,12 @@
 /* Private lock files: see lockfile.h. */
 #include "release/base/lockfile.h"
+#include "release/base/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -90,4 +92,32 @@ int lockfile_still_named(int dirfd, const char *name, int fd)
 
 	return fstat(fd, &a) == 0 && fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       same_file(&a, &b);
+}
+
+int lockfile_budget_ms(int default_ms)
+{
+	const char *env = getenv("SLIPWAY_LOCK_TIMEOUT");
+	char *end;
+	double secs;
+
+	if (env && *env) {
+		secs = strtod(env, &end);
+		if (*end == '\0' && secs >= 0 && secs <= 86400)
+			return (int)(secs * 1000);
+	}
+	return default_ms;
+}
+
+int lockfile_wait(int fd, int budget_ms)
+{
+	long long deadline = (long long)clock_mono_ms() + budget_ms;
+
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if ((long long)clock_mono_ms() >= deadline)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
 }

@@ -8,7 +8,8 @@
  * file swapped in with renameat2(RENAME_EXCHANGE), so that two processes repairing at once
  * cannot both install their own file. Because a lock file can thus be replaced, whoever
  * acquires the flock checks that the name still refers to the file it locked
- * (lockfile_still_named) and starts again when it does not. */
+ * (lockfile_still_named) and starts again when it does not. The wait for a lock held by
+ * another is bounded (lockfile_wait), and so is every lock wait of slipway. */
 #ifndef SLIPWAY_LOCKFILE_H
 #define SLIPWAY_LOCKFILE_H
 
@@ -22,5 +23,13 @@ int lockfile_open(int dirfd, const char *name, struct err *err);
 /* After flock(fd) succeeded: 1 when `name` still refers to the file fd locks, 0 when it was
  * replaced meanwhile (close fd and open again). */
 int lockfile_still_named(int dirfd, const char *name, int fd);
+
+/* How long a wait for a lock may last: $SLIPWAY_LOCK_TIMEOUT seconds (0 to 86400, fractions
+ * allowed) when set to such a number, else default_ms. */
+int lockfile_budget_ms(int default_ms);
+
+/* flock(LOCK_EX) on fd, polling every 10 ms for at most budget_ms: 0 taken, 1 still held by
+ * another when the time is up, -1 with errno on any other failure. */
+int lockfile_wait(int fd, int budget_ms);
 
 #endif

@@ -16,18 +16,7 @@
 
 static int wait_budget_ms(int wait_ms)
 {
-	const char *env = getenv("SLIPWAY_LOCK_TIMEOUT");
-	char *end;
-	double secs;
-
-	if (wait_ms >= 0)
-		return wait_ms;
-	if (env && *env) {
-		secs = strtod(env, &end);
-		if (*end == '\0' && secs >= 0 && secs <= 86400)
-			return (int)(secs * 1000);
-	}
-	return STORE_LOCK_WAIT_MS;
+	return wait_ms >= 0 ? wait_ms : lockfile_budget_ms(STORE_LOCK_WAIT_MS);
 }
 
 /* flock(LOCK_EX) on `name` in dirfd (`where` names it in errors), polling every 10 ms for at
@@ -38,31 +27,29 @@ static int take(int dirfd, const char *name, const char *where, const char *held
 {
 	long long deadline = (long long)clock_mono_ms() + budget;
 	char pid[32];
-	int fd;
+	int fd, r;
 
 again:
 	fd = lockfile_open(dirfd, name, err);
 	if (fd < 0)
 		return fail_prefix(err, "%s", where);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			int e = errno;
+	r = lockfile_wait(fd, (int)(deadline - (long long)clock_mono_ms()));
+	if (r < 0) {
+		int e = errno;
 
-			close(fd);
-			return fail_kind(err, ERR_SYSTEM, "cannot lock %s/%s: %s", where, name,
-			                 strerror(e));
-		}
-		if ((long long)clock_mono_ms() >= deadline) {
-			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+		close(fd);
+		return fail_kind(err, ERR_SYSTEM, "cannot lock %s/%s: %s", where, name,
+		                 strerror(e));
+	}
+	if (r > 0) {
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 
-			close(fd);
-			pid[n > 0 ? n : 0] = '\0';
-			pid[strcspn(pid, "\n")] = '\0';
-			return fail_kind(
-			    err, ERR_SYSTEM, "%s pid %s (waited %d.%d s; see SLIPWAY_LOCK_TIMEOUT)",
-			    held, *pid ? pid : "unknown", budget / 1000, (budget % 1000) / 100);
-		}
-		usleep(10000);
+		close(fd);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		return fail_kind(err, ERR_SYSTEM,
+		                 "%s pid %s (waited %d.%d s; see SLIPWAY_LOCK_TIMEOUT)", held,
+		                 *pid ? pid : "unknown", budget / 1000, (budget % 1000) / 100);
 	}
 	/* The file locked may have been replaced by a private one meanwhile (lockfile.h). */
 	if (!lockfile_still_named(dirfd, name, fd)) {
