@@ -156,6 +156,7 @@ int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *l
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct small s = {.max = max, .why = ""};
+	struct curl_slist *fresh = NULL;
 	CURLcode rc;
 	int ret = -1;
 
@@ -163,7 +164,14 @@ int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *l
 	*len = 0;
 	if (!(s.c = curl_easy_init()))
 		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
+	/* The index changes under one name: a cache on the way (a proxy from the environment, a
+	 * CDN that honours it) must ask the origin again rather than serve what it holds. */
+	if (!(fresh = curl_slist_append(NULL, "Cache-Control: no-cache"))) {
+		fail_oom(err);
+		goto out;
+	}
 	if (setup(s.c, url, stall_s, errbuf) < 0 ||
+	    curl_easy_setopt(s.c, CURLOPT_HTTPHEADER, fresh) != CURLE_OK ||
 	    curl_easy_setopt(s.c, CURLOPT_WRITEFUNCTION, small_write) != CURLE_OK ||
 	    curl_easy_setopt(s.c, CURLOPT_WRITEDATA, &s) != CURLE_OK) {
 		fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
@@ -188,6 +196,7 @@ int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *l
 out:
 	free(s.buf);
 	curl_easy_cleanup(s.c);
+	curl_slist_free_all(fresh);
 	return ret;
 }
 

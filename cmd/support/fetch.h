@@ -39,8 +39,9 @@ void fetch_url_shown(const char *url, char *buf, size_t cap);
 
 /* GETs `url` (at most `max` bytes: a Content-Length above it is refused before anything is
  * allocated, a longer body is cut and refused) into a NUL-terminated heap buffer owned by the
- * caller. Returns 0 on a 200 answer, 1 on a 404 (nothing allocated, *out NULL): the caller
- * decides whether a missing file is an error. */
+ * caller, asking caches on the way for a fresh copy (`Cache-Control: no-cache`). Returns 0 on a 200
+ * answer, 1 on a 404 (nothing allocated, *out NULL): the caller decides whether a missing file is
+ * an error. */
 int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *len,
                 struct err *err);
 

@@ -3,13 +3,15 @@
 # nginx_serve DIR: serves DIR on a free loopback port with Debian's nginx (Range requests
 # supported), in the foreground of a background job; sets $NGINX_URL, $NGINX_PID,
 # $NGINX_LOG (the access log: "<status> <request> range=<Range header>" per line) and
-# $NGINX_BYTES_LOG ("<status> <body bytes sent> <request>" per line).
+# $NGINX_BYTES_LOG ("<status> <body bytes sent> <request>" per line) and $NGINX_CACHE_LOG
+# ("<request> cache-control=<Cache-Control header, - when none>" per line).
 nginx_serve() {
 	local port conf=$T/nginx/nginx.conf
 	port=$(free_port)
 	mkdir -p "$T/nginx"
 	NGINX_LOG=$T/nginx/access.log
 	NGINX_BYTES_LOG=$T/nginx/bytes.log
+	NGINX_CACHE_LOG=$T/nginx/cache.log
 	cat >"$conf" <<CONF
 daemon off;
 master_process off;
@@ -20,8 +22,10 @@ events { worker_connections 64; }
 http {
 	log_format ranges '\$status "\$request" range=\$http_range';
 	log_format bytes '\$status \$body_bytes_sent "\$request"';
+	log_format cache '"\$request" cache-control=\$http_cache_control';
 	access_log $NGINX_LOG ranges;
 	access_log $NGINX_BYTES_LOG bytes;
+	access_log $NGINX_CACHE_LOG cache;
 	client_body_temp_path $T/nginx/body;
 	proxy_temp_path $T/nginx/proxy;
 	fastcgi_temp_path $T/nginx/fastcgi;

@@ -31,6 +31,12 @@ assert_eq "$(current_of "$S")" "releases/1.0.0" "current after the first pull"
 cmp -s "$S/channel.json" "$C/index.json" || fail "channel.json is not the accepted index"
 assert_eq "$(downloads_left "$S")" "" "ROOT/tmp after a pull"
 cmp -s "$S/releases/1.0.0/app/blob.bin" "$T/tree-1.0.0/app/blob.bin" || fail "blob differs"
+# The index (and the small files beside it) asked fresh of any cache on the way; the archive,
+# immutable under its name, not.
+grep -q '^"GET /index.json HTTP/1.1" cache-control=no-cache$' "$NGINX_CACHE_LOG" ||
+	fail "the index was not asked with Cache-Control: no-cache: $(cat "$NGINX_CACHE_LOG")"
+grep -q '^"GET /testapp-1.0.0.tar.zst HTTP/1.1" cache-control=-$' "$NGINX_CACHE_LOG" ||
+	fail "the archive's request: $(grep 'tar.zst ' "$NGINX_CACHE_LOG")"
 
 # the same index again: up to date, only the index fetched
 before=$(wc -l <"$NGINX_LOG")
