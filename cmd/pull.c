@@ -105,6 +105,7 @@ struct pull {
 	uint64_t patches_received; /* body bytes of the patch set (specs/channel.md) */
 	const struct channel_patches *patch_set; /* the one fetched, of ci.latest's */
 	char frames_done[STORE_DOWNLOAD_NAME_MAX];
+	char tmp_shown[4200];    /* ROOT/tmp, as messages name it */
 	struct resume_ranges rr; /* what an earlier, interrupted partial pull placed */
 	uint64_t frames_resumed; /* archive bytes found there instead of fetched */
 	bool looked_ahead;       /* the look ahead fetched; the install under the lock runs */
@@ -214,11 +215,22 @@ static int fetch_archive(struct pull *p)
 		have = 0;
 	}
 	snprintf(url, sizeof(url), "%s%s", p->base, l->archive);
+	if (have < l->size &&
+	    fs_room(p->fd, l->size - have, p->tmp_shown, "the archive", &err) < 0) {
+		if (have == 0)
+			unlinkat(p->tmpfd, p->name, 0);
+		return cmd_fail(CMD, EXIT_FAIL, "%s; nothing downloaded", err.msg);
+	}
 	if (have < l->size && fetch_file(url, p->fd, have, l->size, p->stall_s, &p->fr, &err) < 0) {
 		/* A stall or a broken connection keeps the part for the next pull; bytes a
-		 * server sent against the bounds are not kept. */
+		 * server sent against the bounds are not kept, nor a part that filled the disk
+		 * (the host's services write there too). */
 		if (err.kind == ERR_REFUSED)
 			unlinkat(p->tmpfd, p->name, 0);
+		if (p->fr.write_errno == ENOSPC || p->fr.write_errno == EDQUOT) {
+			unlinkat(p->tmpfd, p->name, 0);
+			return cmd_fail(CMD, EXIT_FAIL, "%s; the part is removed", err.msg);
+		}
 		return cmd_error(CMD, &err);
 	}
 	p->resumed_from = p->fr.resumed ? have : 0;
@@ -257,6 +269,13 @@ static int fetch_frames(void *ctx, int fd, const struct byte_range *v, size_t n,
 	struct pull *p = ctx;
 	struct byte_range sp[FETCH_SPANS_MAX];
 	struct err ignored; /* recording a broken answer's ranges is best effort */
+	uint64_t missing = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!resume_ranges_has(&p->rr, v[i].offset, v[i].length))
+			missing += v[i].length;
+	if (fs_room(fd, missing, p->tmp_shown, "the frames", err) < 0)
+		return -1;
 
 	for (size_t i = 0; i < n;) {
 		size_t k = 0, complete = 0;
@@ -323,6 +342,8 @@ static int fetch_patches(void *ctx, const struct install_patch_request *req, int
 	p->patches_fetched = false;
 	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
 		return fail_sys(err, "cannot write the patch set");
+	if (fs_room(fd, cp->size, p->tmp_shown, "the patch set", err) < 0)
+		return -1;
 	p->patch_set = cp;
 	snprintf(url, sizeof(url), "%s%s", p->base, cp->file);
 	fetch_url_shown(url, shown, sizeof(shown));
@@ -516,6 +537,7 @@ static int download(struct pull *p)
 	int rc;
 
 	store_downloads_sweep(p->tmpfd, p->ci.latest.sha256);
+	snprintf(p->tmp_shown, sizeof(p->tmp_shown), "%s/%s", p->st.root, STORE_TMP);
 	store_download_name(p->ci.latest.sha256, "", p->name);
 	store_download_name(p->ci.latest.sha256, ".frames", p->frames);
 	store_download_name(p->ci.latest.sha256, RESUME_SUFFIX, p->frames_done);

@@ -124,6 +124,15 @@ static int answer(const char *word)
 	return EXIT_OK;
 }
 
+/* fs_room for what push is about to send into ROOT/tmp. */
+static int room(struct receive *r, int fd, uint64_t bytes, const char *what, struct err *err)
+{
+	char where[4200];
+
+	snprintf(where, sizeof(where), "%s/%s", r->st.root, STORE_TMP);
+	return fs_room(fd, bytes, where, what, err);
+}
+
 /* One file of the stream, its header parsed, into ROOT/tmp/push.archive, push.minisig, ... */
 static int read_file(struct receive *r, struct push_reader *rd, enum push_kind k, uint64_t size)
 {
@@ -142,12 +151,17 @@ static int read_file(struct receive *r, struct push_reader *rd, enum push_kind k
 	if (fd < 0)
 		return cmd_fail(CMD, EXIT_FAIL, "%s/%s: %s", r->st.root, STORE_TMP, err.msg);
 	r->have[k] = true;
-	rc = push_read_body(rd, fd, size, &err);
+	rc = room(r, fd, size, push_kind_name(k), &err);
+	if (rc == 0)
+		rc = push_read_body(rd, fd, size, &err);
 	if (close(fd) < 0 && rc == 0)
 		rc = fail_sys(&err, "cannot write %s/%s/%s", r->st.root, STORE_TMP, r->name[k]);
-	if (rc < 0)
+	if (rc < 0) {
+		/* Never resumed (the next receive starts it afresh): not left to fill the disk. */
+		unlinkat(r->tmpfd, r->name[k], 0);
 		return cmd_fail(CMD, cmd_exit_code(&err), "%s: %s; nothing installed",
 		                push_kind_name(k), err.msg);
+	}
 	return EXIT_OK;
 }
 
@@ -299,6 +313,8 @@ static int ask_for(struct receive *r, int fd, const struct byte_range *v, size_t
 			return fail(
 			    err, "push answered %" PRIu64 " bytes for %" PRIu64 " bytes of ranges",
 			    size, total);
+		if (room(r, fd, total, "the frames", err) < 0)
+			return -1;
 		for (size_t j = i; j < i + k; j++) {
 			if (lseek(fd, (off_t)v[j].offset, SEEK_SET) < 0)
 				return fail_sys(err, "cannot seek in %s", FRAMES_NAME);
@@ -343,7 +359,7 @@ static int ask_patches(void *ctx, const struct install_patch_request *req, int f
 	r->patches_received = true;
 	if (!size)
 		return 1;
-	if (push_read_body(r->rd, fd, size, err) < 0)
+	if (room(r, fd, size, "the patch set", err) < 0 || push_read_body(r->rd, fd, size, err) < 0)
 		return -1;
 	r->received += size;
 	r->patch_bytes = size;

@@ -208,6 +208,7 @@ struct file {
 	bool range_only; /* a 200 answer is not taken: the transfer stops at its headers */
 	bool ignored;    /* it came (the server ignores Range) */
 	bool started, range_sent, resumed;
+	int write_errno;
 	enum err_kind kind;
 	char why[512];
 };
@@ -289,6 +290,7 @@ static size_t file_write(char *data, size_t size, size_t n, void *p)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
+			f->write_errno = w < 0 ? errno : EIO;
 			file_refuse(f, ERR_SYSTEM, "cannot write the download: %s",
 			            w < 0 ? strerror(errno) : "short write");
 			return 0;
@@ -339,6 +341,7 @@ out:
 	res->range_sent = f.range_sent;
 	res->resumed = f.resumed;
 	res->received = f.got;
+	res->write_errno = f.write_errno;
 	curl_easy_getinfo(f.c, CURLINFO_RESPONSE_CODE, &res->status);
 	curl_easy_cleanup(f.c);
 	return ret;

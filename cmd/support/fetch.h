@@ -50,6 +50,7 @@ struct fetch_result {
 	bool resumed;      /* the server answered 206 and the bytes were appended */
 	uint64_t received; /* body bytes received by this call */
 	long status;       /* the answer's HTTP status (0: none came), e.g. 404 on a -1 */
+	int write_errno;   /* on a -1 because fd could not be written: its errno (ENOSPC, ...) */
 };
 
 /* Completes the file open on `fd` (read-write), which holds `have` bytes of a file of exactly

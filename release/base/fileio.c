@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
@@ -499,4 +500,19 @@ out:
 	free(d);
 	free(b);
 	return rc;
+}
+
+int fs_room(int fd, uint64_t bytes, const char *where, const char *what, struct err *err)
+{
+	struct statvfs vs;
+	uint64_t avail;
+
+	if (fstatvfs(fd, &vs) < 0 || vs.f_frsize == 0)
+		return 0; /* unknown: the writes will tell */
+	avail = (uint64_t)vs.f_bavail * vs.f_frsize;
+	if (bytes <= avail)
+		return 0;
+	return fail_kind(err, ERR_SYSTEM,
+	                 "not enough space in %s for %s: %llu bytes needed, %llu available", where,
+	                 what, (unsigned long long)bytes, (unsigned long long)avail);
 }

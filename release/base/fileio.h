@@ -6,6 +6,7 @@
 #include "release/base/error.h"
 #include <stddef.h>
 #include <sys/stat.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The one way slipway opens a file it reads (tests/arch/check_opens.sh keeps it so):
@@ -82,5 +83,11 @@ int open_beneath(int dirfd, const char *path, int flags, mode_t mode);
  * whatever the depth, so a tree deeper than the descriptor limit is removed too. */
 #define REMOVE_TREE_FDS 32
 int remove_tree_at(int dirfd, const char *path, struct err *err);
+
+/* Whether the filesystem of fd has `bytes` available to this user (statvfs f_bavail): 0 when
+ * it has, or when it does not say; else -1 with ERR_SYSTEM "not enough space in WHERE for
+ * WHAT: N bytes needed, M available". A download checks before it starts, so that it never
+ * fills the disk the host's services write to. */
+int fs_room(int fd, uint64_t bytes, const char *where, const char *what, struct err *err);
 
 #endif

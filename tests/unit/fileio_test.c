@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -214,4 +215,19 @@ Test(fileio, open_regular_never_blocks_nor_follows, .timeout = 10)
 	close(fd);
 	cr_assert_eq(open_regular_at(dfd, "nothing", 1, NULL, &err), -1);
 	cr_assert_eq(errno, ENOENT, "a missing file keeps the open's errno");
+}
+
+Test(fileio, fs_room_compares_with_the_space_available)
+{
+	struct err err;
+
+	cr_assert_eq(fs_room(dfd, 0, dir, "nothing", &err), 0);
+	cr_assert_eq(fs_room(dfd, 4096, dir, "a page", &err), 0);
+	cr_assert_eq(fs_room(dfd, UINT64_MAX, dir, "the archive", &err), -1);
+	cr_assert_eq(err.kind, ERR_SYSTEM);
+	cr_assert(strstr(err.msg, "not enough space in /tmp/slipway-fileio-") == err.msg, "%s",
+	          err.msg);
+	cr_assert(strstr(err.msg, " for the archive: 18446744073709551615 bytes needed, "), "%s",
+	          err.msg);
+	cr_assert(strstr(err.msg, " available"), "%s", err.msg);
 }
