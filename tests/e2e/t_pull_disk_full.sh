@@ -2,7 +2,9 @@
 # small filesystem (a tmpfs in a private mount namespace), an archive larger than the space
 # left is refused before its first byte (exit 3, one line naming both sizes), nothing of it
 # left in ROOT/tmp; a disk that fills up during the download (a drip server, a filler file)
-# ends the pull with exit 3 and the part removed; with room again, the pull installs.
+# ends the pull with exit 3 and the part removed; with room again, the pull installs. A push
+# (Debian's sshd on loopback, in the namespace) to a host without room is refused the same
+# way by the host, before the archive is sent.
 # Keys are TEST KEYS.
 if [ -z "${PULL_DISK_NS:-}" ]; then
 	if ! unshare -m true 2>/dev/null; then
@@ -14,8 +16,9 @@ if [ -z "${PULL_DISK_NS:-}" ]; then
 fi
 source "$REPO/tests/e2e/store_lib.sh"
 source "$REPO/tests/e2e/pull_lib.sh"
+source "$REPO/tests/e2e/ssh_lib.sh"
 PIDS=
-trap 'kill $NGINX_PID $PIDS 2>/dev/null; wait 2>/dev/null' EXIT
+trap 'kill $NGINX_PID $PIDS 2>/dev/null; sshd_stop; wait 2>/dev/null' EXIT
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 test_key
 C=$T/channel SMALL=$T/small
@@ -44,6 +47,18 @@ assert_eq "$(tail -n +$((before + 1)) "$NGINX_LOG" | grep -c 'GET /testapp-1.0.0
 	"archive requests after the refusal"
 assert_eq "$(archive_parts)" "0" "parts of the archive in ROOT/tmp"
 assert_no_file "$S/current"
+
+# push to a host store there: the host refuses before the archive is read.
+H=$SMALL/host
+new_store "$H"
+sshd_serve
+expect_rc 3 "$SLIPWAY" push 127.0.0.1 "$T/rel-1.0.0.tar.zst" -p "$SSH_PORT" -F "$SSH_CONFIG" \
+	--slipway "$SLIPWAY" --root "$H" --no-wait
+assert_contains "$errout" "not enough space in $H/tmp for "
+assert_contains "$errout" ": $size bytes needed, "
+assert_eq "$(find "$H/tmp" -name 'push.*' | wc -l)" "0" "push files left in ROOT/tmp"
+assert_no_file "$H/current"
+echo "push to a full host: $errout"
 
 # 12 MB, filled while the archive drips in: the pull stops, the part removed.
 mount -o remount,size=12m "$SMALL" || fail "cannot grow the tmpfs"
