@@ -38,11 +38,12 @@ static const char usage_text[] =
     "usage: slipway publish ARCHIVE DIR [-s SECFILE] [-x SIGFILE] [--expires WHEN]\n"
     "                       [--patch-depth N] [--no-patches] [--json]\n"
     "\n"
-    "Writes the static release channel into DIR (any static HTTP host serves it; hosts\n"
-    "follow it with `slipway pull URL`): the archive, its signature, its keyring,\n"
-    "provenance (.intoto.jsonl) and reproductions (.reproduced.jsonl) when it has them, then\n"
-    "DIR/index.json, an envelope signed by the release key naming the latest\n"
-    "release, its digests, the index's serial (max(previous + 1, now)) and its expiry.\n"
+    "Writes the static release channel into DIR (created when missing; any static HTTP\n"
+    "host serves it; hosts follow it with `slipway pull URL`): the archive, its\n"
+    "signature, its keyring, provenance (.intoto.jsonl) and reproductions\n"
+    "(.reproduced.jsonl) when it has them, then DIR/index.json, an envelope signed by\n"
+    "the release key naming the latest release, its digests, the index's serial\n"
+    "(max(previous + 1, now)) and its expiry.\n"
     "Patch sets are written too, and the index names them: against each of the\n"
     "releases the previous index names (its latest, then the releases its patch sets\n"
     "were made against) whose archive DIR holds, newest first, up to --patch-depth, the\n"
@@ -446,6 +447,9 @@ static int publish(struct publish *p)
 	p->fd = open_regular_at(AT_FDCWD, p->archive, 0, &p->st, &err);
 	if (p->fd < 0)
 		return cmd_error(CMD, &err);
+	/* Created when missing, as pack's -o (its parent must exist). */
+	if (mkdir(p->dir, 0755) < 0 && errno != EEXIST)
+		return cmd_fail(CMD, EXIT_FAIL, "cannot create %s: %s", p->dir, strerror(errno));
 	p->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dirfd < 0)
 		return cmd_fail(CMD, EXIT_FAIL, "cannot open %s: %s", p->dir, strerror(errno));

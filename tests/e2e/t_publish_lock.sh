@@ -1,4 +1,5 @@
-# One publish at a time in a channel directory (specs/channel.md "The channel"): publish holds
+# publish creates DIR when missing. One publish at a time in a channel directory
+# (specs/channel.md "The channel"): publish holds
 # a flock on DIR itself. While another holds it, publish waits, and at the end of
 # $SLIPWAY_LOCK_TIMEOUT says so (exit 3) with DIR untouched; two publishes started at once
 # both succeed, one after the other, with growing index serials, and the index names the
@@ -9,10 +10,12 @@ HOLDER=
 trap 'kill $HOLDER 2>/dev/null; wait 2>/dev/null' EXIT
 test_key
 C=$T/channel
-mkdir -p "$C"
 big_release 1.0.0 1
 big_release 2.0.0 2
 big_release 3.0.0 3
+# DIR is created when missing (its parent is not).
+expect_rc 3 "$SLIPWAY" publish "$T/rel-1.0.0.tar.zst" "$T/no/such" -s "$T/test.key"
+assert_eq "$errout" "slipway: publish: cannot create $T/no/such: No such file or directory" "a DIR without parent"
 expect_rc 0 "$SLIPWAY" publish "$T/rel-1.0.0.tar.zst" "$C" -s "$T/test.key" --no-patches
 cp "$C/index.json" "$T/index-1.json"
 ls -A "$C" >"$T/files-1"
