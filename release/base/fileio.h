@@ -5,8 +5,8 @@
 
 #include "release/base/error.h"
 #include <stddef.h>
-#include <sys/stat.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* The one way slipway opens a file it reads (tests/arch/check_opens.sh keeps it so):
