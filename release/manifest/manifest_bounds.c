@@ -200,6 +200,7 @@ static int object(struct lexer *x, const struct slot *slot, const char *what)
 		size_t kn, f = 0;
 		bool escaped;
 		char keyname[72];
+		const char *key = keyname;
 
 		if (peek(x) != K_STRING)
 			return syntax(x, "expected a key");
@@ -210,18 +211,21 @@ static int object(struct lexer *x, const struct slot *slot, const char *what)
 		if (escaped)
 			return fail(x->err, "%s: object key with a backslash escape: %.*s", what,
 			            (int)(kn > 64 ? 64 : kn), k);
-		snprintf(keyname, sizeof(keyname), "%.*s", (int)(kn > 64 ? 64 : kn), k);
 		if (slot->fields) {
 			for (f = 0; slot->fields[f].key; f++)
 				if (strlen(slot->fields[f].key) == kn &&
 				    !memcmp(slot->fields[f].key, k, kn))
 					break;
 			if (!slot->fields[f].key)
-				return fail(x->err, "%s: unknown key \"%s\"", what, keyname);
+				return fail(x->err, "%s: unknown key \"%.*s\"", what,
+				            (int)(kn > 64 ? 64 : kn), k);
 			if (seen & (1ull << f))
-				return fail(x->err, "%s: duplicate key \"%s\"", what, keyname);
+				return fail(x->err, "%s: duplicate key \"%s\"", what,
+				            slot->fields[f].key);
 			seen |= 1ull << f;
+			key = slot->fields[f].key;
 		} else {
+			snprintf(keyname, sizeof(keyname), "%.*s", (int)(kn > 64 ? 64 : kn), k);
 			if (n_keys == slot->max)
 				return fail(x->err, "%s: more than %zu keys", what, slot->max);
 			for (size_t j = 0; j < n_keys; j++)
@@ -235,8 +239,7 @@ static int object(struct lexer *x, const struct slot *slot, const char *what)
 		if (x->i >= x->len || x->s[x->i] != ':')
 			return syntax(x, "expected ':'");
 		x->i++;
-		if (value(x, slot->fields ? slot->fields[f].slot : slot->elem, what, keyname, -1) <
-		    0)
+		if (value(x, slot->fields ? slot->fields[f].slot : slot->elem, what, key, -1) < 0)
 			return -1;
 		skip_ws(x);
 		if (x->i < x->len && x->s[x->i] == ',') {
@@ -309,12 +312,32 @@ static int value(struct lexer *x, const struct slot *slot, const char *what, con
 	if (k != K_OBJECT)
 		return skip_scalar(x, k);
 	if (idx >= 0)
-		snprintf(name, sizeof(name), "%s[%ld]", what, idx);
+		manifest_name_index(name, sizeof(name), what, (size_t)idx);
 	else if (slot->fields)
 		snprintf(name, sizeof(name), "%s", slot == &secrets_ ? "secrets" : what);
 	else
 		snprintf(name, sizeof(name), "%s: \"%s\"", what, key);
 	return object(x, slot, name);
+}
+
+size_t manifest_name_index(char *out, size_t cap, const char *name, size_t idx)
+{
+	char digits[24];
+	size_t n = 0, at = 0;
+
+	do
+		digits[n++] = (char)('0' + idx % 10);
+	while ((idx /= 10) > 0);
+	for (; *name && at + 1 < cap; name++)
+		out[at++] = *name;
+	if (at + 1 < cap)
+		out[at++] = '[';
+	while (n > 0 && at + 1 < cap)
+		out[at++] = digits[--n];
+	if (at + 1 < cap)
+		out[at++] = ']';
+	out[at] = 0;
+	return at;
 }
 
 int manifest_bounds_check(const char *json, size_t len, struct manifest_bounds *b, struct err *err)

@@ -27,4 +27,8 @@ struct manifest_bounds {
  * 17: ...") otherwise. */
 int manifest_bounds_check(const char *json, size_t len, struct manifest_bounds *b, struct err *err);
 
+/* Writes "NAME[IDX]" into out (cap bytes, cut to fit) without printf: every entry of the
+ * manifest gets one, for the messages that may name it. Returns its length. */
+size_t manifest_name_index(char *out, size_t cap, const char *name, size_t idx);
+
 #endif

@@ -16,21 +16,29 @@
 
 /* ---- reading JSON values with exact types ---- */
 
-static int get_string(json_object *obj, const char *key, const char *what, char **out,
-                      struct err *err)
+/* The string at key, borrowed from obj (valid while obj is). */
+static int get_string_ref(json_object *obj, const char *key, const char *what, const char **out,
+                          struct err *err)
 {
 	json_object *v;
-	const char *s;
-	size_t len;
 
 	if (!json_object_object_get_ex(obj, key, &v))
 		return fail(err, "%s: missing key \"%s\"", what, key);
 	if (!json_object_is_type(v, json_type_string))
 		return fail(err, "%s: \"%s\" must be a string", what, key);
-	s = json_object_get_string(v);
-	len = (size_t)json_object_get_string_len(v);
-	if (strlen(s) != len)
+	*out = json_object_get_string(v);
+	if (strlen(*out) != (size_t)json_object_get_string_len(v))
 		return fail(err, "%s: \"%s\" contains a NUL character", what, key);
+	return 0;
+}
+
+static int get_string(json_object *obj, const char *key, const char *what, char **out,
+                      struct err *err)
+{
+	const char *s;
+
+	if (get_string_ref(obj, key, what, &s, err) < 0)
+		return -1;
 	*out = strdup(s);
 	return *out ? 0 : fail_oom(err);
 }
@@ -256,33 +264,45 @@ static int parse_hex32(const char *s, uint8_t out[32])
 	return 0;
 }
 
+/* "files[IDX]", then with ` "PATH"` (its first 32 bytes) when path is not NULL: what error
+ * messages name, written for every entry, so without printf. */
+static void file_what(char what[64], size_t idx, const char *path)
+{
+	size_t at = manifest_name_index(what, 64, "files", idx), len;
+
+	if (path) {
+		len = strnlen(path, 32);
+		what[at++] = ' ';
+		what[at++] = '"';
+		memcpy(what + at, path, len);
+		at += len;
+		what[at++] = '"';
+		what[at] = 0;
+	}
+}
+
 static int parse_file(json_object *fo, size_t idx, struct manifest_file *f, struct err *err)
 {
-	char what[64], *type = NULL, *mode = NULL, *hex = NULL;
-	const char *forbidden = NULL;
-	int rc = -1;
+	const char *type, *mode, *hex, *forbidden = NULL;
+	char what[64];
 
-	snprintf(what, sizeof(what), "files[%zu]", idx);
+	file_what(what, idx, NULL);
 	if (!json_object_is_type(fo, json_type_object))
 		return fail(err, "%s: must be an object", what);
 	if (get_string(fo, "path", what, &f->path, err) < 0 ||
-	    get_string(fo, "type", what, &type, err) < 0 ||
-	    get_string(fo, "mode", what, &mode, err) < 0)
-		goto out;
-	snprintf(what, sizeof(what), "files[%zu] \"%.32s\"", idx, f->path);
-	if (parse_mode(mode, &f->mode) < 0) {
-		fail(err, "%s: \"mode\" must be \"0644\", \"0755\" or \"0777\"", what);
-		goto out;
-	}
+	    get_string_ref(fo, "type", what, &type, err) < 0 ||
+	    get_string_ref(fo, "mode", what, &mode, err) < 0)
+		return -1;
+	file_what(what, idx, f->path);
+	if (parse_mode(mode, &f->mode) < 0)
+		return fail(err, "%s: \"mode\" must be \"0644\", \"0755\" or \"0777\"", what);
 	if (!strcmp(type, "file")) {
 		f->type = MANIFEST_FILE;
 		if (get_u64(fo, "size", what, MANIFEST_MAX_FILE_SIZE, &f->size, err) < 0 ||
-		    get_string(fo, "sha256", what, &hex, err) < 0)
-			goto out;
-		if (parse_hex32(hex, f->sha256) < 0) {
-			fail(err, "%s: \"sha256\" must be 64 lowercase hex digits", what);
-			goto out;
-		}
+		    get_string_ref(fo, "sha256", what, &hex, err) < 0)
+			return -1;
+		if (parse_hex32(hex, f->sha256) < 0)
+			return fail(err, "%s: \"sha256\" must be 64 lowercase hex digits", what);
 		if (json_object_object_get_ex(fo, "target", NULL))
 			forbidden = "target";
 	} else if (!strcmp(type, "dir") || !strcmp(type, "symlink")) {
@@ -293,24 +313,17 @@ static int parse_file(json_object *fo, size_t idx, struct manifest_file *f, stru
 			forbidden = "sha256";
 		if (f->type == MANIFEST_SYMLINK) {
 			if (get_string(fo, "target", what, &f->target, err) < 0)
-				goto out;
+				return -1;
 		} else if (json_object_object_get_ex(fo, "target", NULL)) {
 			forbidden = "target";
 		}
 	} else {
-		fail(err, "%s: \"type\" must be \"file\", \"dir\" or \"symlink\"", what);
-		goto out;
+		return fail(err, "%s: \"type\" must be \"file\", \"dir\" or \"symlink\"", what);
 	}
-	if (forbidden) {
-		fail(err, "%s: \"%s\" is not allowed for type \"%s\"", what, forbidden, type);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(type);
-	free(mode);
-	free(hex);
-	return rc;
+	if (forbidden)
+		return fail(err, "%s: \"%s\" is not allowed for type \"%s\"", what, forbidden,
+		            type);
+	return 0;
 }
 
 static int parse_document(json_object *root, struct manifest *m, struct err *err)

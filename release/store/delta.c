@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ struct delta {
 	struct store *st;
 	struct manifest *m[MAX_SOURCES]; /* delta_probe's, read on its first call */
 	bool probed;
+	pthread_t loader; /* delta_probe_prefetch's thread, while loading */
+	bool loading;
 	struct reuse *reuse;
 	uint64_t files, bytes;
 };
@@ -85,6 +88,7 @@ void delta_free(struct delta *d)
 {
 	if (!d)
 		return;
+	delta_probe_ready(d);
 	for (size_t i = 0; i < d->n; i++) {
 		close(d->root[i]);
 		free(d->version[i]);
@@ -125,18 +129,47 @@ int delta_base_open(struct delta *d, const char *path, uint64_t max, uint64_t *s
 	return fd;
 }
 
+/* The sources' manifests, for delta_probe. */
+static void *load_manifests(void *arg)
+{
+	struct delta *d = arg;
+	struct err ignored; /* a source whose manifest cannot be read offers nothing */
+
+	for (size_t i = 0; i < d->n; i++)
+		if (store_read_manifest(d->st, d->version[i], &d->m[i], &ignored) < 0)
+			d->m[i] = NULL;
+	return NULL;
+}
+
+void delta_probe_prefetch(struct delta *d)
+{
+	if (!d || d->probed || d->n == 0)
+		return;
+	d->probed = true;
+	/* Without a thread, delta_probe_ready reads them. */
+	d->loading = pthread_create(&d->loader, NULL, load_manifests, d) == 0;
+	d->probed = d->loading;
+}
+
+void delta_probe_ready(struct delta *d)
+{
+	if (!d)
+		return;
+	if (d->loading) {
+		pthread_join(d->loader, NULL);
+		d->loading = false;
+	}
+	if (!d->probed) {
+		d->probed = true;
+		load_manifests(d);
+	}
+}
+
 bool delta_probe(struct delta *d, const struct manifest_file *f)
 {
 	if (!d || f->type != MANIFEST_FILE)
 		return false;
-	if (!d->probed) {
-		struct err ignored; /* a source whose manifest cannot be read offers nothing */
-
-		d->probed = true;
-		for (size_t i = 0; i < d->n; i++)
-			if (store_read_manifest(d->st, d->version[i], &d->m[i], &ignored) < 0)
-				d->m[i] = NULL;
-	}
+	delta_probe_ready(d);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct manifest_file *g =
 		    d->m[i] ? manifest_find_file(d->m[i], f->path) : NULL;
@@ -165,6 +198,26 @@ int delta_link_using(struct delta *d, struct reuse *r, const struct manifest_fil
 		/* not reusable, or EMLINK, EXDEV, EPERM: the next source, else written */
 	}
 	return -1;
+}
+
+int delta_candidate(struct delta *d, struct reuse *r, const struct manifest_file *f, size_t *src,
+                    struct stat *sb)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		int fd = reuse_candidate(r, d->root[i], f, sb);
+
+		if (fd >= 0) {
+			*src = i;
+			return fd;
+		}
+	}
+	return -1;
+}
+
+int delta_link_verified(struct delta *d, struct reuse *r, size_t src, int fd, const struct stat *sb,
+                        const struct manifest_file *f, int pfd, const char *base, struct err *err)
+{
+	return reuse_link_verified(r, fd, sb, d->root[src], f, pfd, base, NULL, err);
 }
 
 int delta_link(void *ctx, const struct manifest_file *f, int pfd, const char *base, struct err *err)

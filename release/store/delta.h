@@ -1,8 +1,9 @@
 /* Delta install (specs/store.md "Delta install"): a regular file of the release being
  * installed that an installed release already holds at the same path, and that the one rule
  * for sharing installed files accepts against the new, signed manifest (reuse.h: owner,
- * read-only mode, link count, size and SHA-256 read now), is hard-linked from it instead of
- * written again; the extractor then compares the archive's data for that entry with it.
+ * read-only mode, link count, size, and content read now), is hard-linked from it instead of
+ * written again; the whole route's extractor then compares the archive's data for that entry
+ * with it.
  * Releases are read-only, so the shared inode never changes (specs/store.md "Immutable
  * releases"). */
 #ifndef SLIPWAY_DELTA_H
@@ -13,8 +14,10 @@
 #include "release/store/reuse.h"
 #include "release/store/store.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct delta;
 
@@ -36,6 +39,18 @@ int delta_link(void *ctx, const struct manifest_file *f, int pfd, const char *ba
 int delta_link_using(struct delta *d, struct reuse *r, const struct manifest_file *f, int pfd,
                      const char *base, struct err *err);
 
+/* Comparing instead of hashing, for a caller that has the entry's data from a signed archive
+ * it checks against the file signature before the tree gets a name (reuse.h): the first
+ * source holding a candidate for f (reuse_candidate), its descriptor (the caller closes it),
+ * *src its source and *sb its status; -1 when none. */
+int delta_candidate(struct delta *d, struct reuse *r, const struct manifest_file *f, size_t *src,
+                    struct stat *sb);
+
+/* Links a candidate of source src whose every byte the caller compared (reuse_link_verified):
+ * 0 linked, -1 not (EMLINK, EXDEV, ...: the caller writes it), -2 with err as delta_link. */
+int delta_link_verified(struct delta *d, struct reuse *r, size_t src, int fd, const struct stat *sb,
+                        const struct manifest_file *f, int pfd, const char *base, struct err *err);
+
 /* How many installed releases it links from (0: it links nothing). */
 size_t delta_sources(const struct delta *d);
 
@@ -56,6 +71,14 @@ int delta_base_open(struct delta *d, const char *path, uint64_t max, uint64_t *s
  * alone (read on the first call), without reading the files. A hint for a look ahead
  * (install.h, prefetch): only delta_link's checks decide. */
 bool delta_probe(struct delta *d, const struct manifest_file *f);
+
+/* Starts reading the manifests delta_probe judges from, on a thread of its own, beside what
+ * the caller does meanwhile. */
+void delta_probe_prefetch(struct delta *d);
+
+/* Waits for them (reads them, when nothing started to): after this, delta_probe may be called
+ * from several threads at once. */
+void delta_probe_ready(struct delta *d);
 
 /* Files linked and their bytes so far. */
 void delta_stats(const struct delta *d, uint64_t *files, uint64_t *bytes);

@@ -63,6 +63,7 @@ struct build_job {
 	const struct manifest *m;
 	struct delta *d;
 	bool *need;
+	uint8_t *state; /* enum frame_entry, m->n_files + 1 entries */
 	const size_t *group;
 	size_t n_groups;
 	pthread_mutex_t mu;
@@ -141,6 +142,49 @@ static void report_group(struct build_job *j, size_t e0, size_t e1)
 	pthread_mutex_unlock(&j->mu);
 }
 
+/* Entries [e0, e1) placed: need[] and the counts of files linked. */
+static void account(struct build_job *j, size_t e0, size_t e1, struct frame_build_stats *st)
+{
+	for (size_t e = e0; e < e1; e++) {
+		j->need[e] = j->state[e] == FRAME_ENTRY_WRITE || j->state[e] == FRAME_ENTRY_WRITTEN;
+		if (j->state[e] == FRAME_ENTRY_LINKED) {
+			st->linked++;
+			st->linked_bytes += j->m->files[e - 1].size;
+		}
+	}
+}
+
+/* Whether an entry of [e0, e1) is left to write. */
+static bool left_to_write(const struct build_job *j, size_t e0, size_t e1)
+{
+	for (size_t e = e0; e < e1; e++)
+		if (j->state[e] == FRAME_ENTRY_WRITE)
+			return true;
+	return false;
+}
+
+/* A group of a whole archive's frames (frame_tree_build): the files an installed release's
+ * manifest lists as they are (delta_probe) are compared with the bytes decoded for the others
+ * (frame_writer_new), or, where none were decoded, hashed (frame_tree_link); one the hashing
+ * refuses is written from its frames, decoded again. */
+static int build_group(struct build_job *j, struct reuse *r, struct frame_writer *w, size_t f0,
+                       size_t f1, size_t e0, size_t e1, struct err *err)
+{
+	for (size_t e = e0; e < e1; e++) {
+		const struct manifest_file *f = &j->m->files[e - 1];
+
+		j->state[e] = f->type != MANIFEST_FILE       ? FRAME_ENTRY_SKIP
+		              : j->d && delta_probe(j->d, f) ? FRAME_ENTRY_COMPARE
+		                                             : FRAME_ENTRY_WRITE;
+	}
+	if (frame_writer_frames(w, NULL, f0, f1, err) < 0 ||
+	    frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->state, err) < 0)
+		return -1;
+	if (left_to_write(j, e0, e1) && frame_writer_frames(w, NULL, f0, f1, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int build_groups(struct build_job *j, struct reuse *r, struct frame_writer *w,
                         struct frame_build_stats *st, struct err *err)
 {
@@ -153,9 +197,13 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 			e0 = 1 + g * LINK_CHUNK;
 			e1 = e0 + LINK_CHUNK < j->m->n_files + 1 ? e0 + LINK_CHUNK
 			                                         : j->m->n_files + 1;
-			if (frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->need,
-			                    &st->linked, &st->linked_bytes, err) < 0)
+			for (size_t e = e0; e < e1; e++)
+				j->state[e] = j->m->files[e - 1].type == MANIFEST_FILE
+				                  ? FRAME_ENTRY_COMPARE
+				                  : FRAME_ENTRY_SKIP;
+			if (frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->state, err) < 0)
 				return -1;
+			account(j, e0, e1, st);
 			continue;
 		}
 		f0 = j->group[g];
@@ -163,11 +211,13 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 		e0 = tar_layout_first_at(j->l, j->fm->doff[f0]);
 		e0 = e0 ? e0 : 1; /* entry 0, the manifest, is never a worker's */
 		e1 = f1 < j->fm->n ? tar_layout_first_at(j->l, j->fm->doff[f1]) : j->l->n;
-		if ((!j->plan && frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->need,
-		                                 &st->linked, &st->linked_bytes, err) < 0) ||
-		    frame_writer_frames(w, j->plan, f0, f1, err) < 0 ||
-		    frame_writer_empty(w, e0, e1, err) < 0)
+		if (j->plan ? frame_writer_frames(w, j->plan, f0, f1, err) < 0
+		            : build_group(j, r, w, f0, f1, e0, e1, err) < 0)
 			return -1;
+		if (frame_writer_empty(w, e0, e1, err) < 0)
+			return -1;
+		if (!j->plan)
+			account(j, e0, e1, st);
 		if (j->progress)
 			report_group(j, e0, e1);
 	}
@@ -184,8 +234,8 @@ static void *build_worker(void *arg)
 	int rc = -1;
 
 	if (job_start(j, &err) && reuse_new(&r, &err) == 0 &&
-	    (!j->fm ||
-	     frame_writer_new(&w, j->fd, j->fm, j->l, j->m, j->need, j->stagingfd, &err) == 0))
+	    (!j->fm || frame_writer_new(&w, j->fd, j->fm, j->l, j->m, j->state,
+	                                j->plan ? NULL : j->d, j->stagingfd, &err) == 0))
 		rc = build_groups(j, r, w, &st, &err);
 	if (rc < 0)
 		job_fail(j, &err);
@@ -221,6 +271,11 @@ static int run_job(struct build_job *j, struct err *err)
 	size_t started = 0;
 	struct err serr;
 
+	if (!(j->state = calloc(j->m->n_files + 1, 1)))
+		return fail_oom(err);
+	/* Writing alone: what the caller needs written. */
+	for (size_t e = 1; j->plan && e <= j->m->n_files; e++)
+		j->state[e] = j->need[e] ? FRAME_ENTRY_WRITE : FRAME_ENTRY_SKIP;
 	if (!j->plan)
 		j->need[0] = false;
 	/* Writing alone: the manifest, the skeleton and the links are there already. */
@@ -249,6 +304,8 @@ static int run_job(struct build_job *j, struct err *err)
 		pthread_join(t[i], NULL);
 	pthread_cond_destroy(&j->cv);
 	pthread_mutex_destroy(&j->mu);
+	free(j->state);
+	j->state = NULL;
 	if (!j->failed)
 		return 0;
 	*err = j->err;
@@ -290,6 +347,7 @@ int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout
 			j.done.files_total++;
 			j.done.bytes_total += m->files[i].size;
 		}
+	delta_probe_ready(d);
 	rc = run_groups(&j, err);
 	*st = j.st;
 	return rc;

@@ -1,10 +1,11 @@
 /* A release tree built by worker threads, one per core (at most 4), the caller's among them.
  * A local delta install (specs/store.md "From the frames") gives them the archive's frames a
  * group at a time: a group is a frame and the frames a file's data runs on into. For the
- * entries whose data starts in its group, a worker links the files an installed release holds
- * (reuse.h hashes each one: the expensive half) and writes the others from the group's
- * frames, decoded up to the last byte needed (framefiles.h). Linking and decoding thus share
- * every core, whatever the proportion of changed files. A partial delivery (pull, push:
+ * entries whose data starts in its group, a worker writes the files no installed release's
+ * manifest lists as they are from the group's frames, decoded up to the last byte needed
+ * (framefiles.h), and links the others: compared with the bytes decoded anyway when those
+ * hold them, else hashed (reuse.h). Linking and decoding thus share every core, whatever the
+ * proportion of changed files. A partial delivery (pull, push:
  * specs/channel.md "Partial pull") uses the same workers twice: to link, before it knows
  * which frames to fetch, and to write the fetched frames. */
 #ifndef SLIPWAY_FRAMEBUILD_H
@@ -34,10 +35,13 @@ int frame_groups(const struct frame_map *fm, const struct tar_layout *l, const s
 
 /* Builds the whole tree of m in stagingfd (an empty directory) from the archive open on fd
  * (every frame there), with one worker per core (at most 4: memory), the caller's thread
- * among them: the skeleton (frame_tree_skeleton) on this thread while another writes the
- * manifest file, then the groups. need has l->n entries. progress (NULL: none) is told after
- * each group, by the worker that placed it, one at a time. The error is the first a worker
- * met; the others stop at their next group. */
+ * among them. Files may be linked by comparing them with the archive's bytes: only for a
+ * caller that checks the whole archive against its file signature before the tree gets a
+ * name. Waits for d's manifests (delta_probe_ready), then makes the skeleton
+ * (frame_tree_skeleton) on this thread while another writes the manifest file, then the
+ * groups. need has l->n entries: set for the files written. progress (NULL: none) is told
+ * after each group, by the worker that placed it, one at a time. The error is the first a
+ * worker met; the others stop at their next group. */
 int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
                      const struct manifest *m, struct delta *d, bool *need, int stagingfd,
                      extract_progress_fn progress, void *progress_ctx, struct frame_build_stats *st,

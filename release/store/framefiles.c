@@ -124,8 +124,7 @@ out:
 }
 
 int frame_tree_link(int stagingfd, const struct manifest *m, struct delta *d, struct reuse *r,
-                    size_t from, size_t to, bool *need, uint64_t *linked, uint64_t *linked_bytes,
-                    struct err *err)
+                    size_t from, size_t to, uint8_t *state, struct err *err)
 {
 	struct stage_dir p = {.fd = -1};
 	int rc = -1;
@@ -135,21 +134,16 @@ int frame_tree_link(int stagingfd, const struct manifest *m, struct delta *d, st
 		const char *base;
 		int pfd, fd;
 
-		need[e] = false;
-		if (f->type != MANIFEST_FILE)
+		if (state[e] != FRAME_ENTRY_COMPARE)
 			continue;
 		if ((pfd = stage_dir_open(&p, stagingfd, f->path, &base, err)) < 0)
 			goto out;
 		fd = d ? delta_link_using(d, r, f, pfd, base, err) : -1;
 		if (fd == -2)
 			goto out;
-		if (fd >= 0) {
+		if (fd >= 0)
 			close(fd);
-			(*linked)++;
-			*linked_bytes += f->size;
-		} else {
-			need[e] = true;
-		}
+		state[e] = fd >= 0 ? FRAME_ENTRY_LINKED : FRAME_ENTRY_WRITE;
 	}
 	rc = 0;
 out:
@@ -161,17 +155,29 @@ out:
 
 static atomic_uint files_closed; /* files written from frames by this process */
 
-/* The files of the layout being written from one frame's data, in order. */
+/* An installed file being compared with the frames' bytes: fd -1 when none. */
+struct compared {
+	int fd;
+	size_t src; /* its source (delta.h) */
+	struct stat sb;
+	uint64_t done; /* bytes found the same so far */
+};
+
+/* The files of the layout being written (or compared) from one frame's data, in order. */
 struct file_sink {
 	const struct tar_layout *l;
 	const struct manifest *m;
-	const bool *need;
+	uint8_t *state;
+	struct delta *d; /* what FRAME_ENTRY_COMPARE entries are compared with (NULL: none) */
+	struct reuse *r;
 	int stagingfd;
 	int64_t when;
 	struct stage_dir par;
 	struct stage_file o;
-	size_t e;    /* the next entry to look at */
-	uint64_t lo; /* where the frame's data starts in the tar stream */
+	struct compared c;
+	size_t e;      /* the next entry to look at */
+	uint64_t lo;   /* where the frame's data starts in the tar stream */
+	uint64_t stop; /* where the frame's bytes being decoded end in the tar stream */
 	uint64_t written;
 };
 
@@ -179,7 +185,90 @@ static bool wanted(const struct file_sink *s, size_t e)
 {
 	const struct manifest_file *mf = &s->m->files[e - 1];
 
-	return s->need[e] && mf->type == MANIFEST_FILE && mf->size > 0;
+	return s->state[e] == FRAME_ENTRY_WRITE && mf->type == MANIFEST_FILE && mf->size > 0;
+}
+
+/* An entry to compare whose data the bytes being decoded hold whole. */
+static bool comparable(const struct file_sink *s, size_t e)
+{
+	const struct manifest_file *mf = &s->m->files[e - 1];
+
+	return s->d && s->state[e] == FRAME_ENTRY_COMPARE && mf->type == MANIFEST_FILE &&
+	       mf->size > 0 && s->l->data[e] + mf->size <= s->stop;
+}
+
+/* Entry s->e, being compared, is to be written instead: created with the bytes found the
+ * same, copied from the installed file (the frames' bytes: its hash is checked at the end). */
+static int compared_to_write(struct file_sink *s, const struct manifest_file *mf, struct err *err)
+{
+	uint8_t buf[16384];
+	uint64_t at = 0;
+	int rc = -1;
+
+	if (stage_file_open(&s->o, &s->par, s->stagingfd, mf, err) < 0)
+		goto out;
+	while (at < s->c.done) {
+		size_t want = s->c.done - at < sizeof(buf) ? (size_t)(s->c.done - at) : sizeof(buf);
+		ssize_t n = pread(s->c.fd, buf, want, (off_t)at);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fail(err, "%.200s: the installed copy could not be read again", mf->path);
+			goto out;
+		}
+		if (stage_file_write(&s->o, buf, (size_t)n, err) < 0)
+			goto out;
+		at += (uint64_t)n;
+	}
+	s->state[s->e] = FRAME_ENTRY_WRITE;
+	rc = 0;
+out:
+	close(s->c.fd);
+	s->c.fd = -1;
+	return rc;
+}
+
+/* Compares what piece [lo, hi) holds of entry s->e with an installed candidate, found at the
+ * entry's first byte. 1: the entry goes on in the next piece; 0: linked; 2: to be written (the
+ * bytes that matched are in s->o, when it is open); -1: err. */
+static int compare_piece(struct file_sink *s, const struct manifest_file *mf, uint64_t lo,
+                         uint64_t hi, const uint8_t *buf, struct err *err)
+{
+	uint64_t start = s->l->data[s->e], from, to;
+	const char *base;
+	int pfd, r;
+
+	if (s->c.fd < 0) {
+		s->c.done = 0;
+		s->c.fd = delta_candidate(s->d, s->r, mf, &s->c.src, &s->c.sb);
+		if (s->c.fd < 0) {
+			s->state[s->e] = FRAME_ENTRY_WRITE;
+			return 2;
+		}
+	}
+	from = start + s->c.done;
+	to = start + mf->size < hi ? start + mf->size : hi;
+	if (from < lo)
+		return fail(err, "internal error: %.200s compared out of order", mf->path);
+	if (!reuse_same_bytes(s->r, s->c.fd, from - start, buf + (from - lo), (size_t)(to - from)))
+		return compared_to_write(s, mf, err) < 0 ? -1 : 2;
+	s->c.done += to - from;
+	if (s->c.done < mf->size)
+		return 1;
+	if ((pfd = stage_dir_open(&s->par, s->stagingfd, mf->path, &base, err)) < 0 ||
+	    (r = delta_link_verified(s->d, s->r, s->c.src, s->c.fd, &s->c.sb, mf, pfd, base,
+	                             err)) == -2) {
+		close(s->c.fd);
+		s->c.fd = -1;
+		return -1;
+	}
+	if (r < 0) /* EMLINK, EXDEV, ...: written, the same bytes */
+		return compared_to_write(s, mf, err) < 0 ? -1 : 2;
+	close(s->c.fd);
+	s->c.fd = -1;
+	s->state[s->e] = FRAME_ENTRY_LINKED;
+	return 0;
 }
 
 /* How much of frame [lo, hi) the files being written need: up to the end of the last of
@@ -210,6 +299,16 @@ static int files_sink(void *ctx, uint64_t at, const uint8_t *buf, size_t n, stru
 		const struct manifest_file *mf = &s->m->files[s->e - 1];
 		uint64_t from, to;
 
+		if (s->o.fd < 0 && comparable(s, s->e)) {
+			int r = compare_piece(s, mf, lo, hi, buf, err);
+
+			if (r < 0)
+				return -1;
+			if (r == 1)
+				break; /* continues in the next piece */
+			if (r == 0)
+				continue;
+		}
 		if (!wanted(s, s->e))
 			continue;
 		if (s->o.fd < 0 && stage_file_open(&s->o, &s->par, s->stagingfd, mf, err) < 0)
@@ -228,6 +327,7 @@ static int files_sink(void *ctx, uint64_t at, const uint8_t *buf, size_t n, stru
 			break; /* continues in the next piece */
 		if (stage_file_close(&s->o, s->when, FETCHED, err) < 0)
 			return -1;
+		s->state[s->e] = FRAME_ENTRY_WRITTEN;
 		/* The eighth file written by any of the writers (tests/e2e/t_install_frames.sh). */
 		if (atomic_fetch_add(&files_closed, 1) + 1 == 8)
 			crashpoint("install-mid-unpack");
@@ -244,8 +344,8 @@ struct frame_writer {
 };
 
 int frame_writer_new(struct frame_writer **out, int fd, const struct frame_map *fm,
-                     const struct tar_layout *l, const struct manifest *m, const bool *need,
-                     int stagingfd, struct err *err)
+                     const struct tar_layout *l, const struct manifest *m, uint8_t *state,
+                     struct delta *d, int stagingfd, struct err *err)
 {
 	struct frame_writer *w = calloc(1, sizeof(*w));
 
@@ -256,13 +356,16 @@ int frame_writer_new(struct frame_writer **out, int fd, const struct frame_map *
 	w->fm = fm;
 	w->s = (struct file_sink){.l = l,
 	                          .m = m,
-	                          .need = need,
+	                          .state = state,
+	                          .d = d,
 	                          .stagingfd = stagingfd,
 	                          .when = manifest_build_epoch(m),
 	                          .par = {.fd = -1},
 	                          .o = {.fd = -1},
+	                          .c = {.fd = -1},
 	                          .e = 1};
-	if (stage_file_init(&w->s.o, err) < 0 || frame_stream_new(&w->fs, err) < 0) {
+	if (stage_file_init(&w->s.o, err) < 0 || frame_stream_new(&w->fs, err) < 0 ||
+	    (d && reuse_new(&w->s.r, err) < 0)) {
 		frame_writer_free(w);
 		return -1;
 	}
@@ -275,6 +378,9 @@ void frame_writer_free(struct frame_writer *w)
 	if (!w)
 		return;
 	frame_stream_free(w->fs);
+	if (w->s.c.fd >= 0)
+		close(w->s.c.fd);
+	reuse_free(w->s.r);
 	stage_file_release(&w->s.o);
 	stage_dir_release(&w->s.par);
 	free(w);
@@ -302,8 +408,12 @@ int frame_writer_frames(struct frame_writer *w, const struct frame_plan *p, size
 		}
 		s->lo = fm->doff[f];
 		stop = frame_need(s, fm->doff[f], fm->doff[f + 1]);
+		s->stop = s->lo + stop;
 		if (stop && frame_stream_decode(w->fs, w->fd, fm, f, stop, files_sink, s, err) < 0)
 			return -1;
+		if (s->c.fd >= 0)
+			return fail(err, "internal error: %.200s compared in part",
+			            s->m->files[s->e - 1].path);
 		w->frames_decoded += stop > 0;
 		/* Past the frame: entries before its end that were not needed. */
 		while (s->o.fd < 0 && s->e < s->l->n && s->l->data[s->e] < fm->doff[f + 1] &&
@@ -322,11 +432,12 @@ int frame_writer_empty(struct frame_writer *w, size_t from, size_t to, struct er
 	for (size_t e = from; e < to && e < s->l->n; e++) {
 		const struct manifest_file *mf = &s->m->files[e - 1];
 
-		if (!s->need[e] || mf->type != MANIFEST_FILE || mf->size != 0)
+		if (s->state[e] != FRAME_ENTRY_WRITE || mf->type != MANIFEST_FILE || mf->size != 0)
 			continue;
 		if (stage_file_open(&s->o, &s->par, s->stagingfd, mf, err) < 0 ||
 		    stage_file_close(&s->o, s->when, FETCHED, err) < 0)
 			return -1;
+		s->state[e] = FRAME_ENTRY_WRITTEN;
 	}
 	return 0;
 }

@@ -119,6 +119,7 @@ int install_local_frames(struct install_ctx *c, struct err *err)
 	}
 	if (delta_sources(c->delta) == 0)
 		goto out;
+	delta_probe_prefetch(c->delta); /* beside the manifest's reading below */
 	if (archive_digest_start(o.fd, c->archive, &dg, err) < 0) {
 		r = -1;
 		goto out;

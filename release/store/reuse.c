@@ -72,7 +72,32 @@ static bool same_content(struct reuse *r, int fd, const struct manifest_file *f)
 	return reuse_sha256(r, fd, f->size, digest) == 0 && !memcmp(digest, f->sha256, 32);
 }
 
-int reuse_open(struct reuse *r, int relfd, const struct manifest_file *f, struct stat *sb)
+bool reuse_same_bytes(struct reuse *r, int fd, uint64_t at, const uint8_t *buf, size_t n)
+{
+	while (n > 0) {
+		size_t want = n < READ_BLOCK ? n : READ_BLOCK;
+		ssize_t got = pread(fd, r->buf, want, (off_t)at);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0 || memcmp(r->buf, buf, (size_t)got))
+			return false;
+		at += (uint64_t)got;
+		buf += got;
+		n -= (size_t)got;
+	}
+	return true;
+}
+
+/* The checks on the file's status: a regular file, owner, installed mode, links, size. */
+static bool status_fits(const struct reuse *r, const struct stat *sb, const struct manifest_file *f)
+{
+	return S_ISREG(sb->st_mode) && sb->st_uid == r->euid &&
+	       (sb->st_mode & 07777) == seal_file_mode(f->mode) && sb->st_nlink < REUSE_MAX_LINKS &&
+	       (uint64_t)sb->st_size == f->size;
+}
+
+int reuse_candidate(struct reuse *r, int relfd, const struct manifest_file *f, struct stat *sb)
 {
 	struct err ignored;
 	int fd;
@@ -82,9 +107,18 @@ int reuse_open(struct reuse *r, int relfd, const struct manifest_file *f, struct
 	fd = open_regular_beneath(relfd, f->path, sb, &ignored);
 	if (fd < 0)
 		return -1;
-	if (sb->st_uid != r->euid || (sb->st_mode & 07777) != seal_file_mode(f->mode) ||
-	    sb->st_nlink >= REUSE_MAX_LINKS || (uint64_t)sb->st_size != f->size ||
-	    !same_content(r, fd, f)) {
+	if (!status_fits(r, sb, f)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int reuse_open(struct reuse *r, int relfd, const struct manifest_file *f, struct stat *sb)
+{
+	int fd = reuse_candidate(r, relfd, f, sb);
+
+	if (fd >= 0 && !same_content(r, fd, f)) {
 		close(fd);
 		return -1;
 	}
@@ -94,22 +128,37 @@ int reuse_open(struct reuse *r, int relfd, const struct manifest_file *f, struct
 int reuse_link(struct reuse *r, int relfd, const struct manifest_file *f, int pfd, const char *base,
                int *link_errno, struct err *err)
 {
-	struct stat src, placed;
-	int fd = reuse_open(r, relfd, f, &src);
+	struct stat src;
+	int fd = reuse_open(r, relfd, f, &src), rc;
 
 	if (link_errno)
 		*link_errno = 0;
 	if (fd < 0)
 		return -1;
+	rc = reuse_link_verified(r, fd, &src, relfd, f, pfd, base, link_errno, err);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int reuse_link_verified(struct reuse *r, int fd, const struct stat *src, int relfd,
+                        const struct manifest_file *f, int pfd, const char *base, int *link_errno,
+                        struct err *err)
+{
+	struct stat placed;
+
+	if (link_errno)
+		*link_errno = 0;
 	/* The descriptor verified, linked as such: nothing to resolve again. The kernel allows it
 	 * to the file's opener from Linux 6.10 (before: CAP_DAC_READ_SEARCH); ENOENT otherwise. */
 	if (!r->by_name) {
 		if (linkat(fd, "", pfd, base, AT_EMPTY_PATH) == 0)
-			return fd;
+			return 0;
 		if (errno != ENOENT) {
 			if (link_errno)
 				*link_errno = errno;
-			close(fd);
 			return -1;
 		}
 		r->by_name = true;
@@ -117,13 +166,11 @@ int reuse_link(struct reuse *r, int relfd, const struct manifest_file *f, int pf
 	if (linkat(relfd, f->path, pfd, base, 0) < 0) {
 		if (link_errno)
 			*link_errno = errno;
-		close(fd);
 		return -1;
 	}
 	/* The name resolved again for linkat: make sure it is the inode verified. */
-	if (fstatat(pfd, base, &placed, AT_SYMLINK_NOFOLLOW) < 0 || placed.st_ino != src.st_ino ||
-	    placed.st_dev != src.st_dev) {
-		close(fd);
+	if (fstatat(pfd, base, &placed, AT_SYMLINK_NOFOLLOW) < 0 || placed.st_ino != src->st_ino ||
+	    placed.st_dev != src->st_dev) {
 		if (unlinkat(pfd, base, 0) < 0) {
 			fail_sys(err, "cannot remove %.200s, linked in place of %.200s", base,
 			         f->path);
@@ -131,5 +178,5 @@ int reuse_link(struct reuse *r, int relfd, const struct manifest_file *f, int pf
 		}
 		return -1;
 	}
-	return fd;
+	return 0;
 }

@@ -6,7 +6,8 @@
 # bytes flipped in a frame that holds only unchanged files (never decoded), or in the frames
 # of changed files (decoded), are refused by the file signature, nothing installed, `current`
 # unchanged. An installed file altered behind the
-# store's back is not linked but written from the frames. A kill mid-way leaves a store the
+# store's back is not linked but written from the frames, also when the frames decoded for
+# other files hold it (compared, not hashed) and only its bytes differ. A kill mid-way leaves a store the
 # next deploy completes. A seek table the frames do not fit sends the archive to the whole
 # route, which installs it when signed as it is and refuses it otherwise. Keys are TEST KEYS.
 source "$REPO/tests/e2e/store_lib.sh"
@@ -104,6 +105,43 @@ assert_contains "$out" "$((files - 13)) files"
 diff -r --no-dereference -x slipway-manifest.json "$T/ref" "$S2/releases/2.0.0" ||
 	fail "2.0.0 differs from tar -x after an installed file was altered"
 assert_eq "$(stat -c %h "$S2/releases/2.0.0/tree/$victim")" 1 "the altered file's copy"
+
+# Frames of 8 MiB (the default): the whole tree is one frame, decoded up to the last file
+# changed, so the unchanged files before it are compared with the installed copies (bytes
+# against the frame's, not hashed). One of them, altered behind the store's back with its size
+# and mode kept (a byte near the end of 540 KB, past the first pieces decoded), is written:
+# the bytes that matched copied, the rest from the frame. The others are linked.
+mkdir -p "$T/q1/tree/a" "$T/q1/tree/z"
+head -c 400000 /dev/urandom | base64 -w 76 >"$T/q1/tree/a/big.txt"
+GEN_TREE_MB=1 GEN_TREE_FILES=40 python3 "$REPO/tests/bench/gen_tree.py" "$T/q1/tree/m" >/dev/null
+printf 'last\n' >"$T/q1/tree/z/last.txt"
+printf '[app]\nname = cmp\nbuild =\n[bundle]\ninclude = tree\n' >"$T/q1/slipway.ini"
+cp -a "$T/q1" "$T/q2"
+printf 'changed in release 2\n' >>"$T/q2/tree/z/last.txt"
+for n in 1 2; do
+	expect_rc 0 "$SLIPWAY" pack "$T/q$n" --no-build --allow-no-services -s "$T/test.key" \
+		--version "$n.0.0" --serial "$n" -o "$T/qout"
+done
+mkdir "$T/qref" && tar -C "$T/qref" -xf "$T/qout/cmp-2.0.0.tar.zst" || fail "GNU tar: cmp-2.0.0"
+qfiles=$(find "$T/qref" -type f ! -name slipway-manifest.json | wc -l)
+S6=$T/store6
+new_store "$S6"
+expect_rc 0 "$SLIPWAY" deploy "$T/qout/cmp-1.0.0.tar.zst" --root "$S6"
+old=$S6/releases/1.0.0/tree/a/big.txt
+chmod u+w "$S6/releases/1.0.0" "$S6/releases/1.0.0/tree/a" "$old"
+size=$(stat -c %s "$old")
+printf 'Q' | dd of="$old" bs=1 seek=$((size - 100)) conv=notrunc status=none
+chmod a-w "$S6/releases/1.0.0" "$S6/releases/1.0.0/tree/a" "$old"
+assert_eq "$(stat -c %s.%a "$old")" "$size.444" "the altered copy's size and mode"
+expect_rc 0 "$SLIPWAY" deploy "$T/qout/cmp-2.0.0.tar.zst" --root "$S6"
+assert_contains "$out" "$((qfiles - 2)) files"
+assert_contains "$out" "decoded from 1 of 2 frames"
+diff -r --no-dereference -x slipway-manifest.json "$T/qref" "$S6/releases/2.0.0" ||
+	fail "2.0.0 differs from tar -x after a same-size alteration"
+assert_eq "$(stat -c %h "$S6/releases/2.0.0/tree/a/big.txt")" 1 "the altered file's copy"
+assert_eq "$(find "$S6/releases/2.0.0/tree/m" -type f -links 2 | wc -l)" \
+	"$(find "$T/q1/tree/m" -type f | wc -l)" "unchanged files compared and linked"
+cmp -s "$old" "$T/q1/tree/a/big.txt" && fail "the installed 1.0.0 copy was rewritten"
 
 # Killed after the eighth file written from the frames: the next deploy sweeps and completes.
 S3=$T/store3

@@ -162,3 +162,58 @@ Test(reuse, a_file_that_fails_a_check_is_not_linked)
 	cr_assert_eq(faccessat(stagefd, "x", F_OK, AT_SYMLINK_NOFOLLOW), -1);
 	reuse_free(r);
 }
+
+/* The comparing way (a local delta install): every check but the content on the descriptor,
+ * the content compared piece by piece with the bytes given, and the descriptor compared
+ * linked, left open for its caller. The entry's SHA-256 plays no part: the bytes compared are
+ * the judge. */
+Test(reuse, a_candidate_is_compared_then_linked)
+{
+	struct manifest_file f = entry(content), other = entry(content);
+	const uint8_t *c = (const uint8_t *)content;
+	size_t n = strlen(content);
+	struct reuse *r;
+	struct stat sb, a, b;
+	struct err err;
+	int fd, e = -1;
+
+	other.sha256[0] ^= 1;
+	cr_assert_eq(reuse_new(&r, &err), 0);
+	fd = reuse_candidate(r, relfd, &other, &sb);
+	cr_assert_geq(fd, 0, "the content is not looked at");
+	cr_assert(reuse_same_bytes(r, fd, 0, c, 5));
+	cr_assert(reuse_same_bytes(r, fd, 5, c + 5, n - 5));
+	cr_assert_not(reuse_same_bytes(r, fd, 0, (const uint8_t *)"installed BYTES\n", n));
+	cr_assert_not(reuse_same_bytes(r, fd, 1, c, n), "shifted");
+	cr_assert_not(reuse_same_bytes(r, fd, n - 2, c, 4), "past the end");
+	cr_assert_eq(reuse_link_verified(r, fd, &sb, relfd, &f, stagefd, "compared", &e, &err), 0);
+	cr_assert_neq(fcntl(fd, F_GETFD), -1, "the descriptor stays the caller's");
+	close(fd);
+	reuse_free(r);
+	cr_assert_eq(fstatat(relfd, "a/f.txt", &a, 0), 0);
+	cr_assert_eq(fstatat(stagefd, "compared", &b, AT_SYMLINK_NOFOLLOW), 0);
+	cr_assert(a.st_ino == b.st_ino && a.st_dev == b.st_dev, "another inode");
+}
+
+Test(reuse, a_candidate_fails_the_same_checks_but_the_content)
+{
+	struct manifest_file f = entry(content);
+	struct reuse *r;
+	struct stat sb;
+	struct err err;
+
+	cr_assert_eq(reuse_new(&r, &err), 0);
+	f.size++;
+	cr_assert_eq(reuse_candidate(r, relfd, &f, &sb), -1, "another size");
+	f = entry(content);
+	f.mode = 0755;
+	cr_assert_eq(reuse_candidate(r, relfd, &f, &sb), -1, "another mode");
+	f = entry(content);
+	cr_assert_eq(fchmodat(relfd, "a/f.txt", 0644, 0), 0);
+	cr_assert_eq(reuse_candidate(r, relfd, &f, &sb), -1, "made writable again");
+	cr_assert_eq(fchmodat(relfd, "a/f.txt", 0444, 0), 0);
+	cr_assert_eq(symlinkat("a/f.txt", relfd, "via"), 0);
+	f.path = "via";
+	cr_assert_eq(reuse_candidate(r, relfd, &f, &sb), -1, "through a symlink");
+	reuse_free(r);
+}
