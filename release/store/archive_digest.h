@@ -1,7 +1,7 @@
 /* The whole archive's BLAKE2b-512, the digest minisign's prehashed ("ED") signatures sign:
  * the one home of reading a file for it, inline (verified.h) or on a thread of its own while
- * the caller goes on (a local delta install hashes the whole archive on one core while the
- * other decodes only the frames it needs: install.c). */
+ * the caller goes on (a local delta install hashes the whole archive while it seals and syncs
+ * the tree it built: install_local.c). */
 #ifndef SLIPWAY_ARCHIVE_DIGEST_H
 #define SLIPWAY_ARCHIVE_DIGEST_H
 

@@ -41,6 +41,8 @@ int install_commit(struct install_ctx *c, struct err *err)
 		return fail_sys(err, "cannot chmod staging");
 	if (syncfs(c->stagingfd) < 0)
 		return fail_sys(err, "cannot sync %s", c->st->root);
+	if (c->before_record && c->before_record(c, c->before_record_arg, err) < 0)
+		return -1;
 	crashpoint("install-after-sync");
 	clock_iso_utc(time(NULL), now);
 	r.version = c->version;

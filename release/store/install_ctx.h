@@ -40,6 +40,10 @@ struct install_ctx {
 	char staging[64]; /* name inside ROOT/staging */
 	int stagingfd;
 	struct delta *delta;
+	/* Run by install_commit once the tree is durable, before anything names it (NULL: none):
+	 * the last check of a route that hashes the archive meanwhile; it may set hash. */
+	int (*before_record)(struct install_ctx *c, void *arg, struct err *err);
+	void *before_record_arg;
 };
 
 struct frames_ctx {
@@ -57,14 +61,13 @@ struct frames_ctx {
 	struct frame_plan plan;
 	bool *need;
 	char hash[sizeof(INSTALL_RECORD_MANIFEST_PREFIX) + 2 * MANIFEST_DIGEST_BYTES];
-	const char *record_hash; /* what the record names: hash, or the whole archive's digest */
 	struct frame_write_stats written;
 };
 
 /* An empty staging directory (c->staging, c->stagingfd). */
 int install_make_staging(struct install_ctx *c, struct err *err);
-/* The tree in staging is complete: sync, record, state, rename, history (specs/store.md
- * "Install", steps 9 to 12). */
+/* The tree in staging is complete: sync, c->before_record, record, state, rename, history
+ * (specs/store.md "Install", steps 9 to 12). */
 int install_commit(struct install_ctx *c, struct err *err);
 
 /* The seek table from the archive's tail, then frame 0 and the manifest it holds, which

@@ -202,7 +202,7 @@ int frames_commit(struct frames_ctx *f, struct err *err)
 	c->version = f->sr.version;
 	c->serial = f->sr.serial;
 	c->m = f->m;
-	c->hash = f->record_hash ? (char *)f->record_hash : f->hash;
+	c->hash = f->hash; /* c->before_record may name the whole archive's digest instead */
 	if (install_commit(c, err) < 0)
 		return -1;
 	store_carry_out(c->st, f->sr.version, f->m, NULL, &(struct err){0});

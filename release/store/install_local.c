@@ -38,25 +38,43 @@ static int local_signature(struct install_ctx *c, const struct frames_ctx *f,
 	return r < 0 ? fail_prefix(err, "%s", c->archive) : 0;
 }
 
+/* The whole archive's digest, hashed on a thread of its own since the tree was built.
+ * hex: what the record names, once it satisfied the file signature. */
+struct local_digest {
+	struct frames_ctx *f;
+	struct archive_digest *dg; /* NULL once finished */
+	char hex[2 * ARCHIVE_DIGEST_BYTES + 1];
+};
+
 /* After the tree (built: built 0): the whole archive's digest against the file signature.
  * A tampered archive is refused for its signature first, as on the whole route, even when
- * the tree already failed on a file it altered. Frees dg. */
-static int local_verdict(struct install_ctx *c, const struct frames_ctx *f,
-                         struct archive_digest *dg, int built, uint8_t digest[ARCHIVE_DIGEST_BYTES],
-                         struct err *err)
+ * the tree already failed on a file it altered. */
+static int local_verdict(struct install_ctx *c, struct local_digest *ld, int built, struct err *err)
 {
+	uint8_t digest[ARCHIVE_DIGEST_BYTES];
 	struct err e2;
+	int r = archive_digest_finish(ld->dg, digest, &e2);
 
-	if (archive_digest_finish(dg, digest, &e2) < 0) {
+	ld->dg = NULL;
+	if (r < 0) {
 		if (built == 0)
 			*err = e2;
 		return -1;
 	}
-	if (local_signature(c, f, digest, &e2) < 0) {
+	if (local_signature(c, ld->f, digest, &e2) < 0) {
 		*err = e2;
 		return -1;
 	}
+	hex_encode(digest, ARCHIVE_DIGEST_BYTES, ld->hex);
+	c->hash = ld->hex;
 	return built;
+}
+
+/* install_commit's before_record: the verdict, once the tree is durable (the hashing ran
+ * beside carry, seal and the sync). */
+static int local_before_record(struct install_ctx *c, void *arg, struct err *err)
+{
+	return local_verdict(c, arg, 0, err);
 }
 
 /* Linking (hashing) and decoding share every core (framebuild.h). */
@@ -78,8 +96,9 @@ static int local_tree(struct frames_ctx *f, struct err *err)
  * manifest, only the frames holding files the host lacks are decoded, and only up to the
  * last byte needed, while the same workers link the others (framebuild.h): the comment's signature
  * first, then the manifest from frame 0 (its SHA-256 the comment's), every file written checked
- * against the manifest, and the whole archive's BLAKE2b-512, hashed meanwhile on a thread of
- * its own, checked against the file signature before the release gets a name: a tampered
+ * against the manifest, and the whole archive's BLAKE2b-512, hashed on a thread of its own
+ * once the tree is built (beside carry, seal and the sync), checked against the file
+ * signature before the record and before the release gets a name: a tampered
  * archive is refused as on the whole route, and the record names the same digest. 1: the
  * whole route installs it (and says what is wrong, when something is): a keyring policy, no
  * release to link from, a version or serial not above every installed one, an old
@@ -89,9 +108,8 @@ int install_local_frames(struct install_ctx *c, struct err *err)
 	struct install_frames_opts o = {.fd = -1};
 	struct install_frames_stats fs;
 	struct frames_ctx f = {.c = c, .o = &o, .fs = &fs, .limits = &c->o->limits};
-	struct archive_digest *dg = NULL;
-	uint8_t digest[ARCHIVE_DIGEST_BYTES];
-	char hex[2 * ARCHIVE_DIGEST_BYTES + 1], *sig_path = NULL;
+	struct local_digest ld = {.f = &f};
+	char *sig_path = NULL;
 	struct err ignored;
 	struct stat sb;
 	mode_t old_umask;
@@ -120,10 +138,6 @@ int install_local_frames(struct install_ctx *c, struct err *err)
 	if (delta_sources(c->delta) == 0)
 		goto out;
 	delta_probe_prefetch(c->delta); /* beside the manifest's reading below */
-	if (archive_digest_start(o.fd, c->archive, &dg, err) < 0) {
-		r = -1;
-		goto out;
-	}
 	crashpoint("install-after-verify");
 	/* Frames this reader cannot use: the whole route judges the archive, and says why. */
 	if (frames_manifest(&f, &ignored) != 0)
@@ -134,12 +148,16 @@ int install_local_frames(struct install_ctx *c, struct err *err)
 	if (install_make_staging(c, err) == 0 && local_tree(&f, err) == 0)
 		r = 0;
 	umask(old_umask);
-	r = local_verdict(c, &f, dg, r, digest, err);
-	dg = NULL;
-	if (r < 0)
+	/* Hashed from here, beside carry, seal and the sync: the tree's workers had every core
+	 * until now. */
+	if (archive_digest_start(o.fd, c->archive, &ld.dg, r < 0 ? &ignored : err) < 0) {
+		r = -1;
 		goto out;
-	hex_encode(digest, ARCHIVE_DIGEST_BYTES, hex);
-	f.record_hash = hex;
+	}
+	if (r < 0) {
+		local_verdict(c, &ld, r, err);
+		goto out;
+	}
 	c->res->serial = f.sr.serial;
 	c->res->frames = f.fm.n;
 	c->res->frames_decoded = f.written.frames_decoded;
@@ -147,7 +165,10 @@ int install_local_frames(struct install_ctx *c, struct err *err)
 		r = fail_oom(err);
 		goto out;
 	}
+	c->before_record = local_before_record;
+	c->before_record_arg = &ld;
 	r = frames_commit(&f, err);
+	c->before_record = NULL;
 out:
 	if (r > 0) { /* the whole route starts afresh */
 		delta_free(c->delta);
@@ -155,7 +176,7 @@ out:
 		store_state_release(&c->state);
 		memset(&c->state, 0, sizeof(c->state));
 	}
-	archive_digest_cancel(dg);
+	archive_digest_cancel(ld.dg);
 	if (o.fd >= 0)
 		close(o.fd);
 	free(sig_path);
