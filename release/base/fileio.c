@@ -66,8 +66,10 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 	return 0;
 }
 
-/* The rest of open_regular: a regular file, then blocking again. Closes fd on failure. */
-static int regular_or_close(int fd, const char *path, struct stat *st, struct err *err)
+/* The rest of open_regular: a regular file, then, with blocking, blocking again. Closes fd
+ * on failure. */
+static int regular_or_close(int fd, const char *path, bool blocking, struct stat *st,
+                            struct err *err)
 {
 	struct stat sb;
 
@@ -84,7 +86,7 @@ static int regular_or_close(int fd, const char *path, struct stat *st, struct er
 	}
 	/* Every opener here sets O_NONBLOCK as the only status flag F_SETFL changes (access mode
 	 * and creation flags it ignores): 0 clears it without asking first. */
-	if (fcntl(fd, F_SETFL, 0) < 0) {
+	if (blocking && fcntl(fd, F_SETFL, 0) < 0) {
 		fail_sys(err, "cannot read %s", path);
 		close(fd);
 		return -1;
@@ -108,7 +110,7 @@ int open_regular(int dirfd, const char *path, int flags, mode_t mode, struct sta
 		errno = e;
 		return -1;
 	}
-	return regular_or_close(fd, path, st, err);
+	return regular_or_close(fd, path, true, st, err);
 }
 
 int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, struct err *err)
@@ -127,7 +129,7 @@ int open_regular_beneath(int dirfd, const char *path, struct stat *st, struct er
 		errno = e;
 		return -1;
 	}
-	return regular_or_close(fd, path, st, err);
+	return regular_or_close(fd, path, false, st, err);
 }
 
 int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,

@@ -27,7 +27,9 @@ int open_regular(int dirfd, const char *path, int flags, mode_t mode, struct sta
 int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, struct err *err);
 
 /* As open_regular_at, read-only, but `path` (relative, checked by the caller) is resolved
- * beneath dirfd with no symlink on any component (open_beneath). */
+ * beneath dirfd with no symlink on any component (open_beneath), and the descriptor keeps
+ * O_NONBLOCK, which reads of a regular file ignore: one system call fewer for the callers that
+ * open an installed release's files by the thousand. */
 int open_regular_beneath(int dirfd, const char *path, struct stat *st, struct err *err);
 
 /* Reads the whole file at `path` (relative to dirfd, or AT_FDCWD) into a NUL-terminated

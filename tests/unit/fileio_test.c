@@ -212,6 +212,8 @@ Test(fileio, open_regular_never_blocks_nor_follows, .timeout = 10)
 	cr_assert_eq(open_regular_beneath(dfd, "sub/up/made", NULL, &err), -1);
 	fd = open_regular_beneath(dfd, "made", &sb, &err);
 	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert(fcntl(fd, F_GETFL) & O_NONBLOCK, "kept: reads of a regular file ignore it");
+	cr_assert_eq(pread(fd, &(char){0}, 1, 0), 1, "and it reads");
 	close(fd);
 	cr_assert_eq(open_regular_at(dfd, "nothing", 1, NULL, &err), -1);
 	cr_assert_eq(errno, ENOENT, "a missing file keeps the open's errno");
