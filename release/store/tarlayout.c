@@ -1,6 +1,7 @@
 /* The tar entry rule and the layout it gives (see tarlayout.h). */
 #include "release/store/tarlayout.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,33 @@ void tar_entry_set(struct archive_entry *ae, const char *path, enum manifest_fil
 	}
 }
 
+/* Sizes below this fit the ustar header's octal field: the pax writer adds no "size" record,
+ * so the header's length does not depend on the size (libarchive's
+ * archive_write_set_format_pax.c). */
+#define USTAR_SIZE_LIMIT (1ull << 33)
+
+/* Whether text is at most max bytes of printable ASCII. */
+static bool short_ascii(const char *text, size_t max)
+{
+	size_t n = 0;
+
+	for (; text[n]; n++)
+		if (n == max || text[n] < 0x20 || text[n] > 0x7e)
+			return false;
+	return true;
+}
+
+/* Whether the pax writer gives the entry one ustar header block and nothing else: a
+ * printable ASCII path that fits the name field even with the '/' a directory gets, a target
+ * that fits the link field, a size below the limit (libarchive's
+ * archive_write_set_format_pax.c adds a pax record for nothing else this rule writes).
+ * Conservative: any other entry is measured through the writer. */
+static bool one_block_header(const char *path, const char *target, uint64_t size)
+{
+	return size < USTAR_SIZE_LIMIT && short_ascii(path, 99) &&
+	       (!target || short_ascii(target, 99));
+}
+
 static la_ssize_t count_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
 	(void)a;
@@ -72,10 +100,23 @@ int tar_layout_compute(const struct manifest *m, uint64_t manifest_len, struct t
 	for (size_t i = 0; i < out->n; i++) {
 		const struct manifest_file *f = i ? &m->files[i - 1] : NULL;
 
+		uint64_t size = f ? (f->type == MANIFEST_FILE ? f->size : 0) : manifest_len;
+		/* Below the limit, the header written as for an empty file and the data counted
+		 * here, rounded up to a block: not 300 MB of zeros through the counter. */
+		uint64_t counted = size < USTAR_SIZE_LIMIT ? size : 0;
+
+		if (f && one_block_header(f->path, f->type == MANIFEST_SYMLINK ? f->target : NULL,
+		                          size)) {
+			out->header[i] = pos;
+			out->data[i] = pos + 512;
+			pos += 512 + ((size + 511) & ~(uint64_t)511);
+			continue;
+		}
+
 		if (f)
-			tar_entry_set(ae, f->path, f->type, f->mode, f->size, f->target);
+			tar_entry_set(ae, f->path, f->type, f->mode, size - counted, f->target);
 		else
-			tar_entry_set(ae, MANIFEST_NAME, MANIFEST_FILE, 0644, manifest_len, NULL);
+			tar_entry_set(ae, MANIFEST_NAME, MANIFEST_FILE, 0644, size - counted, NULL);
 		out->header[i] = pos;
 		if (archive_write_header(a, ae) < ARCHIVE_WARN)
 			goto lib;
@@ -83,6 +124,7 @@ int tar_layout_compute(const struct manifest *m, uint64_t manifest_len, struct t
 		/* The data as the zeros libarchive pads an unwritten entry with. */
 		if (archive_write_finish_entry(a) != ARCHIVE_OK)
 			goto lib;
+		pos += (counted + 511) & ~(uint64_t)511;
 	}
 	out->trailer = pos;
 	if (archive_write_close(a) != ARCHIVE_OK)

@@ -4,10 +4,13 @@
  * some frames, specs/channel.md "Partial pull").
  *
  * The layout is computed by writing the same headers with the same libarchive writer into a
- * counter (the data as the zeros libarchive pads with): it is exact for archives written by
- * the same rule and the same pax writer. A reader never trusts it: every byte taken at the
- * offsets it gives is checked against the signed manifest's SHA-256, and the layout's total
- * must equal the seek table's before anything is fetched (frameplan.h). */
+ * counter (the data, below 8 GiB, as its size rounded up to 512; above, as the zeros
+ * libarchive pads with), except for the entries that writer gives one 512-byte ustar block
+ * and no pax record (printable ASCII path and target of at most 99 bytes, size below 8 GiB),
+ * counted directly: it is exact for archives written by the same rule and the same pax
+ * writer (tests/unit/tarlayout_test.c compares the two, entry by entry). A reader never trusts it:
+ * every byte taken at the offsets it gives is checked against the signed manifest's SHA-256, and
+ * the layout's total must equal the seek table's before anything is fetched (frameplan.h). */
 #ifndef SLIPWAY_TARLAYOUT_H
 #define SLIPWAY_TARLAYOUT_H
 
