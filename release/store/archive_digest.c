@@ -10,8 +10,11 @@
 
 #define DIGEST_CHUNK (1u << 20)
 
-int archive_digest_fd(int fd, const char *path, atomic_bool *stop,
-                      uint8_t out[ARCHIVE_DIGEST_BYTES], struct err *err)
+/* Between chunks: waits while the owner has paused it (archive_digest_pause). */
+typedef void (*between_fn)(void *ctx);
+
+static int digest_fd(int fd, const char *path, atomic_bool *stop, between_fn between, void *ctx,
+                     uint8_t out[ARCHIVE_DIGEST_BYTES], struct err *err)
 {
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	uint8_t *buf = malloc(DIGEST_CHUNK);
@@ -34,6 +37,8 @@ int archive_digest_fd(int fd, const char *path, atomic_bool *stop,
 			fail_sys(err, "cannot read %s", path);
 			goto out;
 		}
+		if (between)
+			between(ctx);
 		if (stop && atomic_load(stop)) {
 			fail(err, "stopped");
 			goto out;
@@ -49,22 +54,61 @@ out:
 	return rc;
 }
 
+int archive_digest_fd(int fd, const char *path, atomic_bool *stop,
+                      uint8_t out[ARCHIVE_DIGEST_BYTES], struct err *err)
+{
+	return digest_fd(fd, path, stop, NULL, NULL, out, err);
+}
+
 struct archive_digest {
 	pthread_t thread;
 	int fd;
 	const char *path;
 	atomic_bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool paused;
 	int rc;
 	uint8_t digest[ARCHIVE_DIGEST_BYTES];
 	struct err err;
 };
 
+static void wait_while_paused(void *ctx)
+{
+	struct archive_digest *d = ctx;
+
+	pthread_mutex_lock(&d->mu);
+	while (d->paused && !atomic_load(&d->stop))
+		pthread_cond_wait(&d->cv, &d->mu);
+	pthread_mutex_unlock(&d->mu);
+}
+
 static void *digest_main(void *arg)
 {
 	struct archive_digest *d = arg;
 
-	d->rc = archive_digest_fd(d->fd, d->path, &d->stop, d->digest, &d->err);
+	d->rc = digest_fd(d->fd, d->path, &d->stop, wait_while_paused, d, d->digest, &d->err);
 	return NULL;
+}
+
+static void set_paused(struct archive_digest *d, bool paused)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->mu);
+	d->paused = paused;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+void archive_digest_pause(struct archive_digest *d)
+{
+	set_paused(d, true);
+}
+
+void archive_digest_resume(struct archive_digest *d)
+{
+	set_paused(d, false);
 }
 
 int archive_digest_start(int fd, const char *path, struct archive_digest **out, struct err *err)
@@ -78,7 +122,11 @@ int archive_digest_start(int fd, const char *path, struct archive_digest **out, 
 	d->fd = fd;
 	d->path = path;
 	atomic_init(&d->stop, false);
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->cv, NULL);
 	if ((e = pthread_create(&d->thread, NULL, digest_main, d)) != 0) {
+		pthread_cond_destroy(&d->cv);
+		pthread_mutex_destroy(&d->mu);
 		free(d);
 		errno = e;
 		return fail_sys(err, "cannot start a thread");
@@ -92,7 +140,10 @@ int archive_digest_finish(struct archive_digest *d, uint8_t out[ARCHIVE_DIGEST_B
 {
 	int rc;
 
+	archive_digest_resume(d);
 	pthread_join(d->thread, NULL);
+	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->mu);
 	rc = d->rc;
 	if (rc == 0)
 		memcpy(out, d->digest, ARCHIVE_DIGEST_BYTES);

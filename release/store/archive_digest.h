@@ -1,7 +1,8 @@
 /* The whole archive's BLAKE2b-512, the digest minisign's prehashed ("ED") signatures sign:
  * the one home of reading a file for it, inline (verified.h) or on a thread of its own while
- * the caller goes on (a local delta install hashes the whole archive while it seals and syncs
- * the tree it built: install_local.c). */
+ * the caller goes on (a local delta install hashes the whole archive while it reads the
+ * manifest and places directories, pauses it while its workers build the tree, and resumes it
+ * beside seal and sync: install_local.c). */
 #ifndef SLIPWAY_ARCHIVE_DIGEST_H
 #define SLIPWAY_ARCHIVE_DIGEST_H
 
@@ -24,7 +25,12 @@ int archive_digest_fd(int fd, const char *path, atomic_bool *stop,
  * the thread (until finish or cancel). */
 struct archive_digest;
 int archive_digest_start(int fd, const char *path, struct archive_digest **out, struct err *err);
-/* Waits for it; 0 with the digest, or -1 with its error. Frees d. */
+/* Pauses it after the piece it is reading (a megabyte), so that other threads have every core,
+ * until archive_digest_resume (or finish). NULL is fine. */
+void archive_digest_pause(struct archive_digest *d);
+void archive_digest_resume(struct archive_digest *d);
+
+/* Waits for it (resumed if paused); 0 with the digest, or -1 with its error. Frees d. */
 int archive_digest_finish(struct archive_digest *d, uint8_t out[ARCHIVE_DIGEST_BYTES],
                           struct err *err);
 /* Stops it, waits for it and frees it; NULL is fine. */

@@ -38,8 +38,9 @@ static int local_signature(struct install_ctx *c, const struct frames_ctx *f,
 	return r < 0 ? fail_prefix(err, "%s", c->archive) : 0;
 }
 
-/* The whole archive's digest, hashed on a thread of its own since the tree was built.
- * hex: what the record names, once it satisfied the file signature. */
+/* The whole archive's digest, hashed on a thread of its own from the start, paused while the
+ * tree's workers build the tree, then beside carry, seal and the sync. hex: what the record
+ * names, once it satisfied the file signature. */
 struct local_digest {
 	struct frames_ctx *f;
 	struct archive_digest *dg; /* NULL once finished */
@@ -97,8 +98,8 @@ static int local_tree(struct frames_ctx *f, struct err *err)
  * last byte needed, while the same workers link the others (framebuild.h): the comment's signature
  * first, then the manifest from frame 0 (its SHA-256 the comment's), every file written checked
  * against the manifest, and the whole archive's BLAKE2b-512, hashed on a thread of its own
- * once the tree is built (beside carry, seal and the sync), checked against the file
- * signature before the record and before the release gets a name: a tampered
+ * (paused while the workers build the tree), checked against the file signature after the
+ * sync, before the record and before the release gets a name: a tampered
  * archive is refused as on the whole route, and the record names the same digest. 1: the
  * whole route installs it (and says what is wrong, when something is): a keyring policy, no
  * release to link from, a version or serial not above every installed one, an old
@@ -138,6 +139,10 @@ int install_local_frames(struct install_ctx *c, struct err *err)
 	if (delta_sources(c->delta) == 0)
 		goto out;
 	delta_probe_prefetch(c->delta); /* beside the manifest's reading below */
+	if (archive_digest_start(o.fd, c->archive, &ld.dg, err) < 0) {
+		r = -1;
+		goto out;
+	}
 	crashpoint("install-after-verify");
 	/* Frames this reader cannot use: the whole route judges the archive, and says why. */
 	if (frames_manifest(&f, &ignored) != 0)
@@ -145,15 +150,11 @@ int install_local_frames(struct install_ctx *c, struct err *err)
 	r = -1;
 	crashpoint("install-before-unpack");
 	old_umask = umask(022);
+	archive_digest_pause(ld.dg); /* the tree's workers take every core */
 	if (install_make_staging(c, err) == 0 && local_tree(&f, err) == 0)
 		r = 0;
 	umask(old_umask);
-	/* Hashed from here, beside carry, seal and the sync: the tree's workers had every core
-	 * until now. */
-	if (archive_digest_start(o.fd, c->archive, &ld.dg, r < 0 ? &ignored : err) < 0) {
-		r = -1;
-		goto out;
-	}
+	archive_digest_resume(ld.dg); /* beside carry, seal and the sync */
 	if (r < 0) {
 		local_verdict(c, &ld, r, err);
 		goto out;
