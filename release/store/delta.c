@@ -145,10 +145,8 @@ void delta_probe_prefetch(struct delta *d)
 {
 	if (!d || d->probed || d->n == 0)
 		return;
-	d->probed = true;
 	/* Without a thread, delta_probe_ready reads them. */
-	d->loading = pthread_create(&d->loader, NULL, load_manifests, d) == 0;
-	d->probed = d->loading;
+	d->probed = d->loading = pthread_create(&d->loader, NULL, load_manifests, d) == 0;
 }
 
 void delta_probe_ready(struct delta *d)

@@ -197,6 +197,14 @@ static bool comparable(const struct file_sink *s, size_t e)
 	       mf->size > 0 && s->l->data[e] + mf->size <= s->stop;
 }
 
+/* Done with the installed file being compared. */
+static void compared_release(struct compared *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
 /* Entry s->e, being compared, is to be written instead: created with the bytes found the
  * same, copied from the installed file (the frames' bytes: its hash is checked at the end). */
 static int compared_to_write(struct file_sink *s, const struct manifest_file *mf, struct err *err)
@@ -224,8 +232,7 @@ static int compared_to_write(struct file_sink *s, const struct manifest_file *mf
 	s->state[s->e] = FRAME_ENTRY_WRITE;
 	rc = 0;
 out:
-	close(s->c.fd);
-	s->c.fd = -1;
+	compared_release(&s->c);
 	return rc;
 }
 
@@ -259,14 +266,12 @@ static int compare_piece(struct file_sink *s, const struct manifest_file *mf, ui
 	if ((pfd = stage_dir_open(&s->par, s->stagingfd, mf->path, &base, err)) < 0 ||
 	    (r = delta_link_verified(s->d, s->r, s->c.src, s->c.fd, &s->c.sb, mf, pfd, base,
 	                             err)) == -2) {
-		close(s->c.fd);
-		s->c.fd = -1;
+		compared_release(&s->c);
 		return -1;
 	}
 	if (r < 0) /* EMLINK, EXDEV, ...: written, the same bytes */
 		return compared_to_write(s, mf, err) < 0 ? -1 : 2;
-	close(s->c.fd);
-	s->c.fd = -1;
+	compared_release(&s->c);
 	s->state[s->e] = FRAME_ENTRY_LINKED;
 	return 0;
 }
@@ -378,8 +383,7 @@ void frame_writer_free(struct frame_writer *w)
 	if (!w)
 		return;
 	frame_stream_free(w->fs);
-	if (w->s.c.fd >= 0)
-		close(w->s.c.fd);
+	compared_release(&w->s.c);
 	reuse_free(w->s.r);
 	stage_file_release(&w->s.o);
 	stage_dir_release(&w->s.par);

@@ -78,7 +78,7 @@ static int local_before_record(struct install_ctx *c, void *arg, struct err *err
 	return local_verdict(c, arg, 0, err);
 }
 
-/* Linking (hashing) and decoding share every core (framebuild.h). */
+/* Linking (comparing or hashing) and decoding share every core (framebuild.h). */
 static int local_tree(struct frames_ctx *f, struct err *err)
 {
 	struct frame_build_stats st;
