@@ -103,8 +103,7 @@ int release_manifest_build(const struct pack_config *cfg, const struct pack_tree
 		if (copy_service(&cfg->services[i], &m->services[i]) < 0)
 			goto oom;
 	}
-	m->files = calloc(tree->n + 1, sizeof(*m->files));
-	if (!m->files)
+	if (manifest_alloc_files(m, tree->n) < 0)
 		goto oom;
 	for (i = 0; i < tree->n; i++) {
 		const struct pack_entry *e = &tree->v[i];

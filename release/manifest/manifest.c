@@ -1,6 +1,7 @@
 /* The manifest in memory: lifecycle and lookups (specs/manifest.md). Reading the JSON is
  * manifest_parse.c, the rules manifest_validate.c, writing it manifest_json.c. */
 #include "release/manifest/manifest.h"
+#include "release/base/bigmem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +56,14 @@ void manifest_free(struct manifest *m)
 		free(m->files[i].path);
 		free(m->files[i].target);
 	}
-	free(m->files);
+	bigmem_free(m->files);
 	free(m);
+}
+
+int manifest_alloc_files(struct manifest *m, size_t n)
+{
+	m->files = n < SIZE_MAX ? bigmem_calloc(n + 1, sizeof(*m->files)) : NULL;
+	return m->files ? 0 : -1;
 }
 
 const struct manifest_file *manifest_find_file(const struct manifest *m, const char *path)

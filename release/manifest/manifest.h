@@ -108,6 +108,11 @@ struct manifest {
 struct manifest *manifest_new(void);
 void manifest_free(struct manifest *m);
 
+/* m->files set to room for n entries and one more, zeroed (bigmem.h: a release's list is
+ * often megabytes); m->n_files is left to the caller. -1 when out of memory. The only way
+ * m->files is allocated: manifest_free releases it. */
+int manifest_alloc_files(struct manifest *m, size_t n);
+
 /* Parses and validates untrusted JSON (exactly `len` bytes). Every field is checked:
  * types, required keys, unknown keys refused, safe names and paths, sorted unique files.
  * On success *out is a new manifest owned by the caller. */

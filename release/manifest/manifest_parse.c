@@ -401,8 +401,7 @@ static int parse_files(const char *json, const struct manifest_bounds *b, struct
 	size_t p = b->files_open + 1;
 	int rc = -1;
 
-	m->files = calloc(b->n_files + 1, sizeof(*m->files));
-	if (!tok || !m->files) {
+	if (!tok || manifest_alloc_files(m, b->n_files) < 0) {
 		fail_oom(err);
 		goto out;
 	}

@@ -1,5 +1,6 @@
 /* The archive's BLAKE2b-512, inline or on a thread (see archive_digest.h). */
 #include "release/store/archive_digest.h"
+#include "release/base/bigmem.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -17,7 +18,7 @@ static int digest_fd(int fd, const char *path, atomic_bool *stop, between_fn bet
                      uint8_t out[ARCHIVE_DIGEST_BYTES], struct err *err)
 {
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
-	uint8_t *buf = malloc(DIGEST_CHUNK);
+	uint8_t *buf = bigmem_alloc(DIGEST_CHUNK);
 	off_t off = 0;
 	ssize_t n;
 	int rc = -1;
@@ -49,7 +50,7 @@ static int digest_fd(int fd, const char *path, atomic_bool *stop, between_fn bet
 	EVP_DigestFinal_ex(h, out, NULL);
 	rc = 0;
 out:
-	free(buf);
+	bigmem_free(buf);
 	EVP_MD_CTX_free(h);
 	return rc;
 }

@@ -102,7 +102,7 @@ static int read_manifest(struct archive_files *af, struct err *err)
 		goto out;
 	r = af->l.total == af->fm.doff[af->fm.n] ? 0 : 1;
 out:
-	free(json);
+	bigmem_free(json);
 	return r;
 }
 
@@ -141,7 +141,7 @@ void archive_files_close(struct archive_files *af)
 	frame_map_release(&af->fm);
 	tar_layout_release(&af->l);
 	manifest_free(af->m);
-	free(af->buf);
+	bigmem_free(af->buf);
 	free(af);
 }
 
@@ -160,7 +160,7 @@ static int load_frame(struct archive_files *af, size_t f, struct err *err)
 {
 	if (af->frame == f)
 		return 0;
-	free(af->buf);
+	bigmem_free(af->buf);
 	af->buf = NULL;
 	af->frame = af->fm.n;
 	if (frame_stream_decode_whole(af->fs, af->fd, &af->fm, f, &af->buf, &af->len, err) < 0)

@@ -74,7 +74,7 @@ int frame_read_manifest(struct frame_stream *s, int fd, const struct frame_map *
 	if (frame_stream_decode_whole(s, fd, fm, 0, &frame0, &len, err) < 0)
 		return -1;
 	if (frame_manifest(frame0, len, json_len, err) < 0) {
-		free(frame0);
+		bigmem_free(frame0);
 		return -1;
 	}
 	*json = (char *)frame0; /* frame 0 now holds the manifest alone */

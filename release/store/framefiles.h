@@ -32,8 +32,8 @@
 int frame_manifest(uint8_t *buf, size_t len, size_t *json_len, struct err *err);
 
 /* Frame 0 of the file open on fd decoded whole (frame_stream_decode_whole, with the caller's
- * stream s) and its manifest taken out (frame_manifest): *json (heap, NUL-terminated, the
- * caller frees it) of *json_len bytes. */
+ * stream s) and its manifest taken out (frame_manifest): *json (NUL-terminated, the caller
+ * frees it with bigmem_free) of *json_len bytes. */
 int frame_read_manifest(struct frame_stream *s, int fd, const struct frame_map *fm, char **json,
                         size_t *json_len, struct err *err);
 

@@ -1,9 +1,12 @@
 /* One frame decoded in pieces (see framestream.h). */
 #include "release/store/framestream.h"
 
+#include "release/base/bigmem.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createDCtx_advanced: its window from bigmem */
 #include <zstd.h>
 
 #define STREAM_IN  (128u << 10)
@@ -16,10 +19,11 @@ struct frame_stream {
 
 int frame_stream_new(struct frame_stream **out, struct err *err)
 {
+	static const ZSTD_customMem mem = {bigmem_zstd_alloc, bigmem_zstd_free, NULL};
 	struct frame_stream *s = calloc(1, sizeof(*s));
 
 	*out = NULL;
-	if (!s || !(s->d = ZSTD_createDCtx()) || !(s->in = malloc(STREAM_IN)) ||
+	if (!s || !(s->d = ZSTD_createDCtx_advanced(mem)) || !(s->in = malloc(STREAM_IN)) ||
 	    !(s->out = malloc(STREAM_OUT))) {
 		frame_stream_free(s);
 		return fail_oom(err);
@@ -133,8 +137,8 @@ int frame_stream_decode_whole(struct frame_stream *s, int fd, const struct frame
 	if (csize > ZSTD_compressBound(dsize))
 		return fail(err, "frame %zu: %llu bytes for %llu of data", f,
 		            (unsigned long long)csize, (unsigned long long)dsize);
-	if (!(in = malloc(csize ? csize : 1)) || !(buf = malloc(dsize ? dsize : 1))) {
-		free(in);
+	if (!(in = bigmem_alloc(csize ? csize : 1)) || !(buf = bigmem_alloc(dsize ? dsize : 1))) {
+		bigmem_free(in);
 		return fail_oom(err);
 	}
 	if (read_exact(fd, in, csize, fm->coff[f], f, err) < 0)
@@ -154,12 +158,12 @@ int frame_stream_decode_whole(struct frame_stream *s, int fd, const struct frame
 		not_one_frame(f, csize, dsize, err);
 		goto fail;
 	}
-	free(in);
+	bigmem_free(in);
 	*out = buf;
 	*len = dsize;
 	return 0;
 fail:
-	free(in);
-	free(buf);
+	bigmem_free(in);
+	bigmem_free(buf);
 	return -1;
 }

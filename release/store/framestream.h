@@ -12,6 +12,7 @@
 #ifndef SLIPWAY_FRAMESTREAM_H
 #define SLIPWAY_FRAMESTREAM_H
 
+#include "release/base/bigmem.h"
 #include "release/base/error.h"
 #include "release/store/frameplan.h"
 
@@ -32,9 +33,9 @@ typedef int (*frame_sink_fn)(void *ctx, uint64_t at, const uint8_t *buf, size_t 
 int frame_stream_decode(struct frame_stream *s, int fd, const struct frame_map *fm, size_t f,
                         uint64_t stop, frame_sink_fn sink, void *ctx, struct err *err);
 
-/* Decodes frame f whole in one call into a heap buffer of exactly its seek-table size (the
- * caller frees it), the same rules as frame_stream_decode of the whole frame: the buffer is
- * the decoder's window, so no other memory grows with the frame. */
+/* Decodes frame f whole in one call into a buffer of exactly its seek-table size (the caller
+ * frees it with bigmem_free), the same rules as frame_stream_decode of the whole frame: the buffer
+ * is the decoder's window, so no other memory grows with the frame. */
 int frame_stream_decode_whole(struct frame_stream *s, int fd, const struct frame_map *fm, size_t f,
                               uint8_t **out, size_t *len, struct err *err);
 

@@ -254,7 +254,7 @@ void frames_release(struct frames_ctx *f)
 	signed_release_release(&f->sr);
 	manifest_free(f->m);
 	free(f->sig_text);
-	free(f->json);
+	bigmem_free(f->json);
 	free(f->table);
 	free(f->need);
 	frame_map_release(&f->fm);

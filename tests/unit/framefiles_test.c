@@ -40,7 +40,7 @@ static void decodes_to(struct frame_stream *s, int fd, const struct frame_map *f
 	cr_assert_eq(frame_stream_decode_whole(s, fd, fm, 0, &buf, &len, NULL), 0);
 	cr_assert_eq(len, n);
 	cr_assert_eq(memcmp(buf, data, len), 0);
-	free(buf);
+	bigmem_free(buf);
 }
 
 Test(framefiles, decodes_a_frame_of_its_sizes)

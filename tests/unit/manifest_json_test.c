@@ -30,7 +30,7 @@ Test(manifest_json, long_file_lines_round_trip_without_nul_bytes)
 	m->build_time = strdup("2026-11-25T06:00:00Z");
 	m->slipway_version = strdup("0.1.0");
 	m->n_files = 3;
-	m->files = calloc(3, sizeof(*m->files));
+	cr_assert_eq(manifest_alloc_files(m, 3), 0);
 	for (size_t i = 0; i < 3; i++) {
 		m->files[i].path = strdup(paths[i]);
 		m->files[i].type = i < 2 ? MANIFEST_DIR : MANIFEST_FILE;

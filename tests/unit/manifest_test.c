@@ -165,7 +165,7 @@ Test(manifest, built_in_memory_serialises_and_parses)
 	m->commit = strdup("");
 	m->build_time = strdup("2026-01-01T00:00:00Z");
 	m->slipway_version = strdup("0.1.0");
-	m->files = calloc(1, sizeof(*m->files));
+	cr_assert_eq(manifest_alloc_files(m, 1), 0);
 	m->n_files = 1;
 	m->files[0].path = strdup("run.sh");
 	m->files[0].type = MANIFEST_FILE;

@@ -70,7 +70,7 @@ static struct archive_files *archive(const char *name, const struct tfile *v, si
 	m->commit = strdup("");
 	m->build_time = strdup("2026-11-25T06:00:00Z");
 	m->slipway_version = strdup("0.1.0");
-	m->files = calloc(n, sizeof(*m->files));
+	cr_assert_eq(manifest_alloc_files(m, n), 0);
 	tree.v = calloc(n, sizeof(*tree.v));
 	m->n_files = tree.n = tree.cap = n;
 	for (size_t i = 0; i < n; i++) {
