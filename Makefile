@@ -27,10 +27,9 @@ override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(
 # once per make, and an error that says what to do instead of 686 undefined references.
 LDLIBS    = $(eval LDLIBS := $$(call pkg_libs))$(LDLIBS)
 pkg_libs  = $(or $(shell pkg-config --libs $(PKGS)),$(error pkg-config --libs $(PKGS) failed; run 'make deps' first))
-# libcurl is linked into the slipway binary alone: only cmd/support/fetch.c uses it (the unit
-# tests and fuzzers link the release/ objects, which never touch the network).
-CURL_LIBS = $(eval CURL_LIBS := $$(call curl_libs))$(CURL_LIBS)
-curl_libs = $(or $(shell pkg-config --libs libcurl),$(error pkg-config --libs libcurl failed; run 'make deps' first))
+# libcurl is not linked: cmd/support/libcurl.c loads it (dlopen) when a command first fetches,
+# so the thirty libraries it brings cost nothing to the commands that never do. Its headers
+# come from libcurl4-openssl-dev, the library from libcurl4.
 
 # release/ has one sub-folder per spec (base, sig, manifest, store, oci); pack/ and runtime/ are flat.
 LAYERS   := release/base release/sig release/manifest release/store release/oci pack runtime
@@ -82,7 +81,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/runtime/preload.o: runtime/preload.js runtime/preload_skew.js runtime/sitecustomize.py
 
 $(SLIPWAY): $(CMD_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CURL_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The parts of cmd/support that need nothing beyond the library (no libcurl): unit-tested.
 CMD_UNIT_OBJ := $(BUILD)/cmd/support/push_stream.o $(BUILD)/cmd/support/resume_ranges.o

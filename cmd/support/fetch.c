@@ -1,8 +1,8 @@
 /* HTTP(S) downloads through libcurl (cmd/support/fetch.h). */
 #include "cmd/support/fetch.h"
+#include "cmd/support/libcurl.h"
 #include "release/base/http_range.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <strings.h>
@@ -10,6 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Set by every entry that starts a transfer (libcurl_load: the same table each time). */
+static const struct libcurl *lc;
+
+static int loaded(struct err *err)
+{
+	return (lc = libcurl_load(err)) ? 0 : -1;
+}
 
 int fetch_stall_seconds(long *out, struct err *err)
 {
@@ -45,18 +53,18 @@ static int setup(CURL *c, const char *url, long stall_s, char *errbuf)
 	bool https = strncmp(url, "https://", 8) == 0;
 
 	errbuf[0] = 0;
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https") !=
+	if (lc->easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https") !=
 	        CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, stall_s) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)FETCH_MIN_RATE) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_USERAGENT, "slipway/" SLIPWAY_VERSION) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK)
+	    lc->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, stall_s) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)FETCH_MIN_RATE) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_USERAGENT, "slipway/" SLIPWAY_VERSION) != CURLE_OK ||
+	    lc->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK)
 		return -1;
 	return 0;
 }
@@ -80,7 +88,7 @@ static int transfer_failed(const char *url, CURLcode rc, const char *why, enum e
 		                 "%s: redirected to a URL that is not followed (from https only to "
 		                 "https, from http to http or https)",
 		                 u);
-	return fail_kind(err, ERR_SYSTEM, "%s: %s", u, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	return fail_kind(err, ERR_SYSTEM, "%s: %s", u, errbuf[0] ? errbuf : lc->easy_strerror(rc));
 }
 
 struct small {
@@ -99,13 +107,13 @@ static int small_start(struct small *s)
 	curl_off_t cl = -1;
 
 	s->started = true;
-	curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);
+	lc->easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);
 	if (s->status != 200) {
 		s->kind = ERR_SYSTEM;
 		snprintf(s->why, sizeof(s->why), "HTTP status %ld", s->status);
 		return -1;
 	}
-	curl_easy_getinfo(s->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	lc->easy_getinfo(s->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 	if (cl > (curl_off_t)s->max) {
 		s->kind = ERR_REFUSED;
 		snprintf(s->why, sizeof(s->why), "Content-Length %lld is more than %zu bytes",
@@ -162,22 +170,24 @@ int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *l
 
 	*out = NULL;
 	*len = 0;
-	if (!(s.c = curl_easy_init()))
+	if (loaded(err) < 0)
+		return -1;
+	if (!(s.c = lc->easy_init()))
 		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
 	/* The index changes under one name: a cache on the way (a proxy from the environment, a
 	 * CDN that honours it) must ask the origin again rather than serve what it holds. */
-	if (!(fresh = curl_slist_append(NULL, "Cache-Control: no-cache"))) {
+	if (!(fresh = lc->slist_append(NULL, "Cache-Control: no-cache"))) {
 		fail_oom(err);
 		goto out;
 	}
 	if (setup(s.c, url, stall_s, errbuf) < 0 ||
-	    curl_easy_setopt(s.c, CURLOPT_HTTPHEADER, fresh) != CURLE_OK ||
-	    curl_easy_setopt(s.c, CURLOPT_WRITEFUNCTION, small_write) != CURLE_OK ||
-	    curl_easy_setopt(s.c, CURLOPT_WRITEDATA, &s) != CURLE_OK) {
+	    lc->easy_setopt(s.c, CURLOPT_HTTPHEADER, fresh) != CURLE_OK ||
+	    lc->easy_setopt(s.c, CURLOPT_WRITEFUNCTION, small_write) != CURLE_OK ||
+	    lc->easy_setopt(s.c, CURLOPT_WRITEDATA, &s) != CURLE_OK) {
 		fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
 		goto out;
 	}
-	rc = curl_easy_perform(s.c);
+	rc = lc->easy_perform(s.c);
 	if (rc == CURLE_OK && !s.started)
 		small_start(&s); /* an empty body: the status still counts */
 	if (s.status == 404 && (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)) {
@@ -195,8 +205,8 @@ int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *l
 	ret = 0;
 out:
 	free(s.buf);
-	curl_easy_cleanup(s.c);
-	curl_slist_free_all(fresh);
+	lc->easy_cleanup(s.c);
+	lc->slist_free_all(fresh);
 	return ret;
 }
 
@@ -236,9 +246,9 @@ static int file_start(struct file *f)
 	long status = 0;
 
 	f->started = true;
-	curl_easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, &status);
+	lc->easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 206 && f->range_sent) {
-		if (curl_easy_header(f->c, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		if (lc->easy_header(f->c, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
 			return file_refuse(f, ERR_REFUSED, "206 answer without Content-Range");
 		if (http_range_parse(h->value, &r, &e) < 0)
 			return file_refuse(f, ERR_REFUSED, "%s", e.msg);
@@ -261,7 +271,7 @@ static int file_start(struct file *f)
 	} else {
 		return file_refuse(f, ERR_SYSTEM, "HTTP status %ld", status);
 	}
-	curl_easy_getinfo(f->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	lc->easy_getinfo(f->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 	if (cl >= 0 && (uint64_t)cl != f->end - f->have)
 		return file_refuse(f, ERR_REFUSED, "Content-Length %lld, expected %llu",
 		                   (long long)cl, (unsigned long long)(f->end - f->have));
@@ -311,17 +321,19 @@ int fetch_file(const char *url, int fd, uint64_t have, uint64_t total, long stal
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (!(f.c = curl_easy_init()))
+	if (loaded(err) < 0)
+		return -1;
+	if (!(f.c = lc->easy_init()))
 		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
 	snprintf(range, sizeof(range), "%llu-", (unsigned long long)have);
 	if (setup(f.c, url, stall_s, errbuf) < 0 ||
-	    curl_easy_setopt(f.c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
-	    curl_easy_setopt(f.c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
-	    (have && curl_easy_setopt(f.c, CURLOPT_RANGE, range) != CURLE_OK)) {
+	    lc->easy_setopt(f.c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
+	    lc->easy_setopt(f.c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
+	    (have && lc->easy_setopt(f.c, CURLOPT_RANGE, range) != CURLE_OK)) {
 		fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
 		goto out;
 	}
-	rc = curl_easy_perform(f.c);
+	rc = lc->easy_perform(f.c);
 	if (rc == CURLE_OK && !f.started)
 		file_start(&f);
 	if (rc != CURLE_OK || f.why[0]) {
@@ -342,8 +354,8 @@ out:
 	res->resumed = f.resumed;
 	res->received = f.got;
 	res->write_errno = f.write_errno;
-	curl_easy_getinfo(f.c, CURLINFO_RESPONSE_CODE, &res->status);
-	curl_easy_cleanup(f.c);
+	lc->easy_getinfo(f.c, CURLINFO_RESPONSE_CODE, &res->status);
+	lc->easy_cleanup(f.c);
 	return ret;
 }
 
@@ -359,7 +371,11 @@ int fetch_session_new(struct fetch_session **out, struct err *err)
 	*out = NULL;
 	if (!s)
 		return fail_oom(err);
-	if (!(s->c = curl_easy_init())) {
+	if (loaded(err) < 0) {
+		free(s);
+		return -1;
+	}
+	if (!(s->c = lc->easy_init())) {
 		free(s);
 		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
 	}
@@ -371,7 +387,7 @@ void fetch_session_free(struct fetch_session *s)
 {
 	if (!s)
 		return;
-	curl_easy_cleanup(s->c);
+	lc->easy_cleanup(s->c);
 	free(s);
 }
 
@@ -396,13 +412,13 @@ int fetch_range(struct fetch_session *s, const char *url, int fd, uint64_t offse
 	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)offset,
 	         (unsigned long long)(offset + length - 1));
 	/* One handle for every range of a pull: libcurl keeps the connection alive. */
-	curl_easy_reset(s->c);
+	lc->easy_reset(s->c);
 	if (setup(s->c, url, stall_s, s->errbuf) < 0 ||
-	    curl_easy_setopt(s->c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
-	    curl_easy_setopt(s->c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
-	    curl_easy_setopt(s->c, CURLOPT_RANGE, range) != CURLE_OK)
+	    lc->easy_setopt(s->c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
+	    lc->easy_setopt(s->c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
+	    lc->easy_setopt(s->c, CURLOPT_RANGE, range) != CURLE_OK)
 		return fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
-	rc = curl_easy_perform(s->c);
+	rc = lc->easy_perform(s->c);
 	if (rc == CURLE_OK && !f.started)
 		file_start(&f);
 	*received = f.got;
@@ -491,18 +507,18 @@ static int multi_start(struct multi *m)
 	long status = 0;
 
 	m->started = true;
-	curl_easy_getinfo(m->c, CURLINFO_RESPONSE_CODE, &status);
+	lc->easy_getinfo(m->c, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 200) {
 		m->ignored = true;
 		return -1;
 	}
 	if (status != 206)
 		return multi_refuse(m, ERR_SYSTEM, "HTTP status %ld", status), -1;
-	if (curl_easy_header(m->c, "Content-Type", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
+	if (lc->easy_header(m->c, "Content-Type", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
 	    boundary_of(h->value, m->boundary, sizeof(m->boundary)) == 0)
 		return 0;
 	/* One part: a range covering every span asked for, at most their extent. */
-	if (curl_easy_header(m->c, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+	if (lc->easy_header(m->c, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
 		return multi_refuse(m, ERR_REFUSED, "206 answer neither multipart nor ranged"), -1;
 	if (http_range_parse(h->value, &r, &e) < 0)
 		return multi_refuse(m, ERR_REFUSED, "%s", e.msg), -1;
@@ -714,13 +730,13 @@ int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct 
 		                         i ? "," : "", (unsigned long long)sp[i].offset,
 		                         (unsigned long long)(sp[i].offset + sp[i].length - 1));
 	}
-	curl_easy_reset(s->c);
+	lc->easy_reset(s->c);
 	if (setup(s->c, url, stall_s, s->errbuf) < 0 ||
-	    curl_easy_setopt(s->c, CURLOPT_WRITEFUNCTION, multi_write) != CURLE_OK ||
-	    curl_easy_setopt(s->c, CURLOPT_WRITEDATA, &m) != CURLE_OK ||
-	    curl_easy_setopt(s->c, CURLOPT_RANGE, range) != CURLE_OK)
+	    lc->easy_setopt(s->c, CURLOPT_WRITEFUNCTION, multi_write) != CURLE_OK ||
+	    lc->easy_setopt(s->c, CURLOPT_WRITEDATA, &m) != CURLE_OK ||
+	    lc->easy_setopt(s->c, CURLOPT_RANGE, range) != CURLE_OK)
 		return fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
-	rc = curl_easy_perform(s->c);
+	rc = lc->easy_perform(s->c);
 	if (rc == CURLE_OK && !m.started)
 		multi_start(&m);
 	*received = m.got;

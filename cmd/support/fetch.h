@@ -1,7 +1,7 @@
 /* HTTP(S) downloads for `slipway pull` (specs/channel.md "`slipway pull URL` (the host)"):
- * the one file that links libcurl. It lives in cmd/support because only commands fetch and
- * so libcurl is linked into the slipway binary alone (the unit tests and fuzzers link the
- * release/ objects, which never touch the network). It moves bytes and enforces the
+ * the one file that calls libcurl, which it loads on its first transfer (libcurl.h). It lives
+ * in cmd/support because only commands fetch (the unit tests and fuzzers link the release/
+ * objects, which never touch the network). It moves bytes and enforces the
  * transport's bounds; what the bytes mean (signatures, digests, serials) is judged by the
  * caller through release/.
  *
