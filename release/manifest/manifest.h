@@ -127,6 +127,11 @@ int manifest_validate(const struct manifest *m, struct err *err);
  * pass manifest_parse. */
 int manifest_to_json(const struct manifest *m, char **out, size_t *len, struct err *err);
 
+/* The same bytes written to fd in pieces of about 64 KiB, never held whole (a release of many
+ * files has a manifest of megabytes). On failure (the manifest invalid or larger than
+ * MANIFEST_MAX_BYTES, a write failing) part of it may have been written. */
+int manifest_write_json(const struct manifest *m, int fd, struct err *err);
+
 /* The entry for `path`, or NULL. Binary search: files must be sorted. */
 const struct manifest_file *manifest_find_file(const struct manifest *m, const char *path);
 

@@ -556,25 +556,18 @@ static int parent_dir(struct extractor *x, int stagingfd, const char *path, cons
 
 int extract_write_manifest(const struct manifest *m, int stagingfd, bool read_only, struct err *err)
 {
-	char *json = NULL;
-	size_t len = 0;
 	int fd, rc;
 
-	/* The canonical form of what was read: the manifest parsed, not the raw bytes. */
-	if (manifest_to_json(m, &json, &len, err) < 0)
-		return -1;
 	fd = openat(stagingfd, MANIFEST_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	            read_only ? seal_file_mode(0644) : 0644);
-	if (fd < 0) {
-		free(json);
+	if (fd < 0)
 		return fail_sys(err, "cannot create " MANIFEST_NAME " in staging");
-	}
-	rc = write_all(fd, json, len, err);
+	/* The canonical form of what was read: the manifest parsed, not the raw bytes. */
+	rc = manifest_write_json(m, fd, err);
 	if (rc < 0)
 		fail_prefix(err, "cannot write " MANIFEST_NAME);
 	if (close(fd) < 0 && rc == 0)
 		rc = fail_sys(err, "cannot write " MANIFEST_NAME);
-	free(json);
 	return rc;
 }
 

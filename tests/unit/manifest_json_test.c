@@ -3,8 +3,11 @@
 #include "release/base/error.h"
 #include "release/manifest/manifest.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A file line longer than any fixed formatting buffer (an 8-digit size is enough) must
  * serialise whole: before the fix the line was cut at 127 bytes and the declared length
@@ -48,5 +51,84 @@ Test(manifest_json, long_file_lines_round_trip_without_nul_bytes)
 	cr_assert_eq(memcmp(back->files[2].sha256, m->files[2].sha256, 32), 0);
 	free(json);
 	manifest_free(back);
+	manifest_free(m);
+}
+
+/* A manifest of n files under one directory, each line about 170 bytes. */
+static struct manifest *many_files(size_t n)
+{
+	struct manifest *m = manifest_new();
+
+	cr_assert_not_null(m);
+	m->app = strdup("bench");
+	m->version = strdup("v2");
+	m->serial = 2;
+	m->commit = strdup("");
+	m->build_time = strdup("2026-11-25T06:00:00Z");
+	m->slipway_version = strdup("0.1.0");
+	cr_assert_eq(manifest_alloc_files(m, n + 1), 0);
+	m->n_files = n + 1;
+	m->files[0].path = strdup("tree");
+	m->files[0].type = MANIFEST_DIR;
+	m->files[0].mode = 0755;
+	for (size_t i = 1; i <= n; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "tree/f%06zu.js", i);
+		m->files[i].path = strdup(path);
+		m->files[i].type = MANIFEST_FILE;
+		m->files[i].mode = i % 7 ? 0644 : 0755;
+		m->files[i].size = i * 31;
+		memset(m->files[i].sha256, (int)(i & 0xff), 32);
+	}
+	return m;
+}
+
+/* Streamed in pieces to a file, the bytes are manifest_to_json's: over many pieces (6,000
+ * files: about ten flushes) and in one (a single file). */
+Test(manifest_json, written_to_a_file_in_pieces_it_is_the_same_bytes)
+{
+	size_t sizes[] = {1, 6000};
+
+	for (size_t k = 0; k < 2; k++) {
+		struct manifest *m = many_files(sizes[k]);
+		char path[] = "/tmp/slipway-manifest-json-XXXXXX", *json = NULL, *back = NULL;
+		size_t len = 0;
+		struct err err;
+		int fd = mkstemp(path);
+		ssize_t got;
+
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(manifest_to_json(m, &json, &len, &err), 0, "%s", err.msg);
+		cr_assert_eq(manifest_write_json(m, fd, &err), 0, "%s", err.msg);
+		cr_assert_eq(lseek(fd, 0, SEEK_END), (off_t)len);
+		back = malloc(len);
+		got = pread(fd, back, len, 0);
+		cr_assert_eq(got, (ssize_t)len);
+		cr_assert_eq(memcmp(back, json, len), 0, "%zu files: the bytes differ", sizes[k]);
+		if (k == 1)
+			cr_assert_gt(len, 10 * (64u << 10), "too small to need several pieces");
+		close(fd);
+		unlink(path);
+		free(back);
+		free(json);
+		manifest_free(m);
+	}
+}
+
+Test(manifest_json, a_failed_write_or_an_invalid_manifest_is_an_error)
+{
+	struct manifest *m = many_files(4000);
+	struct err err;
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	cr_assert_geq(full, 0);
+	cr_assert_eq(manifest_write_json(m, full, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "No space left"), "%s", err.msg);
+	close(full);
+	/* Out of order: refused before anything is written. */
+	free(m->files[1].path);
+	m->files[1].path = strdup("tree/z");
+	cr_assert_eq(manifest_write_json(m, -1, &err), -1);
 	manifest_free(m);
 }
