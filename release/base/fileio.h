@@ -29,7 +29,10 @@ int open_regular_at(int dirfd, const char *path, int nofollow, struct stat *st, 
 /* As open_regular_at, read-only, but `path` (relative, checked by the caller) is resolved
  * beneath dirfd with no symlink on any component (open_beneath), and the descriptor keeps
  * O_NONBLOCK, which reads of a regular file ignore: one system call fewer for the callers that
- * open an installed release's files by the thousand. */
+ * open an installed release's files by the thousand. Opened with O_NOATIME where the caller
+ * may (it owns the file, or is root): reading thousands of files to compare them would
+ * otherwise dirty each inode once a link has moved its ctime past its atime, for a later sync
+ * to write back. */
 int open_regular_beneath(int dirfd, const char *path, struct stat *st, struct err *err);
 
 /* Reads the whole file at `path` (relative to dirfd, or AT_FDCWD) into a NUL-terminated

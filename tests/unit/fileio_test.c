@@ -219,6 +219,31 @@ Test(fileio, open_regular_never_blocks_nor_follows, .timeout = 10)
 	cr_assert_eq(errno, ENOENT, "a missing file keeps the open's errno");
 }
 
+/* Reading an installed file to compare it must not dirty its inode: with relatime, a read
+ * updates an atime older than the mtime or ctime (a link moves the ctime). */
+Test(fileio, open_regular_beneath_reads_without_touching_the_atime)
+{
+	struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_nsec = UTIME_OMIT}};
+	struct err err;
+	struct stat before, after;
+	char c;
+	int fd = openat(dfd, "kept", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "x", 1), 1);
+	close(fd);
+	/* An atime far older than the mtime: any read without O_NOATIME would update it. */
+	cr_assert_eq(utimensat(dfd, "kept", old, 0), 0);
+	cr_assert_eq(fstatat(dfd, "kept", &before, 0), 0);
+	fd = open_regular_beneath(dfd, "kept", NULL, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert(fcntl(fd, F_GETFL) & O_NOATIME);
+	cr_assert_eq(pread(fd, &c, 1, 0), 1);
+	close(fd);
+	cr_assert_eq(fstatat(dfd, "kept", &after, 0), 0);
+	cr_assert_eq(after.st_atim.tv_sec, before.st_atim.tv_sec, "the atime moved");
+}
+
 Test(fileio, fs_room_compares_with_the_space_available)
 {
 	struct err err;
