@@ -74,9 +74,8 @@ struct build_job {
 	bool failed;         /* a worker failed: the others stop */
 	struct err err;      /* the first failure */
 	struct frame_build_stats st;
-	extract_progress_fn progress; /* after each group, under mu (NULL: none) */
-	void *progress_ctx;
-	struct extract_progress done; /* regular files placed so far, of the manifest's */
+	struct frame_build_watch watch; /* progress under mu */
+	struct extract_progress done;   /* regular files placed so far, of the manifest's */
 };
 
 static void job_fail(struct build_job *j, const struct err *err)
@@ -138,7 +137,7 @@ static void report_group(struct build_job *j, size_t e0, size_t e1)
 		j->done.bytes += f->size;
 		j->done.linked += !j->need[e];
 	}
-	j->progress(j->progress_ctx, &j->done);
+	j->watch.progress(j->watch.progress_ctx, &j->done);
 	pthread_mutex_unlock(&j->mu);
 }
 
@@ -218,7 +217,7 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 			return -1;
 		if (!j->plan)
 			account(j, e0, e1, st);
-		if (j->progress)
+		if (j->watch.progress)
 			report_group(j, e0, e1);
 	}
 	return 0;
@@ -294,6 +293,8 @@ static int run_job(struct build_job *j, struct err *err)
 	} else if (frame_tree_skeleton(j->stagingfd, j->m, &serr) < 0) {
 		job_fail(j, &serr);
 	} else {
+		if (j->watch.placed)
+			j->watch.placed(j->watch.placed_ctx);
 		pthread_mutex_lock(&j->mu);
 		j->skeleton_done = true;
 		pthread_cond_broadcast(&j->cv);
@@ -328,7 +329,7 @@ static int run_groups(struct build_job *j, struct err *err)
 
 int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
                      const struct manifest *m, struct delta *d, bool *need, int stagingfd,
-                     extract_progress_fn progress, void *progress_ctx, struct frame_build_stats *st,
+                     const struct frame_build_watch *watch, struct frame_build_stats *st,
                      struct err *err)
 {
 	struct build_job j = {.fd = fd,
@@ -338,8 +339,7 @@ int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout
 	                      .m = m,
 	                      .d = d,
 	                      .need = need,
-	                      .progress = progress,
-	                      .progress_ctx = progress_ctx};
+	                      .watch = watch ? *watch : (struct frame_build_watch){0}};
 	int rc;
 
 	for (size_t i = 0; i < m->n_files; i++)

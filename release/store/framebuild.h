@@ -39,12 +39,22 @@ int frame_groups(const struct frame_map *fm, const struct tar_layout *l, const s
  * caller that checks the whole archive against its file signature before the tree gets a
  * name. Waits for d's manifests (delta_probe_ready), then makes the skeleton
  * (frame_tree_skeleton) on this thread while another writes the manifest file, then the
- * groups. need has l->n entries: set for the files written. progress (NULL: none) is told
- * after each group, by the worker that placed it, one at a time. The error is the first a
- * worker met; the others stop at their next group. */
+ * groups. need has l->n entries: set for the files written. The error is the first a worker
+ * met; the others stop at their next group. watch (NULL, or any member NULL: nobody) is told
+ * as below. */
+struct frame_build_watch {
+	/* Once the skeleton is made, before the groups start: from then on the workers take every
+	 * core (until then, all but one wait). Not told when the skeleton fails. */
+	void (*placed)(void *ctx);
+	void *placed_ctx;
+	/* After each group, by the worker that placed it, one at a time. */
+	extract_progress_fn progress;
+	void *progress_ctx;
+};
+
 int frame_tree_build(int fd, const struct frame_map *fm, const struct tar_layout *l,
                      const struct manifest *m, struct delta *d, bool *need, int stagingfd,
-                     extract_progress_fn progress, void *progress_ctx, struct frame_build_stats *st,
+                     const struct frame_build_watch *watch, struct frame_build_stats *st,
                      struct err *err);
 
 /* For a delivery whose frames come after the tree is placed (pull, push, specs/channel.md

@@ -38,8 +38,9 @@ static int local_signature(struct install_ctx *c, const struct frames_ctx *f,
 	return r < 0 ? fail_prefix(err, "%s", c->archive) : 0;
 }
 
-/* The whole archive's digest, hashed on a thread of its own from the start, paused while the
- * tree's workers build the tree, then beside carry, seal and the sync. hex: what the record
+/* The whole archive's digest, hashed on a thread of its own from the start (beside the
+ * manifest's reading and the skeleton), paused while the workers build the files, then beside
+ * carry, seal and the sync. hex: what the record
  * names, once it satisfied the file signature. */
 struct local_digest {
 	struct frames_ctx *f;
@@ -78,14 +79,25 @@ static int local_before_record(struct install_ctx *c, void *arg, struct err *err
 	return local_verdict(c, arg, 0, err);
 }
 
-/* Linking (comparing or hashing) and decoding share every core (framebuild.h). */
-static int local_tree(struct frames_ctx *f, struct err *err)
+/* The skeleton is made: the workers take every core from here. */
+static void local_placed(void *ld)
 {
+	archive_digest_pause(((struct local_digest *)ld)->dg);
+}
+
+/* Linking (comparing or hashing) and decoding share every core (framebuild.h); the digest
+ * runs until the skeleton is made (one core makes it while the others wait). */
+static int local_tree(struct frames_ctx *f, struct local_digest *ld, struct err *err)
+{
+	struct frame_build_watch watch = {.placed = local_placed,
+	                                  .placed_ctx = ld,
+	                                  .progress = f->c->o->progress,
+	                                  .progress_ctx = f->c->o->progress_ctx};
 	struct frame_build_stats st;
 	int r;
 
 	r = frame_tree_build(f->o->fd, &f->fm, &f->l, f->m, f->c->delta, f->need, f->c->stagingfd,
-	                     f->c->o->progress, f->c->o->progress_ctx, &st, err);
+	                     &watch, &st, err);
 	f->c->res->linked = st.linked;
 	f->c->res->linked_bytes = st.linked_bytes;
 	f->written = st.written;
@@ -98,8 +110,8 @@ static int local_tree(struct frames_ctx *f, struct err *err)
  * last byte needed, while the same workers link the others (framebuild.h): the comment's signature
  * first, then the manifest from frame 0 (its SHA-256 the comment's), every file written checked
  * against the manifest, and the whole archive's BLAKE2b-512, hashed on a thread of its own
- * (paused while the workers build the tree), checked against the file signature after the
- * sync, before the record and before the release gets a name: a tampered
+ * (paused once the skeleton is made, while the workers build the files), checked against the file
+ * signature after the sync, before the record and before the release gets a name: a tampered
  * archive is refused as on the whole route, and the record names the same digest. 1: the
  * whole route installs it (and says what is wrong, when something is): a keyring policy, no
  * release to link from, a version or serial not above every installed one, an old
@@ -150,11 +162,11 @@ int install_local_frames(struct install_ctx *c, struct err *err)
 	r = -1;
 	crashpoint("install-before-unpack");
 	old_umask = umask(022);
-	archive_digest_pause(ld.dg); /* the tree's workers take every core */
-	if (install_make_staging(c, err) == 0 && local_tree(&f, err) == 0)
+	/* The digest is paused once the skeleton is made (local_placed), */
+	if (install_make_staging(c, err) == 0 && local_tree(&f, &ld, err) == 0)
 		r = 0;
 	umask(old_umask);
-	archive_digest_resume(ld.dg); /* beside carry, seal and the sync */
+	archive_digest_resume(ld.dg); /* and resumed beside carry, seal and the sync */
 	if (r < 0) {
 		local_verdict(c, &ld, r, err);
 		goto out;
