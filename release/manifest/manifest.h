@@ -118,6 +118,11 @@ int manifest_alloc_files(struct manifest *m, size_t n);
  * On success *out is a new manifest owned by the caller. */
 int manifest_parse(const char *json, size_t len, struct manifest **out, struct err *err);
 
+/* manifest_parse with every "files" element read through json-c, even one in the canonical
+ * form (which manifest_parse reads directly, ten times faster): the same result, for the
+ * tests and the fuzzer that compare the two. */
+int manifest_parse_json_c(const char *json, size_t len, struct manifest **out, struct err *err);
+
 /* Checks an in-memory manifest against every rule manifest_parse applies after reading the
  * JSON (names, paths, symlink targets, modes, order, ranges). 0 when valid. */
 int manifest_validate(const struct manifest *m, struct err *err);

@@ -243,25 +243,26 @@ static int parse_mode(const char *s, unsigned *mode)
 	return 0;
 }
 
+/* A lowercase hex digit's value plus one; 0 for any other byte. */
+static const uint8_t hex_digit[256] = {
+    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
+
 static int parse_hex32(const char *s, uint8_t out[32])
 {
-	if (strlen(s) != 64)
-		return -1;
-	for (int i = 0; i < 64; i++) {
-		int c = s[i], v;
+	unsigned bad = 0;
 
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return -1;
-		if (i % 2)
-			out[i / 2] |= (uint8_t)v;
-		else
-			out[i / 2] = (uint8_t)(v << 4);
+	if (strnlen(s, 65) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned hi = hex_digit[(unsigned char)s[2 * i]],
+		         lo = hex_digit[(unsigned char)s[2 * i + 1]];
+
+		bad |= (hi == 0) | (lo == 0);
+		out[i] = (uint8_t)(((hi - 1) << 4) | ((lo - 1) & 0xf));
 	}
-	return 0;
+	return bad ? -1 : 0;
 }
 
 /* "files[IDX]", then with ` "PATH"` (its first 32 bytes) when path is not NULL: what error
@@ -324,6 +325,138 @@ static int parse_file(json_object *fo, size_t idx, struct manifest_file *f, stru
 		return fail(err, "%s: \"%s\" is not allowed for type \"%s\"", what, forbidden,
 		            type);
 	return 0;
+}
+
+/* ---- the canonical form of a "files" element, read without json-c ---- */
+
+/* The canonical form's text of a string value that needs no escape: printable ASCII but '"'
+ * and '\\'. Returns the length of the run at s (ending at end), which the caller checks is
+ * followed by the closing '"'. */
+static size_t plain_run(const char *s, const char *end)
+{
+	const char *p = s;
+
+	while (p < end && *p >= 0x20 && *p <= 0x7e && *p != '"' && *p != '\\')
+		p++;
+	return (size_t)(p - s);
+}
+
+/* Matches the literal lit at *p (before end), moving past it. */
+static bool literal(const char **p, const char *end, const char *lit, size_t n)
+{
+	if ((size_t)(end - *p) < n || memcmp(*p, lit, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+#define LIT(p, end, s) literal(p, end, s, sizeof(s) - 1)
+
+/* A plain string value at *p, closed by '"' (not consumed): its text and length. */
+static bool plain_string(const char **p, const char *end, const char **s, size_t *n)
+{
+	*s = *p;
+	*n = plain_run(*p, end);
+	*p += *n;
+	return *p < end && **p == '"';
+}
+
+/* The mode's four characters: one of parse_mode's. */
+static bool plain_mode(const char **p, const char *end, unsigned *mode)
+{
+	char m[5];
+
+	if (end - *p < 5 || (*p)[4] != '"')
+		return false;
+	memcpy(m, *p, 4);
+	m[4] = '\0';
+	if (parse_mode(m, mode) < 0)
+		return false;
+	*p += 4;
+	return true;
+}
+
+/* A size as JSON writes it and get_u64 accepts: digits, no leading zero but "0", at most
+ * MANIFEST_MAX_FILE_SIZE. */
+static bool plain_size(const char **p, const char *end, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	if (s == end || *s < '0' || *s > '9' ||
+	    (*s == '0' && s + 1 < end && s[1] >= '0' && s[1] <= '9'))
+		return false;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		if (v > (MANIFEST_MAX_FILE_SIZE - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	*p = s;
+	return true;
+}
+
+/* One "files" element at json + at, when it is exactly in the canonical form that
+ * manifest_to_json writes (key order, spacing, strings that need no escape, a valid mode and
+ * digest): the entry filled as parse_file fills it, and *len, the bytes it takes. 1: read;
+ * 0: not in that form (nothing kept: json-c reads it, and says what is wrong); -1: out of
+ * memory. The form is a subset of what json-c and parse_file accept, read to the same values:
+ * the two ways cannot disagree. */
+static int parse_file_canonical(const char *json, size_t at, size_t end_at, struct manifest_file *f,
+                                size_t *len)
+{
+	const char *p = json + at, *end = json + end_at, *path, *target = NULL;
+	size_t path_len, target_len = 0;
+	uint8_t digest[32];
+	uint64_t size = 0;
+	unsigned mode;
+	enum manifest_file_type type;
+
+	if (!LIT(&p, end, "{\"path\": \"") || !plain_string(&p, end, &path, &path_len) ||
+	    !LIT(&p, end, "\", \"type\": \""))
+		return 0;
+	if (LIT(&p, end, "file\", \"mode\": \"")) {
+		const char *hex;
+		size_t hex_len;
+		char h[65];
+
+		type = MANIFEST_FILE;
+		if (!plain_mode(&p, end, &mode) || !LIT(&p, end, "\", \"size\": ") ||
+		    !plain_size(&p, end, &size) || !LIT(&p, end, ", \"sha256\": \"") ||
+		    !plain_string(&p, end, &hex, &hex_len) || hex_len != 64)
+			return 0;
+		memcpy(h, hex, 64);
+		h[64] = '\0';
+		if (parse_hex32(h, digest) < 0)
+			return 0;
+	} else if (LIT(&p, end, "dir\", \"mode\": \"")) {
+		type = MANIFEST_DIR;
+		if (!plain_mode(&p, end, &mode))
+			return 0;
+	} else if (LIT(&p, end, "symlink\", \"mode\": \"")) {
+		type = MANIFEST_SYMLINK;
+		if (!plain_mode(&p, end, &mode) || !LIT(&p, end, "\", \"target\": \"") ||
+		    !plain_string(&p, end, &target, &target_len))
+			return 0;
+	} else {
+		return 0;
+	}
+	if (!LIT(&p, end, "\"}"))
+		return 0;
+	if (!(f->path = strndup(path, path_len)) ||
+	    (target && !(f->target = strndup(target, target_len)))) {
+		free(f->path);
+		f->path = NULL;
+		return -1;
+	}
+	f->type = type;
+	f->mode = mode;
+	if (type == MANIFEST_FILE) {
+		f->size = size;
+		memcpy(f->sha256, digest, 32);
+	}
+	*len = (size_t)(p - (json + at));
+	return 1;
 }
 
 static int parse_document(json_object *root, struct manifest *m, struct err *err)
@@ -392,10 +525,11 @@ static int json_error(struct json_tokener *tok, size_t base, struct err *err)
 	    e == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(e));
 }
 
-/* The elements of "files", one json-c object at a time: a tree of them all would cost
- * several hundred bytes per entry (specs/manifest.md "Encoding"). */
+/* The elements of "files": each in the canonical form read directly (parse_file_canonical),
+ * any other through json-c, one object at a time: a tree of them all would cost several
+ * hundred bytes per entry (specs/manifest.md "Encoding"). */
 static int parse_files(const char *json, const struct manifest_bounds *b, struct manifest *m,
-                       struct err *err)
+                       bool canonical_fast, struct err *err)
 {
 	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	size_t p = b->files_open + 1;
@@ -409,8 +543,24 @@ static int parse_files(const char *json, const struct manifest_bounds *b, struct
 	                                JSON_TOKENER_VALIDATE_UTF8);
 	for (size_t i = 0; i < b->n_files; i++) {
 		json_object *fo;
+		size_t used;
 		int r;
 
+		p += strspn(json + p, " \t\r\n");
+		r = canonical_fast
+		        ? parse_file_canonical(json, p, b->files_close, &m->files[i], &used)
+		        : 0;
+		if (r < 0) {
+			fail_oom(err);
+			goto out;
+		}
+		if (r > 0) {
+			m->n_files = i + 1;
+			p += used;
+			p += strspn(json + p, " \t\r\n");
+			p += json[p] == ',';
+			continue;
+		}
 		json_tokener_reset(tok);
 		fo = json_tokener_parse_ex(tok, json + p, (int)(b->files_close - p));
 		if (!fo || json_tokener_get_error(tok) != json_tokener_success) {
@@ -434,7 +584,8 @@ out:
 	return rc;
 }
 
-int manifest_parse(const char *json, size_t len, struct manifest **out, struct err *err)
+static int parse(const char *json, size_t len, bool canonical_fast, struct manifest **out,
+                 struct err *err)
 {
 	struct manifest_bounds bounds;
 	struct json_tokener *tok = NULL;
@@ -473,7 +624,8 @@ int manifest_parse(const char *json, size_t len, struct manifest **out, struct e
 		fail_oom(err);
 		goto out;
 	}
-	if (parse_document(root, m, err) < 0 || parse_files(json, &bounds, m, err) < 0 ||
+	if (parse_document(root, m, err) < 0 ||
+	    parse_files(json, &bounds, m, canonical_fast, err) < 0 ||
 	    manifest_validate(m, err) < 0 || manifest_dirs_infer(m, err) < 0)
 		goto out;
 	*out = m;
@@ -484,4 +636,14 @@ out:
 	json_object_put(root);
 	json_tokener_free(tok);
 	return rc;
+}
+
+int manifest_parse(const char *json, size_t len, struct manifest **out, struct err *err)
+{
+	return parse(json, len, true, out, err);
+}
+
+int manifest_parse_json_c(const char *json, size_t len, struct manifest **out, struct err *err)
+{
+	return parse(json, len, false, out, err);
 }

@@ -652,3 +652,88 @@ Test(manifest, rejects_bad_writable_and_static_dirs)
 	expect_reject(FILES_KEY, "  \"writable_dirs\": [1],\n" FILES_KEY, "writable_dirs");
 	expect_reject(FILES_KEY, "  \"static_dirs\": \"agent\",\n" FILES_KEY, "static_dirs");
 }
+
+/* `good` edited as parse_edited does, parsed both ways: manifest_parse (canonical "files"
+ * elements read directly) and manifest_parse_json_c must agree on the result, the canonical
+ * form and the error. */
+static void both_ways_agree(const char *from, const char *to)
+{
+	const char *at = strstr(good, from);
+	struct manifest *fast = NULL, *slow = NULL;
+	struct err e1 = {0}, e2 = {0};
+	char *json, *a = NULL, *b = NULL;
+	size_t la = 0, lb = 0;
+	int r1, r2;
+
+	cr_assert_not_null(at, "fixture lacks %s", from);
+	json = malloc(strlen(good) + strlen(to) + 1);
+	memcpy(json, good, (size_t)(at - good));
+	strcpy(json + (at - good), to);
+	strcat(json, at + strlen(from));
+	r1 = manifest_parse(json, strlen(json), &fast, &e1);
+	r2 = manifest_parse_json_c(json, strlen(json), &slow, &e2);
+	cr_assert_eq(r1, r2, "%s -> %s: %d (%s) against json-c's %d (%s)", from, to, r1, e1.msg, r2,
+	             e2.msg);
+	if (r1 == 0) {
+		cr_assert_eq(manifest_to_json(fast, &a, &la, &e1), 0);
+		cr_assert_eq(manifest_to_json(slow, &b, &lb, &e2), 0);
+		cr_assert(la == lb && !memcmp(a, b, la), "%s -> %s: read differently", from, to);
+	} else {
+		cr_assert_str_eq(e1.msg, e2.msg, "%s -> %s", from, to);
+	}
+	free(a);
+	free(b);
+	free(json);
+	manifest_free(fast);
+	manifest_free(slow);
+}
+
+Test(manifest, the_canonical_fast_path_reads_what_json_c_reads)
+{
+	static const char *const edits[][2] = {
+	    {"\"format\"", "\"format\""}, /* unchanged: every element canonical */
+	    {"\"size\": 12,", "\"size\": 012,"},
+	    {"\"size\": 12,", "\"size\": 0,"},
+	    {"\"size\": 12,", "\"size\": 9007199254740991,"},
+	    {"\"size\": 12,", "\"size\": 9007199254740992,"},
+	    {"\"size\": 12,", "\"size\": 99999999999999999999999,"},
+	    {"\"size\": 12,", "\"size\": 1.0,"},
+	    {"\"size\": 12,", "\"size\": -1,"},
+	    {"\"size\": 12,", "\"size\": 1e3,"},
+	    {"\"size\": 12,", "\"size\": \"12\","},
+	    {"\"sha256\": \"e3b0", "\"sha256\": \"E3B0"},
+	    {"\"sha256\": \"e3b0", "\"sha256\": \"g3b0"},
+	    {"\"sha256\": \"e3b0c4", "\"sha256\": \"3b0c4"},
+	    {"b855\"}", "b8551\"}"},
+	    {"{\"path\": \".next\", ", "{\"path\":\".next\", "},
+	    {"{\"path\": \".next\", ", "{ \"path\": \".next\", "},
+	    {"{\"path\": \".next\", ", "{\"path\": \"\\u002enext\", "},
+	    {"{\"path\": \".next\", ", "{\"path\": \".n\\u0000ext\", "},
+	    {"{\"path\": \".next\", ", "{\"path\": \".n\text\", "},
+	    {"{\"path\": \".next\", ", "{\"path\": \".n\\\"ext\", "},
+	    {"\"path\": \"agent\", \"type\": \"dir\"",
+	     "\"path\": \"ag\xc3\xa9nt\", \"type\": \"dir\""},
+	    {"\"path\": \"agent\", \"type\": \"dir\"", "\"path\": \"ag\xc3nt\", \"type\": \"dir\""},
+	    {"\"type\": \"dir\", \"mode\": \"0755\"},\n    {\"path\": \".next/",
+	     "\"mode\": \"0755\", \"type\": \"dir\"},\n    {\"path\": \".next/"},
+	    {"\"type\": \"dir\", \"mode\": \"0755\"}", "\"type\": \"dir\", \"mode\": \"0600\"}"},
+	    {"\"type\": \"dir\", \"mode\": \"0755\"}", "\"type\": \"dir\", \"mode\": \"0644\"}"},
+	    {"\"type\": \"dir\", \"mode\": \"0755\"}", "\"type\": \"dir\", \"mode\": \"0755\" }"},
+	    {"\"type\": \"dir\", \"mode\": \"0755\"}",
+	     "\"type\": \"dir\", \"mode\": \"0755\", \"size\": 1}"},
+	    {"\"type\": \"dir\", \"mode\": \"0755\"}", "\"type\": \"fifo\", \"mode\": \"0755\"}"},
+	    {"\"target\": \"../.next/standalone\"", "\"target\": \"..\\/.next/standalone\""},
+	    {"\"target\": \"../.next/standalone\"",
+	     "\"target\": \"../.next/standalone\", \"size\": 1"},
+	    {"\"target\": \"../.next/standalone\"", "\"target\": \"../../outside\""},
+	    {"\"mode\": \"0644\", \"size\": 12",
+	     "\"mode\": \"0644\", \"size\": 12, \"target\": \"x\""},
+	    {"\"0755\"},\n    {\"path\": \".next/", "\"0755\"} ,\n    {\"path\": \".next/"},
+	    {"\"0755\"},\n    {\"path\": \".next/", "\"0755\"},{\"path\": \".next/"},
+	    {"\"0755\"},\n    {\"path\": \".next/", "\"0755\"}\n    {\"path\": \".next/"},
+	    {"\"files\": [\n", "\"files\": [\n    \"x\",\n"},
+	};
+
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++)
+		both_ways_agree(edits[i][0], edits[i][1]);
+}
