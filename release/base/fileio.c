@@ -1,4 +1,5 @@
 #include "release/base/fileio.h"
+#include "release/base/bigmem.h"
 #include "release/base/error.h"
 
 #include <dirent.h>
@@ -17,10 +18,39 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
+/* The buffer of a read, from malloc or from bigmem. */
+static char *buf_alloc(bool big, size_t n)
 {
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
+	return big ? bigmem_alloc(n) : malloc(n);
+}
+
+static void buf_free(bool big, char *p)
+{
+	if (big)
+		bigmem_free(p);
+	else
+		free(p);
+}
+
+static char *buf_grow(bool big, char *p, size_t used, size_t n)
+{
+	char *q;
+
+	if (!big)
+		return realloc(p, n);
+	if ((q = bigmem_alloc(n)))
+		memcpy(q, p, used);
+	bigmem_free(q ? p : NULL);
+	return q;
+}
+
+/* read_fd_all, the buffer first sized for `hint` bytes (a file's size: then read whole with
+ * no copy), from bigmem when big. */
+static int read_fd_sized(int fd, size_t max, size_t hint, bool big, char **out, size_t *len,
+                         struct err *err)
+{
+	size_t cap = hint < 4096 ? 4096 : hint > max ? max + 1 : hint + 1, n = 0;
+	char *buf = buf_alloc(big, cap + 1);
 
 	if (!buf)
 		return fail_oom(err);
@@ -31,16 +61,16 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 			char *grown;
 
 			if (cap > max) {
-				free(buf);
+				buf_free(big, buf);
 				return fail(err, "file is larger than %zu bytes", max);
 			}
-			cap *= 2;
-			grown = realloc(buf, cap + 1);
+			grown = buf_grow(big, buf, n, cap * 2 + 1);
 			if (!grown) {
-				free(buf);
+				buf_free(big, buf);
 				return fail_oom(err);
 			}
 			buf = grown;
+			cap *= 2;
 		}
 		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
@@ -48,14 +78,14 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 		if (r < 0) {
 			int e = errno;
 
-			free(buf);
+			buf_free(big, buf);
 			return fail_kind(err, ERR_SYSTEM, "read failed: %s", strerror(e));
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 		if (n > max) {
-			free(buf);
+			buf_free(big, buf);
 			return fail(err, "file is larger than %zu bytes", max);
 		}
 	}
@@ -64,6 +94,11 @@ int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
 	if (len)
 		*len = n;
 	return 0;
+}
+
+int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err)
+{
+	return read_fd_sized(fd, max, 0, false, out, len, err);
 }
 
 /* The rest of open_regular: a regular file, then, with blocking, blocking again. Closes fd
@@ -135,8 +170,8 @@ int open_regular_beneath(int dirfd, const char *path, struct stat *st, struct er
 	return regular_or_close(fd, path, false, st, err);
 }
 
-int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,
-                 struct err *err)
+static int read_whole_at(int dirfd, const char *path, size_t max, int nofollow, bool big,
+                         char **out, size_t *len, struct err *err)
 {
 	struct stat st;
 	int fd, rc = -1;
@@ -148,7 +183,7 @@ int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **o
 		fail(err, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
-	if (read_fd_all(fd, max, out, len, err) < 0) {
+	if (read_fd_sized(fd, max, (size_t)st.st_size, big, out, len, err) < 0) {
 		fail_prefix(err, "%s", path);
 		goto out;
 	}
@@ -156,6 +191,18 @@ int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **o
 out:
 	close(fd);
 	return rc;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,
+                 struct err *err)
+{
+	return read_whole_at(dirfd, path, max, nofollow, false, out, len, err);
+}
+
+int read_file_big_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,
+                     struct err *err)
+{
+	return read_whole_at(dirfd, path, max, nofollow, true, out, len, err);
 }
 
 int write_all(int fd, const void *buf, size_t len, struct err *err)

@@ -41,6 +41,11 @@ int open_regular_beneath(int dirfd, const char *path, struct stat *st, struct er
 int read_file_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,
                  struct err *err);
 
+/* read_file_at for a file of megabytes (a release's manifest): the buffer comes from
+ * bigmem_alloc (release/base/bigmem.h), to be freed with bigmem_free, never free. */
+int read_file_big_at(int dirfd, const char *path, size_t max, int nofollow, char **out, size_t *len,
+                     struct err *err);
+
 /* Reads up to `max` bytes from an open descriptor until EOF into a NUL-terminated heap buffer. */
 int read_fd_all(int fd, size_t max, char **out, size_t *len, struct err *err);
 

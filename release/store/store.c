@@ -1,5 +1,6 @@
 /* Opening, creating and reading the store (specs/store.md "Layout"). */
 #include "release/store/store.h"
+#include "release/base/bigmem.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 #include "release/manifest/manifest_check.h"
@@ -431,10 +432,10 @@ int store_read_manifest(struct store *st, const char *version, struct manifest *
 		                 "%s/" STORE_RELEASES "/%s is not an installed release", st->root,
 		                 version);
 	snprintf(path, sizeof(path), STORE_RELEASES "/%s/" MANIFEST_NAME, version);
-	if (read_file_at(st->rootfd, path, MANIFEST_MAX_BYTES, 1, &text, &len, err) < 0)
+	if (read_file_big_at(st->rootfd, path, MANIFEST_MAX_BYTES, 1, &text, &len, err) < 0)
 		return fail_recast(err, ERR_SYSTEM);
 	rc = manifest_parse(text, len, out, err);
-	free(text);
+	bigmem_free(text);
 	if (rc < 0)
 		fail_recast(err, ERR_SYSTEM); /* it was checked at install: the store is damaged */
 	return rc;

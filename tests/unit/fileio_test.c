@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 
+#include "release/base/bigmem.h"
 #include "release/base/error.h"
 #include "release/base/fileio.h"
 
@@ -257,4 +258,42 @@ Test(fileio, fs_room_compares_with_the_space_available)
 	cr_assert(strstr(err.msg, " for the archive: 18446744073709551615 bytes needed, "), "%s",
 	          err.msg);
 	cr_assert(strstr(err.msg, " available"), "%s", err.msg);
+}
+
+/* A file of megabytes read into a bigmem buffer in one go, and the same bounds as
+ * read_file_at; read_fd_all still grows its buffer for a stream of unknown length. */
+Test(fileio, read_file_big_at_reads_whole_files_within_the_bound)
+{
+	size_t n = 3u << 20, len = 0;
+	char *data = malloc(n), *buf = NULL;
+	struct err err;
+	int fd = openat(dfd, "large", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), p[2];
+
+	for (size_t i = 0; i < n; i++)
+		data[i] = (char)('a' + i % 23);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, n), (ssize_t)n);
+	close(fd);
+	cr_assert_eq(read_file_big_at(dfd, "large", n, 1, &buf, &len, &err), 0, "%s", err.msg);
+	cr_assert_eq(len, n);
+	cr_assert_eq(memcmp(buf, data, n), 0);
+	cr_assert_eq(buf[n], '\0');
+	bigmem_free(buf);
+	cr_assert_eq(read_file_big_at(dfd, "large", n - 1, 1, &buf, &len, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "larger than"), "%s", err.msg);
+	cr_assert_eq(write_file_atomic(dfd, "small", "tiny", 4, 0644, 1, &err), 0, "%s", err.msg);
+	cr_assert_eq(read_file_big_at(dfd, "small", 100, 1, &buf, &len, &err), 0, "%s", err.msg);
+	cr_assert_eq(len, 4);
+	cr_assert_str_eq(buf, "tiny");
+	bigmem_free(buf);
+	/* A pipe: no size to start from, the buffer grows past its first 4096 bytes. */
+	cr_assert_eq(pipe(p), 0);
+	cr_assert_eq(write(p[1], data, 10000), 10000);
+	close(p[1]);
+	cr_assert_eq(read_fd_all(p[0], 20000, &buf, &len, &err), 0, "%s", err.msg);
+	cr_assert_eq(len, 10000);
+	cr_assert_eq(memcmp(buf, data, 10000), 0);
+	free(buf);
+	close(p[0]);
+	free(data);
 }
