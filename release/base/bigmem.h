@@ -3,8 +3,10 @@
  * (about 12 us each on a paravirtualised VM: 24 ms for 8 MiB in 4 KiB pages). A buffer of at
  * least BIGMEM_MIN bytes is therefore mapped on its own, aligned to 2 MiB, and offered to the
  * kernel for transparent huge pages (MADV_HUGEPAGE): where the kernel grants them, 8 MiB costs
- * four faults. Where it does not (THP off, no free huge page), it is an ordinary mapping.
- * Smaller buffers come from malloc. Contents are unspecified, as malloc's. */
+ * four faults. Where it does not (THP off, no free huge page), it is an ordinary mapping. Its
+ * pages are populated at once (MADV_POPULATE_WRITE), so bigmem is for buffers that will be
+ * written whole: a zstd window, a decoded frame, a file read whole, an array filled. Smaller
+ * buffers come from malloc. Contents are unspecified, as malloc's. */
 #ifndef SLIPWAY_BIGMEM_H
 #define SLIPWAY_BIGMEM_H
 

@@ -1,6 +1,5 @@
 /* The one rule for sharing an installed file between releases (see reuse.h). */
 #include "release/store/reuse.h"
-#include "release/base/bigmem.h"
 #include "release/base/fileio.h"
 #include "release/store/seal.h"
 
@@ -26,7 +25,8 @@ int reuse_new(struct reuse **out, struct err *err)
 	struct reuse *r = calloc(1, sizeof(*r));
 
 	*out = NULL;
-	if (!r || !(r->buf = bigmem_alloc(READ_BLOCK)) || !(r->sha = EVP_MD_CTX_new())) {
+	if (!r || !(r->buf = malloc(READ_BLOCK)) /* not bigmem: most files are far smaller */ ||
+	    !(r->sha = EVP_MD_CTX_new())) {
 		reuse_free(r);
 		return fail_oom(err);
 	}
@@ -39,7 +39,7 @@ void reuse_free(struct reuse *r)
 {
 	if (!r)
 		return;
-	bigmem_free(r->buf);
+	free(r->buf);
 	EVP_MD_CTX_free(r->sha);
 	free(r);
 }

@@ -3,6 +3,8 @@
 #include "release/base/bigmem.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,8 +12,9 @@
 
 #define MiB ((size_t)1 << 20)
 
-/* The VmFlags line of the mapping that holds p, from /proc/self/smaps; "" when not found. */
-static void vm_flags(const void *p, char *out, size_t cap)
+/* The line starting with `key` of the mapping that holds p, from /proc/self/smaps; "" when
+ * not found. */
+static void smaps_line(const void *p, const char *key, char *out, size_t cap)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
 	char line[512];
@@ -25,12 +28,28 @@ static void vm_flags(const void *p, char *out, size_t cap)
 		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
 		    strchr(line, '-') < strchr(line, ' '))
 			inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-		else if (inside && !strncmp(line, "VmFlags:", 8)) {
+		else if (inside && !strncmp(line, key, strlen(key))) {
 			snprintf(out, cap, "%s", line);
 			break;
 		}
 	}
 	fclose(f);
+}
+
+static void vm_flags(const void *p, char *out, size_t cap)
+{
+	smaps_line(p, "VmFlags:", out, cap);
+}
+
+/* Whether this kernel populates on request (MADV_POPULATE_WRITE, Linux 5.14). */
+static bool kernel_populates(void)
+{
+	void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool ok = m != MAP_FAILED && madvise(m, 4096, MADV_POPULATE_WRITE) == 0;
+
+	if (m != MAP_FAILED)
+		munmap(m, 4096);
+	return ok;
 }
 
 Test(bigmem, a_large_buffer_is_a_2mib_aligned_mapping_offered_huge_pages)
@@ -39,6 +58,14 @@ Test(bigmem, a_large_buffer_is_a_2mib_aligned_mapping_offered_huge_pages)
 	char flags[512];
 
 	cr_assert_not_null(p);
+	/* Populated before it is written: no fault for each page later. */
+	if (kernel_populates()) {
+		unsigned long rss_kb = 0;
+
+		smaps_line(p, "Rss:", flags, sizeof(flags));
+		cr_assert_eq(sscanf(flags, "Rss: %lu kB", &rss_kb), 1, "%s", flags);
+		cr_assert_geq(rss_kb, 8 * 1024, "only %lu kB resident", rss_kb);
+	}
 	/* The whole buffer is usable: its last byte too. */
 	memset(p, 0xab, 8 * MiB);
 	cr_assert_eq(p[8 * MiB - 1], 0xab);
