@@ -9,7 +9,7 @@ CFLAGS     ?= -O2 -g
 WERROR     ?= -Werror
 # Compilers at once in the build steps of test, check-asan and fuzz-smoke.
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
-PKGS       := libarchive libgit2 libcrypto inih json-c zlib libsodium libzstd
+PKGS       := libarchive libcrypto inih json-c zlib libsodium libzstd
 
 # Debian packages the build, the tests, the fuzzers and the benchmarks need.
 DEB_PKGS := build-essential pkg-config git clang clang-format libclang-rt-14-dev \
@@ -27,9 +27,10 @@ override CFLAGS   += -std=c11 -Wall -Wextra $(WERROR) $(if $(findstring clang,$(
 # once per make, and an error that says what to do instead of 686 undefined references.
 LDLIBS    = $(eval LDLIBS := $$(call pkg_libs))$(LDLIBS)
 pkg_libs  = $(or $(shell pkg-config --libs $(PKGS)),$(error pkg-config --libs $(PKGS) failed; run 'make deps' first))
-# libcurl is not linked: cmd/support/libcurl.c loads it (dlopen) when a command first fetches,
-# so the thirty libraries it brings cost nothing to the commands that never do. Its headers
-# come from libcurl4-openssl-dev, the library from libcurl4.
+# libcurl and libgit2 are not linked: cmd/support/libcurl.c loads libcurl when a command first
+# fetches, pack/libgit2.c loads libgit2 when pack first reads a repository (dlopen), so the
+# forty-odd libraries they bring cost nothing to the commands that never do. Their headers come
+# from libcurl4-openssl-dev and libgit2-dev, the libraries from libcurl4 and libgit2-1.5.
 
 # release/ has one sub-folder per spec (base, sig, manifest, store, oci); pack/ and runtime/ are flat.
 LAYERS   := release/base release/sig release/manifest release/store release/oci pack runtime

@@ -1,11 +1,11 @@
 /* pack's provenance; see provenance.h. */
 #include "pack/provenance.h"
+#include "pack/libgit2.h"
 #include "release/base/fileio.h"
 #include "release/base/hex.h"
 #include "release/sig/provenance.h"
 
 #include <fcntl.h>
-#include <git2.h>
 #include <libgen.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -48,20 +48,23 @@ static void git_facts(const char *project, char *repo, size_t repo_n, char *ref,
 	git_config *cfg = NULL;
 	git_reference *head = NULL;
 	const char *url = NULL;
+	const struct libgit2 *lg = libgit2_load(&(struct err){0}); /* no facts without it */
 
-	git_libgit2_init();
-	if (git_repository_open_ext(&r, project, 0, NULL) == 0) {
-		if (git_repository_config_snapshot(&cfg, r) == 0 &&
-		    git_config_get_string(&url, cfg, "remote.origin.url") == 0 && url)
+	if (!lg)
+		return;
+	lg->git_libgit2_init();
+	if (lg->git_repository_open_ext(&r, project, 0, NULL) == 0) {
+		if (lg->git_repository_config_snapshot(&cfg, r) == 0 &&
+		    lg->git_config_get_string(&url, cfg, "remote.origin.url") == 0 && url)
 			snprintf(repo, repo_n, "%s", url);
-		if (git_repository_head(&head, r) == 0 && !git_repository_head_detached(r))
-			snprintf(ref, ref_n, "%s", git_reference_name(head));
+		if (lg->git_repository_head(&head, r) == 0 && !lg->git_repository_head_detached(r))
+			snprintf(ref, ref_n, "%s", lg->git_reference_name(head));
 	}
-	git_reference_free(head);
-	git_config_free(cfg);
-	git_repository_free(r);
-	git_error_clear();
-	git_libgit2_shutdown();
+	lg->git_reference_free(head);
+	lg->git_config_free(cfg);
+	lg->git_repository_free(r);
+	lg->git_error_clear();
+	lg->git_libgit2_shutdown();
 }
 
 static const char *env(const char *name)

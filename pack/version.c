@@ -1,13 +1,15 @@
 #include "pack/version.h"
+#include "pack/libgit2.h"
 #include "release/base/error.h"
 
-#include <git2.h>
 #include <stdio.h>
 #include <string.h>
 
+static const struct libgit2 *lg; /* set by repo_version_read */
+
 static int repo_fail(struct err *err, const char *what)
 {
-	const git_error *e = git_error_last();
+	const git_error *e = lg->git_error_last();
 
 	return fail_kind(err, ERR_SYSTEM, "%s: %s", what,
 	                 e && e->message ? e->message : "unknown libgit2 error");
@@ -20,15 +22,15 @@ static int is_dirty(git_repository *repo, bool *dirty, struct err *err)
 	git_status_list *list = NULL;
 	size_t i, n;
 
-	git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+	lg->git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
 	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	opts.flags = 0; /* no untracked, no ignored files */
-	if (git_status_list_new(&list, repo, &opts) < 0)
+	if (lg->git_status_list_new(&list, repo, &opts) < 0)
 		return repo_fail(err, "cannot read the git status");
 	*dirty = false;
-	n = git_status_list_entrycount(list);
+	n = lg->git_status_list_entrycount(list);
 	for (i = 0; i < n; i++) {
-		const git_status_entry *e = git_status_byindex(list, i);
+		const git_status_entry *e = lg->git_status_byindex(list, i);
 
 		if (e->status != GIT_STATUS_CURRENT &&
 		    !(e->status & (GIT_STATUS_WT_NEW | GIT_STATUS_IGNORED))) {
@@ -36,7 +38,7 @@ static int is_dirty(git_repository *repo, bool *dirty, struct err *err)
 			break;
 		}
 	}
-	git_status_list_free(list);
+	lg->git_status_list_free(list);
 	return 0;
 }
 
@@ -56,13 +58,13 @@ static int on_tag(const char *name, git_oid *oid, void *payload)
 
 	if (!strncmp(shortname, "refs/tags/", 10))
 		shortname += 10;
-	if (git_object_lookup(&obj, ht->repo, oid, GIT_OBJECT_ANY) < 0) {
-		git_error_clear();
+	if (lg->git_object_lookup(&obj, ht->repo, oid, GIT_OBJECT_ANY) < 0) {
+		lg->git_error_clear();
 		return 0;
 	}
-	annotated = git_object_type(obj) == GIT_OBJECT_TAG;
-	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0 &&
-	    git_oid_equal(git_object_id(peeled), ht->head) &&
+	annotated = lg->git_object_type(obj) == GIT_OBJECT_TAG;
+	if (lg->git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0 &&
+	    lg->git_oid_equal(lg->git_object_id(peeled), ht->head) &&
 	    strlen(shortname) < sizeof(ht->best)) {
 		/* As git: an annotated tag beats a lightweight one; then the first by name. */
 		if (!ht->best[0] || (annotated && !ht->best_annotated) ||
@@ -71,9 +73,9 @@ static int on_tag(const char *name, git_oid *oid, void *payload)
 			ht->best_annotated = annotated;
 		}
 	}
-	git_error_clear();
-	git_object_free(peeled);
-	git_object_free(obj);
+	lg->git_error_clear();
+	lg->git_object_free(peeled);
+	lg->git_object_free(obj);
 	return 0;
 }
 
@@ -85,13 +87,13 @@ static int describe_shallow(git_repository *repo, git_object *head, git_buf *out
 	struct head_tags ht;
 
 	memset(&ht, 0, sizeof(ht));
-	ht.head = git_object_id(head);
+	ht.head = lg->git_object_id(head);
 	ht.repo = repo;
-	if (git_tag_foreach(repo, on_tag, &ht) < 0)
+	if (lg->git_tag_foreach(repo, on_tag, &ht) < 0)
 		return repo_fail(err, "cannot list the tags");
 	if (ht.best[0])
-		return git_buf_set(out, ht.best, strlen(ht.best)) < 0 ? fail_oom(err) : 0;
-	if (git_object_short_id(out, head) < 0)
+		return lg->git_buf_set(out, ht.best, strlen(ht.best)) < 0 ? fail_oom(err) : 0;
+	if (lg->git_object_short_id(out, head) < 0)
 		return repo_fail(err, "cannot abbreviate the commit id");
 	return 0;
 }
@@ -107,10 +109,12 @@ int repo_version_read(const char *dir, struct repo_version *out, struct err *err
 	int r = -1, gr;
 
 	memset(out, 0, sizeof(*out));
-	git_describe_options_init(&dopts, GIT_DESCRIBE_OPTIONS_VERSION);
-	git_describe_format_options_init(&fopts, GIT_DESCRIBE_FORMAT_OPTIONS_VERSION);
-	git_libgit2_init();
-	gr = git_repository_open_ext(&repo, dir, 0, NULL);
+	if (!(lg = libgit2_load(err)))
+		return -1;
+	lg->git_describe_options_init(&dopts, GIT_DESCRIBE_OPTIONS_VERSION);
+	lg->git_describe_format_options_init(&fopts, GIT_DESCRIBE_FORMAT_OPTIONS_VERSION);
+	lg->git_libgit2_init();
+	gr = lg->git_repository_open_ext(&repo, dir, 0, NULL);
 	if (gr == GIT_ENOTFOUND) {
 		r = 0;
 		goto out;
@@ -119,32 +123,32 @@ int repo_version_read(const char *dir, struct repo_version *out, struct err *err
 		repo_fail(err, "cannot open the git repository");
 		goto out;
 	}
-	if (git_repository_is_bare(repo)) {
+	if (lg->git_repository_is_bare(repo)) {
 		r = 0;
 		goto out;
 	}
 	out->in_git = true;
-	if (git_revparse_single(&head, repo, "HEAD^{commit}") < 0) {
+	if (lg->git_revparse_single(&head, repo, "HEAD^{commit}") < 0) {
 		repo_fail(err, "cannot resolve HEAD (a repository without commits?)");
 		goto out;
 	}
-	git_oid_tostr(out->commit, sizeof(out->commit), git_object_id(head));
-	out->commit_time = (int64_t)git_commit_time((git_commit *)head);
+	lg->git_oid_tostr(out->commit, sizeof(out->commit), lg->git_object_id(head));
+	out->commit_time = (int64_t)lg->git_commit_time((git_commit *)head);
 	if (is_dirty(repo, &out->dirty, err) < 0)
 		goto out;
 	dopts.describe_strategy = GIT_DESCRIBE_TAGS;
 	dopts.show_commit_oid_as_fallback = 1;
-	if (git_describe_commit(&desc, head, &dopts) < 0) {
-		if (!git_repository_is_shallow(repo)) {
+	if (lg->git_describe_commit(&desc, head, &dopts) < 0) {
+		if (!lg->git_repository_is_shallow(repo)) {
 			repo_fail(err, "git describe failed");
 			goto out;
 		}
-		git_error_clear();
+		lg->git_error_clear();
 		if (describe_shallow(repo, head, &buf, err) < 0)
 			goto out;
 	} else {
 		fopts.abbreviated_size = 7;
-		if (git_describe_format(&buf, desc, &fopts) < 0) {
+		if (lg->git_describe_format(&buf, desc, &fopts) < 0) {
 			repo_fail(err, "git describe failed");
 			goto out;
 		}
@@ -156,10 +160,10 @@ int repo_version_read(const char *dir, struct repo_version *out, struct err *err
 	}
 	r = 0;
 out:
-	git_buf_dispose(&buf);
-	git_describe_result_free(desc);
-	git_object_free(head);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
+	lg->git_buf_dispose(&buf);
+	lg->git_describe_result_free(desc);
+	lg->git_object_free(head);
+	lg->git_repository_free(repo);
+	lg->git_libgit2_shutdown();
 	return r;
 }
