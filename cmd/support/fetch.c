@@ -53,18 +53,18 @@ static int setup(CURL *c, const char *url, long stall_s, char *errbuf)
 	bool https = strncmp(url, "https://", 8) == 0;
 
 	errbuf[0] = 0;
-	if (lc->easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https") !=
+	if (lc->curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    lc->curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    lc->curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https") !=
 	        CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, stall_s) != CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)FETCH_MIN_RATE) != CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s) != CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_USERAGENT, "slipway/" SLIPWAY_VERSION) != CURLE_OK ||
-	    lc->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK)
+	    lc->curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+	    lc->curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
+	    lc->curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    lc->curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, stall_s) != CURLE_OK ||
+	    lc->curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)FETCH_MIN_RATE) != CURLE_OK ||
+	    lc->curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s) != CURLE_OK ||
+	    lc->curl_easy_setopt(c, CURLOPT_USERAGENT, "slipway/" SLIPWAY_VERSION) != CURLE_OK ||
+	    lc->curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK)
 		return -1;
 	return 0;
 }
@@ -88,7 +88,8 @@ static int transfer_failed(const char *url, CURLcode rc, const char *why, enum e
 		                 "%s: redirected to a URL that is not followed (from https only to "
 		                 "https, from http to http or https)",
 		                 u);
-	return fail_kind(err, ERR_SYSTEM, "%s: %s", u, errbuf[0] ? errbuf : lc->easy_strerror(rc));
+	return fail_kind(err, ERR_SYSTEM, "%s: %s", u,
+	                 errbuf[0] ? errbuf : lc->curl_easy_strerror(rc));
 }
 
 struct small {
@@ -107,13 +108,13 @@ static int small_start(struct small *s)
 	curl_off_t cl = -1;
 
 	s->started = true;
-	lc->easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);
+	lc->curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);
 	if (s->status != 200) {
 		s->kind = ERR_SYSTEM;
 		snprintf(s->why, sizeof(s->why), "HTTP status %ld", s->status);
 		return -1;
 	}
-	lc->easy_getinfo(s->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	lc->curl_easy_getinfo(s->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 	if (cl > (curl_off_t)s->max) {
 		s->kind = ERR_REFUSED;
 		snprintf(s->why, sizeof(s->why), "Content-Length %lld is more than %zu bytes",
@@ -172,22 +173,22 @@ int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *l
 	*len = 0;
 	if (loaded(err) < 0)
 		return -1;
-	if (!(s.c = lc->easy_init()))
+	if (!(s.c = lc->curl_easy_init()))
 		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
 	/* The index changes under one name: a cache on the way (a proxy from the environment, a
 	 * CDN that honours it) must ask the origin again rather than serve what it holds. */
-	if (!(fresh = lc->slist_append(NULL, "Cache-Control: no-cache"))) {
+	if (!(fresh = lc->curl_slist_append(NULL, "Cache-Control: no-cache"))) {
 		fail_oom(err);
 		goto out;
 	}
 	if (setup(s.c, url, stall_s, errbuf) < 0 ||
-	    lc->easy_setopt(s.c, CURLOPT_HTTPHEADER, fresh) != CURLE_OK ||
-	    lc->easy_setopt(s.c, CURLOPT_WRITEFUNCTION, small_write) != CURLE_OK ||
-	    lc->easy_setopt(s.c, CURLOPT_WRITEDATA, &s) != CURLE_OK) {
+	    lc->curl_easy_setopt(s.c, CURLOPT_HTTPHEADER, fresh) != CURLE_OK ||
+	    lc->curl_easy_setopt(s.c, CURLOPT_WRITEFUNCTION, small_write) != CURLE_OK ||
+	    lc->curl_easy_setopt(s.c, CURLOPT_WRITEDATA, &s) != CURLE_OK) {
 		fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
 		goto out;
 	}
-	rc = lc->easy_perform(s.c);
+	rc = lc->curl_easy_perform(s.c);
 	if (rc == CURLE_OK && !s.started)
 		small_start(&s); /* an empty body: the status still counts */
 	if (s.status == 404 && (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)) {
@@ -205,8 +206,8 @@ int fetch_small(const char *url, size_t max, long stall_s, char **out, size_t *l
 	ret = 0;
 out:
 	free(s.buf);
-	lc->easy_cleanup(s.c);
-	lc->slist_free_all(fresh);
+	lc->curl_easy_cleanup(s.c);
+	lc->curl_slist_free_all(fresh);
 	return ret;
 }
 
@@ -246,9 +247,10 @@ static int file_start(struct file *f)
 	long status = 0;
 
 	f->started = true;
-	lc->easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, &status);
+	lc->curl_easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 206 && f->range_sent) {
-		if (lc->easy_header(f->c, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		if (lc->curl_easy_header(f->c, "Content-Range", 0, CURLH_HEADER, -1, &h) !=
+		    CURLHE_OK)
 			return file_refuse(f, ERR_REFUSED, "206 answer without Content-Range");
 		if (http_range_parse(h->value, &r, &e) < 0)
 			return file_refuse(f, ERR_REFUSED, "%s", e.msg);
@@ -271,7 +273,7 @@ static int file_start(struct file *f)
 	} else {
 		return file_refuse(f, ERR_SYSTEM, "HTTP status %ld", status);
 	}
-	lc->easy_getinfo(f->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	lc->curl_easy_getinfo(f->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 	if (cl >= 0 && (uint64_t)cl != f->end - f->have)
 		return file_refuse(f, ERR_REFUSED, "Content-Length %lld, expected %llu",
 		                   (long long)cl, (unsigned long long)(f->end - f->have));
@@ -323,17 +325,17 @@ int fetch_file(const char *url, int fd, uint64_t have, uint64_t total, long stal
 	memset(res, 0, sizeof(*res));
 	if (loaded(err) < 0)
 		return -1;
-	if (!(f.c = lc->easy_init()))
+	if (!(f.c = lc->curl_easy_init()))
 		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
 	snprintf(range, sizeof(range), "%llu-", (unsigned long long)have);
 	if (setup(f.c, url, stall_s, errbuf) < 0 ||
-	    lc->easy_setopt(f.c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
-	    lc->easy_setopt(f.c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
-	    (have && lc->easy_setopt(f.c, CURLOPT_RANGE, range) != CURLE_OK)) {
+	    lc->curl_easy_setopt(f.c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
+	    lc->curl_easy_setopt(f.c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
+	    (have && lc->curl_easy_setopt(f.c, CURLOPT_RANGE, range) != CURLE_OK)) {
 		fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
 		goto out;
 	}
-	rc = lc->easy_perform(f.c);
+	rc = lc->curl_easy_perform(f.c);
 	if (rc == CURLE_OK && !f.started)
 		file_start(&f);
 	if (rc != CURLE_OK || f.why[0]) {
@@ -354,8 +356,8 @@ out:
 	res->resumed = f.resumed;
 	res->received = f.got;
 	res->write_errno = f.write_errno;
-	lc->easy_getinfo(f.c, CURLINFO_RESPONSE_CODE, &res->status);
-	lc->easy_cleanup(f.c);
+	lc->curl_easy_getinfo(f.c, CURLINFO_RESPONSE_CODE, &res->status);
+	lc->curl_easy_cleanup(f.c);
 	return ret;
 }
 
@@ -375,7 +377,7 @@ int fetch_session_new(struct fetch_session **out, struct err *err)
 		free(s);
 		return -1;
 	}
-	if (!(s->c = lc->easy_init())) {
+	if (!(s->c = lc->curl_easy_init())) {
 		free(s);
 		return fail_kind(err, ERR_SYSTEM, "cannot start libcurl");
 	}
@@ -387,7 +389,7 @@ void fetch_session_free(struct fetch_session *s)
 {
 	if (!s)
 		return;
-	lc->easy_cleanup(s->c);
+	lc->curl_easy_cleanup(s->c);
 	free(s);
 }
 
@@ -412,13 +414,13 @@ int fetch_range(struct fetch_session *s, const char *url, int fd, uint64_t offse
 	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)offset,
 	         (unsigned long long)(offset + length - 1));
 	/* One handle for every range of a pull: libcurl keeps the connection alive. */
-	lc->easy_reset(s->c);
+	lc->curl_easy_reset(s->c);
 	if (setup(s->c, url, stall_s, s->errbuf) < 0 ||
-	    lc->easy_setopt(s->c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
-	    lc->easy_setopt(s->c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
-	    lc->easy_setopt(s->c, CURLOPT_RANGE, range) != CURLE_OK)
+	    lc->curl_easy_setopt(s->c, CURLOPT_WRITEFUNCTION, file_write) != CURLE_OK ||
+	    lc->curl_easy_setopt(s->c, CURLOPT_WRITEDATA, &f) != CURLE_OK ||
+	    lc->curl_easy_setopt(s->c, CURLOPT_RANGE, range) != CURLE_OK)
 		return fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
-	rc = lc->easy_perform(s->c);
+	rc = lc->curl_easy_perform(s->c);
 	if (rc == CURLE_OK && !f.started)
 		file_start(&f);
 	*received = f.got;
@@ -507,18 +509,18 @@ static int multi_start(struct multi *m)
 	long status = 0;
 
 	m->started = true;
-	lc->easy_getinfo(m->c, CURLINFO_RESPONSE_CODE, &status);
+	lc->curl_easy_getinfo(m->c, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 200) {
 		m->ignored = true;
 		return -1;
 	}
 	if (status != 206)
 		return multi_refuse(m, ERR_SYSTEM, "HTTP status %ld", status), -1;
-	if (lc->easy_header(m->c, "Content-Type", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
+	if (lc->curl_easy_header(m->c, "Content-Type", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
 	    boundary_of(h->value, m->boundary, sizeof(m->boundary)) == 0)
 		return 0;
 	/* One part: a range covering every span asked for, at most their extent. */
-	if (lc->easy_header(m->c, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+	if (lc->curl_easy_header(m->c, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
 		return multi_refuse(m, ERR_REFUSED, "206 answer neither multipart nor ranged"), -1;
 	if (http_range_parse(h->value, &r, &e) < 0)
 		return multi_refuse(m, ERR_REFUSED, "%s", e.msg), -1;
@@ -730,13 +732,13 @@ int fetch_ranges(struct fetch_session *s, const char *url, int fd, const struct 
 		                         i ? "," : "", (unsigned long long)sp[i].offset,
 		                         (unsigned long long)(sp[i].offset + sp[i].length - 1));
 	}
-	lc->easy_reset(s->c);
+	lc->curl_easy_reset(s->c);
 	if (setup(s->c, url, stall_s, s->errbuf) < 0 ||
-	    lc->easy_setopt(s->c, CURLOPT_WRITEFUNCTION, multi_write) != CURLE_OK ||
-	    lc->easy_setopt(s->c, CURLOPT_WRITEDATA, &m) != CURLE_OK ||
-	    lc->easy_setopt(s->c, CURLOPT_RANGE, range) != CURLE_OK)
+	    lc->curl_easy_setopt(s->c, CURLOPT_WRITEFUNCTION, multi_write) != CURLE_OK ||
+	    lc->curl_easy_setopt(s->c, CURLOPT_WRITEDATA, &m) != CURLE_OK ||
+	    lc->curl_easy_setopt(s->c, CURLOPT_RANGE, range) != CURLE_OK)
 		return fail_kind(err, ERR_SYSTEM, "cannot set up libcurl");
-	rc = lc->easy_perform(s->c);
+	rc = lc->curl_easy_perform(s->c);
 	if (rc == CURLE_OK && !m.started)
 		multi_start(&m);
 	*received = m.got;

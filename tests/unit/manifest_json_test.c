@@ -9,6 +9,23 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A manifest with its top-level fields set and room for n_files entries (n_files set). */
+static struct manifest *with_fields(const char *app, const char *version, size_t n_files)
+{
+	struct manifest *m = manifest_new();
+
+	cr_assert_not_null(m);
+	m->app = strdup(app);
+	m->version = strdup(version);
+	m->serial = 1;
+	m->commit = strdup("");
+	m->build_time = strdup("2026-11-25T06:00:00Z");
+	m->slipway_version = strdup("0.1.0");
+	cr_assert_eq(manifest_alloc_files(m, n_files), 0);
+	m->n_files = n_files;
+	return m;
+}
+
 /* A file line longer than any fixed formatting buffer (an 8-digit size is enough) must
  * serialise whole: before the fix the line was cut at 127 bytes and the declared length
  * copied stack bytes (NULs) into the JSON, which every install then refused. */
@@ -20,20 +37,11 @@ Test(manifest_json, long_file_lines_round_trip_without_nul_bytes)
 	    ("a/sharp-libvips-linux-x64/libvips-cpp.so.8.18.7-with-a-rather-long-name-to-pass-"
 	     "the-old-buffer"),
 	};
-	struct manifest *m = manifest_new(), *back = NULL;
+	struct manifest *m = with_fields("mediai", "v1", 3), *back = NULL;
 	struct err err;
 	char *json = NULL;
 	size_t len = 0;
 
-	cr_assert_not_null(m);
-	m->app = strdup("mediai");
-	m->version = strdup("v1");
-	m->serial = 1;
-	m->commit = strdup("");
-	m->build_time = strdup("2026-11-25T06:00:00Z");
-	m->slipway_version = strdup("0.1.0");
-	m->n_files = 3;
-	cr_assert_eq(manifest_alloc_files(m, 3), 0);
 	for (size_t i = 0; i < 3; i++) {
 		m->files[i].path = strdup(paths[i]);
 		m->files[i].type = i < 2 ? MANIFEST_DIR : MANIFEST_FILE;
@@ -57,17 +65,8 @@ Test(manifest_json, long_file_lines_round_trip_without_nul_bytes)
 /* A manifest of n files under one directory, each line about 170 bytes. */
 static struct manifest *many_files(size_t n)
 {
-	struct manifest *m = manifest_new();
+	struct manifest *m = with_fields("bench", "v2", n + 1);
 
-	cr_assert_not_null(m);
-	m->app = strdup("bench");
-	m->version = strdup("v2");
-	m->serial = 2;
-	m->commit = strdup("");
-	m->build_time = strdup("2026-11-25T06:00:00Z");
-	m->slipway_version = strdup("0.1.0");
-	cr_assert_eq(manifest_alloc_files(m, n + 1), 0);
-	m->n_files = n + 1;
 	m->files[0].path = strdup("tree");
 	m->files[0].type = MANIFEST_DIR;
 	m->files[0].mode = 0755;
