@@ -22,9 +22,5 @@ static void load(void)
 const struct libgit2 *libgit2_load(struct err *err)
 {
 	pthread_once(&once, load);
-	if (why[0]) {
-		fail_kind(err, ERR_SYSTEM, "%s", why);
-		return NULL;
-	}
-	return &api;
+	return dynlib_failed(why, err) < 0 ? NULL : &api;
 }

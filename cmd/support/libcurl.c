@@ -26,9 +26,5 @@ static void load(void)
 const struct libcurl *libcurl_load(struct err *err)
 {
 	pthread_once(&once, load);
-	if (why[0]) {
-		fail_kind(err, ERR_SYSTEM, "%s", why);
-		return NULL;
-	}
-	return &api;
+	return dynlib_failed(why, err) < 0 ? NULL : &api;
 }

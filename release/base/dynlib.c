@@ -27,3 +27,8 @@ int dynlib_load(const char *what, const char *const *sonames, size_t n_sonames,
 	}
 	return 0;
 }
+
+int dynlib_failed(const char *why, struct err *err)
+{
+	return why[0] ? fail_kind(err, ERR_SYSTEM, "%s", why) : 0;
+}

@@ -6,6 +6,8 @@
 #ifndef SLIPWAY_DYNLIB_H
 #define SLIPWAY_DYNLIB_H
 
+#include "release/base/error.h"
+
 #include <stddef.h>
 
 /* One function to bind: its symbol, and the pointer field that receives it. */
@@ -20,5 +22,8 @@ struct dynlib_symbol {
  * why (`what` names the library in it, with the package that holds it). */
 int dynlib_load(const char *what, const char *const *sonames, size_t n_sonames,
                 const struct dynlib_symbol *syms, size_t n, char *why, size_t why_cap);
+
+/* After the load: -1 with err (ERR_SYSTEM, why) when why says it failed, else 0. */
+int dynlib_failed(const char *why, struct err *err);
 
 #endif

@@ -40,8 +40,8 @@ static int local_signature(struct install_ctx *c, const struct frames_ctx *f,
 
 /* The whole archive's digest, hashed on a thread of its own from the start (beside the
  * manifest's reading and the skeleton), paused while the workers build the files, then beside
- * carry, seal and the sync. hex: what the record
- * names, once it satisfied the file signature. */
+ * carry, seal and the sync. hex: what the record names, once it satisfied the file
+ * signature. */
 struct local_digest {
 	struct frames_ctx *f;
 	struct archive_digest *dg; /* NULL once finished */
