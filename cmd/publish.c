@@ -422,12 +422,12 @@ static int lock_dir(struct publish *p)
 {
 	int budget = lockfile_budget_ms(PUBLISH_LOCK_WAIT_MS);
 	int r = lockfile_wait(p->dirfd, budget);
+	struct err err;
 
-	if (r > 0)
-		return cmd_fail(CMD, EXIT_FAIL,
-		                "another publish is writing %s (waited %d.%d s; see "
-		                "SLIPWAY_LOCK_TIMEOUT)",
-		                p->dir, budget / 1000, (budget % 1000) / 100);
+	if (r > 0) {
+		lockfile_fail_waited(&err, budget, "another publish is writing %s", p->dir);
+		return cmd_error(CMD, &err);
+	}
 	if (r < 0)
 		fprintf(stderr,
 		        "slipway: publish: warning: %s cannot be locked (%s): another publish "

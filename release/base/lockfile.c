@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,4 +121,16 @@ int lockfile_wait(int fd, int budget_ms)
 		usleep(10000);
 	}
 	return 0;
+}
+
+int lockfile_fail_waited(struct err *err, int budget_ms, const char *what_fmt, ...)
+{
+	char what[ERR_MAX];
+	va_list ap;
+
+	va_start(ap, what_fmt);
+	vsnprintf(what, sizeof(what), what_fmt, ap);
+	va_end(ap);
+	return fail_kind(err, ERR_SYSTEM, "%s (waited %d.%d s; see SLIPWAY_LOCK_TIMEOUT)", what,
+	                 budget_ms / 1000, (budget_ms % 1000) / 100);
 }

@@ -32,4 +32,9 @@ int lockfile_budget_ms(int default_ms);
  * another when the time is up, -1 with errno on any other failure. */
 int lockfile_wait(int fd, int budget_ms);
 
+/* The refusal when lockfile_wait ran out of budget_ms, the same words for every lock of
+ * slipway: "<what> (waited S.s s; see SLIPWAY_LOCK_TIMEOUT)", ERR_SYSTEM (exit 3). Returns -1. */
+int lockfile_fail_waited(struct err *err, int budget_ms, const char *what_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -4,6 +4,7 @@
 #include "release/base/fileio.h"
 #include "release/base/hex.h"
 #include "release/base/json_strict.h"
+#include "release/base/lockfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +23,7 @@
 #define LAYOUT_FILE  "oci-layout"
 #define LAYOUT_TEXT  "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define INDEX_FILE   "index.json"
-#define LOCK_WAIT_MS 10000
+#define LOCK_WAIT_MS 10000 /* another export-oci, waited for; $SLIPWAY_LOCK_TIMEOUT (seconds) */
 #define COPY_BLOCK   (1u << 20)
 
 /* ---- helpers ---- */
@@ -194,17 +195,14 @@ static bool dir_is_empty(int dirfd)
 
 static int lock_dir(struct oci_layout *l, struct err *err)
 {
-	struct timespec tick = {0, 10 * 1000 * 1000};
+	int budget = lockfile_budget_ms(LOCK_WAIT_MS);
+	int r = lockfile_wait(l->dirfd, budget);
 
-	for (int waited = 0; flock(l->dirfd, LOCK_EX | LOCK_NB) < 0; waited += 10) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return fail_sys(err, "cannot lock %s", l->path);
-		if (waited >= LOCK_WAIT_MS)
-			return fail_kind(err, ERR_SYSTEM,
-			                 "%s is being written by another process (waited %d s)",
-			                 l->path, LOCK_WAIT_MS / 1000);
-		nanosleep(&tick, NULL);
-	}
+	if (r < 0)
+		return fail_sys(err, "cannot lock %s", l->path);
+	if (r > 0)
+		return lockfile_fail_waited(err, budget, "%s is being written by another process",
+		                            l->path);
 	return 0;
 }
 

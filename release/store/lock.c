@@ -47,9 +47,7 @@ again:
 		close(fd);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		return fail_kind(err, ERR_SYSTEM,
-		                 "%s pid %s (waited %d.%d s; see SLIPWAY_LOCK_TIMEOUT)", held,
-		                 *pid ? pid : "unknown", budget / 1000, (budget % 1000) / 100);
+		return lockfile_fail_waited(err, budget, "%s pid %s", held, *pid ? pid : "unknown");
 	}
 	/* The file locked may have been replaced by a private one meanwhile (lockfile.h). */
 	if (!lockfile_still_named(dirfd, name, fd)) {

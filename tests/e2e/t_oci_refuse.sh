@@ -123,6 +123,20 @@ assert_eq "$(cat keep/index.json)" "$index" "keep/index.json after a refusal"
 damage_base config
 expect_rc 1 "$SLIPWAY" export-oci good.tar.zst -p test.pub --base base2:node -o keep --tag other
 assert_eq "$(cat keep/index.json)" "$index" "keep/index.json after a damaged base"
+# Another export-oci holds the layout's lock (a flock on the directory): this one waits
+# $SLIPWAY_LOCK_TIMEOUT, then exits 3 with the store lock's words; the index is untouched.
+python3 -c 'import fcntl, os, sys, time
+fcntl.flock(os.open(sys.argv[1], os.O_RDONLY), fcntl.LOCK_EX)
+time.sleep(60)' keep &
+holder=$!
+wait_for 10 bash -c "! flock -n -x keep true"
+started=$(date +%s%N)
+SLIPWAY_LOCK_TIMEOUT=0.4 expect_rc 3 "$SLIPWAY" export-oci good.tar.zst -p test.pub --base base:node -o keep --tag other
+waited=$((($(date +%s%N) - started) / 1000000))
+kill "$holder" && wait "$holder" 2>/dev/null
+assert_eq "$errout" "slipway: export-oci: keep is being written by another process (waited 0.4 s; see SLIPWAY_LOCK_TIMEOUT)" "a locked layout"
+[ "$waited" -ge 400 ] || fail "export-oci gave up after $waited ms, before its 0.4 s"
+assert_eq "$(cat keep/index.json)" "$index" "keep/index.json after a locked layout"
 # A directory that is neither empty nor a layout is not touched.
 mkdir stuff && echo mine >stuff/file
 expect_rc 1 "$SLIPWAY" export-oci good.tar.zst -p test.pub --base base:node -o stuff
