@@ -103,6 +103,11 @@ size_t delta_sources(const struct delta *d)
 	return d ? d->n : 0;
 }
 
+const int *delta_source_dirs(const struct delta *d)
+{
+	return d ? d->root : NULL;
+}
+
 const char *delta_base_version(const struct delta *d)
 {
 	return d && d->n ? d->version[0] : NULL;

@@ -54,6 +54,9 @@ int delta_link_verified(struct delta *d, struct reuse *r, size_t src, int fd, co
 /* How many installed releases it links from (0: it links nothing). */
 size_t delta_sources(const struct delta *d);
 
+/* Their directories (releases/<v>), delta_sources of them, in the order they are tried. */
+const int *delta_source_dirs(const struct delta *d);
+
 /* The version of the first source (current, else the newest): the release a patch set's
  * bases come from (install.h, struct install_patch_request); NULL when there is none. */
 const char *delta_base_version(const struct delta *d);

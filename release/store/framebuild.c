@@ -1,5 +1,6 @@
 /* A release tree placed and written by workers, one per core (see framebuild.h). */
 #include "release/store/framebuild.h"
+#include "release/store/coldread.h"
 #include "release/store/extract.h"
 #include "release/store/reuse.h"
 
@@ -62,6 +63,7 @@ struct build_job {
 	const struct frame_plan *plan; /* the tree is placed: only write, from these frames */
 	const struct manifest *m;
 	struct delta *d;
+	struct coldread *cold; /* installed files read ahead when they are not in memory */
 	bool *need;
 	uint8_t *state; /* enum frame_entry, m->n_files + 1 entries */
 	const size_t *group;
@@ -203,6 +205,7 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 			if (frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->state, err) < 0)
 				return -1;
 			account(j, e0, e1, st);
+			coldread_reached(j->cold, e1 - 1);
 			continue;
 		}
 		f0 = j->group[g];
@@ -217,6 +220,7 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 			return -1;
 		if (!j->plan)
 			account(j, e0, e1, st);
+		coldread_reached(j->cold, e1 - 1);
 		if (j->watch.progress)
 			report_group(j, e0, e1);
 	}
@@ -261,8 +265,14 @@ static unsigned worker_count(void)
 	return cores < 1 ? 1 : cores > MAX_WORKERS ? MAX_WORKERS : (unsigned)cores;
 }
 
+static bool probe_wanted(void *d, const struct manifest_file *f)
+{
+	return delta_probe(d, f);
+}
+
 /* Starts the workers, makes the skeleton on this thread while one of them writes the manifest
- * file, then works beside them until every unit is done. */
+ * file, then works beside them until every unit is done. The files to link are read ahead
+ * meanwhile when they are not in memory (coldread.h). */
 static int run_job(struct build_job *j, struct err *err)
 {
 	unsigned workers = worker_count();
@@ -288,6 +298,9 @@ static int run_job(struct build_job *j, struct err *err)
 			break; /* fewer threads: the units are shared by those there are */
 		started++;
 	}
+	if (j->d && !j->plan)
+		j->cold = coldread_start(delta_source_dirs(j->d), delta_sources(j->d), j->m,
+		                         probe_wanted, j->d, COLDREAD_LEAD);
 	if (j->plan) {
 		/* nothing to place */
 	} else if (frame_tree_skeleton(j->stagingfd, j->m, &serr) < 0) {
@@ -303,6 +316,8 @@ static int run_job(struct build_job *j, struct err *err)
 	build_worker(j);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
+	coldread_stop(j->cold);
+	j->cold = NULL;
 	pthread_cond_destroy(&j->cv);
 	pthread_mutex_destroy(&j->mu);
 	free(j->state);

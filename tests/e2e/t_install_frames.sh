@@ -1,8 +1,8 @@
 # Delta install of a local archive from its frames (specs/store.md "Delta install"): with the
 # previous release installed, `deploy` links the unchanged files and decodes only the frames
 # holding the others (it says how many), the tree is GNU tar's extraction of the archive, and
-# the record names the archive's BLAKE2b-512 (b2sum); on a terminal it draws the progress
-# line. The whole archive is still judged:
+# the record names the archive's BLAKE2b-512 (b2sum), also with the installed release out of
+# the page cache; on a terminal it draws the progress line. The whole archive is still judged:
 # bytes flipped in a frame that holds only unchanged files (never decoded), or in the frames
 # of changed files (decoded), are refused by the file signature, nothing installed, `current`
 # unchanged. An installed file altered behind the
@@ -40,6 +40,17 @@ S=$T/store
 new_store "$S"
 expect_rc 0 "$SLIPWAY" deploy "$A1" --root "$S"
 assert_not_contains "$out" "decoded from" "the first install (nothing to link from)"
+# The installed files out of memory, as days after an install: they are read ahead of the
+# workers (release/store/coldread.h), and nothing else changes.
+python3 - "$S/releases/1.0.0" <<'PY' || fail "evicting 1.0.0 from the page cache"
+import os, sys
+os.sync()
+for d, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        fd = os.open(os.path.join(d, name), os.O_RDONLY)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+PY
 expect_rc 0 "$SLIPWAY" deploy "$A2" --root "$S"
 assert_contains "$out" "activated 2.0.0"
 files=$(find "$T/ref" -type f ! -name slipway-manifest.json | wc -l)
