@@ -200,6 +200,18 @@ static void metadata(struct textbuf *o, const struct oci_k8s *k, const char *nam
 	kv(o, 4, "dev.slipway.serial", serial);
 }
 
+/* An env entry `key` from the Secret's key of the same name. */
+static void secret_ref(struct textbuf *o, const char *secret, const char *key, bool optional)
+{
+	kv(o, 12, "- name", key);
+	textbuf_puts(o, "              valueFrom:\n");
+	textbuf_puts(o, "                secretKeyRef:\n");
+	kv(o, 18, "name", secret);
+	kv(o, 18, "key", key);
+	if (optional)
+		textbuf_puts(o, "                  optional: true\n");
+}
+
 static void secret_refs(struct textbuf *o, const struct oci_k8s *k, const char *secret)
 {
 	const struct manifest *m = k->m;
@@ -208,16 +220,32 @@ static void secret_refs(struct textbuf *o, const struct oci_k8s *k, const char *
 		char **names = pass ? m->secrets_optional : m->secrets_required;
 		size_t n = pass ? m->n_secrets_optional : m->n_secrets_required;
 
-		for (size_t i = 0; i < n; i++) {
-			kv(o, 12, "- name", names[i]);
-			textbuf_puts(o, "              valueFrom:\n");
-			textbuf_puts(o, "                secretKeyRef:\n");
-			kv(o, 18, "name", secret);
-			kv(o, 18, "key", names[i]);
-			if (pass)
-				textbuf_puts(o, "                  optional: true\n");
-		}
+		for (size_t i = 0; i < n; i++)
+			secret_ref(o, secret, names[i], pass);
 	}
+}
+
+/* Whether the manifest names `key` as a secret (then secret_refs has it). */
+static bool is_secret(const struct manifest *m, const char *key)
+{
+	for (size_t i = 0; i < m->n_secrets_required; i++)
+		if (!strcmp(m->secrets_required[i], key))
+			return true;
+	for (size_t i = 0; i < m->n_secrets_optional; i++)
+		if (!strcmp(m->secrets_optional[i], key))
+			return true;
+	return false;
+}
+
+/* Whether service s gets its Server Actions key from the Secret (specs/oci.md "Next.js Server
+ * Actions"): a Next.js service, as the image has no key and replicas must share one, unless
+ * the manifest already passes it (as a secret, or in the service's own environment). */
+static bool takes_action_key(const struct oci_k8s *k, const struct oci_service *s)
+{
+	const struct manifest_service *ms = manifest_find_service(k->m, s->name);
+
+	return ms && manifest_service_runs_nextjs(k->m, ms) &&
+	       !is_secret(k->m, NEXT_ACTION_KEY_ENV) && !oci_env_has(s->envp, NEXT_ACTION_KEY_ENV);
 }
 
 /* `name: value` entries of an env list; with `blank`, the value is "". */
@@ -256,6 +284,8 @@ static void container(struct textbuf *o, const struct oci_k8s *k, const struct o
 	if (s != dflt)
 		env_entries(o, dflt->envp, s->envp, true);
 	secret_refs(o, k, secret);
+	if (takes_action_key(k, s))
+		secret_ref(o, secret, NEXT_ACTION_KEY_ENV, true);
 	if (s->port > 0) {
 		textbuf_puts(o, "          ports:\n");
 		textbuf_printf(o, "            - containerPort: %d\n", s->port);
@@ -323,6 +353,13 @@ int oci_k8s_yaml(const struct oci_k8s *k, char **out, size_t *len, struct err *e
 	               secret);
 	textbuf_printf(&o, "#   kubectl create secret generic %s --from-env-file=shared/env\n",
 	               secret);
+	for (size_t i = 0; i < k->n_services; i++)
+		if (takes_action_key(k, &k->services[i])) {
+			textbuf_puts(
+			    &o, "# Next.js reads " NEXT_ACTION_KEY_ENV " from it too, when there:\n"
+			        "# base64 of 32 random bytes, the same for every replica.\n");
+			break;
+		}
 	for (size_t i = 0; i < k->n_services; i++) {
 		object_name(k->m->app, k->services[i].name, name, sizeof(name));
 		deployment(&o, k, &k->services[i], name, secret);

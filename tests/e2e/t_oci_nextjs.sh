@@ -2,7 +2,7 @@
 # with its web and agent services, exported onto a base image made from this machine's node;
 # umoci unpacks it and runc runs it as the image says (command, working directory, env):
 # curl gets the page, which shows the release slipway set, and a static asset; the --k8s
-# YAML gives the agent its 30-minute drain.
+# YAML gives the agent its 30-minute drain and the web its Server Actions key from the Secret.
 source "$REPO/tests/e2e/oci_lib.sh"
 source "$REPO/tests/e2e/run_helpers.sh"
 trap oci_cleanup EXIT
@@ -43,5 +43,11 @@ assert agent["template"]["spec"]["terminationGracePeriodSeconds"] == 1800
 assert agent["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
 web = docs[("Deployment", "mediai-web")]["spec"]["template"]["spec"]["containers"][0]
 assert web["readinessProbe"]["httpGet"] == {"path": "/api/health", "port": 5000}
+# Next.js's Server Actions key, shared by the replicas, from the Secret: the web's alone.
+key = "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY"
+refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in web["env"] if "valueFrom" in e}
+assert refs[key] == {"name": "mediai-secrets", "key": key, "optional": True}, refs
+agent_env = agent["template"]["spec"]["containers"][0]["env"]
+assert key not in [e["name"] for e in agent_env], agent_env
 PY
 true

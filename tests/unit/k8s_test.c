@@ -37,10 +37,10 @@ static struct oci_service services[] = {
      .stop_timeout_ms = 1800001},
 };
 
-static char *yaml(void)
+static char *yaml_of(const struct manifest *of)
 {
 	struct oci_k8s k = {
-	    .m = &m, .image = "img@sha256:00", .services = services, .n_services = 2, .main = 0};
+	    .m = of, .image = "img@sha256:00", .services = services, .n_services = 2, .main = 0};
 	struct err err;
 	char *out = NULL;
 	size_t len;
@@ -49,6 +49,44 @@ static char *yaml(void)
 	cr_assert_eq(strlen(out), len);
 	return out;
 }
+
+static char *yaml(void)
+{
+	return yaml_of(&m);
+}
+
+/* How many times `needle` occurs in `hay`. */
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* m with its web service a Next.js server: the manifest lists www/.next/BUILD_ID. */
+static struct manifest_service next_services[] = {{.name = "web", .cwd = "www"},
+                                                  {.name = "agent", .cwd = "agent"}};
+static struct manifest_file next_files[] = {
+    {.path = "www/.next/BUILD_ID", .type = MANIFEST_FILE, .size = 21, .mode = 0644}};
+
+static struct manifest nextjs(void)
+{
+	struct manifest n = m;
+
+	n.services = next_services;
+	n.n_services = 2;
+	n.files = next_files;
+	n.n_files = 1;
+	return n;
+}
+
+#define KEY_REF                                                                                    \
+	"- name: \"NEXT_SERVER_ACTIONS_ENCRYPTION_KEY\"\n              valueFrom:\n"               \
+	"                secretKeyRef:\n                  name: \"med-app-v2-secrets\"\n"          \
+	"                  key: \"NEXT_SERVER_ACTIONS_ENCRYPTION_KEY\"\n"                          \
+	"                  optional: true\n"
 
 Test(k8s, quotes_what_yaml_would_read_otherwise)
 {
@@ -111,4 +149,46 @@ Test(k8s, image_ref_pins_the_digest_and_keeps_only_a_docker_tag)
 	cr_assert_str_eq(b, "reg.example/x@sha256:ab");
 	free(a);
 	free(b);
+}
+
+/* The image has no Server Actions key and replicas must share one: a Next.js service takes it
+ * from the Secret (optional), another service does not, nor one that is not Next.js. */
+Test(k8s, a_nextjs_service_takes_the_action_key_from_the_secret)
+{
+	struct manifest n = nextjs();
+	char *y = yaml_of(&n), *agent = strstr(y, "name: \"med-app-v2-agent\"");
+	char *plain = yaml();
+
+	cr_assert_not_null(agent);
+	cr_assert_eq(count(y, KEY_REF), 1, "%s", y);
+	cr_assert(strstr(y, KEY_REF) < agent, "the key went to the agent: %s", y);
+	cr_assert(strstr(y, "# Next.js reads NEXT_SERVER_ACTIONS_ENCRYPTION_KEY from it too"), "%s",
+	          y);
+	cr_assert(!strstr(plain, "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY"), "%s", plain);
+	free(y);
+	free(plain);
+}
+
+/* Passed already by the manifest (a secret, or the service's environment): not twice. */
+Test(k8s, the_action_key_the_manifest_passes_is_not_added_again)
+{
+	static char *opt_key[] = {"NEXT_SERVER_ACTIONS_ENCRYPTION_KEY"};
+	static char *env_key[] = {"NEXT_SERVER_ACTIONS_ENCRYPTION_KEY=fixed", NULL};
+	struct manifest n = nextjs();
+	char *y;
+
+	n.secrets_optional = opt_key;
+	y = yaml_of(&n);
+	cr_assert_eq(count(y, "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY\"\n"), 4,
+	             "a reference in each Deployment, from the manifest's secrets: %s", y);
+	cr_assert(!strstr(y, "# Next.js reads"), "%s", y);
+	free(y);
+	n = nextjs();
+	services[0].envp = env_key;
+	y = yaml_of(&n);
+	services[0].envp = web_env;
+	cr_assert_eq(count(y, "secretKeyRef:\n                  name: \"med-app-v2-secrets\"\n"
+	                      "                  key: \"NEXT_SERVER_ACTIONS_ENCRYPTION_KEY"),
+	             0, "%s", y);
+	free(y);
 }
