@@ -95,7 +95,6 @@ static bool may_read(struct coldread *c, size_t i)
 	pthread_mutex_lock(&c->mu);
 	while (!c->stop && c->before[i] > c->before[c->reached] + c->lead) {
 		c->waiting_at = i;
-		pthread_cond_broadcast(&c->cv);
 		pthread_cond_wait(&c->cv, &c->mu);
 	}
 	c->waiting_at = SIZE_MAX;
@@ -125,7 +124,6 @@ static void *read_ahead(void *arg)
 	}
 	pthread_mutex_lock(&c->mu);
 	c->waiting_at = i;
-	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
 }

@@ -143,7 +143,7 @@ static void report_group(struct build_job *j, size_t e0, size_t e1)
 	pthread_mutex_unlock(&j->mu);
 }
 
-/* Entries [e0, e1) placed: need[] and the counts of files linked. */
+/* Entries [e0, e1) placed: need[] and the counts of files linked; the read ahead may go on. */
 static void account(struct build_job *j, size_t e0, size_t e1, struct frame_build_stats *st)
 {
 	for (size_t e = e0; e < e1; e++) {
@@ -153,6 +153,7 @@ static void account(struct build_job *j, size_t e0, size_t e1, struct frame_buil
 			st->linked_bytes += j->m->files[e - 1].size;
 		}
 	}
+	coldread_reached(j->cold, e1 - 1);
 }
 
 /* Whether an entry of [e0, e1) is left to write. */
@@ -205,7 +206,6 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 			if (frame_tree_link(j->stagingfd, j->m, j->d, r, e0, e1, j->state, err) < 0)
 				return -1;
 			account(j, e0, e1, st);
-			coldread_reached(j->cold, e1 - 1);
 			continue;
 		}
 		f0 = j->group[g];
@@ -220,7 +220,6 @@ static int build_groups(struct build_job *j, struct reuse *r, struct frame_write
 			return -1;
 		if (!j->plan)
 			account(j, e0, e1, st);
-		coldread_reached(j->cold, e1 - 1);
 		if (j->watch.progress)
 			report_group(j, e0, e1);
 	}
