@@ -52,6 +52,14 @@ assert_not_contains() {
 assert_file() { [ -f "$1" ] || fail "missing file $1"; }
 assert_no_file() { [ ! -e "$1" ] && [ ! -L "$1" ] || fail "unexpected $1"; }
 assert_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
+# flip_byte FILE OFFSET: the byte at OFFSET made different from what it was, in place (a
+# fixed byte written there may already be the one there).
+flip_byte() {
+	python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+at = int(sys.argv[2])
+os.pwrite(fd, bytes([os.pread(fd, 1, at)[0] ^ 1]), at)' "$1" "$2" || fail "flip_byte $1 $2"
+}
 
 # poll_for SECONDS CMD... (tests/e2e/poll.sh): retries CMD every 0.05 s until it succeeds;
 # returns 1 after SECONDS without success.

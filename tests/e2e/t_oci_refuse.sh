@@ -52,7 +52,7 @@ done <"$T/corpus/cases.txt"
 cp good.tar.zst bad.tar.zst
 cp good.tar.zst.minisig bad.tar.zst.minisig
 size=$(stat -c %s bad.tar.zst)
-printf '\x55' | dd of=bad.tar.zst bs=1 seek=$((size / 2)) conv=notrunc status=none
+flip_byte bad.tar.zst $((size / 2))
 export_to_out bad.tar.zst
 assert_eq "$rc" 1 "exit status for a tampered archive"
 assert_contains "$errout" "signature does not match the file"

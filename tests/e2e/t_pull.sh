@@ -100,7 +100,7 @@ cp "$T/index-v2.json" "$C/index.json"
 expect_rc 0 "$SLIPWAY" publish "$T/rel-3.0.0.tar.zst" "$C" -s "$T/test.key"
 sha=$(index_field "$C/index.json" latest.sha256)
 size=$(stat -c %s "$C/testapp-3.0.0.tar.zst")
-printf 'X' | dd of="$C/testapp-3.0.0.tar.zst" bs=1 seek=$((size / 2)) conv=notrunc status=none
+flip_byte "$C/testapp-3.0.0.tar.zst" $((size / 2))
 expect_rc 1 "$SLIPWAY" pull "$NGINX_URL" --root "$S"
 assert_contains "$errout" "is not the index's $sha; nothing installed"
 assert_no_file "$S/releases/3.0.0"
