@@ -4,6 +4,7 @@
 # E2E_JOBS tests run at once (default 2, the machine's cores); a test whose file has the line
 # "# e2e: alone" (it measures latency under load) runs with no other test beside it; tests
 # with the same line "# e2e: uses THING" (a fixed port the product defaults to) never overlap.
+# Tests start in this order: those alone, then those with the line "# e2e: long", then the rest.
 # With E2E_SANITIZERS=1 (the sanitizer pass of `make check-asan`), a test with the line
 # "# e2e: not under sanitizers: WHY" is skipped and listed: it checks code that is not
 # slipway's C (a Node module, a framework's build) whose C paths other tests run.
@@ -16,6 +17,25 @@ export SLIPWAY
 # `npm run build` of the example app is built once and shared (tests/e2e/fixture.sh).
 export PATH="$here/shim:$PATH"
 if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
+# The order they start in: tests that run alone first (nothing to wait for before each), then
+# the long ones ("# e2e: long": over half a minute), then the rest, so that the last to finish
+# are short ones and both slots stay busy to the end.
+order() {
+	local t f alone=() long=() rest=()
+	for t in "${tests[@]}"; do
+		f=$t
+		[ -f "$f" ] || f="$here/$t"
+		if grep -qx '# e2e: alone' "$f" 2>/dev/null; then
+			alone+=("$t")
+		elif grep -qx '# e2e: long' "$f" 2>/dev/null; then
+			long+=("$t")
+		else
+			rest+=("$t")
+		fi
+	done
+	tests=(${alone[@]+"${alone[@]}"} ${long[@]+"${long[@]}"} ${rest[@]+"${rest[@]}"})
+}
+order
 jobs=${E2E_JOBS:-2}
 [[ $jobs =~ ^[1-9][0-9]?$ ]] || { echo "E2E_JOBS must be 1 to 99, not '$jobs'" >&2; exit 2; }
 pass=0 failed=() skipped=() durations=() run_start=$(date +%s) running=0

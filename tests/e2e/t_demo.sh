@@ -1,3 +1,4 @@
+# e2e: long
 # e2e: not under sanitizers: the demo script end to end; each slipway command it runs is run under the sanitizers by other tests (CI also runs make demo)
 # e2e: uses the demo's fixed ports (the example agent's health_port 8081)
 # `make demo` end to end (examples/demo.sh): v1 is served, then v2, then v1 again after the

@@ -1,3 +1,4 @@
+# e2e: long
 # The hostile-archive corpus (tests/e2e/hostile_archives.py, >= 20 cases, all signed with a
 # TEST key): every case is refused with exit 1 and a clear reason; nothing is written outside
 # the store's staging directory (the cwd and the rest of $T stay as they were), the staging

@@ -1,3 +1,4 @@
+# e2e: long
 # keygen: files, modes, overwrite protection, password handling, and key interoperability
 # with stock minisign in both directions (unencrypted and scrypt-encrypted keys).
 # All keys made here are TEST KEYS in a throwaway directory.

@@ -1,3 +1,4 @@
+# e2e: long
 # What the README says about keys on CI: a password-protected key costs about 1 GiB of memory
 # to decrypt (minisign's scrypt limits); a copy without the password, made by stock minisign
 # (`minisign -C -W`), signs in a few MiB, and the signature verifies with the original

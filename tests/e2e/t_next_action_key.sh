@@ -1,3 +1,4 @@
+# e2e: long
 # e2e: not under sanitizers: mostly a Next.js build of its own; nextkey_test and the store key unit tests run that C under the sanitizers
 # Issue 20: the Next.js Server Actions encryption key never lands in an archive, and every
 # release of a store runs with the store's own key. The real example app (examples/mediai)

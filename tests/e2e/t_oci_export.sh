@@ -1,3 +1,4 @@
+# e2e: long
 # slipway export-oci, judged by stock tools: skopeo reads the image, its config, labels and
 # annotations and copies it to a docker-archive; GNU tar reads the release layer; umoci
 # unpacks it into a runtime bundle holding exactly the release; runc runs the default service

@@ -1,3 +1,4 @@
+# e2e: long
 # e2e: not under sanitizers: mostly npm and a Next.js build; the pack paths it takes run under the sanitizers in t_pack_zero_config and t_pack_mediai
 # Vercel's deploy-google-cloud-run template (tests/e2e/fixtures: Next 15, TypeScript,
 # next.config.ts with standalone output, no "name" in package.json, no public/) packs,

@@ -1,3 +1,4 @@
+# e2e: long
 # Zero config for the common shapes (specs/config.md, "Defaults"), each shown by
 # --print-config and by the manifest of a real pack: an app name derived when package.json
 # has none; a [service NAME] section that changes a detected service key by key; a worker's

@@ -1,3 +1,4 @@
+# e2e: long
 # A partial pull (specs/channel.md "Partial pull"): with the previous release installed, pull
 # fetches the seek table, frame 0 and only the frames holding files it lacks, with Range
 # requests (several ranges each: multipart/byteranges) that nginx answers 206 (the bytes nginx

@@ -1,3 +1,4 @@
+# e2e: long
 # slipway push sends only what the host lacks (specs/cli.md "push"), over Debian's sshd on
 # loopback (throwaway TEST keys): v1 goes whole (nothing installed to link from); v2, three
 # files with a line appended, goes as the seek table, frame 0 and a patch set of those files

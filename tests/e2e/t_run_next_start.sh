@@ -1,3 +1,4 @@
+# e2e: long
 # A Next.js app without standalone output, packed with zero config in the `next start`
 # shape (specs/config.md "Next.js"), switches with no failed request: `next start` gets
 # slipway's socket handover by default, like the standalone server.js (specs/runtime.md

@@ -1,3 +1,4 @@
+# e2e: long
 # e2e: not under sanitizers: its subject is the Node skew router; the C it drives (handover_announce) runs under the sanitizers in every web switch test
 # Issue 20: a tab left open across a switch loses nothing (specs/runtime.md, "Skew
 # protection"). The real example app (examples/mediai: a Server Action form, a client

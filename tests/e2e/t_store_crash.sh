@@ -1,3 +1,4 @@
+# e2e: long
 # Crash consistency: a SIGKILL at every named step of install, activate and rollback
 # (SLIPWAY_TEST_CRASH_AT, test-only), then a randomized kill -9 loop over deploys. After each
 # crash `current` points at a complete release, no partial tree carries a final name, and
