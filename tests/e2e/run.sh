@@ -4,7 +4,7 @@
 # E2E_JOBS tests run at once (default 2, the machine's cores); a test whose file has the line
 # "# e2e: alone" (it measures latency under load) runs with no other test beside it; tests
 # with the same line "# e2e: uses THING" (a fixed port the product defaults to) never overlap.
-# Tests start in this order: those alone, then those with the line "# e2e: long", then the rest.
+# Tests start in this order: those with the line "# e2e: long", then the rest, then those alone.
 # With E2E_SANITIZERS=1 (the sanitizer pass of `make check-asan`), a test with the line
 # "# e2e: not under sanitizers: WHY" is skipped and listed: it checks code that is not
 # slipway's C (a Node module, a framework's build) whose C paths other tests run.
@@ -17,9 +17,9 @@ export SLIPWAY
 # `npm run build` of the example app is built once and shared (tests/e2e/fixture.sh).
 export PATH="$here/shim:$PATH"
 if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
-# The order they start in: tests that run alone first (nothing to wait for before each), then
-# the long ones ("# e2e: long": over half a minute), then the rest, so that the last to finish
-# are short ones and both slots stay busy to the end.
+# The order they start in: the long ones ("# e2e: long": over half a minute) first, then the
+# rest, so that both slots stay busy to the end, and those that run alone last (the shared
+# builds they use are made by then, beside other tests, and one drain is enough).
 order() {
 	local t f alone=() long=() rest=()
 	for t in "${tests[@]}"; do
@@ -33,7 +33,7 @@ order() {
 			rest+=("$t")
 		fi
 	done
-	tests=(${alone[@]+"${alone[@]}"} ${long[@]+"${long[@]}"} ${rest[@]+"${rest[@]}"})
+	tests=(${long[@]+"${long[@]}"} ${rest[@]+"${rest[@]}"} ${alone[@]+"${alone[@]}"})
 }
 order
 jobs=${E2E_JOBS:-2}
