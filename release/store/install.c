@@ -183,6 +183,25 @@ static int adopt_keyring(struct install_ctx *c, struct err *err)
 	return rc;
 }
 
+/* The file a keyring policy asks for: `given` (an install option), else the archive's path
+ * with `suffix`, read whole (at most `max` bytes) into *text. *path is set (the caller frees
+ * it) unless memory ran out. A file that cannot be read is a refusal (ERR_REFUSED). */
+static int read_policy_file(const struct install_ctx *c, const char *given, const char *suffix,
+                            size_t max, char **path, char **text, size_t *len, struct err *err)
+{
+	if (given)
+		*path = strdup(given);
+	else if (asprintf(path, "%s%s", c->archive, suffix) < 0)
+		*path = NULL;
+	if (!*path)
+		return fail_oom(err);
+	if (read_file_at(AT_FDCWD, *path, max, 0, text, len, err) < 0) {
+		fail_recast(err, ERR_REFUSED);
+		return -1;
+	}
+	return 0;
+}
+
 /* The keyring's provenance policy, when it has one, before libarchive reads a byte. */
 static int check_provenance(struct install_ctx *c, struct err *err)
 {
@@ -192,14 +211,10 @@ static int check_provenance(struct install_ctx *c, struct err *err)
 
 	if (!keyring_policy_active(&c->trust.kr))
 		return 0;
-	if (c->o->provenance_path)
-		path = strdup(c->o->provenance_path);
-	else if (asprintf(&path, "%s" PROVENANCE_SUFFIX, c->archive) < 0)
-		path = NULL;
-	if (!path)
-		return fail_oom(err);
-	if (read_file_at(AT_FDCWD, path, PROVENANCE_FILE_MAX, 0, &text, &len, err) < 0) {
-		fail_recast(err, ERR_REFUSED);
+	if (read_policy_file(c, c->o->provenance_path, PROVENANCE_SUFFIX, PROVENANCE_FILE_MAX,
+	                     &path, &text, &len, err) < 0) {
+		if (!path)
+			return -1;
 		fail_prefix(err, "keyring version %llu requires provenance",
 		            (unsigned long long)c->trust.kr.version);
 		goto out;
@@ -227,14 +242,10 @@ static int check_reproductions(struct install_ctx *c, struct err *err)
 
 	if (!kr->reproductions.required)
 		return 0;
-	if (c->o->reproduced_path)
-		path = strdup(c->o->reproduced_path);
-	else if (asprintf(&path, "%s" REPRODUCED_SUFFIX, c->archive) < 0)
-		path = NULL;
-	if (!path)
-		return fail_oom(err);
-	if (read_file_at(AT_FDCWD, path, REPRODUCED_FILE_MAX, 0, &text, &len, err) < 0) {
-		fail_recast(err, ERR_REFUSED);
+	if (read_policy_file(c, c->o->reproduced_path, REPRODUCED_SUFFIX, REPRODUCED_FILE_MAX,
+	                     &path, &text, &len, err) < 0) {
+		if (!path)
+			return -1;
 		fail_prefix(err, "keyring version %llu requires %llu reproduction%s",
 		            (unsigned long long)kr->version,
 		            (unsigned long long)kr->reproductions.required,
