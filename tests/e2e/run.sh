@@ -21,16 +21,16 @@ if [ $# -gt 0 ]; then tests=("$@"); else tests=("$here"/t_*.sh); fi
 # rest, so that both slots stay busy to the end, and those that run alone last (the shared
 # builds they use are made by then, beside other tests, and one drain is enough).
 order() {
-	local t f alone=() long=() rest=()
+	local t f alone=() long=() rest=() # paths, resolved here
 	for t in "${tests[@]}"; do
 		f=$t
-		[ -f "$f" ] || f="$here/$t"
+		[ -f "$f" ] || f="$here/$t" # a name alone is a test of this directory
 		if grep -qx '# e2e: alone' "$f" 2>/dev/null; then
-			alone+=("$t")
+			alone+=("$f")
 		elif grep -qx '# e2e: long' "$f" 2>/dev/null; then
-			long+=("$t")
+			long+=("$f")
 		else
-			rest+=("$t")
+			rest+=("$f")
 		fi
 	done
 	tests=(${long[@]+"${long[@]}"} ${rest[@]+"${rest[@]}"} ${alone[@]+"${alone[@]}"})
@@ -71,7 +71,6 @@ reap() {
 }
 
 for t in "${tests[@]}"; do
-	[ -f "$t" ] || t="$here/$t"
 	name=$(basename "$t" .sh)
 	if [ "${E2E_SANITIZERS:-}" = 1 ] && why=$(sed -n 's/^# e2e: not under sanitizers: //p' "$t" 2>/dev/null | grep .); then
 		echo "skip $name (not under sanitizers: $why)"
